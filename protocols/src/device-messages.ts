@@ -1,0 +1,132 @@
+import { z } from "zod";
+import { ErrorCode, ok, type Rejection, type Result, rejected } from "./errors.js";
+import { hasValidCheckDigit } from "./gs1/check-digit.js";
+import type { DeviceChannel } from "./topics.js";
+
+/** Largest device message accepted, in bytes. Larger ones are dead-lettered unparsed. */
+export const MAX_DEVICE_MESSAGE_BYTES = 256 * 1024;
+
+/** An ISO 8601 timestamp with a zone (`Z` or an offset). */
+export const Timestamp = z.iso.datetime({ offset: true });
+
+/** One RFID tag read, in Tally's generic form. */
+export const TagRead = z
+  .object({
+    /** EPC bank contents as hex (96 to 496 bits). */
+    epc: z
+      .string()
+      .regex(/^[0-9A-Fa-f]+$/, "EPC must be hexadecimal")
+      .min(8)
+      .max(124),
+    /** Antenna port, 1-based. */
+    antenna: z.number().int().min(1).max(64),
+    /** Received signal strength, dBm. */
+    rssi: z.number().min(-120).max(0),
+    readAt: Timestamp,
+  })
+  .strict();
+export type TagRead = z.infer<typeof TagRead>;
+
+/** `tally/v1/{site}/dev/{device}/read`: one or more tag reads from a portal. */
+export const TagReadMessage = z.object({ reads: z.array(TagRead).min(1).max(1000) }).strict();
+export type TagReadMessage = z.infer<typeof TagReadMessage>;
+
+/** What an operator meant by a scan. */
+export const ScanAction = z.enum(["RECEIPT", "PUTAWAY", "PICK", "COUNT"]);
+export type ScanAction = z.infer<typeof ScanAction>;
+
+/** `…/scan`: a barcode scan of a GTIN with a quantity and an intent. */
+export const ScanMessage = z
+  .object({
+    gtin: z
+      .string()
+      .regex(/^\d{14}$/, "expected a 14-digit GTIN")
+      .refine(hasValidCheckDigit, "GTIN check digit is wrong"),
+    qty: z.number().int().min(1).max(100_000).default(1),
+    action: ScanAction,
+    /** Where the scan happened, when not the scanner's own location. */
+    location: z.string().max(200).optional(),
+    lot: z.string().min(1).max(20).optional(),
+    scannedAt: Timestamp,
+  })
+  .strict();
+export type ScanMessage = z.infer<typeof ScanMessage>;
+
+/** `…/weight`: a shelf bin's load, for shelves that push over MQTT. */
+export const ShelfWeightMessage = z
+  .object({
+    location: z.string().max(200),
+    /** Net weight on the bin, grams. */
+    grams: z.number().finite().min(-1_000_000).max(10_000_000),
+    measuredAt: Timestamp,
+  })
+  .strict();
+export type ShelfWeightMessage = z.infer<typeof ShelfWeightMessage>;
+
+/** `…/temp`: one temperature reading. */
+export const TemperatureMessage = z
+  .object({
+    /** Degrees Celsius. */
+    celsius: z.number().finite().min(-100).max(150),
+    measuredAt: Timestamp,
+  })
+  .strict();
+export type TemperatureMessage = z.infer<typeof TemperatureMessage>;
+
+/** `…/hb`: a device says it is alive. */
+export const HeartbeatMessage = z
+  .object({
+    sentAt: Timestamp,
+    uptimeS: z.number().min(0).optional(),
+    batteryPct: z.number().min(0).max(100).optional(),
+  })
+  .strict();
+export type HeartbeatMessage = z.infer<typeof HeartbeatMessage>;
+
+/** A device message after parsing, tagged by its channel. */
+export type DeviceMessage =
+  | { channel: "read"; message: TagReadMessage }
+  | { channel: "scan"; message: ScanMessage }
+  | { channel: "weight"; message: ShelfWeightMessage }
+  | { channel: "temp"; message: TemperatureMessage }
+  | { channel: "hb"; message: HeartbeatMessage };
+
+const SCHEMAS = {
+  read: TagReadMessage,
+  scan: ScanMessage,
+  weight: ShelfWeightMessage,
+  temp: TemperatureMessage,
+  hb: HeartbeatMessage,
+} as const satisfies Record<DeviceChannel, z.ZodType>;
+
+/** A compact, human-readable summary of zod issues (path: message; …). */
+export function describeIssues(error: z.ZodError, max = 5): string {
+  const parts = error.issues
+    .slice(0, max)
+    .map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`);
+  if (error.issues.length > max) parts.push(`… ${error.issues.length - max} more`);
+  return parts.join("; ");
+}
+
+/**
+ * Parses a raw device payload for a channel: size limit, JSON, schema. Never
+ * throws; a refusal carries a code and a reason for the dead-letter topic.
+ */
+export function parseDeviceMessage(
+  channel: DeviceChannel,
+  payload: Uint8Array | string,
+): Result<DeviceMessage, Rejection> {
+  const bytes = typeof payload === "string" ? Buffer.byteLength(payload) : payload.byteLength;
+  if (bytes > MAX_DEVICE_MESSAGE_BYTES) {
+    return rejected(ErrorCode.MessageTooLarge, `message is ${bytes} bytes; the limit is ${MAX_DEVICE_MESSAGE_BYTES}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof payload === "string" ? payload : Buffer.from(payload).toString("utf8"));
+  } catch (cause) {
+    return rejected(ErrorCode.MessageNotJson, `not JSON: ${(cause as Error).message}`);
+  }
+  const parsed = SCHEMAS[channel].safeParse(json);
+  if (!parsed.success) return rejected(ErrorCode.MessageSchema, `${channel} message: ${describeIssues(parsed.error)}`);
+  return ok({ channel, message: parsed.data } as DeviceMessage);
+}

@@ -1,0 +1,58 @@
+import { z } from "zod";
+import { Timestamp } from "./device-messages.js";
+import { ErrorCode } from "./errors.js";
+
+/** Most events in one batch. */
+export const MAX_BATCH_EVENTS = 5000;
+/** Largest batch payload accepted, in bytes. */
+export const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Edge → cloud: a batch of events, the same over MQTT and `POST /v1/ingest`.
+ * `events` is validated one by one so that one bad event does not sink the
+ * batch; see `EdgeEvent`.
+ */
+export const EdgeBatch = z
+  .object({
+    v: z.literal(1),
+    edgeId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
+    siteId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
+    batchId: z.uuid(),
+    /** Per-edge sequence number, increasing by one per batch. */
+    seq: z.number().int().min(0),
+    sentAt: Timestamp,
+    events: z.array(z.unknown()).min(1).max(MAX_BATCH_EVENTS),
+  })
+  .strict();
+export type EdgeBatch = z.infer<typeof EdgeBatch>;
+
+/** One event the cloud refused, with why. */
+export const EventRejection = z
+  .object({
+    id: z.string().optional(),
+    index: z.number().int().min(0),
+    code: z.enum(ErrorCode),
+    reason: z.string(),
+  })
+  .strict();
+export type EventRejection = z.infer<typeof EventRejection>;
+
+/**
+ * Cloud → edge: sent only after the database commit. `committed` are the ids
+ * newly applied, `duplicates` those already in the ledger; both may leave the
+ * outbox. `rejected` events will never be accepted as they are.
+ */
+export const CommitAck = z
+  .object({
+    v: z.literal(1),
+    edgeId: z.string(),
+    batchId: z.string(),
+    seq: z.number().int().min(0),
+    status: z.enum(["committed", "rejected"]),
+    committed: z.array(z.string()),
+    duplicates: z.array(z.string()),
+    rejected: z.array(EventRejection),
+    committedAt: Timestamp,
+  })
+  .strict();
+export type CommitAck = z.infer<typeof CommitAck>;

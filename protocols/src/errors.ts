@@ -1,0 +1,40 @@
+/**
+ * The catalogue of error codes Tally puts on the wire (dead letters, HTTP
+ * problem bodies, commit acknowledgements). Codes are stable; messages are not.
+ */
+export const ErrorCode = {
+  MessageTooLarge: "TALLY_ERR_MSG_TOO_LARGE",
+  MessageNotJson: "TALLY_ERR_MSG_NOT_JSON",
+  MessageSchema: "TALLY_ERR_MSG_SCHEMA",
+  TopicUnknown: "TALLY_ERR_TOPIC_UNKNOWN",
+  DeviceUnknown: "TALLY_ERR_DEVICE_UNKNOWN",
+  DeviceChannel: "TALLY_ERR_DEVICE_CHANNEL",
+  EpcInvalid: "TALLY_ERR_EPC_INVALID",
+  GtinCheckDigit: "TALLY_ERR_GTIN_CHECK_DIGIT",
+  SkuUnknown: "TALLY_ERR_SKU_UNKNOWN",
+  EnvelopeSchema: "TALLY_ERR_ENVELOPE_SCHEMA",
+  EventSchema: "TALLY_ERR_EVENT_SCHEMA",
+  EventConflict: "TALLY_ERR_EVENT_CONFLICT",
+  SiteMismatch: "TALLY_ERR_SITE_MISMATCH",
+  SiteLayoutInvalid: "TALLY_ERR_SITE_LAYOUT_INVALID",
+  CommitFailed: "TALLY_ERR_COMMIT_FAILED",
+  QueryInvalid: "TALLY_ERR_QUERY_INVALID",
+  NotFound: "TALLY_ERR_NOT_FOUND",
+  Internal: "TALLY_ERR_INTERNAL",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** A reason something was refused: a stable code and a human message. */
+export interface Rejection {
+  code: ErrorCode;
+  reason: string;
+}
+
+/** A result that is either a value or a rejection; parsers never throw. */
+export type Result<T, E = Rejection> = { ok: true; value: T } | { ok: false; error: E };
+
+export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value });
+export const rejected = (code: ErrorCode, reason: string): Result<never, Rejection> => ({
+  ok: false,
+  error: { code, reason },
+});

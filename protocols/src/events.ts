@@ -1,0 +1,132 @@
+import { z } from "zod";
+import { Timestamp } from "./device-messages.js";
+import { LocationCode } from "./site-layout.js";
+
+/** Event ids are UUIDs; the edge uses time-ordered UUIDv7 so inserts stay sequential. */
+export const EventId = z.uuid();
+
+const base = {
+  id: EventId,
+  siteId: z.string().min(1).max(64),
+  /** When it happened at the site (device time). */
+  occurredAt: Timestamp,
+};
+
+/** What a movement or task rests on: the device and the observations it saw. */
+export const Evidence = z
+  .object({
+    deviceId: z.string().min(1).max(64),
+    observationIds: z.array(z.string().max(128)).max(100).default([]),
+  })
+  .strict();
+export type Evidence = z.infer<typeof Evidence>;
+
+export const MovementType = z.enum([
+  "RECEIPT",
+  "PUTAWAY",
+  "TRANSFER",
+  "PICK",
+  "SHIPMENT",
+  "RETURN",
+  "ADJUSTMENT",
+  "COUNT",
+]);
+export type MovementType = z.infer<typeof MovementType>;
+
+/**
+ * A stock movement: the ledger's unit. `from` is empty for stock entering the
+ * site (RECEIPT), `to` for stock leaving it (PICK, SHIPMENT).
+ */
+export const Movement = z
+  .object({
+    kind: z.literal("movement"),
+    ...base,
+    movementType: MovementType,
+    sku: z.string().min(1).max(64),
+    /** Units, always positive; direction is given by from/to. */
+    qty: z.number().int().min(1).max(1_000_000),
+    from: LocationCode.optional(),
+    to: LocationCode.optional(),
+    lot: z.string().min(1).max(20).optional(),
+    expiry: z.iso.date().optional(),
+    /** Pure identity EPC URI of the serialised unit, when known. */
+    epc: z.string().max(200).optional(),
+    sscc: z
+      .string()
+      .regex(/^\d{18}$/)
+      .optional(),
+    evidence: Evidence,
+    /** 0–1: how sure the edge is. */
+    confidence: z.number().min(0).max(1),
+  })
+  .strict()
+  .refine((m) => m.from !== undefined || m.to !== undefined, { message: "a movement needs from or to" });
+export type Movement = z.infer<typeof Movement>;
+
+export const CorrectionTaskType = z.enum([
+  "WRONG_ZONE",
+  "UNKNOWN_TAG",
+  "UNEXPECTED_ITEM",
+  "MISSING_EXPECTED",
+  "WRONG_DOCK",
+  "WEIGHT_NOT_WHOLE_UNITS",
+  "COUNT_MISMATCH",
+]);
+export type CorrectionTaskType = z.infer<typeof CorrectionTaskType>;
+
+/** Work for a person where the physical and the recorded disagree. */
+export const CorrectionTask = z
+  .object({
+    kind: z.literal("task"),
+    ...base,
+    taskType: CorrectionTaskType,
+    location: LocationCode,
+    sku: z.string().max(64).optional(),
+    epc: z.string().max(200).optional(),
+    priority: z.enum(["low", "normal", "high"]),
+    detail: z.string().max(1000),
+    evidence: Evidence,
+  })
+  .strict();
+export type CorrectionTask = z.infer<typeof CorrectionTask>;
+
+export const ConditionType = z.enum(["TEMPERATURE_EXCURSION", "DEVICE_SILENT", "SHELF_UNSTABLE"]);
+export type ConditionType = z.infer<typeof ConditionType>;
+
+/** A stateful episode the edge saw: raised, then cleared, under one key. */
+export const Condition = z
+  .object({
+    kind: z.literal("condition"),
+    ...base,
+    conditionType: ConditionType,
+    state: z.enum(["raised", "cleared"]),
+    /** Identifies the episode's cause, e.g. `TEMPERATURE_EXCURSION:temp-1`. */
+    key: z.string().min(1).max(200),
+    deviceId: z.string().min(1).max(64),
+    location: LocationCode.optional(),
+    value: z.number().finite().optional(),
+    limit: z.number().finite().optional(),
+    unit: z.string().max(16).optional(),
+    detail: z.string().max(1000),
+  })
+  .strict();
+export type Condition = z.infer<typeof Condition>;
+
+/** A downsampled measurement for the telemetry store. */
+export const Telemetry = z
+  .object({
+    kind: z.literal("telemetry"),
+    ...base,
+    deviceId: z.string().min(1).max(64),
+    metric: z.string().min(1).max(64),
+    value: z.number().finite(),
+    unit: z.string().max(16),
+    location: LocationCode.optional(),
+  })
+  .strict();
+export type Telemetry = z.infer<typeof Telemetry>;
+
+/** Anything an edge sends to the cloud. */
+export const EdgeEvent = z.discriminatedUnion("kind", [Movement, CorrectionTask, Condition, Telemetry]);
+export type EdgeEvent = z.infer<typeof EdgeEvent>;
+export type EdgeEventKind = EdgeEvent["kind"];

@@ -1,0 +1,254 @@
+import { z } from "zod";
+
+/** Kinds of zone a site is divided into. */
+export const ZoneKind = z.enum(["dock", "receiving", "storage", "picking", "staging", "shipping", "quarantine"]);
+export type ZoneKind = z.infer<typeof ZoneKind>;
+
+/**
+ * Temperature class of a zone or an item: ambient, chilled (2–8 °C) or
+ * frozen (≤ −18 °C).
+ */
+export const TemperatureClass = z.enum(["ambient", "chilled", "frozen"]);
+export type TemperatureClass = z.infer<typeof TemperatureClass>;
+
+/** An inclusive temperature range in °C; either bound may be open. */
+export const TemperatureRange = z
+  .object({
+    minC: z.number().finite().optional(),
+    maxC: z.number().finite().optional(),
+  })
+  .strict()
+  .refine((r) => r.minC === undefined || r.maxC === undefined || r.minC <= r.maxC, {
+    message: "minC must not exceed maxC",
+  });
+export type TemperatureRange = z.infer<typeof TemperatureRange>;
+
+/**
+ * Default allowed range per temperature class, in °C. Chilled is the usual
+ * 2–8 °C cold chain band; frozen is at or below −18 °C; ambient is 0–30 °C
+ * (no frost, no heat damage) unless a zone says otherwise.
+ */
+export const TEMPERATURE_CLASS_RANGES: Readonly<Record<TemperatureClass, TemperatureRange>> = {
+  ambient: { minC: 0, maxC: 30 },
+  chilled: { minC: 2, maxC: 8 },
+  frozen: { maxC: -18 },
+};
+
+const Id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "letters, digits, '_', '.', '-' only");
+
+/** A location code `SITE/ZONE/BIN`. */
+export const LocationCode = z
+  .string()
+  .max(200)
+  .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "expected SITE/ZONE/BIN");
+export type LocationCode = z.infer<typeof LocationCode>;
+
+export const Zone = z
+  .object({
+    id: Id,
+    name: z.string().max(200).optional(),
+    kind: ZoneKind,
+    temperatureClass: TemperatureClass.default("ambient"),
+    /** Overrides the class's default range. */
+    temperatureRange: TemperatureRange.optional(),
+  })
+  .strict();
+export type Zone = z.infer<typeof Zone>;
+
+export const Location = z
+  .object({
+    code: LocationCode,
+    zone: Id,
+    name: z.string().max(200).optional(),
+  })
+  .strict();
+export type Location = z.infer<typeof Location>;
+
+/** Reader payload formats a portal may speak. */
+export const ReaderFormat = z.enum(["generic", "zebra", "impinj"]);
+export type ReaderFormat = z.infer<typeof ReaderFormat>;
+
+/** An RFID portal at a dock door, with its inner and outer antenna ports. */
+export const RfidPortalDevice = z
+  .object({
+    id: Id,
+    kind: z.literal("rfid-portal"),
+    location: LocationCode,
+    direction: z.enum(["inbound", "outbound"]),
+    format: ReaderFormat.default("generic"),
+    antennas: z
+      .object({
+        inner: z.array(z.number().int().min(1).max(64)).default([]),
+        outer: z.array(z.number().int().min(1).max(64)).default([]),
+      })
+      .strict()
+      .default({ inner: [], outer: [] }),
+  })
+  .strict();
+export type RfidPortalDevice = z.infer<typeof RfidPortalDevice>;
+
+export const ScannerDevice = z.object({ id: Id, kind: z.literal("scanner"), location: LocationCode }).strict();
+export type ScannerDevice = z.infer<typeof ScannerDevice>;
+
+/** One weighed bin of a smart shelf: the location it is and the SKU it holds. */
+export const ShelfBin = z
+  .object({
+    location: LocationCode,
+    sku: Id,
+    /** OPC-UA node id of the bin's weight variable (grams), for OPC-UA shelves. */
+    nodeId: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+export type ShelfBin = z.infer<typeof ShelfBin>;
+
+/** A smart shelf: load cells per bin, read over OPC-UA or pushed over MQTT. */
+export const ShelfDevice = z
+  .object({
+    id: Id,
+    kind: z.literal("shelf"),
+    transport: z.enum(["opcua", "mqtt"]),
+    /** OPC-UA endpoint, e.g. `opc.tcp://127.0.0.1:4840`; required for OPC-UA shelves. */
+    endpointUrl: z.string().max(500).optional(),
+    bins: z.array(ShelfBin).min(1),
+  })
+  .strict()
+  .refine((d) => d.transport !== "opcua" || d.endpointUrl !== undefined, {
+    message: "an OPC-UA shelf needs endpointUrl",
+    path: ["endpointUrl"],
+  })
+  .refine((d) => d.transport !== "opcua" || d.bins.every((b) => b.nodeId !== undefined), {
+    message: "every bin of an OPC-UA shelf needs nodeId",
+    path: ["bins"],
+  });
+export type ShelfDevice = z.infer<typeof ShelfDevice>;
+
+export const TemperatureDevice = z
+  .object({
+    id: Id,
+    kind: z.literal("temperature"),
+    location: LocationCode,
+    /** Seconds a reading may stay out of range before a condition is raised. */
+    graceS: z.number().min(0).max(86_400).default(0),
+  })
+  .strict();
+export type TemperatureDevice = z.infer<typeof TemperatureDevice>;
+
+export const Device = z.discriminatedUnion("kind", [RfidPortalDevice, ScannerDevice, ShelfDevice, TemperatureDevice]);
+export type Device = z.infer<typeof Device>;
+export type DeviceKind = Device["kind"];
+
+/** 14-digit GTIN (shorter GTINs are left-padded with zeros). */
+export const Gtin14 = z.string().regex(/^\d{14}$/, "expected a 14-digit GTIN");
+
+export const Item = z
+  .object({
+    sku: Id,
+    name: z.string().max(200).optional(),
+    gtins: z.array(Gtin14).default([]),
+    /** Weight of one unit, in grams. */
+    unitWeightG: z.number().positive().optional(),
+    /** Allowed deviation from a whole number of units, in grams. */
+    weightToleranceG: z.number().min(0).optional(),
+    temperatureClass: TemperatureClass.default("ambient"),
+    reorderPoint: z.number().int().min(0).optional(),
+    safetyStock: z.number().int().min(0).optional(),
+  })
+  .strict();
+export type Item = z.infer<typeof Item>;
+
+/**
+ * The site layout file, shared by simulators, edge and cloud. Validated for
+ * shape here and for references (zones, locations, SKUs) by `parseSiteLayout`.
+ */
+export const SiteLayout = z
+  .object({
+    siteId: Id,
+    name: z.string().max(200).optional(),
+    zones: z.array(Zone).min(1),
+    locations: z.array(Location).min(1),
+    devices: z.array(Device).default([]),
+    items: z.array(Item).default([]),
+  })
+  .strict()
+  .superRefine((site, ctx) => {
+    const zones = new Set(site.zones.map((z) => z.id));
+    const locations = new Set(site.locations.map((l) => l.code));
+    const skus = new Set(site.items.map((i) => i.sku));
+    const dup = (values: string[], what: string, path: string) => {
+      const seen = new Set<string>();
+      for (const v of values) {
+        if (seen.has(v)) ctx.addIssue({ code: "custom", message: `duplicate ${what} ${v}`, path: [path] });
+        seen.add(v);
+      }
+    };
+    dup(
+      site.zones.map((z) => z.id),
+      "zone",
+      "zones",
+    );
+    dup(
+      site.locations.map((l) => l.code),
+      "location",
+      "locations",
+    );
+    dup(
+      site.devices.map((d) => d.id),
+      "device",
+      "devices",
+    );
+    dup(
+      site.items.map((i) => i.sku),
+      "sku",
+      "items",
+    );
+    dup(
+      site.items.flatMap((i) => i.gtins),
+      "gtin",
+      "items",
+    );
+    site.locations.forEach((l, i) => {
+      if (!zones.has(l.zone))
+        ctx.addIssue({ code: "custom", message: `unknown zone ${l.zone}`, path: ["locations", i, "zone"] });
+      const [siteId, zoneId] = l.code.split("/");
+      if (siteId !== site.siteId)
+        ctx.addIssue({
+          code: "custom",
+          message: `location ${l.code} is not in site ${site.siteId}`,
+          path: ["locations", i, "code"],
+        });
+      if (zoneId !== l.zone)
+        ctx.addIssue({
+          code: "custom",
+          message: `location ${l.code} is not in zone ${l.zone}`,
+          path: ["locations", i, "code"],
+        });
+    });
+    site.devices.forEach((d, i) => {
+      const used = d.kind === "shelf" ? d.bins.map((b) => b.location) : [d.location];
+      for (const code of used) {
+        if (!locations.has(code))
+          ctx.addIssue({ code: "custom", message: `unknown location ${code}`, path: ["devices", i] });
+      }
+      if (d.kind === "shelf") {
+        for (const b of d.bins) {
+          if (!skus.has(b.sku))
+            ctx.addIssue({ code: "custom", message: `unknown sku ${b.sku}`, path: ["devices", i, "bins"] });
+        }
+      }
+    });
+  });
+export type SiteLayout = z.infer<typeof SiteLayout>;
+
+/** The allowed temperature range of a zone: its own range, else its class's. */
+export function zoneTemperatureRange(zone: Zone): TemperatureRange {
+  return zone.temperatureRange ?? TEMPERATURE_CLASS_RANGES[zone.temperatureClass];
+}
+
+/** The zone id of a `SITE/ZONE/BIN` code. */
+export function zoneOfLocation(code: string): string {
+  return code.split("/")[1] ?? "";
+}
