@@ -44,8 +44,10 @@ export const ScanMessage = z
       .refine(hasValidCheckDigit, "GTIN check digit is wrong"),
     qty: z.number().int().min(1).max(100_000).default(1),
     action: ScanAction,
-    /** Where the scan happened, when not the scanner's own location. */
+    /** Where the stock is now (RECEIPT, PUTAWAY) or was taken from (PICK); default: the scanner's location. */
     location: z.string().max(200).optional(),
+    /** PUTAWAY only: where the stock came from. */
+    fromLocation: z.string().max(200).optional(),
     lot: z.string().min(1).max(20).optional(),
     scannedAt: Timestamp,
   })

@@ -4,5 +4,6 @@ export * from "./epc/sgtin96.js";
 export * from "./errors.js";
 export * from "./events.js";
 export * from "./gs1/check-digit.js";
+export * from "./site-file.js";
 export * from "./site-layout.js";
 export * from "./topics.js";

@@ -1,0 +1,38 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { parseSiteLayoutText } from "./site-file.js";
+import { zoneTemperatureRange } from "./site-layout.js";
+
+const demo = readFileSync(fileURLToPath(new URL("../../simulators/scenarios/demo-site.yaml", import.meta.url)), "utf8");
+
+describe("parseSiteLayoutText", () => {
+  it("parses the demo site with defaults applied", () => {
+    const result = parseSiteLayoutText(demo);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const site = result.value;
+    expect(site.siteId).toBe("DEMO");
+    const cold = site.zones.find((z) => z.id === "COLD");
+    expect(cold && zoneTemperatureRange(cold)).toEqual({ minC: 2, maxC: 8 });
+    const portal = site.devices.find((d) => d.kind === "rfid-portal");
+    expect(portal).toMatchObject({ format: "generic", antennas: { outer: [1], inner: [2] } });
+  });
+
+  it("refuses dangling references with their path", () => {
+    const bad = demo.replace("{ code: DEMO/PICK/A2, zone: PICK }", "{ code: DEMO/PICK/A2, zone: NOPE }");
+    const result = parseSiteLayoutText(bad);
+    expect(result).toMatchObject({ ok: false, error: { code: "TALLY_ERR_SITE_LAYOUT_INVALID" } });
+    if (!result.ok) expect(result.error.reason).toContain("unknown zone NOPE");
+  });
+
+  it.each(["", "siteId: [", "- a\n- b", "siteId: DEMO", "&a [*a, *a]"])("refuses %j", (text) => {
+    expect(parseSiteLayoutText(text).ok).toBe(false);
+  });
+
+  it("refuses an OPC-UA shelf without node ids", () => {
+    const bad = demo.replace(', nodeId: "ns=1;s=shelf-1/DEMO/PICK/A2/weight"', "");
+    const result = parseSiteLayoutText(bad);
+    expect(result.ok).toBe(false);
+  });
+});

@@ -1,0 +1,20 @@
+import { parse as parseYaml } from "yaml";
+import { describeIssues } from "./device-messages.js";
+import { ErrorCode, ok, type Rejection, type Result, rejected } from "./errors.js";
+import { SiteLayout } from "./site-layout.js";
+
+/**
+ * Parses a site layout file's text (YAML or JSON; JSON is YAML) and validates
+ * it, references included. Never throws.
+ */
+export function parseSiteLayoutText(text: string): Result<SiteLayout, Rejection> {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { maxAliasCount: 100 });
+  } catch (cause) {
+    return rejected(ErrorCode.SiteLayoutInvalid, `site file is not valid YAML/JSON: ${(cause as Error).message}`);
+  }
+  const parsed = SiteLayout.safeParse(doc);
+  if (!parsed.success) return rejected(ErrorCode.SiteLayoutInvalid, `site file: ${describeIssues(parsed.error, 10)}`);
+  return ok(parsed.data);
+}
