@@ -1,0 +1,50 @@
+import { type AddressInfo, createServer, type Server } from "node:net";
+import { Aedes } from "aedes";
+import type { Logger } from "pino";
+
+/** An embedded MQTT broker for devices, listening on TCP. */
+export interface EmbeddedBroker {
+  /** `mqtt://host:port` clients connect to. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts aedes on `host:port` (port 0 picks a free one), with Nagle off on every connection. */
+export async function startEmbeddedBroker(options: {
+  host: string;
+  port: number;
+  logger: Logger;
+}): Promise<EmbeddedBroker> {
+  const broker = await Aedes.createBroker();
+  const server: Server = createServer((socket) => {
+    // DESIGN.md: with Nagle on, p99 latency at 5k msg/s is 45–61 ms instead of 2–20 ms.
+    socket.setNoDelay(true);
+    broker.handle(socket);
+  });
+  broker.on("clientError", (client, error) => {
+    options.logger.debug({ client: client.id, err: error.message }, "mqtt client error");
+  });
+  broker.on("connectionError", (_client, error) => {
+    options.logger.debug({ err: error.message }, "mqtt connection error");
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `mqtt://${options.host}:${port}`;
+  options.logger.info({ url }, "embedded MQTT broker listening");
+  return {
+    url,
+    close: async () => {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Connected clients keep the server open; aedes.close() ends them.
+      });
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import type { ScanAction } from "@tally/protocols";
+
+/** What a device told the edge, after decoding and validation. Times are ISO 8601 device times. */
+export type Observation =
+  | TagReadObservation
+  | ScanObservation
+  | WeightObservation
+  | TemperatureObservation
+  | HeartbeatObservation;
+
+export interface TagReadObservation {
+  type: "tag-read";
+  id: string;
+  deviceId: string;
+  /** EPC as upper-case hex. */
+  epc: string;
+  antenna: number;
+  /** dBm */
+  rssi: number;
+  at: string;
+}
+
+export interface ScanObservation {
+  type: "scan";
+  id: string;
+  deviceId: string;
+  gtin: string;
+  qty: number;
+  action: ScanAction;
+  location: string;
+  fromLocation?: string | undefined;
+  lot?: string | undefined;
+  at: string;
+}
+
+export interface WeightObservation {
+  type: "weight";
+  id: string;
+  deviceId: string;
+  location: string;
+  /** Net load on the bin, grams. */
+  grams: number;
+  at: string;
+}
+
+export interface TemperatureObservation {
+  type: "temperature";
+  id: string;
+  deviceId: string;
+  location: string;
+  /** °C */
+  celsius: number;
+  at: string;
+}
+
+export interface HeartbeatObservation {
+  type: "heartbeat";
+  id: string;
+  deviceId: string;
+  at: string;
+}

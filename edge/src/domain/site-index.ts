@@ -1,0 +1,41 @@
+import {
+  type Device,
+  type Item,
+  type SiteLayout,
+  type TemperatureRange,
+  type Zone,
+  zoneOfLocation,
+  zoneTemperatureRange,
+} from "@tally/protocols";
+
+/** Lookups over a site layout that the pipelines need on every message. */
+export interface SiteIndex {
+  site: SiteLayout;
+  device(id: string): Device | undefined;
+  itemByGtin(gtin: string): Item | undefined;
+  itemBySku(sku: string): Item | undefined;
+  hasLocation(code: string): boolean;
+  zoneOf(location: string): Zone | undefined;
+  temperatureRangeAt(location: string): TemperatureRange | undefined;
+}
+
+export function indexSite(site: SiteLayout): SiteIndex {
+  const devices = new Map(site.devices.map((d) => [d.id, d]));
+  const byGtin = new Map(site.items.flatMap((item) => item.gtins.map((gtin) => [gtin, item] as const)));
+  const bySku = new Map(site.items.map((item) => [item.sku, item]));
+  const locations = new Set(site.locations.map((l) => l.code));
+  const zones = new Map(site.zones.map((z) => [z.id, z]));
+  const zoneOf = (location: string) => zones.get(zoneOfLocation(location));
+  return {
+    site,
+    device: (id) => devices.get(id),
+    itemByGtin: (gtin) => byGtin.get(gtin),
+    itemBySku: (sku) => bySku.get(sku),
+    hasLocation: (code) => locations.has(code),
+    zoneOf,
+    temperatureRangeAt: (location) => {
+      const zone = zoneOf(location);
+      return zone && zoneTemperatureRange(zone);
+    },
+  };
+}

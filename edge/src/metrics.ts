@@ -1,0 +1,17 @@
+/** Counters the edge keeps; exported in Prometheus format by a later issue. */
+export interface EdgeMetrics {
+  messagesReceived: number;
+  observations: number;
+  /** Rejected device messages by error code. */
+  deadLetters: Record<string, number>;
+  eventsQueued: number;
+  outboxDepth: number;
+  opcuaValuesRejected: number;
+  uplink: {
+    batchesSent: number;
+    resends: number;
+    eventsCommitted: number;
+    eventsDuplicate: number;
+    eventsRejected: number;
+  };
+}

@@ -1,0 +1,22 @@
+import type { CommitAck, EdgeEvent } from "@tally/protocols";
+import type { Observable } from "rxjs";
+
+/** A batch as the edge sends it: the protocols envelope with typed events. */
+export interface OutgoingBatch {
+  v: 1;
+  edgeId: string;
+  siteId: string;
+  batchId: string;
+  seq: number;
+  sentAt: string;
+  events: EdgeEvent[];
+}
+
+/** Carries batches to the cloud and its commit acknowledgements back (MQTT or HTTP). */
+export interface UplinkTransport {
+  /** Hands a batch to the transport; resolving does not mean it was committed. */
+  send(batch: OutgoingBatch): Promise<void>;
+  /** Commit acknowledgements, sent by the cloud after its database commit. */
+  readonly acks$: Observable<CommitAck>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,184 @@
+import type { EdgeEvent, SiteLayout } from "@tally/protocols";
+import type { Logger } from "pino";
+import { bufferTime, filter, Subject } from "rxjs";
+import { v7 as uuidv7 } from "uuid";
+import { type EmbeddedBroker, startEmbeddedBroker } from "./adapters/aedes-broker.js";
+import { MemoryOutbox } from "./adapters/memory-outbox.js";
+import { connectMqttDeviceSource } from "./adapters/mqtt-device-source.js";
+import { connectMqttUplink } from "./adapters/mqtt-uplink-transport.js";
+import { connectOpcuaShelf, type OpcuaShelfSource } from "./adapters/opcua-shelf-source.js";
+import { decodeDeviceMessage } from "./domain/decode-device-message.js";
+import type { Observation } from "./domain/observation.js";
+import { indexSite } from "./domain/site-index.js";
+import type { EdgeMetrics } from "./metrics.js";
+import { DEFAULT_PIPELINE_CONFIG, type EdgePipelineConfig, edgePipeline } from "./pipelines/edge-pipeline.js";
+import { UplinkSender } from "./uplink/uplink-sender.js";
+
+export interface EdgeOptions {
+  site: SiteLayout;
+  edgeId: string;
+  /** The device broker: an external one by URL, or an embedded aedes (port 0 = any free port). */
+  devices: { url: string } | { embedded: { host?: string; port: number } };
+  uplink: { mqttUrl: string; maxBatch?: number; flushMs?: number; ackTimeoutMs?: number };
+  logger: Logger;
+  pipeline?: Partial<EdgePipelineConfig>;
+  /** How long start waits for OPC-UA shelves before going on without them (they keep retrying), ms. */
+  opcuaReadyTimeoutMs?: number;
+}
+
+export interface RunningEdge {
+  /** Where devices publish. */
+  deviceMqttUrl: string;
+  metrics(): EdgeMetrics;
+  /** Resolves once every accepted event has been acknowledged by the cloud. */
+  drained(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts an edge node: device broker, OPC-UA shelves, pipelines, outbox and uplink. */
+export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
+  const { site, edgeId } = options;
+  const logger = options.logger.child({ component: "edge", edgeId });
+  const siteIndex = indexSite(site);
+  const newId = () => uuidv7();
+  const metrics = {
+    messagesReceived: 0,
+    observations: 0,
+    deadLetters: {} as Record<string, number>,
+    eventsQueued: 0,
+  };
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const closeOne of closers.reverse()) {
+      try {
+        await closeOne();
+      } catch (error) {
+        logger.warn({ err: (error as Error).message }, "error while closing");
+      }
+    }
+  };
+
+  try {
+    let broker: EmbeddedBroker | undefined;
+    if ("embedded" in options.devices) {
+      broker = await startEmbeddedBroker({
+        host: options.devices.embedded.host ?? "127.0.0.1",
+        port: options.devices.embedded.port,
+        logger,
+      });
+      closers.push(() => (broker as EmbeddedBroker).close());
+    }
+    const deviceMqttUrl = broker?.url ?? ("url" in options.devices ? options.devices.url : "");
+
+    const outbox = new MemoryOutbox();
+    const transport = await connectMqttUplink({ url: options.uplink.mqttUrl, siteId: site.siteId, edgeId, logger });
+    closers.push(() => transport.close());
+    const sender = new UplinkSender(
+      outbox,
+      transport,
+      {
+        edgeId,
+        siteId: site.siteId,
+        maxBatch: options.uplink.maxBatch ?? 500,
+        flushMs: options.uplink.flushMs ?? 50,
+        ackTimeoutMs: options.uplink.ackTimeoutMs ?? 5000,
+        maxAckTimeoutMs: 60_000,
+        newId,
+      },
+      {
+        onRejected: (ack) =>
+          logger.error({ batchId: ack.batchId, rejected: ack.rejected.slice(0, 10) }, "cloud rejected events"),
+        onError: (error) => logger.warn({ err: (error as Error).message }, "uplink problem"),
+      },
+    );
+    sender.start();
+    closers.push(async () => sender.stop());
+
+    const observations$ = new Subject<Observation>();
+    const pipelineConfig: EdgePipelineConfig = { ...DEFAULT_PIPELINE_CONFIG, ...options.pipeline };
+    const events = edgePipeline(observations$, siteIndex, { siteId: site.siteId, newId }, pipelineConfig)
+      .pipe(
+        bufferTime(20),
+        filter((batch: EdgeEvent[]) => batch.length > 0),
+      )
+      .subscribe({
+        next: (batch) => {
+          metrics.eventsQueued += batch.length;
+          outbox
+            .append(batch)
+            .then(() => sender.notify())
+            .catch((error: unknown) => logger.error({ err: (error as Error).message }, "outbox append failed"));
+        },
+        error: (error: unknown) => logger.fatal({ err: (error as Error).message }, "edge pipeline failed"),
+      });
+    closers.push(async () => events.unsubscribe());
+
+    const source = await connectMqttDeviceSource({ url: deviceMqttUrl, siteId: site.siteId, edgeId, logger });
+    closers.push(() => source.close());
+    const deadLetter = (topic: string, payload: Buffer, code: string, reason: string, deviceId?: string) => {
+      metrics.deadLetters[code] = (metrics.deadLetters[code] ?? 0) + 1;
+      logger.debug({ topic, code, reason }, "device message rejected");
+      source.publishDeadLetter({
+        topic,
+        deviceId,
+        code,
+        reason,
+        bytes: payload.byteLength,
+        payloadPreview: payload.subarray(0, 256).toString("utf8"),
+        receivedAt: new Date().toISOString(),
+      });
+    };
+    source.messages$.subscribe(({ topic, payload }) => {
+      metrics.messagesReceived++;
+      let decoded: ReturnType<typeof decodeDeviceMessage>;
+      try {
+        decoded = decodeDeviceMessage(siteIndex, topic, payload);
+      } catch (error) {
+        deadLetter(topic, payload, "TALLY_ERR_INTERNAL", `decoder failed: ${(error as Error).message}`);
+        return;
+      }
+      if (!decoded.ok) {
+        deadLetter(topic, payload, decoded.error.code, decoded.error.reason, decoded.error.deviceId);
+        return;
+      }
+      for (const observation of decoded.value) {
+        metrics.observations++;
+        observations$.next(observation);
+      }
+    });
+
+    const shelves: OpcuaShelfSource[] = [];
+    for (const device of site.devices) {
+      if (device.kind !== "shelf" || device.transport !== "opcua") continue;
+      const shelf = connectOpcuaShelf(device, { logger });
+      shelves.push(shelf);
+      shelf.weights$.subscribe((w) => {
+        metrics.observations++;
+        observations$.next(w);
+      });
+      closers.push(() => shelf.close());
+    }
+    const timeoutMs = options.opcuaReadyTimeoutMs ?? 15_000;
+    await Promise.race([
+      Promise.allSettled(shelves.map((s) => s.ready)),
+      new Promise((resolve) => setTimeout(resolve, timeoutMs).unref()),
+    ]);
+
+    logger.info({ deviceMqttUrl, uplink: options.uplink.mqttUrl, site: site.siteId }, "edge running");
+    return {
+      deviceMqttUrl,
+      metrics: () => ({
+        ...metrics,
+        deadLetters: { ...metrics.deadLetters },
+        outboxDepth: outbox.depth(),
+        opcuaValuesRejected: shelves.reduce((n, s) => n + s.rejected(), 0),
+        uplink: { ...sender.counters },
+      }),
+      drained: () => sender.drained(),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

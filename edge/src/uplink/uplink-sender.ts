@@ -1,0 +1,161 @@
+import type { CommitAck } from "@tally/protocols";
+import { asyncScheduler, type SchedulerLike, type Subscription } from "rxjs";
+import type { Outbox } from "../ports/outbox.js";
+import type { OutgoingBatch, UplinkTransport } from "../ports/uplink-transport.js";
+
+export interface UplinkSenderConfig {
+  edgeId: string;
+  siteId: string;
+  /** Most events in one batch. */
+  maxBatch: number;
+  /** Wait this long for more events before sending a part-full batch, ms. */
+  flushMs: number;
+  /** First wait for an acknowledgement before resending, ms; doubles up to `maxAckTimeoutMs`. */
+  ackTimeoutMs: number;
+  maxAckTimeoutMs: number;
+  newId: () => string;
+  /** Jitter source in [0, 1); injected so tests are deterministic. */
+  random?: () => number;
+}
+
+export interface UplinkCounters {
+  batchesSent: number;
+  resends: number;
+  eventsCommitted: number;
+  eventsDuplicate: number;
+  eventsRejected: number;
+}
+
+export interface UplinkListener {
+  onRejected?(ack: CommitAck): void;
+  onError?(error: unknown): void;
+}
+
+/**
+ * Sends the outbox to the cloud one batch at a time. An event leaves the
+ * outbox only when a commit acknowledgement names it (committed, duplicate or
+ * rejected for good); a batch with no acknowledgement in time is sent again,
+ * with exponential backoff and jitter. The cloud commits idempotently on event
+ * ids, so a resend never doubles a movement.
+ */
+export class UplinkSender {
+  readonly counters: UplinkCounters = {
+    batchesSent: 0,
+    resends: 0,
+    eventsCommitted: 0,
+    eventsDuplicate: 0,
+    eventsRejected: 0,
+  };
+  #seq = 0;
+  #inFlight: { batch: OutgoingBatch; timer: Subscription; timeoutMs: number } | undefined;
+  #flushTimer: Subscription | undefined;
+  #ackSubscription: Subscription | undefined;
+  #drainWaiters: (() => void)[] = [];
+  #closed = false;
+
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly transport: UplinkTransport,
+    private readonly config: UplinkSenderConfig,
+    private readonly listener: UplinkListener = {},
+    private readonly scheduler: SchedulerLike = asyncScheduler,
+  ) {}
+
+  start(): void {
+    this.#ackSubscription = this.transport.acks$.subscribe((ack) => {
+      this.#onAck(ack).catch((error: unknown) => this.listener.onError?.(error));
+    });
+    this.notify();
+  }
+
+  /** Tells the sender the outbox has new events. */
+  notify(): void {
+    if (this.#closed || this.#inFlight !== undefined || this.#flushTimer !== undefined) return;
+    this.#scheduleSend(this.outbox.depth() >= this.config.maxBatch ? 0 : this.config.flushMs);
+  }
+
+  #scheduleSend(delay: number): void {
+    if (this.#closed || this.#flushTimer !== undefined) return;
+    this.#flushTimer = this.scheduler.schedule(() => {
+      this.#flushTimer = undefined;
+      this.#sendNext().catch((error: unknown) => this.listener.onError?.(error));
+    }, delay);
+  }
+
+  /** Resolves once the outbox is empty and nothing is in flight. */
+  drained(): Promise<void> {
+    if (this.outbox.depth() === 0 && this.#inFlight === undefined) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  stop(): void {
+    this.#closed = true;
+    this.#ackSubscription?.unsubscribe();
+    this.#flushTimer?.unsubscribe();
+    this.#inFlight?.timer.unsubscribe();
+  }
+
+  async #sendNext(): Promise<void> {
+    if (this.#closed || this.#inFlight !== undefined) return;
+    const events = await this.outbox.peek(this.config.maxBatch);
+    if (events.length === 0) {
+      this.#settleDrain();
+      return;
+    }
+    const batch: OutgoingBatch = {
+      v: 1,
+      edgeId: this.config.edgeId,
+      siteId: this.config.siteId,
+      batchId: this.config.newId(),
+      seq: this.#seq++,
+      sentAt: new Date(this.scheduler.now()).toISOString(),
+      events,
+    };
+    this.#transmit(batch, this.config.ackTimeoutMs);
+  }
+
+  #transmit(batch: OutgoingBatch, timeoutMs: number): void {
+    this.counters.batchesSent++;
+    const jitter = 0.8 + 0.4 * (this.config.random ?? Math.random)();
+    const timer = this.scheduler.schedule(() => {
+      if (this.#inFlight?.batch.batchId !== batch.batchId || this.#closed) return;
+      this.counters.resends++;
+      this.#transmit(batch, Math.min(timeoutMs * 2, this.config.maxAckTimeoutMs));
+    }, timeoutMs * jitter);
+    this.#inFlight = { batch, timer, timeoutMs };
+    this.transport.send(batch).catch((error: unknown) => this.listener.onError?.(error));
+  }
+
+  async #onAck(ack: CommitAck): Promise<void> {
+    if (ack.edgeId !== this.config.edgeId) return;
+    const rejectedIds = ack.rejected.flatMap((r) => (r.id === undefined ? [] : [r.id]));
+    // Acknowledged ids may leave the outbox whichever batch carried them (a late ack of an earlier send included).
+    await this.outbox.remove([...ack.committed, ...ack.duplicates, ...rejectedIds]);
+    this.counters.eventsCommitted += ack.committed.length;
+    this.counters.eventsDuplicate += ack.duplicates.length;
+    this.counters.eventsRejected += rejectedIds.length;
+    if (ack.rejected.length > 0) this.listener.onRejected?.(ack);
+    if (this.#inFlight?.batch.batchId === ack.batchId) {
+      this.#inFlight.timer.unsubscribe();
+      this.#inFlight = undefined;
+      if (ack.status === "rejected" && ack.committed.length + ack.duplicates.length + rejectedIds.length === 0) {
+        // The whole envelope was refused: resending it as it is cannot help, but the events stay in the outbox.
+        // Wait the longest backoff before trying again instead of hammering the cloud.
+        this.listener.onError?.(
+          new Error(`cloud refused batch ${ack.batchId}: ${ack.rejected[0]?.reason ?? "no reason"}`),
+        );
+        this.#scheduleSend(this.config.maxAckTimeoutMs);
+      } else {
+        this.notify();
+      }
+    }
+    this.#settleDrain();
+  }
+
+  #settleDrain(): void {
+    if (this.outbox.depth() !== 0 || this.#inFlight !== undefined) return;
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
