@@ -1,0 +1,13 @@
+export { demoScenario } from "./demo-scenario.js";
+export type {
+  GroundTruth,
+  PortalPassStep,
+  ScanStep,
+  Scenario,
+  ScenarioStep,
+  ShelfLoadStep,
+  TemperatureStep,
+  TrueMovement,
+} from "./scenario.js";
+export { loadSiteLayout, readSiteFile } from "./site-file.js";
+export { type RunningSimulators, type SimulatorOptions, startSimulators } from "./start-simulators.js";

@@ -1,0 +1,192 @@
+import { decodeSgtin96, parseDeviceMessage } from "@tally/protocols";
+import { describe, expect, it } from "vitest";
+import { demoScenario } from "./demo-scenario.js";
+import { MAX_READS_PER_MESSAGE, planScenario, TEMPERATURE_PERIOD_MS } from "./plan-scenario.js";
+import type { Scenario } from "./scenario.js";
+import { demoSite } from "./test-support.js";
+
+const site = demoSite();
+
+describe("the demo scenario's plan", () => {
+  const plan = planScenario(demoScenario(site), site);
+
+  it("ends with the expected positions", () => {
+    expect(plan.positions).toEqual([
+      { location: "DEMO/COLD/C1", sku: "MILK", qty: 6 },
+      { location: "DEMO/DOCK/D1", sku: "SOAP", qty: 24 },
+      { location: "DEMO/DOCK/D1", sku: "WIDGET", qty: 2 },
+      { location: "DEMO/PICK/A1", sku: "WIDGET", qty: 7 },
+      { location: "DEMO/PICK/A2", sku: "GADGET", qty: 3 },
+    ]);
+  });
+
+  it("has one receipt per tag, one per receipt scan, three putaways and two shelf picks", () => {
+    const count = (type: string) => plan.movements.filter((m) => m.movementType === type).length;
+    expect(count("RECEIPT")).toBe(12 + 4 + 6 + 1);
+    expect(count("PUTAWAY")).toBe(3);
+    expect(plan.movements.filter((m) => m.movementType === "PICK")).toMatchObject([
+      { sku: "WIDGET", qty: 3, from: "DEMO/PICK/A1", deviceId: "shelf-1" },
+      { sku: "GADGET", qty: 1, from: "DEMO/PICK/A2", deviceId: "shelf-1" },
+    ]);
+    expect(plan.movements).toHaveLength(28);
+    const tagged = plan.movements.filter((m) => m.epc !== undefined);
+    expect(new Set(tagged.map((m) => m.epc)).size).toBe(22);
+  });
+
+  it("reads tags whose SGTIN-96 decodes to the GTIN of the SKU received", () => {
+    const gtinOf = new Map(site.items.map((i) => [i.sku, i.gtins[0]]));
+    for (const m of plan.movements.filter((m) => m.deviceId === "portal-d1")) {
+      expect(m.epc).toMatch(/^urn:epc:id:sgtin:0614141\./);
+    }
+    const epcs = new Set(plan.actions.flatMap((a) => (a.kind === "read" ? a.reads.map((r) => r.epc) : [])));
+    expect(epcs.size).toBe(22);
+    const skus: string[] = [];
+    for (const epc of epcs) {
+      const decoded = decodeSgtin96(epc);
+      expect(decoded.ok).toBe(true);
+      if (!decoded.ok) continue;
+      expect(decoded.value.companyPrefix).toBe("0614141");
+      const sku = [...gtinOf].find(([, gtin]) => gtin === decoded.value.gtin)?.[0];
+      skus.push(sku ?? "?");
+    }
+    expect(skus.filter((s) => s === "WIDGET")).toHaveLength(12);
+    expect(skus.filter((s) => s === "GADGET")).toHaveLength(4);
+    expect(skus.filter((s) => s === "MILK")).toHaveLength(6);
+  });
+
+  it("reads each tag 3–5 times on the outer antenna, then 3–5 times on the inner one", () => {
+    const reads = plan.actions.flatMap((a) => (a.kind === "read" ? a.reads : []));
+    const byTag = new Map<string, typeof reads>();
+    for (const r of reads) byTag.set(r.epc, [...(byTag.get(r.epc) ?? []), r]);
+    expect(byTag.size).toBe(22);
+    for (const tagReads of byTag.values()) {
+      const outer = tagReads.filter((r) => r.antenna === 1);
+      const inner = tagReads.filter((r) => r.antenna === 2);
+      expect(outer.length).toBeGreaterThanOrEqual(3);
+      expect(outer.length).toBeLessThanOrEqual(5);
+      expect(inner.length).toBeGreaterThanOrEqual(3);
+      expect(inner.length).toBeLessThanOrEqual(5);
+      expect(Math.max(...outer.map((r) => r.atMs))).toBeLessThanOrEqual(Math.min(...inner.map((r) => r.atMs)));
+    }
+    for (const r of reads) {
+      expect(r.rssi).toBeGreaterThanOrEqual(-70);
+      expect(r.rssi).toBeLessThanOrEqual(-40);
+    }
+    for (const a of plan.actions) {
+      if (a.kind !== "read") continue;
+      expect(a.reads.length).toBeLessThanOrEqual(MAX_READS_PER_MESSAGE);
+      // A message never reports a read from its future.
+      for (const r of a.reads) expect(r.atMs).toBeLessThanOrEqual(a.atMs);
+    }
+  });
+
+  it("sets shelf weights in grams of whole units, starting from empty", () => {
+    const weights = plan.actions.filter((a) => a.kind === "weight").map((a) => [a.atMs, a.location, a.grams]);
+    expect(weights).toEqual([
+      [6500, "DEMO/PICK/A1", 2500],
+      [7500, "DEMO/PICK/A2", 1600],
+      [10_000, "DEMO/PICK/A1", 1750],
+      [12_000, "DEMO/PICK/A2", 1200],
+    ]);
+  });
+
+  it("reads the cold room every 2 s, 4–5 °C, then 11 °C from 14 s: one excursion that does not end", () => {
+    const temps = plan.actions.filter((a) => a.kind === "temp");
+    expect(temps.map((t) => t.atMs)).toEqual(Array.from({ length: 10 }, (_, i) => i * TEMPERATURE_PERIOD_MS));
+    for (const t of temps) {
+      if (t.atMs < 14_000) expect(t.celsius).toSatisfy((c: number) => c >= 4 && c <= 5);
+      else expect(t.celsius).toSatisfy((c: number) => c >= 10.5 && c <= 11.5);
+    }
+    expect(plan.excursions).toEqual([{ deviceId: "temp-c1", location: "DEMO/COLD/C1", startMs: 14_000 }]);
+    expect(plan.endMs).toBe(20_000);
+  });
+
+  it("produces payloads the protocols schemas accept", () => {
+    const stamp = new Date().toISOString();
+    for (const a of plan.actions) {
+      const [channel, message] =
+        a.kind === "read"
+          ? (["read", { reads: a.reads.map(({ atMs: _, ...r }) => ({ ...r, readAt: stamp })) }] as const)
+          : a.kind === "scan"
+            ? (["scan", { ...a.scan, scannedAt: stamp }] as const)
+            : a.kind === "temp"
+              ? (["temp", { celsius: a.celsius, measuredAt: stamp }] as const)
+              : (["weight", { location: a.location, grams: a.grams, measuredAt: stamp }] as const);
+      const parsed = parseDeviceMessage(channel, JSON.stringify(message));
+      expect(parsed, JSON.stringify(message)).toMatchObject({ ok: true });
+    }
+  });
+
+  it("is deterministic for a seed and changes with it", () => {
+    const again = planScenario(demoScenario(site), site);
+    expect(again).toEqual(plan);
+    const other = planScenario({ ...demoScenario(site), seed: 7 }, site);
+    expect(other.actions).not.toEqual(plan.actions);
+    expect(other.positions).toEqual(plan.positions);
+  });
+});
+
+describe("planScenario refuses", () => {
+  const base: Scenario = { name: "t", seed: 1, durationMs: 0, steps: [] };
+  it.each([
+    [
+      { kind: "scan", at: 0, deviceId: "nope", gtin: "00614141000043", qty: 1, action: "RECEIPT" },
+      /unknown device nope/,
+    ],
+    [{ kind: "scan", at: 0, deviceId: "shelf-1", gtin: "00614141000043", qty: 1, action: "RECEIPT" }, /is a shelf/],
+    [
+      {
+        kind: "scan",
+        at: 0,
+        deviceId: "scanner-1",
+        gtin: "00614141000012",
+        qty: 1,
+        action: "PUTAWAY",
+        location: "DEMO/PICK/A1",
+      },
+      /PUTAWAY scan needs fromLocation/,
+    ],
+    [
+      {
+        kind: "scan",
+        at: 0,
+        deviceId: "scanner-1",
+        gtin: "00614141000043",
+        qty: 1,
+        action: "RECEIPT",
+        location: "DEMO/X/Y",
+      },
+      /unknown location DEMO\/X\/Y/,
+    ],
+    [{ kind: "shelf-load", at: 0, deviceId: "shelf-1", location: "DEMO/PICK/A1", units: -1 }, /would hold -1 units/],
+    [
+      { kind: "shelf-load", at: 0, deviceId: "shelf-1", location: "DEMO/DOCK/D1", units: 1 },
+      /no bin at DEMO\/DOCK\/D1/,
+    ],
+    [{ kind: "temperature", at: 0, deviceId: "temp-c1", minC: 5, maxC: 4 }, /minC ≤ maxC/],
+  ] as const)("%o", (step, message) => {
+    expect(() => planScenario({ ...base, steps: [step] }, site)).toThrow(message);
+  });
+
+  it("with the step's index and time in the message", () => {
+    const step = { kind: "shelf-load", at: 250, deviceId: "shelf-1", location: "DEMO/PICK/A1", units: -1 } as const;
+    expect(() => planScenario({ ...base, steps: [step] }, site)).toThrow(
+      "scenario t: steps.0 (shelf-load at 250 ms): bin DEMO/PICK/A1 would hold -1 units",
+    );
+  });
+
+  it("but lets an unknown tag or GTIN through, moving nothing", () => {
+    const plan = planScenario(
+      {
+        ...base,
+        steps: [
+          { kind: "portal-pass", at: 0, deviceId: "portal-d1", epcs: ["E2801160600002084C6A6B3F"] },
+          { kind: "scan", at: 0, deviceId: "scanner-1", gtin: "00000000000000", qty: 1, action: "RECEIPT" },
+        ],
+      },
+      site,
+    );
+    expect(plan.movements).toEqual([]);
+    expect(plan.actions.filter((a) => a.kind === "read").length).toBeGreaterThan(0);
+  });
+});
