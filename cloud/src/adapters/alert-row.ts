@@ -1,0 +1,60 @@
+import { ConditionType } from "@tally/protocols";
+import { type Alert, AlertSeverity, AlertStatus } from "../alerts/alert.js";
+
+/** An `alerts` row as both SQL adapters read it (timestamps as ISO text). */
+export interface AlertRow {
+  id: string;
+  dedup_key: string;
+  kind: string;
+  severity: string;
+  status: string;
+  site_id: string;
+  location: string | null;
+  message: string;
+  value: number | null;
+  limit_value: number | null;
+  unit: string | null;
+  raised_at: string;
+  resolved_at: string | null;
+}
+
+export function alertFromRow(row: AlertRow): Alert {
+  const alert: Alert = {
+    id: row.id,
+    dedupKey: row.dedup_key,
+    kind: ConditionType.parse(row.kind),
+    severity: AlertSeverity.parse(row.severity),
+    status: AlertStatus.parse(row.status),
+    siteId: row.site_id,
+    message: row.message,
+    raisedAt: row.raised_at,
+  };
+  if (row.location !== null) alert.location = row.location;
+  if (row.value !== null) alert.value = row.value;
+  if (row.limit_value !== null) alert.limit = row.limit_value;
+  if (row.unit !== null) alert.unit = row.unit;
+  if (row.resolved_at !== null) alert.resolvedAt = row.resolved_at;
+  return alert;
+}
+
+/** Column values in `ALERT_COLUMNS` order. */
+export function alertToRow(alert: Alert): unknown[] {
+  return [
+    alert.id,
+    alert.dedupKey,
+    alert.kind,
+    alert.severity,
+    alert.status,
+    alert.siteId,
+    alert.location ?? null,
+    alert.message,
+    alert.value ?? null,
+    alert.limit ?? null,
+    alert.unit ?? null,
+    alert.raisedAt,
+    alert.resolvedAt ?? null,
+  ];
+}
+
+export const ALERT_COLUMNS =
+  "id, dedup_key, kind, severity, status, site_id, location, message, value, limit_value, unit, raised_at, resolved_at";

@@ -1,0 +1,162 @@
+import { Socket } from "node:net";
+import {
+  ackTopic,
+  type CommitAck,
+  ErrorCode,
+  parseUplinkBatchTopic,
+  UPLINK_BATCH_SUBSCRIPTION,
+} from "@tally/protocols";
+import mqtt from "mqtt";
+import type { Logger } from "pino";
+import type { AlertHub } from "../alerts/alert-hub.js";
+import { decodeBatch } from "../ingest/decode-batch.js";
+import { ingestBatch, rejectBatch } from "../ingest/ingest-batch.js";
+import type { LedgerStore } from "../ledger/ledger-store.js";
+import { newId } from "../ledger/new-id.js";
+
+/** How long close() waits for the broker to take the last acks, ms. */
+const END_TIMEOUT_MS = 2000;
+
+export interface MqttIngestOptions {
+  url: string;
+  store: LedgerStore;
+  alerts: AlertHub;
+  logger: Logger;
+  clientId?: string;
+}
+
+/** Counters since start. */
+export interface MqttIngestStats {
+  /** Batch messages received. */
+  received: number;
+  /** Acks published after a commit. */
+  acked: number;
+  /** Batches refused whole with a rejected ack (topic does not match the envelope). */
+  rejected: number;
+  /** Messages dropped unacked: wrong topic, too large, not JSON, bad envelope. */
+  garbled: number;
+  /** Commits that failed (database down): no ack, the edge resends. */
+  commitFailures: number;
+}
+
+export interface MqttIngest {
+  readonly stats: Readonly<MqttIngestStats>;
+  close(): Promise<void>;
+}
+
+/**
+ * Subscribes (QoS 1) to every edge's batch topic and commits each batch
+ * through `ingestBatch`, then publishes the CommitAck (QoS 1) — only after
+ * the commit. Messages are handled one at a time: mqtt.js waits for
+ * `handleMessage`'s callback before it reads the next packet, which bounds
+ * memory and sends the PUBACK only once the batch is handled.
+ * Resolves once the subscription is granted.
+ */
+export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttIngest> {
+  const logger = options.logger.child({ component: "mqtt-ingest" });
+  const stats: MqttIngestStats = { received: 0, acked: 0, rejected: 0, garbled: 0, commitFailures: 0 };
+  const client = mqtt.connect(options.url, {
+    clientId: options.clientId ?? `tally-cloud-${newId()}`,
+    clean: true,
+    reconnectPeriod: 1000,
+    connectTimeout: 10_000,
+  });
+  client.on("connect", () => {
+    if (client.stream instanceof Socket) client.stream.setNoDelay(true);
+    logger.info({ url: options.url }, "connected to MQTT broker");
+  });
+  client.on("error", (error) => logger.warn({ err: error }, "MQTT client error"));
+  client.on("offline", () => logger.warn("MQTT broker unreachable; retrying"));
+
+  const unconfirmedAcks = new Set<Promise<void>>();
+  const publishAck = (siteId: string, edgeId: string, ack: CommitAck) => {
+    // Not awaited: the PUBACK for it arrives on the stream this handler holds (see above).
+    const confirmed = new Promise<void>((resolve) => {
+      client.publish(ackTopic(siteId, edgeId), JSON.stringify(ack), { qos: 1 }, (error) => {
+        if (error) logger.warn({ err: error, batchId: ack.batchId }, "ack not delivered to the broker");
+        resolve();
+      });
+    });
+    unconfirmedAcks.add(confirmed);
+    void confirmed.then(() => unconfirmedAcks.delete(confirmed));
+  };
+
+  const handle = async (topic: string, payload: Buffer): Promise<void> => {
+    stats.received += 1;
+    const ids = parseUplinkBatchTopic(topic);
+    if (ids === undefined) {
+      stats.garbled += 1;
+      logger.warn({ topic, code: ErrorCode.TopicUnknown }, "message on an unknown topic dropped");
+      return;
+    }
+    const decoded = decodeBatch(payload);
+    if (!decoded.ok) {
+      stats.garbled += 1;
+      logger.warn({ topic, bytes: payload.byteLength, ...decoded.error }, "batch dropped");
+      return;
+    }
+    const batch = decoded.value;
+    if (batch.siteId !== ids.siteId || batch.edgeId !== ids.edgeId) {
+      stats.rejected += 1;
+      const reason = `topic names site ${ids.siteId} edge ${ids.edgeId}, envelope site ${batch.siteId} edge ${batch.edgeId}`;
+      logger.warn({ topic, batchId: batch.batchId, reason }, "batch refused");
+      publishAck(ids.siteId, ids.edgeId, rejectBatch(batch, { code: ErrorCode.SiteMismatch, reason }));
+      return;
+    }
+    let ack: CommitAck;
+    try {
+      ack = await ingestBatch({ store: options.store, alerts: options.alerts }, batch);
+    } catch (error) {
+      stats.commitFailures += 1;
+      logger.error({ err: error, batchId: batch.batchId }, "commit failed; no ack, the edge will resend");
+      return;
+    }
+    publishAck(ids.siteId, ids.edgeId, ack);
+    stats.acked += 1;
+  };
+
+  let inFlight: Promise<void> = Promise.resolve();
+  let closing: Promise<void> | undefined;
+  client.handleMessage = (packet, callback) => {
+    // Closing: leave it unacked by us; the edge resends it to the next cloud.
+    if (closing !== undefined) return callback();
+    const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
+    inFlight = handle(packet.topic, payload)
+      .catch((error: unknown) => {
+        logger.error({ err: error, topic: packet.topic }, "batch handling failed");
+      })
+      .finally(() => callback());
+  };
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      client.once("connect", () => resolve());
+      client.once("end", () => reject(new Error("MQTT client ended before connecting")));
+    });
+    await client.subscribeAsync(UPLINK_BATCH_SUBSCRIPTION, { qos: 1 });
+  } catch (error) {
+    await client.endAsync(true);
+    throw error;
+  }
+  logger.info({ subscription: UPLINK_BATCH_SUBSCRIPTION }, "consuming edge batches");
+
+  return {
+    stats,
+    close: () => {
+      closing ??= (async () => {
+        await inFlight;
+        // Let the broker confirm the last acks, but a broker that is gone must not hold shutdown up.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.all(unconfirmedAcks),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, END_TIMEOUT_MS);
+          }),
+        ]);
+        clearTimeout(timer);
+        await client.endAsync(true);
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import type { Pool } from "pg";
+
+interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Append only: a released migration is never edited, a change is a new version. */
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "ledger",
+    sql: `
+      CREATE TABLE events (
+        id text PRIMARY KEY,
+        kind text NOT NULL,
+        site_id text NOT NULL,
+        edge_id text NOT NULL,
+        batch_id text NOT NULL,
+        batch_seq bigint NOT NULL,
+        hash text NOT NULL,
+        body jsonb NOT NULL,
+        occurred_at timestamptz NOT NULL,
+        committed_at timestamptz NOT NULL
+      );
+
+      CREATE TABLE movements (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        site_id text NOT NULL,
+        movement_type text NOT NULL,
+        sku text NOT NULL,
+        qty integer NOT NULL,
+        from_location text,
+        to_location text,
+        lot text NOT NULL DEFAULT '',
+        occurred_at timestamptz NOT NULL
+      );
+      CREATE INDEX movements_sku ON movements (sku, seq);
+      CREATE INDEX movements_from ON movements (from_location, seq);
+      CREATE INDEX movements_to ON movements (to_location, seq);
+
+      CREATE TABLE positions (
+        sku text NOT NULL,
+        location text NOT NULL,
+        lot text NOT NULL DEFAULT '',
+        qty bigint NOT NULL,
+        PRIMARY KEY (sku, location, lot)
+      );
+      CREATE INDEX positions_location ON positions (location text_pattern_ops);
+
+      CREATE TABLE tasks (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        site_id text NOT NULL,
+        task_type text NOT NULL,
+        location text NOT NULL,
+        priority text NOT NULL,
+        status text NOT NULL,
+        occurred_at timestamptz NOT NULL
+      );
+
+      CREATE TABLE telemetry (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        site_id text NOT NULL,
+        device_id text NOT NULL,
+        metric text NOT NULL,
+        value double precision NOT NULL,
+        unit text NOT NULL,
+        location text,
+        occurred_at timestamptz NOT NULL
+      );
+
+      CREATE TABLE alerts (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        dedup_key text NOT NULL,
+        kind text NOT NULL,
+        severity text NOT NULL,
+        status text NOT NULL,
+        site_id text NOT NULL,
+        location text,
+        message text NOT NULL,
+        value double precision,
+        limit_value double precision,
+        unit text,
+        raised_at text NOT NULL,
+        resolved_at text
+      );
+      -- One open alert per cause, whatever the code above does.
+      CREATE UNIQUE INDEX alerts_open_key ON alerts (dedup_key) WHERE status = 'open';
+    `,
+  },
+];
+
+/** Any constant: serialises concurrent migrators (two cloud processes starting together). */
+const MIGRATION_LOCK = 7_245_001;
+
+/** Applies the migrations not yet recorded in `schema_migrations`, each in its own transaction. */
+export async function migratePostgres(pool: Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    for (const migration of MIGRATIONS) {
+      await client.query("BEGIN");
+      try {
+        await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+        await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+          version integer PRIMARY KEY,
+          name text NOT NULL,
+          applied_at timestamptz NOT NULL DEFAULT now()
+        )`);
+        const done = await client.query("SELECT 1 FROM schema_migrations WHERE version = $1", [migration.version]);
+        if (done.rowCount === 0) {
+          await client.query(migration.sql);
+          await client.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [
+            migration.version,
+            migration.name,
+          ]);
+        }
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK");
+        throw error;
+      }
+    }
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,30 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import type { Logger } from "pino";
+import type { AlertHub } from "./alerts/alert-hub.js";
+import type { LedgerStore } from "./ledger/ledger-store.js";
+import { registerOpenApi } from "./plugins/openapi.js";
+import { installProblemDetails } from "./plugins/problem-details.js";
+import { healthRoute } from "./routes/health.js";
+import { v1Routes } from "./routes/v1/index.js";
+
+export interface AppDeps {
+  store: LedgerStore;
+  logger: Logger;
+  alerts: AlertHub;
+}
+
+/** Builds the HTTP API (does not listen): problem+json errors, OpenAPI at `/docs/json`, `/healthz`, `/v1/*`. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // Typed as fastify's base logger so the instance is a plain FastifyInstance (pino's Logger is one).
+  const loggerInstance: FastifyBaseLogger = deps.logger;
+  const app = Fastify({ loggerInstance, forceCloseConnections: "idle" });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installProblemDetails(app);
+  await registerOpenApi(app);
+  const routeDeps = { store: deps.store, alerts: deps.alerts };
+  await app.register(healthRoute, routeDeps);
+  await app.register(v1Routes, { prefix: "/v1", ...routeDeps });
+  return app;
+}

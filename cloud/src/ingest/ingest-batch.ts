@@ -1,0 +1,94 @@
+import {
+  type CommitAck,
+  type EdgeBatch,
+  EdgeEvent,
+  ErrorCode,
+  type EventRejection,
+  type Rejection,
+} from "@tally/protocols";
+import type { AlertHub } from "../alerts/alert-hub.js";
+import type { LedgerStore } from "../ledger/ledger-store.js";
+import { describeIssues } from "./decode-batch.js";
+
+export interface IngestDeps {
+  store: LedgerStore;
+  alerts: AlertHub;
+  now?: () => Date;
+}
+
+/**
+ * The one ingest path for HTTP and MQTT: validates each event on its own,
+ * commits the valid ones in one transaction, publishes the alerts it changed
+ * and returns the ack to send. Throws only when the commit fails (the edge
+ * will resend: no ack must leave).
+ */
+export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<CommitAck> {
+  const rejections: EventRejection[] = [];
+  const valid: EdgeEvent[] = [];
+  const indexes = new Map<string, number[]>();
+  batch.events.forEach((raw, index) => {
+    const parsed = EdgeEvent.safeParse(raw);
+    if (!parsed.success) {
+      rejections.push(rejection(index, idOf(raw), ErrorCode.EventSchema, describeIssues(parsed.error)));
+      return;
+    }
+    const event = parsed.data;
+    if (event.siteId !== batch.siteId) {
+      const reason = `event site ${event.siteId} is not the batch's site ${batch.siteId}`;
+      rejections.push(rejection(index, event.id, ErrorCode.SiteMismatch, reason));
+      return;
+    }
+    valid.push(event);
+    indexes.set(event.id, [...(indexes.get(event.id) ?? []), index]);
+  });
+
+  const result =
+    valid.length > 0
+      ? await deps.store.commit(
+          { edgeId: batch.edgeId, siteId: batch.siteId, batchId: batch.batchId, seq: batch.seq },
+          valid,
+        )
+      : { committed: [], duplicates: [], conflicts: [], alerts: [] };
+  for (const id of result.conflicts) {
+    const index = indexes.get(id)?.shift() ?? 0;
+    const reason = "an event with this id and different content is already in the ledger";
+    rejections.push(rejection(index, id, ErrorCode.EventConflict, reason));
+  }
+  deps.alerts.publish(result.alerts);
+
+  return {
+    v: 1,
+    edgeId: batch.edgeId,
+    batchId: batch.batchId,
+    seq: batch.seq,
+    status: "committed",
+    committed: result.committed,
+    duplicates: result.duplicates,
+    rejected: rejections.sort((a, b) => a.index - b.index),
+    committedAt: (deps.now?.() ?? new Date()).toISOString(),
+  };
+}
+
+/** The ack for a batch refused whole (e.g. its topic names another edge): every event is rejected. */
+export function rejectBatch(batch: EdgeBatch, error: Rejection, now: Date = new Date()): CommitAck {
+  return {
+    v: 1,
+    edgeId: batch.edgeId,
+    batchId: batch.batchId,
+    seq: batch.seq,
+    status: "rejected",
+    committed: [],
+    duplicates: [],
+    rejected: batch.events.map((raw, index) => rejection(index, idOf(raw), error.code, error.reason)),
+    committedAt: now.toISOString(),
+  };
+}
+
+function rejection(index: number, id: string | undefined, code: ErrorCode, reason: string): EventRejection {
+  return id === undefined ? { index, code, reason } : { id, index, code, reason };
+}
+
+function idOf(raw: unknown): string | undefined {
+  if (typeof raw !== "object" || raw === null || !("id" in raw)) return undefined;
+  return typeof raw.id === "string" && raw.id.length <= 128 ? raw.id : undefined;
+}

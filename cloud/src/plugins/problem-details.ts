@@ -1,0 +1,103 @@
+import { ErrorCode } from "@tally/protocols";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { z } from "zod";
+
+/** RFC 9457 problem details, plus Tally's stable error `code`. */
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.enum(ErrorCode),
+  instance: z.string().optional(),
+});
+export type Problem = z.infer<typeof Problem>;
+
+/** An error a route throws on purpose; the error handler turns it into a problem response. */
+export class ProblemError extends Error {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly title: string;
+
+  constructor(status: number, code: ErrorCode, title: string, detail: string, options?: { cause?: unknown }) {
+    super(detail, options);
+    this.name = "ProblemError";
+    this.status = status;
+    this.code = code;
+    this.title = title;
+  }
+}
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** The code a body that fails the route's schema gets (e.g. the ingest envelope); default MessageSchema. */
+    validationCode?: ErrorCode;
+  }
+}
+
+export function problemType(code: ErrorCode): string {
+  return `urn:tally:error:${code}`;
+}
+
+export function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  status: number,
+  code: ErrorCode,
+  title: string,
+  detail: string,
+): FastifyReply {
+  const body: Problem = { type: problemType(code), title, status, detail, code, instance: request.url };
+  return reply.code(status).type("application/problem+json").send(body);
+}
+
+/**
+ * Every error and every unknown route becomes `application/problem+json`
+ * with a stable code; the process never crashes on a request. Call on the
+ * root instance, before routes are registered.
+ */
+export function installProblemDetails(app: FastifyInstance): void {
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, request, 404, ErrorCode.NotFound, "Not Found", `no route for ${request.method} ${request.url}`),
+  );
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const problem = toProblem(error, request);
+    if (problem.status >= 500) request.log.error({ err: error }, "request failed");
+    else request.log.info({ code: problem.code, detail: problem.detail }, "request refused");
+    return sendProblem(reply, request, problem.status, problem.code, problem.title, problem.detail);
+  });
+}
+
+function toProblem(error: FastifyError, request: FastifyRequest): Omit<Problem, "type"> {
+  if (error instanceof ProblemError) {
+    return { status: error.status, code: error.code, title: error.title, detail: error.message };
+  }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const config = request.routeOptions.config;
+    const context = error.validationContext ?? "request";
+    const code = context === "body" ? (config.validationCode ?? ErrorCode.MessageSchema) : ErrorCode.QueryInvalid;
+    const detail = error.validation
+      .slice(0, 5)
+      .map((v) => `${context}${v.instancePath.replaceAll("/", ".")}: ${v.message ?? "invalid"}`)
+      .join("; ");
+    return { status: 400, code, title: "Bad Request", detail };
+  }
+  switch (error.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return { status: 413, code: ErrorCode.MessageTooLarge, title: "Content Too Large", detail: error.message };
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return { status: 400, code: ErrorCode.MessageNotJson, title: "Bad Request", detail: error.message };
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return { status: 415, code: ErrorCode.MessageNotJson, title: "Unsupported Media Type", detail: error.message };
+  }
+  if (error instanceof SyntaxError) {
+    return { status: 400, code: ErrorCode.MessageNotJson, title: "Bad Request", detail: error.message };
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    return { status, code: ErrorCode.QueryInvalid, title: "Bad Request", detail: error.message };
+  }
+  return { status: 500, code: ErrorCode.Internal, title: "Internal Server Error", detail: "internal error" };
+}

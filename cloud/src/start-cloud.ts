@@ -1,0 +1,83 @@
+import type { AddressInfo } from "node:net";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import { startAedesBroker } from "./adapters/aedes-broker.js";
+import { createLedgerStore } from "./adapters/create-ledger-store.js";
+import { startMqttIngest } from "./adapters/mqtt-ingest.js";
+import { urlHost } from "./adapters/url-host.js";
+import { AlertHub } from "./alerts/alert-hub.js";
+import { buildApp } from "./app.js";
+import type { LedgerStore } from "./ledger/ledger-store.js";
+
+export interface CloudOptions {
+  /** HTTP host, default 127.0.0.1. */
+  host?: string;
+  /** HTTP port, default 8080; 0 picks a free port. */
+  port?: number;
+  /** The SQLite ledger lives at `${dataDir}/cloud/ledger.db`; default `.data`. */
+  dataDir?: string;
+  /** `postgres://…`: the PostgreSQL ledger instead of SQLite. */
+  databaseUrl?: string;
+  /** An external broker, or an embedded aedes on `port` (0 picks a free port). */
+  mqtt: { url: string } | { embedded: { host?: string; port: number } };
+  logger: Logger;
+}
+
+export interface RunningCloud {
+  /** `http://host:port` of the API. */
+  url: string;
+  /** The broker the cloud consumes batches from, e.g. `mqtt://127.0.0.1:1884`. */
+  mqttUrl: string;
+  store: LedgerStore;
+  /** Stops ingest, the API, the embedded broker and the store, in that order. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Composition root: opens the ledger, starts the broker (if embedded), the HTTP API and MQTT ingest. */
+export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
+  const { logger } = options;
+  const host = options.host ?? "127.0.0.1";
+  const store = await createLedgerStore(
+    options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : { dataDir: options.dataDir ?? ".data" },
+  );
+  const alerts = new AlertHub();
+  // Closed in reverse order of starting, on failure as on close().
+  const stops: (() => Promise<void>)[] = [() => store.close()];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) {
+      await stop().catch((error: unknown) => logger.error({ err: error }, "error while stopping the cloud"));
+    }
+  };
+  try {
+    let mqttUrl: string;
+    if ("embedded" in options.mqtt) {
+      const brokerOptions = { port: options.mqtt.embedded.port, logger, host: options.mqtt.embedded.host ?? host };
+      const broker = await startAedesBroker(brokerOptions);
+      stops.push(() => broker.close());
+      mqttUrl = broker.url;
+    } else {
+      mqttUrl = options.mqtt.url;
+    }
+    const app: FastifyInstance = await buildApp({ store, logger, alerts });
+    stops.push(() => app.close());
+    await app.listen({ host, port: options.port ?? 8080 });
+    const url = `http://${urlHost(host)}:${(app.server.address() as AddressInfo).port}`;
+    const ingest = await startMqttIngest({ url: mqttUrl, store, alerts, logger });
+    stops.push(() => ingest.close());
+    logger.info({ url, mqttUrl, store: store.kind }, "cloud started");
+
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      mqttUrl,
+      store,
+      close: () => {
+        closing ??= stopAll().then(() => logger.info("cloud stopped"));
+        return closing;
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
