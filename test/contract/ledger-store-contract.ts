@@ -1,0 +1,323 @@
+/**
+ * The behaviour every LedgerStore adapter must have. Run it from one test file
+ * per adapter: `ledgerStoreContract("sqlite", () => createLedgerStore(...))`.
+ * `create` must return a store over an empty ledger each time.
+ */
+import { randomUUID } from "node:crypto";
+import type { LedgerStore, Position } from "@tally/cloud";
+import type { EdgeEvent, Movement } from "@tally/protocols";
+import fc from "fast-check";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { condition, meta, movement, task, telemetry } from "./event-fixtures.js";
+
+export function ledgerStoreContract(name: string, create: () => Promise<LedgerStore>): void {
+  describe(`LedgerStore contract: ${name}`, () => {
+    let store: LedgerStore;
+    beforeEach(async () => {
+      store = await create();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    describe("idempotent commit", () => {
+      it("commits new events and reports every one as committed, in batch order", async () => {
+        const events = [movement({ sku: "SKU-1", qty: 5, to: "S1/A/01" }), task(), telemetry()];
+        const result = await store.commit(meta(), events);
+        expect(result).toEqual({ committed: events.map((e) => e.id), duplicates: [], conflicts: [], alerts: [] });
+      });
+
+      it("applies a resent batch once and reports its events as duplicates", async () => {
+        const events = [movement({ sku: "SKU-1", qty: 5, to: "S1/A/01" }), task()];
+        await store.commit(meta(0), events);
+        const again = await store.commit(meta(0), events);
+        expect(again).toEqual({ committed: [], duplicates: events.map((e) => e.id), conflicts: [], alerts: [] });
+        expect(await store.stock()).toEqual([{ sku: "SKU-1", location: "S1/A/01", lot: "", qty: 5 }]);
+        expect(await store.movements()).toHaveLength(1);
+        expect(await store.tasks()).toHaveLength(1);
+      });
+
+      it("reports duplicates and new events of a mixed batch separately", async () => {
+        const old = movement({ sku: "SKU-1", qty: 5, to: "S1/A/01" });
+        await store.commit(meta(0), [old]);
+        const fresh = movement({ sku: "SKU-1", qty: 2, to: "S1/A/01" });
+        const result = await store.commit(meta(1), [old, fresh]);
+        expect(result.committed).toEqual([fresh.id]);
+        expect(result.duplicates).toEqual([old.id]);
+        expect(await store.stock()).toEqual([{ sku: "SKU-1", location: "S1/A/01", lot: "", qty: 7 }]);
+      });
+
+      it("applies an id repeated within one batch once", async () => {
+        const m = movement({ sku: "SKU-1", qty: 5, to: "S1/A/01" });
+        const result = await store.commit(meta(), [m, m]);
+        expect(result.committed).toEqual([m.id]);
+        expect(result.duplicates).toEqual([m.id]);
+        expect((await store.stock())[0]?.qty).toBe(5);
+      });
+
+      it("accepts an empty batch", async () => {
+        expect(await store.commit(meta(), [])).toEqual({ committed: [], duplicates: [], conflicts: [], alerts: [] });
+      });
+
+      it("commits a batch larger than one statement chunk", async () => {
+        const events = Array.from({ length: 1234 }, (_, i) => movement({ sku: `SKU-${i % 7}`, qty: 1, to: "S1/A/01" }));
+        const result = await store.commit(meta(), events);
+        expect(result.committed).toHaveLength(1234);
+        const stock = await store.stock();
+        expect(stock.reduce((sum, p) => sum + p.qty, 0)).toBe(1234);
+        expect(await store.movements({ limit: 1000 })).toHaveLength(1000);
+      });
+    });
+
+    describe("conflicts", () => {
+      it("refuses an event whose id is in the ledger with other content, and keeps the original", async () => {
+        const original = movement({ sku: "SKU-1", qty: 5, to: "S1/A/01" });
+        await store.commit(meta(0), [original]);
+        const changed = { ...original, qty: 50 };
+        const result = await store.commit(meta(1), [changed]);
+        expect(result).toEqual({ committed: [], duplicates: [], conflicts: [original.id], alerts: [] });
+        expect((await store.stock())[0]?.qty).toBe(5);
+        expect((await store.movements())[0]?.qty).toBe(5);
+      });
+
+      it("treats the same content with keys in another order as a duplicate, not a conflict", async () => {
+        const original = movement({ sku: "SKU-1", qty: 5, to: "S1/A/01" });
+        await store.commit(meta(0), [original]);
+        const reordered = Object.fromEntries(Object.entries(original).reverse()) as Movement;
+        expect((await store.commit(meta(1), [reordered])).duplicates).toEqual([original.id]);
+      });
+    });
+
+    describe("positions", () => {
+      it("keeps positions equal to the sum of movements, across batches and resends", async () => {
+        let run = 0;
+        const skus = ["A", "B"];
+        const locations = ["S1/A/01", "S1/A/02", "S1/B/01"];
+        const spec = fc.record({
+          sku: fc.constantFrom(...skus),
+          qty: fc.integer({ min: 1, max: 50 }),
+          from: fc.option(fc.constantFrom(...locations), { nil: undefined }),
+          to: fc.option(fc.constantFrom(...locations), { nil: undefined }),
+          lot: fc.option(fc.constantFrom("L1", "L2"), { nil: undefined }),
+        });
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(spec, { minLength: 1, maxLength: 30 }),
+            fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 10 }),
+            async (specs, sizes) => {
+              run += 1;
+              const prefix = `R${run}-`;
+              const movements = specs
+                .filter((s) => s.from !== undefined || s.to !== undefined)
+                .map((s) => movement({ ...s, sku: prefix + s.sku }));
+              // Split into batches, and resend each batch once: the ledger must not care.
+              let offset = 0;
+              for (let i = 0; offset < movements.length; i += 1) {
+                const size = sizes[i % sizes.length] ?? 1;
+                const batch = movements.slice(offset, offset + size);
+                offset += size;
+                await store.commit(meta(i), batch);
+                await store.commit(meta(i), batch);
+              }
+              const expected = new Map<string, Position>();
+              const add = (sku: string, location: string, lot: string, qty: number) => {
+                const key = `${sku}|${location}|${lot}`;
+                const p = expected.get(key) ?? { sku, location, lot, qty: 0 };
+                p.qty += qty;
+                expected.set(key, p);
+              };
+              for (const m of movements) {
+                if (m.from !== undefined) add(m.sku, m.from, m.lot ?? "", -m.qty);
+                if (m.to !== undefined) add(m.sku, m.to, m.lot ?? "", m.qty);
+              }
+              const want = [...expected.values()]
+                .filter((p) => p.qty !== 0)
+                .sort((a, b) => cmp(a.sku, b.sku) || cmp(a.location, b.location) || cmp(a.lot, b.lot));
+              const got = (await store.stock()).filter((p) => p.sku.startsWith(prefix));
+              expect(got).toEqual(want);
+            },
+          ),
+          { numRuns: 20 },
+        );
+      });
+
+      it("moves stock with transfers without creating any, and drops positions that reach zero", async () => {
+        await store.commit(meta(0), [movement({ sku: "SKU-1", qty: 10, to: "S1/A/01" })]);
+        await store.commit(meta(1), [movement({ sku: "SKU-1", qty: 4, from: "S1/A/01", to: "S1/B/01" })]);
+        let stock = await store.stock({ sku: "SKU-1" });
+        expect(stock).toEqual([
+          { sku: "SKU-1", location: "S1/A/01", lot: "", qty: 6 },
+          { sku: "SKU-1", location: "S1/B/01", lot: "", qty: 4 },
+        ]);
+        expect(stock.reduce((sum, p) => sum + p.qty, 0)).toBe(10);
+        await store.commit(meta(2), [movement({ sku: "SKU-1", qty: 6, from: "S1/A/01" })]);
+        stock = await store.stock({ sku: "SKU-1" });
+        expect(stock).toEqual([{ sku: "SKU-1", location: "S1/B/01", lot: "", qty: 4 }]);
+      });
+
+      it("records stock going negative rather than hiding it", async () => {
+        await store.commit(meta(), [movement({ sku: "SKU-1", qty: 3, from: "S1/A/01" })]);
+        expect(await store.stock()).toEqual([{ sku: "SKU-1", location: "S1/A/01", lot: "", qty: -3 }]);
+      });
+
+      it("keeps lots apart", async () => {
+        await store.commit(meta(), [
+          movement({ sku: "SKU-1", qty: 3, to: "S1/A/01", lot: "L1" }),
+          movement({ sku: "SKU-1", qty: 4, to: "S1/A/01", lot: "L2" }),
+          movement({ sku: "SKU-1", qty: 5, to: "S1/A/01" }),
+        ]);
+        expect(await store.stock()).toEqual([
+          { sku: "SKU-1", location: "S1/A/01", lot: "", qty: 5 },
+          { sku: "SKU-1", location: "S1/A/01", lot: "L1", qty: 3 },
+          { sku: "SKU-1", location: "S1/A/01", lot: "L2", qty: 4 },
+        ]);
+      });
+    });
+
+    describe("stock filters", () => {
+      beforeEach(async () => {
+        await store.commit(meta(), [
+          movement({ sku: "SKU-1", qty: 1, to: "S1/A/01" }),
+          movement({ sku: "SKU-1", qty: 2, to: "S1/A/02", lot: "L1" }),
+          movement({ sku: "SKU-2", qty: 3, to: "S1/A/01" }),
+          movement({ sku: "SKU-2", qty: 4, to: "S1/A2/01" }),
+          movement({ sku: "SKU-2", qty: 5, to: "S1/B_C/01" }),
+          movement({ sku: "SKU-2", qty: 6, to: "S1/BXC/01" }),
+        ]);
+      });
+
+      it("lists every position sorted by sku then location", async () => {
+        const stock = await store.stock();
+        expect(stock.map((p) => `${p.sku} ${p.location}`)).toEqual([
+          "SKU-1 S1/A/01",
+          "SKU-1 S1/A/02",
+          "SKU-2 S1/A/01",
+          "SKU-2 S1/A2/01",
+          // Byte order ("C" collation): "X" (0x58) sorts before "_" (0x5F).
+          "SKU-2 S1/BXC/01",
+          "SKU-2 S1/B_C/01",
+        ]);
+      });
+
+      it("filters by sku", async () => {
+        expect((await store.stock({ sku: "SKU-1" })).map((p) => p.qty)).toEqual([1, 2]);
+      });
+
+      it("filters by location prefix on whole segments, with LIKE wildcards taken literally", async () => {
+        expect((await store.stock({ locationPrefix: "S1/A" })).map((p) => p.qty)).toEqual([1, 2, 3]);
+        expect((await store.stock({ locationPrefix: "S1/A/01" })).map((p) => p.qty)).toEqual([1, 3]);
+        expect((await store.stock({ locationPrefix: "S1/B_C" })).map((p) => p.qty)).toEqual([5]);
+        expect(await store.stock({ locationPrefix: "S1/Z" })).toEqual([]);
+      });
+
+      it("filters by lot and combines filters", async () => {
+        expect((await store.stock({ lot: "L1" })).map((p) => p.qty)).toEqual([2]);
+        expect((await store.stock({ lot: "" })).map((p) => p.qty)).toEqual([1, 3, 4, 6, 5]);
+        expect((await store.stock({ sku: "SKU-2", locationPrefix: "S1/A" })).map((p) => p.qty)).toEqual([3]);
+      });
+    });
+
+    describe("movements", () => {
+      it("lists movements in commit order with their full content", async () => {
+        const first = [movement({ sku: "Z", qty: 1, to: "S1/A/01" }), movement({ sku: "A", qty: 2, to: "S1/A/02" })];
+        const second = [movement({ sku: "M", qty: 3, from: "S1/A/01", to: "S1/B/01", lot: "L9" })];
+        await store.commit(meta(0), first);
+        await store.commit(meta(1), second);
+        expect(await store.movements()).toEqual([...first, ...second]);
+      });
+
+      it("filters by sku and by location on either side, limits and pages with after", async () => {
+        const ms = [
+          movement({ sku: "A", qty: 1, to: "S1/A/01" }),
+          movement({ sku: "B", qty: 2, to: "S1/A/02" }),
+          movement({ sku: "A", qty: 3, from: "S1/A/01", to: "S1/B/01" }),
+          movement({ sku: "A", qty: 4, from: "S1/B/01" }),
+        ];
+        await store.commit(meta(), ms);
+        const ids = (list: readonly Movement[]) => list.map((m) => m.qty);
+        expect(ids(await store.movements({ sku: "A" }))).toEqual([1, 3, 4]);
+        expect(ids(await store.movements({ location: "S1/A/01" }))).toEqual([1, 3]);
+        expect(ids(await store.movements({ location: "S1/B/01", sku: "A" }))).toEqual([3, 4]);
+        expect(ids(await store.movements({ limit: 2 }))).toEqual([1, 2]);
+        expect(ids(await store.movements({ after: ms[1]?.id, limit: 1 }))).toEqual([3]);
+        expect(ids(await store.movements({ after: randomUUID() }))).toEqual([1, 2, 3, 4]);
+      });
+    });
+
+    describe("alerts", () => {
+      it("opens one alert per key, however often it is raised or resent, then resolves it", async () => {
+        const raised = condition("TEMPERATURE_EXCURSION:temp-1", "raised");
+        const first = await store.commit(meta(0), [raised]);
+        expect(first.alerts).toHaveLength(1);
+        expect(first.alerts[0]).toMatchObject({
+          dedupKey: "TEMPERATURE_EXCURSION:temp-1",
+          kind: "TEMPERATURE_EXCURSION",
+          severity: "critical",
+          status: "open",
+          siteId: "S1",
+          location: "S1/COLD/01",
+          value: 9.5,
+          limit: 8,
+          raisedAt: raised.occurredAt,
+        });
+        expect((await store.commit(meta(0), [raised])).alerts).toEqual([]);
+        const again = condition("TEMPERATURE_EXCURSION:temp-1", "raised");
+        expect((await store.commit(meta(1), [again])).alerts).toEqual([]);
+        expect(await store.alerts({ status: "open" })).toEqual(first.alerts);
+
+        const cleared = condition("TEMPERATURE_EXCURSION:temp-1", "cleared", undefined, "2026-11-22T08:30:00.000Z");
+        const resolved = await store.commit(meta(2), [cleared]);
+        expect(resolved.alerts).toEqual([
+          { ...first.alerts[0], status: "resolved", resolvedAt: "2026-11-22T08:30:00.000Z" },
+        ]);
+        expect(await store.alerts({ status: "open" })).toEqual([]);
+        expect(await store.alerts({ status: "resolved" })).toEqual(resolved.alerts);
+      });
+
+      it("opens a new alert when the key is raised again after it was resolved", async () => {
+        const key = "DEVICE_SILENT:portal-1";
+        await store.commit(meta(0), [
+          condition(key, "raised", "DEVICE_SILENT"),
+          condition(key, "cleared", "DEVICE_SILENT"),
+        ]);
+        const reopened = await store.commit(meta(1), [condition(key, "raised", "DEVICE_SILENT")]);
+        expect(reopened.alerts).toHaveLength(1);
+        expect(reopened.alerts[0]?.severity).toBe("warning");
+        const all = await store.alerts();
+        expect(all.map((a) => a.status)).toEqual(["resolved", "open"]);
+        expect(new Set(all.map((a) => a.id)).size).toBe(2);
+      });
+
+      it("ignores a cleared condition with no open alert", async () => {
+        expect(
+          (await store.commit(meta(), [condition("SHELF_UNSTABLE:s-1", "cleared", "SHELF_UNSTABLE")])).alerts,
+        ).toEqual([]);
+        expect(await store.alerts()).toEqual([]);
+      });
+    });
+
+    describe("tasks", () => {
+      it("keeps correction tasks, open, with their content", async () => {
+        const t = task("S1/B/07");
+        await store.commit(meta(), [t, t]);
+        expect(await store.tasks()).toEqual([{ ...t, status: "open" }]);
+      });
+    });
+
+    it("keeps events of every kind in one transaction", async () => {
+      const events: EdgeEvent[] = [
+        movement({ sku: "SKU-1", qty: 1, to: "S1/A/01" }),
+        task(),
+        condition("k", "raised"),
+        telemetry(),
+      ];
+      const result = await store.commit(meta(), events);
+      expect(result.committed).toEqual(events.map((e) => e.id));
+      expect(result.alerts).toHaveLength(1);
+    });
+  });
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

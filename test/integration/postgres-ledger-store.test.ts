@@ -1,0 +1,50 @@
+import { createLedgerStore } from "@tally/cloud";
+import { afterAll, describe, expect, it } from "vitest";
+import { meta, movement } from "../contract/event-fixtures.js";
+import { ledgerStoreContract } from "../contract/ledger-store-contract.js";
+import { probePostgres } from "../support/postgres.js";
+
+// Top-level await: the skip decision needs to know before collection. In CI a missing server throws here.
+const server = await probePostgres();
+const unavailable = "unavailable" in server ? server.unavailable : undefined;
+
+describe.skipIf(unavailable !== undefined)(
+  `PostgreSQL ledger store${unavailable ? ` (skipped: ${unavailable})` : ""}`,
+  () => {
+    if ("unavailable" in server) return;
+    afterAll(async () => {
+      await server.stop();
+    });
+
+    ledgerStoreContract("postgres", async () => createLedgerStore({ databaseUrl: await server.freshDatabase() }));
+
+    it("migrates once, and a second store on the same database reuses the schema and the data", async () => {
+      const url = await server.freshDatabase();
+      const first = await createLedgerStore({ databaseUrl: url });
+      const m = movement({ sku: "SKU-1", qty: 3, to: "S1/A/01" });
+      await first.commit(meta(), [m]);
+      const second = await createLedgerStore({ databaseUrl: url });
+      try {
+        expect(second.kind).toBe("postgres");
+        expect((await second.commit(meta(), [m])).duplicates).toEqual([m.id]);
+        expect(await second.stock()).toEqual([{ sku: "SKU-1", location: "S1/A/01", lot: "", qty: 3 }]);
+      } finally {
+        await first.close();
+        await second.close();
+      }
+    });
+
+    it("applies concurrent resends of one batch exactly once", async () => {
+      const store = await createLedgerStore({ databaseUrl: await server.freshDatabase() });
+      try {
+        const events = Array.from({ length: 50 }, () => movement({ sku: "SKU-1", qty: 1, to: "S1/A/01" }));
+        const results = await Promise.all(Array.from({ length: 4 }, () => store.commit(meta(), events)));
+        expect(results.reduce((sum, r) => sum + r.committed.length, 0)).toBe(50);
+        expect(results.reduce((sum, r) => sum + r.duplicates.length, 0)).toBe(150);
+        expect(await store.stock()).toEqual([{ sku: "SKU-1", location: "S1/A/01", lot: "", qty: 50 }]);
+      } finally {
+        await store.close();
+      }
+    });
+  },
+);

@@ -1,0 +1,263 @@
+/**
+ * A real PostgreSQL for integration tests, from the first source that works:
+ * (a) `TALLY_TEST_DATABASE_URL` — a fresh database per call on that server;
+ * (b) a testcontainers container, when a Docker engine answers quickly;
+ * (c) the locally installed binaries (`initdb`, `pg_ctl`), a throwaway
+ *     cluster in a temporary folder on a free port.
+ * When none works, `startPostgres` throws `PostgresUnavailableError`; test
+ * files skip with its reason, except in CI where a missing service fails.
+ */
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
+import { chown, mkdtemp, rm } from "node:fs/promises";
+import { request } from "node:http";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { promisify } from "node:util";
+import pg from "pg";
+
+const run = promisify(execFile);
+
+export interface StartedPostgres {
+  /** `postgres://…` of a fresh, empty database. */
+  url: string;
+  /** Another fresh database on the same server; dropped (or deleted with the server) by `stop`. */
+  freshDatabase(): Promise<string>;
+  /** Stops what was started and deletes its files. Idempotent. */
+  stop(): Promise<void>;
+  /** Where it came from: `env`, `container` or `local`. */
+  source: "env" | "container" | "local";
+}
+
+export class PostgresUnavailableError extends Error {
+  override name = "PostgresUnavailableError";
+}
+
+/** How long the Docker engine gets to answer a ping before we move on, ms. */
+const DOCKER_PING_MS = 1500;
+
+export async function startPostgres(): Promise<StartedPostgres> {
+  const url = process.env.TALLY_TEST_DATABASE_URL;
+  if (url !== undefined && url !== "") return fromServerUrl(url, "env", async () => undefined);
+  const reasons: string[] = ["TALLY_TEST_DATABASE_URL is not set"];
+  if (await dockerAnswers()) {
+    try {
+      return await fromContainer();
+    } catch (error) {
+      reasons.push(`testcontainers failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  } else {
+    reasons.push("no Docker engine answered");
+  }
+  const binaries = findBinaries();
+  if (binaries === undefined) {
+    reasons.push("initdb/pg_ctl not found on PATH or in /usr/lib/postgresql/*/bin");
+  } else {
+    try {
+      return await fromLocalBinaries(binaries);
+    } catch (error) {
+      reasons.push(`local postgres failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  throw new PostgresUnavailableError(`no PostgreSQL for tests: ${reasons.join("; ")}`);
+}
+
+/**
+ * Runs `startPostgres` once to learn whether a server is available: returns
+ * the server, or the reason it is not. In CI (`CI=true`) an unavailable
+ * server throws: every integration test must run there.
+ */
+export async function probePostgres(): Promise<StartedPostgres | { unavailable: string }> {
+  try {
+    return await startPostgres();
+  } catch (error) {
+    if (process.env.CI === "true" || !(error instanceof PostgresUnavailableError)) throw error;
+    return { unavailable: error.message };
+  }
+}
+
+async function fromServerUrl(
+  serverUrl: string,
+  source: StartedPostgres["source"],
+  stopServer: () => Promise<void>,
+): Promise<StartedPostgres> {
+  const created: string[] = [];
+  const freshDatabase = async () => {
+    const name = `tally_test_${randomBytes(6).toString("hex")}`;
+    await withClient(serverUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+    created.push(name);
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    return url.toString();
+  };
+  const url = await freshDatabase();
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    source,
+    freshDatabase,
+    stop: () => {
+      stopping ??= (async () => {
+        if (source === "env") {
+          await withClient(serverUrl, async (c) => {
+            for (const name of created) await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          });
+        }
+        await stopServer();
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A GET /_ping on the Docker socket or DOCKER_HOST that must answer within DOCKER_PING_MS. */
+async function dockerAnswers(): Promise<boolean> {
+  const dockerHost = process.env.DOCKER_HOST;
+  let target: { socketPath: string } | { host: string; port: number };
+  if (dockerHost !== undefined && dockerHost !== "") {
+    const parsed = new URL(dockerHost);
+    if (parsed.protocol === "unix:") target = { socketPath: parsed.pathname };
+    else if (parsed.protocol === "tcp:" || parsed.protocol === "http:") {
+      target = { host: parsed.hostname, port: Number(parsed.port || 2375) };
+    } else return false;
+  } else if (existsSync("/var/run/docker.sock")) {
+    target = { socketPath: "/var/run/docker.sock" };
+  } else {
+    return false;
+  }
+  return new Promise((resolve) => {
+    const req = request({ ...target, path: "/_ping", timeout: DOCKER_PING_MS }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(false));
+    req.end();
+  });
+}
+
+async function fromContainer(): Promise<StartedPostgres> {
+  const { GenericContainer, Wait } = await import("testcontainers");
+  const container = await new GenericContainer("postgres:16-alpine")
+    .withEnvironment({ POSTGRES_PASSWORD: "tally", POSTGRES_USER: "tally", POSTGRES_DB: "tally" })
+    .withExposedPorts(5432)
+    .withTmpFs({ "/var/lib/postgresql/data": "rw" })
+    .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
+    .withStartupTimeout(60_000)
+    .start();
+  const serverUrl = `postgres://tally:tally@${container.getHost()}:${container.getMappedPort(5432)}/tally`;
+  return fromServerUrl(serverUrl, "container", async () => {
+    await container.stop();
+  });
+}
+
+interface Binaries {
+  initdb: string;
+  pgCtl: string;
+}
+
+function findBinaries(): Binaries | undefined {
+  const dirs = (process.env.PATH ?? "").split(delimiter).filter((d) => d !== "");
+  const versioned = existsSync("/usr/lib/postgresql")
+    ? readdirSync("/usr/lib/postgresql")
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+        .map((v) => `/usr/lib/postgresql/${v}/bin`)
+    : [];
+  for (const dir of [...dirs, ...versioned]) {
+    const initdb = join(dir, "initdb");
+    const pgCtl = join(dir, "pg_ctl");
+    if (existsSync(initdb) && existsSync(pgCtl)) return { initdb, pgCtl };
+  }
+  return undefined;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function fromLocalBinaries(binaries: Binaries): Promise<StartedPostgres> {
+  const dir = await mkdtemp(join(tmpdir(), "tally-pg-"));
+  // PostgreSQL refuses to run as root: run it as the `postgres` system user, which must own its folder.
+  const asRoot = process.getuid?.() === 0;
+  const asPostgres = async (file: string, args: string[]) => {
+    if (!asRoot) return run(file, args);
+    return run("runuser", ["-u", "postgres", "--", file, ...args]);
+  };
+  const data = join(dir, "data");
+  let started = false;
+  const stop = async () => {
+    if (started)
+      await asPostgres(binaries.pgCtl, ["-D", data, "-m", "immediate", "-w", "-t", "30", "stop"]).catch(
+        () => undefined,
+      );
+    started = false;
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    if (asRoot) {
+      const uid = Number((await run("id", ["-u", "postgres"])).stdout.trim());
+      const gid = Number((await run("id", ["-g", "postgres"])).stdout.trim());
+      await chown(dir, uid, gid);
+    }
+    await asPostgres(binaries.initdb, [
+      "-D",
+      data,
+      "-U",
+      "postgres",
+      "-A",
+      "trust",
+      "-E",
+      "UTF8",
+      "--locale=C",
+      "--no-sync",
+    ]);
+    const port = await freePort();
+    const serverOptions = [
+      `-p ${port}`,
+      `-k ${dir}`,
+      "-c listen_addresses=127.0.0.1",
+      // A throwaway cluster: durability off for speed (the store's own durability is not what these tests check).
+      "-c fsync=off",
+      "-c synchronous_commit=off",
+      "-c full_page_writes=off",
+    ].join(" ");
+    await asPostgres(binaries.pgCtl, [
+      "-D",
+      data,
+      "-l",
+      join(dir, "server.log"),
+      "-o",
+      serverOptions,
+      "-w",
+      "-t",
+      "30",
+      "start",
+    ]);
+    started = true;
+    return await fromServerUrl(`postgres://postgres@127.0.0.1:${port}/postgres`, "local", stop);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
