@@ -1,0 +1,199 @@
+import { createServer } from "node:net";
+import {
+  DEVICE_CHANNELS,
+  decodeSgtin96,
+  deviceSubscription,
+  parseDeviceMessage,
+  parseDeviceTopic,
+  type SiteLayout,
+} from "@tally/protocols";
+import { connectAsync, type MqttClient } from "mqtt";
+import { AttributeIds, TimestampsToReturn } from "node-opcua";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { demoScenario } from "./demo-scenario.js";
+import type { GroundTruth } from "./scenario.js";
+import { type RunningSimulators, startSimulators } from "./start-simulators.js";
+import { demoSiteOnPort, freePort, openOpcuaSession, startBroker } from "./test-support.js";
+
+const logger = pino({ level: "silent" });
+const SPEED = 20;
+
+describe("startSimulators playing the demo against a real broker and an OPC-UA client", () => {
+  let broker: Awaited<ReturnType<typeof startBroker>>;
+  let site: SiteLayout;
+  let sims: RunningSimulators;
+  let subscriber: MqttClient;
+  let opcua: Awaited<ReturnType<typeof openOpcuaSession>>;
+  const received: { topic: string; payload: string; at: number }[] = [];
+  const a1Weights: unknown[] = [];
+  let truth: GroundTruth;
+  let playStart: number;
+  let playMs: number;
+
+  beforeAll(async () => {
+    broker = await startBroker();
+    site = demoSiteOnPort(await freePort());
+    const started = performance.now();
+    sims = await startSimulators({ site, mqttUrl: broker.url, logger, heartbeatMs: 100 });
+    logger.info({ ms: performance.now() - started }, "started");
+    subscriber = await connectAsync(broker.url, { clientId: "test-subscriber", protocolVersion: 4 });
+    subscriber.on("message", (topic, payload) => received.push({ topic, payload: payload.toString(), at: Date.now() }));
+    await subscriber.subscribeAsync(deviceSubscription(site.siteId), { qos: 1 });
+
+    const shelf = site.devices.find((d) => d.kind === "shelf");
+    if (shelf?.kind !== "shelf" || shelf.endpointUrl === undefined) throw new Error("demo site has no OPC-UA shelf");
+    opcua = await openOpcuaSession(shelf.endpointUrl);
+    const subscription = await opcua.session.createSubscription2({
+      requestedPublishingInterval: 20,
+      publishingEnabled: true,
+    });
+    const item = await subscription.monitor(
+      { nodeId: "ns=1;s=shelf-1/DEMO/PICK/A1/weight", attributeId: AttributeIds.Value },
+      { samplingInterval: 0, queueSize: 100, discardOldest: false },
+      TimestampsToReturn.Both,
+    );
+    item.on("changed", (value) => a1Weights.push(value.value.value));
+
+    playStart = Date.now();
+    truth = await sims.play(demoScenario(site), { speed: SPEED });
+    playMs = Date.now() - playStart;
+    // Acknowledged by the broker is not yet delivered to us: wait for the last message to arrive.
+    const expected = truth.events - 4; // the four weight changes go over OPC-UA
+    await vi.waitFor(() => expect(received.filter((m) => !m.topic.endsWith("/hb")).length).toBe(expected), {
+      timeout: 5000,
+    });
+  });
+
+  afterAll(async () => {
+    await opcua?.close();
+    await subscriber?.endAsync();
+    await sims?.close();
+    await broker?.close();
+  });
+
+  it("resolves with the demo's ground truth", () => {
+    expect(truth.scenario).toBe("demo");
+    expect(truth.positions).toEqual([
+      { location: "DEMO/COLD/C1", sku: "MILK", qty: 6 },
+      { location: "DEMO/DOCK/D1", sku: "SOAP", qty: 24 },
+      { location: "DEMO/DOCK/D1", sku: "WIDGET", qty: 2 },
+      { location: "DEMO/PICK/A1", sku: "WIDGET", qty: 7 },
+      { location: "DEMO/PICK/A2", sku: "GADGET", qty: 3 },
+    ]);
+    expect(truth.movements).toHaveLength(28);
+    expect(truth.excursions).toHaveLength(1);
+    const [excursion] = truth.excursions;
+    expect(excursion).toMatchObject({ deviceId: "temp-c1", location: "DEMO/COLD/C1" });
+    expect(excursion?.endedAt).toBeUndefined();
+    // 14 s into the play at speed 20 is 700 ms after its start.
+    expect(Date.parse(excursion?.startedAt ?? "")).toBeCloseTo(playStart + 14_000 / SPEED, -2);
+  });
+
+  it("plays at the requested speed: 20 s of scenario in about 1 s", () => {
+    expect(playMs).toBeGreaterThanOrEqual(20_000 / SPEED - 5);
+    expect(playMs).toBeLessThan(20_000 / SPEED + 2000);
+  });
+
+  it("publishes only payloads the protocols schemas accept, on known devices' topics", () => {
+    const channels = new Map<string, Set<string>>();
+    for (const m of received) {
+      const topic = parseDeviceTopic(m.topic);
+      expect(topic, m.topic).toBeDefined();
+      if (topic === undefined) continue;
+      expect(topic.siteId).toBe("DEMO");
+      expect(DEVICE_CHANNELS).toContain(topic.channel);
+      const parsed = parseDeviceMessage(topic.channel, m.payload);
+      expect(parsed, `${m.topic} ${m.payload}`).toMatchObject({ ok: true });
+      channels.set(topic.deviceId, (channels.get(topic.deviceId) ?? new Set()).add(topic.channel));
+    }
+    expect(Object.fromEntries([...channels].map(([device, set]) => [device, [...set].sort()]))).toEqual({
+      "portal-d1": ["hb", "read"],
+      "scanner-1": ["hb", "scan"],
+      "temp-c1": ["hb", "temp"],
+    });
+  });
+
+  it("counts every message it sent in the truth", () => {
+    const byChannel = (c: string) => received.filter((m) => m.topic.endsWith(`/${c}`)).length;
+    expect(byChannel("scan")).toBe(4);
+    expect(byChannel("temp")).toBe(10);
+    expect(byChannel("read") + byChannel("scan") + byChannel("temp") + 4).toBe(truth.events);
+  });
+
+  it("reads tags whose SGTIN-96 EPCs decode to the received items' GTINs", () => {
+    const gtinToSku = new Map(site.items.flatMap((i) => i.gtins.map((g) => [g, i.sku] as const)));
+    const epcs = new Set<string>();
+    for (const m of received.filter((m) => m.topic.endsWith("/read"))) {
+      const message = JSON.parse(m.payload) as { reads: { epc: string; antenna: number }[] };
+      expect(message.reads.length).toBeLessThanOrEqual(50);
+      for (const r of message.reads) epcs.add(r.epc);
+    }
+    const skus = [...epcs].map((epc) => {
+      const decoded = decodeSgtin96(epc);
+      return decoded.ok ? gtinToSku.get(decoded.value.gtin) : `bad ${epc}`;
+    });
+    const count = (sku: string) => skus.filter((s) => s === sku).length;
+    expect([count("WIDGET"), count("GADGET"), count("MILK"), skus.length]).toEqual([12, 4, 6, 22]);
+    const receipts = truth.movements.filter((m) => m.deviceId === "portal-d1").map((m) => m.epc);
+    const uris = [...epcs].map((epc) => {
+      const decoded = decodeSgtin96(epc);
+      return decoded.ok ? decoded.value.pureIdentityUri : epc;
+    });
+    expect(new Set(receipts)).toEqual(new Set(uris));
+  });
+
+  it("moves the shelf's weights over OPC-UA: A1 0 → 2500 → 1750 g, A2 ends at 1200 g", async () => {
+    expect(await opcua.read("ns=1;s=shelf-1/DEMO/PICK/A1/weight")).toBe(1750);
+    expect(await opcua.read("ns=1;s=shelf-1/DEMO/PICK/A2/weight")).toBe(1200);
+    await vi.waitFor(() => expect(a1Weights).toEqual([0, 2500, 1750]), { timeout: 2000 });
+  });
+
+  it("sends heartbeats from every MQTT device", () => {
+    const beats = received.filter((m) => m.topic.endsWith("/hb"));
+    expect(new Set(beats.map((m) => parseDeviceTopic(m.topic)?.deviceId))).toEqual(
+      new Set(["portal-d1", "scanner-1", "temp-c1"]),
+    );
+  });
+
+  it("refuses a second play while one runs, and a bad scenario before sending anything", async () => {
+    const short = { name: "short", seed: 1, durationMs: 2000, steps: [] };
+    const first = sims.play(short, { speed: SPEED });
+    await expect(sims.play(short)).rejects.toThrow(/already playing/);
+    await expect(first).resolves.toMatchObject({ scenario: "short", events: 1 });
+
+    const sent = received.filter((m) => m.topic.endsWith("/scan")).length;
+    const bad = {
+      kind: "scan",
+      at: 0,
+      deviceId: "scanner-1",
+      gtin: "00614141000043",
+      qty: 1,
+      action: "RECEIPT",
+    } as const;
+    await expect(
+      sims.play({ name: "bad", seed: 1, durationMs: 0, steps: [bad, { ...bad, deviceId: "x" }] }),
+    ).rejects.toThrow(/steps\.1 \(scan at 0 ms\): unknown device x/);
+    await expect(sims.play(demoScenario(site), { speed: 0 })).rejects.toThrow(/speed must be/);
+    // Nothing of the refused scenario went out (a publish would reach us long before this second play ends).
+    await sims.play(short, { speed: SPEED });
+    expect(received.filter((m) => m.topic.endsWith("/scan")).length).toBe(sent);
+  });
+});
+
+describe("startSimulators failing", () => {
+  it("rejects with the device and URL when the broker is unreachable, and frees the shelf's port", async () => {
+    const shelfPort = await freePort();
+    const deadBroker = `mqtt://127.0.0.1:${await freePort()}`;
+    await expect(startSimulators({ site: demoSiteOnPort(shelfPort), mqttUrl: deadBroker, logger })).rejects.toThrow(
+      `cannot connect to ${deadBroker}`,
+    );
+    // The OPC-UA server that did start was shut down again: its port can be taken.
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(shelfPort, "127.0.0.1", resolve);
+    });
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+});
