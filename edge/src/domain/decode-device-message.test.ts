@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { demoSite } from "../testing/demo-site.js";
+import { decodeDeviceMessage } from "./decode-device-message.js";
+import { indexSite } from "./site-index.js";
+
+const site = indexSite(demoSite());
+const at = "2026-11-22T08:00:00.000Z";
+const decode = (topic: string, payload: unknown) =>
+  decodeDeviceMessage(site, topic, Buffer.from(typeof payload === "string" ? payload : JSON.stringify(payload)));
+
+describe("decodeDeviceMessage", () => {
+  it("decodes reads into one observation per read", () => {
+    const result = decode("tally/v1/DEMO/dev/portal-d1/read", {
+      reads: [
+        { epc: "3074257bf7194e4000001a85", antenna: 1, rssi: -50, readAt: at },
+        { epc: "3074257BF7194E4000001A85", antenna: 2, rssi: -45, readAt: at },
+      ],
+    });
+    expect(result).toMatchObject({
+      ok: true,
+      value: [
+        { type: "tag-read", deviceId: "portal-d1", epc: "3074257BF7194E4000001A85", antenna: 1 },
+        { type: "tag-read", antenna: 2 },
+      ],
+    });
+  });
+
+  it("gives temperatures and scans the device's location", () => {
+    expect(decode("tally/v1/DEMO/dev/temp-c1/temp", { celsius: 4, measuredAt: at })).toMatchObject({
+      ok: true,
+      value: [{ type: "temperature", location: "DEMO/COLD/C1", celsius: 4 }],
+    });
+    expect(
+      decode("tally/v1/DEMO/dev/scanner-1/scan", { gtin: "00614141000043", qty: 24, action: "RECEIPT", scannedAt: at }),
+    ).toMatchObject({
+      ok: true,
+      value: [{ type: "scan", location: "DEMO/DOCK/D1", qty: 24 }],
+    });
+  });
+
+  it.each([
+    ["tally/v1/DEMO/dev/portal-d1/bogus", {}, "TALLY_ERR_TOPIC_UNKNOWN", undefined],
+    ["tally/v1/OTHER/dev/portal-d1/read", {}, "TALLY_ERR_TOPIC_UNKNOWN", "portal-d1"],
+    ["tally/v1/DEMO/dev/ghost/read", {}, "TALLY_ERR_DEVICE_UNKNOWN", "ghost"],
+    ["tally/v1/DEMO/dev/temp-c1/read", {}, "TALLY_ERR_DEVICE_CHANNEL", "temp-c1"],
+    ["tally/v1/DEMO/dev/portal-d1/read", "not json", "TALLY_ERR_MSG_NOT_JSON", "portal-d1"],
+    ["tally/v1/DEMO/dev/portal-d1/read", { reads: "all of them" }, "TALLY_ERR_MSG_SCHEMA", "portal-d1"],
+    ["tally/v1/DEMO/dev/portal-d1/read", "x".repeat(300_000), "TALLY_ERR_MSG_TOO_LARGE", "portal-d1"],
+    [
+      "tally/v1/DEMO/dev/scanner-1/scan",
+      { gtin: "00614141000043", action: "PUTAWAY", scannedAt: at },
+      "TALLY_ERR_MSG_SCHEMA",
+      "scanner-1",
+    ],
+    [
+      "tally/v1/DEMO/dev/scanner-1/scan",
+      { gtin: "00614141000043", action: "PICK", location: "DEMO/NOWHERE/X", scannedAt: at },
+      "TALLY_ERR_MSG_SCHEMA",
+      "scanner-1",
+    ],
+  ])("refuses %s %j with %s", (topic, payload, code, deviceId) => {
+    const result = decode(topic, payload);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.code).toBe(code);
+      expect(result.error.deviceId).toBe(deviceId);
+    }
+  });
+
+  it("never throws on random bytes", () => {
+    for (let i = 0; i < 500; i++) {
+      const bytes = Buffer.from(Array.from({ length: i % 64 }, (_, j) => (i * 31 + j * 17) % 256));
+      expect(decodeDeviceMessage(site, "tally/v1/DEMO/dev/portal-d1/read", bytes).ok).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,126 @@
+import type { CommitAck, EdgeEvent } from "@tally/protocols";
+import { Subject, VirtualAction, VirtualTimeScheduler } from "rxjs";
+import { describe, expect, it } from "vitest";
+import { MemoryOutbox } from "../adapters/memory-outbox.js";
+import type { OutgoingBatch, UplinkTransport } from "../ports/uplink-transport.js";
+import { sequentialIds } from "../testing/demo-site.js";
+import { UplinkSender } from "./uplink-sender.js";
+
+const telemetry = (n: number): EdgeEvent => ({
+  kind: "telemetry",
+  id: `00000000-0000-7000-8000-${String(n).padStart(12, "0")}`,
+  siteId: "DEMO",
+  occurredAt: "2026-11-22T08:00:00.000Z",
+  deviceId: "temp-c1",
+  metric: "temperature",
+  value: n,
+  unit: "°C",
+});
+
+class FakeTransport implements UplinkTransport {
+  readonly sent: OutgoingBatch[] = [];
+  readonly acksSubject = new Subject<CommitAck>();
+  readonly acks$ = this.acksSubject.asObservable();
+  async send(batch: OutgoingBatch) {
+    this.sent.push(batch);
+  }
+  async close() {}
+  ack(batch: OutgoingBatch, partial?: { committed?: string[]; duplicates?: string[] }) {
+    this.acksSubject.next({
+      v: 1,
+      edgeId: batch.edgeId,
+      batchId: batch.batchId,
+      seq: batch.seq,
+      status: "committed",
+      committed: partial?.committed ?? batch.events.map((e) => e.id),
+      duplicates: partial?.duplicates ?? [],
+      rejected: [],
+      committedAt: "2026-11-22T08:00:01.000Z",
+    });
+  }
+}
+
+async function setup(maxBatch = 2) {
+  const scheduler = new VirtualTimeScheduler(VirtualAction, 0);
+  const outbox = new MemoryOutbox();
+  const transport = new FakeTransport();
+  const sender = new UplinkSender(
+    outbox,
+    transport,
+    {
+      edgeId: "edge-1",
+      siteId: "DEMO",
+      maxBatch,
+      flushMs: 10,
+      ackTimeoutMs: 100,
+      maxAckTimeoutMs: 400,
+      newId: sequentialIds("b"),
+      random: () => 0.5,
+    },
+    {},
+    scheduler,
+  );
+  sender.start();
+  // Moves virtual time on by `ms`, letting promise continuations (outbox I/O) run between steps.
+  const advance = async (ms = 20) => {
+    const until = scheduler.frame + ms;
+    for (let step = 0; step < 5; step++) {
+      scheduler.maxFrames = until;
+      scheduler.flush();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    scheduler.frame = until;
+  };
+  return { scheduler, outbox, transport, sender, advance };
+}
+
+describe("UplinkSender", () => {
+  it("sends oldest first in batches and removes only what is acknowledged", async () => {
+    const { outbox, transport, sender, advance } = await setup();
+    await outbox.append([telemetry(1), telemetry(2), telemetry(3)]);
+    sender.notify();
+    await advance();
+    expect(transport.sent).toHaveLength(1);
+    const first = transport.sent[0];
+    if (!first) throw new Error("no batch");
+    expect(first.events.map((e) => e.id)).toEqual([telemetry(1).id, telemetry(2).id]);
+    expect(first).toMatchObject({ v: 1, edgeId: "edge-1", siteId: "DEMO", seq: 0 });
+    transport.ack(first, { committed: [telemetry(1).id], duplicates: [telemetry(2).id] });
+    await advance();
+    expect(transport.sent[1]).toMatchObject({ seq: 1, events: [{ id: telemetry(3).id }] });
+    expect(outbox.depth()).toBe(1);
+    const second = transport.sent[1];
+    if (!second) throw new Error("no second batch");
+    transport.ack(second);
+    await advance();
+    await sender.drained();
+    expect(outbox.depth()).toBe(0);
+    expect(sender.counters).toMatchObject({ eventsCommitted: 2, eventsDuplicate: 1 });
+  });
+
+  it("resends the same batch when no acknowledgement comes, with growing waits", async () => {
+    const { scheduler, outbox, transport, sender, advance } = await setup();
+    await outbox.append([telemetry(1)]);
+    sender.notify();
+    await advance(1200);
+    // flushMs 10, then waits of 100, 200, 400, 400 (jitter 1.0 with random 0.5): all sent by virtual time 1110.
+    expect(transport.sent.length).toBe(5);
+    const ids = new Set(transport.sent.map((b) => b.batchId));
+    expect(ids.size).toBe(1);
+    expect(outbox.depth()).toBe(1);
+    sender.stop();
+  });
+
+  it("keeps unacknowledged events when an ack names other ids", async () => {
+    const { outbox, transport, sender, advance } = await setup();
+    await outbox.append([telemetry(1), telemetry(2)]);
+    sender.notify();
+    await advance();
+    const batch = transport.sent[0];
+    if (!batch) throw new Error("no batch");
+    transport.ack(batch, { committed: [telemetry(1).id] });
+    await advance();
+    expect(outbox.depth()).toBe(1);
+    sender.stop();
+  });
+});
