@@ -1,8 +1,12 @@
 import { Socket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type DeviceChannel, deviceTopic, type HeartbeatMessage } from "@tally/protocols";
 import { connectAsync, type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { SimulatorError, SimulatorErrorCode } from "./simulator-error.js";
+
+/** How long `close` waits for unacknowledged messages, ms. */
+const CLOSE_DRAIN_MS = 2000;
 
 /** One simulated device with its own MQTT session. */
 export interface MqttDevice {
@@ -85,8 +89,12 @@ export async function connectMqttDevice(options: MqttDeviceOptions): Promise<Mqt
     publish,
     async close() {
       clearInterval(timer);
-      await Promise.allSettled([...inFlight]);
-      await client.endAsync();
+      // Let acknowledged-soon messages finish, but never hang on a broker that is gone.
+      const drained = Promise.allSettled([...inFlight]).then(() => true);
+      const timedOut = sleep(CLOSE_DRAIN_MS, false, { ref: false });
+      const clean = await Promise.race([drained, timedOut]);
+      if (!clean) log.warn({ pending: inFlight.size }, "closing with messages not acknowledged");
+      await client.endAsync(!clean);
     },
   };
 }
