@@ -17,6 +17,8 @@ export const ErrorCode = {
   EventConflict: "TALLY_ERR_EVENT_CONFLICT",
   SiteMismatch: "TALLY_ERR_SITE_MISMATCH",
   SiteLayoutInvalid: "TALLY_ERR_SITE_LAYOUT_INVALID",
+  ScenarioInvalid: "TALLY_ERR_SCENARIO_INVALID",
+  SimulatorStart: "TALLY_ERR_SIM_START",
   CommitFailed: "TALLY_ERR_COMMIT_FAILED",
   QueryInvalid: "TALLY_ERR_QUERY_INVALID",
   NotFound: "TALLY_ERR_NOT_FOUND",

@@ -1,12 +1,9 @@
-import type { ErrorCode } from "@tally/protocols";
+import { ErrorCode } from "@tally/protocols";
 
-/**
- * Codes for refusals that have no entry in the protocols catalogue yet.
- * TODO(protocols): move `TALLY_ERR_SCENARIO_INVALID` and `TALLY_ERR_SIM_START` into `ErrorCode`.
- */
+/** The catalogue codes the simulators refuse with. */
 export const SimulatorErrorCode = {
-  ScenarioInvalid: "TALLY_ERR_SCENARIO_INVALID",
-  StartFailed: "TALLY_ERR_SIM_START",
+  ScenarioInvalid: ErrorCode.ScenarioInvalid,
+  StartFailed: ErrorCode.SimulatorStart,
 } as const;
 export type SimulatorErrorCode = (typeof SimulatorErrorCode)[keyof typeof SimulatorErrorCode];
 

@@ -1,0 +1,119 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type RunningCloud, startCloud } from "@tally/cloud";
+import { type RunningEdge, startEdge } from "@tally/edge";
+import { deadLetterSubscription, deviceTopic, encodeSgtin96 } from "@tally/protocols";
+import mqtt, { type MqttClient } from "mqtt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demoSiteOnPort } from "../support/demo-site.js";
+import { eventually } from "../support/eventually.js";
+import { freePort } from "../support/free-port.js";
+import { probeMosquitto } from "../support/mosquitto.js";
+import { testLogger } from "../support/quiet-logger.js";
+
+// The skip decision must be known before collection; in CI a missing broker throws here.
+const broker = await probeMosquitto();
+const unavailable = "unavailable" in broker ? broker.unavailable : undefined;
+
+describe.skipIf(unavailable !== undefined)(
+  `edge on a real Mosquitto${unavailable ? ` (skipped: ${unavailable})` : ""}`,
+  () => {
+    let cloud: RunningCloud;
+    let edge: RunningEdge;
+    let device: MqttClient;
+    let dataDir: string;
+    const deadLetters: { topic: string; body: { code: string; reason: string } }[] = [];
+
+    beforeAll(async () => {
+      if ("unavailable" in broker) return;
+      dataDir = await mkdtemp(join(tmpdir(), "tally-edge-mosquitto-"));
+      const logger = testLogger();
+      // Both hops go through Mosquitto: devices → edge, and edge → cloud.
+      cloud = await startCloud({ port: 0, dataDir, mqtt: { url: broker.url }, logger });
+      const site = await demoSiteOnPort(await freePort());
+      edge = await startEdge({
+        site: { ...site, devices: site.devices.filter((d) => d.kind !== "shelf") },
+        edgeId: "edge-it",
+        devices: { url: broker.url },
+        uplink: { mqttUrl: broker.url, flushMs: 20 },
+        logger,
+      });
+      device = await mqtt.connectAsync(broker.url, { clientId: "it-devices" });
+      await device.subscribeAsync(deadLetterSubscription("DEMO"), { qos: 1 });
+      device.on("message", (topic, payload) => deadLetters.push({ topic, body: JSON.parse(payload.toString()) }));
+    });
+
+    afterAll(async () => {
+      await device?.endAsync();
+      await edge?.close();
+      await cloud?.close();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+      if (!("unavailable" in broker)) await broker.stop();
+    });
+
+    it("turns repeated tag reads into one RECEIPT each in the ledger", async () => {
+      const at = new Date().toISOString();
+      const epcs = [1, 2, 3, 4, 5].map((serial) => {
+        const hex = encodeSgtin96({ gtin: "00614141000012", companyPrefixDigits: 7, serial: 9000 + serial });
+        if (!hex.ok) throw new Error(hex.error.message);
+        return hex.value;
+      });
+      const reads = epcs.flatMap((epc) => [1, 1, 2].map((antenna) => ({ epc, antenna, rssi: -52, readAt: at })));
+      await device.publishAsync(deviceTopic("DEMO", "portal-d1", "read"), JSON.stringify({ reads }), { qos: 1 });
+      const stock = await eventually(
+        () => cloud.store.stock({ sku: "WIDGET" }),
+        (positions) => positions.some((p) => p.qty >= 5),
+        { what: "5 WIDGET received at the door" },
+      );
+      expect(stock).toEqual([{ sku: "WIDGET", location: "DEMO/DOCK/D1", lot: "", qty: 5 }]);
+      await edge.drained();
+      expect((await cloud.store.movements({ sku: "WIDGET" })).filter((m) => m.movementType === "RECEIPT")).toHaveLength(
+        5,
+      );
+    });
+
+    it("dead-letters malformed, oversize and unknown messages with a reason, and keeps working", async () => {
+      const before = deadLetters.length;
+      await device.publishAsync(deviceTopic("DEMO", "portal-d1", "read"), "{not json", { qos: 1 });
+      await device.publishAsync(deviceTopic("DEMO", "temp-c1", "temp"), JSON.stringify({ celsius: "cold" }), {
+        qos: 1,
+      });
+      await device.publishAsync(deviceTopic("DEMO", "portal-d1", "read"), "x".repeat(300 * 1024), { qos: 1 });
+      await device.publishAsync(deviceTopic("DEMO", "ghost-7", "temp"), "{}", { qos: 1 });
+      await device.publishAsync("tally/v1/DEMO/dev/portal-d1/read/extra", "{}", { qos: 1 });
+      const letters = await eventually(
+        () => deadLetters.slice(before),
+        (l) => l.length >= 5,
+        { what: "five dead letters" },
+      );
+      expect(letters.map((l) => l.body.code).sort()).toEqual(
+        [
+          "TALLY_ERR_DEVICE_UNKNOWN",
+          "TALLY_ERR_MSG_NOT_JSON",
+          "TALLY_ERR_MSG_SCHEMA",
+          "TALLY_ERR_MSG_TOO_LARGE",
+          "TALLY_ERR_TOPIC_UNKNOWN",
+        ].sort(),
+      );
+      for (const l of letters) expect(l.body.reason.length).toBeGreaterThan(5);
+      expect(letters.find((l) => l.body.code === "TALLY_ERR_DEVICE_UNKNOWN")?.topic).toBe(
+        "tally/v1/DEMO/dead-letter/ghost-7",
+      );
+      expect(edge.metrics().deadLetters.TALLY_ERR_MSG_NOT_JSON).toBe(1);
+
+      // Still alive: a temperature excursion after the garbage becomes an alert.
+      await device.publishAsync(
+        deviceTopic("DEMO", "temp-c1", "temp"),
+        JSON.stringify({ celsius: 12.5, measuredAt: new Date().toISOString() }),
+        { qos: 1 },
+      );
+      const alerts = await eventually(
+        () => cloud.store.alerts({}),
+        (a) => a.length > 0,
+        { what: "a temperature alert" },
+      );
+      expect(alerts[0]).toMatchObject({ kind: "TEMPERATURE_EXCURSION", status: "open", location: "DEMO/COLD/C1" });
+    });
+  },
+);
