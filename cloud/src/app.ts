@@ -3,6 +3,7 @@ import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod
 import type { Logger } from "pino";
 import type { AlertHub } from "./alerts/alert-hub.js";
 import type { LedgerStore } from "./ledger/ledger-store.js";
+import { installGracefulClose } from "./plugins/graceful-close.js";
 import { registerOpenApi } from "./plugins/openapi.js";
 import { installProblemDetails } from "./plugins/problem-details.js";
 import { healthRoute } from "./routes/health.js";
@@ -22,6 +23,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installProblemDetails(app);
+  installGracefulClose(app);
   await registerOpenApi(app);
   const routeDeps = { store: deps.store, alerts: deps.alerts };
   await app.register(healthRoute, routeDeps);

@@ -1,34 +1,22 @@
 import { z } from "zod";
 
-/** Empty environment variables count as unset. */
-const unsetIfEmpty = (value: unknown) => (value === "" ? undefined : value);
-
-const Port = z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65_535));
-const Text = z.preprocess(unsetIfEmpty, z.string().min(1));
+const Port = z.coerce.number().int().min(0).max(65_535);
 
 const CloudEnv = z.object({
-  TALLY_HTTP_HOST: Text.default("127.0.0.1"),
+  TALLY_HTTP_HOST: z.string().default("127.0.0.1"),
   TALLY_HTTP_PORT: Port.default(8080),
-  TALLY_DATA_DIR: Text.default(".data"),
-  TALLY_DATABASE_URL: z.preprocess(
-    unsetIfEmpty,
-    z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, "expected a postgres:// or postgresql:// URL")
-      .optional(),
-  ),
-  TALLY_CLOUD_MQTT_URL: z.preprocess(
-    unsetIfEmpty,
-    z
-      .string()
-      .regex(/^(mqtts?|wss?|tcp|tls):\/\//, "expected an mqtt:// URL")
-      .optional(),
-  ),
-  TALLY_CLOUD_MQTT_HOST: Text.default("127.0.0.1"),
+  TALLY_DATA_DIR: z.string().default(".data"),
+  TALLY_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "expected a postgres:// or postgresql:// URL")
+    .optional(),
+  TALLY_CLOUD_MQTT_URL: z
+    .string()
+    .regex(/^(mqtts?|wss?|tcp|tls):\/\//, "expected an mqtt://, mqtts://, ws:// or wss:// URL")
+    .optional(),
+  TALLY_CLOUD_MQTT_HOST: z.string().default("127.0.0.1"),
   TALLY_CLOUD_MQTT_PORT: Port.default(1884),
-  TALLY_LOG_LEVEL: z
-    .preprocess(unsetIfEmpty, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
-    .default("info"),
+  TALLY_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
 /** Where the cloud consumes edge batches: an external broker, or an embedded aedes it starts itself. */
@@ -44,9 +32,15 @@ export interface CloudConfig {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
 
-/** Parses the environment (the only place the cloud reads `process.env`); throws a ZodError listing every bad variable. */
+/**
+ * Parses the environment (the only place the cloud reads `process.env`).
+ * Empty variables count as unset. Throws a ZodError naming every bad variable.
+ */
 export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConfig {
-  const parsed = CloudEnv.parse(env);
+  const set = Object.fromEntries(
+    Object.entries(env).filter(([key, value]) => key.startsWith("TALLY_") && value !== ""),
+  );
+  const parsed = CloudEnv.parse(set);
   const config: CloudConfig = {
     host: parsed.TALLY_HTTP_HOST,
     port: parsed.TALLY_HTTP_PORT,

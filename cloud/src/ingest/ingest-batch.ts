@@ -7,6 +7,7 @@ import {
   type Rejection,
 } from "@tally/protocols";
 import type { AlertHub } from "../alerts/alert-hub.js";
+import { canonicalJson } from "../ledger/canonical-json.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
 import { describeIssues } from "./decode-batch.js";
 
@@ -18,14 +19,16 @@ export interface IngestDeps {
 
 /**
  * The one ingest path for HTTP and MQTT: validates each event on its own,
- * commits the valid ones in one transaction, publishes the alerts it changed
+ * commits the valid ones (each id once) in one transaction, publishes the alerts it changed
  * and returns the ack to send. Throws only when the commit fails (the edge
  * will resend: no ack must leave).
  */
 export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<CommitAck> {
   const rejections: EventRejection[] = [];
   const valid: EdgeEvent[] = [];
-  const indexes = new Map<string, number[]>();
+  const first = new Map<string, { index: number; body: string }>();
+  /** Later occurrences of an id with the same content: they share the first one's fate. */
+  const repeats: { id: string; index: number }[] = [];
   batch.events.forEach((raw, index) => {
     const parsed = EdgeEvent.safeParse(raw);
     if (!parsed.success) {
@@ -38,8 +41,17 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
       rejections.push(rejection(index, event.id, ErrorCode.SiteMismatch, reason));
       return;
     }
-    valid.push(event);
-    indexes.set(event.id, [...(indexes.get(event.id) ?? []), index]);
+    const body = canonicalJson(event);
+    const seen = first.get(event.id);
+    if (seen === undefined) {
+      first.set(event.id, { index, body });
+      valid.push(event);
+    } else if (seen.body === body) {
+      repeats.push({ id: event.id, index });
+    } else {
+      const reason = `the batch holds this id twice with different content (first at index ${seen.index})`;
+      rejections.push(rejection(index, event.id, ErrorCode.EventConflict, reason));
+    }
   });
 
   const result =
@@ -49,10 +61,16 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
           valid,
         )
       : { committed: [], duplicates: [], conflicts: [], alerts: [] };
-  for (const id of result.conflicts) {
-    const index = indexes.get(id)?.shift() ?? 0;
-    const reason = "an event with this id and different content is already in the ledger";
-    rejections.push(rejection(index, id, ErrorCode.EventConflict, reason));
+  const conflicts = new Set(result.conflicts);
+  const conflictReason = "an event with this id and different content is already in the ledger";
+  for (const id of conflicts) {
+    rejections.push(rejection(first.get(id)?.index ?? 0, id, ErrorCode.EventConflict, conflictReason));
+  }
+  const duplicates = [...result.duplicates];
+  for (const repeat of repeats) {
+    if (conflicts.has(repeat.id))
+      rejections.push(rejection(repeat.index, repeat.id, ErrorCode.EventConflict, conflictReason));
+    else duplicates.push(repeat.id);
   }
   deps.alerts.publish(result.alerts);
 
@@ -63,7 +81,7 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
     seq: batch.seq,
     status: "committed",
     committed: result.committed,
-    duplicates: result.duplicates,
+    duplicates,
     rejected: rejections.sort((a, b) => a.index - b.index),
     committedAt: (deps.now?.() ?? new Date()).toISOString(),
   };

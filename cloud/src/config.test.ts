@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { loadCloudConfig } from "./config.js";
+
+describe("loadCloudConfig", () => {
+  it("has defaults for everything: SQLite under .data and an embedded broker on 1884", () => {
+    expect(loadCloudConfig({})).toEqual({
+      host: "127.0.0.1",
+      port: 8080,
+      dataDir: ".data",
+      mqtt: { embedded: { host: "127.0.0.1", port: 1884 } },
+      logLevel: "info",
+    });
+  });
+
+  it("reads every TALLY_* variable, treating empty ones as unset", () => {
+    const config = loadCloudConfig({
+      TALLY_HTTP_HOST: "0.0.0.0",
+      TALLY_HTTP_PORT: "0",
+      TALLY_DATA_DIR: "/var/lib/tally",
+      TALLY_DATABASE_URL: "postgres://u:p@db:5432/tally",
+      TALLY_CLOUD_MQTT_URL: "mqtt://broker:1883",
+      TALLY_CLOUD_MQTT_PORT: "",
+      TALLY_LOG_LEVEL: "warn",
+    });
+    expect(config).toEqual({
+      host: "0.0.0.0",
+      port: 0,
+      dataDir: "/var/lib/tally",
+      databaseUrl: "postgres://u:p@db:5432/tally",
+      mqtt: { url: "mqtt://broker:1883" },
+      logLevel: "warn",
+    });
+  });
+
+  it("refuses bad values with the variable's name", () => {
+    expect(() => loadCloudConfig({ TALLY_HTTP_PORT: "http" })).toThrow(/TALLY_HTTP_PORT/);
+    expect(() => loadCloudConfig({ TALLY_DATABASE_URL: "mysql://x" })).toThrow(/TALLY_DATABASE_URL/);
+    expect(() => loadCloudConfig({ TALLY_CLOUD_MQTT_PORT: "70000" })).toThrow(/TALLY_CLOUD_MQTT_PORT/);
+  });
+});

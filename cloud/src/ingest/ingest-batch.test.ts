@@ -1,0 +1,131 @@
+import { CommitAck, ErrorCode } from "@tally/protocols";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Alert } from "../alerts/alert.js";
+import { AlertHub } from "../alerts/alert-hub.js";
+import type { LedgerStore } from "../ledger/ledger-store.js";
+import { batch, condition, movement, tempStore } from "../testing/fixtures.js";
+import { decodeBatch } from "./decode-batch.js";
+import { ingestBatch, rejectBatch } from "./ingest-batch.js";
+
+const now = () => new Date("2026-11-22T10:00:00.000Z");
+
+describe("ingestBatch", () => {
+  let store: LedgerStore;
+  let dispose: () => Promise<void>;
+  let alerts: AlertHub;
+  let published: Alert[];
+  beforeEach(async () => {
+    ({ store, dispose } = await tempStore());
+    alerts = new AlertHub();
+    published = [];
+    alerts.subscribe((a) => published.push(a));
+  });
+  afterEach(async () => {
+    await dispose();
+  });
+
+  it("commits valid events and answers with a committed ack after the commit", async () => {
+    const m = movement();
+    const b = batch([m], { seq: 7 });
+    const ack = await ingestBatch({ store, alerts, now }, b);
+    expect(CommitAck.parse(ack)).toEqual({
+      v: 1,
+      edgeId: "edge-1",
+      batchId: b.batchId,
+      seq: 7,
+      status: "committed",
+      committed: [m.id],
+      duplicates: [],
+      rejected: [],
+      committedAt: "2026-11-22T10:00:00.000Z",
+    });
+    expect(await store.stock()).toHaveLength(1);
+  });
+
+  it("rejects one bad event alone, with its index, id and reason, and commits the rest", async () => {
+    const good = movement();
+    const bad = { ...movement(), qty: -1 };
+    const ack = await ingestBatch({ store, alerts, now }, batch([bad, good, "not an event"]));
+    expect(ack.committed).toEqual([good.id]);
+    expect(ack.rejected).toEqual([
+      { index: 0, id: bad.id, code: ErrorCode.EventSchema, reason: expect.stringContaining("qty") },
+      { index: 2, code: ErrorCode.EventSchema, reason: expect.any(String) },
+    ]);
+  });
+
+  it("rejects events of another site than the batch's", async () => {
+    const other = movement({ siteId: "S2", to: "S2/A/01" });
+    const ack = await ingestBatch({ store, alerts, now }, batch([other]));
+    expect(ack.rejected).toEqual([
+      { index: 0, id: other.id, code: ErrorCode.SiteMismatch, reason: expect.any(String) },
+    ]);
+    expect(await store.movements()).toEqual([]);
+  });
+
+  it("reports resends as duplicates and reused ids as conflicts, at the right index", async () => {
+    const m = movement();
+    const n = movement();
+    await ingestBatch({ store, alerts, now }, batch([m, n]));
+    const fresh = movement();
+    const ack = await ingestBatch({ store, alerts, now }, batch([fresh, m, { ...n, qty: 6 }, m, { ...n, qty: 6 }]));
+    expect(ack.committed).toEqual([fresh.id]);
+    expect(ack.duplicates).toEqual([m.id, m.id]);
+    expect(ack.rejected.map((r) => [r.index, r.id, r.code])).toEqual([
+      [2, n.id, ErrorCode.EventConflict],
+      [4, n.id, ErrorCode.EventConflict],
+    ]);
+  });
+
+  it("refuses an id the batch itself holds twice with different content", async () => {
+    const m = movement();
+    const ack = await ingestBatch({ store, alerts, now }, batch([m, { ...m, qty: 9 }, m]));
+    expect(ack.committed).toEqual([m.id]);
+    expect(ack.duplicates).toEqual([m.id]);
+    expect(ack.rejected.map((r) => [r.index, r.code])).toEqual([[1, ErrorCode.EventConflict]]);
+    expect((await store.stock())[0]?.qty).toBe(5);
+  });
+
+  it("publishes alert changes after the commit, once even when the batch is resent", async () => {
+    const b = batch([condition()]);
+    await ingestBatch({ store, alerts, now }, b);
+    await ingestBatch({ store, alerts, now }, b);
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatchObject({ status: "open", severity: "critical" });
+  });
+
+  it("lets a failed commit throw so that no ack is sent", async () => {
+    await store.close();
+    await expect(ingestBatch({ store, alerts, now }, batch([movement()]))).rejects.toThrow();
+    expect(published).toEqual([]);
+  });
+});
+
+describe("rejectBatch", () => {
+  it("refuses every event of a batch with one code", () => {
+    const m = movement();
+    const ack = rejectBatch(batch([m, 42]), { code: ErrorCode.SiteMismatch, reason: "topic" }, now());
+    expect(ack.status).toBe("rejected");
+    expect(ack.rejected).toEqual([
+      { index: 0, id: m.id, code: ErrorCode.SiteMismatch, reason: "topic" },
+      { index: 1, code: ErrorCode.SiteMismatch, reason: "topic" },
+    ]);
+  });
+});
+
+describe("decodeBatch", () => {
+  const bytes = (text: string) => Buffer.from(text, "utf8");
+
+  it("decodes a valid envelope", () => {
+    const b = batch([movement()]);
+    expect(decodeBatch(bytes(JSON.stringify(b)))).toEqual({ ok: true, value: b });
+  });
+
+  it("refuses what is not JSON, not an envelope, or too large, with a code", () => {
+    expect(decodeBatch(bytes("{nope"))).toMatchObject({ ok: false, error: { code: ErrorCode.MessageNotJson } });
+    expect(decodeBatch(bytes('{"v":2}'))).toMatchObject({ ok: false, error: { code: ErrorCode.EnvelopeSchema } });
+    expect(decodeBatch(Buffer.alloc(8 * 1024 * 1024 + 1))).toMatchObject({
+      ok: false,
+      error: { code: ErrorCode.MessageTooLarge },
+    });
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { movement } from "../testing/fixtures.js";
+import { canonicalJson } from "./canonical-json.js";
+import { classifyEvents, firstOccurrences, hashEvents } from "./classify-events.js";
+import { likePrefix } from "./like-prefix.js";
+import { positionDeltas } from "./position-deltas.js";
+
+describe("canonicalJson", () => {
+  it("sorts keys at every level and keeps array order", () => {
+    expect(canonicalJson({ b: 1, a: { d: [2, 1], c: null } })).toBe('{"a":{"c":null,"d":[2,1]},"b":1}');
+  });
+});
+
+describe("positionDeltas", () => {
+  it("nets a batch into one signed delta per sku, location and lot, sorted, without zeros", () => {
+    const deltas = positionDeltas([
+      movement({ sku: "B", qty: 5, to: "S1/A/01" }),
+      movement({ sku: "A", qty: 3, to: "S1/A/02", lot: "L1" }),
+      movement({ sku: "B", qty: 2, from: "S1/A/01", to: "S1/B/01", movementType: "TRANSFER" }),
+      movement({ sku: "A", qty: 3, from: "S1/A/02", to: undefined, lot: "L1", movementType: "PICK" }),
+    ]);
+    expect(deltas).toEqual([
+      { sku: "B", location: "S1/A/01", lot: "", qty: 3 },
+      { sku: "B", location: "S1/B/01", lot: "", qty: 2 },
+    ]);
+  });
+});
+
+describe("classifyEvents", () => {
+  it("sorts a batch into committed, duplicates and conflicts in batch order", () => {
+    const a = movement();
+    const b = movement();
+    const c = movement();
+    const hashed = hashEvents([a, b, c, a, { ...a, qty: 99 }]);
+    expect(firstOccurrences(hashed).map((h) => h.event.id)).toEqual([a.id, b.id, c.id]);
+    const bHash = hashed[1]?.hash ?? "";
+    const result = classifyEvents(
+      hashed,
+      new Set([a.id]),
+      new Map([
+        [b.id, bHash],
+        [c.id, "other"],
+      ]),
+    );
+    expect(result).toEqual({
+      committed: [a.id],
+      duplicates: [b.id, a.id],
+      conflicts: [c.id, a.id],
+      applied: [a],
+    });
+  });
+});
+
+describe("likePrefix", () => {
+  it("matches whole segments below the prefix and escapes LIKE wildcards", () => {
+    expect(likePrefix("S1/A")).toBe("S1/A/%");
+    expect(likePrefix("S1/")).toBe("S1/%");
+    expect(likePrefix("S1/B_C%")).toBe("S1/B\\_C\\%/%");
+  });
+});
