@@ -3,8 +3,8 @@ import { z } from "zod";
 const port = z.coerce.number().int().min(0).max(65_535);
 const positive = z.coerce.number().int().positive();
 
-/** Edge configuration from the environment (every key is listed in .env.example and the README). */
-export const EdgeConfig = z.object({
+/** The edge's environment variables (every key is listed in .env.example and the README). */
+const EdgeEnv = z.object({
   TALLY_SITE_FILE: z.string().min(1).optional(),
   TALLY_EDGE_ID: z
     .string()
@@ -21,14 +21,36 @@ export const EdgeConfig = z.object({
   TALLY_UPLINK_FLUSH_MS: positive.default(50),
   TALLY_UPLINK_ACK_TIMEOUT_MS: positive.default(5000),
 });
-export type EdgeConfig = z.infer<typeof EdgeConfig>;
+
+export interface EdgeConfig {
+  siteFile?: string | undefined;
+  edgeId: string;
+  devices: { url: string } | { embedded: { host: string; port: number } };
+  uplink: { mqttUrl: string; maxBatch: number; flushMs: number; ackTimeoutMs: number };
+  shelfSettleMs: number;
+}
 
 /** Parses the edge's environment; throws a readable error naming each bad key. */
 export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
-  const parsed = EdgeConfig.safeParse(env);
+  const parsed = EdgeEnv.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new Error(`invalid edge configuration: ${problems}`);
   }
-  return parsed.data;
+  const e = parsed.data;
+  return {
+    siteFile: e.TALLY_SITE_FILE,
+    edgeId: e.TALLY_EDGE_ID,
+    devices:
+      e.TALLY_EDGE_MQTT_URL !== undefined
+        ? { url: e.TALLY_EDGE_MQTT_URL }
+        : { embedded: { host: e.TALLY_EDGE_MQTT_HOST, port: e.TALLY_EDGE_MQTT_PORT } },
+    uplink: {
+      mqttUrl: e.TALLY_UPLINK_MQTT_URL,
+      maxBatch: e.TALLY_UPLINK_MAX_BATCH,
+      flushMs: e.TALLY_UPLINK_FLUSH_MS,
+      ackTimeoutMs: e.TALLY_UPLINK_ACK_TIMEOUT_MS,
+    },
+    shelfSettleMs: e.TALLY_SHELF_SETTLE_MS,
+  };
 }

@@ -22,14 +22,17 @@ export interface EdgeOptions {
   uplink: { mqttUrl: string; maxBatch?: number; flushMs?: number; ackTimeoutMs?: number };
   logger: Logger;
   pipeline?: Partial<EdgePipelineConfig>;
-  /** How long start waits for OPC-UA shelves before going on without them (they keep retrying), ms. */
-  opcuaReadyTimeoutMs?: number;
 }
 
 export interface RunningEdge {
   /** Where devices publish. */
   deviceMqttUrl: string;
   metrics(): EdgeMetrics;
+  /**
+   * Resolves when every OPC-UA shelf is monitored, or after `timeoutMs` with
+   * the names of those that are not (they keep retrying in the background).
+   */
+  shelvesReady(timeoutMs: number): Promise<{ waiting: string[] }>;
   /** Resolves once every accepted event has been acknowledged by the cloud. */
   drained(): Promise<void>;
   close(): Promise<void>;
@@ -158,11 +161,14 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       });
       closers.push(() => shelf.close());
     }
-    const timeoutMs = options.opcuaReadyTimeoutMs ?? 15_000;
-    await Promise.race([
-      Promise.allSettled(shelves.map((s) => s.ready)),
-      new Promise((resolve) => setTimeout(resolve, timeoutMs).unref()),
-    ]);
+    const shelvesReady = async (timeoutMs: number) => {
+      const ready = new Set<string>();
+      const all = Promise.allSettled(shelves.map((s) => s.ready.then(() => ready.add(s.shelfId))));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timer);
+      return { waiting: shelves.map((s) => s.shelfId).filter((id) => !ready.has(id)) };
+    };
 
     logger.info({ deviceMqttUrl, uplink: options.uplink.mqttUrl, site: site.siteId }, "edge running");
     return {
@@ -174,6 +180,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         opcuaValuesRejected: shelves.reduce((n, s) => n + s.rejected(), 0),
         uplink: { ...sender.counters },
       }),
+      shelvesReady,
       drained: () => sender.drained(),
       close,
     };

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { encodeSgtin96, type SiteLayout } from "@tally/protocols";
 import type { Scenario, ScenarioStep } from "./scenario.js";
 import { SimulatorError, SimulatorErrorCode } from "./simulator-error.js";
@@ -79,3 +80,6 @@ export function demoScenario(site: SiteLayout): Scenario {
   ];
   return { name: "demo", seed: 20_261_122, durationMs: 20_000, steps };
 }
+
+/** Path of the demo site file that `demoScenario` is written for. */
+export const DEMO_SITE_FILE = fileURLToPath(new URL("../scenarios/demo-site.yaml", import.meta.url));

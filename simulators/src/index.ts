@@ -1,4 +1,4 @@
-export { demoScenario } from "./demo-scenario.js";
+export { DEMO_SITE_FILE, demoScenario } from "./demo-scenario.js";
 export type {
   GroundTruth,
   PortalPassStep,

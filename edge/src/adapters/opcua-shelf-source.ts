@@ -15,6 +15,7 @@ import { Subject } from "rxjs";
 import type { WeightObservation } from "../domain/observation.js";
 
 export interface OpcuaShelfSource {
+  shelfId: string;
   weights$: Subject<WeightObservation>;
   /** Resolves when every bin of the shelf is monitored. */
   ready: Promise<void>;
@@ -99,6 +100,7 @@ export function connectOpcuaShelf(
   ready.catch(() => undefined);
 
   return {
+    shelfId: shelf.id,
     weights$,
     ready,
     rejected: () => rejected,

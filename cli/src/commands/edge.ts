@@ -1,0 +1,38 @@
+import { loadEdgeConfig, startEdge } from "@tally/edge";
+import { readSiteFile } from "@tally/simulators";
+import type { Command } from "commander";
+import type { Logger } from "pino";
+import { onShutdown } from "../shutdown.js";
+import { printJson } from "../stdout.js";
+
+export function registerEdge(program: Command, logger: Logger): void {
+  program
+    .command("edge")
+    .description("run an edge node for a site: device broker, OPC-UA shelves, pipelines, uplink to the cloud")
+    .option("--site <file>", "site layout file (or TALLY_SITE_FILE)")
+    .option("--edge-id <id>", "this edge's id (or TALLY_EDGE_ID)")
+    .option("--mqtt-url <url>", "use this device broker instead of the embedded one (or TALLY_EDGE_MQTT_URL)")
+    .option("--uplink-url <url>", "the cloud's broker (or TALLY_UPLINK_MQTT_URL)")
+    .action(async (opts: { site?: string; edgeId?: string; mqttUrl?: string; uplinkUrl?: string }) => {
+      const config = loadEdgeConfig({
+        ...process.env,
+        ...(opts.site !== undefined ? { TALLY_SITE_FILE: opts.site } : {}),
+        ...(opts.edgeId !== undefined ? { TALLY_EDGE_ID: opts.edgeId } : {}),
+        ...(opts.mqttUrl !== undefined ? { TALLY_EDGE_MQTT_URL: opts.mqttUrl } : {}),
+        ...(opts.uplinkUrl !== undefined ? { TALLY_UPLINK_MQTT_URL: opts.uplinkUrl } : {}),
+      });
+      if (config.siteFile === undefined)
+        throw new Error("the edge needs a site file: --site <file> or TALLY_SITE_FILE");
+      const site = await readSiteFile(config.siteFile);
+      const edge = await startEdge({
+        site,
+        edgeId: config.edgeId,
+        devices: config.devices,
+        uplink: config.uplink,
+        logger,
+        pipeline: { weights: { settleMs: config.shelfSettleMs } },
+      });
+      onShutdown(logger, edge.close);
+      printJson({ event: "edge-up", edgeId: config.edgeId, site: site.siteId, deviceBroker: edge.deviceMqttUrl });
+    });
+}

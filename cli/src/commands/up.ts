@@ -1,0 +1,62 @@
+import { loadCloudConfig } from "@tally/cloud";
+import { loadEdgeConfig } from "@tally/edge";
+import { DEMO_SITE_FILE, demoScenario, readSiteFile } from "@tally/simulators";
+import type { Command } from "commander";
+import type { Logger } from "pino";
+import { onShutdown } from "../shutdown.js";
+import { printJson } from "../stdout.js";
+import { startSystem } from "../system.js";
+
+export function registerUp(program: Command, logger: Logger): void {
+  program
+    .command("up")
+    .description("run cloud, edge and simulators on the embedded defaults, playing the demo scenario (npm start)")
+    .option("--site <file>", "site layout file", DEMO_SITE_FILE)
+    .option("--speed <n>", "scenario speed: 1 = real time", "1")
+    .option("--no-sim", "do not start the simulators")
+    .action(async (opts: { site: string; speed: string; sim: boolean }) => {
+      const cloudConfig = loadCloudConfig();
+      const edgeConfig = loadEdgeConfig();
+      const site = await readSiteFile(opts.site);
+      const speed = Number(opts.speed);
+      if (!(speed > 0)) throw new Error(`--speed must be a positive number, got ${opts.speed}`);
+      const system = await startSystem({
+        site,
+        logger,
+        http: { host: cloudConfig.host, port: cloudConfig.port },
+        cloudMqttPort: "embedded" in cloudConfig.mqtt ? cloudConfig.mqtt.embedded.port : 1884,
+        deviceMqttPort: "embedded" in edgeConfig.devices ? edgeConfig.devices.embedded.port : 1883,
+        dataDir: cloudConfig.dataDir,
+        databaseUrl: cloudConfig.databaseUrl,
+        edgeId: edgeConfig.edgeId,
+        shelfSettleMs: edgeConfig.shelfSettleMs,
+        simulators: opts.sim,
+      });
+      onShutdown(logger, system.close);
+      const api = system.cloud.url;
+      printJson({
+        event: "up",
+        api,
+        deviceBroker: system.edge.deviceMqttUrl,
+        cloudBroker: system.cloud.mqttUrl,
+        site: site.siteId,
+      });
+      process.stderr.write(
+        `\nTally is running.\n  API:            ${api}  (try ${api}/v1/stock, ${api}/v1/movements, ${api}/v1/alerts)\n  Device broker:  ${system.edge.deviceMqttUrl}\n  Press Ctrl-C to stop.\n\n`,
+      );
+      if (system.simulators !== undefined) {
+        const truth = await system.simulators.play(demoScenario(site), { speed });
+        await system.edge.drained();
+        printJson({
+          event: "scenario-played",
+          scenario: truth.scenario,
+          events: truth.events,
+          positions: truth.positions,
+        });
+        logger.info(
+          { scenario: truth.scenario, events: truth.events },
+          "demo scenario played; the system keeps running",
+        );
+      }
+    });
+}

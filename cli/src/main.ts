@@ -1,0 +1,38 @@
+import { Command, CommanderError } from "commander";
+import { registerCloud } from "./commands/cloud.js";
+import { registerEdge } from "./commands/edge.js";
+import { registerSim } from "./commands/sim.js";
+import { registerUp } from "./commands/up.js";
+import { createLogger } from "./logger.js";
+import { routeOpcuaLogsTo } from "./quiet-opcua.js";
+import { printJson } from "./stdout.js";
+
+const logger = createLogger();
+routeOpcuaLogsTo(logger);
+
+const program = new Command()
+  .name("tally")
+  .description("Tally: IoT edge gateway and telemetry service for warehouses")
+  .showHelpAfterError()
+  .exitOverride();
+registerUp(program, logger);
+registerEdge(program, logger);
+registerCloud(program, logger);
+registerSim(program, logger);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // --help and --version end here too, with exit code 0.
+    process.exitCode = error.exitCode;
+  } else {
+    const message = error instanceof Error ? error.message : String(error);
+    const code =
+      typeof error === "object" && error !== null && "code" in error ? String(error.code) : "TALLY_ERR_INTERNAL";
+    printJson({ error: { code, message } });
+    logger.error({ err: message }, "command failed");
+    logger.flush();
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { loadEdgeConfig } from "./config.js";
+
+describe("loadEdgeConfig", () => {
+  it("defaults to an embedded device broker and the cloud's default broker", () => {
+    expect(loadEdgeConfig({})).toEqual({
+      siteFile: undefined,
+      edgeId: "edge-1",
+      devices: { embedded: { host: "127.0.0.1", port: 1883 } },
+      uplink: { mqttUrl: "mqtt://127.0.0.1:1884", maxBatch: 500, flushMs: 50, ackTimeoutMs: 5000 },
+      shelfSettleMs: 300,
+    });
+  });
+
+  it("uses an external device broker when given one", () => {
+    expect(loadEdgeConfig({ TALLY_EDGE_MQTT_URL: "mqtt://broker:1883", TALLY_EDGE_ID: "dock-edge" })).toMatchObject({
+      edgeId: "dock-edge",
+      devices: { url: "mqtt://broker:1883" },
+    });
+  });
+
+  it("names every bad key", () => {
+    expect(() => loadEdgeConfig({ TALLY_EDGE_MQTT_PORT: "99999", TALLY_EDGE_ID: "a/b" })).toThrow(
+      /TALLY_EDGE_ID.*TALLY_EDGE_MQTT_PORT|TALLY_EDGE_MQTT_PORT.*TALLY_EDGE_ID/,
+    );
+  });
+});
