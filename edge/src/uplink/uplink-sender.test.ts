@@ -99,7 +99,7 @@ describe("UplinkSender", () => {
   });
 
   it("resends the same batch when no acknowledgement comes, with growing waits", async () => {
-    const { scheduler, outbox, transport, sender, advance } = await setup();
+    const { outbox, transport, sender, advance } = await setup();
     await outbox.append([telemetry(1)]);
     sender.notify();
     await advance(1200);
