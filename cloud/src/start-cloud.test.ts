@@ -1,0 +1,80 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { uplinkBatchTopic } from "@tally/protocols";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type EmbeddedBroker, startAedesBroker } from "./adapters/aedes-broker.js";
+import { type RunningCloud, startCloud } from "./start-cloud.js";
+import { batch, condition, movement, silentLogger } from "./testing/fixtures.js";
+import { connectEdgeClient } from "./testing/mqtt-client.js";
+
+describe("startCloud", () => {
+  let dataDir: string;
+  let cloud: RunningCloud | undefined;
+  let broker: EmbeddedBroker | undefined;
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "tally-cloud-start-"));
+  });
+  afterEach(async () => {
+    await cloud?.close();
+    await broker?.close();
+    cloud = undefined;
+    broker = undefined;
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("runs the API and MQTT ingest on an embedded broker, on free ports, with SQLite under dataDir", async () => {
+    cloud = await startCloud({ port: 0, dataDir, mqtt: { embedded: { port: 0 } }, logger: silentLogger() });
+    expect(cloud.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(cloud.mqttUrl).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
+    expect(cloud.mqttUrl).not.toBe("mqtt://127.0.0.1:0");
+    expect(existsSync(join(dataDir, "cloud", "ledger.db"))).toBe(true);
+    expect(await (await fetch(`${cloud.url}/healthz`)).json()).toEqual({ status: "ok", store: "sqlite" });
+
+    const edge = await connectEdgeClient(cloud.mqttUrl);
+    try {
+      const b = batch([movement({ sku: "SKU-9", qty: 4 })]);
+      await edge.client.publishAsync(uplinkBatchTopic("S1", "edge-1"), JSON.stringify(b), { qos: 1 });
+      expect((await edge.nextAck()).committed).toHaveLength(1);
+    } finally {
+      await edge.close();
+    }
+    expect(await (await fetch(`${cloud.url}/v1/stock?sku=SKU-9`)).json()).toMatchObject({ totalQty: 4 });
+    expect(await cloud.store.stock({ sku: "SKU-9" })).toHaveLength(1);
+  });
+
+  it("consumes from an external broker given by URL", async () => {
+    broker = await startAedesBroker({ port: 0, logger: silentLogger() });
+    cloud = await startCloud({ port: 0, dataDir, mqtt: { url: broker.url }, logger: silentLogger() });
+    expect(cloud.mqttUrl).toBe(broker.url);
+    const edge = await connectEdgeClient(broker.url);
+    try {
+      await edge.client.publishAsync(uplinkBatchTopic("S1", "edge-1"), JSON.stringify(batch([condition()])), {
+        qos: 1,
+      });
+      expect((await edge.nextAck()).status).toBe("committed");
+    } finally {
+      await edge.close();
+    }
+    const { alerts } = (await (await fetch(`${cloud.url}/v1/alerts?status=open`)).json()) as { alerts: unknown[] };
+    expect(alerts).toHaveLength(1);
+  });
+
+  it("closes promptly with an SSE client still connected, and close is idempotent", async () => {
+    cloud = await startCloud({ port: 0, dataDir, mqtt: { embedded: { port: 0 } }, logger: silentLogger() });
+    const res = await fetch(`${cloud.url}/v1/alerts/stream`);
+    const reader = res.body?.getReader();
+    await reader?.read();
+    await Promise.all([cloud.close(), cloud.close()]);
+    expect((await reader?.read())?.done).toBe(true);
+  });
+
+  it("fails to start, cleaning up, when the HTTP port is taken", async () => {
+    cloud = await startCloud({ port: 0, dataDir, mqtt: { embedded: { port: 0 } }, logger: silentLogger() });
+    const port = Number(new URL(cloud.url).port);
+    await expect(
+      startCloud({ port, dataDir: join(dataDir, "second"), mqtt: { embedded: { port: 0 } }, logger: silentLogger() }),
+    ).rejects.toThrow(/EADDRINUSE/);
+  });
+});
