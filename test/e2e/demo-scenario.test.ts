@@ -1,0 +1,80 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type RunningSystem, startSystem } from "@tally/cli";
+import { demoScenario } from "@tally/simulators";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demoSiteOnPort } from "../support/demo-site.js";
+import { eventually } from "../support/eventually.js";
+import { freePort } from "../support/free-port.js";
+import { testLogger } from "../support/quiet-logger.js";
+
+interface StockBody {
+  positions: { sku: string; location: string; lot: string; qty: number }[];
+}
+
+const byKey = (a: { sku: string; location: string }, b: { sku: string; location: string }) =>
+  `${a.sku}|${a.location}`.localeCompare(`${b.sku}|${b.location}`);
+
+describe("end to end: simulators → edge → cloud on embedded defaults", () => {
+  let system: RunningSystem;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "tally-e2e-"));
+    system = await startSystem({
+      site: await demoSiteOnPort(await freePort()),
+      logger: testLogger(),
+      http: { host: "127.0.0.1", port: 0 },
+      cloudMqttPort: 0,
+      deviceMqttPort: 0,
+      dataDir,
+      edgeId: "edge-e2e",
+      shelfSettleMs: 200,
+    });
+  });
+
+  afterAll(async () => {
+    await system?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("ends with the ledger equal to what the scenario played, and a temperature alert", async () => {
+    const { simulators, cloud, edge } = system;
+    if (simulators === undefined) throw new Error("simulators did not start");
+    const site = await demoSiteOnPort(0);
+    const truth = await simulators.play(demoScenario(site), { speed: 4 });
+    await edge.drained();
+
+    const expected = truth.positions.map((p) => ({ sku: p.sku, location: p.location, qty: p.qty })).sort(byKey);
+    const stock = await eventually(
+      async () => ((await (await fetch(`${cloud.url}/v1/stock`)).json()) as StockBody).positions,
+      (positions) =>
+        JSON.stringify(positions.map((p) => ({ sku: p.sku, location: p.location, qty: p.qty })).sort(byKey)) ===
+        JSON.stringify(expected),
+      { what: "ledger equal to the ground truth", timeoutMs: 15_000 },
+    );
+    expect(stock.length).toBe(5);
+
+    // Every true movement is in the ledger once: 23 tag receipts, a SOAP receipt, 3 putaways, 2 picks.
+    const movements = (await (await fetch(`${cloud.url}/v1/movements?limit=1000`)).json()) as {
+      movements: { movementType: string; qty: number }[];
+    };
+    const count = (type: string) => movements.movements.filter((m) => m.movementType === type).length;
+    expect({ RECEIPT: count("RECEIPT"), PUTAWAY: count("PUTAWAY"), PICK: count("PICK") }).toEqual({
+      RECEIPT: truth.movements.filter((m) => m.movementType === "RECEIPT").length,
+      PUTAWAY: truth.movements.filter((m) => m.movementType === "PUTAWAY").length,
+      PICK: truth.movements.filter((m) => m.movementType === "PICK").length,
+    });
+
+    const alerts = (await (await fetch(`${cloud.url}/v1/alerts`)).json()) as {
+      alerts: { kind: string; status: string; location: string }[];
+    };
+    expect(truth.excursions).toHaveLength(1);
+    expect(alerts.alerts).toEqual([
+      expect.objectContaining({ kind: "TEMPERATURE_EXCURSION", status: "open", location: "DEMO/COLD/C1" }),
+    ]);
+    expect(edge.metrics().deadLetters).toEqual({});
+    expect(edge.metrics().outboxDepth).toBe(0);
+  });
+});
