@@ -11,12 +11,12 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { chown, mkdtemp, rm } from "node:fs/promises";
-import { request } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
+import { dockerAnswers } from "./docker.js";
+import { freePort } from "./free-port.js";
 
 const run = promisify(execFile);
 
@@ -34,9 +34,6 @@ export interface StartedPostgres {
 export class PostgresUnavailableError extends Error {
   override name = "PostgresUnavailableError";
 }
-
-/** How long the Docker engine gets to answer a ping before we move on, ms. */
-const DOCKER_PING_MS = 1500;
 
 export async function startPostgres(): Promise<StartedPostgres> {
   const url = process.env.TALLY_TEST_DATABASE_URL;
@@ -122,32 +119,6 @@ async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>
   }
 }
 
-/** A GET /_ping on the Docker socket or DOCKER_HOST that must answer within DOCKER_PING_MS. */
-async function dockerAnswers(): Promise<boolean> {
-  const dockerHost = process.env.DOCKER_HOST;
-  let target: { socketPath: string } | { host: string; port: number };
-  if (dockerHost !== undefined && dockerHost !== "") {
-    const parsed = new URL(dockerHost);
-    if (parsed.protocol === "unix:") target = { socketPath: parsed.pathname };
-    else if (parsed.protocol === "tcp:" || parsed.protocol === "http:") {
-      target = { host: parsed.hostname, port: Number(parsed.port || 2375) };
-    } else return false;
-  } else if (existsSync("/var/run/docker.sock")) {
-    target = { socketPath: "/var/run/docker.sock" };
-  } else {
-    return false;
-  }
-  return new Promise((resolve) => {
-    const req = request({ ...target, path: "/_ping", timeout: DOCKER_PING_MS }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on("timeout", () => req.destroy());
-    req.on("error", () => resolve(false));
-    req.end();
-  });
-}
-
 async function fromContainer(): Promise<StartedPostgres> {
   const { GenericContainer, Wait } = await import("testcontainers");
   const container = await new GenericContainer("postgres:16-alpine")
@@ -182,18 +153,6 @@ function findBinaries(): Binaries | undefined {
     if (existsSync(initdb) && existsSync(pgCtl)) return { initdb, pgCtl };
   }
   return undefined;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function fromLocalBinaries(binaries: Binaries): Promise<StartedPostgres> {
