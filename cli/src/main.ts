@@ -4,17 +4,20 @@ import { registerEdge } from "./commands/edge.js";
 import { registerSim } from "./commands/sim.js";
 import { registerUp } from "./commands/up.js";
 import { createLogger } from "./logger.js";
-import { routeOpcuaLogsTo } from "./quiet-opcua.js";
 import { printJson } from "./stdout.js";
 
 const logger = createLogger();
-routeOpcuaLogsTo(logger);
 
 const program = new Command()
   .name("tally")
   .description("Tally: IoT edge gateway and telemetry service for warehouses")
   .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  .hook("preAction", async () => {
+    // node-opcua is heavy to load; only commands that run something pay for it.
+    const { routeOpcuaLogsTo } = await import("./quiet-opcua.js");
+    routeOpcuaLogsTo(logger);
+  });
 registerUp(program, logger);
 registerEdge(program, logger);
 registerCloud(program, logger);

@@ -21,6 +21,7 @@ export const ErrorCode = {
   SimulatorStart: "TALLY_ERR_SIM_START",
   CommitFailed: "TALLY_ERR_COMMIT_FAILED",
   QueryInvalid: "TALLY_ERR_QUERY_INVALID",
+  UsageInvalid: "TALLY_ERR_USAGE",
   NotFound: "TALLY_ERR_NOT_FOUND",
   Internal: "TALLY_ERR_INTERNAL",
 } as const;

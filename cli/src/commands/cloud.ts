@@ -1,4 +1,3 @@
-import { loadCloudConfig, startCloud } from "@tally/cloud";
 import type { Command } from "commander";
 import type { Logger } from "pino";
 import { onShutdown } from "../shutdown.js";
@@ -11,6 +10,7 @@ export function registerCloud(program: Command, logger: Logger): void {
       "run the cloud service: HTTP API, MQTT ingest and the ledger (SQLite, or PostgreSQL with TALLY_DATABASE_URL)",
     )
     .action(async () => {
+      const { loadCloudConfig, startCloud } = await import("@tally/cloud");
       const config = loadCloudConfig();
       const cloud = await startCloud({ ...config, logger });
       onShutdown(logger, cloud.close);

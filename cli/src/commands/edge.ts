@@ -1,7 +1,6 @@
-import { loadEdgeConfig, startEdge } from "@tally/edge";
-import { readSiteFile } from "@tally/simulators";
 import type { Command } from "commander";
 import type { Logger } from "pino";
+import { CliError } from "../cli-error.js";
 import { onShutdown } from "../shutdown.js";
 import { printJson } from "../stdout.js";
 
@@ -14,6 +13,10 @@ export function registerEdge(program: Command, logger: Logger): void {
     .option("--mqtt-url <url>", "use this device broker instead of the embedded one (or TALLY_EDGE_MQTT_URL)")
     .option("--uplink-url <url>", "the cloud's broker (or TALLY_UPLINK_MQTT_URL)")
     .action(async (opts: { site?: string; edgeId?: string; mqttUrl?: string; uplinkUrl?: string }) => {
+      const [{ loadEdgeConfig, startEdge }, { readSiteFile }] = await Promise.all([
+        import("@tally/edge"),
+        import("@tally/simulators"),
+      ]);
       const config = loadEdgeConfig({
         ...process.env,
         ...(opts.site !== undefined ? { TALLY_SITE_FILE: opts.site } : {}),
@@ -21,8 +24,9 @@ export function registerEdge(program: Command, logger: Logger): void {
         ...(opts.mqttUrl !== undefined ? { TALLY_EDGE_MQTT_URL: opts.mqttUrl } : {}),
         ...(opts.uplinkUrl !== undefined ? { TALLY_UPLINK_MQTT_URL: opts.uplinkUrl } : {}),
       });
-      if (config.siteFile === undefined)
-        throw new Error("the edge needs a site file: --site <file> or TALLY_SITE_FILE");
+      if (config.siteFile === undefined) {
+        throw new CliError("TALLY_ERR_USAGE", "the edge needs a site file: --site <file> or TALLY_SITE_FILE");
+      }
       const site = await readSiteFile(config.siteFile);
       const edge = await startEdge({
         site,

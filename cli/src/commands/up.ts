@@ -1,25 +1,28 @@
-import { loadCloudConfig } from "@tally/cloud";
-import { loadEdgeConfig } from "@tally/edge";
-import { DEMO_SITE_FILE, demoScenario, readSiteFile } from "@tally/simulators";
 import type { Command } from "commander";
 import type { Logger } from "pino";
+import { positiveNumber } from "../cli-error.js";
 import { onShutdown } from "../shutdown.js";
 import { printJson } from "../stdout.js";
-import { startSystem } from "../system.js";
 
 export function registerUp(program: Command, logger: Logger): void {
   program
     .command("up")
     .description("run cloud, edge and simulators on the embedded defaults, playing the demo scenario (npm start)")
-    .option("--site <file>", "site layout file", DEMO_SITE_FILE)
+    .option("--site <file>", "site layout file (default: the demo site)")
     .option("--speed <n>", "scenario speed: 1 = real time", "1")
     .option("--no-sim", "do not start the simulators")
-    .action(async (opts: { site: string; speed: string; sim: boolean }) => {
+    .action(async (opts: { site?: string; speed: string; sim: boolean }) => {
+      const speed = positiveNumber("--speed", opts.speed);
+      // Loaded here, not at the top, so `tally --help` stays fast.
+      const [{ loadCloudConfig }, { loadEdgeConfig }, sims, { startSystem }] = await Promise.all([
+        import("@tally/cloud"),
+        import("@tally/edge"),
+        import("@tally/simulators"),
+        import("../system.js"),
+      ]);
       const cloudConfig = loadCloudConfig();
       const edgeConfig = loadEdgeConfig();
-      const site = await readSiteFile(opts.site);
-      const speed = Number(opts.speed);
-      if (!(speed > 0)) throw new Error(`--speed must be a positive number, got ${opts.speed}`);
+      const site = await sims.readSiteFile(opts.site ?? sims.DEMO_SITE_FILE);
       const system = await startSystem({
         site,
         logger,
@@ -45,7 +48,7 @@ export function registerUp(program: Command, logger: Logger): void {
         `\nTally is running.\n  API:            ${api}  (try ${api}/v1/stock, ${api}/v1/movements, ${api}/v1/alerts)\n  Device broker:  ${system.edge.deviceMqttUrl}\n  Press Ctrl-C to stop.\n\n`,
       );
       if (system.simulators !== undefined) {
-        const truth = await system.simulators.play(demoScenario(site), { speed });
+        const truth = await system.simulators.play(sims.demoScenario(site), { speed });
         await system.edge.drained();
         printJson({
           event: "scenario-played",

@@ -1,0 +1,20 @@
+import type { ErrorCode } from "@tally/protocols";
+
+/** A refusal of the command line itself (bad option, unknown name): printed with its code, exit status 1. */
+export class CliError extends Error {
+  override readonly name = "CliError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Parses a positive number option or refuses it by name. */
+export function positiveNumber(name: string, value: string): number {
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n))
+    throw new CliError("TALLY_ERR_USAGE", `${name} must be a positive number, got ${value}`);
+  return n;
+}
