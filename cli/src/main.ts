@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerBench } from "./commands/bench.js";
 import { registerCloud } from "./commands/cloud.js";
 import { registerEdge } from "./commands/edge.js";
 import { registerSim } from "./commands/sim.js";
@@ -22,6 +23,7 @@ registerUp(program, logger);
 registerEdge(program, logger);
 registerCloud(program, logger);
 registerSim(program, logger);
+registerBench(program, logger);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,42 @@
+import type { Command } from "commander";
+import type { Logger } from "pino";
+import { CliError } from "../cli-error.js";
+import { printJson } from "../stdout.js";
+
+export function registerBench(program: Command, logger: Logger): void {
+  program
+    .command("bench")
+    .description(
+      "run benchmarks (all, or one by name); each prints figures and its ratio to a baseline measured in the same run",
+    )
+    .argument("[name]", "benchmark name")
+    .option("--json", "one JSON object per result on stdout (the default output is a table on stderr plus JSON lines)")
+    .option("--list", "list the benchmarks")
+    .action(async (name: string | undefined, opts: { json?: boolean; list?: boolean }) => {
+      const { BENCHMARKS } = await import("../bench/registry.js");
+      if (opts.list) {
+        for (const b of BENCHMARKS) printJson({ name: b.name, description: b.description });
+        return;
+      }
+      const chosen = name === undefined ? BENCHMARKS : BENCHMARKS.filter((b) => b.name === name);
+      if (chosen.length === 0) {
+        throw new CliError(
+          "TALLY_ERR_USAGE",
+          `unknown benchmark '${name}'; known: ${BENCHMARKS.map((b) => b.name).join(", ")}`,
+        );
+      }
+      for (const bench of chosen) {
+        logger.info({ bench: bench.name }, "running benchmark");
+        for (const result of await bench.run()) {
+          printJson(result);
+          if (!opts.json) {
+            const ratio =
+              result.ratio === undefined ? "" : `  ratio ${result.ratio} to baseline ${result.baseline} ${result.unit}`;
+            process.stderr.write(
+              `${result.name.padEnd(24)} ${String(result.value).padStart(12)} ${result.unit}${ratio}\n`,
+            );
+          }
+        }
+      }
+    });
+}
