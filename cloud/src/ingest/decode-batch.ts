@@ -1,14 +1,4 @@
-import { EdgeBatch, ErrorCode, MAX_BATCH_BYTES, ok, type Result, rejected } from "@tally/protocols";
-import type { z } from "zod";
-
-/** A short, stable-enough summary of zod issues for a rejection reason. */
-export function describeIssues(error: z.ZodError, limit = 5): string {
-  const parts = error.issues
-    .slice(0, limit)
-    .map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`);
-  if (error.issues.length > limit) parts.push(`… ${error.issues.length - limit} more`);
-  return parts.join("; ");
-}
+import { describeIssues, EdgeBatch, ErrorCode, MAX_BATCH_BYTES, ok, type Result, rejected } from "@tally/protocols";
 
 /** Validates an already-parsed body against the EdgeBatch envelope (events stay unknown here). */
 export function parseEdgeBatch(raw: unknown): Result<EdgeBatch> {

@@ -1,5 +1,6 @@
 import {
   type CommitAck,
+  describeIssues,
   type EdgeBatch,
   EdgeEvent,
   ErrorCode,
@@ -9,7 +10,6 @@ import {
 import type { AlertHub } from "../alerts/alert-hub.js";
 import { canonicalJson } from "../ledger/canonical-json.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
-import { describeIssues } from "./decode-batch.js";
 
 export interface IngestDeps {
   store: LedgerStore;
