@@ -1,0 +1,88 @@
+import { describeIssues } from "../device-messages.js";
+import { ErrorCode } from "../errors.js";
+import { frameEvents, type ReaderPayloadOptions } from "./frame-events.js";
+import { readGenericEvent } from "./generic-event.js";
+import { readImpinjEvent } from "./impinj-event.js";
+import {
+  type EventOutcome,
+  MAX_READER_READS,
+  type ReaderFormat,
+  type ReaderNotice,
+  type ReaderRead,
+  ReaderRead as ReaderReadSchema,
+  type ReaderResult,
+} from "./reader-result.js";
+import { readZebraEvent } from "./zebra-event.js";
+
+const READERS = {
+  generic: (event) => readGenericEvent(event),
+  zebra: (event) => readZebraEvent(event),
+  impinj: (event, index) => readImpinjEvent(event, index),
+} as const satisfies Record<ReaderFormat, (event: unknown, index: number) => EventOutcome>;
+
+/**
+ * Parses a reader's payload in a vendor dialect into Tally's normalised tag
+ * reads. Framing: one JSON object, a JSON array of events, or one event per
+ * line (NDJSON). Limits: `opts.maxBytes` (default `MAX_DEVICE_MESSAGE_BYTES`),
+ * `MAX_READER_EVENTS` events and `MAX_READER_READS` reads per payload.
+ *
+ * All or nothing: if any event is malformed (wrong types, bad EPC, antenna or
+ * RSSI out of range, unparseable time), the whole payload is refused with the
+ * 0-based `index` of the first bad event, so nothing is half-applied and the
+ * dead letter holds the payload as received. Events that are well formed but
+ * not tag reads are counted in `skipped`; an Impinj `overflowEvent` becomes a
+ * `reader-overflow` notice. Never throws.
+ */
+export function parseReaderPayload(
+  format: ReaderFormat,
+  payload: Uint8Array | string,
+  opts?: ReaderPayloadOptions,
+): ReaderResult {
+  const framed = frameEvents(payload, opts);
+  if (!framed.ok) return framed;
+  const readEvent = READERS[format];
+  const reads: ReaderRead[] = [];
+  const notices: ReaderNotice[] = [];
+  let skipped = 0;
+  for (const [index, event] of framed.value.entries()) {
+    const outcome = readEvent(event, index);
+    switch (outcome.kind) {
+      case "reads":
+        reads.push(...outcome.reads);
+        break;
+      case "notice":
+        notices.push(outcome.notice);
+        break;
+      case "skip":
+        skipped += 1;
+        break;
+      case "invalid":
+        return refuse(`${format} event ${index}: ${outcome.reason}`, index);
+      default:
+        return assertNever(outcome);
+    }
+    if (reads.length > MAX_READER_READS) {
+      return refuse(`more than ${MAX_READER_READS} reads in one payload`, index);
+    }
+  }
+  // A last guard that every read meets the generic contract, whatever the dialect.
+  for (const [i, read] of reads.entries()) {
+    const checked = ReaderReadSchema.safeParse(read);
+    if (!checked.success) return refuse(`${format} read ${i}: ${describeIssues(checked.error)}`);
+  }
+  return { ok: true, value: { format, reads, skipped, notices } };
+}
+
+function refuse(reason: string, index?: number): ReaderResult {
+  return {
+    ok: false,
+    error:
+      index === undefined
+        ? { code: ErrorCode.MessageSchema, reason }
+        : { code: ErrorCode.MessageSchema, reason, index },
+  };
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected outcome ${JSON.stringify(value)}`);
+}
