@@ -56,6 +56,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       devices: { embedded: { port: options.deviceMqttPort } },
       uplink: { mqttUrl: cloud.mqttUrl },
       logger,
+      dataDir: options.dataDir,
       ...(options.shelfSettleMs !== undefined ? { pipeline: { weights: { settleMs: options.shelfSettleMs } } } : {}),
     });
     stops.push(() => edge.close());

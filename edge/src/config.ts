@@ -16,6 +16,8 @@ const EdgeEnv = z.object({
   TALLY_EDGE_MQTT_PORT: port.default(1883),
   /** The cloud's broker, where batches go and acknowledgements come from. */
   TALLY_UPLINK_MQTT_URL: z.url().default("mqtt://127.0.0.1:1884"),
+  /** The durable outbox lives at `<dir>/edge/<edge id>/outbox.db`. */
+  TALLY_DATA_DIR: z.string().min(1).default(".data"),
   TALLY_SHELF_SETTLE_MS: positive.default(300),
   TALLY_UPLINK_MAX_BATCH: positive.max(5000).default(500),
   TALLY_UPLINK_FLUSH_MS: positive.default(50),
@@ -28,6 +30,7 @@ export interface EdgeConfig {
   devices: { url: string } | { embedded: { host: string; port: number } };
   uplink: { mqttUrl: string; maxBatch: number; flushMs: number; ackTimeoutMs: number };
   shelfSettleMs: number;
+  dataDir: string;
 }
 
 /** Parses the edge's environment; throws a readable error naming each bad key. */
@@ -52,5 +55,6 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
       ackTimeoutMs: e.TALLY_UPLINK_ACK_TIMEOUT_MS,
     },
     shelfSettleMs: e.TALLY_SHELF_SETTLE_MS,
+    dataDir: e.TALLY_DATA_DIR,
   };
 }

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { EdgeEvent, SiteLayout } from "@tally/protocols";
 import type { Logger } from "pino";
 import { bufferTime, filter, Subject } from "rxjs";
@@ -7,11 +8,13 @@ import { MemoryOutbox } from "./adapters/memory-outbox.js";
 import { connectMqttDeviceSource } from "./adapters/mqtt-device-source.js";
 import { connectMqttUplink } from "./adapters/mqtt-uplink-transport.js";
 import { connectOpcuaShelf, type OpcuaShelfSource } from "./adapters/opcua-shelf-source.js";
+import { SqliteOutbox } from "./adapters/sqlite-outbox.js";
 import { decodeDeviceMessage } from "./domain/decode-device-message.js";
 import type { Observation } from "./domain/observation.js";
 import { indexSite } from "./domain/site-index.js";
 import type { EdgeMetrics } from "./metrics.js";
 import { DEFAULT_PIPELINE_CONFIG, type EdgePipelineConfig, edgePipeline } from "./pipelines/edge-pipeline.js";
+import type { Outbox } from "./ports/outbox.js";
 import { UplinkSender } from "./uplink/uplink-sender.js";
 
 export interface EdgeOptions {
@@ -22,6 +25,11 @@ export interface EdgeOptions {
   uplink: { mqttUrl: string; maxBatch?: number; flushMs?: number; ackTimeoutMs?: number };
   logger: Logger;
   pipeline?: Partial<EdgePipelineConfig>;
+  /**
+   * Where the outbox lives: on disk at `${dataDir}/edge/${edgeId}/outbox.db`
+   * (survives restarts and kill -9), or in memory when not given.
+   */
+  dataDir?: string;
 }
 
 export interface RunningEdge {
@@ -73,7 +81,15 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     }
     const deviceMqttUrl = broker?.url ?? ("url" in options.devices ? options.devices.url : "");
 
-    const outbox = new MemoryOutbox();
+    let outbox: Outbox;
+    if (options.dataDir !== undefined) {
+      const durable = new SqliteOutbox(join(options.dataDir, "edge", edgeId, "outbox.db"));
+      closers.push(async () => durable.close());
+      outbox = durable;
+      if (durable.depth() > 0) logger.info({ pending: durable.depth() }, "outbox has events from before the restart");
+    } else {
+      outbox = new MemoryOutbox();
+    }
     const transport = await connectMqttUplink({ url: options.uplink.mqttUrl, siteId: site.siteId, edgeId, logger });
     closers.push(() => transport.close());
     const sender = new UplinkSender(

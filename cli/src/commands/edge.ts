@@ -34,6 +34,7 @@ export function registerEdge(program: Command, logger: Logger): void {
         devices: config.devices,
         uplink: config.uplink,
         logger,
+        dataDir: config.dataDir,
         pipeline: { weights: { settleMs: config.shelfSettleMs } },
       });
       onShutdown(logger, edge.close);
