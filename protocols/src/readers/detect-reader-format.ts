@@ -1,5 +1,5 @@
+import type { ReaderFormat } from "../site-layout.js";
 import { frameEvents, type ReaderPayloadOptions } from "./frame-events.js";
-import type { ReaderFormat } from "./reader-result.js";
 
 /**
  * Guesses a payload's dialect from its first event, for sites whose file does

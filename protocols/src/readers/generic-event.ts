@@ -1,5 +1,5 @@
 import { describeIssues, TagReadMessage } from "../device-messages.js";
-import type { EventOutcome } from "./reader-result.js";
+import type { EventOutcome } from "./event-outcome.js";
 import { normaliseReaderTimestamp } from "./reader-timestamp.js";
 
 /**

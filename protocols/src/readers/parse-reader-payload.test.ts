@@ -2,8 +2,9 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MAX_DEVICE_MESSAGE_BYTES } from "../device-messages.js";
+import type { ReaderFormat } from "../site-layout.js";
 import { parseReaderPayload } from "./parse-reader-payload.js";
-import type { ReaderFormat, ReaderPayload, ReaderResult } from "./reader-result.js";
+import type { ReaderPayload, ReaderResult } from "./reader-result.js";
 
 // Fixtures follow the vendors' documented formats; fixtures/README.md cites the sources.
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8");

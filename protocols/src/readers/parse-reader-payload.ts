@@ -1,12 +1,12 @@
 import { describeIssues } from "../device-messages.js";
 import { ErrorCode } from "../errors.js";
+import type { ReaderFormat } from "../site-layout.js";
+import type { EventOutcome } from "./event-outcome.js";
 import { frameEvents, type ReaderPayloadOptions } from "./frame-events.js";
 import { readGenericEvent } from "./generic-event.js";
 import { readImpinjEvent } from "./impinj-event.js";
 import {
-  type EventOutcome,
   MAX_READER_READS,
-  type ReaderFormat,
   type ReaderNotice,
   type ReaderRead,
   ReaderRead as ReaderReadSchema,

@@ -1,10 +1,8 @@
 import { z } from "zod";
 import { TagRead } from "../device-messages.js";
 import type { Rejection, Result } from "../errors.js";
-
-/** The reader payload dialects Tally understands. */
-export const ReaderFormat = z.enum(["generic", "zebra", "impinj"]);
-export type ReaderFormat = z.infer<typeof ReaderFormat>;
+// The dialects are the ones a site file may name for a portal (`RfidPortalDevice.format`).
+import type { ReaderFormat } from "../site-layout.js";
 
 /** Most events (tag reads, heartbeats, overflow notices…) accepted in one payload. */
 export const MAX_READER_EVENTS = 1000;
@@ -63,10 +61,3 @@ export interface ReaderRejection extends Rejection {
 
 /** What `parseReaderPayload` returns; it never throws. */
 export type ReaderResult = Result<ReaderPayload, ReaderRejection>;
-
-/** What one event of a payload turned into (internal to the reader adapters). */
-export type EventOutcome =
-  | { kind: "reads"; reads: ReaderRead[] }
-  | { kind: "notice"; notice: ReaderNotice }
-  | { kind: "skip" }
-  | { kind: "invalid"; reason: string };

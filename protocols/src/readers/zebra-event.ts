@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { describeIssues } from "../device-messages.js";
-import type { EventOutcome, ReaderRead } from "./reader-result.js";
+import type { EventOutcome } from "./event-outcome.js";
+import type { ReaderRead } from "./reader-result.js";
 import { normaliseReaderTimestamp } from "./reader-timestamp.js";
 
 /*
