@@ -1,0 +1,105 @@
+/**
+ * Decodes a hex EPC (the Gen2 EPC bank after the PC word) into its fields
+ * and URIs, per TDS 2.x §14.4 (field decoding), §14.5 (coding tables) and
+ * §12.3 (raw URI for EPCs that are not GS1-encoded).
+ */
+import { BitReader } from "./bits.js";
+import { EpcErrorCode, type EpcResult, epcFail, epcOk, preview } from "./errors.js";
+import { EPC_BINARY_SCHEMES, type EpcBinaryScheme, schemeForHeader, wordPaddedHexLength } from "./headers.js";
+import { decodeGiai, type Giai96 } from "./schemes/giai.js";
+import { decodeGrai, type Grai96 } from "./schemes/grai.js";
+import { decodeSgln, type Sgln96 } from "./schemes/sgln.js";
+import { decodeSgtin, type Sgtin96, type Sgtin198 } from "./schemes/sgtin.js";
+import { decodeSscc, type Sscc96 } from "./schemes/sscc.js";
+
+/** An EPC whose header is not one of the supported GS1 schemes, kept as its bits (TDS §12.3 raw URI). */
+export interface RawEpc {
+  scheme: "raw";
+  /** The EPC as upper-case hex. */
+  hex: string;
+  /** Its length in bits (4 per hex digit). */
+  bits: number;
+  /** `urn:epc:raw:<bits>.x<HEX>` (TDS §12.4 grammar, hex form). */
+  pureIdentityUri: string;
+}
+
+/** Any decoded EPC; switch on `scheme`. */
+export type DecodedEpc = Sgtin96 | Sgtin198 | Sscc96 | Sgln96 | Grai96 | Giai96 | RawEpc;
+
+/** Gen2 PC word length field: at most 31 words, so an EPC has at most 496 bits = 124 hex digits. */
+export const MAX_EPC_HEX_DIGITS = 124;
+
+/**
+ * Hex lengths accepted per scheme: 96-bit schemes 24 digits; SGTIN-198 52
+ * digits (198 bits padded to 13 words, as readers report it) or 50 (padded
+ * to whole bytes, as in TDS Annex E.3). Padding bits must be zero.
+ */
+function acceptedHexLengths(scheme: EpcBinaryScheme): readonly number[] {
+  const bits = EPC_BINARY_SCHEMES[scheme].bits;
+  const bytePadded = Math.ceil(bits / 8) * 2;
+  const wordPadded = wordPaddedHexLength(bits);
+  return bytePadded === wordPadded ? [wordPadded] : [bytePadded, wordPadded];
+}
+
+/**
+ * Decodes a hex EPC (case-insensitive) into its scheme's fields, GS1 key and
+ * URIs. Headers other than SGTIN-96/198, SSCC-96, SGLN-96, GRAI-96 and
+ * GIAI-96 decode as {@link RawEpc}, not as an error. Never throws.
+ *
+ * Errors: `TALLY_ERR_EPC_NOT_HEX`; `TALLY_ERR_EPC_LENGTH` (empty, odd, over
+ * 496 bits, or not the scheme's length); `TALLY_ERR_EPC_PARTITION`
+ * (partition 7); `TALLY_ERR_EPC_RANGE` (a field with more digits than its
+ * partition allows, non-zero unallocated or padding bits);
+ * `TALLY_ERR_EPC_SERIAL` (an SGTIN-198 serial that is empty, has characters
+ * outside TDS Table A-1, or non-zero bits after its end).
+ */
+export function decodeEpc(hex: string): EpcResult<DecodedEpc> {
+  if (hex.length === 0) return epcFail(EpcErrorCode.Length, "EPC is empty");
+  if (!/^[0-9A-Fa-f]+$/.test(hex)) return epcFail(EpcErrorCode.NotHex, `EPC must be hexadecimal, got ${preview(hex)}`);
+  if (hex.length % 2 !== 0)
+    return epcFail(EpcErrorCode.Length, `EPC must be whole bytes, got ${hex.length} hex digits`);
+  if (hex.length > MAX_EPC_HEX_DIGITS) {
+    return epcFail(EpcErrorCode.Length, `EPC is at most 496 bits (124 hex digits), got ${hex.length} hex digits`);
+  }
+  const upper = hex.toUpperCase();
+  const reader = BitReader.fromHex(upper);
+  const header = Number(reader.read(8));
+  const scheme = schemeForHeader(header);
+  if (scheme === undefined) {
+    const bits = upper.length * 4;
+    return epcOk({ scheme: "raw", hex: upper, bits, pureIdentityUri: `urn:epc:raw:${bits}.x${upper}` });
+  }
+  const lengths = acceptedHexLengths(scheme);
+  if (!lengths.includes(upper.length)) {
+    return epcFail(
+      EpcErrorCode.Length,
+      `header 0x${upper.slice(0, 2)} is ${scheme}: ${lengths.join(" or ")} hex digits, got ${upper.length}`,
+    );
+  }
+  const decoded = decodeScheme(reader, scheme);
+  if (!decoded.ok) return decoded;
+  const padding = reader.remaining;
+  if (padding > 0 && reader.read(padding) !== 0n) {
+    return epcFail(
+      EpcErrorCode.Range,
+      `${scheme} padding bits after bit ${EPC_BINARY_SCHEMES[scheme].bits} must be zero`,
+    );
+  }
+  return decoded;
+}
+
+function decodeScheme(reader: BitReader, scheme: EpcBinaryScheme): EpcResult<DecodedEpc> {
+  switch (scheme) {
+    case "sgtin-96":
+    case "sgtin-198":
+      return decodeSgtin(reader, scheme);
+    case "sscc-96":
+      return decodeSscc(reader);
+    case "sgln-96":
+      return decodeSgln(reader);
+    case "grai-96":
+      return decodeGrai(reader);
+    case "giai-96":
+      return decodeGiai(reader);
+  }
+}

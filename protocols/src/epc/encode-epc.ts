@@ -1,0 +1,134 @@
+/**
+ * Encodes an EPC URI into hex, per TDS 2.x §15.1.1 (EPC tag URI into the
+ * EPC bank), §14.3 (field encoding) and §14.5 (coding tables).
+ */
+
+import { MAX_EPC_HEX_DIGITS } from "./decode-epc.js";
+import { parseEpcUri } from "./epc-uri.js";
+import { EpcErrorCode, type EpcResult, epcFail, epcOk, preview } from "./errors.js";
+import { EPC_BINARY_SCHEMES, type EpcBinaryScheme, type EpcType, isEpcBinaryScheme } from "./headers.js";
+import { checkFilter } from "./schemes/common.js";
+import { encodeGiai, giaiFieldsFromUri } from "./schemes/giai.js";
+import { encodeGrai, graiFieldsFromUri } from "./schemes/grai.js";
+import { encodeSgln, sglnFieldsFromUri } from "./schemes/sgln.js";
+import { encodeSgtin, sgtinFieldsFromUri } from "./schemes/sgtin.js";
+import { encodeSscc, ssccFieldsFromUri } from "./schemes/sscc.js";
+
+/** What a pure identity URI does not say: which binary scheme, and which filter value. */
+export interface EncodeEpcOptions {
+  /** Binary scheme; defaults to the EPC type's 96-bit scheme ("sgtin-96" for `urn:epc:id:sgtin:…`). */
+  scheme?: EpcBinaryScheme;
+  /**
+   * Filter value 0–7 (TDS §10.1). Defaults to 0, "all others", the one value
+   * TDS defines for every scheme here; pass 1 for point-of-sale SGTINs.
+   */
+  filter?: number;
+}
+
+/** TDS §6: the 96-bit scheme a pure identity type encodes to unless told otherwise. */
+const DEFAULT_SCHEME: Record<EpcType, EpcBinaryScheme> = {
+  sgtin: "sgtin-96",
+  sscc: "sscc-96",
+  sgln: "sgln-96",
+  grai: "grai-96",
+  giai: "giai-96",
+};
+
+/** TDS §10.1: filter 0 means "all others" in every scheme this codec encodes. */
+export const DEFAULT_EPC_FILTER = 0;
+
+const isEpcType = (name: string): name is EpcType => Object.hasOwn(DEFAULT_SCHEME, name);
+
+/**
+ * Encodes an EPC URI as upper-case hex: a tag URI
+ * (`urn:epc:tag:sgtin-96:3.0614141.812345.6789`, which carries scheme and
+ * filter), a pure identity URI (`urn:epc:id:sgtin:0614141.812345.6789`,
+ * with `options` for scheme and filter), or a raw URI
+ * (`urn:epc:raw:96.x…`). 96-bit schemes give 24 hex digits; SGTIN-198 gives
+ * 52 (198 bits zero-padded to 13 16-bit words). Never throws.
+ *
+ * Errors: `TALLY_ERR_EPC_URI` (malformed URI, options contradicting a tag
+ * URI); `TALLY_ERR_EPC_HEADER` (unsupported scheme or EPC type, or a scheme
+ * that cannot encode the URI's type); `TALLY_ERR_EPC_PARTITION` (company
+ * prefix not 6–12 digits); `TALLY_ERR_EPC_RANGE` (filter, or a field with
+ * the wrong digit count); `TALLY_ERR_EPC_SERIAL` (serial the scheme forbids).
+ */
+export function encodeEpc(uri: string, options: EncodeEpcOptions = {}): EpcResult<string> {
+  const parsed = parseEpcUri(uri);
+  if (!parsed.ok) return parsed;
+  const p = parsed.value;
+  switch (p.form) {
+    case "raw": {
+      if (Math.ceil(p.bits / 4) !== p.hex.length) {
+        return epcFail(EpcErrorCode.Uri, `raw URI says ${p.bits} bits but has ${p.hex.length} hex digits`);
+      }
+      if (p.hex.length % 2 !== 0 || p.hex.length > MAX_EPC_HEX_DIGITS) {
+        return epcFail(EpcErrorCode.Length, `raw EPC must be whole bytes up to 496 bits, got ${p.bits} bits`);
+      }
+      return epcOk(p.hex);
+    }
+    case "tag": {
+      if (!isEpcBinaryScheme(p.scheme)) {
+        return epcFail(EpcErrorCode.Header, `EPC scheme ${preview(p.scheme)} is not supported`);
+      }
+      if (!/^(0|[1-9][0-9]*)$/.test(p.filter)) {
+        return epcFail(EpcErrorCode.Uri, `tag URI filter must be a digit, got ${preview(p.filter)}`);
+      }
+      const filter = Number(p.filter);
+      if (options.scheme !== undefined && options.scheme !== p.scheme) {
+        return epcFail(
+          EpcErrorCode.Uri,
+          `tag URI is ${p.scheme} but options.scheme is ${preview(String(options.scheme))}`,
+        );
+      }
+      if (options.filter !== undefined && options.filter !== filter) {
+        return epcFail(
+          EpcErrorCode.Uri,
+          `tag URI has filter ${filter} but options.filter is ${String(options.filter)}`,
+        );
+      }
+      return encodeComponents(p.scheme, filter, p.components);
+    }
+    case "id": {
+      if (!isEpcType(p.epcType)) {
+        return epcFail(EpcErrorCode.Header, `EPC type ${preview(p.epcType)} is not supported`);
+      }
+      const scheme = options.scheme ?? DEFAULT_SCHEME[p.epcType];
+      if (!isEpcBinaryScheme(scheme) || EPC_BINARY_SCHEMES[scheme].epcType !== p.epcType) {
+        return epcFail(
+          EpcErrorCode.Header,
+          `scheme ${preview(String(scheme))} cannot encode an EPC of type ${p.epcType}`,
+        );
+      }
+      return encodeComponents(scheme, options.filter ?? DEFAULT_EPC_FILTER, p.components);
+    }
+  }
+}
+
+function encodeComponents(scheme: EpcBinaryScheme, filterValue: number, components: string): EpcResult<string> {
+  const filter = checkFilter(filterValue);
+  if (!filter.ok) return filter;
+  switch (scheme) {
+    case "sgtin-96":
+    case "sgtin-198": {
+      const fields = sgtinFieldsFromUri(components);
+      return fields.ok ? encodeSgtin(scheme, filter.value, fields.value) : fields;
+    }
+    case "sscc-96": {
+      const fields = ssccFieldsFromUri(components);
+      return fields.ok ? encodeSscc(filter.value, fields.value) : fields;
+    }
+    case "sgln-96": {
+      const fields = sglnFieldsFromUri(components);
+      return fields.ok ? encodeSgln(filter.value, fields.value) : fields;
+    }
+    case "grai-96": {
+      const fields = graiFieldsFromUri(components);
+      return fields.ok ? encodeGrai(filter.value, fields.value) : fields;
+    }
+    case "giai-96": {
+      const fields = giaiFieldsFromUri(components);
+      return fields.ok ? encodeGiai(filter.value, fields.value) : fields;
+    }
+  }
+}

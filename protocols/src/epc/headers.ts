@@ -1,0 +1,45 @@
+/**
+ * The EPC binary schemes this codec implements, keyed by their TDS names,
+ * with header byte, length and EPC type (TDS 2.x §14.2, Table 14-1).
+ */
+import { GIAI96_HEADER } from "./schemes/giai.js";
+import { GRAI96_HEADER } from "./schemes/grai.js";
+import { SGLN96_HEADER } from "./schemes/sgln.js";
+import { SGTIN96_HEADER, SGTIN198_HEADER } from "./schemes/sgtin.js";
+import { SSCC96_HEADER } from "./schemes/sscc.js";
+
+/** Header byte, EPC length in bits, and pure-identity EPC type of each supported binary scheme. */
+export const EPC_BINARY_SCHEMES = {
+  "sgtin-96": { header: SGTIN96_HEADER, bits: 96, epcType: "sgtin" },
+  "sscc-96": { header: SSCC96_HEADER, bits: 96, epcType: "sscc" },
+  "sgln-96": { header: SGLN96_HEADER, bits: 96, epcType: "sgln" },
+  "grai-96": { header: GRAI96_HEADER, bits: 96, epcType: "grai" },
+  "giai-96": { header: GIAI96_HEADER, bits: 96, epcType: "giai" },
+  "sgtin-198": { header: SGTIN198_HEADER, bits: 198, epcType: "sgtin" },
+} as const;
+
+/** A supported EPC binary scheme name, as in the tag URI: "sgtin-96", "sscc-96", "sgln-96", "grai-96", "giai-96", "sgtin-198". */
+export type EpcBinaryScheme = keyof typeof EPC_BINARY_SCHEMES;
+
+/** A pure-identity EPC type this codec can encode: "sgtin", "sscc", "sgln", "grai", "giai". */
+export type EpcType = (typeof EPC_BINARY_SCHEMES)[EpcBinaryScheme]["epcType"];
+
+const SCHEMES = Object.keys(EPC_BINARY_SCHEMES) as EpcBinaryScheme[];
+
+/** True when `name` is a supported binary scheme name. */
+export function isEpcBinaryScheme(name: string): name is EpcBinaryScheme {
+  return Object.hasOwn(EPC_BINARY_SCHEMES, name);
+}
+
+/** The supported scheme whose header byte is `header`, if any. */
+export function schemeForHeader(header: number): EpcBinaryScheme | undefined {
+  return SCHEMES.find((scheme) => EPC_BINARY_SCHEMES[scheme].header === header);
+}
+
+/**
+ * Hex digits an EPC of `bits` bits occupies in a Gen2 EPC bank: the bits
+ * rounded up to whole 16-bit words (TDS §15.1.1; 96 → 24, 198 → 52).
+ */
+export function wordPaddedHexLength(bits: number): number {
+  return Math.ceil(bits / 16) * 4;
+}

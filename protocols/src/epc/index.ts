@@ -1,0 +1,16 @@
+/**
+ * The EPC binary codec (GS1 EPC Tag Data Standard 2.x): decode hex EPCs,
+ * encode EPC URIs, escape URI components. Re-exported by protocols' index.
+ */
+export { type DecodedEpc, decodeEpc, MAX_EPC_HEX_DIGITS, type RawEpc } from "./decode-epc.js";
+export { DEFAULT_EPC_FILTER, type EncodeEpcOptions, encodeEpc } from "./encode-epc.js";
+export { escapeEpcUriComponent, unescapeEpcUriComponent } from "./epc-uri.js";
+export { type EpcError, EpcErrorCode, type EpcResult } from "./errors.js";
+export { EPC_BINARY_SCHEMES, type EpcBinaryScheme, type EpcType } from "./headers.js";
+export type { PartitionRow } from "./partition-tables.js";
+export { GIAI96_HEADER, type Giai96, type GiaiFields } from "./schemes/giai.js";
+export { GRAI96_HEADER, type Grai96, type GraiFields } from "./schemes/grai.js";
+export { SGLN96_HEADER, type Sgln96, type SglnFields } from "./schemes/sgln.js";
+export { SGTIN96_HEADER, SGTIN198_HEADER, type Sgtin96, type Sgtin198, type SgtinFields } from "./schemes/sgtin.js";
+export { SSCC96_HEADER, type Sscc96, type SsccFields } from "./schemes/sscc.js";
+export { decodeSgtin96, encodeSgtin96, type Sgtin96Fields } from "./sgtin96.js";
