@@ -45,7 +45,10 @@ export function frameEvents(
   try {
     whole = JSON.parse(trimmed);
   } catch (cause) {
-    if (!trimmed.includes("\n")) return refuse(ErrorCode.MessageNotJson, `not JSON: ${messageOf(cause)}`);
+    // A broken array or a single line is not NDJSON; report the parser's own complaint.
+    if (trimmed.startsWith("[") || !trimmed.includes("\n")) {
+      return refuse(ErrorCode.MessageNotJson, `not JSON: ${messageOf(cause)}`);
+    }
     return frameLines(trimmed);
   }
   if (Array.isArray(whole)) return withinLimit(whole);

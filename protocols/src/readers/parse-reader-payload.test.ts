@@ -201,6 +201,14 @@ describe("parseReaderPayload: refusals", () => {
     expect(refused("zebra", wrong.join("\n"))).toMatchObject({ code: "TALLY_ERR_MSG_SCHEMA", index: 1 });
   });
 
+  it("reports a broken pretty-printed array as JSON, not as NDJSON", () => {
+    const broken = JSON.stringify([zebraEvent({}), heartbeat], null, 2).replace('"heartbeat"', "heartbeat");
+    const error = refused("zebra", broken);
+    expect(error.code).toBe("TALLY_ERR_MSG_NOT_JSON");
+    expect(error.index).toBeUndefined();
+    expect(error.reason).not.toMatch(/^line/);
+  });
+
   it("refuses a whole array for one bad event: nothing is half-applied", () => {
     const events = [zebraEvent({}), heartbeat, zebraEvent({ peakRssi: "-56" })];
     expect(refused("zebra", json(events))).toMatchObject({ code: "TALLY_ERR_MSG_SCHEMA", index: 2 });
