@@ -85,8 +85,8 @@ function checkShape(input: ElementInput, context: DecodeContext): boolean {
         break;
       }
     }
+    if (take < component.min) break; // `index` stays where the short part starts
     index += take;
-    if (take < component.min) break;
   }
   if (index < raw.length) lengthOk = false;
   if (!lengthOk) reportLength(input, index, context);
