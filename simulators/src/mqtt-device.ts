@@ -13,6 +13,8 @@ export interface MqttDevice {
   readonly deviceId: string;
   /** Publishes a device message (JSON, QoS 1); resolves on the broker's PUBACK. */
   publish(channel: DeviceChannel, message: object): Promise<void>;
+  /** Stops (false) or resumes (true) heartbeats: an offline or dead device is silent. */
+  setHeartbeats(on: boolean): void;
   /** Stops heartbeats, waits for messages in flight and disconnects. */
   close(): Promise<void>;
 }
@@ -81,12 +83,16 @@ export async function connectMqttDevice(options: MqttDeviceOptions): Promise<Mqt
     publish("hb", message).catch((err: unknown) => log.warn({ err }, "heartbeat not sent"));
   };
   heartbeat();
-  const timer = setInterval(heartbeat, heartbeatMs);
+  let timer: NodeJS.Timeout | undefined = setInterval(heartbeat, heartbeatMs);
   log.debug({ url }, "device connected");
 
   return {
     deviceId,
     publish,
+    setHeartbeats(on) {
+      clearInterval(timer);
+      timer = on ? setInterval(heartbeat, heartbeatMs) : undefined;
+    },
     async close() {
       clearInterval(timer);
       // Let acknowledged-soon messages finish, but never hang on a broker that is gone.

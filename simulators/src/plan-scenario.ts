@@ -1,17 +1,30 @@
 import {
   type Device,
   decodeSgtin96,
+  type HardwareProfile,
   type ScanAction,
   type SiteLayout,
   type TemperatureRange,
   zoneOfLocation,
   zoneTemperatureRange,
 } from "@tally/protocols";
-import { type Random, seededRandom } from "./random.js";
-import type { PortalPassStep, Scenario, ScenarioStep, TrueMovement } from "./scenario.js";
+import { MinHeap } from "./min-heap.js";
+import { deriveSeed, type Random, seededRandom } from "./random.js";
+import type {
+  Asn,
+  DeviceStateStep,
+  InjectedFault,
+  PortalPassStep,
+  Scenario,
+  ScenarioStep,
+  ShelfLoadStep,
+  SystemStep,
+  TemperatureStep,
+  TrueMovement,
+} from "./scenario.js";
 import { SimulatorError, SimulatorErrorCode } from "./simulator-error.js";
 
-/** Temperature sensors report every 2 s (at speed 1). */
+/** Temperature sensors report every 2 s (at speed 1) unless the hardware profile says otherwise. */
 export const TEMPERATURE_PERIOD_MS = 2000;
 /** A play waits this long after its last message (at speed 1) before resolving. */
 export const TAIL_MS = 1000;
@@ -19,10 +32,13 @@ export const TAIL_MS = 1000;
 export const MAX_READS_PER_MESSAGE = 50;
 /** Portal reads are batched into one message per window of this length. */
 export const READ_WINDOW_MS = 200;
+/** A swinging load cell reports this often until it settles, ms. */
+export const SHELF_SWING_PERIOD_MS = 100;
+/** Tags parked in a read field are read about this often, ms. */
+const PARKED_READ_PERIOD_MS = 3000;
 
 const DEFAULT_PASS_MS = 2000;
 const DEFAULT_READS_PER_TAG = { min: 3, max: 5 } as const;
-const RSSI_DBM = { min: -70, max: -40 } as const;
 
 export interface PlannedRead {
   epc: string;
@@ -41,22 +57,39 @@ export interface PlannedScan {
   lot?: string;
 }
 
-/** One device message (or OPC-UA value change) at a time in ms at speed 1. */
+/** One device message (or OPC-UA value change, or a change to the system or a device) at a time in ms at speed 1. */
 export type PlannedAction =
   | { atMs: number; kind: "read"; deviceId: string; reads: PlannedRead[] }
   | { atMs: number; kind: "scan"; deviceId: string; scan: PlannedScan }
   | { atMs: number; kind: "temp"; deviceId: string; celsius: number }
-  | { atMs: number; kind: "weight"; deviceId: string; transport: "opcua" | "mqtt"; location: string; grams: number };
+  | { atMs: number; kind: "weight"; deviceId: string; transport: "opcua" | "mqtt"; location: string; grams: number }
+  | { atMs: number; kind: "system"; action: SystemStep["action"] }
+  | { atMs: number; kind: "device-state"; deviceId: string; state: DeviceStateStep["state"] };
 
-/** Everything a play will do and what it amounts to, before any I/O. */
-export interface ScenarioPlan {
-  /** Sorted by time; ties keep step order. */
-  actions: PlannedAction[];
+/** A planned action that is a device message (what `events` counts). */
+export const isDeviceMessage = (a: PlannedAction): boolean => a.kind !== "system" && a.kind !== "device-state";
+
+type Position = { sku: string; location: string; qty: number };
+type Unrecorded = { sku: string; qty: number; from?: string; to?: string; atMs: number };
+
+/** The truth of a scenario, and its messages as a time-ordered stream generated on demand (bounded memory). */
+export interface ScenarioPlanStream {
   /** When the play ends, ms at speed 1. */
   endMs: number;
   movements: Omit<TrueMovement, "occurredAt">[];
-  positions: { sku: string; location: string; qty: number }[];
+  unrecorded: Unrecorded[];
+  positions: Position[];
   excursions: { deviceId: string; location: string; startMs: number; endMs?: number }[];
+  faults: InjectedFault[];
+  asns: Asn[];
+  /** Every action, sorted by time (ties keep step order); a fresh generator on each call. */
+  actions(): Generator<PlannedAction>;
+}
+
+/** Everything a play will do and what it amounts to, before any I/O. */
+export interface ScenarioPlan extends Omit<ScenarioPlanStream, "actions"> {
+  /** Sorted by time; ties keep step order. */
+  actions: PlannedAction[];
 }
 
 const invalid = (message: string): SimulatorError => new SimulatorError(SimulatorErrorCode.ScenarioInvalid, message);
@@ -66,25 +99,58 @@ const invalid = (message: string): SimulatorError => new SimulatorError(Simulato
  * amount to. Pure and deterministic: the same scenario and site give the
  * same plan. Throws `TALLY_ERR_SCENARIO_INVALID` when a step refers to what
  * the site does not have or asks for the impossible (a bin below zero).
+ * Holds every action in memory: for big scenarios use `planScenarioStream`.
  */
 export function planScenario(scenario: Scenario, site: SiteLayout): ScenarioPlan {
+  const { actions, ...rest } = planScenarioStream(scenario, site);
+  return { ...rest, actions: [...actions()] };
+}
+
+type Indexed<T> = { step: T; index: number };
+
+/**
+ * Like `planScenario`, but the actions are generated lazily in time order:
+ * memory holds the steps and the truth, plus only the reads of the passes
+ * under way, whatever the scenario's length.
+ */
+export function planScenarioStream(scenario: Scenario, site: SiteLayout): ScenarioPlanStream {
   if (!Number.isFinite(scenario.durationMs) || scenario.durationMs < 0) {
     throw invalid(`scenario ${scenario.name}: durationMs must be a finite number ≥ 0`);
   }
-  const random = seededRandom(scenario.seed);
+  const hw: HardwareProfile = scenario.hardware ?? {};
   const devices = new Map(site.devices.map((d) => [d.id, d]));
   const locations = new Set(site.locations.map((l) => l.code));
   const skuByGtin = new Map(site.items.flatMap((item) => item.gtins.map((gtin) => [gtin, item.sku] as const)));
   const items = new Map(site.items.map((item) => [item.sku, item]));
 
-  const actions: PlannedAction[] = [];
   const movements: Omit<TrueMovement, "occurredAt">[] = [];
+  const unrecorded: Unrecorded[] = [];
+  const binGrams = new Map<string, number>();
   const binUnits = new Map<string, number>();
+  const deviceStates = new Map<string, DeviceStateStep[]>();
+  let lastMs = 0;
 
-  const steps = scenario.steps.map((step, index) => ({ step, index })).sort((a, b) => a.step.at - b.step.at);
+  const steps: Indexed<ScenarioStep>[] = scenario.steps
+    .map((step, index) => ({ step, index }))
+    .sort((a, b) => a.step.at - b.step.at || a.index - b.index);
   for (const { step, index } of steps) {
     const where = `scenario ${scenario.name}: steps.${index} (${step.kind} at ${step.at} ms)`;
     if (!Number.isFinite(step.at) || step.at < 0) throw invalid(`${where}: at must be a finite number ≥ 0`);
+    if (step.kind === "system") continue;
+    if (step.kind === "physical") {
+      if (!items.has(step.sku)) throw invalid(`${where}: unknown sku ${step.sku}`);
+      for (const code of [step.from, step.to]) {
+        if (code !== undefined && !locations.has(code)) throw invalid(`${where}: unknown location ${code}`);
+      }
+      unrecorded.push({
+        sku: step.sku,
+        qty: step.qty,
+        ...(step.from !== undefined && { from: step.from }),
+        ...(step.to !== undefined && { to: step.to }),
+        atMs: step.at,
+      });
+      continue;
+    }
     const device = devices.get(step.deviceId);
     if (device === undefined) throw invalid(`${where}: unknown device ${step.deviceId}`);
     const knownLocation = (code: string | undefined, field: string): void => {
@@ -93,7 +159,27 @@ export function planScenario(scenario: Scenario, site: SiteLayout): ScenarioPlan
     switch (step.kind) {
       case "portal-pass": {
         if (device.kind !== "rfid-portal") throw invalid(`${where}: device ${device.id} is a ${device.kind}`);
-        actions.push(...planPortalPass(step, device, random, where));
+        const passMs = passLength(step, hw);
+        if (!(passMs > 0)) throw invalid(`${where}: passMs must be > 0`);
+        const perTag = step.readsPerTag ?? hw.portals?.readsPerTag ?? DEFAULT_READS_PER_TAG;
+        if (
+          !Number.isInteger(perTag.min) ||
+          perTag.min < 1 ||
+          !Number.isInteger(perTag.max) ||
+          perTag.max < perTag.min
+        ) {
+          throw invalid(`${where}: readsPerTag needs integers 1 ≤ min ≤ max`);
+        }
+        if (step.epcs.length === 0) throw invalid(`${where}: no EPCs`);
+        const neighbour = hw.portals?.neighbours[device.id];
+        if (neighbour !== undefined && devices.get(neighbour)?.kind !== "rfid-portal") {
+          throw invalid(`${where}: neighbour ${neighbour} of ${device.id} is not a portal`);
+        }
+        lastMs = Math.max(lastMs, step.at + passMs);
+        if (step.parked === true) break;
+        if (step.movementType === "RETURN" && device.direction !== "inbound") {
+          throw invalid(`${where}: returns come in through an inbound portal`);
+        }
         for (const epc of new Set(step.epcs.map((e) => e.toUpperCase()))) {
           const decoded = decodeSgtin96(epc);
           const sku = decoded.ok ? skuByGtin.get(decoded.value.gtin) : undefined;
@@ -101,7 +187,7 @@ export function planScenario(scenario: Scenario, site: SiteLayout): ScenarioPlan
           if (!decoded.ok || sku === undefined) continue;
           const inbound = device.direction === "inbound";
           movements.push({
-            movementType: inbound ? "RECEIPT" : "SHIPMENT",
+            movementType: step.movementType ?? (inbound ? "RECEIPT" : "SHIPMENT"),
             sku,
             qty: 1,
             ...(inbound ? { to: device.location } : { from: device.location }),
@@ -116,25 +202,18 @@ export function planScenario(scenario: Scenario, site: SiteLayout): ScenarioPlan
         if (device.kind !== "scanner") throw invalid(`${where}: device ${device.id} is a ${device.kind}`);
         knownLocation(step.location, "location");
         knownLocation(step.fromLocation, "fromLocation");
-        const { gtin, qty, action, location, fromLocation, lot } = step;
-        actions.push({
-          atMs: step.at,
-          kind: "scan",
-          deviceId: device.id,
-          scan: {
-            gtin,
-            qty,
-            action,
-            ...(location !== undefined && { location }),
-            ...(fromLocation !== undefined && { fromLocation }),
-            ...(lot !== undefined && { lot }),
-          },
-        });
-        const sku = skuByGtin.get(gtin);
+        knownLocation(step.actual?.location, "actual.location");
+        lastMs = Math.max(lastMs, step.at);
+        if (step.action === "PUTAWAY" && step.fromLocation === undefined) {
+          throw invalid(`${where}: a PUTAWAY scan needs fromLocation`);
+        }
+        if (step.moves === false) break;
+        const sku = step.actual?.sku ?? skuByGtin.get(step.gtin);
         if (sku === undefined) break; // an unknown item moves nothing the ledger can hold
-        const here = location ?? device.location;
-        const base = { sku, qty, deviceId: device.id, atMs: step.at };
-        switch (action) {
+        if (!items.has(sku)) throw invalid(`${where}: unknown sku ${sku}`);
+        const here = step.actual?.location ?? step.location ?? device.location;
+        const base = { sku, qty: step.qty, deviceId: device.id, atMs: step.at };
+        switch (step.action) {
           case "RECEIPT":
             movements.push({ movementType: "RECEIPT", to: here, ...base });
             break;
@@ -142,8 +221,7 @@ export function planScenario(scenario: Scenario, site: SiteLayout): ScenarioPlan
             movements.push({ movementType: "PICK", from: here, ...base });
             break;
           case "PUTAWAY":
-            if (fromLocation === undefined) throw invalid(`${where}: a PUTAWAY scan needs fromLocation`);
-            movements.push({ movementType: "PUTAWAY", from: fromLocation, to: here, ...base });
+            movements.push({ movementType: "PUTAWAY", from: step.fromLocation, to: here, ...base });
             break;
           case "COUNT":
             break;
@@ -154,33 +232,22 @@ export function planScenario(scenario: Scenario, site: SiteLayout): ScenarioPlan
         if (device.kind !== "shelf") throw invalid(`${where}: device ${device.id} is a ${device.kind}`);
         const bin = device.bins.find((b) => b.location === step.location);
         if (bin === undefined) throw invalid(`${where}: shelf ${device.id} has no bin at ${step.location}`);
-        const unitWeightG = items.get(bin.sku)?.unitWeightG;
-        if (unitWeightG === undefined) throw invalid(`${where}: item ${bin.sku} has no unitWeightG`);
+        const sku = step.sku ?? bin.sku;
+        const unitWeightG = items.get(sku)?.unitWeightG;
+        if (unitWeightG === undefined) throw invalid(`${where}: item ${sku} has no unitWeightG`);
         if (!Number.isInteger(step.units) || step.units === 0)
           throw invalid(`${where}: units must be a non-zero integer`);
         const key = `${device.id}\u0000${bin.location}`;
-        const units = (binUnits.get(key) ?? 0) + step.units;
+        const unitsKey = `${key}\u0000${sku}`;
+        const units = (binUnits.get(unitsKey) ?? 0) + step.units;
         if (units < 0) throw invalid(`${where}: bin ${bin.location} would hold ${units} units`);
-        binUnits.set(key, units);
-        actions.push({
-          atMs: step.at,
-          kind: "weight",
-          deviceId: device.id,
-          transport: device.transport,
-          location: bin.location,
-          grams: units * unitWeightG,
-        });
-        // A weight drop is a pick; a rise is the physical side of a PUTAWAY already scanned.
-        if (step.units < 0) {
-          movements.push({
-            movementType: "PICK",
-            sku: bin.sku,
-            qty: -step.units,
-            from: bin.location,
-            deviceId: device.id,
-            atMs: step.at,
-          });
-        }
+        binUnits.set(unitsKey, units);
+        binGrams.set(key, (binGrams.get(key) ?? 0) + step.units * unitWeightG);
+        lastMs = Math.max(lastMs, step.at + (hw.shelves?.settle ?? 0));
+        if (step.units > 0) break; // a rise is the physical side of a PUTAWAY already scanned
+        const taken = { sku, qty: -step.units, from: bin.location, atMs: step.at };
+        if (step.moves === false) unrecorded.push(taken);
+        else movements.push({ movementType: "PICK", ...taken, deviceId: device.id });
         break;
       }
       case "temperature":
@@ -189,29 +256,51 @@ export function planScenario(scenario: Scenario, site: SiteLayout): ScenarioPlan
           throw invalid(`${where}: need finite minC ≤ maxC`);
         }
         break;
+      case "device-state": {
+        const list = deviceStates.get(device.id) ?? [];
+        list.push(step);
+        deviceStates.set(device.id, list);
+        break;
+      }
       default:
         return assertNever(step);
     }
   }
 
-  const excursions: ScenarioPlan["excursions"] = [];
-  for (const device of site.devices) {
-    if (device.kind !== "temperature") continue;
-    const zone = site.zones.find((z) => z.id === zoneOfLocation(device.location));
-    const range: TemperatureRange = zone === undefined ? {} : zoneTemperatureRange(zone);
-    const bands = steps
-      .map(({ step }) => step)
-      .filter((s): s is Extract<ScenarioStep, { kind: "temperature" }> => s.kind === "temperature")
-      .filter((s) => s.deviceId === device.id);
-    let open: ScenarioPlan["excursions"][number] | undefined;
-    for (let t = 0; t < scenario.durationMs; t += TEMPERATURE_PERIOD_MS) {
-      const band = bands.filter((b) => b.at <= t).at(-1) ?? defaultBand(range);
-      const celsius = Math.round(random.between(band.minC, band.maxC) * 100) / 100;
-      actions.push({ atMs: t, kind: "temp", deviceId: device.id, celsius });
-      const out =
-        (range.minC !== undefined && celsius < range.minC) || (range.maxC !== undefined && celsius > range.maxC);
+  // Temperature sensors: the true temperature (for the truth) and what the sensor reports (noise, gaps, stuck).
+  const periodMs = hw.temperature?.period ?? TEMPERATURE_PERIOD_MS;
+  if (!(periodMs > 0)) throw invalid(`scenario ${scenario.name}: temperature period must be > 0`);
+  const sensors = site.devices
+    .map((device, sensorIndex) => ({ device, sensorIndex }))
+    .filter((s): s is { device: Extract<Device, { kind: "temperature" }>; sensorIndex: number } => {
+      return s.device.kind === "temperature";
+    })
+    .map(({ device, sensorIndex }) => {
+      const zone = site.zones.find((z) => z.id === zoneOfLocation(device.location));
+      const range: TemperatureRange = zone === undefined ? {} : zoneTemperatureRange(zone);
+      const bands = steps
+        .map(({ step }) => step)
+        .filter((s): s is TemperatureStep => s.kind === "temperature" && s.deviceId === device.id);
+      return { device, sensorIndex, range, bands };
+    });
+  const trueTemperatures = function* (sensor: (typeof sensors)[number]): Generator<{ t: number; celsius: number }> {
+    const random = seededRandom(deriveSeed(scenario.seed, 2, sensor.sensorIndex));
+    let b = -1;
+    for (let t = 0; t < scenario.durationMs; t += periodMs) {
+      while (b + 1 < sensor.bands.length && (sensor.bands[b + 1]?.at ?? Number.POSITIVE_INFINITY) <= t) b++;
+      const band = sensor.bands[b] ?? defaultBand(sensor.range);
+      yield { t, celsius: Math.round(random.between(band.minC, band.maxC) * 100) / 100 };
+    }
+  };
+  const excursions: ScenarioPlanStream["excursions"] = [];
+  for (const sensor of sensors) {
+    let open: ScenarioPlanStream["excursions"][number] | undefined;
+    const { minC, maxC } = sensor.range;
+    for (const { t, celsius } of trueTemperatures(sensor)) {
+      lastMs = Math.max(lastMs, t);
+      const out = (minC !== undefined && celsius < minC) || (maxC !== undefined && celsius > maxC);
       if (out && open === undefined) {
-        open = { deviceId: device.id, location: device.location, startMs: t };
+        open = { deviceId: sensor.device.id, location: sensor.device.location, startMs: t };
         excursions.push(open);
       } else if (!out && open !== undefined) {
         open.endMs = t;
@@ -219,71 +308,277 @@ export function planScenario(scenario: Scenario, site: SiteLayout): ScenarioPlan
       }
     }
   }
+  for (const { step } of steps)
+    if (step.kind === "system" || step.kind === "device-state") lastMs = Math.max(lastMs, step.at);
 
-  actions.sort((a, b) => a.atMs - b.atMs);
-  const lastMs = actions.at(-1)?.atMs ?? 0;
+  const stateAt = (deviceId: string, t: number): DeviceStateStep | undefined => {
+    const list = deviceStates.get(deviceId);
+    if (list === undefined) return undefined;
+    let current: DeviceStateStep | undefined;
+    for (const s of list) {
+      if (s.at > t) break;
+      current = s;
+    }
+    return current;
+  };
+
+  function* stepActions({ step, index }: Indexed<ScenarioStep>): Generator<PlannedAction> {
+    const random = seededRandom(deriveSeed(scenario.seed, 1, index));
+    switch (step.kind) {
+      case "portal-pass": {
+        const device = devices.get(step.deviceId);
+        if (device?.kind !== "rfid-portal") return;
+        yield* planPortalPass(step, device, random, hw, (id) => {
+          const d = devices.get(id);
+          return d?.kind === "rfid-portal" ? d : undefined;
+        });
+        return;
+      }
+      case "scan": {
+        const { gtin, qty, action, location, fromLocation, lot } = step;
+        yield {
+          atMs: step.at,
+          kind: "scan",
+          deviceId: step.deviceId,
+          scan: {
+            gtin,
+            qty,
+            action,
+            ...(location !== undefined && { location }),
+            ...(fromLocation !== undefined && { fromLocation }),
+            ...(lot !== undefined && { lot }),
+          },
+        };
+        return;
+      }
+      case "shelf-load": {
+        const device = devices.get(step.deviceId);
+        if (device?.kind !== "shelf") return;
+        const after = shelfGramsAfter.get(index) ?? { grams: 0, deltaG: 0 };
+        yield* planShelfLoad(step, device.transport, random, hw, after.grams, after.deltaG);
+        return;
+      }
+      case "system":
+        yield { atMs: step.at, kind: "system", action: step.action };
+        return;
+      case "device-state":
+        yield { atMs: step.at, kind: "device-state", deviceId: step.deviceId, state: step.state };
+        return;
+      case "temperature":
+      case "physical":
+        return;
+      default:
+        return assertNever(step);
+    }
+  }
+
+  // Each shelf step's resulting bin weight, in step order (computed once, above, in time order).
+  const shelfGramsAfter = new Map<number, { grams: number; deltaG: number }>();
+  {
+    const grams = new Map<string, number>();
+    for (const { step, index } of steps) {
+      if (step.kind !== "shelf-load") continue;
+      const device = devices.get(step.deviceId);
+      const bin = device?.kind === "shelf" ? device.bins.find((b) => b.location === step.location) : undefined;
+      const w = items.get(step.sku ?? bin?.sku ?? "")?.unitWeightG ?? 0;
+      const key = `${step.deviceId}\u0000${step.location}`;
+      const g = (grams.get(key) ?? 0) + step.units * w;
+      grams.set(key, g);
+      shelfGramsAfter.set(index, { grams: g, deltaG: step.units * w });
+    }
+  }
+
+  function* sensorActions(sensor: (typeof sensors)[number]): Generator<PlannedAction> {
+    const noise = seededRandom(deriveSeed(scenario.seed, 3, sensor.sensorIndex));
+    const noiseC = hw.temperature?.noiseC ?? 0;
+    const gap = hw.temperature?.gapProbability ?? 0;
+    let last: number | undefined;
+    for (const { t, celsius } of trueTemperatures(sensor)) {
+      const jitter = noiseC > 0 ? noise.between(-noiseC, noiseC) : 0;
+      const skipped = gap > 0 && noise.next() < gap;
+      const state = stateAt(sensor.device.id, t);
+      if (state?.state === "offline" || state?.state === "dead" || skipped) continue;
+      let reading = Math.round((celsius + jitter) * 100) / 100;
+      if (state?.state === "stuck") reading = state.celsius ?? last ?? reading;
+      last = reading;
+      yield { atMs: t, kind: "temp", deviceId: sensor.device.id, celsius: reading };
+    }
+  }
+
+  const actions = function* (): Generator<PlannedAction> {
+    type Entry = { action: PlannedAction; seq: number; rest: Generator<PlannedAction> };
+    const heap = new MinHeap<Entry>(
+      (a, b) => a.action.atMs < b.action.atMs || (a.action.atMs === b.action.atMs && a.seq < b.seq),
+    );
+    const add = (source: Generator<PlannedAction>, order: number): void => {
+      const first = source.next();
+      if (!first.done) heap.push({ action: first.value, seq: order, rest: source });
+    };
+    let next = 0;
+    const sensorBase = steps.length;
+    for (const sensor of sensors) add(sensorActions(sensor), sensorBase + sensor.sensorIndex);
+    for (;;) {
+      const top = heap.peek();
+      const upcoming = steps[next];
+      if (upcoming !== undefined && (top === undefined || upcoming.step.at <= top.action.atMs)) {
+        add(stepActions(upcoming), next);
+        next++;
+        continue;
+      }
+      if (top === undefined) return;
+      heap.pop();
+      add(top.rest, top.seq);
+      const a = top.action;
+      if (a.kind !== "system" && a.kind !== "device-state") {
+        const state = stateAt(a.deviceId, a.atMs)?.state;
+        if (state === "offline" || state === "dead") continue;
+      }
+      yield a;
+    }
+  };
+
   return {
-    actions,
     endMs: Math.max(scenario.durationMs, lastMs + TAIL_MS),
     movements,
-    positions: positionsOf(movements),
+    unrecorded,
+    positions: positionsOf([...movements, ...unrecorded]),
     excursions,
+    faults: scenario.faults ?? [],
+    asns: scenario.asns ?? [],
+    actions,
   };
 }
 
-function planPortalPass(
+function passLength(step: PortalPassStep, hw: HardwareProfile): number {
+  return step.passMs ?? hw.portals?.pass ?? DEFAULT_PASS_MS;
+}
+
+function* planPortalPass(
   step: PortalPassStep,
   device: Extract<Device, { kind: "rfid-portal" }>,
   random: Random,
-  where: string,
-): PlannedAction[] {
-  const passMs = step.passMs ?? DEFAULT_PASS_MS;
-  const perTag = step.readsPerTag ?? DEFAULT_READS_PER_TAG;
-  if (!(passMs > 0)) throw invalid(`${where}: passMs must be > 0`);
-  if (!Number.isInteger(perTag.min) || perTag.min < 1 || !Number.isInteger(perTag.max) || perTag.max < perTag.min) {
-    throw invalid(`${where}: readsPerTag needs integers 1 ≤ min ≤ max`);
-  }
+  hw: HardwareProfile,
+  portal: (id: string) => Extract<Device, { kind: "rfid-portal" }> | undefined,
+): Generator<PlannedAction> {
+  const passMs = passLength(step, hw);
+  const perTag = step.readsPerTag ?? hw.portals?.readsPerTag ?? DEFAULT_READS_PER_TAG;
+  const miss = hw.portals?.missProbability ?? 0;
+  const atAntenna = hw.portals?.rssiAtAntennaDbm ?? -40;
+  const fall = hw.portals?.rssiFallPerMetreDb ?? 8;
+  const stray = hw.portals?.strayProbability ?? 0;
+  const neighbour = hw.portals?.neighbours[device.id];
+  const neighbourPortal = neighbour === undefined ? undefined : portal(neighbour);
   const epcs = [...new Set(step.epcs.map((e) => e.toUpperCase()))];
-  if (epcs.length === 0) throw invalid(`${where}: no EPCs`);
   const outer = device.antennas.outer[0] ?? 1;
   const inner = device.antennas.inner[0] ?? 2;
   // Inbound goods meet the outer antenna first; outbound goods the inner one.
   const [first, second] = device.direction === "inbound" ? [outer, inner] : [inner, outer];
   const half = passMs / 2;
   const reads: { epc: string; antenna: number; rssi: number; offset: number }[] = [];
+  const strays: { epc: string; antenna: number; rssi: number; offset: number }[] = [];
+  const clampRssi = (dbm: number): number => Math.max(-120, Math.min(atAntenna, Math.round(dbm)));
   for (const epc of epcs) {
+    if (step.parked === true) {
+      // Standing in the field: a weak read now and then, on either antenna, for the whole time.
+      for (let offset = random.int(0, PARKED_READ_PERIOD_MS); offset < passMs; offset += PARKED_READ_PERIOD_MS) {
+        if (miss > 0 && random.next() < miss) continue;
+        reads.push({
+          epc,
+          antenna: random.next() < 0.5 ? outer : inner,
+          rssi: clampRssi(atAntenna - fall * 3 + random.between(-3, 3)),
+          offset,
+        });
+      }
+      continue;
+    }
     for (const [antenna, from] of [
       [first, 0],
       [second, half],
     ] as const) {
       const n = random.int(perTag.min, perTag.max);
       for (let i = 0; i < n; i++) {
-        reads.push({
+        const offset = Math.floor(from + random.next() * half);
+        // Distance from the antenna (0 at the middle of its half of the pass, 2 m at the edges).
+        const metres = (Math.abs(offset - from - half / 2) / (half / 2)) * 2;
+        const rssi = clampRssi(atAntenna - fall * metres + random.between(-2, 2));
+        if (miss > 0 && random.next() < miss) continue;
+        reads.push({ epc, antenna, rssi, offset });
+      }
+    }
+    if (neighbourPortal !== undefined && stray > 0 && random.next() < stray) {
+      const n = random.int(1, 2);
+      for (let i = 0; i < n; i++) {
+        strays.push({
           epc,
-          antenna,
-          rssi: random.int(RSSI_DBM.min, RSSI_DBM.max),
-          offset: Math.floor(from + random.next() * half),
+          antenna: neighbourPortal.antennas.inner[0] ?? neighbourPortal.antennas.outer[0] ?? 1,
+          rssi: clampRssi(atAntenna - fall * 4 + random.between(-3, 3)),
+          offset: Math.floor(random.next() * passMs),
         });
       }
     }
   }
+  const out: PlannedAction[] = [
+    ...windowed(device.id, step.at, passMs, reads),
+    ...(neighbourPortal === undefined ? [] : windowed(neighbourPortal.id, step.at, passMs, strays)),
+  ];
+  out.sort((a, b) => a.atMs - b.atMs);
+  yield* out;
+}
+
+function windowed(
+  deviceId: string,
+  at: number,
+  passMs: number,
+  reads: { epc: string; antenna: number; rssi: number; offset: number }[],
+): PlannedAction[] {
   reads.sort((a, b) => a.offset - b.offset);
   const windows = new Map<number, PlannedRead[]>();
   for (const r of reads) {
     const w = Math.floor(r.offset / READ_WINDOW_MS);
     const list = windows.get(w) ?? [];
-    list.push({ epc: r.epc, antenna: r.antenna, rssi: r.rssi, atMs: step.at + r.offset });
+    list.push({ epc: r.epc, antenna: r.antenna, rssi: r.rssi, atMs: at + r.offset });
     windows.set(w, list);
   }
   const actions: PlannedAction[] = [];
   for (const [w, list] of windows) {
     // A reader reports a window once it is over (and never after the pass ends).
-    const atMs = step.at + Math.min((w + 1) * READ_WINDOW_MS, passMs);
+    const atMs = at + Math.min((w + 1) * READ_WINDOW_MS, passMs);
     for (let i = 0; i < list.length; i += MAX_READS_PER_MESSAGE) {
-      actions.push({ atMs, kind: "read", deviceId: device.id, reads: list.slice(i, i + MAX_READS_PER_MESSAGE) });
+      actions.push({ atMs, kind: "read", deviceId, reads: list.slice(i, i + MAX_READS_PER_MESSAGE) });
     }
   }
   return actions;
+}
+
+function* planShelfLoad(
+  step: ShelfLoadStep,
+  transport: "opcua" | "mqtt",
+  random: Random,
+  hw: HardwareProfile,
+  finalGrams: number,
+  deltaG: number,
+): Generator<PlannedAction> {
+  const settle = hw.shelves?.settle ?? 0;
+  const noiseG = hw.shelves?.noiseG ?? 0;
+  const driftPerHour = hw.shelves?.driftGPerHour ?? 0;
+  const reading = (t: number, grams: number): PlannedAction => {
+    const noisy = grams + (noiseG > 0 ? random.between(-noiseG, noiseG) : 0) + (driftPerHour * t) / 3_600_000;
+    return {
+      atMs: t,
+      kind: "weight",
+      deviceId: step.deviceId,
+      transport,
+      location: step.location,
+      grams: noiseG > 0 || driftPerHour !== 0 ? Math.round(noisy * 10) / 10 : noisy,
+    };
+  };
+  // A load cell swings around the new weight, less each time, before it settles.
+  let amplitude = Math.abs(deltaG) * 0.3 + 20;
+  for (let t = 0; t < settle; t += SHELF_SWING_PERIOD_MS) {
+    yield reading(step.at + t, Math.max(0, finalGrams + amplitude));
+    amplitude *= -0.5;
+  }
+  yield reading(step.at + settle, finalGrams);
 }
 
 /** Where a sensor reads before any temperature step: the middle of its zone's range, ±0.5 °C. */

@@ -24,3 +24,15 @@ export function seededRandom(seed: number): Random {
     between: (min, max) => min + next() * (max - min),
   };
 }
+
+/** A seed derived from a seed and a path of integers, so parts of a plan get independent streams. */
+export function deriveSeed(seed: number, ...parts: number[]): number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  for (const p of parts) {
+    h = Math.imul(h ^ (p >>> 0), 0x85ebca6b) >>> 0;
+    h = (h ^ (h >>> 13)) >>> 0;
+    h = Math.imul(h, 0xc2b2ae35) >>> 0;
+    h = (h ^ (h >>> 16)) >>> 0;
+  }
+  return h;
+}

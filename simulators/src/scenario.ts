@@ -1,10 +1,11 @@
-import type { MovementType, ScanAction } from "@tally/protocols";
+import type { HardwareProfile, MovementType, ScanAction } from "@tally/protocols";
 
 /**
  * A scripted timeline of what happens at a site. Times are milliseconds from
  * the start at speed 1; `play` divides them by its speed. Everything random in
- * what devices report (reads per tag, RSSI, temperatures) comes from `seed`,
- * so a scenario plays the same messages every time (only timestamps differ).
+ * what devices report (reads per tag, RSSI, temperatures, misses) comes from
+ * `seed`, so a scenario plays the same messages every time (only timestamps
+ * differ).
  */
 export interface Scenario {
   name: string;
@@ -12,10 +13,23 @@ export interface Scenario {
   /** Length of the timeline, ms at speed 1; temperature sensors report until then. */
   durationMs: number;
   steps: ScenarioStep[];
+  /** How the hardware misbehaves; absent = ideal devices (what the demo plays). */
+  hardware?: HardwareProfile;
+  /** Faults injected on purpose, for the ground truth and the scorer (the steps carry out their effects). */
+  faults?: InjectedFault[];
+  /** Expected receipts per truck (ASN), for the ground truth. */
+  asns?: Asn[];
 }
 
-/** Something happening at one device at time `at` (ms at speed 1). */
-export type ScenarioStep = PortalPassStep | ScanStep | ShelfLoadStep | TemperatureStep;
+/** Something happening at one device (or to the system) at time `at` (ms at speed 1). */
+export type ScenarioStep =
+  | PortalPassStep
+  | ScanStep
+  | ShelfLoadStep
+  | TemperatureStep
+  | PhysicalStep
+  | DeviceStateStep
+  | SystemStep;
 
 /**
  * Tagged items pass an RFID portal: each tag is read `readsPerTag` times on
@@ -28,10 +42,17 @@ export interface PortalPassStep {
   deviceId: string;
   /** SGTIN-96 (or any) EPCs as hex; duplicates are one tag. */
   epcs: string[];
-  /** How long the pass lasts, ms at speed 1. Default 2000. */
+  /** How long the pass lasts, ms at speed 1. Default 2000 (or the hardware profile's). */
   passMs?: number;
-  /** Reads per tag per antenna, inclusive range. Default 3–5. */
+  /** Reads per tag per antenna, inclusive range. Default 3–5 (or the hardware profile's). */
   readsPerTag?: { min: number; max: number };
+  /**
+   * `parked`: the tags stand inside the read field for `passMs` and are read
+   * now and then, weakly, without passing: nothing moves.
+   */
+  parked?: boolean;
+  /** The true movement type of each tag: RECEIPT/SHIPMENT by the portal's direction, or RETURN. */
+  movementType?: "RETURN";
 }
 
 /** An operator scans a barcode: the `scan` payload without its timestamp. */
@@ -47,12 +68,19 @@ export interface ScanStep {
   /** PUTAWAY: where from. */
   fromLocation?: string;
   lot?: string;
+  /**
+   * What really moved when it differs from what was scanned (operator error,
+   * mis-shelving): another SKU, and/or another location than `location`.
+   */
+  actual?: { sku?: string; location?: string };
+  /** `false`: the scan moved nothing (a double scan). */
+  moves?: false;
 }
 
 /**
  * Units are put on (`units` > 0) or taken off (`units` < 0) a shelf bin; its
- * weight changes by `units × unitWeightG` of the bin's SKU. Keep ≥ 1.5 s
- * between two changes of one bin so the edge sees each settle.
+ * weight changes by `units × unitWeightG` of the bin's SKU (or of `sku`). Keep
+ * ≥ 1.5 s between two changes of one bin so the edge sees each settle.
  */
 export interface ShelfLoadStep {
   kind: "shelf-load";
@@ -61,6 +89,10 @@ export interface ShelfLoadStep {
   /** The bin's location code. */
   location: string;
   units: number;
+  /** Units of another SKU than the bin's (a mis-shelved item). */
+  sku?: string;
+  /** `false`: not a legitimate movement (theft); the true stock still changes. */
+  moves?: false;
 }
 
 /** From `at` on, the sensor reads uniformly within [minC, maxC] °C. */
@@ -72,9 +104,68 @@ export interface TemperatureStep {
   maxC: number;
 }
 
+/** Stock changes with no device seeing it (theft from an unwatched bin): true stock only. */
+export interface PhysicalStep {
+  kind: "physical";
+  at: number;
+  sku: string;
+  qty: number;
+  from?: string;
+  to?: string;
+}
+
+/**
+ * A device's state from `at` on: `offline` sends nothing (heartbeats
+ * included) until `online`; `dead` never sends again (flat battery); `stuck`
+ * (temperature) repeats `celsius` (default: its last reading) until `online`.
+ */
+export interface DeviceStateStep {
+  kind: "device-state";
+  at: number;
+  deviceId: string;
+  state: "offline" | "online" | "dead" | "stuck";
+  celsius?: number;
+}
+
+/** Something done to the system under test, through the play's hooks. */
+export interface SystemStep {
+  kind: "system";
+  at: number;
+  action: "uplink-cut" | "uplink-restore" | "edge-restart";
+}
+
+/** A signal the system under test may raise for a fault: an alert kind or a correction task type. */
+export interface Detection {
+  source: "alert" | "task";
+  type: string;
+  /** Where it must be raised; absent = anywhere. */
+  location?: string;
+}
+
+/** A fault injected on purpose. */
+export interface InjectedFault {
+  kind: string;
+  atMs: number;
+  endMs?: number;
+  deviceId?: string;
+  location?: string;
+  detail: string;
+  /** Signals that count as detecting it; empty = nothing in Tally's contracts can detect it (not scored). */
+  detectedBy: Detection[];
+}
+
+/** Expected receipts of one truck. */
+export interface Asn {
+  truck: number;
+  door: string;
+  atMs: number;
+  expected: { sku: string; qty: number }[];
+  received: { sku: string; qty: number }[];
+}
+
 /** A movement that really happened, as the edge should report it. */
 export interface TrueMovement {
-  movementType: Extract<MovementType, "RECEIPT" | "PUTAWAY" | "PICK" | "SHIPMENT">;
+  movementType: Extract<MovementType, "RECEIPT" | "PUTAWAY" | "PICK" | "SHIPMENT" | "RETURN">;
   sku: string;
   qty: number;
   from?: string;
@@ -89,14 +180,29 @@ export interface TrueMovement {
   occurredAt: string;
 }
 
+/** A fault as written to the ground truth, with wall-clock times. */
+export interface TrueFault extends InjectedFault {
+  startedAt: string;
+  endedAt?: string;
+  /** False when the play had no hook to inject it (e.g. an uplink cut against an external edge). */
+  injected: boolean;
+}
+
 /** What a play really did, for a scorer to compare the ledger and alerts against. */
 export interface GroundTruth {
   scenario: string;
+  /** Wall clock of the start and end of the play (ISO 8601). */
+  startedAt?: string;
+  endedAt?: string;
   movements: TrueMovement[];
+  /** Stock changes no device recorded (theft, the physical side of mis-shelving): in `positions`, not in `movements`. */
+  unrecorded?: { sku: string; qty: number; from?: string; to?: string; atMs: number }[];
   /** Stock at the end, non-zero only, sorted by location then SKU. */
   positions: { sku: string; location: string; qty: number }[];
   /** Temperature readings outside the zone's range: from the first out-of-range reading to the first one back in. */
   excursions: { deviceId: string; location: string; startedAt: string; endedAt?: string }[];
+  faults?: TrueFault[];
+  asns?: Asn[];
   /** Device messages the play sent: MQTT publishes (heartbeats excluded) plus OPC-UA value changes. */
   events: number;
 }

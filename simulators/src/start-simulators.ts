@@ -3,8 +3,8 @@ import type { ScanMessage, ShelfWeightMessage, SiteLayout, TagReadMessage, Tempe
 import type { Logger } from "pino";
 import { connectMqttDevice, type MqttDevice } from "./mqtt-device.js";
 import { type OpcuaShelf, startOpcuaShelf } from "./opcua-shelf.js";
-import { type PlannedAction, planScenario } from "./plan-scenario.js";
-import type { GroundTruth, Scenario } from "./scenario.js";
+import { type PlannedAction, planScenarioStream } from "./plan-scenario.js";
+import type { GroundTruth, Scenario, SystemStep } from "./scenario.js";
 import { SimulatorError, SimulatorErrorCode } from "./simulator-error.js";
 
 export interface SimulatorOptions {
@@ -16,13 +16,43 @@ export interface SimulatorOptions {
   heartbeatMs?: number;
 }
 
+/** What a play does to the system under test for system faults; without a hook the fault is not injected. */
+export interface PlayHooks {
+  /** Cuts (`cut`) or restores (`restore`) the edge's uplink to the cloud. */
+  uplink?(state: "cut" | "restore"): Promise<void>;
+  /** Stops the edge process and starts it again. */
+  restartEdge?(): Promise<void>;
+}
+
+/** How far a play is. */
+export interface PlayProgress {
+  /** Scenario time reached, ms at speed 1. */
+  atMs: number;
+  endMs: number;
+  /** Device messages sent so far. */
+  events: number;
+}
+
+export interface PlayOptions {
+  /** 1 = real time, 4 = four times faster, `max` = as fast as the broker acknowledges. Default 1. */
+  speed?: number | "max";
+  hooks?: PlayHooks;
+  /** Called about every 250 ms of wall clock, and once at the end. */
+  onProgress?: (progress: PlayProgress) => void;
+  /** Most publishes awaiting the broker's PUBACK at once. Default 256 at `max`, else 5000. */
+  maxInFlight?: number;
+  /** At `max`: least wall-clock time between two loads of one shelf bin, so the edge sees each settle. Default 600 ms. */
+  shelfGapMs?: number;
+}
+
 export interface RunningSimulators {
   /**
-   * Plays a scenario at `speed` (1 = real time) and resolves with its ground
-   * truth once every message is acknowledged by the broker (QoS 1). One play
-   * at a time.
+   * Plays a scenario and resolves with its ground truth once every message
+   * is acknowledged by the broker (QoS 1). One play at a time. Memory stays
+   * bounded: actions are generated as they are due and at most `maxInFlight`
+   * publishes wait for their PUBACK.
    */
-  play(scenario: Scenario, opts?: { speed?: number }): Promise<GroundTruth>;
+  play(scenario: Scenario, opts?: PlayOptions): Promise<GroundTruth>;
   /** Stops heartbeats, disconnects every device and stops every shelf server. */
   close(): Promise<void>;
 }
@@ -74,35 +104,47 @@ export async function startSimulators(options: SimulatorOptions): Promise<Runnin
   let playing = false;
   let closed = false;
 
-  const perform = (action: PlannedAction, iso: (atMs: number) => string): Promise<void> => {
-    if (action.kind === "weight" && action.transport === "opcua") {
-      const shelf = shelves.get(action.deviceId);
-      if (shelf === undefined) return Promise.reject(new Error(`no OPC-UA shelf ${action.deviceId}`));
-      shelf.setGrams(action.location, action.grams);
-      return Promise.resolve();
+  const perform = (action: PlannedAction, stamp: (atMs: number) => string): Promise<void> | undefined => {
+    switch (action.kind) {
+      case "system":
+        return undefined;
+      case "device-state": {
+        mqttDevices.get(action.deviceId)?.setHeartbeats(action.state === "online" || action.state === "stuck");
+        return undefined;
+      }
+      case "weight":
+        if (action.transport === "opcua") {
+          const shelf = shelves.get(action.deviceId);
+          if (shelf === undefined) return Promise.reject(new Error(`no OPC-UA shelf ${action.deviceId}`));
+          shelf.setGrams(action.location, action.grams);
+          return Promise.resolve();
+        }
+        break;
+      default:
+        break;
     }
     const device = mqttDevices.get(action.deviceId);
     if (device === undefined) return Promise.reject(new Error(`no MQTT device ${action.deviceId}`));
     switch (action.kind) {
       case "read": {
         const message: TagReadMessage = {
-          reads: action.reads.map((r) => ({ epc: r.epc, antenna: r.antenna, rssi: r.rssi, readAt: iso(r.atMs) })),
+          reads: action.reads.map((r) => ({ epc: r.epc, antenna: r.antenna, rssi: r.rssi, readAt: stamp(r.atMs) })),
         };
         return device.publish("read", message);
       }
       case "scan": {
-        const message: ScanMessage = { ...action.scan, scannedAt: iso(action.atMs) };
+        const message: ScanMessage = { ...action.scan, scannedAt: stamp(action.atMs) };
         return device.publish("scan", message);
       }
       case "temp": {
-        const message: TemperatureMessage = { celsius: action.celsius, measuredAt: iso(action.atMs) };
+        const message: TemperatureMessage = { celsius: action.celsius, measuredAt: stamp(action.atMs) };
         return device.publish("temp", message);
       }
       case "weight": {
         const message: ShelfWeightMessage = {
           location: action.location,
           grams: action.grams,
-          measuredAt: iso(action.atMs),
+          measuredAt: stamp(action.atMs),
         };
         return device.publish("weight", message);
       }
@@ -112,37 +154,122 @@ export async function startSimulators(options: SimulatorOptions): Promise<Runnin
   return {
     async play(scenario, opts) {
       const speed = opts?.speed ?? 1;
-      if (!Number.isFinite(speed) || speed <= 0) {
-        throw new SimulatorError(SimulatorErrorCode.ScenarioInvalid, `speed must be a finite number > 0, got ${speed}`);
+      if (speed !== "max" && (!Number.isFinite(speed) || speed <= 0)) {
+        throw new SimulatorError(SimulatorErrorCode.ScenarioInvalid, `speed must be a finite number > 0 or max`);
       }
       if (closed) throw new SimulatorError(SimulatorErrorCode.ScenarioInvalid, "the simulators are closed");
       if (playing) throw new SimulatorError(SimulatorErrorCode.ScenarioInvalid, "a scenario is already playing");
-      const plan = planScenario({ ...scenario }, site);
+      // The play starts now: planning time counts as played (the first actions catch up).
+      const t0 = performance.now();
+      const wall0 = Date.now();
+      const plan = planScenarioStream({ ...scenario }, site);
+      const hooks = opts?.hooks ?? {};
+      const maxInFlight = opts?.maxInFlight ?? (speed === "max" ? 256 : 5000);
+      const shelfGapMs = opts?.shelfGapMs ?? 600;
       playing = true;
       try {
-        const t0 = performance.now();
-        const wall0 = Date.now();
-        // Devices stamp messages with the wall-clock time the plan puts them at.
-        const iso = (atMs: number): string => new Date(wall0 + atMs / speed).toISOString();
+        // Scenario time → wall clock: linear at a numeric speed; at `max`, when the play got there.
+        const checkpoints: { atMs: number; wall: number }[] = [];
+        const wallAt = (atMs: number): number => {
+          if (speed !== "max") return wall0 + atMs / speed;
+          let lo = 0;
+          let hi = checkpoints.length;
+          while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if ((checkpoints[mid]?.atMs ?? 0) < atMs) lo = mid + 1;
+            else hi = mid;
+          }
+          return checkpoints[lo]?.wall ?? Date.now();
+        };
+        const stamp = (atMs: number): string =>
+          new Date(speed === "max" ? Date.now() : wall0 + atMs / speed).toISOString();
         const waitUntil = async (atMs: number): Promise<void> => {
+          if (speed === "max") return;
           const ms = t0 + atMs / speed - performance.now();
           if (ms > 0) await sleep(ms, undefined, { signal: stop.signal });
         };
-        log.info({ scenario: scenario.name, speed, messages: plan.actions.length }, "playing");
-        const sent: Promise<void>[] = [];
-        for (const action of plan.actions) {
+        log.info({ scenario: scenario.name, speed, endMs: plan.endMs }, "playing");
+
+        let inFlight = 0;
+        let released: (() => void) | undefined;
+        let failure: { reason: unknown } | undefined;
+        const settle = (): void => {
+          inFlight--;
+          released?.();
+          released = undefined;
+        };
+        const roomFor = async (): Promise<void> => {
+          while (inFlight >= maxInFlight) await new Promise<void>((resolve) => (released = resolve));
+        };
+        const system: Promise<void>[] = [];
+        const injected = new Set<string>();
+        const lastBinLoad = new Map<string, { atMs: number; wall: number }>();
+        let events = 0;
+        let lastProgress = 0;
+        const progress = (atMs: number): void => {
+          opts?.onProgress?.({ atMs, endMs: plan.endMs, events });
+        };
+
+        for (const action of plan.actions()) {
           await waitUntil(action.atMs);
-          const done = perform(action, iso);
-          done.catch(() => undefined); // reported below, once every publish has settled
-          sent.push(done);
+          if (speed === "max") {
+            if ((checkpoints.at(-1)?.atMs ?? -1) < action.atMs)
+              checkpoints.push({ atMs: action.atMs, wall: Date.now() });
+            if (action.kind === "weight") {
+              const key = `${action.deviceId}\u0000${action.location}`;
+              const last = lastBinLoad.get(key);
+              // A new load (not a swing of the last one) waits until the edge can have seen the last settle.
+              if (last !== undefined && action.atMs - last.atMs >= 1000) {
+                const wait = last.wall + shelfGapMs - Date.now();
+                if (wait > 0) await sleep(wait, undefined, { signal: stop.signal });
+              }
+              if (last === undefined || action.atMs - last.atMs >= 1000)
+                lastBinLoad.set(key, { atMs: action.atMs, wall: Date.now() });
+            }
+          }
+          if (action.kind === "system") {
+            const run = systemAction(action.action, hooks);
+            if (run === undefined) {
+              log.warn({ action: action.action }, "no hook for this system fault; not injected");
+            } else {
+              injected.add(`${action.action}@${action.atMs}`);
+              const done = run.catch((error: unknown) => {
+                failure ??= { reason: error };
+              });
+              // At max speed the timeline waits for the system; otherwise devices carry on meanwhile.
+              if (speed === "max") await done;
+              else system.push(done);
+            }
+            continue;
+          }
+          await roomFor();
+          const done = perform(action, stamp);
+          if (done !== undefined) {
+            events++;
+            inFlight++;
+            done.then(settle, (error: unknown) => {
+              failure ??= { reason: error };
+              settle();
+            });
+          }
+          const now = performance.now();
+          if (now - lastProgress >= 250) {
+            lastProgress = now;
+            progress(action.atMs);
+          }
         }
         await waitUntil(plan.endMs);
-        const settled = await Promise.allSettled(sent);
-        const failure = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+        while (inFlight > 0) await new Promise<void>((resolve) => (released = resolve));
+        await Promise.all(system);
+        progress(plan.endMs);
         if (failure !== undefined) throw failure.reason;
+        const iso = (atMs: number): string => new Date(wallAt(atMs)).toISOString();
         const truth: GroundTruth = {
           scenario: scenario.name,
+          startedAt: new Date(wall0).toISOString(),
+          endedAt: new Date().toISOString(),
           movements: plan.movements.map((m) => ({ ...m, occurredAt: iso(m.atMs) })),
+          unrecorded: plan.unrecorded,
           positions: plan.positions,
           excursions: plan.excursions.map((e) => ({
             deviceId: e.deviceId,
@@ -150,7 +277,16 @@ export async function startSimulators(options: SimulatorOptions): Promise<Runnin
             startedAt: iso(e.startMs),
             ...(e.endMs !== undefined && { endedAt: iso(e.endMs) }),
           })),
-          events: plan.actions.length,
+          faults: plan.faults.map((f) => ({
+            ...f,
+            startedAt: iso(f.atMs),
+            ...(f.endMs !== undefined && { endedAt: iso(f.endMs) }),
+            injected:
+              !(f.kind === "uplink-cut" || f.kind === "edge-restart") ||
+              injected.has(`${f.kind === "uplink-cut" ? "uplink-cut" : "edge-restart"}@${f.atMs}`),
+          })),
+          asns: plan.asns,
+          events,
         };
         log.info(
           { scenario: scenario.name, events: truth.events, wallMs: Math.round(performance.now() - t0) },
@@ -169,4 +305,15 @@ export async function startSimulators(options: SimulatorOptions): Promise<Runnin
       log.info("simulators closed");
     },
   };
+}
+
+function systemAction(action: SystemStep["action"], hooks: PlayHooks): Promise<void> | undefined {
+  switch (action) {
+    case "uplink-cut":
+      return hooks.uplink?.("cut");
+    case "uplink-restore":
+      return hooks.uplink?.("restore");
+    case "edge-restart":
+      return hooks.restartEdge?.();
+  }
 }

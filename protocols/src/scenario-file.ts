@@ -1,0 +1,349 @@
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { describeIssues, ScanAction } from "./device-messages.js";
+import { ErrorCode, ok, type Rejection, type Result, rejected } from "./errors.js";
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/**
+ * A duration: a number of seconds, or a string with a unit (`500ms`, `90s`,
+ * `10m`, `2h`, `1h30m`). Parsed to milliseconds.
+ */
+export const Duration = z
+  .union([
+    z.number().finite().min(0),
+    z.string().regex(/^(\d+(\.\d+)?(ms|s|m|h))+$/, "expected seconds or e.g. 500ms, 90s, 10m, 2h, 1h30m"),
+  ])
+  .transform((value) => {
+    if (typeof value === "number") return Math.round(value * 1000);
+    let ms = 0;
+    for (const [, n, , unit] of value.matchAll(/(\d+(\.\d+)?)(ms|s|m|h)/g)) {
+      ms += Number(n) * UNIT_MS[(unit ?? "s") as keyof typeof UNIT_MS];
+    }
+    return Math.round(ms);
+  });
+
+/**
+ * Play speed: `1` (real time), a factor (`4`, `x4`, `×4`), or `max`: as fast
+ * as the system under test acknowledges.
+ */
+export const Speed = z
+  .union([z.number().positive().finite(), z.string().regex(/^([x×]?\d+(\.\d+)?|max)$/, "expected 1, x4, ×4 or max")])
+  .transform((value): number | "max" => {
+    if (typeof value === "number") return value;
+    if (value === "max") return "max";
+    return Number(value.replace(/^[x×]/, ""));
+  })
+  .refine((v) => v === "max" || v > 0, "speed must be > 0");
+export type Speed = z.output<typeof Speed>;
+
+const Id = z.string().min(1).max(64);
+const Loc = z.string().min(1).max(200);
+const Range = z
+  .object({ min: z.number().int().min(0), max: z.number().int().min(0) })
+  .strict()
+  .refine((r) => r.min <= r.max, "min must not exceed max");
+const Probability = z.number().min(0).max(1);
+
+/** How the simulated hardware misbehaves. Everything defaults to ideal hardware. */
+export const HardwareProfile = z
+  .object({
+    portals: z
+      .object({
+        /** Reads per tag per antenna, before misses. Default 3–5. */
+        readsPerTag: Range.optional(),
+        /** Chance that one read is lost (0–1). */
+        missProbability: Probability.default(0),
+        /** How long a pass through a portal lasts. Default 2 s. */
+        pass: Duration.optional(),
+        /** RSSI at the antenna, dBm, and how much it falls per metre away. Default −40 dBm, 8 dB/m. */
+        rssiAtAntennaDbm: z.number().min(-120).max(0).default(-40),
+        rssiFallPerMetreDb: z.number().min(0).max(60).default(8),
+        /** Chance per tag that the neighbouring door's portal also reads it (weakly). */
+        strayProbability: Probability.default(0),
+        /** Portal → its neighbouring portal, for stray reads. */
+        neighbours: z.record(Id, Id).default({}),
+      })
+      .strict()
+      .optional(),
+    scanners: z
+      .object({
+        /** Chance that an operator scans a different item than the one moved. */
+        wrongItemProbability: Probability.default(0),
+        /** Chance that a scan is sent twice. */
+        doubleScanProbability: Probability.default(0),
+      })
+      .strict()
+      .optional(),
+    shelves: z
+      .object({
+        /** Uniform noise on each reading, ± grams. */
+        noiseG: z.number().min(0).max(10_000).default(0),
+        /** How long a load cell swings after a change before it settles. */
+        settle: Duration.default(0),
+        /** Slow zero drift, grams per hour. */
+        driftGPerHour: z.number().min(-10_000).max(10_000).default(0),
+      })
+      .strict()
+      .optional(),
+    temperature: z
+      .object({
+        /** Reading period. Default 2 s. */
+        period: Duration.optional(),
+        /** Uniform noise on each reading, ± °C. */
+        noiseC: z.number().min(0).max(50).default(0),
+        /** Chance that one reading is never sent. */
+        gapProbability: Probability.default(0),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type HardwareProfile = z.output<typeof HardwareProfile>;
+
+/** Tagged items of one SKU: `count` SGTIN-96 tags with fresh serials. */
+const Tags = z.object({ sku: Id, count: z.number().int().min(1).max(1_000_000) }).strict();
+
+/** A scripted step, for exact timelines (times from the start). */
+export const ScenarioFileStep = z.discriminatedUnion("kind", [
+  z
+    .object({
+      kind: z.literal("portal-pass"),
+      at: Duration,
+      device: Id,
+      tags: z.array(Tags).min(1),
+      pass: Duration.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal("scan"),
+      at: Duration,
+      device: Id,
+      sku: Id,
+      qty: z.number().int().min(1),
+      action: ScanAction,
+      location: Loc.optional(),
+      fromLocation: Loc.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal("shelf-load"),
+      at: Duration,
+      device: Id,
+      location: Loc,
+      units: z.number().int(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal("temperature"),
+      at: Duration,
+      device: Id,
+      minC: z.number().finite(),
+      maxC: z.number().finite(),
+    })
+    .strict(),
+]);
+export type ScenarioFileStep = z.output<typeof ScenarioFileStep>;
+
+/** A recurring flow of work; the simulator expands it with the scenario's seed. */
+export const ScenarioFlow = z.discriminatedUnion("kind", [
+  z
+    .object({
+      /** Trucks unloading pallets of tagged items through inbound portals, against an ASN, then put away by scanner. */
+      kind: z.literal("inbound"),
+      at: Duration.default(0),
+      trucks: z.number().int().min(1).max(10_000),
+      every: Duration,
+      /** Inbound portals, used in turn. */
+      doors: z.array(Id).min(1),
+      pallets: Range,
+      itemsPerPallet: Range,
+      skus: z.array(Id).min(1),
+      /** Putaway after each truck: scanner, and where each SKU goes. */
+      putaway: z
+        .object({ scanner: Id, to: z.record(Id, Loc), after: Duration.default(60) })
+        .strict()
+        .optional(),
+      /** Chance that an item on the ASN does not arrive (the ASN is in the ground truth). */
+      asnShortProbability: Probability.default(0),
+    })
+    .strict(),
+  z
+    .object({
+      /** Picks by scanner from storage, or by hand from smart shelf bins (seen by their load cells). */
+      kind: z.literal("picks"),
+      at: Duration.default(0),
+      count: z.number().int().min(1).max(1_000_000),
+      every: Duration,
+      from: z.array(Loc).min(1),
+      qty: Range,
+      /** A scanner id for scanner picks; omit for shelf picks. */
+      scanner: Id.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      /** When a shelf bin falls below `below` units after a pick, refill it to `upTo` from `from` (putaway scan + load). */
+      kind: z.literal("replenishment"),
+      scanner: Id,
+      from: Loc,
+      bins: z.array(Loc).min(1),
+      below: z.number().int().min(0),
+      upTo: z.number().int().min(1),
+      after: Duration.default(30),
+    })
+    .strict(),
+  z
+    .object({
+      /** Tagged items staged at an outbound door (putaway scan) and shipped through its portal. */
+      kind: z.literal("outbound"),
+      at: Duration.default(0),
+      shipments: z.number().int().min(1).max(10_000),
+      every: Duration,
+      door: Id,
+      scanner: Id,
+      from: z.array(Loc).min(1),
+      items: Range,
+    })
+    .strict(),
+  z
+    .object({
+      /** Shipped tagged items coming back through an inbound portal. */
+      kind: z.literal("returns"),
+      at: Duration.default(0),
+      count: z.number().int().min(1).max(10_000),
+      every: Duration,
+      door: Id,
+      items: Range,
+    })
+    .strict(),
+  z
+    .object({
+      /** Cycle counts: COUNT scans of what really is at a location. */
+      kind: z.literal("cycle-count"),
+      at: Duration.default(0),
+      count: z.number().int().min(1).max(10_000),
+      every: Duration,
+      scanner: Id,
+      locations: z.array(Loc).min(1),
+    })
+    .strict(),
+]);
+export type ScenarioFlow = z.output<typeof ScenarioFlow>;
+
+/** A temperature profile: from `at` on, every sensor in `zone` reads within [minC, maxC] °C. */
+export const TemperatureProfile = z
+  .object({ zone: Id, at: Duration.default(0), minC: z.number().finite(), maxC: z.number().finite() })
+  .strict()
+  .refine((p) => p.minC <= p.maxC, "minC must not exceed maxC");
+export type TemperatureProfile = z.output<typeof TemperatureProfile>;
+
+/** Something going wrong at a time; each is written to the ground truth with its time. */
+export const ScenarioFault = z.discriminatedUnion("kind", [
+  z
+    .object({
+      kind: z.literal("freezer-door-open"),
+      at: Duration,
+      duration: Duration,
+      /** The temperature sensor in the room. */
+      device: Id,
+      peakC: z.number().finite(),
+    })
+    .strict(),
+  z.object({ kind: z.literal("reader-offline"), at: Duration, duration: Duration, device: Id }).strict(),
+  z
+    .object({
+      kind: z.literal("stuck-sensor"),
+      at: Duration,
+      duration: Duration,
+      device: Id,
+      celsius: z.number().finite().optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal("flat-battery"), at: Duration, device: Id }).strict(),
+  z
+    .object({
+      /** Put away to `intended` by scan, physically put in `actual`. */
+      kind: z.literal("mis-shelved"),
+      at: Duration,
+      scanner: Id,
+      sku: Id,
+      qty: z.number().int().min(1),
+      from: Loc,
+      intended: Loc,
+      actual: Loc,
+    })
+    .strict(),
+  z
+    .object({
+      /** Items leave `location` with no scan; a shelf bin's load cell still sees the weight go. */
+      kind: z.literal("theft"),
+      at: Duration,
+      location: Loc,
+      sku: Id,
+      qty: z.number().int().min(1),
+    })
+    .strict(),
+  z
+    .object({
+      /** Tags the item master does not know pass a portal. */
+      kind: z.literal("unknown-tags"),
+      at: Duration,
+      device: Id,
+      count: z.number().int().min(1).max(10_000),
+    })
+    .strict(),
+  z
+    .object({
+      /** Tagged items left standing inside a portal's read field, read again and again, never passing. */
+      kind: z.literal("parked-tags"),
+      at: Duration,
+      duration: Duration,
+      device: Id,
+      sku: Id,
+      count: z.number().int().min(1).max(10_000),
+    })
+    .strict(),
+  z.object({ kind: z.literal("uplink-cut"), at: Duration, duration: Duration }).strict(),
+  z.object({ kind: z.literal("edge-restart"), at: Duration }).strict(),
+]);
+export type ScenarioFault = z.output<typeof ScenarioFault>;
+
+/**
+ * A scenario file (YAML or JSON): a site, a seed, a duration, a speed, the
+ * hardware's behaviour, flows of work, temperature profiles, scripted steps
+ * and a fault timeline. Durations are seconds or strings with a unit.
+ */
+export const ScenarioFile = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
+    description: z.string().max(2000).optional(),
+    /** A site layout file path (relative to the scenario file) or the layout inline. */
+    site: z.union([z.string().min(1).max(1000), z.record(z.string(), z.unknown())]),
+    seed: z.number().int().min(0).max(4_294_967_295),
+    duration: Duration,
+    speed: Speed.default(1),
+    hardware: HardwareProfile.default({}),
+    temperature: z.array(TemperatureProfile).default([]),
+    steps: z.array(ScenarioFileStep).default([]),
+    flows: z.array(ScenarioFlow).default([]),
+    faults: z.array(ScenarioFault).default([]),
+  })
+  .strict();
+export type ScenarioFile = z.output<typeof ScenarioFile>;
+
+/** Parses a scenario file's text (YAML or JSON) and validates its shape. Never throws. */
+export function parseScenarioFileText(text: string): Result<ScenarioFile, Rejection> {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { maxAliasCount: 100 });
+  } catch (cause) {
+    return rejected(ErrorCode.ScenarioInvalid, `scenario file is not valid YAML/JSON: ${(cause as Error).message}`);
+  }
+  const parsed = ScenarioFile.safeParse(doc);
+  if (!parsed.success) return rejected(ErrorCode.ScenarioInvalid, `scenario file: ${describeIssues(parsed.error, 10)}`);
+  return ok(parsed.data);
+}
