@@ -7,3 +7,4 @@ export * from "./gs1/check-digit.js";
 export * from "./site-file.js";
 export * from "./site-layout.js";
 export * from "./topics.js";
+export * from "./scenario-file.js";
