@@ -15,8 +15,8 @@ export const GS = "\u001d";
 
 /**
  * ISO/IEC 15424 symbology identifiers that announce GS1 data (GS1 General
- * Specifications §5.1.2, "symbology identifiers"); `]e0` also covers GS1
- * Composite (`]e1`, `]e2` carry the 2D part of a composite separately).
+ * Specifications §5, one per GS1 data carrier). `]e1`/`]e2` (the 2D part of
+ * a GS1 Composite) are not accepted.
  */
 export const GS1_SYMBOLOGY_IDENTIFIERS: Readonly<Record<string, Gs1Symbology>> = {
   "]C1": "GS1-128",
@@ -51,13 +51,14 @@ export function parseGs1Raw(input: string, options?: Gs1ParseOptions): Gs1Result
         0,
       );
     }
-    pos = 3;
+    pos = Math.min(3, input.length);
     if (pos >= input.length) problems.add(Gs1ProblemCode.Empty, "no data after the symbology identifier", pos);
   }
 
   while (pos < input.length) {
     if (input.charAt(pos) === GS) {
-      const where = pos === 0 || pos === (symbologyIdentifier ? 3 : 0) ? "at the start" : "doubled";
+      const where =
+        pos === 0 || pos === (symbologyIdentifier ? symbologyIdentifier.length : 0) ? "at the start" : "doubled";
       problems.add(Gs1ProblemCode.Separator, `separator (GS) ${where}`, pos);
       pos += 1;
       continue;
