@@ -1,0 +1,71 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { decodeEpc } from "../decode-epc.js";
+import { encodeEpc } from "../encode-epc.js";
+import { GIAI96_PARTITIONS } from "../partition-tables.js";
+import { anyBits, assertFields, check, companyPrefixIn, epcHex, mostlyBelow, RUNS, tagUriOf } from "../test-support.js";
+
+// TDS §14.5.5: the reference is an integer below 2^bits of the company prefix's partition.
+const fields = fc
+  .tuple(
+    companyPrefixIn(GIAI96_PARTITIONS),
+    fc.bigInt({ min: 0n, max: (1n << 62n) - 1n }),
+    fc.integer({ min: 0, max: 7 }),
+  )
+  .map(([{ companyPrefix, row }, n, filter]) => ({
+    companyPrefix,
+    row,
+    individualAssetReference: String(n % (1n << BigInt(row.referenceBits))),
+    filter,
+  }));
+
+describe("GIAI-96 (TDS 2.x §14.5.5)", () => {
+  it("fields → tag URI → hex → the same fields, URIs and GIAI (TDS §7.7, 10,000 runs)", () => {
+    fc.assert(
+      fc.property(fields, ({ companyPrefix, row, individualAssetReference, filter }) => {
+        const ids = `${companyPrefix}.${individualAssetReference}`;
+        const tagUri = `urn:epc:tag:giai-96:${filter}.${ids}`;
+        const hex = encodeEpc(tagUri);
+        if (!hex.ok) throw new Error(`${tagUri}: ${hex.error.message}`);
+        const fromPure = encodeEpc(`urn:epc:id:giai:${ids}`, { filter });
+        check(fromPure.ok && fromPure.value === hex.value, () => `pure URI gave ${JSON.stringify(fromPure)}`);
+        const decoded = decodeEpc(hex.value);
+        if (!decoded.ok) throw new Error(`${hex.value}: ${decoded.error.message}`);
+        assertFields(decoded.value, {
+          scheme: "giai-96",
+          filter,
+          partition: row.partition,
+          companyPrefix,
+          individualAssetReference,
+          giai: `${companyPrefix}${individualAssetReference}`,
+          pureIdentityUri: `urn:epc:id:giai:${ids}`,
+          tagUri,
+        });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("hex → decode → encode → the same hex, wherever decoding succeeds (TDS §14.4, 10,000 runs)", () => {
+    const hexes = epcHex(0x34, 24, GIAI96_PARTITIONS, (row) => [
+      mostlyBelow(row.companyPrefixBits, 10n ** BigInt(row.companyPrefixDigits)),
+      anyBits(row.referenceBits),
+    ]);
+    let decodedCount = 0;
+    const allowed: readonly string[] = ["TALLY_ERR_EPC_PARTITION", "TALLY_ERR_EPC_RANGE"];
+    fc.assert(
+      fc.property(hexes, (hex) => {
+        const decoded = decodeEpc(hex);
+        if (!decoded.ok) {
+          check(allowed.includes(decoded.error.code), () => `${hex}: unexpected ${decoded.error.code}`);
+          return;
+        }
+        decodedCount++;
+        const again = encodeEpc(tagUriOf(decoded.value));
+        check(again.ok && again.value === hex, () => `${hex} → ${JSON.stringify(again)}`);
+      }),
+      { numRuns: RUNS },
+    );
+    expect(decodedCount).toBeGreaterThan(RUNS / 3);
+  });
+});

@@ -1,0 +1,83 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { gs1CheckDigit } from "../../gs1/check-digit.js";
+import { decodeEpc } from "../decode-epc.js";
+import { encodeEpc } from "../encode-epc.js";
+import { GRAI_PARTITIONS } from "../partition-tables.js";
+import {
+  anyBits,
+  assertFields,
+  check,
+  companyPrefixIn,
+  digits,
+  epcHex,
+  integerText,
+  mostlyBelow,
+  RUNS,
+  tagUriOf,
+} from "../test-support.js";
+
+const fields = fc
+  .tuple(companyPrefixIn(GRAI_PARTITIONS), digits(6), integerText(38), fc.integer({ min: 0, max: 7 }))
+  .map(([{ companyPrefix, row }, d, serial, filter]) => ({
+    companyPrefix,
+    row,
+    assetType: d.slice(0, row.referenceDigits),
+    serial,
+    filter,
+  }));
+
+describe("GRAI-96 (TDS 2.x §14.5.4)", () => {
+  it("fields → tag URI → hex → the same fields, URIs and GRAI (TDS §7.6, 10,000 runs)", () => {
+    fc.assert(
+      fc.property(fields, ({ companyPrefix, row, assetType, serial, filter }) => {
+        const ids = `${companyPrefix}.${assetType}.${serial}`;
+        const tagUri = `urn:epc:tag:grai-96:${filter}.${ids}`;
+        const hex = encodeEpc(tagUri);
+        if (!hex.ok) throw new Error(`${tagUri}: ${hex.error.message}`);
+        const fromPure = encodeEpc(`urn:epc:id:grai:${ids}`, { filter });
+        check(fromPure.ok && fromPure.value === hex.value, () => `pure URI gave ${JSON.stringify(fromPure)}`);
+        const decoded = decodeEpc(hex.value);
+        if (!decoded.ok) throw new Error(`${hex.value}: ${decoded.error.message}`);
+        // TDS §7.6: (8003) = "0", company prefix, asset type, check digit, serial.
+        const body = `0${companyPrefix}${assetType}`;
+        assertFields(decoded.value, {
+          scheme: "grai-96",
+          filter,
+          partition: row.partition,
+          companyPrefix,
+          assetType,
+          serial,
+          grai: `${body}${gs1CheckDigit(body)}${serial}`,
+          pureIdentityUri: `urn:epc:id:grai:${ids}`,
+          tagUri,
+        });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("hex → decode → encode → the same hex, wherever decoding succeeds (TDS §14.4, 10,000 runs)", () => {
+    const hexes = epcHex(0x33, 24, GRAI_PARTITIONS, (row) => [
+      mostlyBelow(row.companyPrefixBits, 10n ** BigInt(row.companyPrefixDigits)),
+      mostlyBelow(row.referenceBits, 10n ** BigInt(row.referenceDigits)),
+      anyBits(38),
+    ]);
+    let decodedCount = 0;
+    const allowed: readonly string[] = ["TALLY_ERR_EPC_PARTITION", "TALLY_ERR_EPC_RANGE"];
+    fc.assert(
+      fc.property(hexes, (hex) => {
+        const decoded = decodeEpc(hex);
+        if (!decoded.ok) {
+          check(allowed.includes(decoded.error.code), () => `${hex}: unexpected ${decoded.error.code}`);
+          return;
+        }
+        decodedCount++;
+        const again = encodeEpc(tagUriOf(decoded.value));
+        check(again.ok && again.value === hex, () => `${hex} → ${JSON.stringify(again)}`);
+      }),
+      { numRuns: RUNS },
+    );
+    expect(decodedCount).toBeGreaterThan(RUNS / 3);
+  });
+});
