@@ -1,0 +1,659 @@
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  decodeSgtin96,
+  encodeSgtin96,
+  gs1CheckDigit,
+  parseScenarioFileText,
+  type ScenarioFault,
+  type ScenarioFile,
+  type ScenarioFlow,
+  SiteLayout,
+  type Speed,
+  zoneOfLocation,
+  zoneTemperatureRange,
+} from "@tally/protocols";
+import { MinHeap } from "./min-heap.js";
+import { deriveSeed, seededRandom } from "./random.js";
+import type { Asn, Detection, InjectedFault, Scenario, ScenarioStep } from "./scenario.js";
+import { SimulatorError, SimulatorErrorCode } from "./simulator-error.js";
+import { readSiteFile } from "./site-file.js";
+
+/** GS1 company prefix length of the items in the built-in sites (0614141). */
+const COMPANY_PREFIX_DIGITS = 7;
+/** Serials of generated tags start here (the demo's first tag is 1 000 001). */
+const FIRST_SERIAL = 1_000_001;
+/** A GTIN no built-in site knows: tags of it are "unknown tags". */
+const FOREIGN_GTIN_BASE = "0999999900001";
+/** Gap between two portal passes of one truck, ms. */
+const PALLET_GAP_MS = 5000;
+/** Gap between two scans by one operator, ms. */
+const SCAN_GAP_MS = 2000;
+/** Least time between two loads of one shelf bin, so the edge sees each settle, ms. */
+const BIN_GAP_MS = 2000;
+
+/** Built-in scenarios: files in `simulators/scenarios/<name>.yaml`. */
+export const BUILT_IN_SCENARIOS = ["demo", "dock-day", "cold-chain", "shrinkage", "outage"] as const;
+export type BuiltInScenario = (typeof BUILT_IN_SCENARIOS)[number];
+
+/** The folder of the built-in scenario and site files. */
+export const SCENARIOS_DIR = fileURLToPath(new URL("../scenarios/", import.meta.url));
+
+/** Path of a built-in scenario's file. */
+export function builtInScenarioFile(name: BuiltInScenario): string {
+  return resolve(SCENARIOS_DIR, `${name}.yaml`);
+}
+
+export interface CompileOptions {
+  /**
+   * Multiplies the counts of every flow (trucks, shipments, picks, returns,
+   * counts; at least 1 each), for smaller runs of a big scenario. Default 1.
+   */
+  scale?: number;
+}
+
+/** A scenario file read, its site resolved and compiled. */
+export interface LoadedScenario {
+  file: ScenarioFile;
+  site: SiteLayout;
+  scenario: Scenario;
+  speed: Speed;
+}
+
+const invalid = (message: string): SimulatorError => new SimulatorError(SimulatorErrorCode.ScenarioInvalid, message);
+
+/** Reads a scenario file (YAML or JSON), its site file (relative to it) or inline site, and compiles it. */
+export async function loadScenarioFile(
+  path: string,
+  options: CompileOptions & { site?: SiteLayout } = {},
+): Promise<LoadedScenario> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (cause) {
+    throw invalid(`${path}: cannot read: ${(cause as Error).message}`);
+  }
+  const parsed = parseScenarioFileText(text);
+  if (!parsed.ok) throw invalid(`${path}: ${parsed.error.reason}`);
+  const file = parsed.value;
+  let site: SiteLayout;
+  if (options.site !== undefined) site = options.site;
+  else if (typeof file.site === "string") site = await readSiteFile(resolve(dirname(path), file.site));
+  else {
+    const inline = SiteLayout.safeParse(file.site);
+    if (!inline.success) throw invalid(`${path}: site: ${inline.error.issues[0]?.message ?? "invalid"}`);
+    site = inline.data;
+  }
+  return { file, site, scenario: compileScenario(file, site, options), speed: file.speed };
+}
+
+type StockEntry = { units: number; tagged: string[] };
+
+/** What happens when: flows and faults become these, processed in time order against the true stock. */
+type Intent =
+  | { at: number; order: number; kind: "flow"; flow: ScenarioFlow; i: number }
+  | { at: number; order: number; kind: "fault"; fault: ScenarioFault }
+  | {
+      at: number;
+      order: number;
+      kind: "replenish";
+      flow: Extract<ScenarioFlow, { kind: "replenishment" }>;
+      bin: string;
+    };
+
+/**
+ * Compiles a scenario file against its site into a `Scenario` (steps,
+ * hardware profile, faults, ASNs). Pure and deterministic for the file's
+ * seed. Flows run against the true stock, so a pick never takes what is not
+ * there and returns come from what was shipped.
+ */
+export function compileScenario(file: ScenarioFile, site: SiteLayout, options: CompileOptions = {}): Scenario {
+  const scale = options.scale ?? 1;
+  if (!(scale > 0)) throw invalid("scale must be > 0");
+  const scaled = (n: number): number => Math.max(1, Math.round(n * scale));
+  const random = seededRandom(deriveSeed(file.seed, 9));
+  const devices = new Map(site.devices.map((d) => [d.id, d]));
+  const items = new Map(site.items.map((i) => [i.sku, i]));
+  const skuByGtin = new Map(site.items.flatMap((i) => i.gtins.map((g) => [g, i.sku] as const)));
+  const locations = new Set(site.locations.map((l) => l.code));
+  const shelfOf = new Map<string, { deviceId: string; sku: string }>();
+  for (const d of site.devices)
+    if (d.kind === "shelf") for (const b of d.bins) shelfOf.set(b.location, { deviceId: d.id, sku: b.sku });
+  const where = (what: string) => `scenario ${file.name}: ${what}`;
+
+  const steps: ScenarioStep[] = [];
+  const faults: InjectedFault[] = [];
+  const asns: Asn[] = [];
+  let serial = FIRST_SERIAL;
+  const gtinOf = (sku: string): string => {
+    const gtin = items.get(sku)?.gtins[0];
+    if (gtin === undefined) throw invalid(where(`item ${sku} is unknown or has no GTIN`));
+    return gtin;
+  };
+  const newTag = (gtin: string): string => {
+    const epc = encodeSgtin96({ gtin, companyPrefixDigits: COMPANY_PREFIX_DIGITS, serial: serial++ });
+    if (!epc.ok) throw invalid(where(`cannot tag GTIN ${gtin}: ${epc.error.message}`));
+    return epc.value;
+  };
+  const portal = (id: string, direction?: "inbound" | "outbound") => {
+    const d = devices.get(id);
+    if (d?.kind !== "rfid-portal") throw invalid(where(`${id} is not an RFID portal of the site`));
+    if (direction !== undefined && d.direction !== direction) throw invalid(where(`portal ${id} is not ${direction}`));
+    return d;
+  };
+  const device = (id: string, kind: string) => {
+    const d = devices.get(id);
+    if (d?.kind !== kind) throw invalid(where(`${id} is not a ${kind} of the site`));
+    return d;
+  };
+  const location = (code: string): string => {
+    if (!locations.has(code)) throw invalid(where(`unknown location ${code}`));
+    return code;
+  };
+
+  // True stock, by location then SKU: units, and which of them carry tags (EPC hex, oldest first).
+  const stock = new Map<string, Map<string, StockEntry>>();
+  const entry = (loc: string, sku: string): StockEntry => {
+    let bySku = stock.get(loc);
+    if (bySku === undefined) {
+      bySku = new Map();
+      stock.set(loc, bySku);
+    }
+    let e = bySku.get(sku);
+    if (e === undefined) {
+      e = { units: 0, tagged: [] };
+      bySku.set(sku, e);
+    }
+    return e;
+  };
+  /** Takes up to `qty` units of `sku` from `loc`; returns how many and the tags among them. */
+  const take = (loc: string, sku: string, qty: number): { qty: number; tags: string[] } => {
+    const e = entry(loc, sku);
+    const n = Math.min(qty, e.units);
+    e.units -= n;
+    const untagged = e.units + n - e.tagged.length;
+    const tagsTaken = Math.max(0, n - untagged);
+    return { qty: n, tags: e.tagged.splice(0, tagsTaken) };
+  };
+  const put = (loc: string, sku: string, qty: number, tags: string[] = []): void => {
+    const e = entry(loc, sku);
+    e.units += qty;
+    e.tagged.push(...tags);
+  };
+  const skusAt = (loc: string): string[] =>
+    [...(stock.get(loc) ?? new Map<string, StockEntry>()).entries()].filter(([, e]) => e.units > 0).map(([s]) => s);
+  const shipped: string[] = [];
+  const lastBinLoad = new Map<string, number>();
+  const binSlot = (bin: string, at: number): number => {
+    const t = Math.max(at, (lastBinLoad.get(bin) ?? Number.NEGATIVE_INFINITY) + BIN_GAP_MS);
+    lastBinLoad.set(bin, t);
+    return t;
+  };
+  const scannerErrors = file.hardware.scanners;
+  /** A scan with the scenario's operator errors; `sku` is what really moves. */
+  const scan = (
+    at: number,
+    scanner: string,
+    sku: string,
+    qty: number,
+    action: "RECEIPT" | "PUTAWAY" | "PICK" | "COUNT",
+    loc: string,
+    from?: string,
+    actualLocation?: string,
+  ): void => {
+    device(scanner, "scanner");
+    let gtin = gtinOf(sku);
+    let actualSku: string | undefined;
+    if (scannerErrors !== undefined && random.next() < scannerErrors.wrongItemProbability) {
+      const others = site.items.filter((i) => i.sku !== sku && i.gtins.length > 0);
+      const other = others[random.int(0, others.length - 1)];
+      if (other?.gtins[0] !== undefined) {
+        gtin = other.gtins[0];
+        actualSku = sku;
+      }
+    }
+    const actual =
+      actualSku !== undefined || actualLocation !== undefined
+        ? {
+            actual: {
+              ...(actualSku !== undefined && { sku: actualSku }),
+              ...(actualLocation !== undefined && { location: actualLocation }),
+            },
+          }
+        : {};
+    const step: ScenarioStep = {
+      kind: "scan",
+      at,
+      deviceId: scanner,
+      gtin,
+      qty,
+      action,
+      location: loc,
+      ...(from !== undefined && { fromLocation: from }),
+      ...actual,
+    };
+    steps.push(step);
+    if (scannerErrors !== undefined && random.next() < scannerErrors.doubleScanProbability) {
+      steps.push({ ...step, at: at + 800, moves: false });
+    }
+  };
+  /** Puts stock on a bin: the load cell's side of a putaway (when the bin is on a smart shelf). */
+  const load = (at: number, bin: string, sku: string, units: number, moves?: false): void => {
+    const shelf = shelfOf.get(bin);
+    if (shelf === undefined) return;
+    steps.push({
+      kind: "shelf-load",
+      at: binSlot(bin, at),
+      deviceId: shelf.deviceId,
+      location: bin,
+      units,
+      ...(sku !== shelf.sku && { sku }),
+      ...(moves === false && { moves: false as const }),
+    });
+  };
+
+  // Scripted steps, in file order (the demo's tags get serials 1 000 001 … in this order).
+  for (const s of file.steps) {
+    switch (s.kind) {
+      case "portal-pass":
+        steps.push({
+          kind: "portal-pass",
+          at: s.at,
+          deviceId: s.device,
+          epcs: s.tags.flatMap((t) => Array.from({ length: t.count }, () => newTag(gtinOf(t.sku)))),
+          ...(s.pass !== undefined && { passMs: s.pass }),
+        });
+        break;
+      case "scan":
+        steps.push({
+          kind: "scan",
+          at: s.at,
+          deviceId: s.device,
+          gtin: gtinOf(s.sku),
+          qty: s.qty,
+          action: s.action,
+          ...(s.location !== undefined && { location: s.location }),
+          ...(s.fromLocation !== undefined && { fromLocation: s.fromLocation }),
+        });
+        break;
+      case "shelf-load":
+        steps.push({ kind: "shelf-load", at: s.at, deviceId: s.device, location: s.location, units: s.units });
+        break;
+      case "temperature":
+        steps.push({ kind: "temperature", at: s.at, deviceId: s.device, minC: s.minC, maxC: s.maxC });
+        break;
+    }
+  }
+
+  // Temperature profiles per zone → a band for every sensor in the zone.
+  const sensors = site.devices.filter((d) => d.kind === "temperature");
+  for (const p of file.temperature) {
+    if (!site.zones.some((z) => z.id === p.zone)) throw invalid(where(`temperature: unknown zone ${p.zone}`));
+    for (const s of sensors) {
+      if (zoneOfLocation(s.location) === p.zone) {
+        steps.push({ kind: "temperature", at: p.at, deviceId: s.id, minC: p.minC, maxC: p.maxC });
+      }
+    }
+  }
+
+  // Flows and faults, in time order against the true stock.
+  let order = 0;
+  const queue = new MinHeap<Intent>((a, b) => a.at < b.at || (a.at === b.at && a.order < b.order));
+  const replenishments = file.flows.filter(
+    (f): f is Extract<ScenarioFlow, { kind: "replenishment" }> => f.kind === "replenishment",
+  );
+  for (const flow of file.flows) {
+    switch (flow.kind) {
+      case "inbound":
+        for (let i = 0; i < scaled(flow.trucks); i++)
+          queue.push({ at: flow.at + i * flow.every, order: order++, kind: "flow", flow, i });
+        break;
+      case "outbound":
+        for (let i = 0; i < scaled(flow.shipments); i++)
+          queue.push({ at: flow.at + i * flow.every, order: order++, kind: "flow", flow, i });
+        break;
+      case "picks":
+      case "returns":
+      case "cycle-count":
+        for (let i = 0; i < scaled(flow.count); i++)
+          queue.push({ at: flow.at + i * flow.every, order: order++, kind: "flow", flow, i });
+        break;
+      case "replenishment":
+        location(flow.from);
+        for (const b of flow.bins)
+          if (!shelfOf.has(location(b))) throw invalid(where(`replenishment: ${b} is not a shelf bin`));
+        break;
+    }
+  }
+  for (const fault of file.faults) queue.push({ at: fault.at, order: order++, kind: "fault", fault });
+
+  const afterShelfPick = (at: number, bin: string): void => {
+    for (const flow of replenishments) {
+      if (!flow.bins.includes(bin)) continue;
+      const units = entry(bin, shelfOf.get(bin)?.sku ?? "").units;
+      if (units < flow.below) queue.push({ at: at + flow.after, order: order++, kind: "replenish", flow, bin });
+    }
+  };
+
+  for (let intent = queue.pop(); intent !== undefined; intent = queue.pop()) {
+    const at = intent.at;
+    if (intent.kind === "replenish") {
+      const { flow, bin } = intent;
+      const sku = shelfOf.get(bin)?.sku ?? "";
+      const need = flow.upTo - entry(bin, sku).units;
+      if (need <= 0) continue;
+      const got = take(flow.from, sku, need);
+      if (got.qty === 0) continue;
+      scan(at, flow.scanner, sku, got.qty, "PUTAWAY", bin, flow.from);
+      put(bin, sku, got.qty, got.tags);
+      load(at + 1000, bin, sku, got.qty);
+      continue;
+    }
+    if (intent.kind === "fault") {
+      applyFault(intent.fault, at);
+      continue;
+    }
+    const { flow, i } = intent;
+    switch (flow.kind) {
+      case "inbound": {
+        const door = portal(flow.doors[i % flow.doors.length] ?? "", "inbound");
+        for (const sku of flow.skus) gtinOf(sku);
+        const pallets = random.int(flow.pallets.min, flow.pallets.max);
+        const received = new Map<string, string[]>();
+        const expected = new Map<string, number>();
+        let t = at;
+        for (let p = 0; p < pallets; p++) {
+          const n = random.int(flow.itemsPerPallet.min, flow.itemsPerPallet.max);
+          const epcs: string[] = [];
+          for (let k = 0; k < n; k++) {
+            const sku = flow.skus[random.int(0, flow.skus.length - 1)] ?? "";
+            expected.set(sku, (expected.get(sku) ?? 0) + 1);
+            if (flow.asnShortProbability > 0 && random.next() < flow.asnShortProbability) continue;
+            const epc = newTag(gtinOf(sku));
+            epcs.push(epc);
+            const list = received.get(sku);
+            if (list === undefined) received.set(sku, [epc]);
+            else list.push(epc);
+          }
+          if (epcs.length > 0) steps.push({ kind: "portal-pass", at: t, deviceId: door.id, epcs });
+          t += (file.hardware.portals?.pass ?? 2000) + PALLET_GAP_MS;
+        }
+        for (const [sku, tags] of received) put(door.location, sku, tags.length, tags);
+        const short = [...expected].some(([sku, q]) => (received.get(sku)?.length ?? 0) < q);
+        asns.push({
+          truck: i,
+          door: door.id,
+          atMs: at,
+          expected: [...expected].map(([sku, qty]) => ({ sku, qty })),
+          received: [...received].map(([sku, tags]) => ({ sku, qty: tags.length })),
+        });
+        if (short) {
+          faults.push({
+            kind: "asn-short",
+            atMs: at,
+            deviceId: door.id,
+            location: door.location,
+            detail: `truck ${i} at ${door.id} arrived short of its ASN`,
+            detectedBy: [{ source: "task", type: "MISSING_EXPECTED", location: door.location }],
+          });
+        }
+        if (flow.putaway !== undefined) {
+          let s = t + flow.putaway.after;
+          for (const [sku] of received) {
+            const to = flow.putaway.to[sku];
+            if (to === undefined) continue;
+            location(to);
+            const got = take(door.location, sku, Number.MAX_SAFE_INTEGER);
+            if (got.qty === 0) continue;
+            scan(s, flow.putaway.scanner, sku, got.qty, "PUTAWAY", to, door.location);
+            put(to, sku, got.qty, got.tags);
+            load(s + 500, to, sku, got.qty);
+            s += SCAN_GAP_MS;
+          }
+        }
+        break;
+      }
+      case "picks": {
+        const loc = location(flow.from[random.int(0, flow.from.length - 1)] ?? "");
+        const skus = skusAt(loc);
+        const sku = skus[random.int(0, skus.length - 1)];
+        if (sku === undefined) break;
+        const got = take(loc, sku, random.int(flow.qty.min, flow.qty.max));
+        if (got.qty === 0) break;
+        if (flow.scanner !== undefined) {
+          scan(at, flow.scanner, sku, got.qty, "PICK", loc);
+        } else {
+          if (!shelfOf.has(loc))
+            throw invalid(where(`picks without a scanner must come from shelf bins; ${loc} is not one`));
+          load(at, loc, sku, -got.qty);
+          afterShelfPick(at, loc);
+        }
+        break;
+      }
+      case "outbound": {
+        const door = portal(flow.door, "outbound");
+        const want = random.int(flow.items.min, flow.items.max);
+        const epcs: string[] = [];
+        let s = at;
+        for (const loc of flow.from) {
+          for (const sku of skusAt(location(loc))) {
+            if (epcs.length >= want) break;
+            const e = entry(loc, sku);
+            const n = Math.min(want - epcs.length, e.tagged.length);
+            if (n === 0) continue;
+            // Take the tagged units only: what the portal will see leave.
+            e.units -= n;
+            const tags = e.tagged.splice(0, n);
+            scan(s, flow.scanner, sku, n, "PUTAWAY", door.location, loc);
+            s += SCAN_GAP_MS;
+            epcs.push(...tags);
+          }
+        }
+        if (epcs.length === 0) break;
+        steps.push({ kind: "portal-pass", at: s + 30_000, deviceId: door.id, epcs });
+        shipped.push(...epcs);
+        break;
+      }
+      case "returns": {
+        const door = portal(flow.door, "inbound");
+        const n = Math.min(shipped.length, random.int(flow.items.min, flow.items.max));
+        if (n === 0) break;
+        const epcs = shipped.splice(0, n);
+        steps.push({ kind: "portal-pass", at, deviceId: door.id, epcs, movementType: "RETURN" });
+        // Back on the door's location, tagged; the SKU comes from the EPC.
+        for (const epc of epcs) {
+          const decoded = decodeSgtin96(epc);
+          const sku = decoded.ok ? skuByGtin.get(decoded.value.gtin) : undefined;
+          if (sku !== undefined) put(door.location, sku, 1, [epc]);
+        }
+        break;
+      }
+      case "cycle-count": {
+        const loc = location(flow.locations[i % flow.locations.length] ?? "");
+        let s = at;
+        for (const sku of skusAt(loc)) {
+          scan(s, flow.scanner, sku, entry(loc, sku).units, "COUNT", loc);
+          s += SCAN_GAP_MS;
+        }
+        break;
+      }
+      case "replenishment":
+        break;
+    }
+  }
+
+  function applyFault(fault: ScenarioFault, at: number): void {
+    const record = (f: Omit<InjectedFault, "kind" | "atMs">): void => {
+      faults.push({ kind: fault.kind, atMs: at, ...f });
+    };
+    switch (fault.kind) {
+      case "freezer-door-open": {
+        const sensor = device(fault.device, "temperature");
+        if (sensor.kind !== "temperature") return;
+        const before = bandBefore(steps, sensor.id, at) ?? defaultBand(site, sensor.location);
+        steps.push({ kind: "temperature", at, deviceId: sensor.id, minC: fault.peakC - 0.5, maxC: fault.peakC + 0.5 });
+        steps.push({ kind: "temperature", at: at + fault.duration, deviceId: sensor.id, ...before });
+        record({
+          endMs: at + fault.duration,
+          deviceId: sensor.id,
+          location: sensor.location,
+          detail: `door of ${sensor.location} open: ${fault.peakC} °C`,
+          detectedBy: [{ source: "alert", type: "TEMPERATURE_EXCURSION", location: sensor.location }],
+        });
+        return;
+      }
+      case "reader-offline": {
+        const d = portal(fault.device);
+        steps.push({ kind: "device-state", at, deviceId: d.id, state: "offline" });
+        steps.push({ kind: "device-state", at: at + fault.duration, deviceId: d.id, state: "online" });
+        record({
+          endMs: at + fault.duration,
+          deviceId: d.id,
+          location: d.location,
+          detail: `${d.id} offline`,
+          detectedBy: [{ source: "alert", type: "DEVICE_SILENT" }],
+        });
+        return;
+      }
+      case "stuck-sensor": {
+        const d = device(fault.device, "temperature");
+        steps.push({
+          kind: "device-state",
+          at,
+          deviceId: d.id,
+          state: "stuck",
+          ...(fault.celsius !== undefined && { celsius: fault.celsius }),
+        });
+        steps.push({ kind: "device-state", at: at + fault.duration, deviceId: d.id, state: "online" });
+        record({
+          endMs: at + fault.duration,
+          deviceId: d.id,
+          ...(d.kind === "temperature" && { location: d.location }),
+          detail: `${d.id} stuck`,
+          // No condition in Tally's contracts says "stuck": not scored.
+          detectedBy: [],
+        });
+        return;
+      }
+      case "flat-battery": {
+        const d = device(fault.device, "temperature");
+        steps.push({ kind: "device-state", at, deviceId: d.id, state: "dead" });
+        record({
+          deviceId: d.id,
+          detail: `${d.id} battery flat`,
+          detectedBy: [{ source: "alert", type: "DEVICE_SILENT" }],
+        });
+        return;
+      }
+      case "mis-shelved": {
+        location(fault.from);
+        location(fault.intended);
+        location(fault.actual);
+        const got = take(fault.from, fault.sku, fault.qty);
+        if (got.qty === 0) throw invalid(where(`mis-shelved at ${at} ms: no ${fault.sku} at ${fault.from}`));
+        scan(at, fault.scanner, fault.sku, got.qty, "PUTAWAY", fault.intended, fault.from, fault.actual);
+        put(fault.actual, fault.sku, got.qty, got.tags);
+        load(at + 1000, fault.actual, fault.sku, got.qty);
+        const detectedBy: Detection[] = [
+          { source: "task", type: "WEIGHT_NOT_WHOLE_UNITS", location: fault.actual },
+          { source: "task", type: "WRONG_ZONE", location: fault.actual },
+          { source: "task", type: "COUNT_MISMATCH", location: fault.actual },
+          { source: "task", type: "COUNT_MISMATCH", location: fault.intended },
+        ];
+        record({
+          location: fault.actual,
+          detail: `${got.qty} ${fault.sku} scanned to ${fault.intended}, put on ${fault.actual}`,
+          detectedBy,
+        });
+        return;
+      }
+      case "theft": {
+        location(fault.location);
+        const got = take(fault.location, fault.sku, fault.qty);
+        if (got.qty === 0) throw invalid(where(`theft at ${at} ms: no ${fault.sku} at ${fault.location}`));
+        if (shelfOf.has(fault.location)) {
+          load(at, fault.location, fault.sku, -got.qty, false);
+        } else {
+          steps.push({ kind: "physical", at, sku: fault.sku, qty: got.qty, from: fault.location });
+        }
+        record({
+          location: fault.location,
+          detail: `${got.qty} ${fault.sku} stolen from ${fault.location}`,
+          detectedBy: [{ source: "task", type: "COUNT_MISMATCH", location: fault.location }],
+        });
+        return;
+      }
+      case "unknown-tags": {
+        const d = portal(fault.device);
+        const gtin = `${FOREIGN_GTIN_BASE}${gs1CheckDigit(FOREIGN_GTIN_BASE)}`;
+        const epcs = Array.from({ length: fault.count }, () => newTag(gtin));
+        steps.push({ kind: "portal-pass", at, deviceId: d.id, epcs });
+        record({
+          deviceId: d.id,
+          location: d.location,
+          detail: `${fault.count} tags of an unknown GTIN through ${d.id}`,
+          detectedBy: [{ source: "task", type: "UNKNOWN_TAG", location: d.location }],
+        });
+        return;
+      }
+      case "parked-tags": {
+        const d = portal(fault.device);
+        const epcs = Array.from({ length: fault.count }, () => newTag(gtinOf(fault.sku)));
+        steps.push({ kind: "portal-pass", at, deviceId: d.id, epcs, passMs: fault.duration, parked: true });
+        record({
+          endMs: at + fault.duration,
+          deviceId: d.id,
+          location: d.location,
+          detail: `${fault.count} ${fault.sku} tags parked in ${d.id}'s field`,
+          detectedBy: [],
+        });
+        return;
+      }
+      case "uplink-cut":
+        steps.push({ kind: "system", at, action: "uplink-cut" });
+        steps.push({ kind: "system", at: at + fault.duration, action: "uplink-restore" });
+        record({ endMs: at + fault.duration, detail: `uplink cut for ${fault.duration} ms`, detectedBy: [] });
+        return;
+      case "edge-restart":
+        steps.push({ kind: "system", at, action: "edge-restart" });
+        record({ detail: "edge process stopped and started again", detectedBy: [] });
+        return;
+    }
+  }
+
+  return {
+    name: file.name,
+    seed: file.seed,
+    durationMs: file.duration,
+    steps,
+    ...(Object.keys(file.hardware).length > 0 && { hardware: file.hardware }),
+    ...(faults.length > 0 && { faults }),
+    ...(asns.length > 0 && { asns }),
+  };
+}
+
+/** The last temperature band set for a sensor before `at`, if any. */
+function bandBefore(steps: ScenarioStep[], deviceId: string, at: number): { minC: number; maxC: number } | undefined {
+  let band: { at: number; minC: number; maxC: number } | undefined;
+  for (const s of steps) {
+    if (s.kind === "temperature" && s.deviceId === deviceId && s.at <= at && (band === undefined || s.at >= band.at)) {
+      band = s;
+    }
+  }
+  return band === undefined ? undefined : { minC: band.minC, maxC: band.maxC };
+}
+
+function defaultBand(site: SiteLayout, loc: string): { minC: number; maxC: number } {
+  const zone = site.zones.find((z) => z.id === zoneOfLocation(loc));
+  const { minC, maxC } = zone === undefined ? {} : zoneTemperatureRange(zone);
+  const centre =
+    minC !== undefined && maxC !== undefined
+      ? (minC + maxC) / 2
+      : minC !== undefined
+        ? minC + 2
+        : maxC !== undefined
+          ? maxC - 2
+          : 20;
+  return { minC: centre - 0.5, maxC: centre + 0.5 };
+}
