@@ -87,6 +87,7 @@ export function decodeSgtin(reader: BitReader, scheme: SgtinScheme): EpcResult<S
     pureIdentityUri: `urn:epc:id:sgtin:${ids}`,
     tagUri: `urn:epc:tag:${scheme}:${filter}.${ids}`,
   };
+  // Two branches so each result carries its literal scheme type.
   return epcOk(scheme === "sgtin-96" ? { scheme, ...common } : { scheme, ...common });
 }
 
