@@ -5,6 +5,8 @@ export interface EdgeMetrics {
   /** Rejected device messages by error code. */
   deadLetters: Record<string, number>;
   eventsQueued: number;
+  /** Reader notices that reads were lost (buffer overflow). */
+  readerOverflows: number;
   outboxDepth: number;
   opcuaValuesRejected: number;
   uplink: {

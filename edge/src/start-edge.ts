@@ -57,6 +57,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     observations: 0,
     deadLetters: {} as Record<string, number>,
     eventsQueued: 0,
+    readerOverflows: 0,
   };
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
@@ -162,6 +163,10 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       }
       for (const observation of decoded.value) {
         metrics.observations++;
+        if (observation.type === "reader-notice") {
+          metrics.readerOverflows++;
+          logger.warn({ deviceId: observation.deviceId, notice: observation.notice }, "reader reports lost reads");
+        }
         observations$.next(observation);
       }
     });

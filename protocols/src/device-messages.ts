@@ -35,13 +35,21 @@ export type TagReadMessage = z.infer<typeof TagReadMessage>;
 export const ScanAction = z.enum(["RECEIPT", "PUTAWAY", "PICK", "COUNT"]);
 export type ScanAction = z.infer<typeof ScanAction>;
 
-/** `…/scan`: a barcode scan of a GTIN with a quantity and an intent. */
+/**
+ * `…/scan`: a barcode scan with a quantity and an intent. The item is either
+ * a bare `gtin`, or `code`: the barcode's GS1 data as the scanner sent it
+ * (bracketed, raw with FNC1 as GS and a symbology identifier such as `]d2`,
+ * or a GS1 Digital Link URI), from which GTIN (01/02), batch (10), expiry
+ * (17) and count (30/37) are read.
+ */
 export const ScanMessage = z
   .object({
     gtin: z
       .string()
       .regex(/^\d{14}$/, "expected a 14-digit GTIN")
-      .refine(hasValidCheckDigit, "GTIN check digit is wrong"),
+      .refine(hasValidCheckDigit, "GTIN check digit is wrong")
+      .optional(),
+    code: z.string().min(1).max(8192).optional(),
     qty: z.number().int().min(1).max(100_000).default(1),
     action: ScanAction,
     /** Where the stock is now (RECEIPT, PUTAWAY) or was taken from (PICK); default: the scanner's location. */
@@ -51,7 +59,8 @@ export const ScanMessage = z
     lot: z.string().min(1).max(20).optional(),
     scannedAt: Timestamp,
   })
-  .strict();
+  .strict()
+  .refine((m) => (m.gtin === undefined) !== (m.code === undefined), { message: "give exactly one of gtin and code" });
 export type ScanMessage = z.infer<typeof ScanMessage>;
 
 /** `…/weight`: a shelf bin's load, for shelves that push over MQTT. */

@@ -1,6 +1,8 @@
 /**
  * The catalogue of error codes Tally puts on the wire (dead letters, HTTP
- * problem bodies, commit acknowledgements). Codes are stable; messages are not.
+ * problem bodies, commit acknowledgements). Codes are stable; messages are
+ * not. The codecs' finer codes live beside them and are exported too:
+ * `TALLY_ERR_EPC_*` (epc/) and `TALLY_ERR_GS1_*` (`Gs1ProblemCode`, gs1/).
  */
 export const ErrorCode = {
   MessageTooLarge: "TALLY_ERR_MSG_TOO_LARGE",
@@ -11,6 +13,8 @@ export const ErrorCode = {
   DeviceChannel: "TALLY_ERR_DEVICE_CHANNEL",
   EpcInvalid: "TALLY_ERR_EPC_INVALID",
   GtinCheckDigit: "TALLY_ERR_GTIN_CHECK_DIGIT",
+  /** A scanned barcode that is not valid GS1 data; its problems (`TALLY_ERR_GS1_*`) are in the reason. */
+  BarcodeInvalid: "TALLY_ERR_BARCODE_INVALID",
   SkuUnknown: "TALLY_ERR_SKU_UNKNOWN",
   EnvelopeSchema: "TALLY_ERR_ENVELOPE_SCHEMA",
   EventSchema: "TALLY_ERR_EVENT_SCHEMA",

@@ -118,7 +118,8 @@ export const Telemetry = z
     kind: z.literal("telemetry"),
     ...base,
     deviceId: z.string().min(1).max(64),
-    metric: z.string().min(1).max(64),
+    /** What was measured, e.g. `temperature`, or `count:<sku>` for a counted item. */
+    metric: z.string().min(1).max(128),
     value: z.number().finite(),
     unit: z.string().max(16),
     location: LocationCode.optional(),

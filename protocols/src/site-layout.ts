@@ -79,7 +79,8 @@ export const RfidPortalDevice = z
     kind: z.literal("rfid-portal"),
     location: LocationCode,
     direction: z.enum(["inbound", "outbound"]),
-    format: ReaderFormat.default("generic"),
+    /** The reader's payload dialect; when absent the edge detects it from each payload. */
+    format: ReaderFormat.optional(),
     antennas: z
       .object({
         inner: z.array(z.number().int().min(1).max(64)).default([]),

@@ -38,7 +38,33 @@ describe("decodeDeviceMessage", () => {
     });
   });
 
+  it("reads a scan's GS1 barcode: GTIN, lot, expiry and count", () => {
+    expect(
+      decode("tally/v1/DEMO/dev/scanner-1/scan", {
+        code: "]d20100614141000043172712311020261122A\u001d3024",
+        action: "RECEIPT",
+        scannedAt: at,
+      }),
+    ).toMatchObject({
+      ok: true,
+      value: [{ type: "scan", gtin: "00614141000043", lot: "20261122A", expiry: "2027-12-31", qty: 24 }],
+    });
+  });
+
   it.each([
+    [
+      "tally/v1/DEMO/dev/scanner-1/scan",
+      { code: "(01)00614141000044", action: "PICK", scannedAt: at },
+      "TALLY_ERR_BARCODE_INVALID",
+      "scanner-1",
+    ],
+    [
+      "tally/v1/DEMO/dev/scanner-1/scan",
+      { gtin: "00614141000043", code: "(01)00614141000043", action: "PICK", scannedAt: at },
+      "TALLY_ERR_MSG_SCHEMA",
+      "scanner-1",
+    ],
+    ["tally/v1/DEMO/dev/scanner-1/scan", { action: "PICK", scannedAt: at }, "TALLY_ERR_MSG_SCHEMA", "scanner-1"],
     ["tally/v1/DEMO/dev/portal-d1/bogus", {}, "TALLY_ERR_TOPIC_UNKNOWN", undefined],
     ["tally/v1/OTHER/dev/portal-d1/read", {}, "TALLY_ERR_TOPIC_UNKNOWN", "portal-d1"],
     ["tally/v1/DEMO/dev/ghost/read", {}, "TALLY_ERR_DEVICE_UNKNOWN", "ghost"],

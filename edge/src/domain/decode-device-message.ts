@@ -1,15 +1,18 @@
 import {
   type DeviceChannel,
   type DeviceKind,
+  detectReaderFormat,
   ErrorCode,
   ok,
   parseDeviceMessage,
   parseDeviceTopic,
+  parseReaderPayload,
   type Rejection,
   type Result,
   rejected,
 } from "@tally/protocols";
 import type { Observation } from "./observation.js";
+import { readScanCode, type ScannedItem } from "./read-scan-code.js";
 import type { SiteIndex } from "./site-index.js";
 
 /** The channels each kind of device may publish on. */
@@ -49,22 +52,38 @@ export function decodeDeviceMessage(
   if (!CHANNELS[device.kind].includes(channel)) {
     return refuse(ErrorCode.DeviceChannel, `a ${device.kind} does not publish on '${channel}'`);
   }
+  if (channel === "read" && device.kind === "rfid-portal") {
+    // The site file names the reader's dialect; detection from the payload is the fallback.
+    const format = device.format ?? detectReaderFormat(payload) ?? "generic";
+    const reads = parseReaderPayload(format, payload);
+    if (!reads.ok) return refuse(reads.error.code, reads.error.reason);
+    const observations: Observation[] = reads.value.reads.map((r, i) => ({
+      type: "tag-read",
+      id: `${deviceId}/${r.readAt}/${i}`,
+      deviceId,
+      epc: r.epc,
+      antenna: r.antenna,
+      rssi: r.rssi,
+      at: r.readAt,
+    }));
+    for (const notice of reads.value.notices) {
+      observations.push({
+        type: "reader-notice",
+        id: `${deviceId}/${notice.at}/notice/${notice.index}`,
+        deviceId,
+        notice,
+        at: notice.at,
+      });
+    }
+    return ok(observations);
+  }
   const parsed = parseDeviceMessage(channel, payload);
   if (!parsed.ok) return refuse(parsed.error.code, parsed.error.reason);
   const msg = parsed.value;
   switch (msg.channel) {
     case "read":
-      return ok(
-        msg.message.reads.map((r, i) => ({
-          type: "tag-read" as const,
-          id: `${deviceId}/${r.readAt}/${i}`,
-          deviceId,
-          epc: r.epc.toUpperCase(),
-          antenna: r.antenna,
-          rssi: r.rssi,
-          at: r.readAt,
-        })),
-      );
+      // Reads from portals were handled above; no other kind publishes on `read`.
+      return refuse(ErrorCode.DeviceChannel, "only RFID portals publish tag reads");
     case "scan": {
       const m = msg.message;
       const location = m.location ?? ("location" in device ? device.location : undefined);
@@ -74,17 +93,24 @@ export function decodeDeviceMessage(
       if (m.action === "PUTAWAY" && (m.fromLocation === undefined || !site.hasLocation(m.fromLocation))) {
         return refuse(ErrorCode.MessageSchema, "a PUTAWAY scan needs a fromLocation that is in the site file");
       }
+      let item: ScannedItem = { gtin: m.gtin ?? "" };
+      if (m.code !== undefined) {
+        const read = readScanCode(m.code, new Date(m.scannedAt));
+        if (!read.ok) return refuse(read.error.code, read.error.reason);
+        item = read.value;
+      }
       return ok([
         {
           type: "scan",
           id: `${deviceId}/${m.scannedAt}`,
           deviceId,
-          gtin: m.gtin,
-          qty: m.qty,
+          gtin: item.gtin,
+          qty: item.count ?? m.qty,
           action: m.action,
           location,
           fromLocation: m.fromLocation,
-          lot: m.lot,
+          lot: m.lot ?? item.lot,
+          expiry: item.expiry,
           at: m.scannedAt,
         },
       ]);

@@ -1,8 +1,9 @@
-import type { ScanAction } from "@tally/protocols";
+import type { ReaderNotice, ScanAction } from "@tally/protocols";
 
 /** What a device told the edge, after decoding and validation. Times are ISO 8601 device times. */
 export type Observation =
   | TagReadObservation
+  | ReaderNoticeObservation
   | ScanObservation
   | WeightObservation
   | TemperatureObservation
@@ -30,6 +31,8 @@ export interface ScanObservation {
   location: string;
   fromLocation?: string | undefined;
   lot?: string | undefined;
+  /** ISO date, from the barcode's AI 17. */
+  expiry?: string | undefined;
   at: string;
 }
 
@@ -57,5 +60,14 @@ export interface HeartbeatObservation {
   type: "heartbeat";
   id: string;
   deviceId: string;
+  at: string;
+}
+
+/** A reader reported something that is not a read but matters, e.g. its buffer overflowed and reads were lost. */
+export interface ReaderNoticeObservation {
+  type: "reader-notice";
+  id: string;
+  deviceId: string;
+  notice: ReaderNotice;
   at: string;
 }
