@@ -1,7 +1,24 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type RunningCloud, startCloud } from "@tally/cloud";
-import { type RunningEdge, startEdge } from "@tally/edge";
+import { type EdgeOptions, type RunningEdge, startEdge } from "@tally/edge";
 import type { SiteLayout } from "@tally/protocols";
-import { type RunningSimulators, startSimulators } from "@tally/simulators";
+import {
+  type GroundTruth,
+  type LoadedScenario,
+  type PlayProgress,
+  type RunningSimulators,
+  readCloudState,
+  type ScoreReport,
+  scoreRun,
+  startSimulators,
+  startTcpProxy,
+  type TcpProxy,
+  trackCommits,
+  waitForQuietCloud,
+} from "@tally/simulators";
 import type { Logger } from "pino";
 
 export interface SystemOptions {
@@ -19,18 +36,28 @@ export interface SystemOptions {
   shelfSettleMs?: number;
   /** Start the device simulators too (default true). */
   simulators?: boolean;
+  /** Edge pipeline settings over the defaults (tests break the pipeline on purpose with these). */
+  pipeline?: EdgeOptions["pipeline"];
+  /** Put a TCP proxy between the edge's uplink and the cloud's broker, so `uplink("cut")` works. Default false. */
+  uplinkProxy?: boolean;
 }
 
 export interface RunningSystem {
   cloud: RunningCloud;
-  edge: RunningEdge;
+  /** The edge running now (a new one after `restartEdge`). */
+  readonly edge: RunningEdge;
   simulators: RunningSimulators | undefined;
+  /** Stops the edge (`close()`: its in-memory outbox is lost) and starts it again on the same device port. */
+  restartEdge(): Promise<void>;
+  /** Cuts or restores the edge's uplink; needs `uplinkProxy`. */
+  uplink(state: "cut" | "restore"): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
  * Cloud, edge and simulators in one process on the embedded defaults: what
- * `tally up` runs and the end-to-end test drives. Stops in reverse order.
+ * `tally up` runs, what `tally sim run` starts in-process, and what the
+ * end-to-end tests drive. Stops in reverse order.
  */
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const { site, logger } = options;
@@ -50,16 +77,35 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       logger,
     });
     stops.push(() => cloud.close());
-    const edge = await startEdge({
+    let proxy: TcpProxy | undefined;
+    let uplinkUrl = cloud.mqttUrl;
+    if (options.uplinkProxy === true) {
+      const target = new URL(cloud.mqttUrl);
+      const started = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+      proxy = started;
+      stops.push(() => started.close());
+      uplinkUrl = `mqtt://${started.host}:${started.port}`;
+    }
+    const pipeline = {
+      ...options.pipeline,
+      ...(options.shelfSettleMs !== undefined ? { weights: { settleMs: options.shelfSettleMs } } : {}),
+    };
+    const edgeOptions = (port: number): EdgeOptions => ({
       site,
       edgeId: options.edgeId,
-      devices: { embedded: { port: options.deviceMqttPort } },
-      uplink: { mqttUrl: cloud.mqttUrl },
+      devices: { embedded: { port } },
+      uplink: { mqttUrl: uplinkUrl },
       logger,
-      dataDir: options.dataDir,
-      ...(options.shelfSettleMs !== undefined ? { pipeline: { weights: { settleMs: options.shelfSettleMs } } } : {}),
+      ...(Object.keys(pipeline).length > 0 ? { pipeline } : {}),
     });
-    stops.push(() => edge.close());
+    let edge = await startEdge(edgeOptions(options.deviceMqttPort));
+    let edgeClosed = false;
+    const closeEdge = async (): Promise<void> => {
+      if (edgeClosed) return;
+      edgeClosed = true;
+      await edge.close();
+    };
+    stops.push(closeEdge);
     let simulators: RunningSimulators | undefined;
     if (options.simulators !== false) {
       simulators = await startSimulators({ site, mqttUrl: edge.deviceMqttUrl, logger });
@@ -67,9 +113,142 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       const { waiting } = await edge.shelvesReady(20_000);
       if (waiting.length > 0) logger.warn({ waiting }, "OPC-UA shelves not monitored yet; their weights will be late");
     }
-    return { cloud, edge, simulators, close };
+    return {
+      cloud,
+      get edge() {
+        return edge;
+      },
+      simulators,
+      async restartEdge() {
+        const port = Number(new URL(edge.deviceMqttUrl).port);
+        const depth = edge.metrics().outboxDepth;
+        logger.warn({ outboxDepth: depth }, "restarting the edge; its in-memory outbox goes with it");
+        await closeEdge();
+        edge = await startEdge(edgeOptions(port));
+        edgeClosed = false;
+      },
+      async uplink(state) {
+        if (proxy === undefined) throw new Error("startSystem: uplink faults need uplinkProxy: true");
+        if (state === "cut") proxy.cut();
+        else proxy.restore();
+        logger.warn({ uplink: state }, "uplink fault");
+      },
+      close,
+    };
   } catch (error) {
     await close();
     throw error;
+  }
+}
+
+/** Where `runScenario` plays: a system it starts in this process, or a running edge and cloud. */
+export type ScenarioTarget =
+  | {
+      inProcess: {
+        /** Default: a fresh temporary folder, removed afterwards. */
+        dataDir?: string;
+        edgeId?: string;
+        shelfSettleMs?: number;
+        pipeline?: EdgeOptions["pipeline"];
+      };
+    }
+  | {
+      external: {
+        /** The edge's device broker. */
+        mqttUrl: string;
+        /** The cloud's HTTP API. */
+        apiUrl: string;
+        /** The cloud's broker, to time commits from its acknowledgements (latency, time to alert). */
+        cloudMqttUrl?: string;
+        /** How long the cloud's state must stay unchanged to count as settled, ms. Default 3000. */
+        quietMs?: number;
+      };
+    };
+
+export interface RunScenarioOptions {
+  loaded: LoadedScenario;
+  /** Overrides the scenario file's speed. */
+  speed?: number | "max";
+  target: ScenarioTarget;
+  logger: Logger;
+  onProgress?: (progress: PlayProgress) => void;
+}
+
+/**
+ * Plays a scenario against an edge and cloud, waits until everything the
+ * edge accepted is committed, reads the cloud's state over its HTTP API and
+ * scores it against the ground truth.
+ */
+export async function runScenario(options: RunScenarioOptions): Promise<{ truth: GroundTruth; report: ScoreReport }> {
+  const { loaded, logger } = options;
+  const speed = options.speed ?? loaded.speed;
+  if ("external" in options.target) {
+    const { mqttUrl, apiUrl, cloudMqttUrl, quietMs } = options.target.external;
+    const tracker = cloudMqttUrl === undefined ? undefined : await trackCommits(cloudMqttUrl, logger);
+    const sims = await startSimulators({ site: loaded.site, mqttUrl, logger });
+    try {
+      const truth = await sims.play(loaded.scenario, {
+        speed,
+        ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
+      });
+      const quiet = await waitForQuietCloud(apiUrl, {
+        ...(quietMs !== undefined && { quietMs }),
+        ...(tracker !== undefined && { tracker }),
+      });
+      if (!quiet) logger.warn("the cloud's state kept changing; scoring what is there");
+      const observed = await readCloudState(apiUrl, tracker);
+      return { truth, report: scoreRun(truth, observed) };
+    } finally {
+      await sims.close();
+      await tracker?.close();
+    }
+  }
+  const target = options.target.inProcess;
+  const dataDir = target.dataDir ?? (await mkdtemp(join(tmpdir(), "tally-sim-")));
+  const system = await startSystem({
+    site: loaded.site,
+    logger,
+    http: { host: "127.0.0.1", port: 0 },
+    cloudMqttPort: 0,
+    deviceMqttPort: 0,
+    dataDir,
+    edgeId: target.edgeId ?? "edge-sim",
+    shelfSettleMs: target.shelfSettleMs ?? 200,
+    uplinkProxy: true,
+    ...(target.pipeline !== undefined && { pipeline: target.pipeline }),
+  });
+  let tracker: Awaited<ReturnType<typeof trackCommits>> | undefined;
+  try {
+    tracker = await trackCommits(system.cloud.mqttUrl, logger);
+    const sims = system.simulators;
+    if (sims === undefined) throw new Error("simulators did not start");
+    const truth = await sims.play(loaded.scenario, {
+      speed,
+      hooks: { uplink: (state) => system.uplink(state), restartEdge: () => system.restartEdge() },
+      ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
+    });
+    await settleEdge(system, target.shelfSettleMs ?? 200);
+    const observed = await readCloudState(system.cloud.url, tracker);
+    return { truth, report: scoreRun(truth, observed) };
+  } finally {
+    await tracker?.close();
+    await system.close();
+    if (target.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Waits until the edge has nothing left to send: its outbox is drained and no
+ * new event was queued for a little longer than the shelf settle time (the
+ * last weights are still being debounced when the play ends).
+ */
+async function settleEdge(system: RunningSystem, settleMs: number): Promise<void> {
+  let queued = -1;
+  for (;;) {
+    await system.edge.drained();
+    const now = system.edge.metrics().eventsQueued;
+    if (now === queued) return;
+    queued = now;
+    await sleep(settleMs + 300);
   }
 }

@@ -1,13 +1,55 @@
+export {
+  BUILT_IN_SCENARIOS,
+  type BuiltInScenario,
+  builtInScenarioFile,
+  type CompileOptions,
+  compileScenario,
+  type LoadedScenario,
+  loadScenarioFile,
+  SCENARIOS_DIR,
+} from "./compile-scenario.js";
 export { DEMO_SITE_FILE, demoScenario } from "./demo-scenario.js";
+export { planScenario, planScenarioStream } from "./plan-scenario.js";
 export type {
+  Asn,
+  Detection,
+  DeviceStateStep,
   GroundTruth,
+  InjectedFault,
+  PhysicalStep,
   PortalPassStep,
   ScanStep,
   Scenario,
   ScenarioStep,
   ShelfLoadStep,
+  SystemStep,
   TemperatureStep,
+  TrueFault,
   TrueMovement,
 } from "./scenario.js";
+export { formatReport, progressBar } from "./score/format-report.js";
+export {
+  type CommitTracker,
+  readCloudState,
+  trackCommits,
+  waitForQuietCloud,
+} from "./score/observe-cloud.js";
+export {
+  movementKey,
+  type ObservedState,
+  percentile,
+  type RecordedMovement,
+  type RecordedSignal,
+  type ScoreReport,
+  scoreRun,
+} from "./score/score-run.js";
 export { loadSiteLayout, readSiteFile } from "./site-file.js";
-export { type RunningSimulators, type SimulatorOptions, startSimulators } from "./start-simulators.js";
+export {
+  type PlayHooks,
+  type PlayOptions,
+  type PlayProgress,
+  type RunningSimulators,
+  type SimulatorOptions,
+  startSimulators,
+} from "./start-simulators.js";
+export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";

@@ -1,38 +1,115 @@
+import { writeFile } from "node:fs/promises";
+import { Speed } from "@tally/protocols";
 import type { Command } from "commander";
 import type { Logger } from "pino";
 import { CliError, positiveNumber } from "../cli-error.js";
 import { printJson } from "../stdout.js";
 
-/** Built-in scenarios, by name. */
-const SCENARIO_NAMES = ["demo"] as const;
+/** Built-in scenarios, by name (files in simulators/scenarios). */
+const SCENARIO_NAMES = ["demo", "dock-day", "cold-chain", "shrinkage", "outage"] as const;
+
+interface RunOptions {
+  site?: string;
+  speed?: string;
+  scale?: string;
+  report?: string;
+  truth?: string;
+  inProcess?: boolean;
+  mqttUrl?: string;
+  apiUrl?: string;
+  cloudMqttUrl?: string;
+}
 
 export function registerSim(program: Command, logger: Logger): void {
-  const sim = program.command("sim").description("device simulators");
+  const sim = program.command("sim").description("device simulators and scenario scoring");
   sim
     .command("run")
     .description(
-      `play a built-in scenario (${SCENARIO_NAMES.join(", ")}) against a running edge; prints the ground truth`,
+      `play a scenario (built in: ${SCENARIO_NAMES.join(", ")}; or a scenario file) and score the cloud's state against its ground truth; prints the report as one JSON line`,
     )
-    .argument("<scenario>", "scenario name")
-    .option("--site <file>", "site layout file (default: the demo site)")
-    .option("--mqtt-url <url>", "the edge's device broker", "mqtt://127.0.0.1:1883")
-    .option("--speed <n>", "1 = real time, 4 = four times faster", "1")
-    .action(async (name: string, opts: { site?: string; mqttUrl: string; speed: string }) => {
-      if (!(SCENARIO_NAMES as readonly string[]).includes(name)) {
+    .argument("<scenario>", "built-in scenario name or path to a scenario file (YAML/JSON)")
+    .option("--site <file>", "site layout file instead of the scenario's")
+    .option("--speed <speed>", "1 = real time, 4 or x4 = four times faster, max = as fast as the system keeps up")
+    .option("--scale <factor>", "multiply every flow's counts (trucks, picks, …), e.g. 0.1 for a quick run")
+    .option("--report <file>", "also write the report (JSON) to this file")
+    .option("--truth <file>", "write the ground truth (JSON) to this file")
+    .option("--in-process", "start cloud and edge in this process on free ports (the default)")
+    .option("--mqtt-url <url>", "a running edge's device broker (external mode)")
+    .option("--api-url <url>", "a running cloud's HTTP API (external mode; without it: play only, print the truth)")
+    .option("--cloud-mqtt-url <url>", "a running cloud's broker, to time commits (external mode)")
+    .action(async (name: string, opts: RunOptions) => {
+      const external = opts.mqttUrl !== undefined || opts.apiUrl !== undefined;
+      if (external && opts.inProcess === true) {
+        throw new CliError("TALLY_ERR_USAGE", "--in-process cannot be combined with --mqtt-url or --api-url");
+      }
+      const speed = parseSpeed(opts.speed);
+      const scale = opts.scale === undefined ? undefined : positiveNumber("--scale", opts.scale);
+      const sims = await import("@tally/simulators");
+      const builtIn = (SCENARIO_NAMES as readonly string[]).includes(name);
+      if (!builtIn && !/\.(ya?ml|json)$/i.test(name)) {
         throw new CliError(
           "TALLY_ERR_SCENARIO_INVALID",
-          `unknown scenario '${name}'; built in: ${SCENARIO_NAMES.join(", ")}`,
+          `unknown scenario '${name}'; built in: ${SCENARIO_NAMES.join(", ")}, or give a .yaml/.json file`,
         );
       }
-      const speed = positiveNumber("--speed", opts.speed);
-      const { DEMO_SITE_FILE, demoScenario, readSiteFile, startSimulators } = await import("@tally/simulators");
-      const site = await readSiteFile(opts.site ?? DEMO_SITE_FILE);
-      const running = await startSimulators({ site, mqttUrl: opts.mqttUrl, logger });
-      try {
-        const truth = await running.play(demoScenario(site), { speed });
-        printJson(truth);
-      } finally {
-        await running.close();
+      const path = builtIn ? sims.builtInScenarioFile(name as (typeof SCENARIO_NAMES)[number]) : name;
+      const site = opts.site === undefined ? undefined : await sims.readSiteFile(opts.site);
+      const loaded = await sims.loadScenarioFile(path, {
+        ...(scale !== undefined && { scale }),
+        ...(site !== undefined && { site }),
+      });
+
+      const tty = process.stderr.isTTY === true;
+      const started = Date.now();
+      const onProgress = tty
+        ? (p: { atMs: number; endMs: number; events: number }) => {
+            process.stderr.write(`\r${sims.progressBar(p.atMs / p.endMs, p.events, Date.now() - started)}`);
+          }
+        : undefined;
+      const progress = onProgress === undefined ? {} : { onProgress };
+
+      if (external && opts.apiUrl === undefined) {
+        // Play only, against a running edge: the ground truth is the output.
+        const mqttUrl = opts.mqttUrl ?? "mqtt://127.0.0.1:1883";
+        const running = await sims.startSimulators({ site: loaded.site, mqttUrl, logger });
+        try {
+          const truth = await running.play(loaded.scenario, { ...(speed !== undefined && { speed }), ...progress });
+          if (tty) process.stderr.write("\n");
+          if (opts.truth !== undefined) await writeFile(opts.truth, JSON.stringify(truth));
+          printJson(truth);
+        } finally {
+          await running.close();
+        }
+        return;
       }
+
+      const { runScenario } = await import("../system.js");
+      const { truth, report } = await runScenario({
+        loaded,
+        ...(speed !== undefined && { speed }),
+        logger,
+        target: external
+          ? {
+              external: {
+                mqttUrl: opts.mqttUrl ?? "mqtt://127.0.0.1:1883",
+                apiUrl: opts.apiUrl ?? "http://127.0.0.1:8080",
+                ...(opts.cloudMqttUrl !== undefined && { cloudMqttUrl: opts.cloudMqttUrl }),
+              },
+            }
+          : { inProcess: {} },
+        ...progress,
+      });
+      if (tty) process.stderr.write("\n");
+      if (opts.truth !== undefined) await writeFile(opts.truth, JSON.stringify(truth));
+      if (opts.report !== undefined) await writeFile(opts.report, `${JSON.stringify(report, null, 2)}\n`);
+      process.stderr.write(`\n${sims.formatReport(report)}\n`);
+      printJson(report);
     });
+}
+
+function parseSpeed(value: string | undefined): number | "max" | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Speed.safeParse(/^\d+(\.\d+)?$/.test(value) ? Number(value) : value);
+  if (!parsed.success) throw new CliError("TALLY_ERR_USAGE", `--speed must be a number > 0, xN or max, got ${value}`);
+  return parsed.data;
 }

@@ -1,0 +1,37 @@
+import type { ScoreReport } from "./score-run.js";
+
+const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
+const ms = (v: number | null): string => (v === null ? "—" : `${Math.round(v).toLocaleString("en")} ms`);
+
+/** A readable table of a report, for a terminal. */
+export function formatReport(report: ScoreReport): string {
+  const d = report.details;
+  const rows: [string, string, string][] = [
+    ["inventory accuracy", pct(report.inventoryAccuracy), `${d.positions.exact}/${d.positions.union} positions exact`],
+    ["movement precision", pct(report.movementPrecision), `${d.movements.matched}/${d.movements.recorded} recorded`],
+    ["movement recall", pct(report.movementRecall), `${d.movements.matched}/${d.movements.true} true`],
+    [
+      "anomaly precision",
+      pct(report.anomalyPrecision),
+      `${d.anomalies.signalsMatched}/${d.anomalies.signals} alerts+tasks`,
+    ],
+    ["anomaly recall", pct(report.anomalyRecall), `${d.anomalies.detected}/${d.anomalies.scored} anomalies`],
+    ["time to alert p50", ms(report.timeToAlertP50Ms), ""],
+    ["time to alert p95", ms(report.timeToAlertP95Ms), ""],
+    ["latency p50", ms(report.latencyP50Ms), `${d.latencySamples} movements`],
+    ["latency p99", ms(report.latencyP99Ms), ""],
+    ["events", report.events.toLocaleString("en"), "device messages sent"],
+  ];
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  const lines = rows.map(([a, b, c]) => `  ${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`.trimEnd());
+  const notScored = d.anomalies.notScored.length > 0 ? `\n  not scored: ${d.anomalies.notScored.join(", ")}` : "";
+  return `Scenario ${d.scenario}\n${lines.join("\n")}${notScored}\n`;
+}
+
+/** A one-line progress bar: `[#####-----]  50 % · 1,234 events · 12 s`. */
+export function progressBar(done: number, events: number, elapsedMs: number, width = 30): string {
+  const f = Math.max(0, Math.min(1, done));
+  const filled = Math.round(f * width);
+  return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${String(Math.round(f * 100)).padStart(3)} % · ${events.toLocaleString("en")} events · ${Math.round(elapsedMs / 1000)} s`;
+}

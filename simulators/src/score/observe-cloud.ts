@@ -1,0 +1,184 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { CommitAck, EdgeBatch } from "@tally/protocols";
+import { connectAsync, type MqttClient } from "mqtt";
+import type { Logger } from "pino";
+import { SimulatorError, SimulatorErrorCode } from "../simulator-error.js";
+import type { ObservedState, RecordedMovement, RecordedSignal } from "./score-run.js";
+
+/** Most movements per page (`GET /v1/movements?limit=`). */
+const PAGE = 1000;
+
+/**
+ * Watches the cloud's broker for edge batches and their commit
+ * acknowledgements, so the scorer knows when each event was committed (the
+ * ledger's rows do not say). Holds one number per movement, task and raised
+ * condition; telemetry is skipped.
+ */
+export interface CommitTracker {
+  /** Commit time by event id, ms since the epoch. */
+  readonly commitTimes: ReadonlyMap<string, number>;
+  /** Commit time of the raised condition behind an alert (`dedupKey` + `raisedAt`). */
+  conditionCommit(key: string, occurredAt: string): number | undefined;
+  /** Wall clock of the last acknowledgement seen, ms since the epoch (0 = none). */
+  readonly lastAckAt: number;
+  close(): Promise<void>;
+}
+
+export async function trackCommits(cloudMqttUrl: string, logger: Logger): Promise<CommitTracker> {
+  const client: MqttClient = await connectAsync(cloudMqttUrl, {
+    clientId: `tally-scorer-${process.pid}-${Date.now()}`,
+    clean: true,
+    reconnectPeriod: 1000,
+  });
+  const commitTimes = new Map<string, number>();
+  const conditions = new Map<string, string>();
+  const tracked = new Set<string>();
+  let lastAckAt = 0;
+  client.on("message", (topic, payload) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString("utf8"));
+    } catch {
+      return;
+    }
+    if (topic.endsWith("/batch")) {
+      const batch = EdgeBatch.safeParse(json);
+      if (!batch.success) return;
+      for (const e of batch.data.events) {
+        if (typeof e !== "object" || e === null || !("id" in e) || typeof e.id !== "string") continue;
+        const kind = "kind" in e ? e.kind : undefined;
+        if (kind === "telemetry") continue;
+        tracked.add(e.id);
+        if (kind === "condition" && "key" in e && "occurredAt" in e && "state" in e && e.state === "raised") {
+          conditions.set(`${String(e.key)}\u0000${String(e.occurredAt)}`, e.id);
+        }
+      }
+      return;
+    }
+    const ack = CommitAck.safeParse(json);
+    if (!ack.success) return;
+    lastAckAt = Date.now();
+    const at = Date.parse(ack.data.committedAt);
+    for (const id of [...ack.data.committed, ...ack.data.duplicates]) {
+      if (tracked.has(id) && !commitTimes.has(id)) commitTimes.set(id, at);
+    }
+  });
+  client.on("error", (err) => logger.warn({ err: err.message }, "scorer: cloud broker error"));
+  await client.subscribeAsync(["tally/v1/+/edge/+/batch", "tally/v1/+/edge/+/ack"], { qos: 1 });
+  return {
+    commitTimes,
+    conditionCommit(key, occurredAt) {
+      const id = conditions.get(`${key}\u0000${occurredAt}`);
+      return id === undefined ? undefined : commitTimes.get(id);
+    },
+    get lastAckAt() {
+      return lastAckAt;
+    },
+    async close() {
+      await client.endAsync(true);
+    },
+  };
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  if (!res.ok) throw new SimulatorError(SimulatorErrorCode.StartFailed, `GET ${url}: HTTP ${res.status}`);
+  return (await res.json()) as T;
+}
+
+/**
+ * Reads the cloud's state over its HTTP API: `GET /v1/stock`, every page of
+ * `GET /v1/movements` (`limit=1000&after=<last id>`), `GET /v1/alerts` and
+ * `GET /v1/tasks`.
+ */
+export async function readCloudState(apiUrl: string, tracker?: CommitTracker): Promise<ObservedState> {
+  const base = apiUrl.replace(/\/$/, "");
+  const stock = await getJson<{ positions: { sku: string; location: string; qty: number }[] }>(`${base}/v1/stock`);
+  const movements: RecordedMovement[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await getJson<{ movements: RecordedMovement[] }>(
+      `${base}/v1/movements?limit=${PAGE}${after === undefined ? "" : `&after=${encodeURIComponent(after)}`}`,
+    );
+    movements.push(...page.movements);
+    if (page.movements.length < PAGE) break;
+    after = page.movements.at(-1)?.id;
+    if (after === undefined) break;
+  }
+  const { alerts } = await getJson<{
+    alerts: { id: string; dedupKey: string; kind: string; location?: string; raisedAt: string }[];
+  }>(`${base}/v1/alerts`);
+  const { tasks } = await getJson<{ tasks: { id: string; taskType: string; location: string; occurredAt: string }[] }>(
+    `${base}/v1/tasks`,
+  );
+  const signals: RecordedSignal[] = [
+    ...alerts.map((a): RecordedSignal => {
+      const committedAtMs = tracker?.conditionCommit(a.dedupKey, a.raisedAt);
+      return {
+        source: "alert",
+        id: a.id,
+        type: a.kind,
+        ...(a.location !== undefined && { location: a.location }),
+        raisedAt: a.raisedAt,
+        ...(committedAtMs !== undefined && { committedAtMs }),
+      };
+    }),
+    ...tasks.map((t): RecordedSignal => {
+      const committedAtMs = tracker?.commitTimes.get(t.id);
+      return {
+        source: "task",
+        id: t.id,
+        type: t.taskType,
+        location: t.location,
+        raisedAt: t.occurredAt,
+        ...(committedAtMs !== undefined && { committedAtMs }),
+      };
+    }),
+  ];
+  return {
+    positions: stock.positions.map(({ sku, location, qty }) => ({ sku, location, qty })),
+    movements,
+    signals,
+    ...(tracker !== undefined && { commitTimes: tracker.commitTimes }),
+  };
+}
+
+/**
+ * For an edge we cannot ask: waits until the cloud's state stops changing
+ * (stock total and positions, alert and task counts, and the last commit
+ * acknowledgement seen) for `quietMs`, polling every 250 ms; gives up after
+ * `timeoutMs` and returns false.
+ */
+export async function waitForQuietCloud(
+  apiUrl: string,
+  {
+    quietMs = 3000,
+    timeoutMs = 120_000,
+    tracker,
+  }: { quietMs?: number; timeoutMs?: number; tracker?: CommitTracker } = {},
+): Promise<boolean> {
+  const base = apiUrl.replace(/\/$/, "");
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    const stock = await getJson<{ positions: unknown[]; totalQty: number }>(`${base}/v1/stock`);
+    const alerts = await getJson<{ alerts: unknown[] }>(`${base}/v1/alerts`);
+    const tasks = await getJson<{ tasks: unknown[] }>(`${base}/v1/tasks`);
+    const signature = JSON.stringify([
+      stock.totalQty,
+      stock.positions.length,
+      alerts.alerts.length,
+      tasks.tasks.length,
+      tracker?.lastAckAt ?? 0,
+    ]);
+    if (signature !== last) {
+      last = signature;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) {
+      return true;
+    }
+    await sleep(250);
+  }
+  return false;
+}
