@@ -23,7 +23,8 @@ describe("tally CLI", () => {
   it("lists its commands", async () => {
     const { code, stdout } = await tally("--help");
     expect(code).toBe(0);
-    for (const command of ["up", "edge", "cloud", "sim"]) expect(stdout).toMatch(new RegExp(`^\\s+${command}\\b`, "m"));
+    for (const command of ["up", "edge", "cloud", "sim", "epc", "gs1", "bench"])
+      expect(stdout).toMatch(new RegExp(`^\\s+${command}\\b`, "m"));
   });
 
   it("refuses an unknown scenario with a JSON error on stdout and status 1", async () => {
@@ -43,6 +44,61 @@ describe("tally CLI", () => {
     const { code, stdout } = await tally("edge", "--site", fileURLToPath(new URL("../package.json", import.meta.url)));
     expect(code).toBe(1);
     expect(JSON.parse(stdout.trim())).toMatchObject({ error: { code: "TALLY_ERR_SITE_LAYOUT_INVALID" } });
+  });
+
+  it("decodes EPCs, one JSON line per input, and exits 1 when one is refused", async () => {
+    const { code, stdout } = await tally("epc", "decode", "3074257BF7194E4000001A85", "not-hex");
+    expect(code).toBe(1);
+    const [good, bad] = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(good).toMatchObject({
+      input: "3074257BF7194E4000001A85",
+      scheme: "sgtin-96",
+      gtin: "80614141123458",
+      serial: "6789",
+      pureIdentityUri: "urn:epc:id:sgtin:0614141.812345.6789",
+      tagUri: "urn:epc:tag:sgtin-96:3.0614141.812345.6789",
+    });
+    expect(bad).toMatchObject({ input: "not-hex", error: { code: "TALLY_ERR_EPC_NOT_HEX" } });
+  });
+
+  it("encodes EPC URIs to hex", async () => {
+    const { code, stdout } = await tally("epc", "encode", "urn:epc:tag:sscc-96:3.0614141.1234567890");
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout.trim())).toEqual({
+      input: "urn:epc:tag:sscc-96:3.0614141.1234567890",
+      hex: "3174257BF4499602D2000000",
+    });
+  });
+
+  it("parses GS1 data in raw form with <GS>, and lists every problem of a bad one", async () => {
+    const { code, stdout } = await tally(
+      "gs1",
+      "parse",
+      "]d201095060001343521012<GS>17201225",
+      "(01)09506000134353(17)200231",
+      "--reference-date",
+      "2026-01-01",
+    );
+    expect(code).toBe(1);
+    const [good, bad] = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(good).toMatchObject({
+      symbologyIdentifier: "]d2",
+      elements: [
+        { ai: "01", value: "09506000134352" },
+        { ai: "10", value: "12" },
+        { ai: "17", value: "2020-12-25" },
+      ],
+    });
+    expect(bad.errors.map((e: { code: string }) => e.code)).toEqual([
+      "TALLY_ERR_GS1_CHECK_DIGIT",
+      "TALLY_ERR_GS1_DATE",
+    ]);
   });
 
   it("exits 1 on an unknown command", async () => {

@@ -2,20 +2,25 @@ import { Command, CommanderError } from "commander";
 import { registerBench } from "./commands/bench.js";
 import { registerCloud } from "./commands/cloud.js";
 import { registerEdge } from "./commands/edge.js";
+import { registerEpc } from "./commands/epc.js";
+import { registerGs1 } from "./commands/gs1.js";
 import { registerSim } from "./commands/sim.js";
 import { registerUp } from "./commands/up.js";
 import { createLogger } from "./logger.js";
 import { printJson } from "./stdout.js";
 
 const logger = createLogger();
+/** Commands that start an OPC-UA client or server. */
+const OPCUA_COMMANDS = new Set(["up", "edge", "run"]);
 
 const program = new Command()
   .name("tally")
   .description("Tally: IoT edge gateway and telemetry service for warehouses")
   .showHelpAfterError()
   .exitOverride()
-  .hook("preAction", async () => {
-    // node-opcua is heavy to load; only commands that run something pay for it.
+  .hook("preAction", async (_program, action) => {
+    // node-opcua is heavy to load; only the commands that run OPC-UA pay for it.
+    if (!OPCUA_COMMANDS.has(action.name())) return;
     const { routeOpcuaLogsTo } = await import("./quiet-opcua.js");
     routeOpcuaLogsTo(logger);
   });
@@ -23,6 +28,8 @@ registerUp(program, logger);
 registerEdge(program, logger);
 registerCloud(program, logger);
 registerSim(program, logger);
+registerEpc(program, logger);
+registerGs1(program, logger);
 registerBench(program, logger);
 
 try {

@@ -1,6 +1,6 @@
 export * from "./device-messages.js";
 export * from "./envelope.js";
-export * from "./epc/sgtin96.js";
+export * from "./epc/index.js";
 export * from "./errors.js";
 export * from "./events.js";
 export * from "./gs1/ai-table.js";

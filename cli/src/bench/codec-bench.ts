@@ -1,4 +1,4 @@
-import { decodeSgtin96, encodeSgtin96, parseDeviceMessage } from "@tally/protocols";
+import { decodeEpc, encodeEpc, encodeSgtin96, parseDeviceMessage, parseGs1 } from "@tally/protocols";
 import { type Benchmark, throughput, withBaseline } from "./bench-result.js";
 
 function sampleEpcs(count: number): string[] {
@@ -10,18 +10,54 @@ function sampleEpcs(count: number): string[] {
   return out;
 }
 
+/** A mix of what dock portals read: mostly SGTIN-96 items, some SSCC-96 pallets and SGTIN-198 items. */
+function mixedEpcs(count: number): string[] {
+  const out = sampleEpcs(Math.floor(count * 0.8));
+  for (let i = 0; out.length < count; i++) {
+    const uri =
+      i % 2 === 0
+        ? `urn:epc:tag:sscc-96:0.0614141.${String(1_000_000_000 + i).slice(0, 10)}`
+        : `urn:epc:tag:sgtin-198:1.0614141.812345.LOT${i}-A/${i % 97}`;
+    const hex = encodeEpc(uri);
+    if (hex.ok) out.push(hex.value);
+  }
+  return out;
+}
+
 /**
- * EPC decode throughput: SGTIN-96 hex → fields, GTIN and URIs. Baseline: the
- * bare BigInt conversion of the same hex, which every decode starts with.
+ * EPC decode throughput over a portal-like mix of schemes: hex → fields, GS1
+ * key and URIs. Baseline: the bare hex → BigInt conversion of the same EPCs,
+ * which every decode starts with.
  */
 export const epcDecodeBench: Benchmark = {
   name: "epc-decode",
-  description: "SGTIN-96 decodes per second against a bare hex→BigInt conversion",
+  description: "EPC decodes per second (80% SGTIN-96, SSCC-96, SGTIN-198) against a bare hex→BigInt conversion",
   run: async () => {
-    const epcs = sampleEpcs(10_000);
-    const value = throughput(epcs, (hex) => decodeSgtin96(hex));
+    const epcs = mixedEpcs(10_000);
+    if (!epcs.every((hex) => decodeEpc(hex).ok)) throw new Error("epc-decode benchmark data does not decode");
+    const value = throughput(epcs, (hex) => decodeEpc(hex));
     const baseline = throughput(epcs, (hex) => BigInt(`0x${hex}`));
-    return [withBaseline({ name: "epc-decode", unit: "decodes/s", value }, baseline)];
+    return [withBaseline({ name: "epc-decode", unit: "decodes/s", value, details: { epcs: epcs.length } }, baseline)];
+  },
+};
+
+/**
+ * GS1 barcode parsing: GS1 DataMatrix data (GTIN, expiry, batch, serial)
+ * through the AI table, check digits and dates. Baseline: splitting the same
+ * strings on the group separator.
+ */
+export const gs1ParseBench: Benchmark = {
+  name: "gs1-parse",
+  description: "GS1 DataMatrix element strings parsed and validated per second against a bare split on GS",
+  run: async () => {
+    const codes = Array.from(
+      { length: 1000 },
+      (_, i) => `]d2010061414100001217271231` + `10B${String(i).padStart(6, "0")}\u001d21S${i}`,
+    );
+    if (!parseGs1(codes[0] ?? "").ok) throw new Error("gs1-parse benchmark data does not parse");
+    const value = throughput(codes, (code) => parseGs1(code));
+    const baseline = throughput(codes, (code) => code.split("\u001d"));
+    return [withBaseline({ name: "gs1-parse", unit: "parses/s", value }, baseline)];
   },
 };
 

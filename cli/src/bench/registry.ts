@@ -1,5 +1,5 @@
 import type { Benchmark } from "./bench-result.js";
-import { epcDecodeBench, readMessageBench } from "./codec-bench.js";
+import { epcDecodeBench, gs1ParseBench, readMessageBench } from "./codec-bench.js";
 
 /** Every benchmark `tally bench` knows, by name. */
-export const BENCHMARKS: readonly Benchmark[] = [epcDecodeBench, readMessageBench];
+export const BENCHMARKS: readonly Benchmark[] = [epcDecodeBench, gs1ParseBench, readMessageBench];
