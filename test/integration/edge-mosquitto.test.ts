@@ -73,6 +73,52 @@ describe.skipIf(unavailable !== undefined)(
       );
     });
 
+    it("takes Zebra and Impinj payloads on the reader's topic like the generic form", async () => {
+      const tag = (serial: number) => {
+        const hex = encodeSgtin96({ gtin: "00614141000029", companyPrefixDigits: 7, serial });
+        if (!hex.ok) throw new Error(hex.error.message);
+        return hex.value;
+      };
+      const zebra = [
+        {
+          type: "SIMPLE",
+          timestamp: "2026-11-22T09:00:00.100+0100",
+          data: { format: "epc", idHex: tag(1), antenna: 1, peakRssi: -60 },
+        },
+        {
+          type: "SIMPLE",
+          timestamp: "2026-11-22T09:00:00.300+0100",
+          data: { format: "epc", idHex: tag(1), antenna: 2, peakRssi: -52 },
+        },
+      ];
+      const impinj = [tag(2), tag(2)]
+        .map((epc, i) =>
+          JSON.stringify({
+            timestamp: `2026-11-22T08:00:0${i}.000Z`,
+            hostname: "impinj-dock-1",
+            eventType: "tagInventory",
+            tagInventoryEvent: {
+              epc: Buffer.from(epc, "hex").toString("base64"),
+              antennaPort: 1 + i,
+              peakRssiCdbm: -5800,
+            },
+          }),
+        )
+        .join("\n");
+      await device.publishAsync(deviceTopic("DEMO", "portal-d1", "read"), JSON.stringify(zebra), { qos: 1 });
+      await device.publishAsync(deviceTopic("DEMO", "portal-d1", "read"), impinj, { qos: 1 });
+      const movements = await eventually(
+        async () => (await cloud.store.movements({ sku: "GADGET" })).filter((m) => m.movementType === "RECEIPT"),
+        (m) => m.length >= 2,
+        { what: "two GADGET receipts from vendor payloads" },
+      );
+      expect(movements.map((m) => m.epc).sort()).toEqual([
+        "urn:epc:id:sgtin:0614141.000002.1",
+        "urn:epc:id:sgtin:0614141.000002.2",
+      ]);
+      expect(movements.every((m) => m.to === "DEMO/DOCK/D1" && m.qty === 1)).toBe(true);
+    });
+
     it("dead-letters malformed, oversize and unknown messages with a reason, and keeps working", async () => {
       const before = deadLetters.length;
       await device.publishAsync(deviceTopic("DEMO", "portal-d1", "read"), "{not json", { qos: 1 });
