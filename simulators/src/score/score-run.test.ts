@@ -1,0 +1,159 @@
+import { describe, expect, it } from "vitest";
+import type { GroundTruth, TrueMovement } from "../scenario.js";
+import { formatReport, progressBar } from "./format-report.js";
+import { movementKey, type ObservedState, percentile, type RecordedMovement, scoreRun } from "./score-run.js";
+
+const T0 = Date.parse("2026-11-22T08:00:00.000Z");
+const iso = (ms: number) => new Date(T0 + ms).toISOString();
+
+const tm = (m: Partial<TrueMovement> & Pick<TrueMovement, "movementType">): TrueMovement => ({
+  sku: "WIDGET",
+  qty: 1,
+  deviceId: "d",
+  atMs: 0,
+  occurredAt: iso(0),
+  ...m,
+});
+
+const truth: GroundTruth = {
+  scenario: "t",
+  movements: [
+    tm({ movementType: "RECEIPT", to: "S/D/1", epc: "urn:epc:id:sgtin:0614141.000001.1" }),
+    tm({ movementType: "RECEIPT", to: "S/D/1", epc: "urn:epc:id:sgtin:0614141.000001.2" }),
+    tm({ movementType: "PUTAWAY", from: "S/D/1", to: "S/P/1", qty: 2 }),
+  ],
+  positions: [{ sku: "WIDGET", location: "S/P/1", qty: 2 }],
+  excursions: [{ deviceId: "t1", location: "S/C/1", startedAt: iso(1000) }],
+  faults: [
+    {
+      kind: "unknown-tags",
+      atMs: 0,
+      location: "S/D/1",
+      detail: "",
+      detectedBy: [{ source: "task", type: "UNKNOWN_TAG", location: "S/D/1" }],
+      startedAt: iso(0),
+      injected: true,
+    },
+    { kind: "edge-restart", atMs: 0, detail: "", detectedBy: [], startedAt: iso(0), injected: true },
+  ],
+  events: 42,
+};
+
+const recorded = (m: TrueMovement, id: string, occurredAt = m.occurredAt): RecordedMovement => {
+  const { deviceId: _d, atMs: _a, ...rest } = m;
+  return { ...rest, id, occurredAt };
+};
+
+const perfect = (): ObservedState => ({
+  positions: [{ sku: "WIDGET", location: "S/P/1", qty: 2 }],
+  movements: truth.movements.map((m, i) => recorded(m, `m${i}`)),
+  signals: [
+    { source: "task", id: "t1", type: "UNKNOWN_TAG", location: "S/D/1", raisedAt: iso(100), committedAtMs: T0 + 150 },
+    { source: "alert", id: "a1", type: "TEMPERATURE_EXCURSION", location: "S/C/1", raisedAt: iso(1000) },
+  ],
+  commitTimes: new Map([
+    ["m0", T0 + 10],
+    ["m1", T0 + 20],
+    ["m2", T0 + 30],
+  ]),
+});
+
+describe("scoreRun", () => {
+  it("scores a perfect run 1 everywhere, with times from commits", () => {
+    const report = scoreRun(truth, perfect());
+    expect(report).toMatchObject({
+      inventoryAccuracy: 1,
+      movementPrecision: 1,
+      movementRecall: 1,
+      anomalyPrecision: 1,
+      anomalyRecall: 1,
+      timeToAlertP50Ms: 0,
+      timeToAlertP95Ms: 150,
+      latencyP50Ms: 20,
+      latencyP99Ms: 30,
+      events: 42,
+    });
+    expect(report.details.anomalies.notScored).toEqual([`edge-restart@${iso(0)}`]);
+    expect(Object.keys(report).slice(0, 10)).toEqual([
+      "inventoryAccuracy",
+      "movementPrecision",
+      "movementRecall",
+      "anomalyPrecision",
+      "anomalyRecall",
+      "timeToAlertP50Ms",
+      "timeToAlertP95Ms",
+      "latencyP50Ms",
+      "latencyP99Ms",
+      "events",
+    ]);
+  });
+
+  it("loses recall for a missing movement and precision for a duplicate one", () => {
+    const observed = perfect();
+    const [first, second] = observed.movements;
+    if (first === undefined || second === undefined) throw new Error("fixture");
+    observed.movements = [first, { ...first, id: "dup" }, ...observed.movements.slice(2)];
+    const report = scoreRun(truth, observed);
+    expect(report.movementPrecision).toBeCloseTo(2 / 3);
+    expect(report.movementRecall).toBeCloseTo(2 / 3);
+  });
+
+  it("matches on epc, quantities and locations", () => {
+    const observed = perfect();
+    observed.movements = observed.movements.map((m) =>
+      m.movementType === "PUTAWAY" ? { ...m, to: "S/P/2" } : { ...m, epc: `${m.epc}0` },
+    );
+    expect(scoreRun(truth, observed).movementPrecision).toBe(0);
+  });
+
+  it("takes a recorded RECEIPT for a true RETURN", () => {
+    expect(movementKey({ movementType: "RETURN", sku: "A", qty: 1, to: "S/D/1" })).toBe(
+      movementKey({ movementType: "RECEIPT", sku: "A", qty: 1, to: "S/D/1" }),
+    );
+  });
+
+  it("counts inventory over the union of true and recorded positions, lots summed", () => {
+    const observed = perfect();
+    observed.positions = [
+      { sku: "WIDGET", location: "S/P/1", qty: 1 },
+      { sku: "WIDGET", location: "S/P/1", qty: 1 },
+      { sku: "WIDGET", location: "S/D/1", qty: 3 },
+    ];
+    expect(scoreRun(truth, observed).inventoryAccuracy).toBe(0.5);
+  });
+
+  it("misses an anomaly with no matching signal and counts a stray signal against precision", () => {
+    const observed = perfect();
+    observed.signals = [
+      { source: "task", id: "t9", type: "UNKNOWN_TAG", location: "S/D/2", raisedAt: iso(100) },
+      { source: "alert", id: "a1", type: "TEMPERATURE_EXCURSION", location: "S/C/1", raisedAt: iso(1000) },
+    ];
+    const report = scoreRun(truth, observed);
+    expect(report.anomalyRecall).toBe(0.5);
+    expect(report.anomalyPrecision).toBe(0.5);
+  });
+
+  it("reports null times when nothing was measured", () => {
+    const observed: ObservedState = { positions: [], movements: [], signals: [] };
+    const report = scoreRun(truth, observed);
+    expect(report).toMatchObject({ latencyP50Ms: null, timeToAlertP50Ms: null, movementRecall: 0 });
+  });
+});
+
+describe("percentile", () => {
+  it("is nearest-rank", () => {
+    expect(percentile([5, 1, 3, 2, 4], 50)).toBe(3);
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 95)).toBe(10);
+    expect(percentile([], 50)).toBeNull();
+  });
+});
+
+describe("formatReport", () => {
+  it("prints a table with every figure", () => {
+    const text = formatReport(scoreRun(truth, perfect()));
+    expect(text).toContain("inventory accuracy  100.0 %");
+    expect(text).toContain("latency p99");
+    expect(text).toContain("not scored: edge-restart");
+    expect(progressBar(0.5, 1234, 12_000, 10)).toBe("[#####-----]  50 % · 1,234 events · 12 s");
+  });
+});
