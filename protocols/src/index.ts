@@ -24,3 +24,4 @@ export * from "./scenario-file.js";
 export * from "./site-file.js";
 export * from "./site-layout.js";
 export * from "./topics.js";
+export * from "./reference-data.js";
