@@ -1,1 +1,8 @@
-export { type RunningSystem, type SystemOptions, startSystem } from "./system.js";
+export {
+  type RunningSystem,
+  type RunScenarioOptions,
+  runScenario,
+  type ScenarioTarget,
+  type SystemOptions,
+  startSystem,
+} from "./system.js";

@@ -1,0 +1,150 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { runScenario } from "@tally/cli";
+import { builtInScenarioFile, loadScenarioFile, type ScoreReport } from "@tally/simulators";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demoSiteOnPort } from "../support/demo-site.js";
+import { freePort } from "../support/free-port.js";
+import { testLogger } from "../support/quiet-logger.js";
+
+const run = promisify(execFile);
+const bin = fileURLToPath(new URL("../../cli/bin/tally.js", import.meta.url));
+
+const REPORT_KEYS = [
+  "inventoryAccuracy",
+  "movementPrecision",
+  "movementRecall",
+  "anomalyPrecision",
+  "anomalyRecall",
+  "timeToAlertP50Ms",
+  "timeToAlertP95Ms",
+  "latencyP50Ms",
+  "latencyP99Ms",
+  "events",
+];
+
+const logger = testLogger();
+
+function expectReportShape(report: ScoreReport): void {
+  for (const key of REPORT_KEYS) expect(report).toHaveProperty(key);
+  for (const key of ["inventoryAccuracy", "movementPrecision", "movementRecall", "anomalyPrecision", "anomalyRecall"]) {
+    const value = report[key as keyof ScoreReport];
+    expect(value).toBeGreaterThanOrEqual(0);
+    expect(value).toBeLessThanOrEqual(1);
+  }
+  expect(report.events).toBeGreaterThan(0);
+}
+
+describe("built-in scenarios played in-process and scored from the cloud's real state", () => {
+  it("demo: everything right, the excursion alerted, latency measured from commit acks", async () => {
+    const loaded = await loadScenarioFile(builtInScenarioFile("demo"), {
+      site: await demoSiteOnPort(await freePort()),
+    });
+    const { truth, report } = await runScenario({ loaded, speed: 4, target: { inProcess: {} }, logger });
+    expectReportShape(report);
+    expect(report).toMatchObject({
+      inventoryAccuracy: 1,
+      movementPrecision: 1,
+      movementRecall: 1,
+      anomalyPrecision: 1,
+      anomalyRecall: 1,
+      events: truth.events,
+    });
+    expect(report.details.movements.recorded).toBe(28);
+    expect(report.latencyP50Ms).not.toBeNull();
+    expect(report.timeToAlertP50Ms).not.toBeNull();
+  });
+
+  it("a broken pipeline (no tag de-duplication) scores lower on the same scenario", async () => {
+    const loaded = await loadScenarioFile(builtInScenarioFile("demo"), {
+      site: await demoSiteOnPort(await freePort()),
+    });
+    const { report } = await runScenario({
+      loaded,
+      speed: 4,
+      target: { inProcess: { pipeline: { reads: { dedupeTtlMs: 0, maxTags: 200_000 } } } },
+      logger,
+    });
+    expect(report.movementPrecision).toBeLessThan(0.5);
+    expect(report.inventoryAccuracy).toBeLessThan(1);
+    expect(report.movementRecall).toBe(1);
+  });
+
+  it("dock-day at scale 0.05 (one truck, ~3,000 tagged items) at max speed with noisy hardware", async () => {
+    const loaded = await loadScenarioFile(builtInScenarioFile("dock-day"), { scale: 0.05 });
+    const { truth, report } = await runScenario({ loaded, speed: "max", target: { inProcess: {} }, logger });
+    expectReportShape(report);
+    expect(truth.movements.length).toBeGreaterThan(2000);
+    expect(report.movementRecall).toBeGreaterThan(0.95);
+    // The unknown tags raise UNKNOWN_TAG tasks.
+    expect(report.anomalyRecall).toBe(1);
+  });
+
+  it("cold-chain: the freezer failure raises an alert; the flat battery goes unnoticed", async () => {
+    const loaded = await loadScenarioFile(builtInScenarioFile("cold-chain"));
+    const { truth, report } = await runScenario({ loaded, speed: 120, target: { inProcess: {} }, logger });
+    expectReportShape(report);
+    expect(truth.faults?.map((f) => f.kind)).toEqual(["freezer-door-open", "stuck-sensor", "flat-battery"]);
+    expect(report.details.anomalies).toMatchObject({ scored: 2, detected: 1 });
+    expect(report.anomalyRecall).toBe(0.5);
+    expect(report.timeToAlertP50Ms).not.toBeNull();
+  });
+
+  it("shrinkage: theft and mis-shelving leave the ledger wrong; the mis-shelved item is flagged by weight", async () => {
+    const loaded = await loadScenarioFile(builtInScenarioFile("shrinkage"));
+    const { report } = await runScenario({ loaded, speed: "max", target: { inProcess: {} }, logger });
+    expectReportShape(report);
+    expect(report.inventoryAccuracy).toBeLessThan(1);
+    expect(report.details.anomalies.scored).toBe(3);
+    expect(report.details.anomalies.detected).toBeGreaterThanOrEqual(1);
+  });
+
+  it("outage: uplink cut and edge restart injected; the offline reader's pallets are missing", async () => {
+    const loaded = await loadScenarioFile(builtInScenarioFile("outage"));
+    const { truth, report } = await runScenario({ loaded, speed: 30, target: { inProcess: {} }, logger });
+    expectReportShape(report);
+    expect(truth.faults?.filter((f) => f.injected).map((f) => f.kind)).toEqual([
+      "uplink-cut",
+      "edge-restart",
+      "reader-offline",
+    ]);
+    expect(report.movementRecall).toBeLessThan(1);
+    expect(report.movementPrecision).toBeGreaterThan(0.9);
+  });
+});
+
+describe("tally sim run from the command line", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "tally-sim-cli-"));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("plays demo in-process, prints the report as one JSON line and writes it and the truth to files", async () => {
+    const site = await demoSiteOnPort(await freePort());
+    const siteFile = join(dir, "site.json");
+    await writeFile(siteFile, JSON.stringify(site));
+    const reportFile = join(dir, "report.json");
+    const truthFile = join(dir, "truth.json");
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [bin, "sim", "run", "demo", "--site", siteFile, "--speed", "x4", "--report", reportFile, "--truth", truthFile],
+      { env: { ...process.env, TALLY_LOG_LEVEL: "warn" }, timeout: 90_000 },
+    );
+    const lines = stdout.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    const report = JSON.parse(lines[0] ?? "") as ScoreReport;
+    expectReportShape(report);
+    expect(report).toMatchObject({ inventoryAccuracy: 1, movementPrecision: 1, movementRecall: 1 });
+    expect(JSON.parse(await readFile(reportFile, "utf8"))).toEqual(report);
+    const truth = JSON.parse(await readFile(truthFile, "utf8")) as { movements: unknown[]; positions: unknown[] };
+    expect(truth.movements).toHaveLength(28);
+    expect(stderr).toContain("inventory accuracy");
+  }, 120_000);
+});
