@@ -88,6 +88,19 @@ export const RfidPortalDevice = z
       })
       .strict()
       .default({ inner: [], outer: [] }),
+    /** Reads weaker than `minRssi` (dBm) are ignored; a pass with fewer than `minReads` reads is noise. */
+    filter: z
+      .object({
+        minReads: z.number().int().min(1).max(1000).default(2),
+        minRssi: z.number().min(-120).max(0).default(-85),
+      })
+      .strict()
+      .default({ minReads: 2, minRssi: -85 }),
+    /**
+     * A portal between two zones rather than at a dock door: passes are
+     * TRANSFERs from `outside` to `inside` (inbound) or back (outbound).
+     */
+    zonePortal: z.object({ inside: LocationCode, outside: LocationCode }).strict().optional(),
   })
   .strict();
 export type RfidPortalDevice = z.infer<typeof RfidPortalDevice>;
@@ -229,7 +242,12 @@ export const SiteLayout = z
         });
     });
     site.devices.forEach((d, i) => {
-      const used = d.kind === "shelf" ? d.bins.map((b) => b.location) : [d.location];
+      const used =
+        d.kind === "shelf"
+          ? d.bins.map((b) => b.location)
+          : d.kind === "rfid-portal" && d.zonePortal !== undefined
+            ? [d.location, d.zonePortal.inside, d.zonePortal.outside]
+            : [d.location];
       for (const code of used) {
         if (!locations.has(code))
           ctx.addIssue({ code: "custom", message: `unknown location ${code}`, path: ["devices", i] });

@@ -10,6 +10,7 @@ export function severityOf(kind: ConditionType): AlertSeverity {
       return "critical";
     case "DEVICE_SILENT":
     case "SHELF_UNSTABLE":
+    case "READER_OVERFLOW":
       return "warning";
   }
 }
