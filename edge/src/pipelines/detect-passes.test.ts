@@ -1,0 +1,113 @@
+import { TestScheduler } from "rxjs/testing";
+import { describe, expect, it } from "vitest";
+import type { TagReadObservation } from "../domain/observation.js";
+import { indexSite } from "../domain/site-index.js";
+import { demoSite } from "../testing/demo-site.js";
+import { type DetectPassesConfig, detectPasses } from "./detect-passes.js";
+
+// portal-d1: outer antenna 1, inner antenna 2, inbound door, minReads 2, minRssi -85.
+const site = indexSite(demoSite());
+const config: DetectPassesConfig = { silenceMs: 100, stationaryMs: 1000, maxOpenPasses: 1000 };
+let n = 0;
+const read = (epc: string, antenna: number, ms: number, rssi = -50, deviceId = "portal-d1"): TagReadObservation => ({
+  type: "tag-read",
+  id: `r${n++}`,
+  deviceId,
+  epc,
+  antenna,
+  rssi,
+  at: new Date(Date.UTC(2026, 10, 22, 8, 0, 0, ms)).toISOString(),
+});
+
+const run = (
+  marbles: string,
+  values: Record<string, TagReadObservation>,
+  expected: string,
+  out: Record<string, unknown>,
+  cfg = config,
+) =>
+  new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, expectObservable }) => {
+    expectObservable(cold(marbles, values).pipe(detectPasses(site, cfg))).toBe(expected, out);
+  });
+
+describe("detectPasses", () => {
+  it("closes a pass after the silence, with all its reads, inbound from outer → inner", () => {
+    run(
+      "a b c d 300ms |",
+      { a: read("A1", 1, 0, -60), b: read("A1", 1, 10), c: read("A1", 2, 20, -40), d: read("A1", 2, 30) },
+      // Last read at frame 3; the sweep every 25 ms closes it once 100 ms of silence have passed.
+      "125ms p 178ms |",
+      {
+        p: {
+          portalId: "portal-d1",
+          epc: "A1",
+          firstAt: read("A1", 1, 0).at,
+          lastAt: read("A1", 2, 30).at,
+          reads: 4,
+          maxRssi: -40,
+          direction: "inbound",
+          directionFrom: "antennas",
+          stationary: false,
+          observationIds: expect.any(Array),
+        },
+      },
+    );
+  });
+
+  it("reads inner → outer as outbound, even at an inbound door", () => {
+    run("a b 300ms |", { a: read("B", 2, 0), b: read("B", 1, 50) }, "125ms p 176ms |", {
+      p: expect.objectContaining({ direction: "outbound", directionFrom: "antennas" }),
+    });
+  });
+
+  it("falls back to the door's direction when one side only saw the tag", () => {
+    run("a b 300ms |", { a: read("C", 1, 0), b: read("C", 1, 50) }, "125ms p 176ms |", {
+      p: expect.objectContaining({ direction: "inbound", directionFrom: "door" }),
+    });
+  });
+
+  it("drops passes with too few reads and reads below the portal's minimum RSSI", () => {
+    run("a b 300ms |", { a: read("D", 1, 0), b: read("E", 1, 0, -95) }, "302ms |", {});
+  });
+
+  it("keeps a pass open while reads keep coming, and splits after a silence", () => {
+    run("a 50ms a 50ms a 200ms a a 300ms |", { a: read("F", 1, 0) }, "225ms p 202ms q 176ms |", {
+      p: expect.objectContaining({ reads: 3 }),
+      q: expect.objectContaining({ reads: 2 }),
+    });
+  });
+
+  it("flags a tag parked in the field as stationary", () => {
+    const cfg = { ...config, stationaryMs: 150 };
+    run(
+      "a 60ms a 60ms a 60ms a 300ms |",
+      { a: read("G", 1, 0) },
+      "300ms p 183ms |",
+      { p: expect.objectContaining({ stationary: true, reads: 4 }) },
+      cfg,
+    );
+  });
+
+  it("keeps portals and tags apart, and closes what is open when reads end", () => {
+    run(
+      "a b c d |",
+      { a: read("H", 1, 0), b: read("H", 1, 0, -50, "portal-d1"), c: read("I", 1, 0), d: read("I", 2, 5) },
+      "----(pq|)",
+      { p: expect.objectContaining({ epc: "H", reads: 2 }), q: expect.objectContaining({ epc: "I", reads: 2 }) },
+    );
+  });
+
+  it("closes the oldest pass early past its memory bound", () => {
+    const cfg = { ...config, maxOpenPasses: 1 };
+    run(
+      "a a b b 300ms |",
+      { a: read("J", 1, 0), b: read("K", 1, 0) },
+      "--p 122ms q 178ms |",
+      {
+        p: expect.objectContaining({ epc: "J" }),
+        q: expect.objectContaining({ epc: "K" }),
+      },
+      cfg,
+    );
+  });
+});

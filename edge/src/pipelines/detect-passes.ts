@@ -1,0 +1,175 @@
+import type { RfidPortalDevice } from "@tally/protocols";
+import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from "rxjs";
+import type { TagReadObservation } from "../domain/observation.js";
+import type { SiteIndex } from "../domain/site-index.js";
+
+/** One tag going through one portal: all its reads from the first until a silence. */
+export interface TagPass {
+  portalId: string;
+  /** EPC, upper-case hex. */
+  epc: string;
+  /** Device times of the first and last read, ISO 8601. */
+  firstAt: string;
+  lastAt: string;
+  reads: number;
+  /** Strongest read, dBm. */
+  maxRssi: number;
+  direction: "inbound" | "outbound";
+  /** `antennas`: from the order the outer and inner antennas saw the tag; `door`: the door's configured direction. */
+  directionFrom: "antennas" | "door";
+  /** The tag stayed in the field longer than the stationary limit: it was parked, not passing. */
+  stationary: boolean;
+  /** The first few read observations, as evidence. */
+  observationIds: string[];
+}
+
+export interface DetectPassesConfig {
+  /** A pass closes after this long without a read of its tag at its portal, ms. */
+  silenceMs: number;
+  /** A tag in the field longer than this is parked, and its pass makes no movement, ms. */
+  stationaryMs: number;
+  /** Most passes open at once; past it the oldest is closed early (bounded memory). */
+  maxOpenPasses: number;
+}
+
+export const DEFAULT_PASS_CONFIG: DetectPassesConfig = {
+  silenceMs: 1500,
+  stationaryMs: 60_000,
+  maxOpenPasses: 100_000,
+};
+
+interface OpenPass {
+  portal: RfidPortalDevice;
+  epc: string;
+  firstAt: string;
+  lastAt: string;
+  reads: number;
+  maxRssi: number;
+  outerSumMs: number;
+  outerN: number;
+  innerSumMs: number;
+  innerN: number;
+  openedMs: number;
+  lastSeenMs: number;
+  observationIds: string[];
+}
+
+const MAX_EVIDENCE = 5;
+
+/**
+ * Tag reads → passes, per portal and tag (GS1 ALE-style event cycles): a pass
+ * opens at the first read and closes after `silenceMs` without one. Reads
+ * weaker than the portal's `minRssi` are ignored; passes with fewer than its
+ * `minReads` reads are noise and dropped. Direction comes from which antennas
+ * saw the tag first (outer → inner is inbound), by the mean read time on each
+ * side, falling back to the door's configured direction. Silence is measured
+ * on the scheduler, so tests run in virtual time.
+ */
+export function detectPasses(
+  site: SiteIndex,
+  config: DetectPassesConfig = DEFAULT_PASS_CONFIG,
+  scheduler: SchedulerLike = asyncScheduler,
+): OperatorFunction<TagReadObservation, TagPass> {
+  return (reads$) =>
+    new Observable<TagPass>((subscriber) => {
+      const open = new Map<string, OpenPass>();
+      let sweep: Subscription | undefined;
+      const sweepEveryMs = Math.max(10, Math.floor(config.silenceMs / 4));
+
+      const close = (key: string, pass: OpenPass) => {
+        open.delete(key);
+        if (pass.reads < pass.portal.filter.minReads) return;
+        subscriber.next(toPass(pass, config.stationaryMs));
+      };
+      const scheduleSweep = () => {
+        if (sweep !== undefined || open.size === 0) return;
+        sweep = scheduler.schedule(() => {
+          sweep = undefined;
+          const now = scheduler.now();
+          for (const [key, pass] of open) {
+            if (now - pass.lastSeenMs >= config.silenceMs) close(key, pass);
+          }
+          scheduleSweep();
+        }, sweepEveryMs);
+      };
+
+      const subscription = reads$.subscribe({
+        next: (read) => {
+          const portal = site.device(read.deviceId);
+          if (portal?.kind !== "rfid-portal" || read.rssi < portal.filter.minRssi) return;
+          const key = `${read.deviceId}|${read.epc}`;
+          const now = scheduler.now();
+          let pass = open.get(key);
+          if (pass === undefined) {
+            if (open.size >= config.maxOpenPasses) {
+              const oldest = open.entries().next();
+              if (!oldest.done) close(oldest.value[0], oldest.value[1]);
+            }
+            pass = {
+              portal,
+              epc: read.epc,
+              firstAt: read.at,
+              lastAt: read.at,
+              reads: 0,
+              maxRssi: read.rssi,
+              outerSumMs: 0,
+              outerN: 0,
+              innerSumMs: 0,
+              innerN: 0,
+              openedMs: now,
+              lastSeenMs: now,
+              observationIds: [],
+            };
+            open.set(key, pass);
+          }
+          pass.reads++;
+          pass.lastSeenMs = now;
+          if (read.at < pass.firstAt) pass.firstAt = read.at;
+          if (read.at > pass.lastAt) pass.lastAt = read.at;
+          if (read.rssi > pass.maxRssi) pass.maxRssi = read.rssi;
+          if (pass.observationIds.length < MAX_EVIDENCE) pass.observationIds.push(read.id);
+          const atMs = Date.parse(read.at);
+          if (portal.antennas.outer.includes(read.antenna)) {
+            pass.outerSumMs += atMs;
+            pass.outerN++;
+          } else if (portal.antennas.inner.includes(read.antenna)) {
+            pass.innerSumMs += atMs;
+            pass.innerN++;
+          }
+          scheduleSweep();
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => {
+          sweep?.unsubscribe();
+          for (const [key, pass] of open) close(key, pass);
+          subscriber.complete();
+        },
+      });
+      return () => {
+        subscription.unsubscribe();
+        sweep?.unsubscribe();
+        open.clear();
+      };
+    });
+}
+
+function toPass(pass: OpenPass, stationaryMs: number): TagPass {
+  const bothSides = pass.outerN > 0 && pass.innerN > 0;
+  const direction = bothSides
+    ? pass.outerSumMs / pass.outerN <= pass.innerSumMs / pass.innerN
+      ? "inbound"
+      : "outbound"
+    : pass.portal.direction;
+  return {
+    portalId: pass.portal.id,
+    epc: pass.epc,
+    firstAt: pass.firstAt,
+    lastAt: pass.lastAt,
+    reads: pass.reads,
+    maxRssi: pass.maxRssi,
+    direction,
+    directionFrom: bothSides ? "antennas" : "door",
+    stationary: pass.lastSeenMs - pass.openedMs > stationaryMs,
+    observationIds: pass.observationIds,
+  };
+}

@@ -1,0 +1,69 @@
+import { TestScheduler } from "rxjs/testing";
+import { describe, expect, it } from "vitest";
+import type { TagPass } from "./detect-passes.js";
+import { strongerPass, suppressCrossReads } from "./suppress-cross-reads.js";
+
+const pass = (portalId: string, fields: Partial<TagPass> = {}): TagPass => ({
+  portalId,
+  epc: "E1",
+  firstAt: "2026-11-22T08:00:00.000Z",
+  lastAt: "2026-11-22T08:00:02.000Z",
+  reads: 10,
+  maxRssi: -50,
+  direction: "inbound",
+  directionFrom: "antennas",
+  stationary: false,
+  observationIds: [],
+  ...fields,
+});
+
+const config = { windowMs: 3000, holdOffMs: 100, rssiMarginDb: 6 };
+const run = (marbles: string, values: Record<string, TagPass>, expected: string, out: Record<string, TagPass>) =>
+  new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, expectObservable }) => {
+    expectObservable(cold(marbles, values).pipe(suppressCrossReads(config))).toBe(expected, out);
+  });
+
+describe("strongerPass", () => {
+  it("lets a clear RSSI lead decide, else the read count", () => {
+    const own = pass("d1", { reads: 12, maxRssi: -45 });
+    const stray = pass("d2", { reads: 3, maxRssi: -72 });
+    expect(strongerPass(own, stray, 6)).toBe(own);
+    expect(strongerPass(stray, own, 6)).toBe(own);
+    const closeCall = pass("d2", { reads: 14, maxRssi: -48 });
+    expect(strongerPass(own, closeCall, 6)).toBe(closeCall);
+    expect(
+      strongerPass(pass("d1", { maxRssi: -40, reads: 2 }), pass("d2", { maxRssi: -50, reads: 30 }), 6).portalId,
+    ).toBe("d1");
+  });
+});
+
+describe("suppressCrossReads", () => {
+  it("holds a pass for its hold-off, then lets it through", () => {
+    const a = pass("d1");
+    run("a 200ms |", { a }, "100ms a 100ms |", { a });
+  });
+
+  it("drops the weaker of two passes of one tag at two doors in one window, whichever comes first", () => {
+    const own = pass("d1", { reads: 12, maxRssi: -45 });
+    const stray = pass("d2", { reads: 3, maxRssi: -72, firstAt: "2026-11-22T08:00:01.000Z" });
+    run("s o 200ms |", { s: stray, o: own }, "101ms o 100ms |", { o: own });
+    run("o s 200ms |", { s: stray, o: own }, "100ms o 101ms |", { o: own });
+  });
+
+  it("lets both through when the passes are far apart in time (door 1, later door 2)", () => {
+    const first = pass("d1");
+    const later = pass("d2", { firstAt: "2026-11-22T08:10:00.000Z", lastAt: "2026-11-22T08:10:02.000Z" });
+    run("a b 200ms |", { a: first, b: later }, "100ms a b 100ms |", { a: first, b: later });
+  });
+
+  it("never compares a portal with itself", () => {
+    const a = pass("d1");
+    const b = pass("d1", { reads: 2 });
+    run("a b 200ms |", { a, b }, "100ms a b 100ms |", { a, b });
+  });
+
+  it("lets held passes through when the input completes", () => {
+    const a = pass("d1");
+    run("a|", { a }, "-(a|)", { a });
+  });
+});
