@@ -116,7 +116,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
 
     const observations$ = new Subject<Observation>();
     const pipelineConfig: EdgePipelineConfig = { ...DEFAULT_PIPELINE_CONFIG, ...options.pipeline };
-    const events = edgePipeline(observations$, siteIndex, { siteId: site.siteId, newId }, pipelineConfig)
+    const events = edgePipeline({ observations$ }, siteIndex, { siteId: site.siteId, newId }, pipelineConfig)
       .pipe(
         bufferTime(20),
         filter((batch: EdgeEvent[]) => batch.length > 0),

@@ -59,14 +59,21 @@ describe("built-in scenarios played in-process and scored from the cloud's real 
     expect(report.timeToAlertP50Ms).not.toBeNull();
   });
 
-  it("a broken pipeline (no tag de-duplication) scores lower on the same scenario", async () => {
+  it("a broken pipeline (passes split on every gap, no tag de-duplication) scores lower on the same scenario", async () => {
     const loaded = await loadScenarioFile(builtInScenarioFile("demo"), {
       site: await demoSiteOnPort(await freePort()),
     });
     const { report } = await runScenario({
       loaded,
       speed: 4,
-      target: { inProcess: { pipeline: { reads: { dedupeTtlMs: 0, maxTags: 200_000 } } } },
+      target: {
+        inProcess: {
+          pipeline: {
+            passes: { silenceMs: 1, stationaryMs: 60_000, maxOpenPasses: 100_000 },
+            reads: { dedupeTtlMs: 0, maxTags: 200_000 },
+          },
+        },
+      },
       logger,
     });
     expect(report.movementPrecision).toBeLessThan(0.5);

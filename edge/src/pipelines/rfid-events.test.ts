@@ -1,0 +1,238 @@
+import {
+  type EdgeEvent,
+  type ExpectedReceipt,
+  type ExpectedShipment,
+  encodeEpc,
+  encodeSgtin96,
+  type SiteLayout,
+} from "@tally/protocols";
+import { from, lastValueFrom, NEVER, Subject, toArray } from "rxjs";
+import { describe, expect, it } from "vitest";
+import { ReferenceView, siteOnlyReference } from "../domain/reference-view.js";
+import { indexSite } from "../domain/site-index.js";
+import { demoSite, sequentialIds } from "../testing/demo-site.js";
+import type { TagPass } from "./detect-passes.js";
+import { rfidEvents } from "./rfid-events.js";
+
+const demo = demoSite();
+const siteLayout: SiteLayout = {
+  ...demo,
+  locations: [...demo.locations, { code: "DEMO/DOCK/D2", zone: "DOCK" }],
+  devices: [
+    ...demo.devices,
+    {
+      id: "portal-d2",
+      kind: "rfid-portal",
+      location: "DEMO/DOCK/D2",
+      direction: "outbound",
+      antennas: { inner: [2], outer: [1] },
+      filter: { minReads: 2, minRssi: -85 },
+    },
+    {
+      id: "portal-cold",
+      kind: "rfid-portal",
+      location: "DEMO/COLD/C1",
+      direction: "inbound",
+      antennas: { inner: [2], outer: [1] },
+      filter: { minReads: 2, minRssi: -85 },
+      zonePortal: { inside: "DEMO/COLD/C1", outside: "DEMO/PICK/A1" },
+    },
+  ],
+};
+const site = indexSite(siteLayout);
+
+const sgtin = (gtin: string, serial: number) => {
+  const hex = encodeSgtin96({ gtin, companyPrefixDigits: 7, serial });
+  if (!hex.ok) throw new Error(hex.error.message);
+  return hex.value;
+};
+const SSCC = "106141412345678908";
+const ssccHex = (() => {
+  const hex = encodeEpc("urn:epc:id:sscc:0614141.1234567890");
+  if (!hex.ok) throw new Error(hex.error.message);
+  return hex.value;
+})();
+const WIDGET = "00614141000012";
+const MILK = "00614141000036";
+
+const pass = (portalId: string, epc: string, fields: Partial<TagPass> = {}): TagPass => ({
+  portalId,
+  epc,
+  firstAt: "2026-11-22T08:00:00.000Z",
+  lastAt: "2026-11-22T08:00:02.000Z",
+  reads: 8,
+  maxRssi: -50,
+  direction: "inbound",
+  directionFrom: "antennas",
+  stationary: false,
+  observationIds: ["r1"],
+  ...fields,
+});
+
+const receipt = (fields: Partial<ExpectedReceipt> = {}): ExpectedReceipt => ({
+  id: "ASN-1",
+  siteId: "DEMO",
+  dock: "DEMO/DOCK/D1",
+  status: "open",
+  lines: [{ sku: "WIDGET", qty: 2 }],
+  ...fields,
+});
+const shipment = (fields: Partial<ExpectedShipment> = {}): ExpectedShipment => ({
+  id: "SO-1",
+  siteId: "DEMO",
+  dock: "DEMO/DOCK/D2",
+  status: "open",
+  lines: [{ sku: "GADGET", qty: 40, sscc: SSCC }],
+  ...fields,
+});
+const view = (receipts: ExpectedReceipt[] = [], shipments: ExpectedShipment[] = []) =>
+  new ReferenceView(siteLayout.items, { items: [], expectedReceipts: receipts, expectedShipments: shipments });
+
+async function run(passes: TagPass[], reference = siteOnlyReference(siteLayout.items)): Promise<EdgeEvent[]> {
+  const pipeline = rfidEvents(site, { siteId: "DEMO", newId: sequentialIds() }, reference);
+  return lastValueFrom(pipeline(from(passes), NEVER).pipe(toArray()));
+}
+
+describe("rfidEvents: movements", () => {
+  it("receives SGTINs at an inbound door, once per tag, keeping the serial", async () => {
+    const tag = sgtin(WIDGET, 7);
+    const out = await run([pass("portal-d1", tag), pass("portal-d1", tag)]);
+    expect(out).toEqual([
+      expect.objectContaining({
+        kind: "movement",
+        movementType: "RECEIPT",
+        sku: "WIDGET",
+        qty: 1,
+        to: "DEMO/DOCK/D1",
+        epc: "urn:epc:id:sgtin:0614141.000001.7",
+        confidence: 1,
+        evidence: { deviceId: "portal-d1", observationIds: ["r1"] },
+      }),
+    ]);
+  });
+
+  it("ships at an outbound door and transfers at a zone portal, both ways", async () => {
+    const tag = sgtin(MILK, 1);
+    const out = await run([
+      pass("portal-d2", sgtin(WIDGET, 1), { direction: "outbound" }),
+      pass("portal-cold", tag),
+      pass("portal-cold", tag, { direction: "outbound", lastAt: "2026-11-22T08:05:00.000Z" }),
+    ]);
+    expect(out.filter((e) => e.kind === "movement")).toEqual([
+      expect.objectContaining({ movementType: "SHIPMENT", sku: "WIDGET", from: "DEMO/DOCK/D2" }),
+      expect.objectContaining({ movementType: "TRANSFER", sku: "MILK", from: "DEMO/PICK/A1", to: "DEMO/COLD/C1" }),
+      expect.objectContaining({ movementType: "TRANSFER", sku: "MILK", from: "DEMO/COLD/C1", to: "DEMO/PICK/A1" }),
+    ]);
+    // Chilled milk carried out to the ambient pick face is in the wrong zone.
+    expect(out.filter((e) => e.kind === "task")).toEqual([
+      expect.objectContaining({ taskType: "WRONG_ZONE", sku: "MILK", location: "DEMO/PICK/A1" }),
+    ]);
+  });
+
+  it("maps an SSCC pallet to its contents on the open shipment", async () => {
+    const out = await run([pass("portal-d2", ssccHex, { direction: "outbound" })], view([], [shipment()]));
+    expect(out).toEqual([
+      expect.objectContaining({ movementType: "SHIPMENT", sku: "GADGET", qty: 40, sscc: SSCC, from: "DEMO/DOCK/D2" }),
+    ]);
+  });
+
+  it("moves nothing for a stationary tag", async () => {
+    expect(await run([pass("portal-d1", sgtin(WIDGET, 9), { stationary: true })])).toEqual([]);
+  });
+
+  it("trusts the door's direction a little less than the antennas'", async () => {
+    const out = await run([pass("portal-d1", sgtin(WIDGET, 3), { directionFrom: "door" })]);
+    expect(out).toEqual([expect.objectContaining({ confidence: 0.9 })]);
+  });
+});
+
+describe("rfidEvents: correction tasks", () => {
+  it("UNKNOWN_TAG: a GTIN missing from the item master, or not an item at all", async () => {
+    const out = await run([
+      pass("portal-d1", sgtin("00614141000050", 1)),
+      pass("portal-d1", "E2801160600002054E3F1A85"),
+    ]);
+    expect(out).toEqual([
+      expect.objectContaining({ kind: "task", taskType: "UNKNOWN_TAG", location: "DEMO/DOCK/D1" }),
+      expect.objectContaining({
+        kind: "task",
+        taskType: "UNKNOWN_TAG",
+        epc: "urn:epc:raw:96.xE2801160600002054E3F1A85",
+      }),
+    ]);
+  });
+
+  it("UNEXPECTED_ITEM: not on the door's open expected receipt, or beyond its quantity", async () => {
+    const out = await run(
+      [
+        pass("portal-d1", sgtin(WIDGET, 1)),
+        pass("portal-d1", sgtin(WIDGET, 2)),
+        pass("portal-d1", sgtin(WIDGET, 3)),
+        pass("portal-d1", sgtin(MILK, 1)),
+      ],
+      view([receipt()]),
+    );
+    const tasks = out.filter((e) => e.kind === "task");
+    expect(tasks).toEqual([
+      expect.objectContaining({ taskType: "UNEXPECTED_ITEM", sku: "WIDGET" }),
+      expect.objectContaining({ taskType: "UNEXPECTED_ITEM", sku: "MILK" }),
+    ]);
+    // Every unit is still received: the task asks a person to check, the ledger keeps what was seen.
+    expect(out.filter((e) => e.kind === "movement")).toHaveLength(4);
+  });
+
+  it("UNEXPECTED_ITEM: a pallet on no open receipt", async () => {
+    const out = await run([pass("portal-d1", ssccHex)], view([receipt()]));
+    expect(out).toEqual([
+      expect.objectContaining({ taskType: "UNEXPECTED_ITEM", epc: "urn:epc:id:sscc:0614141.1234567890" }),
+    ]);
+  });
+
+  it("MISSING_EXPECTED: what a receipt listed but was not seen when it closes", async () => {
+    const references = new Subject<ReferenceView>();
+    const passes = new Subject<TagPass>();
+    const events: EdgeEvent[] = [];
+    const pipeline = rfidEvents(
+      site,
+      { siteId: "DEMO", newId: sequentialIds() },
+      view([
+        receipt({
+          lines: [
+            { sku: "WIDGET", qty: 3 },
+            { sku: "MILK", qty: 1 },
+          ],
+        }),
+      ]),
+    );
+    pipeline(passes, references).subscribe((e) => events.push(e));
+    passes.next(pass("portal-d1", sgtin(WIDGET, 1)));
+    passes.next(pass("portal-d1", sgtin(MILK, 1)));
+    references.next(view([receipt({ status: "closed" })]));
+    expect(events.filter((e) => e.kind === "task")).toEqual([
+      expect.objectContaining({
+        taskType: "MISSING_EXPECTED",
+        sku: "WIDGET",
+        location: "DEMO/DOCK/D1",
+        detail: expect.stringContaining("2 × WIDGET"),
+      }),
+    ]);
+  });
+
+  it("WRONG_DOCK: a pallet leaving through another door than its shipment's", async () => {
+    const out = await run(
+      [pass("portal-d2", ssccHex, { direction: "outbound" })],
+      view([], [shipment({ dock: "DEMO/DOCK/D1" })]),
+    );
+    expect(out).toEqual([
+      expect.objectContaining({ kind: "movement", movementType: "SHIPMENT", from: "DEMO/DOCK/D2" }),
+      expect.objectContaining({ kind: "task", taskType: "WRONG_DOCK", priority: "high", location: "DEMO/DOCK/D2" }),
+    ]);
+  });
+
+  it("WRONG_ZONE: an ambient item carried into the chilled room", async () => {
+    const out = await run([pass("portal-cold", sgtin(WIDGET, 5)), pass("portal-cold", sgtin(MILK, 5))]);
+    expect(out.filter((e) => e.kind === "task")).toEqual([
+      expect.objectContaining({ taskType: "WRONG_ZONE", sku: "WIDGET", location: "DEMO/COLD/C1" }),
+    ]);
+  });
+});

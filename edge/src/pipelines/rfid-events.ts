@@ -1,0 +1,272 @@
+import {
+  type CorrectionTask,
+  type CorrectionTaskType,
+  decodeEpc,
+  type EdgeEvent,
+  type ExpectedReceipt,
+  type Item,
+  type Movement,
+  type RfidPortalDevice,
+} from "@tally/protocols";
+import { asyncScheduler, Observable, type SchedulerLike } from "rxjs";
+import type { ReferenceView } from "../domain/reference-view.js";
+import type { SiteIndex } from "../domain/site-index.js";
+import { BoundedRecency } from "./bounded-recency.js";
+import type { TagPass } from "./detect-passes.js";
+import { type EventDeps, newMovement, newTask } from "./event-factory.js";
+
+export interface RfidEventsConfig {
+  /** A tag's movement through one portal in one direction is made once in this long, ms (pass splits, re-reads). */
+  dedupeTtlMs: number;
+  /** Most tags remembered for that. */
+  maxTags: number;
+}
+
+export const DEFAULT_RFID_EVENTS_CONFIG: RfidEventsConfig = { dedupeTtlMs: 30 * 60_000, maxTags: 200_000 };
+
+/** Zones where an item's temperature class must match: where stock is kept, not where it passes through. */
+const KEEPING_ZONES = new Set(["storage", "picking", "quarantine"]);
+
+interface Line {
+  item: Item;
+  qty: number;
+  epc?: string;
+  sscc?: string;
+  lot?: string;
+}
+
+/**
+ * Passes → movements and correction tasks. RECEIPT at inbound dock doors,
+ * SHIPMENT at outbound ones, TRANSFER at zone portals. SGTINs map to a SKU
+ * through the item master and keep their serial; SSCC pallets map to their
+ * contents on the open expected receipt (in) or shipment (out). Tasks:
+ * UNKNOWN_TAG (not an SGTIN of a known GTIN, nor a known pallet),
+ * UNEXPECTED_ITEM (not on the open expected receipts of that door, or more
+ * than they list), MISSING_EXPECTED (short when a receipt closes),
+ * WRONG_DOCK (out through another door than its shipment's), WRONG_ZONE
+ * (into a zone of another temperature class). Stationary passes move nothing.
+ *
+ * `reference$` brings the item master and open documents (cloud or cached);
+ * a receipt that was open and no longer is gets checked for missing lines.
+ */
+export function rfidEvents(
+  site: SiteIndex,
+  deps: EventDeps,
+  initialReference: ReferenceView,
+  config: RfidEventsConfig = DEFAULT_RFID_EVENTS_CONFIG,
+  scheduler: SchedulerLike = asyncScheduler,
+): (passes$: Observable<TagPass>, reference$: Observable<ReferenceView>) => Observable<EdgeEvent> {
+  return (passes$, reference$) =>
+    new Observable<EdgeEvent>((subscriber) => {
+      let reference = initialReference;
+      const moved = new BoundedRecency(config.dedupeTtlMs, config.maxTags);
+      /** Units seen per open receipt and SKU; one entry per open receipt. */
+      const seen = new Map<string, Map<string, number>>();
+      const emit = (events: EdgeEvent[]) => {
+        for (const e of events) subscriber.next(e);
+      };
+      const task = (
+        taskType: CorrectionTaskType,
+        fields: Omit<CorrectionTask, "kind" | "id" | "siteId" | "taskType" | "evidence" | "priority"> & {
+          priority?: CorrectionTask["priority"];
+          evidence: CorrectionTask["evidence"];
+        },
+      ) => newTask(deps, { priority: "normal", ...fields, taskType });
+
+      const onPass = (pass: TagPass): EdgeEvent[] => {
+        const portal = site.device(pass.portalId);
+        if (portal?.kind !== "rfid-portal" || pass.stationary) return [];
+        if (!moved.touch(`${pass.portalId}|${pass.epc}|${pass.direction}`, scheduler.now())) return [];
+        const evidence = { deviceId: portal.id, observationIds: pass.observationIds };
+        const at = pass.lastAt;
+        const inbound = pass.direction === "inbound";
+        const decoded = decodeEpc(pass.epc);
+        let lines: Line[];
+        if (decoded.ok && (decoded.value.scheme === "sgtin-96" || decoded.value.scheme === "sgtin-198")) {
+          const item = reference.itemByGtin(decoded.value.gtin);
+          if (item === undefined) {
+            return [
+              task("UNKNOWN_TAG", {
+                occurredAt: at,
+                location: portal.location,
+                epc: decoded.value.pureIdentityUri,
+                detail: `GTIN ${decoded.value.gtin} (${decoded.value.pureIdentityUri}) is not in the item master`,
+                evidence,
+              }),
+            ];
+          }
+          lines = [{ item, qty: 1, epc: decoded.value.pureIdentityUri }];
+        } else if (decoded.ok && decoded.value.scheme === "sscc-96") {
+          const sscc = decoded.value.sscc;
+          const pallet = reference.pallet(sscc, inbound ? "receipt" : "shipment");
+          const items = pallet?.lines.map((l) => ({ line: l, item: reference.itemBySku(l.sku) }));
+          if (pallet === undefined || items === undefined || items.some((i) => i.item === undefined)) {
+            return [
+              task("UNEXPECTED_ITEM", {
+                occurredAt: at,
+                location: portal.location,
+                epc: decoded.value.pureIdentityUri,
+                detail: `pallet ${sscc} is on no open expected ${inbound ? "receipt" : "shipment"} (or lists an unknown SKU)`,
+                evidence,
+              }),
+            ];
+          }
+          lines = items.flatMap(({ line, item }) =>
+            item === undefined ? [] : [{ item, qty: line.qty, sscc, ...(line.lot ? { lot: line.lot } : {}) }],
+          );
+          if (!inbound && pallet.document.kind === "shipment" && pallet.document.doc.dock !== portal.location) {
+            const out = movementsFor(portal, pass, lines, evidence);
+            return [
+              ...out,
+              task("WRONG_DOCK", {
+                occurredAt: at,
+                location: portal.location,
+                epc: decoded.value.pureIdentityUri,
+                priority: "high",
+                detail: `pallet ${sscc} of shipment ${pallet.document.doc.id} left through ${portal.location}, not ${pallet.document.doc.dock}`,
+                evidence,
+              }),
+            ];
+          }
+        } else {
+          const uri = decoded.ok ? decoded.value.pureIdentityUri : pass.epc;
+          return [
+            task("UNKNOWN_TAG", {
+              occurredAt: at,
+              location: portal.location,
+              epc: uri,
+              detail: decoded.ok
+                ? `${uri} is not an item or pallet Tally tracks`
+                : `EPC ${pass.epc} does not decode: ${decoded.error.message}`,
+              evidence,
+            }),
+          ];
+        }
+        const events: EdgeEvent[] = movementsFor(portal, pass, lines, evidence);
+        for (const m of events as Movement[]) {
+          const item = lines.find((l) => l.item.sku === m.sku)?.item;
+          if (m.to !== undefined && item !== undefined) {
+            const zone = site.zoneOf(m.to);
+            if (zone !== undefined && KEEPING_ZONES.has(zone.kind) && zone.temperatureClass !== item.temperatureClass) {
+              events.push(
+                task("WRONG_ZONE", {
+                  occurredAt: at,
+                  location: m.to,
+                  sku: item.sku,
+                  ...(m.epc ? { epc: m.epc } : {}),
+                  priority: item.temperatureClass === "ambient" ? "normal" : "high",
+                  detail: `${item.sku} is ${item.temperatureClass} but entered ${zone.id}, a ${zone.temperatureClass} ${zone.kind} zone`,
+                  evidence,
+                }),
+              );
+            }
+          }
+        }
+        if (inbound && portal.zonePortal === undefined) events.push(...matchReceipt(portal, lines, at, evidence));
+        return events;
+      };
+
+      const movementsFor = (portal: RfidPortalDevice, pass: TagPass, lines: Line[], evidence: Movement["evidence"]) =>
+        lines.map((line) => {
+          const inbound = pass.direction === "inbound";
+          const zp = portal.zonePortal;
+          const where = zp
+            ? inbound
+              ? { from: zp.outside, to: zp.inside }
+              : { from: zp.inside, to: zp.outside }
+            : inbound
+              ? { to: portal.location }
+              : { from: portal.location };
+          return newMovement(deps, {
+            movementType: zp ? "TRANSFER" : inbound ? "RECEIPT" : "SHIPMENT",
+            occurredAt: pass.lastAt,
+            sku: line.item.sku,
+            qty: line.qty,
+            ...where,
+            ...(line.epc ? { epc: line.epc } : {}),
+            ...(line.sscc ? { sscc: line.sscc } : {}),
+            ...(line.lot ? { lot: line.lot } : {}),
+            evidence,
+            confidence: pass.directionFrom === "antennas" ? 1 : 0.9,
+          });
+        });
+
+      const matchReceipt = (portal: RfidPortalDevice, lines: Line[], at: string, evidence: Movement["evidence"]) => {
+        const open = reference.openReceiptsAt(portal.location);
+        if (open.length === 0) return [];
+        const out: EdgeEvent[] = [];
+        for (const line of lines) {
+          const receipt = open.find((r) => remaining(r, line.item.sku) >= line.qty);
+          if (receipt === undefined) {
+            out.push(
+              task("UNEXPECTED_ITEM", {
+                occurredAt: at,
+                location: portal.location,
+                sku: line.item.sku,
+                ...(line.epc ? { epc: line.epc } : {}),
+                detail: `${line.qty} × ${line.item.sku} arrived at ${portal.location} beyond what its open expected receipts list`,
+                evidence,
+              }),
+            );
+            continue;
+          }
+          const counts = seen.get(receipt.id) ?? new Map<string, number>();
+          counts.set(line.item.sku, (counts.get(line.item.sku) ?? 0) + line.qty);
+          seen.set(receipt.id, counts);
+        }
+        return out;
+      };
+      const remaining = (receipt: ExpectedReceipt, sku: string) =>
+        receipt.lines.filter((l) => l.sku === sku).reduce((n, l) => n + l.qty, 0) -
+        (seen.get(receipt.id)?.get(sku) ?? 0);
+
+      const onReference = (next: ReferenceView): EdgeEvent[] => {
+        const stillOpen = new Set(next.data.expectedReceipts.filter((r) => r.status === "open").map((r) => r.id));
+        const closed = reference.data.expectedReceipts.filter((r) => r.status === "open" && !stillOpen.has(r.id));
+        reference = next;
+        const out: EdgeEvent[] = [];
+        const at = new Date(scheduler.now()).toISOString();
+        for (const receipt of closed) {
+          const skus = new Set(receipt.lines.map((l) => l.sku));
+          for (const sku of skus) {
+            const short = remaining(receipt, sku);
+            if (short <= 0) continue;
+            out.push(
+              task("MISSING_EXPECTED", {
+                occurredAt: at,
+                location: receipt.dock ?? defaultDock(site),
+                sku,
+                detail: `receipt ${receipt.id} closed with ${short} × ${sku} expected but not seen`,
+                evidence: { deviceId: "edge", observationIds: [] },
+              }),
+            );
+          }
+          seen.delete(receipt.id);
+        }
+        return out;
+      };
+
+      // The passes drive completion; reference updates may go on for ever.
+      const references = reference$.subscribe({
+        next: (next) => emit(onReference(next)),
+        error: (error: unknown) => subscriber.error(error),
+      });
+      const passes = passes$.subscribe({
+        next: (pass) => emit(onPass(pass)),
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+      return () => {
+        references.unsubscribe();
+        passes.unsubscribe();
+      };
+    });
+}
+
+/** Where a receipt that names no dock is reported: the site's first inbound portal, else its first location. */
+function defaultDock(site: SiteIndex): string {
+  const portal = site.site.devices.find((d) => d.kind === "rfid-portal" && d.direction === "inbound");
+  return portal && "location" in portal
+    ? portal.location
+    : (site.site.locations[0]?.code ?? `${site.site.siteId}/DOCK/1`);
+}
