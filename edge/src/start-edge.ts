@@ -41,7 +41,11 @@ export interface RunningEdge {
    * the names of those that are not (they keep retrying in the background).
    */
   shelvesReady(timeoutMs: number): Promise<{ waiting: string[] }>;
-  /** Resolves once every accepted event has been acknowledged by the cloud. */
+  /**
+   * Resolves once the edge has finished with what it received: no device
+   * data for long enough that every pass, held cross-read and shelf weight
+   * has settled, and every event acknowledged by the cloud.
+   */
   drained(): Promise<void>;
   close(): Promise<void>;
 }
@@ -116,6 +120,25 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
 
     const observations$ = new Subject<Observation>();
     const pipelineConfig: EdgePipelineConfig = { ...DEFAULT_PIPELINE_CONFIG, ...options.pipeline };
+    let lastObservationMs = 0;
+    // Longest a pipeline may still hold data after the last observation: a pass closes within 1.25 × its
+    // silence (sweeps run at a quarter of it), is held for cross-reads, and weights settle; plus the batching.
+    const settleMs =
+      pipelineConfig.passes.silenceMs * 1.25 +
+      pipelineConfig.crossReads.holdOffMs +
+      pipelineConfig.weights.settleMs +
+      250;
+    const drained = async () => {
+      for (;;) {
+        const wait = lastObservationMs + settleMs - Date.now();
+        if (wait > 0) {
+          await new Promise((resolve) => setTimeout(resolve, wait));
+          continue;
+        }
+        await sender.drained();
+        if (Date.now() - lastObservationMs >= settleMs && outbox.depth() === 0) return;
+      }
+    };
     const events = edgePipeline({ observations$ }, siteIndex, { siteId: site.siteId, newId }, pipelineConfig)
       .pipe(
         bufferTime(20),
@@ -163,6 +186,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       }
       for (const observation of decoded.value) {
         metrics.observations++;
+        lastObservationMs = Date.now();
         if (observation.type === "reader-notice") {
           metrics.readerOverflows++;
           logger.warn({ deviceId: observation.deviceId, notice: observation.notice }, "reader reports lost reads");
@@ -178,6 +202,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       shelves.push(shelf);
       shelf.weights$.subscribe((w) => {
         metrics.observations++;
+        lastObservationMs = Date.now();
         observations$.next(w);
       });
       closers.push(() => shelf.close());
@@ -202,7 +227,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         uplink: { ...sender.counters },
       }),
       shelvesReady,
-      drained: () => sender.drained(),
+      drained,
       close,
     };
   } catch (error) {

@@ -101,6 +101,11 @@ export const RfidPortalDevice = z
      * TRANSFERs from `outside` to `inside` (inbound) or back (outbound).
      */
     zonePortal: z.object({ inside: LocationCode, outside: LocationCode }).strict().optional(),
+    /**
+     * Portals close enough to read this one's tags (cross-reads). Default:
+     * the other portals in the same zone.
+     */
+    neighbours: z.array(Id).max(64).optional(),
   })
   .strict();
 export type RfidPortalDevice = z.infer<typeof RfidPortalDevice>;

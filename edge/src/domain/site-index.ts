@@ -17,6 +17,8 @@ export interface SiteIndex {
   hasLocation(code: string): boolean;
   zoneOf(location: string): Zone | undefined;
   temperatureRangeAt(location: string): TemperatureRange | undefined;
+  /** Whether two portals can read each other's tags: listed as neighbours, else in the same zone. */
+  portalsNeighbour(a: string, b: string): boolean;
 }
 
 export function indexSite(site: SiteLayout): SiteIndex {
@@ -26,8 +28,24 @@ export function indexSite(site: SiteLayout): SiteIndex {
   const locations = new Set(site.locations.map((l) => l.code));
   const zones = new Map(site.zones.map((z) => [z.id, z]));
   const zoneOf = (location: string) => zones.get(zoneOfLocation(location));
+  const neighbours = (id: string): Set<string> => {
+    const portal = devices.get(id);
+    if (portal?.kind !== "rfid-portal") return new Set();
+    if (portal.neighbours !== undefined) return new Set(portal.neighbours);
+    const zone = zoneOfLocation(portal.location);
+    return new Set(
+      site.devices
+        .filter((d) => d.kind === "rfid-portal" && d.id !== id && zoneOfLocation(d.location) === zone)
+        .map((d) => d.id),
+    );
+  };
+  const neighbourSets = new Map(
+    site.devices.filter((d) => d.kind === "rfid-portal").map((d) => [d.id, neighbours(d.id)]),
+  );
   return {
     site,
+    portalsNeighbour: (a, b) =>
+      a !== b && ((neighbourSets.get(a)?.has(b) ?? false) || (neighbourSets.get(b)?.has(a) ?? false)),
     device: (id) => devices.get(id),
     itemByGtin: (gtin) => byGtin.get(gtin),
     itemBySku: (sku) => bySku.get(sku),

@@ -77,6 +77,18 @@ describe("detectPasses", () => {
     });
   });
 
+  it("splits reads further apart in device time than the silence, however close they arrive", () => {
+    run(
+      "a b c d 300ms |",
+      { a: read("S", 1, 0), b: read("S", 2, 10), c: read("S", 1, 5000), d: read("S", 2, 5010) },
+      "--p 122ms q 178ms |",
+      {
+        p: expect.objectContaining({ epc: "S", reads: 2, lastAt: read("S", 2, 10).at }),
+        q: expect.objectContaining({ reads: 2 }),
+      },
+    );
+  });
+
   it("flags a tag parked in the field as stationary", () => {
     const cfg = { ...config, stationaryMs: 150 };
     run(

@@ -63,7 +63,8 @@ const MAX_EVIDENCE = 5;
  * `minReads` reads are noise and dropped. Direction comes from which antennas
  * saw the tag first (outer → inner is inbound), by the mean read time on each
  * side, falling back to the door's configured direction. Silence is measured
- * on the scheduler, so tests run in virtual time.
+ * on the scheduler (so tests run in virtual time) and in device time: reads
+ * of one tag further apart than `silenceMs` are two passes however they arrive.
  */
 export function detectPasses(
   site: SiteIndex,
@@ -100,6 +101,12 @@ export function detectPasses(
           const key = `${read.deviceId}|${read.epc}`;
           const now = scheduler.now();
           let pass = open.get(key);
+          const atMs = Date.parse(read.at);
+          // A gap in device time ends the pass too, even when the reads arrive together (replayed, or buffered by the reader).
+          if (pass !== undefined && atMs - Date.parse(pass.lastAt) > config.silenceMs) {
+            close(key, pass);
+            pass = undefined;
+          }
           if (pass === undefined) {
             if (open.size >= config.maxOpenPasses) {
               const oldest = open.entries().next();
@@ -128,7 +135,6 @@ export function detectPasses(
           if (read.at > pass.lastAt) pass.lastAt = read.at;
           if (read.rssi > pass.maxRssi) pass.maxRssi = read.rssi;
           if (pass.observationIds.length < MAX_EVIDENCE) pass.observationIds.push(read.id);
-          const atMs = Date.parse(read.at);
           if (portal.antennas.outer.includes(read.antenna)) {
             pass.outerSumMs += atMs;
             pass.outerN++;

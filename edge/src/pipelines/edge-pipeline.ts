@@ -63,7 +63,7 @@ export function edgePipeline(
   deps: EventDeps,
   config: EdgePipelineConfig = DEFAULT_PIPELINE_CONFIG,
   scheduler: SchedulerLike = asyncScheduler,
-  onCrossRead?: Parameters<typeof suppressCrossReads>[2],
+  onCrossRead?: Parameters<typeof suppressCrossReads>[3],
 ): Observable<EdgeEvent> {
   const shared$ = inputs.observations$.pipe(share());
   const reads$ = shared$.pipe(filter(ofType("tag-read"))) as Observable<TagReadObservation>;
@@ -73,7 +73,7 @@ export function edgePipeline(
   const temps$ = shared$.pipe(filter(ofType("temperature"))) as Observable<TemperatureObservation>;
   const passes$ = reads$.pipe(
     detectPasses(site, config.passes, scheduler),
-    suppressCrossReads(config.crossReads, scheduler, onCrossRead),
+    suppressCrossReads(site.portalsNeighbour, config.crossReads, scheduler, onCrossRead),
   );
   const initial = inputs.initialReference ?? siteOnlyReference(site.site.items);
   return merge(

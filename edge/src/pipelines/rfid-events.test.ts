@@ -136,6 +136,24 @@ describe("rfidEvents: movements", () => {
     ]);
   });
 
+  it("counts a tag again at the same door once it has moved elsewhere, or after the dedupe time", async () => {
+    const tag = sgtin(WIDGET, 11);
+    const later = (minutes: number) => new Date(Date.UTC(2026, 10, 22, 8, minutes)).toISOString();
+    const out = await run([
+      pass("portal-d1", tag, { lastAt: later(0) }),
+      pass("portal-d1", tag, { lastAt: later(1) }), // the same pass, split: nothing
+      pass("portal-d2", tag, { direction: "outbound", lastAt: later(2) }), // shipped
+      pass("portal-d1", tag, { lastAt: later(3) }), // returned through the same door: a receipt again
+      pass("portal-d1", tag, { lastAt: later(50) }), // half an hour later, no movement between: again
+    ]);
+    expect(out.map((e) => (e.kind === "movement" ? e.movementType : e.kind))).toEqual([
+      "RECEIPT",
+      "SHIPMENT",
+      "RECEIPT",
+      "RECEIPT",
+    ]);
+  });
+
   it("moves nothing for a stationary tag", async () => {
     expect(await run([pass("portal-d1", sgtin(WIDGET, 9), { stationary: true })])).toEqual([]);
   });

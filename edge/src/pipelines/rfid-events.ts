@@ -11,14 +11,18 @@ import {
 import { asyncScheduler, Observable, type SchedulerLike } from "rxjs";
 import type { ReferenceView } from "../domain/reference-view.js";
 import type { SiteIndex } from "../domain/site-index.js";
-import { BoundedRecency } from "./bounded-recency.js";
+import { BoundedLru } from "./bounded-lru.js";
 import type { TagPass } from "./detect-passes.js";
 import { type EventDeps, newMovement, newTask } from "./event-factory.js";
 
 export interface RfidEventsConfig {
-  /** A tag's movement through one portal in one direction is made once in this long, ms (pass splits, re-reads). */
+  /**
+   * A tag passing the same portal in the same direction again within this
+   * long (device time) of its last movement there, with no other movement in
+   * between, is the same pass split in two: no second movement, ms.
+   */
   dedupeTtlMs: number;
-  /** Most tags remembered for that. */
+  /** Most tags whose last movement is remembered for that. */
   maxTags: number;
 }
 
@@ -59,7 +63,8 @@ export function rfidEvents(
   return (passes$, reference$) =>
     new Observable<EdgeEvent>((subscriber) => {
       let reference = initialReference;
-      const moved = new BoundedRecency(config.dedupeTtlMs, config.maxTags);
+      /** Each tag's last movement: a repeat at the same portal and direction is a split pass, not a movement. */
+      const lastMove = new BoundedLru<string, { portalId: string; direction: string; atMs: number }>(config.maxTags);
       /** Units seen per open receipt and SKU; one entry per open receipt. */
       const seen = new Map<string, Map<string, number>>();
       const emit = (events: EdgeEvent[]) => {
@@ -76,7 +81,17 @@ export function rfidEvents(
       const onPass = (pass: TagPass): EdgeEvent[] => {
         const portal = site.device(pass.portalId);
         if (portal?.kind !== "rfid-portal" || pass.stationary) return [];
-        if (!moved.touch(`${pass.portalId}|${pass.epc}|${pass.direction}`, scheduler.now())) return [];
+        const atMs = Date.parse(pass.lastAt);
+        const previous = lastMove.get(pass.epc);
+        lastMove.set(pass.epc, { portalId: pass.portalId, direction: pass.direction, atMs });
+        if (
+          previous !== undefined &&
+          previous.portalId === pass.portalId &&
+          previous.direction === pass.direction &&
+          Math.abs(atMs - previous.atMs) < config.dedupeTtlMs
+        ) {
+          return [];
+        }
         const evidence = { deviceId: portal.id, observationIds: pass.observationIds };
         const at = pass.lastAt;
         const inbound = pass.direction === "inbound";

@@ -20,7 +20,10 @@ const pass = (portalId: string, fields: Partial<TagPass> = {}): TagPass => ({
 const config = { windowMs: 3000, holdOffMs: 100, rssiMarginDb: 6 };
 const run = (marbles: string, values: Record<string, TagPass>, expected: string, out: Record<string, TagPass>) =>
   new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, expectObservable }) => {
-    expectObservable(cold(marbles, values).pipe(suppressCrossReads(config))).toBe(expected, out);
+    expectObservable(cold(marbles, values).pipe(suppressCrossReads((a, b) => a !== b && b !== "far", config))).toBe(
+      expected,
+      out,
+    );
   });
 
 describe("strongerPass", () => {
@@ -54,6 +57,12 @@ describe("suppressCrossReads", () => {
     const first = pass("d1");
     const later = pass("d2", { firstAt: "2026-11-22T08:10:00.000Z", lastAt: "2026-11-22T08:10:02.000Z" });
     run("a b 200ms |", { a: first, b: later }, "100ms a b 100ms |", { a: first, b: later });
+  });
+
+  it("never lets portals that are not neighbours compete", () => {
+    const a = pass("d1", { reads: 30 });
+    const b = pass("far", { reads: 2 });
+    run("a b 200ms |", { a, b }, "100ms a b 100ms |", { a, b });
   });
 
   it("never compares a portal with itself", () => {

@@ -28,13 +28,14 @@ export function strongerPass(a: TagPass, b: TagPass, rssiMarginDb: number): TagP
 
 /**
  * Cross-read suppression: neighbouring dock doors read each other's tags. A
- * tag seen at two portals within `windowMs` belongs to one of them only, the
+ * tag seen at two neighbouring portals within `windowMs` belongs to one of them only, the
  * one with the stronger pass (`strongerPass`); the other pass is dropped.
  * Each pass is held `holdOffMs` for a competitor, then let through. Passes of
  * one tag far apart in time (through door 1, later door 2) both pass.
  * Memory: one entry per pass held, for `holdOffMs`.
  */
 export function suppressCrossReads(
+  neighbours: (a: string, b: string) => boolean,
   config: CrossReadConfig = DEFAULT_CROSS_READ_CONFIG,
   scheduler: SchedulerLike = asyncScheduler,
   onSuppressed: (loser: TagPass, winner: TagPass) => void = () => undefined,
@@ -63,7 +64,7 @@ export function suppressCrossReads(
           const lastMs = Date.parse(pass.lastAt);
           const rivals = (held.get(pass.epc) ?? []).filter(
             (p) =>
-              p.pass.portalId !== pass.portalId &&
+              neighbours(p.pass.portalId, pass.portalId) &&
               firstMs <= p.lastMs + config.windowMs &&
               p.firstMs <= lastMs + config.windowMs,
           );
