@@ -164,10 +164,15 @@ describe("queries", () => {
         { sku: "B", location: "S1/B/02", lot: "L1", qty: 1 },
       ],
       totalQty: 6,
+      totals: [
+        { sku: "A", qty: 5 },
+        { sku: "B", qty: 1 },
+      ],
     });
     expect((await app.inject({ url: "/v1/stock?sku=A&location=S1/B" })).json()).toEqual({
       positions: [{ sku: "A", location: "S1/B/01", lot: "", qty: 2 }],
       totalQty: 2,
+      totals: [{ sku: "A", qty: 2 }],
     });
     expect((await app.inject({ url: "/v1/stock?lot=L1" })).json()).toMatchObject({ totalQty: 1 });
   });

@@ -3,6 +3,7 @@ import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod
 import type { Logger } from "pino";
 import type { AlertHub } from "./alerts/alert-hub.js";
 import type { LedgerStore } from "./ledger/ledger-store.js";
+import type { ApiTokens } from "./plugins/auth.js";
 import { installGracefulClose } from "./plugins/graceful-close.js";
 import { registerOpenApi } from "./plugins/openapi.js";
 import { installProblemDetails } from "./plugins/problem-details.js";
@@ -13,9 +14,11 @@ export interface AppDeps {
   store: LedgerStore;
   logger: Logger;
   alerts: AlertHub;
+  /** Bearer token → role (`TALLY_API_TOKENS`); without tokens the API is open. */
+  apiTokens?: ApiTokens;
 }
 
-/** Builds the HTTP API (does not listen): problem+json errors, OpenAPI at `/docs/json`, `/healthz`, `/v1/*`. */
+/** Builds the HTTP API (does not listen): problem+json errors, OpenAPI at `/docs` and `/docs/json`, `/healthz`, `/v1/*`. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Typed as fastify's base logger so the instance is a plain FastifyInstance (pino's Logger is one).
   const loggerInstance: FastifyBaseLogger = deps.logger;
@@ -25,7 +28,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installProblemDetails(app);
   installGracefulClose(app);
   await registerOpenApi(app);
-  const routeDeps = { store: deps.store, alerts: deps.alerts };
+  const routeDeps = { store: deps.store, alerts: deps.alerts, tokens: deps.apiTokens ?? new Map() };
   await app.register(healthRoute, routeDeps);
   await app.register(v1Routes, { prefix: "/v1", ...routeDeps });
   return app;

@@ -9,6 +9,7 @@ describe("loadCloudConfig", () => {
       dataDir: ".data",
       mqtt: { embedded: { host: "127.0.0.1", port: 1884 } },
       logLevel: "info",
+      apiTokens: new Map(),
     });
   });
 
@@ -21,6 +22,7 @@ describe("loadCloudConfig", () => {
       TALLY_CLOUD_MQTT_URL: "mqtt://broker:1883",
       TALLY_CLOUD_MQTT_PORT: "",
       TALLY_LOG_LEVEL: "warn",
+      TALLY_API_TOKENS: "admin:s1, supervisor:s2,edge:s3",
     });
     expect(config).toEqual({
       host: "0.0.0.0",
@@ -29,6 +31,11 @@ describe("loadCloudConfig", () => {
       databaseUrl: "postgres://u:p@db:5432/tally",
       mqtt: { url: "mqtt://broker:1883" },
       logLevel: "warn",
+      apiTokens: new Map([
+        ["s1", "admin"],
+        ["s2", "supervisor"],
+        ["s3", "edge"],
+      ]),
     });
   });
 
@@ -36,5 +43,7 @@ describe("loadCloudConfig", () => {
     expect(() => loadCloudConfig({ TALLY_HTTP_PORT: "http" })).toThrow(/TALLY_HTTP_PORT/);
     expect(() => loadCloudConfig({ TALLY_DATABASE_URL: "mysql://x" })).toThrow(/TALLY_DATABASE_URL/);
     expect(() => loadCloudConfig({ TALLY_CLOUD_MQTT_PORT: "70000" })).toThrow(/TALLY_CLOUD_MQTT_PORT/);
+    expect(() => loadCloudConfig({ TALLY_API_TOKENS: "root:x" })).toThrow(/TALLY_API_TOKENS/);
+    expect(() => loadCloudConfig({ TALLY_API_TOKENS: "admin:" })).toThrow(/TALLY_API_TOKENS/);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type ApiTokens, parseApiTokens } from "./plugins/auth.js";
 
 const Port = z.coerce.number().int().min(0).max(65_535);
 
@@ -16,6 +17,7 @@ const CloudEnv = z.object({
     .optional(),
   TALLY_CLOUD_MQTT_HOST: z.string().default("127.0.0.1"),
   TALLY_CLOUD_MQTT_PORT: Port.default(1884),
+  TALLY_API_TOKENS: z.string().optional(),
   TALLY_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -30,6 +32,8 @@ export interface CloudConfig {
   databaseUrl?: string;
   mqtt: CloudMqttConfig;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Bearer token → role; empty when `TALLY_API_TOKENS` is unset (open API). */
+  apiTokens: ApiTokens;
 }
 
 /**
@@ -50,6 +54,7 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConf
         ? { url: parsed.TALLY_CLOUD_MQTT_URL }
         : { embedded: { host: parsed.TALLY_CLOUD_MQTT_HOST, port: parsed.TALLY_CLOUD_MQTT_PORT } },
     logLevel: parsed.TALLY_LOG_LEVEL,
+    apiTokens: parseApiTokens(parsed.TALLY_API_TOKENS ?? ""),
   };
   if (parsed.TALLY_DATABASE_URL !== undefined) config.databaseUrl = parsed.TALLY_DATABASE_URL;
   return config;

@@ -6,7 +6,7 @@ export {
   type MqttIngestStats,
   startMqttIngest,
 } from "./adapters/mqtt-ingest.js";
-export { Alert, AlertSeverity, AlertStatus } from "./alerts/alert.js";
+export { Alert, AlertKind, AlertSeverity, AlertStatus, StockAlertKind } from "./alerts/alert.js";
 export { AlertHub, type AlertListener } from "./alerts/alert-hub.js";
 export { type AlertChange, applyCondition } from "./alerts/apply-condition.js";
 export { type AppDeps, buildApp } from "./app.js";
@@ -17,13 +17,20 @@ export type {
   AlertQuery,
   CommitMeta,
   CommitResult,
+  CountRecord,
+  ExpectedKind,
+  ExpectedQuery,
+  HistoryQuery,
   LedgerStore,
   LedgerTask,
   MovementQuery,
   Position,
+  PutResult,
+  SiteImport,
   StockQuery,
   StoreKind,
-  TaskStatus,
+  TaskChange,
+  TaskQuery,
 } from "./ledger/ledger-store.js";
 export { Problem } from "./plugins/problem-details.js";
 export { type CloudOptions, type RunningCloud, startCloud } from "./start-cloud.js";

@@ -8,6 +8,7 @@ import { urlHost } from "./adapters/url-host.js";
 import { AlertHub } from "./alerts/alert-hub.js";
 import { buildApp } from "./app.js";
 import type { LedgerStore } from "./ledger/ledger-store.js";
+import type { ApiTokens } from "./plugins/auth.js";
 
 export interface CloudOptions {
   /** HTTP host, default 127.0.0.1. */
@@ -20,6 +21,8 @@ export interface CloudOptions {
   databaseUrl?: string;
   /** An external broker, or an embedded aedes on `port` (0 picks a free port). */
   mqtt: { url: string } | { embedded: { host?: string; port: number } };
+  /** Bearer token → role; without tokens the API is open. */
+  apiTokens?: ApiTokens;
   logger: Logger;
 }
 
@@ -58,7 +61,12 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     } else {
       mqttUrl = options.mqtt.url;
     }
-    const app: FastifyInstance = await buildApp({ store, logger, alerts });
+    const app: FastifyInstance = await buildApp({
+      store,
+      logger,
+      alerts,
+      ...(options.apiTokens !== undefined && { apiTokens: options.apiTokens }),
+    });
     stops.push(() => app.close());
     await app.listen({ host, port: options.port ?? 8080 });
     const url = `http://${urlHost(host)}:${(app.server.address() as AddressInfo).port}`;

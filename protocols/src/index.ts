@@ -25,3 +25,4 @@ export * from "./site-file.js";
 export * from "./site-layout.js";
 export * from "./topics.js";
 export * from "./reference-data.js";
+export * from "./ledger-api.js";

@@ -1,5 +1,4 @@
-import { ConditionType } from "@tally/protocols";
-import { type Alert, AlertSeverity, AlertStatus } from "../alerts/alert.js";
+import { type Alert, AlertKind, AlertSeverity, AlertStatus } from "../alerts/alert.js";
 
 /** An `alerts` row as both SQL adapters read it (timestamps as ISO text). */
 export interface AlertRow {
@@ -11,18 +10,20 @@ export interface AlertRow {
   site_id: string;
   location: string | null;
   message: string;
-  value: number | null;
-  limit_value: number | null;
+  value: number | string | null;
+  limit_value: number | string | null;
   unit: string | null;
   raised_at: string;
   resolved_at: string | null;
+  sku: string | null;
+  suggested_qty: number | string | null;
 }
 
 export function alertFromRow(row: AlertRow): Alert {
   const alert: Alert = {
     id: row.id,
     dedupKey: row.dedup_key,
-    kind: ConditionType.parse(row.kind),
+    kind: AlertKind.parse(row.kind),
     severity: AlertSeverity.parse(row.severity),
     status: AlertStatus.parse(row.status),
     siteId: row.site_id,
@@ -30,10 +31,12 @@ export function alertFromRow(row: AlertRow): Alert {
     raisedAt: row.raised_at,
   };
   if (row.location !== null) alert.location = row.location;
-  if (row.value !== null) alert.value = row.value;
-  if (row.limit_value !== null) alert.limit = row.limit_value;
+  if (row.value !== null) alert.value = Number(row.value);
+  if (row.limit_value !== null) alert.limit = Number(row.limit_value);
   if (row.unit !== null) alert.unit = row.unit;
   if (row.resolved_at !== null) alert.resolvedAt = row.resolved_at;
+  if (row.sku !== null) alert.sku = row.sku;
+  if (row.suggested_qty !== null) alert.suggestedOrderQty = Number(row.suggested_qty);
   return alert;
 }
 
@@ -53,8 +56,10 @@ export function alertToRow(alert: Alert): unknown[] {
     alert.unit ?? null,
     alert.raisedAt,
     alert.resolvedAt ?? null,
+    alert.sku ?? null,
+    alert.suggestedOrderQty ?? null,
   ];
 }
 
 export const ALERT_COLUMNS =
-  "id, dedup_key, kind, severity, status, site_id, location, message, value, limit_value, unit, raised_at, resolved_at";
+  "id, dedup_key, kind, severity, status, site_id, location, message, value, limit_value, unit, raised_at, resolved_at, sku, suggested_qty";

@@ -1,31 +1,10 @@
-import { CorrectionTask, type EdgeEvent, Movement } from "@tally/protocols";
 import pg from "pg";
-import type { Alert } from "../alerts/alert.js";
-import { applyCondition } from "../alerts/apply-condition.js";
-import { classifyEvents, firstOccurrences, type HashedEvent, hashEvents } from "../ledger/classify-events.js";
-import {
-  type AlertQuery,
-  type CommitMeta,
-  type CommitResult,
-  DEFAULT_MOVEMENT_LIMIT,
-  type LedgerStore,
-  type LedgerTask,
-  MAX_MOVEMENT_LIMIT,
-  type MovementQuery,
-  type Position,
-  type StockQuery,
-} from "../ledger/ledger-store.js";
-import { likePrefix } from "../ledger/like-prefix.js";
-import { newId } from "../ledger/new-id.js";
-import { partitionEvents } from "../ledger/partition-events.js";
-import { positionDeltas } from "../ledger/position-deltas.js";
-import { ALERT_COLUMNS, type AlertRow, alertFromRow, alertToRow } from "./alert-row.js";
 import { migratePostgres } from "./postgres-migrations.js";
-
-type Queryable = pg.Pool | pg.PoolClient;
+import type { Column, SqlDb, SqlDriver } from "./sql-driver.js";
+import { SqlLedgerStore } from "./sql-ledger-store.js";
 
 /** Connects a pool to `databaseUrl` and migrates the database. */
-export async function openPostgresLedgerStore(databaseUrl: string): Promise<PostgresLedgerStore> {
+export async function openPostgresLedgerStore(databaseUrl: string): Promise<SqlLedgerStore> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 10_000 });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on("error", () => undefined);
@@ -35,26 +14,82 @@ export async function openPostgresLedgerStore(databaseUrl: string): Promise<Post
     await pool.end();
     throw error;
   }
-  return new PostgresLedgerStore(pool);
+  return new SqlLedgerStore(new PostgresDriver(pool));
 }
 
-/**
- * Batches go through `unnest` of arrays: one multi-row statement per table
- * per batch, whatever its size, with four to ten bound parameters.
- */
-export class PostgresLedgerStore implements LedgerStore {
+/** `?` placeholders → `$1, $2, …` (the shared SQL never has a `?` elsewhere). */
+const numbered = new Map<string, string>();
+function toPg(sql: string): string {
+  let text = numbered.get(sql);
+  if (text === undefined) {
+    let n = 0;
+    text = sql.replace(/\?/g, () => `$${++n}`);
+    if (numbered.size < 10_000) numbered.set(sql, text);
+  }
+  return text;
+}
+
+class PostgresDb implements SqlDb {
+  readonly #db: pg.Pool | pg.PoolClient;
+
+  constructor(db: pg.Pool | pg.PoolClient) {
+    this.#db = db;
+  }
+
+  async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    const result = await this.#db.query(toPg(sql), [...params]);
+    return result.rows as T[];
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    const result = await this.#db.query(toPg(sql), [...params]);
+    return result.rowCount ?? 0;
+  }
+
+  /** One `INSERT … SELECT * FROM unnest($1::type[], …)`: a handful of parameters whatever the row count. */
+  async insertRows<T>(
+    table: string,
+    columns: readonly Column[],
+    rows: readonly (readonly unknown[])[],
+    suffix = "",
+  ): Promise<T[]> {
+    if (rows.length === 0) return [];
+    const names = columns.map((c) => c.name).join(", ");
+    const arrays = columns.map((_, i) => rows.map((r) => r[i] ?? null));
+    const unnest = columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(", ");
+    const result = await this.#db.query(
+      `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${unnest}) ${suffix}`,
+      arrays,
+    );
+    return result.rows as T[];
+  }
+
+  async lockKeys(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    // Sorted, so two transactions take shared keys in the same order and never deadlock.
+    await this.#db.query("SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest($1::text[]) AS k ORDER BY k", [
+      [...new Set(keys)].sort(),
+    ]);
+  }
+}
+
+class PostgresDriver implements SqlDriver {
   readonly kind = "postgres";
+  readonly collate = ' COLLATE "C"';
+  readonly forUpdate = " FOR UPDATE";
+  readonly read: SqlDb;
   readonly #pool: pg.Pool;
 
   constructor(pool: pg.Pool) {
     this.#pool = pool;
+    this.read = new PostgresDb(pool);
   }
 
-  async commit(meta: CommitMeta, events: readonly EdgeEvent[]): Promise<CommitResult> {
+  async write<T>(fn: (tx: SqlDb) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     try {
       await client.query("BEGIN");
-      const result = await this.#commit(client, meta, events);
+      const result = await fn(new PostgresDb(client));
       await client.query("COMMIT");
       return result;
     } catch (error) {
@@ -65,207 +100,11 @@ export class PostgresLedgerStore implements LedgerStore {
     }
   }
 
-  async #commit(client: pg.PoolClient, meta: CommitMeta, events: readonly EdgeEvent[]): Promise<CommitResult> {
-    const hashed = hashEvents(events);
-    const inserted = await insertEvents(client, meta, firstOccurrences(hashed));
-    const notInserted = hashed.filter((h) => !inserted.has(h.event.id)).map((h) => h.event.id);
-    const classification = classifyEvents(hashed, inserted, await storedHashes(client, notInserted));
-    const parts = partitionEvents(classification.applied);
-
-    if (parts.movements.length > 0) {
-      const ms = parts.movements;
-      await client.query(
-        `INSERT INTO movements (id, site_id, movement_type, sku, qty, from_location, to_location, lot, occurred_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::integer[], $6::text[], $7::text[],
-                              $8::text[], $9::timestamptz[])`,
-        [
-          ms.map((m) => m.id),
-          ms.map((m) => m.siteId),
-          ms.map((m) => m.movementType),
-          ms.map((m) => m.sku),
-          ms.map((m) => m.qty),
-          ms.map((m) => m.from ?? null),
-          ms.map((m) => m.to ?? null),
-          ms.map((m) => m.lot ?? ""),
-          ms.map((m) => m.occurredAt),
-        ],
-      );
-      // One set-based upsert per batch (row-by-row upserts cost ~13× the throughput, DESIGN.md).
-      const deltas = positionDeltas(ms);
-      if (deltas.length > 0) {
-        await client.query(
-          `INSERT INTO positions (sku, location, lot, qty)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
-           ON CONFLICT (sku, location, lot) DO UPDATE SET qty = positions.qty + excluded.qty`,
-          [deltas.map((d) => d.sku), deltas.map((d) => d.location), deltas.map((d) => d.lot), deltas.map((d) => d.qty)],
-        );
-      }
-    }
-    if (parts.tasks.length > 0) {
-      const ts = parts.tasks;
-      await client.query(
-        `INSERT INTO tasks (id, site_id, task_type, location, priority, status, occurred_at)
-         SELECT u.id, u.site_id, u.task_type, u.location, u.priority, 'open', u.occurred_at
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
-           AS u(id, site_id, task_type, location, priority, occurred_at)`,
-        [
-          ts.map((t) => t.id),
-          ts.map((t) => t.siteId),
-          ts.map((t) => t.taskType),
-          ts.map((t) => t.location),
-          ts.map((t) => t.priority),
-          ts.map((t) => t.occurredAt),
-        ],
-      );
-    }
-    if (parts.telemetry.length > 0) {
-      const ts = parts.telemetry;
-      await client.query(
-        `INSERT INTO telemetry (id, site_id, device_id, metric, value, unit, location, occurred_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::text[],
-                              $8::timestamptz[])`,
-        [
-          ts.map((t) => t.id),
-          ts.map((t) => t.siteId),
-          ts.map((t) => t.deviceId),
-          ts.map((t) => t.metric),
-          ts.map((t) => t.value),
-          ts.map((t) => t.unit),
-          ts.map((t) => t.location ?? null),
-          ts.map((t) => t.occurredAt),
-        ],
-      );
-    }
-
-    const alerts: Alert[] = [];
-    for (const condition of parts.conditions) {
-      // Serialises concurrent batches touching the same cause until this transaction ends.
-      await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [condition.key]);
-      const open = await client.query<AlertRow>(
-        `SELECT ${ALERT_COLUMNS} FROM alerts WHERE dedup_key = $1 AND status = 'open'`,
-        [condition.key],
-      );
-      const openRow = open.rows[0];
-      const change = applyCondition(openRow === undefined ? undefined : alertFromRow(openRow), condition, newId);
-      if (change === undefined) continue;
-      if (change.action === "open") {
-        const values = alertToRow(change.alert);
-        await client.query(
-          `INSERT INTO alerts (${ALERT_COLUMNS}) VALUES (${values.map((_, i) => `$${i + 1}`).join(", ")})`,
-          values,
-        );
-      } else {
-        await client.query("UPDATE alerts SET status = $1, resolved_at = $2 WHERE id = $3", [
-          change.alert.status,
-          change.alert.resolvedAt ?? null,
-          change.alert.id,
-        ]);
-      }
-      alerts.push(change.alert);
-    }
-    return {
-      committed: classification.committed,
-      duplicates: classification.duplicates,
-      conflicts: classification.conflicts,
-      alerts,
-    };
-  }
-
-  async stock(query: StockQuery = {}): Promise<Position[]> {
-    const where = ["qty <> 0"];
-    const params: unknown[] = [];
-    if (query.sku !== undefined) {
-      params.push(query.sku);
-      where.push(`sku = $${params.length}`);
-    }
-    if (query.locationPrefix !== undefined) {
-      params.push(query.locationPrefix, likePrefix(query.locationPrefix));
-      where.push(`(location = $${params.length - 1} OR location LIKE $${params.length} ESCAPE '\\')`);
-    }
-    if (query.lot !== undefined) {
-      params.push(query.lot);
-      where.push(`lot = $${params.length}`);
-    }
-    const result = await this.#pool.query<{ sku: string; location: string; lot: string; qty: string }>(
-      `SELECT sku, location, lot, qty FROM positions WHERE ${where.join(" AND ")}
-       ORDER BY sku COLLATE "C", location COLLATE "C", lot COLLATE "C"`,
-      params,
-    );
-    return result.rows.map((r) => ({ sku: r.sku, location: r.location, lot: r.lot, qty: Number(r.qty) }));
-  }
-
-  async movements(query: MovementQuery = {}): Promise<Movement[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.sku !== undefined) {
-      params.push(query.sku);
-      where.push(`m.sku = $${params.length}`);
-    }
-    if (query.location !== undefined) {
-      params.push(query.location);
-      where.push(`(m.from_location = $${params.length} OR m.to_location = $${params.length})`);
-    }
-    if (query.after !== undefined) {
-      params.push(query.after);
-      where.push(`m.seq > COALESCE((SELECT seq FROM movements WHERE id = $${params.length}), 0)`);
-    }
-    params.push(Math.min(query.limit ?? DEFAULT_MOVEMENT_LIMIT, MAX_MOVEMENT_LIMIT));
-    const result = await this.#pool.query<{ body: unknown }>(
-      `SELECT e.body FROM movements m JOIN events e ON e.id = m.id
-       ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY m.seq LIMIT $${params.length}`,
-      params,
-    );
-    return result.rows.map((r) => Movement.parse(r.body));
-  }
-
-  async alerts(query: AlertQuery = {}): Promise<Alert[]> {
-    const result = await this.#pool.query<AlertRow>(
-      `SELECT ${ALERT_COLUMNS} FROM alerts ${query.status !== undefined ? "WHERE status = $1" : ""} ORDER BY seq`,
-      query.status !== undefined ? [query.status] : [],
-    );
-    return result.rows.map(alertFromRow);
-  }
-
-  async tasks(): Promise<LedgerTask[]> {
-    const result = await this.#pool.query<{ status: "open"; body: unknown }>(
-      "SELECT t.status, e.body FROM tasks t JOIN events e ON e.id = t.id ORDER BY t.seq",
-    );
-    return result.rows.map((r) => ({ ...CorrectionTask.parse(r.body), status: r.status }));
+  timestamp(value: string): string {
+    return value;
   }
 
   async close(): Promise<void> {
     if (!this.#pool.ended) await this.#pool.end();
   }
-}
-
-/** One `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING id`; returns the ids it inserted. */
-async function insertEvents(db: Queryable, meta: CommitMeta, events: readonly HashedEvent[]): Promise<Set<string>> {
-  const result = await db.query<{ id: string }>(
-    `INSERT INTO events (id, kind, site_id, edge_id, batch_id, batch_seq, hash, body, occurred_at, committed_at)
-     SELECT u.id, u.kind, u.site_id, $6, $7, $8, u.hash, u.body::jsonb, u.occurred_at, now()
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $9::timestamptz[])
-       AS u(id, kind, site_id, hash, body, occurred_at)
-     ON CONFLICT (id) DO NOTHING RETURNING id`,
-    [
-      events.map((h) => h.event.id),
-      events.map((h) => h.event.kind),
-      events.map((h) => h.event.siteId),
-      events.map((h) => h.hash),
-      events.map((h) => h.body),
-      meta.edgeId,
-      meta.batchId,
-      meta.seq,
-      events.map((h) => h.event.occurredAt),
-    ],
-  );
-  return new Set(result.rows.map((r) => r.id));
-}
-
-async function storedHashes(db: Queryable, ids: readonly string[]): Promise<Map<string, string>> {
-  if (ids.length === 0) return new Map();
-  const result = await db.query<{ id: string; hash: string }>(
-    "SELECT id, hash FROM events WHERE id = ANY($1::text[])",
-    [[...new Set(ids)]],
-  );
-  return new Map(result.rows.map((r) => [r.id, r.hash]));
 }

@@ -93,6 +93,105 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX alerts_open_key ON alerts (dedup_key) WHERE status = 'open';
     `,
   },
+  {
+    version: 2,
+    name: "ledger-v2: append-only, serials, items, locations, expected, task lifecycle, stock alerts",
+    sql: `
+      -- Movements and events are append-only, for every role including the owner (decision 0020).
+      CREATE FUNCTION tally_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'TALLY_ERR_LEDGER_APPEND_ONLY: % is append-only', TG_TABLE_NAME
+          USING ERRCODE = 'insufficient_privilege';
+      END $$;
+      CREATE TRIGGER movements_append_only BEFORE UPDATE OR DELETE ON movements
+        FOR EACH ROW EXECUTE FUNCTION tally_append_only();
+      CREATE TRIGGER movements_append_only_truncate BEFORE TRUNCATE ON movements
+        FOR EACH STATEMENT EXECUTE FUNCTION tally_append_only();
+      CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
+        FOR EACH ROW EXECUTE FUNCTION tally_append_only();
+      CREATE TRIGGER events_append_only_truncate BEFORE TRUNCATE ON events
+        FOR EACH STATEMENT EXECUTE FUNCTION tally_append_only();
+      -- And no privilege for anyone else: a deployment's application role gets INSERT and SELECT only.
+      REVOKE UPDATE, DELETE, TRUNCATE ON movements, events FROM PUBLIC;
+
+      ALTER TABLE movements ADD COLUMN epc text;
+      ALTER TABLE movements ADD COLUMN sscc text;
+      DROP INDEX movements_sku;
+      CREATE INDEX movements_sku_time ON movements (sku, occurred_at, seq);
+      CREATE INDEX movements_epc ON movements (epc, occurred_at) WHERE epc IS NOT NULL;
+
+      CREATE TABLE serials (
+        epc text PRIMARY KEY,
+        sku text NOT NULL,
+        location text,
+        lot text NOT NULL,
+        status text NOT NULL,
+        last_movement_id text NOT NULL,
+        last_seen_at timestamptz NOT NULL
+      );
+
+      CREATE TABLE items (
+        sku text PRIMARY KEY,
+        body jsonb NOT NULL,
+        reorder_point integer,
+        negative_stock text NOT NULL,
+        updated_at timestamptz NOT NULL
+      );
+      CREATE TABLE item_gtins (gtin text PRIMARY KEY, sku text NOT NULL);
+
+      CREATE TABLE zones (
+        site_id text NOT NULL,
+        zone_id text NOT NULL,
+        kind text NOT NULL,
+        temperature_class text NOT NULL,
+        name text,
+        PRIMARY KEY (site_id, zone_id)
+      );
+      CREATE TABLE locations (
+        code text PRIMARY KEY,
+        site_id text NOT NULL,
+        zone_id text NOT NULL,
+        bin text NOT NULL,
+        name text
+      );
+
+      CREATE TABLE expected (
+        kind text NOT NULL,
+        id text NOT NULL,
+        site_id text NOT NULL,
+        status text NOT NULL,
+        body jsonb NOT NULL,
+        created_at timestamptz NOT NULL,
+        closed_at timestamptz,
+        PRIMARY KEY (kind, id)
+      );
+      CREATE TABLE expected_lines (
+        kind text NOT NULL,
+        expected_id text NOT NULL,
+        line_no integer NOT NULL,
+        sku text NOT NULL,
+        qty integer NOT NULL,
+        sscc text,
+        gtin text,
+        lot text,
+        PRIMARY KEY (kind, expected_id, line_no)
+      );
+
+      ALTER TABLE tasks ADD COLUMN assignee text;
+      ALTER TABLE tasks ADD COLUMN outcome jsonb;
+      ALTER TABLE tasks ADD COLUMN adjustment_ids jsonb;
+      ALTER TABLE tasks ADD COLUMN updated_at timestamptz;
+      CREATE INDEX tasks_status ON tasks (status, seq);
+
+      CREATE TABLE held_movements (id text PRIMARY KEY, task_id text NOT NULL, reason text NOT NULL);
+      CREATE TABLE reversals (reversal_id text PRIMARY KEY, reversed_id text NOT NULL UNIQUE, by_whom text NOT NULL);
+
+      ALTER TABLE alerts ADD COLUMN sku text;
+      ALTER TABLE alerts ADD COLUMN suggested_qty double precision;
+      CREATE INDEX alerts_open_kind ON alerts (kind) WHERE status = 'open';
+      CREATE INDEX telemetry_metric ON telemetry (metric, seq);
+    `,
+  },
 ];
 
 /** Any constant: serialises concurrent migrators (two cloud processes starting together). */

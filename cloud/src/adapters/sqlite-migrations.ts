@@ -93,6 +93,102 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX alerts_open_key ON alerts (dedup_key) WHERE status = 'open';
     `,
   },
+  {
+    version: 2,
+    name: "ledger-v2: append-only, serials, items, locations, expected, task lifecycle, stock alerts",
+    sql: `
+      -- Movements and events are append-only: a correction is a new movement (decision 0020).
+      CREATE TRIGGER movements_append_only_update BEFORE UPDATE ON movements
+        BEGIN SELECT RAISE(ABORT, 'TALLY_ERR_LEDGER_APPEND_ONLY: movements are append-only'); END;
+      CREATE TRIGGER movements_append_only_delete BEFORE DELETE ON movements
+        BEGIN SELECT RAISE(ABORT, 'TALLY_ERR_LEDGER_APPEND_ONLY: movements are append-only'); END;
+      CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'TALLY_ERR_LEDGER_APPEND_ONLY: events are append-only'); END;
+      CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'TALLY_ERR_LEDGER_APPEND_ONLY: events are append-only'); END;
+
+      ALTER TABLE movements ADD COLUMN epc TEXT;
+      ALTER TABLE movements ADD COLUMN sscc TEXT;
+      -- History is ordered by occurredAt (a late event lands in its place), then commit order.
+      DROP INDEX movements_sku;
+      CREATE INDEX movements_sku_time ON movements (sku, occurred_at, seq);
+      CREATE INDEX movements_epc ON movements (epc, occurred_at) WHERE epc IS NOT NULL;
+
+      CREATE TABLE serials (
+        epc TEXT PRIMARY KEY,
+        sku TEXT NOT NULL,
+        location TEXT,
+        lot TEXT NOT NULL,
+        status TEXT NOT NULL,
+        last_movement_id TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE items (
+        sku TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
+        reorder_point INTEGER,
+        negative_stock TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE item_gtins (gtin TEXT PRIMARY KEY, sku TEXT NOT NULL) WITHOUT ROWID;
+
+      CREATE TABLE zones (
+        site_id TEXT NOT NULL,
+        zone_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        temperature_class TEXT NOT NULL,
+        name TEXT,
+        PRIMARY KEY (site_id, zone_id)
+      ) WITHOUT ROWID;
+      CREATE TABLE locations (
+        code TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL,
+        zone_id TEXT NOT NULL,
+        bin TEXT NOT NULL,
+        name TEXT
+      ) WITHOUT ROWID;
+
+      CREATE TABLE expected (
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        site_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        closed_at TEXT,
+        PRIMARY KEY (kind, id)
+      ) WITHOUT ROWID;
+      CREATE TABLE expected_lines (
+        kind TEXT NOT NULL,
+        expected_id TEXT NOT NULL,
+        line_no INTEGER NOT NULL,
+        sku TEXT NOT NULL,
+        qty INTEGER NOT NULL,
+        sscc TEXT,
+        gtin TEXT,
+        lot TEXT,
+        PRIMARY KEY (kind, expected_id, line_no)
+      ) WITHOUT ROWID;
+
+      ALTER TABLE tasks ADD COLUMN assignee TEXT;
+      ALTER TABLE tasks ADD COLUMN outcome TEXT;
+      ALTER TABLE tasks ADD COLUMN adjustment_ids TEXT;
+      ALTER TABLE tasks ADD COLUMN updated_at TEXT;
+      CREATE INDEX tasks_status ON tasks (status, seq);
+
+      -- Movements recorded but not applied (negative stock refused), with the task that says so.
+      CREATE TABLE held_movements (id TEXT PRIMARY KEY, task_id TEXT NOT NULL, reason TEXT NOT NULL) WITHOUT ROWID;
+      -- Which movement a reversal reverses: each movement is reversed at most once.
+      CREATE TABLE reversals (reversal_id TEXT PRIMARY KEY, reversed_id TEXT NOT NULL UNIQUE, by_whom TEXT NOT NULL)
+        WITHOUT ROWID;
+
+      ALTER TABLE alerts ADD COLUMN sku TEXT;
+      ALTER TABLE alerts ADD COLUMN suggested_qty REAL;
+      CREATE INDEX alerts_open_kind ON alerts (kind) WHERE status = 'open';
+      CREATE INDEX telemetry_metric ON telemetry (metric, seq);
+    `,
+  },
 ];
 
 /** Applies the migrations not yet recorded in `schema_migrations`, each in its own transaction. */

@@ -1,4 +1,18 @@
-import type { CorrectionTask, EdgeEvent, Movement } from "@tally/protocols";
+import type {
+  CorrectionTask,
+  EdgeEvent,
+  ExpectedReceipt,
+  ExpectedShipment,
+  HistoryEntry,
+  LedgerItem,
+  LedgerLocation,
+  Movement,
+  SerialRecord,
+  SiteLayout,
+  TaskOutcome,
+  TaskStatus,
+  Telemetry,
+} from "@tally/protocols";
 import type { Alert, AlertStatus } from "../alerts/alert.js";
 
 /** Which batch a commit comes from. */
@@ -10,7 +24,7 @@ export interface CommitMeta {
 }
 
 export interface CommitResult {
-  /** Ids newly applied by this commit. */
+  /** Ids newly recorded by this commit (held movements included: they are recorded, not lost). */
   committed: string[];
   /** Ids already in the ledger with the same content (a resend). */
   duplicates: string[];
@@ -18,6 +32,12 @@ export interface CommitResult {
   conflicts: string[];
   /** Alerts this commit opened or changed, in order. */
   alerts: Alert[];
+  /**
+   * Movements recorded but not applied because they would have made stock
+   * of an item with `negativeStock: "refuse"` negative; each has a task.
+   * Absent when none.
+   */
+  held?: string[];
 }
 
 /** Stock of one SKU and lot at one location; `lot` is "" when none. */
@@ -32,6 +52,8 @@ export interface StockQuery {
   sku?: string;
   /** Matches a location code or any below it (`SITE/ZONE` matches `SITE/ZONE/BIN`). */
   locationPrefix?: string;
+  /** The zone segment of the location code (`SITE/<zone>/BIN`). */
+  zone?: string;
   lot?: string;
 }
 
@@ -39,27 +61,72 @@ export interface MovementQuery {
   sku?: string;
   /** Movements from or to this exact location. */
   location?: string;
+  movementType?: Movement["movementType"];
+  epc?: string;
   /** At most this many (default 100, at most 1000). */
   limit?: number;
   /** Only movements committed after the movement with this id. */
   after?: string;
 }
 
+export interface HistoryQuery {
+  sku: string;
+  locationPrefix?: string;
+  lot?: string;
+  /** At most this many entries, the latest ones (default 100, at most 1000); balances count every earlier one. */
+  limit?: number;
+}
+
 export interface AlertQuery {
   status?: AlertStatus;
 }
 
-export type TaskStatus = "open";
+export interface TaskQuery {
+  status?: TaskStatus;
+}
 
-/** A correction task as the ledger keeps it. */
-export type LedgerTask = CorrectionTask & { status: TaskStatus };
+/** A correction task as the ledger keeps it, with its lifecycle. */
+export type LedgerTask = CorrectionTask & {
+  status: TaskStatus;
+  assignee?: string;
+  outcome?: TaskOutcome;
+  /** ADJUSTMENT movements its outcome posted. */
+  adjustmentIds?: string[];
+  /** When it was last changed (ISO 8601). */
+  updatedAt?: string;
+};
+
+/** What a count measured: `count:<sku>` telemetry at a location. */
+export interface CountRecord {
+  sku: string;
+  location: string;
+  counted: number;
+  occurredAt: string;
+  /** The ledger's balance of the SKU at that location at `occurredAt`. */
+  recorded: number;
+}
+
+export type ExpectedKind = "receipt" | "shipment";
+
+export interface ExpectedQuery {
+  siteId?: string;
+  status?: "open" | "closed";
+}
+
+/** Result of importing a site file: counts of what was written. */
+export interface SiteImport {
+  zones: number;
+  locations: number;
+  items: number;
+}
 
 export type StoreKind = "sqlite" | "postgres";
 
 /**
  * The ledger behind a port. `commit` is idempotent by event id and atomic:
- * events, movements, positions, tasks, telemetry and alerts of one batch are
- * written in one transaction, or none are.
+ * events, movements, positions, serials, tasks, telemetry and alerts of one
+ * batch are written in one transaction, or none are. Movements and events
+ * are append-only (the schema refuses UPDATE and DELETE).
  */
 export interface LedgerStore {
   readonly kind: StoreKind;
@@ -68,11 +135,63 @@ export interface LedgerStore {
   stock(query?: StockQuery): Promise<Position[]>;
   /** Movements in commit order. */
   movements(query?: MovementQuery): Promise<Movement[]>;
+  /** One movement by id. */
+  movement(id: string): Promise<Movement | undefined>;
+  /** A SKU's legs ordered by occurredAt (then commit order), with running balances. */
+  history(query: HistoryQuery): Promise<HistoryEntry[]>;
+  serial(epc: string): Promise<SerialRecord | undefined>;
+  /**
+   * Posts a new movement reversing `id` (an ADJUSTMENT with from and to
+   * swapped, same SKU, lot and qty). Idempotent: the reversal's id derives
+   * from `id`. Undefined when `id` is unknown.
+   */
+  reverseMovement(id: string, by: string): Promise<{ reversal: Movement; created: boolean } | undefined>;
+
   /** Alerts, most recently raised last. */
   alerts(query?: AlertQuery): Promise<Alert[]>;
-  tasks(): Promise<LedgerTask[]>;
+
+  tasks(query?: TaskQuery): Promise<LedgerTask[]>;
+  task(id: string): Promise<LedgerTask | undefined>;
+  /** open|assigned → assigned. */
+  assignTask(id: string, assignee: string): Promise<TaskChange>;
+  /** open|assigned → done, posting the outcome's adjustments in the same transaction. */
+  completeTask(id: string, outcome: TaskOutcome, by: string): Promise<TaskChange>;
+  /** open|assigned → dismissed. */
+  dismissTask(id: string, by: string, note?: string): Promise<TaskChange>;
+
+  items(): Promise<LedgerItem[]>;
+  item(sku: string): Promise<LedgerItem | undefined>;
+  /** Creates or replaces an item (and its GTINs). */
+  putItem(item: LedgerItem): Promise<void>;
+  /** The SKU of a GTIN in the item master. */
+  skuOfGtin(gtin: string): Promise<string | undefined>;
+  locations(query?: { siteId?: string; zone?: string }): Promise<LedgerLocation[]>;
+  /** Upserts a site file's zones, locations and items (items replace those with the same SKU). */
+  importSite(layout: SiteLayout): Promise<SiteImport>;
+
+  /** Creates an expected receipt/shipment; `false` when one with this id and the same content exists. */
+  putExpected(kind: "receipt", value: ExpectedReceipt): Promise<PutResult>;
+  putExpected(kind: "shipment", value: ExpectedShipment): Promise<PutResult>;
+  expectedReceipts(query?: ExpectedQuery): Promise<ExpectedReceipt[]>;
+  expectedShipments(query?: ExpectedQuery): Promise<ExpectedShipment[]>;
+  /** open → closed; `undefined` when unknown. */
+  closeExpected(kind: ExpectedKind, id: string): Promise<"closed" | "already-closed" | undefined>;
+
+  /** Recorded counts (`count:<sku>` telemetry with a location), latest last, at most `limit`. */
+  counts(limit: number): Promise<CountRecord[]>;
+  /** Seconds from each serial's RECEIPT to its first later PUTAWAY. */
+  dockToStockSeconds(limit: number): Promise<number[]>;
+  /** Telemetry of one metric in commit order, after the row with id `after`. */
+  telemetry(query: { metric: string; after?: string; limit: number }): Promise<Telemetry[]>;
+
   close(): Promise<void>;
 }
+
+export type PutResult = "created" | "unchanged" | "conflict";
+
+export type TaskChange =
+  | { ok: true; task: LedgerTask; adjustments: Movement[] }
+  | { ok: false; reason: "not-found" | "bad-state"; status?: LedgerTask["status"] };
 
 export const DEFAULT_MOVEMENT_LIMIT = 100;
 export const MAX_MOVEMENT_LIMIT = 1000;

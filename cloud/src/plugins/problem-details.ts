@@ -1,7 +1,11 @@
-import { ErrorCode } from "@tally/protocols";
+import { ErrorCode, LedgerErrorCode } from "@tally/protocols";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { z } from "zod";
+
+/** Every code a problem body may carry: the main catalogue and the ledger API's. */
+export const ProblemCode = z.enum({ ...ErrorCode, ...LedgerErrorCode });
+export type ProblemCode = z.infer<typeof ProblemCode>;
 
 /** RFC 9457 problem details, plus Tally's stable error `code`. */
 export const Problem = z.object({
@@ -9,18 +13,23 @@ export const Problem = z.object({
   title: z.string(),
   status: z.number().int(),
   detail: z.string(),
-  code: z.enum(ErrorCode),
+  code: ProblemCode,
   instance: z.string().optional(),
 });
 export type Problem = z.infer<typeof Problem>;
 
+/** Shorthands for the problems routes throw most. */
+export const notFound = (what: string): ProblemError => new ProblemError(404, ErrorCode.NotFound, "Not Found", what);
+export const conflict = (code: ProblemCode, detail: string): ProblemError =>
+  new ProblemError(409, code, "Conflict", detail);
+
 /** An error a route throws on purpose; the error handler turns it into a problem response. */
 export class ProblemError extends Error {
   readonly status: number;
-  readonly code: ErrorCode;
+  readonly code: ProblemCode;
   readonly title: string;
 
-  constructor(status: number, code: ErrorCode, title: string, detail: string, options?: { cause?: unknown }) {
+  constructor(status: number, code: ProblemCode, title: string, detail: string, options?: { cause?: unknown }) {
     super(detail, options);
     this.name = "ProblemError";
     this.status = status;
@@ -32,11 +41,11 @@ export class ProblemError extends Error {
 declare module "fastify" {
   interface FastifyContextConfig {
     /** The code a body that fails the route's schema gets (e.g. the ingest envelope); default MessageSchema. */
-    validationCode?: ErrorCode;
+    validationCode?: ProblemCode;
   }
 }
 
-export function problemType(code: ErrorCode): string {
+export function problemType(code: ProblemCode): string {
   return `urn:tally:error:${code}`;
 }
 
@@ -44,7 +53,7 @@ export function sendProblem(
   reply: FastifyReply,
   request: FastifyRequest,
   status: number,
-  code: ErrorCode,
+  code: ProblemCode,
   title: string,
   detail: string,
 ): FastifyReply {

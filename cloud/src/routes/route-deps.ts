@@ -1,8 +1,10 @@
 import type { AlertHub } from "../alerts/alert-hub.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
+import type { ApiTokens } from "../plugins/auth.js";
 
-/** What route plugins are given: the ledger and the alert fan-out. */
+/** What route plugins are given: the ledger, the alert fan-out and the API tokens. */
 export interface RouteDeps {
   store: LedgerStore;
   alerts: AlertHub;
+  tokens: ApiTokens;
 }

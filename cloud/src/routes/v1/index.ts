@@ -2,19 +2,31 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { RouteDeps } from "../route-deps.js";
 import { alertsRoute } from "./alerts.js";
 import { alertsStreamRoute } from "./alerts-stream.js";
+import { epcisRoute } from "./epcis.js";
+import { expectedRoute } from "./expected.js";
 import { ingestRoute } from "./ingest.js";
+import { kpisRoute } from "./kpis.js";
+import { masterDataRoute } from "./master-data.js";
 import { movementsRoute } from "./movements.js";
+import { referenceDataRoute } from "./reference-data.js";
+import { serialsRoute } from "./serials.js";
 import { stockRoute } from "./stock.js";
 import { tasksRoute } from "./tasks.js";
 
 /** Every `/v1` route; register with `{ prefix: "/v1" }`. */
 export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) => {
   // Only the deps: passing `options` on would hand each child the `prefix` again.
-  const deps: RouteDeps = { store: options.store, alerts: options.alerts };
+  const deps: RouteDeps = { store: options.store, alerts: options.alerts, tokens: options.tokens };
   await app.register(ingestRoute, deps);
   await app.register(stockRoute, deps);
   await app.register(movementsRoute, deps);
+  await app.register(serialsRoute, deps);
+  await app.register(masterDataRoute, deps);
+  await app.register(expectedRoute, deps);
+  await app.register(referenceDataRoute, deps);
+  await app.register(kpisRoute, deps);
   await app.register(alertsRoute, deps);
   await app.register(alertsStreamRoute, deps);
   await app.register(tasksRoute, deps);
+  await app.register(epcisRoute, deps);
 };

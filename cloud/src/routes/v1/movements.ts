@@ -1,33 +1,86 @@
-import { Movement } from "@tally/protocols";
+import { Movement, MovementType } from "@tally/protocols";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { MAX_MOVEMENT_LIMIT, type MovementQuery } from "../../ledger/ledger-store.js";
+import { DEFAULT_MOVEMENT_LIMIT, MAX_MOVEMENT_LIMIT, type MovementQuery } from "../../ledger/ledger-store.js";
+import { requireRole } from "../../plugins/auth.js";
+import { notFound } from "../../plugins/problem-details.js";
 import type { RouteDeps } from "../route-deps.js";
 
-export const movementsRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store }) => {
+const MovementId = z.object({ id: z.string().min(1).max(64) });
+
+export const movementsRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store, tokens }) => {
   app.get(
     "/movements",
     {
       schema: {
-        summary: "Movements in commit order, by SKU and/or location (from or to)",
+        summary: "Movements in commit order, by SKU, location (from or to), type and EPC; cursor pagination",
         querystring: z.object({
           sku: z.string().min(1).max(64).optional(),
           location: z.string().min(1).max(200).optional(),
+          type: MovementType.optional(),
+          epc: z.string().min(1).max(200).optional(),
           limit: z.coerce.number().int().min(1).max(MAX_MOVEMENT_LIMIT).optional(),
-          /** Cursor: the id of the last movement already read. */
+          /** Cursor: the id of the last movement already read (or `nextCursor` of the previous page). */
           after: z.string().min(1).max(64).optional(),
         }),
-        response: { 200: z.object({ movements: z.array(Movement) }) },
+        response: {
+          200: z.object({
+            movements: z.array(Movement),
+            /** Pass as `after` for the next page; absent on the last page. */
+            nextCursor: z.string().optional(),
+          }),
+        },
       },
     },
     async (request) => {
-      const { sku, location, limit, after } = request.query;
+      const { sku, location, type, epc, limit, after } = request.query;
       const query: MovementQuery = {};
       if (sku !== undefined) query.sku = sku;
       if (location !== undefined) query.location = location;
+      if (type !== undefined) query.movementType = type;
+      if (epc !== undefined) query.epc = epc;
       if (limit !== undefined) query.limit = limit;
       if (after !== undefined) query.after = after;
-      return { movements: await store.movements(query) };
+      const movements = await store.movements(query);
+      const full = movements.length === (limit ?? DEFAULT_MOVEMENT_LIMIT);
+      const last = movements.at(-1)?.id;
+      return { movements, ...(full && last !== undefined && { nextCursor: last }) };
+    },
+  );
+
+  app.get(
+    "/movements/:id",
+    {
+      schema: { summary: "One movement", params: MovementId, response: { 200: z.object({ movement: Movement }) } },
+    },
+    async (request) => {
+      const movement = await store.movement(request.params.id);
+      if (movement === undefined) throw notFound(`no movement ${request.params.id}`);
+      return { movement };
+    },
+  );
+
+  app.post(
+    "/movements/:id/reverse",
+    {
+      preHandler: requireRole(tokens, "supervisor"),
+      schema: {
+        summary: "Correct a movement: post a new ADJUSTMENT reversing it (idempotent; movements are never edited)",
+        params: MovementId,
+        response: {
+          200: z.object({ reversal: Movement, created: z.literal(false) }),
+          201: z.object({ reversal: Movement, created: z.literal(true) }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await store.reverseMovement(request.params.id, request.caller ?? "anonymous");
+      if (result === undefined) throw notFound(`no movement ${request.params.id}`);
+      if (result.created) {
+        reply.code(201);
+        return { reversal: result.reversal, created: true as const };
+      }
+      return { reversal: result.reversal, created: false as const };
     },
   );
 };

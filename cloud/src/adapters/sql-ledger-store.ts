@@ -1,0 +1,1074 @@
+import {
+  type CorrectionTask,
+  CorrectionTask as CorrectionTaskSchema,
+  type EdgeEvent,
+  type ExpectedReceipt,
+  type ExpectedShipment,
+  type HistoryEntry,
+  LedgerItem,
+  type LedgerLocation,
+  Movement,
+  MovementType,
+  type SerialRecord,
+  SerialStatus,
+  type SiteLayout,
+  type TaskOutcome,
+  TaskStatus,
+  Telemetry,
+  TemperatureClass,
+  ZoneKind,
+} from "@tally/protocols";
+import type { Alert } from "../alerts/alert.js";
+import { type AlertChange, applyCondition } from "../alerts/apply-condition.js";
+import { canonicalJson } from "../ledger/canonical-json.js";
+import { classifyEvents, firstOccurrences, type HashedEvent, hashEvents } from "../ledger/classify-events.js";
+import { derivedId } from "../ledger/derived-id.js";
+import {
+  type AlertQuery,
+  type CommitMeta,
+  type CommitResult,
+  type CountRecord,
+  DEFAULT_MOVEMENT_LIMIT,
+  type ExpectedKind,
+  type ExpectedQuery,
+  type HistoryQuery,
+  type LedgerStore,
+  type LedgerTask,
+  MAX_MOVEMENT_LIMIT,
+  type MovementQuery,
+  type Position,
+  type PutResult,
+  type SiteImport,
+  type StockQuery,
+  type TaskChange,
+  type TaskQuery,
+} from "../ledger/ledger-store.js";
+import { likePrefix } from "../ledger/like-prefix.js";
+import { newId } from "../ledger/new-id.js";
+import { partitionEvents } from "../ledger/partition-events.js";
+import { positionDeltas } from "../ledger/position-deltas.js";
+import {
+  holdNegative,
+  type ItemRule,
+  lowStockKey,
+  negativeStockKey,
+  positionKey,
+  REPLENISHED_ZONE_KINDS,
+  refusalKeys,
+  siteOf,
+  stockAlertChanges,
+} from "../ledger/stock-rules.js";
+import { ALERT_COLUMNS, type AlertRow, alertFromRow, alertToRow } from "./alert-row.js";
+import { type Column, iso, json, num, placeholders, type SqlDb, type SqlDriver } from "./sql-driver.js";
+
+/** The edge id recorded on events the cloud makes itself (tasks, adjustments, reversals, EPCIS captures). */
+export const CLOUD_SOURCE = "cloud";
+
+const EVENT_COLUMNS: readonly Column[] = [
+  { name: "id", type: "text" },
+  { name: "kind", type: "text" },
+  { name: "site_id", type: "text" },
+  { name: "edge_id", type: "text" },
+  { name: "batch_id", type: "text" },
+  { name: "batch_seq", type: "bigint" },
+  { name: "hash", type: "text" },
+  { name: "body", type: "jsonb" },
+  { name: "occurred_at", type: "timestamptz" },
+  { name: "committed_at", type: "timestamptz" },
+];
+const MOVEMENT_COLUMNS: readonly Column[] = [
+  { name: "id", type: "text" },
+  { name: "site_id", type: "text" },
+  { name: "movement_type", type: "text" },
+  { name: "sku", type: "text" },
+  { name: "qty", type: "integer" },
+  { name: "from_location", type: "text" },
+  { name: "to_location", type: "text" },
+  { name: "lot", type: "text" },
+  { name: "occurred_at", type: "timestamptz" },
+  { name: "epc", type: "text" },
+  { name: "sscc", type: "text" },
+];
+const POSITION_COLUMNS: readonly Column[] = [
+  { name: "sku", type: "text" },
+  { name: "location", type: "text" },
+  { name: "lot", type: "text" },
+  { name: "qty", type: "bigint" },
+];
+const SERIAL_COLUMNS: readonly Column[] = [
+  { name: "epc", type: "text" },
+  { name: "sku", type: "text" },
+  { name: "location", type: "text" },
+  { name: "lot", type: "text" },
+  { name: "status", type: "text" },
+  { name: "last_movement_id", type: "text" },
+  { name: "last_seen_at", type: "timestamptz" },
+];
+const TASK_COLUMNS: readonly Column[] = [
+  { name: "id", type: "text" },
+  { name: "site_id", type: "text" },
+  { name: "task_type", type: "text" },
+  { name: "location", type: "text" },
+  { name: "priority", type: "text" },
+  { name: "status", type: "text" },
+  { name: "occurred_at", type: "timestamptz" },
+];
+const TELEMETRY_COLUMNS: readonly Column[] = [
+  { name: "id", type: "text" },
+  { name: "site_id", type: "text" },
+  { name: "device_id", type: "text" },
+  { name: "metric", type: "text" },
+  { name: "value", type: "float8" },
+  { name: "unit", type: "text" },
+  { name: "location", type: "text" },
+  { name: "occurred_at", type: "timestamptz" },
+];
+
+interface CommitOptions {
+  /** Apply `negativeStock: "refuse"` (edge movements); adjustments a person decided are always applied. */
+  enforceRefusal: boolean;
+}
+
+/**
+ * The ledger on SQL, shared by the SQLite and PostgreSQL adapters: the
+ * statements are portable, the driver supplies connections, transactions
+ * and the per-dialect multi-row insert. Every commit is set-based per batch:
+ * one insert per table, one upsert of net position deltas, one upsert of
+ * serials, and stock alerts from the positions the upsert returns.
+ */
+export class SqlLedgerStore implements LedgerStore {
+  readonly kind: SqlDriver["kind"];
+  readonly #driver: SqlDriver;
+
+  constructor(driver: SqlDriver) {
+    this.#driver = driver;
+    this.kind = driver.kind;
+  }
+
+  async commit(meta: CommitMeta, events: readonly EdgeEvent[]): Promise<CommitResult> {
+    return this.#driver.write((tx) => this.#commitIn(tx, meta, events, { enforceRefusal: true }));
+  }
+
+  async #commitIn(
+    tx: SqlDb,
+    meta: CommitMeta,
+    events: readonly EdgeEvent[],
+    options: CommitOptions,
+  ): Promise<CommitResult> {
+    const now = new Date().toISOString();
+    const hashed = hashEvents(events);
+    const first = firstOccurrences(hashed);
+    const inserted = await this.#insertEvents(tx, meta, first, now);
+    const notInserted = first.filter((h) => !inserted.has(h.event.id)).map((h) => h.event.id);
+    const classification = classifyEvents(hashed, inserted, await storedHashes(tx, notInserted));
+    const parts = partitionEvents(classification.applied);
+    const alerts: Alert[] = [];
+
+    const heldTasks: CorrectionTask[] = [];
+    const held = await this.#applyMovements(tx, parts.movements, now, options, alerts, heldTasks);
+    if (heldTasks.length > 0) {
+      const cloudMeta = { edgeId: CLOUD_SOURCE, siteId: meta.siteId, batchId: meta.batchId, seq: meta.seq };
+      await this.#insertEvents(tx, cloudMeta, hashEvents(heldTasks), now);
+    }
+    await this.#insertTasks(tx, [...parts.tasks, ...heldTasks]);
+    await tx.insertRows(
+      "telemetry",
+      TELEMETRY_COLUMNS,
+      parts.telemetry.map((t) => [
+        t.id,
+        t.siteId,
+        t.deviceId,
+        t.metric,
+        t.value,
+        t.unit,
+        t.location ?? null,
+        this.#driver.timestamp(t.occurredAt),
+      ]),
+    );
+
+    if (parts.conditions.length > 0) {
+      const keys = [...new Set(parts.conditions.map((c) => c.key))];
+      await tx.lockKeys(keys);
+      const open = await openAlerts(tx, keys);
+      const changes: AlertChange[] = [];
+      for (const condition of parts.conditions) {
+        const change = applyCondition(open.get(condition.key), condition, newId);
+        if (change === undefined) continue;
+        if (change.action === "open") open.set(change.alert.dedupKey, change.alert);
+        else open.delete(change.alert.dedupKey);
+        changes.push(change);
+      }
+      await writeAlertChanges(tx, changes, alerts);
+    }
+
+    const result: CommitResult = {
+      committed: classification.committed,
+      duplicates: classification.duplicates,
+      conflicts: classification.conflicts,
+      alerts,
+    };
+    if (held.length > 0) result.held = held;
+    return result;
+  }
+
+  /** One multi-row `INSERT … ON CONFLICT (id) DO NOTHING RETURNING id`; returns the ids it inserted. */
+  async #insertEvents(tx: SqlDb, meta: CommitMeta, events: readonly HashedEvent[], now: string): Promise<Set<string>> {
+    const rows = events.map((h) => [
+      h.event.id,
+      h.event.kind,
+      h.event.siteId,
+      meta.edgeId,
+      meta.batchId,
+      meta.seq,
+      h.hash,
+      h.body,
+      this.#driver.timestamp(h.event.occurredAt),
+      now,
+    ]);
+    const returned = await tx.insertRows<{ id: string }>(
+      "events",
+      EVENT_COLUMNS,
+      rows,
+      "ON CONFLICT (id) DO NOTHING RETURNING id",
+    );
+    return new Set(returned.map((r) => r.id));
+  }
+
+  async #insertTasks(tx: SqlDb, tasks: readonly CorrectionTask[]): Promise<void> {
+    await tx.insertRows(
+      "tasks",
+      TASK_COLUMNS,
+      tasks.map((t) => [
+        t.id,
+        t.siteId,
+        t.taskType,
+        t.location,
+        t.priority,
+        "open",
+        this.#driver.timestamp(t.occurredAt),
+      ]),
+    );
+  }
+
+  /** Movements, serials, positions and stock alerts of one batch; returns the ids of held movements. */
+  async #applyMovements(
+    tx: SqlDb,
+    movements: readonly Movement[],
+    now: string,
+    options: CommitOptions,
+    alerts: Alert[],
+    heldTasks: CorrectionTask[],
+  ): Promise<string[]> {
+    if (movements.length === 0) return [];
+    const rules = await itemRules(tx, [...new Set(movements.map((m) => m.sku))]);
+    let accepted: readonly Movement[] = movements;
+    let held: Movement[] = [];
+    if (options.enforceRefusal && [...rules.values()].some((r) => r.negativeStock === "refuse")) {
+      const keys = refusalKeys(movements, rules);
+      const current = await positionsOf(tx, keys, this.#driver.forUpdate);
+      ({ accepted, held } = holdNegative(movements, rules, current));
+      for (const m of held) {
+        const taskId = derivedId(`held:${m.id}`);
+        const from = m.from ?? m.to ?? "";
+        heldTasks.push({
+          kind: "task",
+          id: taskId,
+          siteId: m.siteId,
+          occurredAt: m.occurredAt,
+          taskType: "COUNT_MISMATCH",
+          location: from,
+          sku: m.sku,
+          ...(m.epc !== undefined && { epc: m.epc }),
+          priority: "high",
+          detail: `${m.movementType} of ${m.qty} ${m.sku}${m.lot === undefined ? "" : ` lot ${m.lot}`} from ${from} would make stock negative; held (movement ${m.id})`,
+          evidence: { deviceId: CLOUD_SOURCE, observationIds: [m.id] },
+        });
+        await tx.run("INSERT INTO held_movements (id, task_id, reason) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING", [
+          m.id,
+          taskId,
+          "negative stock refused",
+        ]);
+      }
+    }
+
+    await tx.insertRows(
+      "movements",
+      MOVEMENT_COLUMNS,
+      accepted.map((m) => [
+        m.id,
+        m.siteId,
+        m.movementType,
+        m.sku,
+        m.qty,
+        m.from ?? null,
+        m.to ?? null,
+        m.lot ?? "",
+        this.#driver.timestamp(m.occurredAt),
+        m.epc ?? null,
+        m.sscc ?? null,
+      ]),
+    );
+    await this.#upsertSerials(tx, accepted);
+    const touched = (
+      await tx.insertRows<{ sku: string; location: string; lot: string; qty: unknown }>(
+        "positions",
+        POSITION_COLUMNS,
+        positionDeltas(accepted).map((d) => [d.sku, d.location, d.lot, d.qty]),
+        "ON CONFLICT (sku, location, lot) DO UPDATE SET qty = positions.qty + excluded.qty RETURNING sku, location, lot, qty",
+      )
+    ).map((r) => ({ sku: r.sku, location: r.location, lot: r.lot, qty: num(r.qty) }));
+    await this.#stockAlerts(tx, touched, rules, now, alerts);
+    return held.map((m) => m.id);
+  }
+
+  /** The registry keeps each EPC's latest movement by (occurredAt, id), so a late event never moves it back. */
+  async #upsertSerials(tx: SqlDb, movements: readonly Movement[]): Promise<void> {
+    const latest = new Map<string, { m: Movement; at: string }>();
+    for (const m of movements) {
+      if (m.epc === undefined) continue;
+      const at = this.#driver.timestamp(m.occurredAt);
+      const seen = latest.get(m.epc);
+      if (seen === undefined || compareTime(at, m.id, seen.at, seen.m.id) > 0) latest.set(m.epc, { m, at });
+    }
+    if (latest.size === 0) return;
+    const rows = [...latest.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([epc, { m, at }]) => [epc, m.sku, m.to ?? null, m.lot ?? "", serialStatus(m), m.id, at]);
+    await tx.insertRows(
+      "serials",
+      SERIAL_COLUMNS,
+      rows,
+      `ON CONFLICT (epc) DO UPDATE SET sku = excluded.sku, location = excluded.location, lot = excluded.lot,
+         status = excluded.status, last_movement_id = excluded.last_movement_id, last_seen_at = excluded.last_seen_at
+       WHERE (excluded.last_seen_at, excluded.last_movement_id) > (serials.last_seen_at, serials.last_movement_id)`,
+    );
+  }
+
+  async #stockAlerts(
+    tx: SqlDb,
+    touched: readonly Position[],
+    rules: ReadonlyMap<string, ItemRule>,
+    now: string,
+    alerts: Alert[],
+  ): Promise<void> {
+    if (touched.length === 0) return;
+    let totals: { sku: string; location: string; qty: number }[] = [];
+    const reordered = touched.filter((p) => rules.get(p.sku)?.reorderPoint !== undefined);
+    if (reordered.length > 0) {
+      const kinds = await zoneKinds(tx, [...new Set(reordered.map((p) => p.location))]);
+      const pairs = new Map<string, { sku: string; location: string }>();
+      for (const p of reordered) {
+        const kind = kinds.get(p.location);
+        if (kind !== undefined && !REPLENISHED_ZONE_KINDS.has(kind)) continue;
+        pairs.set(JSON.stringify([p.sku, p.location]), { sku: p.sku, location: p.location });
+      }
+      totals = await locationTotals(tx, [...pairs.values()]);
+    }
+    const candidates = [
+      ...touched
+        .filter((p) => p.qty < 0 && rules.get(p.sku)?.negativeStock !== "refuse")
+        .map((p) => negativeStockKey(p.sku, p.location, p.lot)),
+      ...totals
+        .filter((t) => t.qty < (rules.get(t.sku)?.reorderPoint ?? Number.NEGATIVE_INFINITY))
+        .map((t) => lowStockKey(t.sku, t.location)),
+    ];
+    if (candidates.length === 0 && !(await hasOpenStockAlerts(tx))) return;
+    const keys = [
+      ...touched.map((p) => negativeStockKey(p.sku, p.location, p.lot)),
+      ...totals.map((t) => lowStockKey(t.sku, t.location)),
+    ];
+    await tx.lockKeys(candidates);
+    const open = await openAlerts(tx, keys);
+    const changes = stockAlertChanges({ touched, totals, rules, open, at: now, newId });
+    await writeAlertChanges(tx, changes, alerts);
+  }
+
+  async stock(query: StockQuery = {}): Promise<Position[]> {
+    const where = ["qty <> 0"];
+    const params: unknown[] = [];
+    if (query.sku !== undefined) {
+      where.push("sku = ?");
+      params.push(query.sku);
+    }
+    if (query.locationPrefix !== undefined) {
+      where.push("(location = ? OR location LIKE ? ESCAPE '\\')");
+      params.push(query.locationPrefix, likePrefix(query.locationPrefix));
+    }
+    if (query.zone !== undefined) {
+      // Codes are SITE/ZONE/BIN with no '/' inside a segment: the zone is what sits between the two slashes.
+      where.push("location LIKE ? ESCAPE '\\'");
+      params.push(`%/${escapeLike(query.zone)}/%`);
+    }
+    if (query.lot !== undefined) {
+      where.push("lot = ?");
+      params.push(query.lot);
+    }
+    const c = this.#driver.collate;
+    const rows = await this.#driver.read.all<{ sku: string; location: string; lot: string; qty: unknown }>(
+      `SELECT sku, location, lot, qty FROM positions WHERE ${where.join(" AND ")}
+       ORDER BY sku${c}, location${c}, lot${c}`,
+      params,
+    );
+    return rows.map((r) => ({ sku: r.sku, location: r.location, lot: r.lot, qty: num(r.qty) }));
+  }
+
+  async movements(query: MovementQuery = {}): Promise<Movement[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.sku !== undefined) {
+      where.push("m.sku = ?");
+      params.push(query.sku);
+    }
+    if (query.location !== undefined) {
+      where.push("(m.from_location = ? OR m.to_location = ?)");
+      params.push(query.location, query.location);
+    }
+    if (query.movementType !== undefined) {
+      where.push("m.movement_type = ?");
+      params.push(query.movementType);
+    }
+    if (query.epc !== undefined) {
+      where.push("m.epc = ?");
+      params.push(query.epc);
+    }
+    if (query.after !== undefined) {
+      where.push("m.seq > COALESCE((SELECT seq FROM movements WHERE id = ?), 0)");
+      params.push(query.after);
+    }
+    params.push(Math.min(query.limit ?? DEFAULT_MOVEMENT_LIMIT, MAX_MOVEMENT_LIMIT));
+    const rows = await this.#driver.read.all<{ body: unknown }>(
+      `SELECT e.body FROM movements m JOIN events e ON e.id = m.id
+       ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY m.seq LIMIT ?`,
+      params,
+    );
+    return rows.map((r) => Movement.parse(json(r.body)));
+  }
+
+  async movement(id: string): Promise<Movement | undefined> {
+    const rows = await this.#driver.read.all<{ body: unknown }>(
+      "SELECT e.body FROM movements m JOIN events e ON e.id = m.id WHERE m.id = ?",
+      [id],
+    );
+    const row = rows[0];
+    return row === undefined ? undefined : Movement.parse(json(row.body));
+  }
+
+  async history(query: HistoryQuery): Promise<HistoryEntry[]> {
+    const where: string[] = [];
+    const params: unknown[] = [query.sku, query.sku];
+    if (query.locationPrefix !== undefined) {
+      where.push("(location = ? OR location LIKE ? ESCAPE '\\')");
+      params.push(query.locationPrefix, likePrefix(query.locationPrefix));
+    }
+    if (query.lot !== undefined) {
+      where.push("lot = ?");
+      params.push(query.lot);
+    }
+    params.push(Math.min(query.limit ?? DEFAULT_MOVEMENT_LIMIT, MAX_MOVEMENT_LIMIT));
+    // Ordered by occurredAt, then id: a late event lands in its place, and
+    // the order does not depend on arrival. Out-legs before in-legs at a tie.
+    const order = "occurred_at, id, delta";
+    const rows = await this.#driver.read.all<{
+      id: string;
+      occurred_at: unknown;
+      movement_type: string;
+      location: string;
+      lot: string;
+      delta: unknown;
+      balance: unknown;
+    }>(
+      `WITH legs AS (
+         SELECT id, occurred_at, movement_type, to_location AS location, lot, qty AS delta
+           FROM movements WHERE sku = ? AND to_location IS NOT NULL
+         UNION ALL
+         SELECT id, occurred_at, movement_type, from_location AS location, lot, -qty AS delta
+           FROM movements WHERE sku = ? AND from_location IS NOT NULL
+       ), filtered AS (
+         SELECT * FROM legs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+       ), running AS (
+         SELECT filtered.*,
+           SUM(delta) OVER (ORDER BY ${order} ROWS UNBOUNDED PRECEDING) AS balance,
+           ROW_NUMBER() OVER (ORDER BY occurred_at DESC, id DESC, delta DESC) AS back
+         FROM filtered
+       )
+       SELECT id, occurred_at, movement_type, location, lot, delta, balance FROM running
+       WHERE back <= ? ORDER BY ${order}`,
+      params,
+    );
+    return rows.map((r) => ({
+      movementId: r.id,
+      occurredAt: iso(r.occurred_at),
+      movementType: MovementType.parse(r.movement_type),
+      location: r.location,
+      lot: r.lot,
+      delta: num(r.delta),
+      balance: num(r.balance),
+    }));
+  }
+
+  async serial(epc: string): Promise<SerialRecord | undefined> {
+    const rows = await this.#driver.read.all<{
+      epc: string;
+      sku: string;
+      location: string | null;
+      lot: string;
+      status: string;
+      last_movement_id: string;
+      last_seen_at: unknown;
+    }>("SELECT epc, sku, location, lot, status, last_movement_id, last_seen_at FROM serials WHERE epc = ?", [epc]);
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    const record: SerialRecord = {
+      epc: row.epc,
+      sku: row.sku,
+      lot: row.lot,
+      status: SerialStatus.parse(row.status),
+      lastMovementId: row.last_movement_id,
+      lastSeenAt: iso(row.last_seen_at),
+    };
+    if (row.location !== null) record.location = row.location;
+    return record;
+  }
+
+  async reverseMovement(id: string, by: string): Promise<{ reversal: Movement; created: boolean } | undefined> {
+    return this.#driver.write(async (tx) => {
+      const rows = await tx.all<{ body: unknown }>(
+        "SELECT e.body FROM movements m JOIN events e ON e.id = m.id WHERE m.id = ?",
+        [id],
+      );
+      const row = rows[0];
+      if (row === undefined) return undefined;
+      const original = Movement.parse(json(row.body));
+      const existing = await tx.all<{ reversal_id: string }>(
+        "SELECT reversal_id FROM reversals WHERE reversed_id = ?",
+        [id],
+      );
+      const existingId = existing[0]?.reversal_id;
+      if (existingId !== undefined) {
+        const body = await tx.all<{ body: unknown }>("SELECT body FROM events WHERE id = ?", [existingId]);
+        const reversal = Movement.parse(json(body[0]?.body));
+        return { reversal, created: false };
+      }
+      const reversal: Movement = {
+        kind: "movement",
+        id: derivedId(`reverse:${id}`),
+        siteId: original.siteId,
+        occurredAt: new Date().toISOString(),
+        movementType: "ADJUSTMENT",
+        sku: original.sku,
+        qty: original.qty,
+        ...(original.to !== undefined && { from: original.to }),
+        ...(original.from !== undefined && { to: original.from }),
+        ...(original.lot !== undefined && { lot: original.lot }),
+        ...(original.epc !== undefined && { epc: original.epc }),
+        evidence: { deviceId: CLOUD_SOURCE, observationIds: [id] },
+        confidence: 1,
+      };
+      await tx.run("INSERT INTO reversals (reversal_id, reversed_id, by_whom) VALUES (?, ?, ?)", [reversal.id, id, by]);
+      const meta = { edgeId: CLOUD_SOURCE, siteId: original.siteId, batchId: reversal.id, seq: 0 };
+      await this.#commitIn(tx, meta, [reversal], { enforceRefusal: false });
+      return { reversal, created: true };
+    });
+  }
+
+  async alerts(query: AlertQuery = {}): Promise<Alert[]> {
+    const rows = await this.#driver.read.all<AlertRow>(
+      `SELECT ${ALERT_COLUMNS} FROM alerts ${query.status !== undefined ? "WHERE status = ?" : ""} ORDER BY seq`,
+      query.status !== undefined ? [query.status] : [],
+    );
+    return rows.map(alertFromRow);
+  }
+
+  async tasks(query: TaskQuery = {}): Promise<LedgerTask[]> {
+    return this.#tasks(this.#driver.read, query.status !== undefined ? "t.status = ?" : "", query.status ?? []);
+  }
+
+  async task(id: string): Promise<LedgerTask | undefined> {
+    return (await this.#tasks(this.#driver.read, "t.id = ?", [id]))[0];
+  }
+
+  async #tasks(db: SqlDb, where: string, params: unknown, suffix = ""): Promise<LedgerTask[]> {
+    const rows = await db.all<{
+      status: string;
+      body: unknown;
+      assignee: string | null;
+      outcome: unknown;
+      adjustment_ids: unknown;
+      updated_at: unknown;
+    }>(
+      `SELECT t.status, e.body, t.assignee, t.outcome, t.adjustment_ids, t.updated_at
+       FROM tasks t JOIN events e ON e.id = t.id ${where !== "" ? `WHERE ${where}` : ""} ORDER BY t.seq${suffix}`,
+      Array.isArray(params) ? params : [params],
+    );
+    return rows.map((r) => {
+      const task: LedgerTask = { ...CorrectionTaskSchema.parse(json(r.body)), status: TaskStatus.parse(r.status) };
+      if (r.assignee !== null) task.assignee = r.assignee;
+      if (r.outcome !== null) task.outcome = json<TaskOutcome>(r.outcome);
+      if (r.adjustment_ids !== null) task.adjustmentIds = json<string[]>(r.adjustment_ids);
+      if (r.updated_at !== null) task.updatedAt = iso(r.updated_at);
+      return task;
+    });
+  }
+
+  async assignTask(id: string, assignee: string): Promise<TaskChange> {
+    return this.#changeTask(id, async (tx, task, now) => {
+      await tx.run("UPDATE tasks SET status = 'assigned', assignee = ?, updated_at = ? WHERE id = ?", [
+        assignee,
+        this.#driver.timestamp(now),
+        id,
+      ]);
+      return { ...task, status: "assigned", assignee, updatedAt: now };
+    });
+  }
+
+  async completeTask(id: string, outcome: TaskOutcome, by: string): Promise<TaskChange> {
+    let adjustments: Movement[] = [];
+    const change = await this.#changeTask(id, async (tx, task, now) => {
+      adjustments =
+        outcome.outcome === "adjusted"
+          ? outcome.adjustments.map(
+              (a, i): Movement => ({
+                kind: "movement",
+                id: derivedId(`task:${id}:adjustment:${i}`),
+                siteId: siteOf(a.location),
+                occurredAt: now,
+                movementType: "ADJUSTMENT",
+                sku: a.sku,
+                qty: Math.abs(a.qty),
+                ...(a.qty > 0 ? { to: a.location } : { from: a.location }),
+                ...(a.lot !== undefined && { lot: a.lot }),
+                evidence: { deviceId: CLOUD_SOURCE, observationIds: [id] },
+                confidence: 1,
+              }),
+            )
+          : [];
+      if (adjustments.length > 0) {
+        const meta = { edgeId: CLOUD_SOURCE, siteId: task.siteId, batchId: derivedId(`task:${id}`), seq: 0 };
+        await this.#commitIn(tx, meta, adjustments, { enforceRefusal: false });
+      }
+      const ids = adjustments.map((m) => m.id);
+      await tx.run(
+        "UPDATE tasks SET status = 'done', assignee = COALESCE(assignee, ?), outcome = ?, adjustment_ids = ?, updated_at = ? WHERE id = ?",
+        [by, JSON.stringify(outcome), JSON.stringify(ids), this.#driver.timestamp(now), id],
+      );
+      return {
+        ...task,
+        status: "done",
+        assignee: task.assignee ?? by,
+        outcome,
+        adjustmentIds: ids,
+        updatedAt: now,
+      };
+    });
+    return change.ok ? { ...change, adjustments } : change;
+  }
+
+  async dismissTask(id: string, by: string, note?: string): Promise<TaskChange> {
+    return this.#changeTask(id, async (tx, task, now) => {
+      const outcome = { outcome: "no-change" as const, ...(note !== undefined && { note }) };
+      await tx.run(
+        "UPDATE tasks SET status = 'dismissed', assignee = COALESCE(assignee, ?), outcome = ?, updated_at = ? WHERE id = ?",
+        [by, JSON.stringify(outcome), this.#driver.timestamp(now), id],
+      );
+      return { ...task, status: "dismissed", assignee: task.assignee ?? by, outcome, updatedAt: now };
+    });
+  }
+
+  /** Open and assigned tasks may change; done and dismissed ones are final. */
+  async #changeTask(
+    id: string,
+    change: (tx: SqlDb, task: LedgerTask, now: string) => Promise<LedgerTask>,
+  ): Promise<TaskChange> {
+    return this.#driver.write(async (tx) => {
+      const task = (
+        await this.#tasks(tx, "t.id = ?", [id], this.#driver.forUpdate.replace("FOR UPDATE", "FOR UPDATE OF t"))
+      )[0];
+      if (task === undefined) return { ok: false, reason: "not-found" };
+      if (task.status !== "open" && task.status !== "assigned") {
+        return { ok: false, reason: "bad-state", status: task.status };
+      }
+      return { ok: true, task: await change(tx, task, new Date().toISOString()), adjustments: [] };
+    });
+  }
+
+  async items(): Promise<LedgerItem[]> {
+    const rows = await this.#driver.read.all<{ body: unknown }>(
+      `SELECT body FROM items ORDER BY sku${this.#driver.collate}`,
+    );
+    return rows.map((r) => LedgerItem.parse(json(r.body)));
+  }
+
+  async item(sku: string): Promise<LedgerItem | undefined> {
+    const rows = await this.#driver.read.all<{ body: unknown }>("SELECT body FROM items WHERE sku = ?", [sku]);
+    const row = rows[0];
+    return row === undefined ? undefined : LedgerItem.parse(json(row.body));
+  }
+
+  async putItem(item: LedgerItem): Promise<void> {
+    await this.#driver.write((tx) => this.#putItem(tx, item));
+  }
+
+  async #putItem(tx: SqlDb, item: LedgerItem): Promise<void> {
+    await tx.run(
+      `INSERT INTO items (sku, body, reorder_point, negative_stock, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (sku) DO UPDATE SET body = excluded.body, reorder_point = excluded.reorder_point,
+         negative_stock = excluded.negative_stock, updated_at = excluded.updated_at`,
+      [
+        item.sku,
+        JSON.stringify(item),
+        item.reorderPoint ?? null,
+        item.negativeStock,
+        this.#driver.timestamp(new Date().toISOString()),
+      ],
+    );
+    await tx.run("DELETE FROM item_gtins WHERE sku = ?", [item.sku]);
+    await tx.insertRows(
+      "item_gtins",
+      [
+        { name: "gtin", type: "text" },
+        { name: "sku", type: "text" },
+      ],
+      item.gtins.map((g) => [g, item.sku]),
+      "ON CONFLICT (gtin) DO UPDATE SET sku = excluded.sku",
+    );
+  }
+
+  async skuOfGtin(gtin: string): Promise<string | undefined> {
+    const rows = await this.#driver.read.all<{ sku: string }>("SELECT sku FROM item_gtins WHERE gtin = ?", [gtin]);
+    return rows[0]?.sku;
+  }
+
+  async locations(query: { siteId?: string; zone?: string } = {}): Promise<LedgerLocation[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.siteId !== undefined) {
+      where.push("l.site_id = ?");
+      params.push(query.siteId);
+    }
+    if (query.zone !== undefined) {
+      where.push("l.zone_id = ?");
+      params.push(query.zone);
+    }
+    const rows = await this.#driver.read.all<{
+      code: string;
+      site_id: string;
+      zone_id: string;
+      bin: string;
+      name: string | null;
+      kind: string;
+      temperature_class: string;
+    }>(
+      `SELECT l.code, l.site_id, l.zone_id, l.bin, l.name, z.kind, z.temperature_class
+       FROM locations l JOIN zones z ON z.site_id = l.site_id AND z.zone_id = l.zone_id
+       ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY l.code${this.#driver.collate}`,
+      params,
+    );
+    return rows.map((r) => ({
+      code: r.code,
+      siteId: r.site_id,
+      zone: r.zone_id,
+      bin: r.bin,
+      zoneKind: ZoneKind.parse(r.kind),
+      temperatureClass: TemperatureClass.parse(r.temperature_class),
+      ...(r.name !== null && { name: r.name }),
+    }));
+  }
+
+  async importSite(layout: SiteLayout): Promise<SiteImport> {
+    return this.#driver.write(async (tx) => {
+      await tx.insertRows(
+        "zones",
+        [
+          { name: "site_id", type: "text" },
+          { name: "zone_id", type: "text" },
+          { name: "kind", type: "text" },
+          { name: "temperature_class", type: "text" },
+          { name: "name", type: "text" },
+        ],
+        layout.zones.map((z) => [layout.siteId, z.id, z.kind, z.temperatureClass, z.name ?? null]),
+        `ON CONFLICT (site_id, zone_id) DO UPDATE SET kind = excluded.kind,
+           temperature_class = excluded.temperature_class, name = excluded.name`,
+      );
+      await tx.insertRows(
+        "locations",
+        [
+          { name: "code", type: "text" },
+          { name: "site_id", type: "text" },
+          { name: "zone_id", type: "text" },
+          { name: "bin", type: "text" },
+          { name: "name", type: "text" },
+        ],
+        layout.locations.map((l) => [l.code, layout.siteId, l.zone, l.code.split("/")[2] ?? "", l.name ?? null]),
+        `ON CONFLICT (code) DO UPDATE SET site_id = excluded.site_id, zone_id = excluded.zone_id,
+           bin = excluded.bin, name = excluded.name`,
+      );
+      for (const item of layout.items) {
+        // Ledger policy set through the API (negative stock, EOQ costs) survives a re-import of the site file.
+        const rows = await tx.all<{ body: unknown }>(`SELECT body FROM items WHERE sku = ?${this.#driver.forUpdate}`, [
+          item.sku,
+        ]);
+        const existing = rows[0] === undefined ? {} : json<object>(rows[0].body);
+        await this.#putItem(tx, LedgerItem.parse({ ...existing, ...item }));
+      }
+      return { zones: layout.zones.length, locations: layout.locations.length, items: layout.items.length };
+    });
+  }
+
+  putExpected(kind: "receipt", value: ExpectedReceipt): Promise<PutResult>;
+  putExpected(kind: "shipment", value: ExpectedShipment): Promise<PutResult>;
+  async putExpected(kind: ExpectedKind, value: ExpectedReceipt | ExpectedShipment): Promise<PutResult> {
+    return this.#driver.write(async (tx) => {
+      const body = canonicalJson({ ...value, status: "open" });
+      const rows = await tx.all<{ body: unknown }>("SELECT body FROM expected WHERE kind = ? AND id = ?", [
+        kind,
+        value.id,
+      ]);
+      const row = rows[0];
+      if (row !== undefined) return canonicalJson(json(row.body)) === body ? "unchanged" : "conflict";
+      await tx.run(
+        "INSERT INTO expected (kind, id, site_id, status, body, created_at) VALUES (?, ?, ?, 'open', ?, ?)",
+        [kind, value.id, value.siteId, body, this.#driver.timestamp(new Date().toISOString())],
+      );
+      await tx.insertRows(
+        "expected_lines",
+        [
+          { name: "kind", type: "text" },
+          { name: "expected_id", type: "text" },
+          { name: "line_no", type: "integer" },
+          { name: "sku", type: "text" },
+          { name: "qty", type: "integer" },
+          { name: "sscc", type: "text" },
+          { name: "gtin", type: "text" },
+          { name: "lot", type: "text" },
+        ],
+        value.lines.map((l, i) => [kind, value.id, i + 1, l.sku, l.qty, l.sscc ?? null, l.gtin ?? null, l.lot ?? null]),
+      );
+      return "created";
+    });
+  }
+
+  async #expected(kind: ExpectedKind, query: ExpectedQuery): Promise<{ status: string; body: unknown }[]> {
+    const where = ["kind = ?"];
+    const params: unknown[] = [kind];
+    if (query.siteId !== undefined) {
+      where.push("site_id = ?");
+      params.push(query.siteId);
+    }
+    if (query.status !== undefined) {
+      where.push("status = ?");
+      params.push(query.status);
+    }
+    return this.#driver.read.all(
+      `SELECT status, body FROM expected WHERE ${where.join(" AND ")} ORDER BY created_at, id${this.#driver.collate}`,
+      params,
+    );
+  }
+
+  async expectedReceipts(query: ExpectedQuery = {}): Promise<ExpectedReceipt[]> {
+    return (await this.#expected("receipt", query)).map((r) => ({
+      ...json<ExpectedReceipt>(r.body),
+      status: r.status === "closed" ? "closed" : "open",
+    }));
+  }
+
+  async expectedShipments(query: ExpectedQuery = {}): Promise<ExpectedShipment[]> {
+    return (await this.#expected("shipment", query)).map((r) => ({
+      ...json<ExpectedShipment>(r.body),
+      status: r.status === "closed" ? "closed" : "open",
+    }));
+  }
+
+  async closeExpected(kind: ExpectedKind, id: string): Promise<"closed" | "already-closed" | undefined> {
+    return this.#driver.write(async (tx) => {
+      const changed = await tx.run(
+        "UPDATE expected SET status = 'closed', closed_at = ? WHERE kind = ? AND id = ? AND status = 'open'",
+        [this.#driver.timestamp(new Date().toISOString()), kind, id],
+      );
+      if (changed > 0) return "closed";
+      const rows = await tx.all("SELECT 1 AS one FROM expected WHERE kind = ? AND id = ?", [kind, id]);
+      return rows.length > 0 ? "already-closed" : undefined;
+    });
+  }
+
+  async counts(limit: number): Promise<CountRecord[]> {
+    const rows = await this.#driver.read.all<{
+      metric: string;
+      location: string;
+      value: unknown;
+      occurred_at: unknown;
+    }>(
+      `SELECT metric, location, value, occurred_at FROM telemetry
+       WHERE metric LIKE 'count:%' AND location IS NOT NULL ORDER BY seq DESC LIMIT ?`,
+      [limit],
+    );
+    const out: CountRecord[] = [];
+    for (const r of rows.reverse()) {
+      const sku = r.metric.slice("count:".length);
+      const at = this.#driver.timestamp(iso(r.occurred_at));
+      const balance = await this.#driver.read.all<{ qty: unknown }>(
+        `SELECT COALESCE(SUM(CASE WHEN to_location = ? THEN qty ELSE 0 END), 0)
+              - COALESCE(SUM(CASE WHEN from_location = ? THEN qty ELSE 0 END), 0) AS qty
+         FROM movements WHERE sku = ? AND (to_location = ? OR from_location = ?) AND occurred_at <= ?`,
+        [r.location, r.location, sku, r.location, r.location, at],
+      );
+      out.push({
+        sku,
+        location: r.location,
+        counted: num(r.value),
+        occurredAt: iso(r.occurred_at),
+        recorded: num(balance[0]?.qty ?? 0),
+      });
+    }
+    return out;
+  }
+
+  async dockToStockSeconds(limit: number): Promise<number[]> {
+    const rows = await this.#driver.read.all<{ received: unknown; stored: unknown }>(
+      `SELECT r.occurred_at AS received,
+         (SELECT MIN(p.occurred_at) FROM movements p
+           WHERE p.epc = r.epc AND p.movement_type = 'PUTAWAY' AND p.occurred_at >= r.occurred_at) AS stored
+       FROM movements r WHERE r.epc IS NOT NULL AND r.movement_type = 'RECEIPT' ORDER BY r.seq DESC LIMIT ?`,
+      [limit],
+    );
+    return rows
+      .filter((r) => r.stored !== null)
+      .map((r) => (Date.parse(iso(r.stored)) - Date.parse(iso(r.received))) / 1000);
+  }
+
+  async telemetry(query: { metric: string; after?: string; limit: number }): Promise<Telemetry[]> {
+    const rows = await this.#driver.read.all<{ body: unknown }>(
+      `SELECT e.body FROM telemetry t JOIN events e ON e.id = t.id
+       WHERE t.metric = ? AND t.seq > COALESCE((SELECT seq FROM telemetry WHERE id = ?), 0) ORDER BY t.seq LIMIT ?`,
+      [query.metric, query.after ?? "", query.limit],
+    );
+    return rows.map((r) => Telemetry.parse(json(r.body)));
+  }
+
+  async close(): Promise<void> {
+    await this.#driver.close();
+  }
+}
+
+function compareTime(atA: string, idA: string, atB: string, idB: string): number {
+  const a = Date.parse(atA);
+  const b = Date.parse(atB);
+  if (a !== b) return a - b;
+  return idA < idB ? -1 : idA > idB ? 1 : 0;
+}
+
+function serialStatus(m: Movement): SerialRecord["status"] {
+  if (m.to !== undefined) return "in_stock";
+  return m.movementType === "SHIPMENT" ? "shipped" : "removed";
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+async function storedHashes(tx: SqlDb, ids: readonly string[]): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const chunk = unique.slice(i, i + 500);
+    const rows = await tx.all<{ id: string; hash: string }>(
+      `SELECT id, hash FROM events WHERE id IN (${placeholders(chunk.length)})`,
+      chunk,
+    );
+    for (const row of rows) hashes.set(row.id, row.hash);
+  }
+  return hashes;
+}
+
+async function itemRules(tx: SqlDb, skus: readonly string[]): Promise<Map<string, ItemRule>> {
+  const rules = new Map<string, ItemRule>();
+  for (let i = 0; i < skus.length; i += 500) {
+    const chunk = skus.slice(i, i + 500);
+    const rows = await tx.all<{ body: unknown }>(
+      `SELECT body FROM items WHERE sku IN (${placeholders(chunk.length)})`,
+      chunk,
+    );
+    for (const row of rows) {
+      const item = LedgerItem.parse(json(row.body));
+      rules.set(item.sku, item);
+    }
+  }
+  return rules;
+}
+
+async function positionsOf(tx: SqlDb, keys: readonly Position[], forUpdate: string): Promise<Map<string, number>> {
+  const current = new Map<string, number>();
+  for (const k of keys) {
+    const rows = await tx.all<{ qty: unknown }>(
+      `SELECT qty FROM positions WHERE sku = ? AND location = ? AND lot = ?${forUpdate}`,
+      [k.sku, k.location, k.lot],
+    );
+    current.set(positionKey(k.sku, k.location, k.lot), num(rows[0]?.qty ?? 0));
+  }
+  return current;
+}
+
+async function zoneKinds(tx: SqlDb, codes: readonly string[]): Promise<Map<string, string>> {
+  const kinds = new Map<string, string>();
+  for (let i = 0; i < codes.length; i += 500) {
+    const chunk = codes.slice(i, i + 500);
+    const rows = await tx.all<{ code: string; kind: string }>(
+      `SELECT l.code, z.kind FROM locations l JOIN zones z ON z.site_id = l.site_id AND z.zone_id = l.zone_id
+       WHERE l.code IN (${placeholders(chunk.length)})`,
+      chunk,
+    );
+    for (const row of rows) kinds.set(row.code, row.kind);
+  }
+  return kinds;
+}
+
+async function locationTotals(
+  tx: SqlDb,
+  pairs: readonly { sku: string; location: string }[],
+): Promise<{ sku: string; location: string; qty: number }[]> {
+  const out: { sku: string; location: string; qty: number }[] = [];
+  for (const p of pairs) {
+    const rows = await tx.all<{ qty: unknown }>(
+      "SELECT COALESCE(SUM(qty), 0) AS qty FROM positions WHERE sku = ? AND location = ?",
+      [p.sku, p.location],
+    );
+    out.push({ sku: p.sku, location: p.location, qty: num(rows[0]?.qty ?? 0) });
+  }
+  return out;
+}
+
+async function hasOpenStockAlerts(tx: SqlDb): Promise<boolean> {
+  const rows = await tx.all(
+    "SELECT 1 AS one FROM alerts WHERE status = 'open' AND kind IN ('LOW_STOCK', 'NEGATIVE_STOCK') LIMIT 1",
+  );
+  return rows.length > 0;
+}
+
+async function openAlerts(tx: SqlDb, keys: readonly string[]): Promise<Map<string, Alert>> {
+  const open = new Map<string, Alert>();
+  const unique = [...new Set(keys)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const chunk = unique.slice(i, i + 500);
+    const rows = await tx.all<AlertRow>(
+      `SELECT ${ALERT_COLUMNS} FROM alerts WHERE status = 'open' AND dedup_key IN (${placeholders(chunk.length)})`,
+      chunk,
+    );
+    for (const row of rows) open.set(row.dedup_key, alertFromRow(row));
+  }
+  return open;
+}
+
+async function writeAlertChanges(tx: SqlDb, changes: readonly AlertChange[], out: Alert[]): Promise<void> {
+  for (const change of changes) {
+    if (change.action === "open") {
+      const values = alertToRow(change.alert);
+      await tx.run(`INSERT INTO alerts (${ALERT_COLUMNS}) VALUES (${placeholders(values.length)})`, values);
+    } else {
+      await tx.run("UPDATE alerts SET status = ?, resolved_at = ? WHERE id = ?", [
+        change.alert.status,
+        change.alert.resolvedAt ?? null,
+        change.alert.id,
+      ]);
+    }
+    out.push(change.alert);
+  }
+}

@@ -1,0 +1,153 @@
+import { ErrorCode, LedgerErrorCode, Movement } from "@tally/protocols";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { type CaptureRejection, captureEvent, EpcisCaptureDocument } from "../../epcis/capture-epcis.js";
+import {
+  type EpcisEvent as EpcisEventOut,
+  epcisDocument,
+  movementsToEpcis,
+  temperatureToEpcis,
+} from "../../epcis/epcis-mapping.js";
+import { MAX_MOVEMENT_LIMIT } from "../../ledger/ledger-store.js";
+import { newId } from "../../ledger/new-id.js";
+import { requireRole } from "../../plugins/auth.js";
+import type { RouteDeps } from "../route-deps.js";
+
+const EpcisEvent = z.object({ type: z.string(), eventID: z.string(), eventTime: z.string() }).loose();
+const EpcisDocumentOut = z.object({
+  "@context": z.array(z.unknown()),
+  type: z.literal("EPCISDocument"),
+  schemaVersion: z.literal("2.0"),
+  creationDate: z.string(),
+  epcisBody: z.object({ eventList: z.array(EpcisEvent) }),
+});
+
+/** EPCIS 2.0: the ledger's movements (and temperature readings) as a JSON-LD document; capture from other systems. */
+export const epcisRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store, alerts, tokens }) => {
+  app.get(
+    "/epcis/events",
+    {
+      schema: {
+        summary:
+          "EPCIS 2.0 JSON-LD document: movements as ObjectEvents/AggregationEvents (source=movements), or temperature readings with sensorElementList (source=sensors); cursor pagination",
+        querystring: z.object({
+          source: z.enum(["movements", "sensors"]).default("movements"),
+          sku: z.string().min(1).max(64).optional(),
+          perPage: z.coerce.number().int().min(1).max(MAX_MOVEMENT_LIMIT).default(100),
+          /** Cursor: the last movement (or telemetry) id read; see the `Link` header. */
+          after: z.string().min(1).max(64).optional(),
+        }),
+        response: { 200: EpcisDocumentOut },
+      },
+    },
+    async (request, reply) => {
+      const { source, sku, perPage, after } = request.query;
+      let events: EpcisEventOut[];
+      let last: string | undefined;
+      let count: number;
+      if (source === "sensors") {
+        const readings = await store.telemetry({
+          metric: "temperature",
+          limit: perPage,
+          ...(after !== undefined && { after }),
+        });
+        events = readings.map(temperatureToEpcis);
+        last = readings.at(-1)?.id;
+        count = readings.length;
+      } else {
+        const movements = await store.movements({
+          limit: perPage,
+          ...(sku !== undefined && { sku }),
+          ...(after !== undefined && { after }),
+        });
+        const gtins = new Map((await store.items()).map((i) => [i.sku, i.gtins[0]]));
+        events = movementsToEpcis(movements, (s) => gtins.get(s));
+        last = movements.at(-1)?.id;
+        count = movements.length;
+      }
+      if (count === perPage && last !== undefined) {
+        const next = new URLSearchParams({
+          source,
+          perPage: String(perPage),
+          after: last,
+          ...(sku !== undefined && { sku }),
+        });
+        reply.header("link", `</v1/epcis/events?${next.toString()}>; rel="next"`);
+      }
+      reply.type("application/ld+json");
+      return epcisDocument(events, new Date());
+    },
+  );
+
+  app.post(
+    "/epcis/capture",
+    {
+      preHandler: requireRole(tokens, "edge", "supervisor"),
+      config: { validationCode: LedgerErrorCode.EpcisInvalid },
+      schema: {
+        summary:
+          "Capture EPCIS 2.0 ObjectEvents into the ledger (synchronously, idempotent by eventID); each event is accepted or rejected on its own",
+        body: EpcisCaptureDocument,
+        response: {
+          200: z.object({
+            captured: z.array(z.string()),
+            duplicates: z.array(z.string()),
+            rejected: z.array(
+              z.object({ index: z.number(), eventID: z.string().optional(), code: z.string(), reason: z.string() }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const items = await store.items();
+      const skuByGtin = new Map(items.flatMap((i) => i.gtins.map((g): [string, string] => [g, i.sku])));
+      const rejected: CaptureRejection[] = [];
+      const bySite = new Map<string, { eventID: string; index: number; movements: Movement[] }[]>();
+      request.body.epcisBody.eventList.forEach((raw, index) => {
+        const result = captureEvent(raw, index, (gtin) => skuByGtin.get(gtin));
+        if (!result.ok) {
+          rejected.push(result.rejection);
+          return;
+        }
+        const bad = result.movements.map((m) => Movement.safeParse(m)).find((p) => !p.success);
+        if (bad !== undefined && !bad.success) {
+          rejected.push({
+            index,
+            eventID: result.eventID,
+            code: LedgerErrorCode.EpcisInvalid,
+            reason: bad.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+          });
+          return;
+        }
+        const siteId = result.movements[0]?.siteId ?? "";
+        const list = bySite.get(siteId) ?? [];
+        list.push({ eventID: result.eventID, index, movements: result.movements });
+        bySite.set(siteId, list);
+      });
+      const captured: string[] = [];
+      const duplicates: string[] = [];
+      for (const [siteId, list] of bySite) {
+        const result = await store.commit(
+          { edgeId: "epcis", siteId, batchId: newId(), seq: 0 },
+          list.flatMap((e) => e.movements),
+        );
+        alerts.publish(result.alerts);
+        const conflicts = new Set(result.conflicts);
+        const committed = new Set(result.committed);
+        for (const e of list) {
+          if (e.movements.some((m) => conflicts.has(m.id))) {
+            rejected.push({
+              index: e.index,
+              eventID: e.eventID,
+              code: ErrorCode.EventConflict,
+              reason: "an event with this eventID and different content was captured before",
+            });
+          } else if (e.movements.some((m) => committed.has(m.id))) captured.push(e.eventID);
+          else duplicates.push(e.eventID);
+        }
+      }
+      return { captured, duplicates, rejected: rejected.sort((a, b) => a.index - b.index) };
+    },
+  );
+};
