@@ -69,7 +69,7 @@ describe("built-in scenarios played in-process and scored from the cloud's real 
       target: {
         inProcess: {
           pipeline: {
-            passes: { silenceMs: 1, stationaryMs: 60_000, maxOpenPasses: 100_000 },
+            passes: { silenceMs: 1, stationaryMs: 60_000, maxOpenPasses: 100_000, minDirectionGapMs: 100 },
             reads: { dedupeTtlMs: 0, maxTags: 200_000 },
           },
         },

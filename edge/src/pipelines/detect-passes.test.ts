@@ -7,7 +7,7 @@ import { type DetectPassesConfig, detectPasses } from "./detect-passes.js";
 
 // portal-d1: outer antenna 1, inner antenna 2, inbound door, minReads 2, minRssi -85.
 const site = indexSite(demoSite());
-const config: DetectPassesConfig = { silenceMs: 100, stationaryMs: 1000, maxOpenPasses: 1000 };
+const config: DetectPassesConfig = { silenceMs: 100, stationaryMs: 1000, maxOpenPasses: 1000, minDirectionGapMs: 10 };
 let n = 0;
 const read = (epc: string, antenna: number, ms: number, rssi = -50, deviceId = "portal-d1"): TagReadObservation => ({
   type: "tag-read",
@@ -62,6 +62,12 @@ describe("detectPasses", () => {
 
   it("falls back to the door's direction when one side only saw the tag", () => {
     run("a b 300ms |", { a: read("C", 1, 0), b: read("C", 1, 50) }, "125ms p 176ms |", {
+      p: expect.objectContaining({ direction: "inbound", directionFrom: "door" }),
+    });
+  });
+
+  it("falls back to the door's direction when both sides saw the tag at about the same time", () => {
+    run("a b 300ms |", { a: read("T", 2, 0), b: read("T", 1, 5) }, "125ms p 176ms |", {
       p: expect.objectContaining({ direction: "inbound", directionFrom: "door" }),
     });
   });

@@ -30,12 +30,19 @@ export interface DetectPassesConfig {
   stationaryMs: number;
   /** Most passes open at once; past it the oldest is closed early (bounded memory). */
   maxOpenPasses: number;
+  /**
+   * The outer and inner antennas' mean read times must differ by at least
+   * this much for the order to tell the direction; closer is a tie, and the
+   * door's direction decides, ms.
+   */
+  minDirectionGapMs: number;
 }
 
 export const DEFAULT_PASS_CONFIG: DetectPassesConfig = {
   silenceMs: 1500,
   stationaryMs: 60_000,
   maxOpenPasses: 100_000,
+  minDirectionGapMs: 100,
 };
 
 interface OpenPass {
@@ -80,7 +87,7 @@ export function detectPasses(
       const close = (key: string, pass: OpenPass) => {
         open.delete(key);
         if (pass.reads < pass.portal.filter.minReads) return;
-        subscriber.next(toPass(pass, config.stationaryMs));
+        subscriber.next(toPass(pass, config));
       };
       const scheduleSweep = () => {
         if (sweep !== undefined || open.size === 0) return;
@@ -159,13 +166,12 @@ export function detectPasses(
     });
 }
 
-function toPass(pass: OpenPass, stationaryMs: number): TagPass {
-  const bothSides = pass.outerN > 0 && pass.innerN > 0;
-  const direction = bothSides
-    ? pass.outerSumMs / pass.outerN <= pass.innerSumMs / pass.innerN
-      ? "inbound"
-      : "outbound"
-    : pass.portal.direction;
+function toPass(pass: OpenPass, config: DetectPassesConfig): TagPass {
+  // Positive: the inner antenna saw the tag later than the outer one, i.e. it came in.
+  const innerLaterMs =
+    pass.outerN > 0 && pass.innerN > 0 ? pass.innerSumMs / pass.innerN - pass.outerSumMs / pass.outerN : 0;
+  const fromAntennas = Math.abs(innerLaterMs) >= config.minDirectionGapMs;
+  const direction = fromAntennas ? (innerLaterMs > 0 ? "inbound" : "outbound") : pass.portal.direction;
   return {
     portalId: pass.portal.id,
     epc: pass.epc,
@@ -174,8 +180,8 @@ function toPass(pass: OpenPass, stationaryMs: number): TagPass {
     reads: pass.reads,
     maxRssi: pass.maxRssi,
     direction,
-    directionFrom: bothSides ? "antennas" : "door",
-    stationary: pass.lastSeenMs - pass.openedMs > stationaryMs,
+    directionFrom: fromAntennas ? "antennas" : "door",
+    stationary: pass.lastSeenMs - pass.openedMs > config.stationaryMs,
     observationIds: pass.observationIds,
   };
 }
