@@ -17,6 +17,7 @@ export type {
   AlertQuery,
   CommitMeta,
   CommitResult,
+  ConflictRecord,
   CountRecord,
   ExpectedKind,
   ExpectedQuery,

@@ -192,6 +192,23 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX telemetry_metric ON telemetry (metric, seq);
     `,
   },
+  {
+    version: 3,
+    name: "conflicts: every refused reuse of an event id, kept for review",
+    sql: `
+      CREATE TABLE conflicts (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        event_id text NOT NULL,
+        edge_id text NOT NULL,
+        batch_id text NOT NULL,
+        stored_hash text NOT NULL,
+        hash text NOT NULL,
+        body jsonb NOT NULL,
+        received_at timestamptz NOT NULL
+      );
+      CREATE INDEX conflicts_event ON conflicts (event_id);
+    `,
+  },
 ];
 
 /** Any constant: serialises concurrent migrators (two cloud processes starting together). */

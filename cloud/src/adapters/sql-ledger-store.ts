@@ -27,6 +27,7 @@ import {
   type AlertQuery,
   type CommitMeta,
   type CommitResult,
+  type ConflictRecord,
   type CountRecord,
   DEFAULT_MOVEMENT_LIMIT,
   type ExpectedKind,
@@ -104,6 +105,15 @@ const SERIAL_COLUMNS: readonly Column[] = [
   { name: "last_movement_id", type: "text" },
   { name: "last_seen_at", type: "timestamptz" },
 ];
+const CONFLICT_COLUMNS: readonly Column[] = [
+  { name: "event_id", type: "text" },
+  { name: "edge_id", type: "text" },
+  { name: "batch_id", type: "text" },
+  { name: "stored_hash", type: "text" },
+  { name: "hash", type: "text" },
+  { name: "body", type: "jsonb" },
+  { name: "received_at", type: "timestamptz" },
+];
 const TASK_COLUMNS: readonly Column[] = [
   { name: "id", type: "text" },
   { name: "site_id", type: "text" },
@@ -160,7 +170,9 @@ export class SqlLedgerStore implements LedgerStore {
     const first = firstOccurrences(hashed);
     const inserted = await this.#insertEvents(tx, meta, first, now);
     const notInserted = first.filter((h) => !inserted.has(h.event.id)).map((h) => h.event.id);
-    const classification = classifyEvents(hashed, inserted, await storedHashes(tx, notInserted));
+    const stored = await storedHashes(tx, notInserted);
+    const classification = classifyEvents(hashed, inserted, stored);
+    if (classification.conflicts.length > 0) await this.#recordConflicts(tx, meta, hashed, first, stored, now);
     const parts = partitionEvents(classification.applied);
     const alerts: Alert[] = [];
 
@@ -209,6 +221,50 @@ export class SqlLedgerStore implements LedgerStore {
     };
     if (held.length > 0) result.held = held;
     return result;
+  }
+
+  /** Every occurrence of an id with other content than the ledger's is kept, never applied. */
+  async #recordConflicts(
+    tx: SqlDb,
+    meta: CommitMeta,
+    hashed: readonly HashedEvent[],
+    first: readonly HashedEvent[],
+    stored: ReadonlyMap<string, string>,
+    now: string,
+  ): Promise<void> {
+    const firstHash = new Map(first.map((h) => [h.event.id, h.hash]));
+    const rows = hashed.flatMap((h) => {
+      const original = stored.get(h.event.id) ?? firstHash.get(h.event.id);
+      return original === undefined || original === h.hash
+        ? []
+        : [[h.event.id, meta.edgeId, meta.batchId, original, h.hash, h.body, now]];
+    });
+    await tx.insertRows("conflicts", CONFLICT_COLUMNS, rows);
+  }
+
+  async conflicts(limit: number): Promise<ConflictRecord[]> {
+    const rows = await this.#driver.read.all<{
+      event_id: string;
+      edge_id: string;
+      batch_id: string;
+      stored_hash: string;
+      hash: string;
+      body: unknown;
+      received_at: unknown;
+    }>(
+      `SELECT event_id, edge_id, batch_id, stored_hash, hash, body, received_at FROM conflicts
+       ORDER BY seq DESC LIMIT ?`,
+      [limit],
+    );
+    return rows.reverse().map((r) => ({
+      eventId: r.event_id,
+      edgeId: r.edge_id,
+      batchId: r.batch_id,
+      storedHash: r.stored_hash,
+      hash: r.hash,
+      event: json(r.body),
+      receivedAt: iso(r.received_at),
+    }));
   }
 
   /** One multi-row `INSERT … ON CONFLICT (id) DO NOTHING RETURNING id`; returns the ids it inserted. */

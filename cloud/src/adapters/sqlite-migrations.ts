@@ -189,6 +189,23 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX telemetry_metric ON telemetry (metric, seq);
     `,
   },
+  {
+    version: 3,
+    name: "conflicts: every refused reuse of an event id, kept for review",
+    sql: `
+      CREATE TABLE conflicts (
+        seq INTEGER PRIMARY KEY,
+        event_id TEXT NOT NULL,
+        edge_id TEXT NOT NULL,
+        batch_id TEXT NOT NULL,
+        stored_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        body TEXT NOT NULL,
+        received_at TEXT NOT NULL
+      );
+      CREATE INDEX conflicts_event ON conflicts (event_id);
+    `,
+  },
 ];
 
 /** Applies the migrations not yet recorded in `schema_migrations`, each in its own transaction. */

@@ -106,6 +106,20 @@ export interface CountRecord {
   recorded: number;
 }
 
+/** An event refused because its id was already in the ledger with other content. */
+export interface ConflictRecord {
+  eventId: string;
+  edgeId: string;
+  batchId: string;
+  /** Content hash of what the ledger holds under this id. */
+  storedHash: string;
+  /** Content hash of the refused event. */
+  hash: string;
+  /** The refused event as sent. */
+  event: unknown;
+  receivedAt: string;
+}
+
 export type ExpectedKind = "receipt" | "shipment";
 
 export interface ExpectedQuery {
@@ -146,6 +160,9 @@ export interface LedgerStore {
    * from `id`. Undefined when `id` is unknown.
    */
   reverseMovement(id: string, by: string): Promise<{ reversal: Movement; created: boolean } | undefined>;
+
+  /** Refused reuses of event ids (same id, other content), the latest `limit`, oldest first. */
+  conflicts(limit: number): Promise<ConflictRecord[]>;
 
   /** Alerts, most recently raised last. */
   alerts(query?: AlertQuery): Promise<Alert[]>;

@@ -49,6 +49,32 @@ export const movementsRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { st
   );
 
   app.get(
+    "/conflicts",
+    {
+      schema: {
+        summary: "Events refused because their id was already in the ledger with other content (never applied)",
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(MAX_MOVEMENT_LIMIT).default(100) }),
+        response: {
+          200: z.object({
+            conflicts: z.array(
+              z.object({
+                eventId: z.string(),
+                edgeId: z.string(),
+                batchId: z.string(),
+                storedHash: z.string(),
+                hash: z.string(),
+                event: z.unknown(),
+                receivedAt: z.string(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => ({ conflicts: await store.conflicts(request.query.limit) }),
+  );
+
+  app.get(
     "/movements/:id",
     {
       schema: { summary: "One movement", params: MovementId, response: { 200: z.object({ movement: Movement }) } },
