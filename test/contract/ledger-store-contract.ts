@@ -9,8 +9,10 @@ import type { EdgeEvent, Movement } from "@tally/protocols";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { condition, meta, movement, task, telemetry } from "./event-fixtures.js";
+import { ledgerFeaturesContract } from "./ledger-features-contract.js";
 
 export function ledgerStoreContract(name: string, create: () => Promise<LedgerStore>): void {
+  ledgerFeaturesContract(name, create);
   describe(`LedgerStore contract: ${name}`, () => {
     let store: LedgerStore;
     beforeEach(async () => {

@@ -1,6 +1,8 @@
 import { createLedgerStore } from "@tally/cloud";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { meta, movement } from "../contract/event-fixtures.js";
+import { ledgerInvariants } from "../contract/ledger-invariants.js";
 import { ledgerStoreContract } from "../contract/ledger-store-contract.js";
 import { probePostgres } from "../support/postgres.js";
 
@@ -17,6 +19,31 @@ describe.skipIf(unavailable !== undefined)(
     });
 
     ledgerStoreContract("postgres", async () => createLedgerStore({ databaseUrl: await server.freshDatabase() }));
+    ledgerInvariants("postgres", async () => createLedgerStore({ databaseUrl: await server.freshDatabase() }));
+
+    it("refuses UPDATE, DELETE and TRUNCATE of movements and events, whoever asks", async () => {
+      const url = await server.freshDatabase();
+      const store = await createLedgerStore({ databaseUrl: url });
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await store.commit(meta(), [movement({ sku: "SKU-1", qty: 3, to: "S1/A/01" })]);
+        for (const sql of [
+          "UPDATE movements SET qty = 30",
+          "DELETE FROM movements",
+          "TRUNCATE movements",
+          "UPDATE events SET body = '{}'",
+          "DELETE FROM events",
+          "TRUNCATE events CASCADE",
+        ]) {
+          await expect(client.query(sql), sql).rejects.toThrow(/TALLY_ERR_LEDGER_APPEND_ONLY/);
+        }
+        expect((await store.movements())[0]?.qty).toBe(3);
+      } finally {
+        await client.end();
+        await store.close();
+      }
+    });
 
     it("migrates once, and a second store on the same database reuses the schema and the data", async () => {
       const url = await server.freshDatabase();
