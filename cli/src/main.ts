@@ -11,7 +11,7 @@ import { printJson } from "./stdout.js";
 
 const logger = createLogger();
 /** Commands that start an OPC-UA client or server. */
-const OPCUA_COMMANDS = new Set(["up", "edge", "run"]);
+const OPCUA_COMMANDS = new Set(["up", "edge", "run", "bench"]);
 
 const program = new Command()
   .name("tally")

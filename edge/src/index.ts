@@ -1,3 +1,4 @@
+export { type EmbeddedBroker, startEmbeddedBroker } from "./adapters/aedes-broker.js";
 export { MemoryOutbox } from "./adapters/memory-outbox.js";
 export { SqliteOutbox } from "./adapters/sqlite-outbox.js";
 export { type EdgeConfig, loadEdgeConfig } from "./config.js";

@@ -1,6 +1,13 @@
 import type { Benchmark } from "./bench-result.js";
 import { epcDecodeBench, gs1ParseBench, readMessageBench } from "./codec-bench.js";
 import { ledgerBench } from "./ledger-bench.js";
+import { rfidBench } from "./rfid-bench.js";
 
 /** Every benchmark `tally bench` knows, by name. */
-export const BENCHMARKS: readonly Benchmark[] = [epcDecodeBench, gs1ParseBench, readMessageBench, ledgerBench];
+export const BENCHMARKS: readonly Benchmark[] = [
+  epcDecodeBench,
+  gs1ParseBench,
+  readMessageBench,
+  rfidBench,
+  ledgerBench,
+];

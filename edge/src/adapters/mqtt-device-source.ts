@@ -2,6 +2,7 @@ import { deadLetterTopic, deviceSubscription } from "@tally/protocols";
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { Subject } from "rxjs";
+import { noDelay } from "./no-delay.js";
 
 /** A raw message from a device topic. */
 export interface RawDeviceMessage {
@@ -44,6 +45,7 @@ export async function connectMqttDeviceSource(options: {
     clean: true,
     reconnectPeriod: 1000,
   });
+  noDelay(client);
   client.on("error", (error) => logger.warn({ err: error.message }, "device MQTT error"));
   client.on("message", (topic, payload) => messages$.next({ topic, payload }));
   await client.subscribeAsync(deviceSubscription(siteId), { qos: 1 });

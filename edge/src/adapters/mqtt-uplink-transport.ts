@@ -3,6 +3,7 @@ import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { Subject } from "rxjs";
 import type { OutgoingBatch, UplinkTransport } from "../ports/uplink-transport.js";
+import { noDelay } from "./no-delay.js";
 
 /**
  * Uplink over MQTT: batches published QoS 1 to the edge's batch topic,
@@ -24,6 +25,7 @@ export async function connectMqttUplink(options: {
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
   });
+  noDelay(client);
   client.on("error", (error) => logger.warn({ err: error.message }, "uplink MQTT error"));
   client.on("reconnect", () => logger.debug("uplink MQTT reconnecting"));
   client.on("message", (topic, payload) => {

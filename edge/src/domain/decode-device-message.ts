@@ -1,7 +1,6 @@
 import {
   type DeviceChannel,
   type DeviceKind,
-  detectReaderFormat,
   ErrorCode,
   ok,
   parseDeviceMessage,
@@ -54,8 +53,7 @@ export function decodeDeviceMessage(
   }
   if (channel === "read" && device.kind === "rfid-portal") {
     // The site file names the reader's dialect; detection from the payload is the fallback.
-    const format = device.format ?? detectReaderFormat(payload) ?? "generic";
-    const reads = parseReaderPayload(format, payload);
+    const reads = parseReaderPayload(device.format ?? "detect", payload);
     if (!reads.ok) return refuse(reads.error.code, reads.error.reason);
     const observations: Observation[] = reads.value.reads.map((r, i) => ({
       type: "tag-read",

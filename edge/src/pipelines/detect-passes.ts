@@ -50,6 +50,7 @@ interface OpenPass {
   epc: string;
   firstAt: string;
   lastAt: string;
+  lastAtMs: number;
   reads: number;
   maxRssi: number;
   outerSumMs: number;
@@ -110,7 +111,7 @@ export function detectPasses(
           let pass = open.get(key);
           const atMs = Date.parse(read.at);
           // A gap in device time ends the pass too, even when the reads arrive together (replayed, or buffered by the reader).
-          if (pass !== undefined && atMs - Date.parse(pass.lastAt) > config.silenceMs) {
+          if (pass !== undefined && atMs - pass.lastAtMs > config.silenceMs) {
             close(key, pass);
             pass = undefined;
           }
@@ -124,6 +125,7 @@ export function detectPasses(
               epc: read.epc,
               firstAt: read.at,
               lastAt: read.at,
+              lastAtMs: atMs,
               reads: 0,
               maxRssi: read.rssi,
               outerSumMs: 0,
@@ -139,7 +141,10 @@ export function detectPasses(
           pass.reads++;
           pass.lastSeenMs = now;
           if (read.at < pass.firstAt) pass.firstAt = read.at;
-          if (read.at > pass.lastAt) pass.lastAt = read.at;
+          if (atMs > pass.lastAtMs) {
+            pass.lastAt = read.at;
+            pass.lastAtMs = atMs;
+          }
           if (read.rssi > pass.maxRssi) pass.maxRssi = read.rssi;
           if (pass.observationIds.length < MAX_EVIDENCE) pass.observationIds.push(read.id);
           if (portal.antennas.outer.includes(read.antenna)) {

@@ -14,7 +14,11 @@ export function detectReaderFormat(
 ): ReaderFormat | undefined {
   const framed = frameEvents(payload, opts);
   if (!framed.ok) return undefined;
-  const first = framed.value[0];
+  return detectFromEvent(framed.value[0]);
+}
+
+/** The dialect of one already framed event (see `detectReaderFormat`). */
+export function detectFromEvent(first: unknown): ReaderFormat | undefined {
   if (typeof first !== "object" || first === null || Array.isArray(first)) return undefined;
   const has = (key: string) => Object.hasOwn(first, key);
   const field = (key: string): unknown => (has(key) ? (first as Record<string, unknown>)[key] : undefined);

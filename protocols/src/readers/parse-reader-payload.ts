@@ -1,6 +1,7 @@
 import { describeIssues } from "../device-messages.js";
 import { ErrorCode } from "../errors.js";
 import type { ReaderFormat } from "../site-layout.js";
+import { detectFromEvent } from "./detect-reader-format.js";
 import type { EventOutcome } from "./event-outcome.js";
 import { frameEvents, type ReaderPayloadOptions } from "./frame-events.js";
 import { readGenericEvent } from "./generic-event.js";
@@ -21,8 +22,9 @@ const READERS = {
 } as const satisfies Record<ReaderFormat, (event: unknown, index: number) => EventOutcome>;
 
 /**
- * Parses a reader's payload in a vendor dialect into Tally's normalised tag
- * reads. Framing: one JSON object, a JSON array of events, or one event per
+ * Parses a reader's payload in a vendor dialect (or `"detect"`: the dialect
+ * its first event looks like, see `detectReaderFormat`) into Tally's
+ * normalised tag reads. Framing: one JSON object, a JSON array of events, or one event per
  * line (NDJSON). Limits: `opts.maxBytes` (default `MAX_DEVICE_MESSAGE_BYTES`),
  * `MAX_READER_EVENTS` events and `MAX_READER_READS` reads per payload.
  *
@@ -34,17 +36,25 @@ const READERS = {
  * `reader-overflow` notice. Never throws.
  */
 export function parseReaderPayload(
-  format: ReaderFormat,
+  format: ReaderFormat | "detect",
   payload: Uint8Array | string,
   opts?: ReaderPayloadOptions,
 ): ReaderResult {
   const framed = frameEvents(payload, opts);
   if (!framed.ok) return framed;
+  if (format === "detect") {
+    // One parse serves detection and reading; an unrecognised payload is read as generic and refused as such.
+    return readFramed(detectFromEvent(framed.value[0]) ?? "generic", framed.value);
+  }
+  return readFramed(format, framed.value);
+}
+
+function readFramed(format: ReaderFormat, events: unknown[]): ReaderResult {
   const readEvent = READERS[format];
   const reads: ReaderRead[] = [];
   const notices: ReaderNotice[] = [];
   let skipped = 0;
-  for (const [index, event] of framed.value.entries()) {
+  for (const [index, event] of events.entries()) {
     const outcome = readEvent(event, index);
     switch (outcome.kind) {
       case "reads":
@@ -65,8 +75,9 @@ export function parseReaderPayload(
       return refuse(`more than ${MAX_READER_READS} reads in one payload`, index);
     }
   }
-  // A last guard that every read meets the generic contract, whatever the dialect.
-  for (const [i, read] of reads.entries()) {
+  // A last guard that every read meets the generic contract, whatever the dialect; generic reads were
+  // just validated against that very schema.
+  for (const [i, read] of format === "generic" ? [] : reads.entries()) {
     const checked = ReaderReadSchema.safeParse(read);
     if (!checked.success) return refuse(`${format} read ${i}: ${describeIssues(checked.error)}`);
   }

@@ -10,6 +10,12 @@ const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}
  * impossible dates such as 30 February or 24:00.
  */
 export function normaliseReaderTimestamp(text: string): string | undefined {
+  // Fast path: already canonical UTC with milliseconds (what Tally's own devices send). The round trip
+  // refuses dates that Date would roll over (31 February → 3 March).
+  if (text.length === 24 && text.charCodeAt(23) === 90 /* Z */) {
+    const ms = Date.parse(text);
+    if (Number.isFinite(ms) && ms >= 0 && new Date(ms).toISOString() === text) return text;
+  }
   const m = DATE_TIME.exec(text);
   if (m === null) return undefined;
   const [, y, mo, d, h, mi, s, fraction = "", zulu, sign, oh = "00", om = "00"] = m;
