@@ -36,6 +36,7 @@ fetch("/docs/json").then((r) => r.json()).then((doc) => {
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
+      openapi: "3.1.0",
       info: { title: "Tally cloud", description: "Inventory ledger, alerts and ingest for Tally edges", version: "1" },
       components: {
         securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "TALLY_API_TOKENS (role:secret)" } },
