@@ -32,6 +32,8 @@ export interface SystemOptions {
   dataDir: string;
   databaseUrl?: string | undefined;
   edgeId: string;
+  /** How often the edge asks the cloud for reference data (item master, expected receipts), ms; default 30 s. */
+  referencePollMs?: number;
   /** Smart-shelf settle time, ms. */
   shelfSettleMs?: number;
   /** Start the device simulators too (default true). */
@@ -47,7 +49,7 @@ export interface RunningSystem {
   /** The edge running now (a new one after `restartEdge`). */
   readonly edge: RunningEdge;
   simulators: RunningSimulators | undefined;
-  /** Stops the edge (`close()`: its in-memory outbox is lost) and starts it again on the same device port. */
+  /** Stops the edge and starts it again on the same device port; its durable outbox carries over. */
   restartEdge(): Promise<void>;
   /** Cuts or restores the edge's uplink; needs `uplinkProxy`. */
   uplink(state: "cut" | "restore"): Promise<void>;
@@ -96,6 +98,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       devices: { embedded: { port } },
       uplink: { mqttUrl: uplinkUrl },
       logger,
+      // A durable outbox: a restarted edge sends what it had not delivered.
+      dataDir: options.dataDir,
+      reference: { cloudUrl: cloud.url, pollMs: options.referencePollMs ?? 30_000 },
       ...(Object.keys(pipeline).length > 0 ? { pipeline } : {}),
     });
     let edge = await startEdge(edgeOptions(options.deviceMqttPort));

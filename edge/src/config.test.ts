@@ -10,6 +10,7 @@ describe("loadEdgeConfig", () => {
       uplink: { mqttUrl: "mqtt://127.0.0.1:1884", maxBatch: 500, flushMs: 50, ackTimeoutMs: 5000 },
       shelfSettleMs: 300,
       dataDir: ".data",
+      reference: { cloudUrl: "http://127.0.0.1:8080", token: undefined, pollMs: 30_000 },
     });
   });
 
@@ -18,6 +19,10 @@ describe("loadEdgeConfig", () => {
       edgeId: "dock-edge",
       devices: { url: "mqtt://broker:1883" },
     });
+  });
+
+  it("works from the site file alone with TALLY_CLOUD_URL=none", () => {
+    expect(loadEdgeConfig({ TALLY_CLOUD_URL: "none" }).reference).toBeUndefined();
   });
 
   it("names every bad key", () => {

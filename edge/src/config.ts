@@ -19,6 +19,11 @@ const EdgeEnv = z.object({
   /** The durable outbox lives at `<dir>/edge/<edge id>/outbox.db`. */
   TALLY_DATA_DIR: z.string().min(1).default(".data"),
   TALLY_SHELF_SETTLE_MS: positive.default(300),
+  /** The cloud's API, for reference data (item master, expected receipts and shipments); "none" to work from the site file alone. */
+  TALLY_CLOUD_URL: z.string().default("http://127.0.0.1:8080"),
+  /** Bearer token (an `edge` role token) when the cloud's API requires one. */
+  TALLY_CLOUD_TOKEN: z.string().min(1).optional(),
+  TALLY_REFERENCE_POLL_MS: positive.default(30_000),
   TALLY_UPLINK_MAX_BATCH: positive.max(5000).default(500),
   TALLY_UPLINK_FLUSH_MS: positive.default(50),
   TALLY_UPLINK_ACK_TIMEOUT_MS: positive.default(5000),
@@ -31,6 +36,7 @@ export interface EdgeConfig {
   uplink: { mqttUrl: string; maxBatch: number; flushMs: number; ackTimeoutMs: number };
   shelfSettleMs: number;
   dataDir: string;
+  reference?: { cloudUrl: string; token?: string | undefined; pollMs: number } | undefined;
 }
 
 /** Parses the edge's environment; throws a readable error naming each bad key. */
@@ -56,5 +62,9 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
     },
     shelfSettleMs: e.TALLY_SHELF_SETTLE_MS,
     dataDir: e.TALLY_DATA_DIR,
+    reference:
+      e.TALLY_CLOUD_URL === "none"
+        ? undefined
+        : { cloudUrl: e.TALLY_CLOUD_URL, token: e.TALLY_CLOUD_TOKEN, pollMs: e.TALLY_REFERENCE_POLL_MS },
   };
 }

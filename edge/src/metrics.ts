@@ -9,6 +9,8 @@ export interface EdgeMetrics {
   readerOverflows: number;
   outboxDepth: number;
   opcuaValuesRejected: number;
+  /** When the cloud made the reference data in use (ISO); undefined: the site file's items only. */
+  referenceAsOf?: string | undefined;
   uplink: {
     batchesSent: number;
     resends: number;

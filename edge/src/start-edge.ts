@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { bufferTime, filter, Subject } from "rxjs";
 import { v7 as uuidv7 } from "uuid";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./adapters/aedes-broker.js";
+import { startReferenceDataSync } from "./adapters/http-reference-data.js";
 import { MemoryOutbox } from "./adapters/memory-outbox.js";
 import { connectMqttDeviceSource } from "./adapters/mqtt-device-source.js";
 import { connectMqttUplink } from "./adapters/mqtt-uplink-transport.js";
@@ -27,9 +28,12 @@ export interface EdgeOptions {
   pipeline?: Partial<EdgePipelineConfig>;
   /**
    * Where the outbox lives: on disk at `${dataDir}/edge/${edgeId}/outbox.db`
-   * (survives restarts and kill -9), or in memory when not given.
+   * (survives restarts and kill -9), or in memory when not given. The cached
+   * reference data is kept beside it.
    */
   dataDir?: string;
+  /** Where to fetch the item master and open expected receipts and shipments; the site file alone without. */
+  reference?: { cloudUrl: string; token?: string | undefined; pollMs?: number };
 }
 
 export interface RunningEdge {
@@ -95,7 +99,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     } else {
       outbox = new MemoryOutbox();
     }
-    const transport = await connectMqttUplink({ url: options.uplink.mqttUrl, siteId: site.siteId, edgeId, logger });
+    const transport = connectMqttUplink({ url: options.uplink.mqttUrl, siteId: site.siteId, edgeId, logger });
     closers.push(() => transport.close());
     const sender = new UplinkSender(
       outbox,
@@ -119,6 +123,20 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     closers.push(async () => sender.stop());
 
     const observations$ = new Subject<Observation>();
+    const reference =
+      options.reference === undefined
+        ? undefined
+        : await startReferenceDataSync({
+            cloudUrl: options.reference.cloudUrl,
+            token: options.reference.token,
+            siteId: site.siteId,
+            pollMs: options.reference.pollMs ?? 30_000,
+            cacheFile:
+              options.dataDir === undefined ? undefined : join(options.dataDir, "edge", edgeId, "reference-data.json"),
+            siteItems: site.items,
+            logger,
+          });
+    if (reference !== undefined) closers.push(async () => reference.close());
     const pipelineConfig: EdgePipelineConfig = { ...DEFAULT_PIPELINE_CONFIG, ...options.pipeline };
     let lastObservationMs = 0;
     // Longest a pipeline may still hold data after the last observation: a pass closes within 1.25 × its
@@ -139,7 +157,12 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         if (Date.now() - lastObservationMs >= settleMs && outbox.depth() === 0) return;
       }
     };
-    const events = edgePipeline({ observations$ }, siteIndex, { siteId: site.siteId, newId }, pipelineConfig)
+    const events = edgePipeline(
+      { observations$, ...(reference !== undefined ? { reference$: reference.reference$ } : {}) },
+      siteIndex,
+      { siteId: site.siteId, newId },
+      pipelineConfig,
+    )
       .pipe(
         bufferTime(20),
         filter((batch: EdgeEvent[]) => batch.length > 0),
@@ -224,6 +247,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         deadLetters: { ...metrics.deadLetters },
         outboxDepth: outbox.depth(),
         opcuaValuesRejected: shelves.reduce((n, s) => n + s.rejected(), 0),
+        referenceAsOf: reference?.asOf(),
         uplink: { ...sender.counters },
       }),
       shelvesReady,

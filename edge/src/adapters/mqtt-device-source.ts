@@ -37,18 +37,40 @@ export async function connectMqttDeviceSource(options: {
   siteId: string;
   edgeId: string;
   logger: Logger;
+  /** How long start waits for the broker before going on without it, ms. */
+  readyTimeoutMs?: number;
 }): Promise<MqttDeviceSource> {
   const { siteId, logger } = options;
   const messages$ = new Subject<RawDeviceMessage>();
-  const client: MqttClient = await mqtt.connectAsync(options.url, {
+  // Not connectAsync: an external device broker that is down at start must not stop the edge.
+  const client: MqttClient = mqtt.connect(options.url, {
     clientId: `tally-edge-${options.edgeId}-devices`,
     clean: true,
     reconnectPeriod: 1000,
   });
   noDelay(client);
-  client.on("error", (error) => logger.warn({ err: error.message }, "device MQTT error"));
+  let warned = false;
+  client.on("error", (error) => {
+    if (!warned) logger.warn({ err: error.message }, "device MQTT error; retrying");
+    warned = true;
+  });
   client.on("message", (topic, payload) => messages$.next({ topic, payload }));
-  await client.subscribeAsync(deviceSubscription(siteId), { qos: 1 });
+  const subscribed = new Promise<boolean>((resolve) => {
+    // A clean session forgets subscriptions: subscribe on every connect.
+    client.on("connect", () => {
+      warned = false;
+      client.subscribe(deviceSubscription(siteId), { qos: 1 }, (error) => {
+        if (error) logger.warn({ err: error.message }, "cannot subscribe to device topics");
+        else resolve(true);
+      });
+    });
+  });
+  // Start listening as soon as the broker answers; past the wait, go on and keep retrying.
+  const ready = await Promise.race([
+    subscribed,
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), options.readyTimeoutMs ?? 5000).unref()),
+  ]);
+  if (!ready) logger.warn({ url: options.url }, "device broker not reachable yet; the edge keeps trying");
   return {
     messages$,
     publishDeadLetter: (letter) => {

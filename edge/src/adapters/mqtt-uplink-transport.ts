@@ -1,7 +1,7 @@
 import { ackTopic, CommitAck, uplinkBatchTopic } from "@tally/protocols";
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
-import { Subject } from "rxjs";
+import { BehaviorSubject, Subject } from "rxjs";
 import type { OutgoingBatch, UplinkTransport } from "../ports/uplink-transport.js";
 import { noDelay } from "./no-delay.js";
 
@@ -11,23 +11,40 @@ import { noDelay } from "./no-delay.js";
  * the connection is down and reconnects by itself; the sender resends what
  * is not acknowledged, so a lost PUBACK or a broker restart loses nothing.
  */
-export async function connectMqttUplink(options: {
+export function connectMqttUplink(options: {
   url: string;
   siteId: string;
   edgeId: string;
   logger: Logger;
-}): Promise<UplinkTransport & { client: MqttClient }> {
+}): UplinkTransport & { client: MqttClient } {
   const { siteId, edgeId, logger } = options;
   const acks$ = new Subject<CommitAck>();
-  const client = await mqtt.connectAsync(options.url, {
+  const connected$ = new BehaviorSubject(false);
+  // Not connectAsync: the edge must start, and keep its outbox filling, while the cloud's broker is away.
+  const client = mqtt.connect(options.url, {
     clientId: `tally-edge-${edgeId}-uplink`,
     clean: true,
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
   });
   noDelay(client);
-  client.on("error", (error) => logger.warn({ err: error.message }, "uplink MQTT error"));
+  let warned = false;
+  client.on("error", (error) => {
+    if (!warned) logger.warn({ err: error.message }, "uplink MQTT error; retrying");
+    warned = true;
+  });
   client.on("reconnect", () => logger.debug("uplink MQTT reconnecting"));
+  client.on("connect", () => {
+    warned = false;
+    // A clean session forgets subscriptions: subscribe on every connect, then say the uplink is usable.
+    client.subscribe(ackTopic(siteId, edgeId), { qos: 1 }, (error) => {
+      if (error) logger.warn({ err: error.message }, "uplink: cannot subscribe to acknowledgements");
+      else connected$.next(true);
+    });
+  });
+  client.on("close", () => {
+    if (connected$.value) connected$.next(false);
+  });
   client.on("message", (topic, payload) => {
     let json: unknown;
     try {
@@ -43,16 +60,19 @@ export async function connectMqttUplink(options: {
     }
     acks$.next(ack.data);
   });
-  await client.subscribeAsync(ackTopic(siteId, edgeId), { qos: 1 });
   const topic = uplinkBatchTopic(siteId, edgeId);
   return {
     client,
     acks$: acks$.asObservable(),
+    connected$: connected$.asObservable(),
     send: async (batch: OutgoingBatch) => {
+      // Never queue inside mqtt.js while offline: the outbox is the queue, and the sender resends on reconnect.
+      if (!connected$.value) throw new Error("uplink is not connected");
       await client.publishAsync(topic, JSON.stringify(batch), { qos: 1 });
     },
     close: async () => {
       acks$.complete();
+      connected$.complete();
       await client.endAsync(true);
     },
   };

@@ -14,9 +14,11 @@ export interface OutgoingBatch {
 
 /** Carries batches to the cloud and its commit acknowledgements back (MQTT or HTTP). */
 export interface UplinkTransport {
-  /** Hands a batch to the transport; resolving does not mean it was committed. */
+  /** Hands a batch to the transport (rejects while disconnected); resolving does not mean it was committed. */
   send(batch: OutgoingBatch): Promise<void>;
   /** Commit acknowledgements, sent by the cloud after its database commit. */
   readonly acks$: Observable<CommitAck>;
+  /** Whether batches can be sent now; `true` again after each reconnect. */
+  readonly connected$: Observable<boolean>;
   close(): Promise<void>;
 }

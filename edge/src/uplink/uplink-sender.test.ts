@@ -1,5 +1,5 @@
 import type { CommitAck, EdgeEvent } from "@tally/protocols";
-import { Subject, VirtualAction, VirtualTimeScheduler } from "rxjs";
+import { BehaviorSubject, Subject, VirtualAction, VirtualTimeScheduler } from "rxjs";
 import { describe, expect, it } from "vitest";
 import { MemoryOutbox } from "../adapters/memory-outbox.js";
 import type { OutgoingBatch, UplinkTransport } from "../ports/uplink-transport.js";
@@ -21,6 +21,8 @@ class FakeTransport implements UplinkTransport {
   readonly sent: OutgoingBatch[] = [];
   readonly acksSubject = new Subject<CommitAck>();
   readonly acks$ = this.acksSubject.asObservable();
+  readonly connectedSubject = new BehaviorSubject(true);
+  readonly connected$ = this.connectedSubject.asObservable();
   async send(batch: OutgoingBatch) {
     this.sent.push(batch);
   }
@@ -108,6 +110,20 @@ describe("UplinkSender", () => {
     const ids = new Set(transport.sent.map((b) => b.batchId));
     expect(ids.size).toBe(1);
     expect(outbox.depth()).toBe(1);
+    sender.stop();
+  });
+
+  it("resends what is in flight as soon as the uplink is back, without waiting out the backoff", async () => {
+    const { outbox, transport, sender, advance } = await setup();
+    await outbox.append([telemetry(1)]);
+    sender.notify();
+    await advance(20);
+    expect(transport.sent).toHaveLength(1);
+    transport.connectedSubject.next(false);
+    transport.connectedSubject.next(true);
+    await advance(1);
+    expect(transport.sent).toHaveLength(2);
+    expect(transport.sent[1]?.batchId).toBe(transport.sent[0]?.batchId);
     sender.stop();
   });
 

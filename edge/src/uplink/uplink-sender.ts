@@ -50,6 +50,7 @@ export class UplinkSender {
   #inFlight: { batch: OutgoingBatch; timer: Subscription; timeoutMs: number } | undefined;
   #flushTimer: Subscription | undefined;
   #ackSubscription: Subscription | undefined;
+  #connectedSubscription: Subscription | undefined;
   #drainWaiters: (() => void)[] = [];
   #closed = false;
 
@@ -64,6 +65,18 @@ export class UplinkSender {
   start(): void {
     this.#ackSubscription = this.transport.acks$.subscribe((ack) => {
       this.#onAck(ack).catch((error: unknown) => this.listener.onError?.(error));
+    });
+    // Back online: send what is in flight now rather than at the end of its backoff.
+    this.#connectedSubscription = this.transport.connected$.subscribe((connected) => {
+      if (!connected || this.#closed) return;
+      const inFlight = this.#inFlight;
+      if (inFlight === undefined) {
+        this.notify();
+        return;
+      }
+      inFlight.timer.unsubscribe();
+      this.counters.resends++;
+      this.#transmit(inFlight.batch, this.config.ackTimeoutMs);
     });
     this.notify();
   }
@@ -91,6 +104,7 @@ export class UplinkSender {
   stop(): void {
     this.#closed = true;
     this.#ackSubscription?.unsubscribe();
+    this.#connectedSubscription?.unsubscribe();
     this.#flushTimer?.unsubscribe();
     this.#inFlight?.timer.unsubscribe();
   }

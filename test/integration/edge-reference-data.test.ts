@@ -1,0 +1,134 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type RunningCloud, startCloud } from "@tally/cloud";
+import { type RunningEdge, startEdge } from "@tally/edge";
+import { deviceTopic, encodeSgtin96, type SiteLayout } from "@tally/protocols";
+import mqtt from "mqtt";
+import { afterEach, describe, expect, it } from "vitest";
+import { demoSiteOnPort } from "../support/demo-site.js";
+import { eventually } from "../support/eventually.js";
+import { freePort } from "../support/free-port.js";
+import { testLogger } from "../support/quiet-logger.js";
+
+const logger = testLogger();
+const epc = (gtin: string, serial: number) => {
+  const hex = encodeSgtin96({ gtin, companyPrefixDigits: 7, serial });
+  if (!hex.ok) throw new Error(hex.error.message);
+  return hex.value;
+};
+const WIDGET = "00614141000012";
+const GADGET = "00614141000029";
+
+/** A pass of one tag through the inbound door: outer antenna, then inner. */
+function pass(tag: string, t0: number) {
+  return {
+    reads: [
+      { epc: tag, antenna: 1, rssi: -55, readAt: new Date(t0).toISOString() },
+      { epc: tag, antenna: 1, rssi: -52, readAt: new Date(t0 + 200).toISOString() },
+      { epc: tag, antenna: 2, rssi: -48, readAt: new Date(t0 + 600).toISOString() },
+    ],
+  };
+}
+
+describe("edge ↔ cloud reference data (expected receipts)", () => {
+  const stops: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+  });
+
+  async function start(dataDir: string, site: SiteLayout, cloudPort = 0) {
+    const cloud = await startCloud({ port: cloudPort, dataDir, mqtt: { embedded: { port: 0 } }, logger });
+    const edge = await startEdge({
+      site,
+      edgeId: "edge-ref",
+      devices: { embedded: { port: 0 } },
+      uplink: { mqttUrl: cloud.mqttUrl, flushMs: 10 },
+      logger,
+      dataDir,
+      reference: { cloudUrl: cloud.url, pollMs: 100 },
+      pipeline: { passes: { silenceMs: 200, stationaryMs: 60_000, maxOpenPasses: 1000, minDirectionGapMs: 100 } },
+    });
+    return { cloud, edge };
+  }
+
+  it("flags what an open receipt does not list, and what it listed but never came when it closes", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "tally-ref-"));
+    stops.push(() => rm(dataDir, { recursive: true, force: true }));
+    const site = await demoSiteOnPort(await freePort());
+    const { cloud, edge }: { cloud: RunningCloud; edge: RunningEdge } = await start(dataDir, site);
+    stops.push(() => cloud.close());
+    stops.push(() => edge.close());
+
+    const created = await fetch(`${cloud.url}/v1/expected-receipts`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id: "ASN-42", siteId: "DEMO", dock: "DEMO/DOCK/D1", lines: [{ sku: "WIDGET", qty: 2 }] }),
+    });
+    expect(created.status).toBe(201);
+    await eventually(
+      () => edge.metrics().referenceAsOf,
+      (asOf) => asOf !== undefined,
+      { what: "the edge's copy of the reference data" },
+    );
+    // The copy is cached for an edge that starts while the cloud is away.
+    expect(existsSync(join(dataDir, "edge", "edge-ref", "reference-data.json"))).toBe(true);
+
+    const portal = await mqtt.connectAsync(edge.deviceMqttUrl, { clientId: "ref-portal" });
+    stops.push(async () => void (await portal.endAsync()));
+    const t0 = Date.now();
+    for (const [i, tag] of [epc(WIDGET, 1), epc(GADGET, 1)].entries()) {
+      await portal.publishAsync(deviceTopic("DEMO", "portal-d1", "read"), JSON.stringify(pass(tag, t0 + i * 10)), {
+        qos: 1,
+      });
+    }
+    type TaskBody = { tasks: { taskType: string; sku?: string; detail: string }[] };
+    const tasks = async () => ((await (await fetch(`${cloud.url}/v1/tasks`)).json()) as TaskBody).tasks;
+    const unexpected = await eventually(tasks, (t) => t.length >= 1, { what: "an UNEXPECTED_ITEM task" });
+    expect(unexpected).toEqual([expect.objectContaining({ taskType: "UNEXPECTED_ITEM", sku: "GADGET" })]);
+
+    const closed = await fetch(`${cloud.url}/v1/expected-receipts/ASN-42/close`, { method: "POST" });
+    expect(closed.ok).toBe(true);
+    const all = await eventually(tasks, (t) => t.length >= 2, { what: "a MISSING_EXPECTED task" });
+    expect(all).toContainEqual(
+      expect.objectContaining({
+        taskType: "MISSING_EXPECTED",
+        sku: "WIDGET",
+        detail: expect.stringContaining("1 × WIDGET"),
+      }),
+    );
+  });
+
+  it("starts from its cached copy while the cloud is unreachable", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "tally-ref-"));
+    stops.push(() => rm(dataDir, { recursive: true, force: true }));
+    const site = await demoSiteOnPort(await freePort());
+    const first = await start(dataDir, site);
+    await fetch(`${first.cloud.url}/v1/expected-receipts`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id: "ASN-7", siteId: "DEMO", lines: [{ sku: "MILK", qty: 6 }] }),
+    });
+    const asOf = await eventually(
+      () => first.edge.metrics().referenceAsOf,
+      (a) => a !== undefined,
+      { what: "reference data at the first edge" },
+    );
+    await first.edge.close();
+    await first.cloud.close();
+
+    // The cloud is gone: nothing listens on the port it had.
+    const offline = await startEdge({
+      site,
+      edgeId: "edge-ref",
+      devices: { embedded: { port: 0 } },
+      uplink: { mqttUrl: `mqtt://127.0.0.1:${await freePort()}` },
+      logger,
+      dataDir,
+      reference: { cloudUrl: `http://127.0.0.1:${await freePort()}`, pollMs: 100 },
+    });
+    stops.push(() => offline.close());
+    expect(offline.metrics().referenceAsOf).toBe(asOf);
+  });
+});
