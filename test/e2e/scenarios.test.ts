@@ -59,9 +59,16 @@ describe("built-in scenarios played in-process and scored from the cloud's real 
     expect(report.timeToAlertP50Ms).not.toBeNull();
   });
 
-  it("a broken pipeline (passes split on every gap, no tag de-duplication) scores lower on the same scenario", async () => {
+  it("a broken pipeline (every read its own pass, no tag de-duplication) scores lower on the same scenario", async () => {
+    const site = await demoSiteOnPort(await freePort());
     const loaded = await loadScenarioFile(builtInScenarioFile("demo"), {
-      site: await demoSiteOnPort(await freePort()),
+      // One read is enough for a pass: every read becomes a movement.
+      site: {
+        ...site,
+        devices: site.devices.map((d) =>
+          d.kind === "rfid-portal" ? { ...d, filter: { minReads: 1, minRssi: -120 } } : d,
+        ),
+      },
     });
     const { report } = await runScenario({
       loaded,

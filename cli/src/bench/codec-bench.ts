@@ -52,7 +52,7 @@ export const gs1ParseBench: Benchmark = {
   run: async () => {
     const codes = Array.from(
       { length: 1000 },
-      (_, i) => `]d2010061414100001217271231` + `10B${String(i).padStart(6, "0")}\u001d21S${i}`,
+      (_, i) => `]d201006141410000121727123110B${String(i).padStart(6, "0")}\u001d21S${i}`,
     );
     if (!parseGs1(codes[0] ?? "").ok) throw new Error("gs1-parse benchmark data does not parse");
     const value = throughput(codes, (code) => parseGs1(code));

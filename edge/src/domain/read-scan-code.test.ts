@@ -9,7 +9,7 @@ describe("readScanCode", () => {
     const expected = { gtin: "00614141000012", lot: "L42", expiry: "2027-06-30", count: 12 };
     expect(readScanCode("(01)00614141000012(17)270630(10)L42(30)12", reference)).toEqual({ ok: true, value: expected });
     // GS1 DataMatrix (]d2): FNC1 as GS after the variable-length batch.
-    expect(readScanCode(`]d2010061414100001217270630` + `10L42${GS}3012`, reference)).toEqual({
+    expect(readScanCode(`]d201006141410000121727063010L42${GS}3012`, reference)).toEqual({
       ok: true,
       value: expected,
     });

@@ -39,7 +39,7 @@ export interface DetectPassesConfig {
 }
 
 export const DEFAULT_PASS_CONFIG: DetectPassesConfig = {
-  silenceMs: 1500,
+  silenceMs: 1000,
   stationaryMs: 60_000,
   maxOpenPasses: 100_000,
   minDirectionGapMs: 100,

@@ -10,7 +10,9 @@ export interface CrossReadConfig {
   rssiMarginDb: number;
 }
 
-export const DEFAULT_CROSS_READ_CONFIG: CrossReadConfig = { windowMs: 3000, holdOffMs: 2000, rssiMarginDb: 6 };
+// Competing passes of one tag close within moments of each other (both end when the tag leaves the
+// field), so a short hold-off suffices.
+export const DEFAULT_CROSS_READ_CONFIG: CrossReadConfig = { windowMs: 3000, holdOffMs: 500, rssiMarginDb: 6 };
 
 interface Pending {
   pass: TagPass;
