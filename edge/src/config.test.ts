@@ -9,6 +9,7 @@ describe("loadEdgeConfig", () => {
       devices: { embedded: { host: "127.0.0.1", port: 1883 } },
       uplink: { mqttUrl: "mqtt://127.0.0.1:1884", maxBatch: 500, flushMs: 50, ackTimeoutMs: 5000 },
       shelfSettleMs: 300,
+      deviceSilentMs: 30_000,
       dataDir: ".data",
       reference: { cloudUrl: "http://127.0.0.1:8080", token: undefined, pollMs: 30_000 },
     });

@@ -24,6 +24,8 @@ const EdgeEnv = z.object({
   /** Bearer token (an `edge` role token) when the cloud's API requires one. */
   TALLY_CLOUD_TOKEN: z.string().min(1).optional(),
   TALLY_REFERENCE_POLL_MS: positive.default(30_000),
+  /** A device not heard from for this long raises DEVICE_SILENT. */
+  TALLY_DEVICE_SILENT_MS: positive.default(30_000),
   TALLY_UPLINK_MAX_BATCH: positive.max(5000).default(500),
   TALLY_UPLINK_FLUSH_MS: positive.default(50),
   TALLY_UPLINK_ACK_TIMEOUT_MS: positive.default(5000),
@@ -35,6 +37,7 @@ export interface EdgeConfig {
   devices: { url: string } | { embedded: { host: string; port: number } };
   uplink: { mqttUrl: string; maxBatch: number; flushMs: number; ackTimeoutMs: number };
   shelfSettleMs: number;
+  deviceSilentMs: number;
   dataDir: string;
   reference?: { cloudUrl: string; token?: string | undefined; pollMs: number } | undefined;
 }
@@ -61,6 +64,7 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
       ackTimeoutMs: e.TALLY_UPLINK_ACK_TIMEOUT_MS,
     },
     shelfSettleMs: e.TALLY_SHELF_SETTLE_MS,
+    deviceSilentMs: e.TALLY_DEVICE_SILENT_MS,
     dataDir: e.TALLY_DATA_DIR,
     reference:
       e.TALLY_CLOUD_URL === "none"

@@ -36,7 +36,7 @@ export function registerEdge(program: Command, logger: Logger): void {
         logger,
         dataDir: config.dataDir,
         ...(config.reference !== undefined ? { reference: config.reference } : {}),
-        pipeline: { weights: { settleMs: config.shelfSettleMs } },
+        pipeline: { weights: { settleMs: config.shelfSettleMs }, deviceSilentMs: config.deviceSilentMs },
       });
       onShutdown(logger, edge.close);
       printJson({ event: "edge-up", edgeId: config.edgeId, site: site.siteId, deviceBroker: edge.deviceMqttUrl });

@@ -11,6 +11,7 @@ import type {
 import { type ReferenceView, siteOnlyReference } from "../domain/reference-view.js";
 import type { SiteIndex } from "../domain/site-index.js";
 import { DEFAULT_PASS_CONFIG, type DetectPassesConfig, detectPasses } from "./detect-passes.js";
+import { deviceSilence } from "./device-silence.js";
 import { downsampleTemperatures } from "./downsample-temperatures.js";
 import type { EventDeps } from "./event-factory.js";
 import { movementsFromScans } from "./movements-from-scans.js";
@@ -32,6 +33,8 @@ export interface EdgePipelineConfig {
   telemetryIntervalMs: number;
   /** A READER_OVERFLOW condition clears after this long without another overflow, ms. */
   overflowQuietMs: number;
+  /** A device not heard from for this long raises DEVICE_SILENT, ms. */
+  deviceSilentMs: number;
 }
 
 export const DEFAULT_PIPELINE_CONFIG: EdgePipelineConfig = {
@@ -41,6 +44,8 @@ export const DEFAULT_PIPELINE_CONFIG: EdgePipelineConfig = {
   weights: DEFAULT_WEIGHTS_CONFIG,
   telemetryIntervalMs: 60_000,
   overflowQuietMs: 5 * 60_000,
+  // Three missed heartbeats at the simulators' (and typical devices') 10 s interval.
+  deviceSilentMs: 30_000,
 };
 
 const ofType =
@@ -83,5 +88,6 @@ export function edgePipeline(
     weights$.pipe(picksFromWeights(site, deps, config.weights, scheduler)),
     temps$.pipe(temperatureConditions(site, deps)),
     temps$.pipe(downsampleTemperatures(deps, config.telemetryIntervalMs)),
+    shared$.pipe(deviceSilence(site, deps, config.deviceSilentMs, scheduler)),
   );
 }
