@@ -1,10 +1,11 @@
+import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLedgerStore, sqliteLedgerFile } from "@tally/cloud";
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { meta, movement } from "./event-fixtures.js";
+import { meta, movement, task } from "./event-fixtures.js";
 import { ledgerInvariants } from "./ledger-invariants.js";
 import { ledgerStoreContract } from "./ledger-store-contract.js";
 
@@ -27,11 +28,51 @@ ledgerInvariants("sqlite", async () => {
   return createLedgerStore({ dataDir: join(root, `store-${count}`) });
 });
 
+/** Keys sorted at every level: what the ledger hashes (its canonical JSON). */
+function sortedJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v === null || typeof v !== "object" || Array.isArray(v)
+      ? v
+      : Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))),
+  );
+}
+
 describe("SQLite ledger store", () => {
+  it("reads movements recorded before migration 4 (body in events) and tells their resends from conflicts", async () => {
+    const dataDir = join(root, "legacy");
+    const store = await createLedgerStore({ dataDir });
+    const m = movement({ sku: "OLD", qty: 4, to: "S1/A/01" });
+    const body = sortedJson(m);
+    const db = new BetterSqlite3(sqliteLedgerFile(dataDir));
+    try {
+      // What versions 1–3 wrote: the body and its hash in events, the columns in movements, the position.
+      db.prepare(
+        `INSERT INTO events (id, kind, site_id, edge_id, batch_id, batch_seq, hash, body, occurred_at, committed_at)
+         VALUES (?, 'movement', 'S1', 'edge-1', 'b', 0, ?, ?, ?, ?)`,
+      ).run(m.id, createHash("sha256").update(body).digest("hex"), body, m.occurredAt, m.occurredAt);
+      db.prepare(
+        `INSERT INTO movements (id, site_id, movement_type, sku, qty, to_location, lot, occurred_at)
+         VALUES (?, 'S1', 'RECEIPT', 'OLD', 4, 'S1/A/01', '', ?)`,
+      ).run(m.id, m.occurredAt);
+      db.prepare("INSERT INTO positions (sku, location, lot, qty) VALUES ('OLD', 'S1/A/01', '', 4)").run();
+    } finally {
+      db.close();
+    }
+    try {
+      expect(await store.movements({ sku: "OLD" })).toEqual([m]);
+      expect(await store.movement(m.id)).toEqual(m);
+      expect((await store.commit(meta(), [m])).duplicates).toEqual([m.id]);
+      expect((await store.commit(meta(), [{ ...m, qty: 5 }])).conflicts).toEqual([m.id]);
+      expect(await store.stock({ sku: "OLD" })).toEqual([{ sku: "OLD", location: "S1/A/01", lot: "", qty: 4 }]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("refuses UPDATE and DELETE of movements and events (triggers)", async () => {
     const dataDir = join(root, "append-only");
     const store = await createLedgerStore({ dataDir });
-    await store.commit(meta(), [movement({ sku: "SKU-1", qty: 3, to: "S1/A/01" })]);
+    await store.commit(meta(), [movement({ sku: "SKU-1", qty: 3, to: "S1/A/01" }), task()]);
     const db = new BetterSqlite3(sqliteLedgerFile(dataDir));
     try {
       for (const sql of [

@@ -1,7 +1,7 @@
 import { createLedgerStore } from "@tally/cloud";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { meta, movement } from "../contract/event-fixtures.js";
+import { meta, movement, task } from "../contract/event-fixtures.js";
 import { ledgerInvariants } from "../contract/ledger-invariants.js";
 import { ledgerStoreContract } from "../contract/ledger-store-contract.js";
 import { probePostgres } from "../support/postgres.js";
@@ -27,7 +27,7 @@ describe.skipIf(unavailable !== undefined)(
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       try {
-        await store.commit(meta(), [movement({ sku: "SKU-1", qty: 3, to: "S1/A/01" })]);
+        await store.commit(meta(), [movement({ sku: "SKU-1", qty: 3, to: "S1/A/01" }), task()]);
         for (const sql of [
           "UPDATE movements SET qty = 30",
           "DELETE FROM movements",

@@ -209,6 +209,18 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX conflicts_event ON conflicts (event_id);
     `,
   },
+  {
+    version: 4,
+    name: "movements hold their own body: one row per movement, not two (decision 0020)",
+    sql: `
+      -- From here on a movement is stored once, in movements, with its canonical body (its content hash is
+      -- computed when needed); events keeps the other kinds and held movements. Older rows keep theirs in events.
+      ALTER TABLE movements ADD COLUMN body jsonb;
+      ALTER TABLE movements ADD COLUMN edge_id text;
+      ALTER TABLE movements ADD COLUMN batch_id text;
+      ALTER TABLE movements ADD COLUMN committed_at timestamptz;
+    `,
+  },
 ];
 
 /** Any constant: serialises concurrent migrators (two cloud processes starting together). */

@@ -20,7 +20,7 @@ import {
 } from "@tally/protocols";
 import type { Alert } from "../alerts/alert.js";
 import { type AlertChange, applyCondition } from "../alerts/apply-condition.js";
-import { canonicalJson } from "../ledger/canonical-json.js";
+import { canonicalJson, contentHash } from "../ledger/canonical-json.js";
 import { classifyEvents, firstOccurrences, type HashedEvent, hashEvents } from "../ledger/classify-events.js";
 import { derivedId } from "../ledger/derived-id.js";
 import {
@@ -89,6 +89,10 @@ const MOVEMENT_COLUMNS: readonly Column[] = [
   { name: "occurred_at", type: "timestamptz" },
   { name: "epc", type: "text" },
   { name: "sscc", type: "text" },
+  { name: "body", type: "jsonb" },
+  { name: "edge_id", type: "text" },
+  { name: "batch_id", type: "text" },
+  { name: "committed_at", type: "timestamptz" },
 ];
 const POSITION_COLUMNS: readonly Column[] = [
   { name: "sku", type: "text" },
@@ -134,6 +138,18 @@ const TELEMETRY_COLUMNS: readonly Column[] = [
   { name: "occurred_at", type: "timestamptz" },
 ];
 
+/** How long item rules are cached; a change made through another process applies within this time. */
+const RULES_TTL_MS = 1000;
+
+/** A movement's body as stored: `COALESCE` covers rows from before migration 4, whose body is in events. */
+const MOVEMENT_BODY = "COALESCE(m.body, e.body)";
+const MOVEMENT_FROM = "movements m LEFT JOIN events e ON m.body IS NULL AND e.id = m.id";
+
+type HashedMovement = HashedEvent & { readonly event: Movement };
+
+// A guard, not a copy: the hash is a lazy getter a spread would lose.
+const isHashedMovement = (h: HashedEvent): h is HashedMovement => h.event.kind === "movement";
+
 interface CommitOptions {
   /** Apply `negativeStock: "refuse"` (edge movements); adjustments a person decided are always applied. */
   enforceRefusal: boolean;
@@ -149,6 +165,7 @@ interface CommitOptions {
 export class SqlLedgerStore implements LedgerStore {
   readonly kind: SqlDriver["kind"];
   readonly #driver: SqlDriver;
+  #rules: { at: number; rules: Map<string, ItemRule> } | undefined;
 
   constructor(driver: SqlDriver) {
     this.#driver = driver;
@@ -168,16 +185,70 @@ export class SqlLedgerStore implements LedgerStore {
     const now = new Date().toISOString();
     const hashed = hashEvents(events);
     const first = firstOccurrences(hashed);
-    const inserted = await this.#insertEvents(tx, meta, first, now);
-    const notInserted = first.filter((h) => !inserted.has(h.event.id)).map((h) => h.event.id);
-    const stored = await storedHashes(tx, notInserted);
+    const firstMovements: HashedMovement[] = [];
+    const firstOthers: HashedEvent[] = [];
+    for (const h of first) {
+      if (isHashedMovement(h)) firstMovements.push(h);
+      else firstOthers.push(h);
+    }
+    // Ids are unique across kinds: a movement id already in events (a held movement, another kind) is not new,
+    // nor is another kind's id already in movements.
+    const stored = new Map([
+      ...(await hashesIn(
+        tx,
+        "events",
+        firstMovements.map((h) => h.event.id),
+      )),
+      ...(await movementHashes(
+        tx,
+        firstOthers.map((h) => h.event.id),
+      )),
+    ]);
+    const inserted = new Set<string>();
+    const heldTasks: CorrectionTask[] = [];
+    const held = await this.#insertMovements(
+      tx,
+      meta,
+      firstMovements.filter((h) => !stored.has(h.event.id)),
+      now,
+      options,
+      inserted,
+      heldTasks,
+    );
+    for (const id of await this.#insertEvents(
+      tx,
+      meta,
+      firstOthers.filter((h) => !stored.has(h.event.id)),
+      now,
+    )) {
+      inserted.add(id);
+    }
+    const unknown = first.filter((h) => !inserted.has(h.event.id) && !stored.has(h.event.id));
+    for (const [id, hash] of await movementHashes(
+      tx,
+      unknown.filter((h) => h.event.kind === "movement").map((h) => h.event.id),
+    )) {
+      stored.set(id, hash);
+    }
+    for (const [id, hash] of await hashesIn(
+      tx,
+      "events",
+      unknown.filter((h) => h.event.kind !== "movement").map((h) => h.event.id),
+    )) {
+      stored.set(id, hash);
+    }
     const classification = classifyEvents(hashed, inserted, stored);
     if (classification.conflicts.length > 0) await this.#recordConflicts(tx, meta, hashed, first, stored, now);
     const parts = partitionEvents(classification.applied);
     const alerts: Alert[] = [];
 
-    const heldTasks: CorrectionTask[] = [];
-    const held = await this.#applyMovements(tx, parts.movements, now, options, alerts, heldTasks);
+    const heldIds = new Set(held);
+    await this.#applyMovements(
+      tx,
+      parts.movements.filter((m) => !heldIds.has(m.id)),
+      now,
+      alerts,
+    );
     if (heldTasks.length > 0) {
       const cloudMeta = { edgeId: CLOUD_SOURCE, siteId: meta.siteId, batchId: meta.batchId, seq: meta.seq };
       await this.#insertEvents(tx, cloudMeta, hashEvents(heldTasks), now);
@@ -221,6 +292,130 @@ export class SqlLedgerStore implements LedgerStore {
     };
     if (held.length > 0) result.held = held;
     return result;
+  }
+
+  /**
+   * Movements go into `movements` once, with their body and hash, by one
+   * `INSERT … ON CONFLICT (id) DO NOTHING RETURNING id` (adds what it
+   * inserted to `inserted`). With an item that refuses negative stock in
+   * the batch, the new movements are first found out and walked in order:
+   * those that would go below zero are held (recorded in events, with a
+   * task) instead. Returns the held ids.
+   */
+  async #insertMovements(
+    tx: SqlDb,
+    meta: CommitMeta,
+    movements: readonly HashedMovement[],
+    now: string,
+    options: CommitOptions,
+    inserted: Set<string>,
+    heldTasks: CorrectionTask[],
+  ): Promise<string[]> {
+    if (movements.length === 0) return [];
+    let accepted = movements;
+    let held: HashedMovement[] = [];
+    if (options.enforceRefusal) {
+      const rules = await this.#itemRules(
+        tx,
+        movements.map((h) => h.event.sku),
+      );
+      if ([...rules.values()].some((r) => r.negativeStock === "refuse")) {
+        const existing = await movementHashes(
+          tx,
+          movements.map((h) => h.event.id),
+        );
+        const fresh = movements.filter((h) => !existing.has(h.event.id));
+        const current = await positionsOf(
+          tx,
+          refusalKeys(
+            fresh.map((h) => h.event),
+            rules,
+          ),
+          this.#driver.forUpdate,
+        );
+        const verdict = holdNegative(
+          fresh.map((h) => h.event),
+          rules,
+          current,
+        );
+        const heldIds = new Set(verdict.held.map((m) => m.id));
+        held = fresh.filter((h) => heldIds.has(h.event.id));
+        accepted = movements.filter((h) => !heldIds.has(h.event.id));
+      }
+    }
+    const rows = accepted.map((h) => {
+      const m = h.event;
+      return [
+        m.id,
+        m.siteId,
+        m.movementType,
+        m.sku,
+        m.qty,
+        m.from ?? null,
+        m.to ?? null,
+        m.lot ?? "",
+        this.#driver.timestamp(m.occurredAt),
+        m.epc ?? null,
+        m.sscc ?? null,
+        h.body,
+        meta.edgeId,
+        meta.batchId,
+        now,
+      ];
+    });
+    const returned = await tx.insertRows<{ id: string }>(
+      "movements",
+      MOVEMENT_COLUMNS,
+      rows,
+      "ON CONFLICT (id) DO NOTHING RETURNING id",
+    );
+    for (const r of returned) inserted.add(r.id);
+    if (held.length === 0) return [];
+
+    for (const id of await this.#insertEvents(tx, meta, held, now)) inserted.add(id);
+    for (const { event: m } of held) {
+      const taskId = derivedId(`held:${m.id}`);
+      const from = m.from ?? m.to ?? "";
+      heldTasks.push({
+        kind: "task",
+        id: taskId,
+        siteId: m.siteId,
+        occurredAt: m.occurredAt,
+        taskType: "COUNT_MISMATCH",
+        location: from,
+        sku: m.sku,
+        ...(m.epc !== undefined && { epc: m.epc }),
+        priority: "high",
+        detail: `${m.movementType} of ${m.qty} ${m.sku}${m.lot === undefined ? "" : ` lot ${m.lot}`} from ${from} would make stock negative; held (movement ${m.id})`,
+        evidence: { deviceId: CLOUD_SOURCE, observationIds: [m.id] },
+      });
+    }
+    await tx.insertRows(
+      "held_movements",
+      [
+        { name: "id", type: "text" },
+        { name: "task_id", type: "text" },
+        { name: "reason", type: "text" },
+      ],
+      held.map((h) => [h.event.id, derivedId(`held:${h.event.id}`), "negative stock refused"]),
+      "ON CONFLICT (id) DO NOTHING",
+    );
+    return held.map((h) => h.event.id);
+  }
+
+  /** Item rules, cached for a second: items change rarely, and every batch needs them. */
+  async #itemRules(tx: SqlDb, skus: readonly string[]): Promise<Map<string, ItemRule>> {
+    const nowMs = Date.now();
+    if (this.#rules === undefined || nowMs - this.#rules.at > RULES_TTL_MS) {
+      this.#rules = { at: nowMs, rules: await allItemRules(tx) };
+    }
+    const all = this.#rules.rules;
+    const out = new Map<string, ItemRule>();
+    for (const sku of skus) {
+      const rule = all.get(sku);
+      if (rule !== undefined) out.set(sku, rule);
+    }
+    return out;
   }
 
   /** Every occurrence of an id with other content than the ledger's is kept, never applied. */
@@ -306,75 +501,20 @@ export class SqlLedgerStore implements LedgerStore {
     );
   }
 
-  /** Movements, serials, positions and stock alerts of one batch; returns the ids of held movements. */
-  async #applyMovements(
-    tx: SqlDb,
-    movements: readonly Movement[],
-    now: string,
-    options: CommitOptions,
-    alerts: Alert[],
-    heldTasks: CorrectionTask[],
-  ): Promise<string[]> {
-    if (movements.length === 0) return [];
-    const rules = await itemRules(tx, [...new Set(movements.map((m) => m.sku))]);
-    let accepted: readonly Movement[] = movements;
-    let held: Movement[] = [];
-    if (options.enforceRefusal && [...rules.values()].some((r) => r.negativeStock === "refuse")) {
-      const keys = refusalKeys(movements, rules);
-      const current = await positionsOf(tx, keys, this.#driver.forUpdate);
-      ({ accepted, held } = holdNegative(movements, rules, current));
-      for (const m of held) {
-        const taskId = derivedId(`held:${m.id}`);
-        const from = m.from ?? m.to ?? "";
-        heldTasks.push({
-          kind: "task",
-          id: taskId,
-          siteId: m.siteId,
-          occurredAt: m.occurredAt,
-          taskType: "COUNT_MISMATCH",
-          location: from,
-          sku: m.sku,
-          ...(m.epc !== undefined && { epc: m.epc }),
-          priority: "high",
-          detail: `${m.movementType} of ${m.qty} ${m.sku}${m.lot === undefined ? "" : ` lot ${m.lot}`} from ${from} would make stock negative; held (movement ${m.id})`,
-          evidence: { deviceId: CLOUD_SOURCE, observationIds: [m.id] },
-        });
-        await tx.run("INSERT INTO held_movements (id, task_id, reason) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING", [
-          m.id,
-          taskId,
-          "negative stock refused",
-        ]);
-      }
-    }
-
-    await tx.insertRows(
-      "movements",
-      MOVEMENT_COLUMNS,
-      accepted.map((m) => [
-        m.id,
-        m.siteId,
-        m.movementType,
-        m.sku,
-        m.qty,
-        m.from ?? null,
-        m.to ?? null,
-        m.lot ?? "",
-        this.#driver.timestamp(m.occurredAt),
-        m.epc ?? null,
-        m.sscc ?? null,
-      ]),
-    );
-    await this.#upsertSerials(tx, accepted);
+  /** Serials, positions and stock alerts of the batch's applied movements. */
+  async #applyMovements(tx: SqlDb, movements: readonly Movement[], now: string, alerts: Alert[]): Promise<void> {
+    if (movements.length === 0) return;
+    const rules = await this.#itemRules(tx, [...new Set(movements.map((m) => m.sku))]);
+    await this.#upsertSerials(tx, movements);
     const touched = (
       await tx.insertRows<{ sku: string; location: string; lot: string; qty: unknown }>(
         "positions",
         POSITION_COLUMNS,
-        positionDeltas(accepted).map((d) => [d.sku, d.location, d.lot, d.qty]),
+        positionDeltas(movements).map((d) => [d.sku, d.location, d.lot, d.qty]),
         "ON CONFLICT (sku, location, lot) DO UPDATE SET qty = positions.qty + excluded.qty RETURNING sku, location, lot, qty",
       )
     ).map((r) => ({ sku: r.sku, location: r.location, lot: r.lot, qty: num(r.qty) }));
     await this.#stockAlerts(tx, touched, rules, now, alerts);
-    return held.map((m) => m.id);
   }
 
   /** The registry keeps each EPC's latest movement by (occurredAt, id), so a late event never moves it back. */
@@ -493,7 +633,7 @@ export class SqlLedgerStore implements LedgerStore {
     }
     params.push(Math.min(query.limit ?? DEFAULT_MOVEMENT_LIMIT, MAX_MOVEMENT_LIMIT));
     const rows = await this.#driver.read.all<{ body: unknown }>(
-      `SELECT e.body FROM movements m JOIN events e ON e.id = m.id
+      `SELECT ${MOVEMENT_BODY} AS body FROM ${MOVEMENT_FROM}
        ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY m.seq LIMIT ?`,
       params,
     );
@@ -502,7 +642,7 @@ export class SqlLedgerStore implements LedgerStore {
 
   async movement(id: string): Promise<Movement | undefined> {
     const rows = await this.#driver.read.all<{ body: unknown }>(
-      "SELECT e.body FROM movements m JOIN events e ON e.id = m.id WHERE m.id = ?",
+      `SELECT ${MOVEMENT_BODY} AS body FROM ${MOVEMENT_FROM} WHERE m.id = ?`,
       [id],
     );
     const row = rows[0];
@@ -589,7 +729,7 @@ export class SqlLedgerStore implements LedgerStore {
   async reverseMovement(id: string, by: string): Promise<{ reversal: Movement; created: boolean } | undefined> {
     return this.#driver.write(async (tx) => {
       const rows = await tx.all<{ body: unknown }>(
-        "SELECT e.body FROM movements m JOIN events e ON e.id = m.id WHERE m.id = ?",
+        `SELECT ${MOVEMENT_BODY} AS body FROM ${MOVEMENT_FROM} WHERE m.id = ?`,
         [id],
       );
       const row = rows[0];
@@ -601,7 +741,10 @@ export class SqlLedgerStore implements LedgerStore {
       );
       const existingId = existing[0]?.reversal_id;
       if (existingId !== undefined) {
-        const body = await tx.all<{ body: unknown }>("SELECT body FROM events WHERE id = ?", [existingId]);
+        const body = await tx.all<{ body: unknown }>(
+          `SELECT ${MOVEMENT_BODY} AS body FROM ${MOVEMENT_FROM} WHERE m.id = ?`,
+          [existingId],
+        );
         const reversal = Movement.parse(json(body[0]?.body));
         return { reversal, created: false };
       }
@@ -765,6 +908,7 @@ export class SqlLedgerStore implements LedgerStore {
   }
 
   async #putItem(tx: SqlDb, item: LedgerItem): Promise<void> {
+    this.#rules = undefined;
     await tx.run(
       `INSERT INTO items (sku, body, reorder_point, negative_stock, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (sku) DO UPDATE SET body = excluded.body, reorder_point = excluded.reorder_point,
@@ -1021,13 +1165,14 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-async function storedHashes(tx: SqlDb, ids: readonly string[]): Promise<Map<string, string>> {
+/** Content hashes of the ids found in `table` (events). */
+async function hashesIn(tx: SqlDb, table: "events", ids: readonly string[]): Promise<Map<string, string>> {
   const hashes = new Map<string, string>();
   const unique = [...new Set(ids)];
   for (let i = 0; i < unique.length; i += 500) {
     const chunk = unique.slice(i, i + 500);
     const rows = await tx.all<{ id: string; hash: string }>(
-      `SELECT id, hash FROM events WHERE id IN (${placeholders(chunk.length)})`,
+      `SELECT id, hash FROM ${table} WHERE id IN (${placeholders(chunk.length)})`,
       chunk,
     );
     for (const row of rows) hashes.set(row.id, row.hash);
@@ -1035,18 +1180,31 @@ async function storedHashes(tx: SqlDb, ids: readonly string[]): Promise<Map<stri
   return hashes;
 }
 
-async function itemRules(tx: SqlDb, skus: readonly string[]): Promise<Map<string, ItemRule>> {
-  const rules = new Map<string, ItemRule>();
-  for (let i = 0; i < skus.length; i += 500) {
-    const chunk = skus.slice(i, i + 500);
-    const rows = await tx.all<{ body: unknown }>(
-      `SELECT body FROM items WHERE sku IN (${placeholders(chunk.length)})`,
+/** Content hashes of the ids found in movements: from the stored body (older rows keep a hash in events). */
+async function movementHashes(tx: SqlDb, ids: readonly string[]): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const chunk = unique.slice(i, i + 500);
+    const rows = await tx.all<{ id: string; body: unknown; hash: string | null }>(
+      `SELECT m.id, m.body, e.hash FROM ${MOVEMENT_FROM} WHERE m.id IN (${placeholders(chunk.length)})`,
       chunk,
     );
     for (const row of rows) {
-      const item = LedgerItem.parse(json(row.body));
-      rules.set(item.sku, item);
+      // SQLite keeps the canonical text; PostgreSQL's jsonb gives it back parsed.
+      const body = typeof row.body === "string" ? row.body : row.body === null ? undefined : canonicalJson(row.body);
+      const hash = body !== undefined ? contentHash(body) : row.hash;
+      if (hash !== null) hashes.set(row.id, hash);
     }
+  }
+  return hashes;
+}
+
+async function allItemRules(tx: SqlDb): Promise<Map<string, ItemRule>> {
+  const rules = new Map<string, ItemRule>();
+  for (const row of await tx.all<{ body: unknown }>("SELECT body FROM items")) {
+    const item = LedgerItem.parse(json(row.body));
+    rules.set(item.sku, item);
   }
   return rules;
 }

@@ -5,6 +5,8 @@ import { type Column, placeholders, type SqlDb, type SqlDriver } from "./sql-dri
 import { SqlLedgerStore } from "./sql-ledger-store.js";
 import { migrateSqlite } from "./sqlite-migrations.js";
 
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** Rows per multi-row statement: keeps bound parameters well under SQLite's 32,766. */
 const CHUNK_ROWS = 500;
 
@@ -40,13 +42,13 @@ class SqliteDb implements SqlDb {
   }
 
   allSync<T>(sql: string, params: readonly unknown[] = []): T[] {
-    return this.#statement(sql).all(...params) as T[];
+    return this.#statement(sql).all(params) as T[];
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
     const statement = this.#statement(sql);
-    if (statement.reader) return statement.all(...params).length;
-    return statement.run(...params).changes;
+    if (statement.reader) return statement.all(params).length;
+    return statement.run(params).changes;
   }
 
   async insertRows<T>(
@@ -62,9 +64,10 @@ class SqliteDb implements SqlDb {
       const chunk = rows.slice(i, i + CHUNK_ROWS);
       const sql = `INSERT INTO ${table} (${names}) VALUES ${Array.from({ length: chunk.length }, () => row).join(", ")} ${suffix}`;
       const statement = this.#statement(sql);
+      // One flat array bound as anonymous parameters (no spread of thousands of arguments).
       const params = chunk.flat();
-      if (statement.reader) out.push(...(statement.all(...params) as T[]));
-      else statement.run(...params);
+      if (statement.reader) out.push(...(statement.all(params) as T[]));
+      else statement.run(params);
     }
     return out;
   }
@@ -123,7 +126,8 @@ class SqliteDriver implements SqlDriver {
   }
 
   timestamp(value: string): string {
-    return new Date(value).toISOString();
+    // Most timestamps already are UTC ISO with milliseconds: skip the Date round trip for those.
+    return CANONICAL_UTC.test(value) ? value : new Date(value).toISOString();
   }
 
   async close(): Promise<void> {

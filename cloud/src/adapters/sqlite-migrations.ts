@@ -206,6 +206,29 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX conflicts_event ON conflicts (event_id);
     `,
   },
+  {
+    version: 4,
+    name: "movements hold their own body: one row per movement, not two (decision 0020)",
+    sql: `
+      -- From here on a movement is stored once, in movements, with its canonical body (its content hash is
+      -- computed when needed); events keeps the other kinds and held movements. Older rows keep theirs in events.
+      ALTER TABLE movements ADD COLUMN body TEXT;
+      ALTER TABLE movements ADD COLUMN edge_id TEXT;
+      ALTER TABLE movements ADD COLUMN batch_id TEXT;
+      ALTER TABLE movements ADD COLUMN committed_at TEXT;
+    `,
+  },
+  {
+    version: 5,
+    name: "no location indexes on movements in the embedded store (decision 0020)",
+    sql: `
+      -- SQLite's WAL writes whole pages: an index keyed by location dirties a page per bin a batch touches,
+      -- which halved commit throughput. Location filters on movements scan in commit order here;
+      -- PostgreSQL keeps both indexes.
+      DROP INDEX movements_from;
+      DROP INDEX movements_to;
+    `,
+  },
 ];
 
 /** Applies the migrations not yet recorded in `schema_migrations`, each in its own transaction. */

@@ -21,7 +21,9 @@ function write(value: unknown): string | undefined {
       if (typeof (value as { toJSON?: unknown }).toJSON === "function") return JSON.stringify(value);
       const record = value as Record<string, unknown>;
       let out = "";
-      for (const key of Object.keys(record).sort()) {
+      for (const key of orderKeys(Object.keys(record))) {
+        // The first version assigned keys to a fresh object, where `__proto__` sets the prototype: it was never written.
+        if (key === "__proto__") continue;
         const text = write(record[key]);
         if (text === undefined) continue;
         out += `${out === "" ? "" : ","}${JSON.stringify(key)}:${text}`;
@@ -31,6 +33,90 @@ function write(value: unknown): string | undefined {
     default:
       return undefined;
   }
+}
+
+const STRING_KEYS = [
+  "epc",
+  "expiry",
+  "from",
+  "id",
+  "kind",
+  "lot",
+  "movementType",
+  "occurredAt",
+  "siteId",
+  "sku",
+  "sscc",
+  "to",
+] as const;
+
+/**
+ * `canonicalJson` of a movement, from an object literal in sorted key
+ * order: no key sorting and no generic walk (about 3× faster; this is the
+ * hot path of every commit). A shape it does not expect (another key,
+ * a value of another type) falls back to `canonicalJson`, so the text is
+ * always the same.
+ */
+export function canonicalMovement(m: Readonly<Record<string, unknown>>): string {
+  const evidence = m.evidence as Readonly<Record<string, unknown>> | null | undefined;
+  if (typeof evidence !== "object" || evidence === null || Array.isArray(evidence)) return canonicalJson(m);
+  const deviceId = evidence.deviceId;
+  const ids = evidence.observationIds;
+  const evidenceKeys = (deviceId !== undefined ? 1 : 0) + (ids !== undefined ? 1 : 0);
+  if (Object.keys(evidence).length !== evidenceKeys) return canonicalJson(m);
+  if (deviceId !== undefined && typeof deviceId !== "string") return canonicalJson(m);
+  if (ids !== undefined && !(Array.isArray(ids) && ids.every((id) => typeof id === "string"))) {
+    return canonicalJson(m);
+  }
+  const qty = m.qty;
+  const confidence = m.confidence;
+  if (qty !== undefined && typeof qty !== "number") return canonicalJson(m);
+  if (confidence !== undefined && typeof confidence !== "number") return canonicalJson(m);
+  let known = 1 + (qty !== undefined ? 1 : 0) + (confidence !== undefined ? 1 : 0);
+  for (const key of STRING_KEYS) {
+    const value = m[key];
+    if (value === undefined) continue;
+    if (typeof value !== "string") return canonicalJson(m);
+    known += 1;
+  }
+  if (Object.keys(m).length !== known) return canonicalJson(m);
+
+  // An object literal with the keys in sorted order: JSON.stringify keeps that order (no integer-like keys) and
+  // drops undefined members, and it runs on V8's fast path, unlike a replacer or a hand-built string.
+  return JSON.stringify({
+    confidence: m.confidence,
+    epc: m.epc,
+    evidence: { deviceId, observationIds: ids },
+    expiry: m.expiry,
+    from: m.from,
+    id: m.id,
+    kind: m.kind,
+    lot: m.lot,
+    movementType: m.movementType,
+    occurredAt: m.occurredAt,
+    qty: m.qty,
+    siteId: m.siteId,
+    sku: m.sku,
+    sscc: m.sscc,
+    to: m.to,
+  });
+}
+
+/**
+ * Sorted keys, in the order an object built from them would list them
+ * (ECMA-262 OrdinaryOwnPropertyKeys: array-index keys first, ascending):
+ * the order the first, replacer-based version wrote, which stored hashes
+ * depend on.
+ */
+function orderKeys(keys: string[]): string[] {
+  const sorted = keys.sort();
+  if (!sorted.some(isArrayIndex)) return sorted;
+  const indexes = sorted.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b));
+  return [...indexes, ...sorted.filter((k) => !isArrayIndex(k))];
+}
+
+function isArrayIndex(key: string): boolean {
+  return /^(0|[1-9]\d{0,9})$/.test(key) && Number(key) < 4_294_967_295;
 }
 
 /** SHA-256 (hex) of a text: the content hash that tells a resend from a conflicting reuse of an id. */

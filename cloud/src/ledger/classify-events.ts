@@ -1,18 +1,38 @@
 import type { EdgeEvent } from "@tally/protocols";
-import { canonicalJson, contentHash } from "./canonical-json.js";
+import { canonicalJson, canonicalMovement, contentHash } from "./canonical-json.js";
 
-/** An event with its canonical body and content hash, as stored. */
+/**
+ * An event with its canonical body and content hash. The hash is computed
+ * on first use: a commit of new events never needs it (only a resend or a
+ * conflict is compared with what is stored), and SHA-256 was a tenth of the
+ * commit's time.
+ */
 export interface HashedEvent {
-  event: EdgeEvent;
-  body: string;
-  hash: string;
+  readonly event: EdgeEvent;
+  readonly body: string;
+  readonly hash: string;
+}
+
+class LazyHashedEvent implements HashedEvent {
+  readonly event: EdgeEvent;
+  readonly body: string;
+  #hash: string | undefined;
+
+  constructor(event: EdgeEvent, body: string) {
+    this.event = event;
+    this.body = body;
+  }
+
+  get hash(): string {
+    this.#hash ??= contentHash(this.body);
+    return this.#hash;
+  }
 }
 
 export function hashEvents(events: readonly EdgeEvent[]): HashedEvent[] {
-  return events.map((event) => {
-    const body = canonicalJson(event);
-    return { event, body, hash: contentHash(body) };
-  });
+  return events.map(
+    (event) => new LazyHashedEvent(event, event.kind === "movement" ? canonicalMovement(event) : canonicalJson(event)),
+  );
 }
 
 /** The first occurrence of each id, in batch order: what the insert statement gets. */
@@ -45,17 +65,17 @@ export function classifyEvents(
   storedHashes: ReadonlyMap<string, string>,
 ): Classification {
   const result: Classification = { committed: [], duplicates: [], conflicts: [], applied: [] };
-  const firstHash = new Map<string, string>();
+  const firstBody = new Map<string, string>();
   for (const h of hashed) {
     const id = h.event.id;
-    if (inserted.has(id) && !firstHash.has(id)) {
-      firstHash.set(id, h.hash);
+    if (inserted.has(id) && !firstBody.has(id)) {
+      firstBody.set(id, h.body);
       result.committed.push(id);
       result.applied.push(h.event);
       continue;
     }
-    const stored = inserted.has(id) ? firstHash.get(id) : storedHashes.get(id);
-    if (stored === h.hash) result.duplicates.push(id);
+    const same = inserted.has(id) ? firstBody.get(id) === h.body : storedHashes.get(id) === h.hash;
+    if (same) result.duplicates.push(id);
     else result.conflicts.push(id);
   }
   return result;

@@ -9,7 +9,8 @@ import type { Position } from "./ledger-store.js";
 export function positionDeltas(movements: readonly Movement[]): Position[] {
   const deltas = new Map<string, Position>();
   const add = (sku: string, location: string, lot: string, qty: number) => {
-    const key = JSON.stringify([sku, location, lot]);
+    // NUL cannot occur in SKUs, codes or lots: a cheap unambiguous key.
+    const key = `${sku}\u0000${location}\u0000${lot}`;
     const current = deltas.get(key);
     if (current === undefined) deltas.set(key, { sku, location, lot, qty });
     else current.qty += qty;
