@@ -7,7 +7,7 @@ import { SimulatorError, SimulatorErrorCode } from "./simulator-error.js";
 const COMPANY_PREFIX_DIGITS = 7;
 
 /**
- * The built-in `demo` scenario (about 20 s at speed 1) for the demo site
+ * The built-in `demo` scenario (about 22 s at speed 1) for the demo site
  * (`scenarios/demo-site.yaml`): a truck of tagged WIDGET, GADGET and MILK
  * through portal-d1, a SOAP receipt by scanner, putaways to the pick face and
  * the chilled room, two shelf picks, and a cold-room excursion to 11 °C.
@@ -32,6 +32,7 @@ export function demoScenario(site: SiteLayout): Scenario {
       return epc.value;
     });
   const D1 = `${s}/DOCK/D1`;
+  // Putaway starts 7 s after the truck's last read: time for the edge to close and confirm its passes.
   const steps: ScenarioStep[] = [
     { kind: "temperature", at: 0, deviceId: "temp-c1", minC: 4, maxC: 5 },
     {
@@ -43,7 +44,7 @@ export function demoScenario(site: SiteLayout): Scenario {
     { kind: "scan", at: 5000, deviceId: "scanner-1", gtin: gtin("SOAP"), qty: 24, action: "RECEIPT", location: D1 },
     {
       kind: "scan",
-      at: 6000,
+      at: 10_000,
       deviceId: "scanner-1",
       gtin: gtin("WIDGET"),
       qty: 10,
@@ -51,10 +52,10 @@ export function demoScenario(site: SiteLayout): Scenario {
       fromLocation: D1,
       location: `${s}/PICK/A1`,
     },
-    { kind: "shelf-load", at: 6500, deviceId: "shelf-1", location: `${s}/PICK/A1`, units: 10 },
+    { kind: "shelf-load", at: 10_500, deviceId: "shelf-1", location: `${s}/PICK/A1`, units: 10 },
     {
       kind: "scan",
-      at: 7000,
+      at: 11_000,
       deviceId: "scanner-1",
       gtin: gtin("GADGET"),
       qty: 4,
@@ -62,10 +63,10 @@ export function demoScenario(site: SiteLayout): Scenario {
       fromLocation: D1,
       location: `${s}/PICK/A2`,
     },
-    { kind: "shelf-load", at: 7500, deviceId: "shelf-1", location: `${s}/PICK/A2`, units: 4 },
+    { kind: "shelf-load", at: 11_500, deviceId: "shelf-1", location: `${s}/PICK/A2`, units: 4 },
     {
       kind: "scan",
-      at: 8000,
+      at: 12_000,
       deviceId: "scanner-1",
       gtin: gtin("MILK"),
       qty: 6,
@@ -73,12 +74,12 @@ export function demoScenario(site: SiteLayout): Scenario {
       fromLocation: D1,
       location: `${s}/COLD/C1`,
     },
-    { kind: "shelf-load", at: 10_000, deviceId: "shelf-1", location: `${s}/PICK/A1`, units: -3 },
-    { kind: "shelf-load", at: 12_000, deviceId: "shelf-1", location: `${s}/PICK/A2`, units: -1 },
+    { kind: "shelf-load", at: 14_000, deviceId: "shelf-1", location: `${s}/PICK/A1`, units: -3 },
+    { kind: "shelf-load", at: 16_000, deviceId: "shelf-1", location: `${s}/PICK/A2`, units: -1 },
     // Chilled is 2–8 °C: the cold room warms to 11 °C and stays there.
-    { kind: "temperature", at: 14_000, deviceId: "temp-c1", minC: 10.5, maxC: 11.5 },
+    { kind: "temperature", at: 16_000, deviceId: "temp-c1", minC: 10.5, maxC: 11.5 },
   ];
-  return { name: "demo", seed: 20_261_122, durationMs: 20_000, steps };
+  return { name: "demo", seed: 20_261_122, durationMs: 22_000, steps };
 }
 
 /** Path of the demo site file that `demoScenario` is written for. */

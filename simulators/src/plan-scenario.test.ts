@@ -83,22 +83,22 @@ describe("the demo scenario's plan", () => {
   it("sets shelf weights in grams of whole units, starting from empty", () => {
     const weights = plan.actions.flatMap((a) => (a.kind === "weight" ? [[a.atMs, a.location, a.grams]] : []));
     expect(weights).toEqual([
-      [6500, "DEMO/PICK/A1", 2500],
-      [7500, "DEMO/PICK/A2", 1600],
-      [10_000, "DEMO/PICK/A1", 1750],
-      [12_000, "DEMO/PICK/A2", 1200],
+      [10_500, "DEMO/PICK/A1", 2500],
+      [11_500, "DEMO/PICK/A2", 1600],
+      [14_000, "DEMO/PICK/A1", 1750],
+      [16_000, "DEMO/PICK/A2", 1200],
     ]);
   });
 
-  it("reads the cold room every 2 s, 4–5 °C, then 11 °C from 14 s: one excursion that does not end", () => {
+  it("reads the cold room every 2 s, 4–5 °C, then 11 °C from 16 s: one excursion that does not end", () => {
     const temps = plan.actions.filter((a) => a.kind === "temp");
-    expect(temps.map((t) => t.atMs)).toEqual(Array.from({ length: 10 }, (_, i) => i * TEMPERATURE_PERIOD_MS));
+    expect(temps.map((t) => t.atMs)).toEqual(Array.from({ length: 11 }, (_, i) => i * TEMPERATURE_PERIOD_MS));
     for (const t of temps) {
-      if (t.atMs < 14_000) expect(t.celsius).toSatisfy((c: number) => c >= 4 && c <= 5);
+      if (t.atMs < 16_000) expect(t.celsius).toSatisfy((c: number) => c >= 4 && c <= 5);
       else expect(t.celsius).toSatisfy((c: number) => c >= 10.5 && c <= 11.5);
     }
-    expect(plan.excursions).toEqual([{ deviceId: "temp-c1", location: "DEMO/COLD/C1", startMs: 14_000 }]);
-    expect(plan.endMs).toBe(20_000);
+    expect(plan.excursions).toEqual([{ deviceId: "temp-c1", location: "DEMO/COLD/C1", startMs: 16_000 }]);
+    expect(plan.endMs).toBe(22_000);
   });
 
   it("produces payloads the protocols schemas accept", () => {

@@ -86,13 +86,13 @@ describe("startSimulators playing the demo against a real broker and an OPC-UA c
     const [excursion] = truth.excursions;
     expect(excursion).toMatchObject({ deviceId: "temp-c1", location: "DEMO/COLD/C1" });
     expect(excursion?.endedAt).toBeUndefined();
-    // 14 s into the play at speed 20 is 700 ms after its start.
-    expect(Date.parse(excursion?.startedAt ?? "")).toBeCloseTo(playStart + 14_000 / SPEED, -2);
+    // 16 s into the play at speed 20 is 800 ms after its start.
+    expect(Date.parse(excursion?.startedAt ?? "")).toBeCloseTo(playStart + 16_000 / SPEED, -2);
   });
 
-  it("plays at the requested speed: 20 s of scenario in about 1 s", () => {
-    expect(playMs).toBeGreaterThanOrEqual(20_000 / SPEED - 5);
-    expect(playMs).toBeLessThan(20_000 / SPEED + 2000);
+  it("plays at the requested speed: 22 s of scenario in about 1.1 s", () => {
+    expect(playMs).toBeGreaterThanOrEqual(22_000 / SPEED - 5);
+    expect(playMs).toBeLessThan(22_000 / SPEED + 2000);
   });
 
   it("publishes only payloads the protocols schemas accept, on known devices' topics", () => {
@@ -117,7 +117,7 @@ describe("startSimulators playing the demo against a real broker and an OPC-UA c
   it("counts every message it sent in the truth", () => {
     const byChannel = (c: string) => received.filter((m) => m.topic.endsWith(`/${c}`)).length;
     expect(byChannel("scan")).toBe(4);
-    expect(byChannel("temp")).toBe(10);
+    expect(byChannel("temp")).toBe(11);
     expect(byChannel("read") + byChannel("scan") + byChannel("temp") + 4).toBe(truth.events);
   });
 

@@ -43,7 +43,7 @@ describe("end to end: simulators → edge → cloud on embedded defaults", () =>
     const { simulators, cloud, edge } = system;
     if (simulators === undefined) throw new Error("simulators did not start");
     const site = await demoSiteOnPort(0);
-    const truth = await simulators.play(demoScenario(site), { speed: 4 });
+    const truth = await simulators.play(demoScenario(site), { speed: 2 });
     await edge.drained();
 
     const expected = truth.positions.map((p) => ({ sku: p.sku, location: p.location, qty: p.qty })).sort(byKey);

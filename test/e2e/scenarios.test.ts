@@ -44,7 +44,7 @@ describe("built-in scenarios played in-process and scored from the cloud's real 
     const loaded = await loadScenarioFile(builtInScenarioFile("demo"), {
       site: await demoSiteOnPort(await freePort()),
     });
-    const { truth, report } = await runScenario({ loaded, speed: 4, target: { inProcess: {} }, logger });
+    const { truth, report } = await runScenario({ loaded, speed: 2, target: { inProcess: {} }, logger });
     expectReportShape(report);
     expect(report).toMatchObject({
       inventoryAccuracy: 1,
@@ -148,7 +148,7 @@ describe("tally sim run from the command line", () => {
     const truthFile = join(dir, "truth.json");
     const { stdout, stderr } = await run(
       process.execPath,
-      [bin, "sim", "run", "demo", "--site", siteFile, "--speed", "x4", "--report", reportFile, "--truth", truthFile],
+      [bin, "sim", "run", "demo", "--site", siteFile, "--speed", "x2", "--report", reportFile, "--truth", truthFile],
       { env: { ...process.env, TALLY_LOG_LEVEL: "warn" }, timeout: 90_000 },
     );
     const lines = stdout.trim().split("\n");
