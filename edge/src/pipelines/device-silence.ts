@@ -40,27 +40,34 @@ export function deviceSilence(
           detail,
         };
       };
-      const arm = (deviceId: string) => {
-        timers.get(deviceId)?.unsubscribe();
+      const lastHeardMs = new Map<string, number>();
+      // One timer per device, re-armed only when it fires: hearing from a device is a map write, not a timer.
+      const watch = (deviceId: string, delayMs: number) => {
         timers.set(
           deviceId,
           scheduler.schedule(() => {
+            const quietMs = scheduler.now() - (lastHeardMs.get(deviceId) ?? startMs);
+            if (quietMs < afterMs) {
+              watch(deviceId, afterMs - quietMs);
+              return;
+            }
             timers.delete(deviceId);
             silent.add(deviceId);
-            subscriber.next(
-              condition(deviceId, "raised", `${deviceId} has not been heard from for ${afterMs / 1000} s`),
-            );
-          }, afterMs),
+            subscriber.next(condition(deviceId, "raised", `${deviceId} has not been heard from for ${afterMs / 1000} s`));
+          }, delayMs),
         );
       };
-      for (const id of watched) arm(id);
+      const startMs = scheduler.now();
+      for (const id of watched) watch(id, afterMs);
       const watchedSet = new Set(watched);
       const subscription = observations$.subscribe({
         next: (o) => {
           if (!watchedSet.has(o.deviceId)) return;
-          if (silent.delete(o.deviceId))
+          lastHeardMs.set(o.deviceId, scheduler.now());
+          if (silent.delete(o.deviceId)) {
             subscriber.next(condition(o.deviceId, "cleared", `${o.deviceId} is heard from again`));
-          arm(o.deviceId);
+            watch(o.deviceId, afterMs);
+          }
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),
