@@ -137,7 +137,13 @@ export function ledgerFeaturesContract(name: string, create: () => Promise<Ledge
     });
 
     describe("negative stock policy", () => {
+      it("a SKU the item master does not list goes negative without an alert", async () => {
+        expect((await store.commit(meta(0), [movement({ sku: "ANON", qty: 3, from: "S1/A/01" })])).alerts).toEqual([]);
+        expect(await store.stock({ sku: "ANON" })).toEqual([{ sku: "ANON", location: "S1/A/01", lot: "", qty: -3 }]);
+      });
+
       it("allow (default): records the negative position and opens a NEGATIVE_STOCK alert, resolved when back", async () => {
+        await store.putItem(item());
         const out = await store.commit(meta(0), [movement({ sku: "SKU-1", qty: 3, from: "S1/A/01" })]);
         expect(out.alerts).toEqual([
           expect.objectContaining({

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 import { migratePostgres } from "./postgres-migrations.js";
 import type { Column, SqlDb, SqlDriver } from "./sql-driver.js";
@@ -17,16 +18,22 @@ export async function openPostgresLedgerStore(databaseUrl: string): Promise<SqlL
   return new SqlLedgerStore(new PostgresDriver(pool));
 }
 
-/** `?` placeholders → `$1, $2, …` (the shared SQL never has a `?` elsewhere). */
-const numbered = new Map<string, string>();
-function toPg(sql: string): string {
-  let text = numbered.get(sql);
-  if (text === undefined) {
+/**
+ * `?` placeholders → `$1, $2, …` (the shared SQL never has a `?` elsewhere),
+ * as a named prepared statement: each connection parses and plans a
+ * statement once, not on every batch. Texts are bounded (the store's
+ * statements and chunk shapes), and so are the names.
+ */
+const prepared = new Map<string, pg.QueryConfig>();
+function toPg(sql: string, values: unknown[]): pg.QueryConfig {
+  let config = prepared.get(sql);
+  if (config === undefined) {
     let n = 0;
-    text = sql.replace(/\?/g, () => `$${++n}`);
-    if (numbered.size < 10_000) numbered.set(sql, text);
+    const text = sql.replace(/\?/g, () => `$${++n}`);
+    config = { name: `tally_${createHash("sha1").update(text).digest("hex").slice(0, 16)}`, text };
+    if (prepared.size < 10_000) prepared.set(sql, config);
   }
-  return text;
+  return { ...config, values };
 }
 
 class PostgresDb implements SqlDb {
@@ -37,12 +44,12 @@ class PostgresDb implements SqlDb {
   }
 
   async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    const result = await this.#db.query(toPg(sql), [...params]);
+    const result = await this.#db.query(toPg(sql, [...params]));
     return result.rows as T[];
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
-    const result = await this.#db.query(toPg(sql), [...params]);
+    const result = await this.#db.query(toPg(sql, [...params]));
     return result.rowCount ?? 0;
   }
 
@@ -56,12 +63,15 @@ class PostgresDb implements SqlDb {
     if (rows.length === 0) return [];
     const names = columns.map((c) => c.name).join(", ");
     const arrays = columns.map((_, i) => rows.map((r) => r[i] ?? null));
-    const unnest = columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(", ");
+    const unnest = columns.map((c) => `?::${c.type}[]`).join(", ");
     const result = await this.#db.query(
-      `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${unnest}) ${suffix}`,
-      arrays,
+      toPg(`INSERT INTO ${table} (${names}) SELECT * FROM unnest(${unnest}) ${suffix}`, arrays),
     );
     return result.rows as T[];
+  }
+
+  inList(column: string, values: readonly string[]): { sql: string; params: unknown[] } {
+    return { sql: `${column} = ANY(?::text[])`, params: [[...values]] };
   }
 
   async lockKeys(keys: readonly string[]): Promise<void> {

@@ -30,6 +30,12 @@ export interface SqlDb {
   ): Promise<T[]>;
   /** Serialises transactions on these keys until this one ends (PostgreSQL advisory locks; SQLite has one writer). */
   lockKeys(keys: readonly string[]): Promise<void>;
+  /**
+   * `column` is one of `values` (text): SQLite `column IN (?, …)` with one
+   * parameter each, PostgreSQL `column = ANY(?::text[])` with one array (a
+   * statement with 500 parameters costs PostgreSQL a parse and plan each time).
+   */
+  inList(column: string, values: readonly string[]): { sql: string; params: unknown[] };
 }
 
 export interface SqlDriver {

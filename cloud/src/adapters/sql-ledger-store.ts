@@ -562,7 +562,7 @@ export class SqlLedgerStore implements LedgerStore {
     }
     const candidates = [
       ...touched
-        .filter((p) => p.qty < 0 && rules.get(p.sku)?.negativeStock !== "refuse")
+        .filter((p) => p.qty < 0 && rules.get(p.sku)?.negativeStock === "allow")
         .map((p) => negativeStockKey(p.sku, p.location, p.lot)),
       ...totals
         .filter((t) => t.qty < (rules.get(t.sku)?.reorderPoint ?? Number.NEGATIVE_INFINITY))
@@ -1171,9 +1171,10 @@ async function hashesIn(tx: SqlDb, table: "events", ids: readonly string[]): Pro
   const unique = [...new Set(ids)];
   for (let i = 0; i < unique.length; i += 500) {
     const chunk = unique.slice(i, i + 500);
+    const ids = tx.inList("id", chunk);
     const rows = await tx.all<{ id: string; hash: string }>(
-      `SELECT id, hash FROM ${table} WHERE id IN (${placeholders(chunk.length)})`,
-      chunk,
+      `SELECT id, hash FROM ${table} WHERE ${ids.sql}`,
+      ids.params,
     );
     for (const row of rows) hashes.set(row.id, row.hash);
   }
@@ -1186,9 +1187,10 @@ async function movementHashes(tx: SqlDb, ids: readonly string[]): Promise<Map<st
   const unique = [...new Set(ids)];
   for (let i = 0; i < unique.length; i += 500) {
     const chunk = unique.slice(i, i + 500);
+    const ids = tx.inList("m.id", chunk);
     const rows = await tx.all<{ id: string; body: unknown; hash: string | null }>(
-      `SELECT m.id, m.body, e.hash FROM ${MOVEMENT_FROM} WHERE m.id IN (${placeholders(chunk.length)})`,
-      chunk,
+      `SELECT m.id, m.body, e.hash FROM ${MOVEMENT_FROM} WHERE ${ids.sql}`,
+      ids.params,
     );
     for (const row of rows) {
       // SQLite keeps the canonical text; PostgreSQL's jsonb gives it back parsed.
@@ -1225,10 +1227,11 @@ async function zoneKinds(tx: SqlDb, codes: readonly string[]): Promise<Map<strin
   const kinds = new Map<string, string>();
   for (let i = 0; i < codes.length; i += 500) {
     const chunk = codes.slice(i, i + 500);
+    const codesIn = tx.inList("l.code", chunk);
     const rows = await tx.all<{ code: string; kind: string }>(
       `SELECT l.code, z.kind FROM locations l JOIN zones z ON z.site_id = l.site_id AND z.zone_id = l.zone_id
-       WHERE l.code IN (${placeholders(chunk.length)})`,
-      chunk,
+       WHERE ${codesIn.sql}`,
+      codesIn.params,
     );
     for (const row of rows) kinds.set(row.code, row.kind);
   }
@@ -1262,9 +1265,10 @@ async function openAlerts(tx: SqlDb, keys: readonly string[]): Promise<Map<strin
   const unique = [...new Set(keys)];
   for (let i = 0; i < unique.length; i += 500) {
     const chunk = unique.slice(i, i + 500);
+    const keysIn = tx.inList("dedup_key", chunk);
     const rows = await tx.all<AlertRow>(
-      `SELECT ${ALERT_COLUMNS} FROM alerts WHERE status = 'open' AND dedup_key IN (${placeholders(chunk.length)})`,
-      chunk,
+      `SELECT ${ALERT_COLUMNS} FROM alerts WHERE status = 'open' AND ${keysIn.sql}`,
+      keysIn.params,
     );
     for (const row of rows) open.set(row.dedup_key, alertFromRow(row));
   }

@@ -74,6 +74,10 @@ class SqliteDb implements SqlDb {
 
   async lockKeys(): Promise<void> {}
 
+  inList(column: string, values: readonly string[]): { sql: string; params: unknown[] } {
+    return { sql: `${column} IN (${placeholders(values.length)})`, params: [...values] };
+  }
+
   exec(sql: string): void {
     this.#db.exec(sql);
   }

@@ -85,8 +85,8 @@ export interface StockAlertInput {
 }
 
 /**
- * Stock alert rules: a position going below zero (items that allow it)
- * opens a NEGATIVE_STOCK alert, back at zero or above resolves it; a
+ * Stock alert rules, for items of the master: a position going below zero
+ * (items that allow it) opens a NEGATIVE_STOCK alert, back at zero or above resolves it; a
  * (sku, location) total below the item's reorder point opens a LOW_STOCK
  * alert with a suggested order quantity, at or above it resolves it. One
  * open alert per key.
@@ -96,7 +96,8 @@ export function stockAlertChanges(input: StockAlertInput): AlertChange[] {
   const resolve = (open: Alert) =>
     changes.push({ action: "resolve", alert: { ...open, status: "resolved", resolvedAt: input.at } });
   for (const p of input.touched) {
-    if (input.rules.get(p.sku)?.negativeStock === "refuse") continue;
+    // Stock policy is the item master's: a SKU it does not list is recorded without stock alerts.
+    if (input.rules.get(p.sku)?.negativeStock !== "allow") continue;
     const key = negativeStockKey(p.sku, p.location, p.lot);
     const open = input.open.get(key);
     if (p.qty < 0 && open === undefined) {
