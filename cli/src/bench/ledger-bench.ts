@@ -22,7 +22,7 @@ const WARMUP_BATCHES = 4;
  * serialised unit with its EPC), its putaway to a bin, a transfer to another
  * bin and a pick; over 50 SKUs, 200 bins and a few lots.
  */
-function movements(count: number, startMs: number): Movement[] {
+function generate(count: number, startMs: number): Movement[] {
   const out: Movement[] = [];
   for (let g = 0; out.length < count; g++) {
     const at = (k: number) => new Date(startMs + (g * 4 + k) * 10).toISOString();
@@ -105,30 +105,42 @@ const PG_TYPES = [
   "timestamptz",
 ];
 
+/** One batch: the movements and, computed beforehand, the rows the baselines insert. */
+interface Batch {
+  index: number;
+  movements: Movement[];
+  rows: unknown[][];
+}
+
+function makeBatch(index: number): Batch {
+  const movements = generate(BATCH, Date.UTC(2026, 0, 1) + index * BATCH * 10);
+  const batchId = v7();
+  return { index, movements, rows: movements.map((m) => movementRow(m, batchId)) };
+}
+
 /**
  * Runs the steps batch by batch, interleaved (store, then each baseline, on
  * the same batch), after the warm-up batches, and returns each step's rows
  * per second. Interleaving spreads the noise of a shared machine over all
- * of them alike, so their ratios stay meaningful.
+ * of them alike, so their ratios stay meaningful; each batch is made just
+ * before its steps (untimed), so no step pays for collecting a heap of
+ * prepared batches.
  */
-async function interleaved(batchCount: number, steps: readonly ((i: number) => unknown)[]): Promise<number[]> {
-  for (let i = 0; i < WARMUP_BATCHES; i++) for (const step of steps) await step(i);
+async function interleaved(batchCount: number, steps: readonly ((batch: Batch) => unknown)[]): Promise<number[]> {
   const ms = steps.map(() => 0);
-  for (let i = WARMUP_BATCHES; i < batchCount; i++) {
+  for (let i = 0; i < batchCount + WARMUP_BATCHES; i++) {
+    const batch = makeBatch(i);
     for (const [k, step] of steps.entries()) {
       const start = process.hrtime.bigint();
-      await step(i);
-      ms[k] = (ms[k] ?? 0) + Number(process.hrtime.bigint() - start) / 1e6;
+      await step(batch);
+      if (i >= WARMUP_BATCHES) ms[k] = (ms[k] ?? 0) + Number(process.hrtime.bigint() - start) / 1e6;
     }
   }
-  return ms.map((total) => (((batchCount - WARMUP_BATCHES) * BATCH) / total) * 1000);
+  return ms.map((total) => ((batchCount * BATCH) / total) * 1000);
 }
 
-const commitStep = (store: LedgerStore, batches: readonly Movement[][]) => (i: number) =>
-  store.commit({ edgeId: "bench", siteId: "BENCH", batchId: v7(), seq: i }, batches[i] ?? []);
-
-const makeBatches = (count: number) =>
-  Array.from({ length: count + WARMUP_BATCHES }, (_, b) => movements(BATCH, Date.UTC(2026, 0, 1) + b * BATCH * 10));
+const commitStep = (store: LedgerStore) => (batch: Batch) =>
+  store.commit({ edgeId: "bench", siteId: "BENCH", batchId: v7(), seq: batch.index }, batch.movements);
 
 async function sqliteResult(): Promise<BenchResult> {
   const dir = await mkdtemp(join(tmpdir(), "tally-bench-ledger-"));
@@ -154,21 +166,16 @@ async function sqliteResult(): Promise<BenchResult> {
     db.exec(
       `CREATE TABLE bench_bare (${BARE_COLUMNS.map((c, i) => `${c}${i === 0 ? " TEXT PRIMARY KEY" : ""}`).join(", ")}) WITHOUT ROWID`,
     );
-    const batches = makeBatches(SQLITE_BATCHES);
-    const rows = batches.map((batch) => {
-      const batchId = v7();
-      return batch.map((m) => movementRow(m, batchId));
-    });
     const statement = (table: string) => {
       const row = `(${BARE_COLUMNS.map(() => "?").join(", ")})`;
       const insert = db.prepare(
         `INSERT INTO ${table} (${BARE_COLUMNS.join(", ")}) VALUES ${Array.from({ length: BATCH }, () => row).join(", ")} ON CONFLICT (id) DO NOTHING`,
       );
       const tx = db.transaction((batch: readonly unknown[][]) => insert.run(batch.flat()));
-      return (i: number) => tx.immediate(rows[i] ?? []);
+      return (batch: Batch) => tx.immediate(batch.rows);
     };
-    const [value = 0, baseline = 0, primaryKeyOnly = 0] = await interleaved(batches.length, [
-      commitStep(store, batches),
+    const [value = 0, baseline = 0, primaryKeyOnly = 0] = await interleaved(SQLITE_BATCHES, [
+      commitStep(store),
       statement("bench_movements"),
       statement("bench_bare"),
     ]);
@@ -217,24 +224,20 @@ async function postgresResult(): Promise<BenchResult> {
       await client.query(
         `CREATE TABLE bench_bare (${BARE_COLUMNS.map((c, i) => `${c} ${PG_TYPES[i]}${i === 0 ? " PRIMARY KEY" : ""}`).join(", ")})`,
       );
-      const batches = makeBatches(POSTGRES_BATCHES);
-      const rows = batches.map((batch) => {
-        const batchId = v7();
-        return batch.map((m) => movementRow(m, batchId));
-      });
-      const statement = (table: string) => async (i: number) => {
-        const batch = rows[i] ?? [];
-        await client.query("BEGIN");
-        await client.query(
-          `INSERT INTO ${table} (${BARE_COLUMNS.join(", ")})
+      const statement =
+        (table: string) =>
+        async ({ rows: batch }: Batch) => {
+          await client.query("BEGIN");
+          await client.query(
+            `INSERT INTO ${table} (${BARE_COLUMNS.join(", ")})
            SELECT * FROM unnest(${PG_TYPES.map((t, k) => `$${k + 1}::${t}[]`).join(", ")})
            ON CONFLICT (id) DO NOTHING`,
-          BARE_COLUMNS.map((_, k) => batch.map((r) => r[k])),
-        );
-        await client.query("COMMIT");
-      };
-      const [value = 0, baseline = 0, primaryKeyOnly = 0] = await interleaved(batches.length, [
-        commitStep(store, batches),
+            BARE_COLUMNS.map((_, k) => batch.map((r) => r[k])),
+          );
+          await client.query("COMMIT");
+        };
+      const [value = 0, baseline = 0, primaryKeyOnly = 0] = await interleaved(POSTGRES_BATCHES, [
+        commitStep(store),
         statement("bench_movements"),
         statement("bench_bare"),
       ]);

@@ -35,20 +35,9 @@ function write(value: unknown): string | undefined {
   }
 }
 
-const STRING_KEYS = [
-  "epc",
-  "expiry",
-  "from",
-  "id",
-  "kind",
-  "lot",
-  "movementType",
-  "occurredAt",
-  "siteId",
-  "sku",
-  "sscc",
-  "to",
-] as const;
+/** Present and not a string: the fast path does not apply. */
+const notString = (value: unknown): boolean => value !== undefined && typeof value !== "string";
+const present = (value: unknown): number => (value === undefined ? 0 : 1);
 
 /**
  * `canonicalJson` of a movement, from an object literal in sorted key
@@ -62,25 +51,51 @@ export function canonicalMovement(m: Readonly<Record<string, unknown>>): string 
   if (typeof evidence !== "object" || evidence === null || Array.isArray(evidence)) return canonicalJson(m);
   const deviceId = evidence.deviceId;
   const ids = evidence.observationIds;
-  const evidenceKeys = (deviceId !== undefined ? 1 : 0) + (ids !== undefined ? 1 : 0);
-  if (Object.keys(evidence).length !== evidenceKeys) return canonicalJson(m);
-  if (deviceId !== undefined && typeof deviceId !== "string") return canonicalJson(m);
-  if (ids !== undefined && !(Array.isArray(ids) && ids.every((id) => typeof id === "string"))) {
+  if (Object.keys(evidence).length !== present(deviceId) + present(ids) || notString(deviceId)) {
     return canonicalJson(m);
   }
-  const qty = m.qty;
-  const confidence = m.confidence;
-  if (qty !== undefined && typeof qty !== "number") return canonicalJson(m);
-  if (confidence !== undefined && typeof confidence !== "number") return canonicalJson(m);
-  let known = 1 + (qty !== undefined ? 1 : 0) + (confidence !== undefined ? 1 : 0);
-  for (const key of STRING_KEYS) {
-    const value = m[key];
-    if (value === undefined) continue;
-    if (typeof value !== "string") return canonicalJson(m);
-    known += 1;
+  if (ids !== undefined) {
+    if (!Array.isArray(ids)) return canonicalJson(m);
+    for (const id of ids) if (typeof id !== "string") return canonicalJson(m);
   }
+  const { qty, confidence } = m;
+  if ((qty !== undefined && typeof qty !== "number") || (confidence !== undefined && typeof confidence !== "number")) {
+    return canonicalJson(m);
+  }
+  // Static reads (not a loop over key names): this check runs for every movement.
+  if (
+    notString(m.epc) ||
+    notString(m.expiry) ||
+    notString(m.from) ||
+    notString(m.id) ||
+    notString(m.kind) ||
+    notString(m.lot) ||
+    notString(m.movementType) ||
+    notString(m.occurredAt) ||
+    notString(m.siteId) ||
+    notString(m.sku) ||
+    notString(m.sscc) ||
+    notString(m.to)
+  ) {
+    return canonicalJson(m);
+  }
+  const known =
+    1 +
+    present(qty) +
+    present(confidence) +
+    present(m.epc) +
+    present(m.expiry) +
+    present(m.from) +
+    present(m.id) +
+    present(m.kind) +
+    present(m.lot) +
+    present(m.movementType) +
+    present(m.occurredAt) +
+    present(m.siteId) +
+    present(m.sku) +
+    present(m.sscc) +
+    present(m.to);
   if (Object.keys(m).length !== known) return canonicalJson(m);
-
   // An object literal with the keys in sorted order: JSON.stringify keeps that order (no integer-like keys) and
   // drops undefined members, and it runs on V8's fast path, unlike a replacer or a hand-built string.
   return JSON.stringify({
