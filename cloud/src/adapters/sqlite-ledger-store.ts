@@ -7,6 +7,9 @@ import { migrateSqlite } from "./sqlite-migrations.js";
 
 const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
+/** The suffix of an insert that must tell which ids it inserted. */
+const RETURNING_NEW_IDS = "ON CONFLICT (id) DO NOTHING RETURNING id";
+
 /** Rows per multi-row statement: keeps bound parameters well under SQLite's 32,766. */
 const CHUNK_ROWS = 500;
 
@@ -60,12 +63,26 @@ class SqliteDb implements SqlDb {
     const out: T[] = [];
     const names = columns.map((c) => c.name).join(", ");
     const row = `(${placeholders(columns.length)})`;
+    const insertedIds = suffix === RETURNING_NEW_IDS;
     for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
       const chunk = rows.slice(i, i + CHUNK_ROWS);
-      const sql = `INSERT INTO ${table} (${names}) VALUES ${Array.from({ length: chunk.length }, () => row).join(", ")} ${suffix}`;
-      const statement = this.#statement(sql);
+      const values = Array.from({ length: chunk.length }, () => row).join(", ");
       // One flat array bound as anonymous parameters (no spread of thousands of arguments).
       const params = chunk.flat();
+      if (insertedIds) {
+        // RETURNING materialises a row per insert; usually every row is new, which `changes` tells for free.
+        // Otherwise undo this chunk and insert it again with RETURNING to learn which ids were new.
+        this.#db.exec("SAVEPOINT insert_rows");
+        const plain = this.#statement(`INSERT INTO ${table} (${names}) VALUES ${values} ON CONFLICT (id) DO NOTHING`);
+        if (plain.run(params).changes === chunk.length) {
+          this.#db.exec("RELEASE insert_rows");
+          for (const r of chunk) out.push({ id: r[0] } as T);
+          continue;
+        }
+        this.#db.exec("ROLLBACK TO insert_rows");
+        this.#db.exec("RELEASE insert_rows");
+      }
+      const statement = this.#statement(`INSERT INTO ${table} (${names}) VALUES ${values} ${suffix}`);
       if (statement.reader) out.push(...(statement.all(params) as T[]));
       else statement.run(params);
     }
