@@ -89,7 +89,7 @@ export function ledgerFeaturesContract(name: string, create: () => Promise<Ledge
           lot: "L1",
         });
         const again = await store.reverseMovement(m.id, "supervisor");
-        expect(again).toEqual({ reversal: first?.reversal, created: false });
+        expect(again).toEqual({ reversal: first?.reversal, created: false, alerts: [] });
         expect(await store.stock({ sku: "SKU-1" })).toEqual([
           { sku: "SKU-1", location: "S1/A/01", lot: "L1", qty: 10 },
         ]);

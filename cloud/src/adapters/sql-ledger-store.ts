@@ -726,7 +726,10 @@ export class SqlLedgerStore implements LedgerStore {
     return record;
   }
 
-  async reverseMovement(id: string, by: string): Promise<{ reversal: Movement; created: boolean } | undefined> {
+  async reverseMovement(
+    id: string,
+    by: string,
+  ): Promise<{ reversal: Movement; created: boolean; alerts: Alert[] } | undefined> {
     return this.#driver.write(async (tx) => {
       const rows = await tx.all<{ body: unknown }>(
         `SELECT ${MOVEMENT_BODY} AS body FROM ${MOVEMENT_FROM} WHERE m.id = ?`,
@@ -746,7 +749,7 @@ export class SqlLedgerStore implements LedgerStore {
           [existingId],
         );
         const reversal = Movement.parse(json(body[0]?.body));
-        return { reversal, created: false };
+        return { reversal, created: false, alerts: [] };
       }
       const reversal: Movement = {
         kind: "movement",
@@ -765,8 +768,8 @@ export class SqlLedgerStore implements LedgerStore {
       };
       await tx.run("INSERT INTO reversals (reversal_id, reversed_id, by_whom) VALUES (?, ?, ?)", [reversal.id, id, by]);
       const meta = { edgeId: CLOUD_SOURCE, siteId: original.siteId, batchId: reversal.id, seq: 0 };
-      await this.#commitIn(tx, meta, [reversal], { enforceRefusal: false });
-      return { reversal, created: true };
+      const { alerts } = await this.#commitIn(tx, meta, [reversal], { enforceRefusal: false });
+      return { reversal, created: true, alerts };
     });
   }
 
@@ -822,6 +825,7 @@ export class SqlLedgerStore implements LedgerStore {
 
   async completeTask(id: string, outcome: TaskOutcome, by: string): Promise<TaskChange> {
     let adjustments: Movement[] = [];
+    let alerts: Alert[] = [];
     const change = await this.#changeTask(id, async (tx, task, now) => {
       adjustments =
         outcome.outcome === "adjusted"
@@ -843,7 +847,7 @@ export class SqlLedgerStore implements LedgerStore {
           : [];
       if (adjustments.length > 0) {
         const meta = { edgeId: CLOUD_SOURCE, siteId: task.siteId, batchId: derivedId(`task:${id}`), seq: 0 };
-        await this.#commitIn(tx, meta, adjustments, { enforceRefusal: false });
+        ({ alerts } = await this.#commitIn(tx, meta, adjustments, { enforceRefusal: false }));
       }
       const ids = adjustments.map((m) => m.id);
       await tx.run(
@@ -859,7 +863,7 @@ export class SqlLedgerStore implements LedgerStore {
         updatedAt: now,
       };
     });
-    return change.ok ? { ...change, adjustments } : change;
+    return change.ok ? { ...change, adjustments, alerts } : change;
   }
 
   async dismissTask(id: string, by: string, note?: string): Promise<TaskChange> {
@@ -886,7 +890,7 @@ export class SqlLedgerStore implements LedgerStore {
       if (task.status !== "open" && task.status !== "assigned") {
         return { ok: false, reason: "bad-state", status: task.status };
       }
-      return { ok: true, task: await change(tx, task, new Date().toISOString()), adjustments: [] };
+      return { ok: true, task: await change(tx, task, new Date().toISOString()), adjustments: [], alerts: [] };
     });
   }
 

@@ -159,7 +159,10 @@ export interface LedgerStore {
    * swapped, same SKU, lot and qty). Idempotent: the reversal's id derives
    * from `id`. Undefined when `id` is unknown.
    */
-  reverseMovement(id: string, by: string): Promise<{ reversal: Movement; created: boolean } | undefined>;
+  reverseMovement(
+    id: string,
+    by: string,
+  ): Promise<{ reversal: Movement; created: boolean; alerts: Alert[] } | undefined>;
 
   /** Refused reuses of event ids (same id, other content), the latest `limit`, oldest first. */
   conflicts(limit: number): Promise<ConflictRecord[]>;
@@ -207,7 +210,12 @@ export interface LedgerStore {
 export type PutResult = "created" | "unchanged" | "conflict";
 
 export type TaskChange =
-  | { ok: true; task: LedgerTask; adjustments: Movement[] }
+  | {
+      ok: true;
+      task: LedgerTask;
+      adjustments: Movement[] /** Stock alerts the adjustments opened or resolved. */;
+      alerts: Alert[];
+    }
   | { ok: false; reason: "not-found" | "bad-state"; status?: LedgerTask["status"] };
 
 export const DEFAULT_MOVEMENT_LIMIT = 100;

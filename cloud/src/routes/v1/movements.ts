@@ -8,7 +8,7 @@ import type { RouteDeps } from "../route-deps.js";
 
 const MovementId = z.object({ id: z.string().min(1).max(64) });
 
-export const movementsRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store, tokens }) => {
+export const movementsRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store, alerts, tokens }) => {
   app.get(
     "/movements",
     {
@@ -102,6 +102,7 @@ export const movementsRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { st
     async (request, reply) => {
       const result = await store.reverseMovement(request.params.id, request.caller ?? "anonymous");
       if (result === undefined) throw notFound(`no movement ${request.params.id}`);
+      alerts.publish(result.alerts);
       if (result.created) {
         reply.code(201);
         return { reversal: result.reversal, created: true as const };

@@ -19,11 +19,14 @@ const Id = z.object({ id: z.string().min(1).max(64) });
 const Changed = z.object({ task: LedgerTask, adjustments: z.array(Movement) });
 
 /** Correction tasks: list, assign, complete with an outcome (posting ADJUSTMENT movements), dismiss. */
-export const tasksRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store, tokens }) => {
+export const tasksRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store, alerts, tokens }) => {
   const supervisor = requireRole(tokens, "supervisor");
 
   const answer = (id: string, change: TaskChange) => {
-    if (change.ok) return { task: change.task, adjustments: change.adjustments };
+    if (change.ok) {
+      alerts.publish(change.alerts);
+      return { task: change.task, adjustments: change.adjustments };
+    }
     if (change.reason === "not-found") throw notFound(`no task ${id}`);
     throw conflict(LedgerErrorCode.TaskState, `task ${id} is ${change.status ?? "closed"}; it can no longer change`);
   };
