@@ -7,6 +7,18 @@ import { migrateSqlite } from "./sqlite-migrations.js";
 
 const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
+/** `(?, …), (?, …)` for `count` rows, cached: the same shapes come back with every batch. */
+const valuesLists = new Map<string, string>();
+function valuesList(row: string, count: number): string {
+  const key = `${count}${row}`;
+  let text = valuesLists.get(key);
+  if (text === undefined) {
+    text = Array.from({ length: count }, () => row).join(", ");
+    if (valuesLists.size < 5000) valuesLists.set(key, text);
+  }
+  return text;
+}
+
 /** The suffix of an insert that must tell which ids it inserted. */
 const RETURNING_NEW_IDS = "ON CONFLICT (id) DO NOTHING RETURNING id";
 
@@ -65,8 +77,8 @@ class SqliteDb implements SqlDb {
     const row = `(${placeholders(columns.length)})`;
     const insertedIds = suffix === RETURNING_NEW_IDS;
     for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
-      const chunk = rows.slice(i, i + CHUNK_ROWS);
-      const values = Array.from({ length: chunk.length }, () => row).join(", ");
+      const chunk = rows.length <= CHUNK_ROWS ? rows : rows.slice(i, i + CHUNK_ROWS);
+      const values = valuesList(row, chunk.length);
       // One flat array bound as anonymous parameters (no spread of thousands of arguments).
       const params = chunk.flat();
       if (insertedIds) {
