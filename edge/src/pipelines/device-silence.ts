@@ -53,7 +53,9 @@ export function deviceSilence(
             }
             timers.delete(deviceId);
             silent.add(deviceId);
-            subscriber.next(condition(deviceId, "raised", `${deviceId} has not been heard from for ${afterMs / 1000} s`));
+            subscriber.next(
+              condition(deviceId, "raised", `${deviceId} has not been heard from for ${afterMs / 1000} s`),
+            );
           }, delayMs),
         );
       };
