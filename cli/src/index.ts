@@ -1,4 +1,10 @@
 export {
+  findPostgresBinaries,
+  type LocalPostgres,
+  type LocalPostgresOptions,
+  startLocalPostgres,
+} from "./bench/local-postgres.js";
+export {
   type RunningSystem,
   type RunScenarioOptions,
   runScenario,

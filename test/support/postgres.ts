@@ -9,16 +9,12 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync } from "node:fs";
-import { chown, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
+import { findPostgresBinaries, startLocalPostgres } from "@tally/cli";
 import pg from "pg";
 import { dockerAnswers } from "./docker.js";
-import { freePort } from "./free-port.js";
 
-const run = promisify(execFile);
+const _run = promisify(execFile);
 
 export interface StartedPostgres {
   /** `postgres://…` of a fresh, empty database. */
@@ -48,12 +44,12 @@ export async function startPostgres(): Promise<StartedPostgres> {
   } else {
     reasons.push("no Docker engine answered");
   }
-  const binaries = findBinaries();
+  const binaries = findPostgresBinaries();
   if (binaries === undefined) {
     reasons.push("initdb/pg_ctl not found on PATH or in /usr/lib/postgresql/*/bin");
   } else {
     try {
-      return await fromLocalBinaries(binaries);
+      return await fromLocalBinaries();
     } catch (error) {
       reasons.push(`local postgres failed: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -134,89 +130,13 @@ async function fromContainer(): Promise<StartedPostgres> {
   });
 }
 
-interface Binaries {
-  initdb: string;
-  pgCtl: string;
-}
-
-function findBinaries(): Binaries | undefined {
-  const dirs = (process.env.PATH ?? "").split(delimiter).filter((d) => d !== "");
-  const versioned = existsSync("/usr/lib/postgresql")
-    ? readdirSync("/usr/lib/postgresql")
-        .filter((v) => /^\d+$/.test(v))
-        .sort((a, b) => Number(b) - Number(a))
-        .map((v) => `/usr/lib/postgresql/${v}/bin`)
-    : [];
-  for (const dir of [...dirs, ...versioned]) {
-    const initdb = join(dir, "initdb");
-    const pgCtl = join(dir, "pg_ctl");
-    if (existsSync(initdb) && existsSync(pgCtl)) return { initdb, pgCtl };
-  }
-  return undefined;
-}
-
-async function fromLocalBinaries(binaries: Binaries): Promise<StartedPostgres> {
-  const dir = await mkdtemp(join(tmpdir(), "tally-pg-"));
-  // PostgreSQL refuses to run as root: run it as the `postgres` system user, which must own its folder.
-  const asRoot = process.getuid?.() === 0;
-  const asPostgres = async (file: string, args: string[]) => {
-    if (!asRoot) return run(file, args);
-    return run("runuser", ["-u", "postgres", "--", file, ...args]);
-  };
-  const data = join(dir, "data");
-  let started = false;
-  const stop = async () => {
-    if (started)
-      await asPostgres(binaries.pgCtl, ["-D", data, "-m", "immediate", "-w", "-t", "30", "stop"]).catch(
-        () => undefined,
-      );
-    started = false;
-    await rm(dir, { recursive: true, force: true });
-  };
+async function fromLocalBinaries(): Promise<StartedPostgres> {
+  // A throwaway cluster: durability off for speed (the store's own durability is not what these tests check).
+  const local = await startLocalPostgres({ fast: true });
   try {
-    if (asRoot) {
-      const uid = Number((await run("id", ["-u", "postgres"])).stdout.trim());
-      const gid = Number((await run("id", ["-g", "postgres"])).stdout.trim());
-      await chown(dir, uid, gid);
-    }
-    await asPostgres(binaries.initdb, [
-      "-D",
-      data,
-      "-U",
-      "postgres",
-      "-A",
-      "trust",
-      "-E",
-      "UTF8",
-      "--locale=C",
-      "--no-sync",
-    ]);
-    const port = await freePort();
-    const serverOptions = [
-      `-p ${port}`,
-      `-k ${dir}`,
-      "-c listen_addresses=127.0.0.1",
-      // A throwaway cluster: durability off for speed (the store's own durability is not what these tests check).
-      "-c fsync=off",
-      "-c synchronous_commit=off",
-      "-c full_page_writes=off",
-    ].join(" ");
-    await asPostgres(binaries.pgCtl, [
-      "-D",
-      data,
-      "-l",
-      join(dir, "server.log"),
-      "-o",
-      serverOptions,
-      "-w",
-      "-t",
-      "30",
-      "start",
-    ]);
-    started = true;
-    return await fromServerUrl(`postgres://postgres@127.0.0.1:${port}/postgres`, "local", stop);
+    return await fromServerUrl(local.url, "local", local.stop);
   } catch (error) {
-    await stop();
+    await local.stop();
     throw error;
   }
 }

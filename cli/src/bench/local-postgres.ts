@@ -8,22 +8,30 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
-/** A throwaway PostgreSQL cluster for benchmarks; `stop` deletes it. */
+/** A throwaway PostgreSQL cluster; `stop` deletes it. */
 export interface LocalPostgres {
+  /** `postgres://postgres@127.0.0.1:<port>/postgres` */
   url: string;
   stop(): Promise<void>;
+}
+
+export interface LocalPostgresOptions {
+  /**
+   * Durability off (`fsync`, `synchronous_commit`, `full_page_writes`) for
+   * tests that do not measure it; default on, as benchmarks need.
+   */
+  fast?: boolean;
 }
 
 /**
  * Starts the locally installed PostgreSQL (`initdb`, `pg_ctl` on PATH or in
  * /usr/lib/postgresql/<n>/bin) in a temporary folder on a free port, as the
- * `postgres` user when running as root (PostgreSQL refuses root). The same
- * approach as `test/support/postgres.ts`, kept here because nothing imports
- * `test/`. Durability settings are the server's defaults (fsync on).
+ * `postgres` user when running as root (PostgreSQL refuses root). Used by the
+ * ledger benchmark and by the test helpers (`test/support/postgres.ts`).
  */
-export async function startLocalPostgres(): Promise<LocalPostgres> {
-  const binaries = findBinaries();
-  if (binaries === undefined) throw new Error("initdb/pg_ctl not found: set TALLY_BENCH_DATABASE_URL");
+export async function startLocalPostgres(options: LocalPostgresOptions = {}): Promise<LocalPostgres> {
+  const binaries = findPostgresBinaries();
+  if (binaries === undefined) throw new Error("initdb/pg_ctl not found on PATH or in /usr/lib/postgresql/*/bin");
   const dir = await mkdtemp(join(tmpdir(), "tally-bench-pg-"));
   const asRoot = process.getuid?.() === 0;
   const asPostgres = (file: string, args: string[]) =>
@@ -31,7 +39,10 @@ export async function startLocalPostgres(): Promise<LocalPostgres> {
   const data = join(dir, "data");
   let started = false;
   const stop = async () => {
-    if (started) await asPostgres(binaries.pgCtl, ["-D", data, "-m", "fast", "-w", "stop"]).catch(() => undefined);
+    if (started) {
+      const mode = options.fast ? "immediate" : "fast";
+      await asPostgres(binaries.pgCtl, ["-D", data, "-m", mode, "-w", "-t", "30", "stop"]).catch(() => undefined);
+    }
     started = false;
     await rm(dir, { recursive: true, force: true });
   };
@@ -41,10 +52,17 @@ export async function startLocalPostgres(): Promise<LocalPostgres> {
       const gid = Number((await run("id", ["-g", "postgres"])).stdout.trim());
       await chown(dir, uid, gid);
     }
-    await asPostgres(binaries.initdb, ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C"]);
+    const initdbArgs = ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C"];
+    await asPostgres(binaries.initdb, options.fast ? [...initdbArgs, "--no-sync"] : initdbArgs);
     const port = await freePort();
-    const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`;
-    await asPostgres(binaries.pgCtl, ["-D", data, "-l", join(dir, "server.log"), "-o", options, "-w", "start"]);
+    const serverOptions = [
+      `-p ${port}`,
+      `-k ${dir}`,
+      "-c listen_addresses=127.0.0.1",
+      ...(options.fast ? ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"] : []),
+    ].join(" ");
+    const log = join(dir, "server.log");
+    await asPostgres(binaries.pgCtl, ["-D", data, "-l", log, "-o", serverOptions, "-w", "-t", "30", "start"]);
     started = true;
     return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop };
   } catch (error) {
@@ -53,7 +71,8 @@ export async function startLocalPostgres(): Promise<LocalPostgres> {
   }
 }
 
-function findBinaries(): { initdb: string; pgCtl: string } | undefined {
+/** The locally installed `initdb` and `pg_ctl`, or undefined when there are none. */
+export function findPostgresBinaries(): { initdb: string; pgCtl: string } | undefined {
   const dirs = (process.env.PATH ?? "").split(delimiter).filter((d) => d !== "");
   const versioned = existsSync("/usr/lib/postgresql")
     ? readdirSync("/usr/lib/postgresql")
