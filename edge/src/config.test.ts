@@ -10,6 +10,7 @@ describe("loadEdgeConfig", () => {
       uplink: { mqttUrl: "mqtt://127.0.0.1:1884", maxBatch: 500, flushMs: 50, ackTimeoutMs: 5000 },
       shelfSettleMs: 300,
       deviceSilentMs: 30_000,
+      outboxMaxBytes: 512 * 1024 * 1024,
       dataDir: ".data",
       reference: { cloudUrl: "http://127.0.0.1:8080", token: undefined, pollMs: 30_000 },
     });

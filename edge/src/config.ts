@@ -26,6 +26,8 @@ const EdgeEnv = z.object({
   TALLY_REFERENCE_POLL_MS: positive.default(30_000),
   /** A device not heard from for this long raises DEVICE_SILENT. */
   TALLY_DEVICE_SILENT_MS: positive.default(30_000),
+  /** Bound on the durable outbox in bytes: past it telemetry then conditions are shed, and devices held. */
+  TALLY_OUTBOX_MAX_BYTES: positive.default(512 * 1024 * 1024),
   TALLY_UPLINK_MAX_BATCH: positive.max(5000).default(500),
   TALLY_UPLINK_FLUSH_MS: positive.default(50),
   TALLY_UPLINK_ACK_TIMEOUT_MS: positive.default(5000),
@@ -38,6 +40,7 @@ export interface EdgeConfig {
   uplink: { mqttUrl: string; maxBatch: number; flushMs: number; ackTimeoutMs: number };
   shelfSettleMs: number;
   deviceSilentMs: number;
+  outboxMaxBytes: number;
   dataDir: string;
   reference?: { cloudUrl: string; token?: string | undefined; pollMs: number } | undefined;
 }
@@ -65,6 +68,7 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
     },
     shelfSettleMs: e.TALLY_SHELF_SETTLE_MS,
     deviceSilentMs: e.TALLY_DEVICE_SILENT_MS,
+    outboxMaxBytes: e.TALLY_OUTBOX_MAX_BYTES,
     dataDir: e.TALLY_DATA_DIR,
     reference:
       e.TALLY_CLOUD_URL === "none"

@@ -8,6 +8,8 @@ export interface EdgeMetrics {
   /** Reader notices that reads were lost (buffer overflow). */
   readerOverflows: number;
   outboxDepth: number;
+  /** Outbox bytes, bound and what was shed. */
+  outbox: { bytes: number; maxBytes?: number | undefined; shed: Record<string, number> };
   opcuaValuesRejected: number;
   /** When the cloud made the reference data in use (ISO); undefined: the site file's items only. */
   referenceAsOf?: string | undefined;

@@ -16,6 +16,7 @@ import { indexSite } from "./domain/site-index.js";
 import type { EdgeMetrics } from "./metrics.js";
 import { DEFAULT_PIPELINE_CONFIG, type EdgePipelineConfig, edgePipeline } from "./pipelines/edge-pipeline.js";
 import type { Outbox } from "./ports/outbox.js";
+import { BacklogWatch } from "./uplink/backlog-watch.js";
 import { UplinkSender } from "./uplink/uplink-sender.js";
 
 export interface EdgeOptions {
@@ -34,6 +35,8 @@ export interface EdgeOptions {
   dataDir?: string;
   /** Where to fetch the item master and open expected receipts and shipments; the site file alone without. */
   reference?: { cloudUrl: string; token?: string | undefined; pollMs?: number };
+  /** Bound on the durable outbox, bytes (default 512 MiB): past it telemetry is shed, then devices are held. */
+  outboxMaxBytes?: number;
 }
 
 export interface RunningEdge {
@@ -79,12 +82,16 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   };
 
   try {
+    // Set once the outbox exists: devices are held while it is over its bound (backpressure).
+    let outboxFull = () => false;
     let broker: EmbeddedBroker | undefined;
     if ("embedded" in options.devices) {
       broker = await startEmbeddedBroker({
         host: options.devices.embedded.host ?? "127.0.0.1",
         port: options.devices.embedded.port,
         logger,
+        // The edge's own clients (dead letters) are never held.
+        holdPublish: (clientId) => !clientId.startsWith("tally-edge-") && outboxFull(),
       });
       closers.push(() => (broker as EmbeddedBroker).close());
     }
@@ -92,13 +99,20 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
 
     let outbox: Outbox;
     if (options.dataDir !== undefined) {
-      const durable = new SqliteOutbox(join(options.dataDir, "edge", edgeId, "outbox.db"));
+      const durable = new SqliteOutbox(join(options.dataDir, "edge", edgeId, "outbox.db"), {
+        maxBytes: options.outboxMaxBytes ?? 512 * 1024 * 1024,
+      });
       closers.push(async () => durable.close());
       outbox = durable;
       if (durable.depth() > 0) logger.info({ pending: durable.depth() }, "outbox has events from before the restart");
     } else {
       outbox = new MemoryOutbox();
     }
+    outboxFull = () => {
+      const usage = outbox.usage();
+      return usage.maxBytes !== undefined && usage.bytes >= usage.maxBytes;
+    };
+    const backlog = new BacklogWatch(edgeId, site.siteId, newId);
     const transport = connectMqttUplink({ url: options.uplink.mqttUrl, siteId: site.siteId, edgeId, logger });
     closers.push(() => transport.close());
     const sender = new UplinkSender(
@@ -172,7 +186,14 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
           metrics.eventsQueued += batch.length;
           outbox
             .append(batch)
-            .then(() => sender.notify())
+            .then(async () => {
+              const condition = backlog.check(outbox.usage(), new Date());
+              if (condition !== undefined) {
+                logger.warn({ fill: condition.value, state: condition.state }, "outbox backlog");
+                await outbox.append([condition]);
+              }
+              sender.notify();
+            })
             .catch((error: unknown) => logger.error({ err: (error as Error).message }, "outbox append failed"));
         },
         error: (error: unknown) => logger.fatal({ err: (error as Error).message }, "edge pipeline failed"),
@@ -246,6 +267,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         ...metrics,
         deadLetters: { ...metrics.deadLetters },
         outboxDepth: outbox.depth(),
+        outbox: outbox.usage(),
         opcuaValuesRejected: shelves.reduce((n, s) => n + s.rejected(), 0),
         referenceAsOf: reference?.asOf(),
         uplink: { ...sender.counters },

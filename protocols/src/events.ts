@@ -90,7 +90,13 @@ export const CorrectionTask = z
   .strict();
 export type CorrectionTask = z.infer<typeof CorrectionTask>;
 
-export const ConditionType = z.enum(["TEMPERATURE_EXCURSION", "DEVICE_SILENT", "SHELF_UNSTABLE", "READER_OVERFLOW"]);
+export const ConditionType = z.enum([
+  "TEMPERATURE_EXCURSION",
+  "DEVICE_SILENT",
+  "SHELF_UNSTABLE",
+  "READER_OVERFLOW",
+  "EDGE_BACKLOG",
+]);
 export type ConditionType = z.infer<typeof ConditionType>;
 
 /** A stateful episode the edge saw: raised, then cleared, under one key. */

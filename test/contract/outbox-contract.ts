@@ -7,6 +7,7 @@ export interface OutboxUnderTest {
   peek(max: number): Promise<EdgeEvent[]>;
   remove(ids: readonly string[]): Promise<void>;
   depth(): number;
+  usage(): { bytes: number };
 }
 
 export function telemetryEvent(n: number): EdgeEvent {
@@ -49,6 +50,7 @@ export function outboxContract(name: string, create: () => Promise<OutboxUnderTe
       expect(outbox.depth()).toBe(2);
       await outbox.remove([]);
       expect(outbox.depth()).toBe(2);
+      expect(outbox.usage().bytes).toBeGreaterThan(0);
     });
 
     it("holds one copy of an event appended twice", async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MemoryOutbox, SqliteOutbox } from "@tally/edge";
+import type { EdgeEvent } from "@tally/protocols";
 import { afterAll, describe, expect, it } from "vitest";
 import { outboxContract, telemetryEvent } from "./outbox-contract.js";
 
@@ -25,6 +26,67 @@ outboxContract("sqlite", async () => {
   const outbox = new SqliteOutbox(await tempFile());
   opened.push(outbox);
   return outbox;
+});
+
+describe("SqliteOutbox bound", () => {
+  const movement = (n: number): EdgeEvent => ({
+    kind: "movement",
+    id: `01900000-0000-7000-9000-${String(n).padStart(12, "0")}`,
+    siteId: "S1",
+    occurredAt: "2026-11-22T08:00:00.000Z",
+    movementType: "RECEIPT",
+    sku: "SKU-1",
+    qty: 1,
+    to: "S1/DOCK/D1",
+    evidence: { deviceId: "portal-1", observationIds: [] },
+    confidence: 1,
+  });
+  const condition = (n: number): EdgeEvent => ({
+    kind: "condition",
+    id: `01900000-0000-7000-a000-${String(n).padStart(12, "0")}`,
+    siteId: "S1",
+    occurredAt: "2026-11-22T08:00:00.000Z",
+    conditionType: "DEVICE_SILENT",
+    state: "raised",
+    key: `DEVICE_SILENT:d${n}`,
+    deviceId: `d${n}`,
+    detail: "quiet",
+  });
+
+  it("sheds the oldest telemetry, then conditions, and never a movement, to stay under its bound", async () => {
+    const size = (e: EdgeEvent) => Buffer.byteLength(JSON.stringify(e));
+    // Room for three movements and a little more.
+    const outbox = new SqliteOutbox(await tempFile(), { maxBytes: size(movement(0)) * 3 + 50 });
+    opened.push(outbox);
+    await outbox.append([telemetryEvent(1), condition(1), telemetryEvent(2), movement(1)]);
+    await outbox.append([movement(2)]);
+    // Over the bound: both telemetry points went first, oldest first.
+    expect(outbox.usage().shed).toEqual({ telemetry: 2 });
+    await outbox.append([movement(3)]);
+    expect(outbox.usage().shed).toEqual({ telemetry: 2, condition: 1 });
+    await outbox.append([movement(4), movement(5)]);
+    // Nothing left to shed: movements are kept past the bound.
+    const kept = await outbox.peek(100);
+    expect(kept.map((e) => e.kind)).toEqual(["movement", "movement", "movement", "movement", "movement"]);
+    const usage = outbox.usage();
+    expect(usage.bytes).toBe(kept.reduce((n, e) => n + size(e), 0));
+    expect(usage.bytes).toBeGreaterThan(usage.maxBytes ?? 0);
+    await outbox.remove(kept.map((e) => e.id));
+    expect(outbox.usage().bytes).toBe(0);
+    expect(outbox.depth()).toBe(0);
+  });
+
+  it("counts its bytes again after a reopen", async () => {
+    const file = await tempFile();
+    const first = new SqliteOutbox(file);
+    await first.append([movement(1), telemetryEvent(1)]);
+    const bytes = first.usage().bytes;
+    first.close();
+    const again = new SqliteOutbox(file);
+    opened.push(again);
+    expect(again.usage().bytes).toBe(bytes);
+    expect(bytes).toBeGreaterThan(0);
+  });
 });
 
 describe("SqliteOutbox durability", () => {

@@ -35,6 +35,7 @@ export function registerEdge(program: Command, logger: Logger): void {
         uplink: config.uplink,
         logger,
         dataDir: config.dataDir,
+        outboxMaxBytes: config.outboxMaxBytes,
         ...(config.reference !== undefined ? { reference: config.reference } : {}),
         pipeline: { weights: { settleMs: config.shelfSettleMs }, deviceSilentMs: config.deviceSilentMs },
       });

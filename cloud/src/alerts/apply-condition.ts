@@ -12,6 +12,8 @@ export function severityOf(kind: ConditionType): AlertSeverity {
     case "SHELF_UNSTABLE":
     case "READER_OVERFLOW":
       return "warning";
+    case "EDGE_BACKLOG":
+      return "critical";
   }
 }
 

@@ -1,5 +1,5 @@
 import type { EdgeEvent } from "@tally/protocols";
-import type { Outbox } from "../ports/outbox.js";
+import type { Outbox, OutboxUsage } from "../ports/outbox.js";
 
 /**
  * An outbox in memory: events survive cloud and broker outages but not an
@@ -27,5 +27,11 @@ export class MemoryOutbox implements Outbox {
 
   depth(): number {
     return this.#events.size;
+  }
+
+  usage(): OutboxUsage {
+    let bytes = 0;
+    for (const event of this.#events.values()) bytes += JSON.stringify(event).length;
+    return { bytes, shed: {} };
   }
 }

@@ -2,15 +2,26 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { EdgeEvent } from "@tally/protocols";
 import Database from "better-sqlite3";
-import type { Outbox } from "../ports/outbox.js";
+import type { Outbox, OutboxUsage } from "../ports/outbox.js";
 
 /** Rows per DELETE statement: well under SQLite's bound-parameter limit. */
 const DELETE_CHUNK = 500;
+
+/** Kinds the outbox may drop when full, in the order it drops them: movements and tasks never. */
+const SHEDDABLE = ["telemetry", "condition"] as const;
+
+export interface SqliteOutboxOptions {
+  /** Bound on the events' bytes; past it telemetry, then conditions, are shed (oldest first). */
+  maxBytes?: number;
+}
 
 /**
  * An outbox on disk (SQLite, WAL, `synchronous=FULL`): an append returns only
  * once its transaction is durable, so events survive a kill -9 or a power
  * cut and are sent after the edge restarts. Oldest first by insertion order.
+ * Bounded by bytes: when full it sheds telemetry before conditions and never
+ * drops a movement or a task (those are kept past the bound; the edge applies
+ * backpressure to devices instead, see `usage()`).
  */
 export class SqliteOutbox implements Outbox {
   readonly #db: Database.Database;
@@ -19,8 +30,16 @@ export class SqliteOutbox implements Outbox {
   readonly #appendMany: (events: readonly EdgeEvent[]) => number;
   readonly #removeMany: (ids: readonly string[]) => number;
   #depth: number;
+  #bytes: number;
+  readonly #shed: Record<string, number> = {};
+  readonly #maxBytes: number | undefined;
+  readonly #oldestOfKind: Database.Statement<[string, number], { seq: number; bytes: number }>;
 
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    options: SqliteOutboxOptions = {},
+  ) {
+    this.#maxBytes = options.maxBytes;
     mkdirSync(dirname(file), { recursive: true });
     this.#db = new Database(file);
     this.#db.pragma("journal_mode = WAL");
@@ -39,26 +58,40 @@ export class SqliteOutbox implements Outbox {
       let added = 0;
       for (const event of events) {
         const body = JSON.stringify(event);
-        added += this.#insert.run(event.id, event.kind, body, Buffer.byteLength(body)).changes;
+        const bytes = Buffer.byteLength(body);
+        const changes = this.#insert.run(event.id, event.kind, body, bytes).changes;
+        added += changes;
+        this.#bytes += changes * bytes;
       }
+      this.#shedOverBound();
       return added;
     });
     this.#removeMany = this.#db.transaction((ids: readonly string[]) => {
       let removed = 0;
       for (let i = 0; i < ids.length; i += DELETE_CHUNK) {
         const chunk = ids.slice(i, i + DELETE_CHUNK);
-        removed += this.#db
-          .prepare(`DELETE FROM outbox WHERE id IN (${chunk.map(() => "?").join(",")})`)
-          .run(...chunk).changes;
+        const gone = this.#db
+          .prepare(`DELETE FROM outbox WHERE id IN (${chunk.map(() => "?").join(",")}) RETURNING bytes`)
+          .all(...chunk) as { bytes: number }[];
+        removed += gone.length;
+        for (const row of gone) this.#bytes -= row.bytes;
       }
       return removed;
     });
-    this.#depth = (this.#db.prepare("SELECT count(*) AS n FROM outbox").get() as { n: number }).n;
+    this.#oldestOfKind = this.#db.prepare("SELECT seq, bytes FROM outbox WHERE kind = ? ORDER BY seq LIMIT ?");
+    const totals = this.#db.prepare("SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM outbox").get() as {
+      n: number;
+      b: number;
+    };
+    this.#depth = totals.n;
+    this.#bytes = totals.b;
   }
 
   async append(events: readonly EdgeEvent[]): Promise<void> {
     if (events.length === 0) return;
-    this.#depth += this.#appendMany(events);
+    // Not `+=` with the call inside: shedding changes the depth during the call.
+    const added = this.#appendMany(events);
+    this.#depth += added;
   }
 
   async peek(max: number): Promise<EdgeEvent[]> {
@@ -72,6 +105,35 @@ export class SqliteOutbox implements Outbox {
 
   depth(): number {
     return this.#depth;
+  }
+
+  usage(): OutboxUsage {
+    return { bytes: this.#bytes, maxBytes: this.#maxBytes, shed: { ...this.#shed } };
+  }
+
+  /** Inside the append's transaction: drop the oldest telemetry, then conditions, until under the bound. */
+  #shedOverBound(): void {
+    const max = this.#maxBytes;
+    if (max === undefined) return;
+    for (const kind of SHEDDABLE) {
+      while (this.#bytes > max) {
+        const victims = this.#oldestOfKind.all(kind, 100);
+        if (victims.length === 0) break;
+        let freed = 0;
+        let count = 0;
+        for (const v of victims) {
+          if (this.#bytes - freed <= max) break;
+          freed += v.bytes;
+          count++;
+        }
+        const last = victims[count - 1];
+        if (last === undefined) break;
+        this.#db.prepare("DELETE FROM outbox WHERE kind = ? AND seq <= ?").run(kind, last.seq);
+        this.#bytes -= freed;
+        this.#depth -= count;
+        this.#shed[kind] = (this.#shed[kind] ?? 0) + count;
+      }
+    }
   }
 
   close(): void {

@@ -12,4 +12,14 @@ export interface Outbox {
   remove(ids: readonly string[]): Promise<void>;
   /** Events waiting. */
   depth(): number;
+  /** Bytes waiting, the bound (when there is one) and what was shed to keep it. */
+  usage(): OutboxUsage;
+}
+
+export interface OutboxUsage {
+  bytes: number;
+  /** The bound in bytes; none for an unbounded outbox. */
+  maxBytes?: number | undefined;
+  /** Events dropped to stay under the bound, by kind (only telemetry and conditions are ever dropped). */
+  shed: Record<string, number>;
 }
