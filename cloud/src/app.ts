@@ -5,12 +5,15 @@ import type { AlertHub } from "./alerts/alert-hub.js";
 import type { LedgerStore } from "./ledger/ledger-store.js";
 import type { ApiTokens } from "./plugins/auth.js";
 import { installGracefulClose } from "./plugins/graceful-close.js";
+import type { CloudMetrics } from "./plugins/metrics.js";
 import { registerOpenApi } from "./plugins/openapi.js";
 import { installProblemDetails } from "./plugins/problem-details.js";
 import { healthRoute } from "./routes/health.js";
 import { v1Routes } from "./routes/v1/index.js";
 
 export interface AppDeps {
+  /** Prometheus metrics served at `GET /metrics` and fed by ingest; none without. */
+  metrics?: CloudMetrics;
   store: LedgerStore;
   logger: Logger;
   alerts: AlertHub;
@@ -28,8 +31,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installProblemDetails(app);
   installGracefulClose(app);
   await registerOpenApi(app);
-  const routeDeps = { store: deps.store, alerts: deps.alerts, tokens: deps.apiTokens ?? new Map() };
+  const routeDeps = {
+    store: deps.store,
+    alerts: deps.alerts,
+    tokens: deps.apiTokens ?? new Map(),
+    ingestObserver: deps.metrics?.observer,
+  };
   await app.register(healthRoute, routeDeps);
+  if (deps.metrics !== undefined) await app.register(deps.metrics.route);
   await app.register(v1Routes, { prefix: "/v1", ...routeDeps });
   return app;
 }

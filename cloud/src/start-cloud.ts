@@ -9,6 +9,7 @@ import { AlertHub } from "./alerts/alert-hub.js";
 import { buildApp } from "./app.js";
 import type { LedgerStore } from "./ledger/ledger-store.js";
 import type { ApiTokens } from "./plugins/auth.js";
+import { createCloudMetrics } from "./plugins/metrics.js";
 
 export interface CloudOptions {
   /** HTTP host, default 127.0.0.1. */
@@ -61,16 +62,18 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     } else {
       mqttUrl = options.mqtt.url;
     }
+    const metrics = createCloudMetrics();
     const app: FastifyInstance = await buildApp({
       store,
       logger,
       alerts,
+      metrics,
       ...(options.apiTokens !== undefined && { apiTokens: options.apiTokens }),
     });
     stops.push(() => app.close());
     await app.listen({ host, port: options.port ?? 8080 });
     const url = `http://${urlHost(host)}:${(app.server.address() as AddressInfo).port}`;
-    const ingest = await startMqttIngest({ url: mqttUrl, store, alerts, logger });
+    const ingest = await startMqttIngest({ url: mqttUrl, store, alerts, logger, observer: metrics.observer });
     stops.push(() => ingest.close());
     logger.info({ url, mqttUrl, store: store.kind }, "cloud started");
 

@@ -13,6 +13,7 @@ import { decodeBatch } from "../ingest/decode-batch.js";
 import { ingestBatch, rejectBatch } from "../ingest/ingest-batch.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
 import { newId } from "../ledger/new-id.js";
+import type { IngestObserver } from "../plugins/metrics.js";
 
 /** How long close() waits for the broker to take the last acks, ms. */
 const END_TIMEOUT_MS = 2000;
@@ -23,6 +24,8 @@ export interface MqttIngestOptions {
   alerts: AlertHub;
   logger: Logger;
   clientId?: string;
+  /** Where ingest reports what it did (metrics). */
+  observer?: IngestObserver | undefined;
 }
 
 /** Counters since start. */
@@ -105,9 +108,18 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
     }
     let ack: CommitAck;
     try {
-      ack = await ingestBatch({ store: options.store, alerts: options.alerts }, batch);
+      const observer = options.observer;
+      ack = await ingestBatch(
+        {
+          store: options.store,
+          alerts: options.alerts,
+          ...(observer ? { observe: (a: CommitAck, seconds: number) => observer.ingested(a, seconds, "mqtt") } : {}),
+        },
+        batch,
+      );
     } catch (error) {
       stats.commitFailures += 1;
+      options.observer?.failed("mqtt");
       logger.error({ err: error, batchId: batch.batchId }, "commit failed; no ack, the edge will resend");
       return;
     }

@@ -15,6 +15,8 @@ export interface IngestDeps {
   store: LedgerStore;
   alerts: AlertHub;
   now?: () => Date;
+  /** Told what each batch came to and how long its commit took (metrics). */
+  observe?: (ack: CommitAck, commitSeconds: number) => void;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
     }
   });
 
+  const started = performance.now();
   const result =
     valid.length > 0
       ? await deps.store.commit(
@@ -72,9 +75,10 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
       rejections.push(rejection(repeat.index, repeat.id, ErrorCode.EventConflict, conflictReason));
     else duplicates.push(repeat.id);
   }
+  const commitSeconds = (performance.now() - started) / 1000;
   deps.alerts.publish(result.alerts);
 
-  return {
+  const ack: CommitAck = {
     v: 1,
     edgeId: batch.edgeId,
     batchId: batch.batchId,
@@ -85,6 +89,8 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
     rejected: rejections.sort((a, b) => a.index - b.index),
     committedAt: (deps.now?.() ?? new Date()).toISOString(),
   };
+  deps.observe?.(ack, commitSeconds);
+  return ack;
 }
 
 /** The ack for a batch refused whole (e.g. its topic names another edge): every event is rejected. */

@@ -16,7 +16,12 @@ import { tasksRoute } from "./tasks.js";
 /** Every `/v1` route; register with `{ prefix: "/v1" }`. */
 export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) => {
   // Only the deps: passing `options` on would hand each child the `prefix` again.
-  const deps: RouteDeps = { store: options.store, alerts: options.alerts, tokens: options.tokens };
+  const deps: RouteDeps = {
+    store: options.store,
+    alerts: options.alerts,
+    tokens: options.tokens,
+    ingestObserver: options.ingestObserver,
+  };
   await app.register(ingestRoute, deps);
   await app.register(stockRoute, deps);
   await app.register(movementsRoute, deps);

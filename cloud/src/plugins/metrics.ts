@@ -1,0 +1,73 @@
+import type { CommitAck } from "@tally/protocols";
+import type { FastifyPluginAsync } from "fastify";
+import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+
+/** How an ingest transport reports what it did, for the metrics. */
+export interface IngestObserver {
+  ingested(ack: CommitAck, commitSeconds: number, transport: IngestTransport): void;
+  failed(transport: IngestTransport): void;
+}
+export type IngestTransport = "mqtt" | "http";
+
+/** The cloud's Prometheus metrics: a registry, the ingest observer that feeds it, and the `/metrics` route. */
+export interface CloudMetrics {
+  registry: Registry;
+  observer: IngestObserver;
+  route: FastifyPluginAsync;
+}
+
+export function createCloudMetrics(): CloudMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "tally_cloud_process_" });
+  const batches = new Counter({
+    name: "tally_cloud_batches_total",
+    help: "Edge batches ingested, by transport and acknowledgement status",
+    labelNames: ["transport", "status"],
+    registers: [registry],
+  });
+  const committed = new Counter({
+    name: "tally_cloud_events_committed_total",
+    help: "Events newly committed to the ledger",
+    registers: [registry],
+  });
+  const duplicates = new Counter({
+    name: "tally_cloud_duplicates_absorbed_total",
+    help: "Events acknowledged as already committed (resends absorbed by idempotent ingest)",
+    registers: [registry],
+  });
+  const rejected = new Counter({
+    name: "tally_cloud_events_rejected_total",
+    help: "Events refused, by error code",
+    labelNames: ["code"],
+    registers: [registry],
+  });
+  const failures = new Counter({
+    name: "tally_cloud_commit_failures_total",
+    help: "Batches whose commit failed (no acknowledgement; the edge resends)",
+    labelNames: ["transport"],
+    registers: [registry],
+  });
+  const commitSeconds = new Histogram({
+    name: "tally_cloud_commit_seconds",
+    help: "Time to commit one batch to the ledger",
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const observer: IngestObserver = {
+    ingested: (ack, seconds, transport) => {
+      batches.inc({ transport, status: ack.status });
+      committed.inc(ack.committed.length);
+      duplicates.inc(ack.duplicates.length);
+      for (const r of ack.rejected) rejected.inc({ code: r.code });
+      commitSeconds.observe(seconds);
+    },
+    failed: (transport) => failures.inc({ transport }),
+  };
+  const route: FastifyPluginAsync = async (app) => {
+    app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => {
+      reply.type(registry.contentType);
+      return registry.metrics();
+    });
+  };
+  return { registry, observer, route };
+}
