@@ -32,6 +32,8 @@ export interface SystemOptions {
   dataDir: string;
   databaseUrl?: string | undefined;
   edgeId: string;
+  /** Serve the edge's Prometheus metrics on this port (0: any free port); none by default. */
+  edgeMetricsPort?: number;
   /** How often the edge asks the cloud for reference data (item master, expected receipts), ms; default 30 s. */
   referencePollMs?: number;
   /** Smart-shelf settle time, ms. */
@@ -101,6 +103,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       // A durable outbox: a restarted edge sends what it had not delivered.
       dataDir: options.dataDir,
       reference: { cloudUrl: cloud.url, pollMs: options.referencePollMs ?? 30_000 },
+      ...(options.edgeMetricsPort !== undefined ? { metricsServer: { port: options.edgeMetricsPort } } : {}),
       ...(Object.keys(pipeline).length > 0 ? { pipeline } : {}),
     });
     let edge = await startEdge(edgeOptions(options.deviceMqttPort));

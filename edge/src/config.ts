@@ -28,6 +28,9 @@ const EdgeEnv = z.object({
   TALLY_DEVICE_SILENT_MS: positive.default(30_000),
   /** Bound on the durable outbox in bytes: past it telemetry then conditions are shed, and devices held. */
   TALLY_OUTBOX_MAX_BYTES: positive.default(512 * 1024 * 1024),
+  /** Prometheus metrics at http://host:port/metrics. */
+  TALLY_EDGE_METRICS_HOST: z.string().default("127.0.0.1"),
+  TALLY_EDGE_METRICS_PORT: port.default(9464),
   TALLY_UPLINK_MAX_BATCH: positive.max(5000).default(500),
   TALLY_UPLINK_FLUSH_MS: positive.default(50),
   TALLY_UPLINK_ACK_TIMEOUT_MS: positive.default(5000),
@@ -41,6 +44,7 @@ export interface EdgeConfig {
   shelfSettleMs: number;
   deviceSilentMs: number;
   outboxMaxBytes: number;
+  metricsServer: { host: string; port: number };
   dataDir: string;
   reference?: { cloudUrl: string; token?: string | undefined; pollMs: number } | undefined;
 }
@@ -69,6 +73,7 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
     shelfSettleMs: e.TALLY_SHELF_SETTLE_MS,
     deviceSilentMs: e.TALLY_DEVICE_SILENT_MS,
     outboxMaxBytes: e.TALLY_OUTBOX_MAX_BYTES,
+    metricsServer: { host: e.TALLY_EDGE_METRICS_HOST, port: e.TALLY_EDGE_METRICS_PORT },
     dataDir: e.TALLY_DATA_DIR,
     reference:
       e.TALLY_CLOUD_URL === "none"

@@ -6,6 +6,7 @@ import { v7 as uuidv7 } from "uuid";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./adapters/aedes-broker.js";
 import { startReferenceDataSync } from "./adapters/http-reference-data.js";
 import { MemoryOutbox } from "./adapters/memory-outbox.js";
+import { type EdgeMetricsServer, startMetricsServer } from "./adapters/metrics-server.js";
 import { connectMqttDeviceSource } from "./adapters/mqtt-device-source.js";
 import { connectMqttUplink } from "./adapters/mqtt-uplink-transport.js";
 import { connectOpcuaShelf, type OpcuaShelfSource } from "./adapters/opcua-shelf-source.js";
@@ -37,11 +38,15 @@ export interface EdgeOptions {
   reference?: { cloudUrl: string; token?: string | undefined; pollMs?: number };
   /** Bound on the durable outbox, bytes (default 512 MiB): past it telemetry is shed, then devices are held. */
   outboxMaxBytes?: number;
+  /** Serve Prometheus metrics at `http://host:port/metrics` (port 0: any free port); none without. */
+  metricsServer?: { host?: string; port: number };
 }
 
 export interface RunningEdge {
   /** Where devices publish. */
   deviceMqttUrl: string;
+  /** Where Prometheus scrapes the edge, when it serves metrics. */
+  metricsUrl?: string | undefined;
   metrics(): EdgeMetrics;
   /**
    * Resolves when every OPC-UA shelf is monitored, or after `timeoutMs` with
@@ -97,6 +102,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     }
     const deviceMqttUrl = broker?.url ?? ("url" in options.devices ? options.devices.url : "");
 
+    let metricsServer: EdgeMetricsServer | undefined;
     let outbox: Outbox;
     if (options.dataDir !== undefined) {
       const durable = new SqliteOutbox(join(options.dataDir, "edge", edgeId, "outbox.db"), {
@@ -131,6 +137,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         onRejected: (ack) =>
           logger.error({ batchId: ack.batchId, rejected: ack.rejected.slice(0, 10) }, "cloud rejected events"),
         onError: (error) => logger.warn({ err: (error as Error).message }, "uplink problem"),
+        onAcked: (ms) => metricsServer?.observeAckLatency(ms),
       },
     );
     sender.start();
@@ -260,18 +267,37 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       return { waiting: shelves.map((s) => s.shelfId).filter((id) => !ready.has(id)) };
     };
 
-    logger.info({ deviceMqttUrl, uplink: options.uplink.mqttUrl, site: site.siteId }, "edge running");
+    const snapshot = (): EdgeMetrics => ({
+      ...metrics,
+      deadLetters: { ...metrics.deadLetters },
+      outboxDepth: outbox.depth(),
+      outbox: outbox.usage(),
+      opcuaValuesRejected: shelves.reduce((n, s) => n + s.rejected(), 0),
+      referenceAsOf: reference?.asOf(),
+      uplink: { ...sender.counters },
+    });
+    if (options.metricsServer !== undefined) {
+      metricsServer = await startMetricsServer({
+        host: options.metricsServer.host ?? "127.0.0.1",
+        port: options.metricsServer.port,
+        metrics: snapshot,
+        oldestAgeMs: async () => {
+          const [oldest] = await outbox.peek(1);
+          return oldest === undefined ? undefined : Math.max(0, Date.now() - Date.parse(oldest.occurredAt));
+        },
+        logger,
+      });
+      const server = metricsServer;
+      closers.push(() => server.close());
+    }
+    logger.info(
+      { deviceMqttUrl, uplink: options.uplink.mqttUrl, site: site.siteId, metrics: metricsServer?.url },
+      "edge running",
+    );
     return {
       deviceMqttUrl,
-      metrics: () => ({
-        ...metrics,
-        deadLetters: { ...metrics.deadLetters },
-        outboxDepth: outbox.depth(),
-        outbox: outbox.usage(),
-        opcuaValuesRejected: shelves.reduce((n, s) => n + s.rejected(), 0),
-        referenceAsOf: reference?.asOf(),
-        uplink: { ...sender.counters },
-      }),
+      metricsUrl: metricsServer?.url,
+      metrics: snapshot,
       shelvesReady,
       drained,
       close,

@@ -38,6 +38,7 @@ describe.skipIf(unavailable !== undefined)(
         devices: { url: broker.url },
         uplink: { mqttUrl: broker.url, flushMs: 20 },
         logger,
+        metricsServer: { port: 0 },
       });
       device = await mqtt.connectAsync(broker.url, { clientId: "it-devices" });
       await device.subscribeAsync(deadLetterSubscription("DEMO"), { qos: 1 });
@@ -71,6 +72,14 @@ describe.skipIf(unavailable !== undefined)(
       expect((await cloud.store.movements({ sku: "WIDGET" })).filter((m) => m.movementType === "RECEIPT")).toHaveLength(
         5,
       );
+      // Both sides count it for Prometheus.
+      const edgeMetrics = await (await fetch(edge.metricsUrl ?? "")).text();
+      expect(edgeMetrics).toMatch(/^tally_edge_events_acknowledged_total 5$/m);
+      expect(edgeMetrics).toMatch(/^tally_edge_outbox_depth 0$/m);
+      expect(edgeMetrics).toMatch(/^tally_edge_ack_latency_seconds_count [1-9]/m);
+      const cloudMetrics = await (await fetch(`${cloud.url}/metrics`)).text();
+      expect(cloudMetrics).toMatch(/^tally_cloud_events_committed_total 5$/m);
+      expect(cloudMetrics).toMatch(/^tally_cloud_batches_total\{transport="mqtt",status="committed"\} [1-9]/m);
     });
 
     it("takes Zebra and Impinj payloads on the reader's topic like the generic form", async () => {
@@ -147,6 +156,9 @@ describe.skipIf(unavailable !== undefined)(
         "tally/v1/DEMO/dead-letter/ghost-7",
       );
       expect(edge.metrics().deadLetters.TALLY_ERR_MSG_NOT_JSON).toBe(1);
+      expect(await (await fetch(edge.metricsUrl ?? "")).text()).toMatch(
+        /^tally_edge_dead_letters_total\{code="TALLY_ERR_MSG_NOT_JSON"\} 1$/m,
+      );
 
       // Still alive: a temperature excursion after the garbage becomes an alert.
       await device.publishAsync(

@@ -36,10 +36,17 @@ export function registerEdge(program: Command, logger: Logger): void {
         logger,
         dataDir: config.dataDir,
         outboxMaxBytes: config.outboxMaxBytes,
+        metricsServer: config.metricsServer,
         ...(config.reference !== undefined ? { reference: config.reference } : {}),
         pipeline: { weights: { settleMs: config.shelfSettleMs }, deviceSilentMs: config.deviceSilentMs },
       });
       onShutdown(logger, edge.close);
-      printJson({ event: "edge-up", edgeId: config.edgeId, site: site.siteId, deviceBroker: edge.deviceMqttUrl });
+      printJson({
+        event: "edge-up",
+        edgeId: config.edgeId,
+        site: site.siteId,
+        deviceBroker: edge.deviceMqttUrl,
+        metrics: edge.metricsUrl,
+      });
     });
 }

@@ -33,6 +33,7 @@ export function registerUp(program: Command, logger: Logger): void {
         databaseUrl: cloudConfig.databaseUrl,
         edgeId: edgeConfig.edgeId,
         shelfSettleMs: edgeConfig.shelfSettleMs,
+        edgeMetricsPort: edgeConfig.metricsServer.port,
         simulators: opts.sim,
       });
       onShutdown(logger, system.close);

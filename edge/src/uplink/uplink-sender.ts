@@ -28,6 +28,8 @@ export interface UplinkCounters {
 
 export interface UplinkListener {
   onRejected?(ack: CommitAck): void;
+  /** A batch in flight was acknowledged this long after it was (last) sent, ms. */
+  onAcked?(latencyMs: number): void;
   onError?(error: unknown): void;
 }
 
@@ -47,7 +49,7 @@ export class UplinkSender {
     eventsRejected: 0,
   };
   #seq = 0;
-  #inFlight: { batch: OutgoingBatch; timer: Subscription; timeoutMs: number } | undefined;
+  #inFlight: { batch: OutgoingBatch; timer: Subscription; timeoutMs: number; sentAt: number } | undefined;
   #flushTimer: Subscription | undefined;
   #ackSubscription: Subscription | undefined;
   #connectedSubscription: Subscription | undefined;
@@ -136,7 +138,7 @@ export class UplinkSender {
       this.counters.resends++;
       this.#transmit(batch, Math.min(timeoutMs * 2, this.config.maxAckTimeoutMs));
     }, timeoutMs * jitter);
-    this.#inFlight = { batch, timer, timeoutMs };
+    this.#inFlight = { batch, timer, timeoutMs, sentAt: this.scheduler.now() };
     this.transport.send(batch).catch((error: unknown) => this.listener.onError?.(error));
   }
 
@@ -151,6 +153,7 @@ export class UplinkSender {
     if (ack.rejected.length > 0) this.listener.onRejected?.(ack);
     if (this.#inFlight?.batch.batchId === ack.batchId) {
       this.#inFlight.timer.unsubscribe();
+      this.listener.onAcked?.(this.scheduler.now() - this.#inFlight.sentAt);
       this.#inFlight = undefined;
       if (ack.status === "rejected" && ack.committed.length + ack.duplicates.length + rejectedIds.length === 0) {
         // The whole envelope was refused: resending it as it is cannot help, but the events stay in the outbox.

@@ -1,0 +1,133 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { EdgeMetrics } from "../metrics.js";
+
+export interface EdgeMetricsServer {
+  /** `http://host:port/metrics` */
+  url: string;
+  /** Records one acknowledgement's latency, from a batch's (last) send to its commit acknowledgement, ms. */
+  observeAckLatency(ms: number): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The edge's Prometheus metrics, at `GET /metrics`: outbox depth, bytes and
+ * oldest age, what was shed, send and acknowledgement counts and latency,
+ * dead letters by code, messages and observations. Read from the edge's
+ * counters at each scrape.
+ */
+export async function startMetricsServer(options: {
+  host: string;
+  port: number;
+  metrics: () => EdgeMetrics;
+  /** Age of the oldest event waiting in the outbox, ms; undefined when empty. */
+  oldestAgeMs: () => Promise<number | undefined>;
+  logger: Logger;
+}): Promise<EdgeMetricsServer> {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "tally_edge_process_" });
+  const snapshot = () => options.metrics();
+  // Totals kept by the edge, exposed as counters set at scrape time.
+  const counter = (name: string, help: string, read: (m: EdgeMetrics) => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read(snapshot()));
+      },
+    });
+  const gauge = (name: string, help: string, read: (m: EdgeMetrics) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read(snapshot()));
+      },
+    });
+  counter("tally_edge_messages_received_total", "Device messages received", (m) => m.messagesReceived);
+  counter("tally_edge_observations_total", "Observations decoded from device messages", (m) => m.observations);
+  counter("tally_edge_events_queued_total", "Events put in the outbox", (m) => m.eventsQueued);
+  counter("tally_edge_batches_sent_total", "Batches sent to the cloud (resends included)", (m) => m.uplink.batchesSent);
+  counter("tally_edge_resends_total", "Batches sent again for want of an acknowledgement", (m) => m.uplink.resends);
+  counter(
+    "tally_edge_events_acknowledged_total",
+    "Events the cloud acknowledged as committed",
+    (m) => m.uplink.eventsCommitted,
+  );
+  counter(
+    "tally_edge_duplicates_absorbed_total",
+    "Events the cloud already had (resends absorbed)",
+    (m) => m.uplink.eventsDuplicate,
+  );
+  counter("tally_edge_events_rejected_total", "Events the cloud refused for good", (m) => m.uplink.eventsRejected);
+  counter("tally_edge_reader_overflows_total", "Reader notices that reads were lost", (m) => m.readerOverflows);
+  gauge("tally_edge_outbox_depth", "Events waiting in the outbox", (m) => m.outboxDepth);
+  gauge("tally_edge_outbox_bytes", "Bytes waiting in the outbox", (m) => m.outbox.bytes);
+  gauge("tally_edge_outbox_max_bytes", "The outbox's bound in bytes (0: unbounded)", (m) => m.outbox.maxBytes ?? 0);
+  new Counter({
+    name: "tally_edge_dead_letters_total",
+    help: "Device messages refused, by error code",
+    labelNames: ["code"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [code, n] of Object.entries(snapshot().deadLetters)) this.inc({ code }, n);
+    },
+  });
+  new Counter({
+    name: "tally_edge_outbox_shed_total",
+    help: "Events dropped to keep the outbox under its bound, by kind",
+    labelNames: ["kind"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [kind, n] of Object.entries(snapshot().outbox.shed)) this.inc({ kind }, n);
+    },
+  });
+  new Gauge({
+    name: "tally_edge_outbox_oldest_age_seconds",
+    help: "Age of the oldest event waiting in the outbox (0 when empty)",
+    registers: [registry],
+    async collect() {
+      this.set(((await options.oldestAgeMs()) ?? 0) / 1000);
+    },
+  });
+  const ackLatency = new Histogram({
+    name: "tally_edge_ack_latency_seconds",
+    help: "From sending a batch to the cloud's commit acknowledgement",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+
+  const server: Server = createServer((request, response) => {
+    if (request.method !== "GET" || request.url?.split("?")[0] !== "/metrics") {
+      response.writeHead(404, { "content-type": "text/plain" }).end("not found: try /metrics\n");
+      return;
+    }
+    registry.metrics().then(
+      (text) => response.writeHead(200, { "content-type": registry.contentType }).end(text),
+      (error: unknown) => {
+        options.logger.warn({ err: (error as Error).message }, "metrics scrape failed");
+        response.writeHead(500, { "content-type": "text/plain" }).end("metrics failed\n");
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host}:${port}/metrics`,
+    observeAckLatency: (ms) => ackLatency.observe(ms / 1000),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
