@@ -24,6 +24,19 @@ describe("loadEdgeConfig", () => {
     });
   });
 
+  it("sends batches over HTTP to the cloud's API when told to", () => {
+    expect(
+      loadEdgeConfig({ TALLY_UPLINK_TRANSPORT: "http", TALLY_CLOUD_URL: "http://cloud:8080", TALLY_CLOUD_TOKEN: "t" })
+        .uplink,
+    ).toEqual({
+      httpUrl: "http://cloud:8080",
+      token: "t",
+      maxBatch: 500,
+      flushMs: 50,
+      ackTimeoutMs: 5000,
+    });
+  });
+
   it("works from the site file alone with TALLY_CLOUD_URL=none", () => {
     expect(loadEdgeConfig({ TALLY_CLOUD_URL: "none" }).reference).toBeUndefined();
   });

@@ -16,6 +16,8 @@ const EdgeEnv = z.object({
   TALLY_EDGE_MQTT_PORT: port.default(1883),
   /** The cloud's broker, where batches go and acknowledgements come from. */
   TALLY_UPLINK_MQTT_URL: z.url().default("mqtt://127.0.0.1:1884"),
+  /** `mqtt` (default) or `http`: batches as `POST {TALLY_CLOUD_URL}/v1/ingest` instead. */
+  TALLY_UPLINK_TRANSPORT: z.enum(["mqtt", "http"]).default("mqtt"),
   /** The durable outbox lives at `<dir>/edge/<edge id>/outbox.db`. */
   TALLY_DATA_DIR: z.string().min(1).default(".data"),
   TALLY_SHELF_SETTLE_MS: positive.default(300),
@@ -40,7 +42,11 @@ export interface EdgeConfig {
   siteFile?: string | undefined;
   edgeId: string;
   devices: { url: string } | { embedded: { host: string; port: number } };
-  uplink: { mqttUrl: string; maxBatch: number; flushMs: number; ackTimeoutMs: number };
+  uplink: ({ mqttUrl: string } | { httpUrl: string; token?: string | undefined }) & {
+    maxBatch: number;
+    flushMs: number;
+    ackTimeoutMs: number;
+  };
   shelfSettleMs: number;
   deviceSilentMs: number;
   outboxMaxBytes: number;
@@ -57,6 +63,9 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
     throw new Error(`invalid edge configuration: ${problems}`);
   }
   const e = parsed.data;
+  if (e.TALLY_UPLINK_TRANSPORT === "http" && e.TALLY_CLOUD_URL === "none") {
+    throw new Error("invalid edge configuration: TALLY_UPLINK_TRANSPORT=http needs TALLY_CLOUD_URL");
+  }
   return {
     siteFile: e.TALLY_SITE_FILE,
     edgeId: e.TALLY_EDGE_ID,
@@ -65,7 +74,9 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
         ? { url: e.TALLY_EDGE_MQTT_URL }
         : { embedded: { host: e.TALLY_EDGE_MQTT_HOST, port: e.TALLY_EDGE_MQTT_PORT } },
     uplink: {
-      mqttUrl: e.TALLY_UPLINK_MQTT_URL,
+      ...(e.TALLY_UPLINK_TRANSPORT === "http"
+        ? { httpUrl: e.TALLY_CLOUD_URL, token: e.TALLY_CLOUD_TOKEN }
+        : { mqttUrl: e.TALLY_UPLINK_MQTT_URL }),
       maxBatch: e.TALLY_UPLINK_MAX_BATCH,
       flushMs: e.TALLY_UPLINK_FLUSH_MS,
       ackTimeoutMs: e.TALLY_UPLINK_ACK_TIMEOUT_MS,

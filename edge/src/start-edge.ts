@@ -5,6 +5,7 @@ import { bufferTime, filter, Subject } from "rxjs";
 import { v7 as uuidv7 } from "uuid";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./adapters/aedes-broker.js";
 import { startReferenceDataSync } from "./adapters/http-reference-data.js";
+import { connectHttpUplink } from "./adapters/http-uplink-transport.js";
 import { MemoryOutbox } from "./adapters/memory-outbox.js";
 import { type EdgeMetricsServer, startMetricsServer } from "./adapters/metrics-server.js";
 import { connectMqttDeviceSource } from "./adapters/mqtt-device-source.js";
@@ -25,7 +26,12 @@ export interface EdgeOptions {
   edgeId: string;
   /** The device broker: an external one by URL, or an embedded aedes (port 0 = any free port). */
   devices: { url: string } | { embedded: { host?: string; port: number } };
-  uplink: { mqttUrl: string; maxBatch?: number; flushMs?: number; ackTimeoutMs?: number };
+  /** Where batches go: the cloud's broker (`mqttUrl`) or its HTTP API (`httpUrl`, `POST /v1/ingest`). */
+  uplink: ({ mqttUrl: string } | { httpUrl: string; token?: string | undefined }) & {
+    maxBatch?: number;
+    flushMs?: number;
+    ackTimeoutMs?: number;
+  };
   logger: Logger;
   pipeline?: Partial<EdgePipelineConfig>;
   /**
@@ -119,7 +125,10 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       return usage.maxBytes !== undefined && usage.bytes >= usage.maxBytes;
     };
     const backlog = new BacklogWatch(edgeId, site.siteId, newId);
-    const transport = connectMqttUplink({ url: options.uplink.mqttUrl, siteId: site.siteId, edgeId, logger });
+    const transport =
+      "httpUrl" in options.uplink
+        ? connectHttpUplink({ cloudUrl: options.uplink.httpUrl, token: options.uplink.token, logger })
+        : connectMqttUplink({ url: options.uplink.mqttUrl, siteId: site.siteId, edgeId, logger });
     closers.push(() => transport.close());
     const sender = new UplinkSender(
       outbox,
@@ -290,10 +299,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       const server = metricsServer;
       closers.push(() => server.close());
     }
-    logger.info(
-      { deviceMqttUrl, uplink: options.uplink.mqttUrl, site: site.siteId, metrics: metricsServer?.url },
-      "edge running",
-    );
+    const uplink = "httpUrl" in options.uplink ? options.uplink.httpUrl : options.uplink.mqttUrl;
+    logger.info({ deviceMqttUrl, uplink, site: site.siteId, metrics: metricsServer?.url }, "edge running");
     return {
       deviceMqttUrl,
       metricsUrl: metricsServer?.url,
