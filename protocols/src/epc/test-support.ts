@@ -3,7 +3,8 @@
  * from protocols). Hex arbitraries build bits independently of bits.ts.
  */
 import fc from "fast-check";
-import type { DecodedEpc } from "./decode-epc.js";
+import { type DecodedEpc, decodeEpc } from "./decode-epc.js";
+import { encodeEpc } from "./encode-epc.js";
 import type { PartitionRow } from "./partition-tables.js";
 
 /** Property runs per scheme and direction (the brief: 10,000). */
@@ -149,4 +150,31 @@ export function assertFields(actual: object, expected: Readonly<Record<string, u
 /** Throws unless `condition` holds (cheap assertion for hot property loops). */
 export function check(condition: boolean, message: () => string): void {
   if (!condition) throw new Error(message());
+}
+
+/**
+ * The hex direction of a round trip: every generated hex that decodes (to
+ * `scheme`, when given) encodes back from its tag URI to the same hex, and
+ * every one that does not is refused with one of `allowed`. Returns how many
+ * decoded, so a test can check the generator mostly makes valid EPCs.
+ */
+export function hexRoundTrip(hexes: fc.Arbitrary<string>, allowed: readonly string[], scheme?: string): number {
+  let decodedCount = 0;
+  fc.assert(
+    fc.property(hexes, (hex) => {
+      const decoded = decodeEpc(hex);
+      if (!decoded.ok) {
+        check(allowed.includes(decoded.error.code), () => `${hex}: unexpected ${decoded.error.code}`);
+        return;
+      }
+      decodedCount++;
+      const again = encodeEpc(tagUriOf(decoded.value));
+      check(
+        (scheme === undefined || decoded.value.scheme === scheme) && again.ok && again.value === hex,
+        () => `${hex} → ${JSON.stringify(again)}`,
+      );
+    }),
+    { numRuns: RUNS },
+  );
+  return decodedCount;
 }
