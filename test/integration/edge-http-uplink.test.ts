@@ -68,11 +68,13 @@ describe("edge → cloud over HTTP (POST /v1/ingest)", () => {
 
     // The cloud goes away; the edge keeps what it makes in its outbox.
     await cloud.close();
+    const sentBefore = edge.metrics().uplink.batchesSent;
     await publish([4, 5]);
+    // The edge has tried to send them, and failed: they wait in the outbox.
     await eventually(
-      () => edge.metrics().outboxDepth,
-      (d) => d >= 2,
-      { what: "events waiting in the outbox" },
+      () => edge.metrics(),
+      (m) => m.outboxDepth >= 2 && m.uplink.batchesSent > sentBefore,
+      { what: "a failed send with events waiting in the outbox" },
     );
 
     // Back on the same address and ledger: the backlog drains, nothing twice.
