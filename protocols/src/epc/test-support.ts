@@ -5,6 +5,7 @@
 import fc from "fast-check";
 import { type DecodedEpc, decodeEpc } from "./decode-epc.js";
 import { encodeEpc } from "./encode-epc.js";
+import type { EpcBinaryScheme } from "./headers.js";
 import type { PartitionRow } from "./partition-tables.js";
 
 /** Property runs per scheme and direction (the brief: 10,000). */
@@ -177,4 +178,25 @@ export function hexRoundTrip(hexes: fc.Arbitrary<string>, allowed: readonly stri
     { numRuns: RUNS },
   );
   return decodedCount;
+}
+
+/**
+ * Encodes `urn:epc:tag:{scheme}:{filter}.{ids}`, checks that the pure identity
+ * URI with the same scheme and filter gives the same bits (TDS §15.1.1), and
+ * decodes the hex back. Throws with the URI on any failure.
+ */
+export function encodeBothWays(
+  scheme: EpcBinaryScheme,
+  filter: number,
+  ids: string,
+): { tagUri: string; hex: string; decoded: DecodedEpc } {
+  const tagUri = `urn:epc:tag:${scheme}:${filter}.${ids}`;
+  const hex = encodeEpc(tagUri);
+  if (!hex.ok) throw new Error(`${tagUri}: ${hex.error.message}`);
+  const pureUri = `urn:epc:id:${scheme.replace(/-\d+$/, "")}:${ids}`;
+  const fromPure = encodeEpc(pureUri, { scheme, filter });
+  check(fromPure.ok && fromPure.value === hex.value, () => `pure URI gave ${JSON.stringify(fromPure)}`);
+  const decoded = decodeEpc(hex.value);
+  if (!decoded.ok) throw new Error(`${hex.value}: ${decoded.error.message}`);
+  return { tagUri, hex: hex.value, decoded: decoded.value };
 }

@@ -1,15 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { gs1CheckDigit } from "../../gs1/check-digit.js";
-import { decodeEpc } from "../decode-epc.js";
-import { encodeEpc } from "../encode-epc.js";
 import { SGLN_PARTITIONS } from "../partition-tables.js";
 import {
   anyBits,
   assertFields,
-  check,
   companyPrefixIn,
   digits,
+  encodeBothWays,
   epcHex,
   hexRoundTrip,
   integerText,
@@ -33,15 +31,9 @@ describe("SGLN-96 (TDS 2.x §14.5.3)", () => {
       fc.property(fields, ({ companyPrefix, row, locationReference, extension, filter }) => {
         // With a 12-digit company prefix the location reference is empty (TDS §6.3.3).
         const ids = `${companyPrefix}.${locationReference}.${extension}`;
-        const tagUri = `urn:epc:tag:sgln-96:${filter}.${ids}`;
-        const hex = encodeEpc(tagUri);
-        if (!hex.ok) throw new Error(`${tagUri}: ${hex.error.message}`);
-        const fromPure = encodeEpc(`urn:epc:id:sgln:${ids}`, { filter });
-        check(fromPure.ok && fromPure.value === hex.value, () => `pure URI gave ${JSON.stringify(fromPure)}`);
-        const decoded = decodeEpc(hex.value);
-        if (!decoded.ok) throw new Error(`${hex.value}: ${decoded.error.message}`);
+        const { tagUri, decoded } = encodeBothWays("sgln-96", filter, ids);
         const body = `${companyPrefix}${locationReference}`;
-        assertFields(decoded.value, {
+        assertFields(decoded, {
           scheme: "sgln-96",
           filter,
           partition: row.partition,
