@@ -38,6 +38,7 @@ export {
   movementKey,
   type ObservedState,
   percentile,
+  REPORT_KEYS,
   type RecordedMovement,
   type RecordedSignal,
   type ScoreReport,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { runScenario } from "@tally/cli";
-import { builtInScenarioFile, loadScenarioFile, type ScoreReport } from "@tally/simulators";
+import { builtInScenarioFile, loadScenarioFile, REPORT_KEYS, type ScoreReport } from "@tally/simulators";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoSiteOnPort } from "../support/demo-site.js";
 import { freePort } from "../support/free-port.js";
@@ -13,19 +13,6 @@ import { testLogger } from "../support/quiet-logger.js";
 
 const run = promisify(execFile);
 const bin = fileURLToPath(new URL("../../cli/bin/tally.js", import.meta.url));
-
-const REPORT_KEYS = [
-  "inventoryAccuracy",
-  "movementPrecision",
-  "movementRecall",
-  "anomalyPrecision",
-  "anomalyRecall",
-  "timeToAlertP50Ms",
-  "timeToAlertP95Ms",
-  "latencyP50Ms",
-  "latencyP99Ms",
-  "events",
-];
 
 const logger = testLogger();
 

@@ -33,6 +33,20 @@ export interface ObservedState {
   commitTimes?: ReadonlyMap<string, number>;
 }
 
+/** The report's keys, in order (issue 4 names them); `details` follows. */
+export const REPORT_KEYS = [
+  "inventoryAccuracy",
+  "movementPrecision",
+  "movementRecall",
+  "anomalyPrecision",
+  "anomalyRecall",
+  "timeToAlertP50Ms",
+  "timeToAlertP95Ms",
+  "latencyP50Ms",
+  "latencyP99Ms",
+  "events",
+] as const;
+
 /** The scorer's answer. Ratios are 0–1; times in ms; `null` when nothing could be measured. */
 export interface ScoreReport {
   inventoryAccuracy: number;
