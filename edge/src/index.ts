@@ -1,5 +1,6 @@
 export { type EmbeddedBroker, startEmbeddedBroker } from "./adapters/aedes-broker.js";
 export { MemoryOutbox } from "./adapters/memory-outbox.js";
+export { SqliteJournal } from "./adapters/sqlite-journal.js";
 export { SqliteOutbox } from "./adapters/sqlite-outbox.js";
 export { type EdgeConfig, loadEdgeConfig } from "./config.js";
 export { decodeDeviceMessage } from "./domain/decode-device-message.js";
@@ -7,5 +8,6 @@ export type { Observation } from "./domain/observation.js";
 export { indexSite, type SiteIndex } from "./domain/site-index.js";
 export type { EdgeMetrics } from "./metrics.js";
 export { DEFAULT_PIPELINE_CONFIG, type EdgePipelineConfig, edgePipeline } from "./pipelines/edge-pipeline.js";
+export type { DeviceJournal, JournalEntry } from "./ports/device-journal.js";
 export type { Outbox } from "./ports/outbox.js";
 export { type EdgeOptions, type RunningEdge, startEdge } from "./start-edge.js";

@@ -7,6 +7,10 @@ export interface EdgeMetrics {
   eventsQueued: number;
   /** Reader notices that reads were lost (buffer overflow). */
   readerOverflows: number;
+  /** Outbox writes that failed (disk full): their events are kept in memory and retried. */
+  outboxWriteFailures: number;
+  /** Device messages replayed from the journal at start. */
+  journalReplayed: number;
   outboxDepth: number;
   /** Outbox bytes, bound and what was shed. */
   outbox: { bytes: number; maxBytes?: number | undefined; shed: Record<string, number> };

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { EdgeEvent, SiteLayout } from "@tally/protocols";
+import { deadLetterTopic, type EdgeEvent, type SiteLayout } from "@tally/protocols";
 import type { Logger } from "pino";
 import { bufferTime, filter, Subject } from "rxjs";
 import { v7 as uuidv7 } from "uuid";
@@ -8,15 +8,20 @@ import { startReferenceDataSync } from "./adapters/http-reference-data.js";
 import { connectHttpUplink } from "./adapters/http-uplink-transport.js";
 import { MemoryOutbox } from "./adapters/memory-outbox.js";
 import { type EdgeMetricsServer, startMetricsServer } from "./adapters/metrics-server.js";
-import { connectMqttDeviceSource } from "./adapters/mqtt-device-source.js";
+import { connectMqttDeviceSource, type DeadLetter } from "./adapters/mqtt-device-source.js";
 import { connectMqttUplink } from "./adapters/mqtt-uplink-transport.js";
 import { connectOpcuaShelf, type OpcuaShelfSource } from "./adapters/opcua-shelf-source.js";
+import { SqliteJournal } from "./adapters/sqlite-journal.js";
 import { SqliteOutbox } from "./adapters/sqlite-outbox.js";
+import { withContentId } from "./domain/content-id.js";
 import { decodeDeviceMessage } from "./domain/decode-device-message.js";
+import { JournalHolds } from "./domain/journal-holds.js";
 import type { Observation } from "./domain/observation.js";
+import { ContinuingRunFilter } from "./domain/replay-filter.js";
 import { indexSite } from "./domain/site-index.js";
 import type { EdgeMetrics } from "./metrics.js";
 import { DEFAULT_PIPELINE_CONFIG, type EdgePipelineConfig, edgePipeline } from "./pipelines/edge-pipeline.js";
+import type { DeviceJournal } from "./ports/device-journal.js";
 import type { Outbox } from "./ports/outbox.js";
 import { BacklogWatch } from "./uplink/backlog-watch.js";
 import { UplinkSender } from "./uplink/uplink-sender.js";
@@ -80,6 +85,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     deadLetters: {} as Record<string, number>,
     eventsQueued: 0,
     readerOverflows: 0,
+    outboxWriteFailures: 0,
+    journalReplayed: 0,
   };
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
@@ -93,23 +100,17 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   };
 
   try {
-    // Set once the outbox exists: devices are held while it is over its bound (backpressure).
-    let outboxFull = () => false;
-    let broker: EmbeddedBroker | undefined;
-    if ("embedded" in options.devices) {
-      broker = await startEmbeddedBroker({
-        host: options.devices.embedded.host ?? "127.0.0.1",
-        port: options.devices.embedded.port,
-        logger,
-        // The edge's own clients (dead letters) are never held.
-        holdPublish: (clientId) => !clientId.startsWith("tally-edge-") && outboxFull(),
-      });
-      closers.push(() => (broker as EmbeddedBroker).close());
-    }
-    const deviceMqttUrl = broker?.url ?? ("url" in options.devices ? options.devices.url : "");
+    const pipelineConfig: EdgePipelineConfig = { ...DEFAULT_PIPELINE_CONFIG, ...options.pipeline };
+    // Longest a pipeline may still hold data after its last input: a pass closes within 1.25 × its
+    // silence (sweeps run at a quarter of it), is held for cross-reads, and weights settle; plus the batching.
+    const settleMs =
+      pipelineConfig.passes.silenceMs * 1.25 +
+      pipelineConfig.crossReads.holdOffMs +
+      pipelineConfig.weights.settleMs +
+      250;
 
-    let metricsServer: EdgeMetricsServer | undefined;
     let outbox: Outbox;
+    let journal: DeviceJournal | undefined;
     if (options.dataDir !== undefined) {
       const durable = new SqliteOutbox(join(options.dataDir, "edge", edgeId, "outbox.db"), {
         maxBytes: options.outboxMaxBytes ?? 512 * 1024 * 1024,
@@ -117,10 +118,13 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       closers.push(async () => durable.close());
       outbox = durable;
       if (durable.depth() > 0) logger.info({ pending: durable.depth() }, "outbox has events from before the restart");
+      const deviceJournal = new SqliteJournal(join(options.dataDir, "edge", edgeId, "journal.db"));
+      closers.push(async () => deviceJournal.close());
+      journal = deviceJournal;
     } else {
       outbox = new MemoryOutbox();
     }
-    outboxFull = () => {
+    const outboxFull = () => {
       const usage = outbox.usage();
       return usage.maxBytes !== undefined && usage.bytes >= usage.maxBytes;
     };
@@ -130,6 +134,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         ? connectHttpUplink({ cloudUrl: options.uplink.httpUrl, token: options.uplink.token, logger })
         : connectMqttUplink({ url: options.uplink.mqttUrl, siteId: site.siteId, edgeId, logger });
     closers.push(() => transport.close());
+    let metricsServer: EdgeMetricsServer | undefined;
     const sender = new UplinkSender(
       outbox,
       transport,
@@ -167,15 +172,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
             logger,
           });
     if (reference !== undefined) closers.push(async () => reference.close());
-    const pipelineConfig: EdgePipelineConfig = { ...DEFAULT_PIPELINE_CONFIG, ...options.pipeline };
     let lastObservationMs = 0;
-    // Longest a pipeline may still hold data after the last observation: a pass closes within 1.25 × its
-    // silence (sweeps run at a quarter of it), is held for cross-reads, and weights settle; plus the batching.
-    const settleMs =
-      pipelineConfig.passes.silenceMs * 1.25 +
-      pipelineConfig.crossReads.holdOffMs +
-      pipelineConfig.weights.settleMs +
-      250;
     const drained = async () => {
       for (;;) {
         const wait = lastObservationMs + settleMs - Date.now();
@@ -184,9 +181,45 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
           continue;
         }
         await sender.drained();
-        if (Date.now() - lastObservationMs >= settleMs && outbox.depth() === 0) return;
+        if (Date.now() - lastObservationMs >= settleMs && outbox.depth() === 0 && unsaved.length === 0) return;
       }
     };
+
+    // Events wait here until the outbox takes them; when it refuses (disk full) they are kept in memory and
+    // retried every second, and the journal's checkpoint does not move until they are in.
+    const unsaved: EdgeEvent[][] = [];
+    let saving = false;
+    let retryTimer: NodeJS.Timeout | undefined;
+    const saveUnsaved = async (): Promise<void> => {
+      if (saving) return;
+      saving = true;
+      try {
+        while (unsaved.length > 0) {
+          const next = unsaved[0] as EdgeEvent[];
+          try {
+            await outbox.append(next);
+          } catch (error) {
+            metrics.outboxWriteFailures++;
+            logger.error({ err: (error as Error).message, events: next.length }, "outbox append failed; retrying");
+            retryTimer ??= setTimeout(() => {
+              retryTimer = undefined;
+              void saveUnsaved();
+            }, 1000);
+            return;
+          }
+          unsaved.shift();
+          const condition = backlog.check(outbox.usage(), new Date());
+          if (condition !== undefined) {
+            logger.warn({ fill: condition.value, state: condition.state }, "outbox backlog");
+            unsaved.push([journal === undefined ? condition : withContentId(condition)]);
+          }
+        }
+        sender.notify();
+      } finally {
+        saving = false;
+      }
+    };
+    closers.push(async () => clearTimeout(retryTimer));
     const events = edgePipeline(
       { observations$, ...(reference !== undefined ? { reference$: reference.reference$ } : {}) },
       siteIndex,
@@ -200,28 +233,24 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       .subscribe({
         next: (batch) => {
           metrics.eventsQueued += batch.length;
-          outbox
-            .append(batch)
-            .then(async () => {
-              const condition = backlog.check(outbox.usage(), new Date());
-              if (condition !== undefined) {
-                logger.warn({ fill: condition.value, state: condition.state }, "outbox backlog");
-                await outbox.append([condition]);
-              }
-              sender.notify();
-            })
-            .catch((error: unknown) => logger.error({ err: (error as Error).message }, "outbox append failed"));
+          // With a journal, replays must make the same ids: derive them from the content.
+          unsaved.push(journal === undefined ? batch : batch.map(withContentId));
+          void saveUnsaved();
         },
         error: (error: unknown) => logger.fatal({ err: (error as Error).message }, "edge pipeline failed"),
       });
     closers.push(async () => events.unsubscribe());
 
-    const source = await connectMqttDeviceSource({ url: deviceMqttUrl, siteId: site.siteId, edgeId, logger });
-    closers.push(() => source.close());
+    // Device messages: journalled (fsync'd) before the device's publish is acknowledged, then decoded.
+    let publishDeadLetter: (letter: DeadLetter) => void = () => {};
+    const holds = new JournalHolds({ settleMs, stationaryMs: pipelineConfig.passes.stationaryMs });
+    let replayFilter: ContinuingRunFilter | undefined;
+    let replaying = false;
     const deadLetter = (topic: string, payload: Buffer, code: string, reason: string, deviceId?: string) => {
+      if (replaying) return;
       metrics.deadLetters[code] = (metrics.deadLetters[code] ?? 0) + 1;
       logger.debug({ topic, code, reason }, "device message rejected");
-      source.publishDeadLetter({
+      publishDeadLetter({
         topic,
         deviceId,
         code,
@@ -231,8 +260,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         receivedAt: new Date().toISOString(),
       });
     };
-    source.messages$.subscribe(({ topic, payload }) => {
-      metrics.messagesReceived++;
+    const handleMessage = (topic: string, payload: Buffer, seq: number, receivedAt: number) => {
+      if (!replaying) metrics.messagesReceived++;
       let decoded: ReturnType<typeof decodeDeviceMessage>;
       try {
         decoded = decodeDeviceMessage(siteIndex, topic, payload);
@@ -244,16 +273,91 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         deadLetter(topic, payload, decoded.error.code, decoded.error.reason, decoded.error.deviceId);
         return;
       }
+      const now = Date.now();
       for (const observation of decoded.value) {
+        holds.observe(seq, observation, now);
+        if (replayFilter?.skip(observation, receivedAt) === true) continue;
         metrics.observations++;
-        lastObservationMs = Date.now();
-        if (observation.type === "reader-notice") {
+        lastObservationMs = now;
+        if (observation.type === "reader-notice" && !replaying) {
           metrics.readerOverflows++;
           logger.warn({ deviceId: observation.deviceId, notice: observation.notice }, "reader reports lost reads");
         }
         observations$.next(observation);
       }
-    });
+    };
+    let memorySeq = 0;
+    const accept = async (topic: string, payload: Buffer): Promise<void> => {
+      const receivedAt = Date.now();
+      if (journal === undefined) {
+        handleMessage(topic, payload, ++memorySeq, receivedAt);
+        return;
+      }
+      const seq = await journal.append(topic, payload, receivedAt);
+      handleMessage(topic, payload, seq, receivedAt);
+    };
+
+    if (journal !== undefined) {
+      const deviceJournal = journal;
+      // What arrived before a crash and is past the checkpoint goes through the pipelines again, with
+      // the context before it; content-derived ids make what was already sent a duplicate the cloud absorbs.
+      replaying = true;
+      if (deviceJournal.startsMidStream()) replayFilter = new ContinuingRunFilter(pipelineConfig.passes.silenceMs);
+      let replayed = 0;
+      for (const entry of deviceJournal.unprocessed()) {
+        handleMessage(entry.topic, entry.payload, entry.seq, entry.receivedAt);
+        replayed++;
+      }
+      replaying = false;
+      replayFilter = undefined;
+      metrics.journalReplayed = replayed;
+      if (replayed > 0) logger.info({ replayed }, "device messages replayed from the journal");
+      // The checkpoint: every 500 ms, the watermark seen at the previous tick (its events have passed the
+      // 20 ms batching and reached the outbox since), unless the outbox is refusing writes.
+      const contextMs = 2 * (pipelineConfig.passes.stationaryMs + settleMs);
+      let candidate: number | undefined;
+      const checkpointTimer = setInterval(() => {
+        try {
+          if (candidate !== undefined && unsaved.length === 0) {
+            deviceJournal.checkpoint(candidate, Date.now() - contextMs);
+          }
+          candidate = unsaved.length === 0 ? holds.watermark(Date.now()) : undefined;
+        } catch (error) {
+          logger.warn({ err: (error as Error).message }, "journal checkpoint failed");
+        }
+      }, 500);
+      checkpointTimer.unref();
+      closers.push(async () => clearInterval(checkpointTimer));
+    }
+
+    let broker: EmbeddedBroker | undefined;
+    if ("embedded" in options.devices) {
+      const embedded = await startEmbeddedBroker({
+        host: options.devices.embedded.host ?? "127.0.0.1",
+        port: options.devices.embedded.port,
+        logger,
+        // The edge's own publishes (dead letters) are never held nor taken as device data.
+        holdPublish: (clientId) => !clientId.startsWith("tally-edge-") && outboxFull(),
+        onPublish: async (clientId, topic, payload) => {
+          if (!clientId.startsWith("tally-edge-")) await accept(topic, payload);
+        },
+      });
+      broker = embedded;
+      closers.push(() => embedded.close());
+      publishDeadLetter = (letter) =>
+        embedded.publish(deadLetterTopic(site.siteId, letter.deviceId), JSON.stringify(letter));
+    } else {
+      const source = await connectMqttDeviceSource({
+        url: options.devices.url,
+        siteId: site.siteId,
+        edgeId,
+        logger,
+        accept,
+      });
+      closers.push(() => source.close());
+      publishDeadLetter = (letter) => source.publishDeadLetter(letter);
+    }
+    const deviceMqttUrl = broker?.url ?? ("url" in options.devices ? options.devices.url : "");
 
     const shelves: OpcuaShelfSource[] = [];
     for (const device of site.devices) {

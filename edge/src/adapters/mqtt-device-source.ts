@@ -29,8 +29,13 @@ export interface MqttDeviceSource {
 }
 
 /**
- * Subscribes to every device topic of a site on the device broker (embedded
- * or external) and hands messages on raw: decoding happens in the domain.
+ * Subscribes to every device topic of a site on an external device broker
+ * and hands messages on raw: decoding happens in the domain. The session is
+ * persistent (`clean: false`, a fixed client id), so the broker keeps what
+ * devices publish while the edge is down; each message is acknowledged to the
+ * broker only once `accept` resolves (the edge has journalled it). When
+ * `accept` fails the connection is dropped, and the broker sends the
+ * unacknowledged message again after the reconnect.
  */
 export async function connectMqttDeviceSource(options: {
   url: string;
@@ -39,13 +44,15 @@ export async function connectMqttDeviceSource(options: {
   logger: Logger;
   /** How long start waits for the broker before going on without it, ms. */
   readyTimeoutMs?: number;
+  /** Takes each message; the broker gets its PUBACK when this resolves. Default: emit on `messages$`. */
+  accept?: (topic: string, payload: Buffer) => Promise<void>;
 }): Promise<MqttDeviceSource> {
   const { siteId, logger } = options;
   const messages$ = new Subject<RawDeviceMessage>();
   // Not connectAsync: an external device broker that is down at start must not stop the edge.
   const client: MqttClient = mqtt.connect(options.url, {
     clientId: `tally-edge-${options.edgeId}-devices`,
-    clean: true,
+    clean: false,
     reconnectPeriod: 1000,
   });
   noDelay(client);
@@ -54,9 +61,27 @@ export async function connectMqttDeviceSource(options: {
     if (!warned) logger.warn({ err: error.message }, "device MQTT error; retrying");
     warned = true;
   });
-  client.on("message", (topic, payload) => messages$.next({ topic, payload }));
+  const accept =
+    options.accept ??
+    (async (topic: string, payload: Buffer) => {
+      messages$.next({ topic, payload });
+    });
+  client.handleMessage = (packet, done) => {
+    const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
+    accept(packet.topic, payload).then(
+      () => done(),
+      (error: unknown) => {
+        logger.warn(
+          { err: (error as Error).message },
+          "device message not taken; reconnecting so the broker resends it",
+        );
+        client.stream?.destroy();
+        done(error as Error);
+      },
+    );
+  };
   const subscribed = new Promise<boolean>((resolve) => {
-    // A clean session forgets subscriptions: subscribe on every connect.
+    // Subscribe on every connect: a new or expired session has no subscription.
     client.on("connect", () => {
       warned = false;
       client.subscribe(deviceSubscription(siteId), { qos: 1 }, (error) => {

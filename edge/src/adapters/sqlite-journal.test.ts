@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { SqliteJournal } from "./sqlite-journal.js";
+
+const dirs: string[] = [];
+const journalFile = () => {
+  const dir = mkdtempSync(join(tmpdir(), "tally-journal-"));
+  dirs.push(dir);
+  return join(dir, "journal.db");
+};
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const texts = (journal: SqliteJournal) => [...journal.unprocessed()].map((e) => e.payload.toString());
+
+describe("SqliteJournal", () => {
+  it("group-commits a burst and resolves each append with its seq, in order", async () => {
+    const journal = new SqliteJournal(journalFile());
+    const seqs = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => journal.append("t/a", Buffer.from(`m${i}`), 1000 + i)),
+    );
+    expect(seqs).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    const entries = [...journal.unprocessed()];
+    expect(entries).toHaveLength(100);
+    expect(entries[7]).toEqual({ seq: 8, topic: "t/a", payload: Buffer.from("m7"), receivedAt: 1007 });
+    journal.close();
+  });
+
+  it("keeps entries and the checkpoint across a reopen", async () => {
+    const file = journalFile();
+    const first = new SqliteJournal(file);
+    for (let i = 0; i < 5; i++) await first.append("t", Buffer.from(`m${i}`), 1000 * i);
+    first.checkpoint(3, 0);
+    first.close();
+    const second = new SqliteJournal(file);
+    expect(second.checkpointed()).toBe(3);
+    expect(texts(second)).toEqual(["m0", "m1", "m2", "m3", "m4"]);
+    expect(await second.append("t", Buffer.from("m5"), 9000)).toBe(6);
+    second.close();
+  });
+
+  it("forgets checkpointed entries older than the context, keeps the rest, and says it starts mid-stream", async () => {
+    const journal = new SqliteJournal(journalFile());
+    for (let i = 0; i < 6; i++) await journal.append("t", Buffer.from(`m${i}`), 1000 * i);
+    expect(journal.startsMidStream()).toBe(false);
+    // Checkpoint at seq 5 (m4), context from t = 2000: m0 and m1 go; m2..m4 stay as context; m5 is unprocessed.
+    journal.checkpoint(5, 2000);
+    expect(texts(journal)).toEqual(["m2", "m3", "m4", "m5"]);
+    expect(journal.startsMidStream()).toBe(true);
+    expect(journal.depth()).toBe(4);
+  });
+
+  it("never moves the checkpoint back", async () => {
+    const journal = new SqliteJournal(journalFile());
+    for (let i = 0; i < 4; i++) await journal.append("t", Buffer.from(`m${i}`), i);
+    journal.checkpoint(3, 3);
+    journal.checkpoint(1, 10);
+    expect(journal.checkpointed()).toBe(3);
+    expect(texts(journal)).toEqual(["m3"]);
+  });
+
+  it("refuses appends once closed, after writing what was pending", async () => {
+    const file = journalFile();
+    const journal = new SqliteJournal(file);
+    const pending = journal.append("t", Buffer.from("last"), 1);
+    journal.close();
+    await expect(pending).resolves.toBe(1);
+    await expect(journal.append("t", Buffer.from("late"), 2)).rejects.toThrow(/closed/);
+    const reopened = new SqliteJournal(file);
+    expect(texts(reopened)).toEqual(["last"]);
+    reopened.close();
+  });
+});

@@ -1,0 +1,37 @@
+import { EdgeEvent, type Movement } from "@tally/protocols";
+import { describe, expect, it } from "vitest";
+import { withContentId } from "./content-id.js";
+
+const movement: Movement = {
+  kind: "movement",
+  id: "0190c7e4-0000-7000-8000-000000000001",
+  siteId: "WH1",
+  occurredAt: "2026-11-22T10:00:00.000Z",
+  movementType: "RECEIPT",
+  sku: "WIDGET",
+  qty: 1,
+  to: "WH1/DOCK/D1",
+  evidence: { deviceId: "DOCK-1", observationIds: ["DOCK-1/2026-11-22T10:00:00.000Z/0"] },
+  confidence: 1,
+};
+
+describe("withContentId", () => {
+  it("gives the same content the same valid event id, whatever random id it had", () => {
+    const a = withContentId(movement);
+    const b = withContentId({ ...movement, id: "0190c7e4-0000-7000-8000-000000000002" });
+    expect(a.id).toBe(b.id);
+    expect(a.id).not.toBe(movement.id);
+    expect(EdgeEvent.safeParse(a).success).toBe(true);
+    expect({ ...a, id: movement.id }).toEqual(movement);
+  });
+
+  it("gives different content different ids", () => {
+    const ids = new Set([
+      withContentId(movement).id,
+      withContentId({ ...movement, qty: 2 }).id,
+      withContentId({ ...movement, occurredAt: "2026-11-22T10:00:00.001Z" }).id,
+      withContentId({ ...movement, to: "WH1/DOCK/D2" }).id,
+    ]);
+    expect(ids.size).toBe(4);
+  });
+});

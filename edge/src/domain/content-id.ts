@@ -1,0 +1,16 @@
+import type { EdgeEvent } from "@tally/protocols";
+import { v5 as uuidv5 } from "uuid";
+
+/** Namespace of Tally's content-derived event ids (a fixed, random UUID). */
+const EVENT_NAMESPACE = "4f0c1b56-8d3e-4c7a-9e21-5b7d2f6a90c3";
+
+/**
+ * The event with an id derived from its content (a name-based UUID, RFC 9562
+ * version 5): the same device messages replayed after a crash make the same
+ * events with the same ids, which the outbox and the cloud then absorb as
+ * duplicates instead of counting twice.
+ */
+export function withContentId<E extends EdgeEvent>(event: E): E {
+  const { id: _random, ...content } = event;
+  return { ...event, id: uuidv5(JSON.stringify(content), EVENT_NAMESPACE) };
+}

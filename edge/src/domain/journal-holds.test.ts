@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { JournalHolds } from "./journal-holds.js";
+import type { Observation } from "./observation.js";
+
+const read = (deviceId: string, epc: string): Observation => ({
+  type: "tag-read",
+  id: `${deviceId}/${epc}`,
+  deviceId,
+  epc,
+  antenna: 1,
+  rssi: -50,
+  at: "2026-11-22T10:00:00.000Z",
+});
+const scan: Observation = {
+  type: "scan",
+  id: "s",
+  deviceId: "SCAN-1",
+  gtin: "09506000134352",
+  qty: 1,
+  action: "PUTAWAY",
+  location: "A1",
+  at: "2026-11-22T10:00:00.000Z",
+};
+
+describe("JournalHolds", () => {
+  it("lets the checkpoint pass messages that are done at once (scans)", () => {
+    const holds = new JournalHolds({ settleMs: 1000, stationaryMs: 60_000 });
+    holds.observe(1, scan, 0);
+    holds.observe(2, scan, 10);
+    expect(holds.watermark(20)).toBe(2);
+  });
+
+  it("holds the checkpoint before the first read of a pass until it has settled", () => {
+    const holds = new JournalHolds({ settleMs: 1000, stationaryMs: 60_000 });
+    holds.observe(1, scan, 0);
+    holds.observe(2, read("DOCK-1", "AA"), 0);
+    holds.observe(3, scan, 100);
+    holds.observe(4, read("DOCK-1", "AA"), 500);
+    expect(holds.watermark(600)).toBe(1);
+    // 1000 ms after its last read the pass has been emitted.
+    expect(holds.watermark(1400)).toBe(1);
+    expect(holds.watermark(1501)).toBe(4);
+    expect(holds.size()).toBe(0);
+  });
+
+  it("takes the oldest of several open runs, per portal and tag", () => {
+    const holds = new JournalHolds({ settleMs: 1000, stationaryMs: 60_000 });
+    holds.observe(5, read("DOCK-1", "AA"), 0);
+    holds.observe(6, read("DOCK-2", "AA"), 0);
+    holds.observe(7, read("DOCK-1", "BB"), 900);
+    expect(holds.watermark(950)).toBe(4);
+    expect(holds.watermark(1500)).toBe(6);
+  });
+
+  it("stops holding for a parked tag once it has been read longer than the stationary limit", () => {
+    const holds = new JournalHolds({ settleMs: 1000, stationaryMs: 5000 });
+    for (let t = 0, seq = 1; t <= 7000; t += 500, seq++) holds.observe(seq, read("DOCK-1", "PARKED"), t);
+    holds.observe(100, scan, 7000);
+    expect(holds.watermark(7000)).toBe(100);
+  });
+
+  it("starts a new run when a tag comes back after it settled", () => {
+    const holds = new JournalHolds({ settleMs: 1000, stationaryMs: 60_000 });
+    holds.observe(1, read("DOCK-1", "AA"), 0);
+    holds.observe(2, read("DOCK-1", "AA"), 5000);
+    expect(holds.watermark(5100)).toBe(1);
+  });
+});

@@ -1,0 +1,124 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type RunningCloud, startCloud } from "@tally/cloud";
+import { type RunningEdge, SqliteJournal, startEdge } from "@tally/edge";
+import { deviceTopic, encodeSgtin96, type Movement } from "@tally/protocols";
+import mqtt from "mqtt";
+import { afterEach, describe, expect, it } from "vitest";
+import { demoSiteOnPort } from "../support/demo-site.js";
+import { eventually } from "../support/eventually.js";
+import { freePort } from "../support/free-port.js";
+import { testLogger } from "../support/quiet-logger.js";
+
+const logger = testLogger();
+const EDGE = "edge-journal";
+const tag = (serial: number) => {
+  const hex = encodeSgtin96({ gtin: "00614141000012", companyPrefixDigits: 7, serial });
+  if (!hex.ok) throw new Error(hex.error.message);
+  return hex.value;
+};
+const pass = (epc: string, t0: number) =>
+  JSON.stringify({
+    reads: [
+      { epc, antenna: 1, rssi: -55, readAt: new Date(t0).toISOString() },
+      { epc, antenna: 2, rssi: -50, readAt: new Date(t0 + 150).toISOString() },
+    ],
+  });
+const scan = (lot: string, t: number) =>
+  JSON.stringify({ gtin: "00614141000029", action: "RECEIPT", lot, scannedAt: new Date(t).toISOString() });
+
+describe("the edge's device journal", () => {
+  const stops: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+  });
+
+  const start = async (dataDir: string, cloud: RunningCloud): Promise<RunningEdge> => {
+    const edge = await startEdge({
+      site: await demoSiteOnPort(await freePort()),
+      edgeId: EDGE,
+      devices: { embedded: { port: 0 } },
+      uplink: { httpUrl: cloud.url, flushMs: 10, ackTimeoutMs: 500 },
+      logger,
+      dataDir,
+      pipeline: { passes: { silenceMs: 200, stationaryMs: 60_000, maxOpenPasses: 1000, minDirectionGapMs: 100 } },
+    });
+    return edge;
+  };
+  const movements = async (cloud: RunningCloud): Promise<Movement[]> => cloud.store.movements({ limit: 1000 });
+
+  it("replays what was journalled but never processed, and a second replay adds nothing", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "tally-journal-"));
+    stops.push(() => rm(dataDir, { recursive: true, force: true }));
+    const cloud = await startCloud({
+      port: await freePort(),
+      dataDir: join(dataDir, "cloud"),
+      mqtt: { embedded: { port: 0 } },
+      logger,
+    });
+    stops.push(() => cloud.close());
+
+    // As if the edge died right after acknowledging these: on disk, never decoded.
+    const t0 = Date.now() - 5000;
+    const crashed = new SqliteJournal(join(dataDir, "edge", EDGE, "journal.db"));
+    for (let s = 1; s <= 3; s++)
+      await crashed.append(deviceTopic("DEMO", "portal-d1", "read"), Buffer.from(pass(tag(s), t0 + s * 10)), t0);
+    for (const lot of ["L1", "L2"])
+      await crashed.append(deviceTopic("DEMO", "scanner-1", "scan"), Buffer.from(scan(lot, t0)), t0);
+    crashed.close();
+
+    const first = await start(dataDir, cloud);
+    expect(first.metrics().journalReplayed).toBe(5);
+    await first.drained();
+    const after = await movements(cloud);
+    expect(after.filter((m) => m.sku === "WIDGET" && m.movementType === "RECEIPT")).toHaveLength(3);
+    expect(
+      after
+        .filter((m) => m.sku === "GADGET")
+        .map((m) => m.lot)
+        .sort(),
+    ).toEqual(["L1", "L2"]);
+    await first.close();
+
+    // Started again on the same journal: the kept context is replayed, and makes the same event ids.
+    const second = await start(dataDir, cloud);
+    stops.push(() => second.close());
+    expect(second.metrics().journalReplayed).toBeGreaterThan(0);
+    await second.drained();
+    expect(second.metrics().uplink.eventsDuplicate).toBeGreaterThan(0);
+    expect((await movements(cloud)).map((m) => m.id).sort()).toEqual(after.map((m) => m.id).sort());
+  });
+
+  it("acknowledges a device's publish only once the message is in the journal on disk", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "tally-journal-"));
+    stops.push(() => rm(dataDir, { recursive: true, force: true }));
+    const cloud = await startCloud({
+      port: await freePort(),
+      dataDir: join(dataDir, "cloud"),
+      mqtt: { embedded: { port: 0 } },
+      logger,
+    });
+    stops.push(() => cloud.close());
+    const edge = await start(dataDir, cloud);
+    stops.push(() => edge.close());
+    const scanner = await mqtt.connectAsync(edge.deviceMqttUrl, { clientId: "journal-scanner" });
+    stops.push(() => scanner.endAsync());
+
+    const reader = new SqliteJournal(join(dataDir, "edge", EDGE, "journal.db"));
+    stops.push(async () => reader.close());
+    for (let i = 0; i < 20; i++) {
+      const body = scan(`LOT${i}`, Date.now());
+      await scanner.publishAsync(deviceTopic("DEMO", "scanner-1", "scan"), body, { qos: 1 });
+      // The PUBACK is in: another connection to the file must already see the message.
+      const kept = [...reader.unprocessed()].map((e) => e.payload.toString());
+      expect(kept).toContain(body);
+    }
+    await edge.drained();
+    await eventually(
+      () => movements(cloud),
+      (m) => m.filter((x) => x.sku === "GADGET").length === 20,
+      { what: "20 scans in the ledger" },
+    );
+  });
+});
