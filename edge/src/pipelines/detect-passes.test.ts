@@ -54,6 +54,15 @@ describe("detectPasses", () => {
     );
   });
 
+  it("calls a tag stationary when its reads span the limit in device time, even if they arrive at once (a replay)", () => {
+    const values: Record<string, TagReadObservation> = {};
+    const names = "abcdefghijklm";
+    for (const [i, name] of [...names].entries()) values[name] = read("PARKED", 1 + (i % 2), i * 90);
+    run(`(${names}) 300ms |`, values, "100ms p 214ms |", {
+      p: expect.objectContaining({ epc: "PARKED", reads: 13, stationary: true }),
+    });
+  });
+
   it("reads inner → outer as outbound, even at an inbound door", () => {
     run("a b 300ms |", { a: read("B", 2, 0), b: read("B", 1, 50) }, "125ms p 176ms |", {
       p: expect.objectContaining({ direction: "outbound", directionFrom: "antennas" }),

@@ -186,7 +186,11 @@ function toPass(pass: OpenPass, config: DetectPassesConfig): TagPass {
     maxRssi: pass.maxRssi,
     direction,
     directionFrom: fromAntennas ? "antennas" : "door",
-    stationary: pass.lastSeenMs - pass.openedMs > config.stationaryMs,
+    // In the field too long by the edge's clock, or by the reader's: a journal replay delivers a parked
+    // tag's reads all at once, but their device times still span the time it stood there.
+    stationary:
+      pass.lastSeenMs - pass.openedMs > config.stationaryMs ||
+      pass.lastAtMs - Date.parse(pass.firstAt) > config.stationaryMs,
     observationIds: pass.observationIds,
   };
 }
