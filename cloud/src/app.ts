@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { AlertHub } from "./alerts/alert-hub.js";
+import { EdgeRegistry } from "./ingest/edge-registry.js";
 import type { LedgerStore } from "./ledger/ledger-store.js";
 import type { ApiTokens } from "./plugins/auth.js";
 import { installGracefulClose } from "./plugins/graceful-close.js";
@@ -17,6 +18,8 @@ export interface AppDeps {
   store: LedgerStore;
   logger: Logger;
   alerts: AlertHub;
+  /** The edges' sequence numbers and identities (shared with MQTT ingest); a new one without. */
+  edges?: EdgeRegistry;
   /** Bearer token → role (`TALLY_API_TOKENS`); without tokens the API is open. */
   apiTokens?: ApiTokens;
 }
@@ -36,6 +39,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     alerts: deps.alerts,
     tokens: deps.apiTokens ?? new Map(),
     ingestObserver: deps.metrics?.observer,
+    edges: deps.edges ?? new EdgeRegistry(),
   };
   await app.register(healthRoute, routeDeps);
   if (deps.metrics !== undefined) await app.register(deps.metrics.route);

@@ -46,4 +46,16 @@ describe("loadCloudConfig", () => {
     expect(() => loadCloudConfig({ TALLY_API_TOKENS: "root:x" })).toThrow(/TALLY_API_TOKENS/);
     expect(() => loadCloudConfig({ TALLY_API_TOKENS: "admin:" })).toThrow(/TALLY_API_TOKENS/);
   });
+
+  it("takes a shared subscription group only with an external broker", () => {
+    const shared = loadCloudConfig({
+      TALLY_CLOUD_MQTT_URL: "mqtt://broker:1883",
+      TALLY_CLOUD_MQTT_SHARE_GROUP: "tally-cloud",
+    });
+    expect(shared.mqttShareGroup).toBe("tally-cloud");
+    expect(() => loadCloudConfig({ TALLY_CLOUD_MQTT_SHARE_GROUP: "tally-cloud" })).toThrow(/external broker/);
+    expect(() =>
+      loadCloudConfig({ TALLY_CLOUD_MQTT_URL: "mqtt://b:1883", TALLY_CLOUD_MQTT_SHARE_GROUP: "a/b" }),
+    ).toThrow(/TALLY_CLOUD_MQTT_SHARE_GROUP/);
+  });
 });

@@ -17,6 +17,10 @@ const CloudEnv = z.object({
     .optional(),
   TALLY_CLOUD_MQTT_HOST: z.string().default("127.0.0.1"),
   TALLY_CLOUD_MQTT_PORT: Port.default(1884),
+  TALLY_CLOUD_MQTT_SHARE_GROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "expected a group name of letters, digits, _ and -")
+    .optional(),
   TALLY_API_TOKENS: z.string().optional(),
   TALLY_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
@@ -34,6 +38,8 @@ export interface CloudConfig {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Bearer token → role; empty when `TALLY_API_TOKENS` is unset (open API). */
   apiTokens: ApiTokens;
+  /** MQTT shared subscription group for ingest (`TALLY_CLOUD_MQTT_SHARE_GROUP`); none: every batch to this instance. */
+  mqttShareGroup?: string;
 }
 
 /**
@@ -57,5 +63,11 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConf
     apiTokens: parseApiTokens(parsed.TALLY_API_TOKENS ?? ""),
   };
   if (parsed.TALLY_DATABASE_URL !== undefined) config.databaseUrl = parsed.TALLY_DATABASE_URL;
+  if (parsed.TALLY_CLOUD_MQTT_SHARE_GROUP !== undefined) {
+    if ("embedded" in config.mqtt) {
+      throw new Error("TALLY_CLOUD_MQTT_SHARE_GROUP needs an external broker (TALLY_CLOUD_MQTT_URL)");
+    }
+    config.mqttShareGroup = parsed.TALLY_CLOUD_MQTT_SHARE_GROUP;
+  }
   return config;
 }

@@ -7,6 +7,7 @@ import { startMqttIngest } from "./adapters/mqtt-ingest.js";
 import { urlHost } from "./adapters/url-host.js";
 import { AlertHub } from "./alerts/alert-hub.js";
 import { buildApp } from "./app.js";
+import { EdgeRegistry } from "./ingest/edge-registry.js";
 import type { LedgerStore } from "./ledger/ledger-store.js";
 import type { ApiTokens } from "./plugins/auth.js";
 import { createCloudMetrics } from "./plugins/metrics.js";
@@ -24,6 +25,8 @@ export interface CloudOptions {
   mqtt: { url: string } | { embedded: { host?: string; port: number } };
   /** Bearer token → role; without tokens the API is open. */
   apiTokens?: ApiTokens;
+  /** Consume batches as a member of this MQTT shared subscription group (several cloud instances, external broker). */
+  mqttShareGroup?: string | undefined;
   logger: Logger;
 }
 
@@ -62,18 +65,28 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     } else {
       mqttUrl = options.mqtt.url;
     }
-    const metrics = createCloudMetrics();
+    const edges = new EdgeRegistry();
+    const metrics = createCloudMetrics(edges);
     const app: FastifyInstance = await buildApp({
       store,
       logger,
       alerts,
       metrics,
+      edges,
       ...(options.apiTokens !== undefined && { apiTokens: options.apiTokens }),
     });
     stops.push(() => app.close());
     await app.listen({ host, port: options.port ?? 8080 });
     const url = `http://${urlHost(host)}:${(app.server.address() as AddressInfo).port}`;
-    const ingest = await startMqttIngest({ url: mqttUrl, store, alerts, logger, observer: metrics.observer });
+    const ingest = await startMqttIngest({
+      url: mqttUrl,
+      store,
+      alerts,
+      logger,
+      observer: metrics.observer,
+      edges,
+      shareGroup: options.mqttShareGroup,
+    });
     stops.push(() => ingest.close());
     logger.info({ url, mqttUrl, store: store.kind }, "cloud started");
 

@@ -146,6 +146,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         ackTimeoutMs: options.uplink.ackTimeoutMs ?? 5000,
         maxAckTimeoutMs: 60_000,
         newId,
+        instanceId: uuidv7(),
       },
       {
         onRejected: (ack) =>

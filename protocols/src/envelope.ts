@@ -18,8 +18,10 @@ export const EdgeBatch = z
     edgeId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
     siteId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
     batchId: z.uuid(),
-    /** Per-edge sequence number, increasing by one per batch. */
+    /** Per-edge sequence number, increasing by one per batch, kept across the edge's restarts. */
     seq: z.number().int().min(0),
+    /** The edge process sending (new at every start): two processes sending as one edge are told apart by it. */
+    instanceId: z.uuid().optional(),
     sentAt: Timestamp,
     events: z.array(z.unknown()).min(1).max(MAX_BATCH_EVENTS),
   })

@@ -24,6 +24,8 @@ export const ErrorCode = {
   ScenarioInvalid: "TALLY_ERR_SCENARIO_INVALID",
   SimulatorStart: "TALLY_ERR_SIM_START",
   CommitFailed: "TALLY_ERR_COMMIT_FAILED",
+  /** Two edge processes send under one edge id: its batches are refused until an admin releases it. */
+  EdgeQuarantined: "TALLY_ERR_EDGE_QUARANTINED",
   QueryInvalid: "TALLY_ERR_QUERY_INVALID",
   UsageInvalid: "TALLY_ERR_USAGE",
   NotFound: "TALLY_ERR_NOT_FOUND",

@@ -96,6 +96,7 @@ export const ConditionType = z.enum([
   "SHELF_UNSTABLE",
   "READER_OVERFLOW",
   "EDGE_BACKLOG",
+  "EDGE_IDENTITY_CONFLICT",
 ]);
 export type ConditionType = z.infer<typeof ConditionType>;
 

@@ -8,6 +8,7 @@ export interface OutboxUnderTest {
   remove(ids: readonly string[]): Promise<void>;
   depth(): number;
   usage(): { bytes: number };
+  nextBatchSeq(): number;
 }
 
 export function telemetryEvent(n: number): EdgeEvent {
@@ -59,6 +60,12 @@ export function outboxContract(name: string, create: () => Promise<OutboxUnderTe
       await outbox.append([telemetryEvent(1), telemetryEvent(2)]);
       expect(outbox.depth()).toBe(2);
       expect((await outbox.peek(10)).map((e) => e.id)).toEqual([telemetryEvent(1).id, telemetryEvent(2).id]);
+    });
+
+    it("hands out batch sequence numbers one by one, never twice", async () => {
+      const outbox = await create();
+      const first = outbox.nextBatchSeq();
+      expect([outbox.nextBatchSeq(), outbox.nextBatchSeq()]).toEqual([first + 1, first + 2]);
     });
 
     it("removes thousands of ids in one call", async () => {

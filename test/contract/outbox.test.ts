@@ -28,6 +28,18 @@ outboxContract("sqlite", async () => {
   return outbox;
 });
 
+describe("SqliteOutbox batch sequence numbers", () => {
+  it("goes on from the last one handed out after a reopen", async () => {
+    const file = await tempFile();
+    const first = new SqliteOutbox(file);
+    expect([first.nextBatchSeq(), first.nextBatchSeq(), first.nextBatchSeq()]).toEqual([0, 1, 2]);
+    first.close();
+    const second = new SqliteOutbox(file);
+    opened.push(second);
+    expect(second.nextBatchSeq()).toBe(3);
+  });
+});
+
 describe("SqliteOutbox bound", () => {
   const movement = (n: number): EdgeEvent => ({
     kind: "movement",

@@ -10,6 +10,7 @@ import mqtt from "mqtt";
 import type { Logger } from "pino";
 import type { AlertHub } from "../alerts/alert-hub.js";
 import { decodeBatch } from "../ingest/decode-batch.js";
+import type { EdgeRegistry } from "../ingest/edge-registry.js";
 import { ingestBatch, rejectBatch } from "../ingest/ingest-batch.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
 import { newId } from "../ledger/new-id.js";
@@ -26,6 +27,14 @@ export interface MqttIngestOptions {
   clientId?: string;
   /** Where ingest reports what it did (metrics). */
   observer?: IngestObserver | undefined;
+  /** The edges' sequence numbers and identities, shared with the HTTP ingest route. */
+  edges?: EdgeRegistry | undefined;
+  /**
+   * Consume as one member of a shared subscription group (`$share/<group>/…`,
+   * MQTT 5 and Mosquitto): several cloud instances then split the edges'
+   * batches between them instead of each getting every one.
+   */
+  shareGroup?: string | undefined;
 }
 
 /** Counters since start. */
@@ -57,6 +66,10 @@ export interface MqttIngest {
  */
 export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttIngest> {
   const logger = options.logger.child({ component: "mqtt-ingest" });
+  const subscription =
+    options.shareGroup === undefined
+      ? UPLINK_BATCH_SUBSCRIPTION
+      : `$share/${options.shareGroup}/${UPLINK_BATCH_SUBSCRIPTION}`;
   const stats: MqttIngestStats = { received: 0, acked: 0, rejected: 0, garbled: 0, commitFailures: 0 };
   const client = mqtt.connect(options.url, {
     clientId: options.clientId ?? `tally-cloud-${newId()}`,
@@ -113,6 +126,7 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
         {
           store: options.store,
           alerts: options.alerts,
+          ...(options.edges !== undefined ? { edges: options.edges } : {}),
           ...(observer ? { observe: (a: CommitAck, seconds: number) => observer.ingested(a, seconds, "mqtt") } : {}),
         },
         batch,
@@ -145,12 +159,12 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
       client.once("connect", () => resolve());
       client.once("end", () => reject(new Error("MQTT client ended before connecting")));
     });
-    await client.subscribeAsync(UPLINK_BATCH_SUBSCRIPTION, { qos: 1 });
+    await client.subscribeAsync(subscription, { qos: 1 });
   } catch (error) {
     await client.endAsync(true);
     throw error;
   }
-  logger.info({ subscription: UPLINK_BATCH_SUBSCRIPTION }, "consuming edge batches");
+  logger.info({ subscription }, "consuming edge batches");
 
   return {
     stats,

@@ -13,6 +13,7 @@ export function severityOf(kind: ConditionType): AlertSeverity {
     case "READER_OVERFLOW":
       return "warning";
     case "EDGE_BACKLOG":
+    case "EDGE_IDENTITY_CONFLICT":
       return "critical";
   }
 }

@@ -10,6 +10,8 @@ import {
 import type { AlertHub } from "../alerts/alert-hub.js";
 import { canonicalJson } from "../ledger/canonical-json.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
+import { recordIdentityConflict } from "./edge-conditions.js";
+import type { EdgeRegistry } from "./edge-registry.js";
 
 export interface IngestDeps {
   store: LedgerStore;
@@ -17,6 +19,8 @@ export interface IngestDeps {
   now?: () => Date;
   /** Told what each batch came to and how long its commit took (metrics). */
   observe?: (ack: CommitAck, commitSeconds: number) => void;
+  /** Sequence numbers and identities of the edges; a quarantined edge's batches are refused whole. */
+  edges?: EdgeRegistry;
 }
 
 /**
@@ -26,6 +30,15 @@ export interface IngestDeps {
  * will resend: no ack must leave).
  */
 export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<CommitAck> {
+  const admission = deps.edges?.admit(batch);
+  if (admission !== undefined && !admission.admitted) {
+    if (admission.newlyQuarantined) {
+      await recordIdentityConflict(deps, batch, "raised", admission.reason, deps.now?.() ?? new Date());
+    }
+    const ack = rejectBatch(batch, { code: ErrorCode.EdgeQuarantined, reason: admission.reason }, deps.now?.());
+    deps.observe?.(ack, 0);
+    return ack;
+  }
   const rejections: EventRejection[] = [];
   const valid: EdgeEvent[] = [];
   const first = new Map<string, { index: number; body: string }>();
@@ -76,6 +89,7 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
     else duplicates.push(repeat.id);
   }
   const commitSeconds = (performance.now() - started) / 1000;
+  deps.edges?.committed(batch);
   deps.alerts.publish(result.alerts);
 
   const ack: CommitAck = {

@@ -1,6 +1,7 @@
 import type { CommitAck } from "@tally/protocols";
 import type { FastifyPluginAsync } from "fastify";
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { EdgeRegistry } from "../ingest/edge-registry.js";
 
 /** How an ingest transport reports what it did, for the metrics. */
 export interface IngestObserver {
@@ -16,8 +17,26 @@ export interface CloudMetrics {
   route: FastifyPluginAsync;
 }
 
-export function createCloudMetrics(): CloudMetrics {
+export function createCloudMetrics(edges?: EdgeRegistry): CloudMetrics {
   const registry = new Registry();
+  if (edges !== undefined) {
+    new Gauge({
+      name: "tally_cloud_edge_seq_gaps",
+      help: "Batch sequence numbers skipped, summed over edges (batches that never arrived)",
+      registers: [registry],
+      collect() {
+        this.set(edges.totalSeqGaps());
+      },
+    });
+    new Gauge({
+      name: "tally_cloud_edges_quarantined",
+      help: "Edges whose batches are refused because two processes send under their id",
+      registers: [registry],
+      collect() {
+        this.set(edges.list().filter((e) => e.quarantine !== undefined).length);
+      },
+    });
+  }
   collectDefaultMetrics({ register: registry, prefix: "tally_cloud_process_" });
   const batches = new Counter({
     name: "tally_cloud_batches_total",

@@ -1,4 +1,5 @@
 import type { AlertHub } from "../alerts/alert-hub.js";
+import type { EdgeRegistry } from "../ingest/edge-registry.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
 import type { ApiTokens } from "../plugins/auth.js";
 import type { IngestObserver } from "../plugins/metrics.js";
@@ -10,4 +11,6 @@ export interface RouteDeps {
   tokens: ApiTokens;
   /** Where ingest reports what it did (metrics); none in tests that do not look. */
   ingestObserver?: IngestObserver | undefined;
+  /** The edges' sequence numbers and identities, shared with MQTT ingest. */
+  edges: EdgeRegistry;
 }

@@ -7,6 +7,11 @@ import type { Outbox, OutboxUsage } from "../ports/outbox.js";
  */
 export class MemoryOutbox implements Outbox {
   readonly #events = new Map<string, EdgeEvent>();
+  #seq = 0;
+
+  nextBatchSeq(): number {
+    return this.#seq++;
+  }
 
   async append(events: readonly EdgeEvent[]): Promise<void> {
     for (const event of events) this.#events.set(event.id, event);

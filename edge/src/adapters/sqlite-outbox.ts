@@ -33,6 +33,8 @@ export class SqliteOutbox implements Outbox {
   #bytes: number;
   readonly #shed: Record<string, number> = {};
   readonly #maxBytes: number | undefined;
+  #nextSeq: number;
+  readonly #saveSeq: Database.Statement<[number]>;
   readonly #oldestOfKind: Database.Statement<[string, number], { seq: number; bytes: number }>;
 
   constructor(
@@ -51,7 +53,18 @@ export class SqliteOutbox implements Outbox {
         kind TEXT NOT NULL,
         body TEXT NOT NULL,
         bytes INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS outbox_meta (
+        name TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
       )`);
+    const lastSeq = this.#db.prepare("SELECT value FROM outbox_meta WHERE name = 'batch_seq'").get() as
+      | { value: number }
+      | undefined;
+    this.#nextSeq = lastSeq === undefined ? 0 : lastSeq.value + 1;
+    this.#saveSeq = this.#db.prepare(
+      "INSERT INTO outbox_meta (name, value) VALUES ('batch_seq', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+    );
     this.#insert = this.#db.prepare("INSERT OR IGNORE INTO outbox (id, kind, body, bytes) VALUES (?, ?, ?, ?)");
     this.#peek = this.#db.prepare("SELECT body FROM outbox ORDER BY seq LIMIT ?");
     this.#appendMany = this.#db.transaction((events: readonly EdgeEvent[]) => {
@@ -105,6 +118,14 @@ export class SqliteOutbox implements Outbox {
 
   depth(): number {
     return this.#depth;
+  }
+
+  /** Durable before it is handed out: a batch number is never reused, even after a crash. */
+  nextBatchSeq(): number {
+    const seq = this.#nextSeq;
+    this.#saveSeq.run(seq);
+    this.#nextSeq = seq + 1;
+    return seq;
   }
 
   usage(): OutboxUsage {

@@ -12,6 +12,11 @@ export interface Outbox {
   remove(ids: readonly string[]): Promise<void>;
   /** Events waiting. */
   depth(): number;
+  /**
+   * The next batch sequence number: one more than the last handed out, never
+   * the same twice (across restarts, for a durable outbox).
+   */
+  nextBatchSeq(): number;
   /** Bytes waiting, the bound (when there is one) and what was shed to keep it. */
   usage(): OutboxUsage;
 }

@@ -14,6 +14,8 @@ export interface UplinkSenderConfig {
   ackTimeoutMs: number;
   maxAckTimeoutMs: number;
   newId: () => string;
+  /** This edge process (new at every start), sent on every batch; none: not sent. */
+  instanceId?: string;
   /** Jitter source in [0, 1); injected so tests are deterministic. */
   random?: () => number;
 }
@@ -48,7 +50,6 @@ export class UplinkSender {
     eventsDuplicate: 0,
     eventsRejected: 0,
   };
-  #seq = 0;
   #inFlight: { batch: OutgoingBatch; timer: Subscription; timeoutMs: number; sentAt: number } | undefined;
   #flushTimer: Subscription | undefined;
   #ackSubscription: Subscription | undefined;
@@ -123,7 +124,8 @@ export class UplinkSender {
       edgeId: this.config.edgeId,
       siteId: this.config.siteId,
       batchId: this.config.newId(),
-      seq: this.#seq++,
+      seq: this.outbox.nextBatchSeq(),
+      ...(this.config.instanceId !== undefined ? { instanceId: this.config.instanceId } : {}),
       sentAt: new Date(this.scheduler.now()).toISOString(),
       events,
     };

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { RouteDeps } from "../route-deps.js";
 import { alertsRoute } from "./alerts.js";
 import { alertsStreamRoute } from "./alerts-stream.js";
+import { edgesRoute } from "./edges.js";
 import { epcisRoute } from "./epcis.js";
 import { expectedRoute } from "./expected.js";
 import { ingestRoute } from "./ingest.js";
@@ -21,6 +22,7 @@ export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) =
     alerts: options.alerts,
     tokens: options.tokens,
     ingestObserver: options.ingestObserver,
+    edges: options.edges,
   };
   await app.register(ingestRoute, deps);
   await app.register(stockRoute, deps);
@@ -34,4 +36,5 @@ export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) =
   await app.register(alertsStreamRoute, deps);
   await app.register(tasksRoute, deps);
   await app.register(epcisRoute, deps);
+  await app.register(edgesRoute, deps);
 };

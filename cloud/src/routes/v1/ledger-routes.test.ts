@@ -408,6 +408,8 @@ describe("OpenAPI document", () => {
       "/v1/tasks/{id}/dismiss",
       "/v1/epcis/events",
       "/v1/epcis/capture",
+      "/v1/edges",
+      "/v1/edges/{edgeId}/release",
     ];
     expect(Object.keys(doc.paths).sort()).toEqual([...served].sort());
     const { Ajv2020 } = await import("ajv/dist/2020.js");
