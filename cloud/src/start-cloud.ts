@@ -27,6 +27,8 @@ export interface CloudOptions {
   apiTokens?: ApiTokens;
   /** Consume batches as a member of this MQTT shared subscription group (several cloud instances, external broker). */
   mqttShareGroup?: string | undefined;
+  /** How long an edge's previous process may still send after a new one started, ms (default 30 s). */
+  edgeGraceMs?: number | undefined;
   logger: Logger;
 }
 
@@ -65,7 +67,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     } else {
       mqttUrl = options.mqtt.url;
     }
-    const edges = new EdgeRegistry();
+    const edges = new EdgeRegistry(options.edgeGraceMs !== undefined ? { graceMs: options.edgeGraceMs } : {});
     const metrics = createCloudMetrics(edges);
     const app: FastifyInstance = await buildApp({
       store,

@@ -36,6 +36,8 @@ export interface EdgeOptions {
     maxBatch?: number;
     flushMs?: number;
     ackTimeoutMs?: number;
+    /** Longest wait between resends (the backoff's cap), ms; default 60 s. */
+    maxBackoffMs?: number;
   };
   logger: Logger;
   pipeline?: Partial<EdgePipelineConfig>;
@@ -144,7 +146,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         maxBatch: options.uplink.maxBatch ?? 500,
         flushMs: options.uplink.flushMs ?? 50,
         ackTimeoutMs: options.uplink.ackTimeoutMs ?? 5000,
-        maxAckTimeoutMs: 60_000,
+        maxAckTimeoutMs: options.uplink.maxBackoffMs ?? 60_000,
         newId,
         instanceId: uuidv7(),
       },

@@ -77,6 +77,32 @@ async function setup(maxBatch = 2) {
 }
 
 describe("UplinkSender", () => {
+  it("keeps every event of a batch the cloud refuses whole, and tries again after the longest backoff", async () => {
+    const { outbox, transport, advance } = await setup();
+    await outbox.append([telemetry(1), telemetry(2)]);
+    await advance();
+    const batch = transport.sent[0] as OutgoingBatch;
+    transport.acksSubject.next({
+      v: 1,
+      edgeId: batch.edgeId,
+      batchId: batch.batchId,
+      seq: batch.seq,
+      status: "rejected",
+      committed: [],
+      duplicates: [],
+      rejected: batch.events.map((e, index) => ({ id: e.id, index, code: "TALLY_ERR_EDGE_QUARANTINED", reason: "q" })),
+      committedAt: "2026-11-22T08:00:01.000Z",
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    await advance(300);
+    expect(outbox.depth()).toBe(2);
+    expect(transport.sent).toHaveLength(1);
+    await advance(200);
+    expect(transport.sent).toHaveLength(2);
+    expect(transport.sent[1]?.events.map((e) => e.id)).toEqual([telemetry(1).id, telemetry(2).id]);
+    expect(transport.sent[1]?.seq).toBe(batch.seq + 1);
+  });
+
   it("sends oldest first in batches and removes only what is acknowledged", async () => {
     const { outbox, transport, sender, advance } = await setup();
     await outbox.append([telemetry(1), telemetry(2), telemetry(3)]);

@@ -146,8 +146,11 @@ export class UplinkSender {
 
   async #onAck(ack: CommitAck): Promise<void> {
     if (ack.edgeId !== this.config.edgeId) return;
-    const rejectedIds = ack.rejected.flatMap((r) => (r.id === undefined ? [] : [r.id]));
-    // Acknowledged ids may leave the outbox whichever batch carried them (a late ack of an earlier send included).
+    // A batch refused whole (its edge quarantined, its topic naming another edge) says nothing about its
+    // events: they all stay. Otherwise acknowledged ids may leave the outbox whichever batch carried them
+    // (a late ack of an earlier send included), those rejected for good with them.
+    const refusedWhole = ack.status === "rejected";
+    const rejectedIds = refusedWhole ? [] : ack.rejected.flatMap((r) => (r.id === undefined ? [] : [r.id]));
     await this.outbox.remove([...ack.committed, ...ack.duplicates, ...rejectedIds]);
     this.counters.eventsCommitted += ack.committed.length;
     this.counters.eventsDuplicate += ack.duplicates.length;
@@ -157,7 +160,7 @@ export class UplinkSender {
       this.#inFlight.timer.unsubscribe();
       this.listener.onAcked?.(this.scheduler.now() - this.#inFlight.sentAt);
       this.#inFlight = undefined;
-      if (ack.status === "rejected" && ack.committed.length + ack.duplicates.length + rejectedIds.length === 0) {
+      if (refusedWhole) {
         // The whole envelope was refused: resending it as it is cannot help, but the events stay in the outbox.
         // Wait the longest backoff before trying again instead of hammering the cloud.
         this.listener.onError?.(

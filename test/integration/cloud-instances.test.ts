@@ -1,0 +1,153 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type RunningCloud, startCloud } from "@tally/cloud";
+import { type RunningEdge, startEdge } from "@tally/edge";
+import { deviceTopic, type SiteLayout } from "@tally/protocols";
+import mqtt from "mqtt";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { demoSiteOnPort } from "../support/demo-site.js";
+import { eventually } from "../support/eventually.js";
+import { freePort } from "../support/free-port.js";
+import { probeMosquitto } from "../support/mosquitto.js";
+import { probePostgres } from "../support/postgres.js";
+import { testLogger } from "../support/quiet-logger.js";
+
+// The skip decision must be known before collection; in CI a missing server throws here.
+const [broker, postgres] = await Promise.all([probeMosquitto(), probePostgres()]);
+const unavailable = [broker, postgres].flatMap((s) => ("unavailable" in s ? [s.unavailable] : [])).join("; ");
+const logger = testLogger();
+
+const scan = (lot: string) =>
+  JSON.stringify({ gtin: "00614141000029", action: "RECEIPT", lot, scannedAt: new Date().toISOString() });
+
+/** Batches a cloud committed over MQTT, from its Prometheus metrics. */
+async function mqttBatches(cloud: RunningCloud): Promise<number> {
+  const text = await (await fetch(`${cloud.url}/metrics`)).text();
+  const line = text
+    .split("\n")
+    .find((l) => l.startsWith('tally_cloud_batches_total{transport="mqtt",status="committed"}'));
+  return line === undefined ? 0 : Number(line.split(" ").at(-1));
+}
+
+describe.skipIf(unavailable !== "")(
+  `several cloud instances on Mosquitto and PostgreSQL${unavailable ? ` (skipped: ${unavailable})` : ""}`,
+  () => {
+    const stops: (() => Promise<unknown>)[] = [];
+    let site: SiteLayout;
+    let dataDir: string;
+    beforeAll(async () => {
+      dataDir = await mkdtemp(join(tmpdir(), "tally-cloud-instances-"));
+      const demo = await demoSiteOnPort(await freePort());
+      site = { ...demo, devices: demo.devices.filter((d) => d.kind !== "shelf") };
+    });
+    afterEach(async () => {
+      for (const stop of stops.splice(0).reverse()) await stop();
+    });
+    afterAll(async () => {
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+      if (!("unavailable" in broker)) await broker.stop();
+      if (!("unavailable" in postgres)) await postgres.stop();
+    });
+
+    const edge = async (edgeId: string, cloudMqttUrl: string, extra: { ackTimeoutMs?: number; dir?: string } = {}) => {
+      const dir = extra.dir ?? join(dataDir, `${edgeId}-${Math.random().toString(36).slice(2)}`);
+      const running: RunningEdge = await startEdge({
+        site,
+        edgeId,
+        devices: { embedded: { port: 0 } },
+        uplink: {
+          mqttUrl: cloudMqttUrl,
+          flushMs: 5,
+          maxBatch: 10,
+          ackTimeoutMs: extra.ackTimeoutMs ?? 2000,
+          maxBackoffMs: 1000,
+        },
+        logger,
+        dataDir: dir,
+      });
+      stops.push(() => running.close());
+      const device = await mqtt.connectAsync(running.deviceMqttUrl, { clientId: `${edgeId}-scanner` });
+      stops.push(() => device.endAsync());
+      return {
+        dir,
+        edge: running,
+        send: async (lots: string[]) => {
+          for (const lot of lots)
+            await device.publishAsync(deviceTopic("DEMO", "scanner-1", "scan"), scan(lot), { qos: 1 });
+        },
+      };
+    };
+
+    it("two cloud instances in one shared subscription split an edge's batches and commit each event once", async () => {
+      if ("unavailable" in broker || "unavailable" in postgres) return;
+      const databaseUrl = await postgres.freshDatabase();
+      const clouds: RunningCloud[] = [];
+      for (let i = 0; i < 2; i++) {
+        const cloud = await startCloud({
+          port: 0,
+          databaseUrl,
+          mqtt: { url: broker.url },
+          mqttShareGroup: "tally-cloud",
+          logger,
+        });
+        stops.push(() => cloud.close());
+        clouds.push(cloud);
+      }
+      // A short ack timeout makes resends, which may reach the other instance while the first still commits.
+      const { edge: running, send } = await edge("edge-shared", broker.url, { ackTimeoutMs: 150 });
+      const lots = Array.from({ length: 300 }, (_, i) => `SH${i}`);
+      await send(lots);
+      await running.drained();
+      const [first] = clouds as [RunningCloud];
+      await eventually(
+        () => first.store.movements({ sku: "GADGET", limit: 1000 }),
+        (m) => m.length >= lots.length,
+        { what: "every scan in the ledger" },
+      );
+      const movements = await first.store.movements({ sku: "GADGET", limit: 1000 });
+      expect(movements.map((m) => m.lot).sort()).toEqual([...lots].sort());
+      for (const cloud of clouds) expect(await mqttBatches(cloud)).toBeGreaterThan(0);
+    });
+
+    it("quarantines an edge id two edges send under, refuses their batches, and loses nothing once released", async () => {
+      if ("unavailable" in broker || "unavailable" in postgres) return;
+      const cloud = await startCloud({
+        port: 0,
+        databaseUrl: await postgres.freshDatabase(),
+        mqtt: { url: broker.url },
+        edgeGraceMs: 300,
+        logger,
+      });
+      stops.push(() => cloud.close());
+      const one = await edge("twin", broker.url);
+      const two = await edge("twin", broker.url);
+      const sent: string[] = [];
+      const alert = async () =>
+        (await cloud.store.alerts({ status: "open" })).find((a) => a.kind === "EDGE_IDENTITY_CONFLICT");
+      for (let round = 0; round < 40 && (await alert()) === undefined; round++) {
+        const lots = [`A${round}`, `B${round}`];
+        await one.send([lots[0] as string]);
+        await two.send([lots[1] as string]);
+        sent.push(...lots);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(await alert()).toMatchObject({ severity: "critical" });
+      const edges = (await (await fetch(`${cloud.url}/v1/edges`)).json()) as { edges: { quarantine?: unknown }[] };
+      expect(edges.edges[0]?.quarantine).toBeDefined();
+
+      // The refused events wait in the second box's outbox. It is switched off, an admin releases the id,
+      // the first box drains and is replaced by the second: what both ever sent arrives, once.
+      expect(two.edge.metrics().outboxDepth).toBeGreaterThan(0);
+      await two.edge.close();
+      const released = await fetch(`${cloud.url}/v1/edges/twin/release`, { method: "POST" });
+      expect(released.status).toBe(200);
+      await one.edge.drained();
+      await one.edge.close();
+      const again = await edge("twin", broker.url, { dir: two.dir });
+      await again.edge.drained();
+      const lots = (await cloud.store.movements({ sku: "GADGET", limit: 1000 })).map((m) => m.lot);
+      expect([...lots].sort()).toEqual([...sent].sort());
+    });
+  },
+);
