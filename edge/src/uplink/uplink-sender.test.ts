@@ -97,7 +97,7 @@ describe("UplinkSender", () => {
     await advance(300);
     expect(outbox.depth()).toBe(2);
     expect(transport.sent).toHaveLength(1);
-    await advance(200);
+    await advance(150);
     expect(transport.sent).toHaveLength(2);
     expect(transport.sent[1]?.events.map((e) => e.id)).toEqual([telemetry(1).id, telemetry(2).id]);
     expect(transport.sent[1]?.seq).toBe(batch.seq + 1);
