@@ -1,5 +1,6 @@
 import type { Benchmark } from "./bench-result.js";
 import { epcDecodeBench, gs1ParseBench, readMessageBench } from "./codec-bench.js";
+import { drainBench } from "./drain-bench.js";
 import { ledgerBench } from "./ledger-bench.js";
 import { rfidBench } from "./rfid-bench.js";
 
@@ -10,4 +11,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   readMessageBench,
   rfidBench,
   ledgerBench,
+  drainBench,
 ];

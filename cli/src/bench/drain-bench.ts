@@ -1,0 +1,129 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startCloud } from "@tally/cloud";
+import { startEdge } from "@tally/edge";
+import { deviceTopic } from "@tally/protocols";
+import { DEMO_SITE_FILE, readSiteFile, startTcpProxy } from "@tally/simulators";
+import mqtt from "mqtt";
+import { pino } from "pino";
+import type { Benchmark, BenchResult } from "./bench-result.js";
+import { withBaseline } from "./bench-result.js";
+
+/** Scans a second the site makes while live: a busy site's scanners, each one a movement. */
+const LIVE_RATE = 1000;
+const WARMUP_MS = 2000;
+const OUTAGE_MS = 15_000;
+/** Publishing ticks: LIVE_RATE / (1000 / TICK_MS) scans each. */
+const TICK_MS = 20;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Store-and-forward after an outage: devices publish scans at a steady live
+ * rate to a durable edge (journal and outbox on disk) whose HTTP uplink goes
+ * through a TCP proxy to the cloud (SQLite). The proxy cuts the uplink for
+ * 15 s while the site goes on; then it is restored, and the backlog is timed
+ * from the first acknowledgement after the restore until the outbox is back
+ * to its live level, with the site still publishing. `value` is events
+ * committed per second while draining, `baseline` the live rate the devices
+ * achieved, and `ratio` how many times faster than live the backlog drains.
+ */
+export const drainBench: Benchmark = {
+  name: "drain",
+  description: "edge backlog drain rate after a 15 s uplink outage, against the live rate (target ratio ≥ 5)",
+  async run(): Promise<BenchResult[]> {
+    const logger = pino({ level: "silent" });
+    const dataDir = await mkdtemp(join(tmpdir(), "tally-bench-drain-"));
+    const site = await readSiteFile(DEMO_SITE_FILE);
+    const stops: (() => Promise<unknown>)[] = [() => rm(dataDir, { recursive: true, force: true })];
+    try {
+      const cloud = await startCloud({
+        port: 0,
+        dataDir: join(dataDir, "cloud"),
+        mqtt: { embedded: { port: 0 } },
+        logger,
+      });
+      stops.push(() => cloud.close());
+      const target = new URL(cloud.url);
+      const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+      stops.push(() => proxy.close());
+      const edge = await startEdge({
+        site: { ...site, devices: site.devices.filter((d) => d.kind !== "shelf") },
+        edgeId: "bench-drain",
+        devices: { embedded: { port: 0 } },
+        uplink: { httpUrl: `http://${proxy.host}:${proxy.port}`, maxBatch: 500, flushMs: 20, maxBackoffMs: 500 },
+        logger,
+        dataDir,
+      });
+      stops.push(() => edge.close());
+      const device = await mqtt.connectAsync(edge.deviceMqttUrl, { clientId: "bench-scanner" });
+      stops.push(() => device.endAsync());
+
+      let published = 0;
+      let publishing = true;
+      const perTick = (LIVE_RATE * TICK_MS) / 1000;
+      const startedMs = Date.now();
+      const site$ = (async () => {
+        for (let tick = 0; publishing; tick++) {
+          const sends: Promise<unknown>[] = [];
+          for (let i = 0; i < perTick; i++) {
+            const body = JSON.stringify({
+              gtin: "00614141000029",
+              action: "RECEIPT",
+              lot: `D${published}`,
+              scannedAt: new Date().toISOString(),
+            });
+            published++;
+            sends.push(device.publishAsync(deviceTopic(site.siteId, "scanner-1", "scan"), body, { qos: 1 }));
+          }
+          await Promise.all(sends);
+          // Paced on the wall clock, so a slow tick is made up for.
+          const due = startedMs + (tick + 1) * TICK_MS;
+          const wait = due - Date.now();
+          if (wait > 0) await sleep(wait);
+        }
+      })();
+
+      await sleep(WARMUP_MS);
+      const liveDepth = edge.metrics().outboxDepth;
+      proxy.cut();
+      await sleep(OUTAGE_MS);
+      const backlog = edge.metrics().outboxDepth;
+      proxy.restore();
+      const committedAtRestore = edge.metrics().uplink.eventsCommitted;
+      // The clock starts at the first acknowledgement after the restore (the sender's backoff is not the drain).
+      while (edge.metrics().uplink.eventsCommitted === committedAtRestore) await sleep(5);
+      const drainStart = Date.now();
+      const committedAtStart = edge.metrics().uplink.eventsCommitted;
+      const deadline = drainStart + 120_000;
+      while (edge.metrics().outboxDepth > Math.max(liveDepth, perTick * 5) && Date.now() < deadline) await sleep(5);
+      const drainMs = Date.now() - drainStart;
+      const drained = edge.metrics().uplink.eventsCommitted - committedAtStart;
+      publishing = false;
+      await site$;
+      const liveRate = (published / (Date.now() - startedMs)) * 1000;
+      const drainRate = (drained / drainMs) * 1000;
+      return [
+        withBaseline(
+          {
+            name: "drain",
+            unit: "events/s",
+            value: drainRate,
+            details: {
+              outageMs: OUTAGE_MS,
+              backlog,
+              drainMs,
+              eventsDrained: drained,
+              targetLiveRate: LIVE_RATE,
+              published,
+            },
+          },
+          liveRate,
+        ),
+      ];
+    } finally {
+      for (const stop of stops.reverse()) await stop().catch(() => {});
+    }
+  },
+};
