@@ -7,7 +7,7 @@ describe("loadEdgeConfig", () => {
       siteFile: undefined,
       edgeId: "edge-1",
       devices: { embedded: { host: "127.0.0.1", port: 1883 } },
-      uplink: { mqttUrl: "mqtt://127.0.0.1:1884", maxBatch: 500, flushMs: 50, ackTimeoutMs: 5000 },
+      uplink: { mqttUrl: "mqtt://127.0.0.1:1884", maxBatch: 500, flushMs: 50, ackTimeoutMs: 5000, maxBackoffMs: 60_000 },
       shelfSettleMs: 300,
       deviceSilentMs: 30_000,
       outboxMaxBytes: 512 * 1024 * 1024,
@@ -34,6 +34,7 @@ describe("loadEdgeConfig", () => {
       maxBatch: 500,
       flushMs: 50,
       ackTimeoutMs: 5000,
+      maxBackoffMs: 60_000,
     });
   });
 

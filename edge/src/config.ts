@@ -36,6 +36,7 @@ const EdgeEnv = z.object({
   TALLY_UPLINK_MAX_BATCH: positive.max(5000).default(500),
   TALLY_UPLINK_FLUSH_MS: positive.default(50),
   TALLY_UPLINK_ACK_TIMEOUT_MS: positive.default(5000),
+  TALLY_UPLINK_MAX_BACKOFF_MS: positive.default(60_000),
 });
 
 export interface EdgeConfig {
@@ -46,6 +47,7 @@ export interface EdgeConfig {
     maxBatch: number;
     flushMs: number;
     ackTimeoutMs: number;
+    maxBackoffMs: number;
   };
   shelfSettleMs: number;
   deviceSilentMs: number;
@@ -80,6 +82,7 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
       maxBatch: e.TALLY_UPLINK_MAX_BATCH,
       flushMs: e.TALLY_UPLINK_FLUSH_MS,
       ackTimeoutMs: e.TALLY_UPLINK_ACK_TIMEOUT_MS,
+      maxBackoffMs: e.TALLY_UPLINK_MAX_BACKOFF_MS,
     },
     shelfSettleMs: e.TALLY_SHELF_SETTLE_MS,
     deviceSilentMs: e.TALLY_DEVICE_SILENT_MS,
