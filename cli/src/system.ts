@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -20,6 +20,7 @@ import {
   waitForQuietCloud,
 } from "@tally/simulators";
 import type { Logger } from "pino";
+import { type EdgeProcess, freeTcpPort, spawnEdgeProcess } from "./edge-process.js";
 
 export interface SystemOptions {
   site: SiteLayout;
@@ -44,14 +45,33 @@ export interface SystemOptions {
   pipeline?: EdgeOptions["pipeline"];
   /** Put a TCP proxy between the edge's uplink and the cloud's broker, so `uplink("cut")` works. Default false. */
   uplinkProxy?: boolean;
+  /**
+   * Run the edge as a child process (`tally edge`), so `restartEdge` kills it
+   * with SIGKILL like a crash, instead of closing it in this process. Not
+   * with `pipeline` overrides (a child takes its settings from the environment).
+   */
+  edgeProcess?: boolean;
+}
+
+/** The edge of a running system: in this process, or a child process. */
+export interface SystemEdge {
+  readonly deviceMqttUrl: string;
+  readonly metricsUrl?: string | undefined;
+  /** Resolves once the edge has settled what it received and the cloud acknowledged every event. */
+  drained(): Promise<void>;
+  /** Events the edge has queued since it started (a counter that grows while it works). */
+  eventsQueued(): Promise<number>;
 }
 
 export interface RunningSystem {
   cloud: RunningCloud;
   /** The edge running now (a new one after `restartEdge`). */
-  readonly edge: RunningEdge;
+  readonly edge: SystemEdge;
   simulators: RunningSimulators | undefined;
-  /** Stops the edge and starts it again on the same device port; its durable outbox carries over. */
+  /**
+   * Stops the edge and starts it again on the same device port; its journal and outbox carry over.
+   * With `edgeProcess`, the stop is a SIGKILL.
+   */
   restartEdge(): Promise<void>;
   /** Cuts or restores the edge's uplink; needs `uplinkProxy`. */
   uplink(state: "cut" | "restore"): Promise<void>;
@@ -106,31 +126,95 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       ...(options.edgeMetricsPort !== undefined ? { metricsServer: { port: options.edgeMetricsPort } } : {}),
       ...(Object.keys(pipeline).length > 0 ? { pipeline } : {}),
     });
-    let edge = await startEdge(edgeOptions(options.deviceMqttPort));
+    let edge: RunningEdge | undefined;
+    let child: EdgeProcess | undefined;
+    let childOptions: Parameters<typeof spawnEdgeProcess>[0] | undefined;
+    if (options.edgeProcess === true) {
+      if (options.pipeline !== undefined) throw new Error("startSystem: edgeProcess takes no pipeline overrides");
+      const siteFile = join(options.dataDir, "site.json");
+      await writeFile(siteFile, JSON.stringify(site));
+      const edgeLog = logger.child({ component: "edge-process" });
+      childOptions = {
+        siteFile,
+        edgeId: options.edgeId,
+        dataDir: options.dataDir,
+        devicePort: options.deviceMqttPort === 0 ? await freeTcpPort() : options.deviceMqttPort,
+        metricsPort:
+          options.edgeMetricsPort !== undefined && options.edgeMetricsPort !== 0
+            ? options.edgeMetricsPort
+            : await freeTcpPort(),
+        uplinkMqttUrl: uplinkUrl,
+        cloudUrl: cloud.url,
+        referencePollMs: options.referencePollMs,
+        shelfSettleMs: options.shelfSettleMs,
+        onLog: (line) => edgeLog.debug(line),
+      };
+      child = await spawnEdgeProcess(childOptions);
+    } else {
+      edge = await startEdge(edgeOptions(options.deviceMqttPort));
+    }
     let edgeClosed = false;
     const closeEdge = async (): Promise<void> => {
       if (edgeClosed) return;
       edgeClosed = true;
-      await edge.close();
+      await (child ?? edge)?.close();
     };
     stops.push(closeEdge);
+    const settleMs = 1000 * 1.25 + 500 + (options.shelfSettleMs ?? 300) + 250;
+    const systemEdge = (): SystemEdge => {
+      if (edge !== undefined) {
+        const inProcess = edge;
+        return {
+          deviceMqttUrl: inProcess.deviceMqttUrl,
+          metricsUrl: inProcess.metricsUrl,
+          drained: () => inProcess.drained(),
+          eventsQueued: async () => inProcess.metrics().eventsQueued,
+        };
+      }
+      const running = child as EdgeProcess;
+      return {
+        deviceMqttUrl: running.deviceMqttUrl,
+        metricsUrl: running.metricsUrl,
+        eventsQueued: async () => (await running.scrape()).get("tally_edge_events_queued_total") ?? 0,
+        // Settled: nothing observed for longer than the pipelines hold data, and the outbox empty.
+        drained: async () => {
+          let last = { observations: -1, at: Date.now() };
+          for (;;) {
+            const metrics = await running.scrape().catch(() => undefined);
+            if (metrics !== undefined) {
+              const observations = metrics.get("tally_edge_observations_total") ?? 0;
+              if (observations !== last.observations) last = { observations, at: Date.now() };
+              else if (Date.now() - last.at >= settleMs && metrics.get("tally_edge_outbox_depth") === 0) return;
+            }
+            await sleep(100);
+          }
+        },
+      };
+    };
     let simulators: RunningSimulators | undefined;
     if (options.simulators !== false) {
-      simulators = await startSimulators({ site, mqttUrl: edge.deviceMqttUrl, logger });
+      simulators = await startSimulators({ site, mqttUrl: systemEdge().deviceMqttUrl, logger });
       stops.push(() => (simulators as RunningSimulators).close());
-      const { waiting } = await edge.shelvesReady(20_000);
+      // An edge in this process says when its shelves are monitored; a child process retries on its own.
+      const { waiting } = edge !== undefined ? await edge.shelvesReady(20_000) : { waiting: [] };
       if (waiting.length > 0) logger.warn({ waiting }, "OPC-UA shelves not monitored yet; their weights will be late");
     }
     return {
       cloud,
       get edge() {
-        return edge;
+        return systemEdge();
       },
       simulators,
       async restartEdge() {
-        const port = Number(new URL(edge.deviceMqttUrl).port);
-        const depth = edge.metrics().outboxDepth;
-        logger.warn({ outboxDepth: depth }, "restarting the edge; its in-memory outbox goes with it");
+        if (child !== undefined && childOptions !== undefined) {
+          logger.warn({ pid: child.pid }, "killing the edge process (SIGKILL) and starting it again");
+          await child.kill();
+          child = await spawnEdgeProcess(childOptions);
+          return;
+        }
+        const running = edge as RunningEdge;
+        const port = Number(new URL(running.deviceMqttUrl).port);
+        logger.warn({ outboxDepth: running.metrics().outboxDepth }, "restarting the edge");
         await closeEdge();
         edge = await startEdge(edgeOptions(port));
         edgeClosed = false;
@@ -223,6 +307,10 @@ export async function runScenario(options: RunScenarioOptions): Promise<{ truth:
     edgeId: target.edgeId ?? "edge-sim",
     shelfSettleMs: target.shelfSettleMs ?? 200,
     uplinkProxy: true,
+    // A scenario that restarts the edge gets a real crash: the edge runs as a child process and is killed with SIGKILL.
+    edgeProcess:
+      target.pipeline === undefined &&
+      loaded.scenario.steps.some((step) => step.kind === "system" && step.action === "edge-restart"),
     ...(target.pipeline !== undefined && { pipeline: target.pipeline }),
   });
   let tracker: Awaited<ReturnType<typeof trackCommits>> | undefined;
@@ -254,7 +342,7 @@ async function settleEdge(system: RunningSystem, settleMs: number): Promise<void
   let queued = -1;
   for (;;) {
     await system.edge.drained();
-    const now = system.edge.metrics().eventsQueued;
+    const now = await system.edge.eventsQueued();
     if (now === queued) return;
     queued = now;
     await sleep(settleMs + 300);

@@ -617,7 +617,7 @@ export function compileScenario(file: ScenarioFile, site: SiteLayout, options: C
         return;
       case "edge-restart":
         steps.push({ kind: "system", at, action: "edge-restart" });
-        record({ detail: "edge process stopped and started again", detectedBy: [] });
+        record({ detail: "edge process killed and started again", detectedBy: [] });
         return;
     }
   }

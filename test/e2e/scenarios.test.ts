@@ -104,7 +104,7 @@ describe("built-in scenarios played in-process and scored from the cloud's real 
     expect(report.details.anomalies.detected).toBeGreaterThanOrEqual(1);
   });
 
-  it("outage: uplink cut and edge restart injected; the offline reader's pallets are missing", async () => {
+  it("outage: uplink cut and an edge crash (SIGKILL) injected; once drained, the ledger is exactly right", async () => {
     const loaded = await loadScenarioFile(builtInScenarioFile("outage"));
     const { truth, report } = await runScenario({ loaded, speed: 30, target: { inProcess: {} }, logger });
     expectReportShape(report);
@@ -113,9 +113,12 @@ describe("built-in scenarios played in-process and scored from the cloud's real 
       "edge-restart",
       "reader-offline",
     ]);
-    expect(report.movementRecall).toBeLessThan(1);
-    expect(report.movementPrecision).toBeGreaterThan(0.9);
-  });
+    // Issue 7: nothing lost, nothing twice, across the cut and the crash.
+    expect(report.inventoryAccuracy).toBe(1);
+    expect(report.movementPrecision).toBe(1);
+    expect(report.movementRecall).toBe(1);
+    // The edge runs as a child process here, and the restart is a SIGKILL: starting it twice takes a while.
+  }, 120_000);
 });
 
 describe("tally sim run from the command line", () => {
