@@ -61,6 +61,8 @@ export interface SystemEdge {
   drained(): Promise<void>;
   /** Events the edge has queued since it started (a counter that grows while it works). */
   eventsQueued(): Promise<number>;
+  /** The edge itself when it runs in this process (its metrics, for tests); undefined for a child process. */
+  readonly inProcess?: RunningEdge | undefined;
 }
 
 export interface RunningSystem {
@@ -169,6 +171,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
           metricsUrl: inProcess.metricsUrl,
           drained: () => inProcess.drained(),
           eventsQueued: async () => inProcess.metrics().eventsQueued,
+          inProcess,
         };
       }
       const running = child as EdgeProcess;

@@ -76,7 +76,7 @@ describe("end to end: simulators → edge → cloud on embedded defaults", () =>
     ]);
     // Nothing else is wrong at the end: any other alert has been resolved.
     expect(alerts.alerts.filter((a) => a.kind !== "TEMPERATURE_EXCURSION" && a.status === "open")).toEqual([]);
-    expect(edge.metrics().deadLetters).toEqual({});
-    expect(edge.metrics().outboxDepth).toBe(0);
+    expect(edge.inProcess?.metrics().deadLetters).toEqual({});
+    expect(edge.inProcess?.metrics().outboxDepth).toBe(0);
   });
 });
