@@ -97,6 +97,7 @@ export const ConditionType = z.enum([
   "READER_OVERFLOW",
   "EDGE_BACKLOG",
   "EDGE_IDENTITY_CONFLICT",
+  "SENSOR_STUCK",
 ]);
 export type ConditionType = z.infer<typeof ConditionType>;
 

@@ -152,6 +152,12 @@ export const TemperatureDevice = z
     location: LocationCode,
     /** Seconds a reading may stay out of range before a condition is raised. */
     graceS: z.number().min(0).max(86_400).default(0),
+    /**
+     * Seconds of exactly repeated readings (device time, at least 5 of them)
+     * after which the sensor counts as stuck: a live sensor's noise moves its
+     * value. 0 turns the check off.
+     */
+    stuckAfterS: z.number().min(0).max(604_800).default(600),
   })
   .strict();
 export type TemperatureDevice = z.infer<typeof TemperatureDevice>;

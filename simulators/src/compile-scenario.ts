@@ -531,8 +531,9 @@ export function compileScenario(file: ScenarioFile, site: SiteLayout, options: C
           deviceId: d.id,
           ...(d.kind === "temperature" && { location: d.location }),
           detail: `${d.id} stuck`,
-          // No condition in Tally's contracts says "stuck": not scored.
-          detectedBy: [],
+          detectedBy: [
+            { source: "alert", type: "SENSOR_STUCK", ...(d.kind === "temperature" && { location: d.location }) },
+          ],
         });
         return;
       }

@@ -11,6 +11,7 @@ export function severityOf(kind: ConditionType): AlertSeverity {
     case "DEVICE_SILENT":
     case "SHELF_UNSTABLE":
     case "READER_OVERFLOW":
+    case "SENSOR_STUCK":
       return "warning";
     case "EDGE_BACKLOG":
     case "EDGE_IDENTITY_CONFLICT":

@@ -18,6 +18,7 @@ import { movementsFromScans } from "./movements-from-scans.js";
 import { DEFAULT_WEIGHTS_CONFIG, type PicksFromWeightsConfig, picksFromWeights } from "./picks-from-weights.js";
 import { readerOverflowConditions } from "./reader-overflow-conditions.js";
 import { DEFAULT_RFID_EVENTS_CONFIG, type RfidEventsConfig, rfidEvents } from "./rfid-events.js";
+import { stuckSensors } from "./stuck-sensors.js";
 import { type CrossReadConfig, DEFAULT_CROSS_READ_CONFIG, suppressCrossReads } from "./suppress-cross-reads.js";
 import { temperatureConditions } from "./temperature-conditions.js";
 
@@ -86,6 +87,7 @@ export function edgePipeline(
       scans$.pipe(movementsFromScans(site, deps)),
       weights$.pipe(picksFromWeights(site, deps, config.weights, scheduler)),
       temperatures$.pipe(temperatureConditions(site, deps)),
+      temperatures$.pipe(stuckSensors(site, deps)),
       temperatures$.pipe(downsampleTemperatures(deps, config.telemetryIntervalMs)),
       all$.pipe(deviceSilence(site, deps, config.deviceSilentMs, scheduler)),
     ).subscribe(subscriber);
