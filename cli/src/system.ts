@@ -64,7 +64,8 @@ export interface RunningSystem {
 /**
  * Cloud, edge and simulators in one process on the embedded defaults: what
  * `tally up` runs, what `tally sim run` starts in-process, and what the
- * end-to-end tests drive. Stops in reverse order.
+ * end-to-end tests drive. The site file is imported into the cloud
+ * (`PUT /v1/sites/{id}/layout`) before the edge starts. Stops in reverse order.
  */
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const { site, logger } = options;
@@ -84,6 +85,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       logger,
     });
     stops.push(() => cloud.close());
+    // The site's zones, locations and item master, as an administrator imports them: what edges get as
+    // reference data, what stock alerts come from. Before the edge starts, so its first copy has them.
+    await cloudSetup({ apiUrl: cloud.url }).importSite(site);
     let proxy: TcpProxy | undefined;
     let uplinkUrl = cloud.mqttUrl;
     if (options.uplinkProxy === true) {
@@ -260,11 +264,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<{ truth:
     /** What the simulators had sent when the running edge started (it counts what it received from then on). */
     let sentBeforeEdge = 0;
     // The site's item master, zones and locations, as an administrator would import them.
-    const imported = Date.now();
-    await setup.importSite(loaded.site);
-    if (!(await edgeHasReferenceSince(system, imported))) {
-      logger.warn("the edge's reference data did not change after the site import (the cloud knew the site already?)");
-    }
+    // startSystem imported the site; the edge's first copy of the reference data must be in before documents change it.
+    if (!(await edgeHasReferenceSince(system, 0))) throw new Error("the edge got no reference data from the cloud");
     const truth = await sims.play(loaded.scenario, {
       speed,
       hooks: {
