@@ -6,6 +6,9 @@ import { type RunningCloud, startCloud } from "@tally/cloud";
 import { type EdgeOptions, type RunningEdge, startEdge } from "@tally/edge";
 import type { SiteLayout } from "@tally/protocols";
 import {
+  type CloudSetup,
+  cloudSetup,
+  type ExpectedDocument,
   type GroundTruth,
   type LoadedScenario,
   type PlayProgress,
@@ -61,6 +64,10 @@ export interface SystemEdge {
   drained(): Promise<void>;
   /** Events the edge has queued since it started (a counter that grows while it works). */
   eventsQueued(): Promise<number>;
+  /** Device messages the edge has received since it started. */
+  messagesReceived(): Promise<number>;
+  /** When the cloud made the reference data the edge works from, ms since the epoch; undefined: none yet. */
+  referenceAsOfMs(): Promise<number | undefined>;
   /** The edge itself when it runs in this process (its metrics, for tests); undefined for a child process. */
   readonly inProcess?: RunningEdge | undefined;
 }
@@ -83,7 +90,8 @@ export interface RunningSystem {
 /**
  * Cloud, edge and simulators in one process on the embedded defaults: what
  * `tally up` runs, what `tally sim run` starts in-process, and what the
- * end-to-end tests drive. Stops in reverse order.
+ * end-to-end tests drive. The site file is imported into the cloud
+ * (`PUT /v1/sites/{id}/layout`) before the edge starts. Stops in reverse order.
  */
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const { site, logger } = options;
@@ -103,6 +111,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       logger,
     });
     stops.push(() => cloud.close());
+    // The site's zones, locations and item master, as an administrator imports them: what edges get as
+    // reference data, what stock alerts come from. Before the edge starts, so its first copy has them.
+    await cloudSetup({ apiUrl: cloud.url }).importSite(site);
     let proxy: TcpProxy | undefined;
     let uplinkUrl = cloud.mqttUrl;
     if (options.uplinkProxy === true) {
@@ -171,6 +182,11 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
           metricsUrl: inProcess.metricsUrl,
           drained: () => inProcess.drained(),
           eventsQueued: async () => inProcess.metrics().eventsQueued,
+          messagesReceived: async () => inProcess.metrics().messagesReceived,
+          referenceAsOfMs: async () => {
+            const asOf = inProcess.metrics().referenceAsOf;
+            return asOf === undefined ? undefined : Date.parse(asOf);
+          },
           inProcess,
         };
       }
@@ -179,6 +195,11 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         deviceMqttUrl: running.deviceMqttUrl,
         metricsUrl: running.metricsUrl,
         eventsQueued: async () => (await running.scrape()).get("tally_edge_events_queued_total") ?? 0,
+        messagesReceived: async () => (await running.scrape()).get("tally_edge_messages_received_total") ?? 0,
+        referenceAsOfMs: async () => {
+          const seconds = (await running.scrape()).get("tally_edge_reference_as_of_seconds") ?? 0;
+          return seconds === 0 ? undefined : seconds * 1000;
+        },
         // Settled: nothing observed for longer than the pipelines hold data, and the outbox empty.
         drained: async () => {
           let last = { observations: -1, at: Date.now() };
@@ -257,6 +278,13 @@ export type ScenarioTarget =
         cloudMqttUrl?: string;
         /** How long the cloud's state must stay unchanged to count as settled, ms. Default 3000. */
         quietMs?: number;
+        /** Bearer token for what the run sets up (admin: the site layout and expected documents). */
+        apiToken?: string;
+        /**
+         * How often the edge asks the cloud for reference data, ms (its `TALLY_REFERENCE_POLL_MS`; default
+         * 30 000): after creating or closing an expected document the play waits this long plus 1 s.
+         */
+        referencePollMs?: number;
       };
     };
 
@@ -278,12 +306,26 @@ export async function runScenario(options: RunScenarioOptions): Promise<{ truth:
   const { loaded, logger } = options;
   const speed = options.speed ?? loaded.speed;
   if ("external" in options.target) {
-    const { mqttUrl, apiUrl, cloudMqttUrl, quietMs } = options.target.external;
+    const { mqttUrl, apiUrl, cloudMqttUrl, quietMs, apiToken, referencePollMs } = options.target.external;
+    const setup = cloudSetup({ apiUrl, token: apiToken });
+    await setup.importSite(loaded.site).catch((error: unknown) => {
+      // Reads stay possible without the layout; stock alerts then have no item master to come from.
+      logger.warn({ err: (error as Error).message }, "cannot import the site layout into the cloud");
+    });
+    const lagMs = (referencePollMs ?? 30_000) + 1000;
     const tracker = cloudMqttUrl === undefined ? undefined : await trackCommits(cloudMqttUrl, logger);
     const sims = await startSimulators({ site: loaded.site, mqttUrl, logger });
     try {
       const truth = await sims.play(loaded.scenario, {
         speed,
+        hooks: {
+          documents: async (action, document) => {
+            // The edge is out of reach: wait for its passes to close, and for its next poll.
+            if (action === "close") await sleep(quietMs ?? 3000);
+            await changeDocument(setup, action, document);
+            await sleep(lagMs);
+          },
+        },
         ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
       });
       const quiet = await waitForQuietCloud(apiUrl, {
@@ -314,6 +356,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<{ truth:
     edgeProcess:
       target.pipeline === undefined &&
       loaded.scenario.steps.some((step) => step.kind === "system" && step.action === "edge-restart"),
+    // Expected documents reach the edge within a poll: the play waits for that after each one.
+    referencePollMs: REFERENCE_POLL_MS,
     ...(target.pipeline !== undefined && { pipeline: target.pipeline }),
   });
   let tracker: Awaited<ReturnType<typeof trackCommits>> | undefined;
@@ -321,9 +365,37 @@ export async function runScenario(options: RunScenarioOptions): Promise<{ truth:
     tracker = await trackCommits(system.cloud.mqttUrl, logger);
     const sims = system.simulators;
     if (sims === undefined) throw new Error("simulators did not start");
+    const setup = cloudSetup({ apiUrl: system.cloud.url });
+    /** What the simulators had sent when the running edge started (it counts what it received from then on). */
+    let sentBeforeEdge = 0;
+    // The site's item master, zones and locations, as an administrator would import them.
+    // startSystem imported the site; the edge's first copy of the reference data must be in before documents change it.
+    if (!(await edgeHasReferenceSince(system, 0))) throw new Error("the edge got no reference data from the cloud");
     const truth = await sims.play(loaded.scenario, {
       speed,
-      hooks: { uplink: (state) => system.uplink(state), restartEdge: () => system.restartEdge() },
+      hooks: {
+        uplink: (state) => system.uplink(state),
+        restartEdge: async () => {
+          await system.restartEdge();
+          sentBeforeEdge = sims.acknowledged();
+        },
+        documents: async (action, document) => {
+          if (action === "close") {
+            // A receipt closes once the edge has finished with the pallets before it: it has every message
+            // the broker acknowledged (delivery to the edge's own client comes after), and has drained.
+            if (!(await edgeReceived(system, sims.acknowledged() - sentBeforeEdge))) {
+              logger.warn("the edge did not receive every acknowledged message; closing the document anyway");
+            }
+            await system.edge.drained();
+          }
+          // Taken before the change: the edge has seen every earlier one, so a newer copy carries this one.
+          const since = Date.now();
+          await changeDocument(setup, action, document);
+          if (!(await edgeHasReferenceSince(system, since))) {
+            throw new Error(`the edge did not see expected ${document.kind} change within ${REFERENCE_WAIT_MS} ms`);
+          }
+        },
+      },
       ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
     });
     await settleEdge(system, target.shelfSettleMs ?? 200);
@@ -333,6 +405,41 @@ export async function runScenario(options: RunScenarioOptions): Promise<{ truth:
     await tracker?.close();
     await system.close();
     if (target.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** How often an in-process edge asks the cloud for reference data during a scenario, ms. */
+const REFERENCE_POLL_MS = 100;
+/** Longest wait for an in-process edge to see a changed expected document, ms. */
+const REFERENCE_WAIT_MS = 30_000;
+
+function changeDocument(setup: CloudSetup, action: "open" | "close", document: ExpectedDocument): Promise<void> {
+  return action === "open" ? setup.openDocument(document) : setup.closeDocument(document);
+}
+
+/** Waits until the edge has received `count` device messages; false after `REFERENCE_WAIT_MS`. */
+async function edgeReceived(system: RunningSystem, count: number): Promise<boolean> {
+  const deadline = Date.now() + REFERENCE_WAIT_MS;
+  while ((await system.edge.messagesReceived()) < count) {
+    if (Date.now() > deadline) return false;
+    await sleep(10);
+  }
+  return true;
+}
+
+/**
+ * Waits until the edge works from reference data the cloud made at or after
+ * `sinceMs`. The cloud answers 304 while its content is what the edge has,
+ * so when the edge had every change before `sinceMs`, a newer copy is one
+ * with the change made since. False after `REFERENCE_WAIT_MS`.
+ */
+async function edgeHasReferenceSince(system: RunningSystem, sinceMs: number): Promise<boolean> {
+  const deadline = Date.now() + REFERENCE_WAIT_MS;
+  for (;;) {
+    const asOf = await system.edge.referenceAsOfMs();
+    if (asOf !== undefined && asOf >= sinceMs) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(REFERENCE_POLL_MS / 2);
   }
 }
 

@@ -23,6 +23,8 @@ export const ErrorCode = {
   SiteLayoutInvalid: "TALLY_ERR_SITE_LAYOUT_INVALID",
   ScenarioInvalid: "TALLY_ERR_SCENARIO_INVALID",
   SimulatorStart: "TALLY_ERR_SIM_START",
+  /** The cloud refused or did not answer what a scenario sets up through its API (site layout, expected documents). */
+  SimulatorCloud: "TALLY_ERR_SIM_CLOUD",
   CommitFailed: "TALLY_ERR_COMMIT_FAILED",
   /** Two edge processes send under one edge id: its batches are refused until an admin releases it. */
   EdgeQuarantined: "TALLY_ERR_EDGE_QUARANTINED",

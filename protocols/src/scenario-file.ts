@@ -101,6 +101,23 @@ export const HardwareProfile = z
   .strict();
 export type HardwareProfile = z.output<typeof HardwareProfile>;
 
+/**
+ * Expected documents a flow announces to the cloud through its HTTP API: an
+ * expected receipt (ASN) per truck, or an expected shipment per shipment,
+ * created `lead` before the first pallet and closed `closeAfter` the last
+ * one passed the door (a closed receipt with lines not seen raises
+ * MISSING_EXPECTED at the edge).
+ */
+export const ExpectedDocuments = z
+  .object({
+    /** How long before the first pallet the document is created. Default 5 min. */
+    lead: Duration.prefault(300),
+    /** How long after the last pallet the document is closed. Default 2 min. */
+    closeAfter: Duration.prefault(120),
+  })
+  .strict();
+export type ExpectedDocuments = z.output<typeof ExpectedDocuments>;
+
 /** Tagged items of one SKU: `count` SGTIN-96 tags with fresh serials. */
 const Tags = z.object({ sku: Id, count: z.number().int().min(1).max(1_000_000) }).strict();
 
@@ -164,13 +181,25 @@ export const ScenarioFlow = z.discriminatedUnion("kind", [
       skus: z.array(Id).min(1),
       /** Putaway after each truck: scanner, and where each SKU goes. */
       putaway: z
-        .object({ scanner: Id, to: z.record(Id, Loc), after: Duration.default(60) })
+        .object({ scanner: Id, to: z.record(Id, Loc), after: Duration.prefault(60) })
         .strict()
         .optional(),
       /** Chance that an item on the ASN does not arrive (the ASN is in the ground truth). */
       asnShortProbability: Probability.default(0),
+      /** Create each truck's ASN in the cloud before it arrives and close it after (absent: the ASN is in the truth only). */
+      expected: ExpectedDocuments.optional(),
+      /**
+       * Share of pallets (0–1) that carry one SSCC-96 pallet tag and untagged
+       * items, listed on the ASN by SSCC; the others carry SGTIN-96 item tags.
+       * Needs `expected`: the edge learns a pallet's contents from the open ASN.
+       */
+      sscc: Probability.default(0),
     })
-    .strict(),
+    .strict()
+    .refine((f) => f.sscc === 0 || f.expected !== undefined, {
+      message: "SSCC pallets need `expected`: their contents come from the ASN",
+      path: ["sscc"],
+    }),
   z
     .object({
       /** Picks by scanner from storage, or by hand from smart shelf bins (seen by their load cells). */
@@ -193,7 +222,7 @@ export const ScenarioFlow = z.discriminatedUnion("kind", [
       bins: z.array(Loc).min(1),
       below: z.number().int().min(0),
       upTo: z.number().int().min(1),
-      after: Duration.default(30),
+      after: Duration.prefault(30),
     })
     .strict(),
   z
@@ -207,6 +236,32 @@ export const ScenarioFlow = z.discriminatedUnion("kind", [
       scanner: Id,
       from: z.array(Loc).min(1),
       items: Range,
+      /** Create each shipment's expected shipment in the cloud (dock = the door) and close it after the pallet left. */
+      expected: ExpectedDocuments.optional(),
+      /**
+       * Ship untagged units as one SSCC-96 tagged pallet per shipment, its
+       * contents listed on the expected shipment (needs `expected`); default:
+       * tagged items, each read by its SGTIN.
+       */
+      sscc: z.boolean().default(false),
+    })
+    .strict()
+    .refine((f) => !f.sscc || f.expected !== undefined, {
+      message: "SSCC pallets need `expected`: their contents come from the expected shipment",
+      path: ["sscc"],
+    }),
+  z
+    .object({
+      /** Tagged items carried through a zone portal (a portal with `zonePortal`) from its outside location to its inside. */
+      kind: z.literal("transfer"),
+      at: Duration.default(0),
+      count: z.number().int().min(1).max(10_000),
+      every: Duration,
+      /** The zone portal. */
+      portal: Id,
+      items: Range,
+      /** Only these SKUs (default: whatever tagged stock is at the outside location). */
+      skus: z.array(Id).min(1).optional(),
     })
     .strict(),
   z
@@ -303,6 +358,46 @@ export const ScenarioFault = z.discriminatedUnion("kind", [
       at: Duration,
       duration: Duration,
       device: Id,
+      sku: Id,
+      count: z.number().int().min(1).max(10_000),
+    })
+    .strict(),
+  z
+    .object({
+      /** Tagged items of `sku` carried through a zone portal into its inside zone, which they must not enter. */
+      kind: z.literal("wrong-zone"),
+      at: Duration,
+      /** The zone portal. */
+      device: Id,
+      sku: Id,
+      count: z.number().int().min(1).max(10_000),
+    })
+    .strict(),
+  z
+    .object({
+      /** The next SSCC shipment due after `at` leaves through `device`, not the door of its expected shipment. */
+      kind: z.literal("wrong-dock"),
+      at: Duration,
+      /** The outbound portal it really leaves through. */
+      device: Id,
+    })
+    .strict(),
+  z
+    .object({
+      /** The next truck after `at` (through `device`, if given) brings `count` tagged items of `sku` its ASN does not list. */
+      kind: z.literal("unexpected-items"),
+      at: Duration,
+      device: Id.optional(),
+      sku: Id,
+      count: z.number().int().min(1).max(10_000),
+    })
+    .strict(),
+  z
+    .object({
+      /** The next truck after `at` (through `device`, if given) lists `count` more of `sku` on its ASN than it brings. */
+      kind: z.literal("short-delivery"),
+      at: Duration,
+      device: Id.optional(),
       sku: Id,
       count: z.number().int().min(1).max(10_000),
     })

@@ -1,3 +1,4 @@
+import { decodeEpc, parseScenarioFileText, type ScenarioFile } from "@tally/protocols";
 import { describe, expect, it } from "vitest";
 import { builtInScenarioFile, compileScenario, loadScenarioFile } from "./compile-scenario.js";
 import { demoScenario } from "./demo-scenario.js";
@@ -72,5 +73,154 @@ describe("built-in scenario files", () => {
       [270_000, "uplink-restore"],
       [370_000, "edge-restart"],
     ]);
+  });
+});
+
+describe("receiving: expected documents, SSCC pallets, zone portals and every task kind", () => {
+  it("opens each truck's ASN before its first pallet and closes it after its last, pallets listed by SSCC", async () => {
+    const { scenario } = await loadScenarioFile(builtInScenarioFile("receiving"));
+    const docs = scenario.steps.filter((s) => s.kind === "document");
+    const receipts = docs.filter((d) => d.document.kind === "receipt");
+    expect(receipts.map((d) => [d.action, d.at])).toEqual([
+      ["open", 0],
+      ["close", expect.any(Number)],
+      ["open", 480_000],
+      ["close", expect.any(Number)],
+      ["open", 960_000],
+      ["close", expect.any(Number)],
+    ]);
+    for (const d of receipts.filter((r) => r.action === "open")) {
+      if (d.document.kind !== "receipt") continue;
+      const { dock, lines } = d.document.receipt;
+      const door = scenario.steps.filter((s) => s.kind === "portal-pass" && s.at > d.at && s.at < d.at + 300_000);
+      expect(door.length).toBeGreaterThan(0);
+      // Every SSCC line names a pallet tag that passes that door.
+      for (const line of lines.filter((l) => l.sscc !== undefined)) {
+        const pass = door.find(
+          (s) =>
+            s.kind === "portal-pass" &&
+            s.epcs.some((e) => {
+              const tag = decodeEpc(e);
+              return tag.ok && tag.value.scheme === "sscc-96" && tag.value.sscc === line.sscc;
+            }),
+        );
+        expect(pass, `${dock} ${line.sscc}`).toBeDefined();
+      }
+    }
+    const shipments = docs.filter((d) => d.document.kind === "shipment" && d.action === "open");
+    expect(shipments.map((d) => d.document.kind === "shipment" && d.document.shipment.dock)).toEqual([
+      "WH/SHIP/OUT1",
+      "WH/SHIP/OUT1",
+    ]);
+    expect(scenario.faults?.map((f) => [f.kind, f.scoredBy])).toEqual([
+      ["short-delivery", "tasks"],
+      ["unknown-tags", "tasks"],
+      ["unexpected-items", "tasks"],
+      ["wrong-zone", "tasks"],
+      ["wrong-dock", "tasks"],
+    ]);
+  });
+
+  it("plans one expected task of each kind for what it injects", async () => {
+    const { scenario, site } = await loadScenarioFile(builtInScenarioFile("receiving"));
+    const plan = planScenario(scenario, site);
+    const kinds = (type: string) => plan.tasks.filter((t) => t.taskType === type);
+    expect(kinds("UNKNOWN_TAG")).toHaveLength(3);
+    expect(kinds("UNEXPECTED_ITEM")).toEqual([
+      expect.objectContaining({ location: "WH/DOCK/IN3", sku: "DRILL" }),
+      expect.objectContaining({ location: "WH/DOCK/IN3", sku: "DRILL" }),
+    ]);
+    expect(kinds("MISSING_EXPECTED")).toEqual([
+      expect.objectContaining({ location: "WH/DOCK/IN1", sku: "HINGE", detail: expect.stringContaining("3 × HINGE") }),
+    ]);
+    expect(kinds("WRONG_ZONE")).toEqual([
+      expect.objectContaining({ location: "WH/COLD/C1", sku: "BOLT" }),
+      expect.objectContaining({ location: "WH/COLD/C1", sku: "BOLT" }),
+    ]);
+    expect(kinds("WRONG_DOCK")).toEqual([
+      expect.objectContaining({ location: "WH/SHIP/OUT2", epc: expect.stringMatching(/^urn:epc:id:sscc:0614141\./) }),
+    ]);
+    // Yogurt into the chilled room is a TRANSFER and no task; the pallets' lines move by SSCC.
+    expect(plan.movements.filter((m) => m.movementType === "TRANSFER" && m.sku === "YOGURT").length).toBeGreaterThan(0);
+    expect(plan.movements.some((m) => m.movementType === "RECEIPT" && m.sscc !== undefined && m.qty > 1)).toBe(true);
+    expect(plan.movements.filter((m) => m.movementType === "SHIPMENT" && m.sscc !== undefined)).toHaveLength(2);
+  });
+
+  const withFaults = async (faults: string, flows = ""): Promise<() => unknown> => {
+    const { site } = await loadScenarioFile(builtInScenarioFile("receiving"));
+    const parsed = parseScenarioFileText(`name: t
+site: x.yaml
+seed: 1
+duration: 10m
+flows:
+  - { kind: inbound, at: 1m, trucks: 1, every: 1m, doors: [portal-in1], pallets: { min: 1, max: 1 }, itemsPerPallet: { min: 5, max: 5 }, skus: [BOLT], expected: {}, putaway: { scanner: scanner-1, to: { BOLT: WH/STAGE/S1 } } }
+${flows}
+faults:
+${faults}
+`);
+    if (!parsed.ok) throw new Error(parsed.error.reason);
+    const file: ScenarioFile = parsed.value;
+    return () => compileScenario(file, site);
+  };
+
+  it("refuses faults with nothing to act on", async () => {
+    expect(await withFaults("  - { kind: unexpected-items, at: 5m, sku: NUT, count: 1 }")).toThrow(/no truck after it/);
+    expect(await withFaults("  - { kind: wrong-dock, at: 0, device: portal-out2 }")).toThrow(/no SSCC shipment/);
+    expect(await withFaults("  - { kind: wrong-zone, at: 5m, device: portal-cold, sku: YOGURT, count: 1 }")).toThrow(
+      /YOGURT may enter WH\/COLD\/C1/,
+    );
+    expect(await withFaults("  - { kind: wrong-zone, at: 5m, device: portal-in1, sku: BOLT, count: 1 }")).toThrow(
+      /not a zone portal/,
+    );
+    expect(await withFaults("  - { kind: wrong-zone, at: 0, device: portal-cold, sku: BOLT, count: 1 }")).toThrow(
+      /no tagged BOLT at WH\/STAGE\/S1/,
+    );
+    expect(
+      await withFaults("  - { kind: wrong-zone, at: 5m, device: portal-cold, sku: BOLT, count: 2 }"),
+    ).not.toThrow();
+  });
+
+  it("carries tagged stock through a zone portal as the transfer flow says, and no further", async () => {
+    const run = await withFaults(
+      "  []",
+      "  - { kind: transfer, at: 5m, count: 2, every: 1m, portal: portal-cold, items: { min: 3, max: 3 } }",
+    );
+    const scenario = run() as ReturnType<typeof compileScenario>;
+    const passes = scenario.steps.filter((s) => s.kind === "portal-pass" && s.deviceId === "portal-cold");
+    // Five tagged BOLTs staged: three, then the two left.
+    expect(passes.map((p) => p.kind === "portal-pass" && p.epcs.length)).toEqual([3, 2]);
+  });
+});
+
+describe("scenario file schema: documents and pallets", () => {
+  it("refuses SSCC pallets without expected documents", () => {
+    const text = (flow: string) => `name: t\nsite: x.yaml\nseed: 1\nduration: 1m\nflows:\n  - ${flow}\n`;
+    const inbound = parseScenarioFileText(
+      text(
+        "{ kind: inbound, trucks: 1, every: 1m, doors: [d], pallets: { min: 1, max: 1 }, itemsPerPallet: { min: 1, max: 1 }, skus: [A], sscc: 0.5 }",
+      ),
+    );
+    expect(inbound.ok ? "" : inbound.error.reason).toMatch(/flows\.0\.sscc: SSCC pallets need `expected`/);
+    const outbound = parseScenarioFileText(
+      text(
+        "{ kind: outbound, shipments: 1, every: 1m, door: d, scanner: s, from: [L], items: { min: 1, max: 1 }, sscc: true }",
+      ),
+    );
+    expect(outbound.ok).toBe(false);
+    const fine = parseScenarioFileText(
+      text(
+        "{ kind: outbound, shipments: 1, every: 1m, door: d, scanner: s, from: [L], items: { min: 1, max: 1 }, sscc: true, expected: { lead: 30s } }",
+      ),
+    );
+    expect(fine.ok && fine.value.flows[0]).toMatchObject({ expected: { lead: 30_000, closeAfter: 120_000 } });
+  });
+
+  it("reads default durations in seconds, like written ones", () => {
+    const parsed = parseScenarioFileText(
+      "name: t\nsite: x.yaml\nseed: 1\nduration: 1m\nflows:\n  - { kind: inbound, trucks: 1, every: 1m, doors: [d], pallets: { min: 1, max: 1 }, itemsPerPallet: { min: 1, max: 1 }, skus: [A], putaway: { scanner: s, to: {} } }\n  - { kind: replenishment, scanner: s, from: L, bins: [B], below: 1, upTo: 2 }\n",
+    );
+    if (!parsed.ok) throw new Error(parsed.error.reason);
+    expect(parsed.value.flows[0]).toMatchObject({ putaway: { after: 60_000 } });
+    expect(parsed.value.flows[1]).toMatchObject({ after: 30_000 });
   });
 });

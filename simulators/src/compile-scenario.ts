@@ -2,7 +2,11 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  decodeEpc,
   decodeSgtin96,
+  type ExpectedDocuments,
+  type ExpectedLine,
+  encodeEpc,
   encodeSgtin96,
   gs1CheckDigit,
   parseScenarioFileText,
@@ -16,12 +20,16 @@ import {
 } from "@tally/protocols";
 import { MinHeap } from "./min-heap.js";
 import { deriveSeed, seededRandom } from "./random.js";
-import type { Asn, Detection, InjectedFault, Scenario, ScenarioStep } from "./scenario.js";
+import type { Asn, Detection, ExpectedDocument, InjectedFault, Scenario, ScenarioStep } from "./scenario.js";
 import { SimulatorError, SimulatorErrorCode } from "./simulator-error.js";
 import { readSiteFile } from "./site-file.js";
 
 /** GS1 company prefix length of the items in the built-in sites (0614141). */
 const COMPANY_PREFIX_DIGITS = 7;
+/** The built-in sites' GS1 company prefix, for generated SSCC pallet tags. */
+const COMPANY_PREFIX = "0614141";
+/** TDS §10.1, SSCC-96 filter values: 6 = unit load (a pallet). */
+const SSCC_UNIT_LOAD_FILTER = 6;
 /** Serials of generated tags start here (the demo's first tag is 1 000 001). */
 const FIRST_SERIAL = 1_000_001;
 /** A GTIN no built-in site knows: tags of it are "unknown tags". */
@@ -34,7 +42,7 @@ const SCAN_GAP_MS = 2000;
 const BIN_GAP_MS = 2000;
 
 /** Built-in scenarios: files in `simulators/scenarios/<name>.yaml`. */
-export const BUILT_IN_SCENARIOS = ["demo", "dock-day", "cold-chain", "shrinkage", "outage"] as const;
+export const BUILT_IN_SCENARIOS = ["demo", "dock-day", "cold-chain", "shrinkage", "outage", "receiving"] as const;
 export type BuiltInScenario = (typeof BUILT_IN_SCENARIOS)[number];
 
 /** The folder of the built-in scenario and site files. */
@@ -253,6 +261,61 @@ export function compileScenario(file: ScenarioFile, site: SiteLayout, options: C
     });
   };
 
+  let palletSerial = 1;
+  /** A fresh SSCC-96 pallet tag, as hex and its 18-digit SSCC. */
+  const newPallet = (): { hex: string; sscc: string } => {
+    const uri = `urn:epc:id:sscc:${COMPANY_PREFIX}.${String(palletSerial++).padStart(17 - COMPANY_PREFIX.length, "0")}`;
+    const hex = encodeEpc(uri, { filter: SSCC_UNIT_LOAD_FILTER });
+    const decoded = hex.ok ? decodeEpc(hex.value) : undefined;
+    if (!hex.ok || decoded?.ok !== true || decoded.value.scheme !== "sscc-96") {
+      throw invalid(where(`cannot encode pallet tag ${uri}`));
+    }
+    return { hex: hex.value, sscc: decoded.value.sscc };
+  };
+  let documentCount = 0;
+  /** Creates the document `lead` before `firstAt` and closes it `closeAfter` after the last pass began. */
+  const openAndClose = (
+    document: ExpectedDocument,
+    firstAt: number,
+    lastPassAt: number,
+    timing: ExpectedDocuments | undefined,
+  ): void => {
+    if (timing === undefined) return;
+    const passMs = file.hardware.portals?.pass ?? 2000;
+    steps.push({ kind: "document", at: Math.max(0, firstAt - timing.lead), action: "open", document });
+    steps.push({ kind: "document", at: lastPassAt + passMs + timing.closeAfter, action: "close", document });
+  };
+  /** Faults waiting for the next truck (at their door, when they name one). */
+  const pendingTruckFaults: {
+    at: number;
+    fault: Extract<ScenarioFault, { kind: "unexpected-items" | "short-delivery" }>;
+  }[] = [];
+  const truckFaults = (doorId: string) => {
+    const mine = pendingTruckFaults.filter((p) => p.fault.device === undefined || p.fault.device === doorId);
+    for (const p of mine) pendingTruckFaults.splice(pendingTruckFaults.indexOf(p), 1);
+    return mine.map((p) => p.fault);
+  };
+  /** Wrong-dock faults waiting for the next SSCC shipment. */
+  const wrongDocks: { at: number; device: string }[] = [];
+  const zonePortal = (id: string) => {
+    const d = portal(id);
+    if (d.zonePortal === undefined) throw invalid(where(`${id} is not a zone portal (no zonePortal)`));
+    const { inside, outside } = d.zonePortal;
+    return d.direction === "inbound"
+      ? { device: d, from: outside, to: inside }
+      : { device: d, from: inside, to: outside };
+  };
+  /** Moves up to `n` tagged units of `sku` from `from` to `to` (through a zone portal); returns their tags. */
+  const carry = (from: string, to: string, sku: string, n: number): string[] => {
+    const e = entry(from, sku);
+    const k = Math.min(n, e.tagged.length);
+    if (k <= 0) return [];
+    e.units -= k;
+    const tags = e.tagged.splice(0, k);
+    put(to, sku, k, tags);
+    return tags;
+  };
+
   // Scripted steps, in file order (the demo's tags get serials 1 000 001 … in this order).
   for (const s of file.steps) {
     switch (s.kind) {
@@ -316,6 +379,7 @@ export function compileScenario(file: ScenarioFile, site: SiteLayout, options: C
       case "picks":
       case "returns":
       case "cycle-count":
+      case "transfer":
         for (let i = 0; i < scaled(flow.count); i++)
           queue.push({ at: flow.at + i * flow.every, order: order++, kind: "flow", flow, i });
         break;
@@ -358,17 +422,40 @@ export function compileScenario(file: ScenarioFile, site: SiteLayout, options: C
     switch (flow.kind) {
       case "inbound": {
         const door = portal(flow.doors[i % flow.doors.length] ?? "", "inbound");
+        if (door.zonePortal !== undefined) throw invalid(where(`${door.id} is a zone portal, not a dock door`));
         for (const sku of flow.skus) gtinOf(sku);
+        const faultsHere = truckFaults(door.id);
         const pallets = random.int(flow.pallets.min, flow.pallets.max);
         const received = new Map<string, string[]>();
+        const untagged = new Map<string, number>();
         const expected = new Map<string, number>();
+        /** ASN lines: one per SKU of each SSCC pallet, then one per SKU of the item-tagged goods. */
+        const lines: ExpectedLine[] = [];
+        const itemLines = new Map<string, number>();
+        const add = (m: Map<string, number>, sku: string, n: number) => m.set(sku, (m.get(sku) ?? 0) + n);
         let t = at;
+        const passGap = (file.hardware.portals?.pass ?? 2000) + PALLET_GAP_MS;
         for (let p = 0; p < pallets; p++) {
           const n = random.int(flow.itemsPerPallet.min, flow.itemsPerPallet.max);
+          if (flow.sscc > 0 && random.next() < flow.sscc) {
+            // One SSCC label, untagged items: the ASN says what is on it.
+            const contents = new Map<string, number>();
+            for (let k = 0; k < n; k++) add(contents, flow.skus[random.int(0, flow.skus.length - 1)] ?? "", 1);
+            const pallet = newPallet();
+            for (const [sku, qty] of contents) {
+              lines.push({ sku, qty, sscc: pallet.sscc });
+              add(expected, sku, qty);
+              add(untagged, sku, qty);
+            }
+            steps.push({ kind: "portal-pass", at: t, deviceId: door.id, epcs: [pallet.hex] });
+            t += passGap;
+            continue;
+          }
           const epcs: string[] = [];
           for (let k = 0; k < n; k++) {
             const sku = flow.skus[random.int(0, flow.skus.length - 1)] ?? "";
-            expected.set(sku, (expected.get(sku) ?? 0) + 1);
+            add(expected, sku, 1);
+            add(itemLines, sku, 1);
             if (flow.asnShortProbability > 0 && random.next() < flow.asnShortProbability) continue;
             const epc = newTag(gtinOf(sku));
             epcs.push(epc);
@@ -377,18 +464,82 @@ export function compileScenario(file: ScenarioFile, site: SiteLayout, options: C
             else list.push(epc);
           }
           if (epcs.length > 0) steps.push({ kind: "portal-pass", at: t, deviceId: door.id, epcs });
-          t += (file.hardware.portals?.pass ?? 2000) + PALLET_GAP_MS;
+          t += passGap;
+        }
+        for (const f of faultsHere) {
+          if (f.kind === "short-delivery") {
+            // On the ASN, not on the truck.
+            gtinOf(f.sku);
+            add(expected, f.sku, f.count);
+            add(itemLines, f.sku, f.count);
+          } else {
+            // On the truck (a loose case after the pallets), not on the ASN.
+            const epcs = Array.from({ length: f.count }, () => newTag(gtinOf(f.sku)));
+            steps.push({ kind: "portal-pass", at: t, deviceId: door.id, epcs });
+            t += passGap;
+            received.set(f.sku, [...(received.get(f.sku) ?? []), ...epcs]);
+          }
+          faults.push({
+            kind: f.kind,
+            atMs: at,
+            deviceId: door.id,
+            location: door.location,
+            detail:
+              f.kind === "short-delivery"
+                ? `truck ${i} at ${door.id}: ${f.count} ${f.sku} on the ASN, not on the truck`
+                : `truck ${i} at ${door.id}: ${f.count} ${f.sku} on the truck, not on the ASN`,
+            ...(flow.expected === undefined
+              ? { detectedBy: [] }
+              : {
+                  detectedBy: [
+                    {
+                      source: "task" as const,
+                      type: f.kind === "short-delivery" ? "MISSING_EXPECTED" : "UNEXPECTED_ITEM",
+                      location: door.location,
+                    },
+                  ],
+                  scoredBy: "tasks" as const,
+                }),
+          });
         }
         for (const [sku, tags] of received) put(door.location, sku, tags.length, tags);
-        const short = [...expected].some(([sku, q]) => (received.get(sku)?.length ?? 0) < q);
+        for (const [sku, qty] of untagged) put(door.location, sku, qty);
+        const receivedQty = (sku: string) => (received.get(sku)?.length ?? 0) + (untagged.get(sku) ?? 0);
+        const short = [...expected].some(([sku, q]) => receivedQty(sku) < q);
         asns.push({
           truck: i,
           door: door.id,
           atMs: at,
           expected: [...expected].map(([sku, qty]) => ({ sku, qty })),
-          received: [...received].map(([sku, tags]) => ({ sku, qty: tags.length })),
+          received: [...new Set([...received.keys(), ...untagged.keys()])].map((sku) => ({
+            sku,
+            qty: receivedQty(sku),
+          })),
         });
-        if (short) {
+        if (flow.expected !== undefined) {
+          for (const [sku, qty] of itemLines) lines.push({ sku, qty });
+          const receipt = {
+            id: `${file.name}-asn-${++documentCount}`,
+            siteId: site.siteId,
+            dock: door.location,
+            lines,
+          };
+          if (lines.length > 0) {
+            steps.push({
+              kind: "document",
+              at: Math.max(0, at - flow.expected.lead),
+              action: "open",
+              document: { kind: "receipt", receipt },
+            });
+            steps.push({
+              kind: "document",
+              at: t + flow.expected.closeAfter,
+              action: "close",
+              document: { kind: "receipt", receipt },
+            });
+          }
+        }
+        if (short && !faultsHere.some((f) => f.kind === "short-delivery")) {
           faults.push({
             kind: "asn-short",
             atMs: at,
@@ -396,11 +547,12 @@ export function compileScenario(file: ScenarioFile, site: SiteLayout, options: C
             location: door.location,
             detail: `truck ${i} at ${door.id} arrived short of its ASN`,
             detectedBy: [{ source: "task", type: "MISSING_EXPECTED", location: door.location }],
+            ...(flow.expected !== undefined && { scoredBy: "tasks" as const }),
           });
         }
         if (flow.putaway !== undefined) {
           let s = t + flow.putaway.after;
-          for (const [sku] of received) {
+          for (const sku of new Set([...received.keys(), ...untagged.keys()])) {
             const to = flow.putaway.to[sku];
             if (to === undefined) continue;
             location(to);
@@ -432,9 +584,55 @@ export function compileScenario(file: ScenarioFile, site: SiteLayout, options: C
         break;
       }
       case "outbound": {
-        const door = portal(flow.door, "outbound");
+        const intended = portal(flow.door, "outbound");
         const want = random.int(flow.items.min, flow.items.max);
+        if (flow.sscc) {
+          const wrong = wrongDocks[0];
+          const door = wrong === undefined ? intended : portal(wrong.device, "outbound");
+          // Untagged units on one SSCC pallet: the expected shipment says what is on it.
+          const contents = new Map<string, number>();
+          let got = 0;
+          let s = at;
+          for (const loc of flow.from) {
+            for (const sku of skusAt(location(loc))) {
+              const e = entry(loc, sku);
+              const n = Math.min(want - got, e.units - e.tagged.length);
+              if (n <= 0) continue;
+              take(loc, sku, n); // untagged units go first
+              scan(s, flow.scanner, sku, n, "PUTAWAY", door.location, loc);
+              s += SCAN_GAP_MS;
+              contents.set(sku, (contents.get(sku) ?? 0) + n);
+              got += n;
+            }
+          }
+          if (got === 0) break;
+          const pallet = newPallet();
+          const passAt = s + 30_000;
+          steps.push({ kind: "portal-pass", at: passAt, deviceId: door.id, epcs: [pallet.hex] });
+          const shipment = {
+            id: `${file.name}-shipment-${++documentCount}`,
+            siteId: site.siteId,
+            dock: intended.location,
+            lines: [...contents].map(([sku, qty]) => ({ sku, qty, sscc: pallet.sscc })),
+          };
+          openAndClose({ kind: "shipment", shipment }, at, passAt, flow.expected);
+          if (wrong !== undefined) {
+            wrongDocks.shift();
+            faults.push({
+              kind: "wrong-dock",
+              atMs: wrong.at,
+              deviceId: door.id,
+              location: door.location,
+              detail: `pallet ${pallet.sscc} of ${shipment.id} (door ${intended.id}) staged at and shipped through ${door.id}`,
+              detectedBy: [{ source: "task", type: "WRONG_DOCK", location: door.location }],
+              scoredBy: "tasks",
+            });
+          }
+          break;
+        }
+        const door = intended;
         const epcs: string[] = [];
+        const contents = new Map<string, number>();
         let s = at;
         for (const loc of flow.from) {
           for (const sku of skusAt(location(loc))) {
@@ -448,11 +646,30 @@ export function compileScenario(file: ScenarioFile, site: SiteLayout, options: C
             scan(s, flow.scanner, sku, n, "PUTAWAY", door.location, loc);
             s += SCAN_GAP_MS;
             epcs.push(...tags);
+            contents.set(sku, (contents.get(sku) ?? 0) + n);
           }
         }
         if (epcs.length === 0) break;
         steps.push({ kind: "portal-pass", at: s + 30_000, deviceId: door.id, epcs });
         shipped.push(...epcs);
+        const shipment = {
+          id: `${file.name}-shipment-${++documentCount}`,
+          siteId: site.siteId,
+          dock: door.location,
+          lines: [...contents].map(([sku, qty]) => ({ sku, qty })),
+        };
+        openAndClose({ kind: "shipment", shipment }, at, s + 30_000, flow.expected);
+        break;
+      }
+      case "transfer": {
+        const { from, to, device: d } = zonePortal(flow.portal);
+        const want = random.int(flow.items.min, flow.items.max);
+        const epcs: string[] = [];
+        for (const sku of flow.skus ?? skusAt(from)) {
+          if (epcs.length >= want) break;
+          epcs.push(...carry(from, to, sku, want - epcs.length));
+        }
+        if (epcs.length > 0) steps.push({ kind: "portal-pass", at, deviceId: d.id, epcs });
         break;
       }
       case "returns": {
@@ -482,6 +699,9 @@ export function compileScenario(file: ScenarioFile, site: SiteLayout, options: C
         break;
     }
   }
+
+  for (const p of pendingTruckFaults) throw invalid(where(`${p.fault.kind} at ${p.at} ms: no truck after it`));
+  for (const w of wrongDocks) throw invalid(where(`wrong-dock at ${w.at} ms: no SSCC shipment after it`));
 
   function applyFault(fault: ScenarioFault, at: number): void {
     const record = (f: Omit<InjectedFault, "kind" | "atMs">): void => {
@@ -595,6 +815,7 @@ export function compileScenario(file: ScenarioFile, site: SiteLayout, options: C
           location: d.location,
           detail: `${fault.count} tags of an unknown GTIN through ${d.id}`,
           detectedBy: [{ source: "task", type: "UNKNOWN_TAG", location: d.location }],
+          scoredBy: "tasks",
         });
         return;
       }
@@ -611,6 +832,35 @@ export function compileScenario(file: ScenarioFile, site: SiteLayout, options: C
         });
         return;
       }
+      case "wrong-zone": {
+        const { from, to, device: d } = zonePortal(fault.device);
+        const item = items.get(fault.sku);
+        const zone = site.zones.find((z) => z.id === zoneOfLocation(to));
+        if (item === undefined || zone === undefined || zone.temperatureClass === item.temperatureClass) {
+          throw invalid(where(`wrong-zone at ${at} ms: ${fault.sku} may enter ${to}`));
+        }
+        const epcs = carry(from, to, fault.sku, fault.count);
+        if (epcs.length === 0) throw invalid(where(`wrong-zone at ${at} ms: no tagged ${fault.sku} at ${from}`));
+        steps.push({ kind: "portal-pass", at, deviceId: d.id, epcs });
+        record({
+          deviceId: d.id,
+          location: to,
+          detail: `${epcs.length} ${fault.sku} (${item.temperatureClass}) carried into ${to} (${zone.temperatureClass})`,
+          detectedBy: [{ source: "task", type: "WRONG_ZONE", location: to }],
+          scoredBy: "tasks",
+        });
+        return;
+      }
+      case "wrong-dock":
+        portal(fault.device, "outbound");
+        wrongDocks.push({ at, device: fault.device });
+        return;
+      case "unexpected-items":
+      case "short-delivery":
+        if (fault.device !== undefined) portal(fault.device, "inbound");
+        gtinOf(fault.sku);
+        pendingTruckFaults.push({ at, fault });
+        return;
       case "uplink-cut":
         steps.push({ kind: "system", at, action: "uplink-cut" });
         steps.push({ kind: "system", at: at + fault.duration, action: "uplink-restore" });

@@ -1,3 +1,4 @@
+export { type CloudSetup, type CloudSetupOptions, cloudSetup } from "./cloud-setup.js";
 export {
   BUILT_IN_SCENARIOS,
   type BuiltInScenario,
@@ -14,6 +15,9 @@ export type {
   Asn,
   Detection,
   DeviceStateStep,
+  DocumentStep,
+  ExpectedDocument,
+  ExpectedTask,
   GroundTruth,
   InjectedFault,
   PhysicalStep,
@@ -22,6 +26,7 @@ export type {
   Scenario,
   ScenarioStep,
   ShelfLoadStep,
+  StockLow,
   SystemStep,
   TemperatureStep,
   TrueFault,
@@ -42,6 +47,7 @@ export {
   type RecordedMovement,
   type RecordedSignal,
   type ScoreReport,
+  STOCK_ALERT_KINDS,
   scoreRun,
 } from "./score/score-run.js";
 export { loadSiteLayout, readSiteFile } from "./site-file.js";

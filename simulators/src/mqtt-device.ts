@@ -13,6 +13,8 @@ export interface MqttDevice {
   readonly deviceId: string;
   /** Publishes a device message (JSON, QoS 1); resolves on the broker's PUBACK. */
   publish(channel: DeviceChannel, message: object): Promise<void>;
+  /** Publishes the broker has acknowledged so far, heartbeats included. */
+  acknowledged(): number;
   /** Stops (false) or resumes (true) heartbeats: an offline or dead device is silent. */
   setHeartbeats(on: boolean): void;
   /** Stops heartbeats, waits for messages in flight and disconnects. */
@@ -64,10 +66,13 @@ export async function connectMqttDevice(options: MqttDeviceOptions): Promise<Mqt
 
   const inFlight = new Set<Promise<void>>();
   const startedAt = Date.now();
+  let acknowledged = 0;
   const publish = (channel: DeviceChannel, message: object): Promise<void> => {
     const sent = client
       .publishAsync(deviceTopic(siteId, deviceId, channel), JSON.stringify(message), { qos: 1 })
-      .then(() => undefined);
+      .then(() => {
+        acknowledged++;
+      });
     inFlight.add(sent);
     const forget = (): void => {
       inFlight.delete(sent);
@@ -89,6 +94,7 @@ export async function connectMqttDevice(options: MqttDeviceOptions): Promise<Mqt
   return {
     deviceId,
     publish,
+    acknowledged: () => acknowledged,
     setHeartbeats(on) {
       clearInterval(timer);
       timer = on ? setInterval(heartbeat, heartbeatMs) : undefined;

@@ -1,8 +1,11 @@
-import { decodeSgtin96, parseDeviceMessage } from "@tally/protocols";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { decodeEpc, decodeSgtin96, encodeEpc, encodeSgtin96, parseDeviceMessage } from "@tally/protocols";
 import { describe, expect, it } from "vitest";
 import { demoScenario } from "./demo-scenario.js";
-import { MAX_READS_PER_MESSAGE, planScenario, TEMPERATURE_PERIOD_MS } from "./plan-scenario.js";
-import type { Scenario } from "./scenario.js";
+import { MAX_READS_PER_MESSAGE, planScenario, stockLowsOf, TEMPERATURE_PERIOD_MS } from "./plan-scenario.js";
+import type { ExpectedDocument, Scenario, ScenarioStep } from "./scenario.js";
+import { loadSiteLayout } from "./site-file.js";
 import { demoSite } from "./test-support.js";
 
 const site = demoSite();
@@ -104,7 +107,7 @@ describe("the demo scenario's plan", () => {
   it("produces payloads the protocols schemas accept", () => {
     const stamp = new Date().toISOString();
     for (const a of plan.actions) {
-      if (a.kind === "system" || a.kind === "device-state") continue;
+      if (a.kind === "system" || a.kind === "device-state" || a.kind === "document") continue;
       const [channel, message] =
         a.kind === "read"
           ? (["read", { reads: a.reads.map(({ atMs: _, ...r }) => ({ ...r, readAt: stamp })) }] as const)
@@ -189,5 +192,135 @@ describe("planScenario refuses", () => {
     );
     expect(plan.movements).toEqual([]);
     expect(plan.actions.filter((a) => a.kind === "read").length).toBeGreaterThan(0);
+  });
+});
+
+describe("the truth of expected documents, pallets and zone portals", () => {
+  const wh = loadSiteLayout(
+    readFileSync(fileURLToPath(new URL("../scenarios/warehouse-site.yaml", import.meta.url)), "utf8"),
+  );
+  const sgtin = (gtin: string, serial: number): string => {
+    const epc = encodeSgtin96({ gtin, companyPrefixDigits: 7, serial });
+    if (!epc.ok) throw new Error(epc.error.message);
+    return epc.value;
+  };
+  const pallet = (n: number): { hex: string; sscc: string; uri: string } => {
+    const uri = `urn:epc:id:sscc:0614141.${String(n).padStart(10, "0")}`;
+    const hex = encodeEpc(uri);
+    const tag = hex.ok ? decodeEpc(hex.value) : undefined;
+    if (!hex.ok || tag?.ok !== true || tag.value.scheme !== "sscc-96") throw new Error("pallet");
+    return { hex: hex.value, sscc: tag.value.sscc, uri };
+  };
+  const BOLT = "00614141001019";
+  const HINGE = "00614141001040";
+  const YOGURT = "00614141001071";
+  const p1 = pallet(1);
+  const p2 = pallet(2);
+  const p3 = pallet(3);
+  const receipt: ExpectedDocument = {
+    kind: "receipt",
+    receipt: {
+      id: "asn-1",
+      siteId: "WH",
+      dock: "WH/DOCK/IN1",
+      lines: [
+        { sku: "BOLT", qty: 2, sscc: p1.sscc },
+        { sku: "HINGE", qty: 1 },
+        { sku: "YOGURT", qty: 4 },
+      ],
+    },
+  };
+  const shipment: ExpectedDocument = {
+    kind: "shipment",
+    shipment: { id: "sh-1", siteId: "WH", dock: "WH/SHIP/OUT1", lines: [{ sku: "HINGE", qty: 3, sscc: p2.sscc }] },
+  };
+  const pass = (at: number, deviceId: string, epcs: string[]): ScenarioStep => ({
+    kind: "portal-pass",
+    at,
+    deviceId,
+    epcs,
+  });
+  const scenario: Scenario = {
+    name: "docs",
+    seed: 1,
+    durationMs: 0,
+    steps: [
+      pass(0, "portal-in1", [p3.hex]), // before any document: on no open receipt
+      { kind: "document", at: 1000, action: "open", document: receipt },
+      pass(2000, "portal-in1", [p1.hex, sgtin(HINGE, 1), sgtin(HINGE, 2)]), // the second HINGE is one too many
+      pass(3000, "portal-in2", [sgtin(HINGE, 3)]), // another door: its receipts, none
+      pass(4000, "portal-in1", [sgtin("09999999000010", 1)]), // unknown GTIN
+      { kind: "document", at: 5000, action: "close", document: receipt }, // 4 YOGURT missing
+      { kind: "document", at: 6000, action: "open", document: shipment },
+      pass(7000, "portal-out2", [p2.hex]), // the shipment's pallet, through the wrong door
+      pass(8000, "portal-cold", [sgtin(YOGURT, 4), sgtin(BOLT, 5)]), // BOLT must not enter the chilled room
+    ],
+  };
+  const plan = planScenario(scenario, wh);
+
+  it("moves a pallet's lines by its SSCC, items by their SGTIN, and through a zone portal as TRANSFERs", () => {
+    expect(plan.movements.map((m) => [m.movementType, m.sku, m.qty, m.from ?? "", m.to ?? "", m.sscc ?? ""])).toEqual([
+      ["RECEIPT", "BOLT", 2, "", "WH/DOCK/IN1", p1.sscc],
+      ["RECEIPT", "HINGE", 1, "", "WH/DOCK/IN1", ""],
+      ["RECEIPT", "HINGE", 1, "", "WH/DOCK/IN1", ""],
+      ["RECEIPT", "HINGE", 1, "", "WH/DOCK/IN2", ""],
+      ["SHIPMENT", "HINGE", 3, "WH/SHIP/OUT2", "", p2.sscc],
+      ["TRANSFER", "YOGURT", 1, "WH/STAGE/S1", "WH/COLD/C1", ""],
+      ["TRANSFER", "BOLT", 1, "WH/STAGE/S1", "WH/COLD/C1", ""],
+    ]);
+  });
+
+  it("expects the task each rule raises, where and about what", () => {
+    expect(plan.tasks.map(({ detail: _, ...t }) => t)).toEqual([
+      { taskType: "UNEXPECTED_ITEM", location: "WH/DOCK/IN1", epc: p3.uri, atMs: 0 },
+      {
+        taskType: "UNEXPECTED_ITEM",
+        location: "WH/DOCK/IN1",
+        sku: "HINGE",
+        epc: "urn:epc:id:sgtin:0614141.000104.2",
+        atMs: 2000,
+      },
+      {
+        taskType: "UNKNOWN_TAG",
+        location: "WH/DOCK/IN1",
+        epc: "urn:epc:id:sgtin:9999999.000001.1",
+        atMs: 4000,
+      },
+      { taskType: "MISSING_EXPECTED", location: "WH/DOCK/IN1", sku: "YOGURT", atMs: 5000 },
+      { taskType: "WRONG_DOCK", location: "WH/SHIP/OUT2", epc: p2.uri, atMs: 7000 },
+      {
+        taskType: "WRONG_ZONE",
+        location: "WH/COLD/C1",
+        sku: "BOLT",
+        epc: "urn:epc:id:sgtin:0614141.000101.5",
+        atMs: 8000,
+      },
+    ]);
+    expect(plan.documents).toEqual([
+      { document: receipt, openMs: 1000, closeMs: 5000 },
+      { document: shipment, openMs: 6000 },
+    ]);
+    // Documents are no device messages, but the play performs them in time order.
+    expect(plan.actions.filter((a) => a.kind === "document").map((a) => a.atMs)).toEqual([1000, 5000, 6000]);
+  });
+
+  it("refuses a document closed before it is open, or opened twice", () => {
+    const close: ScenarioStep = { kind: "document", at: 0, action: "close", document: receipt };
+    const open: ScenarioStep = { ...close, action: "open" };
+    expect(() => planScenario({ ...scenario, steps: [close] }, wh)).toThrow(/asn-1 is not open/);
+    expect(() => planScenario({ ...scenario, steps: [open, { ...open, at: 1 }] }, wh)).toThrow(/opened twice/);
+  });
+
+  it("finds the first time true stock falls below the reorder point at storage and picking locations", () => {
+    const lows = stockLowsOf(
+      [
+        { sku: "BOLT", qty: 30, to: "WH/STOR/R1", atMs: 0 },
+        { sku: "BOLT", qty: 15, from: "WH/STOR/R1", to: "WH/DOCK/IN1", atMs: 10 }, // 15 < 20; a dock is not counted
+        { sku: "BOLT", qty: 10, from: "WH/STOR/R1", atMs: 20 }, // still low: no second entry
+        { sku: "DRILL", qty: 1, to: "WH/STOR/R3", atMs: 30 }, // no reorder point
+      ],
+      wh,
+    );
+    expect(lows).toEqual([{ sku: "BOLT", location: "WH/STOR/R1", reorderPoint: 20, atMs: 10 }]);
   });
 });

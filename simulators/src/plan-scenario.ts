@@ -1,6 +1,7 @@
 import {
   type Device,
-  decodeSgtin96,
+  decodeEpc,
+  type ExpectedLine,
   type HardwareProfile,
   type ScanAction,
   type SiteLayout,
@@ -13,11 +14,14 @@ import { deriveSeed, type Random, seededRandom } from "./random.js";
 import type {
   Asn,
   DeviceStateStep,
+  ExpectedDocument,
+  ExpectedTask,
   InjectedFault,
   PortalPassStep,
   Scenario,
   ScenarioStep,
   ShelfLoadStep,
+  StockLow,
   SystemStep,
   TemperatureStep,
   TrueMovement,
@@ -38,6 +42,10 @@ export const SHELF_SWING_PERIOD_MS = 100;
 const PARKED_READ_PERIOD_MS = 3000;
 
 const DEFAULT_PASS_MS = 2000;
+/** Zone kinds that keep stock, where an item of another temperature class is in the wrong zone (DESIGN: wrong zone). */
+const KEEPING_ZONE_KINDS: ReadonlySet<string> = new Set(["storage", "picking", "quarantine"]);
+/** Zone kinds whose stock is on hand for replenishment: where the ledger compares stock with reorder points. */
+const REPLENISHED_ZONE_KINDS: ReadonlySet<string> = new Set(["storage", "picking"]);
 const DEFAULT_READS_PER_TAG = { min: 3, max: 5 } as const;
 
 export interface PlannedRead {
@@ -64,10 +72,12 @@ export type PlannedAction =
   | { atMs: number; kind: "temp"; deviceId: string; celsius: number }
   | { atMs: number; kind: "weight"; deviceId: string; transport: "opcua" | "mqtt"; location: string; grams: number }
   | { atMs: number; kind: "system"; action: SystemStep["action"] }
+  | { atMs: number; kind: "document"; action: "open" | "close"; document: ExpectedDocument }
   | { atMs: number; kind: "device-state"; deviceId: string; state: DeviceStateStep["state"] };
 
 /** A planned action that is a device message (what `events` counts). */
-export const isDeviceMessage = (a: PlannedAction): boolean => a.kind !== "system" && a.kind !== "device-state";
+export const isDeviceMessage = (a: PlannedAction): boolean =>
+  a.kind !== "system" && a.kind !== "device-state" && a.kind !== "document";
 
 type Position = { sku: string; location: string; qty: number };
 type Unrecorded = { sku: string; qty: number; from?: string; to?: string; atMs: number };
@@ -82,6 +92,11 @@ export interface ScenarioPlanStream {
   excursions: { deviceId: string; location: string; startMs: number; endMs?: number }[];
   faults: InjectedFault[];
   asns: Asn[];
+  /** Correction tasks a correct edge raises (tags it cannot place, documents not kept to). */
+  tasks: ExpectedTask[];
+  /** Expected documents, with when they open and close (ms at speed 1). */
+  documents: { document: ExpectedDocument; openMs: number; closeMs?: number }[];
+  stockLows: StockLow[];
   /** Every action, sorted by time (ties keep step order); a fresh generator on each call. */
   actions(): Generator<PlannedAction>;
 }
@@ -129,14 +144,189 @@ export function planScenarioStream(scenario: Scenario, site: SiteLayout): Scenar
   const binUnits = new Map<string, number>();
   const deviceStates = new Map<string, DeviceStateStep[]>();
   let lastMs = 0;
+  const tasks: ExpectedTask[] = [];
+  const documents: ScenarioPlanStream["documents"] = [];
+  const zones = new Map(site.zones.map((z) => [z.id, z]));
+  /** Open expected receipts and shipments, in the order they were opened, with the units seen per SKU. */
+  const openDocs = new Map<string, { document: ExpectedDocument; seen: Map<string, number>; entry: number }>();
+  const firstInboundDock =
+    site.devices.find(
+      (d): d is Extract<Device, { kind: "rfid-portal" }> => d.kind === "rfid-portal" && d.direction === "inbound",
+    )?.location ??
+    site.locations[0]?.code ??
+    "";
+  const linesOf = (d: ExpectedDocument): ExpectedLine[] => (d.kind === "receipt" ? d.receipt.lines : d.shipment.lines);
+  const idOf = (d: ExpectedDocument): string => `${d.kind}\u0000${d.kind === "receipt" ? d.receipt.id : d.shipment.id}`;
+  const remaining = (doc: { document: ExpectedDocument; seen: Map<string, number> }, sku: string): number =>
+    linesOf(doc.document)
+      .filter((l) => l.sku === sku)
+      .reduce((n, l) => n + l.qty, 0) - (doc.seen.get(sku) ?? 0);
+
+  /**
+   * What a correct edge makes of one pass, per tag, as the DESIGN's task
+   * rules say: movements (RECEIPT/SHIPMENT at dock doors, TRANSFER through
+   * zone portals; an SSCC pallet moves the lines its open document lists)
+   * and tasks (UNKNOWN_TAG, UNEXPECTED_ITEM, WRONG_DOCK, WRONG_ZONE).
+   */
+  const passTruth = (step: PortalPassStep, device: Extract<Device, { kind: "rfid-portal" }>): void => {
+    const inbound = device.direction === "inbound";
+    const zp = device.zonePortal;
+    const place = zp
+      ? inbound
+        ? { from: zp.outside, to: zp.inside }
+        : { from: zp.inside, to: zp.outside }
+      : inbound
+        ? { to: device.location }
+        : { from: device.location };
+    const movementType = zp ? "TRANSFER" : (step.movementType ?? (inbound ? "RECEIPT" : "SHIPMENT"));
+    const task = (t: Omit<ExpectedTask, "atMs">): void => {
+      tasks.push({ ...t, atMs: step.at });
+    };
+    const receiptsHere = [...openDocs.values()].filter(
+      (d) => d.document.kind === "receipt" && (d.document.receipt.dock ?? device.location) === device.location,
+    );
+    for (const epc of new Set(step.epcs.map((e) => e.toUpperCase()))) {
+      const decoded = decodeEpc(epc);
+      if (!decoded.ok) {
+        task({ taskType: "UNKNOWN_TAG", location: device.location, detail: `EPC ${epc} does not decode` });
+        continue;
+      }
+      const tag = decoded.value;
+      let lines: { sku: string; qty: number; epc?: string; sscc?: string }[];
+      if (tag.scheme === "sgtin-96" || tag.scheme === "sgtin-198") {
+        const sku = skuByGtin.get(tag.gtin);
+        if (sku === undefined) {
+          task({
+            taskType: "UNKNOWN_TAG",
+            location: device.location,
+            epc: tag.pureIdentityUri,
+            detail: `GTIN ${tag.gtin} is in no item master`,
+          });
+          continue;
+        }
+        lines = [{ sku, qty: 1, epc: tag.pureIdentityUri }];
+      } else if (tag.scheme === "sscc-96") {
+        const kind = inbound ? "receipt" : "shipment";
+        const doc = [...openDocs.values()].find(
+          (d) => d.document.kind === kind && linesOf(d.document).some((l) => l.sscc === tag.sscc),
+        )?.document;
+        if (doc === undefined) {
+          task({
+            taskType: "UNEXPECTED_ITEM",
+            location: device.location,
+            epc: tag.pureIdentityUri,
+            detail: `pallet ${tag.sscc} is on no open expected ${kind}`,
+          });
+          continue;
+        }
+        lines = linesOf(doc)
+          .filter((l) => l.sscc === tag.sscc)
+          .map((l) => ({ sku: l.sku, qty: l.qty, sscc: tag.sscc }));
+        if (doc.kind === "shipment" && doc.shipment.dock !== device.location) {
+          task({
+            taskType: "WRONG_DOCK",
+            location: device.location,
+            epc: tag.pureIdentityUri,
+            detail: `pallet ${tag.sscc} of shipment ${doc.shipment.id} left through ${device.location}, not ${doc.shipment.dock}`,
+          });
+        }
+      } else {
+        task({
+          taskType: "UNKNOWN_TAG",
+          location: device.location,
+          epc: tag.pureIdentityUri,
+          detail: `${tag.pureIdentityUri} is not an item or a pallet`,
+        });
+        continue;
+      }
+      for (const line of lines) {
+        movements.push({
+          movementType,
+          sku: line.sku,
+          qty: line.qty,
+          ...place,
+          ...(line.epc !== undefined && { epc: line.epc }),
+          ...(line.sscc !== undefined && { sscc: line.sscc }),
+          deviceId: device.id,
+          atMs: step.at,
+        });
+        const item = items.get(line.sku);
+        const zone = place.to === undefined ? undefined : zones.get(zoneOfLocation(place.to));
+        if (
+          place.to !== undefined &&
+          item !== undefined &&
+          zone !== undefined &&
+          KEEPING_ZONE_KINDS.has(zone.kind) &&
+          zone.temperatureClass !== item.temperatureClass
+        ) {
+          task({
+            taskType: "WRONG_ZONE",
+            location: place.to,
+            sku: line.sku,
+            ...(line.epc !== undefined && { epc: line.epc }),
+            detail: `${line.sku} (${item.temperatureClass}) into ${zone.id} (${zone.temperatureClass})`,
+          });
+        }
+        if (!inbound || zp !== undefined || receiptsHere.length === 0) continue;
+        const receipt = receiptsHere.find((r) => remaining(r, line.sku) >= line.qty);
+        if (receipt === undefined) {
+          task({
+            taskType: "UNEXPECTED_ITEM",
+            location: device.location,
+            sku: line.sku,
+            ...(line.epc !== undefined && { epc: line.epc }),
+            detail: `${line.qty} × ${line.sku} beyond the open expected receipts at ${device.location}`,
+          });
+        } else {
+          receipt.seen.set(line.sku, (receipt.seen.get(line.sku) ?? 0) + line.qty);
+        }
+      }
+    }
+  };
 
   const steps: Indexed<ScenarioStep>[] = scenario.steps
     .map((step, index) => ({ step, index }))
-    .sort((a, b) => a.step.at - b.step.at || a.index - b.index);
+    .sort((a, b) => a.step.at - b.step.at || tieRank(a.step) - tieRank(b.step) || a.index - b.index);
   for (const { step, index } of steps) {
     const where = `scenario ${scenario.name}: steps.${index} (${step.kind} at ${step.at} ms)`;
     if (!Number.isFinite(step.at) || step.at < 0) throw invalid(`${where}: at must be a finite number ≥ 0`);
     if (step.kind === "system") continue;
+    if (step.kind === "document") {
+      const doc = step.document;
+      const key = idOf(doc);
+      lastMs = Math.max(lastMs, step.at);
+      if (step.action === "open") {
+        if (openDocs.has(key) || documents.some((d) => idOf(d.document) === key)) {
+          throw invalid(`${where}: expected ${doc.kind} ${key.split("\u0000")[1]} is opened twice`);
+        }
+        const dock = doc.kind === "receipt" ? doc.receipt.dock : doc.shipment.dock;
+        if (dock !== undefined && !locations.has(dock)) throw invalid(`${where}: unknown dock ${dock}`);
+        for (const line of linesOf(doc)) if (!items.has(line.sku)) throw invalid(`${where}: unknown sku ${line.sku}`);
+        openDocs.set(key, { document: doc, seen: new Map(), entry: documents.length });
+        documents.push({ document: doc, openMs: step.at });
+        continue;
+      }
+      const open = openDocs.get(key);
+      if (open === undefined) throw invalid(`${where}: expected ${doc.kind} ${key.split("\u0000")[1]} is not open`);
+      openDocs.delete(key);
+      const entry = documents[open.entry];
+      if (entry !== undefined) entry.closeMs = step.at;
+      if (open.document.kind === "receipt") {
+        const receipt = open.document.receipt;
+        for (const sku of new Set(receipt.lines.map((l) => l.sku))) {
+          const short = remaining(open, sku);
+          if (short <= 0) continue;
+          tasks.push({
+            taskType: "MISSING_EXPECTED",
+            location: receipt.dock ?? firstInboundDock,
+            sku,
+            atMs: step.at,
+            detail: `receipt ${receipt.id} closed ${short} × ${sku} short`,
+          });
+        }
+      }
+      continue;
+    }
     if (step.kind === "physical") {
       if (!items.has(step.sku)) throw invalid(`${where}: unknown sku ${step.sku}`);
       for (const code of [step.from, step.to]) {
@@ -180,22 +370,7 @@ export function planScenarioStream(scenario: Scenario, site: SiteLayout): Scenar
         if (step.movementType === "RETURN" && device.direction !== "inbound") {
           throw invalid(`${where}: returns come in through an inbound portal`);
         }
-        for (const epc of new Set(step.epcs.map((e) => e.toUpperCase()))) {
-          const decoded = decodeSgtin96(epc);
-          const sku = decoded.ok ? skuByGtin.get(decoded.value.gtin) : undefined;
-          // An undecodable or unknown tag moves nothing: the edge raises a task for it instead.
-          if (!decoded.ok || sku === undefined) continue;
-          const inbound = device.direction === "inbound";
-          movements.push({
-            movementType: step.movementType ?? (inbound ? "RECEIPT" : "SHIPMENT"),
-            sku,
-            qty: 1,
-            ...(inbound ? { to: device.location } : { from: device.location }),
-            epc: decoded.value.pureIdentityUri,
-            deviceId: device.id,
-            atMs: step.at,
-          });
-        }
+        passTruth(step, device);
         break;
       }
       case "scan": {
@@ -310,6 +485,7 @@ export function planScenarioStream(scenario: Scenario, site: SiteLayout): Scenar
   }
   for (const { step } of steps)
     if (step.kind === "system" || step.kind === "device-state") lastMs = Math.max(lastMs, step.at);
+  const stockLows = stockLowsOf([...movements, ...unrecorded], site);
 
   const stateAt = (deviceId: string, t: number): DeviceStateStep | undefined => {
     const list = deviceStates.get(deviceId);
@@ -360,6 +536,9 @@ export function planScenarioStream(scenario: Scenario, site: SiteLayout): Scenar
       }
       case "system":
         yield { atMs: step.at, kind: "system", action: step.action };
+        return;
+      case "document":
+        yield { atMs: step.at, kind: "document", action: step.action, document: step.document };
         return;
       case "device-state":
         yield { atMs: step.at, kind: "device-state", deviceId: step.deviceId, state: step.state };
@@ -429,7 +608,7 @@ export function planScenarioStream(scenario: Scenario, site: SiteLayout): Scenar
       heap.pop();
       add(top.rest, top.seq);
       const a = top.action;
-      if (a.kind !== "system" && a.kind !== "device-state") {
+      if (a.kind !== "system" && a.kind !== "device-state" && a.kind !== "document") {
         const state = stateAt(a.deviceId, a.atMs)?.state;
         if (state === "offline" || state === "dead") continue;
       }
@@ -445,8 +624,17 @@ export function planScenarioStream(scenario: Scenario, site: SiteLayout): Scenar
     excursions,
     faults: scenario.faults ?? [],
     asns: scenario.asns ?? [],
+    tasks,
+    documents,
+    stockLows,
     actions,
   };
+}
+
+/** At the same time, a document opens before anything else happens and closes after everything else. */
+function tieRank(step: ScenarioStep): number {
+  if (step.kind !== "document") return 1;
+  return step.action === "open" ? 0 : 2;
 }
 
 function passLength(step: PortalPassStep, hw: HardwareProfile): number {
@@ -593,6 +781,39 @@ function defaultBand(range: TemperatureRange): { minC: number; maxC: number } {
           ? maxC - 2
           : 20;
   return { minC: centre - 0.5, maxC: centre + 0.5 };
+}
+
+/**
+ * Per SKU with a reorder point and storage/picking location: the first
+ * time the true stock there, after a change, was below the reorder point.
+ * Changes are taken in time order (ties in list order).
+ */
+export function stockLowsOf(
+  changes: readonly { sku: string; qty: number; from?: string | undefined; to?: string | undefined; atMs: number }[],
+  site: SiteLayout,
+): StockLow[] {
+  const reorder = new Map(site.items.flatMap((i) => (i.reorderPoint === undefined ? [] : [[i.sku, i.reorderPoint]])));
+  const kinds = new Map(site.zones.map((z) => [z.id, z.kind]));
+  const qty = new Map<string, number>();
+  const lows = new Map<string, StockLow>();
+  const ordered = changes.map((c, i) => ({ c, i })).sort((a, b) => a.c.atMs - b.c.atMs || a.i - b.i);
+  for (const { c } of ordered) {
+    const point = reorder.get(c.sku);
+    if (point === undefined) continue;
+    for (const [location, delta] of [
+      [c.from, -c.qty],
+      [c.to, c.qty],
+    ] as const) {
+      if (location === undefined) continue;
+      const key = `${c.sku}\u0000${location}`;
+      const now = (qty.get(key) ?? 0) + delta;
+      qty.set(key, now);
+      if (now < point && !lows.has(key) && REPLENISHED_ZONE_KINDS.has(kinds.get(zoneOfLocation(location)) ?? "")) {
+        lows.set(key, { sku: c.sku, location, reorderPoint: point, atMs: c.atMs });
+      }
+    }
+  }
+  return [...lows.values()];
 }
 
 /** Stock per location and SKU after the movements; non-zero only, sorted by location then SKU. */

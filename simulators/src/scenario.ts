@@ -1,4 +1,11 @@
-import type { HardwareProfile, MovementType, ScanAction } from "@tally/protocols";
+import type {
+  CorrectionTaskType,
+  ExpectedReceipt,
+  ExpectedShipment,
+  HardwareProfile,
+  MovementType,
+  ScanAction,
+} from "@tally/protocols";
 
 /**
  * A scripted timeline of what happens at a site. Times are milliseconds from
@@ -29,7 +36,8 @@ export type ScenarioStep =
   | TemperatureStep
   | PhysicalStep
   | DeviceStateStep
-  | SystemStep;
+  | SystemStep
+  | DocumentStep;
 
 /**
  * Tagged items pass an RFID portal: each tag is read `readsPerTag` times on
@@ -134,6 +142,22 @@ export interface SystemStep {
   action: "uplink-cut" | "uplink-restore" | "edge-restart";
 }
 
+/** An expected receipt (ASN) or shipment, as created in the cloud (open). */
+export type ExpectedDocument =
+  | { kind: "receipt"; receipt: Omit<ExpectedReceipt, "status"> }
+  | { kind: "shipment"; shipment: Omit<ExpectedShipment, "status"> };
+
+/**
+ * The play creates (`open`) or closes (`close`) an expected document in the
+ * cloud, through `PlayHooks.documents`, and waits until the edge has it.
+ */
+export interface DocumentStep {
+  kind: "document";
+  at: number;
+  action: "open" | "close";
+  document: ExpectedDocument;
+}
+
 /** A signal the system under test may raise for a fault: an alert kind or a correction task type. */
 export interface Detection {
   source: "alert" | "task";
@@ -152,6 +176,28 @@ export interface InjectedFault {
   detail: string;
   /** Signals that count as detecting it; empty = nothing in Tally's contracts can detect it (not scored). */
   detectedBy: Detection[];
+  /** `tasks`: scored through the expected tasks it causes (one per tag or line) rather than as one anomaly. */
+  scoredBy?: "tasks";
+}
+
+/** A correction task a correct edge raises for what the play does, with what identifies it. */
+export interface ExpectedTask {
+  taskType: CorrectionTaskType;
+  location: string;
+  sku?: string;
+  /** Pure identity EPC URI (SGTIN or SSCC) of the tag it is about. */
+  epc?: string;
+  /** When its cause happened, ms from the start at speed 1. */
+  atMs: number;
+  detail: string;
+}
+
+/** The first time the true stock of an item with a reorder point fell below it at a storage or picking location. */
+export interface StockLow {
+  sku: string;
+  location: string;
+  reorderPoint: number;
+  atMs: number;
 }
 
 /** Expected receipts of one truck. */
@@ -165,13 +211,15 @@ export interface Asn {
 
 /** A movement that really happened, as the edge should report it. */
 export interface TrueMovement {
-  movementType: Extract<MovementType, "RECEIPT" | "PUTAWAY" | "PICK" | "SHIPMENT" | "RETURN">;
+  movementType: Extract<MovementType, "RECEIPT" | "PUTAWAY" | "TRANSFER" | "PICK" | "SHIPMENT" | "RETURN">;
   sku: string;
   qty: number;
   from?: string;
   to?: string;
   /** Pure identity EPC URI, for item-level reads. */
   epc?: string;
+  /** The 18-digit SSCC, for a line of an SSCC-tagged pallet. */
+  sscc?: string;
   /** The device whose messages are the evidence. */
   deviceId: string;
   /** When the step began, ms from the start at speed 1. */
@@ -203,6 +251,12 @@ export interface GroundTruth {
   excursions: { deviceId: string; location: string; startedAt: string; endedAt?: string }[];
   faults?: TrueFault[];
   asns?: Asn[];
+  /** Correction tasks a correct edge raises, with the wall-clock time of their cause. */
+  tasks?: (ExpectedTask & { occurredAt: string })[];
+  /** Expected receipts and shipments the play created in the cloud, with when they were opened and closed. */
+  documents?: (ExpectedDocument & { openedAt: string; closedAt?: string })[];
+  /** Per SKU and storage/picking location: the first time its true stock fell below the reorder point. */
+  stockLows?: (StockLow & { startedAt: string })[];
   /** Device messages the play sent: MQTT publishes (heartbeats excluded) plus OPC-UA value changes. */
   events: number;
 }

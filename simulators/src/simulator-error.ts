@@ -4,6 +4,7 @@ import { ErrorCode } from "@tally/protocols";
 export const SimulatorErrorCode = {
   ScenarioInvalid: ErrorCode.ScenarioInvalid,
   StartFailed: ErrorCode.SimulatorStart,
+  CloudRefused: ErrorCode.SimulatorCloud,
 } as const;
 export type SimulatorErrorCode = (typeof SimulatorErrorCode)[keyof typeof SimulatorErrorCode];
 

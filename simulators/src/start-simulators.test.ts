@@ -3,6 +3,7 @@ import {
   DEVICE_CHANNELS,
   decodeSgtin96,
   deviceSubscription,
+  encodeSgtin96,
   parseDeviceMessage,
   parseDeviceTopic,
   type SiteLayout,
@@ -12,7 +13,8 @@ import { AttributeIds, TimestampsToReturn } from "node-opcua";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { demoScenario } from "./demo-scenario.js";
-import type { GroundTruth } from "./scenario.js";
+import type { ExpectedDocument, GroundTruth, Scenario } from "./scenario.js";
+import { loadSiteLayout } from "./site-file.js";
 import { type RunningSimulators, startSimulators } from "./start-simulators.js";
 import { demoSiteOnPort, freePort, openOpcuaSession, startBroker } from "./test-support.js";
 
@@ -195,5 +197,68 @@ describe("startSimulators failing", () => {
       server.listen(shelfPort, "127.0.0.1", resolve);
     });
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+});
+
+describe("a play with expected documents", () => {
+  const site = loadSiteLayout(`
+siteId: S
+zones: [{ id: DOCK, kind: dock }]
+locations: [{ code: S/DOCK/D1, zone: DOCK }]
+devices:
+  - { id: portal-1, kind: rfid-portal, location: S/DOCK/D1, direction: inbound, antennas: { outer: [1], inner: [2] } }
+items: [{ sku: A, gtins: ["00614141000012"] }]
+`);
+  const epc = (serial: number): string => {
+    const e = encodeSgtin96({ gtin: "00614141000012", companyPrefixDigits: 7, serial });
+    if (!e.ok) throw new Error(e.error.message);
+    return e.value;
+  };
+  const document: ExpectedDocument = {
+    kind: "receipt",
+    receipt: { id: "asn-1", siteId: "S", dock: "S/DOCK/D1", lines: [{ sku: "A", qty: 2 }] },
+  };
+  const scenario: Scenario = {
+    name: "asn",
+    seed: 1,
+    durationMs: 0,
+    steps: [
+      { kind: "document", at: 0, action: "open", document },
+      { kind: "portal-pass", at: 100, deviceId: "portal-1", epcs: [epc(1)], passMs: 400 },
+      { kind: "document", at: 600, action: "close", document },
+    ],
+  };
+
+  it("refuses to play without a documents hook, and calls the hook in order once earlier publishes are acknowledged", async () => {
+    const broker = await startBroker();
+    const sims = await startSimulators({ site, mqttUrl: broker.url, logger, heartbeatMs: 60_000 });
+    try {
+      await expect(sims.play(scenario, { speed: "max" })).rejects.toThrow(/documents hook/);
+      const calls: { action: string; acknowledged: number }[] = [];
+      // The heartbeat sent on connect.
+      await vi.waitFor(() => expect(sims.acknowledged()).toBe(1));
+      const before = sims.acknowledged();
+      const truth = await sims.play(scenario, {
+        speed: "max",
+        hooks: {
+          documents: async (action, doc) => {
+            expect(doc).toEqual(document);
+            calls.push({ action, acknowledged: sims.acknowledged() - before });
+          },
+        },
+      });
+      // The close came after every read of the pass was acknowledged.
+      expect(calls).toEqual([
+        { action: "open", acknowledged: 0 },
+        { action: "close", acknowledged: truth.events },
+      ]);
+      expect(truth.documents).toEqual([{ ...document, openedAt: expect.any(String), closedAt: expect.any(String) }]);
+      expect(truth.tasks).toEqual([
+        expect.objectContaining({ taskType: "MISSING_EXPECTED", location: "S/DOCK/D1", sku: "A" }),
+      ]);
+    } finally {
+      await sims.close();
+      await broker.close();
+    }
   });
 });

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { connectMqttDevice, type MqttDevice } from "./mqtt-device.js";
 import { type OpcuaShelf, startOpcuaShelf } from "./opcua-shelf.js";
 import { type PlannedAction, planScenarioStream } from "./plan-scenario.js";
-import type { GroundTruth, Scenario, SystemStep } from "./scenario.js";
+import type { ExpectedDocument, GroundTruth, Scenario, SystemStep } from "./scenario.js";
 import { SimulatorError, SimulatorErrorCode } from "./simulator-error.js";
 
 export interface SimulatorOptions {
@@ -22,6 +22,14 @@ export interface PlayHooks {
   uplink?(state: "cut" | "restore"): Promise<void>;
   /** Stops the edge process and starts it again. */
   restartEdge?(): Promise<void>;
+  /**
+   * Creates (`open`) or closes (`close`) an expected receipt or shipment in
+   * the cloud, and resolves once the edge works with it (a close: once the
+   * edge has also finished with what it was sent before). The play always
+   * waits for it, so documents and passes keep their order. Required by a
+   * scenario with document steps.
+   */
+  documents?(action: "open" | "close", document: ExpectedDocument): Promise<void>;
 }
 
 /** How far a play is. */
@@ -43,6 +51,13 @@ export interface PlayOptions {
   maxInFlight?: number;
   /** At `max`: least wall-clock time between two loads of one shelf bin, so the edge sees each settle. Default 600 ms. */
   shelfGapMs?: number;
+  /**
+   * At `max`: least wall-clock time between the last tag read at a portal
+   * and a scan that takes stock from its location (a putaway from the dock
+   * door), so the edge has closed the passes first (it ends a pass after a
+   * silence). Default 2000 ms.
+   */
+  passGapMs?: number;
 }
 
 export interface RunningSimulators {
@@ -53,6 +68,12 @@ export interface RunningSimulators {
    * publishes wait for their PUBACK.
    */
   play(scenario: Scenario, opts?: PlayOptions): Promise<GroundTruth>;
+  /**
+   * MQTT publishes the broker has acknowledged so far, heartbeats included.
+   * A broker acknowledges before its subscribers have the message: an edge
+   * that has received this many has everything sent so far.
+   */
+  acknowledged(): number;
   /** Stops heartbeats, disconnects every device and stops every shelf server. */
   close(): Promise<void>;
 }
@@ -100,6 +121,16 @@ export async function startSimulators(options: SimulatorOptions): Promise<Runnin
     "simulators started",
   );
 
+  const portalLocations = new Map(
+    site.devices.flatMap((d) =>
+      d.kind === "rfid-portal"
+        ? [[d.id, [d.location, ...(d.zonePortal ? [d.zonePortal.inside, d.zonePortal.outside] : [])]] as const]
+        : [],
+    ),
+  );
+  const scannerLocations = new Map(
+    site.devices.flatMap((d) => (d.kind === "scanner" ? [[d.id, d.location] as const] : [])),
+  );
   const stop = new AbortController();
   let playing = false;
   let closed = false;
@@ -107,6 +138,7 @@ export async function startSimulators(options: SimulatorOptions): Promise<Runnin
   const perform = (action: PlannedAction, stamp: (atMs: number) => string): Promise<void> | undefined => {
     switch (action.kind) {
       case "system":
+      case "document":
         return undefined;
       case "device-state": {
         mqttDevices.get(action.deviceId)?.setHeartbeats(action.state === "online" || action.state === "stuck");
@@ -152,6 +184,7 @@ export async function startSimulators(options: SimulatorOptions): Promise<Runnin
   };
 
   return {
+    acknowledged: () => [...mqttDevices.values()].reduce((n, d) => n + d.acknowledged(), 0),
     async play(scenario, opts) {
       const speed = opts?.speed ?? 1;
       if (speed !== "max" && (!Number.isFinite(speed) || speed <= 0)) {
@@ -164,8 +197,18 @@ export async function startSimulators(options: SimulatorOptions): Promise<Runnin
       const wall0 = Date.now();
       const plan = planScenarioStream({ ...scenario }, site);
       const hooks = opts?.hooks ?? {};
+      const documentsHook = hooks.documents;
+      if (documentsHook === undefined && scenario.steps.some((s) => s.kind === "document")) {
+        throw new SimulatorError(
+          SimulatorErrorCode.ScenarioInvalid,
+          `scenario ${scenario.name} creates expected receipts or shipments: play it against a cloud (a documents hook)`,
+        );
+      }
       const maxInFlight = opts?.maxInFlight ?? (speed === "max" ? 256 : 5000);
       const shelfGapMs = opts?.shelfGapMs ?? 600;
+      const passGapMs = opts?.passGapMs ?? 2000;
+      /** Wall clock of the last read sent per location a portal moves stock at (its own, a zone portal's two). */
+      const lastReadAt = new Map<string, number>();
       playing = true;
       try {
         // Scenario time → wall clock: linear at a numeric speed; at `max`, when the play got there.
@@ -227,6 +270,31 @@ export async function startSimulators(options: SimulatorOptions): Promise<Runnin
                 lastBinLoad.set(key, { atMs: action.atMs, wall: Date.now() });
             }
           }
+          if (speed === "max" && action.kind === "read") {
+            for (const loc of portalLocations.get(action.deviceId) ?? []) lastReadAt.set(loc, Date.now());
+          }
+          if (speed === "max" && action.kind === "scan") {
+            const from =
+              action.scan.action === "PUTAWAY"
+                ? action.scan.fromLocation
+                : action.scan.action === "PICK"
+                  ? (action.scan.location ?? scannerLocations.get(action.deviceId))
+                  : undefined;
+            const readAt = from === undefined ? undefined : lastReadAt.get(from);
+            if (from !== undefined && readAt !== undefined) {
+              const wait = readAt + passGapMs - Date.now();
+              if (wait > 0) await sleep(wait, undefined, { signal: stop.signal });
+              lastReadAt.delete(from);
+            }
+          }
+          if (action.kind === "document") {
+            if (documentsHook !== undefined) {
+              // Everything sent so far is acknowledged first: a close must come after the pallets it is about.
+              while (inFlight > 0) await new Promise<void>((resolve) => (released = resolve));
+              await documentsHook(action.action, action.document);
+            }
+            continue;
+          }
           if (action.kind === "system") {
             const run = systemAction(action.action, hooks);
             if (run === undefined) {
@@ -286,6 +354,13 @@ export async function startSimulators(options: SimulatorOptions): Promise<Runnin
               injected.has(`${f.kind === "uplink-cut" ? "uplink-cut" : "edge-restart"}@${f.atMs}`),
           })),
           asns: plan.asns,
+          tasks: plan.tasks.map((t) => ({ ...t, occurredAt: iso(t.atMs) })),
+          documents: plan.documents.map((d) => ({
+            ...d.document,
+            openedAt: iso(d.openMs),
+            ...(d.closeMs !== undefined && { closedAt: iso(d.closeMs) }),
+          })),
+          stockLows: plan.stockLows.map((l) => ({ ...l, startedAt: iso(l.atMs) })),
           events,
         };
         log.info(

@@ -42,6 +42,8 @@ describe("built-in scenarios played in-process and scored from the cloud's real 
       events: truth.events,
     });
     expect(report.details.movements.recorded).toBe(28);
+    // The site's item master is in the cloud: GADGET at A2 falls to 3, below its reorder point 4, for real.
+    expect(report.details.stockAlerts).toEqual({ raised: 1, justified: 1, lows: 1, alerted: 1 });
     expect(report.latencyP50Ms).not.toBeNull();
     expect(report.timeToAlertP50Ms).not.toBeNull();
   });
@@ -102,6 +104,35 @@ describe("built-in scenarios played in-process and scored from the cloud's real 
     expect(report.inventoryAccuracy).toBeLessThan(1);
     expect(report.details.anomalies.scored).toBe(3);
     expect(report.details.anomalies.detected).toBeGreaterThanOrEqual(1);
+  });
+
+  it("receiving: each correction task kind is raised by the real edge, in the cloud, and counted", async () => {
+    const loaded = await loadScenarioFile(builtInScenarioFile("receiving"));
+    const { truth, report } = await runScenario({ loaded, speed: "max", target: { inProcess: {} }, logger });
+    expectReportShape(report);
+    const kinds = ["UNKNOWN_TAG", "UNEXPECTED_ITEM", "MISSING_EXPECTED", "WRONG_ZONE", "WRONG_DOCK"];
+    expect(Object.keys(report.details.tasks).sort()).toEqual([...kinds].sort());
+    for (const kind of kinds) {
+      const expected = truth.tasks?.filter((t) => t.taskType === kind).length ?? 0;
+      expect(expected, kind).toBeGreaterThan(0);
+      // Raised = what GET /v1/tasks holds; matched = raised where, about what and when the truth says.
+      expect(report.details.tasks[kind], kind).toEqual({ expected, raised: expected, matched: expected });
+    }
+    expect(report).toMatchObject({
+      taskPrecision: 1,
+      taskRecall: 1,
+      anomalyPrecision: 1,
+      anomalyRecall: 1,
+      movementPrecision: 1,
+      movementRecall: 1,
+      inventoryAccuracy: 1,
+      stockAlertPrecision: 1,
+    });
+    expect(report.details.anomalies.scored).toBe(truth.tasks?.length);
+    // Pallets moved by their SSCC, from the documents the play created in the cloud.
+    expect(truth.documents?.filter((d) => d.kind === "receipt")).toHaveLength(3);
+    expect(truth.movements.filter((m) => m.sscc !== undefined).length).toBeGreaterThan(0);
+    expect(truth.movements.filter((m) => m.movementType === "TRANSFER").length).toBeGreaterThan(0);
   });
 
   it("outage: uplink cut and an edge crash (SIGKILL) injected; once drained, the ledger is exactly right", async () => {

@@ -6,7 +6,7 @@ import { CliError, positiveNumber } from "../cli-error.js";
 import { printJson } from "../stdout.js";
 
 /** Built-in scenarios, by name (files in simulators/scenarios). */
-const SCENARIO_NAMES = ["demo", "dock-day", "cold-chain", "shrinkage", "outage"] as const;
+const SCENARIO_NAMES = ["demo", "dock-day", "cold-chain", "shrinkage", "outage", "receiving"] as const;
 
 interface RunOptions {
   site?: string;
@@ -18,6 +18,8 @@ interface RunOptions {
   mqttUrl?: string;
   apiUrl?: string;
   cloudMqttUrl?: string;
+  apiToken?: string;
+  referencePoll?: string;
 }
 
 export function registerSim(program: Command, logger: Logger): void {
@@ -37,6 +39,14 @@ export function registerSim(program: Command, logger: Logger): void {
     .option("--mqtt-url <url>", "a running edge's device broker (external mode)")
     .option("--api-url <url>", "a running cloud's HTTP API (external mode; without it: play only, print the truth)")
     .option("--cloud-mqtt-url <url>", "a running cloud's broker, to time commits (external mode)")
+    .option(
+      "--api-token <token>",
+      "admin token for what the run sets up in a running cloud: the site layout, expected receipts and shipments (external mode)",
+    )
+    .option(
+      "--reference-poll <ms>",
+      "the running edge's TALLY_REFERENCE_POLL_MS: the play waits this long (+1 s) after each expected document (external mode; default 30000)",
+    )
     .action(async (name: string, opts: RunOptions) => {
       const external = opts.mqttUrl !== undefined || opts.apiUrl !== undefined;
       if (external && opts.inProcess === true) {
@@ -44,6 +54,8 @@ export function registerSim(program: Command, logger: Logger): void {
       }
       const speed = parseSpeed(opts.speed);
       const scale = opts.scale === undefined ? undefined : positiveNumber("--scale", opts.scale);
+      const referencePollMs =
+        opts.referencePoll === undefined ? undefined : positiveNumber("--reference-poll", opts.referencePoll);
       const sims = await import("@tally/simulators");
       const builtIn = (SCENARIO_NAMES as readonly string[]).includes(name);
       if (!builtIn && !/\.(ya?ml|json)$/i.test(name)) {
@@ -94,6 +106,8 @@ export function registerSim(program: Command, logger: Logger): void {
                 mqttUrl: opts.mqttUrl ?? "mqtt://127.0.0.1:1883",
                 apiUrl: opts.apiUrl ?? "http://127.0.0.1:8080",
                 ...(opts.cloudMqttUrl !== undefined && { cloudMqttUrl: opts.cloudMqttUrl }),
+                ...(opts.apiToken !== undefined && { apiToken: opts.apiToken }),
+                ...(referencePollMs !== undefined && { referencePollMs }),
               },
             }
           : { inProcess: {} },

@@ -67,6 +67,17 @@ export async function startMetricsServer(options: {
   counter("tally_edge_events_rejected_total", "Events the cloud refused for good", (m) => m.uplink.eventsRejected);
   counter("tally_edge_reader_overflows_total", "Reader notices that reads were lost", (m) => m.readerOverflows);
   gauge("tally_edge_outbox_depth", "Events waiting in the outbox", (m) => m.outboxDepth);
+  gauge(
+    "tally_edge_outbox_write_failures",
+    "Outbox writes that failed (events kept in memory and retried)",
+    (m) => m.outboxWriteFailures,
+  );
+  gauge("tally_edge_journal_replayed", "Device messages replayed from the journal at start", (m) => m.journalReplayed);
+  gauge(
+    "tally_edge_reference_as_of_seconds",
+    "When the cloud made the reference data in use, Unix seconds (0: the site file's items only)",
+    (m) => (m.referenceAsOf === undefined ? 0 : Date.parse(m.referenceAsOf) / 1000),
+  );
   gauge("tally_edge_outbox_bytes", "Bytes waiting in the outbox", (m) => m.outbox.bytes);
   gauge("tally_edge_outbox_max_bytes", "The outbox's bound in bytes (0: unbounded)", (m) => m.outbox.maxBytes ?? 0);
   new Counter({

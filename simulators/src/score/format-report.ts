@@ -21,6 +21,30 @@ export function formatReport(report: ScoreReport): string {
     ["latency p50", ms(report.latencyP50Ms), `${d.latencySamples} movements`],
     ["latency p99", ms(report.latencyP99Ms), ""],
     ["events", report.events.toLocaleString("en"), "device messages sent"],
+    [
+      "task precision",
+      pct(report.taskPrecision),
+      Object.entries(d.tasks)
+        .map(([type, t]) => `${type} ${t.matched}/${t.raised}`)
+        .join(", "),
+    ],
+    [
+      "task recall",
+      pct(report.taskRecall),
+      Object.entries(d.tasks)
+        .map(([type, t]) => `${type} ${t.matched}/${t.expected}`)
+        .join(", "),
+    ],
+    [
+      "stock alert precision",
+      pct(report.stockAlertPrecision),
+      `${d.stockAlerts.justified}/${d.stockAlerts.raised} LOW_STOCK/NEGATIVE_STOCK justified`,
+    ],
+    [
+      "stock alert recall",
+      pct(report.stockAlertRecall),
+      `${d.stockAlerts.alerted}/${d.stockAlerts.lows} true lows alerted`,
+    ],
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));

@@ -106,11 +106,11 @@ export async function readCloudState(apiUrl: string, tracker?: CommitTracker): P
     if (after === undefined) break;
   }
   const { alerts } = await getJson<{
-    alerts: { id: string; dedupKey: string; kind: string; location?: string; raisedAt: string }[];
+    alerts: { id: string; dedupKey: string; kind: string; location?: string; sku?: string; raisedAt: string }[];
   }>(`${base}/v1/alerts`);
-  const { tasks } = await getJson<{ tasks: { id: string; taskType: string; location: string; occurredAt: string }[] }>(
-    `${base}/v1/tasks`,
-  );
+  const { tasks } = await getJson<{
+    tasks: { id: string; taskType: string; location: string; sku?: string; epc?: string; occurredAt: string }[];
+  }>(`${base}/v1/tasks`);
   const signals: RecordedSignal[] = [
     ...alerts.map((a): RecordedSignal => {
       const committedAtMs = tracker?.conditionCommit(a.dedupKey, a.raisedAt);
@@ -119,6 +119,7 @@ export async function readCloudState(apiUrl: string, tracker?: CommitTracker): P
         id: a.id,
         type: a.kind,
         ...(a.location !== undefined && { location: a.location }),
+        ...(a.sku !== undefined && { sku: a.sku }),
         raisedAt: a.raisedAt,
         ...(committedAtMs !== undefined && { committedAtMs }),
       };
@@ -130,6 +131,8 @@ export async function readCloudState(apiUrl: string, tracker?: CommitTracker): P
         id: t.id,
         type: t.taskType,
         location: t.location,
+        ...(t.sku !== undefined && { sku: t.sku }),
+        ...(t.epc !== undefined && { epc: t.epc }),
         raisedAt: t.occurredAt,
         ...(committedAtMs !== undefined && { committedAtMs }),
       };

@@ -7,6 +7,7 @@ import {
   percentile,
   REPORT_KEYS,
   type RecordedMovement,
+  type RecordedSignal,
   scoreRun,
 } from "./score-run.js";
 
@@ -81,7 +82,8 @@ describe("scoreRun", () => {
       events: 42,
     });
     expect(report.details.anomalies.notScored).toEqual([`edge-restart@${iso(0)}`]);
-    expect(Object.keys(report).slice(0, 10)).toEqual([...REPORT_KEYS]);
+    expect(Object.keys(report).slice(0, REPORT_KEYS.length)).toEqual([...REPORT_KEYS]);
+    expect(report).toMatchObject({ taskPrecision: 1, taskRecall: 1, stockAlertPrecision: 1, stockAlertRecall: 1 });
   });
 
   it("loses recall for a missing movement and precision for a duplicate one", () => {
@@ -136,6 +138,89 @@ describe("scoreRun", () => {
   });
 });
 
+describe("scoreRun: expected tasks and stock alerts", () => {
+  const A = "urn:epc:id:sgtin:9999999.000001.1";
+  const B = "urn:epc:id:sgtin:9999999.000001.2";
+  const withTasks: GroundTruth = {
+    ...truth,
+    faults: [
+      // Scored through its tasks, not as one anomaly.
+      { ...(truth.faults?.[0] as NonNullable<GroundTruth["faults"]>[number]), scoredBy: "tasks" },
+    ],
+    excursions: [],
+    tasks: [
+      { taskType: "UNKNOWN_TAG", location: "S/D/1", epc: A, atMs: 0, occurredAt: iso(0), detail: "" },
+      { taskType: "UNKNOWN_TAG", location: "S/D/1", epc: B, atMs: 0, occurredAt: iso(0), detail: "" },
+      { taskType: "MISSING_EXPECTED", location: "S/D/1", sku: "WIDGET", atMs: 5000, occurredAt: iso(5000), detail: "" },
+    ],
+    stockLows: [{ sku: "WIDGET", location: "S/P/1", reorderPoint: 5, atMs: 0, startedAt: iso(3000) }],
+  };
+  const task = (id: string, type: string, more: Partial<RecordedSignal>): RecordedSignal => ({
+    source: "task",
+    id,
+    type,
+    location: "S/D/1",
+    raisedAt: iso(6000),
+    ...more,
+  });
+
+  it("matches raised tasks one to one with expected ones by type, location, tag and SKU", () => {
+    const observed = perfect();
+    observed.signals = [
+      task("t1", "UNKNOWN_TAG", { epc: A }),
+      task("t2", "UNKNOWN_TAG", { epc: A }), // the same tag twice: one is extra
+      task("t3", "MISSING_EXPECTED", { sku: "WIDGET" }),
+      task("t4", "MISSING_EXPECTED", { sku: "WIDGET", location: "S/D/2" }), // wrong door
+    ];
+    const report = scoreRun(withTasks, observed);
+    expect(report.taskRecall).toBeCloseTo(2 / 3);
+    expect(report.taskPrecision).toBe(0.5);
+    expect(report.details.tasks).toEqual({
+      UNKNOWN_TAG: { expected: 2, raised: 2, matched: 1 },
+      MISSING_EXPECTED: { expected: 1, raised: 2, matched: 1 },
+    });
+    // Every expected task is an anomaly; the fault they stand for is not counted again.
+    expect(report.details.anomalies).toMatchObject({ scored: 3, detected: 2, signals: 4, signalsMatched: 2 });
+    expect(report.details.anomalies.notScored).toEqual([]);
+    expect(report.anomalyRecall).toBeCloseTo(2 / 3);
+  });
+
+  it("does not take a task raised before its cause for it", () => {
+    const observed = perfect();
+    observed.signals = [task("t3", "MISSING_EXPECTED", { sku: "WIDGET", raisedAt: iso(1000) })];
+    expect(scoreRun(withTasks, observed).details.tasks.MISSING_EXPECTED).toMatchObject({ matched: 0 });
+  });
+
+  it("judges stock alerts by the true stock and keeps them out of the anomaly figures", () => {
+    const observed = perfect();
+    const alert = (id: string, type: string, more: Partial<RecordedSignal>): RecordedSignal => ({
+      source: "alert",
+      id,
+      type,
+      location: "S/P/1",
+      sku: "WIDGET",
+      raisedAt: iso(4000),
+      ...more,
+    });
+    observed.signals = [
+      task("t1", "UNKNOWN_TAG", { epc: A }),
+      task("t2", "UNKNOWN_TAG", { epc: B }),
+      task("t3", "MISSING_EXPECTED", { sku: "WIDGET" }),
+      alert("s1", "LOW_STOCK", {}), // true stock was low there since 3 s
+      alert("s2", "LOW_STOCK", { raisedAt: iso(500) }), // before it was
+      alert("s3", "LOW_STOCK", { sku: "GADGET" }), // never low
+      alert("s4", "NEGATIVE_STOCK", {}), // true stock never is
+    ];
+    const report = scoreRun(withTasks, observed);
+    expect(report.stockAlertPrecision).toBe(0.25);
+    expect(report.stockAlertRecall).toBe(1);
+    expect(report.details.stockAlerts).toEqual({ raised: 4, justified: 1, lows: 1, alerted: 1 });
+    expect(report).toMatchObject({ anomalyPrecision: 1, anomalyRecall: 1, taskPrecision: 1, taskRecall: 1 });
+    observed.signals = observed.signals.filter((s) => s.id !== "s1");
+    expect(scoreRun(withTasks, observed).stockAlertRecall).toBe(0);
+  });
+});
+
 describe("percentile", () => {
   it("is nearest-rank", () => {
     expect(percentile([5, 1, 3, 2, 4], 50)).toBe(3);
@@ -147,7 +232,9 @@ describe("percentile", () => {
 describe("formatReport", () => {
   it("prints a table with every figure", () => {
     const text = formatReport(scoreRun(truth, perfect()));
-    expect(text).toContain("inventory accuracy  100.0 %");
+    expect(text).toMatch(/inventory accuracy +100\.0 %/);
+    expect(text).toContain("task recall");
+    expect(text).toContain("stock alert precision");
     expect(text).toContain("latency p99");
     expect(text).toContain("not scored: edge-restart");
     expect(progressBar(0.5, 1234, 12_000, 10)).toBe("[#####-----]  50 % · 1,234 events · 12 s");

@@ -18,6 +18,10 @@ export interface RecordedSignal {
   id: string;
   type: string;
   location?: string;
+  /** The SKU it names (tasks, stock alerts), when it names one. */
+  sku?: string;
+  /** The tag it is about (tasks), when it names one. */
+  epc?: string;
   /** Device time it was raised (alert `raisedAt`, task `occurredAt`), ISO 8601. */
   raisedAt: string;
   /** Wall clock when the cloud committed it, ms since the epoch, when known. */
@@ -45,7 +49,14 @@ export const REPORT_KEYS = [
   "latencyP50Ms",
   "latencyP99Ms",
   "events",
+  "taskPrecision",
+  "taskRecall",
+  "stockAlertPrecision",
+  "stockAlertRecall",
 ] as const;
+
+/** Alerts the ledger raises from recorded stock: business signals, scored apart from anomalies. */
+export const STOCK_ALERT_KINDS: ReadonlySet<string> = new Set(["LOW_STOCK", "NEGATIVE_STOCK"]);
 
 /** The scorer's answer. Ratios are 0–1; times in ms; `null` when nothing could be measured. */
 export interface ScoreReport {
@@ -59,11 +70,22 @@ export interface ScoreReport {
   latencyP50Ms: number | null;
   latencyP99Ms: number | null;
   events: number;
+  /** Correction tasks that match an expected task (or an injected fault's detection) / tasks raised. */
+  taskPrecision: number;
+  /** Expected correction tasks (one per tag or document line) raised / expected. */
+  taskRecall: number;
+  /** Stock alerts (LOW_STOCK, NEGATIVE_STOCK) the true stock justifies / stock alerts raised. */
+  stockAlertPrecision: number;
+  /** SKU×location pairs whose true stock fell below the reorder point that got a LOW_STOCK alert / such pairs. */
+  stockAlertRecall: number;
   details: {
     scenario: string;
     positions: { true: number; recorded: number; exact: number; union: number };
     movements: { true: number; recorded: number; matched: number };
     anomalies: { scored: number; detected: number; signals: number; signalsMatched: number; notScored: string[] };
+    /** Per task type: expected by the truth, raised by the system, raised and expected. */
+    tasks: Record<string, { expected: number; raised: number; matched: number }>;
+    stockAlerts: { raised: number; justified: number; lows: number; alerted: number };
     latencySamples: number;
   };
 }
@@ -155,11 +177,13 @@ export function scoreRun(truth: GroundTruth, observed: ObservedState): ScoreRepo
     }
   }
 
-  // Anomalies.
+  // Anomalies: injected faults, true excursions no fault explains, and expected correction tasks.
   const faults = truth.faults ?? [];
   const anomalies: Anomaly[] = [];
   const notScored: string[] = [];
   for (const f of faults) {
+    // Faults scored through the tasks they cause count once per task, below.
+    if (f.scoredBy === "tasks" && f.injected) continue;
     if (!f.injected || f.detectedBy.length === 0) {
       notScored.push(`${f.kind}@${f.startedAt}`);
       continue;
@@ -188,16 +212,69 @@ export function scoreRun(truth: GroundTruth, observed: ObservedState): ScoreRepo
     a.detectedBy.some(
       (d) => d.source === s.source && d.type === s.type && (d.location === undefined || d.location === s.location),
     );
+  const stockSignals = observed.signals.filter((s) => s.source === "alert" && STOCK_ALERT_KINDS.has(s.type));
+  const signals = observed.signals.filter((s) => !(s.source === "alert" && STOCK_ALERT_KINDS.has(s.type)));
+
+  // Expected tasks, one to one with raised tasks of the same type, location, tag and SKU (as far as the truth names them).
+  const expectedTasks = [...(truth.tasks ?? [])].sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt));
+  const raisedTasks = signals.filter((s) => s.source === "task");
+  const taskFor = new Map<RecordedSignal, (typeof expectedTasks)[number]>();
+  const byType: ScoreReport["details"]["tasks"] = {};
+  const typeRow = (type: string) => {
+    byType[type] ??= { expected: 0, raised: 0, matched: 0 };
+    return byType[type];
+  };
+  for (const s of raisedTasks) typeRow(s.type).raised++;
+  for (const t of expectedTasks) {
+    typeRow(t.taskType).expected++;
+    const startMs = Date.parse(t.occurredAt);
+    const hit = raisedTasks.find(
+      (s) =>
+        !taskFor.has(s) &&
+        s.type === t.taskType &&
+        s.location === t.location &&
+        (t.epc === undefined || s.epc === t.epc) &&
+        (t.sku === undefined || s.sku === t.sku) &&
+        signalTime(s) >= startMs - SLACK_MS,
+    );
+    if (hit !== undefined) {
+      taskFor.set(hit, t);
+      typeRow(t.taskType).matched++;
+    }
+  }
+
   let detected = 0;
   const timesToAlert: number[] = [];
+  const firstCommit = (hits: readonly RecordedSignal[]) =>
+    Math.min(...hits.map((s) => s.committedAtMs ?? signalTime(s)));
   for (const a of anomalies) {
-    const hits = observed.signals.filter((s) => matches(s, a));
+    const hits = signals.filter((s) => matches(s, a));
     if (hits.length === 0) continue;
     detected++;
-    const first = Math.min(...hits.map((s) => s.committedAtMs ?? signalTime(s)));
-    timesToAlert.push(Math.max(0, first - a.startMs));
+    timesToAlert.push(Math.max(0, firstCommit(hits) - a.startMs));
   }
-  const signalsMatched = observed.signals.filter((s) => anomalies.some((a) => matches(s, a))).length;
+  for (const [s, t] of taskFor) {
+    detected++;
+    timesToAlert.push(Math.max(0, firstCommit([s]) - Date.parse(t.occurredAt)));
+  }
+  const legitimate = (s: RecordedSignal) => taskFor.has(s) || anomalies.some((a) => matches(s, a));
+  const signalsMatched = signals.filter(legitimate).length;
+  const tasksLegitimate = raisedTasks.filter(legitimate).length;
+
+  // Stock alerts, judged by the true stock: a LOW_STOCK alert is justified when the true stock of its SKU at its
+  // location had fallen below the reorder point by then; NEGATIVE_STOCK never is (true stock never goes negative:
+  // the ledger got a movement before one it depends on, or missed one).
+  const lows = truth.stockLows ?? [];
+  const lowKey = (sku: string | undefined, location: string | undefined) => `${sku ?? ""}\u0000${location ?? ""}`;
+  const lowAt = new Map(lows.map((l) => [lowKey(l.sku, l.location), Date.parse(l.startedAt)]));
+  const justified = (s: RecordedSignal): boolean => {
+    const since = s.type === "LOW_STOCK" ? lowAt.get(lowKey(s.sku, s.location)) : undefined;
+    return since !== undefined && signalTime(s) >= since - SLACK_MS;
+  };
+  const alertedLows = new Set(
+    stockSignals.filter((s) => s.type === "LOW_STOCK" && justified(s)).map((s) => lowKey(s.sku, s.location)),
+  );
+  const justifiedCount = stockSignals.filter(justified).length;
 
   // Latency: device time → commit.
   const latencies: number[] = [];
@@ -212,23 +289,34 @@ export function scoreRun(truth: GroundTruth, observed: ObservedState): ScoreRepo
     inventoryAccuracy: ratio(exact, union.size),
     movementPrecision: ratio(matched, observed.movements.length),
     movementRecall: ratio(matched, truth.movements.length),
-    anomalyPrecision: ratio(signalsMatched, observed.signals.length),
-    anomalyRecall: ratio(detected, anomalies.length),
+    anomalyPrecision: ratio(signalsMatched, signals.length),
+    anomalyRecall: ratio(detected, anomalies.length + expectedTasks.length),
     timeToAlertP50Ms: percentile(timesToAlert, 50),
     timeToAlertP95Ms: percentile(timesToAlert, 95),
     latencyP50Ms: percentile(latencies, 50),
     latencyP99Ms: percentile(latencies, 99),
     events: truth.events,
+    taskPrecision: ratio(tasksLegitimate, raisedTasks.length),
+    taskRecall: ratio(taskFor.size, expectedTasks.length),
+    stockAlertPrecision: ratio(justifiedCount, stockSignals.length),
+    stockAlertRecall: ratio(alertedLows.size, lows.length),
     details: {
       scenario: truth.scenario,
       positions: { true: truePos.size, recorded: recPos.size, exact, union: union.size },
       movements: { true: truth.movements.length, recorded: observed.movements.length, matched },
       anomalies: {
-        scored: anomalies.length,
+        scored: anomalies.length + expectedTasks.length,
         detected,
-        signals: observed.signals.length,
+        signals: signals.length,
         signalsMatched,
         notScored,
+      },
+      tasks: byType,
+      stockAlerts: {
+        raised: stockSignals.length,
+        justified: justifiedCount,
+        lows: lows.length,
+        alerted: alertedLows.size,
       },
       latencySamples: latencies.length,
     },
