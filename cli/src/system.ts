@@ -16,6 +16,7 @@ import {
   readCloudState,
   type ScoreReport,
   scoreRun,
+  siteAtSpeed,
   startSimulators,
   startTcpProxy,
   type TcpProxy,
@@ -343,7 +344,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<{ truth:
   const target = options.target.inProcess;
   const dataDir = target.dataDir ?? (await mkdtemp(join(tmpdir(), "tally-sim-")));
   const system = await startSystem({
-    site: loaded.site,
+    // The edge's device-time thresholds run at the play's speed, as device timestamps do.
+    site: siteAtSpeed(loaded.site, speed),
     logger,
     http: { host: "127.0.0.1", port: 0 },
     cloudMqttPort: 0,

@@ -50,7 +50,7 @@ export {
   STOCK_ALERT_KINDS,
   scoreRun,
 } from "./score/score-run.js";
-export { loadSiteLayout, readSiteFile } from "./site-file.js";
+export { loadSiteLayout, readSiteFile, siteAtSpeed } from "./site-file.js";
 export {
   type PlayHooks,
   type PlayOptions,

@@ -30,3 +30,20 @@ export async function readSiteFile(path: string): Promise<SiteLayout> {
     throw cause;
   }
 }
+
+/**
+ * The site as an edge must see it while a scenario plays at `speed`: device
+ * timestamps then run `speed` times faster than the scenario's clock, so the
+ * site's device-time thresholds (a temperature sensor's grace period and
+ * stuck limit) shrink by the same factor. At `max` there is no fixed factor:
+ * the site is returned as it is.
+ */
+export function siteAtSpeed(site: SiteLayout, speed: number | "max"): SiteLayout {
+  if (speed === "max" || speed === 1) return site;
+  return {
+    ...site,
+    devices: site.devices.map((d) =>
+      d.kind === "temperature" ? { ...d, graceS: d.graceS / speed, stuckAfterS: d.stuckAfterS / speed } : d,
+    ),
+  };
+}
