@@ -104,6 +104,15 @@ describe("canonicalTimestampMs", () => {
     expect(canonicalTimestampMs(text)).toBeUndefined();
   });
 
+  it("checks the time of day even when the date was just read", () => {
+    expect(canonicalTimestampMs("2026-01-31T23:59:59.999Z")).toBe(Date.UTC(2026, 0, 31, 23, 59, 59, 999));
+    expect(canonicalTimestampMs("2026-01-31T24:00:00.000Z")).toBeUndefined();
+    expect(canonicalTimestampMs("2026-01-31T12:00:0x.000Z")).toBeUndefined();
+    expect(canonicalTimestampMs("2026-01-31T12:00:00.00xZ")).toBeUndefined();
+    expect(canonicalTimestampMs("2026-02-31T12:00:00.000Z")).toBeUndefined();
+    expect(canonicalTimestampMs("2026-01-31T00:00:00.001Z")).toBe(Date.UTC(2026, 0, 31, 0, 0, 0, 1));
+  });
+
   it("accepts exactly what Date's round trip accepts, on mutated timestamps", () => {
     const alphabet = "0123456789-:.TZ +/a";
     fc.assert(

@@ -31,6 +31,10 @@ export function normaliseReaderTimestamp(text: string): string | undefined {
   return new Date(utc).toISOString();
 }
 
+/** The date part (`2026-01-01T`) of the last canonical timestamp read, and its midnight in ms: reads come in order. */
+let lastDay = "";
+let lastDayMs = 0;
+
 /**
  * The instant of a canonical UTC timestamp, as `Date.prototype.toISOString`
  * writes it (`2026-01-01T12:00:00.123Z`: 24 characters, milliseconds, `Z`,
@@ -42,9 +46,6 @@ export function normaliseReaderTimestamp(text: string): string | undefined {
 export function canonicalTimestampMs(text: string): number | undefined {
   if (
     text.length !== 24 ||
-    text.charCodeAt(4) !== 45 /* - */ ||
-    text.charCodeAt(7) !== 45 ||
-    text.charCodeAt(10) !== 84 /* T */ ||
     text.charCodeAt(13) !== 58 /* : */ ||
     text.charCodeAt(16) !== 58 ||
     text.charCodeAt(19) !== 46 /* . */ ||
@@ -52,28 +53,44 @@ export function canonicalTimestampMs(text: string): number | undefined {
   ) {
     return undefined;
   }
-  const year = digits(text, 0, 4);
-  const month = digits(text, 5, 2);
-  const day = digits(text, 8, 2);
-  const hour = digits(text, 11, 2);
-  const minute = digits(text, 14, 2);
-  const second = digits(text, 17, 2);
-  const millis = digits(text, 20, 3);
-  // digits() is -1 for a non-digit, which every lower bound below refuses (millis: the explicit check).
+  // two() and digit() are -1 for a non-digit, which every lower bound below refuses.
+  const hour = two(text, 11);
+  const minute = two(text, 14);
+  const second = two(text, 17);
+  const centis = two(text, 20);
+  const lastDigit = digit(text, 22);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  if (centis < 0 || lastDigit < 0) return undefined;
+  const millis = centis * 10 + lastDigit;
+  const timeMs = ((hour * 60 + minute) * 60 + second) * 1000 + millis;
+  // Most reads share their date with the one before: the date part is checked and converted once per day.
+  if (lastDay !== "" && text.startsWith(lastDay)) return lastDayMs + timeMs;
+  if (text.charCodeAt(4) !== 45 /* - */ || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 /* T */) {
+    return undefined;
+  }
+  const century = two(text, 0);
+  const ofCentury = two(text, 2);
+  if (century < 0 || ofCentury < 0) return undefined;
+  const year = century * 100 + ofCentury;
+  const month = two(text, 5);
+  const day = two(text, 8);
   if (year < 1970 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || millis < 0) return undefined;
-  return Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  lastDay = text.slice(0, 11);
+  lastDayMs = Date.UTC(year, month - 1, day);
+  return lastDayMs + timeMs;
 }
 
-/** The decimal number in `text[from, from + count)`, or -1 when a character there is not an ASCII digit. */
-function digits(text: string, from: number, count: number): number {
-  let n = 0;
-  for (let i = from; i < from + count; i++) {
-    const d = text.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n;
+/** The ASCII digit at `at` as a number, or -1. */
+function digit(text: string, at: number): number {
+  const d = text.charCodeAt(at) - 48;
+  return d >= 0 && d <= 9 ? d : -1;
+}
+
+/** The two ASCII digits at `at` as a number, or -1. */
+function two(text: string, at: number): number {
+  const tens = digit(text, at);
+  const units = digit(text, at + 1);
+  return tens < 0 || units < 0 ? -1 : tens * 10 + units;
 }
 
 /** Days in `month` (1–12) of a proleptic Gregorian `year`. */
