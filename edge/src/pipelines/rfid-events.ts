@@ -1,6 +1,7 @@
 import {
   type CorrectionTask,
   type CorrectionTaskType,
+  canonicalTimestampMs,
   decodeEpc,
   type EdgeEvent,
   type ExpectedReceipt,
@@ -81,7 +82,7 @@ export function rfidEvents(
       const onPass = (pass: TagPass): EdgeEvent[] => {
         const portal = site.device(pass.portalId);
         if (portal?.kind !== "rfid-portal" || pass.stationary) return [];
-        const atMs = Date.parse(pass.lastAt);
+        const atMs = canonicalTimestampMs(pass.lastAt) ?? Date.parse(pass.lastAt);
         const previous = lastMove.get(pass.epc);
         lastMove.set(pass.epc, { portalId: pass.portalId, direction: pass.direction, atMs });
         if (
