@@ -1,5 +1,6 @@
 export { type EmbeddedBroker, startEmbeddedBroker } from "./adapters/aedes-broker.js";
 export { MemoryOutbox } from "./adapters/memory-outbox.js";
+export { connectMqttDeviceSource, type MqttDeviceSource } from "./adapters/mqtt-device-source.js";
 export { SqliteJournal } from "./adapters/sqlite-journal.js";
 export { SqliteOutbox } from "./adapters/sqlite-outbox.js";
 export { type EdgeConfig, loadEdgeConfig } from "./config.js";

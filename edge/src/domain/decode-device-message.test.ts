@@ -25,6 +25,28 @@ describe("decodeDeviceMessage", () => {
     });
   });
 
+  it("judges each topic against its own site index, however often it was seen before", () => {
+    const read = Buffer.from(
+      JSON.stringify({ reads: [{ epc: "3074257BF7194E4000001A85", antenna: 1, rssi: -50, readAt: at }] }),
+    );
+    const topic = "tally/v1/DEMO/dev/portal-d1/read";
+    expect(decodeDeviceMessage(site, topic, read).ok).toBe(true);
+    expect(decodeDeviceMessage(site, topic, read).ok).toBe(true);
+    const withoutPortal = indexSite({ ...demoSite(), devices: demoSite().devices.filter((d) => d.id !== "portal-d1") });
+    expect(decodeDeviceMessage(withoutPortal, topic, read)).toEqual({
+      ok: false,
+      error: {
+        code: "TALLY_ERR_DEVICE_UNKNOWN",
+        reason: "no device portal-d1 in the site file",
+        deviceId: "portal-d1",
+      },
+    });
+    expect(decodeDeviceMessage(site, "tally/v1/DEMO/dev/portal-d1/temp", read)).toMatchObject({
+      ok: false,
+      error: { code: "TALLY_ERR_DEVICE_CHANNEL" },
+    });
+  });
+
   it("gives temperatures and scans the device's location", () => {
     expect(decode("tally/v1/DEMO/dev/temp-c1/temp", { celsius: 4, measuredAt: at })).toMatchObject({
       ok: true,

@@ -1,4 +1,5 @@
 import {
+  type Device,
   type DeviceChannel,
   type DeviceKind,
   ErrorCode,
@@ -27,6 +28,43 @@ export interface DeviceRejection extends Rejection {
   deviceId?: string | undefined;
 }
 
+/** A device topic of this site that names a known device on one of its channels. */
+interface KnownTopic {
+  deviceId: string;
+  device: Device;
+  channel: DeviceChannel;
+}
+
+/**
+ * Accepted topics per site index: one entry per device and channel at most
+ * (refused topics are never kept, so hostile topics cannot grow it).
+ */
+const knownTopics = new WeakMap<SiteIndex, Map<string, KnownTopic>>();
+
+function refuse(code: ErrorCode, reason: string, deviceId?: string): Result<never, DeviceRejection> {
+  return { ok: false, error: { code, reason, deviceId } };
+}
+
+/** The topic's device and channel, checked against the site file, or why it is refused. */
+function checkTopic(site: SiteIndex, topic: string): Result<KnownTopic, DeviceRejection> {
+  const parsedTopic = parseDeviceTopic(topic);
+  if (parsedTopic === undefined) return rejected(ErrorCode.TopicUnknown, `not a device topic: ${topic.slice(0, 200)}`);
+  const { siteId, deviceId, channel } = parsedTopic;
+  if (siteId !== site.site.siteId) {
+    return refuse(
+      ErrorCode.TopicUnknown,
+      `topic is for site ${siteId}; this edge serves ${site.site.siteId}`,
+      deviceId,
+    );
+  }
+  const device = site.device(deviceId);
+  if (device === undefined) return refuse(ErrorCode.DeviceUnknown, `no device ${deviceId} in the site file`, deviceId);
+  if (!CHANNELS[device.kind].includes(channel)) {
+    return refuse(ErrorCode.DeviceChannel, `a ${device.kind} does not publish on '${channel}'`, deviceId);
+  }
+  return ok({ deviceId, device, channel });
+}
+
 /**
  * Turns one MQTT message from a device into typed observations, or a
  * rejection with a reason for the dead-letter topic. Pure; never throws.
@@ -36,34 +74,37 @@ export function decodeDeviceMessage(
   topic: string,
   payload: Uint8Array,
 ): Result<Observation[], DeviceRejection> {
-  const parsedTopic = parseDeviceTopic(topic);
-  if (parsedTopic === undefined) return rejected(ErrorCode.TopicUnknown, `not a device topic: ${topic.slice(0, 200)}`);
-  const { siteId, deviceId, channel } = parsedTopic;
-  const refuse = (code: ErrorCode, reason: string): Result<never, DeviceRejection> => ({
-    ok: false,
-    error: { code, reason, deviceId },
-  });
-  if (siteId !== site.site.siteId) {
-    return refuse(ErrorCode.TopicUnknown, `topic is for site ${siteId}; this edge serves ${site.site.siteId}`);
+  let known = knownTopics.get(site);
+  if (known === undefined) {
+    known = new Map();
+    knownTopics.set(site, known);
   }
-  const device = site.device(deviceId);
-  if (device === undefined) return refuse(ErrorCode.DeviceUnknown, `no device ${deviceId} in the site file`);
-  if (!CHANNELS[device.kind].includes(channel)) {
-    return refuse(ErrorCode.DeviceChannel, `a ${device.kind} does not publish on '${channel}'`);
+  let checked = known.get(topic);
+  if (checked === undefined) {
+    const verdict = checkTopic(site, topic);
+    if (!verdict.ok) return verdict;
+    checked = verdict.value;
+    known.set(topic, checked);
   }
+  const { deviceId, device, channel } = checked;
   if (channel === "read" && device.kind === "rfid-portal") {
     // The site file names the reader's dialect; detection from the payload is the fallback.
     const reads = parseReaderPayload(device.format ?? "detect", payload);
-    if (!reads.ok) return refuse(reads.error.code, reads.error.reason);
-    const observations: Observation[] = reads.value.reads.map((r, i) => ({
-      type: "tag-read",
-      id: `${deviceId}/${r.readAt}/${i}`,
-      deviceId,
-      epc: r.epc,
-      antenna: r.antenna,
-      rssi: r.rssi,
-      at: r.readAt,
-    }));
+    if (!reads.ok) return refuse(reads.error.code, reads.error.reason, deviceId);
+    const found = reads.value.reads;
+    const observations: Observation[] = new Array(found.length);
+    for (let i = 0; i < found.length; i++) {
+      const r = found[i] as (typeof found)[number];
+      observations[i] = {
+        type: "tag-read",
+        id: `${deviceId}/${r.readAt}/${i}`,
+        deviceId,
+        epc: r.epc,
+        antenna: r.antenna,
+        rssi: r.rssi,
+        at: r.readAt,
+      };
+    }
     for (const notice of reads.value.notices) {
       observations.push({
         type: "reader-notice",
@@ -76,25 +117,29 @@ export function decodeDeviceMessage(
     return ok(observations);
   }
   const parsed = parseDeviceMessage(channel, payload);
-  if (!parsed.ok) return refuse(parsed.error.code, parsed.error.reason);
+  if (!parsed.ok) return refuse(parsed.error.code, parsed.error.reason, deviceId);
   const msg = parsed.value;
   switch (msg.channel) {
     case "read":
       // Reads from portals were handled above; no other kind publishes on `read`.
-      return refuse(ErrorCode.DeviceChannel, "only RFID portals publish tag reads");
+      return refuse(ErrorCode.DeviceChannel, "only RFID portals publish tag reads", deviceId);
     case "scan": {
       const m = msg.message;
       const location = m.location ?? ("location" in device ? device.location : undefined);
       if (location === undefined || !site.hasLocation(location)) {
-        return refuse(ErrorCode.MessageSchema, `scan location ${String(location)} is not in the site file`);
+        return refuse(ErrorCode.MessageSchema, `scan location ${String(location)} is not in the site file`, deviceId);
       }
       if (m.action === "PUTAWAY" && (m.fromLocation === undefined || !site.hasLocation(m.fromLocation))) {
-        return refuse(ErrorCode.MessageSchema, "a PUTAWAY scan needs a fromLocation that is in the site file");
+        return refuse(
+          ErrorCode.MessageSchema,
+          "a PUTAWAY scan needs a fromLocation that is in the site file",
+          deviceId,
+        );
       }
       let item: ScannedItem = { gtin: m.gtin ?? "" };
       if (m.code !== undefined) {
         const read = readScanCode(m.code, new Date(m.scannedAt));
-        if (!read.ok) return refuse(read.error.code, read.error.reason);
+        if (!read.ok) return refuse(read.error.code, read.error.reason, deviceId);
         item = read.value;
       }
       return ok([
@@ -116,7 +161,11 @@ export function decodeDeviceMessage(
     case "weight": {
       const m = msg.message;
       if (device.kind !== "shelf" || !device.bins.some((b) => b.location === m.location)) {
-        return refuse(ErrorCode.MessageSchema, `${m.location.slice(0, 200)} is not a bin of shelf ${deviceId}`);
+        return refuse(
+          ErrorCode.MessageSchema,
+          `${m.location.slice(0, 200)} is not a bin of shelf ${deviceId}`,
+          deviceId,
+        );
       }
       return ok([
         {
@@ -130,7 +179,7 @@ export function decodeDeviceMessage(
       ]);
     }
     case "temp":
-      if (device.kind !== "temperature") return refuse(ErrorCode.DeviceChannel, "not a temperature sensor");
+      if (device.kind !== "temperature") return refuse(ErrorCode.DeviceChannel, "not a temperature sensor", deviceId);
       return ok([
         {
           type: "temperature",

@@ -27,7 +27,10 @@ export function indexSite(site: SiteLayout): SiteIndex {
   const bySku = new Map(site.items.map((item) => [item.sku, item]));
   const locations = new Set(site.locations.map((l) => l.code));
   const zones = new Map(site.zones.map((z) => [z.id, z]));
-  const zoneOf = (location: string) => zones.get(zoneOfLocation(location));
+  // The site's own locations are looked up on every movement: their zones are worked out once.
+  const zoneOfKnown = new Map(site.locations.map((l) => [l.code, zones.get(zoneOfLocation(l.code))]));
+  const zoneOf = (location: string) =>
+    zoneOfKnown.has(location) ? zoneOfKnown.get(location) : zones.get(zoneOfLocation(location));
   const neighbours = (id: string): Set<string> => {
     const portal = devices.get(id);
     if (portal?.kind !== "rfid-portal") return new Set();

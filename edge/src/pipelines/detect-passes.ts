@@ -1,4 +1,4 @@
-import type { RfidPortalDevice } from "@tally/protocols";
+import { canonicalTimestampMs, type RfidPortalDevice } from "@tally/protocols";
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from "rxjs";
 import type { TagReadObservation } from "../domain/observation.js";
 import type { SiteIndex } from "../domain/site-index.js";
@@ -46,6 +46,8 @@ export const DEFAULT_PASS_CONFIG: DetectPassesConfig = {
 };
 
 interface OpenPass {
+  /** `portal|epc`: the pass's key in the map of open passes. */
+  key: string;
   portal: RfidPortalDevice;
   epc: string;
   firstAt: string;
@@ -81,12 +83,16 @@ export function detectPasses(
 ): OperatorFunction<TagReadObservation, TagPass> {
   return (reads$) =>
     new Observable<TagPass>((subscriber) => {
+      /** Open passes by `portal|epc`, in the order they opened (the oldest is closed first when full). */
       const open = new Map<string, OpenPass>();
+      /** The same passes by portal, then EPC: found on every read without building the key. */
+      const byPortal = new Map<string, Map<string, OpenPass>>();
       let sweep: Subscription | undefined;
       const sweepEveryMs = Math.max(10, Math.floor(config.silenceMs / 4));
 
-      const close = (key: string, pass: OpenPass) => {
-        open.delete(key);
+      const close = (pass: OpenPass) => {
+        open.delete(pass.key);
+        byPortal.get(pass.portal.id)?.delete(pass.epc);
         if (pass.reads < pass.portal.filter.minReads) return;
         subscriber.next(toPass(pass, config));
       };
@@ -95,8 +101,8 @@ export function detectPasses(
         sweep = scheduler.schedule(() => {
           sweep = undefined;
           const now = scheduler.now();
-          for (const [key, pass] of open) {
-            if (now - pass.lastSeenMs >= config.silenceMs) close(key, pass);
+          for (const pass of open.values()) {
+            if (now - pass.lastSeenMs >= config.silenceMs) close(pass);
           }
           scheduleSweep();
         }, sweepEveryMs);
@@ -106,21 +112,27 @@ export function detectPasses(
         next: (read) => {
           const portal = site.device(read.deviceId);
           if (portal?.kind !== "rfid-portal" || read.rssi < portal.filter.minRssi) return;
-          const key = `${read.deviceId}|${read.epc}`;
           const now = scheduler.now();
-          let pass = open.get(key);
-          const atMs = Date.parse(read.at);
+          let atPortal = byPortal.get(portal.id);
+          if (atPortal === undefined) {
+            atPortal = new Map();
+            byPortal.set(portal.id, atPortal);
+          }
+          let pass = atPortal.get(read.epc);
+          // Device times come normalised (canonical UTC) from decoding: read without Date.
+          const atMs = canonicalTimestampMs(read.at) ?? Date.parse(read.at);
           // A gap in device time ends the pass too, even when the reads arrive together (replayed, or buffered by the reader).
           if (pass !== undefined && atMs - pass.lastAtMs > config.silenceMs) {
-            close(key, pass);
+            close(pass);
             pass = undefined;
           }
           if (pass === undefined) {
             if (open.size >= config.maxOpenPasses) {
-              const oldest = open.entries().next();
-              if (!oldest.done) close(oldest.value[0], oldest.value[1]);
+              const oldest = open.values().next();
+              if (!oldest.done) close(oldest.value);
             }
             pass = {
+              key: `${portal.id}|${read.epc}`,
               portal,
               epc: read.epc,
               firstAt: read.at,
@@ -136,7 +148,8 @@ export function detectPasses(
               lastSeenMs: now,
               observationIds: [],
             };
-            open.set(key, pass);
+            open.set(pass.key, pass);
+            atPortal.set(read.epc, pass);
           }
           pass.reads++;
           pass.lastSeenMs = now;
@@ -159,7 +172,7 @@ export function detectPasses(
         error: (error: unknown) => subscriber.error(error),
         complete: () => {
           sweep?.unsubscribe();
-          for (const [key, pass] of open) close(key, pass);
+          for (const pass of open.values()) close(pass);
           subscriber.complete();
         },
       });
@@ -167,6 +180,7 @@ export function detectPasses(
         subscription.unsubscribe();
         sweep?.unsubscribe();
         open.clear();
+        byPortal.clear();
       };
     });
 }

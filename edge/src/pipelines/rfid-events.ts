@@ -1,6 +1,7 @@
 import {
   type CorrectionTask,
   type CorrectionTaskType,
+  canonicalTimestampMs,
   decodeEpc,
   type EdgeEvent,
   type ExpectedReceipt,
@@ -27,6 +28,9 @@ export interface RfidEventsConfig {
 }
 
 export const DEFAULT_RFID_EVENTS_CONFIG: RfidEventsConfig = { dedupeTtlMs: 30 * 60_000, maxTags: 200_000 };
+
+/** EPC decodes remembered: a tag seen again (another portal, a later pass) is not decoded again. */
+const EPC_CACHE_SIZE = 10_000;
 
 /** Zones where an item's temperature class must match: where stock is kept, not where it passes through. */
 const KEEPING_ZONES = new Set(["storage", "picking", "quarantine"]);
@@ -65,6 +69,15 @@ export function rfidEvents(
       let reference = initialReference;
       /** Each tag's last movement: a repeat at the same portal and direction is a split pass, not a movement. */
       const lastMove = new BoundedLru<string, { portalId: string; direction: string; atMs: number }>(config.maxTags);
+      const epcs = new BoundedLru<string, ReturnType<typeof decodeEpc>>(EPC_CACHE_SIZE);
+      const decode = (epc: string) => {
+        let decoded = epcs.get(epc);
+        if (decoded === undefined) {
+          decoded = decodeEpc(epc);
+          epcs.set(epc, decoded);
+        }
+        return decoded;
+      };
       /** Units seen per open receipt and SKU; one entry per open receipt. */
       const seen = new Map<string, Map<string, number>>();
       const emit = (events: EdgeEvent[]) => {
@@ -81,7 +94,7 @@ export function rfidEvents(
       const onPass = (pass: TagPass): EdgeEvent[] => {
         const portal = site.device(pass.portalId);
         if (portal?.kind !== "rfid-portal" || pass.stationary) return [];
-        const atMs = Date.parse(pass.lastAt);
+        const atMs = canonicalTimestampMs(pass.lastAt) ?? Date.parse(pass.lastAt);
         const previous = lastMove.get(pass.epc);
         lastMove.set(pass.epc, { portalId: pass.portalId, direction: pass.direction, atMs });
         if (
@@ -95,7 +108,7 @@ export function rfidEvents(
         const evidence = { deviceId: portal.id, observationIds: pass.observationIds };
         const at = pass.lastAt;
         const inbound = pass.direction === "inbound";
-        const decoded = decodeEpc(pass.epc);
+        const decoded = decode(pass.epc);
         let lines: Line[];
         if (decoded.ok && (decoded.value.scheme === "sgtin-96" || decoded.value.scheme === "sgtin-198")) {
           const item = reference.itemByGtin(decoded.value.gtin);

@@ -71,6 +71,20 @@ describe("suppressCrossReads", () => {
     run("a b 200ms |", { a, b }, "100ms a b 100ms |", { a, b });
   });
 
+  it("lets passes that came together through together, each after its own hold-off", () => {
+    const a = pass("d1", { epc: "E1" });
+    const b = pass("d1", { epc: "E2" });
+    const c = pass("d2", { epc: "E3" });
+    run("(ab) c 200ms |", { a, b, c }, "100ms (ab) c 100ms |", { a, b, c });
+  });
+
+  it("drops a rival that came in the same moment, and lets the rest of that moment through", () => {
+    const own = pass("d1", { reads: 12, maxRssi: -45 });
+    const stray = pass("d2", { reads: 3, maxRssi: -72 });
+    const other = pass("d2", { epc: "E9" });
+    run("(sxo) 200ms |", { s: stray, o: own, x: other }, "100ms (xo) 101ms |", { o: own, x: other });
+  });
+
   it("lets held passes through when the input completes", () => {
     const a = pass("d1");
     run("a|", { a }, "-(a|)", { a });

@@ -1,3 +1,4 @@
+import { canonicalTimestampMs } from "@tally/protocols";
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, Subscription } from "rxjs";
 import type { TagPass } from "./detect-passes.js";
 
@@ -18,6 +19,14 @@ interface Pending {
   pass: TagPass;
   firstMs: number;
   lastMs: number;
+  /** Dropped for a stronger rival, or already let through. */
+  done: boolean;
+}
+
+/** Passes held until the same moment: one timer for all of them (passes closed by one sweep come together). */
+interface Release {
+  dueMs: number;
+  pending: Pending[];
   timer: Subscription;
 }
 
@@ -45,60 +54,79 @@ export function suppressCrossReads(
   return (passes$) =>
     new Observable<TagPass>((subscriber) => {
       const held = new Map<string, Pending[]>();
-      const release = (epc: string, pending: Pending) => {
-        const list = held.get(epc);
+      /** The latest group of passes held until one moment; a pass due then too joins it. */
+      let last: Release | undefined;
+      const releases = new Set<Release>();
+      const forget = (pending: Pending) => {
+        pending.done = true;
+        const list = held.get(pending.pass.epc);
         if (list === undefined) return;
         const at = list.indexOf(pending);
-        if (at < 0) return;
-        list.splice(at, 1);
-        if (list.length === 0) held.delete(epc);
+        if (at >= 0) list.splice(at, 1);
+        if (list.length === 0) held.delete(pending.pass.epc);
+      };
+      const release = (pending: Pending) => {
+        if (pending.done) return;
+        forget(pending);
         subscriber.next(pending.pass);
       };
-      const drop = (epc: string, pending: Pending) => {
-        pending.timer.unsubscribe();
-        const list = held.get(epc) ?? [];
-        list.splice(list.indexOf(pending), 1);
-        if (list.length === 0) held.delete(epc);
+      const hold = (pending: Pending) => {
+        const dueMs = scheduler.now() + config.holdOffMs;
+        if (last !== undefined && last.dueMs === dueMs && releases.has(last)) {
+          last.pending.push(pending);
+          return;
+        }
+        const group: Release = { dueMs, pending: [pending], timer: Subscription.EMPTY };
+        releases.add(group);
+        last = group;
+        group.timer = scheduler.schedule(() => {
+          releases.delete(group);
+          for (const p of group.pending) release(p);
+        }, config.holdOffMs);
       };
       const subscription = passes$.subscribe({
         next: (pass) => {
-          const firstMs = Date.parse(pass.firstAt);
-          const lastMs = Date.parse(pass.lastAt);
-          const rivals = (held.get(pass.epc) ?? []).filter(
-            (p) =>
-              neighbours(p.pass.portalId, pass.portalId) &&
-              firstMs <= p.lastMs + config.windowMs &&
-              p.firstMs <= lastMs + config.windowMs,
-          );
-          for (const rival of rivals) {
-            const winner = strongerPass(rival.pass, pass, config.rssiMarginDb);
-            if (winner === rival.pass) {
-              onSuppressed(pass, rival.pass);
-              return;
+          const firstMs = canonicalTimestampMs(pass.firstAt) ?? Date.parse(pass.firstAt);
+          const lastMs = canonicalTimestampMs(pass.lastAt) ?? Date.parse(pass.lastAt);
+          const list = held.get(pass.epc);
+          if (list !== undefined) {
+            for (const rival of [...list]) {
+              if (
+                !neighbours(rival.pass.portalId, pass.portalId) ||
+                firstMs > rival.lastMs + config.windowMs ||
+                rival.firstMs > lastMs + config.windowMs
+              ) {
+                continue;
+              }
+              const winner = strongerPass(rival.pass, pass, config.rssiMarginDb);
+              if (winner === rival.pass) {
+                onSuppressed(pass, rival.pass);
+                return;
+              }
+              onSuppressed(rival.pass, pass);
+              forget(rival);
             }
-            onSuppressed(rival.pass, pass);
-            drop(pass.epc, rival);
           }
-          const pending: Pending = { pass, firstMs, lastMs, timer: Subscription.EMPTY };
-          const list = held.get(pass.epc) ?? [];
-          list.push(pending);
-          held.set(pass.epc, list);
-          pending.timer = scheduler.schedule(() => release(pass.epc, pending), config.holdOffMs);
+          const pending: Pending = { pass, firstMs, lastMs, done: false };
+          const now = held.get(pass.epc);
+          if (now === undefined) held.set(pass.epc, [pending]);
+          else now.push(pending);
+          hold(pending);
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => {
-          for (const [epc, list] of held) {
-            for (const pending of [...list]) {
-              pending.timer.unsubscribe();
-              release(epc, pending);
-            }
+          for (const group of releases) group.timer.unsubscribe();
+          releases.clear();
+          for (const list of [...held.values()]) {
+            for (const pending of [...list]) release(pending);
           }
           subscriber.complete();
         },
       });
       return () => {
         subscription.unsubscribe();
-        for (const list of held.values()) for (const p of list) p.timer.unsubscribe();
+        for (const group of releases) group.timer.unsubscribe();
+        releases.clear();
         held.clear();
       };
     });

@@ -4,6 +4,18 @@
  * are unsigned integers laid out back to back.
  */
 
+/** `2^width - 1` for the field widths of the EPC schemes, made once: `read` runs several times per EPC. */
+const MASKS: bigint[] = [];
+
+function maskOf(width: number): bigint {
+  let mask = MASKS[width];
+  if (mask === undefined) {
+    mask = (1n << BigInt(width)) - 1n;
+    if (width <= 512) MASKS[width] = mask;
+  }
+  return mask;
+}
+
 /** Reads unsigned fields, most significant bit first, from a bit string of known length. */
 export class BitReader {
   readonly #value: bigint;
@@ -33,7 +45,7 @@ export class BitReader {
   read(width: number): bigint {
     const shift = this.#length - this.#offset - width;
     this.#offset += width;
-    const mask = (1n << BigInt(width)) - 1n;
+    const mask = maskOf(width);
     return shift >= 0 ? (this.#value >> BigInt(shift)) & mask : (this.#value << BigInt(-shift)) & mask;
   }
 }

@@ -12,6 +12,14 @@ const NUMERIC_COMPONENT = /^(0|[1-9][0-9]*)$/;
 /** Exactly some digits, leading zeros allowed (TDS §5 PaddedNumericComponent). */
 const PADDED_NUMERIC = /^[0-9]*$/;
 
+/** 10^0 … 10^40 as BigInt: a partition's digit counts never exceed that. */
+const POW10 = Array.from({ length: 41 }, (_, n) => 10n ** BigInt(n));
+
+/** 10^digits as BigInt. */
+export function pow10(digits: number): bigint {
+  return POW10[digits] ?? 10n ** BigInt(digits);
+}
+
 /** The company prefix and the field after it, as zero-padded digit strings. */
 export interface PartitionedDigits {
   companyPrefix: string;
@@ -25,13 +33,13 @@ export interface PartitionedDigits {
 export function readPartitioned(reader: BitReader, row: PartitionRow, what: string): EpcResult<PartitionedDigits> {
   const cp = reader.read(row.companyPrefixBits);
   const ref = reader.read(row.referenceBits);
-  if (cp >= 10n ** BigInt(row.companyPrefixDigits)) {
+  if (cp >= pow10(row.companyPrefixDigits)) {
     return epcFail(
       EpcErrorCode.Range,
       `company prefix ${cp} has more than the ${row.companyPrefixDigits} digits partition ${row.partition} allows`,
     );
   }
-  if (ref >= 10n ** BigInt(row.referenceDigits)) {
+  if (ref >= pow10(row.referenceDigits)) {
     return epcFail(
       EpcErrorCode.Range,
       `${what} ${ref} has more than the ${row.referenceDigits} digits partition ${row.partition} allows`,

@@ -20,10 +20,15 @@ export function detectReaderFormat(
 /** The dialect of one already framed event (see `detectReaderFormat`). */
 export function detectFromEvent(first: unknown): ReaderFormat | undefined {
   if (typeof first !== "object" || first === null || Array.isArray(first)) return undefined;
-  const has = (key: string) => Object.hasOwn(first, key);
-  const field = (key: string): unknown => (has(key) ? (first as Record<string, unknown>)[key] : undefined);
-  if (Array.isArray(field("reads"))) return "generic";
-  if (typeof field("eventType") === "string" || has("tagInventoryEvent") || has("overflowEvent")) return "impinj";
-  if (typeof field("type") === "string" && typeof field("timestamp") === "string") return "zebra";
+  // Own properties only, and no closures: this runs on every message of a portal whose format is not named.
+  const event = first as Record<string, unknown>;
+  if (Array.isArray(ownField(event, "reads"))) return "generic";
+  if (typeof ownField(event, "eventType") === "string" || Object.hasOwn(event, "tagInventoryEvent")) return "impinj";
+  if (Object.hasOwn(event, "overflowEvent")) return "impinj";
+  if (typeof ownField(event, "type") === "string" && typeof ownField(event, "timestamp") === "string") return "zebra";
   return undefined;
+}
+
+function ownField(event: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(event, key) ? event[key] : undefined;
 }

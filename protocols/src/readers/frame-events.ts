@@ -38,7 +38,7 @@ export function frameEvents(
   } catch {
     return refuse(ErrorCode.MessageNotJson, "not UTF-8");
   }
-  const trimmed = text.replace(/^\uFEFF/, "").trim();
+  const trimmed = (text.charCodeAt(0) === 0xfeff /* BOM */ ? text.slice(1) : text).trim();
   if (trimmed === "") return refuse(ErrorCode.MessageNotJson, "empty payload");
 
   let whole: unknown;

@@ -51,14 +51,16 @@ export function parseReaderPayload(
 
 function readFramed(format: ReaderFormat, events: unknown[]): ReaderResult {
   const readEvent = READERS[format];
-  const reads: ReaderRead[] = [];
+  let reads: ReaderRead[] = [];
   const notices: ReaderNotice[] = [];
   let skipped = 0;
-  for (const [index, event] of events.entries()) {
-    const outcome = readEvent(event, index);
+  for (let index = 0; index < events.length; index++) {
+    const outcome = readEvent(events[index], index);
     switch (outcome.kind) {
       case "reads":
-        reads.push(...outcome.reads);
+        // Most payloads are one event: take its reads as they are.
+        if (reads.length === 0) reads = outcome.reads;
+        else reads.push(...outcome.reads);
         break;
       case "notice":
         notices.push(outcome.notice);

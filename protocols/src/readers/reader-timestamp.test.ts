@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { normaliseReaderTimestamp } from "./reader-timestamp.js";
+import { canonicalTimestampMs, normaliseReaderTimestamp } from "./reader-timestamp.js";
 
 describe("normaliseReaderTimestamp", () => {
   it.each([
@@ -57,6 +57,80 @@ describe("normaliseReaderTimestamp", () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe("canonicalTimestampMs", () => {
+  /** The slow definition it replaces: Date's own round trip, from 1970 on. */
+  const oracle = (text: string) => {
+    if (text.length !== 24 || !text.endsWith("Z")) return undefined;
+    const ms = Date.parse(text);
+    return Number.isFinite(ms) && ms >= 0 && new Date(ms).toISOString() === text ? ms : undefined;
+  };
+
+  it("gives the instant of every timestamp Date writes from 1970 to 9999", () => {
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date("1970-01-01T00:00:00Z"),
+          max: new Date("9999-12-31T23:59:59.999Z"),
+          noInvalidDate: true,
+        }),
+        (date) => {
+          expect(canonicalTimestampMs(date.toISOString())).toBe(date.getTime());
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it.each([
+    "2026-02-29T00:00:00.000Z",
+    "2100-02-29T00:00:00.000Z",
+    "2026-04-31T00:00:00.000Z",
+    "2026-00-10T00:00:00.000Z",
+    "2026-01-00T00:00:00.000Z",
+    "2026-01-01T24:00:00.000Z",
+    "2026-01-01T23:60:00.000Z",
+    "2026-01-01T23:59:60.000Z",
+    "1969-12-31T23:59:59.999Z",
+    "2026-01-01T12:00:00.12aZ",
+    "2026-01-01T12:00:00.123+",
+    "2026-01-01 12:00:00.123Z",
+    "+2026-01-01T12:00:00.12Z",
+    "2026-01-01T12:00:00Z",
+  ])("refuses %j", (text) => {
+    expect(canonicalTimestampMs(text)).toBeUndefined();
+  });
+
+  it("checks the time of day even when the date was just read", () => {
+    expect(canonicalTimestampMs("2026-01-31T23:59:59.999Z")).toBe(Date.UTC(2026, 0, 31, 23, 59, 59, 999));
+    expect(canonicalTimestampMs("2026-01-31T24:00:00.000Z")).toBeUndefined();
+    expect(canonicalTimestampMs("2026-01-31T12:00:0x.000Z")).toBeUndefined();
+    expect(canonicalTimestampMs("2026-01-31T12:00:00.00xZ")).toBeUndefined();
+    expect(canonicalTimestampMs("2026-02-31T12:00:00.000Z")).toBeUndefined();
+    expect(canonicalTimestampMs("2026-01-31T00:00:00.001Z")).toBe(Date.UTC(2026, 0, 31, 0, 0, 0, 1));
+  });
+
+  it("accepts exactly what Date's round trip accepts, on mutated timestamps", () => {
+    const alphabet = "0123456789-:.TZ +/a";
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date("1900-01-01T00:00:00Z"),
+          max: new Date("9999-12-31T23:59:59.999Z"),
+          noInvalidDate: true,
+        }),
+        fc.array(fc.tuple(fc.nat(23), fc.nat(alphabet.length - 1)), { maxLength: 3 }),
+        (date, edits) => {
+          const chars = [...date.toISOString()];
+          for (const [at, c] of edits) chars[at] = alphabet[c] as string;
+          const text = chars.join("");
+          expect(canonicalTimestampMs(text)).toBe(oracle(text));
+        },
+      ),
+      { numRuns: 2000 },
     );
   });
 });

@@ -10,12 +10,8 @@ const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}
  * impossible dates such as 30 February or 24:00.
  */
 export function normaliseReaderTimestamp(text: string): string | undefined {
-  // Fast path: already canonical UTC with milliseconds (what Tally's own devices send). The round trip
-  // refuses dates that Date would roll over (31 February → 3 March).
-  if (text.length === 24 && text.charCodeAt(23) === 90 /* Z */) {
-    const ms = Date.parse(text);
-    if (Number.isFinite(ms) && ms >= 0 && new Date(ms).toISOString() === text) return text;
-  }
+  // Fast path: already canonical UTC with milliseconds (what Tally's own devices send).
+  if (canonicalTimestampMs(text) !== undefined) return text;
   const m = DATE_TIME.exec(text);
   if (m === null) return undefined;
   const [, y, mo, d, h, mi, s, fraction = "", zulu, sign, oh = "00", om = "00"] = m;
@@ -35,6 +31,70 @@ export function normaliseReaderTimestamp(text: string): string | undefined {
   return new Date(utc).toISOString();
 }
 
+/** The date part (`2026-01-01T`) of the last canonical timestamp read, and its midnight in ms: reads come in order. */
+let lastDay = "";
+let lastDayMs = 0;
+
+/**
+ * The instant of a canonical UTC timestamp, as `Date.prototype.toISOString`
+ * writes it (`2026-01-01T12:00:00.123Z`: 24 characters, milliseconds, `Z`,
+ * years 1970–9999), in ms since the epoch; `undefined` for any other text,
+ * including impossible dates (30 February, 24:00, second 60). Exactly the
+ * strings `new Date(Date.parse(text)).toISOString() === text` holds for from
+ * 1970 on, without a Date or a regular expression: it runs once per tag read.
+ */
+export function canonicalTimestampMs(text: string): number | undefined {
+  if (
+    text.length !== 24 ||
+    text.charCodeAt(13) !== 58 /* : */ ||
+    text.charCodeAt(16) !== 58 ||
+    text.charCodeAt(19) !== 46 /* . */ ||
+    text.charCodeAt(23) !== 90 /* Z */
+  ) {
+    return undefined;
+  }
+  // two() and digit() are -1 for a non-digit, which every lower bound below refuses.
+  const hour = two(text, 11);
+  const minute = two(text, 14);
+  const second = two(text, 17);
+  const centis = two(text, 20);
+  const lastDigit = digit(text, 22);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  if (centis < 0 || lastDigit < 0) return undefined;
+  const millis = centis * 10 + lastDigit;
+  const timeMs = ((hour * 60 + minute) * 60 + second) * 1000 + millis;
+  // Most reads share their date with the one before: the date part is checked and converted once per day.
+  if (lastDay !== "" && text.startsWith(lastDay)) return lastDayMs + timeMs;
+  if (text.charCodeAt(4) !== 45 /* - */ || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 /* T */) {
+    return undefined;
+  }
+  const century = two(text, 0);
+  const ofCentury = two(text, 2);
+  if (century < 0 || ofCentury < 0) return undefined;
+  const year = century * 100 + ofCentury;
+  const month = two(text, 5);
+  const day = two(text, 8);
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  lastDay = text.slice(0, 11);
+  lastDayMs = Date.UTC(year, month - 1, day);
+  return lastDayMs + timeMs;
+}
+
+/** The ASCII digit at `at` as a number, or -1. */
+function digit(text: string, at: number): number {
+  const d = text.charCodeAt(at) - 48;
+  return d >= 0 && d <= 9 ? d : -1;
+}
+
+/** The two ASCII digits at `at` as a number, or -1. */
+function two(text: string, at: number): number {
+  const tens = digit(text, at);
+  const units = digit(text, at + 1);
+  return tens < 0 || units < 0 ? -1 : tens * 10 + units;
+}
+
+/** Days in `month` (1–12) of a proleptic Gregorian `year`. */
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }

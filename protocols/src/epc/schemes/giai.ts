@@ -2,7 +2,7 @@
 import { type BitReader, BitWriter } from "../bits.js";
 import { digitsComponent, splitComponents, unescapeEpcUriComponent } from "../epc-uri.js";
 import { EpcErrorCode, type EpcResult, epcFail, epcOk } from "../errors.js";
-import { readInteger, writeInteger } from "../fields.js";
+import { pow10, readInteger, writeInteger } from "../fields.js";
 import { GIAI96_PARTITIONS } from "../partition-tables.js";
 import { readFilterAndPartition, rowForCompanyPrefix } from "./common.js";
 
@@ -38,7 +38,7 @@ export function decodeGiai(reader: BitReader): EpcResult<Giai96> {
   if (!fp.ok) return fp;
   const { filter, row } = fp.value;
   const cp = reader.read(row.companyPrefixBits);
-  if (cp >= 10n ** BigInt(row.companyPrefixDigits)) {
+  if (cp >= pow10(row.companyPrefixDigits)) {
     return epcFail(
       EpcErrorCode.Range,
       `company prefix ${cp} has more than the ${row.companyPrefixDigits} digits partition ${row.partition} allows`,
