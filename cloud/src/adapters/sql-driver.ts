@@ -13,6 +13,14 @@ export interface Column {
  * gives them: PostgreSQL may return bigints as strings, timestamps as Dates
  * and jsonb as objects, so readers normalise with `num`, `iso` and `json`.
  */
+/**
+ * A column of `insertJson`: read from a member of each array element
+ * (`member`, with an SQL `fallback` when absent), the element itself as
+ * JSON text (`element`), or one value for every row (`value`).
+ */
+export type JsonColumn = Column &
+  ({ member: string; fallback?: string } | { element: true } | { value: string | number | null });
+
 export interface SqlDb {
   all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Runs a statement; returns the number of rows it changed. */
@@ -27,6 +35,22 @@ export interface SqlDb {
     columns: readonly Column[],
     rows: readonly (readonly unknown[])[],
     suffix?: string,
+  ): Promise<T[]>;
+  /**
+   * One `INSERT INTO table (columns) SELECT … FROM <elements> … suffix`:
+   * the elements as one JSON array parameter, taken apart by the
+   * database (SQLite `json_each`, PostgreSQL `jsonb_array_elements`), in
+   * array order. Cheaper than binding a parameter per value (SQLite) or
+   * escaping every value into array literals (node-postgres). Timestamp
+   * members must already be in the form `SqlDriver.timestamp` keeps.
+   * `where` filters the elements (it may read `value ->> 'member'`).
+   * Returns RETURNING rows.
+   */
+  insertJson<T = unknown>(
+    table: string,
+    columns: readonly JsonColumn[],
+    elements: readonly object[],
+    options?: { where?: string; suffix?: string },
   ): Promise<T[]>;
   /** Serialises transactions on these keys until this one ends (PostgreSQL advisory locks; SQLite has one writer). */
   lockKeys(keys: readonly string[]): Promise<void>;

@@ -20,7 +20,7 @@ import {
 } from "@tally/protocols";
 import type { Alert } from "../alerts/alert.js";
 import { type AlertChange, applyCondition } from "../alerts/apply-condition.js";
-import { canonicalJson, contentHash } from "../ledger/canonical-json.js";
+import { canonicalJson, canonicalMovement, contentHash } from "../ledger/canonical-json.js";
 import { classifyEvents, firstOccurrences, type HashedEvent, hashEvents } from "../ledger/classify-events.js";
 import { derivedId } from "../ledger/derived-id.js";
 import {
@@ -60,7 +60,16 @@ import {
   stockAlertChanges,
 } from "../ledger/stock-rules.js";
 import { ALERT_COLUMNS, type AlertRow, alertFromRow, alertToRow } from "./alert-row.js";
-import { type Column, iso, json, num, placeholders, type SqlDb, type SqlDriver } from "./sql-driver.js";
+import {
+  type Column,
+  iso,
+  type JsonColumn,
+  json,
+  num,
+  placeholders,
+  type SqlDb,
+  type SqlDriver,
+} from "./sql-driver.js";
 
 /** The edge id recorded on events the cloud makes itself (tasks, adjustments, reversals, EPCIS captures). */
 export const CLOUD_SOURCE = "cloud";
@@ -94,20 +103,38 @@ const MOVEMENT_COLUMNS: readonly Column[] = [
   { name: "batch_id", type: "text" },
   { name: "committed_at", type: "timestamptz" },
 ];
-const POSITION_COLUMNS: readonly Column[] = [
-  { name: "sku", type: "text" },
-  { name: "location", type: "text" },
-  { name: "lot", type: "text" },
-  { name: "qty", type: "bigint" },
+/** An `insertJson` filter: ids are unique across kinds, so a movement whose id is in events is not inserted. */
+const NOT_IN_EVENTS = "NOT EXISTS (SELECT 1 FROM events e WHERE e.id = value ->> 'id')";
+
+/** The movement columns read from a movement's JSON (`insertJson`); the body is the movement itself. */
+const MOVEMENT_JSON_COLUMNS: readonly JsonColumn[] = [
+  { name: "id", type: "text", member: "id" },
+  { name: "site_id", type: "text", member: "siteId" },
+  { name: "movement_type", type: "text", member: "movementType" },
+  { name: "sku", type: "text", member: "sku" },
+  { name: "qty", type: "integer", member: "qty" },
+  { name: "from_location", type: "text", member: "from" },
+  { name: "to_location", type: "text", member: "to" },
+  { name: "lot", type: "text", member: "lot", fallback: "''" },
+  { name: "occurred_at", type: "timestamptz", member: "occurredAt" },
+  { name: "epc", type: "text", member: "epc" },
+  { name: "sscc", type: "text", member: "sscc" },
+  { name: "body", type: "jsonb", element: true },
 ];
-const SERIAL_COLUMNS: readonly Column[] = [
-  { name: "epc", type: "text" },
-  { name: "sku", type: "text" },
-  { name: "location", type: "text" },
-  { name: "lot", type: "text" },
-  { name: "status", type: "text" },
-  { name: "last_movement_id", type: "text" },
-  { name: "last_seen_at", type: "timestamptz" },
+const POSITION_COLUMNS: readonly JsonColumn[] = [
+  { name: "sku", type: "text", member: "sku" },
+  { name: "location", type: "text", member: "location" },
+  { name: "lot", type: "text", member: "lot" },
+  { name: "qty", type: "bigint", member: "qty" },
+];
+const SERIAL_COLUMNS: readonly JsonColumn[] = [
+  { name: "epc", type: "text", member: "epc" },
+  { name: "sku", type: "text", member: "sku" },
+  { name: "location", type: "text", member: "location" },
+  { name: "lot", type: "text", member: "lot" },
+  { name: "status", type: "text", member: "status" },
+  { name: "last_movement_id", type: "text", member: "lastMovementId" },
+  { name: "last_seen_at", type: "timestamptz", member: "lastSeenAt" },
 ];
 const CONFLICT_COLUMNS: readonly Column[] = [
   { name: "event_id", type: "text" },
@@ -191,30 +218,15 @@ export class SqlLedgerStore implements LedgerStore {
       if (isHashedMovement(h)) firstMovements.push(h);
       else firstOthers.push(h);
     }
-    // Ids are unique across kinds: a movement id already in events (a held movement, another kind) is not new,
-    // nor is another kind's id already in movements.
-    const stored = new Map([
-      ...(await hashesIn(
-        tx,
-        "events",
-        firstMovements.map((h) => h.event.id),
-      )),
-      ...(await movementHashes(
-        tx,
-        firstOthers.map((h) => h.event.id),
-      )),
-    ]);
+    // Ids are unique across kinds: another kind's id already in movements is not new, nor is a movement id
+    // already in events (a held movement, another kind), which the movement insert leaves out itself.
+    const stored = await movementHashes(
+      tx,
+      firstOthers.map((h) => h.event.id),
+    );
     const inserted = new Set<string>();
     const heldTasks: CorrectionTask[] = [];
-    const held = await this.#insertMovements(
-      tx,
-      meta,
-      firstMovements.filter((h) => !stored.has(h.event.id)),
-      now,
-      options,
-      inserted,
-      heldTasks,
-    );
+    const held = await this.#insertMovements(tx, meta, firstMovements, now, options, inserted, heldTasks);
     for (const id of await this.#insertEvents(
       tx,
       meta,
@@ -223,6 +235,7 @@ export class SqlLedgerStore implements LedgerStore {
     )) {
       inserted.add(id);
     }
+    // What was not inserted is already stored (a resend or a conflict): its stored hash, from movements or events.
     const unknown = first.filter((h) => !inserted.has(h.event.id) && !stored.has(h.event.id));
     for (const [id, hash] of await movementHashes(
       tx,
@@ -233,7 +246,7 @@ export class SqlLedgerStore implements LedgerStore {
     for (const [id, hash] of await hashesIn(
       tx,
       "events",
-      unknown.filter((h) => h.event.kind !== "movement").map((h) => h.event.id),
+      unknown.filter((h) => !stored.has(h.event.id)).map((h) => h.event.id),
     )) {
       stored.set(id, hash);
     }
@@ -320,10 +333,8 @@ export class SqlLedgerStore implements LedgerStore {
         movements.map((h) => h.event.sku),
       );
       if ([...rules.values()].some((r) => r.negativeStock === "refuse")) {
-        const existing = await movementHashes(
-          tx,
-          movements.map((h) => h.event.id),
-        );
+        const ids = movements.map((h) => h.event.id);
+        const existing = new Map([...(await movementHashes(tx, ids)), ...(await hashesIn(tx, "events", ids))]);
         const fresh = movements.filter((h) => !existing.has(h.event.id));
         const current = await positionsOf(
           tx,
@@ -343,31 +354,11 @@ export class SqlLedgerStore implements LedgerStore {
         accepted = movements.filter((h) => !heldIds.has(h.event.id));
       }
     }
-    const rows = accepted.map((h) => {
-      const m = h.event;
-      return [
-        m.id,
-        m.siteId,
-        m.movementType,
-        m.sku,
-        m.qty,
-        m.from ?? null,
-        m.to ?? null,
-        m.lot ?? "",
-        this.#driver.timestamp(m.occurredAt),
-        m.epc ?? null,
-        m.sscc ?? null,
-        h.body,
-        meta.edgeId,
-        meta.batchId,
-        now,
-      ];
-    });
-    const returned = await tx.insertRows<{ id: string }>(
-      "movements",
-      MOVEMENT_COLUMNS,
-      rows,
-      "ON CONFLICT (id) DO NOTHING RETURNING id",
+    const returned = await this.#insertMovementRows(
+      tx,
+      meta,
+      accepted.map((h) => h.event),
+      now,
     );
     for (const r of returned) inserted.add(r.id);
     if (held.length === 0) return [];
@@ -401,6 +392,62 @@ export class SqlLedgerStore implements LedgerStore {
       "ON CONFLICT (id) DO NOTHING",
     );
     return held.map((h) => h.event.id);
+  }
+
+  /**
+   * `INSERT … ON CONFLICT (id) DO NOTHING RETURNING id` of movements with
+   * their JSON text as the body (canonical JSON is made only when a stored
+   * body is compared). The batch goes as one JSON array parameter; on
+   * SQLite only when every occurredAt is already in the stored form (UTC,
+   * milliseconds), else as bound rows.
+   */
+  async #insertMovementRows(
+    tx: SqlDb,
+    meta: CommitMeta,
+    movements: readonly Movement[],
+    now: string,
+  ): Promise<{ id: string }[]> {
+    const suffix = "ON CONFLICT (id) DO NOTHING RETURNING id";
+    const driver = this.#driver;
+    if (movements.length === 0) return [];
+    if (movements.every((m) => driver.timestamp(m.occurredAt) === m.occurredAt)) {
+      return tx.insertJson<{ id: string }>(
+        "movements",
+        [
+          ...MOVEMENT_JSON_COLUMNS,
+          { name: "edge_id", type: "text", value: meta.edgeId },
+          { name: "batch_id", type: "text", value: meta.batchId },
+          { name: "committed_at", type: "timestamptz", value: now },
+        ],
+        movements,
+        { where: NOT_IN_EVENTS, suffix },
+      );
+    }
+    const inEvents = await hashesIn(
+      tx,
+      "events",
+      movements.map((m) => m.id),
+    );
+    const rows = movements
+      .filter((m) => !inEvents.has(m.id))
+      .map((m) => [
+        m.id,
+        m.siteId,
+        m.movementType,
+        m.sku,
+        m.qty,
+        m.from ?? null,
+        m.to ?? null,
+        m.lot ?? "",
+        driver.timestamp(m.occurredAt),
+        m.epc ?? null,
+        m.sscc ?? null,
+        JSON.stringify(m),
+        meta.edgeId,
+        meta.batchId,
+        now,
+      ]);
+    return tx.insertRows<{ id: string }>("movements", MOVEMENT_COLUMNS, rows, suffix);
   }
 
   /** Item rules, cached for a second: items change rarely, and every batch needs them. */
@@ -507,11 +554,14 @@ export class SqlLedgerStore implements LedgerStore {
     const rules = await this.#itemRules(tx, [...new Set(movements.map((m) => m.sku))]);
     await this.#upsertSerials(tx, movements);
     const touched = (
-      await tx.insertRows<{ sku: string; location: string; lot: string; qty: unknown }>(
+      await tx.insertJson<{ sku: string; location: string; lot: string; qty: unknown }>(
         "positions",
         POSITION_COLUMNS,
-        positionDeltas(movements).map((d) => [d.sku, d.location, d.lot, d.qty]),
-        "ON CONFLICT (sku, location, lot) DO UPDATE SET qty = positions.qty + excluded.qty RETURNING sku, location, lot, qty",
+        positionDeltas(movements),
+        {
+          suffix:
+            "ON CONFLICT (sku, location, lot) DO UPDATE SET qty = positions.qty + excluded.qty RETURNING sku, location, lot, qty",
+        },
       )
     ).map((r) => ({ sku: r.sku, location: r.location, lot: r.lot, qty: num(r.qty) }));
     await this.#stockAlerts(tx, touched, rules, now, alerts);
@@ -529,15 +579,20 @@ export class SqlLedgerStore implements LedgerStore {
     if (latest.size === 0) return;
     const rows = [...latest.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([epc, { m, at }]) => [epc, m.sku, m.to ?? null, m.lot ?? "", serialStatus(m), m.id, at]);
-    await tx.insertRows(
-      "serials",
-      SERIAL_COLUMNS,
-      rows,
-      `ON CONFLICT (epc) DO UPDATE SET sku = excluded.sku, location = excluded.location, lot = excluded.lot,
+      .map(([epc, { m, at }]) => ({
+        epc,
+        sku: m.sku,
+        location: m.to ?? null,
+        lot: m.lot ?? "",
+        status: serialStatus(m),
+        lastMovementId: m.id,
+        lastSeenAt: at,
+      }));
+    await tx.insertJson("serials", SERIAL_COLUMNS, rows, {
+      suffix: `ON CONFLICT (epc) DO UPDATE SET sku = excluded.sku, location = excluded.location, lot = excluded.lot,
          status = excluded.status, last_movement_id = excluded.last_movement_id, last_seen_at = excluded.last_seen_at
        WHERE (excluded.last_seen_at, excluded.last_movement_id) > (serials.last_seen_at, serials.last_movement_id)`,
-    );
+    });
   }
 
   async #stockAlerts(
@@ -1197,8 +1252,8 @@ async function movementHashes(tx: SqlDb, ids: readonly string[]): Promise<Map<st
       ids.params,
     );
     for (const row of rows) {
-      // SQLite keeps the canonical text; PostgreSQL's jsonb gives it back parsed.
-      const body = typeof row.body === "string" ? row.body : row.body === null ? undefined : canonicalJson(row.body);
+      // The body is the movement's JSON, in whatever key order (SQLite text, PostgreSQL jsonb parsed): canonical here.
+      const body = row.body === null ? undefined : canonicalMovement(json<Record<string, unknown>>(row.body));
       const hash = body !== undefined ? contentHash(body) : row.hash;
       if (hash !== null) hashes.set(row.id, hash);
     }

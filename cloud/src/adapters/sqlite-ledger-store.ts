@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3, { type Database, type Statement } from "better-sqlite3";
-import { type Column, placeholders, type SqlDb, type SqlDriver } from "./sql-driver.js";
+import { type Column, type JsonColumn, placeholders, type SqlDb, type SqlDriver } from "./sql-driver.js";
 import { SqlLedgerStore } from "./sql-ledger-store.js";
 import { migrateSqlite } from "./sqlite-migrations.js";
 
@@ -18,6 +18,9 @@ function valuesList(row: string, count: number): string {
   }
   return text;
 }
+
+/** An SQL string literal. */
+const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`;
 
 /** The suffix of an insert that must tell which ids it inserted. */
 const RETURNING_NEW_IDS = "ON CONFLICT (id) DO NOTHING RETURNING id";
@@ -82,23 +85,70 @@ class SqliteDb implements SqlDb {
       // One flat array bound as anonymous parameters (no spread of thousands of arguments).
       const params = chunk.flat();
       if (insertedIds) {
-        // RETURNING materialises a row per insert; usually every row is new, which `changes` tells for free.
-        // Otherwise undo this chunk and insert it again with RETURNING to learn which ids were new.
-        this.#db.exec("SAVEPOINT insert_rows");
         const plain = this.#statement(`INSERT INTO ${table} (${names}) VALUES ${values} ON CONFLICT (id) DO NOTHING`);
-        if (plain.run(params).changes === chunk.length) {
-          this.#db.exec("RELEASE insert_rows");
+        if (this.#allNew(plain, params, chunk.length)) {
           for (const r of chunk) out.push({ id: r[0] } as T);
           continue;
         }
-        this.#db.exec("ROLLBACK TO insert_rows");
-        this.#db.exec("RELEASE insert_rows");
       }
       const statement = this.#statement(`INSERT INTO ${table} (${names}) VALUES ${values} ${suffix}`);
       if (statement.reader) out.push(...(statement.all(params) as T[]));
       else statement.run(params);
     }
     return out;
+  }
+
+  async insertJson<T>(
+    table: string,
+    columns: readonly JsonColumn[],
+    elements: readonly object[],
+    { where = "true", suffix = "" }: { where?: string; suffix?: string } = {},
+  ): Promise<T[]> {
+    if (elements.length === 0) return [];
+    const names = columns.map((c) => c.name).join(", ");
+    const params: unknown[] = [];
+    const exprs = columns.map((c) => {
+      if ("element" in c) return "value";
+      if ("member" in c) {
+        // ->> gives the SQL value (text, integer, real) of a member, NULL when absent.
+        const read = `value ->> ${sqlString(c.member)}`;
+        return c.fallback === undefined ? read : `COALESCE(${read}, ${c.fallback})`;
+      }
+      params.push(c.value);
+      return "?";
+    });
+    params.push(JSON.stringify(elements));
+    // Always a WHERE (`true` at least): without one SQLite reads ON CONFLICT as part of the join (lang_upsert.html).
+    const select = `INSERT INTO ${table} (${names}) SELECT ${exprs.join(", ")} FROM json_each(?) WHERE ${where}`;
+    if (suffix === RETURNING_NEW_IDS) {
+      const plain = this.#statement(`${select} ON CONFLICT (id) DO NOTHING`);
+      if (this.#allNew(plain, params, elements.length)) {
+        const id = columns.find((c) => c.name === "id");
+        const member = id !== undefined && "member" in id ? id.member : "id";
+        return elements.map((e) => ({ id: (e as Record<string, unknown>)[member] }) as T);
+      }
+    }
+    const statement = this.#statement(`${select} ${suffix}`);
+    if (statement.reader) return statement.all(params) as T[];
+    statement.run(params);
+    return [];
+  }
+
+  /**
+   * Runs an `INSERT … ON CONFLICT DO NOTHING` of `count` rows and keeps it
+   * when it inserted them all (usually: `changes` tells for free, where
+   * RETURNING materialises a row per insert). Otherwise undoes it, so the
+   * caller inserts again with RETURNING to learn which ids were new.
+   */
+  #allNew(plain: Statement<unknown[], unknown>, params: readonly unknown[], count: number): boolean {
+    this.#db.exec("SAVEPOINT insert_rows");
+    if (plain.run(params).changes === count) {
+      this.#db.exec("RELEASE insert_rows");
+      return true;
+    }
+    this.#db.exec("ROLLBACK TO insert_rows");
+    this.#db.exec("RELEASE insert_rows");
+    return false;
   }
 
   async lockKeys(): Promise<void> {}
