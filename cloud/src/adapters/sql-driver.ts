@@ -14,12 +14,19 @@ export interface Column {
  * and jsonb as objects, so readers normalise with `num`, `iso` and `json`.
  */
 /**
- * A column of `insertJson`: read from a member of each array element
- * (`member`, with an SQL `fallback` when absent), the element itself as
- * JSON text (`element`), or one value for every row (`value`).
+ * A column of `insertObjects`: a member of each object (`fallback` when it
+ * is absent), the object itself as JSON text (`element`), or one value for
+ * every row (`value`).
  */
-export type JsonColumn = Column &
-  ({ member: string; fallback?: string } | { element: true } | { value: string | number | null });
+export type ObjectColumn = Column &
+  ({ member: string; fallback?: string | number } | { element: true } | { value: string | number | null });
+
+export interface InsertObjectsOptions {
+  /** Leave out the objects whose `id` is already in this table (ids are unique across the ledger's tables). */
+  skipIdsIn?: string;
+  /** ON CONFLICT / RETURNING. */
+  suffix?: string;
+}
 
 export interface SqlDb {
   all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
@@ -37,20 +44,17 @@ export interface SqlDb {
     suffix?: string,
   ): Promise<T[]>;
   /**
-   * One `INSERT INTO table (columns) SELECT … FROM <elements> … suffix`:
-   * the elements as one JSON array parameter, taken apart by the
-   * database (SQLite `json_each`, PostgreSQL `jsonb_array_elements`), in
-   * array order. Cheaper than binding a parameter per value (SQLite) or
-   * escaping every value into array literals (node-postgres). Timestamp
-   * members must already be in the form `SqlDriver.timestamp` keeps.
-   * `where` filters the elements (it may read `value ->> 'member'`).
+   * One multi-row insert of objects, a row each, in array order: SQLite
+   * binds each value, PostgreSQL sends the objects as one JSON array
+   * parameter taken apart by the server (`jsonb_array_elements`), cheaper
+   * than node-postgres escaping every value into array literals.
    * Returns RETURNING rows.
    */
-  insertJson<T = unknown>(
+  insertObjects<T = unknown>(
     table: string,
-    columns: readonly JsonColumn[],
+    columns: readonly ObjectColumn[],
     elements: readonly object[],
-    options?: { where?: string; suffix?: string },
+    options?: InsertObjectsOptions,
   ): Promise<T[]>;
   /** Serialises transactions on these keys until this one ends (PostgreSQL advisory locks; SQLite has one writer). */
   lockKeys(keys: readonly string[]): Promise<void>;

@@ -63,9 +63,9 @@ import { ALERT_COLUMNS, type AlertRow, alertFromRow, alertToRow } from "./alert-
 import {
   type Column,
   iso,
-  type JsonColumn,
   json,
   num,
+  type ObjectColumn,
   placeholders,
   type SqlDb,
   type SqlDriver,
@@ -86,28 +86,8 @@ const EVENT_COLUMNS: readonly Column[] = [
   { name: "occurred_at", type: "timestamptz" },
   { name: "committed_at", type: "timestamptz" },
 ];
-const MOVEMENT_COLUMNS: readonly Column[] = [
-  { name: "id", type: "text" },
-  { name: "site_id", type: "text" },
-  { name: "movement_type", type: "text" },
-  { name: "sku", type: "text" },
-  { name: "qty", type: "integer" },
-  { name: "from_location", type: "text" },
-  { name: "to_location", type: "text" },
-  { name: "lot", type: "text" },
-  { name: "occurred_at", type: "timestamptz" },
-  { name: "epc", type: "text" },
-  { name: "sscc", type: "text" },
-  { name: "body", type: "jsonb" },
-  { name: "edge_id", type: "text" },
-  { name: "batch_id", type: "text" },
-  { name: "committed_at", type: "timestamptz" },
-];
-/** An `insertJson` filter: ids are unique across kinds, so a movement whose id is in events is not inserted. */
-const NOT_IN_EVENTS = "NOT EXISTS (SELECT 1 FROM events e WHERE e.id = value ->> 'id')";
-
-/** The movement columns read from a movement's JSON (`insertJson`); the body is the movement itself. */
-const MOVEMENT_JSON_COLUMNS: readonly JsonColumn[] = [
+/** The movement columns read from a movement (`insertObjects`); the body is the movement's JSON. */
+const MOVEMENT_OBJECT_COLUMNS: readonly ObjectColumn[] = [
   { name: "id", type: "text", member: "id" },
   { name: "site_id", type: "text", member: "siteId" },
   { name: "movement_type", type: "text", member: "movementType" },
@@ -115,19 +95,19 @@ const MOVEMENT_JSON_COLUMNS: readonly JsonColumn[] = [
   { name: "qty", type: "integer", member: "qty" },
   { name: "from_location", type: "text", member: "from" },
   { name: "to_location", type: "text", member: "to" },
-  { name: "lot", type: "text", member: "lot", fallback: "''" },
+  { name: "lot", type: "text", member: "lot", fallback: "" },
   { name: "occurred_at", type: "timestamptz", member: "occurredAt" },
   { name: "epc", type: "text", member: "epc" },
   { name: "sscc", type: "text", member: "sscc" },
   { name: "body", type: "jsonb", element: true },
 ];
-const POSITION_COLUMNS: readonly JsonColumn[] = [
+const POSITION_COLUMNS: readonly ObjectColumn[] = [
   { name: "sku", type: "text", member: "sku" },
   { name: "location", type: "text", member: "location" },
   { name: "lot", type: "text", member: "lot" },
   { name: "qty", type: "bigint", member: "qty" },
 ];
-const SERIAL_COLUMNS: readonly JsonColumn[] = [
+const SERIAL_COLUMNS: readonly ObjectColumn[] = [
   { name: "epc", type: "text", member: "epc" },
   { name: "sku", type: "text", member: "sku" },
   { name: "location", type: "text", member: "location" },
@@ -397,9 +377,7 @@ export class SqlLedgerStore implements LedgerStore {
   /**
    * `INSERT … ON CONFLICT (id) DO NOTHING RETURNING id` of movements with
    * their JSON text as the body (canonical JSON is made only when a stored
-   * body is compared). The batch goes as one JSON array parameter; on
-   * SQLite only when every occurredAt is already in the stored form (UTC,
-   * milliseconds), else as bound rows.
+   * body is compared), leaving out ids already in events.
    */
   async #insertMovementRows(
     tx: SqlDb,
@@ -407,47 +385,17 @@ export class SqlLedgerStore implements LedgerStore {
     movements: readonly Movement[],
     now: string,
   ): Promise<{ id: string }[]> {
-    const suffix = "ON CONFLICT (id) DO NOTHING RETURNING id";
-    const driver = this.#driver;
-    if (movements.length === 0) return [];
-    if (movements.every((m) => driver.timestamp(m.occurredAt) === m.occurredAt)) {
-      return tx.insertJson<{ id: string }>(
-        "movements",
-        [
-          ...MOVEMENT_JSON_COLUMNS,
-          { name: "edge_id", type: "text", value: meta.edgeId },
-          { name: "batch_id", type: "text", value: meta.batchId },
-          { name: "committed_at", type: "timestamptz", value: now },
-        ],
-        movements,
-        { where: NOT_IN_EVENTS, suffix },
-      );
-    }
-    const inEvents = await hashesIn(
-      tx,
-      "events",
-      movements.map((m) => m.id),
+    return tx.insertObjects<{ id: string }>(
+      "movements",
+      [
+        ...MOVEMENT_OBJECT_COLUMNS,
+        { name: "edge_id", type: "text", value: meta.edgeId },
+        { name: "batch_id", type: "text", value: meta.batchId },
+        { name: "committed_at", type: "timestamptz", value: now },
+      ],
+      movements,
+      { skipIdsIn: "events", suffix: "ON CONFLICT (id) DO NOTHING RETURNING id" },
     );
-    const rows = movements
-      .filter((m) => !inEvents.has(m.id))
-      .map((m) => [
-        m.id,
-        m.siteId,
-        m.movementType,
-        m.sku,
-        m.qty,
-        m.from ?? null,
-        m.to ?? null,
-        m.lot ?? "",
-        driver.timestamp(m.occurredAt),
-        m.epc ?? null,
-        m.sscc ?? null,
-        JSON.stringify(m),
-        meta.edgeId,
-        meta.batchId,
-        now,
-      ]);
-    return tx.insertRows<{ id: string }>("movements", MOVEMENT_COLUMNS, rows, suffix);
   }
 
   /** Item rules, cached for a second: items change rarely, and every batch needs them. */
@@ -554,7 +502,7 @@ export class SqlLedgerStore implements LedgerStore {
     const rules = await this.#itemRules(tx, [...new Set(movements.map((m) => m.sku))]);
     await this.#upsertSerials(tx, movements);
     const touched = (
-      await tx.insertJson<{ sku: string; location: string; lot: string; qty: unknown }>(
+      await tx.insertObjects<{ sku: string; location: string; lot: string; qty: unknown }>(
         "positions",
         POSITION_COLUMNS,
         positionDeltas(movements),
@@ -588,7 +536,7 @@ export class SqlLedgerStore implements LedgerStore {
         lastMovementId: m.id,
         lastSeenAt: at,
       }));
-    await tx.insertJson("serials", SERIAL_COLUMNS, rows, {
+    await tx.insertObjects("serials", SERIAL_COLUMNS, rows, {
       suffix: `ON CONFLICT (epc) DO UPDATE SET sku = excluded.sku, location = excluded.location, lot = excluded.lot,
          status = excluded.status, last_movement_id = excluded.last_movement_id, last_seen_at = excluded.last_seen_at
        WHERE (excluded.last_seen_at, excluded.last_movement_id) > (serials.last_seen_at, serials.last_movement_id)`,
@@ -1209,9 +1157,10 @@ export class SqlLedgerStore implements LedgerStore {
 }
 
 function compareTime(atA: string, idA: string, atB: string, idB: string): number {
-  const a = Date.parse(atA);
-  const b = Date.parse(atB);
-  if (a !== b) return a - b;
+  // Two UTC timestamps of the same form compare as text; others (offsets, PostgreSQL) as instants.
+  const sameForm = atA.length === atB.length && atA.endsWith("Z") && atB.endsWith("Z");
+  const order = sameForm ? (atA < atB ? -1 : atA > atB ? 1 : 0) : Date.parse(atA) - Date.parse(atB);
+  if (order !== 0) return order;
   return idA < idB ? -1 : idA > idB ? 1 : 0;
 }
 
