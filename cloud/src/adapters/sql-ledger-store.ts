@@ -145,6 +145,10 @@ const TELEMETRY_COLUMNS: readonly Column[] = [
   { name: "occurred_at", type: "timestamptz" },
 ];
 
+/** Whether a stock alert is open: nothing to resolve when none is and no position calls for one. */
+const ANY_OPEN_STOCK_ALERT =
+  "EXISTS (SELECT 1 FROM alerts WHERE status = 'open' AND kind IN ('LOW_STOCK', 'NEGATIVE_STOCK'))";
+
 /** How long item rules are cached; a change made through another process applies within this time. */
 const RULES_TTL_MS = 1000;
 
@@ -501,18 +505,20 @@ export class SqlLedgerStore implements LedgerStore {
     if (movements.length === 0) return;
     const rules = await this.#itemRules(tx, [...new Set(movements.map((m) => m.sku))]);
     await this.#upsertSerials(tx, movements);
-    const touched = (
-      await tx.insertObjects<{ sku: string; location: string; lot: string; qty: unknown }>(
-        "positions",
-        POSITION_COLUMNS,
-        positionDeltas(movements),
-        {
-          suffix:
-            "ON CONFLICT (sku, location, lot) DO UPDATE SET qty = positions.qty + excluded.qty RETURNING sku, location, lot, qty",
-        },
-      )
-    ).map((r) => ({ sku: r.sku, location: r.location, lot: r.lot, qty: num(r.qty) }));
-    await this.#stockAlerts(tx, touched, rules, now, alerts);
+    // The upsert also tells whether any stock alert is open (one statement, not two: a round trip on PostgreSQL).
+    const returned = await tx.insertObjects<{
+      sku: string;
+      location: string;
+      lot: string;
+      qty: unknown;
+      stock_alerts_open: unknown;
+    }>("positions", POSITION_COLUMNS, positionDeltas(movements), {
+      suffix: `ON CONFLICT (sku, location, lot) DO UPDATE SET qty = positions.qty + excluded.qty
+        RETURNING sku, location, lot, qty, ${ANY_OPEN_STOCK_ALERT} AS stock_alerts_open`,
+    });
+    const touched = returned.map((r) => ({ sku: r.sku, location: r.location, lot: r.lot, qty: num(r.qty) }));
+    const anyOpen = returned.some((r) => r.stock_alerts_open === true || num(r.stock_alerts_open) === 1);
+    await this.#stockAlerts(tx, touched, anyOpen, rules, now, alerts);
   }
 
   /** The registry keeps each EPC's latest movement by (occurredAt, id), so a late event never moves it back. */
@@ -546,6 +552,7 @@ export class SqlLedgerStore implements LedgerStore {
   async #stockAlerts(
     tx: SqlDb,
     touched: readonly Position[],
+    anyOpen: boolean,
     rules: ReadonlyMap<string, ItemRule>,
     now: string,
     alerts: Alert[],
@@ -571,7 +578,7 @@ export class SqlLedgerStore implements LedgerStore {
         .filter((t) => t.qty < (rules.get(t.sku)?.reorderPoint ?? Number.NEGATIVE_INFINITY))
         .map((t) => lowStockKey(t.sku, t.location)),
     ];
-    if (candidates.length === 0 && !(await hasOpenStockAlerts(tx))) return;
+    if (candidates.length === 0 && !anyOpen) return;
     const keys = [
       ...touched.map((p) => negativeStockKey(p.sku, p.location, p.lot)),
       ...totals.map((t) => lowStockKey(t.sku, t.location)),
@@ -1259,13 +1266,6 @@ async function locationTotals(
     out.push({ sku: p.sku, location: p.location, qty: num(rows[0]?.qty ?? 0) });
   }
   return out;
-}
-
-async function hasOpenStockAlerts(tx: SqlDb): Promise<boolean> {
-  const rows = await tx.all(
-    "SELECT 1 AS one FROM alerts WHERE status = 'open' AND kind IN ('LOW_STOCK', 'NEGATIVE_STOCK') LIMIT 1",
-  );
-  return rows.length > 0;
 }
 
 async function openAlerts(tx: SqlDb, keys: readonly string[]): Promise<Map<string, Alert>> {

@@ -20,18 +20,6 @@ function sqliteTimestamp(value: string): string {
   return CANONICAL_UTC.test(value) ? value : new Date(value).toISOString();
 }
 
-/** `(?, …), (?, …)` for `count` rows, cached: the same shapes come back with every batch. */
-const valuesLists = new Map<string, string>();
-function valuesList(row: string, count: number): string {
-  const key = `${count}${row}`;
-  let text = valuesLists.get(key);
-  if (text === undefined) {
-    text = Array.from({ length: count }, () => row).join(", ");
-    if (valuesLists.size < 5000) valuesLists.set(key, text);
-  }
-  return text;
-}
-
 /** The suffix of an insert that must tell which ids it inserted. */
 const RETURNING_NEW_IDS = "ON CONFLICT (id) DO NOTHING RETURNING id";
 
@@ -156,15 +144,20 @@ class SqliteDb implements SqlDb {
     out: T[],
   ): void {
     const names = columns.map((c) => c.name).join(", ");
-    const values = valuesList(`(${placeholders(columns.length)})`, count);
+    // Looked up by a short key: the statement's own text (tens of kB for 500 rows) would be built and hashed
+    // on every batch.
+    const insert = (tail: string) =>
+      this.#statement(`${table}(${names})×${count} ${tail}`, () => {
+        const row = `(${placeholders(columns.length)})`;
+        return `INSERT INTO ${table} (${names}) VALUES ${Array.from({ length: count }, () => row).join(", ")} ${tail}`;
+      });
     if (suffix === RETURNING_NEW_IDS) {
-      const plain = this.#statement(`INSERT INTO ${table} (${names}) VALUES ${values} ON CONFLICT (id) DO NOTHING`);
-      if (this.#allNew(plain, params, count)) {
+      if (this.#allNew(insert("ON CONFLICT (id) DO NOTHING"), params, count)) {
         for (let k = 0; k < count; k++) out.push({ id: idAt(k) } as T);
         return;
       }
     }
-    const statement = this.#statement(`INSERT INTO ${table} (${names}) VALUES ${values} ${suffix}`);
+    const statement = insert(suffix);
     if (statement.reader) out.push(...(statement.all(params) as T[]));
     else statement.run(params);
   }
@@ -196,12 +189,12 @@ class SqliteDb implements SqlDb {
     this.#db.exec(sql);
   }
 
-  /** Prepared statements are cached by text; texts are bounded (≤ CHUNK_ROWS shapes per statement). */
-  #statement(sql: string): Statement<unknown[], unknown> {
-    let statement = this.#statements.get(sql);
+  /** Prepared statements are cached by text (or a key for `text()`); texts are bounded (≤ CHUNK_ROWS shapes a statement). */
+  #statement(key: string, text?: () => string): Statement<unknown[], unknown> {
+    let statement = this.#statements.get(key);
     if (statement === undefined) {
-      statement = this.#db.prepare<unknown[], unknown>(sql);
-      this.#statements.set(sql, statement);
+      statement = this.#db.prepare<unknown[], unknown>(text === undefined ? key : text());
+      this.#statements.set(key, statement);
     }
     return statement;
   }
