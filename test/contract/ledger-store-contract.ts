@@ -122,6 +122,18 @@ export function ledgerStoreContract(name: string, create: () => Promise<LedgerSt
         expect((await store.movements())[0]?.qty).toBe(5);
       });
 
+      it("refuses an id already used by an event of another kind, either way round", async () => {
+        const t = task();
+        const m = movement({ sku: "SKU-1", qty: 5, to: "S1/A/01" });
+        await store.commit(meta(0), [t, m]);
+        const movementWithTaskId = movement({ sku: "SKU-1", qty: 7, to: "S1/A/01", id: t.id });
+        const taskWithMovementId = { ...task(), id: m.id };
+        const result = await store.commit(meta(1), [movementWithTaskId, taskWithMovementId]);
+        expect(result).toEqual({ committed: [], duplicates: [], conflicts: [t.id, m.id], alerts: [] });
+        expect(await store.stock()).toEqual([{ sku: "SKU-1", location: "S1/A/01", lot: "", qty: 5 }]);
+        expect(await store.tasks()).toHaveLength(1);
+      });
+
       it("treats the same content with keys in another order as a duplicate, not a conflict", async () => {
         const original = movement({ sku: "SKU-1", qty: 5, to: "S1/A/01" });
         await store.commit(meta(0), [original]);
