@@ -42,7 +42,7 @@ const common = {
     .optional(),
   "tally:movementType": MovementType.optional(),
   "tally:sku": z.string().min(1).max(64).optional(),
-  /** The lot of the serialised units (EPCs); quantities carry theirs in the epcClass. */
+  /** The lot of the serialised units (EPCs), and of quantities whose epcClass has none. */
   "tally:lot": z.string().min(1).max(20).optional(),
 };
 
@@ -213,12 +213,13 @@ export function captureEvent(
     const cls = parseEpcClass(q.epcClass);
     const sku = e["tally:sku"] ?? cls?.sku ?? (cls?.gtin === undefined ? undefined : skuOfGtin(cls.gtin));
     if (sku === undefined) return reject(ErrorCode.SkuUnknown, `no item for epcClass ${q.epcClass}`, eventID);
+    const lot = cls?.lot ?? e["tally:lot"];
     movements.push({
       ...base,
       id: derivedId(`epcis:${eventID}:qty:${i}`),
       sku,
       qty: q.quantity,
-      ...(cls?.lot !== undefined && { lot: cls.lot }),
+      ...(lot !== undefined && { lot }),
     });
   }
   if (movements.length === 0) {

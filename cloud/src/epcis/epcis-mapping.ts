@@ -143,16 +143,18 @@ function whyFields(m: Movement): Record<string, unknown> {
     ...(biz.disposition !== undefined && { disposition: biz.disposition }),
     "tally:movementType": m.movementType,
     "tally:sku": m.sku,
-    // A serialised unit's lot has no place in an ObjectEvent's epcList (ILMD is for ADD events only).
-    ...(m.lot !== undefined && m.epc !== undefined && { "tally:lot": m.lot }),
+    // A serialised unit's lot has no place in an epcList or childEPCs (ILMD is for ADD events only), nor has
+    // a quantity's without a GTIN (`urn:tally:sku:` classes).
+    ...(m.lot !== undefined && { "tally:lot": m.lot }),
   };
 }
 
 /**
  * One ObjectEvent per movement: the EPC in `epcList` when serialised, else
  * the quantity in `quantityList`. Movements that travel on a pallet (SSCC)
- * and carry an EPC become one AggregationEvent (action OBSERVE) per (SSCC,
- * type, time, locations, SKU, lot): parentID the SSCC, childEPCs the units. Order follows the
+ * become one AggregationEvent (action OBSERVE) per (SSCC, type, time,
+ * locations, SKU, lot): parentID the SSCC, childEPCs the units,
+ * childQuantityList the quantities. Order follows the
  * movements (a pallet where its first unit was).
  */
 export function movementsToEpcis(
@@ -162,7 +164,7 @@ export function movementsToEpcis(
   const order: ({ unit: Movement } | { pallet: Movement[] })[] = [];
   const pallets = new Map<string, Movement[]>();
   for (const m of movements) {
-    if (m.sscc === undefined || m.epc === undefined) {
+    if (m.sscc === undefined) {
       order.push({ unit: m });
       continue;
     }
@@ -176,7 +178,9 @@ export function movementsToEpcis(
       order.push({ pallet: fresh });
     }
   }
-  return order.map((entry) => ("unit" in entry ? objectEvent(entry.unit, gtinOf) : aggregationEvent(entry.pallet)));
+  return order.map((entry) =>
+    "unit" in entry ? objectEvent(entry.unit, gtinOf) : aggregationEvent(entry.pallet, gtinOf),
+  );
 }
 
 function actionOf(m: Movement): EpcisEvent["action"] {
@@ -200,19 +204,26 @@ function objectEvent(m: Movement, gtinOf: (sku: string) => string | undefined): 
   };
 }
 
-function aggregationEvent(members: readonly Movement[]): EpcisEvent {
+function aggregationEvent(members: readonly Movement[], gtinOf: (sku: string) => string | undefined): EpcisEvent {
   const first = members[0];
   if (first === undefined) throw new Error("an aggregation needs at least one movement");
+  const quantities = members.filter((m) => m.epc === undefined);
   return {
     type: "AggregationEvent",
     eventID: eventIdOf(members.map((m) => m.id).join(",")),
     eventTime: first.occurredAt,
     eventTimeZoneOffset: "+00:00",
     // EPCIS 2.0 §7.4.3: ADD and DELETE on an aggregation mean packing and unpacking; a pallet that moves
-    // with its units is an observed aggregation. The direction is in bizStep, source and destination.
+    // with its contents is an observed aggregation. The direction is in bizStep, source and destination.
     action: "OBSERVE",
     parentID: ssccUri(first.sscc ?? ""),
     childEPCs: members.flatMap((m) => (m.epc === undefined ? [] : [m.epc])),
+    ...(quantities.length > 0 && {
+      childQuantityList: quantities.map((m) => ({
+        epcClass: epcClassOf(m.sku, gtinOf(m.sku), m.lot),
+        quantity: m.qty,
+      })),
+    }),
     ...whyFields(first),
     ...whereFields(first),
     "tally:movementIds": members.map((m) => m.id),

@@ -417,6 +417,15 @@ describe("POST /v1/epcis/capture", () => {
             occurredAt: "2026-11-22T07:00:00.000Z",
           }),
         ),
+        // Quantities on a pallet too, of an item without a GTIN (its lot travels as tally:lot).
+        movement({
+          sku: "SKU-2",
+          qty: 4,
+          to: "S1/DOCK/D2",
+          lot: "L3",
+          sscc: "106141412345678908",
+          occurredAt: "2026-11-22T07:00:00.000Z",
+        }),
         ...[1, 2].map((n) =>
           movement({
             sku: "SKU-1",
@@ -433,7 +442,13 @@ describe("POST /v1/epcis/capture", () => {
       ]),
     );
     const doc = (await app.inject({ url: "/v1/epcis/events" })).json() as Doc;
-    expect(doc.epcisBody.eventList.filter((e) => e.type === "AggregationEvent")).toHaveLength(3);
+    const aggregations = doc.epcisBody.eventList.filter((e) => e.type === "AggregationEvent");
+    expect(aggregations).toHaveLength(4);
+    expect(aggregations[2]).toMatchObject({
+      childEPCs: [],
+      childQuantityList: [{ epcClass: "urn:tally:sku:SKU-2", quantity: 4 }],
+      "tally:lot": "L3",
+    });
     const other = await ledger();
     others.push(other);
     const res = await capture(other.app, doc.epcisBody.eventList);
