@@ -20,6 +20,9 @@ function sqliteTimestamp(value: string): string {
   return CANONICAL_UTC.test(value) ? value : new Date(value).toISOString();
 }
 
+/** Marks the column that binds the object's own JSON. */
+const ELEMENT = Symbol("element");
+
 /** The suffix of an insert that must tell which ids it inserted. */
 const RETURNING_NEW_IDS = "ON CONFLICT (id) DO NOTHING RETURNING id";
 
@@ -97,16 +100,25 @@ class SqliteDb implements SqlDb {
     if (skipIdsIn !== undefined && columns[0]?.name !== "id") throw new Error("skipIdsIn needs id as the first column");
     const out: T[] = [];
     const idMember = columns.find((c) => c.name === "id" && "member" in c) as { member: string } | undefined;
+    // Each column's source, worked out once (this loop binds every value of every row).
+    const width = columns.length;
+    const members = columns.map((c) => ("member" in c ? c.member : undefined));
+    const fallbacks = columns.map((c) => ("member" in c ? c.fallback : undefined));
+    const timestamps = columns.map((c) => c.type === "timestamptz");
+    const constants = columns.map((c) => ("element" in c ? ELEMENT : "value" in c ? c.value : undefined));
     for (let i = 0; i < list.length; i += CHUNK_ROWS) {
       const chunk = list.length <= CHUNK_ROWS ? list : list.slice(i, i + CHUNK_ROWS);
-      const params: unknown[] = [];
+      const params = new Array<unknown>(chunk.length * width);
+      let k = 0;
       for (const e of chunk) {
-        for (const c of columns) {
-          if ("member" in c) {
-            const v = e[c.member] ?? c.fallback ?? null;
-            params.push(c.type === "timestamptz" && typeof v === "string" ? sqliteTimestamp(v) : v);
-          } else if ("element" in c) params.push(JSON.stringify(e));
-          else params.push(c.value);
+        for (let c = 0; c < width; c++) {
+          const member = members[c];
+          if (member === undefined) {
+            params[k++] = constants[c] === ELEMENT ? JSON.stringify(e) : constants[c];
+            continue;
+          }
+          const v = e[member] ?? fallbacks[c] ?? null;
+          params[k++] = timestamps[c] === true && typeof v === "string" ? sqliteTimestamp(v) : v;
         }
       }
       this.#insertChunk(
