@@ -57,6 +57,46 @@ export function ledgerStoreContract(name: string, create: () => Promise<LedgerSt
         expect((await store.stock())[0]?.qty).toBe(5);
       });
 
+      it("treats an id repeated within one batch with keys in another order as a duplicate", async () => {
+        const m = movement({ sku: "SKU-1", qty: 5, to: "S1/A/01" });
+        const reordered = Object.fromEntries(Object.entries(m).reverse()) as Movement;
+        const result = await store.commit(meta(), [m, reordered]);
+        expect(result.duplicates).toEqual([m.id]);
+        expect(result.conflicts).toEqual([]);
+      });
+
+      it("stores every field as given, whatever the timestamp's offset or precision, and knows a resend", async () => {
+        // Offsets and microseconds are valid timestamps; the ledger orders by the instant and keeps the text.
+        const early = movement({ sku: "SKU-1", qty: 2, to: "S1/A/01", occurredAt: "2026-11-22T09:00:00.123456+02:00" });
+        const late = {
+          ...movement({ sku: "SKU-1", qty: 3, from: "S1/A/01", to: "S1/A/02", occurredAt: "2026-11-22T07:30:00.000Z" }),
+          lot: "L'1\"\\ü",
+          epc: "urn:epc:id:sgtin:0614141.812345.6789",
+          sscc: "106141411234567897",
+          expiry: "2027-01-31",
+          evidence: { deviceId: "portal-1", observationIds: ["o-1", "o-2"] },
+          confidence: 0.75,
+        };
+        // One batch in the stored timestamp form, one not (SQLite takes them apart by two routes).
+        expect((await store.commit(meta(0), [late])).committed).toEqual([late.id]);
+        expect((await store.commit(meta(1), [early])).committed).toEqual([early.id]);
+        expect(await store.movement(early.id)).toEqual(early);
+        expect(await store.movement(late.id)).toEqual(late);
+        const history = await store.history({ sku: "SKU-1" });
+        expect(history.map((e) => [e.movementId, e.occurredAt, e.location, e.lot, e.delta])).toEqual([
+          [early.id, "2026-11-22T07:00:00.123Z", "S1/A/01", "", 2],
+          [late.id, late.occurredAt, "S1/A/01", late.lot, -3],
+          [late.id, late.occurredAt, "S1/A/02", late.lot, 3],
+        ]);
+        expect((await store.serial(late.epc))?.lastMovementId).toBe(late.id);
+        expect(await store.commit(meta(2), [early, late])).toEqual({
+          committed: [],
+          duplicates: [early.id, late.id],
+          conflicts: [],
+          alerts: [],
+        });
+      });
+
       it("accepts an empty batch", async () => {
         expect(await store.commit(meta(), [])).toEqual({ committed: [], duplicates: [], conflicts: [], alerts: [] });
       });
@@ -80,6 +120,18 @@ export function ledgerStoreContract(name: string, create: () => Promise<LedgerSt
         expect(result).toEqual({ committed: [], duplicates: [], conflicts: [original.id], alerts: [] });
         expect((await store.stock())[0]?.qty).toBe(5);
         expect((await store.movements())[0]?.qty).toBe(5);
+      });
+
+      it("refuses an id already used by an event of another kind, either way round", async () => {
+        const t = task();
+        const m = movement({ sku: "SKU-1", qty: 5, to: "S1/A/01" });
+        await store.commit(meta(0), [t, m]);
+        const movementWithTaskId = movement({ sku: "SKU-1", qty: 7, to: "S1/A/01", id: t.id });
+        const taskWithMovementId = { ...task(), id: m.id };
+        const result = await store.commit(meta(1), [movementWithTaskId, taskWithMovementId]);
+        expect(result).toEqual({ committed: [], duplicates: [], conflicts: [t.id, m.id], alerts: [] });
+        expect(await store.stock()).toEqual([{ sku: "SKU-1", location: "S1/A/01", lot: "", qty: 5 }]);
+        expect(await store.tasks()).toHaveLength(1);
       });
 
       it("treats the same content with keys in another order as a duplicate, not a conflict", async () => {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import { migratePostgres } from "./postgres-migrations.js";
-import type { Column, SqlDb, SqlDriver } from "./sql-driver.js";
+import type { Column, InsertObjectsOptions, ObjectColumn, SqlDb, SqlDriver } from "./sql-driver.js";
 import { SqlLedgerStore } from "./sql-ledger-store.js";
 
 /** Connects a pool to `databaseUrl` and migrates the database. */
@@ -66,6 +66,40 @@ class PostgresDb implements SqlDb {
     const unnest = columns.map((c) => `?::${c.type}[]`).join(", ");
     const result = await this.#db.query(
       toPg(`INSERT INTO ${table} (${names}) SELECT * FROM unnest(${unnest}) ${suffix}`, arrays),
+    );
+    return result.rows as T[];
+  }
+
+  /** One `INSERT … SELECT … FROM jsonb_array_elements(?::jsonb)`: one text parameter, parsed by the server. */
+  async insertObjects<T>(
+    table: string,
+    columns: readonly ObjectColumn[],
+    elements: readonly object[],
+    { skipIdsIn, suffix = "" }: InsertObjectsOptions = {},
+  ): Promise<T[]> {
+    if (elements.length === 0) return [];
+    const names = columns.map((c) => c.name).join(", ");
+    const params: unknown[] = [];
+    const exprs = columns.map((c) => {
+      if ("element" in c) return c.type === "jsonb" ? "value" : "value::text";
+      if ("member" in c) {
+        const read = `value ->> '${c.member.replaceAll("'", "''")}'`;
+        const typed = c.type === "text" ? read : `(${read})::${c.type}`;
+        if (c.fallback === undefined) return typed;
+        params.push(c.fallback);
+        return `COALESCE(${typed}, ?::${c.type})`;
+      }
+      params.push(c.value);
+      return `?::${c.type}`;
+    });
+    params.push(JSON.stringify(elements));
+    const where =
+      skipIdsIn === undefined ? "" : ` WHERE NOT EXISTS (SELECT 1 FROM ${skipIdsIn} s WHERE s.id = value ->> 'id')`;
+    const result = await this.#db.query(
+      toPg(
+        `INSERT INTO ${table} (${names}) SELECT ${exprs.join(", ")} FROM jsonb_array_elements(?::jsonb) AS j(value)${where} ${suffix}`,
+        params,
+      ),
     );
     return result.rows as T[];
   }

@@ -13,6 +13,21 @@ export interface Column {
  * gives them: PostgreSQL may return bigints as strings, timestamps as Dates
  * and jsonb as objects, so readers normalise with `num`, `iso` and `json`.
  */
+/**
+ * A column of `insertObjects`: a member of each object (`fallback` when it
+ * is absent), the object itself as JSON text (`element`), or one value for
+ * every row (`value`).
+ */
+export type ObjectColumn = Column &
+  ({ member: string; fallback?: string | number } | { element: true } | { value: string | number | null });
+
+export interface InsertObjectsOptions {
+  /** Leave out the objects whose `id` is already in this table (ids are unique across the ledger's tables). */
+  skipIdsIn?: string;
+  /** ON CONFLICT / RETURNING. */
+  suffix?: string;
+}
+
 export interface SqlDb {
   all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Runs a statement; returns the number of rows it changed. */
@@ -27,6 +42,19 @@ export interface SqlDb {
     columns: readonly Column[],
     rows: readonly (readonly unknown[])[],
     suffix?: string,
+  ): Promise<T[]>;
+  /**
+   * One multi-row insert of objects, a row each, in array order: SQLite
+   * binds each value, PostgreSQL sends the objects as one JSON array
+   * parameter taken apart by the server (`jsonb_array_elements`), cheaper
+   * than node-postgres escaping every value into array literals.
+   * Returns RETURNING rows.
+   */
+  insertObjects<T = unknown>(
+    table: string,
+    columns: readonly ObjectColumn[],
+    elements: readonly object[],
+    options?: InsertObjectsOptions,
   ): Promise<T[]>;
   /** Serialises transactions on these keys until this one ends (PostgreSQL advisory locks; SQLite has one writer). */
   lockKeys(keys: readonly string[]): Promise<void>;

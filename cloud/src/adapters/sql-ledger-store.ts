@@ -20,7 +20,7 @@ import {
 } from "@tally/protocols";
 import type { Alert } from "../alerts/alert.js";
 import { type AlertChange, applyCondition } from "../alerts/apply-condition.js";
-import { canonicalJson, contentHash } from "../ledger/canonical-json.js";
+import { canonicalJson, canonicalMovement, contentHash } from "../ledger/canonical-json.js";
 import { classifyEvents, firstOccurrences, type HashedEvent, hashEvents } from "../ledger/classify-events.js";
 import { derivedId } from "../ledger/derived-id.js";
 import {
@@ -60,7 +60,16 @@ import {
   stockAlertChanges,
 } from "../ledger/stock-rules.js";
 import { ALERT_COLUMNS, type AlertRow, alertFromRow, alertToRow } from "./alert-row.js";
-import { type Column, iso, json, num, placeholders, type SqlDb, type SqlDriver } from "./sql-driver.js";
+import {
+  type Column,
+  iso,
+  json,
+  num,
+  type ObjectColumn,
+  placeholders,
+  type SqlDb,
+  type SqlDriver,
+} from "./sql-driver.js";
 
 /** The edge id recorded on events the cloud makes itself (tasks, adjustments, reversals, EPCIS captures). */
 export const CLOUD_SOURCE = "cloud";
@@ -77,37 +86,35 @@ const EVENT_COLUMNS: readonly Column[] = [
   { name: "occurred_at", type: "timestamptz" },
   { name: "committed_at", type: "timestamptz" },
 ];
-const MOVEMENT_COLUMNS: readonly Column[] = [
-  { name: "id", type: "text" },
-  { name: "site_id", type: "text" },
-  { name: "movement_type", type: "text" },
-  { name: "sku", type: "text" },
-  { name: "qty", type: "integer" },
-  { name: "from_location", type: "text" },
-  { name: "to_location", type: "text" },
-  { name: "lot", type: "text" },
-  { name: "occurred_at", type: "timestamptz" },
-  { name: "epc", type: "text" },
-  { name: "sscc", type: "text" },
-  { name: "body", type: "jsonb" },
-  { name: "edge_id", type: "text" },
-  { name: "batch_id", type: "text" },
-  { name: "committed_at", type: "timestamptz" },
+/** The movement columns read from a movement (`insertObjects`); the body is the movement's JSON. */
+const MOVEMENT_OBJECT_COLUMNS: readonly ObjectColumn[] = [
+  { name: "id", type: "text", member: "id" },
+  { name: "site_id", type: "text", member: "siteId" },
+  { name: "movement_type", type: "text", member: "movementType" },
+  { name: "sku", type: "text", member: "sku" },
+  { name: "qty", type: "integer", member: "qty" },
+  { name: "from_location", type: "text", member: "from" },
+  { name: "to_location", type: "text", member: "to" },
+  { name: "lot", type: "text", member: "lot", fallback: "" },
+  { name: "occurred_at", type: "timestamptz", member: "occurredAt" },
+  { name: "epc", type: "text", member: "epc" },
+  { name: "sscc", type: "text", member: "sscc" },
+  { name: "body", type: "jsonb", element: true },
 ];
-const POSITION_COLUMNS: readonly Column[] = [
-  { name: "sku", type: "text" },
-  { name: "location", type: "text" },
-  { name: "lot", type: "text" },
-  { name: "qty", type: "bigint" },
+const POSITION_COLUMNS: readonly ObjectColumn[] = [
+  { name: "sku", type: "text", member: "sku" },
+  { name: "location", type: "text", member: "location" },
+  { name: "lot", type: "text", member: "lot" },
+  { name: "qty", type: "bigint", member: "qty" },
 ];
-const SERIAL_COLUMNS: readonly Column[] = [
-  { name: "epc", type: "text" },
-  { name: "sku", type: "text" },
-  { name: "location", type: "text" },
-  { name: "lot", type: "text" },
-  { name: "status", type: "text" },
-  { name: "last_movement_id", type: "text" },
-  { name: "last_seen_at", type: "timestamptz" },
+const SERIAL_COLUMNS: readonly ObjectColumn[] = [
+  { name: "epc", type: "text", member: "epc" },
+  { name: "sku", type: "text", member: "sku" },
+  { name: "location", type: "text", member: "location" },
+  { name: "lot", type: "text", member: "lot" },
+  { name: "status", type: "text", member: "status" },
+  { name: "last_movement_id", type: "text", member: "lastMovementId" },
+  { name: "last_seen_at", type: "timestamptz", member: "lastSeenAt" },
 ];
 const CONFLICT_COLUMNS: readonly Column[] = [
   { name: "event_id", type: "text" },
@@ -137,6 +144,10 @@ const TELEMETRY_COLUMNS: readonly Column[] = [
   { name: "location", type: "text" },
   { name: "occurred_at", type: "timestamptz" },
 ];
+
+/** Whether a stock alert is open: nothing to resolve when none is and no position calls for one. */
+const ANY_OPEN_STOCK_ALERT =
+  "EXISTS (SELECT 1 FROM alerts WHERE status = 'open' AND kind IN ('LOW_STOCK', 'NEGATIVE_STOCK'))";
 
 /** How long item rules are cached; a change made through another process applies within this time. */
 const RULES_TTL_MS = 1000;
@@ -191,30 +202,15 @@ export class SqlLedgerStore implements LedgerStore {
       if (isHashedMovement(h)) firstMovements.push(h);
       else firstOthers.push(h);
     }
-    // Ids are unique across kinds: a movement id already in events (a held movement, another kind) is not new,
-    // nor is another kind's id already in movements.
-    const stored = new Map([
-      ...(await hashesIn(
-        tx,
-        "events",
-        firstMovements.map((h) => h.event.id),
-      )),
-      ...(await movementHashes(
-        tx,
-        firstOthers.map((h) => h.event.id),
-      )),
-    ]);
+    // Ids are unique across kinds: another kind's id already in movements is not new, nor is a movement id
+    // already in events (a held movement, another kind), which the movement insert leaves out itself.
+    const stored = await movementHashes(
+      tx,
+      firstOthers.map((h) => h.event.id),
+    );
     const inserted = new Set<string>();
     const heldTasks: CorrectionTask[] = [];
-    const held = await this.#insertMovements(
-      tx,
-      meta,
-      firstMovements.filter((h) => !stored.has(h.event.id)),
-      now,
-      options,
-      inserted,
-      heldTasks,
-    );
+    const held = await this.#insertMovements(tx, meta, firstMovements, now, options, inserted, heldTasks);
     for (const id of await this.#insertEvents(
       tx,
       meta,
@@ -223,6 +219,7 @@ export class SqlLedgerStore implements LedgerStore {
     )) {
       inserted.add(id);
     }
+    // What was not inserted is already stored (a resend or a conflict): its stored hash, from movements or events.
     const unknown = first.filter((h) => !inserted.has(h.event.id) && !stored.has(h.event.id));
     for (const [id, hash] of await movementHashes(
       tx,
@@ -233,7 +230,7 @@ export class SqlLedgerStore implements LedgerStore {
     for (const [id, hash] of await hashesIn(
       tx,
       "events",
-      unknown.filter((h) => h.event.kind !== "movement").map((h) => h.event.id),
+      unknown.filter((h) => !stored.has(h.event.id)).map((h) => h.event.id),
     )) {
       stored.set(id, hash);
     }
@@ -320,10 +317,8 @@ export class SqlLedgerStore implements LedgerStore {
         movements.map((h) => h.event.sku),
       );
       if ([...rules.values()].some((r) => r.negativeStock === "refuse")) {
-        const existing = await movementHashes(
-          tx,
-          movements.map((h) => h.event.id),
-        );
+        const ids = movements.map((h) => h.event.id);
+        const existing = new Map([...(await movementHashes(tx, ids)), ...(await hashesIn(tx, "events", ids))]);
         const fresh = movements.filter((h) => !existing.has(h.event.id));
         const current = await positionsOf(
           tx,
@@ -343,31 +338,11 @@ export class SqlLedgerStore implements LedgerStore {
         accepted = movements.filter((h) => !heldIds.has(h.event.id));
       }
     }
-    const rows = accepted.map((h) => {
-      const m = h.event;
-      return [
-        m.id,
-        m.siteId,
-        m.movementType,
-        m.sku,
-        m.qty,
-        m.from ?? null,
-        m.to ?? null,
-        m.lot ?? "",
-        this.#driver.timestamp(m.occurredAt),
-        m.epc ?? null,
-        m.sscc ?? null,
-        h.body,
-        meta.edgeId,
-        meta.batchId,
-        now,
-      ];
-    });
-    const returned = await tx.insertRows<{ id: string }>(
-      "movements",
-      MOVEMENT_COLUMNS,
-      rows,
-      "ON CONFLICT (id) DO NOTHING RETURNING id",
+    const returned = await this.#insertMovementRows(
+      tx,
+      meta,
+      accepted.map((h) => h.event),
+      now,
     );
     for (const r of returned) inserted.add(r.id);
     if (held.length === 0) return [];
@@ -401,6 +376,30 @@ export class SqlLedgerStore implements LedgerStore {
       "ON CONFLICT (id) DO NOTHING",
     );
     return held.map((h) => h.event.id);
+  }
+
+  /**
+   * `INSERT … ON CONFLICT (id) DO NOTHING RETURNING id` of movements with
+   * their JSON text as the body (canonical JSON is made only when a stored
+   * body is compared), leaving out ids already in events.
+   */
+  async #insertMovementRows(
+    tx: SqlDb,
+    meta: CommitMeta,
+    movements: readonly Movement[],
+    now: string,
+  ): Promise<{ id: string }[]> {
+    return tx.insertObjects<{ id: string }>(
+      "movements",
+      [
+        ...MOVEMENT_OBJECT_COLUMNS,
+        { name: "edge_id", type: "text", value: meta.edgeId },
+        { name: "batch_id", type: "text", value: meta.batchId },
+        { name: "committed_at", type: "timestamptz", value: now },
+      ],
+      movements,
+      { skipIdsIn: "events", suffix: "ON CONFLICT (id) DO NOTHING RETURNING id" },
+    );
   }
 
   /** Item rules, cached for a second: items change rarely, and every batch needs them. */
@@ -506,15 +505,20 @@ export class SqlLedgerStore implements LedgerStore {
     if (movements.length === 0) return;
     const rules = await this.#itemRules(tx, [...new Set(movements.map((m) => m.sku))]);
     await this.#upsertSerials(tx, movements);
-    const touched = (
-      await tx.insertRows<{ sku: string; location: string; lot: string; qty: unknown }>(
-        "positions",
-        POSITION_COLUMNS,
-        positionDeltas(movements).map((d) => [d.sku, d.location, d.lot, d.qty]),
-        "ON CONFLICT (sku, location, lot) DO UPDATE SET qty = positions.qty + excluded.qty RETURNING sku, location, lot, qty",
-      )
-    ).map((r) => ({ sku: r.sku, location: r.location, lot: r.lot, qty: num(r.qty) }));
-    await this.#stockAlerts(tx, touched, rules, now, alerts);
+    // The upsert also tells whether any stock alert is open (one statement, not two: a round trip on PostgreSQL).
+    const returned = await tx.insertObjects<{
+      sku: string;
+      location: string;
+      lot: string;
+      qty: unknown;
+      stock_alerts_open: unknown;
+    }>("positions", POSITION_COLUMNS, positionDeltas(movements), {
+      suffix: `ON CONFLICT (sku, location, lot) DO UPDATE SET qty = positions.qty + excluded.qty
+        RETURNING sku, location, lot, qty, ${ANY_OPEN_STOCK_ALERT} AS stock_alerts_open`,
+    });
+    const touched = returned.map((r) => ({ sku: r.sku, location: r.location, lot: r.lot, qty: num(r.qty) }));
+    const anyOpen = returned.some((r) => r.stock_alerts_open === true || num(r.stock_alerts_open) === 1);
+    await this.#stockAlerts(tx, touched, anyOpen, rules, now, alerts);
   }
 
   /** The registry keeps each EPC's latest movement by (occurredAt, id), so a late event never moves it back. */
@@ -529,20 +533,26 @@ export class SqlLedgerStore implements LedgerStore {
     if (latest.size === 0) return;
     const rows = [...latest.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([epc, { m, at }]) => [epc, m.sku, m.to ?? null, m.lot ?? "", serialStatus(m), m.id, at]);
-    await tx.insertRows(
-      "serials",
-      SERIAL_COLUMNS,
-      rows,
-      `ON CONFLICT (epc) DO UPDATE SET sku = excluded.sku, location = excluded.location, lot = excluded.lot,
+      .map(([epc, { m, at }]) => ({
+        epc,
+        sku: m.sku,
+        location: m.to ?? null,
+        lot: m.lot ?? "",
+        status: serialStatus(m),
+        lastMovementId: m.id,
+        lastSeenAt: at,
+      }));
+    await tx.insertObjects("serials", SERIAL_COLUMNS, rows, {
+      suffix: `ON CONFLICT (epc) DO UPDATE SET sku = excluded.sku, location = excluded.location, lot = excluded.lot,
          status = excluded.status, last_movement_id = excluded.last_movement_id, last_seen_at = excluded.last_seen_at
        WHERE (excluded.last_seen_at, excluded.last_movement_id) > (serials.last_seen_at, serials.last_movement_id)`,
-    );
+    });
   }
 
   async #stockAlerts(
     tx: SqlDb,
     touched: readonly Position[],
+    anyOpen: boolean,
     rules: ReadonlyMap<string, ItemRule>,
     now: string,
     alerts: Alert[],
@@ -568,7 +578,7 @@ export class SqlLedgerStore implements LedgerStore {
         .filter((t) => t.qty < (rules.get(t.sku)?.reorderPoint ?? Number.NEGATIVE_INFINITY))
         .map((t) => lowStockKey(t.sku, t.location)),
     ];
-    if (candidates.length === 0 && !(await hasOpenStockAlerts(tx))) return;
+    if (candidates.length === 0 && !anyOpen) return;
     const keys = [
       ...touched.map((p) => negativeStockKey(p.sku, p.location, p.lot)),
       ...totals.map((t) => lowStockKey(t.sku, t.location)),
@@ -1154,9 +1164,10 @@ export class SqlLedgerStore implements LedgerStore {
 }
 
 function compareTime(atA: string, idA: string, atB: string, idB: string): number {
-  const a = Date.parse(atA);
-  const b = Date.parse(atB);
-  if (a !== b) return a - b;
+  // Two UTC timestamps of the same form compare as text; others (offsets, PostgreSQL) as instants.
+  const sameForm = atA.length === atB.length && atA.endsWith("Z") && atB.endsWith("Z");
+  const order = sameForm ? (atA < atB ? -1 : atA > atB ? 1 : 0) : Date.parse(atA) - Date.parse(atB);
+  if (order !== 0) return order;
   return idA < idB ? -1 : idA > idB ? 1 : 0;
 }
 
@@ -1197,8 +1208,8 @@ async function movementHashes(tx: SqlDb, ids: readonly string[]): Promise<Map<st
       ids.params,
     );
     for (const row of rows) {
-      // SQLite keeps the canonical text; PostgreSQL's jsonb gives it back parsed.
-      const body = typeof row.body === "string" ? row.body : row.body === null ? undefined : canonicalJson(row.body);
+      // The body is the movement's JSON, in whatever key order (SQLite text, PostgreSQL jsonb parsed): canonical here.
+      const body = row.body === null ? undefined : canonicalMovement(json<Record<string, unknown>>(row.body));
       const hash = body !== undefined ? contentHash(body) : row.hash;
       if (hash !== null) hashes.set(row.id, hash);
     }
@@ -1255,13 +1266,6 @@ async function locationTotals(
     out.push({ sku: p.sku, location: p.location, qty: num(rows[0]?.qty ?? 0) });
   }
   return out;
-}
-
-async function hasOpenStockAlerts(tx: SqlDb): Promise<boolean> {
-  const rows = await tx.all(
-    "SELECT 1 AS one FROM alerts WHERE status = 'open' AND kind IN ('LOW_STOCK', 'NEGATIVE_STOCK') LIMIT 1",
-  );
-  return rows.length > 0;
 }
 
 async function openAlerts(tx: SqlDb, keys: readonly string[]): Promise<Map<string, Alert>> {

@@ -3,48 +3,74 @@ import { z } from "zod";
 import { canonicalJson } from "../ledger/canonical-json.js";
 import { derivedId } from "../ledger/derived-id.js";
 import { siteOf } from "../ledger/stock-rules.js";
-import { eventIdOf, gtinOfSgtinUri, locationFromUrn, movementTypeOf, parseEpcClass } from "./epcis-mapping.js";
+import {
+  eventIdOf,
+  gtinOfSgtinUri,
+  locationFromUrn,
+  movementTypeOf,
+  parseEpcClass,
+  ssccOfParentId,
+} from "./epcis-mapping.js";
 
 const Where = z.object({ id: z.string().min(1).max(500) }).loose();
+
+const QuantityElement = z
+  .object({
+    epcClass: z.string().min(1).max(500),
+    quantity: z.number().int().min(1).max(1_000_000),
+    uom: z.string().max(10).optional(),
+  })
+  .loose();
+
+/** What ObjectEvents and AggregationEvents share: when, why, where, and Tally's own members. */
+const common = {
+  eventID: z.string().min(1).max(500).optional(),
+  eventTime: Timestamp,
+  eventTimeZoneOffset: z.string().max(10).optional(),
+  action: z.enum(["ADD", "OBSERVE", "DELETE"]),
+  bizStep: z.string().max(200).optional(),
+  disposition: z.string().max(200).optional(),
+  readPoint: Where.optional(),
+  bizLocation: Where.optional(),
+  sourceList: z
+    .array(z.object({ type: z.string(), source: z.string().max(500) }).loose())
+    .max(10)
+    .optional(),
+  destinationList: z
+    .array(z.object({ type: z.string(), destination: z.string().max(500) }).loose())
+    .max(10)
+    .optional(),
+  "tally:movementType": MovementType.optional(),
+  "tally:sku": z.string().min(1).max(64).optional(),
+  /** The lot of the serialised units (EPCs), and of quantities whose epcClass has none. */
+  "tally:lot": z.string().min(1).max(20).optional(),
+};
 
 /** The part of an EPCIS 2.0 ObjectEvent (JSON-LD) the ledger reads; other members are allowed and ignored. */
 export const CapturedObjectEvent = z
   .object({
     type: z.literal("ObjectEvent"),
-    eventID: z.string().min(1).max(500).optional(),
-    eventTime: Timestamp,
-    eventTimeZoneOffset: z.string().max(10).optional(),
-    action: z.enum(["ADD", "OBSERVE", "DELETE"]),
+    ...common,
     epcList: z.array(z.string().min(1).max(200)).max(10_000).optional(),
-    quantityList: z
-      .array(
-        z
-          .object({
-            epcClass: z.string().min(1).max(500),
-            quantity: z.number().int().min(1).max(1_000_000),
-            uom: z.string().max(10).optional(),
-          })
-          .loose(),
-      )
-      .max(1000)
-      .optional(),
-    bizStep: z.string().max(200).optional(),
-    disposition: z.string().max(200).optional(),
-    readPoint: Where.optional(),
-    bizLocation: Where.optional(),
-    sourceList: z
-      .array(z.object({ type: z.string(), source: z.string().max(500) }).loose())
-      .max(10)
-      .optional(),
-    destinationList: z
-      .array(z.object({ type: z.string(), destination: z.string().max(500) }).loose())
-      .max(10)
-      .optional(),
-    "tally:movementType": MovementType.optional(),
-    "tally:sku": z.string().min(1).max(64).optional(),
+    quantityList: z.array(QuantityElement).max(1000).optional(),
   })
   .loose();
 export type CapturedObjectEvent = z.infer<typeof CapturedObjectEvent>;
+
+/**
+ * The part of an EPCIS 2.0 AggregationEvent (§7.4.3) the ledger reads: a
+ * parent (an SSCC: the pallet) and its children (EPCs and quantities).
+ */
+export const CapturedAggregationEvent = z
+  .object({
+    type: z.literal("AggregationEvent"),
+    ...common,
+    parentID: z.string().min(1).max(500).optional(),
+    childEPCs: z.array(z.string().min(1).max(200)).max(10_000).optional(),
+    childQuantityList: z.array(QuantityElement).max(1000).optional(),
+  })
+  .loose();
+export type CapturedAggregationEvent = z.infer<typeof CapturedAggregationEvent>;
 
 /** The capture body: an EPCIS 2.0 document whose events are checked one by one. */
 export const EpcisCaptureDocument = z
@@ -73,6 +99,11 @@ export type CapturedEvent =
  * and one per quantity element. Ids derive from the eventID (or, without
  * one, from the event's canonical content), so capturing the same event
  * again gives the same movements: a duplicate, not new stock.
+ *
+ * An AggregationEvent (decision 0040) moves its children: they go where
+ * its bizStep and locations say, each movement carrying the parent's SSCC
+ * (off the pallet after a DELETE: no SSCC). Packing or unpacking in place
+ * (a bizStep that is no movement) changes no stock and is refused.
  */
 export function captureEvent(
   raw: unknown,
@@ -84,27 +115,41 @@ export function captureEvent(
     rejection: { index, ...(eventID !== undefined && { eventID }), code, reason },
   });
   const type = typeof raw === "object" && raw !== null && "type" in raw ? raw.type : undefined;
-  if (
-    type === "AggregationEvent" ||
-    type === "TransformationEvent" ||
-    type === "AssociationEvent" ||
-    type === "TransactionEvent"
-  ) {
+  if (type === "TransformationEvent" || type === "AssociationEvent" || type === "TransactionEvent") {
     return reject(
       LedgerErrorCode.EpcisUnsupported,
-      `${String(type)} is not captured into the ledger; send ObjectEvents`,
+      `${String(type)} is not captured into the ledger; send ObjectEvents or AggregationEvents`,
     );
   }
-  const parsed = CapturedObjectEvent.safeParse(raw);
+  const parsed =
+    type === "AggregationEvent" ? CapturedAggregationEvent.safeParse(raw) : CapturedObjectEvent.safeParse(raw);
   if (!parsed.success) return reject(LedgerErrorCode.EpcisInvalid, describeIssues(parsed.error));
   const e = parsed.data;
   const eventID = e.eventID ?? eventIdOf(canonicalJson(raw));
+  const aggregation = e.type === "AggregationEvent";
+
+  let sscc: string | undefined;
+  if (e.type === "AggregationEvent") {
+    if (e.parentID === undefined) {
+      return reject(LedgerErrorCode.EpcisInvalid, "an AggregationEvent needs a parentID (the pallet's SSCC)", eventID);
+    }
+    sscc = ssccOfParentId(e.parentID);
+    if (sscc === undefined) {
+      return reject(
+        LedgerErrorCode.EpcisUnsupported,
+        `parentID ${e.parentID} is not an SSCC (https://id.gs1.org/00/<SSCC> or urn:epc:id:sscc:…) with a valid check digit`,
+        eventID,
+      );
+    }
+  }
 
   const movementType = e["tally:movementType"] ?? movementTypeOf(e.bizStep, e.disposition);
   if (movementType === undefined) {
     return reject(
       LedgerErrorCode.EpcisUnsupported,
-      `bizStep ${e.bizStep ?? "(none)"} does not map to a movement`,
+      aggregation
+        ? `bizStep ${e.bizStep ?? "(none)"} is no movement: packing or unpacking in place changes no stock (decision 0040)`
+        : `bizStep ${e.bizStep ?? "(none)"} does not map to a movement`,
       eventID,
     );
   }
@@ -118,11 +163,13 @@ export function captureEvent(
   let from = loc(e.sourceList?.find((s) => s.source.startsWith("urn:tally:loc:"))?.source);
   let to = loc(e.destinationList?.find((d) => d.destination.startsWith("urn:tally:loc:"))?.destination);
   const here = loc(e.bizLocation?.id ?? e.readPoint?.id);
+  // DELETE on an ObjectEvent: the objects leave; on an AggregationEvent it only takes children off the parent.
+  const deleted = e.action === "DELETE" && !aggregation;
   if (from === undefined && to === undefined) {
-    const leaves = movementType === "PICK" || movementType === "SHIPMENT" || e.action === "DELETE";
+    const leaves = movementType === "PICK" || movementType === "SHIPMENT" || deleted;
     if (leaves) from = here;
     else to = here;
-  } else if (to === undefined && e.action !== "DELETE" && (movementType === "PUTAWAY" || movementType === "TRANSFER")) {
+  } else if (to === undefined && !deleted && (movementType === "PUTAWAY" || movementType === "TRANSFER")) {
     to = e.bizLocation === undefined ? undefined : loc(e.bizLocation.id);
   }
   if (locations.includes(undefined) || (from === undefined && to === undefined)) {
@@ -133,6 +180,7 @@ export function captureEvent(
     );
   }
   const siteId = siteOf(from ?? to ?? "");
+  const onPallet = sscc !== undefined && e.action !== "DELETE" ? { sscc } : {};
   const base = {
     kind: "movement" as const,
     siteId,
@@ -140,29 +188,46 @@ export function captureEvent(
     movementType,
     ...(from !== undefined && { from }),
     ...(to !== undefined && { to }),
+    ...onPallet,
     evidence: { deviceId: "epcis", observationIds: [eventID.slice(0, 128)] },
     confidence: 1,
   };
+  const epcs = e.type === "AggregationEvent" ? e.childEPCs : e.epcList;
+  const quantities = e.type === "AggregationEvent" ? e.childQuantityList : e.quantityList;
   const movements: Movement[] = [];
-  for (const [i, epc] of (e.epcList ?? []).entries()) {
+  for (const [i, epc] of (epcs ?? []).entries()) {
     const gtin = gtinOfSgtinUri(epc);
     const sku = e["tally:sku"] ?? (gtin === undefined ? undefined : skuOfGtin(gtin));
     if (sku === undefined) return reject(ErrorCode.SkuUnknown, `no item for EPC ${epc}`, eventID);
-    movements.push({ ...base, id: derivedId(`epcis:${eventID}:epc:${i}`), sku, qty: 1, epc });
+    const lot = e["tally:lot"];
+    movements.push({
+      ...base,
+      id: derivedId(`epcis:${eventID}:epc:${i}`),
+      sku,
+      qty: 1,
+      epc,
+      ...(lot !== undefined && { lot }),
+    });
   }
-  for (const [i, q] of (e.quantityList ?? []).entries()) {
+  for (const [i, q] of (quantities ?? []).entries()) {
     const cls = parseEpcClass(q.epcClass);
     const sku = e["tally:sku"] ?? cls?.sku ?? (cls?.gtin === undefined ? undefined : skuOfGtin(cls.gtin));
     if (sku === undefined) return reject(ErrorCode.SkuUnknown, `no item for epcClass ${q.epcClass}`, eventID);
+    const lot = cls?.lot ?? e["tally:lot"];
     movements.push({
       ...base,
       id: derivedId(`epcis:${eventID}:qty:${i}`),
       sku,
       qty: q.quantity,
-      ...(cls?.lot !== undefined && { lot: cls.lot }),
+      ...(lot !== undefined && { lot }),
     });
   }
-  if (movements.length === 0)
-    return reject(LedgerErrorCode.EpcisInvalid, "the event names no EPC and no quantity", eventID);
+  if (movements.length === 0) {
+    return reject(
+      LedgerErrorCode.EpcisInvalid,
+      aggregation ? "the event names no child EPC and no child quantity" : "the event names no EPC and no quantity",
+      eventID,
+    );
+  }
   return { ok: true, eventID, movements };
 }

@@ -95,6 +95,28 @@ export function gtinOfSgtinUri(uri: string): string | undefined {
 /** An SSCC as a GS1 Digital Link URI (the company prefix length is not known here, so not an EPC URN). */
 export const ssccUri = (sscc: string): string => `https://id.gs1.org/00/${sscc}`;
 
+/**
+ * The 18-digit SSCC an AggregationEvent's parentID names: a GS1 Digital
+ * Link (`https://<any host>/00/<SSCC>`) or an SSCC pure identity URI
+ * (`urn:epc:id:sscc:CompanyPrefix.SerialReference`, TDS §6.3.2: the
+ * serial reference's first digit is the extension digit). Undefined for
+ * anything else or a wrong check digit.
+ */
+export function ssccOfParentId(parentId: string): string | undefined {
+  let digits: string | undefined;
+  const dl = /^https?:\/\/[^/]+\/00\/(\d{18})(?:[?#].*)?$/.exec(parentId);
+  if (dl?.[1] !== undefined) digits = dl[1];
+  const urn = /^urn:epc:id:sscc:(\d+)\.(\d+)$/.exec(parentId);
+  const prefix = urn?.[1];
+  const serial = urn?.[2];
+  if (prefix !== undefined && serial !== undefined && prefix.length + serial.length === 17) {
+    const body = `${serial.slice(0, 1)}${prefix}${serial.slice(1)}`;
+    digits = `${body}${gs1CheckDigit(body)}`;
+  }
+  if (digits === undefined || Number(digits.slice(17)) !== gs1CheckDigit(digits.slice(0, 17))) return undefined;
+  return digits;
+}
+
 export interface EpcisEvent {
   type: "ObjectEvent" | "AggregationEvent";
   eventID: string;
@@ -121,14 +143,18 @@ function whyFields(m: Movement): Record<string, unknown> {
     ...(biz.disposition !== undefined && { disposition: biz.disposition }),
     "tally:movementType": m.movementType,
     "tally:sku": m.sku,
+    // A serialised unit's lot has no place in an epcList or childEPCs (ILMD is for ADD events only), nor has
+    // a quantity's without a GTIN (`urn:tally:sku:` classes).
+    ...(m.lot !== undefined && { "tally:lot": m.lot }),
   };
 }
 
 /**
  * One ObjectEvent per movement: the EPC in `epcList` when serialised, else
  * the quantity in `quantityList`. Movements that travel on a pallet (SSCC)
- * and carry an EPC become one AggregationEvent per (SSCC, type, time,
- * locations): parentID the SSCC, childEPCs the units. Order follows the
+ * become one AggregationEvent (action OBSERVE) per (SSCC, type, time,
+ * locations, SKU, lot): parentID the SSCC, childEPCs the units,
+ * childQuantityList the quantities. Order follows the
  * movements (a pallet where its first unit was).
  */
 export function movementsToEpcis(
@@ -138,11 +164,12 @@ export function movementsToEpcis(
   const order: ({ unit: Movement } | { pallet: Movement[] })[] = [];
   const pallets = new Map<string, Movement[]>();
   for (const m of movements) {
-    if (m.sscc === undefined || m.epc === undefined) {
+    if (m.sscc === undefined) {
       order.push({ unit: m });
       continue;
     }
-    const key = JSON.stringify([m.sscc, m.movementType, m.occurredAt, m.from, m.to]);
+    // One SKU and lot per event: `tally:sku` and `tally:lot` speak for every child.
+    const key = JSON.stringify([m.sscc, m.movementType, m.occurredAt, m.from, m.to, m.sku, m.lot]);
     const members = pallets.get(key);
     if (members !== undefined) members.push(m);
     else {
@@ -151,7 +178,9 @@ export function movementsToEpcis(
       order.push({ pallet: fresh });
     }
   }
-  return order.map((entry) => ("unit" in entry ? objectEvent(entry.unit, gtinOf) : aggregationEvent(entry.pallet)));
+  return order.map((entry) =>
+    "unit" in entry ? objectEvent(entry.unit, gtinOf) : aggregationEvent(entry.pallet, gtinOf),
+  );
 }
 
 function actionOf(m: Movement): EpcisEvent["action"] {
@@ -175,17 +204,26 @@ function objectEvent(m: Movement, gtinOf: (sku: string) => string | undefined): 
   };
 }
 
-function aggregationEvent(members: readonly Movement[]): EpcisEvent {
+function aggregationEvent(members: readonly Movement[], gtinOf: (sku: string) => string | undefined): EpcisEvent {
   const first = members[0];
   if (first === undefined) throw new Error("an aggregation needs at least one movement");
+  const quantities = members.filter((m) => m.epc === undefined);
   return {
     type: "AggregationEvent",
     eventID: eventIdOf(members.map((m) => m.id).join(",")),
     eventTime: first.occurredAt,
     eventTimeZoneOffset: "+00:00",
-    action: actionOf(first),
+    // EPCIS 2.0 §7.4.3: ADD and DELETE on an aggregation mean packing and unpacking; a pallet that moves
+    // with its contents is an observed aggregation. The direction is in bizStep, source and destination.
+    action: "OBSERVE",
     parentID: ssccUri(first.sscc ?? ""),
     childEPCs: members.flatMap((m) => (m.epc === undefined ? [] : [m.epc])),
+    ...(quantities.length > 0 && {
+      childQuantityList: quantities.map((m) => ({
+        epcClass: epcClassOf(m.sku, gtinOf(m.sku), m.lot),
+        quantity: m.qty,
+      })),
+    }),
     ...whyFields(first),
     ...whereFields(first),
     "tally:movementIds": members.map((m) => m.id),

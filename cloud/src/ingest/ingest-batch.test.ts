@@ -85,6 +85,15 @@ describe("ingestBatch", () => {
     expect((await store.stock())[0]?.qty).toBe(5);
   });
 
+  it("takes an id repeated in the batch with its keys in another order as the same event", async () => {
+    const m = movement();
+    const reordered = Object.fromEntries(Object.entries(m).reverse());
+    const ack = await ingestBatch({ store, alerts, now }, batch([m, reordered]));
+    expect(ack.committed).toEqual([m.id]);
+    expect(ack.duplicates).toEqual([m.id]);
+    expect(ack.rejected).toEqual([]);
+  });
+
   it("publishes alert changes after the commit, once even when the batch is resent", async () => {
     const b = batch([condition()]);
     await ingestBatch({ store, alerts, now }, b);

@@ -41,7 +41,7 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
   }
   const rejections: EventRejection[] = [];
   const valid: EdgeEvent[] = [];
-  const first = new Map<string, { index: number; body: string }>();
+  const first = new Map<string, { index: number; event: EdgeEvent }>();
   /** Later occurrences of an id with the same content: they share the first one's fate. */
   const repeats: { id: string; index: number }[] = [];
   batch.events.forEach((raw, index) => {
@@ -56,12 +56,12 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
       rejections.push(rejection(index, event.id, ErrorCode.SiteMismatch, reason));
       return;
     }
-    const body = canonicalJson(event);
     const seen = first.get(event.id);
     if (seen === undefined) {
-      first.set(event.id, { index, body });
+      first.set(event.id, { index, event });
       valid.push(event);
-    } else if (seen.body === body) {
+    } else if (canonicalJson(seen.event) === canonicalJson(event)) {
+      // Canonical JSON only for an id seen twice, not for every event of every batch.
       repeats.push({ id: event.id, index });
     } else {
       const reason = `the batch holds this id twice with different content (first at index ${seen.index})`;

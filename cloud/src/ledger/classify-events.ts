@@ -2,25 +2,32 @@ import type { EdgeEvent } from "@tally/protocols";
 import { canonicalJson, canonicalMovement, contentHash } from "./canonical-json.js";
 
 /**
- * An event with its canonical body and content hash. The hash is computed
- * on first use: a commit of new events never needs it (only a resend or a
- * conflict is compared with what is stored), and SHA-256 was a tenth of the
+ * An event with its canonical body and content hash, both computed on first
+ * use: a commit of new movements needs neither (it stores the movement as
+ * JSON text, and only a resend or a conflict is compared with what is
+ * stored); canonical JSON and SHA-256 of every event were a third of the
  * commit's time.
  */
 export interface HashedEvent {
   readonly event: EdgeEvent;
+  /** Canonical JSON (`canonicalJson`): equal content, equal text. */
   readonly body: string;
+  /** SHA-256 of `body`. */
   readonly hash: string;
 }
 
 class LazyHashedEvent implements HashedEvent {
   readonly event: EdgeEvent;
-  readonly body: string;
+  #body: string | undefined;
   #hash: string | undefined;
 
-  constructor(event: EdgeEvent, body: string) {
+  constructor(event: EdgeEvent) {
     this.event = event;
-    this.body = body;
+  }
+
+  get body(): string {
+    this.#body ??= this.event.kind === "movement" ? canonicalMovement(this.event) : canonicalJson(this.event);
+    return this.#body;
   }
 
   get hash(): string {
@@ -30,9 +37,7 @@ class LazyHashedEvent implements HashedEvent {
 }
 
 export function hashEvents(events: readonly EdgeEvent[]): HashedEvent[] {
-  return events.map(
-    (event) => new LazyHashedEvent(event, event.kind === "movement" ? canonicalMovement(event) : canonicalJson(event)),
-  );
+  return events.map((event) => new LazyHashedEvent(event));
 }
 
 /** The first occurrence of each id, in batch order: what the insert statement gets. */
@@ -65,16 +70,16 @@ export function classifyEvents(
   storedHashes: ReadonlyMap<string, string>,
 ): Classification {
   const result: Classification = { committed: [], duplicates: [], conflicts: [], applied: [] };
-  const firstBody = new Map<string, string>();
+  const first = new Map<string, HashedEvent>();
   for (const h of hashed) {
     const id = h.event.id;
-    if (inserted.has(id) && !firstBody.has(id)) {
-      firstBody.set(id, h.body);
+    if (inserted.has(id) && !first.has(id)) {
+      first.set(id, h);
       result.committed.push(id);
       result.applied.push(h.event);
       continue;
     }
-    const same = inserted.has(id) ? firstBody.get(id) === h.body : storedHashes.get(id) === h.hash;
+    const same = inserted.has(id) ? first.get(id)?.hash === h.hash : storedHashes.get(id) === h.hash;
     if (same) result.duplicates.push(id);
     else result.conflicts.push(id);
   }

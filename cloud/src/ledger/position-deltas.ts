@@ -7,20 +7,35 @@ import type { Position } from "./ledger-store.js";
  * upserts lock rows in the same order; zero deltas are left out.
  */
 export function positionDeltas(movements: readonly Movement[]): Position[] {
-  const deltas = new Map<string, Position>();
+  // sku → location → lot: no key string built per leg (this runs for every movement of every batch).
+  const deltas = new Map<string, Map<string, Map<string, Position>>>();
+  const out: Position[] = [];
   const add = (sku: string, location: string, lot: string, qty: number) => {
-    // NUL cannot occur in SKUs, codes or lots: a cheap unambiguous key.
-    const key = `${sku}\u0000${location}\u0000${lot}`;
-    const current = deltas.get(key);
-    if (current === undefined) deltas.set(key, { sku, location, lot, qty });
-    else current.qty += qty;
+    let bySku = deltas.get(sku);
+    if (bySku === undefined) {
+      bySku = new Map();
+      deltas.set(sku, bySku);
+    }
+    let byLocation = bySku.get(location);
+    if (byLocation === undefined) {
+      byLocation = new Map();
+      bySku.set(location, byLocation);
+    }
+    const current = byLocation.get(lot);
+    if (current !== undefined) {
+      current.qty += qty;
+      return;
+    }
+    const position = { sku, location, lot, qty };
+    byLocation.set(lot, position);
+    out.push(position);
   };
   for (const m of movements) {
     const lot = m.lot ?? "";
     if (m.from !== undefined) add(m.sku, m.from, lot, -m.qty);
     if (m.to !== undefined) add(m.sku, m.to, lot, m.qty);
   }
-  return [...deltas.values()]
+  return out
     .filter((d) => d.qty !== 0)
     .sort((a, b) => compare(a.sku, b.sku) || compare(a.location, b.location) || compare(a.lot, b.lot));
 }

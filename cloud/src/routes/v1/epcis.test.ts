@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AlertHub } from "../../alerts/alert-hub.js";
 import { buildApp } from "../../app.js";
-import { eventIdOf, gtinOfSgtinUri, locationFromUrn, locationUrn } from "../../epcis/epcis-mapping.js";
+import { eventIdOf, gtinOfSgtinUri, locationFromUrn, locationUrn, ssccOfParentId } from "../../epcis/epcis-mapping.js";
 import type { LedgerStore } from "../../ledger/ledger-store.js";
 import { batch, movement, silentLogger, tempStore } from "../../testing/fixtures.js";
 
@@ -68,6 +68,13 @@ describe("EPCIS mapping", () => {
     // TDS §6.3.1: indicator digit first, then company prefix and item reference, then the check digit.
     expect(gtinOfSgtinUri("urn:epc:id:sgtin:0614141.812345.6789")).toBe("80614141123458");
     expect(gtinOfSgtinUri("urn:epc:id:sgtin:0614141.12345.1")).toBeUndefined();
+    // TDS §6.3.2: the serial reference's first digit is the SSCC's extension digit.
+    expect(ssccOfParentId("urn:epc:id:sscc:0614141.1234567890")).toBe("106141412345678908");
+    expect(ssccOfParentId("https://id.gs1.org/00/106141412345678908")).toBe("106141412345678908");
+    expect(ssccOfParentId("https://example.com/00/106141412345678908?x=1")).toBe("106141412345678908");
+    expect(ssccOfParentId("https://id.gs1.org/00/106141412345678907")).toBeUndefined();
+    expect(ssccOfParentId("urn:epc:id:sscc:0614141.123456789")).toBeUndefined();
+    expect(ssccOfParentId("urn:epc:id:sgtin:0614141.812345.6789")).toBeUndefined();
     expect(eventIdOf("x")).toBe(eventIdOf("x"));
     expect(eventIdOf("x")).toMatch(/^ni:\/\/\/sha-256;[0-9a-f]{64}\?ver=CBV2\.0$/);
   });
@@ -138,7 +145,8 @@ describe("GET /v1/epcis/events", () => {
     expect(doc.epcisBody.eventList).toEqual([
       expect.objectContaining({
         type: "AggregationEvent",
-        action: "ADD",
+        // The pallet arrived packed: an observed aggregation (ADD would mean packing, EPCIS 2.0 §7.4.3).
+        action: "OBSERVE",
         parentID: "https://id.gs1.org/00/106141411234567897",
         childEPCs: [1, 2, 3].map((n) => `urn:epc:id:sgtin:0614141.000001.${n}`),
         bizStep: "receiving",
@@ -240,7 +248,7 @@ describe("POST /v1/epcis/capture", () => {
       },
       { ...objectEvent, eventID: "urn:uuid:2", epcList: ["urn:epc:id:sgtin:9999999.000001.1"], quantityList: [] },
       { ...objectEvent, eventID: "urn:uuid:3", bizStep: "repairing" },
-      { type: "AggregationEvent", eventID: "urn:uuid:4" },
+      { type: "TransformationEvent", eventID: "urn:uuid:4" },
       { type: "ObjectEvent", eventTime: "yesterday" },
     ]);
     expect(res.statusCode).toBe(200);
@@ -262,6 +270,132 @@ describe("POST /v1/epcis/capture", () => {
     expect(res.json()).toMatchObject({ code: LedgerErrorCode.EpcisInvalid });
   });
 
+  const pallet = "106141412345678908";
+  const aggregation = {
+    type: "AggregationEvent",
+    eventID: "urn:uuid:5f0c7b7e-3a51-4c7a-9a5e-1f2b3c4d5e6f",
+    eventTime: "2026-11-22T09:30:00.000Z",
+    eventTimeZoneOffset: "+00:00",
+    action: "OBSERVE",
+    bizStep: "receiving",
+    disposition: "in_progress",
+    parentID: `https://id.gs1.org/00/${pallet}`,
+    childEPCs: ["urn:epc:id:sgtin:0614141.000001.101", "urn:epc:id:sgtin:0614141.000001.102"],
+    childQuantityList: [{ epcClass: "https://id.gs1.org/01/00614141000012/10/LOT9", quantity: 20 }],
+    readPoint: { id: "urn:tally:loc:S1:DOCK:D1" },
+    bizLocation: { id: "urn:tally:loc:S1:DOCK:D1" },
+  };
+
+  it("captures an AggregationEvent: its children move as its bizStep says, on the pallet (SSCC), once", async () => {
+    const first = await capture(app, [aggregation]);
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toEqual({ captured: [aggregation.eventID], duplicates: [], rejected: [] });
+    expect(await store.movements()).toEqual([
+      expect.objectContaining({
+        movementType: "RECEIPT",
+        qty: 1,
+        to: "S1/DOCK/D1",
+        epc: aggregation.childEPCs[0],
+        sscc: pallet,
+      }),
+      expect.objectContaining({
+        movementType: "RECEIPT",
+        qty: 1,
+        to: "S1/DOCK/D1",
+        epc: aggregation.childEPCs[1],
+        sscc: pallet,
+      }),
+      expect.objectContaining({ movementType: "RECEIPT", qty: 20, to: "S1/DOCK/D1", lot: "LOT9", sscc: pallet }),
+    ]);
+    expect((await store.serial(aggregation.childEPCs[0] ?? ""))?.location).toBe("S1/DOCK/D1");
+    expect((await capture(app, [aggregation])).json()).toEqual({
+      captured: [],
+      duplicates: [aggregation.eventID],
+      rejected: [],
+    });
+    expect(await store.stock()).toEqual([
+      { sku: "SKU-1", location: "S1/DOCK/D1", lot: "", qty: 2 },
+      { sku: "SKU-1", location: "S1/DOCK/D1", lot: "LOT9", qty: 20 },
+    ]);
+  });
+
+  it("moves a pallet's children from source to destination; after a DELETE they are off the pallet", async () => {
+    await capture(app, [aggregation]);
+    const putaway = {
+      ...aggregation,
+      eventID: "urn:uuid:6a1d8c8f-4b62-4d8b-8b6f-2a3b4c5d6e7f",
+      eventTime: "2026-11-22T10:00:00.000Z",
+      action: "DELETE",
+      bizStep: "storing",
+      parentID: "urn:epc:id:sscc:0614141.1234567890",
+      childQuantityList: [],
+      sourceList: [{ type: "location", source: "urn:tally:loc:S1:DOCK:D1" }],
+      destinationList: [{ type: "location", destination: "urn:tally:loc:S1:A:01" }],
+    };
+    expect((await capture(app, [putaway])).json()).toMatchObject({ captured: [putaway.eventID], rejected: [] });
+    const moved = (await store.movements()).slice(3);
+    expect(moved).toEqual([
+      expect.objectContaining({
+        movementType: "PUTAWAY",
+        from: "S1/DOCK/D1",
+        to: "S1/A/01",
+        epc: putaway.childEPCs[0],
+      }),
+      expect.objectContaining({
+        movementType: "PUTAWAY",
+        from: "S1/DOCK/D1",
+        to: "S1/A/01",
+        epc: putaway.childEPCs[1],
+      }),
+    ]);
+    expect(moved.map((m) => m.sscc)).toEqual([undefined, undefined]);
+    expect(await store.stock({ locationPrefix: "S1/A" })).toEqual([
+      { sku: "SKU-1", location: "S1/A/01", lot: "", qty: 2 },
+    ]);
+  });
+
+  it("rejects AggregationEvents without a pallet, without children, or that only pack or unpack", async () => {
+    const res = await capture(app, [
+      { ...aggregation, eventID: "urn:uuid:a1", parentID: undefined },
+      { ...aggregation, eventID: "urn:uuid:a2", parentID: "https://id.gs1.org/00/106141412345678907" },
+      { ...aggregation, eventID: "urn:uuid:a3", parentID: "urn:epc:id:sgtin:0614141.000001.1" },
+      { ...aggregation, eventID: "urn:uuid:a4", action: "ADD", bizStep: "packing" },
+      { ...aggregation, eventID: "urn:uuid:a5", bizStep: undefined },
+      { ...aggregation, eventID: "urn:uuid:a6", childEPCs: [], childQuantityList: [] },
+      { ...aggregation, eventID: "urn:uuid:a7", childEPCs: "urn:epc:id:sgtin:0614141.000001.1" },
+      { ...aggregation, eventID: "urn:uuid:a8", action: "PACK" },
+      { ...aggregation, eventID: "urn:uuid:a9", childEPCs: ["urn:epc:id:sgtin:9999999.000001.1"] },
+    ]);
+    expect(res.statusCode).toBe(200);
+    const body = res.json() as { captured: string[]; rejected: { index: number; code: string; reason: string }[] };
+    expect(body.captured).toEqual([]);
+    expect(body.rejected.map((r) => [r.index, r.code])).toEqual([
+      [0, LedgerErrorCode.EpcisInvalid],
+      [1, LedgerErrorCode.EpcisUnsupported],
+      [2, LedgerErrorCode.EpcisUnsupported],
+      [3, LedgerErrorCode.EpcisUnsupported],
+      [4, LedgerErrorCode.EpcisUnsupported],
+      [5, LedgerErrorCode.EpcisInvalid],
+      [6, LedgerErrorCode.EpcisInvalid],
+      [7, LedgerErrorCode.EpcisInvalid],
+      [8, ErrorCode.SkuUnknown],
+    ]);
+    expect(body.rejected[3]?.reason).toMatch(/packing or unpacking/);
+    expect(await store.movements()).toEqual([]);
+  });
+
+  it("refuses an AggregationEvent's eventID reused with other children as a conflict", async () => {
+    await capture(app, [aggregation]);
+    const res = await capture(app, [
+      { ...aggregation, childQuantityList: [{ ...aggregation.childQuantityList[0], quantity: 21 }] },
+    ]);
+    expect(res.json()).toMatchObject({
+      captured: [],
+      duplicates: [],
+      rejected: [{ index: 0, code: ErrorCode.EventConflict }],
+    });
+  });
+
   it("round trip: one ledger's document captured into another gives the same stock", async () => {
     await post(
       app,
@@ -271,13 +405,68 @@ describe("POST /v1/epcis/capture", () => {
         movement({ sku: "SKU-1", qty: 3, from: "S1/DOCK/D1", to: "S1/A/01", lot: "L1", movementType: "PUTAWAY" }),
         movement({ sku: "SKU-1", qty: 1, from: "S1/A/01", to: undefined, lot: "L1", movementType: "PICK" }),
         movement({ sku: "SKU-2", qty: 2, to: "S1/A/01" }),
+        // A mixed pallet: two SKUs, one with a lot, received then shipped whole.
+        ...[1, 2, 3].map((n) =>
+          movement({
+            sku: n === 3 ? "SKU-2" : "SKU-1",
+            qty: 1,
+            to: "S1/DOCK/D2",
+            epc: `urn:epc:id:sgtin:0614141.000001.${n}`,
+            sscc: "106141412345678908",
+            ...(n !== 3 && { lot: "L2" }),
+            occurredAt: "2026-11-22T07:00:00.000Z",
+          }),
+        ),
+        // Quantities on a pallet too, of an item without a GTIN (its lot travels as tally:lot).
+        movement({
+          sku: "SKU-2",
+          qty: 4,
+          to: "S1/DOCK/D2",
+          lot: "L3",
+          sscc: "106141412345678908",
+          occurredAt: "2026-11-22T07:00:00.000Z",
+        }),
+        ...[1, 2].map((n) =>
+          movement({
+            sku: "SKU-1",
+            qty: 1,
+            from: "S1/DOCK/D2",
+            to: undefined,
+            movementType: "SHIPMENT",
+            epc: `urn:epc:id:sgtin:0614141.000001.${n}`,
+            sscc: "106141412345678908",
+            lot: "L2",
+            occurredAt: "2026-11-22T11:00:00.000Z",
+          }),
+        ),
       ]),
     );
     const doc = (await app.inject({ url: "/v1/epcis/events" })).json() as Doc;
+    const aggregations = doc.epcisBody.eventList.filter((e) => e.type === "AggregationEvent");
+    expect(aggregations).toHaveLength(4);
+    expect(aggregations[2]).toMatchObject({
+      childEPCs: [],
+      childQuantityList: [{ epcClass: "urn:tally:sku:SKU-2", quantity: 4 }],
+      "tally:lot": "L3",
+    });
     const other = await ledger();
     others.push(other);
     const res = await capture(other.app, doc.epcisBody.eventList);
     expect(res.json()).toMatchObject({ rejected: [] });
     expect(await other.store.stock()).toEqual(await store.stock());
+    const serial = async (s: LedgerStore, n: number) => {
+      const {
+        lastMovementId: _,
+        lastSeenAt: __,
+        ...rest
+      } = (await s.serial(`urn:epc:id:sgtin:0614141.000001.${n}`)) ?? {};
+      return rest;
+    };
+    for (const n of [1, 2, 3]) expect(await serial(other.store, n)).toEqual(await serial(store, n));
+    const pallets = (s: LedgerStore) =>
+      s
+        .movements({ limit: 100 })
+        .then((ms) => ms.filter((m) => m.sscc !== undefined).map((m) => [m.movementType, m.epc, m.sscc]));
+    expect(await pallets(other.store)).toEqual(await pallets(store));
   });
 });

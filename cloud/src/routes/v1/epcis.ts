@@ -86,7 +86,7 @@ export const epcisRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store,
       config: { validationCode: LedgerErrorCode.EpcisInvalid },
       schema: {
         summary:
-          "Capture EPCIS 2.0 ObjectEvents into the ledger (synchronously, idempotent by eventID); each event is accepted or rejected on its own",
+          "Capture EPCIS 2.0 ObjectEvents and AggregationEvents (a pallet's children move with it) into the ledger (synchronously, idempotent by eventID); each event is accepted or rejected on its own",
         body: EpcisCaptureDocument,
         response: {
           200: z.object({
