@@ -2,7 +2,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  connectMqttDeviceSource,
   DEFAULT_PIPELINE_CONFIG,
   decodeDeviceMessage,
   type EdgePipelineConfig,
@@ -168,16 +167,22 @@ interface Counters {
   rejected: number;
 }
 
+/** Where the bench's broker hands device publishes once the device path is attached (`startEdge`'s `onPublish`). */
+type PublishHook = { current?: ((topic: string, payload: Buffer) => void) | undefined };
+
 /**
- * The edge's device path wired as `startEdge` wires it: the MQTT device
- * source on the broker at `url`, `decodeDeviceMessage` per message (a refusal
- * counted), every observation into `edgePipeline`, and the events counted
- * where `startEdge` hands them to its outbox.
+ * The edge's device path wired as `startEdge` wires it on its embedded
+ * broker: each publish taken from the broker's `onPublish` hook (no second
+ * MQTT hop; the journal is left out here, `fullEdge` has it),
+ * `decodeDeviceMessage` per message (a refusal counted), every observation
+ * into `edgePipeline`, and the events counted where `startEdge` hands them to
+ * its outbox.
  */
-async function startDevicePath(site: SiteLayout, url: string): Promise<{ counters: Counters; close(): Promise<void> }> {
+function startDevicePath(site: SiteLayout, hook: PublishHook): { counters: Counters; close(): Promise<void> } {
   const index = indexSite(site);
   const counters: Counters = { messages: 0, observations: 0, lastObservationMs: 0, events: 0, rejected: 0 };
-  const source = await connectMqttDeviceSource({ url, siteId: site.siteId, edgeId: "bench-edge", logger });
+  const messages$ = new Subject<{ topic: string; payload: Buffer }>();
+  hook.current = (topic, payload) => messages$.next({ topic, payload });
   const observations$ = new Subject<Observation>();
   let n = 0;
   const events = edgePipeline(
@@ -193,7 +198,7 @@ async function startDevicePath(site: SiteLayout, url: string): Promise<{ counter
     .subscribe((batch) => {
       counters.events += batch.length;
     });
-  source.messages$.subscribe(({ topic, payload }) => {
+  messages$.subscribe(({ topic, payload }) => {
     counters.messages++;
     let decoded: ReturnType<typeof decodeDeviceMessage>;
     try {
@@ -215,7 +220,8 @@ async function startDevicePath(site: SiteLayout, url: string): Promise<{ counter
   return {
     counters,
     close: async () => {
-      await source.close();
+      hook.current = undefined;
+      messages$.complete();
       events.unsubscribe();
     },
   };
@@ -247,7 +253,17 @@ async function round(site: SiteLayout, payloads: Buffer[], reads: number, tags: 
   const closers: (() => Promise<unknown>)[] = [];
   try {
     // Devices are never held here: there is no outbox to fill.
-    const broker = await startEmbeddedBroker({ host: "127.0.0.1", port: 0, logger, holdPublish: () => false });
+    const hook: PublishHook = {};
+    const broker = await startEmbeddedBroker({
+      host: "127.0.0.1",
+      port: 0,
+      logger,
+      holdPublish: () => false,
+      // As in `startEdge`: device publishes reach the edge from the broker itself.
+      onPublish: async (_clientId, topic, payload) => {
+        if (topic.startsWith("tally/")) hook.current?.(topic, payload);
+      },
+    });
     closers.push(() => broker.close());
     const source = fast(await mqtt.connectAsync(broker.url, { clientId: "bench-portal" }));
     closers.push(() => source.endAsync());
@@ -264,7 +280,7 @@ async function round(site: SiteLayout, payloads: Buffer[], reads: number, tags: 
     await sink.subscribeAsync(baselineTopic, { qos: 0 });
     const baselineRun = await pump(source, baselineTopic, payloads, () => parsed >= payloads.length);
 
-    const path = await startDevicePath(site, broker.url);
+    const path = startDevicePath(site, hook);
     closers.push(() => path.close());
     const topic = deviceTopic(site.siteId, "portal-d1", "read");
     const { counters } = path;
