@@ -182,6 +182,41 @@ export function ledgerFeaturesContract(name: string, create: () => Promise<Ledge
         expect((await store.commit(meta(1), [pick])).duplicates).toEqual([pick.id]);
         expect(await store.tasks()).toHaveLength(1);
       });
+
+      it("a cycle count that disagrees with the ledger opens a COUNT_MISMATCH task; one that agrees, none", async () => {
+        await store.commit(meta(0), [
+          movement({ sku: "SKU-1", qty: 4, to: "S1/A/01", lot: "L1" }),
+          movement({ sku: "SKU-1", qty: 2, to: "S1/A/01", lot: "L2" }),
+        ]);
+        const count = (value: number, location = "S1/A/01") =>
+          telemetry(value, { metric: "count:SKU-1", unit: "ea", location, deviceId: "scanner-2" });
+        const agrees = count(6);
+        const short = count(5);
+        const elsewhere = count(1, "S1/A/02");
+        await store.commit(meta(1), [agrees, short, elsewhere]);
+        const tasks = await store.tasks({ status: "open" });
+        expect(tasks).toHaveLength(2);
+        expect(tasks).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({
+              taskType: "COUNT_MISMATCH",
+              location: "S1/A/01",
+              sku: "SKU-1",
+              detail: expect.stringMatching(/counted 5 SKU-1 .* the ledger has 6/),
+              evidence: { deviceId: "scanner-2", observationIds: [short.id] },
+            }),
+            expect.objectContaining({
+              taskType: "COUNT_MISMATCH",
+              location: "S1/A/02",
+              detail: expect.stringMatching(/has 0/),
+            }),
+          ]),
+        );
+        // The ledger is not changed by a count, and a resent count opens no second task.
+        expect((await store.stock({ sku: "SKU-1" })).reduce((n, p) => n + p.qty, 0)).toBe(6);
+        await store.commit(meta(1), [short]);
+        expect(await store.tasks()).toHaveLength(2);
+      });
     });
 
     describe("replenishment", () => {

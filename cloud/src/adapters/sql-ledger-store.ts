@@ -246,6 +246,8 @@ export class SqlLedgerStore implements LedgerStore {
       now,
       alerts,
     );
+    // A cycle count that disagrees with the ledger opens a COUNT_MISMATCH task (after this batch's movements).
+    heldTasks.push(...(await this.#countMismatches(tx, parts.telemetry)));
     if (heldTasks.length > 0) {
       const cloudMeta = { edgeId: CLOUD_SOURCE, siteId: meta.siteId, batchId: meta.batchId, seq: meta.seq };
       await this.#insertEvents(tx, cloudMeta, hashEvents(heldTasks), now);
@@ -482,6 +484,40 @@ export class SqlLedgerStore implements LedgerStore {
       "ON CONFLICT (id) DO NOTHING RETURNING id",
     );
     return new Set(returned.map((r) => r.id));
+  }
+
+  /**
+   * Cycle counts (`count:<sku>` telemetry at a location) compared with the
+   * ledger's stock of that SKU there, all lots: each disagreement is a
+   * COUNT_MISMATCH task with both figures (its id derives from the count's,
+   * so a resend makes none twice). The ledger is not changed: a supervisor
+   * decides, and completing the task posts the adjustment.
+   */
+  async #countMismatches(tx: SqlDb, telemetry: readonly Telemetry[]): Promise<CorrectionTask[]> {
+    const tasks: CorrectionTask[] = [];
+    for (const t of telemetry) {
+      if (!t.metric.startsWith("count:") || t.location === undefined) continue;
+      const sku = t.metric.slice("count:".length);
+      const [row] = await tx.all<{ qty: unknown }>(
+        "SELECT COALESCE(SUM(qty), 0) AS qty FROM positions WHERE sku = ? AND location = ?",
+        [sku, t.location],
+      );
+      const recorded = Number(row?.qty ?? 0);
+      if (recorded === t.value) continue;
+      tasks.push({
+        kind: "task",
+        id: derivedId(`count-mismatch:${t.id}`),
+        siteId: t.siteId,
+        occurredAt: t.occurredAt,
+        taskType: "COUNT_MISMATCH",
+        location: t.location,
+        sku,
+        priority: "high",
+        detail: `counted ${t.value} ${sku} at ${t.location}; the ledger has ${recorded}`,
+        evidence: { deviceId: t.deviceId, observationIds: [t.id] },
+      });
+    }
+    return tasks;
   }
 
   async #insertTasks(tx: SqlDb, tasks: readonly CorrectionTask[]): Promise<void> {
