@@ -131,6 +131,20 @@ describe("scoreRun", () => {
     expect(report.anomalyPrecision).toBe(0.5);
   });
 
+  it("takes a COUNT_MISMATCH no fault explains as right only where the ledger is wrong at the end", () => {
+    const observed = perfect();
+    // The ledger ends with 3 WIDGET at S/P/1 where there are 2; at S/P/9 both say none.
+    observed.positions = [{ sku: "WIDGET", location: "S/P/1", qty: 3 }];
+    observed.signals = [
+      ...observed.signals,
+      { source: "task", id: "c1", type: "COUNT_MISMATCH", location: "S/P/1", sku: "WIDGET", raisedAt: iso(500) },
+      { source: "task", id: "c2", type: "COUNT_MISMATCH", location: "S/P/9", sku: "WIDGET", raisedAt: iso(500) },
+    ];
+    const report = scoreRun(truth, observed);
+    expect(report.details.anomalies).toMatchObject({ signals: 4, signalsMatched: 3 });
+    expect(report.taskPrecision).toBeCloseTo(2 / 3);
+  });
+
   it("reports null times when nothing was measured", () => {
     const observed: ObservedState = { positions: [], movements: [], signals: [] };
     const report = scoreRun(truth, observed);

@@ -257,7 +257,17 @@ export function scoreRun(truth: GroundTruth, observed: ObservedState): ScoreRepo
     detected++;
     timesToAlert.push(Math.max(0, firstCommit([s]) - Date.parse(t.occurredAt)));
   }
-  const legitimate = (s: RecordedSignal) => taskFor.has(s) || anomalies.some((a) => matches(s, a));
+  // A COUNT_MISMATCH no fault explains (a cycle count found the ledger wrong after, say, an operator's
+  // wrong-item scan) is still right when the ledger is wrong for that SKU there at the end: a count does
+  // not correct the ledger, a supervisor does.
+  const ledgerWrongAt = (s: RecordedSignal) => {
+    const k = `${s.sku ?? ""}\u0000${s.location ?? ""}`;
+    return s.sku !== undefined && truePos.get(k) !== recPos.get(k);
+  };
+  const legitimate = (s: RecordedSignal) =>
+    taskFor.has(s) ||
+    anomalies.some((a) => matches(s, a)) ||
+    (s.source === "task" && s.type === "COUNT_MISMATCH" && ledgerWrongAt(s));
   const signalsMatched = signals.filter(legitimate).length;
   const tasksLegitimate = raisedTasks.filter(legitimate).length;
 
