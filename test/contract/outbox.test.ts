@@ -76,6 +76,31 @@ describe("SqliteOutbox bound", () => {
     expect(outbox.depth()).toBe(0);
   });
 
+  it("fails an append with SQLITE_FULL past its page cap, keeps what it had, and takes more once emptied", async () => {
+    const outbox = new SqliteOutbox(await tempFile(), { maxPageCount: 8 });
+    opened.push(outbox);
+    let appended = 0;
+    let failure: unknown;
+    // Several events an append, so that one fails part-way through its transaction.
+    while (failure === undefined && appended < 10_000) {
+      try {
+        await outbox.append([movement(appended), movement(appended + 1), movement(appended + 2)]);
+        appended += 3;
+      } catch (error) {
+        failure = error;
+      }
+    }
+    expect((failure as { code?: string } | undefined)?.code).toBe("SQLITE_FULL");
+    // The failed transaction left nothing behind; what was appended before is all there.
+    expect(outbox.depth()).toBe(appended);
+    const kept = await outbox.peek(appended + 1);
+    expect(kept.map((e) => e.id)).toEqual(Array.from({ length: appended }, (_, i) => movement(i).id));
+    expect(outbox.usage().bytes).toBe(kept.reduce((n, e) => n + Buffer.byteLength(JSON.stringify(e)), 0));
+    await outbox.remove(kept.map((e) => e.id));
+    await outbox.append([movement(appended)]);
+    expect(outbox.depth()).toBe(1);
+  });
+
   it("counts its bytes again after a reopen", async () => {
     const file = await tempFile();
     const first = new SqliteOutbox(file);

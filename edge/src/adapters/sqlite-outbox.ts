@@ -13,6 +13,11 @@ const SHEDDABLE = ["telemetry", "condition"] as const;
 export interface SqliteOutboxOptions {
   /** Bound on the events' bytes; past it telemetry, then conditions, are shed (oldest first). */
   maxBytes?: number;
+  /**
+   * Test hook: `PRAGMA max_page_count`, a cap on the file's pages. A write past it fails with
+   * SQLITE_FULL, the error SQLite gives on a full disk; the fault suite uses it to play one.
+   */
+  maxPageCount?: number;
 }
 
 /**
@@ -44,6 +49,7 @@ export class SqliteOutbox implements Outbox {
     this.#db = new Database(file);
     this.#db.pragma("journal_mode = WAL");
     this.#db.pragma("synchronous = FULL");
+    if (options.maxPageCount !== undefined) this.#db.pragma(`max_page_count = ${Math.trunc(options.maxPageCount)}`);
     this.#db.exec(`
       CREATE TABLE IF NOT EXISTS outbox (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -89,8 +95,19 @@ export class SqliteOutbox implements Outbox {
 
   async append(events: readonly EdgeEvent[]): Promise<void> {
     if (events.length === 0) return;
+    // The counters move inside the transaction; a failed one (SQLITE_FULL, I/O error) rolls back, so must they.
+    const before = { bytes: this.#bytes, depth: this.#depth, shed: { ...this.#shed } };
+    let added: number;
+    try {
+      added = this.#appendMany(events);
+    } catch (error) {
+      this.#bytes = before.bytes;
+      this.#depth = before.depth;
+      for (const kind of Object.keys(this.#shed)) delete this.#shed[kind];
+      Object.assign(this.#shed, before.shed);
+      throw error;
+    }
     // Not `+=` with the call inside: shedding changes the depth during the call.
-    const added = this.#appendMany(events);
     this.#depth += added;
   }
 
