@@ -31,6 +31,10 @@ export interface EdgeOptions {
     maxBatch?: number;
     flushMs?: number;
     ackTimeoutMs?: number;
+    /** Backoff cap: the longest wait for an acknowledgement before a resend, ms (default 60 s). */
+    maxAckTimeoutMs?: number;
+    /** MQTT keepalive, s (default 60): how soon a silent connection is noticed (after 1.5 ×). */
+    keepaliveS?: number;
   };
   logger: Logger;
   pipeline?: Partial<EdgePipelineConfig>;
@@ -44,6 +48,8 @@ export interface EdgeOptions {
   reference?: { cloudUrl: string; token?: string | undefined; pollMs?: number };
   /** Bound on the durable outbox, bytes (default 512 MiB): past it telemetry is shed, then devices are held. */
   outboxMaxBytes?: number;
+  /** Test hook: cap the outbox file at this many SQLite pages, so writes past it fail with SQLITE_FULL. */
+  outboxPageLimit?: number | undefined;
   /** Serve Prometheus metrics at `http://host:port/metrics` (port 0: any free port); none without. */
   metricsServer?: { host?: string; port: number };
 }
@@ -113,6 +119,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     if (options.dataDir !== undefined) {
       const durable = new SqliteOutbox(join(options.dataDir, "edge", edgeId, "outbox.db"), {
         maxBytes: options.outboxMaxBytes ?? 512 * 1024 * 1024,
+        ...(options.outboxPageLimit !== undefined ? { maxPageCount: options.outboxPageLimit } : {}),
       });
       closers.push(async () => durable.close());
       outbox = durable;
@@ -128,7 +135,13 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     const transport =
       "httpUrl" in options.uplink
         ? connectHttpUplink({ cloudUrl: options.uplink.httpUrl, token: options.uplink.token, logger })
-        : connectMqttUplink({ url: options.uplink.mqttUrl, siteId: site.siteId, edgeId, logger });
+        : connectMqttUplink({
+            url: options.uplink.mqttUrl,
+            siteId: site.siteId,
+            edgeId,
+            logger,
+            keepaliveS: options.uplink.keepaliveS ?? 60,
+          });
     closers.push(() => transport.close());
     const sender = new UplinkSender(
       outbox,
@@ -139,7 +152,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         maxBatch: options.uplink.maxBatch ?? 500,
         flushMs: options.uplink.flushMs ?? 50,
         ackTimeoutMs: options.uplink.ackTimeoutMs ?? 5000,
-        maxAckTimeoutMs: 60_000,
+        maxAckTimeoutMs: Math.max(options.uplink.maxAckTimeoutMs ?? 60_000, options.uplink.ackTimeoutMs ?? 5000),
         newId,
       },
       {
