@@ -46,4 +46,10 @@ describe("loadCloudConfig", () => {
     expect(() => loadCloudConfig({ TALLY_API_TOKENS: "root:x" })).toThrow(/TALLY_API_TOKENS/);
     expect(() => loadCloudConfig({ TALLY_API_TOKENS: "admin:" })).toThrow(/TALLY_API_TOKENS/);
   });
+
+  it("reads the failpoint test hook, and refuses a malformed one", () => {
+    expect(loadCloudConfig({ TALLY_FAILPOINT: "exit-after-commit:7" }).failpoint).toEqual({ exitAfterCommit: 7 });
+    expect(() => loadCloudConfig({ TALLY_FAILPOINT: "exit-after-commit:0" })).toThrow(/TALLY_FAILPOINT/);
+    expect(() => loadCloudConfig({ TALLY_FAILPOINT: "crash" })).toThrow(/exit-after-commit/);
+  });
 });

@@ -18,6 +18,11 @@ const CloudEnv = z.object({
   TALLY_CLOUD_MQTT_HOST: z.string().default("127.0.0.1"),
   TALLY_CLOUD_MQTT_PORT: Port.default(1884),
   TALLY_API_TOKENS: z.string().optional(),
+  /** Test hook: `exit-after-commit:N` kills the process right after its Nth committing batch, before the ack. */
+  TALLY_FAILPOINT: z
+    .string()
+    .regex(/^exit-after-commit:[1-9]\d{0,8}$/, "expected exit-after-commit:<N>, N ≥ 1")
+    .optional(),
   TALLY_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -34,6 +39,11 @@ export interface CloudConfig {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Bearer token → role; empty when `TALLY_API_TOKENS` is unset (open API). */
   apiTokens: ApiTokens;
+  /**
+   * Test hook (`TALLY_FAILPOINT=exit-after-commit:N`, for the fault suite): the process kills itself
+   * (SIGKILL) right after the Nth batch that committed new events, before that batch's ack leaves.
+   */
+  failpoint?: { exitAfterCommit: number };
 }
 
 /**
@@ -57,5 +67,8 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConf
     apiTokens: parseApiTokens(parsed.TALLY_API_TOKENS ?? ""),
   };
   if (parsed.TALLY_DATABASE_URL !== undefined) config.databaseUrl = parsed.TALLY_DATABASE_URL;
+  if (parsed.TALLY_FAILPOINT !== undefined) {
+    config.failpoint = { exitAfterCommit: Number(parsed.TALLY_FAILPOINT.slice("exit-after-commit:".length)) };
+  }
   return config;
 }

@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import type { CommitAck } from "@tally/protocols";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { startAedesBroker } from "./adapters/aedes-broker.js";
@@ -9,7 +10,7 @@ import { AlertHub } from "./alerts/alert-hub.js";
 import { buildApp } from "./app.js";
 import type { LedgerStore } from "./ledger/ledger-store.js";
 import type { ApiTokens } from "./plugins/auth.js";
-import { createCloudMetrics } from "./plugins/metrics.js";
+import { createCloudMetrics, type IngestObserver } from "./plugins/metrics.js";
 
 export interface CloudOptions {
   /** HTTP host, default 127.0.0.1. */
@@ -25,6 +26,11 @@ export interface CloudOptions {
   /** Bearer token → role; without tokens the API is open. */
   apiTokens?: ApiTokens;
   logger: Logger;
+  /**
+   * Called synchronously after each ingested batch's commit, before its ack is published (MQTT) or
+   * answered (HTTP). A test hook: the CLI's `TALLY_FAILPOINT` kills the process from here.
+   */
+  onCommitted?: (ack: CommitAck) => void;
 }
 
 export interface RunningCloud {
@@ -63,17 +69,28 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       mqttUrl = options.mqtt.url;
     }
     const metrics = createCloudMetrics();
+    const onCommitted = options.onCommitted;
+    const observer: IngestObserver =
+      onCommitted === undefined
+        ? metrics.observer
+        : {
+            ingested: (ack, seconds, transport) => {
+              metrics.observer.ingested(ack, seconds, transport);
+              onCommitted(ack);
+            },
+            failed: (transport) => metrics.observer.failed(transport),
+          };
     const app: FastifyInstance = await buildApp({
       store,
       logger,
       alerts,
-      metrics,
+      metrics: { ...metrics, observer },
       ...(options.apiTokens !== undefined && { apiTokens: options.apiTokens }),
     });
     stops.push(() => app.close());
     await app.listen({ host, port: options.port ?? 8080 });
     const url = `http://${urlHost(host)}:${(app.server.address() as AddressInfo).port}`;
-    const ingest = await startMqttIngest({ url: mqttUrl, store, alerts, logger, observer: metrics.observer });
+    const ingest = await startMqttIngest({ url: mqttUrl, store, alerts, logger, observer });
     stops.push(() => ingest.close());
     logger.info({ url, mqttUrl, store: store.kind }, "cloud started");
 
