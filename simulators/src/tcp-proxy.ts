@@ -1,38 +1,143 @@
 import { connect, createServer, type Socket } from "node:net";
 
-/** A TCP proxy that can cut every connection through it: how a play cuts the edge's uplink from the outside. */
+/** Which way a half-open connection is dead: towards the target (server) or back towards the client. */
+export type DeadDirection = "to-target" | "to-client";
+
+/**
+ * A TCP proxy that injects network faults between a client and its server:
+ * how a play cuts the edge's uplink from the outside, and how the fault suite
+ * plays blackholes, half-open connections and latency.
+ *
+ * A stalled direction (blackhole, or the dead side of a half-open connection)
+ * delivers nothing and says nothing: no FIN, no RST, the connection stays
+ * open. What the endpoints write meanwhile is held back, as a sender's TCP
+ * stack holds unacknowledged segments and retransmits them into the void; it
+ * arrives once the fault is lifted, unless an endpoint gave up and closed the
+ * connection first (then the other side sees the close after the restore).
+ * Dropping the bytes of a live TCP stream instead would corrupt it, which no
+ * network does.
+ */
 export interface TcpProxy {
   /** `host:port` clients connect to. */
   readonly port: number;
   readonly host: string;
   /** Drops every connection and refuses new ones until `restore`. */
   cut(): void;
+  /** Nothing passes either way, on open and new connections; nothing is closed. */
+  blackhole(): void;
+  /** One direction is dead (held), on open and new connections; the other works. */
+  halfOpen(dead: DeadDirection): void;
+  /** Adds this delay to every byte each way, ms (0: none). Order is kept. */
+  latency(ms: number): void;
+  /** Lifts the cut and every fault; held bytes flow again. */
   restore(): void;
   readonly isCut: boolean;
+  /** Bytes written by the endpoints and not yet delivered (held by a fault or delayed). */
+  readonly heldBytes: number;
   close(): Promise<void>;
+}
+
+/** Most bytes queued in the proxy per direction before it stops reading from the sender. */
+const QUEUE_HIGH_WATER = 1024 * 1024;
+
+interface Direction {
+  readonly name: DeadDirection;
+  readonly from: Socket;
+  readonly to: Socket;
+  readonly queue: { due: number; chunk: Buffer }[];
+  queuedBytes: number;
+  ended: boolean;
+  timer: NodeJS.Timeout | undefined;
+  waitingForDrain: boolean;
 }
 
 /** Starts a proxy on `host` (default 127.0.0.1) and a free port, forwarding to `target`. Nagle is off both ways. */
 export async function startTcpProxy(target: { host: string; port: number }, host = "127.0.0.1"): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  const directions = new Set<Direction>();
   let cut = false;
+  let blackholed = false;
+  let dead: DeadDirection | undefined;
+  let latencyMs = 0;
+
+  const stalled = (d: Direction) => blackholed || dead === d.name;
   const track = (s: Socket): void => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
     s.on("error", () => s.destroy());
   };
-  const server = createServer((client) => {
+
+  const pump = (d: Direction): void => {
+    if (d.timer !== undefined) {
+      clearTimeout(d.timer);
+      d.timer = undefined;
+    }
+    if (d.to.destroyed) return;
+    while (!stalled(d) && !d.waitingForDrain) {
+      const head = d.queue[0];
+      if (head === undefined) break;
+      const wait = head.due - Date.now();
+      if (wait > 0) {
+        d.timer = setTimeout(() => pump(d), wait);
+        break;
+      }
+      d.queue.shift();
+      d.queuedBytes -= head.chunk.byteLength;
+      if (!d.to.write(head.chunk)) {
+        d.waitingForDrain = true;
+        d.to.once("drain", () => {
+          d.waitingForDrain = false;
+          pump(d);
+        });
+      }
+    }
+    if (d.queue.length === 0 && d.ended && !stalled(d)) d.to.end();
+    // Past the high-water mark the bytes wait in the sender's buffers instead of the proxy's.
+    if (d.queuedBytes >= QUEUE_HIGH_WATER || d.waitingForDrain) d.from.pause();
+    else d.from.resume();
+  };
+
+  const relay = (name: DeadDirection, from: Socket, to: Socket): void => {
+    const d: Direction = {
+      name,
+      from,
+      to,
+      queue: [],
+      queuedBytes: 0,
+      ended: false,
+      timer: undefined,
+      waitingForDrain: false,
+    };
+    directions.add(d);
+    from.on("data", (chunk: Buffer) => {
+      d.queue.push({ due: Date.now() + latencyMs, chunk });
+      d.queuedBytes += chunk.byteLength;
+      pump(d);
+    });
+    from.on("end", () => {
+      d.ended = true;
+      pump(d);
+    });
+    from.on("close", () => {
+      directions.delete(d);
+      if (d.timer !== undefined) clearTimeout(d.timer);
+    });
+    pump(d);
+  };
+
+  const server = createServer({ allowHalfOpen: true }, (client) => {
     track(client);
     if (cut) {
       client.destroy();
       return;
     }
     client.setNoDelay(true);
-    const upstream = connect(target.port, target.host);
+    const upstream = connect({ port: target.port, host: target.host, allowHalfOpen: true });
     track(upstream);
     upstream.setNoDelay(true);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    relay("to-target", client, upstream);
+    relay("to-client", upstream, client);
+    // Both halves ended, or one side reset: the pair is done.
     client.on("close", () => upstream.destroy());
     upstream.on("close", () => client.destroy());
   });
@@ -42,6 +147,9 @@ export async function startTcpProxy(target: { host: string; port: number }, host
   });
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : 0;
+  const pumpAll = () => {
+    for (const d of directions) pump(d);
+  };
   return {
     port,
     host,
@@ -49,11 +157,31 @@ export async function startTcpProxy(target: { host: string; port: number }, host
       cut = true;
       for (const s of sockets) s.destroy();
     },
+    blackhole() {
+      blackholed = true;
+      pumpAll();
+    },
+    halfOpen(direction) {
+      dead = direction;
+      pumpAll();
+    },
+    latency(ms) {
+      latencyMs = Math.max(0, ms);
+    },
     restore() {
       cut = false;
+      blackholed = false;
+      dead = undefined;
+      latencyMs = 0;
+      pumpAll();
     },
     get isCut() {
       return cut;
+    },
+    get heldBytes() {
+      let n = 0;
+      for (const d of directions) n += d.queuedBytes;
+      return n;
     },
     async close() {
       cut = true;
