@@ -50,6 +50,7 @@ describe("startTcpProxy faults", () => {
     fromClient: () => string;
     toClient: (text: string) => void;
     atClient: () => string;
+    peer: () => Socket;
   }> {
     const target = await recordingServer();
     cleanups.push(() => new Promise<void>((resolve) => target.server.close(() => resolve())));
@@ -73,6 +74,7 @@ describe("startTcpProxy faults", () => {
       fromClient: target.received,
       toClient: (text) => target.peer().write(text),
       atClient: () => atClient,
+      peer: target.peer,
     };
   }
 
@@ -89,6 +91,21 @@ describe("startTcpProxy faults", () => {
     proxy.restore();
     await until(() => fromClient() === "hello world" && atClient() === "pong", "held bytes delivered");
     expect(proxy.heldBytes).toBe(0);
+  });
+
+  it("hides a close in a blackhole until it is restored", async () => {
+    const { proxy, client, peer } = await setup();
+    let clientClosed = false;
+    client.on("close", () => {
+      clientClosed = true;
+    });
+    proxy.blackhole();
+    // The server gives up on the silent connection and resets it: the client must not hear of it yet.
+    peer().destroy();
+    await until(() => proxy.heldCloses === 1, "the server's close held");
+    expect(clientClosed).toBe(false);
+    proxy.restore();
+    await until(() => clientClosed, "the close passed on after the restore");
   });
 
   it("holds a new connection's bytes during a blackhole as well", async () => {

@@ -9,8 +9,8 @@ export type DeadDirection = "to-target" | "to-client";
  * plays blackholes, half-open connections and latency.
  *
  * A stalled direction (blackhole, or the dead side of a half-open connection)
- * delivers nothing and says nothing: no FIN, no RST, the connection stays
- * open. What the endpoints write meanwhile is held back, as a sender's TCP
+ * delivers nothing and says nothing: no FIN, no RST (not even when the other
+ * end closes), the connection stays open. What the endpoints write meanwhile is held back, as a sender's TCP
  * stack holds unacknowledged segments and retransmits them into the void; it
  * arrives once the fault is lifted, unless an endpoint gave up and closed the
  * connection first (then the other side sees the close after the restore).
@@ -34,6 +34,8 @@ export interface TcpProxy {
   readonly isCut: boolean;
   /** Bytes written by the endpoints and not yet delivered (held by a fault or delayed). */
   readonly heldBytes: number;
+  /** Connection closes seen on one side and not yet passed on to the other (held by a fault). */
+  readonly heldCloses: number;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,10 @@ interface Direction {
   readonly queue: { due: number; chunk: Buffer }[];
   queuedBytes: number;
   ended: boolean;
+  /** The FIN was passed on. */
+  endSent: boolean;
+  /** The sender's socket closed (reset or fully closed): passed on, like its bytes, once the direction lives. */
+  closed: boolean;
   timer: NodeJS.Timeout | undefined;
   waitingForDrain: boolean;
 }
@@ -72,7 +78,10 @@ export async function startTcpProxy(target: { host: string; port: number }, host
       clearTimeout(d.timer);
       d.timer = undefined;
     }
-    if (d.to.destroyed) return;
+    if (d.to.destroyed) {
+      directions.delete(d);
+      return;
+    }
     while (!stalled(d) && !d.waitingForDrain) {
       const head = d.queue[0];
       if (head === undefined) break;
@@ -91,7 +100,18 @@ export async function startTcpProxy(target: { host: string; port: number }, host
         });
       }
     }
-    if (d.queue.length === 0 && d.ended && !stalled(d)) d.to.end();
+    if (d.queue.length === 0 && !stalled(d) && !d.waitingForDrain) {
+      if (d.closed) {
+        directions.delete(d);
+        const to = d.to;
+        to.end(() => to.destroy());
+        return;
+      }
+      if (d.ended && !d.endSent) {
+        d.endSent = true;
+        d.to.end();
+      }
+    }
     // Past the high-water mark the bytes wait in the sender's buffers instead of the proxy's.
     if (d.queuedBytes >= QUEUE_HIGH_WATER || d.waitingForDrain) d.from.pause();
     else d.from.resume();
@@ -105,6 +125,8 @@ export async function startTcpProxy(target: { host: string; port: number }, host
       queue: [],
       queuedBytes: 0,
       ended: false,
+      endSent: false,
+      closed: false,
       timer: undefined,
       waitingForDrain: false,
     };
@@ -119,8 +141,8 @@ export async function startTcpProxy(target: { host: string; port: number }, host
       pump(d);
     });
     from.on("close", () => {
-      directions.delete(d);
-      if (d.timer !== undefined) clearTimeout(d.timer);
+      d.closed = true;
+      pump(d);
     });
     pump(d);
   };
@@ -135,11 +157,9 @@ export async function startTcpProxy(target: { host: string; port: number }, host
     const upstream = connect({ port: target.port, host: target.host, allowHalfOpen: true });
     track(upstream);
     upstream.setNoDelay(true);
+    // A side's close reaches the other through its direction, so a stalled direction hides it too.
     relay("to-target", client, upstream);
     relay("to-client", upstream, client);
-    // Both halves ended, or one side reset: the pair is done.
-    client.on("close", () => upstream.destroy());
-    upstream.on("close", () => client.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -177,6 +197,11 @@ export async function startTcpProxy(target: { host: string; port: number }, host
     },
     get isCut() {
       return cut;
+    },
+    get heldCloses() {
+      let n = 0;
+      for (const d of directions) if (d.closed || (d.ended && !d.endSent)) n += 1;
+      return n;
     },
     get heldBytes() {
       let n = 0;
