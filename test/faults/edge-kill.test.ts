@@ -1,0 +1,28 @@
+import { seededRandom } from "@tally/simulators";
+import { describe, expect, it } from "vitest";
+import { rigs } from "./support/fault-rig.js";
+
+const SEED = 7001;
+const BURST = 100_000;
+
+describe("fault: kill -9 of the edge during a burst while the cloud is down", () => {
+  const rig = rigs();
+
+  it(`puts exactly ${BURST.toLocaleString("en")} movements in the ledger after restarting both`, async () => {
+    const random = seededRandom(SEED);
+    const r = await rig({ name: "edge-kill" });
+    await r.edge.start();
+    const load = await r.load({ count: BURST, seed: SEED, tag: "K9", window: 1000 });
+    // Somewhere in the middle of the burst (seeded), with the outbox filling and nothing uplinked.
+    await load.ackedAtLeast(random.int(BURST * 0.3, BURST * 0.6));
+    await r.edge.kill9();
+    const ackedBeforeKill = load.acked.size;
+    await r.edge.start();
+    await load.done;
+    await r.cloud.start();
+    const report = await r.settle([load], 180_000);
+    expect(ackedBeforeKill).toBeLessThan(BURST);
+    expect(report).toEqual(expect.objectContaining({ sent: BURST, lost: 0, duplicated: 0, unexpected: 0 }));
+    expect(report.movements).toBe(BURST);
+  }, 300_000);
+});
