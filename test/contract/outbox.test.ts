@@ -76,6 +76,29 @@ describe("SqliteOutbox bound", () => {
     expect(outbox.depth()).toBe(0);
   });
 
+  it("never sheds the EDGE_BACKLOG condition, which says the outbox is full", async () => {
+    const backlog: EdgeEvent = {
+      kind: "condition",
+      id: "01900000-0000-7000-b000-000000000001",
+      siteId: "S1",
+      occurredAt: "2026-11-22T08:00:00.000Z",
+      conditionType: "EDGE_BACKLOG",
+      state: "raised",
+      key: "EDGE_BACKLOG:edge-1",
+      deviceId: "edge-1",
+      detail: "outbox 91 % full",
+    };
+    const size = (e: EdgeEvent) => Buffer.byteLength(JSON.stringify(e));
+    const outbox = new SqliteOutbox(await tempFile(), { maxBytes: size(movement(0)) * 2 });
+    opened.push(outbox);
+    await outbox.append([condition(1), backlog, movement(1)]);
+    await outbox.append([movement(2), movement(3)]);
+    expect(outbox.usage().shed).toEqual({ condition: 1 });
+    expect((await outbox.peek(10)).map((e) => e.id)).toEqual(
+      [backlog, movement(1), movement(2), movement(3)].map((e) => e.id),
+    );
+  });
+
   it("fails an append with SQLITE_FULL past its page cap, keeps what it had, and takes more once emptied", async () => {
     const outbox = new SqliteOutbox(await tempFile(), { maxPageCount: 8 });
     opened.push(outbox);

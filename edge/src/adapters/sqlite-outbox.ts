@@ -10,6 +10,15 @@ const DELETE_CHUNK = 500;
 /** Kinds the outbox may drop when full, in the order it drops them: movements and tasks never. */
 const SHEDDABLE = ["telemetry", "condition"] as const;
 
+/**
+ * The `kind` column: the event's kind, except for the EDGE_BACKLOG condition, which is never shed —
+ * it is raised when the outbox is nearly full, and shedding it for want of room would hide the very
+ * alert that says so.
+ */
+function shedClass(event: EdgeEvent): string {
+  return event.kind === "condition" && event.conditionType === "EDGE_BACKLOG" ? "backlog-condition" : event.kind;
+}
+
 export interface SqliteOutboxOptions {
   /** Bound on the events' bytes; past it telemetry, then conditions, are shed (oldest first). */
   maxBytes?: number;
@@ -65,7 +74,7 @@ export class SqliteOutbox implements Outbox {
       for (const event of events) {
         const body = JSON.stringify(event);
         const bytes = Buffer.byteLength(body);
-        const changes = this.#insert.run(event.id, event.kind, body, bytes).changes;
+        const changes = this.#insert.run(event.id, shedClass(event), body, bytes).changes;
         added += changes;
         this.#bytes += changes * bytes;
       }
