@@ -1,7 +1,7 @@
 import { seededRandom } from "@tally/simulators";
 import { afterAll, describe, expect, it } from "vitest";
 import { probePostgres } from "../support/postgres.js";
-import { parseMetrics, pause, rigs } from "./support/fault-rig.js";
+import { parseMetrics, rigs } from "./support/fault-rig.js";
 
 const SEED = 7012;
 const RESTARTS = 3;
