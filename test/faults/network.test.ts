@@ -62,7 +62,7 @@ describe("fault: the uplink's network", () => {
   });
 
   it("gets over a half-open connection, either way dead", async () => {
-    // Scaled timeouts so the edge notices the dead connection (1.5 × keepalive) well within the fault.
+    // Scaled timeouts so the edge notices the dead connection (after 1.5 × keepalive = 3 s) within the fault.
     const r = await throughProxy("half-open", SCALED);
     const p = proxy as TcpProxy;
     const load = await r.load({ count: 1_000_000, seed: 7006, tag: "HO", ratePerS: 200 });
@@ -70,13 +70,13 @@ describe("fault: the uplink's network", () => {
     // Acks (and PUBACKs) die on the way back while batches still reach the cloud and commit.
     p.halfOpen("to-client");
     r.note("half-open: nothing comes back");
-    await pause(8000);
+    await pause(6000);
     p.restore();
     await load.ackedAtLeast(load.acked.size + 400);
     // Batches die on the way out; the connection looks alive from the edge's socket.
     p.halfOpen("to-target");
     r.note("half-open: nothing gets out");
-    await pause(8000);
+    await pause(6000);
     p.restore();
     r.note("restored");
     await load.ackedAtLeast(load.acked.size + 400);
@@ -95,7 +95,7 @@ describe("fault: the uplink's network", () => {
     await load.ackedAtLeast(400);
     p.latency(2000);
     r.note("latency 2 s each way");
-    await pause(15_000);
+    await pause(8000);
     load.finish();
     // Drain with the latency still on: every ack takes at least 4 s to come back.
     const report = await r.settle([load], 120_000);
