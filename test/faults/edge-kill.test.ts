@@ -17,10 +17,13 @@ describe("fault: kill -9 of the edge during a burst while the cloud is down", ()
     await load.ackedAtLeast(random.int(BURST * 0.3, BURST * 0.6));
     await r.edge.kill9();
     const ackedBeforeKill = load.acked.size;
+    r.note(`edge killed at ${ackedBeforeKill} acknowledged scans`);
     await r.edge.start();
     await load.done;
+    r.note("burst acknowledged; cloud starting");
     await r.cloud.start();
     const report = await r.settle([load], 180_000);
+    r.note(`settled: ${report.movements} movements, ${report.lost} lost, ${report.duplicated} duplicated`);
     expect(ackedBeforeKill).toBeLessThan(BURST);
     expect(report).toEqual(expect.objectContaining({ sent: BURST, lost: 0, duplicated: 0, unexpected: 0 }));
     expect(report.movements).toBe(BURST);

@@ -2,8 +2,16 @@ import { describe, expect, it } from "vitest";
 import { pause, rigs } from "./support/fault-rig.js";
 import type { ScanLoad } from "./support/scan-load.js";
 
-/** Resolves once the load has had no PUBACK for `quietMs` (the edge holds the device), or is done. */
-async function heldOrDone(load: ScanLoad, quietMs: number, timeoutMs: number): Promise<"held" | "done"> {
+/**
+ * Resolves once the load has had no PUBACK for `quietMs` and `confirm` agrees (the edge holds the
+ * device), or is done.
+ */
+async function heldOrDone(
+  load: ScanLoad,
+  quietMs: number,
+  timeoutMs: number,
+  confirm: () => Promise<boolean> = async () => true,
+): Promise<"held" | "done"> {
   const deadline = Date.now() + timeoutMs;
   let last = load.acked.size;
   let since = Date.now();
@@ -16,7 +24,7 @@ async function heldOrDone(load: ScanLoad, quietMs: number, timeoutMs: number): P
     if (load.acked.size !== last) {
       last = load.acked.size;
       since = Date.now();
-    } else if (Date.now() - since >= quietMs) {
+    } else if (Date.now() - since >= quietMs && (await confirm())) {
       return "held";
     }
     if (Date.now() > deadline) throw new Error(`the load was neither held nor done within ${timeoutMs} ms`);
@@ -33,7 +41,9 @@ describe("fault: the edge's outbox fills up while the cloud is away", () => {
     const r = await rig({ name: "outbox-bound", edgeEnv: { TALLY_OUTBOX_MAX_BYTES: String(512 * 1024) } });
     await r.edge.start();
     const load = await r.load({ count: SCANS, seed: 7008, tag: "OB", window: 100 });
-    const state = await heldOrDone(load, 3000, 120_000);
+    // Held, not merely slow: no PUBACK for 2 s with the outbox at its bound.
+    const atBound = async () => ((await r.edgeMetrics())?.get("tally_edge_outbox_bytes") ?? 0) >= 512 * 1024;
+    const state = await heldOrDone(load, 2000, 120_000, atBound);
     const ackedWhileFull = load.acked.size;
     const metrics = await r.edgeMetrics();
     r.note(`${state} at ${ackedWhileFull} acknowledged scans; outbox ${metrics?.get("tally_edge_outbox_bytes")} bytes`);
