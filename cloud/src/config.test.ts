@@ -58,4 +58,10 @@ describe("loadCloudConfig", () => {
       loadCloudConfig({ TALLY_CLOUD_MQTT_URL: "mqtt://b:1883", TALLY_CLOUD_MQTT_SHARE_GROUP: "a/b" }),
     ).toThrow(/TALLY_CLOUD_MQTT_SHARE_GROUP/);
   });
+
+  it("reads the failpoint test hook, and refuses a malformed one", () => {
+    expect(loadCloudConfig({ TALLY_FAILPOINT: "exit-after-commit:7" }).failpoint).toEqual({ exitAfterCommit: 7 });
+    expect(() => loadCloudConfig({ TALLY_FAILPOINT: "exit-after-commit:0" })).toThrow(/TALLY_FAILPOINT/);
+    expect(() => loadCloudConfig({ TALLY_FAILPOINT: "crash" })).toThrow(/exit-after-commit/);
+  });
 });

@@ -22,6 +22,11 @@ const CloudEnv = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, "expected a group name of letters, digits, _ and -")
     .optional(),
   TALLY_API_TOKENS: z.string().optional(),
+  /** Test hook: `exit-after-commit:N` kills the process right after its Nth committing batch, before the ack. */
+  TALLY_FAILPOINT: z
+    .string()
+    .regex(/^exit-after-commit:[1-9]\d{0,8}$/, "expected exit-after-commit:<N>, N ≥ 1")
+    .optional(),
   TALLY_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -40,6 +45,11 @@ export interface CloudConfig {
   apiTokens: ApiTokens;
   /** MQTT shared subscription group for ingest (`TALLY_CLOUD_MQTT_SHARE_GROUP`); none: every batch to this instance. */
   mqttShareGroup?: string;
+  /**
+   * Test hook (`TALLY_FAILPOINT=exit-after-commit:N`, for the fault suite): the process kills itself
+   * (SIGKILL) right after the Nth batch that committed new events, before that batch's ack leaves.
+   */
+  failpoint?: { exitAfterCommit: number };
 }
 
 /**
@@ -68,6 +78,9 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConf
       throw new Error("TALLY_CLOUD_MQTT_SHARE_GROUP needs an external broker (TALLY_CLOUD_MQTT_URL)");
     }
     config.mqttShareGroup = parsed.TALLY_CLOUD_MQTT_SHARE_GROUP;
+  }
+  if (parsed.TALLY_FAILPOINT !== undefined) {
+    config.failpoint = { exitAfterCommit: Number(parsed.TALLY_FAILPOINT.slice("exit-after-commit:".length)) };
   }
   return config;
 }

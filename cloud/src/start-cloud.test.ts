@@ -44,6 +44,27 @@ describe("startCloud", () => {
     expect(await cloud.store.stock({ sku: "SKU-9" })).toHaveLength(1);
   });
 
+  it("calls onCommitted after a batch's commit and before its ack leaves", async () => {
+    const hooked: string[] = [];
+    cloud = await startCloud({
+      port: 0,
+      dataDir,
+      mqtt: { embedded: { port: 0 } },
+      logger: silentLogger(),
+      onCommitted: (ack) => hooked.push(ack.batchId),
+    });
+    const edge = await connectEdgeClient(cloud.mqttUrl);
+    try {
+      const b = batch([movement({ sku: "SKU-7", qty: 1 })]);
+      await edge.client.publishAsync(uplinkBatchTopic("S1", "edge-1"), JSON.stringify(b), { qos: 1 });
+      const ack = await edge.nextAck();
+      expect(ack.committed).toHaveLength(1);
+      expect(hooked).toEqual([b.batchId]);
+    } finally {
+      await edge.close();
+    }
+  });
+
   it("consumes from an external broker given by URL", async () => {
     broker = await startAedesBroker({ port: 0, logger: silentLogger() });
     cloud = await startCloud({ port: 0, dataDir, mqtt: { url: broker.url }, logger: silentLogger() });

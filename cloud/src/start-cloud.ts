@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import type { CommitAck } from "@tally/protocols";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { startAedesBroker } from "./adapters/aedes-broker.js";
@@ -10,7 +11,7 @@ import { buildApp } from "./app.js";
 import { EdgeRegistry } from "./ingest/edge-registry.js";
 import type { LedgerStore } from "./ledger/ledger-store.js";
 import type { ApiTokens } from "./plugins/auth.js";
-import { createCloudMetrics } from "./plugins/metrics.js";
+import { createCloudMetrics, type IngestObserver } from "./plugins/metrics.js";
 
 export interface CloudOptions {
   /** HTTP host, default 127.0.0.1. */
@@ -30,6 +31,11 @@ export interface CloudOptions {
   /** How long an edge's previous process may still send after a new one started, ms (default 30 s). */
   edgeGraceMs?: number | undefined;
   logger: Logger;
+  /**
+   * Called synchronously after each ingested batch's commit, before its ack is published (MQTT) or
+   * answered (HTTP). A test hook: the CLI's `TALLY_FAILPOINT` kills the process from here.
+   */
+  onCommitted?: (ack: CommitAck) => void;
 }
 
 export interface RunningCloud {
@@ -69,11 +75,22 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     }
     const edges = new EdgeRegistry(options.edgeGraceMs !== undefined ? { graceMs: options.edgeGraceMs } : {});
     const metrics = createCloudMetrics(edges);
+    const onCommitted = options.onCommitted;
+    const observer: IngestObserver =
+      onCommitted === undefined
+        ? metrics.observer
+        : {
+            ingested: (ack, seconds, transport) => {
+              metrics.observer.ingested(ack, seconds, transport);
+              onCommitted(ack);
+            },
+            failed: (transport) => metrics.observer.failed(transport),
+          };
     const app: FastifyInstance = await buildApp({
       store,
       logger,
       alerts,
-      metrics,
+      metrics: { ...metrics, observer },
       edges,
       ...(options.apiTokens !== undefined && { apiTokens: options.apiTokens }),
     });
@@ -85,7 +102,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       store,
       alerts,
       logger,
-      observer: metrics.observer,
+      observer,
       edges,
       shareGroup: options.mqttShareGroup,
     });

@@ -12,7 +12,8 @@ describe("loadEdgeConfig", () => {
         maxBatch: 500,
         flushMs: 50,
         ackTimeoutMs: 5000,
-        maxBackoffMs: 60_000,
+        maxAckTimeoutMs: 60_000,
+        keepaliveS: 60,
       },
       shelfSettleMs: 300,
       deviceSilentMs: 30_000,
@@ -40,12 +41,26 @@ describe("loadEdgeConfig", () => {
       maxBatch: 500,
       flushMs: 50,
       ackTimeoutMs: 5000,
-      maxBackoffMs: 60_000,
+      maxAckTimeoutMs: 60_000,
+      keepaliveS: 60,
     });
   });
 
   it("works from the site file alone with TALLY_CLOUD_URL=none", () => {
     expect(loadEdgeConfig({ TALLY_CLOUD_URL: "none" }).reference).toBeUndefined();
+  });
+
+  it("scales the uplink's keepalive and backoff cap, and takes the outbox page cap test hook", () => {
+    const config = loadEdgeConfig({
+      TALLY_UPLINK_KEEPALIVE_S: "3",
+      TALLY_UPLINK_ACK_TIMEOUT_MS: "250",
+      TALLY_UPLINK_MAX_ACK_TIMEOUT_MS: "3000",
+      TALLY_TEST_OUTBOX_PAGE_LIMIT: "64",
+    });
+    expect(config.uplink).toMatchObject({ ackTimeoutMs: 250, maxAckTimeoutMs: 3000, keepaliveS: 3 });
+    expect(config.outboxPageLimit).toBe(64);
+    // The cap is never below the first timeout.
+    expect(loadEdgeConfig({ TALLY_UPLINK_ACK_TIMEOUT_MS: "90000" }).uplink.maxAckTimeoutMs).toBe(90_000);
   });
 
   it("names every bad key", () => {

@@ -36,7 +36,15 @@ const EdgeEnv = z.object({
   TALLY_UPLINK_MAX_BATCH: positive.max(5000).default(500),
   TALLY_UPLINK_FLUSH_MS: positive.default(50),
   TALLY_UPLINK_ACK_TIMEOUT_MS: positive.default(5000),
-  TALLY_UPLINK_MAX_BACKOFF_MS: positive.default(60_000),
+  /** Longest wait for an acknowledgement once backoff has doubled it (the backoff cap), ms. */
+  TALLY_UPLINK_MAX_ACK_TIMEOUT_MS: positive.default(60_000),
+  /** MQTT keepalive of the uplink, s: a silent connection (blackhole, half-open) is given up after 1.5 × this. */
+  TALLY_UPLINK_KEEPALIVE_S: positive.max(65_535).default(60),
+  /**
+   * Test hook (the fault suite's "disk full"): caps the outbox file at this many SQLite pages
+   * (`PRAGMA max_page_count`), so a write past it fails with SQLITE_FULL as on a full disk.
+   */
+  TALLY_TEST_OUTBOX_PAGE_LIMIT: positive.optional(),
 });
 
 export interface EdgeConfig {
@@ -47,11 +55,14 @@ export interface EdgeConfig {
     maxBatch: number;
     flushMs: number;
     ackTimeoutMs: number;
-    maxBackoffMs: number;
+    maxAckTimeoutMs: number;
+    keepaliveS: number;
   };
   shelfSettleMs: number;
   deviceSilentMs: number;
   outboxMaxBytes: number;
+  /** Test hook: the outbox file's page cap (SQLITE_FULL past it); none in production. */
+  outboxPageLimit?: number | undefined;
   metricsServer: { host: string; port: number };
   dataDir: string;
   reference?: { cloudUrl: string; token?: string | undefined; pollMs: number } | undefined;
@@ -82,11 +93,13 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
       maxBatch: e.TALLY_UPLINK_MAX_BATCH,
       flushMs: e.TALLY_UPLINK_FLUSH_MS,
       ackTimeoutMs: e.TALLY_UPLINK_ACK_TIMEOUT_MS,
-      maxBackoffMs: e.TALLY_UPLINK_MAX_BACKOFF_MS,
+      maxAckTimeoutMs: Math.max(e.TALLY_UPLINK_MAX_ACK_TIMEOUT_MS, e.TALLY_UPLINK_ACK_TIMEOUT_MS),
+      keepaliveS: e.TALLY_UPLINK_KEEPALIVE_S,
     },
     shelfSettleMs: e.TALLY_SHELF_SETTLE_MS,
     deviceSilentMs: e.TALLY_DEVICE_SILENT_MS,
     outboxMaxBytes: e.TALLY_OUTBOX_MAX_BYTES,
+    ...(e.TALLY_TEST_OUTBOX_PAGE_LIMIT !== undefined ? { outboxPageLimit: e.TALLY_TEST_OUTBOX_PAGE_LIMIT } : {}),
     metricsServer: { host: e.TALLY_EDGE_METRICS_HOST, port: e.TALLY_EDGE_METRICS_PORT },
     dataDir: e.TALLY_DATA_DIR,
     reference:

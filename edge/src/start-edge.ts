@@ -36,8 +36,10 @@ export interface EdgeOptions {
     maxBatch?: number;
     flushMs?: number;
     ackTimeoutMs?: number;
-    /** Longest wait between resends (the backoff's cap), ms; default 60 s. */
-    maxBackoffMs?: number;
+    /** Backoff cap: the longest wait for an acknowledgement before a resend, ms (default 60 s). */
+    maxAckTimeoutMs?: number;
+    /** MQTT keepalive, s (default 60): how soon a silent connection is noticed (after 1.5 ×). */
+    keepaliveS?: number;
   };
   logger: Logger;
   pipeline?: Partial<EdgePipelineConfig>;
@@ -51,6 +53,8 @@ export interface EdgeOptions {
   reference?: { cloudUrl: string; token?: string | undefined; pollMs?: number };
   /** Bound on the durable outbox, bytes (default 512 MiB): past it telemetry is shed, then devices are held. */
   outboxMaxBytes?: number;
+  /** Test hook: cap the outbox file at this many SQLite pages, so writes past it fail with SQLITE_FULL. */
+  outboxPageLimit?: number | undefined;
   /** Serve Prometheus metrics at `http://host:port/metrics` (port 0: any free port); none without. */
   metricsServer?: { host?: string; port: number };
 }
@@ -116,6 +120,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     if (options.dataDir !== undefined) {
       const durable = new SqliteOutbox(join(options.dataDir, "edge", edgeId, "outbox.db"), {
         maxBytes: options.outboxMaxBytes ?? 512 * 1024 * 1024,
+        ...(options.outboxPageLimit !== undefined ? { maxPageCount: options.outboxPageLimit } : {}),
       });
       closers.push(async () => durable.close());
       outbox = durable;
@@ -134,7 +139,13 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     const transport =
       "httpUrl" in options.uplink
         ? connectHttpUplink({ cloudUrl: options.uplink.httpUrl, token: options.uplink.token, logger })
-        : connectMqttUplink({ url: options.uplink.mqttUrl, siteId: site.siteId, edgeId, logger });
+        : connectMqttUplink({
+            url: options.uplink.mqttUrl,
+            siteId: site.siteId,
+            edgeId,
+            logger,
+            keepaliveS: options.uplink.keepaliveS ?? 60,
+          });
     closers.push(() => transport.close());
     let metricsServer: EdgeMetricsServer | undefined;
     const sender = new UplinkSender(
@@ -146,7 +157,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         maxBatch: options.uplink.maxBatch ?? 500,
         flushMs: options.uplink.flushMs ?? 50,
         ackTimeoutMs: options.uplink.ackTimeoutMs ?? 5000,
-        maxAckTimeoutMs: options.uplink.maxBackoffMs ?? 60_000,
+        maxAckTimeoutMs: Math.max(options.uplink.maxAckTimeoutMs ?? 60_000, options.uplink.ackTimeoutMs ?? 5000),
         newId,
         instanceId: uuidv7(),
       },
@@ -340,7 +351,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         port: options.devices.embedded.port,
         logger,
         // The edge's own publishes (dead letters) are never held nor taken as device data.
-        holdPublish: (clientId) => !clientId.startsWith("tally-edge-") && outboxFull(),
+        // Held too while the outbox refuses writes (disk full): the events wait in memory, devices wait for their PUBACK.
+        holdPublish: (clientId) => !clientId.startsWith("tally-edge-") && (outboxFull() || unsaved.length > 0),
         onPublish: async (clientId, topic, payload) => {
           if (!clientId.startsWith("tally-edge-")) await accept(topic, payload);
         },

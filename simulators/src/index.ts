@@ -11,6 +11,7 @@ export {
 } from "./compile-scenario.js";
 export { DEMO_SITE_FILE, demoScenario } from "./demo-scenario.js";
 export { planScenario, planScenarioStream } from "./plan-scenario.js";
+export { type Random, seededRandom } from "./random.js";
 export type {
   Asn,
   Detection,
@@ -59,4 +60,4 @@ export {
   type SimulatorOptions,
   startSimulators,
 } from "./start-simulators.js";
-export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
+export { type DeadDirection, startTcpProxy, type TcpProxy } from "./tcp-proxy.js";

@@ -88,6 +88,54 @@ describe("SqliteOutbox bound", () => {
     expect(outbox.depth()).toBe(0);
   });
 
+  it("never sheds the EDGE_BACKLOG condition, which says the outbox is full", async () => {
+    const backlog: EdgeEvent = {
+      kind: "condition",
+      id: "01900000-0000-7000-b000-000000000001",
+      siteId: "S1",
+      occurredAt: "2026-11-22T08:00:00.000Z",
+      conditionType: "EDGE_BACKLOG",
+      state: "raised",
+      key: "EDGE_BACKLOG:edge-1",
+      deviceId: "edge-1",
+      detail: "outbox 91 % full",
+    };
+    const size = (e: EdgeEvent) => Buffer.byteLength(JSON.stringify(e));
+    const outbox = new SqliteOutbox(await tempFile(), { maxBytes: size(movement(0)) * 2 });
+    opened.push(outbox);
+    await outbox.append([condition(1), backlog, movement(1)]);
+    await outbox.append([movement(2), movement(3)]);
+    expect(outbox.usage().shed).toEqual({ condition: 1 });
+    expect((await outbox.peek(10)).map((e) => e.id)).toEqual(
+      [backlog, movement(1), movement(2), movement(3)].map((e) => e.id),
+    );
+  });
+
+  it("fails an append with SQLITE_FULL past its page cap, keeps what it had, and takes more once emptied", async () => {
+    const outbox = new SqliteOutbox(await tempFile(), { maxPageCount: 8 });
+    opened.push(outbox);
+    let appended = 0;
+    let failure: unknown;
+    // Several events an append, so that one fails part-way through its transaction.
+    while (failure === undefined && appended < 10_000) {
+      try {
+        await outbox.append([movement(appended), movement(appended + 1), movement(appended + 2)]);
+        appended += 3;
+      } catch (error) {
+        failure = error;
+      }
+    }
+    expect((failure as { code?: string } | undefined)?.code).toBe("SQLITE_FULL");
+    // The failed transaction left nothing behind; what was appended before is all there.
+    expect(outbox.depth()).toBe(appended);
+    const kept = await outbox.peek(appended + 1);
+    expect(kept.map((e) => e.id)).toEqual(Array.from({ length: appended }, (_, i) => movement(i).id));
+    expect(outbox.usage().bytes).toBe(kept.reduce((n, e) => n + Buffer.byteLength(JSON.stringify(e)), 0));
+    await outbox.remove(kept.map((e) => e.id));
+    await outbox.append([movement(appended)]);
+    expect(outbox.depth()).toBe(1);
+  });
+
   it("counts its bytes again after a reopen", async () => {
     const file = await tempFile();
     const first = new SqliteOutbox(file);

@@ -61,7 +61,7 @@ describe.skipIf(unavailable !== "")(
           flushMs: 5,
           maxBatch: 10,
           ackTimeoutMs: extra.ackTimeoutMs ?? 2000,
-          maxBackoffMs: 1000,
+          maxAckTimeoutMs: 1000,
         },
         logger,
         dataDir: dir,

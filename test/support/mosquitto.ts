@@ -88,6 +88,43 @@ function findMosquitto(): string | undefined {
 }
 
 async function fromLocalBinary(binary: string): Promise<StartedMosquitto> {
+  const local = await startLocalMosquittoWith(binary);
+  return { url: local.url, source: "local", stop: local.stop };
+}
+
+/** A local Mosquitto that can be killed (SIGKILL) and started again on the same port: the fault suite's broker. */
+export interface LocalMosquitto {
+  url: string;
+  /** kill -9, and wait until it is gone. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port (after `kill`). */
+  start(): Promise<void>;
+  /** Stops it and deletes its folder. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the locally installed `mosquitto` (no persistence: a restart forgets every session and queued
+ * message, as a crashed broker without a disk would). Throws MosquittoUnavailableError without the binary.
+ */
+export async function startLocalMosquitto(): Promise<LocalMosquitto> {
+  const binary = findMosquitto();
+  if (binary === undefined)
+    throw new MosquittoUnavailableError("no Mosquitto: mosquitto not found on PATH or in /usr/sbin");
+  return startLocalMosquittoWith(binary);
+}
+
+/** The local broker, or why there is none; in CI a missing one throws. */
+export async function probeLocalMosquitto(): Promise<LocalMosquitto | { unavailable: string }> {
+  try {
+    return await startLocalMosquitto();
+  } catch (error) {
+    if (process.env.CI === "true" || !(error instanceof MosquittoUnavailableError)) throw error;
+    return { unavailable: error.message };
+  }
+}
+
+async function startLocalMosquittoWith(binary: string): Promise<LocalMosquitto> {
   const dir = await mkdtemp(join(tmpdir(), "tally-mosquitto-"));
   const port = await freePort();
   const config = join(dir, "mosquitto.conf");
@@ -104,26 +141,37 @@ async function fromLocalBinary(binary: string): Promise<StartedMosquitto> {
       ...(process.getuid?.() === 0 ? ["user root"] : []),
     ].join("\n"),
   );
-  const child: ChildProcess = spawn(binary, ["-c", config], { stdio: ["ignore", "ignore", "pipe"] });
+  let child: ChildProcess | undefined;
   let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
+  const running = () => child !== undefined && child.exitCode === null && child.signalCode === null;
+  const halt = async (signal: NodeJS.Signals) => {
+    const current = child;
+    if (current === undefined || !running()) return;
+    const exited = new Promise((resolve) => current.once("exit", resolve));
+    current.kill(signal);
+    await exited;
+  };
+  const start = async () => {
+    if (running()) throw new Error("mosquitto is already running");
+    stderr = "";
+    const started = spawn(binary, ["-c", config], { stdio: ["ignore", "ignore", "pipe"] });
+    started.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child = started;
+    await waitForPort(port, started, () => stderr);
+  };
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
-    }
+    await halt("SIGTERM");
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await waitForPort(port, child, () => stderr);
+    await start();
   } catch (error) {
     await stop();
     throw error;
   }
-  return { url: `mqtt://127.0.0.1:${port}`, source: "local", stop };
+  return { url: `mqtt://127.0.0.1:${port}`, kill: () => halt("SIGKILL"), start, stop };
 }
 
 async function waitForPort(port: number, child: ChildProcess, stderr: () => string): Promise<void> {

@@ -25,13 +25,23 @@ export interface StartedPostgres {
   stop(): Promise<void>;
   /** Where it came from: `env`, `container` or `local`. */
   source: "env" | "container" | "local";
+  /** Crash the server, wait `downMs`, start it again on the same port and data (local servers only). */
+  restart?: (downMs: number) => Promise<void>;
 }
 
 export class PostgresUnavailableError extends Error {
   override name = "PostgresUnavailableError";
 }
 
-export async function startPostgres(): Promise<StartedPostgres> {
+export interface PostgresOptions {
+  /**
+   * A local server with its durability settings on (fsync, synchronous_commit): for tests that crash it
+   * and count on what it acknowledged. Default off (faster), which loses the last commits in a crash.
+   */
+  durable?: boolean;
+}
+
+export async function startPostgres(options: PostgresOptions = {}): Promise<StartedPostgres> {
   const url = process.env.TALLY_TEST_DATABASE_URL;
   if (url !== undefined && url !== "") return fromServerUrl(url, "env", async () => undefined);
   const reasons: string[] = ["TALLY_TEST_DATABASE_URL is not set"];
@@ -49,7 +59,7 @@ export async function startPostgres(): Promise<StartedPostgres> {
     reasons.push("initdb/pg_ctl not found on PATH or in /usr/lib/postgresql/*/bin");
   } else {
     try {
-      return await fromLocalBinaries();
+      return await fromLocalBinaries(options);
     } catch (error) {
       reasons.push(`local postgres failed: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -62,9 +72,9 @@ export async function startPostgres(): Promise<StartedPostgres> {
  * the server, or the reason it is not. In CI (`CI=true`) an unavailable
  * server throws: every integration test must run there.
  */
-export async function probePostgres(): Promise<StartedPostgres | { unavailable: string }> {
+export async function probePostgres(options: PostgresOptions = {}): Promise<StartedPostgres | { unavailable: string }> {
   try {
-    return await startPostgres();
+    return await startPostgres(options);
   } catch (error) {
     if (process.env.CI === "true" || !(error instanceof PostgresUnavailableError)) throw error;
     return { unavailable: error.message };
@@ -130,11 +140,11 @@ async function fromContainer(): Promise<StartedPostgres> {
   });
 }
 
-async function fromLocalBinaries(): Promise<StartedPostgres> {
+async function fromLocalBinaries(options: PostgresOptions): Promise<StartedPostgres> {
   // A throwaway cluster: durability off for speed (the store's own durability is not what these tests check).
-  const local = await startLocalPostgres({ fast: true });
+  const local = await startLocalPostgres({ fast: options.durable !== true });
   try {
-    return await fromServerUrl(local.url, "local", local.stop);
+    return { ...(await fromServerUrl(local.url, "local", local.stop)), restart: local.restart };
   } catch (error) {
     await local.stop();
     throw error;

@@ -52,7 +52,7 @@ export const drainBench: Benchmark = {
         site: { ...site, devices: site.devices.filter((d) => d.kind !== "shelf") },
         edgeId: "bench-drain",
         devices: { embedded: { port: 0 } },
-        uplink: { httpUrl: `http://${proxy.host}:${proxy.port}`, maxBatch: 500, flushMs: 20, maxBackoffMs: 500 },
+        uplink: { httpUrl: `http://${proxy.host}:${proxy.port}`, maxBatch: 500, flushMs: 20, maxAckTimeoutMs: 500 },
         logger,
         dataDir,
       });

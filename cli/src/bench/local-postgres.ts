@@ -12,6 +12,11 @@ const run = promisify(execFile);
 export interface LocalPostgres {
   /** `postgres://postgres@127.0.0.1:<port>/postgres` */
   url: string;
+  /**
+   * Crashes the server (`pg_ctl stop -m immediate`: no checkpoint, clients cut), waits `downMs`,
+   * and starts it again on the same port and data: what the fault suite does mid-stream.
+   */
+  restart(downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -62,9 +67,16 @@ export async function startLocalPostgres(options: LocalPostgresOptions = {}): Pr
       ...(options.fast ? ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"] : []),
     ].join(" ");
     const log = join(dir, "server.log");
-    await asPostgres(binaries.pgCtl, ["-D", data, "-l", log, "-o", serverOptions, "-w", "-t", "30", "start"]);
+    const start = () =>
+      asPostgres(binaries.pgCtl, ["-D", data, "-l", log, "-o", serverOptions, "-w", "-t", "30", "start"]);
+    await start();
     started = true;
-    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop };
+    const restart = async (downMs: number) => {
+      await asPostgres(binaries.pgCtl, ["-D", data, "-m", "immediate", "-w", "-t", "30", "stop"]);
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      await start();
+    };
+    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, restart, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,3 +1,4 @@
+import { writeSync } from "node:fs";
 import type { Command } from "commander";
 import type { Logger } from "pino";
 import { onShutdown } from "../shutdown.js";
@@ -11,8 +12,24 @@ export function registerCloud(program: Command, logger: Logger): void {
     )
     .action(async () => {
       const { loadCloudConfig, startCloud } = await import("@tally/cloud");
-      const config = loadCloudConfig();
-      const cloud = await startCloud({ ...config, logger });
+      const { failpoint, ...config } = loadCloudConfig();
+      let commits = 0;
+      const cloud = await startCloud({
+        ...config,
+        logger,
+        ...(failpoint !== undefined && {
+          // Test hook (TALLY_FAILPOINT): die like a crash between the commit and its ack.
+          onCommitted: (ack) => {
+            if (ack.committed.length === 0) return;
+            commits += 1;
+            if (commits < failpoint.exitAfterCommit) return;
+            // Written synchronously: pino's asynchronous stream would lose it to the SIGKILL.
+            const line = { level: 40, msg: "failpoint: killed after commit", commits, batchId: ack.batchId };
+            writeSync(2, `${JSON.stringify(line)}\n`);
+            process.kill(process.pid, "SIGKILL");
+          },
+        }),
+      });
       onShutdown(logger, cloud.close);
       printJson({ event: "cloud-up", api: cloud.url, broker: cloud.mqttUrl, store: cloud.store.kind });
     });

@@ -131,16 +131,27 @@ class PostgresDriver implements SqlDriver {
 
   async write<T>(fn: (tx: SqlDb) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
+    // The pool listens for errors on idle clients only: a server restart during a transaction makes
+    // this checked-out client emit 'error', which would crash the process without a listener.
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on("error", onError);
+    let failed = false;
     try {
       await client.query("BEGIN");
       const result = await fn(new PostgresDb(client));
       await client.query("COMMIT");
       return result;
     } catch (error) {
+      failed = true;
       await client.query("ROLLBACK").catch(() => undefined);
       throw error;
     } finally {
-      client.release();
+      client.off("error", onError);
+      // A client that failed may have lost its connection: destroy it rather than pool it again.
+      client.release(broken ?? failed);
     }
   }
 

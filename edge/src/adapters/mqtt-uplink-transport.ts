@@ -16,6 +16,8 @@ export function connectMqttUplink(options: {
   siteId: string;
   edgeId: string;
   logger: Logger;
+  /** MQTT keepalive, s (default 60): a connection silent for 1.5 × this is dropped and redialled. */
+  keepaliveS?: number;
 }): UplinkTransport & { client: MqttClient } {
   const { siteId, edgeId, logger } = options;
   const acks$ = new Subject<CommitAck>();
@@ -26,6 +28,7 @@ export function connectMqttUplink(options: {
     clean: true,
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
+    keepalive: options.keepaliveS ?? 60,
   });
   noDelay(client);
   let warned = false;

@@ -10,9 +10,23 @@ const DELETE_CHUNK = 500;
 /** Kinds the outbox may drop when full, in the order it drops them: movements and tasks never. */
 const SHEDDABLE = ["telemetry", "condition"] as const;
 
+/**
+ * The `kind` column: the event's kind, except for the EDGE_BACKLOG condition, which is never shed —
+ * it is raised when the outbox is nearly full, and shedding it for want of room would hide the very
+ * alert that says so.
+ */
+function shedClass(event: EdgeEvent): string {
+  return event.kind === "condition" && event.conditionType === "EDGE_BACKLOG" ? "backlog-condition" : event.kind;
+}
+
 export interface SqliteOutboxOptions {
   /** Bound on the events' bytes; past it telemetry, then conditions, are shed (oldest first). */
   maxBytes?: number;
+  /**
+   * Test hook: `PRAGMA max_page_count`, a cap on the file's pages. A write past it fails with
+   * SQLITE_FULL, the error SQLite gives on a full disk; the fault suite uses it to play one.
+   */
+  maxPageCount?: number;
 }
 
 /**
@@ -46,6 +60,7 @@ export class SqliteOutbox implements Outbox {
     this.#db = new Database(file);
     this.#db.pragma("journal_mode = WAL");
     this.#db.pragma("synchronous = FULL");
+    if (options.maxPageCount !== undefined) this.#db.pragma(`max_page_count = ${Math.trunc(options.maxPageCount)}`);
     this.#db.exec(`
       CREATE TABLE IF NOT EXISTS outbox (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -72,7 +87,7 @@ export class SqliteOutbox implements Outbox {
       for (const event of events) {
         const body = JSON.stringify(event);
         const bytes = Buffer.byteLength(body);
-        const changes = this.#insert.run(event.id, event.kind, body, bytes).changes;
+        const changes = this.#insert.run(event.id, shedClass(event), body, bytes).changes;
         added += changes;
         this.#bytes += changes * bytes;
       }
@@ -102,8 +117,19 @@ export class SqliteOutbox implements Outbox {
 
   async append(events: readonly EdgeEvent[]): Promise<void> {
     if (events.length === 0) return;
+    // The counters move inside the transaction; a failed one (SQLITE_FULL, I/O error) rolls back, so must they.
+    const before = { bytes: this.#bytes, depth: this.#depth, shed: { ...this.#shed } };
+    let added: number;
+    try {
+      added = this.#appendMany(events);
+    } catch (error) {
+      this.#bytes = before.bytes;
+      this.#depth = before.depth;
+      for (const kind of Object.keys(this.#shed)) delete this.#shed[kind];
+      Object.assign(this.#shed, before.shed);
+      throw error;
+    }
     // Not `+=` with the call inside: shedding changes the depth during the call.
-    const added = this.#appendMany(events);
     this.#depth += added;
   }
 
