@@ -18,6 +18,7 @@ describe("loadEdgeConfig", () => {
       shelfSettleMs: 300,
       deviceSilentMs: 30_000,
       outboxMaxBytes: 512 * 1024 * 1024,
+      outboxMaxAgeMs: 604_800_000,
       metricsServer: { host: "127.0.0.1", port: 9464 },
       dataDir: ".data",
       reference: { cloudUrl: "http://127.0.0.1:8080", token: undefined, pollMs: 30_000 },

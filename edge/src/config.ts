@@ -30,6 +30,7 @@ const EdgeEnv = z.object({
   TALLY_DEVICE_SILENT_MS: positive.default(30_000),
   /** Bound on the durable outbox in bytes: past it telemetry then conditions are shed, and devices held. */
   TALLY_OUTBOX_MAX_BYTES: positive.default(512 * 1024 * 1024),
+  TALLY_OUTBOX_MAX_AGE_MS: positive.default(7 * 24 * 3600 * 1000),
   /** Prometheus metrics at http://host:port/metrics. */
   TALLY_EDGE_METRICS_HOST: z.string().default("127.0.0.1"),
   TALLY_EDGE_METRICS_PORT: port.default(9464),
@@ -61,6 +62,8 @@ export interface EdgeConfig {
   shelfSettleMs: number;
   deviceSilentMs: number;
   outboxMaxBytes: number;
+  /** Telemetry and conditions queued longer than this are shed, ms; movements and tasks never. */
+  outboxMaxAgeMs: number;
   /** Test hook: the outbox file's page cap (SQLITE_FULL past it); none in production. */
   outboxPageLimit?: number | undefined;
   metricsServer: { host: string; port: number };
@@ -99,6 +102,7 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
     shelfSettleMs: e.TALLY_SHELF_SETTLE_MS,
     deviceSilentMs: e.TALLY_DEVICE_SILENT_MS,
     outboxMaxBytes: e.TALLY_OUTBOX_MAX_BYTES,
+    outboxMaxAgeMs: e.TALLY_OUTBOX_MAX_AGE_MS,
     ...(e.TALLY_TEST_OUTBOX_PAGE_LIMIT !== undefined ? { outboxPageLimit: e.TALLY_TEST_OUTBOX_PAGE_LIMIT } : {}),
     metricsServer: { host: e.TALLY_EDGE_METRICS_HOST, port: e.TALLY_EDGE_METRICS_PORT },
     dataDir: e.TALLY_DATA_DIR,

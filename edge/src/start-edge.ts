@@ -53,6 +53,8 @@ export interface EdgeOptions {
   reference?: { cloudUrl: string; token?: string | undefined; pollMs?: number };
   /** Bound on the durable outbox, bytes (default 512 MiB): past it telemetry is shed, then devices are held. */
   outboxMaxBytes?: number;
+  /** Bound on age (default 7 days): telemetry and conditions queued longer are shed; movements and tasks never. */
+  outboxMaxAgeMs?: number;
   /** Test hook: cap the outbox file at this many SQLite pages, so writes past it fail with SQLITE_FULL. */
   outboxPageLimit?: number | undefined;
   /** Serve Prometheus metrics at `http://host:port/metrics` (port 0: any free port); none without. */
@@ -120,6 +122,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     if (options.dataDir !== undefined) {
       const durable = new SqliteOutbox(join(options.dataDir, "edge", edgeId, "outbox.db"), {
         maxBytes: options.outboxMaxBytes ?? 512 * 1024 * 1024,
+        maxAgeMs: options.outboxMaxAgeMs ?? 7 * 24 * 3600 * 1000,
         ...(options.outboxPageLimit !== undefined ? { maxPageCount: options.outboxPageLimit } : {}),
       });
       closers.push(async () => durable.close());

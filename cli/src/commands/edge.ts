@@ -36,6 +36,7 @@ export function registerEdge(program: Command, logger: Logger): void {
         logger,
         dataDir: config.dataDir,
         outboxMaxBytes: config.outboxMaxBytes,
+        outboxMaxAgeMs: config.outboxMaxAgeMs,
         outboxPageLimit: config.outboxPageLimit,
         metricsServer: config.metricsServer,
         ...(config.reference !== undefined ? { reference: config.reference } : {}),

@@ -23,6 +23,14 @@ export interface SqliteOutboxOptions {
   /** Bound on the events' bytes; past it telemetry, then conditions, are shed (oldest first). */
   maxBytes?: number;
   /**
+   * Bound on age, ms: telemetry and conditions queued longer ago than this are
+   * shed at the next append (stale readings are worth less than room).
+   * Movements and tasks are kept whatever their age.
+   */
+  maxAgeMs?: number;
+  /** The clock for queue times, ms since the epoch (tests). */
+  now?: () => number;
+  /**
    * Test hook: `PRAGMA max_page_count`, a cap on the file's pages. A write past it fails with
    * SQLITE_FULL, the error SQLite gives on a full disk; the fault suite uses it to play one.
    */
@@ -39,7 +47,7 @@ export interface SqliteOutboxOptions {
  */
 export class SqliteOutbox implements Outbox {
   readonly #db: Database.Database;
-  readonly #insert: Database.Statement<[string, string, string, number]>;
+  readonly #insert: Database.Statement<[string, string, string, number, number]>;
   readonly #peek: Database.Statement<[number], { body: string }>;
   readonly #appendMany: (events: readonly EdgeEvent[]) => number;
   readonly #removeMany: (ids: readonly string[]) => number;
@@ -47,6 +55,9 @@ export class SqliteOutbox implements Outbox {
   #bytes: number;
   readonly #shed: Record<string, number> = {};
   readonly #maxBytes: number | undefined;
+  readonly #maxAgeMs: number | undefined;
+  #lastStaleCheck = Number.NEGATIVE_INFINITY;
+  readonly #now: () => number;
   #nextSeq: number;
   readonly #saveSeq: Database.Statement<[number]>;
   readonly #oldestOfKind: Database.Statement<[string, number], { seq: number; bytes: number }>;
@@ -56,6 +67,8 @@ export class SqliteOutbox implements Outbox {
     options: SqliteOutboxOptions = {},
   ) {
     this.#maxBytes = options.maxBytes;
+    this.#maxAgeMs = options.maxAgeMs;
+    this.#now = options.now ?? Date.now;
     mkdirSync(dirname(file), { recursive: true });
     this.#db = new Database(file);
     this.#db.pragma("journal_mode = WAL");
@@ -73,6 +86,11 @@ export class SqliteOutbox implements Outbox {
         name TEXT PRIMARY KEY,
         value INTEGER NOT NULL
       )`);
+    // Outboxes made before the age bound have no queue time: their rows count as queued now.
+    const columns = this.#db.prepare("SELECT name FROM pragma_table_info('outbox')").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "queued_at")) {
+      this.#db.exec(`ALTER TABLE outbox ADD COLUMN queued_at INTEGER NOT NULL DEFAULT ${Math.trunc(this.#now())}`);
+    }
     const lastSeq = this.#db.prepare("SELECT value FROM outbox_meta WHERE name = 'batch_seq'").get() as
       | { value: number }
       | undefined;
@@ -80,17 +98,21 @@ export class SqliteOutbox implements Outbox {
     this.#saveSeq = this.#db.prepare(
       "INSERT INTO outbox_meta (name, value) VALUES ('batch_seq', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
     );
-    this.#insert = this.#db.prepare("INSERT OR IGNORE INTO outbox (id, kind, body, bytes) VALUES (?, ?, ?, ?)");
+    this.#insert = this.#db.prepare(
+      "INSERT OR IGNORE INTO outbox (id, kind, body, bytes, queued_at) VALUES (?, ?, ?, ?, ?)",
+    );
     this.#peek = this.#db.prepare("SELECT body FROM outbox ORDER BY seq LIMIT ?");
     this.#appendMany = this.#db.transaction((events: readonly EdgeEvent[]) => {
+      const queuedAt = Math.trunc(this.#now());
       let added = 0;
       for (const event of events) {
         const body = JSON.stringify(event);
         const bytes = Buffer.byteLength(body);
-        const changes = this.#insert.run(event.id, shedClass(event), body, bytes).changes;
+        const changes = this.#insert.run(event.id, shedClass(event), body, bytes, queuedAt).changes;
         added += changes;
         this.#bytes += changes * bytes;
       }
+      this.#shedStale(queuedAt);
       this.#shedOverBound();
       return added;
     });
@@ -156,6 +178,23 @@ export class SqliteOutbox implements Outbox {
 
   usage(): OutboxUsage {
     return { bytes: this.#bytes, maxBytes: this.#maxBytes, shed: { ...this.#shed } };
+  }
+
+  /** Inside the append's transaction: drop telemetry and conditions queued longer ago than the age bound. */
+  #shedStale(now: number): void {
+    const maxAge = this.#maxAgeMs;
+    // A scan of the table: at most once a second, however often events come.
+    if (maxAge === undefined || now - this.#lastStaleCheck < 1000) return;
+    this.#lastStaleCheck = now;
+    for (const kind of SHEDDABLE) {
+      const gone = this.#db
+        .prepare("DELETE FROM outbox WHERE kind = ? AND queued_at < ? RETURNING bytes")
+        .all(kind, now - maxAge) as { bytes: number }[];
+      if (gone.length === 0) continue;
+      for (const row of gone) this.#bytes -= row.bytes;
+      this.#depth -= gone.length;
+      this.#shed[kind] = (this.#shed[kind] ?? 0) + gone.length;
+    }
   }
 
   /** Inside the append's transaction: drop the oldest telemetry, then conditions, until under the bound. */
