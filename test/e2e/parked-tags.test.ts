@@ -1,0 +1,66 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runScenario } from "@tally/cli";
+import { loadScenarioFile } from "@tally/simulators";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demoSiteOnPort } from "../support/demo-site.js";
+import { freePort } from "../support/free-port.js";
+import { testLogger } from "../support/quiet-logger.js";
+
+const logger = testLogger();
+
+// A truck of five WIDGETs through portal-d1 while six GADGETs stand in its field for 30 s (a tag read every
+// 3 s). Played at ×4, so device time runs four times faster: the edge's stationary limit is shrunk to 3 s
+// here as `siteAtSpeed` shrinks a site's device-time thresholds (60 s at real time would be 15 s at ×4; 3 s
+// keeps the test short).
+const SCENARIO = `
+name: parked
+site: demo-site.yaml
+seed: 7
+duration: 40s
+speed: 4
+steps:
+  - kind: portal-pass
+    at: 2s
+    device: portal-d1
+    tags: [{ sku: WIDGET, count: 5 }]
+faults:
+  - { kind: parked-tags, at: 1s, duration: 30s, device: portal-d1, sku: GADGET, count: 6 }
+`;
+
+const passes = (stationaryMs: number) => ({
+  passes: { silenceMs: 1000, stationaryMs, maxOpenPasses: 100_000, minDirectionGapMs: 100 },
+});
+
+describe("tags parked inside a portal's read field", () => {
+  let dir: string;
+  let file: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "tally-parked-"));
+    file = join(dir, "parked.yaml");
+    await writeFile(file, SCENARIO);
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const play = async (stationaryMs: number) => {
+    const loaded = await loadScenarioFile(file, { site: await demoSiteOnPort(await freePort()) });
+    return runScenario({ loaded, target: { inProcess: { pipeline: passes(stationaryMs) } }, logger });
+  };
+
+  it("make no movement: only the truck's five receipts reach the ledger", async () => {
+    const { truth, report } = await play(3000);
+    expect(truth.faults?.map((f) => f.kind)).toEqual(["parked-tags"]);
+    expect(truth.movements).toHaveLength(5);
+    expect(report.details.movements).toEqual({ true: 5, recorded: 5, matched: 5 });
+    expect(report.movementPrecision).toBe(1);
+  }, 60_000);
+
+  it("would be received as GADGETs if the edge did not know them for parked (a stationary limit longer than they stand)", async () => {
+    const { report } = await play(60_000);
+    expect(report.details.movements.recorded).toBe(11);
+    expect(report.movementPrecision).toBeLessThan(1);
+  }, 60_000);
+});
