@@ -40,35 +40,6 @@ describe("SqliteOutbox batch sequence numbers", () => {
   });
 });
 
-describe("SqliteOutbox age bound", () => {
-  it("sheds telemetry and conditions queued longer ago than the bound, never movements", async () => {
-    let now = 1_000_000;
-    const outbox = new SqliteOutbox(await tempFile(), { maxAgeMs: 60_000, now: () => now });
-    opened.push(outbox);
-    const old = telemetryEvent(1);
-    await outbox.append([old]);
-    const movementEvent: EdgeEvent = {
-      kind: "movement",
-      id: "01900000-0000-7000-9000-000000000001",
-      siteId: "S1",
-      occurredAt: "2026-11-22T08:00:00.000Z",
-      movementType: "RECEIPT",
-      sku: "SKU-1",
-      qty: 1,
-      to: "S1/DOCK/D1",
-      evidence: { deviceId: "portal-1", observationIds: [] },
-      confidence: 1,
-    };
-    await outbox.append([movementEvent]);
-    now += 61_000;
-    const fresh = telemetryEvent(2);
-    await outbox.append([fresh]);
-    expect((await outbox.peek(10)).map((e) => e.id)).toEqual([movementEvent.id, fresh.id]);
-    expect(outbox.depth()).toBe(2);
-    expect(outbox.usage().shed).toEqual({ telemetry: 1 });
-  });
-});
-
 describe("SqliteOutbox bound", () => {
   const movement = (n: number): EdgeEvent => ({
     kind: "movement",
@@ -92,6 +63,18 @@ describe("SqliteOutbox bound", () => {
     key: `DEVICE_SILENT:d${n}`,
     deviceId: `d${n}`,
     detail: "quiet",
+  });
+
+  it("sheds telemetry and conditions queued longer ago than its age bound, never movements", async () => {
+    let now = 1_000_000;
+    const outbox = new SqliteOutbox(await tempFile(), { maxAgeMs: 60_000, now: () => now });
+    opened.push(outbox);
+    await outbox.append([telemetryEvent(1), condition(1), movement(1)]);
+    now += 61_000;
+    await outbox.append([telemetryEvent(2)]);
+    expect((await outbox.peek(10)).map((e) => e.id)).toEqual([movement(1).id, telemetryEvent(2).id]);
+    expect(outbox.depth()).toBe(2);
+    expect(outbox.usage().shed).toEqual({ telemetry: 1, condition: 1 });
   });
 
   it("sheds the oldest telemetry, then conditions, and never a movement, to stay under its bound", async () => {

@@ -47,8 +47,8 @@ describe("the edge's device journal", () => {
     return edge;
   };
   const movements = async (cloud: RunningCloud): Promise<Movement[]> => cloud.store.movements({ limit: 1000 });
-
-  it("replays what was journalled but never processed, and a second replay adds nothing", async () => {
+  /** A fresh data folder, and a cloud on SQLite in it; both gone after the test. */
+  const cloudInTempDir = async (): Promise<{ dataDir: string; cloud: RunningCloud }> => {
     const dataDir = await mkdtemp(join(tmpdir(), "tally-journal-"));
     stops.push(() => rm(dataDir, { recursive: true, force: true }));
     const cloud = await startCloud({
@@ -58,6 +58,11 @@ describe("the edge's device journal", () => {
       logger,
     });
     stops.push(() => cloud.close());
+    return { dataDir, cloud };
+  };
+
+  it("replays what was journalled but never processed, and a second replay adds nothing", async () => {
+    const { dataDir, cloud } = await cloudInTempDir();
 
     // As if the edge died right after acknowledging these: on disk, never decoded.
     const t0 = Date.now() - 5000;
@@ -91,15 +96,7 @@ describe("the edge's device journal", () => {
   });
 
   it("acknowledges a device's publish only once the message is in the journal on disk", async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), "tally-journal-"));
-    stops.push(() => rm(dataDir, { recursive: true, force: true }));
-    const cloud = await startCloud({
-      port: await freePort(),
-      dataDir: join(dataDir, "cloud"),
-      mqtt: { embedded: { port: 0 } },
-      logger,
-    });
-    stops.push(() => cloud.close());
+    const { dataDir, cloud } = await cloudInTempDir();
     const edge = await start(dataDir, cloud);
     stops.push(() => edge.close());
     const scanner = await mqtt.connectAsync(edge.deviceMqttUrl, { clientId: "journal-scanner" });

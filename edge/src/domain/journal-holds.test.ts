@@ -1,26 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { PUTAWAY_SCAN, tagRead } from "../testing/demo-site.js";
 import { JournalHolds } from "./journal-holds.js";
-import type { Observation } from "./observation.js";
 
-const read = (deviceId: string, epc: string): Observation => ({
-  type: "tag-read",
-  id: `${deviceId}/${epc}`,
-  deviceId,
-  epc,
-  antenna: 1,
-  rssi: -50,
-  at: "2026-11-22T10:00:00.000Z",
-});
-const scan: Observation = {
-  type: "scan",
-  id: "s",
-  deviceId: "SCAN-1",
-  gtin: "09506000134352",
-  qty: 1,
-  action: "PUTAWAY",
-  location: "A1",
-  at: "2026-11-22T10:00:00.000Z",
-};
+const read = (deviceId: string, epc: string) => tagRead(epc, deviceId);
+const scan = PUTAWAY_SCAN;
 
 describe("JournalHolds", () => {
   it("lets the checkpoint pass messages that are done at once (scans)", () => {

@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Observation } from "./observation.js";
+import { PUTAWAY_SCAN, tagRead } from "../testing/demo-site.js";
 import { ContinuingRunFilter } from "./replay-filter.js";
 
-const read = (epc: string, deviceId = "DOCK-1"): Observation => ({
-  type: "tag-read",
-  id: `${deviceId}/${epc}`,
-  deviceId,
-  epc,
-  antenna: 1,
-  rssi: -50,
-  at: "2026-11-22T10:00:00.000Z",
-});
+const read = (epc: string, deviceId = "DOCK-1") => tagRead(epc, deviceId);
 
 describe("ContinuingRunFilter", () => {
   it("leaves out a run already going when the replay starts, until its tag falls silent", () => {
@@ -33,16 +25,7 @@ describe("ContinuingRunFilter", () => {
 
   it("never leaves out anything but tag reads", () => {
     const filter = new ContinuingRunFilter(1000);
-    const scan: Observation = {
-      type: "scan",
-      id: "s",
-      deviceId: "SCAN-1",
-      gtin: "09506000134352",
-      qty: 1,
-      action: "PUTAWAY",
-      location: "A1",
-      at: "2026-11-22T10:00:00.000Z",
-    };
+    const scan = PUTAWAY_SCAN;
     expect(filter.skip(scan, 0)).toBe(false);
   });
 });

@@ -2,18 +2,11 @@ import { from, lastValueFrom, toArray } from "rxjs";
 import { describe, expect, it } from "vitest";
 import type { TemperatureObservation } from "../domain/observation.js";
 import { indexSite } from "../domain/site-index.js";
-import { demoSite, sequentialIds } from "../testing/demo-site.js";
+import { coldRoomReading, demoSite, sequentialIds } from "../testing/demo-site.js";
 import { stuckSensors } from "./stuck-sensors.js";
 
 const base = demoSite();
-const t = (celsius: number, second: number): TemperatureObservation => ({
-  type: "temperature",
-  id: `t${second}`,
-  deviceId: "temp-c1",
-  location: "DEMO/COLD/C1",
-  celsius,
-  at: new Date(Date.UTC(2026, 10, 22, 8, 0, 0) + second * 1000).toISOString(),
-});
+const t = coldRoomReading;
 
 async function conditions(readings: TemperatureObservation[], stuckAfterS = 60) {
   const site = indexSite({
