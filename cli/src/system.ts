@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type RunningCloud, startCloud } from "@tally/cloud";
-import { type EdgeOptions, type RunningEdge, startEdge } from "@tally/edge";
+import { DEFAULT_PIPELINE_CONFIG, type EdgeOptions, pipelineSettleMs, type RunningEdge, startEdge } from "@tally/edge";
 import type { SiteLayout } from "@tally/protocols";
 import {
   type CloudSetup,
@@ -174,7 +174,11 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       await (child ?? edge)?.close();
     };
     stops.push(closeEdge);
-    const settleMs = 1000 * 1.25 + 500 + (options.shelfSettleMs ?? 300) + 250;
+    // What the child edge runs: the default pipelines with this system's shelf settle time.
+    const settleMs = pipelineSettleMs({
+      ...DEFAULT_PIPELINE_CONFIG,
+      weights: { ...DEFAULT_PIPELINE_CONFIG.weights, settleMs: options.shelfSettleMs ?? 300 },
+    });
     const systemEdge = (): SystemEdge => {
       if (edge !== undefined) {
         const inProcess = edge;

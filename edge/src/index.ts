@@ -8,7 +8,12 @@ export { decodeDeviceMessage } from "./domain/decode-device-message.js";
 export type { Observation } from "./domain/observation.js";
 export { indexSite, type SiteIndex } from "./domain/site-index.js";
 export type { EdgeMetrics } from "./metrics.js";
-export { DEFAULT_PIPELINE_CONFIG, type EdgePipelineConfig, edgePipeline } from "./pipelines/edge-pipeline.js";
+export {
+  DEFAULT_PIPELINE_CONFIG,
+  type EdgePipelineConfig,
+  edgePipeline,
+  pipelineSettleMs,
+} from "./pipelines/edge-pipeline.js";
 export type { DeviceJournal, JournalEntry } from "./ports/device-journal.js";
 export type { Outbox } from "./ports/outbox.js";
 export { type EdgeOptions, type RunningEdge, startEdge } from "./start-edge.js";

@@ -20,7 +20,12 @@ import type { Observation } from "./domain/observation.js";
 import { ContinuingRunFilter } from "./domain/replay-filter.js";
 import { indexSite } from "./domain/site-index.js";
 import type { EdgeMetrics } from "./metrics.js";
-import { DEFAULT_PIPELINE_CONFIG, type EdgePipelineConfig, edgePipeline } from "./pipelines/edge-pipeline.js";
+import {
+  DEFAULT_PIPELINE_CONFIG,
+  type EdgePipelineConfig,
+  edgePipeline,
+  pipelineSettleMs,
+} from "./pipelines/edge-pipeline.js";
 import type { DeviceJournal } from "./ports/device-journal.js";
 import type { Outbox } from "./ports/outbox.js";
 import { BacklogWatch } from "./uplink/backlog-watch.js";
@@ -109,13 +114,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
 
   try {
     const pipelineConfig: EdgePipelineConfig = { ...DEFAULT_PIPELINE_CONFIG, ...options.pipeline };
-    // Longest a pipeline may still hold data after its last input: a pass closes within 1.25 × its
-    // silence (sweeps run at a quarter of it), is held for cross-reads, and weights settle; plus the batching.
-    const settleMs =
-      pipelineConfig.passes.silenceMs * 1.25 +
-      pipelineConfig.crossReads.holdOffMs +
-      pipelineConfig.weights.settleMs +
-      250;
+    const settleMs = pipelineSettleMs(pipelineConfig);
 
     let outbox: Outbox;
     let journal: DeviceJournal | undefined;

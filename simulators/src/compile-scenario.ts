@@ -15,6 +15,7 @@ import {
   type ScenarioFlow,
   SiteLayout,
   type Speed,
+  type TemperatureRange,
   zoneOfLocation,
   zoneTemperatureRange,
 } from "@tally/protocols";
@@ -23,6 +24,7 @@ import { deriveSeed, seededRandom } from "./random.js";
 import type { Asn, Detection, ExpectedDocument, InjectedFault, Scenario, ScenarioStep } from "./scenario.js";
 import { SimulatorError, SimulatorErrorCode } from "./simulator-error.js";
 import { readSiteFile } from "./site-file.js";
+import { defaultBand } from "./temperature-band.js";
 
 /** GS1 company prefix length of the items in the built-in sites (0614141). */
 const COMPANY_PREFIX_DIGITS = 7;
@@ -711,7 +713,7 @@ export function compileScenario(file: ScenarioFile, site: SiteLayout, options: C
       case "freezer-door-open": {
         const sensor = device(fault.device, "temperature");
         if (sensor.kind !== "temperature") return;
-        const before = bandBefore(steps, sensor.id, at) ?? defaultBand(site, sensor.location);
+        const before = bandBefore(steps, sensor.id, at) ?? defaultBand(zoneRange(site, sensor.location));
         steps.push({ kind: "temperature", at, deviceId: sensor.id, minC: fault.peakC - 0.5, maxC: fault.peakC + 0.5 });
         steps.push({ kind: "temperature", at: at + fault.duration, deviceId: sensor.id, ...before });
         record({
@@ -895,16 +897,8 @@ function bandBefore(steps: ScenarioStep[], deviceId: string, at: number): { minC
   return band === undefined ? undefined : { minC: band.minC, maxC: band.maxC };
 }
 
-function defaultBand(site: SiteLayout, loc: string): { minC: number; maxC: number } {
+/** The temperature range of the zone a location is in (none when the zone is unknown). */
+function zoneRange(site: SiteLayout, loc: string): TemperatureRange {
   const zone = site.zones.find((z) => z.id === zoneOfLocation(loc));
-  const { minC, maxC } = zone === undefined ? {} : zoneTemperatureRange(zone);
-  const centre =
-    minC !== undefined && maxC !== undefined
-      ? (minC + maxC) / 2
-      : minC !== undefined
-        ? minC + 2
-        : maxC !== undefined
-          ? maxC - 2
-          : 20;
-  return { minC: centre - 0.5, maxC: centre + 0.5 };
+  return zone === undefined ? {} : zoneTemperatureRange(zone);
 }

@@ -27,6 +27,7 @@ import type {
   TrueMovement,
 } from "./scenario.js";
 import { SimulatorError, SimulatorErrorCode } from "./simulator-error.js";
+import { defaultBand } from "./temperature-band.js";
 
 /** Temperature sensors report every 2 s (at speed 1) unless the hardware profile says otherwise. */
 export const TEMPERATURE_PERIOD_MS = 2000;
@@ -767,20 +768,6 @@ function* planShelfLoad(
     amplitude *= -0.5;
   }
   yield reading(step.at + settle, finalGrams);
-}
-
-/** Where a sensor reads before any temperature step: the middle of its zone's range, ±0.5 °C. */
-function defaultBand(range: TemperatureRange): { minC: number; maxC: number } {
-  const { minC, maxC } = range;
-  const centre =
-    minC !== undefined && maxC !== undefined
-      ? (minC + maxC) / 2
-      : minC !== undefined
-        ? minC + 2
-        : maxC !== undefined
-          ? maxC - 2
-          : 20;
-  return { minC: centre - 0.5, maxC: centre + 0.5 };
 }
 
 /**

@@ -127,3 +127,12 @@ export function edgePipeline(
     };
   });
 }
+
+/**
+ * Longest the pipelines may still hold data after their last input, ms: a
+ * pass closes within 1.25 × its silence (sweeps run at a quarter of it), is
+ * held for cross-reads, and weights settle; plus the batching.
+ */
+export function pipelineSettleMs(config: EdgePipelineConfig): number {
+  return config.passes.silenceMs * 1.25 + config.crossReads.holdOffMs + config.weights.settleMs + 250;
+}
