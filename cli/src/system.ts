@@ -379,6 +379,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<{ truth:
     if (!(await edgeHasReferenceSince(system, 0))) throw new Error("the edge got no reference data from the cloud");
     const truth = await sims.play(loaded.scenario, {
       speed,
+      // A putaway from a dock door waits until the edge can have closed the passes that stocked it.
+      passGapMs: pipelineSettleMs({ ...DEFAULT_PIPELINE_CONFIG, ...target.pipeline }),
       hooks: {
         uplink: (state) => system.uplink(state),
         restartEdge: async () => {

@@ -26,6 +26,12 @@ describe("built-in scenario files", () => {
       messages++;
     }
     expect(messages).toBeGreaterThan(5000);
+    // A pallet parked in door 3's field: its tags are named, so the scorer can count any movement of them.
+    const parked = scenario.faults?.find((f) => f.kind === "parked-tags");
+    expect(parked).toMatchObject({ deviceId: "portal-in3", atMs: 20 * 60_000, endMs: 35 * 60_000 });
+    expect(parked?.epcs).toHaveLength(12);
+    expect(parked?.epcs?.every((e) => e.startsWith("urn:epc:id:sgtin:"))).toBe(true);
+    expect(plan.movements.some((m) => m.epc !== undefined && parked?.epcs?.includes(m.epc))).toBe(false);
   });
 
   it("is deterministic for a seed, and --scale shrinks the flows", async () => {

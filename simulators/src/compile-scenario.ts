@@ -146,6 +146,12 @@ export function compileScenario(file: ScenarioFile, site: SiteLayout, options: C
     if (!epc.ok) throw invalid(where(`cannot tag GTIN ${gtin}: ${epc.error.message}`));
     return epc.value;
   };
+  /** A tag's pure identity URI, as movements and tasks carry it. */
+  const tagUri = (epc: string): string => {
+    const decoded = decodeSgtin96(epc);
+    if (!decoded.ok) throw invalid(where(`cannot read back tag ${epc}: ${decoded.error.message}`));
+    return decoded.value.pureIdentityUri;
+  };
   const portal = (id: string, direction?: "inbound" | "outbound") => {
     const d = devices.get(id);
     if (d?.kind !== "rfid-portal") throw invalid(where(`${id} is not an RFID portal of the site`));
@@ -831,6 +837,7 @@ export function compileScenario(file: ScenarioFile, site: SiteLayout, options: C
           location: d.location,
           detail: `${fault.count} ${fault.sku} tags parked in ${d.id}'s field`,
           detectedBy: [],
+          epcs: epcs.map(tagUri),
         });
         return;
       }

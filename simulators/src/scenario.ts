@@ -178,6 +178,8 @@ export interface InjectedFault {
   detectedBy: Detection[];
   /** `tasks`: scored through the expected tasks it causes (one per tag or line) rather than as one anomaly. */
   scoredBy?: "tasks";
+  /** Pure identity EPC URIs of the tags it is about (parked tags: no movement may carry one). */
+  epcs?: string[];
 }
 
 /** A correction task a correct edge raises for what the play does, with what identifies it. */
@@ -242,6 +244,14 @@ export interface GroundTruth {
   /** Wall clock of the start and end of the play (ISO 8601). */
   startedAt?: string;
   endedAt?: string;
+  /**
+   * Every other time in the truth is device time, the clock the devices
+   * stamp their messages with. At a numeric speed that is the wall clock; a
+   * play at `max` stamps the scenario's own clock (laid out to end when the
+   * play started), and records here when the play reached which device
+   * time, sorted, so latencies can be measured on the wall clock.
+   */
+  clock?: { deviceMs: number; wallMs: number }[];
   movements: TrueMovement[];
   /** Stock changes no device recorded (theft, the physical side of mis-shelving): in `positions`, not in `movements`. */
   unrecorded?: { sku: string; qty: number; from?: string; to?: string; atMs: number }[];

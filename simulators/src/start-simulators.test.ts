@@ -262,3 +262,106 @@ items: [{ sku: A, gtins: ["00614141000012"] }]
     }
   });
 });
+
+describe("a play at max speed", () => {
+  const site = loadSiteLayout(`
+siteId: S
+zones: [{ id: DOCK, kind: dock }]
+locations: [{ code: S/DOCK/D1, zone: DOCK }]
+devices:
+  - { id: portal-1, kind: rfid-portal, location: S/DOCK/D1, direction: inbound, antennas: { outer: [1], inner: [2] } }
+items: [{ sku: A, gtins: ["00614141000012"] }]
+`);
+  const epc = (serial: number): string => {
+    const e = encodeSgtin96({ gtin: "00614141000012", companyPrefixDigits: 7, serial });
+    if (!e.ok) throw new Error(e.error.message);
+    return e.value;
+  };
+  const scenario: Scenario = {
+    name: "hour",
+    seed: 1,
+    durationMs: 3_600_000,
+    steps: [
+      {
+        kind: "portal-pass",
+        at: 60_000,
+        deviceId: "portal-1",
+        epcs: [epc(1)],
+        passMs: 1000,
+        readsPerTag: { min: 3, max: 3 },
+      },
+      {
+        kind: "portal-pass",
+        at: 1_860_000,
+        deviceId: "portal-1",
+        epcs: [epc(2)],
+        passMs: 1000,
+        readsPerTag: { min: 3, max: 3 },
+      },
+    ],
+  };
+
+  it("stamps the scenario's own clock, ending when the play starts, and tells the truth on it with a wall clock to map it", async () => {
+    const broker = await startBroker();
+    const sims = await startSimulators({ site, mqttUrl: broker.url, logger, heartbeatMs: 60_000 });
+    const subscriber = await connectAsync(broker.url, { clientId: "max-subscriber", protocolVersion: 4 });
+    const readAts: number[] = [];
+    subscriber.on("message", (topic, payload) => {
+      if (!topic.endsWith("/read")) return;
+      const message = JSON.parse(payload.toString()) as { reads: { readAt: string }[] };
+      for (const r of message.reads) readAts.push(Date.parse(r.readAt));
+    });
+    await subscriber.subscribeAsync(deviceSubscription(site.siteId), { qos: 1 });
+    try {
+      const before = Date.now();
+      const truth = await sims.play(scenario, { speed: "max" });
+      const after = Date.now();
+      // An hour of scenario went out in far less, yet its device times keep their spacing.
+      expect(after - before).toBeLessThan(60_000);
+      // Three reads on each antenna, two tags.
+      await vi.waitFor(() => expect(readAts).toHaveLength(12));
+      readAts.sort((a, b) => a - b);
+      const start = Date.parse(truth.startedAt ?? "");
+      const zero = start - 3_600_000;
+      expect(readAts[0]).toBeGreaterThanOrEqual(zero + 60_000);
+      expect(readAts[5]).toBeLessThan(zero + 61_000);
+      expect(readAts[6]).toBeGreaterThanOrEqual(zero + 1_860_000);
+      expect(readAts[11]).toBeLessThan(zero + 1_861_000);
+      expect(truth.movements.map((m) => Date.parse(m.occurredAt))).toEqual([zero + 60_000, zero + 1_860_000]);
+      // The clock maps device time to when the play got there: sorted, within the play's wall time.
+      const clock = truth.clock ?? [];
+      expect(clock.length).toBeGreaterThanOrEqual(2);
+      expect(clock.map((c) => c.deviceMs)).toEqual([...clock.map((c) => c.deviceMs)].sort((a, b) => a - b));
+      // First sampled at the first message (sent when its window of reads closes).
+      expect(clock[0]?.deviceMs).toBeGreaterThanOrEqual(readAts[0] ?? 0);
+      expect(clock[0]?.deviceMs).toBeLessThanOrEqual(zero + 61_000);
+      expect(clock.at(-1)?.deviceMs).toBe(start);
+      for (const c of clock) {
+        expect(c.wallMs).toBeGreaterThanOrEqual(before);
+        expect(c.wallMs).toBeLessThanOrEqual(after);
+      }
+    } finally {
+      await subscriber.endAsync();
+      await sims.close();
+      await broker.close();
+    }
+  });
+
+  it("stamps the wall clock at a numeric speed, and needs no clock then", async () => {
+    const broker = await startBroker();
+    const sims = await startSimulators({ site, mqttUrl: broker.url, logger, heartbeatMs: 60_000 });
+    try {
+      const short: Scenario = {
+        ...scenario,
+        durationMs: 1000,
+        steps: [{ ...scenario.steps[0], at: 500 } as Scenario["steps"][number]],
+      };
+      const truth = await sims.play(short, { speed: 10 });
+      expect(truth.clock).toBeUndefined();
+      expect(Date.parse(truth.movements[0]?.occurredAt ?? "")).toBe(Date.parse(truth.startedAt ?? "") + 50);
+    } finally {
+      await sims.close();
+      await broker.close();
+    }
+  });
+});

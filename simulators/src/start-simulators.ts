@@ -55,7 +55,7 @@ export interface PlayOptions {
    * At `max`: least wall-clock time between the last tag read at a portal
    * and a scan that takes stock from its location (a putaway from the dock
    * door), so the edge has closed the passes first (it ends a pass after a
-   * silence). Default 2000 ms.
+   * silence, 2.5 s by default, and held it for cross-reads). Default 4000 ms.
    */
   passGapMs?: number;
 }
@@ -79,6 +79,8 @@ export interface RunningSimulators {
 }
 
 const DEFAULT_HEARTBEAT_MS = 10_000;
+/** At `max`, how far apart in device time the play samples its wall clock, ms. */
+const CLOCK_SAMPLE_MS = 1000;
 
 /**
  * Starts every device of the site: an MQTT session per portal, scanner,
@@ -206,26 +208,20 @@ export async function startSimulators(options: SimulatorOptions): Promise<Runnin
       }
       const maxInFlight = opts?.maxInFlight ?? (speed === "max" ? 256 : 5000);
       const shelfGapMs = opts?.shelfGapMs ?? 600;
-      const passGapMs = opts?.passGapMs ?? 2000;
+      const passGapMs = opts?.passGapMs ?? 4000;
       /** Wall clock of the last read sent per location a portal moves stock at (its own, a zone portal's two). */
       const lastReadAt = new Map<string, number>();
       playing = true;
       try {
-        // Scenario time → wall clock: linear at a numeric speed; at `max`, when the play got there.
-        const checkpoints: { atMs: number; wall: number }[] = [];
-        const wallAt = (atMs: number): number => {
-          if (speed !== "max") return wall0 + atMs / speed;
-          let lo = 0;
-          let hi = checkpoints.length;
-          while (lo < hi) {
-            const mid = (lo + hi) >> 1;
-            if ((checkpoints[mid]?.atMs ?? 0) < atMs) lo = mid + 1;
-            else hi = mid;
-          }
-          return checkpoints[lo]?.wall ?? Date.now();
-        };
-        const stamp = (atMs: number): string =>
-          new Date(speed === "max" ? Date.now() : wall0 + atMs / speed).toISOString();
+        // Device clock: at a numeric speed, the wall clock (scenario time runs `speed` times faster). At `max`,
+        // the scenario's own clock, laid out to end when the play starts: device times keep their true spacing
+        // however fast the messages go, so the edge's device-time rules (pass silence, stationary tags, settle
+        // times, stuck sensors) judge what really happened. The truth is told on the same clock.
+        const deviceZero = speed === "max" ? wall0 - plan.endMs : wall0;
+        const deviceMs = (atMs: number): number => (speed === "max" ? deviceZero + atMs : wall0 + atMs / speed);
+        const stamp = (atMs: number): string => new Date(deviceMs(atMs)).toISOString();
+        // At `max`: when the play got to a device time, sampled about every second of it (latencies are on the wall clock).
+        const clock: { deviceMs: number; wallMs: number }[] = [];
         const waitUntil = async (atMs: number): Promise<void> => {
           if (speed === "max") return;
           const ms = t0 + atMs / speed - performance.now();
@@ -256,8 +252,10 @@ export async function startSimulators(options: SimulatorOptions): Promise<Runnin
         for (const action of plan.actions()) {
           await waitUntil(action.atMs);
           if (speed === "max") {
-            if ((checkpoints.at(-1)?.atMs ?? -1) < action.atMs)
-              checkpoints.push({ atMs: action.atMs, wall: Date.now() });
+            const at = deviceMs(action.atMs);
+            const last = clock.at(-1);
+            if (last === undefined || at - last.deviceMs >= CLOCK_SAMPLE_MS)
+              clock.push({ deviceMs: at, wallMs: Date.now() });
             if (action.kind === "weight") {
               const key = `${action.deviceId}\u0000${action.location}`;
               const last = lastBinLoad.get(key);
@@ -331,11 +329,13 @@ export async function startSimulators(options: SimulatorOptions): Promise<Runnin
         await Promise.all(system);
         progress(plan.endMs);
         if (failure !== undefined) throw failure.reason;
-        const iso = (atMs: number): string => new Date(wallAt(atMs)).toISOString();
+        const iso = stamp;
+        if (speed === "max") clock.push({ deviceMs: deviceMs(plan.endMs), wallMs: Date.now() });
         const truth: GroundTruth = {
           scenario: scenario.name,
           startedAt: new Date(wall0).toISOString(),
           endedAt: new Date().toISOString(),
+          ...(speed === "max" && { clock }),
           movements: plan.movements.map((m) => ({ ...m, occurredAt: iso(m.atMs) })),
           unrecorded: plan.unrecorded,
           positions: plan.positions,

@@ -54,13 +54,13 @@ describe("tags parked inside a portal's read field", () => {
     const { truth, report } = await play(3000);
     expect(truth.faults?.map((f) => f.kind)).toEqual(["parked-tags"]);
     expect(truth.movements).toHaveLength(5);
-    expect(report.details.movements).toEqual({ true: 5, recorded: 5, matched: 5 });
+    expect(report.details.movements).toEqual({ true: 5, recorded: 5, matched: 5, parkedTags: 6, fromParkedTags: 0 });
     expect(report.movementPrecision).toBe(1);
   }, 60_000);
 
   it("would be received as GADGETs if the edge did not know them for parked (a stationary limit longer than they stand)", async () => {
     const { report } = await play(60_000);
-    expect(report.details.movements.recorded).toBe(11);
+    expect(report.details.movements).toMatchObject({ recorded: 11, parkedTags: 6, fromParkedTags: 6 });
     expect(report.movementPrecision).toBeLessThan(1);
   }, 60_000);
 });

@@ -38,8 +38,10 @@ export interface DetectPassesConfig {
   minDirectionGapMs: number;
 }
 
+// 2.5 s: a dock door reading each tag only a few times a pass, and missing some, leaves gaps of over a
+// second inside one pass; a shorter silence cuts such a pass into fragments below `minReads` (decision 0013).
 export const DEFAULT_PASS_CONFIG: DetectPassesConfig = {
-  silenceMs: 1000,
+  silenceMs: 2500,
   stationaryMs: 60_000,
   maxOpenPasses: 100_000,
   minDirectionGapMs: 100,

@@ -8,7 +8,14 @@ export function formatReport(report: ScoreReport): string {
   const d = report.details;
   const rows: [string, string, string][] = [
     ["inventory accuracy", pct(report.inventoryAccuracy), `${d.positions.exact}/${d.positions.union} positions exact`],
-    ["movement precision", pct(report.movementPrecision), `${d.movements.matched}/${d.movements.recorded} recorded`],
+    [
+      "movement precision",
+      pct(report.movementPrecision),
+      `${d.movements.matched}/${d.movements.recorded} recorded` +
+        (d.movements.parkedTags > 0
+          ? `; ${d.movements.fromParkedTags} from ${d.movements.parkedTags} parked tags`
+          : ""),
+    ],
     ["movement recall", pct(report.movementRecall), `${d.movements.matched}/${d.movements.true} true`],
     [
       "anomaly precision",

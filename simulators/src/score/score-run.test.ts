@@ -9,6 +9,7 @@ import {
   type RecordedMovement,
   type RecordedSignal,
   scoreRun,
+  wallClockOf,
 } from "./score-run.js";
 
 const T0 = Date.parse("2026-11-22T08:00:00.000Z");
@@ -143,6 +144,73 @@ describe("scoreRun", () => {
     const report = scoreRun(truth, observed);
     expect(report.details.anomalies).toMatchObject({ signals: 4, signalsMatched: 3 });
     expect(report.taskPrecision).toBeCloseTo(2 / 3);
+  });
+
+  it("measures latency and time to alert on the wall clock when the play stamped its own clock", () => {
+    // A play at max: device times an hour before the wall clock, and 1 s of device time took 10 ms of wall clock.
+    const H = 3_600_000;
+    const clock = [
+      { deviceMs: T0 - H, wallMs: T0 },
+      { deviceMs: T0 - H + 1000, wallMs: T0 + 10 },
+      { deviceMs: T0 - H + 2000, wallMs: T0 + 20 },
+    ];
+    const shift = (at: string) => new Date(Date.parse(at) - H).toISOString();
+    const played: GroundTruth = {
+      ...truth,
+      clock,
+      movements: truth.movements.map((m) => ({ ...m, occurredAt: shift(m.occurredAt) })),
+      excursions: truth.excursions.map((e) => ({ ...e, startedAt: shift(e.startedAt) })),
+      faults: truth.faults?.map((f) => ({ ...f, startedAt: shift(f.startedAt) })),
+    };
+    const observed = perfect();
+    observed.movements = observed.movements.map((m) => ({ ...m, occurredAt: shift(m.occurredAt) }));
+    observed.signals = observed.signals.map((s) => ({ ...s, raisedAt: shift(s.raisedAt) }));
+    const report = scoreRun(played, observed);
+    // Commits at T0 + 10..30 of movements sent at T0: as fast as in real time, not an hour late.
+    expect(report).toMatchObject({ movementRecall: 1, anomalyRecall: 1, latencyP50Ms: 20, latencyP99Ms: 30 });
+    // The unknown tags (device time 0 → wall T0) committed at T0 + 150; the excursion (device 1 s → T0 + 10)
+    // has no commit time, so its device time 1 s is mapped too: 0.
+    expect([report.timeToAlertP50Ms, report.timeToAlertP95Ms]).toEqual([0, 150]);
+  });
+
+  it("maps device time to the wall clock between and beyond the play's samples", () => {
+    const wallOf = wallClockOf([
+      { deviceMs: 1000, wallMs: 50_000 },
+      { deviceMs: 3000, wallMs: 50_100 },
+      { deviceMs: 5000, wallMs: 50_110 },
+    ]);
+    expect([wallOf(1000), wallOf(2000), wallOf(3000), wallOf(4000), wallOf(5000)]).toEqual([
+      50_000, 50_050, 50_100, 50_105, 50_110,
+    ]);
+    expect([wallOf(0), wallOf(6000)]).toEqual([49_000, 51_110]);
+    expect(wallClockOf(undefined)(1234)).toBe(1234);
+    expect(wallClockOf([])(1234)).toBe(1234);
+  });
+
+  it("counts movements of tags that were only parked in a read field", () => {
+    const P = "urn:epc:id:sgtin:0614141.000001.99";
+    const parked: GroundTruth = {
+      ...truth,
+      faults: [
+        ...(truth.faults ?? []),
+        { kind: "parked-tags", atMs: 0, detail: "", detectedBy: [], startedAt: iso(0), injected: true, epcs: [P] },
+      ],
+    };
+    expect(scoreRun(parked, perfect()).details.movements).toMatchObject({ parkedTags: 1, fromParkedTags: 0 });
+    const observed = perfect();
+    observed.movements.push({
+      id: "p",
+      movementType: "RECEIPT",
+      sku: "WIDGET",
+      qty: 1,
+      to: "S/D/1",
+      epc: P,
+      occurredAt: iso(0),
+    });
+    const report = scoreRun(parked, observed);
+    expect(report.details.movements).toMatchObject({ parkedTags: 1, fromParkedTags: 1 });
+    expect(report.movementPrecision).toBeCloseTo(3 / 4);
+    expect(formatReport(report)).toContain("1 from 1 parked tags");
   });
 
   it("reports null times when nothing was measured", () => {

@@ -81,7 +81,11 @@ export interface ScoreReport {
   details: {
     scenario: string;
     positions: { true: number; recorded: number; exact: number; union: number };
-    movements: { true: number; recorded: number; matched: number };
+    /**
+     * `parkedTags`: tags that only stood in a read field; `fromParkedTags`: recorded movements of
+     * those tags (a correct edge makes none).
+     */
+    movements: { true: number; recorded: number; matched: number; parkedTags: number; fromParkedTags: number };
     anomalies: { scored: number; detected: number; signals: number; signalsMatched: number; notScored: string[] };
     /** Per task type: expected by the truth, raised by the system, raised and expected. */
     tasks: Record<string, { expected: number; raised: number; matched: number }>;
@@ -128,6 +132,32 @@ export function percentile(values: readonly number[], p: number): number | null 
 const ratio = (n: number, d: number): number => (d === 0 ? 1 : n / d);
 
 /**
+ * Device time → wall clock through a play's sampled clock (`GroundTruth.clock`),
+ * linear between samples and shifted past the ends; identity without one.
+ */
+export function wallClockOf(clock: GroundTruth["clock"]): (deviceMs: number) => number {
+  const first = clock?.[0];
+  const last = clock?.at(-1);
+  if (clock === undefined || first === undefined || last === undefined) return (deviceMs) => deviceMs;
+  return (deviceMs) => {
+    if (deviceMs <= first.deviceMs) return first.wallMs + (deviceMs - first.deviceMs);
+    if (deviceMs >= last.deviceMs) return last.wallMs + (deviceMs - last.deviceMs);
+    // The first sample at or after deviceMs; the one before it is earlier.
+    let lo = 1;
+    let hi = clock.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((clock[mid]?.deviceMs ?? 0) < deviceMs) lo = mid + 1;
+      else hi = mid;
+    }
+    const after = clock[lo] ?? last;
+    const before = clock[lo - 1] ?? first;
+    const f = (deviceMs - before.deviceMs) / (after.deviceMs - before.deviceMs);
+    return before.wallMs + f * (after.wallMs - before.wallMs);
+  };
+}
+
+/**
  * Compares what the cloud holds with what really happened. Pure.
  *
  * - inventoryAccuracy: SKU×location positions with exactly the true qty, over
@@ -142,9 +172,11 @@ const ratio = (n: number, d: number): number => (d === 0 ? 1 : n / d);
  * - timeToAlert: from an anomaly's true start to the commit of its first
  *   matching signal (its device time when the commit time is unknown).
  * - latency: from a recorded movement's device time to its commit.
+ * Both are on the wall clock: device times go through the play's clock (`wallClockOf`).
  * A ratio with nothing to count (0/0) is 1.
  */
 export function scoreRun(truth: GroundTruth, observed: ObservedState): ScoreReport {
+  const wallOf = wallClockOf(truth.clock);
   // Inventory.
   const sum = (list: { sku: string; location: string; qty: number }[]): Map<string, number> => {
     const m = new Map<string, number>();
@@ -176,6 +208,9 @@ export function scoreRun(truth: GroundTruth, observed: ObservedState): ScoreRepo
       wanted.set(k, left - 1);
     }
   }
+
+  const parked = new Set((truth.faults ?? []).flatMap((f) => (f.kind === "parked-tags" ? (f.epcs ?? []) : [])));
+  const fromParkedTags = observed.movements.filter((m) => m.epc !== undefined && parked.has(m.epc)).length;
 
   // Anomalies: injected faults, true excursions no fault explains, and expected correction tasks.
   const faults = truth.faults ?? [];
@@ -246,16 +281,16 @@ export function scoreRun(truth: GroundTruth, observed: ObservedState): ScoreRepo
   let detected = 0;
   const timesToAlert: number[] = [];
   const firstCommit = (hits: readonly RecordedSignal[]) =>
-    Math.min(...hits.map((s) => s.committedAtMs ?? signalTime(s)));
+    Math.min(...hits.map((s) => s.committedAtMs ?? wallOf(signalTime(s))));
   for (const a of anomalies) {
     const hits = signals.filter((s) => matches(s, a));
     if (hits.length === 0) continue;
     detected++;
-    timesToAlert.push(Math.max(0, firstCommit(hits) - a.startMs));
+    timesToAlert.push(Math.max(0, firstCommit(hits) - wallOf(a.startMs)));
   }
   for (const [s, t] of taskFor) {
     detected++;
-    timesToAlert.push(Math.max(0, firstCommit([s]) - Date.parse(t.occurredAt)));
+    timesToAlert.push(Math.max(0, firstCommit([s]) - wallOf(Date.parse(t.occurredAt))));
   }
   // A COUNT_MISMATCH no fault explains (a cycle count found the ledger wrong after, say, an operator's
   // wrong-item scan) is still right when the ledger is wrong for that SKU there at the end: a count does
@@ -291,7 +326,7 @@ export function scoreRun(truth: GroundTruth, observed: ObservedState): ScoreRepo
   if (observed.commitTimes !== undefined) {
     for (const m of observed.movements) {
       const committed = observed.commitTimes.get(m.id);
-      if (committed !== undefined) latencies.push(Math.max(0, committed - Date.parse(m.occurredAt)));
+      if (committed !== undefined) latencies.push(Math.max(0, committed - wallOf(Date.parse(m.occurredAt))));
     }
   }
 
@@ -313,7 +348,13 @@ export function scoreRun(truth: GroundTruth, observed: ObservedState): ScoreRepo
     details: {
       scenario: truth.scenario,
       positions: { true: truePos.size, recorded: recPos.size, exact, union: union.size },
-      movements: { true: truth.movements.length, recorded: observed.movements.length, matched },
+      movements: {
+        true: truth.movements.length,
+        recorded: observed.movements.length,
+        matched,
+        parkedTags: parked.size,
+        fromParkedTags,
+      },
       anomalies: {
         scored: anomalies.length + expectedTasks.length,
         detected,
