@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { TagReadObservation } from "../domain/observation.js";
 import { indexSite } from "../domain/site-index.js";
 import { demoSite } from "../testing/demo-site.js";
-import { type DetectPassesConfig, detectPasses } from "./detect-passes.js";
+import { type DetectPassesConfig, detectPasses, OpenPasses } from "./detect-passes.js";
 
 // portal-d1: outer antenna 1, inner antenna 2, inbound door, minReads 2, minRssi -85.
 const site = indexSite(demoSite());
@@ -136,5 +136,19 @@ describe("detectPasses", () => {
       },
       cfg,
     );
+  });
+
+  it("keeps an index of the passes open, per tag, dropped noise included", () => {
+    const open = new OpenPasses();
+    const seen: string[][] = [];
+    new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, expectObservable }) => {
+      // A1 passes (two reads); B1 is a single read, dropped as noise when it closes.
+      const reads$ = cold("a b c 300ms |", { a: read("A1", 1, 0), b: read("A1", 2, 10), c: read("B1", 1, 20) });
+      const passes$ = reads$.pipe(detectPasses(site, config, undefined, open));
+      expectObservable(passes$).toBe("125ms p 177ms |", { p: expect.objectContaining({ epc: "A1" }) });
+      cold("---x 196ms z").subscribe(() => seen.push([...open.portalsOf("A1"), ...open.portalsOf("B1")]));
+    });
+    expect(seen).toEqual([["portal-d1", "portal-d1"], []]);
+    expect(open.size).toBe(0);
   });
 });

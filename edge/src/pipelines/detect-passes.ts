@@ -69,6 +69,38 @@ interface OpenPass {
 const MAX_EVIDENCE = 5;
 
 /**
+ * Which portals have a pass of a tag open right now, kept up to date by
+ * `detectPasses`: cross-read suppression asks it whether a rival pass may
+ * still come (`suppressCrossReads`). One entry per open pass.
+ */
+export class OpenPasses {
+  readonly #byEpc = new Map<string, string[]>();
+
+  opened(epc: string, portalId: string): void {
+    const portals = this.#byEpc.get(epc);
+    if (portals === undefined) this.#byEpc.set(epc, [portalId]);
+    else portals.push(portalId);
+  }
+
+  closed(epc: string, portalId: string): void {
+    const portals = this.#byEpc.get(epc);
+    if (portals === undefined) return;
+    const at = portals.indexOf(portalId);
+    if (at >= 0) portals.splice(at, 1);
+    if (portals.length === 0) this.#byEpc.delete(epc);
+  }
+
+  /** Portals with an open pass of `epc`. */
+  portalsOf(epc: string): readonly string[] {
+    return this.#byEpc.get(epc) ?? [];
+  }
+
+  get size(): number {
+    return this.#byEpc.size;
+  }
+}
+
+/**
  * Tag reads → passes, per portal and tag (GS1 ALE-style event cycles): a pass
  * opens at the first read and closes after `silenceMs` without one. Reads
  * weaker than the portal's `minRssi` are ignored; passes with fewer than its
@@ -77,11 +109,13 @@ const MAX_EVIDENCE = 5;
  * side, falling back to the door's configured direction. Silence is measured
  * on the scheduler (so tests run in virtual time) and in device time: reads
  * of one tag further apart than `silenceMs` are two passes however they arrive.
+ * `openPasses`, when given, is kept up to date with the passes open.
  */
 export function detectPasses(
   site: SiteIndex,
   config: DetectPassesConfig = DEFAULT_PASS_CONFIG,
   scheduler: SchedulerLike = asyncScheduler,
+  openPasses?: OpenPasses,
 ): OperatorFunction<TagReadObservation, TagPass> {
   return (reads$) =>
     new Observable<TagPass>((subscriber) => {
@@ -95,6 +129,7 @@ export function detectPasses(
       const close = (pass: OpenPass) => {
         open.delete(pass.key);
         byPortal.get(pass.portal.id)?.delete(pass.epc);
+        openPasses?.closed(pass.epc, pass.portal.id);
         if (pass.reads < pass.portal.filter.minReads) return;
         subscriber.next(toPass(pass, config));
       };
@@ -152,6 +187,7 @@ export function detectPasses(
             };
             open.set(pass.key, pass);
             atPortal.set(read.epc, pass);
+            openPasses?.opened(read.epc, portal.id);
           }
           pass.reads++;
           pass.lastSeenMs = now;
@@ -181,6 +217,7 @@ export function detectPasses(
       return () => {
         subscription.unsubscribe();
         sweep?.unsubscribe();
+        for (const pass of open.values()) openPasses?.closed(pass.epc, pass.portal.id);
         open.clear();
         byPortal.clear();
       };

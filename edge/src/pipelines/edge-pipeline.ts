@@ -10,7 +10,7 @@ import type {
 } from "../domain/observation.js";
 import { type ReferenceView, siteOnlyReference } from "../domain/reference-view.js";
 import type { SiteIndex } from "../domain/site-index.js";
-import { DEFAULT_PASS_CONFIG, type DetectPassesConfig, detectPasses } from "./detect-passes.js";
+import { DEFAULT_PASS_CONFIG, type DetectPassesConfig, detectPasses, OpenPasses } from "./detect-passes.js";
 import { deviceSilence } from "./device-silence.js";
 import { downsampleTemperatures } from "./downsample-temperatures.js";
 import type { EventDeps } from "./event-factory.js";
@@ -75,9 +75,10 @@ export function edgePipeline(
     const weights$ = new Subject<WeightObservation>();
     const temps$ = new Subject<TemperatureObservation>();
     const subjects = [all$, reads$, notices$, scans$, weights$, temps$] as const;
+    const openPasses = new OpenPasses();
     const passes$ = reads$.pipe(
-      detectPasses(site, config.passes, scheduler),
-      suppressCrossReads(site.portalsNeighbour, config.crossReads, scheduler, onCrossRead),
+      detectPasses(site, config.passes, scheduler, openPasses),
+      suppressCrossReads(site.portalsNeighbour, config.crossReads, scheduler, onCrossRead, openPasses),
     );
     const initial = inputs.initialReference ?? siteOnlyReference(site.site.items);
     const temperatures$ = temps$.pipe(share());

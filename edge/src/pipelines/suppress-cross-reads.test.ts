@@ -1,7 +1,7 @@
 import { TestScheduler } from "rxjs/testing";
 import { describe, expect, it } from "vitest";
 import type { TagPass } from "./detect-passes.js";
-import { strongerPass, suppressCrossReads } from "./suppress-cross-reads.js";
+import { type OpenPassLookup, strongerPass, suppressCrossReads } from "./suppress-cross-reads.js";
 
 const pass = (portalId: string, fields: Partial<TagPass> = {}): TagPass => ({
   portalId,
@@ -17,7 +17,7 @@ const pass = (portalId: string, fields: Partial<TagPass> = {}): TagPass => ({
   ...fields,
 });
 
-const config = { windowMs: 3000, holdOffMs: 100, rssiMarginDb: 6 };
+const config = { windowMs: 3000, holdOffMs: 100, rssiMarginDb: 6, maxHoldMs: 2000 };
 const run = (marbles: string, values: Record<string, TagPass>, expected: string, out: Record<string, TagPass>) =>
   new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, expectObservable }) => {
     expectObservable(cold(marbles, values).pipe(suppressCrossReads((a, b) => a !== b && b !== "far", config))).toBe(
@@ -88,5 +88,46 @@ describe("suppressCrossReads", () => {
   it("lets held passes through when the input completes", () => {
     const a = pass("d1");
     run("a|", { a }, "-(a|)", { a });
+  });
+});
+
+describe("suppressCrossReads waiting for a rival still open at a neighbouring door", () => {
+  const own = pass("d1", { reads: 12, maxRssi: -45 });
+  // At live speed a neighbour's stray reads end early: its pass closes a second before the tag's own.
+  const stray = pass("d2", { reads: 2, maxRssi: -72 });
+  const runWith = (
+    marbles: string,
+    values: Record<string, TagPass>,
+    expected: string,
+    out: Record<string, TagPass>,
+    open: (now: number) => string[],
+    cfg = config,
+  ) => {
+    const scheduler = new TestScheduler((a, e) => expect(a).toEqual(e));
+    scheduler.run(({ cold, expectObservable }) => {
+      const lookup: OpenPassLookup = { portalsOf: (epc) => (epc === "E1" ? open(scheduler.now()) : []) };
+      const neighbours = (a: string, b: string) => a !== b && a !== "far" && b !== "far";
+      expectObservable(
+        cold(marbles, values).pipe(suppressCrossReads(neighbours, cfg, undefined, undefined, lookup)),
+      ).toBe(expected, out);
+    });
+  };
+
+  it("holds the stray while the tag's pass at the neighbour is open, and drops it when that pass wins", () => {
+    runWith("s 999ms o 200ms |", { s: stray, o: own }, "1100ms o 100ms |", { o: own }, (now) =>
+      now < 1000 ? ["d1"] : [],
+    );
+  });
+
+  it("without knowing what is open, lets the stray through before its rival closes (why it asks)", () => {
+    run("s 999ms o 200ms |", { s: stray, o: own }, "100ms s 999ms o 100ms |", { s: stray, o: own });
+  });
+
+  it("waits no longer than maxHoldMs in all", () => {
+    runWith("s 999ms |", { s: stray }, "500ms s 499ms |", { s: stray }, () => ["d1"], { ...config, maxHoldMs: 500 });
+  });
+
+  it("does not wait for the same door, or for a door that is not a neighbour", () => {
+    runWith("s 300ms |", { s: stray }, "100ms s 200ms |", { s: stray }, () => ["d2", "far"]);
   });
 });

@@ -9,16 +9,34 @@ export interface CrossReadConfig {
   holdOffMs: number;
   /** An RSSI lead of at least this many dB decides; below it, the pass with more reads wins, dB. */
   rssiMarginDb: number;
+  /**
+   * While a neighbouring portal still has a pass of the same tag open, a
+   * held pass waits for it, hold-off after hold-off, up to this long in all, ms.
+   */
+  maxHoldMs: number;
 }
 
-// Competing passes of one tag close within moments of each other (both end when the tag leaves the
-// field), so a short hold-off suffices.
-export const DEFAULT_CROSS_READ_CONFIG: CrossReadConfig = { windowMs: 3000, holdOffMs: 500, rssiMarginDb: 6 };
+// Passes of one tag at two doors close within moments of each other when their reads arrive together (a
+// short hold-off suffices), but at live speed a neighbour's stray pass can close seconds before the tag's
+// own pass: a pass then waits while a neighbour still has the tag's pass open (`maxHoldMs`, decision 0013).
+export const DEFAULT_CROSS_READ_CONFIG: CrossReadConfig = {
+  windowMs: 3000,
+  holdOffMs: 500,
+  rssiMarginDb: 6,
+  maxHoldMs: 10_000,
+};
+
+/** Where passes of a tag are open now (`OpenPasses`, kept by `detectPasses`). */
+export interface OpenPassLookup {
+  portalsOf(epc: string): readonly string[];
+}
 
 interface Pending {
   pass: TagPass;
   firstMs: number;
   lastMs: number;
+  /** Scheduler time it was first held. */
+  heldSinceMs: number;
   /** Dropped for a stronger rival, or already let through. */
   done: boolean;
 }
@@ -41,15 +59,18 @@ export function strongerPass(a: TagPass, b: TagPass, rssiMarginDb: number): TagP
  * Cross-read suppression: neighbouring dock doors read each other's tags. A
  * tag seen at two neighbouring portals within `windowMs` belongs to one of them only, the
  * one with the stronger pass (`strongerPass`); the other pass is dropped.
- * Each pass is held `holdOffMs` for a competitor, then let through. Passes of
- * one tag far apart in time (through door 1, later door 2) both pass.
- * Memory: one entry per pass held, for `holdOffMs`.
+ * Each pass is held `holdOffMs` for a competitor, then let through; given
+ * `openPasses`, it is held again while a neighbouring portal has a pass of
+ * the same tag open (the competitor is still coming), up to `maxHoldMs`.
+ * Passes of one tag far apart in time (through door 1, later door 2) both
+ * pass. Memory: one entry per pass held.
  */
 export function suppressCrossReads(
   neighbours: (a: string, b: string) => boolean,
   config: CrossReadConfig = DEFAULT_CROSS_READ_CONFIG,
   scheduler: SchedulerLike = asyncScheduler,
   onSuppressed: (loser: TagPass, winner: TagPass) => void = () => undefined,
+  openPasses?: OpenPassLookup,
 ): OperatorFunction<TagPass, TagPass> {
   return (passes$) =>
     new Observable<TagPass>((subscriber) => {
@@ -70,6 +91,9 @@ export function suppressCrossReads(
         forget(pending);
         subscriber.next(pending.pass);
       };
+      const rivalOpen = (pass: TagPass): boolean =>
+        openPasses !== undefined &&
+        openPasses.portalsOf(pass.epc).some((portal) => portal !== pass.portalId && neighbours(portal, pass.portalId));
       const hold = (pending: Pending) => {
         const dueMs = scheduler.now() + config.holdOffMs;
         if (last !== undefined && last.dueMs === dueMs && releases.has(last)) {
@@ -81,7 +105,12 @@ export function suppressCrossReads(
         last = group;
         group.timer = scheduler.schedule(() => {
           releases.delete(group);
-          for (const p of group.pending) release(p);
+          if (last === group) last = undefined;
+          for (const p of group.pending) {
+            if (p.done) continue;
+            if (rivalOpen(p.pass) && scheduler.now() - p.heldSinceMs < config.maxHoldMs) hold(p);
+            else release(p);
+          }
         }, config.holdOffMs);
       };
       const subscription = passes$.subscribe({
@@ -107,7 +136,7 @@ export function suppressCrossReads(
               forget(rival);
             }
           }
-          const pending: Pending = { pass, firstMs, lastMs, done: false };
+          const pending: Pending = { pass, firstMs, lastMs, heldSinceMs: scheduler.now(), done: false };
           const now = held.get(pass.epc);
           if (now === undefined) held.set(pass.epc, [pending]);
           else now.push(pending);

@@ -1,0 +1,59 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { runScenario } from "@tally/cli";
+import { DEFAULT_PIPELINE_CONFIG } from "@tally/edge";
+import { builtInScenarioFile, loadScenarioFile } from "@tally/simulators";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testLogger } from "../support/quiet-logger.js";
+
+const logger = testLogger();
+
+// One truck through door 1 at close to real time (×2), with door 2 next to it reading half of the tags once or
+// twice (strays). Stray reads come while the tag is in door 1's field, so door 2's pass closes up to a pass
+// length before the tag's own pass at door 1.
+const scenario = (site: string) => `
+name: cross-reads
+site: ${site}
+seed: 11
+duration: 40s
+speed: 2
+hardware:
+  portals:
+    readsPerTag: { min: 2, max: 4 }
+    missProbability: 0.1
+    strayProbability: 0.5
+    neighbours: { portal-in1: portal-in2, portal-in2: portal-in1 }
+flows:
+  - { kind: inbound, trucks: 1, every: 1m, doors: [portal-in1], pallets: { min: 3, max: 3 }, itemsPerPallet: { min: 30, max: 30 }, skus: [BOLT] }
+`;
+
+describe("cross-reads at a neighbouring door, at close to real time", () => {
+  let dir: string;
+  let file: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "tally-cross-"));
+    file = join(dir, "cross-reads.yaml");
+    await writeFile(file, scenario(join(dirname(builtInScenarioFile("dock-day")), "warehouse-site.yaml")));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const play = async (pipeline?: { crossReads: typeof DEFAULT_PIPELINE_CONFIG.crossReads }) => {
+    const loaded = await loadScenarioFile(file);
+    return runScenario({ loaded, target: { inProcess: { ...(pipeline !== undefined && { pipeline }) } }, logger });
+  };
+
+  it("are suppressed: every tag received once, at its own door", async () => {
+    const { truth, report } = await play();
+    expect(truth.movements).toHaveLength(90);
+    expect(report.details.movements).toMatchObject({ true: 90, recorded: 90, matched: 90 });
+  }, 60_000);
+
+  it("leak through when a pass is not held while the neighbour's rival is still open (control)", async () => {
+    const { report } = await play({ crossReads: { ...DEFAULT_PIPELINE_CONFIG.crossReads, maxHoldMs: 0 } });
+    expect(report.details.movements.matched).toBe(90);
+    expect(report.details.movements.recorded).toBeGreaterThan(90);
+  }, 60_000);
+});
