@@ -92,8 +92,9 @@ export function suppressCrossReads(
         subscriber.next(pending.pass);
       };
       const rivalOpen = (pass: TagPass): boolean =>
-        openPasses !== undefined &&
-        openPasses.portalsOf(pass.epc).some((portal) => portal !== pass.portalId && neighbours(portal, pass.portalId));
+        (openPasses?.portalsOf(pass.epc) ?? []).some(
+          (portal) => portal !== pass.portalId && neighbours(portal, pass.portalId),
+        );
       const hold = (pending: Pending) => {
         const dueMs = scheduler.now() + config.holdOffMs;
         if (last !== undefined && last.dueMs === dueMs && releases.has(last)) {
