@@ -63,6 +63,8 @@ export const HardwareProfile = z
         strayProbability: Probability.default(0),
         /** Portal → its neighbouring portal, for stray reads. */
         neighbours: z.record(Id, Id).default({}),
+        /** How often a tag parked in a read field is read (weakly, on either antenna). Default 3 s. */
+        parkedReadEvery: Duration.optional(),
       })
       .strict()
       .optional(),
@@ -353,13 +355,18 @@ export const ScenarioFault = z.discriminatedUnion("kind", [
     .strict(),
   z
     .object({
-      /** Tagged items left standing inside a portal's read field, read again and again, never passing. */
+      /**
+       * Tagged items left standing inside a portal's read field, read again
+       * and again; with `leaves`, they go through the portal (in its
+       * direction) when the duration is up, like a staged pallet loaded at last.
+       */
       kind: z.literal("parked-tags"),
       at: Duration,
       duration: Duration,
       device: Id,
       sku: Id,
       count: z.number().int().min(1).max(10_000),
+      leaves: z.boolean().default(false),
     })
     .strict(),
   z

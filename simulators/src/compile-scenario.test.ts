@@ -34,6 +34,36 @@ describe("built-in scenario files", () => {
     expect(plan.movements.some((m) => m.epc !== undefined && parked?.epcs?.includes(m.epc))).toBe(false);
   });
 
+  it("plans parked tags that leave at last: weak reads all along, then one ordinary pass and its movements", async () => {
+    const { site } = await loadScenarioFile(builtInScenarioFile("dock-day"));
+    const file = parseScenarioFileText(`
+name: staged
+site: warehouse-site.yaml
+seed: 3
+duration: 2m
+hardware: { portals: { parkedReadEvery: 1s } }
+faults:
+  - { kind: parked-tags, at: 10s, duration: 60s, device: portal-in1, sku: BOLT, count: 2, leaves: true }
+`);
+    if (!file.ok) throw new Error(file.error.reason);
+    const scenario = compileScenario(file.value, site);
+    expect(scenario.steps.map((s) => [s.kind, s.at, "parked" in s && s.parked === true])).toEqual([
+      ["portal-pass", 10_000, true],
+      ["portal-pass", 70_000, false],
+    ]);
+    const plan = planScenario(scenario, site);
+    const epcs = scenario.faults?.[0]?.epcs ?? [];
+    expect(plan.movements.map((m) => [m.movementType, m.epc, m.atMs])).toEqual(
+      epcs.map((epc) => ["RECEIPT", epc, 70_000]),
+    );
+    // A read about every second while they stand (two tags, 60 s).
+    const standingReads = plan.actions
+      .filter((a) => a.kind === "read" && a.atMs < 70_000)
+      .reduce((n, a) => n + (a.kind === "read" ? a.reads.length : 0), 0);
+    expect(standingReads).toBeGreaterThanOrEqual(110);
+    expect(standingReads).toBeLessThanOrEqual(122);
+  });
+
   it("is deterministic for a seed, and --scale shrinks the flows", async () => {
     const { file, site } = await loadScenarioFile(builtInScenarioFile("shrinkage"));
     expect(compileScenario(file, site)).toEqual(compileScenario(file, site));

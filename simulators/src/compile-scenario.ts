@@ -831,11 +831,13 @@ export function compileScenario(file: ScenarioFile, site: SiteLayout, options: C
         const d = portal(fault.device);
         const epcs = Array.from({ length: fault.count }, () => newTag(gtinOf(fault.sku)));
         steps.push({ kind: "portal-pass", at, deviceId: d.id, epcs, passMs: fault.duration, parked: true });
+        // Leaving: an ordinary pass right after, which a correct edge records (once).
+        if (fault.leaves) steps.push({ kind: "portal-pass", at: at + fault.duration, deviceId: d.id, epcs });
         record({
           endMs: at + fault.duration,
           deviceId: d.id,
           location: d.location,
-          detail: `${fault.count} ${fault.sku} tags parked in ${d.id}'s field`,
+          detail: `${fault.count} ${fault.sku} tags parked in ${d.id}'s field${fault.leaves ? `, then through it (${d.direction})` : ""}`,
           detectedBy: [],
           epcs: epcs.map(tagUri),
         });

@@ -39,7 +39,7 @@ export const MAX_READS_PER_MESSAGE = 50;
 export const READ_WINDOW_MS = 200;
 /** A swinging load cell reports this often until it settles, ms. */
 export const SHELF_SWING_PERIOD_MS = 100;
-/** Tags parked in a read field are read about this often, ms. */
+/** Tags parked in a read field are read about this often by default (`parkedReadEvery`), ms. */
 const PARKED_READ_PERIOD_MS = 3000;
 
 const DEFAULT_PASS_MS = 2000;
@@ -669,7 +669,8 @@ function* planPortalPass(
   for (const epc of epcs) {
     if (step.parked === true) {
       // Standing in the field: a weak read now and then, on either antenna, for the whole time.
-      for (let offset = random.int(0, PARKED_READ_PERIOD_MS); offset < passMs; offset += PARKED_READ_PERIOD_MS) {
+      const every = hw.portals?.parkedReadEvery ?? PARKED_READ_PERIOD_MS;
+      for (let offset = random.int(0, every); offset < passMs; offset += every) {
         if (miss > 0 && random.next() < miss) continue;
         reads.push({
           epc,

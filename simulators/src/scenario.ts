@@ -178,7 +178,10 @@ export interface InjectedFault {
   detectedBy: Detection[];
   /** `tasks`: scored through the expected tasks it causes (one per tag or line) rather than as one anomaly. */
   scoredBy?: "tasks";
-  /** Pure identity EPC URIs of the tags it is about (parked tags: no movement may carry one). */
+  /**
+   * Pure identity EPC URIs of the tags it is about (parked tags: no movement
+   * may carry one beyond those in the truth, i.e. their leaving).
+   */
   epcs?: string[];
 }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { TagReadObservation } from "../domain/observation.js";
 import { indexSite } from "../domain/site-index.js";
 import { demoSite } from "../testing/demo-site.js";
-import { type DetectPassesConfig, detectPasses, OpenPasses } from "./detect-passes.js";
+import { type DetectPassesConfig, detectPasses, OpenPasses, type TagPass } from "./detect-passes.js";
 
 // portal-d1: outer antenna 1, inner antenna 2, inbound door, minReads 2, minRssi -85.
 const site = indexSite(demoSite());
@@ -150,5 +150,103 @@ describe("detectPasses", () => {
     });
     expect(seen).toEqual([["portal-d1", "portal-d1"], []]);
     expect(open.size).toBe(0);
+  });
+});
+
+describe("detectPasses: a parked tag leaving", () => {
+  // Parked after 150 ms in the field; its leaving is read in the last 100 ms, 6 dB stronger than while it stood.
+  const cfg: DetectPassesConfig = { ...config, stationaryMs: 150, departureWindowMs: 100, departureMarginDb: 6 };
+  /** Plays reads at their device times (ms) in virtual time; returns every pass. */
+  const passesOf = (reads: TagReadObservation[]): TagPass[] => {
+    const out: TagPass[] = [];
+    new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, flush }) => {
+      let marbles = "";
+      let at = 0;
+      const values: Record<string, TagReadObservation> = {};
+      reads.forEach((r, i) => {
+        const ms = Date.parse(r.at) - Date.parse(read("X", 1, 0).at);
+        if (ms > at) marbles += ` ${ms - at}ms `;
+        const name = String.fromCharCode(0x4e00 + i);
+        marbles += name;
+        values[name] = r;
+        at = ms + 1;
+      });
+      cold(`${marbles} 500ms |`, values)
+        .pipe(detectPasses(site, cfg))
+        .subscribe((p) => out.push(p));
+      flush();
+    });
+    return out;
+  };
+  /** Weak reads every 40 ms from 0 to 280 ms on alternating antennas: a tag standing at the field's edge. */
+  const standing = (epc: string, untilMs = 280) =>
+    Array.from({ length: untilMs / 40 + 1 }, (_, i) => read(epc, 1 + (i % 2), i * 40, -70));
+
+  it("stands, then leaves inwards: one pass of its leaving reads only, inbound", () => {
+    const leaving = [read("P", 1, 300, -50), read("P", 1, 310, -48), read("P", 2, 330, -45), read("P", 2, 340, -52)];
+    const [pass, ...rest] = passesOf([...standing("P"), ...leaving]);
+    expect(rest).toEqual([]);
+    expect(pass).toMatchObject({
+      epc: "P",
+      departed: true,
+      stationary: false,
+      direction: "inbound",
+      directionFrom: "antennas",
+      reads: 4,
+      maxRssi: -45,
+      firstAt: read("P", 1, 300).at,
+      lastAt: read("P", 2, 340).at,
+    });
+  });
+
+  it("stands, then leaves outwards through an inbound door: outbound", () => {
+    const leaving = [read("Q", 2, 300, -50), read("Q", 2, 310, -48), read("Q", 1, 330, -45), read("Q", 1, 340, -52)];
+    expect(passesOf([...standing("Q"), ...leaving])).toEqual([
+      expect.objectContaining({ departed: true, direction: "outbound" }),
+    ]);
+  });
+
+  it("stays parked when its last reads are no stronger than while it stood, or not in antenna order", () => {
+    const weakEnd = [read("R", 1, 300, -66), read("R", 2, 330, -66)];
+    const oneSide = [read("S", 1, 300, -45), read("S", 1, 330, -45), read("S", 1, 340, -45)];
+    expect(passesOf([...standing("R"), ...weakEnd])).toEqual([
+      expect.objectContaining({ stationary: true, reads: 10 }),
+    ]);
+    expect(passesOf([...standing("S"), ...oneSide])).toEqual([expect.objectContaining({ stationary: true })]);
+    for (const p of [...passesOf([...standing("R"), ...weakEnd]), ...passesOf([...standing("S"), ...oneSide])]) {
+      expect(p.departed).toBeUndefined();
+    }
+  });
+
+  it("takes a strong burst long before the end for part of its standing, not its leaving", () => {
+    // Strong reads in order at 200–230 ms, then weak ones to 400 ms: the burst is out of the window at the end.
+    const burst = [read("U", 1, 200, -45), read("U", 1, 210, -45), read("U", 2, 220, -45), read("U", 2, 230, -45)];
+    const after = [240, 280, 320, 360, 400].map((ms, i) => read("U", 1 + (i % 2), ms, -70));
+    const reads = [...standing("U", 160), ...burst, ...after];
+    expect(passesOf(reads)).toEqual([expect.objectContaining({ stationary: true })]);
+  });
+
+  it("knows a parked tag again when a gap in its reads cuts its pass: the next piece is parked too", () => {
+    // Stands 0–280 ms, unread for 120 ms (longer than the silence), then read weakly again for 60 ms: too short
+    // to be stationary on its own, so without the memory it would be a pass, i.e. a movement.
+    const again = [400, 430, 460].map((ms, i) => read("V", 1 + (i % 2), ms, -70));
+    expect(passesOf([...standing("V"), ...again])).toEqual([
+      expect.objectContaining({ stationary: true, reads: 8 }),
+      expect.objectContaining({ stationary: true, reads: 3 }),
+    ]);
+    // And when that piece is it leaving, it is a departure.
+    const leaving = [read("W", 2, 400, -50), read("W", 2, 410, -48), read("W", 1, 430, -45)];
+    expect(passesOf([...standing("W"), ...leaving])).toEqual([
+      expect.objectContaining({ stationary: true }),
+      expect.objectContaining({ departed: true, direction: "outbound", reads: 3 }),
+    ]);
+  });
+
+  it("forgets a parked tag once it has been gone for the stationary limit", () => {
+    const later = [700, 730].map((ms, i) => read("Y", 1 + (i % 2), ms, -70));
+    expect(passesOf([...standing("Y"), ...later])).toEqual([
+      expect.objectContaining({ stationary: true }),
+      expect.objectContaining({ stationary: false, reads: 2 }),
+    ]);
   });
 });

@@ -2,6 +2,7 @@ import { canonicalTimestampMs, type RfidPortalDevice } from "@tally/protocols";
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from "rxjs";
 import type { TagReadObservation } from "../domain/observation.js";
 import type { SiteIndex } from "../domain/site-index.js";
+import { BoundedLru } from "./bounded-lru.js";
 
 /** One tag going through one portal: all its reads from the first until a silence. */
 export interface TagPass {
@@ -19,6 +20,11 @@ export interface TagPass {
   directionFrom: "antennas" | "door";
   /** The tag stayed in the field longer than the stationary limit: it was parked, not passing. */
   stationary: boolean;
+  /**
+   * The tag stood in the field, then left through the portal: the pass is
+   * its leaving only (its last reads, stronger than any while it stood).
+   */
+  departed?: boolean;
   /** The first few read observations, as evidence. */
   observationIds: string[];
 }
@@ -36,6 +42,14 @@ export interface DetectPassesConfig {
    * door's direction decides, ms.
    */
   minDirectionGapMs: number;
+  /**
+   * A parked tag's last reads within this long of its last one, if clearly
+   * stronger than any while it stood and in antenna order, are it leaving
+   * through the portal, ms. Default 5000.
+   */
+  departureWindowMs?: number;
+  /** How much stronger than while it stood the leaving reads must be, dB. Default 6. */
+  departureMarginDb?: number;
 }
 
 // 2.5 s: a dock door reading each tag only a few times a pass, and missing some, leaves gaps of over a
@@ -46,6 +60,21 @@ export const DEFAULT_PASS_CONFIG: DetectPassesConfig = {
   maxOpenPasses: 100_000,
   minDirectionGapMs: 100,
 };
+
+/** A read of a parked tag, kept while it may be part of its leaving. */
+interface TailRead {
+  atMs: number;
+  at: string;
+  rssi: number;
+  /** 1: an outer antenna; -1: an inner one; 0: neither. */
+  side: number;
+  id: string;
+}
+
+/** Most recent reads kept per parked tag. */
+const MAX_TAIL = 256;
+const DEFAULT_DEPARTURE_WINDOW_MS = 5000;
+const DEFAULT_DEPARTURE_MARGIN_DB = 6;
 
 interface OpenPass {
   /** `portal|epc`: the pass's key in the map of open passes. */
@@ -64,7 +93,25 @@ interface OpenPass {
   openedMs: number;
   lastSeenMs: number;
   observationIds: string[];
+  /** Set once the tag has been in the field past the stationary limit, or from the start if it was parked here just before. */
+  parked?: {
+    /** Strongest read while it stood (every read before the tail). */
+    dwellMaxRssi: number;
+    /** Its latest reads, oldest first, within the departure window of its last one. */
+    tail: TailRead[];
+    /** Parked here before this pass opened: a pass cut from a parked tag's by a gap in its reads. */
+    before: boolean;
+  };
 }
+
+/** A tag found parked at a portal, remembered after its pass closed. */
+interface ParkedMemory {
+  lastAtMs: number;
+  dwellMaxRssi: number;
+}
+
+/** Most tags remembered as parked (all portals). */
+const MAX_PARKED_MEMORY = 20_000;
 
 const MAX_EVIDENCE = 5;
 
@@ -125,13 +172,27 @@ export function detectPasses(
       const byPortal = new Map<string, Map<string, OpenPass>>();
       let sweep: Subscription | undefined;
       const sweepEveryMs = Math.max(10, Math.floor(config.silenceMs / 4));
+      const departureWindowMs = config.departureWindowMs ?? DEFAULT_DEPARTURE_WINDOW_MS;
 
+      /** Tags parked at a portal whose pass closed (a gap in their reads): a pass that soon follows is theirs too. */
+      const parkedBefore = new BoundedLru<string, ParkedMemory>(MAX_PARKED_MEMORY);
       const close = (pass: OpenPass) => {
         open.delete(pass.key);
         byPortal.get(pass.portal.id)?.delete(pass.epc);
         openPasses?.closed(pass.epc, pass.portal.id);
-        if (pass.reads < pass.portal.filter.minReads) return;
-        subscriber.next(toPass(pass, config));
+        if (pass.reads < pass.portal.filter.minReads) {
+          if (pass.parked !== undefined) rememberParked(pass, pass.parked);
+          return;
+        }
+        const out = toPass(pass, config);
+        if (out.departed === true) parkedBefore.delete(pass.key);
+        else if (pass.parked !== undefined) rememberParked(pass, pass.parked);
+        subscriber.next(out);
+      };
+      const rememberParked = (pass: OpenPass, parked: NonNullable<OpenPass["parked"]>) => {
+        let dwellMaxRssi = parked.dwellMaxRssi;
+        for (const r of parked.tail) if (r.rssi > dwellMaxRssi) dwellMaxRssi = r.rssi;
+        parkedBefore.set(pass.key, { lastAtMs: pass.lastAtMs, dwellMaxRssi });
       };
       const scheduleSweep = () => {
         if (sweep !== undefined || open.size === 0) return;
@@ -185,6 +246,10 @@ export function detectPasses(
               lastSeenMs: now,
               observationIds: [],
             };
+            const memory = parkedBefore.get(pass.key);
+            if (memory !== undefined && atMs - memory.lastAtMs <= config.stationaryMs) {
+              pass.parked = { dwellMaxRssi: memory.dwellMaxRssi, tail: [], before: true };
+            }
             open.set(pass.key, pass);
             atPortal.set(read.epc, pass);
             openPasses?.opened(read.epc, portal.id);
@@ -196,12 +261,29 @@ export function detectPasses(
             pass.lastAt = read.at;
             pass.lastAtMs = atMs;
           }
+          const side = portal.antennas.outer.includes(read.antenna)
+            ? 1
+            : portal.antennas.inner.includes(read.antenna)
+              ? -1
+              : 0;
+          if (pass.parked !== undefined) {
+            const { tail } = pass.parked;
+            tail.push({ atMs, at: read.at, rssi: read.rssi, side, id: read.id });
+            const windowStart = pass.lastAtMs - departureWindowMs;
+            while (tail.length > 0 && ((tail[0]?.atMs ?? 0) < windowStart || tail.length > MAX_TAIL)) {
+              const old = tail.shift();
+              if (old !== undefined && old.rssi > pass.parked.dwellMaxRssi) pass.parked.dwellMaxRssi = old.rssi;
+            }
+          } else if (isStationary(pass, config)) {
+            // From here on its reads are kept for a while: the last of them may be it leaving.
+            pass.parked = { dwellMaxRssi: pass.maxRssi, tail: [], before: false };
+          }
           if (read.rssi > pass.maxRssi) pass.maxRssi = read.rssi;
           if (pass.observationIds.length < MAX_EVIDENCE) pass.observationIds.push(read.id);
-          if (portal.antennas.outer.includes(read.antenna)) {
+          if (side === 1) {
             pass.outerSumMs += atMs;
             pass.outerN++;
-          } else if (portal.antennas.inner.includes(read.antenna)) {
+          } else if (side === -1) {
             pass.innerSumMs += atMs;
             pass.innerN++;
           }
@@ -224,12 +306,91 @@ export function detectPasses(
     });
 }
 
+/** In the field too long by the edge's clock, or by the reader's (a journal replay delivers a parked
+ * tag's reads all at once, but their device times still span the time it stood there). */
+function isStationary(pass: OpenPass, config: DetectPassesConfig): boolean {
+  return (
+    pass.parked?.before === true ||
+    pass.lastSeenMs - pass.openedMs > config.stationaryMs ||
+    pass.lastAtMs - Date.parse(pass.firstAt) > config.stationaryMs
+  );
+}
+
+/** Direction from the mean read time on each side: positive when the inner antenna saw the tag later. */
+function directionOf(
+  outerSumMs: number,
+  outerN: number,
+  innerSumMs: number,
+  innerN: number,
+  minGapMs: number,
+): "inbound" | "outbound" | undefined {
+  if (outerN === 0 || innerN === 0) return undefined;
+  const innerLaterMs = innerSumMs / innerN - outerSumMs / outerN;
+  if (Math.abs(innerLaterMs) < minGapMs) return undefined;
+  return innerLaterMs > 0 ? "inbound" : "outbound";
+}
+
+/**
+ * A parked tag's leaving: its reads in the departure window, those clearly
+ * stronger than any while it stood, if there are enough of them and the
+ * antennas saw them in order. Undefined when it did not leave that way.
+ */
+function departureOf(pass: OpenPass, config: DetectPassesConfig): TagPass | undefined {
+  const parked = pass.parked;
+  if (parked === undefined) return undefined;
+  const margin = config.departureMarginDb ?? DEFAULT_DEPARTURE_MARGIN_DB;
+  const windowStart = pass.lastAtMs - (config.departureWindowMs ?? DEFAULT_DEPARTURE_WINDOW_MS);
+  const strong = parked.tail.filter((r) => r.atMs >= windowStart && r.rssi >= parked.dwellMaxRssi + margin);
+  if (strong.length < pass.portal.filter.minReads) return undefined;
+  let outerSumMs = 0;
+  let outerN = 0;
+  let innerSumMs = 0;
+  let innerN = 0;
+  let first = strong[0] as TailRead;
+  let last = first;
+  let maxRssi = first.rssi;
+  for (const r of strong) {
+    if (r.side === 1) {
+      outerSumMs += r.atMs;
+      outerN++;
+    } else if (r.side === -1) {
+      innerSumMs += r.atMs;
+      innerN++;
+    }
+    if (r.atMs < first.atMs) first = r;
+    if (r.atMs > last.atMs) last = r;
+    if (r.rssi > maxRssi) maxRssi = r.rssi;
+  }
+  const direction = directionOf(outerSumMs, outerN, innerSumMs, innerN, config.minDirectionGapMs);
+  if (direction === undefined) return undefined;
+  return {
+    portalId: pass.portal.id,
+    epc: pass.epc,
+    firstAt: first.at,
+    lastAt: last.at,
+    reads: strong.length,
+    maxRssi,
+    direction,
+    directionFrom: "antennas",
+    stationary: false,
+    departed: true,
+    observationIds: strong.slice(0, MAX_EVIDENCE).map((r) => r.id),
+  };
+}
+
 function toPass(pass: OpenPass, config: DetectPassesConfig): TagPass {
-  // Positive: the inner antenna saw the tag later than the outer one, i.e. it came in.
-  const innerLaterMs =
-    pass.outerN > 0 && pass.innerN > 0 ? pass.innerSumMs / pass.innerN - pass.outerSumMs / pass.outerN : 0;
-  const fromAntennas = Math.abs(innerLaterMs) >= config.minDirectionGapMs;
-  const direction = fromAntennas ? (innerLaterMs > 0 ? "inbound" : "outbound") : pass.portal.direction;
+  const stationary = isStationary(pass, config);
+  if (stationary) {
+    const departure = departureOf(pass, config);
+    if (departure !== undefined) return departure;
+  }
+  const fromAntennas = directionOf(
+    pass.outerSumMs,
+    pass.outerN,
+    pass.innerSumMs,
+    pass.innerN,
+    config.minDirectionGapMs,
+  );
   return {
     portalId: pass.portal.id,
     epc: pass.epc,
@@ -237,13 +398,9 @@ function toPass(pass: OpenPass, config: DetectPassesConfig): TagPass {
     lastAt: pass.lastAt,
     reads: pass.reads,
     maxRssi: pass.maxRssi,
-    direction,
-    directionFrom: fromAntennas ? "antennas" : "door",
-    // In the field too long by the edge's clock, or by the reader's: a journal replay delivers a parked
-    // tag's reads all at once, but their device times still span the time it stood there.
-    stationary:
-      pass.lastSeenMs - pass.openedMs > config.stationaryMs ||
-      pass.lastAtMs - Date.parse(pass.firstAt) > config.stationaryMs,
+    direction: fromAntennas ?? pass.portal.direction,
+    directionFrom: fromAntennas !== undefined ? "antennas" : "door",
+    stationary,
     observationIds: pass.observationIds,
   };
 }

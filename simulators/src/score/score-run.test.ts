@@ -211,6 +211,23 @@ describe("scoreRun", () => {
     expect(report.details.movements).toMatchObject({ parkedTags: 1, fromParkedTags: 1 });
     expect(report.movementPrecision).toBeCloseTo(3 / 4);
     expect(formatReport(report)).toContain("1 from 1 parked tags");
+    // A parked tag that leaves through the door at last has one true movement: recording it is right.
+    const leaves: GroundTruth = {
+      ...parked,
+      movements: [...truth.movements, tm({ movementType: "RECEIPT", to: "S/D/1", epc: P })],
+      positions: [...truth.positions, { sku: "WIDGET", location: "S/D/1", qty: 1 }],
+    };
+    expect(scoreRun(leaves, observed).details.movements).toMatchObject({ fromParkedTags: 0, matched: 4 });
+    observed.movements.push({
+      id: "p2",
+      movementType: "RECEIPT",
+      sku: "WIDGET",
+      qty: 1,
+      to: "S/D/1",
+      epc: P,
+      occurredAt: iso(9),
+    });
+    expect(scoreRun(leaves, observed).details.movements).toMatchObject({ fromParkedTags: 1 });
   });
 
   it("reports null times when nothing was measured", () => {

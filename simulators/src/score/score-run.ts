@@ -82,8 +82,8 @@ export interface ScoreReport {
     scenario: string;
     positions: { true: number; recorded: number; exact: number; union: number };
     /**
-     * `parkedTags`: tags that only stood in a read field; `fromParkedTags`: recorded movements of
-     * those tags (a correct edge makes none).
+     * `parkedTags`: tags that stood in a read field; `fromParkedTags`: recorded movements of those
+     * tags beyond their true ones (a correct edge makes none while they stand; one if they leave).
      */
     movements: { true: number; recorded: number; matched: number; parkedTags: number; fromParkedTags: number };
     anomalies: { scored: number; detected: number; signals: number; signalsMatched: number; notScored: string[] };
@@ -209,8 +209,16 @@ export function scoreRun(truth: GroundTruth, observed: ObservedState): ScoreRepo
     }
   }
 
+  // Movements of parked tags beyond their true ones (a tag that leaves at last has one).
   const parked = new Set((truth.faults ?? []).flatMap((f) => (f.kind === "parked-tags" ? (f.epcs ?? []) : [])));
-  const fromParkedTags = observed.movements.filter((m) => m.epc !== undefined && parked.has(m.epc)).length;
+  const parkedExcess = new Map<string, number>();
+  for (const m of observed.movements) {
+    if (m.epc !== undefined && parked.has(m.epc)) parkedExcess.set(m.epc, (parkedExcess.get(m.epc) ?? 0) + 1);
+  }
+  for (const m of truth.movements) {
+    if (m.epc !== undefined && parkedExcess.has(m.epc)) parkedExcess.set(m.epc, (parkedExcess.get(m.epc) ?? 0) - 1);
+  }
+  const fromParkedTags = [...parkedExcess.values()].reduce((n, excess) => n + Math.max(0, excess), 0);
 
   // Anomalies: injected faults, true excursions no fault explains, and expected correction tasks.
   const faults = truth.faults ?? [];
