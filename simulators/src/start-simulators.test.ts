@@ -200,8 +200,8 @@ describe("startSimulators failing", () => {
   });
 });
 
-describe("a play with expected documents", () => {
-  const site = loadSiteLayout(`
+/** One inbound door and one item: small plays. */
+const oneDoorSite = loadSiteLayout(`
 siteId: S
 zones: [{ id: DOCK, kind: dock }]
 locations: [{ code: S/DOCK/D1, zone: DOCK }]
@@ -209,11 +209,15 @@ devices:
   - { id: portal-1, kind: rfid-portal, location: S/DOCK/D1, direction: inbound, antennas: { outer: [1], inner: [2] } }
 items: [{ sku: A, gtins: ["00614141000012"] }]
 `);
-  const epc = (serial: number): string => {
-    const e = encodeSgtin96({ gtin: "00614141000012", companyPrefixDigits: 7, serial });
-    if (!e.ok) throw new Error(e.error.message);
-    return e.value;
-  };
+const oneDoorEpc = (serial: number): string => {
+  const e = encodeSgtin96({ gtin: "00614141000012", companyPrefixDigits: 7, serial });
+  if (!e.ok) throw new Error(e.error.message);
+  return e.value;
+};
+
+describe("a play with expected documents", () => {
+  const site = oneDoorSite;
+  const epc = oneDoorEpc;
   const document: ExpectedDocument = {
     kind: "receipt",
     receipt: { id: "asn-1", siteId: "S", dock: "S/DOCK/D1", lines: [{ sku: "A", qty: 2 }] },
@@ -264,19 +268,8 @@ items: [{ sku: A, gtins: ["00614141000012"] }]
 });
 
 describe("a play at max speed", () => {
-  const site = loadSiteLayout(`
-siteId: S
-zones: [{ id: DOCK, kind: dock }]
-locations: [{ code: S/DOCK/D1, zone: DOCK }]
-devices:
-  - { id: portal-1, kind: rfid-portal, location: S/DOCK/D1, direction: inbound, antennas: { outer: [1], inner: [2] } }
-items: [{ sku: A, gtins: ["00614141000012"] }]
-`);
-  const epc = (serial: number): string => {
-    const e = encodeSgtin96({ gtin: "00614141000012", companyPrefixDigits: 7, serial });
-    if (!e.ok) throw new Error(e.error.message);
-    return e.value;
-  };
+  const site = oneDoorSite;
+  const epc = oneDoorEpc;
   const scenario: Scenario = {
     name: "hour",
     seed: 1,
