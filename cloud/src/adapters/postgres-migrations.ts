@@ -221,6 +221,19 @@ const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE movements ADD COLUMN committed_at timestamptz;
     `,
   },
+  {
+    version: 5,
+    name: "movements indexed by id, seq, sku and epc only (decision 0042)",
+    sql: `
+      -- The location indexes were a third of the movement insert's time and serve one filter
+      -- (GET /v1/movements?location=), which now walks movements in commit order as it does on SQLite (migration 5
+      -- there). Readers by SKU find the SKU's rows and order them themselves; (sku, seq) serves the movements list.
+      DROP INDEX movements_from;
+      DROP INDEX movements_to;
+      DROP INDEX movements_sku_time;
+      CREATE INDEX movements_sku ON movements (sku, seq);
+    `,
+  },
 ];
 
 /** Any constant: serialises concurrent migrators (two cloud processes starting together). */
