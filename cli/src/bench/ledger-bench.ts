@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLedgerStore, type LedgerStore, sqliteLedgerFile } from "@tally/cloud";
+import { createLedgerStore, type LedgerStore, sqliteLedgerFile, storedBody } from "@tally/cloud";
 import type { Movement } from "@tally/protocols";
 import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
@@ -48,9 +48,12 @@ function generate(count: number, startMs: number): Movement[] {
   return out.slice(0, count);
 }
 
-/** A movement as the ledger's movements table holds it, in `BARE_COLUMNS` order (computed before timing). */
+/**
+ * A movement as the ledger's movements table holds it, in `BARE_COLUMNS` order (computed before timing): the
+ * body is what the columns do not hold (`storedBody`, decision 0042).
+ */
 function movementRow(m: Movement, batchId: string): unknown[] {
-  const body = JSON.stringify(m);
+  const body = JSON.stringify(storedBody(m));
   return [
     m.id,
     m.siteId,

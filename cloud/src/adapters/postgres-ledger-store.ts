@@ -70,7 +70,10 @@ class PostgresDb implements SqlDb {
     return result.rows as T[];
   }
 
-  /** One `INSERT … SELECT … FROM jsonb_array_elements(?::jsonb)`: one text parameter, parsed by the server. */
+  /**
+   * One `INSERT … SELECT … FROM jsonb_array_elements(?::jsonb)`: one text parameter, parsed by the server.
+   * With a `derived` column each element is sent as a pair `[object, derived object]`.
+   */
   async insertObjects<T>(
     table: string,
     columns: readonly ObjectColumn[],
@@ -80,8 +83,12 @@ class PostgresDb implements SqlDb {
     if (elements.length === 0) return [];
     const names = columns.map((c) => c.name).join(", ");
     const params: unknown[] = [];
+    const derivedColumns = columns.filter((c) => "derived" in c);
+    if (derivedColumns.length > 1) throw new Error("insertObjects takes at most one derived column");
+    const derive =
+      derivedColumns[0] !== undefined && "derived" in derivedColumns[0] ? derivedColumns[0].derived : undefined;
     const exprs = columns.map((c) => {
-      if ("element" in c) return c.type === "jsonb" ? "value" : "value::text";
+      if ("derived" in c) return c.type === "jsonb" ? "derived" : "derived::text";
       if ("member" in c) {
         const read = `value ->> '${c.member.replaceAll("'", "''")}'`;
         const typed = c.type === "text" ? read : `(${read})::${c.type}`;
@@ -92,14 +99,15 @@ class PostgresDb implements SqlDb {
       params.push(c.value);
       return `?::${c.type}`;
     });
-    params.push(JSON.stringify(elements));
+    params.push(JSON.stringify(derive === undefined ? elements : elements.map((e) => [e, derive(e)])));
     const where =
       skipIdsIn === undefined ? "" : ` WHERE NOT EXISTS (SELECT 1 FROM ${skipIdsIn} s WHERE s.id = value ->> 'id')`;
+    const from =
+      derive === undefined
+        ? "jsonb_array_elements(?::jsonb) AS j(value)"
+        : "(SELECT p -> 0 AS value, p -> 1 AS derived FROM jsonb_array_elements(?::jsonb) AS j(p)) AS j";
     const result = await this.#db.query(
-      toPg(
-        `INSERT INTO ${table} (${names}) SELECT ${exprs.join(", ")} FROM jsonb_array_elements(?::jsonb) AS j(value)${where} ${suffix}`,
-        params,
-      ),
+      toPg(`INSERT INTO ${table} (${names}) SELECT ${exprs.join(", ")} FROM ${from}${where} ${suffix}`, params),
     );
     return result.rows as T[];
   }

@@ -15,11 +15,15 @@ export interface Column {
  */
 /**
  * A column of `insertObjects`: a member of each object (`fallback` when it
- * is absent), the object itself as JSON text (`element`), or one value for
- * every row (`value`).
+ * is absent), the JSON of an object made from each one (`derived`, at most
+ * one such column), or one value for every row (`value`).
  */
 export type ObjectColumn = Column &
-  ({ member: string; fallback?: string | number } | { element: true } | { value: string | number | null });
+  (
+    | { member: string; fallback?: string | number }
+    | { derived: (element: object) => object }
+    | { value: string | number | null }
+  );
 
 export interface InsertObjectsOptions {
   /** Leave out the objects whose `id` is already in this table (ids are unique across the ledger's tables). */
@@ -45,10 +49,10 @@ export interface SqlDb {
   ): Promise<T[]>;
   /**
    * One multi-row insert of objects, a row each, in array order: SQLite
-   * binds each value, PostgreSQL sends the objects as one JSON array
-   * parameter taken apart by the server (`jsonb_array_elements`), cheaper
-   * than node-postgres escaping every value into array literals.
-   * Returns RETURNING rows.
+   * binds each value, PostgreSQL sends the objects (with their `derived`
+   * object, as a pair) as one JSON array parameter taken apart by the
+   * server (`jsonb_array_elements`), cheaper than node-postgres escaping
+   * every value into array literals. Returns RETURNING rows.
    */
   insertObjects<T = unknown>(
     table: string,

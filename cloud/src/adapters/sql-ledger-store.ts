@@ -59,6 +59,7 @@ import {
   siteOf,
   stockAlertChanges,
 } from "../ledger/stock-rules.js";
+import { movementFromStored, type StoredMovementColumns, storedBody } from "../ledger/stored-movement.js";
 import { ALERT_COLUMNS, type AlertRow, alertFromRow, alertToRow } from "./alert-row.js";
 import {
   type Column,
@@ -99,7 +100,8 @@ const MOVEMENT_OBJECT_COLUMNS: readonly ObjectColumn[] = [
   { name: "occurred_at", type: "timestamptz", member: "occurredAt" },
   { name: "epc", type: "text", member: "epc" },
   { name: "sscc", type: "text", member: "sscc" },
-  { name: "body", type: "jsonb", element: true },
+  // Only what the columns do not give back exactly (decision 0042).
+  { name: "body", type: "jsonb", derived: storedBody },
 ];
 const POSITION_COLUMNS: readonly ObjectColumn[] = [
   { name: "sku", type: "text", member: "sku" },
@@ -152,9 +154,16 @@ const ANY_OPEN_STOCK_ALERT =
 /** How long item rules are cached; a change made through another process applies within this time. */
 const RULES_TTL_MS = 1000;
 
-/** A movement's body as stored: `COALESCE` covers rows from before migration 4, whose body is in events. */
-const MOVEMENT_BODY = "COALESCE(m.body, e.body)";
+/**
+ * A movement as stored: its columns and body (`movementFromStored`). `COALESCE` covers rows from before
+ * migration 4, whose whole body is in events.
+ */
+const MOVEMENT_COLUMNS =
+  "m.id, m.site_id, m.movement_type, m.sku, m.qty, m.from_location, m.to_location, m.lot, m.occurred_at, m.epc, m.sscc";
+const MOVEMENT_SELECT = `${MOVEMENT_COLUMNS}, COALESCE(m.body, e.body) AS body`;
 const MOVEMENT_FROM = "movements m LEFT JOIN events e ON m.body IS NULL AND e.id = m.id";
+type MovementRow = StoredMovementColumns & { body: unknown };
+const readMovement = (row: MovementRow): Movement => Movement.parse(movementFromStored(row, json(row.body)));
 
 type HashedMovement = HashedEvent & { readonly event: Movement };
 
@@ -678,21 +687,21 @@ export class SqlLedgerStore implements LedgerStore {
       params.push(query.after);
     }
     params.push(Math.min(query.limit ?? DEFAULT_MOVEMENT_LIMIT, MAX_MOVEMENT_LIMIT));
-    const rows = await this.#driver.read.all<{ body: unknown }>(
-      `SELECT ${MOVEMENT_BODY} AS body FROM ${MOVEMENT_FROM}
+    const rows = await this.#driver.read.all<MovementRow>(
+      `SELECT ${MOVEMENT_SELECT} FROM ${MOVEMENT_FROM}
        ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY m.seq LIMIT ?`,
       params,
     );
-    return rows.map((r) => Movement.parse(json(r.body)));
+    return rows.map(readMovement);
   }
 
   async movement(id: string): Promise<Movement | undefined> {
-    const rows = await this.#driver.read.all<{ body: unknown }>(
-      `SELECT ${MOVEMENT_BODY} AS body FROM ${MOVEMENT_FROM} WHERE m.id = ?`,
+    const rows = await this.#driver.read.all<MovementRow>(
+      `SELECT ${MOVEMENT_SELECT} FROM ${MOVEMENT_FROM} WHERE m.id = ?`,
       [id],
     );
     const row = rows[0];
-    return row === undefined ? undefined : Movement.parse(json(row.body));
+    return row === undefined ? undefined : readMovement(row);
   }
 
   async history(query: HistoryQuery): Promise<HistoryEntry[]> {
@@ -777,24 +786,22 @@ export class SqlLedgerStore implements LedgerStore {
     by: string,
   ): Promise<{ reversal: Movement; created: boolean; alerts: Alert[] } | undefined> {
     return this.#driver.write(async (tx) => {
-      const rows = await tx.all<{ body: unknown }>(
-        `SELECT ${MOVEMENT_BODY} AS body FROM ${MOVEMENT_FROM} WHERE m.id = ?`,
-        [id],
-      );
+      const rows = await tx.all<MovementRow>(`SELECT ${MOVEMENT_SELECT} FROM ${MOVEMENT_FROM} WHERE m.id = ?`, [id]);
       const row = rows[0];
       if (row === undefined) return undefined;
-      const original = Movement.parse(json(row.body));
+      const original = readMovement(row);
       const existing = await tx.all<{ reversal_id: string }>(
         "SELECT reversal_id FROM reversals WHERE reversed_id = ?",
         [id],
       );
       const existingId = existing[0]?.reversal_id;
       if (existingId !== undefined) {
-        const body = await tx.all<{ body: unknown }>(
-          `SELECT ${MOVEMENT_BODY} AS body FROM ${MOVEMENT_FROM} WHERE m.id = ?`,
-          [existingId],
-        );
-        const reversal = Movement.parse(json(body[0]?.body));
+        const stored = await tx.all<MovementRow>(`SELECT ${MOVEMENT_SELECT} FROM ${MOVEMENT_FROM} WHERE m.id = ?`, [
+          existingId,
+        ]);
+        const reversalRow = stored[0];
+        if (reversalRow === undefined) throw new Error(`reversal ${existingId} of ${id} is recorded but not stored`);
+        const reversal = readMovement(reversalRow);
         return { reversal, created: false, alerts: [] };
       }
       const reversal: Movement = {
@@ -1239,13 +1246,13 @@ async function movementHashes(tx: SqlDb, ids: readonly string[]): Promise<Map<st
   for (let i = 0; i < unique.length; i += 500) {
     const chunk = unique.slice(i, i + 500);
     const ids = tx.inList("m.id", chunk);
-    const rows = await tx.all<{ id: string; body: unknown; hash: string | null }>(
-      `SELECT m.id, m.body, e.hash FROM ${MOVEMENT_FROM} WHERE ${ids.sql}`,
+    const rows = await tx.all<StoredMovementColumns & { body: unknown; hash: string | null }>(
+      `SELECT ${MOVEMENT_COLUMNS}, m.body, e.hash FROM ${MOVEMENT_FROM} WHERE ${ids.sql}`,
       ids.params,
     );
     for (const row of rows) {
-      // The body is the movement's JSON, in whatever key order (SQLite text, PostgreSQL jsonb parsed): canonical here.
-      const body = row.body === null ? undefined : canonicalMovement(json<Record<string, unknown>>(row.body));
+      // The movement put together again from its columns and body, in whatever key order: canonical here.
+      const body = row.body === null ? undefined : canonicalMovement(movementFromStored(row, json(row.body)));
       const hash = body !== undefined ? contentHash(body) : row.hash;
       if (hash !== null) hashes.set(row.id, hash);
     }

@@ -20,9 +20,6 @@ function sqliteTimestamp(value: string): string {
   return CANONICAL_UTC.test(value) ? value : new Date(value).toISOString();
 }
 
-/** Marks the column that binds the object's own JSON. */
-const ELEMENT = Symbol("element");
-
 /** The suffix of an insert that must tell which ids it inserted. */
 const RETURNING_NEW_IDS = "ON CONFLICT (id) DO NOTHING RETURNING id";
 
@@ -105,7 +102,8 @@ class SqliteDb implements SqlDb {
     const members = columns.map((c) => ("member" in c ? c.member : undefined));
     const fallbacks = columns.map((c) => ("member" in c ? c.fallback : undefined));
     const timestamps = columns.map((c) => c.type === "timestamptz");
-    const constants = columns.map((c) => ("element" in c ? ELEMENT : "value" in c ? c.value : undefined));
+    const derived = columns.map((c) => ("derived" in c ? c.derived : undefined));
+    const constants = columns.map((c) => ("value" in c ? c.value : undefined));
     for (let i = 0; i < list.length; i += CHUNK_ROWS) {
       const chunk = list.length <= CHUNK_ROWS ? list : list.slice(i, i + CHUNK_ROWS);
       const params = new Array<unknown>(chunk.length * width);
@@ -114,7 +112,8 @@ class SqliteDb implements SqlDb {
         for (let c = 0; c < width; c++) {
           const member = members[c];
           if (member === undefined) {
-            params[k++] = constants[c] === ELEMENT ? JSON.stringify(e) : constants[c];
+            const derive = derived[c];
+            params[k++] = derive === undefined ? constants[c] : JSON.stringify(derive(e));
             continue;
           }
           const v = e[member] ?? fallbacks[c] ?? null;
