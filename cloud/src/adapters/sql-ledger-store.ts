@@ -61,16 +61,7 @@ import {
 } from "../ledger/stock-rules.js";
 import { movementFromStored, type StoredMovementColumns, storedBody } from "../ledger/stored-movement.js";
 import { ALERT_COLUMNS, type AlertRow, alertFromRow, alertToRow } from "./alert-row.js";
-import {
-  type Column,
-  iso,
-  json,
-  num,
-  type ObjectColumn,
-  placeholders,
-  type SqlDb,
-  type SqlDriver,
-} from "./sql-driver.js";
+import { type Column, iso, json, num, placeholders, type SqlDb, type SqlDriver } from "./sql-driver.js";
 
 /** The edge id recorded on events the cloud makes itself (tasks, adjustments, reversals, EPCIS captures). */
 export const CLOUD_SOURCE = "cloud";
@@ -87,36 +78,36 @@ const EVENT_COLUMNS: readonly Column[] = [
   { name: "occurred_at", type: "timestamptz" },
   { name: "committed_at", type: "timestamptz" },
 ];
-/** The movement columns read from a movement (`insertObjects`); the body is the movement's JSON. */
-const MOVEMENT_OBJECT_COLUMNS: readonly ObjectColumn[] = [
-  { name: "id", type: "text", member: "id" },
-  { name: "site_id", type: "text", member: "siteId" },
-  { name: "movement_type", type: "text", member: "movementType" },
-  { name: "sku", type: "text", member: "sku" },
-  { name: "qty", type: "integer", member: "qty" },
-  { name: "from_location", type: "text", member: "from" },
-  { name: "to_location", type: "text", member: "to" },
-  { name: "lot", type: "text", member: "lot", fallback: "" },
-  { name: "occurred_at", type: "timestamptz", member: "occurredAt" },
-  { name: "epc", type: "text", member: "epc" },
-  { name: "sscc", type: "text", member: "sscc" },
+/** A movement row's own columns (`movementRow`), then the commit's (constants). */
+const MOVEMENT_INSERT_COLUMNS: readonly Column[] = [
+  { name: "id", type: "text" },
+  { name: "site_id", type: "text" },
+  { name: "movement_type", type: "text" },
+  { name: "sku", type: "text" },
+  { name: "qty", type: "integer" },
+  { name: "from_location", type: "text" },
+  { name: "to_location", type: "text" },
+  { name: "lot", type: "text" },
+  { name: "occurred_at", type: "timestamptz" },
+  { name: "epc", type: "text" },
+  { name: "sscc", type: "text" },
   // Only what the columns do not give back exactly (decision 0042).
-  { name: "body", type: "jsonb", derived: storedBody },
+  { name: "body", type: "jsonb", object: true },
 ];
-const POSITION_COLUMNS: readonly ObjectColumn[] = [
-  { name: "sku", type: "text", member: "sku" },
-  { name: "location", type: "text", member: "location" },
-  { name: "lot", type: "text", member: "lot" },
-  { name: "qty", type: "bigint", member: "qty" },
+const POSITION_COLUMNS: readonly Column[] = [
+  { name: "sku", type: "text" },
+  { name: "location", type: "text" },
+  { name: "lot", type: "text" },
+  { name: "qty", type: "bigint" },
 ];
-const SERIAL_COLUMNS: readonly ObjectColumn[] = [
-  { name: "epc", type: "text", member: "epc" },
-  { name: "sku", type: "text", member: "sku" },
-  { name: "location", type: "text", member: "location" },
-  { name: "lot", type: "text", member: "lot" },
-  { name: "status", type: "text", member: "status" },
-  { name: "last_movement_id", type: "text", member: "lastMovementId" },
-  { name: "last_seen_at", type: "timestamptz", member: "lastSeenAt" },
+const SERIAL_COLUMNS: readonly Column[] = [
+  { name: "epc", type: "text" },
+  { name: "sku", type: "text" },
+  { name: "location", type: "text" },
+  { name: "lot", type: "text" },
+  { name: "status", type: "text" },
+  { name: "last_movement_id", type: "text" },
+  { name: "last_seen_at", type: "timestamptz" },
 ];
 const CONFLICT_COLUMNS: readonly Column[] = [
   { name: "event_id", type: "text" },
@@ -384,7 +375,7 @@ export class SqlLedgerStore implements LedgerStore {
         { name: "reason", type: "text" },
       ],
       held.map((h) => [h.event.id, derivedId(`held:${h.event.id}`), "negative stock refused"]),
-      "ON CONFLICT (id) DO NOTHING",
+      { suffix: "ON CONFLICT (id) DO NOTHING" },
     );
     return held.map((h) => h.event.id);
   }
@@ -400,17 +391,31 @@ export class SqlLedgerStore implements LedgerStore {
     movements: readonly Movement[],
     now: string,
   ): Promise<{ id: string }[]> {
-    return tx.insertObjects<{ id: string }>(
-      "movements",
-      [
-        ...MOVEMENT_OBJECT_COLUMNS,
+    const driver = this.#driver;
+    // Static reads, one array a movement: this runs for every movement of every batch.
+    const rows = movements.map((m) => [
+      m.id,
+      m.siteId,
+      m.movementType,
+      m.sku,
+      m.qty,
+      m.from ?? null,
+      m.to ?? null,
+      m.lot ?? "",
+      driver.timestamp(m.occurredAt),
+      m.epc ?? null,
+      m.sscc ?? null,
+      storedBody(m),
+    ]);
+    return tx.insertRows<{ id: string }>("movements", MOVEMENT_INSERT_COLUMNS, rows, {
+      skipIdsIn: "events",
+      suffix: "ON CONFLICT (id) DO NOTHING RETURNING id",
+      constants: [
         { name: "edge_id", type: "text", value: meta.edgeId },
         { name: "batch_id", type: "text", value: meta.batchId },
         { name: "committed_at", type: "timestamptz", value: now },
       ],
-      movements,
-      { skipIdsIn: "events", suffix: "ON CONFLICT (id) DO NOTHING RETURNING id" },
-    );
+    });
   }
 
   /** Item rules, cached for a second: items change rarely, and every batch needs them. */
@@ -486,12 +491,9 @@ export class SqlLedgerStore implements LedgerStore {
       this.#driver.timestamp(h.event.occurredAt),
       now,
     ]);
-    const returned = await tx.insertRows<{ id: string }>(
-      "events",
-      EVENT_COLUMNS,
-      rows,
-      "ON CONFLICT (id) DO NOTHING RETURNING id",
-    );
+    const returned = await tx.insertRows<{ id: string }>("events", EVENT_COLUMNS, rows, {
+      suffix: "ON CONFLICT (id) DO NOTHING RETURNING id",
+    });
     return new Set(returned.map((r) => r.id));
   }
 
@@ -551,16 +553,21 @@ export class SqlLedgerStore implements LedgerStore {
     const rules = await this.#itemRules(tx, [...new Set(movements.map((m) => m.sku))]);
     await this.#upsertSerials(tx, movements);
     // The upsert also tells whether any stock alert is open (one statement, not two: a round trip on PostgreSQL).
-    const returned = await tx.insertObjects<{
+    const returned = await tx.insertRows<{
       sku: string;
       location: string;
       lot: string;
       qty: unknown;
       stock_alerts_open: unknown;
-    }>("positions", POSITION_COLUMNS, positionDeltas(movements), {
-      suffix: `ON CONFLICT (sku, location, lot) DO UPDATE SET qty = positions.qty + excluded.qty
+    }>(
+      "positions",
+      POSITION_COLUMNS,
+      positionDeltas(movements).map((d) => [d.sku, d.location, d.lot, d.qty]),
+      {
+        suffix: `ON CONFLICT (sku, location, lot) DO UPDATE SET qty = positions.qty + excluded.qty
         RETURNING sku, location, lot, qty, ${ANY_OPEN_STOCK_ALERT} AS stock_alerts_open`,
-    });
+      },
+    );
     const touched = returned.map((r) => ({ sku: r.sku, location: r.location, lot: r.lot, qty: num(r.qty) }));
     const anyOpen = returned.some((r) => r.stock_alerts_open === true || num(r.stock_alerts_open) === 1);
     await this.#stockAlerts(tx, touched, anyOpen, rules, now, alerts);
@@ -578,16 +585,8 @@ export class SqlLedgerStore implements LedgerStore {
     if (latest.size === 0) return;
     const rows = [...latest.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([epc, { m, at }]) => ({
-        epc,
-        sku: m.sku,
-        location: m.to ?? null,
-        lot: m.lot ?? "",
-        status: serialStatus(m),
-        lastMovementId: m.id,
-        lastSeenAt: at,
-      }));
-    await tx.insertObjects("serials", SERIAL_COLUMNS, rows, {
+      .map(([epc, { m, at }]) => [epc, m.sku, m.to ?? null, m.lot ?? "", serialStatus(m), m.id, at]);
+    await tx.insertRows("serials", SERIAL_COLUMNS, rows, {
       suffix: `ON CONFLICT (epc) DO UPDATE SET sku = excluded.sku, location = excluded.location, lot = excluded.lot,
          status = excluded.status, last_movement_id = excluded.last_movement_id, last_seen_at = excluded.last_seen_at
        WHERE (excluded.last_seen_at, excluded.last_movement_id) > (serials.last_seen_at, serials.last_movement_id)`,
@@ -986,7 +985,7 @@ export class SqlLedgerStore implements LedgerStore {
         { name: "sku", type: "text" },
       ],
       item.gtins.map((g) => [g, item.sku]),
-      "ON CONFLICT (gtin) DO UPDATE SET sku = excluded.sku",
+      { suffix: "ON CONFLICT (gtin) DO UPDATE SET sku = excluded.sku" },
     );
   }
 
@@ -1043,8 +1042,10 @@ export class SqlLedgerStore implements LedgerStore {
           { name: "name", type: "text" },
         ],
         layout.zones.map((z) => [layout.siteId, z.id, z.kind, z.temperatureClass, z.name ?? null]),
-        `ON CONFLICT (site_id, zone_id) DO UPDATE SET kind = excluded.kind,
+        {
+          suffix: `ON CONFLICT (site_id, zone_id) DO UPDATE SET kind = excluded.kind,
            temperature_class = excluded.temperature_class, name = excluded.name`,
+        },
       );
       await tx.insertRows(
         "locations",
@@ -1056,8 +1057,10 @@ export class SqlLedgerStore implements LedgerStore {
           { name: "name", type: "text" },
         ],
         layout.locations.map((l) => [l.code, layout.siteId, l.zone, l.code.split("/")[2] ?? "", l.name ?? null]),
-        `ON CONFLICT (code) DO UPDATE SET site_id = excluded.site_id, zone_id = excluded.zone_id,
+        {
+          suffix: `ON CONFLICT (code) DO UPDATE SET site_id = excluded.site_id, zone_id = excluded.zone_id,
            bin = excluded.bin, name = excluded.name`,
+        },
       );
       for (const item of layout.items) {
         // Ledger policy set through the API (negative stock, EOQ costs) survives a re-import of the site file.

@@ -31,6 +31,10 @@ describe("stored movements", () => {
   it("keep in the body only what the columns do not hold", () => {
     const m = movement({ lot: "L1", epc: "urn:epc:id:sgtin:0614141.812345.6789", expiry: "2027-01-31" });
     expect(storedBody(m)).toEqual({ evidence: m.evidence, confidence: 1, expiry: "2027-01-31" });
+    const offset = movement({ occurredAt: "2026-11-22T10:00:00+02:00" });
+    expect(storedBody(offset)).toEqual({ evidence: offset.evidence, confidence: 1, occurredAt: offset.occurredAt });
+    // A member no column holds, on a movement that bypassed validation, is kept too.
+    expect(storedBody({ ...m, note: "x" })).toMatchObject({ note: "x" });
   });
 
   it("keep a timestamp the column would change, and an empty lot the column could not tell from none", () => {

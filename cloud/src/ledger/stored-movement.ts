@@ -67,6 +67,8 @@ function inColumn(key: string, value: unknown): boolean {
  */
 export function storedBody(m: object): Record<string, unknown> {
   const record = m as Readonly<Record<string, unknown>>;
+  const usual = usualBody(record);
+  if (usual !== undefined) return usual;
   const rest: [string, unknown][] = [];
   for (const key of Object.keys(record)) {
     const value = record[key];
@@ -75,6 +77,44 @@ export function storedBody(m: object): Record<string, unknown> {
   }
   // fromEntries defines each member (an own "__proto__" key stays a member, never a prototype).
   return Object.fromEntries(rest);
+}
+
+const present = (value: unknown): number => (value === undefined ? 0 : 1);
+
+/**
+ * `storedBody` of a movement of the usual shape (every member of a
+ * validated movement, each of its type, no other member) by static reads:
+ * no walk over member names, which cost about 1 µs a movement on the hot
+ * path. Undefined when the shape is not the usual one (the walk decides).
+ */
+function usualBody(m: Readonly<Record<string, unknown>>): Record<string, unknown> | undefined {
+  const { evidence, confidence, expiry, occurredAt, lot } = m;
+  if (
+    evidence === undefined ||
+    confidence === undefined ||
+    m.kind !== "movement" ||
+    typeof m.id !== "string" ||
+    typeof m.siteId !== "string" ||
+    typeof m.movementType !== "string" ||
+    typeof m.sku !== "string" ||
+    typeof occurredAt !== "string" ||
+    !inColumn("qty", m.qty) ||
+    !isTextOrAbsent(m.from) ||
+    !isTextOrAbsent(m.to) ||
+    !isTextOrAbsent(m.epc) ||
+    !isTextOrAbsent(m.sscc) ||
+    !inColumn("lot", lot)
+  ) {
+    return undefined;
+  }
+  // kind, id, siteId, occurredAt, movementType, sku, qty, evidence and confidence are present (checked above).
+  const known = 9 + present(m.from) + present(m.to) + present(m.epc) + present(m.sscc) + present(lot) + present(expiry);
+  // A member set to undefined counts as a key here and not above: the walk handles that shape.
+  if (Object.keys(m).length !== known) return undefined;
+  const body: Record<string, unknown> = { evidence, confidence };
+  if (expiry !== undefined) body.expiry = expiry;
+  if (!CANONICAL_UTC.test(occurredAt)) body.occurredAt = occurredAt;
+  return body;
 }
 
 /**
