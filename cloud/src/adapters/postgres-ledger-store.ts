@@ -63,9 +63,28 @@ class PostgresDb implements SqlDb {
     table: string,
     columns: readonly Column[],
     rows: readonly (readonly unknown[])[],
-    { suffix = "", skipIdsIn, constants = [] }: InsertRowsOptions = {},
+    options: InsertRowsOptions = {},
   ): Promise<T[]> {
     if (rows.length === 0) return [];
+    return (await this.#insert(table, columns, rows, options)).rows as T[];
+  }
+
+  async insertRowsCount(
+    table: string,
+    columns: readonly Column[],
+    rows: readonly (readonly unknown[])[],
+    options: InsertRowsOptions = {},
+  ): Promise<number> {
+    if (rows.length === 0) return 0;
+    return (await this.#insert(table, columns, rows, options)).rowCount ?? 0;
+  }
+
+  #insert(
+    table: string,
+    columns: readonly Column[],
+    rows: readonly (readonly unknown[])[],
+    { suffix = "", skipIdsIn, constants = [] }: InsertRowsOptions,
+  ): Promise<pg.QueryResult> {
     const names = [...columns, ...constants].map((c) => c.name).join(", ");
     const exprs = columns.map((c, k) =>
       c.object === true ? `r -> ${k}` : c.type === "text" ? `r ->> ${k}` : `(r ->> ${k})::${c.type}`,
@@ -78,13 +97,12 @@ class PostgresDb implements SqlDb {
     params.push(JSON.stringify(rows));
     const where =
       skipIdsIn === undefined ? "" : ` WHERE NOT EXISTS (SELECT 1 FROM ${skipIdsIn} s WHERE s.id = r ->> 0)`;
-    const result = await this.#db.query(
+    return this.#db.query(
       toPg(
         `INSERT INTO ${table} (${names}) SELECT ${exprs.join(", ")} FROM jsonb_array_elements(?::jsonb) AS j(r)${where} ${suffix}`,
         params,
       ),
     );
-    return result.rows as T[];
   }
 
   inList(column: string, values: readonly string[]): { sql: string; params: unknown[] } {

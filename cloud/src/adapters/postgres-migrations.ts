@@ -234,6 +234,23 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX movements_sku ON movements (sku, seq);
     `,
   },
+  {
+    version: 6,
+    name: "a commit's edge, batch and time recorded once, not on each of its movements (decision 0042)",
+    sql: `
+      -- One row per commit that inserted movements; each movement names it. Rows written before keep
+      -- edge_id, batch_id and committed_at on the movement itself.
+      CREATE TABLE commits (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        edge_id text NOT NULL,
+        site_id text NOT NULL,
+        batch_id text NOT NULL,
+        batch_seq bigint NOT NULL,
+        committed_at timestamptz NOT NULL
+      );
+      ALTER TABLE movements ADD COLUMN commit_seq bigint;
+    `,
+  },
 ];
 
 /** Any constant: serialises concurrent migrators (two cloud processes starting together). */

@@ -43,6 +43,13 @@ export interface SqlDb {
     rows: readonly (readonly unknown[])[],
     options?: InsertRowsOptions,
   ): Promise<T[]>;
+  /** `insertRows` without RETURNING: the number of rows it inserted (no row a row sent back). */
+  insertRowsCount(
+    table: string,
+    columns: readonly Column[],
+    rows: readonly (readonly unknown[])[],
+    options?: InsertRowsOptions,
+  ): Promise<number>;
   /** Serialises transactions on these keys until this one ends (PostgreSQL advisory locks; SQLite has one writer). */
   lockKeys(keys: readonly string[]): Promise<void>;
   /**

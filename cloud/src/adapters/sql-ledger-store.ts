@@ -407,15 +407,40 @@ export class SqlLedgerStore implements LedgerStore {
       m.sscc ?? null,
       storedBody(m),
     ]);
-    return tx.insertRows<{ id: string }>("movements", MOVEMENT_INSERT_COLUMNS, rows, {
+    // The commit's edge, batch and time once, in commits, rather than on each movement (decision 0042).
+    const [commit] = await tx.all<{ seq: unknown }>(
+      "INSERT INTO commits (edge_id, site_id, batch_id, batch_seq, committed_at) VALUES (?, ?, ?, ?, ?) RETURNING seq",
+      [meta.edgeId, meta.siteId, meta.batchId, meta.seq, now],
+    );
+    if (commit === undefined) throw new Error("INSERT INTO commits returned no seq");
+    const commitSeq = num(commit.seq);
+    const count = await tx.insertRowsCount("movements", MOVEMENT_INSERT_COLUMNS, rows, {
       skipIdsIn: "events",
-      suffix: "ON CONFLICT (id) DO NOTHING RETURNING id",
-      constants: [
-        { name: "edge_id", type: "text", value: meta.edgeId },
-        { name: "batch_id", type: "text", value: meta.batchId },
-        { name: "committed_at", type: "timestamptz", value: now },
-      ],
+      suffix: "ON CONFLICT (id) DO NOTHING",
+      constants: [{ name: "commit_seq", type: "bigint", value: commitSeq }],
     });
+    // Usually every movement is new, and the count says so: no id sent back a row. Otherwise this commit's
+    // rows are the ones that name it.
+    if (count === movements.length) return movements.map((m) => ({ id: m.id }));
+    if (count === 0) {
+      // A resend: nothing of it is this commit's.
+      await tx.run("DELETE FROM commits WHERE seq = ?", [commitSeq]);
+      return [];
+    }
+    const inserted: { id: string }[] = [];
+    for (let i = 0; i < movements.length; i += 500) {
+      const ids = tx.inList(
+        "id",
+        movements.slice(i, i + 500).map((m) => m.id),
+      );
+      inserted.push(
+        ...(await tx.all<{ id: string }>(`SELECT id FROM movements WHERE commit_seq = ? AND ${ids.sql}`, [
+          commitSeq,
+          ...ids.params,
+        ])),
+      );
+    }
+    return inserted;
   }
 
   /** Item rules, cached for a second: items change rarely, and every batch needs them. */

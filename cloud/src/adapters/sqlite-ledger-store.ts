@@ -69,9 +69,31 @@ class SqliteDb implements SqlDb {
     table: string,
     columns: readonly Column[],
     rows: readonly (readonly unknown[])[],
-    { suffix = "", skipIdsIn, constants = [] }: InsertRowsOptions = {},
+    options: InsertRowsOptions = {},
   ): Promise<T[]> {
     const out: T[] = [];
+    this.#insert(table, columns, rows, options, out);
+    return out;
+  }
+
+  async insertRowsCount(
+    table: string,
+    columns: readonly Column[],
+    rows: readonly (readonly unknown[])[],
+    options: InsertRowsOptions = {},
+  ): Promise<number> {
+    return this.#insert(table, columns, rows, options, []);
+  }
+
+  /** Inserts in chunks; RETURNING rows go to `out`; returns the number of rows inserted. */
+  #insert<T>(
+    table: string,
+    columns: readonly Column[],
+    rows: readonly (readonly unknown[])[],
+    { suffix = "", skipIdsIn, constants = [] }: InsertRowsOptions,
+    out: T[],
+  ): number {
+    let changes = 0;
     const all = constants.length === 0 ? columns : [...columns, ...constants];
     const objects = columns.map((c) => c.object === true);
     const plain = constants.length === 0 && !objects.includes(true);
@@ -89,12 +111,12 @@ class SqliteDb implements SqlDb {
           for (const constant of constants) params[k++] = constant.value;
         }
       }
-      this.#insertChunk(table, all, params, chunk.length, suffix, skipIdsIn, (k) => chunk[k]?.[0], out);
+      changes += this.#insertChunk(table, all, params, chunk.length, suffix, skipIdsIn, (k) => chunk[k]?.[0], out);
     }
-    return out;
+    return changes;
   }
 
-  /** One multi-row INSERT of `count` rows (flat `params`); RETURNING rows go to `out`. */
+  /** One multi-row INSERT of `count` rows (flat `params`); RETURNING rows go to `out`; returns the rows inserted. */
   #insertChunk<T>(
     table: string,
     columns: readonly Column[],
@@ -104,7 +126,7 @@ class SqliteDb implements SqlDb {
     skipIdsIn: string | undefined,
     idAt: (k: number) => unknown,
     out: T[],
-  ): void {
+  ): number {
     const names = columns.map((c) => c.name).join(", ");
     // Looked up by a short key: the statement's own text (tens of kB for 500 rows) would be built and hashed
     // on every batch.
@@ -122,12 +144,14 @@ class SqliteDb implements SqlDb {
     if (suffix === RETURNING_NEW_IDS) {
       if (this.#allNew(insert("ON CONFLICT (id) DO NOTHING"), params, count)) {
         for (let k = 0; k < count; k++) out.push({ id: idAt(k) } as T);
-        return;
+        return count;
       }
     }
     const statement = insert(suffix);
-    if (statement.reader) out.push(...(statement.all(params) as T[]));
-    else statement.run(params);
+    if (!statement.reader) return statement.run(params).changes;
+    const returned = statement.all(params) as T[];
+    out.push(...returned);
+    return returned.length;
   }
 
   /**

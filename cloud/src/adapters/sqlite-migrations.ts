@@ -240,6 +240,23 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX movements_sku ON movements (sku);
     `,
   },
+  {
+    version: 7,
+    name: "a commit's edge, batch and time recorded once, not on each of its movements (decision 0042)",
+    sql: `
+      -- One row per commit that inserted movements; each movement names it. Rows written before keep
+      -- edge_id, batch_id and committed_at on the movement itself.
+      CREATE TABLE commits (
+        seq INTEGER PRIMARY KEY,
+        edge_id TEXT NOT NULL,
+        site_id TEXT NOT NULL,
+        batch_id TEXT NOT NULL,
+        batch_seq INTEGER NOT NULL,
+        committed_at TEXT NOT NULL
+      );
+      ALTER TABLE movements ADD COLUMN commit_seq INTEGER;
+    `,
+  },
 ];
 
 /** Applies the migrations not yet recorded in `schema_migrations`, each in its own transaction. */
