@@ -18,6 +18,21 @@ export interface InsertRowsOptions {
   skipIdsIn?: string;
   /** Columns after the rows' own, with one value for every row. */
   constants?: readonly ConstantColumn[];
+  /**
+   * Another insert of the transaction to run first, into another table and
+   * independent of this one (its RETURNING rows are dropped): PostgreSQL
+   * makes both one statement (`WITH before AS (INSERT …) INSERT …`), one
+   * round trip instead of two; SQLite runs it on its own.
+   */
+  before?: InsertSpec;
+}
+
+/** One multi-row insert, as `insertRows` takes it. */
+export interface InsertSpec {
+  table: string;
+  columns: readonly Column[];
+  rows: readonly (readonly unknown[])[];
+  options?: Omit<InsertRowsOptions, "before">;
 }
 
 /**

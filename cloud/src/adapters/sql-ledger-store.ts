@@ -61,7 +61,16 @@ import {
 } from "../ledger/stock-rules.js";
 import { movementFromStored, type StoredMovementColumns, storedBody } from "../ledger/stored-movement.js";
 import { ALERT_COLUMNS, type AlertRow, alertFromRow, alertToRow } from "./alert-row.js";
-import { type Column, iso, json, num, placeholders, type SqlDb, type SqlDriver } from "./sql-driver.js";
+import {
+  type Column,
+  type InsertSpec,
+  iso,
+  json,
+  num,
+  placeholders,
+  type SqlDb,
+  type SqlDriver,
+} from "./sql-driver.js";
 
 /** The edge id recorded on events the cloud makes itself (tasks, adjustments, reversals, EPCIS captures). */
 export const CLOUD_SOURCE = "cloud";
@@ -576,8 +585,8 @@ export class SqlLedgerStore implements LedgerStore {
   async #applyMovements(tx: SqlDb, movements: readonly Movement[], now: string, alerts: Alert[]): Promise<void> {
     if (movements.length === 0) return;
     const rules = await this.#itemRules(tx, [...new Set(movements.map((m) => m.sku))]);
-    await this.#upsertSerials(tx, movements);
-    // The upsert also tells whether any stock alert is open (one statement, not two: a round trip on PostgreSQL).
+    // One statement on PostgreSQL (serials as a WITH before positions); the positions upsert also tells whether
+    // any stock alert is open: one round trip, not three.
     const returned = await tx.insertRows<{
       sku: string;
       location: string;
@@ -591,6 +600,7 @@ export class SqlLedgerStore implements LedgerStore {
       {
         suffix: `ON CONFLICT (sku, location, lot) DO UPDATE SET qty = positions.qty + excluded.qty
         RETURNING sku, location, lot, qty, ${ANY_OPEN_STOCK_ALERT} AS stock_alerts_open`,
+        before: this.#serialUpserts(movements),
       },
     );
     const touched = returned.map((r) => ({ sku: r.sku, location: r.location, lot: r.lot, qty: num(r.qty) }));
@@ -598,8 +608,11 @@ export class SqlLedgerStore implements LedgerStore {
     await this.#stockAlerts(tx, touched, anyOpen, rules, now, alerts);
   }
 
-  /** The registry keeps each EPC's latest movement by (occurredAt, id), so a late event never moves it back. */
-  async #upsertSerials(tx: SqlDb, movements: readonly Movement[]): Promise<void> {
+  /**
+   * The serial registry's upsert for a batch: it keeps each EPC's latest movement by (occurredAt, id), so a
+   * late event never moves it back. Undefined when no movement has an EPC.
+   */
+  #serialUpserts(movements: readonly Movement[]): InsertSpec | undefined {
     const latest = new Map<string, { m: Movement; at: string }>();
     for (const m of movements) {
       if (m.epc === undefined) continue;
@@ -607,15 +620,20 @@ export class SqlLedgerStore implements LedgerStore {
       const seen = latest.get(m.epc);
       if (seen === undefined || compareTime(at, m.id, seen.at, seen.m.id) > 0) latest.set(m.epc, { m, at });
     }
-    if (latest.size === 0) return;
+    if (latest.size === 0) return undefined;
     const rows = [...latest.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([epc, { m, at }]) => [epc, m.sku, m.to ?? null, m.lot ?? "", serialStatus(m), m.id, at]);
-    await tx.insertRows("serials", SERIAL_COLUMNS, rows, {
-      suffix: `ON CONFLICT (epc) DO UPDATE SET sku = excluded.sku, location = excluded.location, lot = excluded.lot,
+    return {
+      table: "serials",
+      columns: SERIAL_COLUMNS,
+      rows,
+      options: {
+        suffix: `ON CONFLICT (epc) DO UPDATE SET sku = excluded.sku, location = excluded.location, lot = excluded.lot,
          status = excluded.status, last_movement_id = excluded.last_movement_id, last_seen_at = excluded.last_seen_at
        WHERE (excluded.last_seen_at, excluded.last_movement_id) > (serials.last_seen_at, serials.last_movement_id)`,
-    });
+      },
+    };
   }
 
   async #stockAlerts(

@@ -90,9 +90,10 @@ class SqliteDb implements SqlDb {
     table: string,
     columns: readonly Column[],
     rows: readonly (readonly unknown[])[],
-    { suffix = "", skipIdsIn, constants = [] }: InsertRowsOptions,
+    { suffix = "", skipIdsIn, constants = [], before }: InsertRowsOptions,
     out: T[],
   ): number {
+    if (before !== undefined) this.#insert(before.table, before.columns, before.rows, before.options ?? {}, []);
     let changes = 0;
     const all = constants.length === 0 ? columns : [...columns, ...constants];
     const objects = columns.map((c) => c.object === true);
