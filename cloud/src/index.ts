@@ -33,5 +33,6 @@ export type {
   TaskChange,
   TaskQuery,
 } from "./ledger/ledger-store.js";
+export { storedBody } from "./ledger/stored-movement.js";
 export { Problem } from "./plugins/problem-details.js";
 export { type CloudOptions, type RunningCloud, startCloud } from "./start-cloud.js";

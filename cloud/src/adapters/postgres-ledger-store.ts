@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import { migratePostgres } from "./postgres-migrations.js";
-import type { Column, InsertObjectsOptions, ObjectColumn, SqlDb, SqlDriver } from "./sql-driver.js";
+import type { Column, InsertRowsOptions, SqlDb, SqlDriver } from "./sql-driver.js";
 import { SqlLedgerStore } from "./sql-ledger-store.js";
 
 /** Connects a pool to `databaseUrl` and migrates the database. */
@@ -36,6 +36,36 @@ function toPg(sql: string, values: unknown[]): pg.QueryConfig {
   return { ...config, values };
 }
 
+/**
+ * `INSERT … SELECT … FROM jsonb_array_elements(?::jsonb)`: the rows as one JSON array of arrays, parsed by
+ * the server and read by position (`r ->> k`, objects as `r -> k`), and each constant as one parameter. One
+ * text parameter whatever the row count: node-postgres escaping every value into array literals for
+ * `unnest` cost more than the server's JSON parse (decision 0041), and arrays are about half the text of
+ * the objects they come from (decision 0042).
+ */
+function insertStatement(
+  table: string,
+  columns: readonly Column[],
+  rows: readonly (readonly unknown[])[],
+  { suffix = "", skipIdsIn, constants = [] }: Omit<InsertRowsOptions, "before">,
+): { text: string; params: unknown[] } {
+  const names = [...columns, ...constants].map((c) => c.name).join(", ");
+  const exprs = columns.map((c, k) =>
+    c.object === true ? `r -> ${k}` : c.type === "text" ? `r ->> ${k}` : `(r ->> ${k})::${c.type}`,
+  );
+  const params: unknown[] = [];
+  for (const c of constants) {
+    exprs.push(`?::${c.type}`);
+    params.push(c.value);
+  }
+  params.push(JSON.stringify(rows));
+  const where = skipIdsIn === undefined ? "" : ` WHERE NOT EXISTS (SELECT 1 FROM ${skipIdsIn} s WHERE s.id = r ->> 0)`;
+  return {
+    text: `INSERT INTO ${table} (${names}) SELECT ${exprs.join(", ")} FROM jsonb_array_elements(?::jsonb) AS j(r)${where} ${suffix}`,
+    params,
+  };
+}
+
 class PostgresDb implements SqlDb {
   readonly #db: pg.Pool | pg.PoolClient;
 
@@ -53,55 +83,48 @@ class PostgresDb implements SqlDb {
     return result.rowCount ?? 0;
   }
 
-  /** One `INSERT … SELECT * FROM unnest($1::type[], …)`: a handful of parameters whatever the row count. */
+  /**
+   * One `INSERT … SELECT … FROM jsonb_array_elements(?::jsonb)`: the rows as one JSON array of arrays,
+   * parsed by the server and read by position (`r ->> k`), and each constant as one parameter. One text
+   * parameter whatever the row count: node-postgres escaping every value into array literals for
+   * `unnest` cost more than the server's JSON parse (decision 0041).
+   */
   async insertRows<T>(
     table: string,
     columns: readonly Column[],
     rows: readonly (readonly unknown[])[],
-    suffix = "",
+    options: InsertRowsOptions = {},
   ): Promise<T[]> {
-    if (rows.length === 0) return [];
-    const names = columns.map((c) => c.name).join(", ");
-    const arrays = columns.map((_, i) => rows.map((r) => r[i] ?? null));
-    const unnest = columns.map((c) => `?::${c.type}[]`).join(", ");
-    const result = await this.#db.query(
-      toPg(`INSERT INTO ${table} (${names}) SELECT * FROM unnest(${unnest}) ${suffix}`, arrays),
-    );
-    return result.rows as T[];
+    const result = await this.#insert(table, columns, rows, options);
+    return rows.length === 0 ? [] : (result?.rows as T[]);
   }
 
-  /** One `INSERT … SELECT … FROM jsonb_array_elements(?::jsonb)`: one text parameter, parsed by the server. */
-  async insertObjects<T>(
+  async insertRowsCount(
     table: string,
-    columns: readonly ObjectColumn[],
-    elements: readonly object[],
-    { skipIdsIn, suffix = "" }: InsertObjectsOptions = {},
-  ): Promise<T[]> {
-    if (elements.length === 0) return [];
-    const names = columns.map((c) => c.name).join(", ");
-    const params: unknown[] = [];
-    const exprs = columns.map((c) => {
-      if ("element" in c) return c.type === "jsonb" ? "value" : "value::text";
-      if ("member" in c) {
-        const read = `value ->> '${c.member.replaceAll("'", "''")}'`;
-        const typed = c.type === "text" ? read : `(${read})::${c.type}`;
-        if (c.fallback === undefined) return typed;
-        params.push(c.fallback);
-        return `COALESCE(${typed}, ?::${c.type})`;
-      }
-      params.push(c.value);
-      return `?::${c.type}`;
-    });
-    params.push(JSON.stringify(elements));
-    const where =
-      skipIdsIn === undefined ? "" : ` WHERE NOT EXISTS (SELECT 1 FROM ${skipIdsIn} s WHERE s.id = value ->> 'id')`;
-    const result = await this.#db.query(
-      toPg(
-        `INSERT INTO ${table} (${names}) SELECT ${exprs.join(", ")} FROM jsonb_array_elements(?::jsonb) AS j(value)${where} ${suffix}`,
-        params,
-      ),
-    );
-    return result.rows as T[];
+    columns: readonly Column[],
+    rows: readonly (readonly unknown[])[],
+    options: InsertRowsOptions = {},
+  ): Promise<number> {
+    const result = await this.#insert(table, columns, rows, options);
+    return rows.length === 0 ? 0 : (result?.rowCount ?? 0);
+  }
+
+  /** Runs the insert (with `before` as a data-modifying WITH); nothing when there are no rows at all. */
+  async #insert(
+    table: string,
+    columns: readonly Column[],
+    rows: readonly (readonly unknown[])[],
+    { before, ...options }: InsertRowsOptions,
+  ): Promise<pg.QueryResult | undefined> {
+    const first =
+      before === undefined || before.rows.length === 0
+        ? undefined
+        : insertStatement(before.table, before.columns, before.rows, before.options ?? {});
+    if (rows.length === 0) return first === undefined ? undefined : this.#db.query(toPg(first.text, first.params));
+    const main = insertStatement(table, columns, rows, options);
+    if (first === undefined) return this.#db.query(toPg(main.text, main.params));
+    // Placeholders are numbered in text order: the WITH's parameters come first.
+    return this.#db.query(toPg(`WITH before AS (${first.text}) ${main.text}`, [...first.params, ...main.params]));
   }
 
   inList(column: string, values: readonly string[]): { sql: string; params: unknown[] } {

@@ -221,6 +221,36 @@ const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE movements ADD COLUMN committed_at timestamptz;
     `,
   },
+  {
+    version: 5,
+    name: "movements indexed by id, seq, sku and epc only (decision 0042)",
+    sql: `
+      -- The location indexes were a third of the movement insert's time and serve one filter
+      -- (GET /v1/movements?location=), which now walks movements in commit order as it does on SQLite (migration 5
+      -- there). Readers by SKU find the SKU's rows and order them themselves; (sku, seq) serves the movements list.
+      DROP INDEX movements_from;
+      DROP INDEX movements_to;
+      DROP INDEX movements_sku_time;
+      CREATE INDEX movements_sku ON movements (sku, seq);
+    `,
+  },
+  {
+    version: 6,
+    name: "a commit's edge, batch and time recorded once, not on each of its movements (decision 0042)",
+    sql: `
+      -- One row per commit that inserted movements; each movement names it. Rows written before keep
+      -- edge_id, batch_id and committed_at on the movement itself.
+      CREATE TABLE commits (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        edge_id text NOT NULL,
+        site_id text NOT NULL,
+        batch_id text NOT NULL,
+        batch_seq bigint NOT NULL,
+        committed_at timestamptz NOT NULL
+      );
+      ALTER TABLE movements ADD COLUMN commit_seq bigint;
+    `,
+  },
 ];
 
 /** Any constant: serialises concurrent migrators (two cloud processes starting together). */

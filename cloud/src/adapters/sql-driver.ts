@@ -1,9 +1,38 @@
 import type { StoreKind } from "../ledger/ledger-store.js";
 
-/** A column of a multi-row insert, with its PostgreSQL type (the array element type for `unnest`). */
+/** A column of a multi-row insert, with its PostgreSQL type. */
 export interface Column {
   name: string;
   type: "text" | "integer" | "bigint" | "float8" | "timestamptz" | "jsonb";
+  /** A jsonb column whose values are objects (stored as their JSON), not JSON text. */
+  object?: true;
+}
+
+/** A column that takes one value for every row of an insert (sent once, not once a row). */
+export type ConstantColumn = Column & { value: string | number | null };
+
+export interface InsertRowsOptions {
+  /** ON CONFLICT / RETURNING. */
+  suffix?: string;
+  /** Leave out the rows whose id (the first column) is already in this table (ids are unique across the ledger's tables). */
+  skipIdsIn?: string;
+  /** Columns after the rows' own, with one value for every row. */
+  constants?: readonly ConstantColumn[];
+  /**
+   * Another insert of the transaction to run first, into another table and
+   * independent of this one (its RETURNING rows are dropped): PostgreSQL
+   * makes both one statement (`WITH before AS (INSERT …) INSERT …`), one
+   * round trip instead of two; SQLite runs it on its own.
+   */
+  before?: InsertSpec;
+}
+
+/** One multi-row insert, as `insertRows` takes it. */
+export interface InsertSpec {
+  table: string;
+  columns: readonly Column[];
+  rows: readonly (readonly unknown[])[];
+  options?: Omit<InsertRowsOptions, "before">;
 }
 
 /**
@@ -13,49 +42,29 @@ export interface Column {
  * gives them: PostgreSQL may return bigints as strings, timestamps as Dates
  * and jsonb as objects, so readers normalise with `num`, `iso` and `json`.
  */
-/**
- * A column of `insertObjects`: a member of each object (`fallback` when it
- * is absent), the object itself as JSON text (`element`), or one value for
- * every row (`value`).
- */
-export type ObjectColumn = Column &
-  ({ member: string; fallback?: string | number } | { element: true } | { value: string | number | null });
-
-export interface InsertObjectsOptions {
-  /** Leave out the objects whose `id` is already in this table (ids are unique across the ledger's tables). */
-  skipIdsIn?: string;
-  /** ON CONFLICT / RETURNING. */
-  suffix?: string;
-}
-
 export interface SqlDb {
   all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Runs a statement; returns the number of rows it changed. */
   run(sql: string, params?: readonly unknown[]): Promise<number>;
   /**
-   * One multi-row `INSERT INTO table (columns) … suffix` (suffix: ON
-   * CONFLICT / RETURNING): SQLite in chunks of VALUES, PostgreSQL as one
-   * `SELECT FROM unnest(…)` whatever the row count. Returns RETURNING rows.
+   * One multi-row `INSERT INTO table (columns) … suffix`, rows in array
+   * order: SQLite binds each value (chunks of VALUES), PostgreSQL sends the
+   * rows as one JSON array of arrays taken apart by the server
+   * (`jsonb_array_elements`), whatever the row count. Returns RETURNING rows.
    */
   insertRows<T = unknown>(
     table: string,
     columns: readonly Column[],
     rows: readonly (readonly unknown[])[],
-    suffix?: string,
+    options?: InsertRowsOptions,
   ): Promise<T[]>;
-  /**
-   * One multi-row insert of objects, a row each, in array order: SQLite
-   * binds each value, PostgreSQL sends the objects as one JSON array
-   * parameter taken apart by the server (`jsonb_array_elements`), cheaper
-   * than node-postgres escaping every value into array literals.
-   * Returns RETURNING rows.
-   */
-  insertObjects<T = unknown>(
+  /** `insertRows` without RETURNING: the number of rows it inserted (no row a row sent back). */
+  insertRowsCount(
     table: string,
-    columns: readonly ObjectColumn[],
-    elements: readonly object[],
-    options?: InsertObjectsOptions,
-  ): Promise<T[]>;
+    columns: readonly Column[],
+    rows: readonly (readonly unknown[])[],
+    options?: InsertRowsOptions,
+  ): Promise<number>;
   /** Serialises transactions on these keys until this one ends (PostgreSQL advisory locks; SQLite has one writer). */
   lockKeys(keys: readonly string[]): Promise<void>;
   /**

@@ -59,13 +59,14 @@ import {
   siteOf,
   stockAlertChanges,
 } from "../ledger/stock-rules.js";
+import { movementFromStored, type StoredMovementColumns, storedBody } from "../ledger/stored-movement.js";
 import { ALERT_COLUMNS, type AlertRow, alertFromRow, alertToRow } from "./alert-row.js";
 import {
   type Column,
+  type InsertSpec,
   iso,
   json,
   num,
-  type ObjectColumn,
   placeholders,
   type SqlDb,
   type SqlDriver,
@@ -86,35 +87,36 @@ const EVENT_COLUMNS: readonly Column[] = [
   { name: "occurred_at", type: "timestamptz" },
   { name: "committed_at", type: "timestamptz" },
 ];
-/** The movement columns read from a movement (`insertObjects`); the body is the movement's JSON. */
-const MOVEMENT_OBJECT_COLUMNS: readonly ObjectColumn[] = [
-  { name: "id", type: "text", member: "id" },
-  { name: "site_id", type: "text", member: "siteId" },
-  { name: "movement_type", type: "text", member: "movementType" },
-  { name: "sku", type: "text", member: "sku" },
-  { name: "qty", type: "integer", member: "qty" },
-  { name: "from_location", type: "text", member: "from" },
-  { name: "to_location", type: "text", member: "to" },
-  { name: "lot", type: "text", member: "lot", fallback: "" },
-  { name: "occurred_at", type: "timestamptz", member: "occurredAt" },
-  { name: "epc", type: "text", member: "epc" },
-  { name: "sscc", type: "text", member: "sscc" },
-  { name: "body", type: "jsonb", element: true },
+/** A movement row's own columns (`movementRow`), then the commit's (constants). */
+const MOVEMENT_INSERT_COLUMNS: readonly Column[] = [
+  { name: "id", type: "text" },
+  { name: "site_id", type: "text" },
+  { name: "movement_type", type: "text" },
+  { name: "sku", type: "text" },
+  { name: "qty", type: "integer" },
+  { name: "from_location", type: "text" },
+  { name: "to_location", type: "text" },
+  { name: "lot", type: "text" },
+  { name: "occurred_at", type: "timestamptz" },
+  { name: "epc", type: "text" },
+  { name: "sscc", type: "text" },
+  // Only what the columns do not give back exactly (decision 0042).
+  { name: "body", type: "jsonb", object: true },
 ];
-const POSITION_COLUMNS: readonly ObjectColumn[] = [
-  { name: "sku", type: "text", member: "sku" },
-  { name: "location", type: "text", member: "location" },
-  { name: "lot", type: "text", member: "lot" },
-  { name: "qty", type: "bigint", member: "qty" },
+const POSITION_COLUMNS: readonly Column[] = [
+  { name: "sku", type: "text" },
+  { name: "location", type: "text" },
+  { name: "lot", type: "text" },
+  { name: "qty", type: "bigint" },
 ];
-const SERIAL_COLUMNS: readonly ObjectColumn[] = [
-  { name: "epc", type: "text", member: "epc" },
-  { name: "sku", type: "text", member: "sku" },
-  { name: "location", type: "text", member: "location" },
-  { name: "lot", type: "text", member: "lot" },
-  { name: "status", type: "text", member: "status" },
-  { name: "last_movement_id", type: "text", member: "lastMovementId" },
-  { name: "last_seen_at", type: "timestamptz", member: "lastSeenAt" },
+const SERIAL_COLUMNS: readonly Column[] = [
+  { name: "epc", type: "text" },
+  { name: "sku", type: "text" },
+  { name: "location", type: "text" },
+  { name: "lot", type: "text" },
+  { name: "status", type: "text" },
+  { name: "last_movement_id", type: "text" },
+  { name: "last_seen_at", type: "timestamptz" },
 ];
 const CONFLICT_COLUMNS: readonly Column[] = [
   { name: "event_id", type: "text" },
@@ -152,9 +154,16 @@ const ANY_OPEN_STOCK_ALERT =
 /** How long item rules are cached; a change made through another process applies within this time. */
 const RULES_TTL_MS = 1000;
 
-/** A movement's body as stored: `COALESCE` covers rows from before migration 4, whose body is in events. */
-const MOVEMENT_BODY = "COALESCE(m.body, e.body)";
+/**
+ * A movement as stored: its columns and body (`movementFromStored`). `COALESCE` covers rows from before
+ * migration 4, whose whole body is in events.
+ */
+const MOVEMENT_COLUMNS =
+  "m.id, m.site_id, m.movement_type, m.sku, m.qty, m.from_location, m.to_location, m.lot, m.occurred_at, m.epc, m.sscc";
+const MOVEMENT_SELECT = `${MOVEMENT_COLUMNS}, COALESCE(m.body, e.body) AS body`;
 const MOVEMENT_FROM = "movements m LEFT JOIN events e ON m.body IS NULL AND e.id = m.id";
+type MovementRow = StoredMovementColumns & { body: unknown };
+const readMovement = (row: MovementRow): Movement => Movement.parse(movementFromStored(row, json(row.body)));
 
 type HashedMovement = HashedEvent & { readonly event: Movement };
 
@@ -375,7 +384,7 @@ export class SqlLedgerStore implements LedgerStore {
         { name: "reason", type: "text" },
       ],
       held.map((h) => [h.event.id, derivedId(`held:${h.event.id}`), "negative stock refused"]),
-      "ON CONFLICT (id) DO NOTHING",
+      { suffix: "ON CONFLICT (id) DO NOTHING" },
     );
     return held.map((h) => h.event.id);
   }
@@ -391,17 +400,56 @@ export class SqlLedgerStore implements LedgerStore {
     movements: readonly Movement[],
     now: string,
   ): Promise<{ id: string }[]> {
-    return tx.insertObjects<{ id: string }>(
-      "movements",
-      [
-        ...MOVEMENT_OBJECT_COLUMNS,
-        { name: "edge_id", type: "text", value: meta.edgeId },
-        { name: "batch_id", type: "text", value: meta.batchId },
-        { name: "committed_at", type: "timestamptz", value: now },
-      ],
-      movements,
-      { skipIdsIn: "events", suffix: "ON CONFLICT (id) DO NOTHING RETURNING id" },
+    const driver = this.#driver;
+    // Static reads, one array a movement: this runs for every movement of every batch.
+    const rows = movements.map((m) => [
+      m.id,
+      m.siteId,
+      m.movementType,
+      m.sku,
+      m.qty,
+      m.from ?? null,
+      m.to ?? null,
+      m.lot ?? "",
+      driver.timestamp(m.occurredAt),
+      m.epc ?? null,
+      m.sscc ?? null,
+      storedBody(m),
+    ]);
+    // The commit's edge, batch and time once, in commits, rather than on each movement (decision 0042).
+    const [commit] = await tx.all<{ seq: unknown }>(
+      "INSERT INTO commits (edge_id, site_id, batch_id, batch_seq, committed_at) VALUES (?, ?, ?, ?, ?) RETURNING seq",
+      [meta.edgeId, meta.siteId, meta.batchId, meta.seq, now],
     );
+    if (commit === undefined) throw new Error("INSERT INTO commits returned no seq");
+    const commitSeq = num(commit.seq);
+    const count = await tx.insertRowsCount("movements", MOVEMENT_INSERT_COLUMNS, rows, {
+      skipIdsIn: "events",
+      suffix: "ON CONFLICT (id) DO NOTHING",
+      constants: [{ name: "commit_seq", type: "bigint", value: commitSeq }],
+    });
+    // Usually every movement is new, and the count says so: no id sent back a row. Otherwise this commit's
+    // rows are the ones that name it.
+    if (count === movements.length) return movements.map((m) => ({ id: m.id }));
+    if (count === 0) {
+      // A resend: nothing of it is this commit's.
+      await tx.run("DELETE FROM commits WHERE seq = ?", [commitSeq]);
+      return [];
+    }
+    const inserted: { id: string }[] = [];
+    for (let i = 0; i < movements.length; i += 500) {
+      const ids = tx.inList(
+        "id",
+        movements.slice(i, i + 500).map((m) => m.id),
+      );
+      inserted.push(
+        ...(await tx.all<{ id: string }>(`SELECT id FROM movements WHERE commit_seq = ? AND ${ids.sql}`, [
+          commitSeq,
+          ...ids.params,
+        ])),
+      );
+    }
+    return inserted;
   }
 
   /** Item rules, cached for a second: items change rarely, and every batch needs them. */
@@ -477,12 +525,9 @@ export class SqlLedgerStore implements LedgerStore {
       this.#driver.timestamp(h.event.occurredAt),
       now,
     ]);
-    const returned = await tx.insertRows<{ id: string }>(
-      "events",
-      EVENT_COLUMNS,
-      rows,
-      "ON CONFLICT (id) DO NOTHING RETURNING id",
-    );
+    const returned = await tx.insertRows<{ id: string }>("events", EVENT_COLUMNS, rows, {
+      suffix: "ON CONFLICT (id) DO NOTHING RETURNING id",
+    });
     return new Set(returned.map((r) => r.id));
   }
 
@@ -540,25 +585,34 @@ export class SqlLedgerStore implements LedgerStore {
   async #applyMovements(tx: SqlDb, movements: readonly Movement[], now: string, alerts: Alert[]): Promise<void> {
     if (movements.length === 0) return;
     const rules = await this.#itemRules(tx, [...new Set(movements.map((m) => m.sku))]);
-    await this.#upsertSerials(tx, movements);
-    // The upsert also tells whether any stock alert is open (one statement, not two: a round trip on PostgreSQL).
-    const returned = await tx.insertObjects<{
+    // One statement on PostgreSQL (serials as a WITH before positions); the positions upsert also tells whether
+    // any stock alert is open: one round trip, not three.
+    const returned = await tx.insertRows<{
       sku: string;
       location: string;
       lot: string;
       qty: unknown;
       stock_alerts_open: unknown;
-    }>("positions", POSITION_COLUMNS, positionDeltas(movements), {
-      suffix: `ON CONFLICT (sku, location, lot) DO UPDATE SET qty = positions.qty + excluded.qty
+    }>(
+      "positions",
+      POSITION_COLUMNS,
+      positionDeltas(movements).map((d) => [d.sku, d.location, d.lot, d.qty]),
+      {
+        suffix: `ON CONFLICT (sku, location, lot) DO UPDATE SET qty = positions.qty + excluded.qty
         RETURNING sku, location, lot, qty, ${ANY_OPEN_STOCK_ALERT} AS stock_alerts_open`,
-    });
+        before: this.#serialUpserts(movements),
+      },
+    );
     const touched = returned.map((r) => ({ sku: r.sku, location: r.location, lot: r.lot, qty: num(r.qty) }));
     const anyOpen = returned.some((r) => r.stock_alerts_open === true || num(r.stock_alerts_open) === 1);
     await this.#stockAlerts(tx, touched, anyOpen, rules, now, alerts);
   }
 
-  /** The registry keeps each EPC's latest movement by (occurredAt, id), so a late event never moves it back. */
-  async #upsertSerials(tx: SqlDb, movements: readonly Movement[]): Promise<void> {
+  /**
+   * The serial registry's upsert for a batch: it keeps each EPC's latest movement by (occurredAt, id), so a
+   * late event never moves it back. Undefined when no movement has an EPC.
+   */
+  #serialUpserts(movements: readonly Movement[]): InsertSpec | undefined {
     const latest = new Map<string, { m: Movement; at: string }>();
     for (const m of movements) {
       if (m.epc === undefined) continue;
@@ -566,23 +620,20 @@ export class SqlLedgerStore implements LedgerStore {
       const seen = latest.get(m.epc);
       if (seen === undefined || compareTime(at, m.id, seen.at, seen.m.id) > 0) latest.set(m.epc, { m, at });
     }
-    if (latest.size === 0) return;
+    if (latest.size === 0) return undefined;
     const rows = [...latest.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([epc, { m, at }]) => ({
-        epc,
-        sku: m.sku,
-        location: m.to ?? null,
-        lot: m.lot ?? "",
-        status: serialStatus(m),
-        lastMovementId: m.id,
-        lastSeenAt: at,
-      }));
-    await tx.insertObjects("serials", SERIAL_COLUMNS, rows, {
-      suffix: `ON CONFLICT (epc) DO UPDATE SET sku = excluded.sku, location = excluded.location, lot = excluded.lot,
+      .map(([epc, { m, at }]) => [epc, m.sku, m.to ?? null, m.lot ?? "", serialStatus(m), m.id, at]);
+    return {
+      table: "serials",
+      columns: SERIAL_COLUMNS,
+      rows,
+      options: {
+        suffix: `ON CONFLICT (epc) DO UPDATE SET sku = excluded.sku, location = excluded.location, lot = excluded.lot,
          status = excluded.status, last_movement_id = excluded.last_movement_id, last_seen_at = excluded.last_seen_at
        WHERE (excluded.last_seen_at, excluded.last_movement_id) > (serials.last_seen_at, serials.last_movement_id)`,
-    });
+      },
+    };
   }
 
   async #stockAlerts(
@@ -678,21 +729,21 @@ export class SqlLedgerStore implements LedgerStore {
       params.push(query.after);
     }
     params.push(Math.min(query.limit ?? DEFAULT_MOVEMENT_LIMIT, MAX_MOVEMENT_LIMIT));
-    const rows = await this.#driver.read.all<{ body: unknown }>(
-      `SELECT ${MOVEMENT_BODY} AS body FROM ${MOVEMENT_FROM}
+    const rows = await this.#driver.read.all<MovementRow>(
+      `SELECT ${MOVEMENT_SELECT} FROM ${MOVEMENT_FROM}
        ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY m.seq LIMIT ?`,
       params,
     );
-    return rows.map((r) => Movement.parse(json(r.body)));
+    return rows.map(readMovement);
   }
 
   async movement(id: string): Promise<Movement | undefined> {
-    const rows = await this.#driver.read.all<{ body: unknown }>(
-      `SELECT ${MOVEMENT_BODY} AS body FROM ${MOVEMENT_FROM} WHERE m.id = ?`,
+    const rows = await this.#driver.read.all<MovementRow>(
+      `SELECT ${MOVEMENT_SELECT} FROM ${MOVEMENT_FROM} WHERE m.id = ?`,
       [id],
     );
     const row = rows[0];
-    return row === undefined ? undefined : Movement.parse(json(row.body));
+    return row === undefined ? undefined : readMovement(row);
   }
 
   async history(query: HistoryQuery): Promise<HistoryEntry[]> {
@@ -777,24 +828,22 @@ export class SqlLedgerStore implements LedgerStore {
     by: string,
   ): Promise<{ reversal: Movement; created: boolean; alerts: Alert[] } | undefined> {
     return this.#driver.write(async (tx) => {
-      const rows = await tx.all<{ body: unknown }>(
-        `SELECT ${MOVEMENT_BODY} AS body FROM ${MOVEMENT_FROM} WHERE m.id = ?`,
-        [id],
-      );
+      const rows = await tx.all<MovementRow>(`SELECT ${MOVEMENT_SELECT} FROM ${MOVEMENT_FROM} WHERE m.id = ?`, [id]);
       const row = rows[0];
       if (row === undefined) return undefined;
-      const original = Movement.parse(json(row.body));
+      const original = readMovement(row);
       const existing = await tx.all<{ reversal_id: string }>(
         "SELECT reversal_id FROM reversals WHERE reversed_id = ?",
         [id],
       );
       const existingId = existing[0]?.reversal_id;
       if (existingId !== undefined) {
-        const body = await tx.all<{ body: unknown }>(
-          `SELECT ${MOVEMENT_BODY} AS body FROM ${MOVEMENT_FROM} WHERE m.id = ?`,
-          [existingId],
-        );
-        const reversal = Movement.parse(json(body[0]?.body));
+        const stored = await tx.all<MovementRow>(`SELECT ${MOVEMENT_SELECT} FROM ${MOVEMENT_FROM} WHERE m.id = ?`, [
+          existingId,
+        ]);
+        const reversalRow = stored[0];
+        if (reversalRow === undefined) throw new Error(`reversal ${existingId} of ${id} is recorded but not stored`);
+        const reversal = readMovement(reversalRow);
         return { reversal, created: false, alerts: [] };
       }
       const reversal: Movement = {
@@ -979,7 +1028,7 @@ export class SqlLedgerStore implements LedgerStore {
         { name: "sku", type: "text" },
       ],
       item.gtins.map((g) => [g, item.sku]),
-      "ON CONFLICT (gtin) DO UPDATE SET sku = excluded.sku",
+      { suffix: "ON CONFLICT (gtin) DO UPDATE SET sku = excluded.sku" },
     );
   }
 
@@ -1036,8 +1085,10 @@ export class SqlLedgerStore implements LedgerStore {
           { name: "name", type: "text" },
         ],
         layout.zones.map((z) => [layout.siteId, z.id, z.kind, z.temperatureClass, z.name ?? null]),
-        `ON CONFLICT (site_id, zone_id) DO UPDATE SET kind = excluded.kind,
+        {
+          suffix: `ON CONFLICT (site_id, zone_id) DO UPDATE SET kind = excluded.kind,
            temperature_class = excluded.temperature_class, name = excluded.name`,
+        },
       );
       await tx.insertRows(
         "locations",
@@ -1049,8 +1100,10 @@ export class SqlLedgerStore implements LedgerStore {
           { name: "name", type: "text" },
         ],
         layout.locations.map((l) => [l.code, layout.siteId, l.zone, l.code.split("/")[2] ?? "", l.name ?? null]),
-        `ON CONFLICT (code) DO UPDATE SET site_id = excluded.site_id, zone_id = excluded.zone_id,
+        {
+          suffix: `ON CONFLICT (code) DO UPDATE SET site_id = excluded.site_id, zone_id = excluded.zone_id,
            bin = excluded.bin, name = excluded.name`,
+        },
       );
       for (const item of layout.items) {
         // Ledger policy set through the API (negative stock, EOQ costs) survives a re-import of the site file.
@@ -1239,13 +1292,13 @@ async function movementHashes(tx: SqlDb, ids: readonly string[]): Promise<Map<st
   for (let i = 0; i < unique.length; i += 500) {
     const chunk = unique.slice(i, i + 500);
     const ids = tx.inList("m.id", chunk);
-    const rows = await tx.all<{ id: string; body: unknown; hash: string | null }>(
-      `SELECT m.id, m.body, e.hash FROM ${MOVEMENT_FROM} WHERE ${ids.sql}`,
+    const rows = await tx.all<StoredMovementColumns & { body: unknown; hash: string | null }>(
+      `SELECT ${MOVEMENT_COLUMNS}, m.body, e.hash FROM ${MOVEMENT_FROM} WHERE ${ids.sql}`,
       ids.params,
     );
     for (const row of rows) {
-      // The body is the movement's JSON, in whatever key order (SQLite text, PostgreSQL jsonb parsed): canonical here.
-      const body = row.body === null ? undefined : canonicalMovement(json<Record<string, unknown>>(row.body));
+      // The movement put together again from its columns and body, in whatever key order: canonical here.
+      const body = row.body === null ? undefined : canonicalMovement(movementFromStored(row, json(row.body)));
       const hash = body !== undefined ? contentHash(body) : row.hash;
       if (hash !== null) hashes.set(row.id, hash);
     }

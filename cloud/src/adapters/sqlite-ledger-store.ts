@@ -1,14 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3, { type Database, type Statement } from "better-sqlite3";
-import {
-  type Column,
-  type InsertObjectsOptions,
-  type ObjectColumn,
-  placeholders,
-  type SqlDb,
-  type SqlDriver,
-} from "./sql-driver.js";
+import { type Column, type InsertRowsOptions, placeholders, type SqlDb, type SqlDriver } from "./sql-driver.js";
 import { SqlLedgerStore } from "./sql-ledger-store.js";
 import { migrateSqlite } from "./sqlite-migrations.js";
 
@@ -19,9 +12,6 @@ function sqliteTimestamp(value: string): string {
   // Most timestamps already are in that form: skip the Date round trip for those.
   return CANONICAL_UTC.test(value) ? value : new Date(value).toISOString();
 }
-
-/** Marks the column that binds the object's own JSON. */
-const ELEMENT = Symbol("element");
 
 /** The suffix of an insert that must tell which ids it inserted. */
 const RETURNING_NEW_IDS = "ON CONFLICT (id) DO NOTHING RETURNING id";
@@ -70,72 +60,64 @@ class SqliteDb implements SqlDb {
     return statement.run(params).changes;
   }
 
+  /**
+   * Binds each value (better-sqlite3 binds natively: cheaper here than one
+   * JSON parameter taken apart by `json_each`, which was measured ~10 %
+   * slower); object columns bind their JSON text, constants follow each row.
+   */
   async insertRows<T>(
     table: string,
     columns: readonly Column[],
     rows: readonly (readonly unknown[])[],
-    suffix = "",
+    options: InsertRowsOptions = {},
   ): Promise<T[]> {
     const out: T[] = [];
+    this.#insert(table, columns, rows, options, out);
+    return out;
+  }
+
+  async insertRowsCount(
+    table: string,
+    columns: readonly Column[],
+    rows: readonly (readonly unknown[])[],
+    options: InsertRowsOptions = {},
+  ): Promise<number> {
+    return this.#insert(table, columns, rows, options, []);
+  }
+
+  /** Inserts in chunks; RETURNING rows go to `out`; returns the number of rows inserted. */
+  #insert<T>(
+    table: string,
+    columns: readonly Column[],
+    rows: readonly (readonly unknown[])[],
+    { suffix = "", skipIdsIn, constants = [], before }: InsertRowsOptions,
+    out: T[],
+  ): number {
+    if (before !== undefined) this.#insert(before.table, before.columns, before.rows, before.options ?? {}, []);
+    let changes = 0;
+    const all = constants.length === 0 ? columns : [...columns, ...constants];
+    const objects = columns.map((c) => c.object === true);
+    const plain = constants.length === 0 && !objects.includes(true);
+    const width = columns.length;
     for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
       const chunk = rows.length <= CHUNK_ROWS ? rows : rows.slice(i, i + CHUNK_ROWS);
       // One flat array bound as anonymous parameters (no spread of thousands of arguments).
-      this.#insertChunk(table, columns, chunk.flat(), chunk.length, suffix, undefined, (k) => chunk[k]?.[0], out);
-    }
-    return out;
-  }
-
-  /**
-   * Binds each value (better-sqlite3 binds natively: cheaper here than one
-   * JSON parameter taken apart by `json_each`, which was measured ~10 %
-   * slower). Timestamps are put in the stored form (UTC, milliseconds).
-   */
-  async insertObjects<T>(
-    table: string,
-    columns: readonly ObjectColumn[],
-    elements: readonly object[],
-    { skipIdsIn, suffix = "" }: InsertObjectsOptions = {},
-  ): Promise<T[]> {
-    const list = elements as readonly Readonly<Record<string, unknown>>[];
-    if (skipIdsIn !== undefined && columns[0]?.name !== "id") throw new Error("skipIdsIn needs id as the first column");
-    const out: T[] = [];
-    const idMember = columns.find((c) => c.name === "id" && "member" in c) as { member: string } | undefined;
-    // Each column's source, worked out once (this loop binds every value of every row).
-    const width = columns.length;
-    const members = columns.map((c) => ("member" in c ? c.member : undefined));
-    const fallbacks = columns.map((c) => ("member" in c ? c.fallback : undefined));
-    const timestamps = columns.map((c) => c.type === "timestamptz");
-    const constants = columns.map((c) => ("element" in c ? ELEMENT : "value" in c ? c.value : undefined));
-    for (let i = 0; i < list.length; i += CHUNK_ROWS) {
-      const chunk = list.length <= CHUNK_ROWS ? list : list.slice(i, i + CHUNK_ROWS);
-      const params = new Array<unknown>(chunk.length * width);
-      let k = 0;
-      for (const e of chunk) {
-        for (let c = 0; c < width; c++) {
-          const member = members[c];
-          if (member === undefined) {
-            params[k++] = constants[c] === ELEMENT ? JSON.stringify(e) : constants[c];
-            continue;
-          }
-          const v = e[member] ?? fallbacks[c] ?? null;
-          params[k++] = timestamps[c] === true && typeof v === "string" ? sqliteTimestamp(v) : v;
+      let params: unknown[];
+      if (plain) params = chunk.flat();
+      else {
+        params = new Array<unknown>(chunk.length * all.length);
+        let k = 0;
+        for (const row of chunk) {
+          for (let c = 0; c < width; c++) params[k++] = objects[c] === true ? JSON.stringify(row[c]) : row[c];
+          for (const constant of constants) params[k++] = constant.value;
         }
       }
-      this.#insertChunk(
-        table,
-        columns,
-        params,
-        chunk.length,
-        suffix,
-        skipIdsIn,
-        (k: number) => (idMember === undefined ? undefined : chunk[k]?.[idMember.member]),
-        out,
-      );
+      changes += this.#insertChunk(table, all, params, chunk.length, suffix, skipIdsIn, (k) => chunk[k]?.[0], out);
     }
-    return out;
+    return changes;
   }
 
-  /** One multi-row INSERT of `count` rows (flat `params`); RETURNING rows go to `out`. */
+  /** One multi-row INSERT of `count` rows (flat `params`); RETURNING rows go to `out`; returns the rows inserted. */
   #insertChunk<T>(
     table: string,
     columns: readonly Column[],
@@ -145,7 +127,7 @@ class SqliteDb implements SqlDb {
     skipIdsIn: string | undefined,
     idAt: (k: number) => unknown,
     out: T[],
-  ): void {
+  ): number {
     const names = columns.map((c) => c.name).join(", ");
     // Looked up by a short key: the statement's own text (tens of kB for 500 rows) would be built and hashed
     // on every batch.
@@ -163,12 +145,14 @@ class SqliteDb implements SqlDb {
     if (suffix === RETURNING_NEW_IDS) {
       if (this.#allNew(insert("ON CONFLICT (id) DO NOTHING"), params, count)) {
         for (let k = 0; k < count; k++) out.push({ id: idAt(k) } as T);
-        return;
+        return count;
       }
     }
     const statement = insert(suffix);
-    if (statement.reader) out.push(...(statement.all(params) as T[]));
-    else statement.run(params);
+    if (!statement.reader) return statement.run(params).changes;
+    const returned = statement.all(params) as T[];
+    out.push(...returned);
+    return returned.length;
   }
 
   /**
