@@ -1,4 +1,5 @@
-import { createLedgerStore } from "@tally/cloud";
+import { randomUUID } from "node:crypto";
+import { AlertHub, createLedgerStore, ingestBatch } from "@tally/cloud";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { meta, movement, task } from "../contract/event-fixtures.js";
@@ -41,6 +42,31 @@ describe.skipIf(unavailable !== undefined)(
         expect((await store.movements())[0]?.qty).toBe(3);
       } finally {
         await client.end();
+        await store.close();
+      }
+    });
+
+    it("ingests text no encoding can hold (a lone surrogate) with U+FFFD in its place, not a failed commit", async () => {
+      const store = await createLedgerStore({ databaseUrl: await server.freshDatabase() });
+      try {
+        const t = { ...task("S1/B/08"), detail: "label \ud800 torn, \ud83d\udce6 whole" };
+        const m = { ...movement({ sku: "SKU-1", qty: 1, to: "S1/A/01" }), lot: "L\udc00" };
+        const batch = {
+          v: 1 as const,
+          edgeId: "edge-1",
+          siteId: "S1",
+          batchId: randomUUID(),
+          seq: 0,
+          sentAt: t.occurredAt,
+          events: [t, m],
+        };
+        const ack = await ingestBatch({ store, alerts: new AlertHub() }, batch);
+        expect(ack).toMatchObject({ status: "committed", committed: [t.id, m.id], rejected: [] });
+        expect((await store.tasks())[0]?.detail).toBe("label \ufffd torn, \ud83d\udce6 whole");
+        expect(await store.stock()).toEqual([{ sku: "SKU-1", location: "S1/A/01", lot: "L\ufffd", qty: 1 }]);
+        // A resend is known as one.
+        expect((await ingestBatch({ store, alerts: new AlertHub() }, batch)).duplicates).toEqual([t.id, m.id]);
+      } finally {
         await store.close();
       }
     });

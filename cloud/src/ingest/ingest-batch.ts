@@ -12,6 +12,7 @@ import { canonicalJson } from "../ledger/canonical-json.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
 import { recordIdentityConflict } from "./edge-conditions.js";
 import type { EdgeRegistry } from "./edge-registry.js";
+import { withWellFormedText } from "./well-formed-text.js";
 
 export interface IngestDeps {
   store: LedgerStore;
@@ -44,7 +45,8 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
   const first = new Map<string, { index: number; event: EdgeEvent }>();
   /** Later occurrences of an id with the same content: they share the first one's fate. */
   const repeats: { id: string; index: number }[] = [];
-  batch.events.forEach((raw, index) => {
+  // Text that no Unicode encoding can hold (a lone surrogate) is kept with U+FFFD, the same in every store.
+  withWellFormedText(batch.events).forEach((raw, index) => {
     const parsed = EdgeEvent.safeParse(raw);
     if (!parsed.success) {
       rejections.push(rejection(index, idOf(raw), ErrorCode.EventSchema, describeIssues(parsed.error)));

@@ -8,6 +8,7 @@ import {
   movementsToEpcis,
   temperatureToEpcis,
 } from "../../epcis/epcis-mapping.js";
+import { withWellFormedText } from "../../ingest/well-formed-text.js";
 import { MAX_MOVEMENT_LIMIT } from "../../ledger/ledger-store.js";
 import { newId } from "../../ledger/new-id.js";
 import { requireRole } from "../../plugins/auth.js";
@@ -130,7 +131,7 @@ export const epcisRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store,
       for (const [siteId, list] of bySite) {
         const result = await store.commit(
           { edgeId: "epcis", siteId, batchId: newId(), seq: 0 },
-          list.flatMap((e) => e.movements),
+          withWellFormedText(list.flatMap((e) => e.movements)),
         );
         alerts.publish(result.alerts);
         const conflicts = new Set(result.conflicts);

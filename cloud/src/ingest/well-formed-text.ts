@@ -1,0 +1,15 @@
+/** JSON.stringify's escape of a lone UTF-16 surrogate (one with no pair: not text in any Unicode encoding). */
+const LONE_SURROGATE_ESCAPE = /\\ud[89a-f]/i;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * `value` with every lone surrogate in its strings replaced by U+FFFD, as a
+ * UTF-8 encoder does: JSON may carry one (`"\ud800"`), SQLite keeps it, and
+ * PostgreSQL's JSON refuses it, failing a whole commit. Without one (the
+ * usual case: one stringify and one scan), `value` itself is returned.
+ */
+export function withWellFormedText<T>(value: T): T {
+  const json = JSON.stringify(value);
+  if (json === undefined || !LONE_SURROGATE_ESCAPE.test(json)) return value;
+  return JSON.parse(json, (_key, v: unknown) => (typeof v === "string" ? v.replace(LONE_SURROGATE, "\ufffd") : v));
+}
