@@ -82,6 +82,7 @@ interface OpenPass {
   portal: RfidPortalDevice;
   epc: string;
   firstAt: string;
+  firstAtMs: number;
   lastAt: string;
   lastAtMs: number;
   reads: number;
@@ -234,6 +235,7 @@ export function detectPasses(
               portal,
               epc: read.epc,
               firstAt: read.at,
+              firstAtMs: atMs,
               lastAt: read.at,
               lastAtMs: atMs,
               reads: 0,
@@ -256,7 +258,10 @@ export function detectPasses(
           }
           pass.reads++;
           pass.lastSeenMs = now;
-          if (read.at < pass.firstAt) pass.firstAt = read.at;
+          if (atMs < pass.firstAtMs) {
+            pass.firstAt = read.at;
+            pass.firstAtMs = atMs;
+          }
           if (atMs > pass.lastAtMs) {
             pass.lastAt = read.at;
             pass.lastAtMs = atMs;
@@ -312,7 +317,7 @@ function isStationary(pass: OpenPass, config: DetectPassesConfig): boolean {
   return (
     pass.parked?.before === true ||
     pass.lastSeenMs - pass.openedMs > config.stationaryMs ||
-    pass.lastAtMs - Date.parse(pass.firstAt) > config.stationaryMs
+    pass.lastAtMs - pass.firstAtMs > config.stationaryMs
   );
 }
 
