@@ -10,6 +10,11 @@ export { Alert, AlertKind, AlertSeverity, AlertStatus, StockAlertKind } from "./
 export { AlertHub, type AlertListener } from "./alerts/alert-hub.js";
 export { type AlertChange, applyCondition } from "./alerts/apply-condition.js";
 export { type AppDeps, buildApp } from "./app.js";
+export { type BootstrapToken, Credentials, parseBootstrapTokens } from "./auth/credentials.js";
+export { ANONYMOUS_VIEWER, type Principal, principalCovers } from "./auth/principal.js";
+export { Role, roleAllows } from "./auth/role.js";
+export type { AuditEntry, SecurityStore, StoredToken } from "./auth/security-store.js";
+export { hashSecret, newToken, parseToken } from "./auth/token-secret.js";
 export { type CloudConfig, type CloudMqttConfig, loadCloudConfig } from "./config.js";
 export { decodeBatch, parseEdgeBatch } from "./ingest/decode-batch.js";
 export { type IngestDeps, ingestBatch, rejectBatch } from "./ingest/ingest-batch.js";

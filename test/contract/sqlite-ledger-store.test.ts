@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { meta, movement, task } from "./event-fixtures.js";
 import { ledgerInvariants } from "./ledger-invariants.js";
 import { ledgerStoreContract } from "./ledger-store-contract.js";
+import { securityStoreContract } from "./security-store-contract.js";
 
 let root: string;
 let count = 0;
@@ -24,6 +25,11 @@ ledgerStoreContract("sqlite", async () => {
 });
 
 ledgerInvariants("sqlite", async () => {
+  count += 1;
+  return createLedgerStore({ dataDir: join(root, `store-${count}`) });
+});
+
+securityStoreContract("sqlite", async () => {
   count += 1;
   return createLedgerStore({ dataDir: join(root, `store-${count}`) });
 });

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { meta, movement, task } from "../contract/event-fixtures.js";
 import { ledgerInvariants } from "../contract/ledger-invariants.js";
 import { ledgerStoreContract } from "../contract/ledger-store-contract.js";
+import { securityStoreContract } from "../contract/security-store-contract.js";
 import { probePostgres } from "../support/postgres.js";
 
 // Top-level await: the skip decision needs to know before collection. In CI a missing server throws here.
@@ -21,6 +22,7 @@ describe.skipIf(unavailable !== undefined)(
 
     ledgerStoreContract("postgres", async () => createLedgerStore({ databaseUrl: await server.freshDatabase() }));
     ledgerInvariants("postgres", async () => createLedgerStore({ databaseUrl: await server.freshDatabase() }));
+    securityStoreContract("postgres", async () => createLedgerStore({ databaseUrl: await server.freshDatabase() }));
 
     it("refuses UPDATE, DELETE and TRUNCATE of movements and events, whoever asks", async () => {
       const url = await server.freshDatabase();

@@ -251,6 +251,36 @@ const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE movements ADD COLUMN commit_seq bigint;
     `,
   },
+  {
+    version: 8,
+    name: "API tokens (kept as hashes) and the audit log of writes",
+    sql: `
+      CREATE TABLE api_tokens (
+        id text PRIMARY KEY,
+        secret_hash text NOT NULL,
+        name text NOT NULL,
+        role text NOT NULL,
+        sites text,
+        edge_id text,
+        created_at timestamptz NOT NULL,
+        created_by text NOT NULL,
+        revoked_at timestamptz,
+        revoked_by text
+      );
+      CREATE TABLE audit_log (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at timestamptz NOT NULL,
+        actor text NOT NULL,
+        actor_id text NOT NULL,
+        role text NOT NULL,
+        method text NOT NULL,
+        route text NOT NULL,
+        path text NOT NULL,
+        status integer NOT NULL,
+        site_id text
+      );
+    `,
+  },
 ];
 
 /** Any constant: serialises concurrent migrators (two cloud processes starting together). */

@@ -71,6 +71,7 @@ import {
   type SqlDb,
   type SqlDriver,
 } from "./sql-driver.js";
+import { SqlSecurityStore } from "./sql-security-store.js";
 
 /** The edge id recorded on events the cloud makes itself (tasks, adjustments, reversals, EPCIS captures). */
 export const CLOUD_SOURCE = "cloud";
@@ -184,12 +185,14 @@ interface CommitOptions {
  */
 export class SqlLedgerStore implements LedgerStore {
   readonly kind: SqlDriver["kind"];
+  readonly security: SqlSecurityStore;
   readonly #driver: SqlDriver;
   #rules: { at: number; rules: Map<string, ItemRule> } | undefined;
 
   constructor(driver: SqlDriver) {
     this.#driver = driver;
     this.kind = driver.kind;
+    this.security = new SqlSecurityStore(driver);
   }
 
   async commit(meta: CommitMeta, events: readonly EdgeEvent[]): Promise<CommitResult> {

@@ -257,6 +257,36 @@ const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE movements ADD COLUMN commit_seq INTEGER;
     `,
   },
+  {
+    version: 8,
+    name: "API tokens (kept as hashes) and the audit log of writes",
+    sql: `
+      CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        secret_hash TEXT NOT NULL,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        sites TEXT,
+        edge_id TEXT,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        revoked_at TEXT,
+        revoked_by TEXT
+      ) WITHOUT ROWID;
+      CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        actor_id TEXT NOT NULL,
+        role TEXT NOT NULL,
+        method TEXT NOT NULL,
+        route TEXT NOT NULL,
+        path TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        site_id TEXT
+      );
+    `,
+  },
 ];
 
 /** Applies the migrations not yet recorded in `schema_migrations`, each in its own transaction. */

@@ -14,6 +14,7 @@ import type {
   Telemetry,
 } from "@tally/protocols";
 import type { Alert, AlertStatus } from "../alerts/alert.js";
+import type { SecurityStore } from "../auth/security-store.js";
 
 /** Which batch a commit comes from. */
 export interface CommitMeta {
@@ -144,6 +145,8 @@ export type StoreKind = "sqlite" | "postgres";
  */
 export interface LedgerStore {
   readonly kind: StoreKind;
+  /** API tokens and the audit log, in the same database. */
+  readonly security: SecurityStore;
   commit(meta: CommitMeta, events: readonly EdgeEvent[]): Promise<CommitResult>;
   /** Positions with qty ≠ 0, sorted by sku, location, lot. */
   stock(query?: StockQuery): Promise<Position[]>;
