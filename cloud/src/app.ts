@@ -1,8 +1,11 @@
+import { readFileSync } from "node:fs";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { AlertHub } from "./alerts/alert-hub.js";
 import { EdgeRegistry } from "./ingest/edge-registry.js";
+import type { SiteFactsSource } from "./ingest/site-checks.js";
+import { SiteFactsCache } from "./ingest/site-facts.js";
 import type { LedgerStore } from "./ledger/ledger-store.js";
 import type { ApiTokens } from "./plugins/auth.js";
 import { installGracefulClose } from "./plugins/graceful-close.js";
@@ -22,13 +25,25 @@ export interface AppDeps {
   edges?: EdgeRegistry;
   /** Bearer token → role (`TALLY_API_TOKENS`); without tokens the API is open. */
   apiTokens?: ApiTokens;
+  /** The sites' layouts and item master that ingested events are checked against (shared with MQTT ingest). */
+  siteFacts?: SiteFactsSource;
+  /** Serve HTTPS with this certificate and key (PEM files). */
+  https?: { certFile: string; keyFile: string } | undefined;
 }
 
 /** Builds the HTTP API (does not listen): problem+json errors, OpenAPI at `/docs` and `/docs/json`, `/healthz`, `/v1/*`. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Typed as fastify's base logger so the instance is a plain FastifyInstance (pino's Logger is one).
   const loggerInstance: FastifyBaseLogger = deps.logger;
-  const app = Fastify({ loggerInstance, forceCloseConnections: "idle" });
+  const https =
+    deps.https === undefined
+      ? undefined
+      : { cert: readFileSync(deps.https.certFile), key: readFileSync(deps.https.keyFile) };
+  const app = (
+    https === undefined
+      ? Fastify({ loggerInstance, forceCloseConnections: "idle" })
+      : Fastify({ loggerInstance, forceCloseConnections: "idle", https })
+  ) as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installProblemDetails(app);
@@ -40,6 +55,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     tokens: deps.apiTokens ?? new Map(),
     ingestObserver: deps.metrics?.observer,
     edges: deps.edges ?? new EdgeRegistry(),
+    siteFacts: deps.siteFacts ?? new SiteFactsCache(deps.store),
   };
   await app.register(healthRoute, routeDeps);
   if (deps.metrics !== undefined) await app.register(deps.metrics.route);

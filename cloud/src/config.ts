@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { type ApiTokens, parseApiTokens } from "./plugins/auth.js";
+import { type BootstrapToken, parseBootstrapTokens } from "./auth/credentials.js";
+import { type ApiTokens, Role as LegacyRole } from "./plugins/auth.js";
 
 const Port = z.coerce.number().int().min(0).max(65_535);
 
@@ -22,6 +23,20 @@ const CloudEnv = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, "expected a group name of letters, digits, _ and -")
     .optional(),
   TALLY_API_TOKENS: z.string().optional(),
+  /** `development` (loopback only: open reads) or `production`; default: development when every listener is on the loopback. */
+  TALLY_MODE: z.enum(["development", "production"]).optional(),
+  /** Start beyond the loopback even with the problems the security check names (each is logged). */
+  TALLY_INSECURE: z.enum(["true", "false", "1", "0"]).optional(),
+  /** The HTTP API over TLS: certificate and key (PEM files). */
+  TALLY_HTTP_TLS_CERT: z.string().optional(),
+  TALLY_HTTP_TLS_KEY: z.string().optional(),
+  /** The embedded broker over TLS (mqtts): certificate and key (PEM files). */
+  TALLY_CLOUD_MQTT_TLS_CERT: z.string().optional(),
+  TALLY_CLOUD_MQTT_TLS_KEY: z.string().optional(),
+  /** On an external broker: the cloud's user and password there, and the CA of its TLS certificate. */
+  TALLY_CLOUD_MQTT_USERNAME: z.string().optional(),
+  TALLY_CLOUD_MQTT_PASSWORD: z.string().optional(),
+  TALLY_CLOUD_MQTT_CA: z.string().optional(),
   /** Test hook: `exit-after-commit:N` kills the process right after its Nth committing batch, before the ack. */
   TALLY_FAILPOINT: z
     .string()
@@ -43,6 +58,15 @@ export interface CloudConfig {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Bearer token → role; empty when `TALLY_API_TOKENS` is unset (open API). */
   apiTokens: ApiTokens;
+  /** `TALLY_API_TOKENS` as principals (people's and edges' tokens). */
+  bootstrapTokens: BootstrapToken[];
+  mode: "development" | "production";
+  /** `TALLY_INSECURE`: start beyond the loopback despite the security check's problems. */
+  insecure: boolean;
+  httpTls?: { certFile: string; keyFile: string };
+  brokerTls?: { certFile: string; keyFile: string };
+  mqttAuth?: { username: string; password: string };
+  mqttCaFile?: string;
   /** MQTT shared subscription group for ingest (`TALLY_CLOUD_MQTT_SHARE_GROUP`); none: every batch to this instance. */
   mqttShareGroup?: string;
   /**
@@ -70,8 +94,44 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConf
         ? { url: parsed.TALLY_CLOUD_MQTT_URL }
         : { embedded: { host: parsed.TALLY_CLOUD_MQTT_HOST, port: parsed.TALLY_CLOUD_MQTT_PORT } },
     logLevel: parsed.TALLY_LOG_LEVEL,
-    apiTokens: parseApiTokens(parsed.TALLY_API_TOKENS ?? ""),
+    apiTokens: new Map(),
+    bootstrapTokens: [],
+    mode: parsed.TALLY_MODE ?? "development",
+    insecure: parsed.TALLY_INSECURE === "true" || parsed.TALLY_INSECURE === "1",
   };
+  config.bootstrapTokens = parseBootstrapTokens(parsed.TALLY_API_TOKENS ?? "");
+  // Until every route takes principals, the roles the old route guard knows keep working from the same tokens.
+  config.apiTokens = new Map(
+    config.bootstrapTokens.flatMap((t) => {
+      const legacy = LegacyRole.safeParse(t.role);
+      return legacy.success ? [[t.secret, legacy.data] as const] : [];
+    }),
+  );
+  if (parsed.TALLY_MODE === undefined) {
+    const listeners = [config.host, ...("embedded" in config.mqtt ? [config.mqtt.embedded.host] : [])];
+    config.mode = listeners.every(isLoopbackHost) ? "development" : "production";
+  }
+  const httpTls = pair(
+    parsed.TALLY_HTTP_TLS_CERT,
+    parsed.TALLY_HTTP_TLS_KEY,
+    "TALLY_HTTP_TLS_CERT",
+    "TALLY_HTTP_TLS_KEY",
+  );
+  if (httpTls !== undefined) config.httpTls = httpTls;
+  const brokerTls = pair(
+    parsed.TALLY_CLOUD_MQTT_TLS_CERT,
+    parsed.TALLY_CLOUD_MQTT_TLS_KEY,
+    "TALLY_CLOUD_MQTT_TLS_CERT",
+    "TALLY_CLOUD_MQTT_TLS_KEY",
+  );
+  if (brokerTls !== undefined) config.brokerTls = brokerTls;
+  if (parsed.TALLY_CLOUD_MQTT_USERNAME !== undefined || parsed.TALLY_CLOUD_MQTT_PASSWORD !== undefined) {
+    if (parsed.TALLY_CLOUD_MQTT_USERNAME === undefined || parsed.TALLY_CLOUD_MQTT_PASSWORD === undefined) {
+      throw new Error("TALLY_CLOUD_MQTT_USERNAME and TALLY_CLOUD_MQTT_PASSWORD go together");
+    }
+    config.mqttAuth = { username: parsed.TALLY_CLOUD_MQTT_USERNAME, password: parsed.TALLY_CLOUD_MQTT_PASSWORD };
+  }
+  if (parsed.TALLY_CLOUD_MQTT_CA !== undefined) config.mqttCaFile = parsed.TALLY_CLOUD_MQTT_CA;
   if (parsed.TALLY_DATABASE_URL !== undefined) config.databaseUrl = parsed.TALLY_DATABASE_URL;
   if (parsed.TALLY_CLOUD_MQTT_SHARE_GROUP !== undefined) {
     if ("embedded" in config.mqtt) {
@@ -83,4 +143,21 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConf
     config.failpoint = { exitAfterCommit: Number(parsed.TALLY_FAILPOINT.slice("exit-after-commit:".length)) };
   }
   return config;
+}
+
+/** True for `localhost` and loopback addresses (127.0.0.0/8, ::1). */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, "");
+  return bare === "localhost" || bare === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}
+
+function pair(
+  cert: string | undefined,
+  key: string | undefined,
+  certName: string,
+  keyName: string,
+): { certFile: string; keyFile: string } | undefined {
+  if (cert === undefined && key === undefined) return undefined;
+  if (cert === undefined || key === undefined) throw new Error(`${certName} and ${keyName} go together`);
+  return { certFile: cert, keyFile: key };
 }

@@ -15,9 +15,17 @@ export { ANONYMOUS_VIEWER, type Principal, principalCovers } from "./auth/princi
 export { Role, roleAllows } from "./auth/role.js";
 export type { AuditEntry, SecurityStore, StoredToken } from "./auth/security-store.js";
 export { hashSecret, newToken, parseToken } from "./auth/token-secret.js";
-export { type CloudConfig, type CloudMqttConfig, loadCloudConfig } from "./config.js";
+export { type CloudConfig, type CloudMqttConfig, isLoopbackHost, loadCloudConfig } from "./config.js";
 export { decodeBatch, parseEdgeBatch } from "./ingest/decode-batch.js";
 export { type IngestDeps, ingestBatch, rejectBatch } from "./ingest/ingest-batch.js";
+export {
+  checkAgainstSite,
+  DEFAULT_TIME_WINDOW,
+  type SiteFacts,
+  type SiteFactsSource,
+  type TimeWindow,
+} from "./ingest/site-checks.js";
+export { SiteFactsCache } from "./ingest/site-facts.js";
 export type {
   AlertQuery,
   CommitMeta,
@@ -40,4 +48,5 @@ export type {
 } from "./ledger/ledger-store.js";
 export { storedBody } from "./ledger/stored-movement.js";
 export { Problem } from "./plugins/problem-details.js";
+export { cloudSecurityProblems, type SecurityProblem } from "./security-check.js";
 export { type CloudOptions, type RunningCloud, startCloud } from "./start-cloud.js";

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { CommitAck } from "@tally/protocols";
 import type { FastifyInstance } from "fastify";
@@ -8,7 +9,11 @@ import { startMqttIngest } from "./adapters/mqtt-ingest.js";
 import { urlHost } from "./adapters/url-host.js";
 import { AlertHub } from "./alerts/alert-hub.js";
 import { buildApp } from "./app.js";
+import { type BootstrapToken, Credentials } from "./auth/credentials.js";
+import { CLOUD_INGEST_ID } from "./ingest/broker-acl.js";
 import { EdgeRegistry } from "./ingest/edge-registry.js";
+import { SecurityWatch } from "./ingest/security-watch.js";
+import { SiteFactsCache } from "./ingest/site-facts.js";
 import type { LedgerStore } from "./ledger/ledger-store.js";
 import type { ApiTokens } from "./plugins/auth.js";
 import { createCloudMetrics, type IngestObserver } from "./plugins/metrics.js";
@@ -26,6 +31,20 @@ export interface CloudOptions {
   mqtt: { url: string } | { embedded: { host?: string; port: number } };
   /** Bearer token → role; without tokens the API is open. */
   apiTokens?: ApiTokens;
+  /**
+   * Tokens from the environment (`TALLY_API_TOKENS`), beside those kept in
+   * the ledger's database: an edge's (`edge@SITE/EDGE:secret`) lets that
+   * edge log in to the cloud's broker and call `POST /v1/ingest`.
+   */
+  bootstrapTokens?: readonly BootstrapToken[];
+  /** On an external broker: the cloud's own user there (its ACL must let it read batches and write acks). */
+  mqttAuth?: { username: string; password: string } | undefined;
+  /** On an external broker over `mqtts://`: the CA that signed its certificate (PEM file). */
+  mqttCaFile?: string | undefined;
+  /** The embedded broker listens with TLS (`mqtts://`) with this certificate and key (PEM files). */
+  brokerTls?: { certFile: string; keyFile: string } | undefined;
+  /** The HTTP API over TLS (`https://`) with this certificate and key (PEM files). */
+  httpTls?: { certFile: string; keyFile: string } | undefined;
   /** Consume batches as a member of this MQTT shared subscription group (several cloud instances, external broker). */
   mqttShareGroup?: string | undefined;
   /** How long an edge's previous process may still send after a new one started, ms (default 30 s). */
@@ -44,6 +63,8 @@ export interface RunningCloud {
   /** The broker the cloud consumes batches from, e.g. `mqtt://127.0.0.1:1884`. */
   mqttUrl: string;
   store: LedgerStore;
+  /** Turns presented secrets into principals (API tokens, edges' credentials). */
+  credentials: Credentials;
   /** Stops ingest, the API, the embedded broker and the store, in that order. Idempotent. */
   close(): Promise<void>;
 }
@@ -56,6 +77,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : { dataDir: options.dataDir ?? ".data" },
   );
   const alerts = new AlertHub();
+  const credentials = new Credentials({ store: store.security, bootstrap: options.bootstrapTokens ?? [] });
   // Closed in reverse order of starting, on failure as on close().
   const stops: (() => Promise<void>)[] = [() => store.close()];
   const stopAll = async () => {
@@ -64,17 +86,46 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     }
   };
   try {
+    const edges = new EdgeRegistry(options.edgeGraceMs !== undefined ? { graceMs: options.edgeGraceMs } : {});
+    const metrics = createCloudMetrics(edges);
+    const security = new SecurityWatch({ store, alerts, logger, observer: metrics.observer });
+    const siteFacts = new SiteFactsCache(store);
     let mqttUrl: string;
+    let ingestAuth: { username: string; password: string } | undefined;
     if ("embedded" in options.mqtt) {
-      const brokerOptions = { port: options.mqtt.embedded.port, logger, host: options.mqtt.embedded.host ?? host };
-      const broker = await startAedesBroker(brokerOptions);
+      // The cloud's ingest logs in to its own broker with a secret made now and never written anywhere.
+      const secret = randomBytes(32).toString("base64url");
+      credentials.addInternal(secret, { id: CLOUD_INGEST_ID, name: "cloud-ingest", role: "admin" });
+      ingestAuth = { username: "cloud-ingest", password: secret };
+      const broker = await startAedesBroker({
+        port: options.mqtt.embedded.port,
+        logger,
+        host: options.mqtt.embedded.host ?? host,
+        tls: options.brokerTls,
+        access: {
+          authenticate: async (username, password) => {
+            if (password === undefined) return undefined;
+            const principal = await credentials.authenticate(password);
+            // An edge logs in under its own id: the user name cannot claim another edge's.
+            if (principal?.role === "edge" && principal.edgeId !== username) return undefined;
+            return principal;
+          },
+          onRefused: (event) =>
+            security.refused({
+              where: "broker",
+              refusal: event.refusal,
+              reason: event.reason,
+              principal: event.principal,
+              source: `${event.clientId}@${event.remote ?? "?"}`,
+            }),
+        },
+      });
       stops.push(() => broker.close());
       mqttUrl = broker.url;
     } else {
       mqttUrl = options.mqtt.url;
+      ingestAuth = options.mqttAuth;
     }
-    const edges = new EdgeRegistry(options.edgeGraceMs !== undefined ? { graceMs: options.edgeGraceMs } : {});
-    const metrics = createCloudMetrics(edges);
     const onCommitted = options.onCommitted;
     const observer: IngestObserver =
       onCommitted === undefined
@@ -85,6 +136,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
               onCommitted(ack);
             },
             failed: (transport) => metrics.observer.failed(transport),
+            refused: (where, refusal) => metrics.observer.refused(where, refusal),
           };
     const app: FastifyInstance = await buildApp({
       store,
@@ -92,11 +144,13 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       alerts,
       metrics: { ...metrics, observer },
       edges,
+      siteFacts,
+      https: options.httpTls,
       ...(options.apiTokens !== undefined && { apiTokens: options.apiTokens }),
     });
     stops.push(() => app.close());
     await app.listen({ host, port: options.port ?? 8080 });
-    const url = `http://${urlHost(host)}:${(app.server.address() as AddressInfo).port}`;
+    const url = `${options.httpTls === undefined ? "http" : "https"}://${urlHost(host)}:${(app.server.address() as AddressInfo).port}`;
     const ingest = await startMqttIngest({
       url: mqttUrl,
       store,
@@ -105,6 +159,12 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       observer,
       edges,
       shareGroup: options.mqttShareGroup,
+      username: ingestAuth?.username,
+      password: ingestAuth?.password,
+      caFile: options.mqttCaFile,
+      credentials,
+      security,
+      siteFacts,
     });
     stops.push(() => ingest.close());
     logger.info({ url, mqttUrl, store: store.kind }, "cloud started");
@@ -114,6 +174,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       url,
       mqttUrl,
       store,
+      credentials,
       close: () => {
         closing ??= stopAll().then(() => logger.info("cloud stopped"));
         return closing;

@@ -23,8 +23,13 @@ const EdgeEnv = z.object({
   TALLY_SHELF_SETTLE_MS: positive.default(300),
   /** The cloud's API, for reference data (item master, expected receipts and shipments); "none" to work from the site file alone. */
   TALLY_CLOUD_URL: z.string().default("http://127.0.0.1:8080"),
-  /** Bearer token (an `edge` role token) when the cloud's API requires one. */
+  /**
+   * This edge's credential at the cloud: the password of its user (its edge id) on the cloud's broker,
+   * and its bearer token on the cloud's API (ingest and reference data).
+   */
   TALLY_CLOUD_TOKEN: z.string().min(1).optional(),
+  /** PEM file of the CA that signed the cloud broker's TLS certificate (for an mqtts:// uplink). */
+  TALLY_CLOUD_CA: z.string().min(1).optional(),
   TALLY_REFERENCE_POLL_MS: positive.default(30_000),
   /** A device not heard from for this long raises DEVICE_SILENT. */
   TALLY_DEVICE_SILENT_MS: positive.default(30_000),
@@ -52,7 +57,10 @@ export interface EdgeConfig {
   siteFile?: string | undefined;
   edgeId: string;
   devices: { url: string } | { embedded: { host: string; port: number } };
-  uplink: ({ mqttUrl: string } | { httpUrl: string; token?: string | undefined }) & {
+  uplink: (
+    | { mqttUrl: string; token?: string | undefined; caFile?: string | undefined }
+    | { httpUrl: string; token?: string | undefined }
+  ) & {
     maxBatch: number;
     flushMs: number;
     ackTimeoutMs: number;
@@ -92,7 +100,7 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
     uplink: {
       ...(e.TALLY_UPLINK_TRANSPORT === "http"
         ? { httpUrl: e.TALLY_CLOUD_URL, token: e.TALLY_CLOUD_TOKEN }
-        : { mqttUrl: e.TALLY_UPLINK_MQTT_URL }),
+        : { mqttUrl: e.TALLY_UPLINK_MQTT_URL, token: e.TALLY_CLOUD_TOKEN, caFile: e.TALLY_CLOUD_CA }),
       maxBatch: e.TALLY_UPLINK_MAX_BATCH,
       flushMs: e.TALLY_UPLINK_FLUSH_MS,
       ackTimeoutMs: e.TALLY_UPLINK_ACK_TIMEOUT_MS,

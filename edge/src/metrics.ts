@@ -23,5 +23,7 @@ export interface EdgeMetrics {
     eventsCommitted: number;
     eventsDuplicate: number;
     eventsRejected: number;
+    acksUnmatched: number;
+    ackIdsForged: number;
   };
 }

@@ -15,6 +15,7 @@ import { SqliteJournal } from "./adapters/sqlite-journal.js";
 import { SqliteOutbox } from "./adapters/sqlite-outbox.js";
 import { withContentId } from "./domain/content-id.js";
 import { decodeDeviceMessage } from "./domain/decode-device-message.js";
+import { forgedAckCondition } from "./domain/forged-ack-condition.js";
 import { JournalHolds } from "./domain/journal-holds.js";
 import type { Observation } from "./domain/observation.js";
 import { ContinuingRunFilter } from "./domain/replay-filter.js";
@@ -37,7 +38,14 @@ export interface EdgeOptions {
   /** The device broker: an external one by URL, or an embedded aedes (port 0 = any free port). */
   devices: { url: string } | { embedded: { host?: string; port: number } };
   /** Where batches go: the cloud's broker (`mqttUrl`) or its HTTP API (`httpUrl`, `POST /v1/ingest`). */
-  uplink: ({ mqttUrl: string } | { httpUrl: string; token?: string | undefined }) & {
+  /**
+   * Where batches go: the cloud's broker (`mqttUrl`, logging in as the edge id with `token`, over TLS
+   * trusting `caFile` for mqtts://) or its HTTP API (`httpUrl`, `POST /v1/ingest` with `token`).
+   */
+  uplink: (
+    | { mqttUrl: string; token?: string | undefined; caFile?: string | undefined }
+    | { httpUrl: string; token?: string | undefined }
+  ) & {
     maxBatch?: number;
     flushMs?: number;
     ackTimeoutMs?: number;
@@ -145,6 +153,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
             url: options.uplink.mqttUrl,
             siteId: site.siteId,
             edgeId,
+            token: options.uplink.token,
+            caFile: options.uplink.caFile,
             logger,
             keepaliveS: options.uplink.keepaliveS ?? 60,
           });
@@ -166,6 +176,12 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       {
         onRejected: (ack) =>
           logger.error({ batchId: ack.batchId, rejected: ack.rejected.slice(0, 10) }, "cloud rejected events"),
+        onForgedAck: (ack, reason) => {
+          logger.error({ batchId: ack.batchId, reason }, "forged acknowledgement ignored");
+          // Raised to the cloud like any condition, so a supervisor sees it: one open alert per edge.
+          unsaved.push([forgedAckCondition(site.siteId, edgeId, reason, new Date(), newId)]);
+          void saveUnsaved();
+        },
         onError: (error) => logger.warn({ err: (error as Error).message }, "uplink problem"),
         onAcked: (ms) => metricsServer?.observeAckLatency(ms),
       },

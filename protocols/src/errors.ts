@@ -28,6 +28,16 @@ export const ErrorCode = {
   CommitFailed: "TALLY_ERR_COMMIT_FAILED",
   /** Two edge processes send under one edge id: its batches are refused until an admin releases it. */
   EdgeQuarantined: "TALLY_ERR_EDGE_QUARANTINED",
+  /** A batch from an edge id that has no credential at the cloud. */
+  EdgeUnknown: "TALLY_ERR_EDGE_UNKNOWN",
+  /** An event naming a location that the site's imported layout does not have, or one of another site. */
+  LocationUnknown: "TALLY_ERR_LOCATION_UNKNOWN",
+  /** An event dated outside the window the cloud accepts around its own clock. */
+  TimeOutOfRange: "TALLY_ERR_TIME_OUT_OF_RANGE",
+  /** A site the cloud has no imported layout for: nothing can be checked against it, so nothing is committed. */
+  SiteUnknown: "TALLY_ERR_SITE_UNKNOWN",
+  /** A process asked to listen beyond the loopback without what makes that safe (TLS, credentials, production mode). */
+  InsecureConfig: "TALLY_ERR_INSECURE_CONFIG",
   QueryInvalid: "TALLY_ERR_QUERY_INVALID",
   UsageInvalid: "TALLY_ERR_USAGE",
   NotFound: "TALLY_ERR_NOT_FOUND",

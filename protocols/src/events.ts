@@ -98,6 +98,8 @@ export const ConditionType = z.enum([
   "EDGE_BACKLOG",
   "EDGE_IDENTITY_CONFLICT",
   "SENSOR_STUCK",
+  /** Someone tried to speak for an edge or the cloud without its credential (a forged batch or ack): refused and raised. */
+  "FORGED_MESSAGE",
 ]);
 export type ConditionType = z.infer<typeof ConditionType>;
 

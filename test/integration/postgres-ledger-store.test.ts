@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { AlertHub, createLedgerStore, ingestBatch } from "@tally/cloud";
+import { AlertHub, createLedgerStore, ingestBatch, SiteFactsCache } from "@tally/cloud";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { meta, movement, task } from "../contract/event-fixtures.js";
+import { meta, movement, siteLayout, task } from "../contract/event-fixtures.js";
 import { ledgerInvariants } from "../contract/ledger-invariants.js";
 import { ledgerStoreContract } from "../contract/ledger-store-contract.js";
 import { securityStoreContract } from "../contract/security-store-contract.js";
@@ -62,12 +62,19 @@ describe.skipIf(unavailable !== undefined)(
           sentAt: t.occurredAt,
           events: [t, m],
         };
-        const ack = await ingestBatch({ store, alerts: new AlertHub() }, batch);
+        await store.importSite(siteLayout());
+        const deps = {
+          store,
+          alerts: new AlertHub(),
+          siteFacts: new SiteFactsCache(store),
+          now: () => new Date(t.occurredAt),
+        };
+        const ack = await ingestBatch(deps, batch);
         expect(ack).toMatchObject({ status: "committed", committed: [t.id, m.id], rejected: [] });
         expect((await store.tasks())[0]?.detail).toBe("label \ufffd torn, \ud83d\udce6 whole");
         expect(await store.stock()).toEqual([{ sku: "SKU-1", location: "S1/A/01", lot: "L\ufffd", qty: 1 }]);
         // A resend is known as one.
-        expect((await ingestBatch({ store, alerts: new AlertHub() }, batch)).duplicates).toEqual([t.id, m.id]);
+        expect((await ingestBatch(deps, batch)).duplicates).toEqual([t.id, m.id]);
       } finally {
         await store.close();
       }

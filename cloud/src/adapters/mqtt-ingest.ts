@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Socket } from "node:net";
 import {
   ackTopic,
@@ -9,9 +10,13 @@ import {
 import mqtt from "mqtt";
 import type { Logger } from "pino";
 import type { AlertHub } from "../alerts/alert-hub.js";
+import type { Credentials } from "../auth/credentials.js";
 import { decodeBatch } from "../ingest/decode-batch.js";
 import type { EdgeRegistry } from "../ingest/edge-registry.js";
 import { ingestBatch, rejectBatch } from "../ingest/ingest-batch.js";
+import type { SecurityWatch } from "../ingest/security-watch.js";
+import type { SiteFactsSource } from "../ingest/site-checks.js";
+import { SiteFactsCache } from "../ingest/site-facts.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
 import { newId } from "../ledger/new-id.js";
 import type { IngestObserver } from "../plugins/metrics.js";
@@ -35,6 +40,22 @@ export interface MqttIngestOptions {
    * batches between them instead of each getting every one.
    */
   shareGroup?: string | undefined;
+  /** How ingest logs in to the broker: the cloud's own credential (embedded) or its user on an external broker. */
+  username?: string | undefined;
+  password?: string | undefined;
+  /** PEM file of the CA that signed an external broker's TLS certificate (`mqtts://`). */
+  caFile?: string | undefined;
+  /**
+   * Which edges have credentials: a batch on the topic of an edge without
+   * one is dropped and raised as a forgery. On an external broker this, with
+   * the broker's ACL binding each topic to its user, is what ties a batch to
+   * a credential; the embedded broker checks the publisher itself as well.
+   */
+  credentials?: Credentials | undefined;
+  /** Where refusals go (metrics, log, alert). */
+  security?: SecurityWatch | undefined;
+  /** The sites' layouts and item master that events are checked against (shared with HTTP ingest); a new cache without. */
+  siteFacts?: SiteFactsSource | undefined;
 }
 
 /** Counters since start. */
@@ -47,6 +68,8 @@ export interface MqttIngestStats {
   rejected: number;
   /** Messages dropped unacked: wrong topic, too large, not JSON, bad envelope. */
   garbled: number;
+  /** Batches on the topic of an edge that has no credential: dropped unacked, raised as forgeries. */
+  unknownEdge: number;
   /** Commits that failed (database down): no ack, the edge resends. */
   commitFailures: number;
 }
@@ -70,12 +93,15 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
     options.shareGroup === undefined
       ? UPLINK_BATCH_SUBSCRIPTION
       : `$share/${options.shareGroup}/${UPLINK_BATCH_SUBSCRIPTION}`;
-  const stats: MqttIngestStats = { received: 0, acked: 0, rejected: 0, garbled: 0, commitFailures: 0 };
+  const stats: MqttIngestStats = { received: 0, acked: 0, rejected: 0, garbled: 0, unknownEdge: 0, commitFailures: 0 };
   const client = mqtt.connect(options.url, {
     clientId: options.clientId ?? `tally-cloud-${newId()}`,
     clean: true,
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
+    ...(options.username !== undefined && { username: options.username }),
+    ...(options.password !== undefined && { password: options.password }),
+    ...(options.caFile !== undefined && { ca: readFileSync(options.caFile) }),
   });
   client.on("connect", () => {
     if (client.stream instanceof Socket) client.stream.setNoDelay(true);
@@ -84,6 +110,7 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
   client.on("error", (error) => logger.warn({ err: error }, "MQTT client error"));
   client.on("offline", () => logger.warn("MQTT broker unreachable; retrying"));
 
+  const siteFacts = options.siteFacts ?? new SiteFactsCache(options.store);
   const unconfirmedAcks = new Set<Promise<void>>();
   const publishAck = (siteId: string, edgeId: string, ack: CommitAck) => {
     // Not awaited: the PUBACK for it arrives on the stream this handler holds (see above).
@@ -105,6 +132,17 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
       logger.warn({ topic, code: ErrorCode.TopicUnknown }, "message on an unknown topic dropped");
       return;
     }
+    if (options.credentials !== undefined && !(await options.credentials.knowsEdge(ids.siteId, ids.edgeId))) {
+      stats.unknownEdge += 1;
+      options.security?.refused({
+        where: "mqtt",
+        refusal: "unknown-edge",
+        reason: `a batch on the topic of edge ${ids.edgeId} of site ${ids.siteId}, which has no credential`,
+        siteId: ids.siteId,
+        source: ids.edgeId,
+      });
+      return;
+    }
     const decoded = decodeBatch(payload);
     if (!decoded.ok) {
       stats.garbled += 1;
@@ -116,6 +154,13 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
       stats.rejected += 1;
       const reason = `topic names site ${ids.siteId} edge ${ids.edgeId}, envelope site ${batch.siteId} edge ${batch.edgeId}`;
       logger.warn({ topic, batchId: batch.batchId, reason }, "batch refused");
+      options.security?.refused({
+        where: "mqtt",
+        refusal: "envelope-mismatch",
+        reason: `edge ${ids.edgeId} sent a batch whose envelope names another edge or site: ${reason}`,
+        siteId: ids.siteId,
+        source: ids.edgeId,
+      });
       publishAck(ids.siteId, ids.edgeId, rejectBatch(batch, { code: ErrorCode.SiteMismatch, reason }));
       return;
     }
@@ -126,6 +171,7 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
         {
           store: options.store,
           alerts: options.alerts,
+          siteFacts,
           ...(options.edges !== undefined ? { edges: options.edges } : {}),
           ...(observer ? { observe: (a: CommitAck, seconds: number) => observer.ingested(a, seconds, "mqtt") } : {}),
         },

@@ -37,6 +37,7 @@ export class Credentials {
   readonly #internal: { hash: Buffer; principal: Principal }[] = [];
   readonly #cache = new Map<string, { at: number; token: StoredToken; secretHash: string } | { at: number }>();
   readonly #now: () => number;
+  #edges: { at: number; keys: Set<string> } | undefined;
 
   constructor(options: CredentialsOptions) {
     this.#store = options.store;
@@ -77,9 +78,32 @@ export class Credentials {
     return found;
   }
 
+  /**
+   * Whether an edge of a site has a live credential (from the store or the
+   * environment): what the cloud checks of a batch topic on an external
+   * broker, whose ACL binds the topic to the credential that published.
+   */
+  async knowsEdge(siteId: string, edgeId: string): Promise<boolean> {
+    const now = this.#now();
+    if (this.#edges === undefined || now - this.#edges.at > CACHE_MS) {
+      const keys = new Set<string>();
+      for (const token of await this.#store.tokens()) {
+        if (token.role === "edge" && token.edgeId !== undefined) keys.add(`${token.sites?.[0] ?? ""}/${token.edgeId}`);
+      }
+      for (const { principal } of this.#bootstrap) {
+        if (principal.role === "edge" && principal.edgeId !== undefined) {
+          keys.add(`${principal.sites?.[0] ?? ""}/${principal.edgeId}`);
+        }
+      }
+      this.#edges = { at: now, keys };
+    }
+    return this.#edges.keys.has(`${siteId}/${edgeId}`);
+  }
+
   /** Forgets a cached token at once (after this instance revoked it). */
   forget(id: string): void {
     this.#cache.delete(id);
+    this.#edges = undefined;
   }
 
   async #fromStore(id: string, secret: string): Promise<Principal | undefined> {

@@ -1,11 +1,12 @@
-import { CommitAck, ErrorCode } from "@tally/protocols";
+import { CommitAck, type CorrectionTask, ErrorCode } from "@tally/protocols";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Alert } from "../alerts/alert.js";
 import { AlertHub } from "../alerts/alert-hub.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
-import { batch, condition, movement, tempStore } from "../testing/fixtures.js";
+import { AT, batch, condition, everyLocationKnown, movement, tempStore } from "../testing/fixtures.js";
 import { decodeBatch } from "./decode-batch.js";
 import { ingestBatch, rejectBatch } from "./ingest-batch.js";
+import { SiteFactsCache } from "./site-facts.js";
 
 const now = () => new Date("2026-11-22T10:00:00.000Z");
 
@@ -27,7 +28,7 @@ describe("ingestBatch", () => {
   it("commits valid events and answers with a committed ack after the commit", async () => {
     const m = movement();
     const b = batch([m], { seq: 7 });
-    const ack = await ingestBatch({ store, alerts, now }, b);
+    const ack = await ingestBatch({ store, alerts, now, siteFacts: everyLocationKnown }, b);
     expect(CommitAck.parse(ack)).toEqual({
       v: 1,
       edgeId: "edge-1",
@@ -45,7 +46,10 @@ describe("ingestBatch", () => {
   it("rejects one bad event alone, with its index, id and reason, and commits the rest", async () => {
     const good = movement();
     const bad = { ...movement(), qty: -1 };
-    const ack = await ingestBatch({ store, alerts, now }, batch([bad, good, "not an event"]));
+    const ack = await ingestBatch(
+      { store, alerts, now, siteFacts: everyLocationKnown },
+      batch([bad, good, "not an event"]),
+    );
     expect(ack.committed).toEqual([good.id]);
     expect(ack.rejected).toEqual([
       { index: 0, id: bad.id, code: ErrorCode.EventSchema, reason: expect.stringContaining("qty") },
@@ -55,7 +59,7 @@ describe("ingestBatch", () => {
 
   it("rejects events of another site than the batch's", async () => {
     const other = movement({ siteId: "S2", to: "S2/A/01" });
-    const ack = await ingestBatch({ store, alerts, now }, batch([other]));
+    const ack = await ingestBatch({ store, alerts, now, siteFacts: everyLocationKnown }, batch([other]));
     expect(ack.rejected).toEqual([
       { index: 0, id: other.id, code: ErrorCode.SiteMismatch, reason: expect.any(String) },
     ]);
@@ -65,9 +69,12 @@ describe("ingestBatch", () => {
   it("reports resends as duplicates and reused ids as conflicts, at the right index", async () => {
     const m = movement();
     const n = movement();
-    await ingestBatch({ store, alerts, now }, batch([m, n]));
+    await ingestBatch({ store, alerts, now, siteFacts: everyLocationKnown }, batch([m, n]));
     const fresh = movement();
-    const ack = await ingestBatch({ store, alerts, now }, batch([fresh, m, { ...n, qty: 6 }, m, { ...n, qty: 6 }]));
+    const ack = await ingestBatch(
+      { store, alerts, now, siteFacts: everyLocationKnown },
+      batch([fresh, m, { ...n, qty: 6 }, m, { ...n, qty: 6 }]),
+    );
     expect(ack.committed).toEqual([fresh.id]);
     expect(ack.duplicates).toEqual([m.id, m.id]);
     expect(ack.rejected.map((r) => [r.index, r.id, r.code])).toEqual([
@@ -78,7 +85,10 @@ describe("ingestBatch", () => {
 
   it("refuses an id the batch itself holds twice with different content", async () => {
     const m = movement();
-    const ack = await ingestBatch({ store, alerts, now }, batch([m, { ...m, qty: 9 }, m]));
+    const ack = await ingestBatch(
+      { store, alerts, now, siteFacts: everyLocationKnown },
+      batch([m, { ...m, qty: 9 }, m]),
+    );
     expect(ack.committed).toEqual([m.id]);
     expect(ack.duplicates).toEqual([m.id]);
     expect(ack.rejected.map((r) => [r.index, r.code])).toEqual([[1, ErrorCode.EventConflict]]);
@@ -88,7 +98,7 @@ describe("ingestBatch", () => {
   it("takes an id repeated in the batch with its keys in another order as the same event", async () => {
     const m = movement();
     const reordered = Object.fromEntries(Object.entries(m).reverse());
-    const ack = await ingestBatch({ store, alerts, now }, batch([m, reordered]));
+    const ack = await ingestBatch({ store, alerts, now, siteFacts: everyLocationKnown }, batch([m, reordered]));
     expect(ack.committed).toEqual([m.id]);
     expect(ack.duplicates).toEqual([m.id]);
     expect(ack.rejected).toEqual([]);
@@ -96,15 +106,17 @@ describe("ingestBatch", () => {
 
   it("publishes alert changes after the commit, once even when the batch is resent", async () => {
     const b = batch([condition()]);
-    await ingestBatch({ store, alerts, now }, b);
-    await ingestBatch({ store, alerts, now }, b);
+    await ingestBatch({ store, alerts, now, siteFacts: everyLocationKnown }, b);
+    await ingestBatch({ store, alerts, now, siteFacts: everyLocationKnown }, b);
     expect(published).toHaveLength(1);
     expect(published[0]).toMatchObject({ status: "open", severity: "critical" });
   });
 
   it("lets a failed commit throw so that no ack is sent", async () => {
     await store.close();
-    await expect(ingestBatch({ store, alerts, now }, batch([movement()]))).rejects.toThrow();
+    await expect(
+      ingestBatch({ store, alerts, now, siteFacts: everyLocationKnown }, batch([movement()])),
+    ).rejects.toThrow();
     expect(published).toEqual([]);
   });
 });
@@ -136,5 +148,93 @@ describe("decodeBatch", () => {
       ok: false,
       error: { code: ErrorCode.MessageTooLarge },
     });
+  });
+});
+
+describe("ingestBatch against the site's imported layout", () => {
+  let store: LedgerStore;
+  let dispose: () => Promise<void>;
+  beforeEach(async () => {
+    ({ store, dispose } = await tempStore());
+    await store.importSite({
+      siteId: "S1",
+      zones: [{ id: "A", kind: "storage", temperatureClass: "ambient" }],
+      locations: [{ code: "S1/A/01", zone: "A" }],
+      devices: [],
+      items: [{ sku: "SKU-1", gtins: [], temperatureClass: "ambient" }],
+    });
+    await store.importSite({
+      siteId: "S2",
+      zones: [{ id: "A", kind: "storage", temperatureClass: "ambient" }],
+      locations: [{ code: "S2/A/01", zone: "A" }],
+      devices: [],
+      items: [],
+    });
+  });
+  afterEach(async () => {
+    await dispose();
+  });
+  let clock = 0;
+  const deps = () => ({ store, alerts: new AlertHub(), now, siteFacts: new SiteFactsCache(store, () => clock) });
+
+  it("refuses impossible movements with a reason each, and commits the rest of the batch", async () => {
+    const good = movement({ qty: 2 });
+    const otherSite = movement({ to: "S2/A/01" });
+    const nowhere = movement({ to: "S1/A/99" });
+    const unknownSku = movement({ sku: "NOPE" });
+    const far = movement({ occurredAt: "9999-01-01T00:00:00.000Z" });
+    const old = movement({ occurredAt: "2020-01-01T00:00:00.000Z" });
+    const strayTask: CorrectionTask = {
+      kind: "task",
+      id: "00000000-0000-7000-8000-000000000007",
+      siteId: "S1",
+      occurredAt: AT,
+      taskType: "WRONG_ZONE",
+      location: "S1/Z/01",
+      priority: "normal",
+      detail: "seen where it may not be",
+      evidence: { deviceId: "portal-1", observationIds: [] },
+    };
+    const ack = await ingestBatch(deps(), batch([good, otherSite, nowhere, unknownSku, far, old, strayTask]));
+    expect(ack.committed).toEqual([good.id]);
+    expect(ack.rejected.map((r) => [r.index, r.code])).toEqual([
+      [1, ErrorCode.LocationUnknown],
+      [2, ErrorCode.LocationUnknown],
+      [3, ErrorCode.SkuUnknown],
+      [4, ErrorCode.TimeOutOfRange],
+      [5, ErrorCode.TimeOutOfRange],
+      [6, ErrorCode.LocationUnknown],
+    ]);
+    expect(ack.rejected[0]?.reason).toBe("location S2/A/01 is not of site S1");
+    expect(ack.rejected[1]?.reason).toBe("location S1/A/99 is not in the imported layout of site S1");
+    expect(await store.stock()).toEqual([{ sku: "SKU-1", location: "S1/A/01", lot: "", qty: 2 }]);
+    expect(await store.tasks()).toEqual([]);
+  });
+
+  it("commits nothing for a site whose layout was never imported", async () => {
+    const m = movement({ siteId: "S3", to: "S3/A/01" });
+    const ack = await ingestBatch(deps(), batch([m], { siteId: "S3" }));
+    expect(ack.committed).toEqual([]);
+    expect(ack.rejected).toEqual([expect.objectContaining({ id: m.id, code: ErrorCode.SiteUnknown })]);
+    expect(await store.movements()).toEqual([]);
+  });
+
+  it("knows a location imported after the cache was filled", async () => {
+    const d = deps();
+    await ingestBatch(d, batch([movement()]));
+    await store.importSite({
+      siteId: "S1",
+      zones: [{ id: "A", kind: "storage", temperatureClass: "ambient" }],
+      locations: [{ code: "S1/A/02", zone: "A" }],
+      devices: [],
+      items: [{ sku: "SKU-2", gtins: [], temperatureClass: "ambient" }],
+    });
+    // Within a second of the last read the cache does not go back to the store for a miss...
+    const early = await ingestBatch(d, batch([movement({ sku: "SKU-2", to: "S1/A/02" })]));
+    expect(early.rejected.map((r) => r.code)).toEqual([ErrorCode.LocationUnknown]);
+    // ...after it, a miss reads the store again: what another instance imported is known.
+    clock = 1000;
+    const ack = await ingestBatch(d, batch([movement({ sku: "SKU-2", to: "S1/A/02" })]));
+    expect(ack.rejected).toEqual([]);
   });
 });

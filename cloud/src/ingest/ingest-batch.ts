@@ -12,6 +12,7 @@ import { canonicalJson } from "../ledger/canonical-json.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
 import { recordIdentityConflict } from "./edge-conditions.js";
 import type { EdgeRegistry } from "./edge-registry.js";
+import { checkAgainstSite, locationsOf, type SiteFactsSource, type TimeWindow } from "./site-checks.js";
 import { withWellFormedText } from "./well-formed-text.js";
 
 export interface IngestDeps {
@@ -22,6 +23,10 @@ export interface IngestDeps {
   observe?: (ack: CommitAck, commitSeconds: number) => void;
   /** Sequence numbers and identities of the edges; a quarantined edge's batches are refused whole. */
   edges?: EdgeRegistry;
+  /** The sites' imported layouts and the item master: every event is checked against them before it commits. */
+  siteFacts: SiteFactsSource;
+  /** How far from the cloud's clock an event may be dated (default: an hour ahead, a year behind). */
+  timeWindow?: TimeWindow;
 }
 
 /**
@@ -71,12 +76,14 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
     }
   });
 
+  const { kept: checked, refused } = await checkEvents(deps, batch.siteId, valid, first);
+  rejections.push(...refused.values());
   const started = performance.now();
   const result =
-    valid.length > 0
+    checked.length > 0
       ? await deps.store.commit(
           { edgeId: batch.edgeId, siteId: batch.siteId, batchId: batch.batchId, seq: batch.seq },
-          valid,
+          checked,
         )
       : { committed: [], duplicates: [], conflicts: [], alerts: [] };
   const conflicts = new Set(result.conflicts);
@@ -86,7 +93,10 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
   }
   const duplicates = [...result.duplicates];
   for (const repeat of repeats) {
-    if (conflicts.has(repeat.id))
+    const firstFate = refused.get(repeat.id);
+    if (firstFate !== undefined && !conflicts.has(repeat.id)) {
+      rejections.push({ ...firstFate, index: repeat.index });
+    } else if (conflicts.has(repeat.id))
       rejections.push(rejection(repeat.index, repeat.id, ErrorCode.EventConflict, conflictReason));
     else duplicates.push(repeat.id);
   }
@@ -107,6 +117,35 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
   };
   deps.observe?.(ack, commitSeconds);
   return ack;
+}
+
+/**
+ * Keeps the events that fit their site (its imported locations, the item
+ * master, a sane time), adding a rejection with the reason for each other.
+ */
+async function checkEvents(
+  deps: IngestDeps,
+  siteId: string,
+  events: readonly EdgeEvent[],
+  first: ReadonlyMap<string, { index: number }>,
+): Promise<{ kept: EdgeEvent[]; refused: Map<string, EventRejection> }> {
+  const refused = new Map<string, EventRejection>();
+  if (events.length === 0) return { kept: [], refused };
+  const locations = new Set<string>();
+  const skus = new Set<string>();
+  for (const event of events) {
+    for (const location of locationsOf(event)) locations.add(location);
+    if (event.kind === "movement") skus.add(event.sku);
+  }
+  const facts = await deps.siteFacts.facts(siteId, { locations, skus });
+  const nowMs = (deps.now?.() ?? new Date()).getTime();
+  const kept: EdgeEvent[] = [];
+  for (const event of events) {
+    const problem = checkAgainstSite(event, facts, nowMs, deps.timeWindow);
+    if (problem === undefined) kept.push(event);
+    else refused.set(event.id, rejection(first.get(event.id)?.index ?? 0, event.id, problem.code, problem.reason));
+  }
+  return { kept, refused };
 }
 
 /** The ack for a batch refused whole (e.g. its topic names another edge): every event is rejected. */

@@ -7,6 +7,8 @@ import type { EdgeRegistry } from "../ingest/edge-registry.js";
 export interface IngestObserver {
   ingested(ack: CommitAck, commitSeconds: number, transport: IngestTransport): void;
   failed(transport: IngestTransport): void;
+  /** Something refused for security: a forged batch or ack, a failed authentication, a refused subscription. */
+  refused(where: IngestTransport | "broker", refusal: string): void;
 }
 export type IngestTransport = "mqtt" | "http";
 
@@ -72,6 +74,12 @@ export function createCloudMetrics(edges?: EdgeRegistry): CloudMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  const refusals = new Counter({
+    name: "tally_cloud_security_refusals_total",
+    help: "Refused for security, by where (broker, mqtt ingest, http ingest) and why (auth-failed, forged-batch, forged-ack, ...)",
+    labelNames: ["where", "refusal"],
+    registers: [registry],
+  });
   const observer: IngestObserver = {
     ingested: (ack, seconds, transport) => {
       batches.inc({ transport, status: ack.status });
@@ -81,6 +89,7 @@ export function createCloudMetrics(edges?: EdgeRegistry): CloudMetrics {
       commitSeconds.observe(seconds);
     },
     failed: (transport) => failures.inc({ transport }),
+    refused: (where, refusal) => refusals.inc({ where, refusal }),
   };
   const route: FastifyPluginAsync = async (app) => {
     app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => {

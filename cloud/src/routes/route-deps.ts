@@ -1,5 +1,6 @@
 import type { AlertHub } from "../alerts/alert-hub.js";
 import type { EdgeRegistry } from "../ingest/edge-registry.js";
+import type { SiteFactsSource } from "../ingest/site-checks.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
 import type { ApiTokens } from "../plugins/auth.js";
 import type { IngestObserver } from "../plugins/metrics.js";
@@ -13,4 +14,6 @@ export interface RouteDeps {
   ingestObserver?: IngestObserver | undefined;
   /** The edges' sequence numbers and identities, shared with MQTT ingest. */
   edges: EdgeRegistry;
+  /** The sites' layouts and item master that ingested events are checked against. */
+  siteFacts: SiteFactsSource;
 }

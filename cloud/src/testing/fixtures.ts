@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Condition, EdgeBatch, EdgeEvent, Movement } from "@tally/protocols";
 import { type Logger, pino } from "pino";
 import { openSqliteLedgerStore } from "../adapters/sqlite-ledger-store.js";
+import type { SiteFactsSource } from "../ingest/site-checks.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
 
 /** Test-only helpers (not exported from the package). */
@@ -74,3 +75,12 @@ export async function tempStore(): Promise<{ store: LedgerStore; dataDir: string
     },
   };
 }
+
+/**
+ * Site facts that know every location and SKU a batch names: for tests of
+ * ingest that are not about the checks against the site (those import a
+ * layout and use the real cache).
+ */
+export const everyLocationKnown: SiteFactsSource = {
+  facts: async (_siteId, names) => ({ known: true, locations: new Set(names.locations), skus: new Set(names.skus) }),
+};

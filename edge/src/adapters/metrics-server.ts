@@ -65,6 +65,16 @@ export async function startMetricsServer(options: {
     (m) => m.uplink.eventsDuplicate,
   );
   counter("tally_edge_events_rejected_total", "Events the cloud refused for good", (m) => m.uplink.eventsRejected);
+  counter(
+    "tally_edge_acks_unmatched_total",
+    "Acknowledgements for a batch this edge did not send (nothing applied)",
+    (m) => m.uplink.acksUnmatched,
+  );
+  counter(
+    "tally_edge_ack_ids_forged_total",
+    "Event ids an acknowledgement named that its batch did not hold (forged, ignored)",
+    (m) => m.uplink.ackIdsForged,
+  );
   counter("tally_edge_reader_overflows_total", "Reader notices that reads were lost", (m) => m.readerOverflows);
   gauge("tally_edge_outbox_depth", "Events waiting in the outbox", (m) => m.outboxDepth);
   gauge(

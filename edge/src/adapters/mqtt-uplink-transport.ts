@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { ackTopic, CommitAck, uplinkBatchTopic } from "@tally/protocols";
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
@@ -15,6 +16,10 @@ export function connectMqttUplink(options: {
   url: string;
   siteId: string;
   edgeId: string;
+  /** The edge's credential at the cloud: the password of its user, which is its edge id. */
+  token?: string | undefined;
+  /** PEM file of the CA that signed the broker's certificate (mqtts://). */
+  caFile?: string | undefined;
   logger: Logger;
   /** MQTT keepalive, s (default 60): a connection silent for 1.5 × this is dropped and redialled. */
   keepaliveS?: number;
@@ -29,6 +34,8 @@ export function connectMqttUplink(options: {
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
     keepalive: options.keepaliveS ?? 60,
+    ...(options.token !== undefined && { username: edgeId, password: options.token }),
+    ...(options.caFile !== undefined && { ca: readFileSync(options.caFile) }),
   });
   noDelay(client);
   let warned = false;

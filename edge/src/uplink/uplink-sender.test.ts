@@ -42,7 +42,7 @@ class FakeTransport implements UplinkTransport {
   }
 }
 
-async function setup(maxBatch = 2) {
+async function setup(maxBatch = 2, listener: ConstructorParameters<typeof UplinkSender>[3] = {}) {
   const scheduler = new VirtualTimeScheduler(VirtualAction, 0);
   const outbox = new MemoryOutbox();
   const transport = new FakeTransport();
@@ -59,7 +59,7 @@ async function setup(maxBatch = 2) {
       newId: sequentialIds("b"),
       random: () => 0.5,
     },
-    {},
+    listener,
     scheduler,
   );
   sender.start();
@@ -77,6 +77,34 @@ async function setup(maxBatch = 2) {
 }
 
 describe("UplinkSender", () => {
+  it("takes out of the outbox only what the acknowledged batch held: a forged ack removes nothing else", async () => {
+    const forged: string[] = [];
+    const { outbox, transport, sender, advance } = await setup(1, {
+      onForgedAck: (_ack, reason) => forged.push(reason),
+    });
+    await outbox.append([telemetry(1), telemetry(2), telemetry(3)]);
+    await advance();
+    const first = transport.sent[0] as OutgoingBatch;
+    expect(first.events.map((e) => e.id)).toEqual([telemetry(1).id]);
+    // Claims the next events are committed too, under the batch that is in flight.
+    transport.ack(first, { committed: [telemetry(1).id, telemetry(2).id, telemetry(3).id] });
+    await advance();
+    expect(outbox.depth()).toBe(2);
+    expect(sender.counters).toMatchObject({ eventsCommitted: 1, ackIdsForged: 2 });
+    expect(forged).toEqual([expect.stringMatching(/names 2 event\(s\) the batch did not hold/)]);
+    // An ack for a batch this edge never sent, or with another seq, takes nothing out.
+    const second = transport.sent[1] as OutgoingBatch;
+    transport.ack({ ...second, batchId: "00000000-0000-7000-8000-00000000dead" });
+    transport.ack({ ...second, seq: second.seq + 7 });
+    await advance();
+    expect(outbox.depth()).toBe(2);
+    expect(sender.counters.acksUnmatched).toBe(1);
+    expect(forged).toHaveLength(2);
+    transport.ack(second);
+    await advance();
+    expect(outbox.depth()).toBe(1);
+  });
+
   it("keeps every event of a batch the cloud refuses whole, and tries again after the longest backoff", async () => {
     const { outbox, transport, advance } = await setup();
     await outbox.append([telemetry(1), telemetry(2)]);

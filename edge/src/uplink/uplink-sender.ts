@@ -26,14 +26,27 @@ export interface UplinkCounters {
   eventsCommitted: number;
   eventsDuplicate: number;
   eventsRejected: number;
+  /** Acks for a batch this process did not send (or no longer remembers): nothing leaves the outbox for them. */
+  acksUnmatched: number;
+  /** Ids an ack named that its batch did not hold: forged, ignored. */
+  ackIdsForged: number;
 }
 
 export interface UplinkListener {
   onRejected?(ack: CommitAck): void;
+  /**
+   * An ack that cannot have come from the cloud: it names events its batch
+   * did not hold, or carries another sequence number. Nothing of it was
+   * applied.
+   */
+  onForgedAck?(ack: CommitAck, reason: string): void;
   /** A batch in flight was acknowledged this long after it was (last) sent, ms. */
   onAcked?(latencyMs: number): void;
   onError?(error: unknown): void;
 }
+
+/** Batches whose ids are remembered for matching acks. */
+const REMEMBERED_BATCHES = 32;
 
 /**
  * Sends the outbox to the cloud one batch at a time. An event leaves the
@@ -49,7 +62,11 @@ export class UplinkSender {
     eventsCommitted: 0,
     eventsDuplicate: 0,
     eventsRejected: 0,
+    acksUnmatched: 0,
+    ackIdsForged: 0,
   };
+  /** The ids each recently sent batch held, by batch id: an ack may only take these out of the outbox. */
+  readonly #sent = new Map<string, { seq: number; ids: Set<string> }>();
   #inFlight: { batch: OutgoingBatch; timer: Subscription; timeoutMs: number; sentAt: number } | undefined;
   #flushTimer: Subscription | undefined;
   #ackSubscription: Subscription | undefined;
@@ -134,6 +151,15 @@ export class UplinkSender {
 
   #transmit(batch: OutgoingBatch, timeoutMs: number): void {
     this.counters.batchesSent++;
+    if (!this.#sent.has(batch.batchId)) {
+      this.#sent.set(batch.batchId, { seq: batch.seq, ids: new Set(batch.events.map((e) => e.id)) });
+      // A late ack of one of the last few batches still counts; older ones are forgotten (their events, if still
+      // in the outbox, are sent again and come back as duplicates).
+      for (const old of this.#sent.keys()) {
+        if (this.#sent.size <= REMEMBERED_BATCHES) break;
+        this.#sent.delete(old);
+      }
+    }
     const jitter = 0.8 + 0.4 * (this.config.random ?? Math.random)();
     const timer = this.scheduler.schedule(() => {
       if (this.#inFlight?.batch.batchId !== batch.batchId || this.#closed) return;
@@ -144,11 +170,43 @@ export class UplinkSender {
     this.transport.send(batch).catch((error: unknown) => this.listener.onError?.(error));
   }
 
-  async #onAck(ack: CommitAck): Promise<void> {
-    if (ack.edgeId !== this.config.edgeId) return;
+  async #onAck(received: CommitAck): Promise<void> {
+    if (received.edgeId !== this.config.edgeId) return;
+    const sent = this.#sent.get(received.batchId);
+    if (sent === undefined) {
+      this.counters.acksUnmatched++;
+      this.listener.onError?.(new Error(`ack for batch ${received.batchId}, which this edge did not send: ignored`));
+      return;
+    }
+    if (received.seq !== sent.seq) {
+      this.listener.onForgedAck?.(
+        received,
+        `ack for batch ${received.batchId} carries seq ${received.seq}, sent ${sent.seq}`,
+      );
+      return;
+    }
+    // Only ids the batch held may leave the outbox: an ack naming others was not made by the cloud.
+    const forged: string[] = [];
+    const held = (id: string) => {
+      if (sent.ids.has(id)) return true;
+      forged.push(id);
+      return false;
+    };
+    const ack: CommitAck = {
+      ...received,
+      committed: received.committed.filter(held),
+      duplicates: received.duplicates.filter(held),
+      rejected: received.rejected.filter((r) => r.id === undefined || held(r.id)),
+    };
+    if (forged.length > 0) {
+      this.counters.ackIdsForged += forged.length;
+      this.listener.onForgedAck?.(
+        received,
+        `ack for batch ${received.batchId} names ${forged.length} event(s) the batch did not hold, e.g. ${forged[0]}`,
+      );
+    }
     // A batch refused whole (its edge quarantined, its topic naming another edge) says nothing about its
-    // events: they all stay. Otherwise acknowledged ids may leave the outbox whichever batch carried them
-    // (a late ack of an earlier send included), those rejected for good with them.
+    // events: they all stay. Otherwise the acknowledged ids leave the outbox, those rejected for good with them.
     const refusedWhole = ack.status === "rejected";
     const rejectedIds = refusedWhole ? [] : ack.rejected.flatMap((r) => (r.id === undefined ? [] : [r.id]));
     await this.outbox.remove([...ack.committed, ...ack.duplicates, ...rejectedIds]);
@@ -156,6 +214,7 @@ export class UplinkSender {
     this.counters.eventsDuplicate += ack.duplicates.length;
     this.counters.eventsRejected += rejectedIds.length;
     if (ack.rejected.length > 0) this.listener.onRejected?.(ack);
+    if (ack.status === "committed") this.#sent.delete(ack.batchId);
     if (this.#inFlight?.batch.batchId === ack.batchId) {
       this.#inFlight.timer.unsubscribe();
       this.listener.onAcked?.(this.scheduler.now() - this.#inFlight.sentAt);

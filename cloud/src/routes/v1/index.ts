@@ -23,6 +23,7 @@ export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) =
     tokens: options.tokens,
     ingestObserver: options.ingestObserver,
     edges: options.edges,
+    siteFacts: options.siteFacts,
   };
   await app.register(ingestRoute, deps);
   await app.register(stockRoute, deps);

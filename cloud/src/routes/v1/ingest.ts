@@ -4,7 +4,10 @@ import { ingestBatch } from "../../ingest/ingest-batch.js";
 import { ProblemError } from "../../plugins/problem-details.js";
 import type { RouteDeps } from "../route-deps.js";
 
-export const ingestRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store, alerts, ingestObserver, edges }) => {
+export const ingestRoute: FastifyPluginAsyncZod<RouteDeps> = async (
+  app,
+  { store, alerts, ingestObserver, edges, siteFacts },
+) => {
   const observe =
     ingestObserver && ((ack: CommitAck, seconds: number) => ingestObserver.ingested(ack, seconds, "http"));
   app.post(
@@ -20,7 +23,7 @@ export const ingestRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store
     },
     async (request) => {
       try {
-        return await ingestBatch({ store, alerts, edges, ...(observe ? { observe } : {}) }, request.body);
+        return await ingestBatch({ store, alerts, edges, siteFacts, ...(observe ? { observe } : {}) }, request.body);
       } catch (error) {
         ingestObserver?.failed("http");
         request.log.error({ err: error, batchId: request.body.batchId }, "commit failed");

@@ -1,0 +1,56 @@
+import { type CloudConfig, isLoopbackHost } from "./config.js";
+
+/** One reason the cloud is not safe to expose, with what to set to fix it. */
+export interface SecurityProblem {
+  problem: string;
+  fix: string;
+}
+
+/**
+ * What keeps the cloud from being secure by default beyond the loopback:
+ * development mode off the loopback, listeners without TLS, an external
+ * broker reached anonymously or in clear text. On the loopback nothing is
+ * reachable from another machine, so nothing is reported there.
+ */
+export function cloudSecurityProblems(config: CloudConfig): SecurityProblem[] {
+  const problems: SecurityProblem[] = [];
+  const httpExposed = !isLoopbackHost(config.host);
+  const brokerExposed = "embedded" in config.mqtt && !isLoopbackHost(config.mqtt.embedded.host);
+  if (config.mode === "development" && (httpExposed || brokerExposed)) {
+    problems.push({
+      problem: "development mode (open reads) on an address other machines can reach",
+      fix: "set TALLY_MODE=production, or bind TALLY_HTTP_HOST and TALLY_CLOUD_MQTT_HOST to 127.0.0.1",
+    });
+  }
+  if (httpExposed && config.httpTls === undefined) {
+    problems.push({
+      problem: `the HTTP API listens on ${config.host} without TLS: tokens would cross the network in clear`,
+      fix: "set TALLY_HTTP_TLS_CERT and TALLY_HTTP_TLS_KEY (PEM files)",
+    });
+  }
+  if (brokerExposed && config.brokerTls === undefined && "embedded" in config.mqtt) {
+    problems.push({
+      problem: `the cloud's MQTT broker listens on ${config.mqtt.embedded.host} without TLS: edges' credentials and batches would cross the network in clear`,
+      fix: "set TALLY_CLOUD_MQTT_TLS_CERT and TALLY_CLOUD_MQTT_TLS_KEY (PEM files)",
+    });
+  }
+  if ("url" in config.mqtt) {
+    const url = new URL(config.mqtt.url);
+    if (config.mqttAuth === undefined) {
+      problems.push({
+        problem: "the cloud connects to the external broker anonymously: its ACL cannot tell the cloud from anyone",
+        fix: "set TALLY_CLOUD_MQTT_USERNAME and TALLY_CLOUD_MQTT_PASSWORD, and allow_anonymous false on the broker",
+      });
+    }
+    if (
+      !isLoopbackHost(url.hostname) &&
+      (url.protocol === "mqtt:" || url.protocol === "tcp:" || url.protocol === "ws:")
+    ) {
+      problems.push({
+        problem: `the external broker ${url.host} is reached without TLS`,
+        fix: "use an mqtts:// (or wss://) TALLY_CLOUD_MQTT_URL, with TALLY_CLOUD_MQTT_CA when its CA is private",
+      });
+    }
+  }
+  return problems;
+}
