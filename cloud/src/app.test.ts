@@ -4,14 +4,14 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AlertHub } from "./alerts/alert-hub.js";
 import { buildApp } from "./app.js";
 import type { LedgerStore } from "./ledger/ledger-store.js";
-import { batch, condition, movement, silentLogger, tempStore } from "./testing/fixtures.js";
+import { batch, condition, everyLocationKnown, movement, silentLogger, tempStore } from "./testing/fixtures.js";
 
 let app: FastifyInstance;
 let store: LedgerStore;
 let dispose: () => Promise<void>;
 beforeEach(async () => {
   ({ store, dispose } = await tempStore());
-  app = await buildApp({ store, logger: silentLogger(), alerts: new AlertHub() });
+  app = await buildApp({ store, logger: silentLogger(), alerts: new AlertHub(), siteFacts: everyLocationKnown });
 });
 afterEach(async () => {
   await app.close();

@@ -10,6 +10,9 @@ describe("loadCloudConfig", () => {
       mqtt: { embedded: { host: "127.0.0.1", port: 1884 } },
       logLevel: "info",
       apiTokens: new Map(),
+      bootstrapTokens: [],
+      mode: "development",
+      insecure: false,
     });
   });
 
@@ -22,7 +25,7 @@ describe("loadCloudConfig", () => {
       TALLY_CLOUD_MQTT_URL: "mqtt://broker:1883",
       TALLY_CLOUD_MQTT_PORT: "",
       TALLY_LOG_LEVEL: "warn",
-      TALLY_API_TOKENS: "admin:s1, supervisor:s2,edge:s3",
+      TALLY_API_TOKENS: "admin:s1-0123456789abcdef, supervisor:s2-0123456789abcdef,edge@S1/e1:s3-0123456789abcdef",
     });
     expect(config).toEqual({
       host: "0.0.0.0",
@@ -32,10 +35,17 @@ describe("loadCloudConfig", () => {
       mqtt: { url: "mqtt://broker:1883" },
       logLevel: "warn",
       apiTokens: new Map([
-        ["s1", "admin"],
-        ["s2", "supervisor"],
-        ["s3", "edge"],
+        ["s1-0123456789abcdef", "admin"],
+        ["s2-0123456789abcdef", "supervisor"],
+        ["s3-0123456789abcdef", "edge"],
       ]),
+      bootstrapTokens: [
+        { role: "admin", secret: "s1-0123456789abcdef" },
+        { role: "supervisor", secret: "s2-0123456789abcdef" },
+        { role: "edge", secret: "s3-0123456789abcdef", sites: ["S1"], edgeId: "e1" },
+      ],
+      mode: "production",
+      insecure: false,
     });
   });
 

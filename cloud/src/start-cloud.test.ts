@@ -6,7 +6,7 @@ import { uplinkBatchTopic } from "@tally/protocols";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type EmbeddedBroker, startAedesBroker } from "./adapters/aedes-broker.js";
 import { type RunningCloud, startCloud } from "./start-cloud.js";
-import { batch, condition, movement, silentLogger } from "./testing/fixtures.js";
+import { batch, condition, movement, provisionEdge, silentLogger, testSite } from "./testing/fixtures.js";
 import { connectEdgeClient } from "./testing/mqtt-client.js";
 
 describe("startCloud", () => {
@@ -32,7 +32,8 @@ describe("startCloud", () => {
     expect(existsSync(join(dataDir, "cloud", "ledger.db"))).toBe(true);
     expect(await (await fetch(`${cloud.url}/healthz`)).json()).toEqual({ status: "ok", store: "sqlite" });
 
-    const edge = await connectEdgeClient(cloud.mqttUrl);
+    await cloud.store.importSite(testSite());
+    const edge = await connectEdgeClient(cloud.mqttUrl, "S1", "edge-1", await provisionEdge(cloud.store));
     try {
       const b = batch([movement({ sku: "SKU-9", qty: 4 })]);
       await edge.client.publishAsync(uplinkBatchTopic("S1", "edge-1"), JSON.stringify(b), { qos: 1 });
@@ -53,7 +54,8 @@ describe("startCloud", () => {
       logger: silentLogger(),
       onCommitted: (ack) => hooked.push(ack.batchId),
     });
-    const edge = await connectEdgeClient(cloud.mqttUrl);
+    await cloud.store.importSite(testSite());
+    const edge = await connectEdgeClient(cloud.mqttUrl, "S1", "edge-1", await provisionEdge(cloud.store));
     try {
       const b = batch([movement({ sku: "SKU-7", qty: 1 })]);
       await edge.client.publishAsync(uplinkBatchTopic("S1", "edge-1"), JSON.stringify(b), { qos: 1 });
@@ -69,6 +71,8 @@ describe("startCloud", () => {
     broker = await startAedesBroker({ port: 0, logger: silentLogger() });
     cloud = await startCloud({ port: 0, dataDir, mqtt: { url: broker.url }, logger: silentLogger() });
     expect(cloud.mqttUrl).toBe(broker.url);
+    await cloud.store.importSite(testSite());
+    await provisionEdge(cloud.store);
     const edge = await connectEdgeClient(broker.url);
     try {
       await edge.client.publishAsync(uplinkBatchTopic("S1", "edge-1"), JSON.stringify(batch([condition()])), {

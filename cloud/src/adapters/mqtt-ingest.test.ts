@@ -2,7 +2,7 @@ import { ErrorCode, uplinkBatchTopic } from "@tally/protocols";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AlertHub } from "../alerts/alert-hub.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
-import { batch, movement, silentLogger, tempStore } from "../testing/fixtures.js";
+import { batch, everyLocationKnown, movement, silentLogger, tempStore } from "../testing/fixtures.js";
 import { connectEdgeClient } from "../testing/mqtt-client.js";
 import { type EmbeddedBroker, startAedesBroker } from "./aedes-broker.js";
 import { type MqttIngest, startMqttIngest } from "./mqtt-ingest.js";
@@ -29,7 +29,13 @@ describe("MQTT ingest against the embedded aedes broker", () => {
   });
 
   const start = async (ledger: LedgerStore = store) => {
-    ingest = await startMqttIngest({ url: broker.url, store: ledger, alerts: new AlertHub(), logger: silentLogger() });
+    ingest = await startMqttIngest({
+      url: broker.url,
+      store: ledger,
+      alerts: new AlertHub(),
+      logger: silentLogger(),
+      siteFacts: everyLocationKnown,
+    });
     return ingest;
   };
 

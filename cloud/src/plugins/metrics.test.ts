@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { AlertHub } from "../alerts/alert-hub.js";
 import { buildApp } from "../app.js";
-import { batch, movement, silentLogger, tempStore } from "../testing/fixtures.js";
+import { batch, everyLocationKnown, movement, silentLogger, tempStore } from "../testing/fixtures.js";
 import { createCloudMetrics } from "./metrics.js";
 
 const disposers: (() => Promise<void>)[] = [];
@@ -15,6 +15,7 @@ describe("GET /metrics", () => {
     disposers.push(dispose);
     const app = await buildApp({
       store,
+      siteFacts: everyLocationKnown,
       logger: silentLogger(),
       alerts: new AlertHub(),
       metrics: createCloudMetrics(),

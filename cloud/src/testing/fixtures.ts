@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Condition, EdgeBatch, EdgeEvent, Movement } from "@tally/protocols";
+import type { Condition, EdgeBatch, EdgeEvent, Movement, SiteLayout } from "@tally/protocols";
 import { type Logger, pino } from "pino";
 import { openSqliteLedgerStore } from "../adapters/sqlite-ledger-store.js";
+import { hashSecret, newToken } from "../auth/token-secret.js";
 import type { SiteFactsSource } from "../ingest/site-checks.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
 
@@ -84,3 +85,40 @@ export async function tempStore(): Promise<{ store: LedgerStore; dataDir: string
 export const everyLocationKnown: SiteFactsSource = {
   facts: async (_siteId, names) => ({ known: true, locations: new Set(names.locations), skus: new Set(names.skus) }),
 };
+
+/** Site S1 as the fixtures use it: the locations and SKUs of `movement()` and `condition()`, and a few more. */
+export function testSite(): SiteLayout {
+  return {
+    siteId: "S1",
+    zones: [
+      { id: "A", kind: "storage", temperatureClass: "ambient" },
+      { id: "COLD", kind: "storage", temperatureClass: "chilled" },
+    ],
+    locations: [
+      { code: "S1/A/01", zone: "A" },
+      { code: "S1/A/02", zone: "A" },
+      { code: "S1/COLD/01", zone: "COLD" },
+    ],
+    devices: [],
+    items: ["SKU-1", "SKU-2", "SKU-7", "SKU-9"].map((sku) => ({
+      sku,
+      gtins: [],
+      temperatureClass: "ambient" as const,
+    })),
+  };
+}
+
+/** Gives an edge a credential in the store, as an admin would; returns the token it logs in with. */
+export async function provisionEdge(store: LedgerStore, siteId = "S1", edgeId = "edge-1"): Promise<string> {
+  const { id, secret, token } = newToken();
+  await store.security.createToken({
+    id,
+    secretHash: hashSecret(secret),
+    name: `edge ${edgeId}`,
+    role: "edge",
+    sites: [siteId],
+    edgeId,
+    createdBy: "test",
+  });
+  return token;
+}

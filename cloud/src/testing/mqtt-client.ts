@@ -6,8 +6,13 @@ export async function connectEdgeClient(
   url: string,
   siteId = "S1",
   edgeId = "edge-1",
+  /** The edge's token: it logs in as its edge id with it. */
+  token?: string,
 ): Promise<{ client: MqttClient; nextAck(): Promise<CommitAck>; close(): Promise<void> }> {
-  const client = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(url, {
+    reconnectPeriod: 0,
+    ...(token !== undefined && { username: edgeId, password: token }),
+  });
   const acks: CommitAck[] = [];
   const waiting: ((ack: CommitAck) => void)[] = [];
   client.on("message", (_topic, payload) => {

@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AlertHub } from "../../alerts/alert-hub.js";
 import { buildApp } from "../../app.js";
-import { batch, condition, silentLogger, tempStore } from "../../testing/fixtures.js";
+import { batch, condition, everyLocationKnown, silentLogger, tempStore } from "../../testing/fixtures.js";
 
 /** Reads a text stream until `done(buffer)` is true or the stream ends; returns what was read. */
 async function readUntil(
@@ -29,7 +29,7 @@ describe("GET /v1/alerts/stream", () => {
     const temp = await tempStore();
     dispose = temp.dispose;
     alerts = new AlertHub();
-    app = await buildApp({ store: temp.store, logger: silentLogger(), alerts });
+    app = await buildApp({ store: temp.store, logger: silentLogger(), alerts, siteFacts: everyLocationKnown });
     await app.listen({ host: "127.0.0.1", port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   });

@@ -5,7 +5,7 @@ import { AlertHub } from "../../alerts/alert-hub.js";
 import { buildApp } from "../../app.js";
 import { EdgeRegistry } from "../../ingest/edge-registry.js";
 import type { LedgerStore } from "../../ledger/ledger-store.js";
-import { batch, movement, silentLogger, tempStore } from "../../testing/fixtures.js";
+import { batch, everyLocationKnown, movement, silentLogger, tempStore } from "../../testing/fixtures.js";
 
 const A = "0190c7e4-0000-7000-8000-00000000000a";
 const B = "0190c7e4-0000-7000-8000-00000000000b";
@@ -19,6 +19,7 @@ async function start() {
   ({ store, dispose } = await tempStore());
   app = await buildApp({
     store,
+    siteFacts: everyLocationKnown,
     logger: silentLogger(),
     alerts: new AlertHub(),
     edges: new EdgeRegistry({ graceMs: 10_000, now: () => now }),

@@ -5,7 +5,7 @@ import { AlertHub } from "../../alerts/alert-hub.js";
 import { buildApp } from "../../app.js";
 import { eventIdOf, gtinOfSgtinUri, locationFromUrn, locationUrn, ssccOfParentId } from "../../epcis/epcis-mapping.js";
 import type { LedgerStore } from "../../ledger/ledger-store.js";
-import { batch, movement, silentLogger, tempStore } from "../../testing/fixtures.js";
+import { batch, everyLocationKnown, movement, silentLogger, tempStore } from "../../testing/fixtures.js";
 
 interface Doc {
   "@context": unknown[];
@@ -22,7 +22,12 @@ const others: { app: FastifyInstance; dispose: () => Promise<void> }[] = [];
 
 async function ledger() {
   const temp = await tempStore();
-  const built = await buildApp({ store: temp.store, logger: silentLogger(), alerts: new AlertHub() });
+  const built = await buildApp({
+    store: temp.store,
+    logger: silentLogger(),
+    alerts: new AlertHub(),
+    siteFacts: everyLocationKnown,
+  });
   await built.inject({
     method: "PUT",
     url: "/v1/items/SKU-1",

@@ -5,7 +5,7 @@ import { AlertHub } from "../../alerts/alert-hub.js";
 import { buildApp } from "../../app.js";
 import type { LedgerStore } from "../../ledger/ledger-store.js";
 import type { ProblemCode } from "../../plugins/problem-details.js";
-import { batch, movement, silentLogger, tempStore } from "../../testing/fixtures.js";
+import { batch, everyLocationKnown, movement, silentLogger, tempStore } from "../../testing/fixtures.js";
 
 let app: FastifyInstance;
 let store: LedgerStore;
@@ -35,6 +35,7 @@ async function start(tokens?: Map<string, "admin" | "supervisor" | "edge">) {
   ({ store, dispose } = await tempStore());
   app = await buildApp({
     store,
+    siteFacts: everyLocationKnown,
     logger: silentLogger(),
     alerts: new AlertHub(),
     ...(tokens !== undefined && { apiTokens: tokens }),
