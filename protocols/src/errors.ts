@@ -28,6 +28,12 @@ export const ErrorCode = {
   CommitFailed: "TALLY_ERR_COMMIT_FAILED",
   /** Two edge processes send under one edge id: its batches are refused until an admin releases it. */
   EdgeQuarantined: "TALLY_ERR_EDGE_QUARANTINED",
+  /** An OPC-UA shelf's server refused the edge (endpoint, security, certificate, identity) or could not be reached. */
+  OpcuaRefused: "TALLY_ERR_OPCUA_REFUSED",
+  /** An OPC-UA shelf configured with security mode None or an anonymous user, outside development mode. */
+  OpcuaInsecure: "TALLY_ERR_OPCUA_INSECURE",
+  /** A certificate named to `tally opcua trust` is in neither the rejected nor the trusted folder. */
+  OpcuaCertificateUnknown: "TALLY_ERR_OPCUA_CERT_UNKNOWN",
   QueryInvalid: "TALLY_ERR_QUERY_INVALID",
   UsageInvalid: "TALLY_ERR_USAGE",
   NotFound: "TALLY_ERR_NOT_FOUND",

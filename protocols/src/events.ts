@@ -98,6 +98,8 @@ export const ConditionType = z.enum([
   "EDGE_BACKLOG",
   "EDGE_IDENTITY_CONFLICT",
   "SENSOR_STUCK",
+  /** An OPC-UA shelf the edge cannot monitor: refused (security, identity, certificate) or unreachable. */
+  "SHELF_UNREACHABLE",
 ]);
 export type ConditionType = z.infer<typeof ConditionType>;
 
