@@ -18,7 +18,13 @@ const badUser: ShelfRefusal = {
 };
 const watchAt = (startMs: number, random = () => 0.5) => {
   let n = 0;
-  return new ShelfLinkWatch("shelf-1", { siteId: "DEMO", newId: () => `00000000-0000-7000-8000-${String(++n).padStart(12, "0")}` }, config, random, startMs);
+  return new ShelfLinkWatch(
+    "shelf-1",
+    { siteId: "DEMO", newId: () => `00000000-0000-7000-8000-${String(++n).padStart(12, "0")}` },
+    config,
+    random,
+    startMs,
+  );
 };
 
 describe("ShelfLinkWatch", () => {
