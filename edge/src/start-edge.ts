@@ -1,5 +1,6 @@
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deadLetterTopic, type EdgeEvent, type SiteLayout } from "@tally/protocols";
+import { type Condition, deadLetterTopic, type EdgeEvent, type SiteLayout } from "@tally/protocols";
 import type { Logger } from "pino";
 import { bufferTime, filter, Subject } from "rxjs";
 import { v7 as uuidv7 } from "uuid";
@@ -10,6 +11,7 @@ import { MemoryOutbox } from "./adapters/memory-outbox.js";
 import { type EdgeMetricsServer, startMetricsServer } from "./adapters/metrics-server.js";
 import { connectMqttDeviceSource, type DeadLetter } from "./adapters/mqtt-device-source.js";
 import { connectMqttUplink } from "./adapters/mqtt-uplink-transport.js";
+import { type OpcuaClientPki, prepareOpcuaClientPki } from "./adapters/opcua-client-pki.js";
 import { connectOpcuaShelf, type OpcuaShelfSource } from "./adapters/opcua-shelf-source.js";
 import { SqliteJournal } from "./adapters/sqlite-journal.js";
 import { SqliteOutbox } from "./adapters/sqlite-outbox.js";
@@ -18,6 +20,7 @@ import { decodeDeviceMessage } from "./domain/decode-device-message.js";
 import { JournalHolds } from "./domain/journal-holds.js";
 import type { Observation } from "./domain/observation.js";
 import { ContinuingRunFilter } from "./domain/replay-filter.js";
+import type { ShelfLinkConfig } from "./domain/shelf-link-watch.js";
 import { indexSite } from "./domain/site-index.js";
 import type { EdgeMetrics } from "./metrics.js";
 import {
@@ -64,6 +67,23 @@ export interface EdgeOptions {
   outboxPageLimit?: number | undefined;
   /** Serve Prometheus metrics at `http://host:port/metrics` (port 0: any free port); none without. */
   metricsServer?: { host?: string; port: number };
+  /**
+   * `production` (the default) refuses OPC-UA shelves with security mode None
+   * or an anonymous user; `development` connects them, and trusts an unknown
+   * OPC-UA server certificate on first use, saying so in the log.
+   */
+  mode?: "development" | "production";
+  opcua?: {
+    /**
+     * The client PKI (own certificate, trusted/, rejected/): default
+     * `${dataDir}/edge/${edgeId}/pki`, or a per-user folder under the OS temp dir without a dataDir.
+     */
+    pkiDir?: string | undefined;
+    /** Where the site file's `passwordEnv` names are looked up (the CLI passes the process environment); none by default. */
+    secretEnv?: Readonly<Record<string, string | undefined>>;
+    /** Retry backoff and the grace before SHELF_UNREACHABLE for an unreachable shelf. */
+    link?: Partial<ShelfLinkConfig>;
+  };
 }
 
 export interface RunningEdge {
@@ -377,9 +397,43 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     const deviceMqttUrl = broker?.url ?? ("url" in options.devices ? options.devices.url : "");
 
     const shelves: OpcuaShelfSource[] = [];
-    for (const device of site.devices) {
-      if (device.kind !== "shelf" || device.transport !== "opcua") continue;
-      const shelf = connectOpcuaShelf(device, { logger });
+    const mode = options.mode ?? "production";
+    const opcuaShelves = site.devices.filter((d) => d.kind === "shelf" && d.transport === "opcua");
+    let pki: Promise<OpcuaClientPki> | undefined;
+    if (opcuaShelves.length > 0) {
+      const pkiDir =
+        options.opcua?.pkiDir ??
+        (options.dataDir !== undefined
+          ? join(options.dataDir, "edge", edgeId, "pki")
+          : join(tmpdir(), `tally-edge-opcua-pki-${process.getuid?.() ?? "user"}`, edgeId));
+      if (mode === "development") {
+        logger.warn(
+          { pkiDir },
+          "development mode: OPC-UA shelves with security None or anonymous users are connected, and server certificates the edge does not know are trusted on first use",
+        );
+      }
+      // In the background: making the key pair at the first start takes seconds; shelves wait for it, the rest does not.
+      pki = prepareOpcuaClientPki(pkiDir, { edgeId, trustOnFirstUse: mode === "development", logger });
+      pki.catch((error: unknown) =>
+        logger.error({ pkiDir, err: (error as Error).message }, "OPC-UA client PKI cannot be prepared"),
+      );
+    }
+    const queueCondition = (condition: Condition) => {
+      unsaved.push([journal === undefined ? condition : withContentId(condition)]);
+      void saveUnsaved();
+    };
+    for (const device of opcuaShelves) {
+      if (device.kind !== "shelf" || pki === undefined) continue;
+      const shelf = connectOpcuaShelf(device, {
+        logger,
+        pki,
+        mode,
+        secretEnv: options.opcua?.secretEnv ?? {},
+        onCondition: queueCondition,
+        siteId: site.siteId,
+        newId,
+        ...(options.opcua?.link !== undefined ? { link: options.opcua.link } : {}),
+      });
       shelves.push(shelf);
       shelf.weights$.subscribe((w) => {
         metrics.observations++;
@@ -403,6 +457,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       outboxDepth: outbox.depth(),
       outbox: outbox.usage(),
       opcuaValuesRejected: shelves.reduce((n, s) => n + s.rejected(), 0),
+      opcuaShelfRefusals: shelves.reduce((n, s) => n + s.refusals(), 0),
       referenceAsOf: reference?.asOf(),
       uplink: { ...sender.counters },
     });

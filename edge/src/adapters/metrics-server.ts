@@ -65,6 +65,11 @@ export async function startMetricsServer(options: {
     (m) => m.uplink.eventsDuplicate,
   );
   counter("tally_edge_events_rejected_total", "Events the cloud refused for good", (m) => m.uplink.eventsRejected);
+  counter(
+    "tally_edge_opcua_shelf_refusals_total",
+    "OPC-UA shelf connection attempts refused or connections lost (each is retried)",
+    (m) => m.opcuaShelfRefusals,
+  );
   counter("tally_edge_reader_overflows_total", "Reader notices that reads were lost", (m) => m.readerOverflows);
   gauge("tally_edge_outbox_depth", "Events waiting in the outbox", (m) => m.outboxDepth);
   gauge(

@@ -139,6 +139,8 @@ describe("classifyShelfFailure", () => {
       code: "CONNECTION_LOST",
       transient: true,
     });
-    expect(classifyShelfFailure("connect", "first line\nstack", pki).reason).toBe("first line");
+    expect(classifyShelfFailure("connect", "outer (in findEndpoint) \n (err =inner)", pki).reason).toBe(
+      "outer (in findEndpoint) (err =inner)",
+    );
   });
 });

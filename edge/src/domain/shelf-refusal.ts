@@ -42,7 +42,8 @@ const STATUS = /\b(Bad[A-Za-z]+)\b/;
  */
 export function classifyShelfFailure(stage: ShelfStage, message: string, where: { pkiDir: string }): ShelfRefusal {
   const status = STATUS.exec(message)?.[1];
-  const reason = message.split("\n")[0]?.trim() ?? message;
+  // node-opcua wraps the cause on further lines ("… (in findEndpoint)\n (err =…)"): keep it, on one line.
+  const reason = message.replace(/\s+/g, " ").trim().slice(0, 600);
   if (stage === "lost") {
     return {
       code: "CONNECTION_LOST",
