@@ -212,6 +212,22 @@ describe("OPC-UA shelf security", () => {
     );
   });
 
+  it("a user the server does not know is refused until the server's user manager has it, then connects without a restart", async () => {
+    await forgetServerCertificates();
+    const site = await siteWith(await freePort(), SECURE);
+    const shelf = await startServer(site, { users: { [USER]: "an old password" } });
+    await trustServer(shelf);
+    const edge = await startEdgeHere(site, await startCloudHere());
+    await eventually(
+      () => edge.metrics().opcuaShelfRefusals,
+      (n) => n >= 2,
+      { what: "refusals of the identity" },
+    );
+    shelf.setUser(USER, PASSWORD);
+    expect(await edge.shelvesReady(15_000)).toEqual({ waiting: [] });
+    await weightFlows(edge, shelf, 500);
+  });
+
   it("an untrusted server certificate is refused and kept in rejected/; once trusted with the CLI's function the edge connects", async () => {
     await forgetServerCertificates();
     const site = await siteWith(await freePort(), SECURE);
