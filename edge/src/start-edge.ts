@@ -1,4 +1,3 @@
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Condition, deadLetterTopic, type EdgeEvent, type SiteLayout } from "@tally/protocols";
 import type { Logger } from "pino";
@@ -11,8 +10,7 @@ import { MemoryOutbox } from "./adapters/memory-outbox.js";
 import { type EdgeMetricsServer, startMetricsServer } from "./adapters/metrics-server.js";
 import { connectMqttDeviceSource, type DeadLetter } from "./adapters/mqtt-device-source.js";
 import { connectMqttUplink } from "./adapters/mqtt-uplink-transport.js";
-import { type OpcuaClientPki, prepareOpcuaClientPki } from "./adapters/opcua-client-pki.js";
-import { connectOpcuaShelf, type OpcuaShelfSource } from "./adapters/opcua-shelf-source.js";
+import { connectOpcuaShelves, type EdgeOpcuaOptions } from "./adapters/opcua-shelves.js";
 import { SqliteJournal } from "./adapters/sqlite-journal.js";
 import { SqliteOutbox } from "./adapters/sqlite-outbox.js";
 import { withContentId } from "./domain/content-id.js";
@@ -20,7 +18,6 @@ import { decodeDeviceMessage } from "./domain/decode-device-message.js";
 import { JournalHolds } from "./domain/journal-holds.js";
 import type { Observation } from "./domain/observation.js";
 import { ContinuingRunFilter } from "./domain/replay-filter.js";
-import type { ShelfLinkConfig } from "./domain/shelf-link-watch.js";
 import { indexSite } from "./domain/site-index.js";
 import type { EdgeMetrics } from "./metrics.js";
 import {
@@ -73,17 +70,7 @@ export interface EdgeOptions {
    * OPC-UA server certificate on first use, saying so in the log.
    */
   mode?: "development" | "production";
-  opcua?: {
-    /**
-     * The client PKI (own certificate, trusted/, rejected/): default
-     * `${dataDir}/edge/${edgeId}/pki`, or a per-user folder under the OS temp dir without a dataDir.
-     */
-    pkiDir?: string | undefined;
-    /** Where the site file's `passwordEnv` names are looked up (the CLI passes the process environment); none by default. */
-    secretEnv?: Readonly<Record<string, string | undefined>>;
-    /** Retry backoff and the grace before SHELF_UNREACHABLE for an unreachable shelf. */
-    link?: Partial<ShelfLinkConfig>;
-  };
+  opcua?: EdgeOpcuaOptions;
 }
 
 export interface RunningEdge {
@@ -396,45 +383,20 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     }
     const deviceMqttUrl = broker?.url ?? ("url" in options.devices ? options.devices.url : "");
 
-    const shelves: OpcuaShelfSource[] = [];
-    const mode = options.mode ?? "production";
-    const opcuaShelves = site.devices.filter((d) => d.kind === "shelf" && d.transport === "opcua");
-    let pki: Promise<OpcuaClientPki> | undefined;
-    if (opcuaShelves.length > 0) {
-      const pkiDir =
-        options.opcua?.pkiDir ??
-        (options.dataDir !== undefined
-          ? join(options.dataDir, "edge", edgeId, "pki")
-          : join(tmpdir(), `tally-edge-opcua-pki-${process.getuid?.() ?? "user"}`, edgeId));
-      if (mode === "development") {
-        logger.warn(
-          { pkiDir },
-          "development mode: OPC-UA shelves with security None or anonymous users are connected, and server certificates the edge does not know are trusted on first use",
-        );
-      }
-      // In the background: making the key pair at the first start takes seconds; shelves wait for it, the rest does not.
-      pki = prepareOpcuaClientPki(pkiDir, { edgeId, trustOnFirstUse: mode === "development", logger });
-      pki.catch((error: unknown) =>
-        logger.error({ pkiDir, err: (error as Error).message }, "OPC-UA client PKI cannot be prepared"),
-      );
-    }
-    const queueCondition = (condition: Condition) => {
-      unsaved.push([journal === undefined ? condition : withContentId(condition)]);
-      void saveUnsaved();
-    };
-    for (const device of opcuaShelves) {
-      if (device.kind !== "shelf" || pki === undefined) continue;
-      const shelf = connectOpcuaShelf(device, {
-        logger,
-        pki,
-        mode,
-        secretEnv: options.opcua?.secretEnv ?? {},
-        onCondition: queueCondition,
-        siteId: site.siteId,
-        newId,
-        ...(options.opcua?.link !== undefined ? { link: options.opcua.link } : {}),
-      });
-      shelves.push(shelf);
+    const shelves = connectOpcuaShelves({
+      site,
+      edgeId,
+      dataDir: options.dataDir,
+      mode: options.mode ?? "production",
+      opcua: options.opcua,
+      logger,
+      newId,
+      onCondition: (condition: Condition) => {
+        unsaved.push([journal === undefined ? condition : withContentId(condition)]);
+        void saveUnsaved();
+      },
+    });
+    for (const shelf of shelves) {
       shelf.weights$.subscribe((w) => {
         metrics.observations++;
         lastObservationMs = Date.now();

@@ -308,6 +308,17 @@ describe("OPC-UA shelf security", () => {
     expect(lines.some((l) => l.level === 40 && /development mode/.test(l.msg))).toBe(true);
   });
 
+  it("development mode trusts an unknown server certificate on first use", async () => {
+    await forgetServerCertificates();
+    const site = await siteWith(await freePort(), SECURE);
+    const shelf = await startServer(site);
+    const edge = await startEdgeHere(site, await startCloudHere(), { mode: "development" });
+    expect(await edge.shelvesReady(15_000)).toEqual({ waiting: [] });
+    await weightFlows(edge, shelf, 500);
+    const listed = await listOpcuaCertificates(edgePki);
+    expect(listed.map((e) => e.status)).toEqual(["trusted"]);
+  });
+
   it("re-subscribes after the server restarts", async () => {
     await forgetServerCertificates();
     const port = await freePort();
