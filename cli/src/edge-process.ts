@@ -60,6 +60,8 @@ export async function spawnEdgeProcess(options: EdgeProcessOptions): Promise<Edg
     TALLY_UPLINK_TRANSPORT: "mqtt",
     TALLY_UPLINK_MQTT_URL: options.uplinkMqttUrl,
     TALLY_CLOUD_URL: options.cloudUrl,
+    // Like the in-process edge of startSystem: a bench whose simulated shelves speak None/anonymous.
+    TALLY_MODE: "development",
     ...(options.referencePollMs !== undefined && { TALLY_REFERENCE_POLL_MS: String(options.referencePollMs) }),
     ...(options.shelfSettleMs !== undefined && { TALLY_SHELF_SETTLE_MS: String(options.shelfSettleMs) }),
   };

@@ -4,6 +4,7 @@ import { registerCloud } from "./commands/cloud.js";
 import { registerEdge } from "./commands/edge.js";
 import { registerEpc } from "./commands/epc.js";
 import { registerGs1 } from "./commands/gs1.js";
+import { registerOpcua } from "./commands/opcua.js";
 import { registerSim } from "./commands/sim.js";
 import { registerUp } from "./commands/up.js";
 import { createLogger } from "./logger.js";
@@ -11,7 +12,7 @@ import { printJson } from "./stdout.js";
 
 const logger = createLogger();
 /** Commands that start an OPC-UA client or server. */
-const OPCUA_COMMANDS = new Set(["up", "edge", "run", "bench"]);
+const OPCUA_COMMANDS = new Set(["up", "edge", "run", "bench", "certs", "trust"]);
 
 const program = new Command()
   .name("tally")
@@ -31,6 +32,7 @@ registerSim(program, logger);
 registerEpc(program, logger);
 registerGs1(program, logger);
 registerBench(program, logger);
+registerOpcua(program, logger);
 
 try {
   await program.parseAsync(process.argv);

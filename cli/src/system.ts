@@ -139,6 +139,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       reference: { cloudUrl: cloud.url, pollMs: options.referencePollMs ?? 30_000 },
       ...(options.edgeMetricsPort !== undefined ? { metricsServer: { port: options.edgeMetricsPort } } : {}),
       ...(Object.keys(pipeline).length > 0 ? { pipeline } : {}),
+      // The simulated shelves speak None/anonymous (decision 0005): a bench, so development mode.
+      mode: "development",
+      opcua: { secretEnv: process.env },
     });
     let edge: RunningEdge | undefined;
     let child: EdgeProcess | undefined;

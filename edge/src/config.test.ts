@@ -21,8 +21,16 @@ describe("loadEdgeConfig", () => {
       outboxMaxAgeMs: 604_800_000,
       metricsServer: { host: "127.0.0.1", port: 9464 },
       dataDir: ".data",
+      opcuaPkiDir: ".data/edge/edge-1/pki",
       reference: { cloudUrl: "http://127.0.0.1:8080", token: undefined, pollMs: 30_000 },
     });
+  });
+
+  it("keeps the OPC-UA client PKI under the edge's data folder unless TALLY_OPCUA_PKI_DIR says where", () => {
+    expect(loadEdgeConfig({ TALLY_DATA_DIR: "/var/lib/tally", TALLY_EDGE_ID: "dock" }).opcuaPkiDir).toBe(
+      "/var/lib/tally/edge/dock/pki",
+    );
+    expect(loadEdgeConfig({ TALLY_OPCUA_PKI_DIR: "/etc/tally/pki" }).opcuaPkiDir).toBe("/etc/tally/pki");
   });
 
   it("uses an external device broker when given one", () => {

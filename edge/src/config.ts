@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { z } from "zod";
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -51,6 +52,8 @@ const EdgeEnv = z.object({
    * (`PRAGMA max_page_count`), so a write past it fails with SQLITE_FULL as on a full disk.
    */
   TALLY_TEST_OUTBOX_PAGE_LIMIT: positive.optional(),
+  /** The OPC-UA client PKI (own certificate, trusted/, rejected/); default `<TALLY_DATA_DIR>/edge/<edge id>/pki`. */
+  TALLY_OPCUA_PKI_DIR: z.string().min(1).optional(),
 });
 
 export interface EdgeConfig {
@@ -76,6 +79,8 @@ export interface EdgeConfig {
   outboxPageLimit?: number | undefined;
   metricsServer: { host: string; port: number };
   dataDir: string;
+  /** The OPC-UA client PKI folder. */
+  opcuaPkiDir: string;
   reference?: { cloudUrl: string; token?: string | undefined; pollMs: number } | undefined;
 }
 
@@ -114,6 +119,7 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
     ...(e.TALLY_TEST_OUTBOX_PAGE_LIMIT !== undefined ? { outboxPageLimit: e.TALLY_TEST_OUTBOX_PAGE_LIMIT } : {}),
     metricsServer: { host: e.TALLY_EDGE_METRICS_HOST, port: e.TALLY_EDGE_METRICS_PORT },
     dataDir: e.TALLY_DATA_DIR,
+    opcuaPkiDir: e.TALLY_OPCUA_PKI_DIR ?? join(e.TALLY_DATA_DIR, "edge", e.TALLY_EDGE_ID, "pki"),
     reference:
       e.TALLY_CLOUD_URL === "none"
         ? undefined

@@ -1,6 +1,13 @@
 export { type EmbeddedBroker, startEmbeddedBroker } from "./adapters/aedes-broker.js";
 export { MemoryOutbox } from "./adapters/memory-outbox.js";
 export { connectMqttDeviceSource, type MqttDeviceSource } from "./adapters/mqtt-device-source.js";
+export { type OpcuaClientPki, prepareOpcuaClientPki } from "./adapters/opcua-client-pki.js";
+export {
+  listOpcuaCertificates,
+  type OpcuaCertificateEntry,
+  OpcuaPkiError,
+  trustOpcuaCertificate,
+} from "./adapters/opcua-pki-store.js";
 export { SqliteJournal } from "./adapters/sqlite-journal.js";
 export { SqliteOutbox } from "./adapters/sqlite-outbox.js";
 export { type EdgeConfig, loadEdgeConfig } from "./config.js";

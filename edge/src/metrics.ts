@@ -15,6 +15,8 @@ export interface EdgeMetrics {
   /** Outbox bytes, bound and what was shed. */
   outbox: { bytes: number; maxBytes?: number | undefined; shed: Record<string, number> };
   opcuaValuesRejected: number;
+  /** OPC-UA shelf connection attempts refused or lost (each is retried), all shelves. */
+  opcuaShelfRefusals: number;
   /** When the cloud made the reference data in use (ISO); undefined: the site file's items only. */
   referenceAsOf?: string | undefined;
   uplink: {

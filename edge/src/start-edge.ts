@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { deadLetterTopic, type EdgeEvent, type SiteLayout } from "@tally/protocols";
+import { type Condition, deadLetterTopic, type EdgeEvent, type SiteLayout } from "@tally/protocols";
 import type { Logger } from "pino";
 import { bufferTime, filter, Subject } from "rxjs";
 import { v7 as uuidv7 } from "uuid";
@@ -10,7 +10,7 @@ import { MemoryOutbox } from "./adapters/memory-outbox.js";
 import { type EdgeMetricsServer, startMetricsServer } from "./adapters/metrics-server.js";
 import { connectMqttDeviceSource, type DeadLetter } from "./adapters/mqtt-device-source.js";
 import { connectMqttUplink } from "./adapters/mqtt-uplink-transport.js";
-import { connectOpcuaShelf, type OpcuaShelfSource } from "./adapters/opcua-shelf-source.js";
+import { connectOpcuaShelves, type EdgeOpcuaOptions } from "./adapters/opcua-shelves.js";
 import { SqliteJournal } from "./adapters/sqlite-journal.js";
 import { SqliteOutbox } from "./adapters/sqlite-outbox.js";
 import { withContentId } from "./domain/content-id.js";
@@ -72,6 +72,13 @@ export interface EdgeOptions {
   outboxPageLimit?: number | undefined;
   /** Serve Prometheus metrics at `http://host:port/metrics` (port 0: any free port); none without. */
   metricsServer?: { host?: string; port: number };
+  /**
+   * `production` (the default) refuses OPC-UA shelves with security mode None
+   * or an anonymous user; `development` connects them, and trusts an unknown
+   * OPC-UA server certificate on first use, saying so in the log.
+   */
+  mode?: "development" | "production";
+  opcua?: EdgeOpcuaOptions;
 }
 
 export interface RunningEdge {
@@ -392,11 +399,20 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     }
     const deviceMqttUrl = broker?.url ?? ("url" in options.devices ? options.devices.url : "");
 
-    const shelves: OpcuaShelfSource[] = [];
-    for (const device of site.devices) {
-      if (device.kind !== "shelf" || device.transport !== "opcua") continue;
-      const shelf = connectOpcuaShelf(device, { logger });
-      shelves.push(shelf);
+    const shelves = connectOpcuaShelves({
+      site,
+      edgeId,
+      dataDir: options.dataDir,
+      mode: options.mode ?? "production",
+      opcua: options.opcua,
+      logger,
+      newId,
+      onCondition: (condition: Condition) => {
+        unsaved.push([journal === undefined ? condition : withContentId(condition)]);
+        void saveUnsaved();
+      },
+    });
+    for (const shelf of shelves) {
       shelf.weights$.subscribe((w) => {
         metrics.observations++;
         lastObservationMs = Date.now();
@@ -419,6 +435,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       outboxDepth: outbox.depth(),
       outbox: outbox.usage(),
       opcuaValuesRejected: shelves.reduce((n, s) => n + s.rejected(), 0),
+      opcuaShelfRefusals: shelves.reduce((n, s) => n + s.refusals(), 0),
       referenceAsOf: reference?.asOf(),
       uplink: { ...sender.counters },
     });

@@ -38,6 +38,12 @@ export const ErrorCode = {
   SiteUnknown: "TALLY_ERR_SITE_UNKNOWN",
   /** A process asked to listen beyond the loopback without what makes that safe (TLS, credentials, production mode). */
   InsecureConfig: "TALLY_ERR_INSECURE_CONFIG",
+  /** An OPC-UA shelf's server refused the edge (endpoint, security, certificate, identity) or could not be reached. */
+  OpcuaRefused: "TALLY_ERR_OPCUA_REFUSED",
+  /** An OPC-UA shelf configured with security mode None or an anonymous user, outside development mode. */
+  OpcuaInsecure: "TALLY_ERR_OPCUA_INSECURE",
+  /** A certificate named to `tally opcua trust` is in neither the rejected nor the trusted folder. */
+  OpcuaCertificateUnknown: "TALLY_ERR_OPCUA_CERT_UNKNOWN",
   QueryInvalid: "TALLY_ERR_QUERY_INVALID",
   UsageInvalid: "TALLY_ERR_USAGE",
   NotFound: "TALLY_ERR_NOT_FOUND",

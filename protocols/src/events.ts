@@ -100,6 +100,8 @@ export const ConditionType = z.enum([
   "SENSOR_STUCK",
   /** Someone tried to speak for an edge or the cloud without its credential (a forged batch or ack): refused and raised. */
   "FORGED_MESSAGE",
+  /** An OPC-UA shelf the edge cannot monitor: refused (security, identity, certificate) or unreachable. */
+  "SHELF_UNREACHABLE",
 ]);
 export type ConditionType = z.infer<typeof ConditionType>;
 

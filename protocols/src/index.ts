@@ -14,6 +14,7 @@ export * from "./gs1/parse-gs1-bracketed.js";
 export * from "./gs1/parse-gs1-digital-link.js";
 export * from "./gs1/parse-gs1-raw.js";
 export * from "./ledger-api.js";
+export * from "./opcua-security.js";
 export * from "./readers/detect-reader-format.js";
 export type { ReaderPayloadOptions } from "./readers/frame-events.js";
 export { ImpinjEnvelope, ImpinjOverflowEvent, ImpinjTagInventoryEvent } from "./readers/impinj-event.js";

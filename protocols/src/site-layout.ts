@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { OpcuaShelfSecurity } from "./opcua-security.js";
 
 /** Kinds of zone a site is divided into. */
 export const ZoneKind = z.enum(["dock", "receiving", "storage", "picking", "staging", "shipping", "quarantine"]);
@@ -133,6 +134,8 @@ export const ShelfDevice = z
     /** OPC-UA endpoint, e.g. `opc.tcp://127.0.0.1:4840`; required for OPC-UA shelves. */
     endpointUrl: z.string().max(500).optional(),
     bins: z.array(ShelfBin).min(1),
+    /** OPC-UA session security and user identity; without it None/anonymous, for development mode only. */
+    security: OpcuaShelfSecurity.optional(),
   })
   .strict()
   .refine((d) => d.transport !== "opcua" || d.endpointUrl !== undefined, {
@@ -142,6 +145,10 @@ export const ShelfDevice = z
   .refine((d) => d.transport !== "opcua" || d.bins.every((b) => b.nodeId !== undefined), {
     message: "every bin of an OPC-UA shelf needs nodeId",
     path: ["bins"],
+  })
+  .refine((d) => d.transport === "opcua" || d.security === undefined, {
+    message: "security applies to OPC-UA shelves only",
+    path: ["security"],
   });
 export type ShelfDevice = z.infer<typeof ShelfDevice>;
 

@@ -10,6 +10,7 @@ export {
   SCENARIOS_DIR,
 } from "./compile-scenario.js";
 export { DEMO_SITE_FILE, demoScenario } from "./demo-scenario.js";
+export { type OpcuaShelf, type OpcuaShelfServerOptions, startOpcuaShelf } from "./opcua-shelf.js";
 export { planScenario, planScenarioStream } from "./plan-scenario.js";
 export { type Random, seededRandom } from "./random.js";
 export type {

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ShelfDevice } from "@tally/protocols";
+import type { OpcuaSecurityMode, OpcuaSecurityPolicy, ShelfDevice } from "@tally/protocols";
 import {
   DataType,
   type INamespace,
@@ -26,7 +26,30 @@ export interface OpcuaShelf {
   /** Sets a bin's net weight, grams; subscribers see the change at once. */
   setGrams(location: string, grams: number): void;
   grams(location: string): number | undefined;
+  /** The server's own application certificate, DER: what a client must trust. */
+  certificate(): Buffer;
+  /** Adds or changes a user of the user name/password manager (`users` option); takes effect at the next session. */
+  setUser(userName: string, password: string): void;
   close(): Promise<void>;
+}
+
+/**
+ * How a simulated shelf's server is secured. The defaults are the bench
+ * defaults (decision 0005): None only, anonymous, a shared PKI under the
+ * temp dir, every client certificate accepted.
+ */
+export interface OpcuaShelfServerOptions {
+  /** Endpoints offered: every mode × policy pair that makes sense (None only with None). Default: None/None. */
+  modes?: OpcuaSecurityMode[];
+  policies?: OpcuaSecurityPolicy[];
+  /** User name → password; with it the server accepts user names it knows. */
+  users?: Record<string, string>;
+  /** Default: true without `users`, false with. */
+  allowAnonymous?: boolean;
+  /** The server's PKI folder (own/, trusted/, rejected/): default the shared bench PKI's `PKI` folder. */
+  pkiDir?: string;
+  /** Trust any client certificate (default true); false: only those in `<pkiDir>/trusted`, others go to rejected/. */
+  trustUnknownClients?: boolean;
 }
 
 /**
@@ -67,7 +90,11 @@ function parseEndpoint(device: ShelfDevice): Endpoint {
 }
 
 /** Starts an OPC-UA server for one shelf; resolves once it listens. Bins start at 0 g. */
-export async function startOpcuaShelf(device: ShelfDevice, logger: Logger): Promise<OpcuaShelf> {
+export async function startOpcuaShelf(
+  device: ShelfDevice,
+  logger: Logger,
+  options: OpcuaShelfServerOptions = {},
+): Promise<OpcuaShelf> {
   const log = logger.child({ deviceId: device.id });
   const endpoint = parseEndpoint(device);
   const nodeIds = device.bins.map((bin) => {
@@ -91,21 +118,27 @@ export async function startOpcuaShelf(device: ShelfDevice, logger: Logger): Prom
   const started = performance.now();
   const pki = opcuaPkiFolder();
   mkdirSync(pki, { recursive: true });
+  const users = new Map(Object.entries(options.users ?? {}));
   const server = new OPCUAServer({
     host: endpoint.host,
     hostname: endpoint.host,
     port: endpoint.port,
     resourcePath: endpoint.resourcePath,
-    // A simulator on a test bench: plain TCP, anonymous, not announced to any discovery server.
-    securityPolicies: [SecurityPolicy.None],
-    securityModes: [MessageSecurityMode.None],
-    allowAnonymous: true,
-    disableDiscovery: true,
+    // By default a simulator on a test bench: plain TCP, anonymous. Never announced to any discovery server.
+    securityPolicies: (options.policies ?? ["None"]).map((p) => SecurityPolicy[p]),
+    securityModes: (options.modes ?? ["None"]).map((m) => MessageSecurityMode[m]),
+    allowAnonymous: options.allowAnonymous ?? options.users === undefined,
+    ...(options.users !== undefined
+      ? { userManager: { isValidUser: (userName: string, password: string) => users.get(userName) === password } }
+      : {}),
+    // A secure-only server still answers GetEndpoints on a restricted None channel, as clients must fetch its
+    // certificate first (IEC 62541-4 §5.4.4); node-opcua drops that endpoint when discovery is disabled.
+    disableDiscovery: (options.modes ?? ["None"]).includes("None"),
     registerServerMethod: RegisterServerMethod.HIDDEN,
     isAuditing: false,
     serverCertificateManager: new OPCUACertificateManager({
-      rootFolder: join(pki, "PKI"),
-      automaticallyAcceptUnknownCertificate: true,
+      rootFolder: options.pkiDir ?? join(pki, "PKI"),
+      automaticallyAcceptUnknownCertificate: options.trustUnknownClients ?? true,
     }),
     userCertificateManager: new OPCUACertificateManager({
       rootFolder: join(pki, "UserPKI"),
@@ -177,6 +210,10 @@ export async function startOpcuaShelf(device: ShelfDevice, logger: Logger): Prom
       weights.set(location, grams);
     },
     grams: (location) => weights.get(location),
+    certificate: () => server.getCertificate(),
+    setUser(userName, password) {
+      users.set(userName, password);
+    },
     async close() {
       await server.shutdown(0);
     },

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ScanMessage, ShelfWeightMessage, SiteLayout, TagReadMessage, TemperatureMessage } from "@tally/protocols";
 import type { Logger } from "pino";
 import { connectMqttDevice, type MqttDevice } from "./mqtt-device.js";
-import { type OpcuaShelf, startOpcuaShelf } from "./opcua-shelf.js";
+import { type OpcuaShelf, type OpcuaShelfServerOptions, startOpcuaShelf } from "./opcua-shelf.js";
 import { type PlannedAction, planScenarioStream } from "./plan-scenario.js";
 import type { ExpectedDocument, GroundTruth, Scenario, SystemStep } from "./scenario.js";
 import { SimulatorError, SimulatorErrorCode } from "./simulator-error.js";
@@ -14,6 +14,8 @@ export interface SimulatorOptions {
   logger: Logger;
   /** Heartbeat period per MQTT device, ms of wall clock. Default 10 000. */
   heartbeatMs?: number;
+  /** How every OPC-UA shelf's server is secured; default None/anonymous on the shared bench PKI. */
+  opcua?: OpcuaShelfServerOptions;
 }
 
 /** What a play does to the system under test for system faults; without a hook the fault is not injected. */
@@ -100,7 +102,7 @@ export async function startSimulators(options: SimulatorOptions): Promise<Runnin
   const starting: Promise<void>[] = [];
   for (const device of site.devices) {
     if (device.kind === "shelf" && device.transport === "opcua") {
-      starting.push(startOpcuaShelf(device, log).then((shelf) => void shelves.set(device.id, shelf)));
+      starting.push(startOpcuaShelf(device, log, options.opcua).then((shelf) => void shelves.set(device.id, shelf)));
     } else {
       starting.push(
         connectMqttDevice({ url: mqttUrl, siteId: site.siteId, deviceId: device.id, logger: log, heartbeatMs }).then(

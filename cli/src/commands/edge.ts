@@ -41,6 +41,7 @@ export function registerEdge(program: Command, logger: Logger): void {
         metricsServer: config.metricsServer,
         ...(config.reference !== undefined ? { reference: config.reference } : {}),
         pipeline: { weights: { settleMs: config.shelfSettleMs }, deviceSilentMs: config.deviceSilentMs },
+        opcua: { pkiDir: config.opcuaPkiDir, secretEnv: process.env },
       });
       onShutdown(logger, edge.close);
       printJson({

@@ -12,6 +12,7 @@ export function severityOf(kind: ConditionType): AlertSeverity {
     case "SHELF_UNSTABLE":
     case "READER_OVERFLOW":
     case "SENSOR_STUCK":
+    case "SHELF_UNREACHABLE":
       return "warning";
     case "EDGE_BACKLOG":
     case "EDGE_IDENTITY_CONFLICT":

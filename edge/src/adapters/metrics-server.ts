@@ -75,6 +75,11 @@ export async function startMetricsServer(options: {
     "Event ids an acknowledgement named that its batch did not hold (forged, ignored)",
     (m) => m.uplink.ackIdsForged,
   );
+  counter(
+    "tally_edge_opcua_shelf_refusals_total",
+    "OPC-UA shelf connection attempts refused or connections lost (each is retried)",
+    (m) => m.opcuaShelfRefusals,
+  );
   counter("tally_edge_reader_overflows_total", "Reader notices that reads were lost", (m) => m.readerOverflows);
   gauge("tally_edge_outbox_depth", "Events waiting in the outbox", (m) => m.outboxDepth);
   gauge(

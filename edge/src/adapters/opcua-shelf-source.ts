@@ -1,11 +1,11 @@
-import type { ShelfDevice } from "@tally/protocols";
+import { type Condition, OPCUA_NO_SECURITY, type ShelfDevice } from "@tally/protocols";
 import {
   AttributeIds,
-  ClientMonitoredItem,
   type ClientSession,
-  ClientSubscription,
+  type ClientSubscription,
   type DataValue,
   MessageSecurityMode,
+  type OPCUACertificateManager,
   OPCUAClient,
   SecurityPolicy,
   TimestampsToReturn,
@@ -13,106 +13,281 @@ import {
 import type { Logger } from "pino";
 import { Subject } from "rxjs";
 import type { WeightObservation } from "../domain/observation.js";
+import { DEFAULT_SHELF_LINK_CONFIG, type ShelfLinkConfig, ShelfLinkWatch } from "../domain/shelf-link-watch.js";
+import { classifyShelfFailure, type ShelfRefusal, type ShelfStage } from "../domain/shelf-refusal.js";
+import { certificateManagerFor, type OpcuaClientPki } from "./opcua-client-pki.js";
+import { IdentitySecretError, resolveUserIdentity } from "./opcua-user-identity.js";
 
 export interface OpcuaShelfSource {
   shelfId: string;
   weights$: Subject<WeightObservation>;
-  /** Resolves when every bin of the shelf is monitored. */
+  /** Resolves when every bin of the shelf is monitored (the first time); never rejects. */
   ready: Promise<void>;
   /** Values refused (bad status code, not a finite number), per shelf. */
   rejected: () => number;
+  /** Refusals and losses since the start: each one is followed by a retry. */
+  refusals: () => number;
   close(): Promise<void>;
 }
 
+export interface OpcuaShelfOptions {
+  logger: Logger;
+  samplingMs?: number;
+  /** The client PKI, once it is ready (it may be created in the background at the first start). */
+  pki: Promise<OpcuaClientPki>;
+  /** Production refuses security mode None and anonymous users; development connects them and says so. */
+  mode: "development" | "production";
+  /** Where `passwordEnv` names are looked up. */
+  secretEnv: Readonly<Record<string, string | undefined>>;
+  /** SHELF_UNREACHABLE raised and cleared: the caller queues it like any event. */
+  onCondition: (condition: Condition) => void;
+  siteId: string;
+  newId: () => string;
+  link?: Partial<ShelfLinkConfig>;
+  random?: () => number;
+}
+
+/** A connection attempt's resources, closed together. */
+interface Attempt {
+  client: OPCUAClient;
+  manager: OPCUACertificateManager;
+  session?: ClientSession;
+}
+
 /**
- * Subscribes to the weight variable of each bin of an OPC-UA smart shelf.
+ * Subscribes to the weight variable of each bin of an OPC-UA smart shelf, with
+ * the shelf's security and user identity, and keeps at it: every refusal
+ * (endpoint missing, certificate untrusted either way, identity rejected,
+ * session failure) and every loss (server restart) is followed by a new
+ * attempt after a capped, jittered backoff, for as long as the edge runs.
+ * node-opcua's own reconnection is off (`maxRetry: 0`) so that every failure
+ * comes back here, where it is classified, logged and raised as
+ * SHELF_UNREACHABLE; each attempt builds a new client and subscription.
  * A value with a bad status code or that is not a finite number is refused
  * and counted, never passed on: node-opcua reports such problems as data.
- * The client reconnects on its own and its subscription is re-established.
  */
-export function connectOpcuaShelf(
-  shelf: ShelfDevice,
-  options: { logger: Logger; samplingMs?: number },
-): OpcuaShelfSource {
+export function connectOpcuaShelf(shelf: ShelfDevice, options: OpcuaShelfOptions): OpcuaShelfSource {
   const logger = options.logger.child({ shelf: shelf.id });
   const weights$ = new Subject<WeightObservation>();
   const endpointUrl = shelf.endpointUrl ?? "";
+  const security = shelf.security ?? OPCUA_NO_SECURITY;
+  const samplingMs = options.samplingMs ?? 100;
+  const watch = new ShelfLinkWatch(
+    shelf.id,
+    { siteId: options.siteId, newId: options.newId },
+    { ...DEFAULT_SHELF_LINK_CONFIG, ...options.link },
+    options.random ?? Math.random,
+    Date.now(),
+  );
   let rejected = 0;
-  let session: ClientSession | undefined;
+  let refusals = 0;
   let closed = false;
-  const client = OPCUAClient.create({
-    applicationName: "tally-edge",
-    endpointMustExist: false,
-    securityMode: MessageSecurityMode.None,
-    securityPolicy: SecurityPolicy.None,
-    keepSessionAlive: true,
-    connectionStrategy: { maxRetry: 1_000_000, initialDelay: 250, maxDelay: 5000 },
+  let current: Attempt | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let resolveReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    resolveReady = resolve;
   });
-  client.on("backoff", (retry, delay) => logger.debug({ retry, delay }, "OPC-UA shelf not reachable yet"));
-  client.on("connection_lost", () => logger.warn("OPC-UA shelf connection lost"));
-  client.on("connection_reestablished", () => logger.info("OPC-UA shelf connection re-established"));
+  const seq = new Map<string, number>();
 
-  const monitor = async () => {
-    await client.connect(endpointUrl);
-    session = await client.createSession();
-    const subscription = ClientSubscription.create(session, {
-      requestedPublishingInterval: options.samplingMs ?? 100,
-      requestedLifetimeCount: 600,
-      requestedMaxKeepAliveCount: 20,
-      maxNotificationsPerPublish: 1000,
-      publishingEnabled: true,
-      priority: 10,
-    });
-    await Promise.all(
-      shelf.bins.map(async (bin) => {
-        const item = await ClientMonitoredItem.create(
-          subscription,
-          { nodeId: bin.nodeId ?? "", attributeId: AttributeIds.Value },
-          { samplingInterval: options.samplingMs ?? 100, discardOldest: true, queueSize: 100 },
-          TimestampsToReturn.Both,
-        );
-        let seq = 0;
-        item.on("changed", (value: DataValue) => {
-          const grams: unknown = value.value.value;
-          if (!value.statusCode.isGood() || typeof grams !== "number" || !Number.isFinite(grams)) {
-            rejected++;
-            logger.warn({ nodeId: bin.nodeId, status: value.statusCode.name }, "OPC-UA weight refused");
-            return;
-          }
-          const at = (value.sourceTimestamp ?? value.serverTimestamp ?? new Date()).toISOString();
-          weights$.next({
-            type: "weight",
-            id: `${shelf.id}/${bin.location}/${seq++}`,
-            deviceId: shelf.id,
-            location: bin.location,
-            grams,
-            at,
-          });
-        });
-      }),
-    );
-    logger.info({ endpointUrl, bins: shelf.bins.length }, "monitoring OPC-UA shelf");
+  const emit = (condition: Condition | undefined) => {
+    if (condition !== undefined) options.onCondition(condition);
   };
-  const ready = monitor().catch((error: unknown) => {
-    if (!closed) logger.error({ err: (error as Error).message }, "OPC-UA shelf monitoring failed");
-    throw error;
-  });
-  ready.catch(() => undefined);
+
+  const teardown = async (closeSession: boolean) => {
+    const attempt = current;
+    current = undefined;
+    if (attempt === undefined) return;
+    attempt.client.removeAllListeners();
+    attempt.session?.removeAllListeners();
+    if (closeSession) {
+      try {
+        await attempt.session?.close(true);
+      } catch {
+        // The server may already be gone; disconnecting is what matters.
+      }
+    }
+    try {
+      await attempt.client.disconnect();
+    } catch {
+      // Same: nothing left to release on a dead connection.
+    }
+    await attempt.manager.dispose().catch(() => undefined);
+  };
+
+  const refuse = (refusal: ShelfRefusal) => {
+    refusals++;
+    const verdict = watch.refused(refusal, Date.now());
+    logger[verdict.log](
+      {
+        code: refusal.code,
+        reason: refusal.reason,
+        fix: refusal.fix,
+        attempt: verdict.attempt,
+        retryInMs: verdict.delayMs,
+      },
+      "OPC-UA shelf not monitored; retrying",
+    );
+    emit(verdict.condition);
+    retryTimer = setTimeout(() => void attempt(), verdict.delayMs);
+  };
+
+  const monitorBins = async (subscription: ClientSubscription) => {
+    for (const bin of shelf.bins) {
+      const item = await subscription.monitor(
+        { nodeId: bin.nodeId ?? "", attributeId: AttributeIds.Value },
+        { samplingInterval: samplingMs, discardOldest: true, queueSize: 100 },
+        TimestampsToReturn.Both,
+      );
+      if (item.statusCode !== undefined && !item.statusCode.isGood()) {
+        throw new Error(`bin ${bin.location}: node ${bin.nodeId} cannot be monitored: ${item.statusCode.name}`);
+      }
+      item.on("changed", (value: DataValue) => {
+        const grams: unknown = value.value.value;
+        if (!value.statusCode.isGood() || typeof grams !== "number" || !Number.isFinite(grams)) {
+          rejected++;
+          logger.warn({ nodeId: bin.nodeId, status: value.statusCode.name }, "OPC-UA weight refused");
+          return;
+        }
+        const at = (value.sourceTimestamp ?? value.serverTimestamp ?? new Date()).toISOString();
+        // Ids stay unique across reconnections: the counter is per bin for the life of the source.
+        const n = seq.get(bin.location) ?? 0;
+        seq.set(bin.location, n + 1);
+        weights$.next({
+          type: "weight",
+          id: `${shelf.id}/${bin.location}/${n}`,
+          deviceId: shelf.id,
+          location: bin.location,
+          grams,
+          at,
+        });
+      });
+    }
+  };
+
+  const attempt = async (): Promise<void> => {
+    retryTimer = undefined;
+    if (closed) return;
+    let stage: ShelfStage = "connect";
+    let pkiDir = "(not ready)";
+    try {
+      const pki = await options.pki;
+      pkiDir = pki.dir;
+      const identity = await resolveUserIdentity(security.identity, options.secretEnv);
+      const manager = certificateManagerFor(pki);
+      const client = OPCUAClient.create({
+        applicationName: pki.applicationName,
+        applicationUri: pki.applicationUri,
+        clientCertificateManager: manager,
+        certificateFile: pki.certificateFile,
+        privateKeyFile: pki.privateKeyFile,
+        securityMode: MessageSecurityMode[security.mode],
+        securityPolicy: SecurityPolicy[security.policy],
+        endpointMustExist: false,
+        keepSessionAlive: true,
+        // No retries inside node-opcua: each failure comes back to this loop (see above).
+        connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 1000 },
+      });
+      current = { client, manager };
+      if (closed) return await teardown(false);
+      await client.connect(endpointUrl);
+      stage = "session";
+      const session = await client.createSession(identity);
+      current.session = session;
+      stage = "subscribe";
+      const subscription = await session.createSubscription2({
+        requestedPublishingInterval: samplingMs,
+        requestedLifetimeCount: 600,
+        requestedMaxKeepAliveCount: 20,
+        maxNotificationsPerPublish: 1000,
+        publishingEnabled: true,
+        priority: 10,
+      });
+      await monitorBins(subscription);
+      if (closed) return await teardown(true);
+      emit(watch.monitored(Date.now()));
+      logger.info(
+        {
+          endpointUrl,
+          bins: shelf.bins.length,
+          mode: security.mode,
+          policy: security.policy,
+          identity: security.identity.type,
+        },
+        "monitoring OPC-UA shelf",
+      );
+      resolveReady();
+      let lost = false;
+      const onLost = (why: string) => {
+        if (lost || closed) return;
+        lost = true;
+        watch.lost(Date.now());
+        void teardown(false).then(() => refuse(classifyShelfFailure("lost", why, { pkiDir })));
+      };
+      client.on("connection_lost", () => onLost("connection to the server lost"));
+      client.on("close", () => onLost("connection to the server closed"));
+      session.on("keepalive_failure", () => onLost("session keep-alive failed"));
+      session.on("session_closed", () => onLost("session closed by the server"));
+      subscription.on("terminated", () => onLost("subscription terminated by the server"));
+    } catch (error) {
+      await teardown(false);
+      if (closed) return;
+      const message = error instanceof Error ? error.message : String(error);
+      refuse(
+        error instanceof IdentitySecretError
+          ? {
+              code: "SECRET_UNAVAILABLE",
+              reason: message,
+              fix: "set the environment variable or create the file the shelf's identity names in the site file",
+              transient: false,
+            }
+          : classifyShelfFailure(stage, message, { pkiDir }),
+      );
+    }
+  };
+
+  const insecure =
+    security.mode === "None"
+      ? `security mode None`
+      : security.identity.type === "anonymous"
+        ? "an anonymous user"
+        : undefined;
+  if (insecure !== undefined && options.mode === "production") {
+    // Nothing to retry: the site file must change. The condition stays raised while the edge runs.
+    const refusal: ShelfRefusal = {
+      code: "INSECURE",
+      reason: `the shelf is configured with ${insecure}, which the edge refuses outside development mode`,
+      fix: "give the shelf a security block in the site file (mode SignAndEncrypt, a policy such as Basic256Sha256, a userName or certificate identity), or run the edge in development mode on a test bench",
+      transient: false,
+    };
+    const verdict = watch.refused(refusal, Date.now());
+    refusals++;
+    logger.error(
+      { code: refusal.code, reason: refusal.reason, fix: refusal.fix },
+      "OPC-UA shelf refused: not connected",
+    );
+    emit(verdict.condition);
+  } else {
+    if (insecure !== undefined) {
+      logger.warn(
+        { endpointUrl, mode: security.mode, identity: security.identity.type },
+        `development mode: connecting with ${insecure}`,
+      );
+    }
+    void attempt();
+  }
 
   return {
     shelfId: shelf.id,
     weights$,
     ready,
     rejected: () => rejected,
+    refusals: () => refusals,
     close: async () => {
       closed = true;
+      clearTimeout(retryTimer);
       weights$.complete();
-      try {
-        await session?.close(true);
-      } catch {
-        // The server may already be gone; disconnecting is what matters.
-      }
-      await client.disconnect();
+      await teardown(true);
     },
   };
 }
