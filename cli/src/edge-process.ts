@@ -16,6 +16,8 @@ export interface EdgeProcessOptions {
   metricsPort: number;
   uplinkMqttUrl: string;
   cloudUrl: string;
+  /** The edge's credential at the cloud (TALLY_CLOUD_TOKEN). */
+  cloudToken?: string | undefined;
   referencePollMs?: number | undefined;
   shelfSettleMs?: number | undefined;
   /** Lines the child writes to stderr (its logs), for the parent's logger. */
@@ -60,6 +62,7 @@ export async function spawnEdgeProcess(options: EdgeProcessOptions): Promise<Edg
     TALLY_UPLINK_TRANSPORT: "mqtt",
     TALLY_UPLINK_MQTT_URL: options.uplinkMqttUrl,
     TALLY_CLOUD_URL: options.cloudUrl,
+    ...(options.cloudToken !== undefined && { TALLY_CLOUD_TOKEN: options.cloudToken }),
     // Like the in-process edge of startSystem: a bench whose simulated shelves speak None/anonymous.
     TALLY_MODE: "development",
     ...(options.referencePollMs !== undefined && { TALLY_REFERENCE_POLL_MS: String(options.referencePollMs) }),

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -75,6 +76,8 @@ export interface SystemEdge {
 
 export interface RunningSystem {
   cloud: RunningCloud;
+  /** An admin's bearer token for this system's cloud (made at start, never stored): for setup and scoring. */
+  adminToken: string;
   /** The edge running now (a new one after `restartEdge`). */
   readonly edge: SystemEdge;
   simulators: RunningSimulators | undefined;
@@ -112,9 +115,21 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       logger,
     });
     stops.push(() => cloud.close());
+    // The edge and the system's own calls (site import, the scorer) get credentials made now and never stored:
+    // the edge ↔ cloud link is authenticated in every mode, development included.
+    const edgeToken = randomBytes(32).toString("base64url");
+    cloud.credentials.addInternal(edgeToken, {
+      id: `internal:edge:${options.edgeId}`,
+      name: `edge ${options.edgeId}`,
+      role: "edge",
+      sites: [site.siteId],
+      edgeId: options.edgeId,
+    });
+    const adminToken = randomBytes(32).toString("base64url");
+    cloud.credentials.addInternal(adminToken, { id: "internal:system", name: "tally-system", role: "admin" });
     // The site's zones, locations and item master, as an administrator imports them: what edges get as
     // reference data, what stock alerts come from. Before the edge starts, so its first copy has them.
-    await cloudSetup({ apiUrl: cloud.url }).importSite(site);
+    await cloudSetup({ apiUrl: cloud.url, token: adminToken }).importSite(site);
     let proxy: TcpProxy | undefined;
     let uplinkUrl = cloud.mqttUrl;
     if (options.uplinkProxy === true) {
@@ -132,11 +147,11 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       site,
       edgeId: options.edgeId,
       devices: { embedded: { port } },
-      uplink: { mqttUrl: uplinkUrl },
+      uplink: { mqttUrl: uplinkUrl, token: edgeToken },
       logger,
       // A durable outbox: a restarted edge sends what it had not delivered.
       dataDir: options.dataDir,
-      reference: { cloudUrl: cloud.url, pollMs: options.referencePollMs ?? 30_000 },
+      reference: { cloudUrl: cloud.url, token: edgeToken, pollMs: options.referencePollMs ?? 30_000 },
       ...(options.edgeMetricsPort !== undefined ? { metricsServer: { port: options.edgeMetricsPort } } : {}),
       ...(Object.keys(pipeline).length > 0 ? { pipeline } : {}),
       // The simulated shelves speak None/anonymous (decision 0005): a bench, so development mode.
@@ -162,6 +177,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
             : await freeTcpPort(),
         uplinkMqttUrl: uplinkUrl,
         cloudUrl: cloud.url,
+        cloudToken: edgeToken,
         referencePollMs: options.referencePollMs,
         shelfSettleMs: options.shelfSettleMs,
         onLog: (line) => edgeLog.debug(line),
@@ -233,6 +249,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     }
     return {
       cloud,
+      adminToken,
       get edge() {
         return systemEdge();
       },
@@ -321,7 +338,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<{ truth:
       logger.warn({ err: (error as Error).message }, "cannot import the site layout into the cloud");
     });
     const lagMs = (referencePollMs ?? 30_000) + 1000;
-    const tracker = cloudMqttUrl === undefined ? undefined : await trackCommits(cloudMqttUrl, logger);
+    const tracker = cloudMqttUrl === undefined ? undefined : await trackCommits(cloudMqttUrl, logger, apiToken);
     const sims = await startSimulators({ site: loaded.site, mqttUrl, logger });
     try {
       const truth = await sims.play(loaded.scenario, {
@@ -371,10 +388,10 @@ export async function runScenario(options: RunScenarioOptions): Promise<{ truth:
   });
   let tracker: Awaited<ReturnType<typeof trackCommits>> | undefined;
   try {
-    tracker = await trackCommits(system.cloud.mqttUrl, logger);
+    tracker = await trackCommits(system.cloud.mqttUrl, logger, system.adminToken);
     const sims = system.simulators;
     if (sims === undefined) throw new Error("simulators did not start");
-    const setup = cloudSetup({ apiUrl: system.cloud.url });
+    const setup = cloudSetup({ apiUrl: system.cloud.url, token: system.adminToken });
     /** What the simulators had sent when the running edge started (it counts what it received from then on). */
     let sentBeforeEdge = 0;
     // The site's item master, zones and locations, as an administrator would import them.

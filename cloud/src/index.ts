@@ -11,6 +11,7 @@ export { AlertHub, type AlertListener } from "./alerts/alert-hub.js";
 export { type AlertChange, applyCondition } from "./alerts/apply-condition.js";
 export { type AppDeps, buildApp } from "./app.js";
 export { type BootstrapToken, Credentials, parseBootstrapTokens } from "./auth/credentials.js";
+export { issueToken, type TokenRequest } from "./auth/issue-token.js";
 export { ANONYMOUS_VIEWER, type Principal, principalCovers } from "./auth/principal.js";
 export { Role, roleAllows } from "./auth/role.js";
 export type { AuditEntry, SecurityStore, StoredToken } from "./auth/security-store.js";

@@ -59,9 +59,14 @@ export class Credentials {
     return this.#bootstrap.length > 0;
   }
 
-  /** Registers a secret the cloud made for itself (never stored); returns nothing to undo: it lives as long as the process. */
+  /**
+   * Registers a secret made in this process and never stored (the cloud's
+   * own ingest client; the edge `tally up` runs beside it): it lives as long
+   * as the process.
+   */
   addInternal(secret: string, principal: Principal): void {
     this.#internal.push({ hash: Buffer.from(hashSecret(secret), "hex"), principal });
+    this.#edges = undefined;
   }
 
   /** The principal a secret stands for, or undefined. */
@@ -90,7 +95,7 @@ export class Credentials {
       for (const token of await this.#store.tokens()) {
         if (token.role === "edge" && token.edgeId !== undefined) keys.add(`${token.sites?.[0] ?? ""}/${token.edgeId}`);
       }
-      for (const { principal } of this.#bootstrap) {
+      for (const { principal } of [...this.#bootstrap, ...this.#internal]) {
         if (principal.role === "edge" && principal.edgeId !== undefined) {
           keys.add(`${principal.sites?.[0] ?? ""}/${principal.edgeId}`);
         }

@@ -64,12 +64,15 @@ describe("the cloud broker's ACL", () => {
     expect(maySubscribe(ingest, "#")).toMatchObject({ allowed: false });
   });
 
-  it("lets people watch the acknowledgements of their sites", () => {
+  it("lets people watch the batches and acknowledgements of their sites", () => {
     expect(maySubscribe(viewerS1, "tally/v1/S1/edge/+/ack")).toEqual({ allowed: true });
     expect(maySubscribe(viewerS1, "tally/v1/S2/edge/+/ack")).toMatchObject({ allowed: false });
     expect(maySubscribe(viewerS1, "tally/v1/+/edge/+/ack")).toMatchObject({ allowed: false });
     expect(maySubscribe(admin, "tally/v1/+/edge/+/ack")).toEqual({ allowed: true });
-    expect(maySubscribe(admin, "tally/v1/+/edge/+/batch")).toMatchObject({ allowed: false });
+    expect(maySubscribe(admin, "tally/v1/+/edge/+/batch")).toEqual({ allowed: true });
+    expect(maySubscribe(viewerS1, "tally/v1/S1/edge/+/batch")).toEqual({ allowed: true });
+    expect(maySubscribe(viewerS1, "tally/v1/S2/edge/+/batch")).toMatchObject({ allowed: false });
+    expect(maySubscribe(admin, "tally/v1/+/edge/#")).toMatchObject({ allowed: false });
     expect(maySubscribe(admin, "$SYS/#")).toMatchObject({ allowed: false });
   });
 });

@@ -14,7 +14,7 @@ export type AclVerdict = { allowed: true } | { allowed: false; refusal: BrokerRe
 const ALLOWED: AclVerdict = { allowed: true };
 const SEGMENT = "[A-Za-z0-9_.-]{1,64}";
 const ACK_TOPIC = new RegExp(`^${TOPIC_ROOT}/(${SEGMENT})/edge/(${SEGMENT})/ack$`);
-const ACK_FILTER = new RegExp(`^${TOPIC_ROOT}/(${SEGMENT}|\\+)/edge/(${SEGMENT}|\\+)/ack$`);
+const EDGE_FILTER = new RegExp(`^${TOPIC_ROOT}/(${SEGMENT}|\\+)/edge/(${SEGMENT}|\\+)/(ack|batch)$`);
 const SHARED_BATCHES = new RegExp(`^\\$share/[A-Za-z0-9_-]{1,64}/${UPLINK_BATCH_SUBSCRIPTION.replaceAll("+", "\\+")}$`);
 
 /**
@@ -45,9 +45,10 @@ export function mayPublish(principal: Principal, topic: string): AclVerdict {
 /**
  * Who may read what: the cloud's ingest reads every batch (directly or as
  * one member of a shared subscription); an edge reads only its own
- * acknowledgements; a person (viewer or above) may watch the
- * acknowledgements of the sites they cover, e.g. to time commits. No
- * `#`, no `$SYS`, no other edge's data.
+ * acknowledgements; a person (viewer or above) may watch the batches and
+ * acknowledgements of the sites they cover (what the API shows them
+ * anyway), e.g. to time commits. No `#`, no `$SYS`, no other site's or
+ * other edge's data.
  */
 export function maySubscribe(principal: Principal, filter: string): AclVerdict {
   const refuse = (): AclVerdict => ({
@@ -58,11 +59,13 @@ export function maySubscribe(principal: Principal, filter: string): AclVerdict {
   if (principal.id === CLOUD_INGEST_ID) {
     return filter === UPLINK_BATCH_SUBSCRIPTION || SHARED_BATCHES.test(filter) ? ALLOWED : refuse();
   }
-  const ack = ACK_FILTER.exec(filter);
-  if (ack === null) return refuse();
-  const [, site = "", edge = ""] = ack;
+  const match = EDGE_FILTER.exec(filter);
+  if (match === null) return refuse();
+  const [, site = "", edge = "", channel = ""] = match;
   if (principal.role === "edge") {
-    return edge === principal.edgeId && site !== "+" && principalCovers(principal, site) ? ALLOWED : refuse();
+    return channel === "ack" && edge === principal.edgeId && site !== "+" && principalCovers(principal, site)
+      ? ALLOWED
+      : refuse();
   }
   if (!roleAllows(principal.role, ["viewer"])) return refuse();
   if (site === "+") return principal.sites === undefined ? ALLOWED : refuse();

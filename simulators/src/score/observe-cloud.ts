@@ -24,11 +24,16 @@ export interface CommitTracker {
   close(): Promise<void>;
 }
 
-export async function trackCommits(cloudMqttUrl: string, logger: Logger): Promise<CommitTracker> {
+/**
+ * `token`: a person's token (viewer or above) at the cloud: its broker lets
+ * people watch batches and acknowledgements of the sites they cover.
+ */
+export async function trackCommits(cloudMqttUrl: string, logger: Logger, token?: string): Promise<CommitTracker> {
   const client: MqttClient = await connectAsync(cloudMqttUrl, {
     clientId: `tally-scorer-${process.pid}-${Date.now()}`,
     clean: true,
     reconnectPeriod: 1000,
+    ...(token !== undefined && { username: "tally-scorer", password: token }),
   });
   const commitTimes = new Map<string, number>();
   const conditions = new Map<string, string>();
