@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { demoSiteOnPort } from "../support/demo-site.js";
 import { eventually } from "../support/eventually.js";
 import { freePort } from "../support/free-port.js";
+import { linkEdge } from "../support/link-edge.js";
 import { probeMosquitto } from "../support/mosquitto.js";
 import { probePostgres } from "../support/postgres.js";
 import { testLogger } from "../support/quiet-logger.js";
@@ -50,7 +51,12 @@ describe.skipIf(unavailable !== "")(
       if (!("unavailable" in postgres)) await postgres.stop();
     });
 
-    const edge = async (edgeId: string, cloudMqttUrl: string, extra: { ackTimeoutMs?: number; dir?: string } = {}) => {
+    const edge = async (
+      edgeId: string,
+      cloudMqttUrl: string,
+      token: string,
+      extra: { ackTimeoutMs?: number; dir?: string } = {},
+    ) => {
       const dir = extra.dir ?? join(dataDir, `${edgeId}-${Math.random().toString(36).slice(2)}`);
       const running: RunningEdge = await startEdge({
         site,
@@ -58,6 +64,7 @@ describe.skipIf(unavailable !== "")(
         devices: { embedded: { port: 0 } },
         uplink: {
           mqttUrl: cloudMqttUrl,
+          token,
           flushMs: 5,
           maxBatch: 10,
           ackTimeoutMs: extra.ackTimeoutMs ?? 2000,
@@ -95,7 +102,8 @@ describe.skipIf(unavailable !== "")(
         clouds.push(cloud);
       }
       // A short ack timeout makes resends, which may reach the other instance while the first still commits.
-      const { edge: running, send } = await edge("edge-shared", broker.url, { ackTimeoutMs: 150 });
+      const token = await linkEdge(clouds[0] as RunningCloud, site, "edge-shared");
+      const { edge: running, send } = await edge("edge-shared", broker.url, token, { ackTimeoutMs: 150 });
       const lots = Array.from({ length: 300 }, (_, i) => `SH${i}`);
       await send(lots);
       await running.drained();
@@ -120,8 +128,9 @@ describe.skipIf(unavailable !== "")(
         logger,
       });
       stops.push(() => cloud.close());
-      const one = await edge("twin", broker.url);
-      const two = await edge("twin", broker.url);
+      const token = await linkEdge(cloud, site, "twin");
+      const one = await edge("twin", broker.url, token);
+      const two = await edge("twin", broker.url, token);
       const sent: string[] = [];
       const alert = async () =>
         (await cloud.store.alerts({ status: "open" })).find((a) => a.kind === "EDGE_IDENTITY_CONFLICT");
@@ -144,7 +153,7 @@ describe.skipIf(unavailable !== "")(
       expect(released.status).toBe(200);
       await one.edge.drained();
       await one.edge.close();
-      const again = await edge("twin", broker.url, { dir: two.dir });
+      const again = await edge("twin", broker.url, token, { dir: two.dir });
       await again.edge.drained();
       const lots = (await cloud.store.movements({ sku: "GADGET", limit: 1000 })).map((m) => m.lot);
       expect([...lots].sort()).toEqual([...sent].sort());

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { demoSiteOnPort } from "../support/demo-site.js";
 import { eventually } from "../support/eventually.js";
 import { freePort } from "../support/free-port.js";
+import { linkEdge } from "../support/link-edge.js";
 import { testLogger } from "../support/quiet-logger.js";
 
 const logger = testLogger();
@@ -36,11 +37,13 @@ describe("edge → cloud over HTTP (POST /v1/ingest)", () => {
     const port = await freePort();
     const cloudDir = join(dataDir, "cloud-side");
     let cloud: RunningCloud = await startCloud({ port, dataDir: cloudDir, mqtt: { embedded: { port: 0 } }, logger });
+    const site = await demoSiteOnPort(await freePort());
+    const token = await linkEdge(cloud, site, "edge-http");
     const edge = await startEdge({
-      site: await demoSiteOnPort(await freePort()),
+      site,
       edgeId: "edge-http",
       devices: { embedded: { port: 0 } },
-      uplink: { httpUrl: cloud.url, flushMs: 10, ackTimeoutMs: 200 },
+      uplink: { httpUrl: cloud.url, token, flushMs: 10, ackTimeoutMs: 200 },
       logger,
       dataDir,
       pipeline: { passes: { silenceMs: 200, stationaryMs: 60_000, maxOpenPasses: 1000, minDirectionGapMs: 100 } },

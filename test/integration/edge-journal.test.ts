@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { demoSiteOnPort } from "../support/demo-site.js";
 import { eventually } from "../support/eventually.js";
 import { freePort } from "../support/free-port.js";
+import { linkEdge } from "../support/link-edge.js";
 import { testLogger } from "../support/quiet-logger.js";
 
 const logger = testLogger();
@@ -35,11 +36,12 @@ describe("the edge's device journal", () => {
   });
 
   const start = async (dataDir: string, cloud: RunningCloud): Promise<RunningEdge> => {
+    const site = await demoSiteOnPort(await freePort());
     const edge = await startEdge({
-      site: await demoSiteOnPort(await freePort()),
+      site,
       edgeId: EDGE,
       devices: { embedded: { port: 0 } },
-      uplink: { httpUrl: cloud.url, flushMs: 10, ackTimeoutMs: 500 },
+      uplink: { httpUrl: cloud.url, token: await linkEdge(cloud, site, EDGE), flushMs: 10, ackTimeoutMs: 500 },
       logger,
       dataDir,
       pipeline: { passes: { silenceMs: 200, stationaryMs: 60_000, maxOpenPasses: 1000, minDirectionGapMs: 100 } },

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoSiteOnPort } from "../support/demo-site.js";
 import { eventually } from "../support/eventually.js";
 import { freePort } from "../support/free-port.js";
+import { linkEdge } from "../support/link-edge.js";
 import { probeMosquitto } from "../support/mosquitto.js";
 import { testLogger } from "../support/quiet-logger.js";
 
@@ -31,12 +32,14 @@ describe.skipIf(unavailable !== undefined)(
       const logger = testLogger();
       // Both hops go through Mosquitto: devices → edge, and edge → cloud.
       cloud = await startCloud({ port: 0, dataDir, mqtt: { url: broker.url }, logger });
-      const site = await demoSiteOnPort(await freePort());
+      const demo = await demoSiteOnPort(await freePort());
+      const site = { ...demo, devices: demo.devices.filter((d) => d.kind !== "shelf") };
+      const token = await linkEdge(cloud, site, "edge-it");
       edge = await startEdge({
-        site: { ...site, devices: site.devices.filter((d) => d.kind !== "shelf") },
+        site,
         edgeId: "edge-it",
         devices: { url: broker.url },
-        uplink: { mqttUrl: broker.url, flushMs: 20 },
+        uplink: { mqttUrl: broker.url, token, flushMs: 20 },
         logger,
         metricsServer: { port: 0 },
       });

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { demoSiteOnPort } from "../support/demo-site.js";
 import { eventually } from "../support/eventually.js";
 import { freePort } from "../support/free-port.js";
+import { linkEdge } from "../support/link-edge.js";
 import { testLogger } from "../support/quiet-logger.js";
 
 const logger = testLogger();
@@ -40,14 +41,15 @@ describe("edge ↔ cloud reference data (expected receipts)", () => {
 
   async function start(dataDir: string, site: SiteLayout, cloudPort = 0) {
     const cloud = await startCloud({ port: cloudPort, dataDir, mqtt: { embedded: { port: 0 } }, logger });
+    const token = await linkEdge(cloud, site, "edge-ref");
     const edge = await startEdge({
       site,
       edgeId: "edge-ref",
       devices: { embedded: { port: 0 } },
-      uplink: { mqttUrl: cloud.mqttUrl, flushMs: 10 },
+      uplink: { mqttUrl: cloud.mqttUrl, token, flushMs: 10 },
       logger,
       dataDir,
-      reference: { cloudUrl: cloud.url, pollMs: 100 },
+      reference: { cloudUrl: cloud.url, token, pollMs: 100 },
       pipeline: { passes: { silenceMs: 200, stationaryMs: 60_000, maxOpenPasses: 1000, minDirectionGapMs: 100 } },
     });
     return { cloud, edge };
