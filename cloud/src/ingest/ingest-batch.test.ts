@@ -211,9 +211,10 @@ describe("ingestBatch against the site's imported layout", () => {
     expect(await store.tasks()).toEqual([]);
   });
 
-  it("commits nothing for a site whose layout was never imported", async () => {
+  it("refuses the whole batch of a site whose layout was never imported, so the edge keeps it and resends", async () => {
     const m = movement({ siteId: "S3", to: "S3/A/01" });
     const ack = await ingestBatch(deps(), batch([m], { siteId: "S3" }));
+    expect(ack.status).toBe("rejected");
     expect(ack.committed).toEqual([]);
     expect(ack.rejected).toEqual([expect.objectContaining({ id: m.id, code: ErrorCode.SiteUnknown })]);
     expect(await store.movements()).toEqual([]);

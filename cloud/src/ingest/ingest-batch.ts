@@ -12,7 +12,7 @@ import { canonicalJson } from "../ledger/canonical-json.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
 import { recordIdentityConflict } from "./edge-conditions.js";
 import type { EdgeRegistry } from "./edge-registry.js";
-import { checkAgainstSite, locationsOf, type SiteFactsSource, type TimeWindow } from "./site-checks.js";
+import { checkAgainstSite, locationsOf, type SiteFacts, type SiteFactsSource, type TimeWindow } from "./site-checks.js";
 import { withWellFormedText } from "./well-formed-text.js";
 
 export interface IngestDeps {
@@ -76,7 +76,16 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
     }
   });
 
-  const { kept: checked, refused } = await checkEvents(deps, batch.siteId, valid, first);
+  const facts = await siteFactsFor(deps, batch.siteId, valid);
+  if (!facts.known) {
+    // Nothing of a site without a layout can be checked: the whole batch waits at the edge (it resends after
+    // its longest backoff) until an administrator imports the site, rather than every event being refused for good.
+    const reason = `site ${batch.siteId} has no imported layout: import its site file (PUT /v1/sites/${batch.siteId}/layout)`;
+    const ack = rejectBatch(batch, { code: ErrorCode.SiteUnknown, reason }, deps.now?.());
+    deps.observe?.(ack, 0);
+    return ack;
+  }
+  const { kept: checked, refused } = checkEvents(deps, facts, valid, first);
   rejections.push(...refused.values());
   const started = performance.now();
   const result =
@@ -123,21 +132,24 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
  * Keeps the events that fit their site (its imported locations, the item
  * master, a sane time), adding a rejection with the reason for each other.
  */
-async function checkEvents(
-  deps: IngestDeps,
-  siteId: string,
-  events: readonly EdgeEvent[],
-  first: ReadonlyMap<string, { index: number }>,
-): Promise<{ kept: EdgeEvent[]; refused: Map<string, EventRejection> }> {
-  const refused = new Map<string, EventRejection>();
-  if (events.length === 0) return { kept: [], refused };
+/** The facts of a site with every location and SKU the events name looked up. */
+async function siteFactsFor(deps: IngestDeps, siteId: string, events: readonly EdgeEvent[]): Promise<SiteFacts> {
   const locations = new Set<string>();
   const skus = new Set<string>();
   for (const event of events) {
     for (const location of locationsOf(event)) locations.add(location);
     if (event.kind === "movement") skus.add(event.sku);
   }
-  const facts = await deps.siteFacts.facts(siteId, { locations, skus });
+  return deps.siteFacts.facts(siteId, { locations, skus });
+}
+
+function checkEvents(
+  deps: IngestDeps,
+  facts: SiteFacts,
+  events: readonly EdgeEvent[],
+  first: ReadonlyMap<string, { index: number }>,
+): { kept: EdgeEvent[]; refused: Map<string, EventRejection> } {
+  const refused = new Map<string, EventRejection>();
   const nowMs = (deps.now?.() ?? new Date()).getTime();
   const kept: EdgeEvent[] = [];
   for (const event of events) {

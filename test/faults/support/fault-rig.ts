@@ -4,9 +4,11 @@
  * where it was), the demo site without its OPC-UA shelf, scan loads against
  * the edge, and the wait-then-check that ends every scenario.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createLedgerStore } from "@tally/cloud";
 import type { SiteLayout } from "@tally/protocols";
 import { afterEach } from "vitest";
 import { demoSiteOnPort } from "../../support/demo-site.js";
@@ -72,6 +74,16 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   const cloudMqttUrl = `mqtt://127.0.0.1:${cloudMqttPort}`;
   const deviceUrl = `mqtt://127.0.0.1:${devicePort}`;
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  // What an administrator does before the edge may send: the site imported into the ledger (before the cloud
+  // first runs, so no batch finds it missing) and a credential for the edge, here given to both by environment.
+  const ledger = await createLedgerStore(
+    options.cloudEnv?.TALLY_DATABASE_URL !== undefined
+      ? { databaseUrl: options.cloudEnv.TALLY_DATABASE_URL }
+      : { dataDir: join(dir, "cloud-data") },
+  );
+  await ledger.importSite(site);
+  await ledger.close();
+  const edgeToken = randomBytes(24).toString("hex");
   const cloud = new TallyProcess({
     kind: "cloud",
     logFile: join(dir, "cloud.log"),
@@ -79,6 +91,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       TALLY_HTTP_PORT: String(httpPort),
       TALLY_CLOUD_MQTT_PORT: String(cloudMqttPort),
       TALLY_DATA_DIR: join(dir, "cloud-data"),
+      TALLY_API_TOKENS: `edge@${site.siteId}/edge-f:${edgeToken}`,
       ...options.cloudEnv,
     },
   });
@@ -94,6 +107,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       TALLY_UPLINK_MQTT_URL: cloudMqttUrl,
       TALLY_DATA_DIR: join(dir, "edge-data"),
       TALLY_CLOUD_URL: "none",
+      TALLY_CLOUD_TOKEN: edgeToken,
       ...options.edgeEnv,
     },
   });
