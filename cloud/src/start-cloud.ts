@@ -162,6 +162,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       username: ingestAuth?.username,
       password: ingestAuth?.password,
       caFile: options.mqttCaFile,
+      pinnedCertFile: "embedded" in options.mqtt ? options.brokerTls?.certFile : undefined,
       credentials,
       security,
       siteFacts,

@@ -1,5 +1,7 @@
+import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Socket } from "node:net";
+import { TLSSocket } from "node:tls";
 import {
   ackTopic,
   type CommitAck,
@@ -45,6 +47,12 @@ export interface MqttIngestOptions {
   password?: string | undefined;
   /** PEM file of the CA that signed an external broker's TLS certificate (`mqtts://`). */
   caFile?: string | undefined;
+  /**
+   * The cloud's own embedded broker over TLS: its certificate (PEM file). The
+   * connection is accepted only from a server presenting exactly this
+   * certificate (pinned), whatever CA signed it.
+   */
+  pinnedCertFile?: string | undefined;
   /**
    * Which edges have credentials: a batch on the topic of an edge without
    * one is dropped and raised as a forgery. On an external broker this, with
@@ -102,8 +110,22 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
     ...(options.username !== undefined && { username: options.username }),
     ...(options.password !== undefined && { password: options.password }),
     ...(options.caFile !== undefined && { ca: readFileSync(options.caFile) }),
+    // Pinned below instead of verified against a CA: the cloud knows its own broker's certificate exactly.
+    ...(options.pinnedCertFile !== undefined && { rejectUnauthorized: false }),
   });
+  const pinned =
+    options.pinnedCertFile === undefined
+      ? undefined
+      : new X509Certificate(readFileSync(options.pinnedCertFile)).fingerprint256;
   client.on("connect", () => {
+    if (pinned !== undefined) {
+      const presented = client.stream instanceof TLSSocket ? client.stream.getPeerCertificate().fingerprint256 : "";
+      if (presented !== pinned) {
+        logger.error({ url: options.url }, "the broker did not present the cloud's own certificate; disconnecting");
+        client.stream.destroy();
+        return;
+      }
+    }
     if (client.stream instanceof Socket) client.stream.setNoDelay(true);
     logger.info({ url: options.url }, "connected to MQTT broker");
   });
