@@ -48,6 +48,7 @@ export type {
   TaskQuery,
 } from "./ledger/ledger-store.js";
 export { storedBody } from "./ledger/stored-movement.js";
+export { mosquittoAclForEdges } from "./mosquitto-acl.js";
 export { Problem } from "./plugins/problem-details.js";
 export { cloudSecurityProblems, type SecurityProblem } from "./security-check.js";
 export { type CloudOptions, type RunningCloud, startCloud } from "./start-cloud.js";
