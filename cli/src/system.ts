@@ -131,6 +131,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const edgeOptions = (port: number): EdgeOptions => ({
       site,
       edgeId: options.edgeId,
+      // Anonymous simulated devices on the loopback.
+      mode: "development",
       devices: { embedded: { port } },
       uplink: { mqttUrl: uplinkUrl },
       logger,

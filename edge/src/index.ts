@@ -1,12 +1,21 @@
 export { type EmbeddedBroker, startEmbeddedBroker } from "./adapters/aedes-broker.js";
 export { MemoryOutbox } from "./adapters/memory-outbox.js";
 export { connectMqttDeviceSource, type MqttDeviceSource } from "./adapters/mqtt-device-source.js";
+export { hashPassword, newDevicePassword, verifyPassword } from "./adapters/security/scrypt-password.js";
 export { SqliteJournal } from "./adapters/sqlite-journal.js";
 export { SqliteOutbox } from "./adapters/sqlite-outbox.js";
-export { type EdgeConfig, loadEdgeConfig } from "./config.js";
+export {
+  DEFAULT_DEVICE_MAX_MSG_RATE,
+  DEFAULT_DEVICE_MAX_PACKET_BYTES,
+  type EdgeConfig,
+  loadEdgeConfig,
+} from "./config.js";
 export { decodeDeviceMessage } from "./domain/decode-device-message.js";
+export { DeviceAcl, type DeviceIdentity, type MqttRefusal } from "./domain/device-acl.js";
+export { type EdgeMode, isLoopback } from "./domain/device-broker-policy.js";
 export type { Observation } from "./domain/observation.js";
 export { indexSite, type SiteIndex } from "./domain/site-index.js";
+export { EdgeStartError } from "./edge-start-error.js";
 export type { EdgeMetrics } from "./metrics.js";
 export {
   DEFAULT_PIPELINE_CONFIG,

@@ -38,6 +38,8 @@ describe("the edge's device journal", () => {
     const edge = await startEdge({
       site: await demoSiteOnPort(await freePort()),
       edgeId: EDGE,
+      // Anonymous simulated devices on the loopback.
+      mode: "development",
       devices: { embedded: { port: 0 } },
       uplink: { httpUrl: cloud.url, flushMs: 10, ackTimeoutMs: 500 },
       logger,

@@ -26,6 +26,8 @@ export const SCRYPT_DEFAULTS = { N: 16_384, r: 8, p: 1, saltBytes: 16, keyBytes:
 const MAX_N = 1 << 20;
 const MAX_R = 32;
 const MAX_P = 16;
+/** scrypt needs 128 × N × r bytes (RFC 7914 §2); more than this is refused. */
+export const SCRYPT_MAX_MEMORY_BYTES = 64 * 1024 * 1024;
 
 /** Parses a `scrypt$…` hash string; undefined when it is not one or its parameters are out of bounds. */
 export function parsePasswordHash(text: string): PasswordHash | undefined {
@@ -41,6 +43,7 @@ export function parsePasswordHash(text: string): PasswordHash | undefined {
   };
   const powerOfTwo = hash.N > 1 && (hash.N & (hash.N - 1)) === 0;
   if (!powerOfTwo || hash.N > MAX_N || hash.r < 1 || hash.r > MAX_R || hash.p < 1 || hash.p > MAX_P) return undefined;
+  if (128 * hash.N * hash.r > SCRYPT_MAX_MEMORY_BYTES) return undefined;
   if (hash.salt.length < 8 || hash.key.length < 16) return undefined;
   return hash;
 }
