@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { createServer, type Socket } from "node:net";
 import { Aedes } from "aedes";
 import type { Logger } from "pino";
+import { CLOUD_MAX_PACKET_BYTES, limitPacketSize } from "./packet-size-limit.js";
 import { urlHost } from "./url-host.js";
 
 export interface EmbeddedBrokerOptions {
@@ -30,7 +31,12 @@ export async function startAedesBroker(options: EmbeddedBrokerOptions): Promise<
     socket.setNoDelay(true);
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
-    broker.handle(socket);
+    // A packet bigger than a whole batch closes the connection from its header, before aedes buffers it.
+    broker.handle(
+      limitPacketSize(socket, CLOUD_MAX_PACKET_BYTES, (verdict) =>
+        logger.warn({ verdict, remote: socket.remoteAddress }, "closed a connection: packet over the size limit"),
+      ),
+    );
   });
   broker.on("clientError", (client, error) => logger.debug({ clientId: client.id, err: error }, "client error"));
   broker.on("connectionError", (client, error) =>
