@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerBench } from "./commands/bench.js";
 import { registerCloud } from "./commands/cloud.js";
+import { registerDevice } from "./commands/device.js";
 import { registerEdge } from "./commands/edge.js";
 import { registerEpc } from "./commands/epc.js";
 import { registerGs1 } from "./commands/gs1.js";
@@ -28,6 +29,7 @@ registerUp(program, logger);
 registerEdge(program, logger);
 registerCloud(program, logger);
 registerSim(program, logger);
+registerDevice(program, logger);
 registerEpc(program, logger);
 registerGs1(program, logger);
 registerBench(program, logger);

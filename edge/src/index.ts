@@ -1,6 +1,11 @@
 export { type EmbeddedBroker, startEmbeddedBroker } from "./adapters/aedes-broker.js";
 export { MemoryOutbox } from "./adapters/memory-outbox.js";
 export { connectMqttDeviceSource, type MqttDeviceSource } from "./adapters/mqtt-device-source.js";
+export {
+  DeviceCredentialsError,
+  putDeviceCredential,
+  readDeviceCredentialsFile,
+} from "./adapters/security/device-credentials-file.js";
 export { hashPassword, newDevicePassword, verifyPassword } from "./adapters/security/scrypt-password.js";
 export { SqliteJournal } from "./adapters/sqlite-journal.js";
 export { SqliteOutbox } from "./adapters/sqlite-outbox.js";
@@ -13,6 +18,7 @@ export {
 export { decodeDeviceMessage } from "./domain/decode-device-message.js";
 export { DeviceAcl, type DeviceIdentity, type MqttRefusal } from "./domain/device-acl.js";
 export { type EdgeMode, isLoopback } from "./domain/device-broker-policy.js";
+export { mosquittoAcl } from "./domain/mosquitto-acl.js";
 export type { Observation } from "./domain/observation.js";
 export { indexSite, type SiteIndex } from "./domain/site-index.js";
 export { EdgeStartError } from "./edge-start-error.js";
