@@ -36,8 +36,7 @@ export async function attackSite(): Promise<SiteLayout> {
 
 /**
  * An edge in production mode whose embedded device broker takes passwords
- * from a credentials file written for `scanner-1`, `scanner-2` and
- * `portal-d1`, with an open stand-in for the cloud's broker on the uplink.
+ * from a credentials file written for every device of `attackSite()`, with an open stand-in for the cloud's broker on the uplink.
  */
 export async function startSecureEdge(
   options: { embedded?: Partial<Embedded>; mode?: EdgeOptions["mode"] } = {},
@@ -49,6 +48,7 @@ export async function startSecureEdge(
     "scanner-1": "scanner-1-password",
     "scanner-2": "scanner-2-password",
     "portal-d1": "portal-d1-password",
+    "temp-c1": "temp-c1-password",
   };
   const hashes: Record<string, string> = {};
   for (const [id, password] of Object.entries(passwords)) hashes[id] = await hashPassword(password);
