@@ -55,6 +55,8 @@ export async function spawnEdgeProcess(options: EdgeProcessOptions): Promise<Edg
     TALLY_DATA_DIR: options.dataDir,
     TALLY_EDGE_MQTT_HOST: "127.0.0.1",
     TALLY_EDGE_MQTT_PORT: String(options.devicePort),
+    // Simulated devices connect without credentials: development mode, on the loopback only.
+    TALLY_MODE: "development",
     TALLY_EDGE_METRICS_HOST: "127.0.0.1",
     TALLY_EDGE_METRICS_PORT: String(options.metricsPort),
     TALLY_UPLINK_TRANSPORT: "mqtt",
