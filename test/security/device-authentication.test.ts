@@ -50,6 +50,30 @@ describe("device authentication on the edge's broker", () => {
     );
   });
 
+  it("warns once for a device retrying a bad password, and counts every try", async () => {
+    const lines: string[] = [];
+    const logger = pino(
+      { level: "warn" },
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          lines.push(chunk.toString());
+          callback();
+        },
+      }),
+    );
+    secure = await startSecureEdge({ logger });
+    for (let i = 0; i < 3; i++) {
+      const outcome = await connectOutcome(secure.edge.deviceMqttUrl, {
+        clientId: `guess-${i}`,
+        username: "scanner-1",
+        password: `guess-${i}`,
+      });
+      expect(outcome).toBe(BAD_CREDENTIALS);
+    }
+    expect(secure.edge.metrics().mqttRefused["bad-credentials"]).toBe(3);
+    expect(lines.filter((l) => l.includes("device broker refused"))).toHaveLength(1);
+  });
+
   it("no longer trusts the `tally-edge-` client id prefix", async () => {
     secure = await startSecureEdge();
     const url = secure.edge.deviceMqttUrl;

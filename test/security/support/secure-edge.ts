@@ -5,6 +5,7 @@ import { type EdgeOptions, hashPassword, type RunningEdge, startEdge, startEmbed
 import type { SiteLayout } from "@tally/protocols";
 import { readSiteFile } from "@tally/simulators";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import type { Logger } from "pino";
 import { DEMO_SITE_FILE } from "../../support/demo-site.js";
 import { testLogger } from "../../support/quiet-logger.js";
 
@@ -39,9 +40,9 @@ export async function attackSite(): Promise<SiteLayout> {
  * from a credentials file written for every device of `attackSite()`, with an open stand-in for the cloud's broker on the uplink.
  */
 export async function startSecureEdge(
-  options: { embedded?: Partial<Embedded>; mode?: EdgeOptions["mode"] } = {},
+  options: { embedded?: Partial<Embedded>; mode?: EdgeOptions["mode"]; logger?: Logger } = {},
 ): Promise<SecureEdge> {
-  const logger = testLogger();
+  const logger = options.logger ?? testLogger();
   const dir = await mkdtemp(join(tmpdir(), "tally-security-"));
   const site = await attackSite();
   const passwords: Record<string, string> = {

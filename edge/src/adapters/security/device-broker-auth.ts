@@ -38,6 +38,8 @@ export class DeviceBrokerAuth {
   private readonly identities = new WeakMap<Client, DeviceIdentity>();
   private readonly buckets = new WeakMap<Client, TokenBucket>();
   private readonly warned = new WeakSet<object>();
+  /** Login refusals already warned about, by who tried: a client retrying a bad password warns once. */
+  private readonly warnedLogins = new Set<string>();
   /** Clients connected now, by client id: another identity may not take over a session. */
   private readonly connected = new Map<string, Client>();
   /** A client certificate's subject CN per connection, when client certificates are required. */
@@ -68,16 +70,30 @@ export class DeviceBrokerAuth {
     if (this.connected.get(client.id) === client) this.connected.delete(client.id);
   }
 
-  /** Reports a refusal: counted, and logged loudly once per client. */
-  refused(client: Client | object | undefined, refusal: MqttRefusal, detail: Record<string, unknown>): void {
+  /** Reports a refusal: counted, and logged loudly once per client (a connected one, or a login by name). */
+  refused(client: Client | string, refusal: MqttRefusal, detail: Record<string, unknown>): void {
     this.onRefused(refusal);
     const fields = { refusal, ...detail };
-    if (client !== undefined && !this.warned.has(client)) {
+    if (this.firstFrom(client)) this.logger.warn(fields, "device broker refused a client's request");
+    else this.logger.debug(fields, "device broker refused a client's request");
+  }
+
+  private firstFrom(client: Client | string): boolean {
+    if (typeof client !== "string") {
+      if (this.warned.has(client)) return false;
       this.warned.add(client);
-      this.logger.warn(fields, "device broker refused a client's request");
-    } else {
-      this.logger.debug(fields, "device broker refused a client's request");
+      return true;
     }
+    if (this.warnedLogins.has(client)) return false;
+    // Bounded: a flood of made-up names must not grow it without end.
+    if (this.warnedLogins.size >= 1000) this.warnedLogins.clear();
+    this.warnedLogins.add(client);
+    return true;
+  }
+
+  /** Who a refused login was, for its warning: the username it claimed, else its client id. */
+  private static login(client: Client, username: string | undefined): string {
+    return `login:${username ?? `client:${client.id}`}`;
   }
 
   authenticate = (
@@ -91,7 +107,10 @@ export class DeviceBrokerAuth {
       const holderIdentity = holder === undefined ? undefined : this.identities.get(holder);
       if (holder !== undefined && !holder.closed && holderIdentity !== undefined) {
         if (identityKey(holderIdentity) !== identityKey(identity)) {
-          this.refused(client, "client-id-taken", { clientId: client.id, as: identityKey(identity) });
+          this.refused(DeviceBrokerAuth.login(client, username), "client-id-taken", {
+            clientId: client.id,
+            as: identityKey(identity),
+          });
           done(authError(IDENTIFIER_REJECTED, "client id in use by another device"), false);
           return;
         }
@@ -105,12 +124,19 @@ export class DeviceBrokerAuth {
     const fromCertificate = this.certificateNames.get(client.conn);
     if (fromCertificate !== undefined) {
       if (username !== undefined && username !== fromCertificate) {
-        this.refused(client, "bad-credentials", { clientId: client.id, username, certificate: fromCertificate });
+        this.refused(DeviceBrokerAuth.login(client, username), "bad-credentials", {
+          clientId: client.id,
+          username,
+          certificate: fromCertificate,
+        });
         done(authError(BAD_CREDENTIALS, "username does not match the client certificate"), false);
         return;
       }
       if (!this.security.acl.knows(fromCertificate)) {
-        this.refused(client, "unknown-device", { clientId: client.id, certificate: fromCertificate });
+        this.refused(DeviceBrokerAuth.login(client, fromCertificate), "unknown-device", {
+          clientId: client.id,
+          certificate: fromCertificate,
+        });
         done(authError(NOT_AUTHORIZED, "no such device in the site file"), false);
         return;
       }
@@ -122,7 +148,7 @@ export class DeviceBrokerAuth {
         admit({ kind: "anonymous" });
         return;
       }
-      this.refused(client, "anonymous", { clientId: client.id });
+      this.refused(DeviceBrokerAuth.login(client, undefined), "anonymous", { clientId: client.id });
       done(authError(NOT_AUTHORIZED, "credentials required"), false);
       return;
     }
@@ -135,7 +161,10 @@ export class DeviceBrokerAuth {
           admit({ kind: "device", deviceId: username });
           return;
         }
-        this.refused(client, known ? "bad-credentials" : "unknown-device", { clientId: client.id, username });
+        this.refused(DeviceBrokerAuth.login(client, username), known ? "bad-credentials" : "unknown-device", {
+          clientId: client.id,
+          username,
+        });
         done(authError(BAD_CREDENTIALS, "bad username or password"), false);
       },
       (error: unknown) => {
