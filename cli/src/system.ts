@@ -292,6 +292,8 @@ export type ScenarioTarget =
          * 30 000): after creating or closing an expected document the play waits this long plus 1 s.
          */
         referencePollMs?: number;
+        /** Each device's MQTT password (device id → password) for an edge in production mode. */
+        deviceCredentials?: Readonly<Record<string, string>>;
       };
     };
 
@@ -313,7 +315,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<{ truth:
   const { loaded, logger } = options;
   const speed = options.speed ?? loaded.speed;
   if ("external" in options.target) {
-    const { mqttUrl, apiUrl, cloudMqttUrl, quietMs, apiToken, referencePollMs } = options.target.external;
+    const { mqttUrl, apiUrl, cloudMqttUrl, quietMs, apiToken, referencePollMs, deviceCredentials } =
+      options.target.external;
     const setup = cloudSetup({ apiUrl, token: apiToken });
     await setup.importSite(loaded.site).catch((error: unknown) => {
       // Reads stay possible without the layout; stock alerts then have no item master to come from.
@@ -321,7 +324,12 @@ export async function runScenario(options: RunScenarioOptions): Promise<{ truth:
     });
     const lagMs = (referencePollMs ?? 30_000) + 1000;
     const tracker = cloudMqttUrl === undefined ? undefined : await trackCommits(cloudMqttUrl, logger);
-    const sims = await startSimulators({ site: loaded.site, mqttUrl, logger });
+    const sims = await startSimulators({
+      site: loaded.site,
+      mqttUrl,
+      logger,
+      ...(deviceCredentials !== undefined ? { deviceCredentials } : {}),
+    });
     try {
       const truth = await sims.play(loaded.scenario, {
         speed,
