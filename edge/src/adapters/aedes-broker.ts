@@ -102,6 +102,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         return;
       }
       const id = client?.id ?? "";
+      let rateLimited = false;
       const wait = (): void => {
         if (client?.closed === true) {
           callback(new Error("client gone"));
@@ -113,7 +114,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
           accept(id, packet, callback);
           return;
         }
-        if (rateMs > 0) options.onRateLimited?.();
+        // Counted once per publish, however many times it looks again.
+        if (rateMs > 0 && !rateLimited) {
+          rateLimited = true;
+          options.onRateLimited?.();
+        }
         setTimeout(wait, Math.max(holdMs, rateMs));
       };
       wait();
