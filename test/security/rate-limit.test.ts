@@ -62,4 +62,21 @@ describe("a device flooding the edge", () => {
     const text = await (await fetch(edge.metricsUrl ?? "")).text();
     expect(text).toMatch(/tally_edge_mqtt_rate_limited_total [1-9]/);
   });
+
+  it("gives a device no fresh burst for reconnecting", async () => {
+    const rate = 50;
+    secure = await startSecureEdge({ embedded: { maxMsgRate: rate } });
+    const heartbeat = () => JSON.stringify({ sentAt: new Date().toISOString() });
+    const topic = deviceTopic("DEMO", "scanner-1", "hb");
+    const first = await secure.connect("scanner-1");
+    // The whole burst (one second's worth), spent at once.
+    await Promise.all(Array.from({ length: rate }, () => first.publishAsync(topic, heartbeat(), { qos: 1 })));
+    await first.endAsync();
+    const second = await secure.connect("scanner-1");
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 25 }, () => second.publishAsync(topic, heartbeat(), { qos: 1 })));
+    // 25 more at 50 a second take up to 500 ms (less what refilled while reconnecting, with its scrypt
+    // check); a fresh burst would let them through in a few ms.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+  });
 });

@@ -36,7 +36,11 @@ const identityKey = (identity: DeviceIdentity): string =>
  */
 export class DeviceBrokerAuth {
   private readonly identities = new WeakMap<Client, DeviceIdentity>();
-  private readonly buckets = new WeakMap<Client, TokenBucket>();
+  /**
+   * One bucket per device, shared by all its connections: reconnecting does not
+   * refill it. Bounded by the site file (only its devices authenticate).
+   */
+  private readonly buckets = new Map<string, TokenBucket>();
   private readonly warned = new WeakSet<object>();
   /** Login refusals already warned about, by who tried: a client retrying a bad password warns once. */
   private readonly warnedLogins = new Set<string>();
@@ -116,8 +120,9 @@ export class DeviceBrokerAuth {
         }
       }
       this.identities.set(client, identity);
-      if (identity.kind === "device" && this.security.rate !== undefined) {
-        this.buckets.set(client, new TokenBucket(this.security.rate.perSecond, this.security.rate.burst));
+      const rate = this.security.rate;
+      if (identity.kind === "device" && rate !== undefined && !this.buckets.has(identity.deviceId)) {
+        this.buckets.set(identity.deviceId, new TokenBucket(rate.perSecond, rate.burst));
       }
       done(null, true);
     };
@@ -190,9 +195,10 @@ export class DeviceBrokerAuth {
     return verdict.refusal;
   }
 
-  /** How long a client's next publish must wait for its rate, ms (0: now, and the token is taken). */
+  /** How long a client's next publish must wait for its device's rate, ms (0: now, and the token is taken). */
   rateWaitMs(client: Client | null, nowMs: number): number {
-    const bucket = client === null ? undefined : this.buckets.get(client);
+    const identity = client === null ? undefined : this.identities.get(client);
+    const bucket = identity?.kind === "device" ? this.buckets.get(identity.deviceId) : undefined;
     if (bucket === undefined || bucket.take(nowMs)) return 0;
     return Math.max(1, bucket.waitMs(nowMs));
   }
