@@ -10,9 +10,16 @@ const run = promisify(execFile);
 const bin = fileURLToPath(new URL("../bin/tally.js", import.meta.url));
 
 async function tally(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return tallyWith({}, ...args);
+}
+
+async function tallyWith(
+  env: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
-      env: { ...process.env, TALLY_LOG_LEVEL: "warn" },
+      env: { ...process.env, TALLY_LOG_LEVEL: "warn", ...env },
       timeout: 60_000,
     });
     return { code: 0, stdout, stderr };
@@ -135,6 +142,18 @@ describe("tally CLI", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("refuses to start an edge in production with its device broker open, naming what to set", async () => {
+    const site = fileURLToPath(new URL("../../simulators/scenarios/demo-site.yaml", import.meta.url));
+    const { code, stdout } = await tallyWith({ TALLY_MODE: "production" }, "edge", "--site", site);
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout.trim())).toEqual({
+      error: {
+        code: "TALLY_ERR_EDGE_INSECURE",
+        message: expect.stringMatching(/TALLY_DEVICE_CREDENTIALS_FILE.*--insecure/),
+      },
+    });
   });
 
   it("prints a Mosquitto acl_file for a site", async () => {
