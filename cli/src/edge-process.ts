@@ -57,14 +57,15 @@ export async function spawnEdgeProcess(options: EdgeProcessOptions): Promise<Edg
     TALLY_DATA_DIR: options.dataDir,
     TALLY_EDGE_MQTT_HOST: "127.0.0.1",
     TALLY_EDGE_MQTT_PORT: String(options.devicePort),
+    // Simulated devices connect without credentials, and simulated shelves speak None/anonymous:
+    // development mode, on the loopback only.
+    TALLY_MODE: "development",
     TALLY_EDGE_METRICS_HOST: "127.0.0.1",
     TALLY_EDGE_METRICS_PORT: String(options.metricsPort),
     TALLY_UPLINK_TRANSPORT: "mqtt",
     TALLY_UPLINK_MQTT_URL: options.uplinkMqttUrl,
     TALLY_CLOUD_URL: options.cloudUrl,
     ...(options.cloudToken !== undefined && { TALLY_CLOUD_TOKEN: options.cloudToken }),
-    // Like the in-process edge of startSystem: a bench whose simulated shelves speak None/anonymous.
-    TALLY_MODE: "development",
     ...(options.referencePollMs !== undefined && { TALLY_REFERENCE_POLL_MS: String(options.referencePollMs) }),
     ...(options.shelfSettleMs !== undefined && { TALLY_SHELF_SETTLE_MS: String(options.shelfSettleMs) }),
   };

@@ -1,4 +1,7 @@
 import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -7,9 +10,16 @@ const run = promisify(execFile);
 const bin = fileURLToPath(new URL("../bin/tally.js", import.meta.url));
 
 async function tally(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return tallyWith({}, ...args);
+}
+
+async function tallyWith(
+  env: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
-      env: { ...process.env, TALLY_LOG_LEVEL: "warn" },
+      env: { ...process.env, TALLY_LOG_LEVEL: "warn", ...env },
       timeout: 60_000,
     });
     return { code: 0, stdout, stderr };
@@ -23,7 +33,7 @@ describe("tally CLI", () => {
   it("lists its commands", async () => {
     const { code, stdout } = await tally("--help");
     expect(code).toBe(0);
-    for (const command of ["up", "edge", "cloud", "sim", "epc", "gs1", "bench"])
+    for (const command of ["up", "edge", "cloud", "sim", "device", "epc", "gs1", "bench"])
       expect(stdout).toMatch(new RegExp(`^\\s+${command}\\b`, "m"));
   });
 
@@ -105,5 +115,52 @@ describe("tally CLI", () => {
     const { code, stderr } = await tally("frobnicate");
     expect(code).toBe(1);
     expect(stderr).toContain("unknown command");
+  });
+
+  it("makes a device credential: the password once with its hash, and the hash in the credentials file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tally-cli-credential-"));
+    try {
+      const file = join(dir, "devices.yaml");
+      const { code, stdout } = await tally("device", "credential", "scanner-1", "--file", file);
+      expect(code).toBe(0);
+      const printed = JSON.parse(stdout.trim()) as { deviceId: string; password: string; hash: string };
+      expect(printed).toMatchObject({
+        deviceId: "scanner-1",
+        hash: expect.stringMatching(/^scrypt\$N=16384,r=8,p=1\$/),
+      });
+      const { readDeviceCredentialsFile, verifyPassword } = await import("@tally/edge/security");
+      const saved = await readDeviceCredentialsFile(file);
+      expect(saved.devices["scanner-1"]).toBe(printed.hash);
+      expect(await verifyPassword(printed.password, saved.devices["scanner-1"])).toBe(true);
+      // A second device is added; a new credential for the first replaces its hash.
+      await tally("device", "credential", "portal-d1", "--file", file);
+      const again = JSON.parse((await tally("device", "credential", "scanner-1", "--file", file)).stdout.trim());
+      const after = await readDeviceCredentialsFile(file);
+      expect(Object.keys(after.devices).sort()).toEqual(["portal-d1", "scanner-1"]);
+      expect(after.devices["scanner-1"]).toBe(again.hash);
+      expect(await verifyPassword(printed.password, after.devices["scanner-1"])).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses to start an edge in production with its device broker open, naming what to set", async () => {
+    const site = fileURLToPath(new URL("../../simulators/scenarios/demo-site.yaml", import.meta.url));
+    const { code, stdout } = await tallyWith({ TALLY_MODE: "production" }, "edge", "--site", site);
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout.trim())).toEqual({
+      error: {
+        code: "TALLY_ERR_EDGE_INSECURE",
+        message: expect.stringMatching(/TALLY_DEVICE_CREDENTIALS_FILE.*--insecure/),
+      },
+    });
+  });
+
+  it("prints a Mosquitto acl_file for a site", async () => {
+    const site = fileURLToPath(new URL("../../simulators/scenarios/demo-site.yaml", import.meta.url));
+    const { code, stdout } = await tally("device", "mosquitto-acl", "--site", site, "--edge-user", "edge-1");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^user edge-1\ntopic read tally\/v1\/DEMO\/dev\/#$/m);
+    expect(stdout).toMatch(/^user scanner-1\ntopic write tally\/v1\/DEMO\/dev\/scanner-1\/scan$/m);
   });
 });

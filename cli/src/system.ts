@@ -146,6 +146,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const edgeOptions = (port: number): EdgeOptions => ({
       site,
       edgeId: options.edgeId,
+      // Anonymous simulated devices and None/anonymous simulated shelves (decision 0005), on the loopback.
+      mode: "development",
       devices: { embedded: { port } },
       uplink: { mqttUrl: uplinkUrl, token: edgeToken },
       logger,
@@ -154,8 +156,6 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       reference: { cloudUrl: cloud.url, token: edgeToken, pollMs: options.referencePollMs ?? 30_000 },
       ...(options.edgeMetricsPort !== undefined ? { metricsServer: { port: options.edgeMetricsPort } } : {}),
       ...(Object.keys(pipeline).length > 0 ? { pipeline } : {}),
-      // The simulated shelves speak None/anonymous (decision 0005): a bench, so development mode.
-      mode: "development",
       opcua: { secretEnv: process.env },
     });
     let edge: RunningEdge | undefined;
@@ -310,6 +310,8 @@ export type ScenarioTarget =
          * 30 000): after creating or closing an expected document the play waits this long plus 1 s.
          */
         referencePollMs?: number;
+        /** Each device's MQTT password (device id → password) for an edge in production mode. */
+        deviceCredentials?: Readonly<Record<string, string>>;
       };
     };
 
@@ -331,7 +333,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<{ truth:
   const { loaded, logger } = options;
   const speed = options.speed ?? loaded.speed;
   if ("external" in options.target) {
-    const { mqttUrl, apiUrl, cloudMqttUrl, quietMs, apiToken, referencePollMs } = options.target.external;
+    const { mqttUrl, apiUrl, cloudMqttUrl, quietMs, apiToken, referencePollMs, deviceCredentials } =
+      options.target.external;
     const setup = cloudSetup({ apiUrl, token: apiToken });
     await setup.importSite(loaded.site).catch((error: unknown) => {
       // Reads stay possible without the layout; stock alerts then have no item master to come from.
@@ -339,7 +342,12 @@ export async function runScenario(options: RunScenarioOptions): Promise<{ truth:
     });
     const lagMs = (referencePollMs ?? 30_000) + 1000;
     const tracker = cloudMqttUrl === undefined ? undefined : await trackCommits(cloudMqttUrl, logger, apiToken);
-    const sims = await startSimulators({ site: loaded.site, mqttUrl, logger });
+    const sims = await startSimulators({
+      site: loaded.site,
+      mqttUrl,
+      logger,
+      ...(deviceCredentials !== undefined ? { deviceCredentials } : {}),
+    });
     try {
       const truth = await sims.play(loaded.scenario, {
         speed,

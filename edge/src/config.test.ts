@@ -6,7 +6,9 @@ describe("loadEdgeConfig", () => {
     expect(loadEdgeConfig({})).toEqual({
       siteFile: undefined,
       edgeId: "edge-1",
-      devices: { embedded: { host: "127.0.0.1", port: 1883 } },
+      mode: "development",
+      insecure: false,
+      devices: { embedded: { host: "127.0.0.1", port: 1883, maxPacketBytes: 270_336, maxMsgRate: 2000 } },
       uplink: {
         mqttUrl: "mqtt://127.0.0.1:1884",
         maxBatch: 500,
@@ -76,5 +78,43 @@ describe("loadEdgeConfig", () => {
     expect(() => loadEdgeConfig({ TALLY_EDGE_MQTT_PORT: "99999", TALLY_EDGE_ID: "a/b" })).toThrow(
       /TALLY_EDGE_ID.*TALLY_EDGE_MQTT_PORT|TALLY_EDGE_MQTT_PORT.*TALLY_EDGE_ID/,
     );
+  });
+
+  it("runs in development on the loopback and in production beyond it, unless told", () => {
+    expect(loadEdgeConfig({ TALLY_EDGE_MQTT_HOST: "0.0.0.0" }).mode).toBe("production");
+    expect(loadEdgeConfig({ TALLY_EDGE_MQTT_HOST: "::1" }).mode).toBe("development");
+    expect(loadEdgeConfig({ TALLY_EDGE_MQTT_URL: "mqtt://broker.lan:1883" }).mode).toBe("production");
+    expect(loadEdgeConfig({ TALLY_MODE: "production" }).mode).toBe("production");
+    expect(loadEdgeConfig({ TALLY_INSECURE: "true" }).insecure).toBe(true);
+    expect(() => loadEdgeConfig({ TALLY_MODE: "test" })).toThrow(/TALLY_MODE/);
+  });
+
+  it("takes the device broker's credentials, TLS files and limits", () => {
+    const config = loadEdgeConfig({
+      TALLY_DEVICE_CREDENTIALS_FILE: "/etc/tally/devices.yaml",
+      TALLY_EDGE_MQTT_TLS_CERT: "/etc/tally/edge.crt",
+      TALLY_EDGE_MQTT_TLS_KEY: "/etc/tally/edge.key",
+      TALLY_EDGE_MQTT_TLS_CA: "/etc/tally/ca.crt",
+      TALLY_DEVICE_MAX_PACKET_BYTES: "65536",
+      TALLY_DEVICE_MAX_MSG_RATE: "50",
+    });
+    expect(config.devices).toEqual({
+      embedded: {
+        host: "127.0.0.1",
+        port: 1883,
+        credentialsFile: "/etc/tally/devices.yaml",
+        tls: { certFile: "/etc/tally/edge.crt", keyFile: "/etc/tally/edge.key", caFile: "/etc/tally/ca.crt" },
+        maxPacketBytes: 65_536,
+        maxMsgRate: 50,
+      },
+    });
+    expect(() => loadEdgeConfig({ TALLY_EDGE_MQTT_TLS_CERT: "/x.crt" })).toThrow(/TALLY_EDGE_MQTT_TLS_KEY/);
+    expect(
+      loadEdgeConfig({
+        TALLY_EDGE_MQTT_URL: "mqtt://127.0.0.1:1883",
+        TALLY_EDGE_MQTT_USERNAME: "edge-1",
+        TALLY_EDGE_MQTT_PASSWORD: "secret",
+      }).devices,
+    ).toEqual({ url: "mqtt://127.0.0.1:1883", username: "edge-1", password: "secret" });
   });
 });

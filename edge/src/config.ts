@@ -1,5 +1,11 @@
 import { join } from "node:path";
 import { z } from "zod";
+import { type EdgeMode, isLoopback } from "./domain/device-broker-policy.js";
+
+/** Default largest MQTT packet from a device: the 256 KiB payload limit plus room for the topic and headers. */
+export const DEFAULT_DEVICE_MAX_PACKET_BYTES = 256 * 1024 + 8 * 1024;
+/** Default publishes per second per authenticated device (an RFID reader at full speed stays under it). */
+export const DEFAULT_DEVICE_MAX_MSG_RATE = 2000;
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positive = z.coerce.number().int().positive();
@@ -15,6 +21,23 @@ const EdgeEnv = z.object({
   TALLY_EDGE_MQTT_URL: z.url().optional(),
   TALLY_EDGE_MQTT_HOST: z.string().default("127.0.0.1"),
   TALLY_EDGE_MQTT_PORT: port.default(1883),
+  /** The edge's own login on the external device broker (TALLY_EDGE_MQTT_URL). */
+  TALLY_EDGE_MQTT_USERNAME: z.string().min(1).optional(),
+  TALLY_EDGE_MQTT_PASSWORD: z.string().min(1).optional(),
+  /** PEM files: TLS on the embedded device broker; with the CA, devices must present a certificate (its CN is the device id). */
+  TALLY_EDGE_MQTT_TLS_CERT: z.string().min(1).optional(),
+  TALLY_EDGE_MQTT_TLS_KEY: z.string().min(1).optional(),
+  TALLY_EDGE_MQTT_TLS_CA: z.string().min(1).optional(),
+  /** `development` lets anonymous devices in on the loopback; default: development when the broker binds the loopback. */
+  TALLY_MODE: z.enum(["development", "production"]).optional(),
+  /** `true`: start even when the device broker is open to anyone (loudly logged). */
+  TALLY_INSECURE: z.enum(["true", "false"]).default("false"),
+  /** Device id → password hash (YAML or JSON), made with `tally device credential`. */
+  TALLY_DEVICE_CREDENTIALS_FILE: z.string().min(1).optional(),
+  /** The largest MQTT packet a device may send, bytes; a bigger one closes its connection. */
+  TALLY_DEVICE_MAX_PACKET_BYTES: positive.min(1024).default(DEFAULT_DEVICE_MAX_PACKET_BYTES),
+  /** Publishes per second per authenticated device (one second's worth as burst); past it its publishes wait. */
+  TALLY_DEVICE_MAX_MSG_RATE: positive.default(DEFAULT_DEVICE_MAX_MSG_RATE),
   /** The cloud's broker, where batches go and acknowledgements come from. */
   TALLY_UPLINK_MQTT_URL: z.url().default("mqtt://127.0.0.1:1884"),
   /** `mqtt` (default) or `http`: batches as `POST {TALLY_CLOUD_URL}/v1/ingest` instead. */
@@ -56,10 +79,31 @@ const EdgeEnv = z.object({
   TALLY_OPCUA_PKI_DIR: z.string().min(1).optional(),
 });
 
+/** The embedded device broker's settings. */
+export interface EmbeddedDeviceBrokerConfig {
+  host: string;
+  port: number;
+  credentialsFile?: string | undefined;
+  /** PEM file paths; with `caFile`, devices log in with a client certificate. */
+  tls?: { certFile: string; keyFile: string; caFile?: string | undefined } | undefined;
+  maxPacketBytes?: number | undefined;
+  /** Publishes per second per authenticated device. */
+  maxMsgRate?: number | undefined;
+}
+
+/** An external device broker, with the edge's own login on it. */
+export interface ExternalDeviceBrokerConfig {
+  url: string;
+  username?: string | undefined;
+  password?: string | undefined;
+}
+
 export interface EdgeConfig {
   siteFile?: string | undefined;
   edgeId: string;
-  devices: { url: string } | { embedded: { host: string; port: number } };
+  mode: EdgeMode;
+  insecure: boolean;
+  devices: ExternalDeviceBrokerConfig | { embedded: EmbeddedDeviceBrokerConfig };
   uplink: (
     | { mqttUrl: string; token?: string | undefined; caFile?: string | undefined }
     | { httpUrl: string; token?: string | undefined }
@@ -95,13 +139,43 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
   if (e.TALLY_UPLINK_TRANSPORT === "http" && e.TALLY_CLOUD_URL === "none") {
     throw new Error("invalid edge configuration: TALLY_UPLINK_TRANSPORT=http needs TALLY_CLOUD_URL");
   }
+  if ((e.TALLY_EDGE_MQTT_TLS_CERT === undefined) !== (e.TALLY_EDGE_MQTT_TLS_KEY === undefined)) {
+    throw new Error("invalid edge configuration: TALLY_EDGE_MQTT_TLS_CERT and TALLY_EDGE_MQTT_TLS_KEY go together");
+  }
+  if (e.TALLY_EDGE_MQTT_TLS_CA !== undefined && e.TALLY_EDGE_MQTT_TLS_CERT === undefined) {
+    throw new Error("invalid edge configuration: TALLY_EDGE_MQTT_TLS_CA needs TALLY_EDGE_MQTT_TLS_CERT and _KEY");
+  }
+  const brokerHost =
+    e.TALLY_EDGE_MQTT_URL !== undefined ? new URL(e.TALLY_EDGE_MQTT_URL).hostname : e.TALLY_EDGE_MQTT_HOST;
+  const embedded: EmbeddedDeviceBrokerConfig = {
+    host: e.TALLY_EDGE_MQTT_HOST,
+    port: e.TALLY_EDGE_MQTT_PORT,
+    ...(e.TALLY_DEVICE_CREDENTIALS_FILE !== undefined ? { credentialsFile: e.TALLY_DEVICE_CREDENTIALS_FILE } : {}),
+    ...(e.TALLY_EDGE_MQTT_TLS_CERT !== undefined && e.TALLY_EDGE_MQTT_TLS_KEY !== undefined
+      ? {
+          tls: {
+            certFile: e.TALLY_EDGE_MQTT_TLS_CERT,
+            keyFile: e.TALLY_EDGE_MQTT_TLS_KEY,
+            ...(e.TALLY_EDGE_MQTT_TLS_CA !== undefined ? { caFile: e.TALLY_EDGE_MQTT_TLS_CA } : {}),
+          },
+        }
+      : {}),
+    maxPacketBytes: e.TALLY_DEVICE_MAX_PACKET_BYTES,
+    maxMsgRate: e.TALLY_DEVICE_MAX_MSG_RATE,
+  };
   return {
     siteFile: e.TALLY_SITE_FILE,
     edgeId: e.TALLY_EDGE_ID,
+    mode: e.TALLY_MODE ?? (isLoopback(brokerHost) ? "development" : "production"),
+    insecure: e.TALLY_INSECURE === "true",
     devices:
       e.TALLY_EDGE_MQTT_URL !== undefined
-        ? { url: e.TALLY_EDGE_MQTT_URL }
-        : { embedded: { host: e.TALLY_EDGE_MQTT_HOST, port: e.TALLY_EDGE_MQTT_PORT } },
+        ? {
+            url: e.TALLY_EDGE_MQTT_URL,
+            ...(e.TALLY_EDGE_MQTT_USERNAME !== undefined ? { username: e.TALLY_EDGE_MQTT_USERNAME } : {}),
+            ...(e.TALLY_EDGE_MQTT_PASSWORD !== undefined ? { password: e.TALLY_EDGE_MQTT_PASSWORD } : {}),
+          }
+        : { embedded },
     uplink: {
       ...(e.TALLY_UPLINK_TRANSPORT === "http"
         ? { httpUrl: e.TALLY_CLOUD_URL, token: e.TALLY_CLOUD_TOKEN }

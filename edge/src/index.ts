@@ -8,12 +8,27 @@ export {
   OpcuaPkiError,
   trustOpcuaCertificate,
 } from "./adapters/opcua-pki-store.js";
+export {
+  DeviceCredentialsError,
+  putDeviceCredential,
+  readDeviceCredentialsFile,
+} from "./adapters/security/device-credentials-file.js";
+export { hashPassword, newDevicePassword, verifyPassword } from "./adapters/security/scrypt-password.js";
 export { SqliteJournal } from "./adapters/sqlite-journal.js";
 export { SqliteOutbox } from "./adapters/sqlite-outbox.js";
-export { type EdgeConfig, loadEdgeConfig } from "./config.js";
+export {
+  DEFAULT_DEVICE_MAX_MSG_RATE,
+  DEFAULT_DEVICE_MAX_PACKET_BYTES,
+  type EdgeConfig,
+  loadEdgeConfig,
+} from "./config.js";
 export { decodeDeviceMessage } from "./domain/decode-device-message.js";
+export { DeviceAcl, type DeviceIdentity, type MqttRefusal } from "./domain/device-acl.js";
+export { type EdgeMode, isLoopback } from "./domain/device-broker-policy.js";
+export { mosquittoAcl } from "./domain/mosquitto-acl.js";
 export type { Observation } from "./domain/observation.js";
 export { indexSite, type SiteIndex } from "./domain/site-index.js";
+export { EdgeStartError } from "./edge-start-error.js";
 export type { EdgeMetrics } from "./metrics.js";
 export {
   DEFAULT_PIPELINE_CONFIG,

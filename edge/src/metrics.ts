@@ -11,6 +11,10 @@ export interface EdgeMetrics {
   outboxWriteFailures: number;
   /** Device messages replayed from the journal at start. */
   journalReplayed: number;
+  /** What the device broker refused (connections, publishes, subscriptions, packets), by reason. */
+  mqttRefused: Record<string, number>;
+  /** Device publishes that waited because their client was past its rate limit. */
+  mqttRateLimited: number;
   outboxDepth: number;
   /** Outbox bytes, bound and what was shed. */
   outbox: { bytes: number; maxBytes?: number | undefined; shed: Record<string, number> };

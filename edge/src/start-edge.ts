@@ -1,5 +1,6 @@
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type Condition, deadLetterTopic, type EdgeEvent, type SiteLayout } from "@tally/protocols";
+import { type Condition, deadLetterTopic, type EdgeEvent, ErrorCode, type SiteLayout } from "@tally/protocols";
 import type { Logger } from "pino";
 import { bufferTime, filter, Subject } from "rxjs";
 import { v7 as uuidv7 } from "uuid";
@@ -11,15 +12,20 @@ import { type EdgeMetricsServer, startMetricsServer } from "./adapters/metrics-s
 import { connectMqttDeviceSource, type DeadLetter } from "./adapters/mqtt-device-source.js";
 import { connectMqttUplink } from "./adapters/mqtt-uplink-transport.js";
 import { connectOpcuaShelves, type EdgeOpcuaOptions } from "./adapters/opcua-shelves.js";
+import { readDeviceCredentialsFile } from "./adapters/security/device-credentials-file.js";
 import { SqliteJournal } from "./adapters/sqlite-journal.js";
 import { SqliteOutbox } from "./adapters/sqlite-outbox.js";
+import { DEFAULT_DEVICE_MAX_MSG_RATE, DEFAULT_DEVICE_MAX_PACKET_BYTES } from "./config.js";
 import { withContentId } from "./domain/content-id.js";
 import { decodeDeviceMessage } from "./domain/decode-device-message.js";
+import { DeviceAcl } from "./domain/device-acl.js";
+import { deviceBrokerPolicy, type EdgeMode, isLoopback } from "./domain/device-broker-policy.js";
 import { forgedAckCondition } from "./domain/forged-ack-condition.js";
 import { JournalHolds } from "./domain/journal-holds.js";
 import type { Observation } from "./domain/observation.js";
 import { ContinuingRunFilter } from "./domain/replay-filter.js";
 import { indexSite } from "./domain/site-index.js";
+import { EdgeStartError } from "./edge-start-error.js";
 import type { EdgeMetrics } from "./metrics.js";
 import {
   DEFAULT_PIPELINE_CONFIG,
@@ -35,8 +41,35 @@ import { UplinkSender } from "./uplink/uplink-sender.js";
 export interface EdgeOptions {
   site: SiteLayout;
   edgeId: string;
-  /** The device broker: an external one by URL, or an embedded aedes (port 0 = any free port). */
-  devices: { url: string } | { embedded: { host?: string; port: number } };
+  /**
+   * `development` lets devices in without credentials when the embedded
+   * device broker binds the loopback, connects OPC-UA shelves with security
+   * None or an anonymous user, and trusts an unknown OPC-UA server
+   * certificate on first use, saying so in the log; `production` (the
+   * default) does none of these.
+   */
+  mode?: EdgeMode;
+  /** Start even when the device broker is open to anyone (loudly logged); default false. */
+  insecure?: boolean;
+  /**
+   * The device broker: an external one by URL (with the edge's own login on
+   * it), or an embedded aedes (port 0 = any free port) with its credentials
+   * file (device id → password hash), TLS files, packet size and rate limits.
+   */
+  devices:
+    | { url: string; username?: string | undefined; password?: string | undefined }
+    | {
+        embedded: {
+          host?: string;
+          port: number;
+          credentialsFile?: string | undefined;
+          tls?: { certFile: string; keyFile: string; caFile?: string | undefined } | undefined;
+          /** Largest MQTT packet a device may send, bytes (default 264 KiB). */
+          maxPacketBytes?: number | undefined;
+          /** Publishes per second per authenticated device (default 2000, one second's worth as burst). */
+          maxMsgRate?: number | undefined;
+        };
+      };
   /** Where batches go: the cloud's broker (`mqttUrl`) or its HTTP API (`httpUrl`, `POST /v1/ingest`). */
   /**
    * Where batches go: the cloud's broker (`mqttUrl`, logging in as the edge id with `token`, over TLS
@@ -72,12 +105,6 @@ export interface EdgeOptions {
   outboxPageLimit?: number | undefined;
   /** Serve Prometheus metrics at `http://host:port/metrics` (port 0: any free port); none without. */
   metricsServer?: { host?: string; port: number };
-  /**
-   * `production` (the default) refuses OPC-UA shelves with security mode None
-   * or an anonymous user; `development` connects them, and trusts an unknown
-   * OPC-UA server certificate on first use, saying so in the log.
-   */
-  mode?: "development" | "production";
   opcua?: EdgeOpcuaOptions;
 }
 
@@ -105,6 +132,38 @@ export interface RunningEdge {
 export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const { site, edgeId } = options;
   const logger = options.logger.child({ component: "edge", edgeId });
+  const mode = options.mode ?? "production";
+  const insecure = options.insecure ?? false;
+  const embeddedDevices = "embedded" in options.devices ? options.devices.embedded : undefined;
+  const deviceHost = embeddedDevices?.host ?? "127.0.0.1";
+  // Before anything is opened: a device broker open to anyone is refused up front.
+  const policy = deviceBrokerPolicy({
+    mode,
+    insecure,
+    embedded:
+      embeddedDevices === undefined
+        ? undefined
+        : {
+            host: deviceHost,
+            tls: embeddedDevices.tls !== undefined,
+            clientCertificates: embeddedDevices.tls?.caFile !== undefined,
+            credentialsFile: embeddedDevices.credentialsFile !== undefined,
+          },
+  });
+  if (policy.problems.length > 0) {
+    const problems = policy.problems.map((p) => `${p.problem} (fix: ${p.fix})`);
+    if (!insecure) {
+      throw new EdgeStartError(
+        ErrorCode.EdgeInsecure,
+        `the edge will not start with its device broker open: ${problems.join("; ")}; ` +
+          "or set TALLY_INSECURE=true (tally edge --insecure) to start anyway",
+      );
+    }
+    logger.warn({ problems }, "INSECURE: the device broker is open to anyone who reaches it (TALLY_INSECURE=true)");
+  }
+  if (policy.anonymous && mode === "development" && isLoopback(deviceHost)) {
+    logger.warn("development mode: anonymous devices accepted on the loopback only");
+  }
   const siteIndex = indexSite(site);
   const newId = () => uuidv7();
   const metrics = {
@@ -115,6 +174,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     readerOverflows: 0,
     outboxWriteFailures: 0,
     journalReplayed: 0,
+    mqttRefused: {} as Record<string, number>,
+    mqttRateLimited: 0,
   };
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
@@ -370,25 +431,54 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     }
 
     let broker: EmbeddedBroker | undefined;
-    if ("embedded" in options.devices) {
+    if (embeddedDevices !== undefined) {
+      const credentials =
+        embeddedDevices.credentialsFile === undefined
+          ? undefined
+          : (await readDeviceCredentialsFile(embeddedDevices.credentialsFile)).devices;
+      const tlsFiles = embeddedDevices.tls;
+      const tls =
+        tlsFiles === undefined
+          ? undefined
+          : {
+              cert: await readFile(tlsFiles.certFile),
+              key: await readFile(tlsFiles.keyFile),
+              ...(tlsFiles.caFile !== undefined ? { ca: await readFile(tlsFiles.caFile) } : {}),
+            };
+      const rate = embeddedDevices.maxMsgRate ?? DEFAULT_DEVICE_MAX_MSG_RATE;
       const embedded = await startEmbeddedBroker({
-        host: options.devices.embedded.host ?? "127.0.0.1",
-        port: options.devices.embedded.port,
+        host: deviceHost,
+        port: embeddedDevices.port,
         logger,
-        // The edge's own publishes (dead letters) are never held nor taken as device data.
-        // Held too while the outbox refuses writes (disk full): the events wait in memory, devices wait for their PUBACK.
-        holdPublish: (clientId) => !clientId.startsWith("tally-edge-") && (outboxFull() || unsaved.length > 0),
-        onPublish: async (clientId, topic, payload) => {
-          if (!clientId.startsWith("tally-edge-")) await accept(topic, payload);
+        tls,
+        maxPacketBytes: embeddedDevices.maxPacketBytes ?? DEFAULT_DEVICE_MAX_PACKET_BYTES,
+        security: {
+          acl: new DeviceAcl(site),
+          credentials,
+          anonymous: policy.anonymous,
+          rate: { perSecond: rate, burst: rate },
         },
+        onRefused: (refusal) => {
+          metrics.mqttRefused[refusal] = (metrics.mqttRefused[refusal] ?? 0) + 1;
+        },
+        onRateLimited: () => {
+          metrics.mqttRateLimited++;
+        },
+        // Every client is a device: the edge's own publishes (dead letters) go through the broker itself.
+        // Held while the outbox refuses writes (disk full): the events wait in memory, devices wait for their PUBACK.
+        holdPublish: () => outboxFull() || unsaved.length > 0,
+        onPublish: (_clientId, topic, payload) => accept(topic, payload),
       });
       broker = embedded;
       closers.push(() => embedded.close());
       publishDeadLetter = (letter) =>
         embedded.publish(deadLetterTopic(site.siteId, letter.deviceId), JSON.stringify(letter));
-    } else {
+    } else if ("url" in options.devices) {
+      const external = options.devices;
       const source = await connectMqttDeviceSource({
-        url: options.devices.url,
+        url: external.url,
+        username: external.username,
+        password: external.password,
         siteId: site.siteId,
         edgeId,
         logger,
@@ -432,6 +522,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     const snapshot = (): EdgeMetrics => ({
       ...metrics,
       deadLetters: { ...metrics.deadLetters },
+      mqttRefused: { ...metrics.mqttRefused },
       outboxDepth: outbox.depth(),
       outbox: outbox.usage(),
       opcuaValuesRejected: shelves.reduce((n, s) => n + s.rejected(), 0),

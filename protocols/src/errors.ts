@@ -11,6 +11,10 @@ export const ErrorCode = {
   TopicUnknown: "TALLY_ERR_TOPIC_UNKNOWN",
   DeviceUnknown: "TALLY_ERR_DEVICE_UNKNOWN",
   DeviceChannel: "TALLY_ERR_DEVICE_CHANNEL",
+  /** A device credentials file that is not valid (bad YAML/JSON, a device id or hash that is not one). */
+  DeviceCredentialsInvalid: "TALLY_ERR_DEVICE_CREDENTIALS_INVALID",
+  /** The edge refuses to start with a device broker open to anyone (production without credentials or TLS). */
+  EdgeInsecure: "TALLY_ERR_EDGE_INSECURE",
   EpcInvalid: "TALLY_ERR_EPC_INVALID",
   GtinCheckDigit: "TALLY_ERR_GTIN_CHECK_DIGIT",
   /** A scanned barcode that is not valid GS1 data; its problems (`TALLY_ERR_GS1_*`) are in the reason. */

@@ -28,6 +28,10 @@ export interface MqttDeviceOptions {
   logger: Logger;
   /** Heartbeat period, ms (wall clock, whatever the play speed). */
   heartbeatMs: number;
+  /** The device's MQTT password (its username is its id); anonymous without. */
+  password?: string | undefined;
+  /** TLS options for an `mqtts://` broker: the CA to trust, and a client certificate and key (PEM). */
+  tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer } | undefined;
 }
 
 /** Connects a device to the broker; rejects if the first connection fails. */
@@ -45,6 +49,8 @@ export async function connectMqttDevice(options: MqttDeviceOptions): Promise<Mqt
         keepalive: 30,
         reconnectPeriod: 1000,
         connectTimeout: 10_000,
+        ...(options.password !== undefined ? { username: deviceId, password: options.password } : {}),
+        ...options.tls,
       },
       false,
     );

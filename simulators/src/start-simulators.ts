@@ -16,6 +16,14 @@ export interface SimulatorOptions {
   heartbeatMs?: number;
   /** How every OPC-UA shelf's server is secured; default None/anonymous on the shared bench PKI. */
   opcua?: OpcuaShelfServerOptions;
+  /**
+   * Each device's MQTT password (device id → password, as `tally device
+   * credential` printed it): each device logs in as itself. Devices not
+   * listed connect anonymously (a development-mode edge takes them).
+   */
+  deviceCredentials?: Readonly<Record<string, string>>;
+  /** TLS options for an `mqtts://` broker, for every device. */
+  tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer };
 }
 
 /** What a play does to the system under test for system faults; without a hook the fault is not injected. */
@@ -105,9 +113,15 @@ export async function startSimulators(options: SimulatorOptions): Promise<Runnin
       starting.push(startOpcuaShelf(device, log, options.opcua).then((shelf) => void shelves.set(device.id, shelf)));
     } else {
       starting.push(
-        connectMqttDevice({ url: mqttUrl, siteId: site.siteId, deviceId: device.id, logger: log, heartbeatMs }).then(
-          (client) => void mqttDevices.set(device.id, client),
-        ),
+        connectMqttDevice({
+          url: mqttUrl,
+          siteId: site.siteId,
+          deviceId: device.id,
+          logger: log,
+          heartbeatMs,
+          password: options.deviceCredentials?.[device.id],
+          tls: options.tls,
+        }).then((client) => void mqttDevices.set(device.id, client)),
       );
     }
   }

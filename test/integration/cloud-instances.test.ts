@@ -61,6 +61,8 @@ describe.skipIf(unavailable !== "")(
       const running: RunningEdge = await startEdge({
         site,
         edgeId,
+        // Anonymous simulated devices on the loopback.
+        mode: "development",
         devices: { embedded: { port: 0 } },
         uplink: {
           mqttUrl: cloudMqttUrl,

@@ -42,6 +42,8 @@ describe("edge → cloud over HTTP (POST /v1/ingest)", () => {
     const edge = await startEdge({
       site,
       edgeId: "edge-http",
+      // Anonymous simulated devices on the loopback.
+      mode: "development",
       devices: { embedded: { port: 0 } },
       uplink: { httpUrl: cloud.url, token, flushMs: 10, ackTimeoutMs: 200 },
       logger,

@@ -40,6 +40,8 @@ describe("the edge's device journal", () => {
     const edge = await startEdge({
       site,
       edgeId: EDGE,
+      // Anonymous simulated devices on the loopback.
+      mode: "development",
       devices: { embedded: { port: 0 } },
       uplink: { httpUrl: cloud.url, token: await linkEdge(cloud, site, EDGE), flushMs: 10, ackTimeoutMs: 500 },
       logger,

@@ -45,6 +45,8 @@ describe("edge ↔ cloud reference data (expected receipts)", () => {
     const edge = await startEdge({
       site,
       edgeId: "edge-ref",
+      // Anonymous simulated devices on the loopback.
+      mode: "development",
       devices: { embedded: { port: 0 } },
       uplink: { mqttUrl: cloud.mqttUrl, token, flushMs: 10 },
       logger,
@@ -124,6 +126,8 @@ describe("edge ↔ cloud reference data (expected receipts)", () => {
     const offline = await startEdge({
       site,
       edgeId: "edge-ref",
+      // Anonymous simulated devices on the loopback.
+      mode: "development",
       devices: { embedded: { port: 0 } },
       uplink: { mqttUrl: `mqtt://127.0.0.1:${await freePort()}` },
       logger,

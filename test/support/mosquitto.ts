@@ -103,28 +103,44 @@ export interface LocalMosquitto {
   stop(): Promise<void>;
 }
 
+/** Configuration on top of the test defaults, for a local Mosquitto. */
+export interface LocalMosquittoOptions {
+  /** Default true; false for a broker with a `password_file`. */
+  allowAnonymous?: boolean;
+  /** More `mosquitto.conf` lines, e.g. `password_file /tmp/x`, `acl_file /tmp/y`, `max_packet_size 270336`. */
+  extraConfig?: string[];
+}
+
 /**
  * Starts the locally installed `mosquitto` (no persistence: a restart forgets every session and queued
  * message, as a crashed broker without a disk would). Throws MosquittoUnavailableError without the binary.
  */
-export async function startLocalMosquitto(): Promise<LocalMosquitto> {
+export async function startLocalMosquitto(options: LocalMosquittoOptions = {}): Promise<LocalMosquitto> {
   const binary = findMosquitto();
   if (binary === undefined)
     throw new MosquittoUnavailableError("no Mosquitto: mosquitto not found on PATH or in /usr/sbin");
-  return startLocalMosquittoWith(binary);
+  return startLocalMosquittoWith(binary, options);
+}
+
+/** The `mosquitto_passwd` next to the broker, or undefined. */
+export function findMosquittoPasswd(): string | undefined {
+  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/bin", "/usr/local/bin"].filter((d) => d !== "");
+  return dirs.map((d) => join(d, "mosquitto_passwd")).find((p) => existsSync(p));
 }
 
 /** The local broker, or why there is none; in CI a missing one throws. */
-export async function probeLocalMosquitto(): Promise<LocalMosquitto | { unavailable: string }> {
+export async function probeLocalMosquitto(
+  options: LocalMosquittoOptions = {},
+): Promise<LocalMosquitto | { unavailable: string }> {
   try {
-    return await startLocalMosquitto();
+    return await startLocalMosquitto(options);
   } catch (error) {
     if (process.env.CI === "true" || !(error instanceof MosquittoUnavailableError)) throw error;
     return { unavailable: error.message };
   }
 }
 
-async function startLocalMosquittoWith(binary: string): Promise<LocalMosquitto> {
+async function startLocalMosquittoWith(binary: string, options: LocalMosquittoOptions = {}): Promise<LocalMosquitto> {
   const dir = await mkdtemp(join(tmpdir(), "tally-mosquitto-"));
   const port = await freePort();
   const config = join(dir, "mosquitto.conf");
@@ -133,12 +149,13 @@ async function startLocalMosquittoWith(binary: string): Promise<LocalMosquitto> 
     config,
     [
       `listener ${port} 127.0.0.1`,
-      "allow_anonymous true",
+      `allow_anonymous ${options.allowAnonymous ?? true}`,
       "persistence false",
       "max_queued_messages 0",
       "log_dest stderr",
       "log_type error",
       ...(process.getuid?.() === 0 ? ["user root"] : []),
+      ...(options.extraConfig ?? []),
     ].join("\n"),
   );
   let child: ChildProcess | undefined;

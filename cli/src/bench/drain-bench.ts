@@ -51,6 +51,8 @@ export const drainBench: Benchmark = {
       const edge = await startEdge({
         site: { ...site, devices: site.devices.filter((d) => d.kind !== "shelf") },
         edgeId: "bench-drain",
+        // Anonymous simulated devices on the loopback.
+        mode: "development",
         devices: { embedded: { port: 0 } },
         uplink: { httpUrl: `http://${proxy.host}:${proxy.port}`, maxBatch: 500, flushMs: 20, maxAckTimeoutMs: 500 },
         logger,

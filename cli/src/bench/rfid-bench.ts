@@ -325,6 +325,8 @@ async function fullEdge(
     edge = await startEdge({
       site,
       edgeId: "bench-edge",
+      // Anonymous simulated devices on the loopback.
+      mode: "development",
       devices: { embedded: { port: 0 } },
       uplink: { mqttUrl: cloudBroker.url },
       logger,

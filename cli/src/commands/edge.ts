@@ -12,44 +12,50 @@ export function registerEdge(program: Command, logger: Logger): void {
     .option("--edge-id <id>", "this edge's id (or TALLY_EDGE_ID)")
     .option("--mqtt-url <url>", "use this device broker instead of the embedded one (or TALLY_EDGE_MQTT_URL)")
     .option("--uplink-url <url>", "the cloud's broker (or TALLY_UPLINK_MQTT_URL)")
-    .action(async (opts: { site?: string; edgeId?: string; mqttUrl?: string; uplinkUrl?: string }) => {
-      const [{ loadEdgeConfig, startEdge }, { readSiteFile }] = await Promise.all([
-        import("@tally/edge"),
-        import("@tally/simulators"),
-      ]);
-      const config = loadEdgeConfig({
-        ...process.env,
-        ...(opts.site !== undefined ? { TALLY_SITE_FILE: opts.site } : {}),
-        ...(opts.edgeId !== undefined ? { TALLY_EDGE_ID: opts.edgeId } : {}),
-        ...(opts.mqttUrl !== undefined ? { TALLY_EDGE_MQTT_URL: opts.mqttUrl } : {}),
-        ...(opts.uplinkUrl !== undefined ? { TALLY_UPLINK_MQTT_URL: opts.uplinkUrl } : {}),
-      });
-      if (config.siteFile === undefined) {
-        throw new CliError("TALLY_ERR_USAGE", "the edge needs a site file: --site <file> or TALLY_SITE_FILE");
-      }
-      const site = await readSiteFile(config.siteFile);
-      const edge = await startEdge({
-        site,
-        edgeId: config.edgeId,
-        devices: config.devices,
-        uplink: config.uplink,
-        logger,
-        dataDir: config.dataDir,
-        outboxMaxBytes: config.outboxMaxBytes,
-        outboxMaxAgeMs: config.outboxMaxAgeMs,
-        outboxPageLimit: config.outboxPageLimit,
-        metricsServer: config.metricsServer,
-        ...(config.reference !== undefined ? { reference: config.reference } : {}),
-        pipeline: { weights: { settleMs: config.shelfSettleMs }, deviceSilentMs: config.deviceSilentMs },
-        opcua: { pkiDir: config.opcuaPkiDir, secretEnv: process.env },
-      });
-      onShutdown(logger, edge.close);
-      printJson({
-        event: "edge-up",
-        edgeId: config.edgeId,
-        site: site.siteId,
-        deviceBroker: edge.deviceMqttUrl,
-        metrics: edge.metricsUrl,
-      });
-    });
+    .option("--insecure", "start even if the device broker is open to anyone (or TALLY_INSECURE=true)")
+    .action(
+      async (opts: { site?: string; edgeId?: string; mqttUrl?: string; uplinkUrl?: string; insecure?: boolean }) => {
+        const [{ loadEdgeConfig, startEdge }, { readSiteFile }] = await Promise.all([
+          import("@tally/edge"),
+          import("@tally/simulators"),
+        ]);
+        const config = loadEdgeConfig({
+          ...process.env,
+          ...(opts.site !== undefined ? { TALLY_SITE_FILE: opts.site } : {}),
+          ...(opts.edgeId !== undefined ? { TALLY_EDGE_ID: opts.edgeId } : {}),
+          ...(opts.mqttUrl !== undefined ? { TALLY_EDGE_MQTT_URL: opts.mqttUrl } : {}),
+          ...(opts.uplinkUrl !== undefined ? { TALLY_UPLINK_MQTT_URL: opts.uplinkUrl } : {}),
+          ...(opts.insecure === true ? { TALLY_INSECURE: "true" } : {}),
+        });
+        if (config.siteFile === undefined) {
+          throw new CliError("TALLY_ERR_USAGE", "the edge needs a site file: --site <file> or TALLY_SITE_FILE");
+        }
+        const site = await readSiteFile(config.siteFile);
+        const edge = await startEdge({
+          site,
+          edgeId: config.edgeId,
+          mode: config.mode,
+          insecure: config.insecure,
+          devices: config.devices,
+          uplink: config.uplink,
+          logger,
+          dataDir: config.dataDir,
+          outboxMaxBytes: config.outboxMaxBytes,
+          outboxMaxAgeMs: config.outboxMaxAgeMs,
+          outboxPageLimit: config.outboxPageLimit,
+          metricsServer: config.metricsServer,
+          ...(config.reference !== undefined ? { reference: config.reference } : {}),
+          pipeline: { weights: { settleMs: config.shelfSettleMs }, deviceSilentMs: config.deviceSilentMs },
+          opcua: { pkiDir: config.opcuaPkiDir, secretEnv: process.env },
+        });
+        onShutdown(logger, edge.close);
+        printJson({
+          event: "edge-up",
+          edgeId: config.edgeId,
+          site: site.siteId,
+          deviceBroker: edge.deviceMqttUrl,
+          metrics: edge.metricsUrl,
+        });
+      },
+    );
 }

@@ -20,6 +20,28 @@ interface RunOptions {
   cloudMqttUrl?: string;
   apiToken?: string;
   referencePoll?: string;
+  devicePasswords?: string;
+}
+
+/** Reads `--device-passwords`: a JSON object of device id → password. */
+async function readDevicePasswords(file: string): Promise<Record<string, string>> {
+  const { readFile } = await import("node:fs/promises");
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await readFile(file, "utf8"));
+  } catch (error) {
+    throw new CliError("TALLY_ERR_USAGE", `--device-passwords: ${file}: ${(error as Error).message}`);
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+    throw new CliError("TALLY_ERR_USAGE", `--device-passwords: ${file} is not an object of device id → password`);
+  }
+  const passwords: Record<string, string> = {};
+  for (const [id, password] of Object.entries(doc)) {
+    if (typeof password !== "string")
+      throw new CliError("TALLY_ERR_USAGE", `--device-passwords: ${id} has no password`);
+    passwords[id] = password;
+  }
+  return passwords;
 }
 
 export function registerSim(program: Command, logger: Logger): void {
@@ -47,8 +69,14 @@ export function registerSim(program: Command, logger: Logger): void {
       "--reference-poll <ms>",
       "the running edge's TALLY_REFERENCE_POLL_MS: the play waits this long (+1 s) after each expected document (external mode; default 30000)",
     )
+    .option(
+      "--device-passwords <file>",
+      "JSON file: device id → MQTT password, for a running edge in production mode (external mode)",
+    )
     .action(async (name: string, opts: RunOptions) => {
       const external = opts.mqttUrl !== undefined || opts.apiUrl !== undefined;
+      const deviceCredentials =
+        opts.devicePasswords === undefined ? undefined : await readDevicePasswords(opts.devicePasswords);
       if (external && opts.inProcess === true) {
         throw new CliError("TALLY_ERR_USAGE", "--in-process cannot be combined with --mqtt-url or --api-url");
       }
@@ -83,7 +111,12 @@ export function registerSim(program: Command, logger: Logger): void {
       if (external && opts.apiUrl === undefined) {
         // Play only, against a running edge: the ground truth is the output.
         const mqttUrl = opts.mqttUrl ?? "mqtt://127.0.0.1:1883";
-        const running = await sims.startSimulators({ site: loaded.site, mqttUrl, logger });
+        const running = await sims.startSimulators({
+          site: loaded.site,
+          mqttUrl,
+          logger,
+          ...(deviceCredentials !== undefined ? { deviceCredentials } : {}),
+        });
         try {
           const truth = await running.play(loaded.scenario, { ...(speed !== undefined && { speed }), ...progress });
           if (tty) process.stderr.write("\n");
@@ -108,6 +141,7 @@ export function registerSim(program: Command, logger: Logger): void {
                 ...(opts.cloudMqttUrl !== undefined && { cloudMqttUrl: opts.cloudMqttUrl }),
                 ...(opts.apiToken !== undefined && { apiToken: opts.apiToken }),
                 ...(referencePollMs !== undefined && { referencePollMs }),
+                ...(deviceCredentials !== undefined && { deviceCredentials }),
               },
             }
           : { inProcess: {} },

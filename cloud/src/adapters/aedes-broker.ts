@@ -6,6 +6,7 @@ import { Aedes, type AuthenticateError, type Client } from "aedes";
 import type { Logger } from "pino";
 import type { Principal } from "../auth/principal.js";
 import { type BrokerRefusal, mayPublish, maySubscribe } from "../ingest/broker-acl.js";
+import { CLOUD_MAX_PACKET_BYTES, limitPacketSize } from "./packet-size-limit.js";
 import { urlHost } from "./url-host.js";
 
 /** What a refused client tried, for metrics, logs and alerts. */
@@ -133,7 +134,12 @@ export async function startAedesBroker(options: EmbeddedBrokerOptions): Promise<
     socket.setNoDelay(true);
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
-    broker.handle(socket);
+    // A packet bigger than a whole batch closes the connection from its header, before aedes buffers it.
+    broker.handle(
+      limitPacketSize(socket, CLOUD_MAX_PACKET_BYTES, (verdict) =>
+        logger.warn({ verdict, remote: socket.remoteAddress }, "closed a connection: packet over the size limit"),
+      ),
+    );
   };
   const server: Server =
     options.tls === undefined

@@ -106,6 +106,21 @@ export async function startMetricsServer(options: {
     },
   });
   new Counter({
+    name: "tally_edge_mqtt_refused_total",
+    help: "What the device broker refused (connections, publishes, subscriptions, oversize packets), by reason",
+    labelNames: ["reason"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, n] of Object.entries(snapshot().mqttRefused)) this.inc({ reason }, n);
+    },
+  });
+  counter(
+    "tally_edge_mqtt_rate_limited_total",
+    "Device publishes held back because their client was past its rate limit",
+    (m) => m.mqttRateLimited,
+  );
+  new Counter({
     name: "tally_edge_outbox_shed_total",
     help: "Events dropped to keep the outbox under its bound, by kind",
     labelNames: ["kind"],

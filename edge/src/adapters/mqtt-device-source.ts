@@ -41,6 +41,9 @@ export async function connectMqttDeviceSource(options: {
   url: string;
   siteId: string;
   edgeId: string;
+  /** The edge's own login on the device broker. */
+  username?: string | undefined;
+  password?: string | undefined;
   logger: Logger;
   /** How long start waits for the broker before going on without it, ms. */
   readyTimeoutMs?: number;
@@ -54,6 +57,8 @@ export async function connectMqttDeviceSource(options: {
     clientId: `tally-edge-${options.edgeId}-devices`,
     clean: false,
     reconnectPeriod: 1000,
+    ...(options.username !== undefined ? { username: options.username } : {}),
+    ...(options.password !== undefined ? { password: options.password } : {}),
   });
   noDelay(client);
   let warned = false;

@@ -1,7 +1,7 @@
 import {
+  DEVICE_KIND_CHANNELS,
   type Device,
   type DeviceChannel,
-  type DeviceKind,
   ErrorCode,
   ok,
   parseDeviceMessage,
@@ -16,12 +16,7 @@ import { readScanCode, type ScannedItem } from "./read-scan-code.js";
 import type { SiteIndex } from "./site-index.js";
 
 /** The channels each kind of device may publish on. */
-const CHANNELS: Record<DeviceKind, readonly DeviceChannel[]> = {
-  "rfid-portal": ["read", "hb"],
-  scanner: ["scan", "hb"],
-  shelf: ["weight", "hb"],
-  temperature: ["temp", "hb"],
-};
+const CHANNELS = DEVICE_KIND_CHANNELS;
 
 /** A refused device message: the reason, and the device when the topic named one. */
 export interface DeviceRejection extends Rejection {
