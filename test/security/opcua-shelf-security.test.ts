@@ -18,6 +18,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { demoSiteOnPort } from "../support/demo-site.js";
 import { eventually } from "../support/eventually.js";
 import { freePort } from "../support/free-port.js";
+import { linkEdge } from "../support/link-edge.js";
 import { testLogger } from "../support/quiet-logger.js";
 
 const quiet = testLogger();
@@ -121,8 +122,10 @@ describe("OPC-UA shelf security", () => {
     const edge = await startEdge({
       site,
       edgeId: "edge-sec",
+      // No MQTT device in these tests: the device broker may stay without credentials in production mode.
+      insecure: true,
       devices: { embedded: { port: 0 } },
-      uplink: { httpUrl: cloud.url, flushMs: 10, ackTimeoutMs: 500 },
+      uplink: { httpUrl: cloud.url, token: await linkEdge(cloud, site, "edge-sec"), flushMs: 10, ackTimeoutMs: 500 },
       logger: quiet,
       opcua: {
         pkiDir: edgePki,
