@@ -114,7 +114,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     stops.push(() => cloud.close());
     // The site's zones, locations and item master, as an administrator imports them: what edges get as
     // reference data, what stock alerts come from. Before the edge starts, so its first copy has them.
-    await cloudSetup({ apiUrl: cloud.url }).importSite(site);
+    // With the cloud's own admin token: writes always need one, even on the loopback in development.
+    await cloudSetup({ apiUrl: cloud.url, token: cloud.adminToken }).importSite(site);
     let proxy: TcpProxy | undefined;
     let uplinkUrl = cloud.mqttUrl;
     if (options.uplinkProxy === true) {
@@ -336,9 +337,10 @@ export async function runScenario(options: RunScenarioOptions): Promise<{ truth:
       const quiet = await waitForQuietCloud(apiUrl, {
         ...(quietMs !== undefined && { quietMs }),
         ...(tracker !== undefined && { tracker }),
+        token: apiToken,
       });
       if (!quiet) logger.warn("the cloud's state kept changing; scoring what is there");
-      const observed = await readCloudState(apiUrl, tracker);
+      const observed = await readCloudState(apiUrl, tracker, apiToken);
       return { truth, report: scoreRun(truth, observed) };
     } finally {
       await sims.close();
@@ -371,7 +373,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<{ truth:
     tracker = await trackCommits(system.cloud.mqttUrl, logger);
     const sims = system.simulators;
     if (sims === undefined) throw new Error("simulators did not start");
-    const setup = cloudSetup({ apiUrl: system.cloud.url });
+    const setup = cloudSetup({ apiUrl: system.cloud.url, token: system.cloud.adminToken });
     /** What the simulators had sent when the running edge started (it counts what it received from then on). */
     let sentBeforeEdge = 0;
     // The site's item master, zones and locations, as an administrator would import them.
@@ -407,7 +409,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<{ truth:
       ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
     });
     await settleEdge(system, target.shelfSettleMs ?? 200);
-    const observed = await readCloudState(system.cloud.url, tracker);
+    const observed = await readCloudState(system.cloud.url, tracker, system.cloud.adminToken);
     return { truth, report: scoreRun(truth, observed) };
   } finally {
     await tracker?.close();

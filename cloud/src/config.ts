@@ -1,5 +1,8 @@
+import { isIP } from "node:net";
 import { z } from "zod";
-import { type ApiTokens, parseApiTokens } from "./plugins/auth.js";
+import { type BootstrapToken, parseBootstrapTokens } from "./auth/credentials.js";
+import type { ApiLimits } from "./plugins/api-limits.js";
+import { type ApiMode, isLoopback } from "./plugins/authenticate.js";
 
 const Port = z.coerce.number().int().min(0).max(65_535);
 
@@ -22,6 +25,12 @@ const CloudEnv = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, "expected a group name of letters, digits, _ and -")
     .optional(),
   TALLY_API_TOKENS: z.string().optional(),
+  TALLY_MODE: z.enum(["development", "production"]).optional(),
+  TALLY_API_RATE_MAX: z.coerce.number().int().min(1).optional(),
+  TALLY_API_RATE_WINDOW_MS: z.coerce.number().int().min(1000).optional(),
+  TALLY_API_AUTH_FAILURES: z.coerce.number().int().min(1).optional(),
+  TALLY_API_AUTH_BLOCK_MS: z.coerce.number().int().min(1000).optional(),
+  TALLY_API_BODY_LIMIT: z.coerce.number().int().min(1024).optional(),
   /** Test hook: `exit-after-commit:N` kills the process right after its Nth committing batch, before the ack. */
   TALLY_FAILPOINT: z
     .string()
@@ -41,8 +50,12 @@ export interface CloudConfig {
   databaseUrl?: string;
   mqtt: CloudMqttConfig;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-  /** Bearer token → role; empty when `TALLY_API_TOKENS` is unset (open API). */
-  apiTokens: ApiTokens;
+  /** Tokens from `TALLY_API_TOKENS` (role:secret, role@SITE:secret, edge@SITE/EDGE:secret); empty when unset. */
+  bootstrapTokens: BootstrapToken[];
+  /** `TALLY_MODE`; default development when the HTTP host is a loopback address, else production. */
+  mode: ApiMode;
+  /** Rate limit, failed-authentication throttle and body limit given in the environment (the rest default). */
+  apiLimits: Partial<ApiLimits>;
   /** MQTT shared subscription group for ingest (`TALLY_CLOUD_MQTT_SHARE_GROUP`); none: every batch to this instance. */
   mqttShareGroup?: string;
   /**
@@ -70,7 +83,15 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConf
         ? { url: parsed.TALLY_CLOUD_MQTT_URL }
         : { embedded: { host: parsed.TALLY_CLOUD_MQTT_HOST, port: parsed.TALLY_CLOUD_MQTT_PORT } },
     logLevel: parsed.TALLY_LOG_LEVEL,
-    apiTokens: parseApiTokens(parsed.TALLY_API_TOKENS ?? ""),
+    bootstrapTokens: parseBootstrapTokens(parsed.TALLY_API_TOKENS ?? ""),
+    mode: parsed.TALLY_MODE ?? (isLoopbackHost(parsed.TALLY_HTTP_HOST) ? "development" : "production"),
+    apiLimits: {
+      ...(parsed.TALLY_API_RATE_MAX !== undefined && { rateMax: parsed.TALLY_API_RATE_MAX }),
+      ...(parsed.TALLY_API_RATE_WINDOW_MS !== undefined && { rateWindowMs: parsed.TALLY_API_RATE_WINDOW_MS }),
+      ...(parsed.TALLY_API_AUTH_FAILURES !== undefined && { authFailures: parsed.TALLY_API_AUTH_FAILURES }),
+      ...(parsed.TALLY_API_AUTH_BLOCK_MS !== undefined && { authBlockMs: parsed.TALLY_API_AUTH_BLOCK_MS }),
+      ...(parsed.TALLY_API_BODY_LIMIT !== undefined && { bodyLimit: parsed.TALLY_API_BODY_LIMIT }),
+    },
   };
   if (parsed.TALLY_DATABASE_URL !== undefined) config.databaseUrl = parsed.TALLY_DATABASE_URL;
   if (parsed.TALLY_CLOUD_MQTT_SHARE_GROUP !== undefined) {
@@ -83,4 +104,9 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConf
     config.failpoint = { exitAfterCommit: Number(parsed.TALLY_FAILPOINT.slice("exit-after-commit:".length)) };
   }
   return config;
+}
+
+/** `localhost` or a loopback address: the host a development cloud listens on. */
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || (isIP(host) !== 0 && isLoopback(host));
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { CommitAck } from "@tally/protocols";
 import type { FastifyInstance } from "fastify";
@@ -8,9 +9,12 @@ import { startMqttIngest } from "./adapters/mqtt-ingest.js";
 import { urlHost } from "./adapters/url-host.js";
 import { AlertHub } from "./alerts/alert-hub.js";
 import { buildApp } from "./app.js";
+import { type BootstrapToken, Credentials } from "./auth/credentials.js";
+import { isLoopbackHost } from "./config.js";
 import { EdgeRegistry } from "./ingest/edge-registry.js";
 import type { LedgerStore } from "./ledger/ledger-store.js";
-import type { ApiTokens } from "./plugins/auth.js";
+import type { ApiLimits } from "./plugins/api-limits.js";
+import type { ApiMode } from "./plugins/authenticate.js";
 import { createCloudMetrics, type IngestObserver } from "./plugins/metrics.js";
 
 export interface CloudOptions {
@@ -24,8 +28,12 @@ export interface CloudOptions {
   databaseUrl?: string;
   /** An external broker, or an embedded aedes on `port` (0 picks a free port). */
   mqtt: { url: string } | { embedded: { host?: string; port: number } };
-  /** Bearer token → role; without tokens the API is open. */
-  apiTokens?: ApiTokens;
+  /** Tokens from the environment (`TALLY_API_TOKENS`, `parseBootstrapTokens`). */
+  bootstrapTokens?: readonly BootstrapToken[];
+  /** Default development when `host` is a loopback address, else production (nothing anonymous). */
+  mode?: ApiMode;
+  /** Rate limit, throttle, body limit and request timeout over the defaults. */
+  apiLimits?: Partial<ApiLimits>;
   /** Consume batches as a member of this MQTT shared subscription group (several cloud instances, external broker). */
   mqttShareGroup?: string | undefined;
   /** How long an edge's previous process may still send after a new one started, ms (default 30 s). */
@@ -44,6 +52,13 @@ export interface RunningCloud {
   /** The broker the cloud consumes batches from, e.g. `mqtt://127.0.0.1:1884`. */
   mqttUrl: string;
   store: LedgerStore;
+  /** Turns secrets into principals (API and the brokers' authentication). */
+  credentials: Credentials;
+  /**
+   * An admin token this process made for itself (kept in memory only, valid while it runs): what
+   * `startSystem` sets up the site and documents with. Not for people: create theirs with `tally token create`.
+   */
+  adminToken: string;
   /** Stops ingest, the API, the embedded broker and the store, in that order. Idempotent. */
   close(): Promise<void>;
 }
@@ -86,13 +101,21 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
             },
             failed: (transport) => metrics.observer.failed(transport),
           };
+    const credentials = new Credentials({
+      store: store.security,
+      ...(options.bootstrapTokens !== undefined && { bootstrap: options.bootstrapTokens }),
+    });
+    const adminToken = `internal-${randomBytes(32).toString("base64url")}`;
+    credentials.addInternal(adminToken, { id: "internal:admin", name: "cloud-internal-admin", role: "admin" });
     const app: FastifyInstance = await buildApp({
       store,
       logger,
       alerts,
       metrics: { ...metrics, observer },
       edges,
-      ...(options.apiTokens !== undefined && { apiTokens: options.apiTokens }),
+      credentials,
+      mode: options.mode ?? (isLoopbackHost(host) ? "development" : "production"),
+      ...(options.apiLimits !== undefined && { limits: options.apiLimits }),
     });
     stops.push(() => app.close());
     await app.listen({ host, port: options.port ?? 8080 });
@@ -114,6 +137,8 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       url,
       mqttUrl,
       store,
+      credentials,
+      adminToken,
       close: () => {
         closing ??= stopAll().then(() => logger.info("cloud stopped"));
         return closing;

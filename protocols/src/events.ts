@@ -98,6 +98,7 @@ export const ConditionType = z.enum([
   "EDGE_BACKLOG",
   "EDGE_IDENTITY_CONFLICT",
   "SENSOR_STUCK",
+  "FORGED_BATCH",
 ]);
 export type ConditionType = z.infer<typeof ConditionType>;
 

@@ -15,6 +15,7 @@ export function severityOf(kind: ConditionType): AlertSeverity {
       return "warning";
     case "EDGE_BACKLOG":
     case "EDGE_IDENTITY_CONFLICT":
+    case "FORGED_BATCH":
       return "critical";
   }
 }

@@ -10,10 +10,19 @@ export interface IngestObserver {
 }
 export type IngestTransport = "mqtt" | "http";
 
+/** Why the API refused a caller: no or unknown credential, wrong role or site, throttled, rate limited, a forged batch. */
+export type RefusalReason = "missing" | "unknown" | "role" | "site" | "throttled" | "rate-limited" | "forged";
+
+/** How the API's security checks report refusals, for the metrics. */
+export interface SecurityObserver {
+  refused(reason: RefusalReason): void;
+}
+
 /** The cloud's Prometheus metrics: a registry, the ingest observer that feeds it, and the `/metrics` route. */
 export interface CloudMetrics {
   registry: Registry;
   observer: IngestObserver;
+  security: SecurityObserver;
   route: FastifyPluginAsync;
 }
 
@@ -82,11 +91,22 @@ export function createCloudMetrics(edges?: EdgeRegistry): CloudMetrics {
     },
     failed: (transport) => failures.inc({ transport }),
   };
+  const refusals = new Counter({
+    name: "tally_cloud_api_refused_total",
+    help: "API requests refused by authentication, authorization or rate limits, by reason",
+    labelNames: ["reason"],
+    registers: [registry],
+  });
+  const security: SecurityObserver = { refused: (reason) => refusals.inc({ reason }) };
   const route: FastifyPluginAsync = async (app) => {
-    app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => {
-      reply.type(registry.contentType);
-      return registry.metrics();
-    });
+    app.get(
+      "/metrics",
+      { schema: { hide: true }, config: { policy: { roles: ["viewer"], site: "all" } } },
+      async (_request, reply) => {
+        reply.type(registry.contentType);
+        return registry.metrics();
+      },
+    );
   };
-  return { registry, observer, route };
+  return { registry, observer, security, route };
 }
