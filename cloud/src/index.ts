@@ -44,5 +44,6 @@ export type {
 export { storedBody } from "./ledger/stored-movement.js";
 export { type ApiLimits, DEFAULT_API_LIMITS } from "./plugins/api-limits.js";
 export type { ApiMode, RoutePolicy } from "./plugins/authenticate.js";
+export { type CloudMetrics, createCloudMetrics } from "./plugins/metrics.js";
 export { Problem } from "./plugins/problem-details.js";
 export { type CloudOptions, type RunningCloud, startCloud } from "./start-cloud.js";

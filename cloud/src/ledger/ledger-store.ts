@@ -58,7 +58,7 @@ export interface StockQuery {
   /** The zone segment of the location code (`SITE/<zone>/BIN`). */
   zone?: string;
   lot?: string;
-  /** At most this many positions (capped at MAX_PAGE_LIMIT); none: every position (internal use only, e.g. KPIs). */
+  /** At most this many positions (capped at MAX_PAGE_LIMIT + 1); none: every position (internal use only, e.g. KPIs). */
   limit?: number;
   /** Positions after this one in (sku, location, lot) order: the last position of the previous page. */
   after?: { sku: string; location: string; lot: string };
@@ -97,7 +97,7 @@ export interface HistoryQuery {
 export interface AlertQuery {
   status?: AlertStatus;
   siteId?: string;
-  /** At most this many (capped at MAX_PAGE_LIMIT); none: all (internal use). */
+  /** At most this many (capped at MAX_PAGE_LIMIT + 1); none: all (internal use). */
   limit?: number;
   /** Alerts raised after the alert with this id. */
   after?: string;
@@ -106,7 +106,7 @@ export interface AlertQuery {
 export interface TaskQuery {
   status?: TaskStatus;
   siteId?: string;
-  /** At most this many (capped at MAX_PAGE_LIMIT); none: all (internal use). */
+  /** At most this many (capped at MAX_PAGE_LIMIT + 1); none: all (internal use). */
   limit?: number;
   /** Tasks created after the task with this id. */
   after?: string;
@@ -114,7 +114,7 @@ export interface TaskQuery {
 
 /** A page of a list ordered by a text key (items by SKU, locations by code, expected documents by id). */
 export interface PageQuery {
-  /** At most this many (capped at MAX_PAGE_LIMIT); none: all (internal use). */
+  /** At most this many (capped at MAX_PAGE_LIMIT + 1); none: all (internal use). */
   limit?: number;
   /** Entries whose key sorts after this one. */
   after?: string;
@@ -266,7 +266,11 @@ export const MAX_MOVEMENT_LIMIT = 1000;
 export const DEFAULT_PAGE_LIMIT = 100;
 export const MAX_PAGE_LIMIT = 1000;
 
-/** A page size within 1..MAX_PAGE_LIMIT. */
+/**
+ * How many rows a store reads for a page: at least 1, at most one more than
+ * the largest page (a route asks for one more than it answers, to learn
+ * whether a next page exists without counting).
+ */
 export function pageLimit(limit: number): number {
-  return Math.max(1, Math.min(Math.trunc(limit), MAX_PAGE_LIMIT));
+  return Math.max(1, Math.min(Math.trunc(limit), MAX_PAGE_LIMIT + 1));
 }

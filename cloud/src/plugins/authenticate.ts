@@ -70,9 +70,12 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   const { credentials, mode, throttle, observer, store } = options;
 
   app.addHook("onRoute", (route) => {
-    if (route.config?.policy === undefined) {
+    const policy = route.config?.policy;
+    if (policy === undefined) {
       throw new Error(`route ${String(route.method)} ${route.url} declares no access policy (config.policy)`);
     }
+    // The OpenAPI document says who may call each operation: OpenAPI 3.1 lets a bearer requirement list role names.
+    route.schema = { ...route.schema, security: "public" in policy ? [] : [{ bearer: [...policy.roles] }] };
   });
 
   const unauthorized = (request: FastifyRequest, reason: "missing" | "unknown", detail: string): ProblemError => {
