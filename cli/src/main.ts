@@ -5,6 +5,7 @@ import { registerEdge } from "./commands/edge.js";
 import { registerEpc } from "./commands/epc.js";
 import { registerGs1 } from "./commands/gs1.js";
 import { registerSim } from "./commands/sim.js";
+import { registerToken } from "./commands/token.js";
 import { registerUp } from "./commands/up.js";
 import { createLogger } from "./logger.js";
 import { printJson } from "./stdout.js";
@@ -31,6 +32,7 @@ registerSim(program, logger);
 registerEpc(program, logger);
 registerGs1(program, logger);
 registerBench(program, logger);
+registerToken(program, logger);
 
 try {
   await program.parseAsync(process.argv);
