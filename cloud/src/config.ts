@@ -28,6 +28,7 @@ const CloudEnv = z.object({
   TALLY_MODE: z.enum(["development", "production"]).optional(),
   TALLY_API_RATE_MAX: z.coerce.number().int().min(1).optional(),
   TALLY_API_RATE_WINDOW_MS: z.coerce.number().int().min(1000).optional(),
+  TALLY_API_EDGE_RATE_MAX: z.coerce.number().int().min(1).optional(),
   TALLY_API_AUTH_FAILURES: z.coerce.number().int().min(1).optional(),
   TALLY_API_AUTH_BLOCK_MS: z.coerce.number().int().min(1000).optional(),
   TALLY_API_BODY_LIMIT: z.coerce.number().int().min(1024).optional(),
@@ -88,6 +89,7 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConf
     apiLimits: {
       ...(parsed.TALLY_API_RATE_MAX !== undefined && { rateMax: parsed.TALLY_API_RATE_MAX }),
       ...(parsed.TALLY_API_RATE_WINDOW_MS !== undefined && { rateWindowMs: parsed.TALLY_API_RATE_WINDOW_MS }),
+      ...(parsed.TALLY_API_EDGE_RATE_MAX !== undefined && { edgeRateMax: parsed.TALLY_API_EDGE_RATE_MAX }),
       ...(parsed.TALLY_API_AUTH_FAILURES !== undefined && { authFailures: parsed.TALLY_API_AUTH_FAILURES }),
       ...(parsed.TALLY_API_AUTH_BLOCK_MS !== undefined && { authBlockMs: parsed.TALLY_API_AUTH_BLOCK_MS }),
       ...(parsed.TALLY_API_BODY_LIMIT !== undefined && { bodyLimit: parsed.TALLY_API_BODY_LIMIT }),
