@@ -234,6 +234,8 @@ describe("route policies", () => {
 
   it("guards the routes the document hides: /metrics needs a viewer; the docs are public", async () => {
     expectRefused(await app.inject({ url: "/metrics" }), 401, "GET /metrics");
+    // The HEAD twin fastify adds to each GET carries the same policy.
+    expect((await app.inject({ method: "HEAD", url: "/v1/stock" })).statusCode).toBe(401);
     expect((await app.inject({ url: "/docs" })).statusCode).toBe(200);
     expect((await app.inject({ url: "/docs/page.js" })).statusCode).toBe(200);
   });
