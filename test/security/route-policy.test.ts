@@ -90,6 +90,20 @@ beforeEach(async () => {
       detail: "a tag nobody knows",
     },
   ]);
+  // Expected documents of S1 under the id the close routes are called with.
+  await store.putExpected("receipt", {
+    id: MOVEMENT_ID,
+    siteId: "S1",
+    status: "open",
+    lines: [{ sku: "SKU-1", qty: 1 }],
+  });
+  await store.putExpected("shipment", {
+    id: MOVEMENT_ID,
+    siteId: "S1",
+    dock: "S1/DOCK/D1",
+    status: "open",
+    lines: [{ sku: "SKU-1", qty: 1 }],
+  });
   app = await build("production");
 });
 afterEach(async () => {
@@ -229,7 +243,8 @@ describe("route policies", () => {
     expect(checked.site).toBeGreaterThan(25);
     // Nothing the refused calls carried reached the ledger.
     expect((await store.movements({ limit: 10 })).map((m) => m.id)).toEqual([MOVEMENT_ID]);
-    expect(await store.expectedReceipts({})).toEqual([]);
+    expect((await store.expectedReceipts({})).map((r) => [r.id, r.status])).toEqual([[MOVEMENT_ID, "open"]]);
+    expect((await store.expectedShipments({})).map((r) => [r.id, r.status])).toEqual([[MOVEMENT_ID, "open"]]);
   });
 
   it("guards the routes the document hides: /metrics needs a viewer; the docs are public", async () => {

@@ -1266,6 +1266,10 @@ export class SqlLedgerStore implements LedgerStore {
   async #expected(kind: ExpectedKind, query: ExpectedQuery): Promise<{ status: string; body: unknown }[]> {
     const where = ["kind = ?"];
     const params: unknown[] = [kind];
+    if (query.id !== undefined) {
+      where.push("id = ?");
+      params.push(query.id);
+    }
     if (query.siteId !== undefined) {
       where.push("site_id = ?");
       params.push(query.siteId);

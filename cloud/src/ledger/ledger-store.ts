@@ -158,6 +158,8 @@ export interface ConflictRecord {
 export type ExpectedKind = "receipt" | "shipment";
 
 export interface ExpectedQuery extends PageQuery {
+  /** The document with this id only. */
+  id?: string;
   siteId?: string;
   status?: "open" | "closed";
 }

@@ -1,4 +1,5 @@
 import { ExpectedReceipt, ExpectedShipment, ExpectedStatus, LedgerErrorCode } from "@tally/protocols";
+import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ExpectedKind, ExpectedQuery } from "../../ledger/ledger-store.js";
@@ -19,9 +20,8 @@ const Id = z.object({ id: z.string().min(1).max(64) });
 
 /** Expected receipts (ASNs) and shipments: create (open), list, close. */
 export const expectedRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store }) => {
-  // Creating checks the body's site in the handler; closing names only an id, so it is for people of every site.
-  const creator: RoutePolicy = { roles: ["supervisor"], site: "handler" };
-  const closer: RoutePolicy = { roles: ["supervisor"], site: "all" };
+  // The body (creating) or the stored document (closing) names the site: the handler checks it.
+  const writer: RoutePolicy = { roles: ["supervisor"], site: "handler" };
   const reader: RoutePolicy = { roles: ["viewer"], site: listSite };
 
   const listQuery = (q: z.infer<typeof ListQuery>, siteId: string | undefined): ExpectedQuery => ({
@@ -36,7 +36,13 @@ export const expectedRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { sto
     return { list, ...(found.length > limit && last !== undefined && { next: last }) };
   };
 
-  const close = async (kind: ExpectedKind, id: string) => {
+  const close = async (request: FastifyRequest, kind: ExpectedKind, id: string) => {
+    const [found] =
+      kind === "receipt"
+        ? await store.expectedReceipts({ id, limit: 1 })
+        : await store.expectedShipments({ id, limit: 1 });
+    if (found === undefined) throw notFound(`no expected ${kind} ${id}`);
+    assertCovers(request, found.siteId);
     const result = await store.closeExpected(kind, id);
     if (result === undefined) throw notFound(`no expected ${kind} ${id}`);
     if (result === "already-closed") throw conflict(LedgerErrorCode.ExpectedState, `expected ${kind} ${id} is closed`);
@@ -46,7 +52,7 @@ export const expectedRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { sto
     "/expected-receipts",
     {
       bodyLimit: LARGE_BODY_LIMIT,
-      config: { policy: creator },
+      config: { policy: writer },
       schema: {
         summary: "Create an expected receipt (ASN); created open. The same content again answers 200",
         body: ExpectedReceipt.omit({ status: true }).extend({ status: z.literal("open").optional() }),
@@ -85,11 +91,11 @@ export const expectedRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { sto
   app.post(
     "/expected-receipts/:id/close",
     {
-      config: { policy: closer },
+      config: { policy: writer },
       schema: { summary: "Close an expected receipt", params: Id, response: { 204: z.null() } },
     },
     async (request, reply) => {
-      await close("receipt", request.params.id);
+      await close(request, "receipt", request.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -98,7 +104,7 @@ export const expectedRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { sto
     "/expected-shipments",
     {
       bodyLimit: LARGE_BODY_LIMIT,
-      config: { policy: creator },
+      config: { policy: writer },
       schema: {
         summary: "Create an expected shipment; created open. The same content again answers 200",
         body: ExpectedShipment.omit({ status: true }).extend({ status: z.literal("open").optional() }),
@@ -137,11 +143,11 @@ export const expectedRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { sto
   app.post(
     "/expected-shipments/:id/close",
     {
-      config: { policy: closer },
+      config: { policy: writer },
       schema: { summary: "Close an expected shipment", params: Id, response: { 204: z.null() } },
     },
     async (request, reply) => {
-      await close("shipment", request.params.id);
+      await close(request, "shipment", request.params.id);
       return reply.code(204).send(null);
     },
   );
