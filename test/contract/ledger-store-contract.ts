@@ -344,6 +344,21 @@ export function ledgerStoreContract(name: string, create: () => Promise<LedgerSt
         expect((await store.locations({ after: codes[0] })).map((l) => l.code)).toEqual(codes.slice(1));
       });
 
+      it("pages expected documents in creation order by id cursor, and finds one by id", async () => {
+        for (const id of ["R-2", "R-1", "R-3"]) {
+          await store.putExpected("receipt", { id, siteId: "S1", status: "open", lines: [{ sku: "SKU-1", qty: 1 }] });
+        }
+        const ids = async (query: Parameters<LedgerStore["expectedReceipts"]>[0]) =>
+          (await store.expectedReceipts(query)).map((r) => r.id);
+        const all = await ids({});
+        expect(all.sort()).toEqual(["R-1", "R-2", "R-3"]);
+        const ordered = await ids({});
+        expect(await ids({ limit: 2 })).toEqual(ordered.slice(0, 2));
+        expect(await ids({ after: ordered[1] })).toEqual(ordered.slice(2));
+        expect(await ids({ id: "R-3" })).toEqual(["R-3"]);
+        expect(await ids({ id: "R-3", siteId: "S2" })).toEqual([]);
+      });
+
       it("filters movements by site", async () => {
         const s2 = movement({ sku: "A", qty: 1, to: "S2/A/01" });
         await store.commit(meta(0), [movement({ sku: "A", qty: 2, to: "S1/A/01" })]);
