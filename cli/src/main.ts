@@ -8,6 +8,7 @@ import { registerEpc } from "./commands/epc.js";
 import { registerGs1 } from "./commands/gs1.js";
 import { registerOpcua } from "./commands/opcua.js";
 import { registerSim } from "./commands/sim.js";
+import { registerToken } from "./commands/token.js";
 import { registerUp } from "./commands/up.js";
 import { createLogger } from "./logger.js";
 import { printJson } from "./stdout.js";
@@ -37,6 +38,7 @@ registerEpc(program, logger);
 registerGs1(program, logger);
 registerBench(program, logger);
 registerOpcua(program, logger);
+registerToken(program, logger);
 
 try {
   await program.parseAsync(process.argv);

@@ -115,7 +115,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       logger,
     });
     stops.push(() => cloud.close());
-    // The edge and the system's own calls (site import, the scorer) get credentials made now and never stored:
+    // The edge gets a credential made now and never stored (the system's own calls use the cloud's admin token):
     // the edge ↔ cloud link is authenticated in every mode, development included.
     const edgeToken = randomBytes(32).toString("base64url");
     cloud.credentials.addInternal(edgeToken, {
@@ -125,11 +125,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       sites: [site.siteId],
       edgeId: options.edgeId,
     });
-    const adminToken = randomBytes(32).toString("base64url");
-    cloud.credentials.addInternal(adminToken, { id: "internal:system", name: "tally-system", role: "admin" });
     // The site's zones, locations and item master, as an administrator imports them: what edges get as
     // reference data, what stock alerts come from. Before the edge starts, so its first copy has them.
-    await cloudSetup({ apiUrl: cloud.url, token: adminToken }).importSite(site);
+    // With the cloud's own admin token: writes always need one, even on the loopback in development.
+    await cloudSetup({ apiUrl: cloud.url, token: cloud.adminToken }).importSite(site);
     let proxy: TcpProxy | undefined;
     let uplinkUrl = cloud.mqttUrl;
     if (options.uplinkProxy === true) {
@@ -249,7 +248,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     }
     return {
       cloud,
-      adminToken,
+      adminToken: cloud.adminToken,
       get edge() {
         return systemEdge();
       },
@@ -364,9 +363,10 @@ export async function runScenario(options: RunScenarioOptions): Promise<{ truth:
       const quiet = await waitForQuietCloud(apiUrl, {
         ...(quietMs !== undefined && { quietMs }),
         ...(tracker !== undefined && { tracker }),
+        token: apiToken,
       });
       if (!quiet) logger.warn("the cloud's state kept changing; scoring what is there");
-      const observed = await readCloudState(apiUrl, tracker);
+      const observed = await readCloudState(apiUrl, tracker, apiToken);
       return { truth, report: scoreRun(truth, observed) };
     } finally {
       await sims.close();
@@ -399,7 +399,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<{ truth:
     tracker = await trackCommits(system.cloud.mqttUrl, logger, system.adminToken);
     const sims = system.simulators;
     if (sims === undefined) throw new Error("simulators did not start");
-    const setup = cloudSetup({ apiUrl: system.cloud.url, token: system.adminToken });
+    const setup = cloudSetup({ apiUrl: system.cloud.url, token: system.cloud.adminToken });
     /** What the simulators had sent when the running edge started (it counts what it received from then on). */
     let sentBeforeEdge = 0;
     // The site's item master, zones and locations, as an administrator would import them.
@@ -435,7 +435,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<{ truth:
       ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
     });
     await settleEdge(system, target.shelfSettleMs ?? 200);
-    const observed = await readCloudState(system.cloud.url, tracker);
+    const observed = await readCloudState(system.cloud.url, tracker, system.cloud.adminToken);
     return { truth, report: scoreRun(truth, observed) };
   } finally {
     await tracker?.close();

@@ -4,14 +4,31 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AlertHub } from "./alerts/alert-hub.js";
 import { buildApp } from "./app.js";
 import type { LedgerStore } from "./ledger/ledger-store.js";
-import { batch, condition, everyLocationKnown, movement, silentLogger, tempStore } from "./testing/fixtures.js";
+import {
+  batch,
+  bearer,
+  condition,
+  everyLocationKnown,
+  movement,
+  silentLogger,
+  TEST_TOKENS,
+  tempStore,
+  testCredentials,
+} from "./testing/fixtures.js";
 
 let app: FastifyInstance;
 let store: LedgerStore;
 let dispose: () => Promise<void>;
 beforeEach(async () => {
   ({ store, dispose } = await tempStore());
-  app = await buildApp({ store, logger: silentLogger(), alerts: new AlertHub(), siteFacts: everyLocationKnown });
+  app = await buildApp({
+    siteFacts: everyLocationKnown,
+    store,
+    logger: silentLogger(),
+    alerts: new AlertHub(),
+    credentials: testCredentials(store),
+    mode: "development",
+  });
 });
 afterEach(async () => {
   await app.close();
@@ -23,7 +40,7 @@ const ingest = (payload: unknown) =>
     method: "POST",
     url: "/v1/ingest",
     payload: JSON.stringify(payload),
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...bearer(TEST_TOKENS.edge) },
   });
 
 function expectProblem(
@@ -86,7 +103,7 @@ describe("POST /v1/ingest", () => {
       method: "POST",
       url: "/v1/ingest",
       payload: '{"v":1,',
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...bearer(TEST_TOKENS.edge) },
     });
     expectProblem(res, 400, ErrorCode.MessageNotJson);
   });
@@ -104,7 +121,7 @@ describe("POST /v1/ingest", () => {
       method: "POST",
       url: "/v1/ingest",
       payload,
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...bearer(TEST_TOKENS.edge) },
     });
     expectProblem(res, 413, ErrorCode.MessageTooLarge);
   });
@@ -114,14 +131,14 @@ describe("POST /v1/ingest", () => {
       method: "POST",
       url: "/v1/ingest",
       payload: "<batch/>",
-      headers: { "content-type": "application/xml" },
+      headers: { "content-type": "application/xml", ...bearer(TEST_TOKENS.edge) },
     });
     expectProblem(xml, 415, ErrorCode.MessageNotJson);
     const text = await app.inject({
       method: "POST",
       url: "/v1/ingest",
       payload: "v=1",
-      headers: { "content-type": "text/plain" },
+      headers: { "content-type": "text/plain", ...bearer(TEST_TOKENS.edge) },
     });
     expectProblem(text, 400, ErrorCode.EnvelopeSchema);
   });
@@ -164,6 +181,7 @@ describe("queries", () => {
         { sku: "B", location: "S1/B/02", lot: "L1", qty: 1 },
       ],
       totalQty: 6,
+      totalPositions: 3,
       totals: [
         { sku: "A", qty: 5 },
         { sku: "B", qty: 1 },
@@ -172,6 +190,7 @@ describe("queries", () => {
     expect((await app.inject({ url: "/v1/stock?sku=A&location=S1/B" })).json()).toEqual({
       positions: [{ sku: "A", location: "S1/B/01", lot: "", qty: 2 }],
       totalQty: 2,
+      totalPositions: 1,
       totals: [{ sku: "A", qty: 2 }],
     });
     expect((await app.inject({ url: "/v1/stock?lot=L1" })).json()).toMatchObject({ totalQty: 1 });

@@ -1,13 +1,17 @@
 import { readFileSync } from "node:fs";
+import helmet from "@fastify/helmet";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { AlertHub } from "./alerts/alert-hub.js";
+import type { Credentials } from "./auth/credentials.js";
+import { FailureThrottle } from "./auth/failure-throttle.js";
 import { EdgeRegistry } from "./ingest/edge-registry.js";
 import type { SiteFactsSource } from "./ingest/site-checks.js";
 import { SiteFactsCache } from "./ingest/site-facts.js";
 import type { LedgerStore } from "./ledger/ledger-store.js";
-import type { ApiTokens } from "./plugins/auth.js";
+import { type ApiLimits, DEFAULT_API_LIMITS, registerRateLimit } from "./plugins/api-limits.js";
+import { type ApiMode, installAuth } from "./plugins/authenticate.js";
 import { installGracefulClose } from "./plugins/graceful-close.js";
 import type { CloudMetrics } from "./plugins/metrics.js";
 import { registerOpenApi } from "./plugins/openapi.js";
@@ -23,8 +27,12 @@ export interface AppDeps {
   alerts: AlertHub;
   /** The edges' sequence numbers and identities (shared with MQTT ingest); a new one without. */
   edges?: EdgeRegistry;
-  /** Bearer token → role (`TALLY_API_TOKENS`); without tokens the API is open. */
-  apiTokens?: ApiTokens;
+  /** Turns bearer tokens into principals. */
+  credentials: Credentials;
+  /** `development` opens reads to anonymous callers on the loopback; default `production` (nothing anonymous). */
+  mode?: ApiMode;
+  /** Rate limit, failed-authentication throttle, body limit and request timeout; defaults `DEFAULT_API_LIMITS`. */
+  limits?: Partial<ApiLimits>;
   /** The sites' layouts and item master that ingested events are checked against (shared with MQTT ingest). */
   siteFacts?: SiteFactsSource;
   /** Serve HTTPS with this certificate and key (PEM files). */
@@ -33,27 +41,51 @@ export interface AppDeps {
 
 /** Builds the HTTP API (does not listen): problem+json errors, OpenAPI at `/docs` and `/docs/json`, `/healthz`, `/v1/*`. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const limits: ApiLimits = { ...DEFAULT_API_LIMITS, ...deps.limits };
+  const mode = deps.mode ?? "production";
   // Typed as fastify's base logger so the instance is a plain FastifyInstance (pino's Logger is one).
   const loggerInstance: FastifyBaseLogger = deps.logger;
-  const https =
-    deps.https === undefined
-      ? undefined
-      : { cert: readFileSync(deps.https.certFile), key: readFileSync(deps.https.keyFile) };
+  const options = {
+    loggerInstance,
+    forceCloseConnections: "idle" as const,
+    bodyLimit: limits.bodyLimit,
+    // Bounds how long a client may take to send its request; the alert stream's long response is not affected.
+    requestTimeout: limits.requestTimeoutMs,
+  };
   const app = (
-    https === undefined
-      ? Fastify({ loggerInstance, forceCloseConnections: "idle" })
-      : Fastify({ loggerInstance, forceCloseConnections: "idle", https })
+    deps.https === undefined
+      ? Fastify(options)
+      : Fastify({
+          ...options,
+          https: { cert: readFileSync(deps.https.certFile), key: readFileSync(deps.https.keyFile) },
+        })
   ) as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installProblemDetails(app);
   installGracefulClose(app);
+  const security = deps.metrics?.security;
+  installAuth(app, {
+    credentials: deps.credentials,
+    mode,
+    store: deps.store,
+    observer: security,
+    throttle: new FailureThrottle({
+      maxFailures: limits.authFailures,
+      windowMs: limits.authFailureWindowMs,
+      blockMs: limits.authBlockMs,
+    }),
+  });
+  if (mode === "development") app.log.warn("development mode: reads are open to anonymous callers on the loopback");
+  await app.register(helmet, { global: true });
+  await registerRateLimit(app, limits, security);
   await registerOpenApi(app);
   const routeDeps = {
     store: deps.store,
     alerts: deps.alerts,
-    tokens: deps.apiTokens ?? new Map(),
+    credentials: deps.credentials,
     ingestObserver: deps.metrics?.observer,
+    securityObserver: security,
     edges: deps.edges ?? new EdgeRegistry(),
     siteFacts: deps.siteFacts ?? new SiteFactsCache(deps.store),
   };

@@ -9,10 +9,10 @@ describe("loadCloudConfig", () => {
       dataDir: ".data",
       mqtt: { embedded: { host: "127.0.0.1", port: 1884 } },
       logLevel: "info",
-      apiTokens: new Map(),
       bootstrapTokens: [],
       mode: "development",
       insecure: false,
+      apiLimits: {},
     });
   });
 
@@ -25,7 +25,9 @@ describe("loadCloudConfig", () => {
       TALLY_CLOUD_MQTT_URL: "mqtt://broker:1883",
       TALLY_CLOUD_MQTT_PORT: "",
       TALLY_LOG_LEVEL: "warn",
-      TALLY_API_TOKENS: "admin:s1-0123456789abcdef, supervisor:s2-0123456789abcdef,edge@S1/e1:s3-0123456789abcdef",
+      TALLY_API_TOKENS: "admin:s1-0123456789abcdef, supervisor@S1:s2-0123456789abcdef,edge@S1/e1:s3-0123456789abcdef",
+      TALLY_API_RATE_MAX: "50",
+      TALLY_API_AUTH_BLOCK_MS: "60000",
     });
     expect(config).toEqual({
       host: "0.0.0.0",
@@ -34,19 +36,18 @@ describe("loadCloudConfig", () => {
       databaseUrl: "postgres://u:p@db:5432/tally",
       mqtt: { url: "mqtt://broker:1883" },
       logLevel: "warn",
-      apiTokens: new Map([
-        ["s1-0123456789abcdef", "admin"],
-        ["s2-0123456789abcdef", "supervisor"],
-        ["s3-0123456789abcdef", "edge"],
-      ]),
       bootstrapTokens: [
         { role: "admin", secret: "s1-0123456789abcdef" },
-        { role: "supervisor", secret: "s2-0123456789abcdef" },
+        { role: "supervisor", secret: "s2-0123456789abcdef", sites: ["S1"] },
         { role: "edge", secret: "s3-0123456789abcdef", sites: ["S1"], edgeId: "e1" },
       ],
+      // Not a loopback host: production unless TALLY_MODE says otherwise.
       mode: "production",
       insecure: false,
+      apiLimits: { rateMax: 50, authBlockMs: 60_000 },
     });
+    expect(loadCloudConfig({ TALLY_HTTP_HOST: "0.0.0.0", TALLY_MODE: "development" }).mode).toBe("development");
+    expect(loadCloudConfig({ TALLY_HTTP_HOST: "::1" }).mode).toBe("development");
   });
 
   it("refuses bad values with the variable's name", () => {
@@ -55,6 +56,7 @@ describe("loadCloudConfig", () => {
     expect(() => loadCloudConfig({ TALLY_CLOUD_MQTT_PORT: "70000" })).toThrow(/TALLY_CLOUD_MQTT_PORT/);
     expect(() => loadCloudConfig({ TALLY_API_TOKENS: "root:x" })).toThrow(/TALLY_API_TOKENS/);
     expect(() => loadCloudConfig({ TALLY_API_TOKENS: "admin:" })).toThrow(/TALLY_API_TOKENS/);
+    expect(() => loadCloudConfig({ TALLY_MODE: "open" })).toThrow(/TALLY_MODE/);
   });
 
   it("takes a shared subscription group only with an external broker", () => {

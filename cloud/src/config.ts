@@ -1,6 +1,8 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { type BootstrapToken, parseBootstrapTokens } from "./auth/credentials.js";
-import { type ApiTokens, Role as LegacyRole } from "./plugins/auth.js";
+import type { ApiLimits } from "./plugins/api-limits.js";
+import { type ApiMode, isLoopback } from "./plugins/authenticate.js";
 
 const Port = z.coerce.number().int().min(0).max(65_535);
 
@@ -37,6 +39,12 @@ const CloudEnv = z.object({
   TALLY_CLOUD_MQTT_USERNAME: z.string().optional(),
   TALLY_CLOUD_MQTT_PASSWORD: z.string().optional(),
   TALLY_CLOUD_MQTT_CA: z.string().optional(),
+  TALLY_API_RATE_MAX: z.coerce.number().int().min(1).optional(),
+  TALLY_API_RATE_WINDOW_MS: z.coerce.number().int().min(1000).optional(),
+  TALLY_API_EDGE_RATE_MAX: z.coerce.number().int().min(1).optional(),
+  TALLY_API_AUTH_FAILURES: z.coerce.number().int().min(1).optional(),
+  TALLY_API_AUTH_BLOCK_MS: z.coerce.number().int().min(1000).optional(),
+  TALLY_API_BODY_LIMIT: z.coerce.number().int().min(1024).optional(),
   /** Test hook: `exit-after-commit:N` kills the process right after its Nth committing batch, before the ack. */
   TALLY_FAILPOINT: z
     .string()
@@ -56,13 +64,14 @@ export interface CloudConfig {
   databaseUrl?: string;
   mqtt: CloudMqttConfig;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-  /** Bearer token → role; empty when `TALLY_API_TOKENS` is unset (open API). */
-  apiTokens: ApiTokens;
-  /** `TALLY_API_TOKENS` as principals (people's and edges' tokens). */
+  /** Tokens from `TALLY_API_TOKENS` (role:secret, role@SITE:secret, edge@SITE/EDGE:secret); empty when unset. */
   bootstrapTokens: BootstrapToken[];
-  mode: "development" | "production";
+  /** `TALLY_MODE`; default development when every listener (HTTP, embedded broker) is on the loopback, else production. */
+  mode: ApiMode;
   /** `TALLY_INSECURE`: start beyond the loopback despite the security check's problems. */
   insecure: boolean;
+  /** Rate limit, failed-authentication throttle and body limit given in the environment (the rest default). */
+  apiLimits: Partial<ApiLimits>;
   httpTls?: { certFile: string; keyFile: string };
   brokerTls?: { certFile: string; keyFile: string };
   mqttAuth?: { username: string; password: string };
@@ -94,19 +103,18 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConf
         ? { url: parsed.TALLY_CLOUD_MQTT_URL }
         : { embedded: { host: parsed.TALLY_CLOUD_MQTT_HOST, port: parsed.TALLY_CLOUD_MQTT_PORT } },
     logLevel: parsed.TALLY_LOG_LEVEL,
-    apiTokens: new Map(),
-    bootstrapTokens: [],
+    bootstrapTokens: parseBootstrapTokens(parsed.TALLY_API_TOKENS ?? ""),
     mode: parsed.TALLY_MODE ?? "development",
     insecure: parsed.TALLY_INSECURE === "true" || parsed.TALLY_INSECURE === "1",
+    apiLimits: {
+      ...(parsed.TALLY_API_RATE_MAX !== undefined && { rateMax: parsed.TALLY_API_RATE_MAX }),
+      ...(parsed.TALLY_API_RATE_WINDOW_MS !== undefined && { rateWindowMs: parsed.TALLY_API_RATE_WINDOW_MS }),
+      ...(parsed.TALLY_API_EDGE_RATE_MAX !== undefined && { edgeRateMax: parsed.TALLY_API_EDGE_RATE_MAX }),
+      ...(parsed.TALLY_API_AUTH_FAILURES !== undefined && { authFailures: parsed.TALLY_API_AUTH_FAILURES }),
+      ...(parsed.TALLY_API_AUTH_BLOCK_MS !== undefined && { authBlockMs: parsed.TALLY_API_AUTH_BLOCK_MS }),
+      ...(parsed.TALLY_API_BODY_LIMIT !== undefined && { bodyLimit: parsed.TALLY_API_BODY_LIMIT }),
+    },
   };
-  config.bootstrapTokens = parseBootstrapTokens(parsed.TALLY_API_TOKENS ?? "");
-  // Until every route takes principals, the roles the old route guard knows keep working from the same tokens.
-  config.apiTokens = new Map(
-    config.bootstrapTokens.flatMap((t) => {
-      const legacy = LegacyRole.safeParse(t.role);
-      return legacy.success ? [[t.secret, legacy.data] as const] : [];
-    }),
-  );
   if (parsed.TALLY_MODE === undefined) {
     const listeners = [config.host, ...("embedded" in config.mqtt ? [config.mqtt.embedded.host] : [])];
     config.mode = listeners.every(isLoopbackHost) ? "development" : "production";
@@ -145,10 +153,10 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConf
   return config;
 }
 
-/** True for `localhost` and loopback addresses (127.0.0.0/8, ::1). */
+/** `localhost` or a loopback address (127.0.0.0/8, ::1, also in brackets): where a development cloud listens. */
 export function isLoopbackHost(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, "");
-  return bare === "localhost" || bare === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+  return bare === "localhost" || (isIP(bare) !== 0 && isLoopback(bare));
 }
 
 function pair(

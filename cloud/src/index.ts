@@ -11,7 +11,7 @@ export { AlertHub, type AlertListener } from "./alerts/alert-hub.js";
 export { type AlertChange, applyCondition } from "./alerts/apply-condition.js";
 export { type AppDeps, buildApp } from "./app.js";
 export { type BootstrapToken, Credentials, parseBootstrapTokens } from "./auth/credentials.js";
-export { issueToken, type TokenRequest } from "./auth/issue-token.js";
+export { type IssueResult, issueToken, type TokenRequest } from "./auth/issue-token.js";
 export { ANONYMOUS_VIEWER, type Principal, principalCovers } from "./auth/principal.js";
 export { Role, roleAllows } from "./auth/role.js";
 export type { AuditEntry, SecurityStore, StoredToken } from "./auth/security-store.js";
@@ -39,16 +39,21 @@ export type {
   LedgerStore,
   LedgerTask,
   MovementQuery,
+  PageQuery,
   Position,
   PutResult,
   SiteImport,
   StockQuery,
+  StockTotals,
   StoreKind,
   TaskChange,
   TaskQuery,
 } from "./ledger/ledger-store.js";
 export { storedBody } from "./ledger/stored-movement.js";
 export { mosquittoAclForEdges } from "./mosquitto-acl.js";
+export { type ApiLimits, DEFAULT_API_LIMITS } from "./plugins/api-limits.js";
+export type { ApiMode, RoutePolicy } from "./plugins/authenticate.js";
+export { type CloudMetrics, createCloudMetrics } from "./plugins/metrics.js";
 export { Problem } from "./plugins/problem-details.js";
 export { cloudSecurityProblems, type SecurityProblem } from "./security-check.js";
 export { type CloudOptions, type RunningCloud, startCloud } from "./start-cloud.js";

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { uplinkBatchTopic } from "@tally/protocols";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type EmbeddedBroker, startAedesBroker } from "./adapters/aedes-broker.js";
+import { parseBootstrapTokens } from "./auth/credentials.js";
 import { type RunningCloud, startCloud } from "./start-cloud.js";
 import { batch, condition, movement, provisionEdge, silentLogger, testSite } from "./testing/fixtures.js";
 import { connectEdgeClient } from "./testing/mqtt-client.js";
@@ -43,6 +44,26 @@ describe("startCloud", () => {
     }
     expect(await (await fetch(`${cloud.url}/v1/stock?sku=SKU-9`)).json()).toMatchObject({ totalQty: 4 });
     expect(await cloud.store.stock({ sku: "SKU-9" })).toHaveLength(1);
+  });
+
+  it("makes an admin token for itself, takes tokens from the environment, and opens no write to anonymous callers", async () => {
+    cloud = await startCloud({
+      port: 0,
+      dataDir,
+      mqtt: { embedded: { port: 0 } },
+      logger: silentLogger(),
+      bootstrapTokens: parseBootstrapTokens("viewer:viewer-0123456789abcdef"),
+    });
+    const put = (headers: Record<string, string>) =>
+      fetch(`${cloud?.url}/v1/items/SKU-1`, {
+        method: "PUT",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({ sku: "SKU-1", gtins: [] }),
+      });
+    expect((await put({})).status).toBe(401);
+    expect((await put({ authorization: "Bearer viewer-0123456789abcdef" })).status).toBe(403);
+    expect((await put({ authorization: `Bearer ${cloud.adminToken}` })).status).toBe(200);
+    expect(await cloud.credentials.authenticate(cloud.adminToken)).toMatchObject({ role: "admin" });
   });
 
   it("calls onCommitted after a batch's commit and before its ack leaves", async () => {

@@ -10,12 +10,14 @@ import { urlHost } from "./adapters/url-host.js";
 import { AlertHub } from "./alerts/alert-hub.js";
 import { buildApp } from "./app.js";
 import { type BootstrapToken, Credentials } from "./auth/credentials.js";
+import { isLoopbackHost } from "./config.js";
 import { CLOUD_INGEST_ID } from "./ingest/broker-acl.js";
 import { EdgeRegistry } from "./ingest/edge-registry.js";
 import { SecurityWatch } from "./ingest/security-watch.js";
 import { SiteFactsCache } from "./ingest/site-facts.js";
 import type { LedgerStore } from "./ledger/ledger-store.js";
-import type { ApiTokens } from "./plugins/auth.js";
+import type { ApiLimits } from "./plugins/api-limits.js";
+import type { ApiMode } from "./plugins/authenticate.js";
 import { createCloudMetrics, type IngestObserver } from "./plugins/metrics.js";
 
 export interface CloudOptions {
@@ -29,8 +31,6 @@ export interface CloudOptions {
   databaseUrl?: string;
   /** An external broker, or an embedded aedes on `port` (0 picks a free port). */
   mqtt: { url: string } | { embedded: { host?: string; port: number } };
-  /** Bearer token → role; without tokens the API is open. */
-  apiTokens?: ApiTokens;
   /**
    * Tokens from the environment (`TALLY_API_TOKENS`), beside those kept in
    * the ledger's database: an edge's (`edge@SITE/EDGE:secret`) lets that
@@ -45,6 +45,10 @@ export interface CloudOptions {
   brokerTls?: { certFile: string; keyFile: string } | undefined;
   /** The HTTP API over TLS (`https://`) with this certificate and key (PEM files). */
   httpTls?: { certFile: string; keyFile: string } | undefined;
+  /** Default development when `host` is a loopback address, else production (nothing anonymous). */
+  mode?: ApiMode;
+  /** Rate limit, throttle, body limit and request timeout over the defaults. */
+  apiLimits?: Partial<ApiLimits>;
   /** Consume batches as a member of this MQTT shared subscription group (several cloud instances, external broker). */
   mqttShareGroup?: string | undefined;
   /** How long an edge's previous process may still send after a new one started, ms (default 30 s). */
@@ -63,8 +67,13 @@ export interface RunningCloud {
   /** The broker the cloud consumes batches from, e.g. `mqtt://127.0.0.1:1884`. */
   mqttUrl: string;
   store: LedgerStore;
-  /** Turns presented secrets into principals (API tokens, edges' credentials). */
+  /** Turns secrets into principals (API and the brokers' authentication). */
   credentials: Credentials;
+  /**
+   * An admin token this process made for itself (kept in memory only, valid while it runs): what
+   * `startSystem` sets up the site and documents with. Not for people: create theirs with `tally token create`.
+   */
+  adminToken: string;
   /** Stops ingest, the API, the embedded broker and the store, in that order. Idempotent. */
   close(): Promise<void>;
 }
@@ -138,6 +147,8 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
             failed: (transport) => metrics.observer.failed(transport),
             refused: (where, refusal) => metrics.observer.refused(where, refusal),
           };
+    const adminToken = `internal-${randomBytes(32).toString("base64url")}`;
+    credentials.addInternal(adminToken, { id: "internal:admin", name: "cloud-internal-admin", role: "admin" });
     const app: FastifyInstance = await buildApp({
       store,
       logger,
@@ -146,7 +157,9 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       edges,
       siteFacts,
       https: options.httpTls,
-      ...(options.apiTokens !== undefined && { apiTokens: options.apiTokens }),
+      credentials,
+      mode: options.mode ?? (isLoopbackHost(host) ? "development" : "production"),
+      ...(options.apiLimits !== undefined && { limits: options.apiLimits }),
     });
     stops.push(() => app.close());
     await app.listen({ host, port: options.port ?? 8080 });
@@ -176,6 +189,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       mqttUrl,
       store,
       credentials,
+      adminToken,
       close: () => {
         closing ??= stopAll().then(() => logger.info("cloud stopped"));
         return closing;

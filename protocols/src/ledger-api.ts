@@ -12,6 +12,12 @@ export const LedgerErrorCode = {
   AppendOnly: "TALLY_ERR_LEDGER_APPEND_ONLY",
   AuthRequired: "TALLY_ERR_AUTH_REQUIRED",
   AuthForbidden: "TALLY_ERR_AUTH_FORBIDDEN",
+  /** Too many failed authentications from one address: refused for a while without looking at the token. */
+  AuthThrottled: "TALLY_ERR_AUTH_THROTTLED",
+  /** A batch naming an edge or site other than the credential's: refused whole. */
+  AuthIdentityMismatch: "TALLY_ERR_AUTH_IDENTITY_MISMATCH",
+  /** Too many requests from one caller in the rate limit's window. */
+  RateLimited: "TALLY_ERR_RATE_LIMITED",
   /** A correction task cannot make this transition (e.g. completing a dismissed task). */
   TaskState: "TALLY_ERR_TASK_STATE",
   /** An expected receipt or shipment cannot make this change (already closed). */

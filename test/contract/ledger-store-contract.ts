@@ -5,10 +5,10 @@
  */
 import { randomUUID } from "node:crypto";
 import type { LedgerStore, Position } from "@tally/cloud";
-import type { EdgeEvent, Movement } from "@tally/protocols";
+import { type EdgeEvent, LedgerItem, type Movement } from "@tally/protocols";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { condition, meta, movement, task, telemetry } from "./event-fixtures.js";
+import { condition, meta, movement, siteLayout, task, telemetry } from "./event-fixtures.js";
 import { ledgerFeaturesContract } from "./ledger-features-contract.js";
 
 export function ledgerStoreContract(name: string, create: () => Promise<LedgerStore>): void {
@@ -268,6 +268,102 @@ export function ledgerStoreContract(name: string, create: () => Promise<LedgerSt
         expect((await store.stock({ lot: "L1" })).map((p) => p.qty)).toEqual([2]);
         expect((await store.stock({ lot: "" })).map((p) => p.qty)).toEqual([1, 3, 4, 6, 5]);
         expect((await store.stock({ sku: "SKU-2", locationPrefix: "S1/A" })).map((p) => p.qty)).toEqual([3]);
+      });
+
+      it("pages in (sku, location, lot) order after a cursor position, each position on exactly one page", async () => {
+        const all = await store.stock();
+        const pages: Position[][] = [];
+        let after: Position | undefined;
+        for (;;) {
+          const page = await store.stock({ limit: 4, ...(after !== undefined && { after }) });
+          if (page.length === 0) break;
+          pages.push(page);
+          after = page.at(-1);
+        }
+        expect(pages.map((p) => p.length)).toEqual([4, 2]);
+        expect(pages.flat()).toEqual(all);
+        // A cursor on a lot in between keeps the lot order: "" sorts before "L1".
+        expect(
+          (await store.stock({ after: { sku: "SKU-1", location: "S1/A/02", lot: "" }, limit: 1 })).map((p) => p.qty),
+        ).toEqual([2]);
+      });
+
+      it("caps a page at one more than the largest page, and totals the whole filter whatever the page", async () => {
+        await store.commit(
+          meta(1),
+          Array.from({ length: 1005 }, (_, i) =>
+            movement({ sku: "SKU-9", qty: 1, to: `S2/BULK/${String(i).padStart(4, "0")}` }),
+          ),
+        );
+        expect(await store.stock({ limit: 5000 })).toHaveLength(1001);
+        expect(await store.stock({ siteId: "S2", limit: 10 })).toHaveLength(10);
+        expect(await store.stockTotals({ siteId: "S2" }, ["SKU-9", "SKU-1"])).toEqual({
+          totalQty: 1005,
+          positions: 1005,
+          bySku: [{ sku: "SKU-9", qty: 1005 }],
+        });
+        expect(await store.stockTotals({ siteId: "S1", sku: "SKU-2" }, ["SKU-2"])).toEqual({
+          totalQty: 18,
+          positions: 4,
+          bySku: [{ sku: "SKU-2", qty: 18 }],
+        });
+      });
+    });
+
+    describe("paging and site filters of lists", () => {
+      it("pages alerts and tasks by id cursor in creation order, filtered by site", async () => {
+        await store.commit(meta(0), [
+          condition("K1", "raised"),
+          condition("K2", "raised"),
+          { ...condition("K3", "raised"), siteId: "S2", location: "S2/A/01" },
+          task("S1/A/01"),
+          task("S1/A/02"),
+        ]);
+        const alerts = await store.alerts();
+        expect(alerts).toHaveLength(3);
+        const first = await store.alerts({ limit: 2 });
+        expect(first.map((a) => a.id)).toEqual(alerts.slice(0, 2).map((a) => a.id));
+        expect((await store.alerts({ after: first[1]?.id, limit: 2 })).map((a) => a.id)).toEqual([alerts[2]?.id]);
+        expect((await store.alerts({ siteId: "S2" })).map((a) => a.dedupKey)).toEqual(["K3"]);
+        const tasks = await store.tasks();
+        expect((await store.tasks({ limit: 1 })).map((t) => t.id)).toEqual([tasks[0]?.id]);
+        expect((await store.tasks({ after: tasks[0]?.id })).map((t) => t.id)).toEqual([tasks[1]?.id]);
+        expect(await store.tasks({ siteId: "S2" })).toEqual([]);
+      });
+
+      it("pages items by SKU and locations by code", async () => {
+        for (const sku of ["C", "A", "B"]) {
+          await store.putItem(LedgerItem.parse({ sku, gtins: [], temperatureClass: "ambient" }));
+        }
+        expect((await store.items({ limit: 2 })).map((i) => i.sku)).toEqual(["A", "B"]);
+        expect((await store.items({ after: "B" })).map((i) => i.sku)).toEqual(["C"]);
+        await store.importSite(siteLayout());
+        const codes = (await store.locations()).map((l) => l.code);
+        expect(codes.length).toBeGreaterThan(1);
+        expect((await store.locations({ limit: 1 })).map((l) => l.code)).toEqual([codes[0]]);
+        expect((await store.locations({ after: codes[0] })).map((l) => l.code)).toEqual(codes.slice(1));
+      });
+
+      it("pages expected documents in creation order by id cursor, and finds one by id", async () => {
+        for (const id of ["R-2", "R-1", "R-3"]) {
+          await store.putExpected("receipt", { id, siteId: "S1", status: "open", lines: [{ sku: "SKU-1", qty: 1 }] });
+        }
+        const ids = async (query: Parameters<LedgerStore["expectedReceipts"]>[0]) =>
+          (await store.expectedReceipts(query)).map((r) => r.id);
+        const all = await ids({});
+        expect(all.sort()).toEqual(["R-1", "R-2", "R-3"]);
+        const ordered = await ids({});
+        expect(await ids({ limit: 2 })).toEqual(ordered.slice(0, 2));
+        expect(await ids({ after: ordered[1] })).toEqual(ordered.slice(2));
+        expect(await ids({ id: "R-3" })).toEqual(["R-3"]);
+        expect(await ids({ id: "R-3", siteId: "S2" })).toEqual([]);
+      });
+
+      it("filters movements by site", async () => {
+        const s2 = movement({ sku: "A", qty: 1, to: "S2/A/01" });
+        await store.commit(meta(0), [movement({ sku: "A", qty: 2, to: "S1/A/01" })]);
+        await store.commit({ ...meta(1), siteId: "S2" }, [{ ...s2, siteId: "S2" }]);
+        expect((await store.movements({ siteId: "S2" })).map((m) => m.qty)).toEqual([1]);
       });
     });
 

@@ -144,14 +144,17 @@ describe.skipIf(unavailable !== "")(
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect(await alert()).toMatchObject({ severity: "critical" });
-      const edges = (await (await fetch(`${cloud.url}/v1/edges`)).json()) as { edges: { quarantine?: unknown }[] };
+      const admin = { authorization: `Bearer ${cloud.adminToken}` };
+      const edges = (await (await fetch(`${cloud.url}/v1/edges`, { headers: admin })).json()) as {
+        edges: { quarantine?: unknown }[];
+      };
       expect(edges.edges[0]?.quarantine).toBeDefined();
 
       // The refused events wait in the second box's outbox. It is switched off, an admin releases the id,
       // the first box drains and is replaced by the second: what both ever sent arrives, once.
       expect(two.edge.metrics().outboxDepth).toBeGreaterThan(0);
       await two.edge.close();
-      const released = await fetch(`${cloud.url}/v1/edges/twin/release`, { method: "POST" });
+      const released = await fetch(`${cloud.url}/v1/edges/twin/release`, { method: "POST", headers: admin });
       expect(released.status).toBe(200);
       await one.edge.drained();
       await one.edge.close();

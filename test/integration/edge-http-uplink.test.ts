@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RunningCloud, startCloud } from "@tally/cloud";
+import { parseBootstrapTokens, type RunningCloud, startCloud } from "@tally/cloud";
 import { startEdge } from "@tally/edge";
 import { deviceTopic, encodeSgtin96 } from "@tally/protocols";
 import mqtt from "mqtt";
@@ -9,7 +9,6 @@ import { afterEach, describe, expect, it } from "vitest";
 import { demoSiteOnPort } from "../support/demo-site.js";
 import { eventually } from "../support/eventually.js";
 import { freePort } from "../support/free-port.js";
-import { linkEdge } from "../support/link-edge.js";
 import { testLogger } from "../support/quiet-logger.js";
 
 const logger = testLogger();
@@ -36,16 +35,21 @@ describe("edge → cloud over HTTP (POST /v1/ingest)", () => {
     stops.push(() => rm(dataDir, { recursive: true, force: true }));
     const port = await freePort();
     const cloudDir = join(dataDir, "cloud-side");
-    let cloud: RunningCloud = await startCloud({ port, dataDir: cloudDir, mqtt: { embedded: { port: 0 } }, logger });
-    const site = await demoSiteOnPort(await freePort());
-    const token = await linkEdge(cloud, site, "edge-http");
+    // The edge's own credential, as TALLY_API_TOKENS gives it to every cloud start: ingest takes nothing else.
+    const edgeSecret = "edge-http-secret-0123456789";
+    const bootstrapTokens = parseBootstrapTokens(`edge@DEMO/edge-http:${edgeSecret}`);
+    let cloud: RunningCloud = await startCloud({
+      port,
+      dataDir: cloudDir,
+      mqtt: { embedded: { port: 0 } },
+      logger,
+      bootstrapTokens,
+    });
     const edge = await startEdge({
-      site,
+      site: await demoSiteOnPort(await freePort()),
       edgeId: "edge-http",
-      // Anonymous simulated devices on the loopback.
-      mode: "development",
       devices: { embedded: { port: 0 } },
-      uplink: { httpUrl: cloud.url, token, flushMs: 10, ackTimeoutMs: 200 },
+      uplink: { httpUrl: cloud.url, token: edgeSecret, flushMs: 10, ackTimeoutMs: 200 },
       logger,
       dataDir,
       pipeline: { passes: { silenceMs: 200, stationaryMs: 60_000, maxOpenPasses: 1000, minDirectionGapMs: 100 } },
@@ -83,7 +87,7 @@ describe("edge → cloud over HTTP (POST /v1/ingest)", () => {
     );
 
     // Back on the same address and ledger: the backlog drains, nothing twice.
-    cloud = await startCloud({ port, dataDir: cloudDir, mqtt: { embedded: { port: 0 } }, logger });
+    cloud = await startCloud({ port, dataDir: cloudDir, mqtt: { embedded: { port: 0 } }, logger, bootstrapTokens });
     const back = cloud;
     stops.push(() => back.close());
     const all = await eventually(

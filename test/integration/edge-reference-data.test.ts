@@ -67,7 +67,7 @@ describe("edge ↔ cloud reference data (expected receipts)", () => {
 
     const created = await fetch(`${cloud.url}/v1/expected-receipts`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", authorization: `Bearer ${cloud.adminToken}` },
       body: JSON.stringify({ id: "ASN-42", siteId: "DEMO", dock: "DEMO/DOCK/D1", lines: [{ sku: "WIDGET", qty: 2 }] }),
     });
     expect(created.status).toBe(201);
@@ -92,7 +92,10 @@ describe("edge ↔ cloud reference data (expected receipts)", () => {
     const unexpected = await eventually(tasks, (t) => t.length >= 1, { what: "an UNEXPECTED_ITEM task" });
     expect(unexpected).toEqual([expect.objectContaining({ taskType: "UNEXPECTED_ITEM", sku: "GADGET" })]);
 
-    const closed = await fetch(`${cloud.url}/v1/expected-receipts/ASN-42/close`, { method: "POST" });
+    const closed = await fetch(`${cloud.url}/v1/expected-receipts/ASN-42/close`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${cloud.adminToken}` },
+    });
     expect(closed.ok).toBe(true);
     const all = await eventually(tasks, (t) => t.length >= 2, { what: "a MISSING_EXPECTED task" });
     expect(all).toContainEqual(
@@ -111,7 +114,7 @@ describe("edge ↔ cloud reference data (expected receipts)", () => {
     const first = await start(dataDir, site);
     await fetch(`${first.cloud.url}/v1/expected-receipts`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", authorization: `Bearer ${first.cloud.adminToken}` },
       body: JSON.stringify({ id: "ASN-7", siteId: "DEMO", lines: [{ sku: "MILK", qty: 6 }] }),
     });
     const asOf = await eventually(

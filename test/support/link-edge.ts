@@ -9,12 +9,13 @@ import type { SiteLayout } from "@tally/protocols";
  */
 export async function linkEdge(cloud: Pick<RunningCloud, "store">, site: SiteLayout, edgeId: string): Promise<string> {
   await cloud.store.importSite(site);
-  const { token } = await issueToken(cloud.store.security, {
+  const issued = await issueToken(cloud.store.security, {
     name: `edge ${edgeId}`,
     role: "edge",
     sites: [site.siteId],
     edgeId,
     createdBy: "test",
   });
-  return token;
+  if (!issued.ok) throw new Error(issued.reason);
+  return issued.text;
 }

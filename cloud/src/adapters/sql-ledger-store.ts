@@ -36,11 +36,15 @@ import {
   type LedgerStore,
   type LedgerTask,
   MAX_MOVEMENT_LIMIT,
+  MAX_PAGE_LIMIT,
   type MovementQuery,
+  type PageQuery,
   type Position,
   type PutResult,
+  pageLimit,
   type SiteImport,
   type StockQuery,
+  type StockTotals,
   type TaskChange,
   type TaskQuery,
 } from "../ledger/ledger-store.js";
@@ -680,8 +684,56 @@ export class SqlLedgerStore implements LedgerStore {
   }
 
   async stock(query: StockQuery = {}): Promise<Position[]> {
+    const { where, params } = this.#stockFilter(query);
+    const c = this.#driver.collate;
+    if (query.after !== undefined) {
+      const { sku, location, lot } = query.after;
+      where.push(`(sku${c} > ? OR (sku = ? AND (location${c} > ? OR (location = ? AND lot${c} > ?))))`);
+      params.push(sku, sku, location, location, lot);
+    }
+    let limit = "";
+    if (query.limit !== undefined) {
+      limit = " LIMIT ?";
+      params.push(pageLimit(query.limit));
+    }
+    const rows = await this.#driver.read.all<{ sku: string; location: string; lot: string; qty: unknown }>(
+      `SELECT sku, location, lot, qty FROM positions WHERE ${where.join(" AND ")}
+       ORDER BY sku${c}, location${c}, lot${c}${limit}`,
+      params,
+    );
+    return rows.map((r) => ({ sku: r.sku, location: r.location, lot: r.lot, qty: num(r.qty) }));
+  }
+
+  async stockTotals(query: StockQuery, skus: readonly string[]): Promise<StockTotals> {
+    const { where, params } = this.#stockFilter(query);
+    const [all] = await this.#driver.read.all<{ n: unknown; qty: unknown }>(
+      `SELECT COUNT(*) AS n, COALESCE(SUM(qty), 0) AS qty FROM positions WHERE ${where.join(" AND ")}`,
+      params,
+    );
+    const wanted = [...new Set(skus)].slice(0, MAX_PAGE_LIMIT);
+    const bySku =
+      wanted.length === 0
+        ? []
+        : await this.#driver.read.all<{ sku: string; qty: unknown }>(
+            `SELECT sku, SUM(qty) AS qty FROM positions
+             WHERE ${where.join(" AND ")} AND sku IN (${wanted.map(() => "?").join(", ")})
+             GROUP BY sku ORDER BY sku${this.#driver.collate}`,
+            [...params, ...wanted],
+          );
+    return {
+      totalQty: num(all?.qty ?? 0),
+      positions: num(all?.n ?? 0),
+      bySku: bySku.map((r) => ({ sku: r.sku, qty: num(r.qty) })),
+    };
+  }
+
+  #stockFilter(query: StockQuery): { where: string[]; params: unknown[] } {
     const where = ["qty <> 0"];
     const params: unknown[] = [];
+    if (query.siteId !== undefined) {
+      where.push("location LIKE ? ESCAPE '\\'");
+      params.push(`${escapeLike(query.siteId)}/%`);
+    }
     if (query.sku !== undefined) {
       where.push("sku = ?");
       params.push(query.sku);
@@ -699,18 +751,16 @@ export class SqlLedgerStore implements LedgerStore {
       where.push("lot = ?");
       params.push(query.lot);
     }
-    const c = this.#driver.collate;
-    const rows = await this.#driver.read.all<{ sku: string; location: string; lot: string; qty: unknown }>(
-      `SELECT sku, location, lot, qty FROM positions WHERE ${where.join(" AND ")}
-       ORDER BY sku${c}, location${c}, lot${c}`,
-      params,
-    );
-    return rows.map((r) => ({ sku: r.sku, location: r.location, lot: r.lot, qty: num(r.qty) }));
+    return { where, params };
   }
 
   async movements(query: MovementQuery = {}): Promise<Movement[]> {
     const where: string[] = [];
     const params: unknown[] = [];
+    if (query.siteId !== undefined) {
+      where.push("m.site_id = ?");
+      params.push(query.siteId);
+    }
     if (query.sku !== undefined) {
       where.push("m.sku = ?");
       params.push(query.sku);
@@ -872,15 +922,53 @@ export class SqlLedgerStore implements LedgerStore {
   }
 
   async alerts(query: AlertQuery = {}): Promise<Alert[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.status !== undefined) {
+      where.push("status = ?");
+      params.push(query.status);
+    }
+    if (query.siteId !== undefined) {
+      where.push("site_id = ?");
+      params.push(query.siteId);
+    }
+    if (query.after !== undefined) {
+      where.push("seq > COALESCE((SELECT seq FROM alerts WHERE id = ?), 0)");
+      params.push(query.after);
+    }
+    let limit = "";
+    if (query.limit !== undefined) {
+      limit = " LIMIT ?";
+      params.push(pageLimit(query.limit));
+    }
     const rows = await this.#driver.read.all<AlertRow>(
-      `SELECT ${ALERT_COLUMNS} FROM alerts ${query.status !== undefined ? "WHERE status = ?" : ""} ORDER BY seq`,
-      query.status !== undefined ? [query.status] : [],
+      `SELECT ${ALERT_COLUMNS} FROM alerts ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq${limit}`,
+      params,
     );
     return rows.map(alertFromRow);
   }
 
   async tasks(query: TaskQuery = {}): Promise<LedgerTask[]> {
-    return this.#tasks(this.#driver.read, query.status !== undefined ? "t.status = ?" : "", query.status ?? []);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.status !== undefined) {
+      where.push("t.status = ?");
+      params.push(query.status);
+    }
+    if (query.siteId !== undefined) {
+      where.push("t.site_id = ?");
+      params.push(query.siteId);
+    }
+    if (query.after !== undefined) {
+      where.push("t.seq > COALESCE((SELECT seq FROM tasks WHERE id = ?), 0)");
+      params.push(query.after);
+    }
+    let suffix = "";
+    if (query.limit !== undefined) {
+      suffix = " LIMIT ?";
+      params.push(pageLimit(query.limit));
+    }
+    return this.#tasks(this.#driver.read, where.join(" AND "), params, suffix);
   }
 
   async task(id: string): Promise<LedgerTask | undefined> {
@@ -992,9 +1080,22 @@ export class SqlLedgerStore implements LedgerStore {
     });
   }
 
-  async items(): Promise<LedgerItem[]> {
+  async items(query: PageQuery = {}): Promise<LedgerItem[]> {
+    const c = this.#driver.collate;
+    const params: unknown[] = [];
+    let where = "";
+    if (query.after !== undefined) {
+      where = `WHERE sku${c} > ?`;
+      params.push(query.after);
+    }
+    let limit = "";
+    if (query.limit !== undefined) {
+      limit = " LIMIT ?";
+      params.push(pageLimit(query.limit));
+    }
     const rows = await this.#driver.read.all<{ body: unknown }>(
-      `SELECT body FROM items ORDER BY sku${this.#driver.collate}`,
+      `SELECT body FROM items ${where} ORDER BY sku${c}${limit}`,
+      params,
     );
     return rows.map((r) => LedgerItem.parse(json(r.body)));
   }
@@ -1040,7 +1141,7 @@ export class SqlLedgerStore implements LedgerStore {
     return rows[0]?.sku;
   }
 
-  async locations(query: { siteId?: string; zone?: string } = {}): Promise<LedgerLocation[]> {
+  async locations(query: { siteId?: string; zone?: string } & PageQuery = {}): Promise<LedgerLocation[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (query.siteId !== undefined) {
@@ -1050,6 +1151,15 @@ export class SqlLedgerStore implements LedgerStore {
     if (query.zone !== undefined) {
       where.push("l.zone_id = ?");
       params.push(query.zone);
+    }
+    if (query.after !== undefined) {
+      where.push(`l.code${this.#driver.collate} > ?`);
+      params.push(query.after);
+    }
+    let limit = "";
+    if (query.limit !== undefined) {
+      limit = " LIMIT ?";
+      params.push(pageLimit(query.limit));
     }
     const rows = await this.#driver.read.all<{
       code: string;
@@ -1062,7 +1172,7 @@ export class SqlLedgerStore implements LedgerStore {
     }>(
       `SELECT l.code, l.site_id, l.zone_id, l.bin, l.name, z.kind, z.temperature_class
        FROM locations l JOIN zones z ON z.site_id = l.site_id AND z.zone_id = l.zone_id
-       ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY l.code${this.#driver.collate}`,
+       ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY l.code${this.#driver.collate}${limit}`,
       params,
     );
     return rows.map((r) => ({
@@ -1156,6 +1266,10 @@ export class SqlLedgerStore implements LedgerStore {
   async #expected(kind: ExpectedKind, query: ExpectedQuery): Promise<{ status: string; body: unknown }[]> {
     const where = ["kind = ?"];
     const params: unknown[] = [kind];
+    if (query.id !== undefined) {
+      where.push("id = ?");
+      params.push(query.id);
+    }
     if (query.siteId !== undefined) {
       where.push("site_id = ?");
       params.push(query.siteId);
@@ -1164,8 +1278,20 @@ export class SqlLedgerStore implements LedgerStore {
       where.push("status = ?");
       params.push(query.status);
     }
+    const c = this.#driver.collate;
+    if (query.after !== undefined) {
+      // Creation order, then id: the cursor is the last document's id, its creation time read back here.
+      const at = "(SELECT created_at FROM expected WHERE kind = ? AND id = ?)";
+      where.push(`(created_at > ${at} OR (created_at = ${at} AND id${c} > ?))`);
+      params.push(kind, query.after, kind, query.after, query.after);
+    }
+    let limit = "";
+    if (query.limit !== undefined) {
+      limit = " LIMIT ?";
+      params.push(pageLimit(query.limit));
+    }
     return this.#driver.read.all(
-      `SELECT status, body FROM expected WHERE ${where.join(" AND ")} ORDER BY created_at, id${this.#driver.collate}`,
+      `SELECT status, body FROM expected WHERE ${where.join(" AND ")} ORDER BY created_at, id${c}${limit}`,
       params,
     );
   }

@@ -79,10 +79,24 @@ export class SqlSecurityStore implements SecurityStore {
     return row === undefined ? undefined : { token: tokenOf(row), secretHash: row.secret_hash };
   }
 
-  async tokens(query: { includeRevoked?: boolean } = {}): Promise<StoredToken[]> {
-    const where = query.includeRevoked === true ? "" : "WHERE revoked_at IS NULL";
+  async tokens(query: { includeRevoked?: boolean; limit?: number; after?: string } = {}): Promise<StoredToken[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.includeRevoked !== true) where.push("revoked_at IS NULL");
+    if (query.after !== undefined) {
+      const at = "(SELECT created_at FROM api_tokens WHERE id = ?)";
+      where.push(`(created_at > ${at} OR (created_at = ${at} AND id > ?))`);
+      params.push(query.after, query.after, query.after);
+    }
+    let limit = "";
+    if (query.limit !== undefined) {
+      limit = " LIMIT ?";
+      params.push(Math.max(1, Math.trunc(query.limit)));
+    }
     const rows = await this.#driver.read.all<TokenRow>(
-      `SELECT ${TOKEN_COLUMNS} FROM api_tokens ${where} ORDER BY created_at, id`,
+      `SELECT ${TOKEN_COLUMNS} FROM api_tokens ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+       ORDER BY created_at, id${limit}`,
+      params,
     );
     return rows.map(tokenOf);
   }

@@ -2,40 +2,41 @@ import type { Role } from "./role.js";
 import type { SecurityStore, StoredToken } from "./security-store.js";
 import { hashSecret, newToken } from "./token-secret.js";
 
+/** What a new token is for. */
 export interface TokenRequest {
   name: string;
   role: Role;
-  /** Undefined: every site. An edge's token names exactly its one site. */
+  /** Limits the token to these sites; none: every site. */
   sites?: readonly string[] | undefined;
   /** For role `edge`: the edge it speaks for. */
   edgeId?: string | undefined;
+  /** Who creates it (a principal's name, or `cli:<user>`). */
   createdBy: string;
 }
 
+export type IssueResult = { ok: true; token: StoredToken; text: string } | { ok: false; reason: string };
+
 /**
- * Makes a new token and keeps its hash: the returned `token` text is the
- * only copy of the secret (show it once). Refuses an edge token without
- * exactly one site and an edge id, and an edge id on any other role.
+ * Creates a token: an edge's names exactly one site and its edge id (that is
+ * where its identity comes from); a person's names no edge. Only the hash of
+ * the secret is stored; `text` is shown to the caller once.
  */
-export async function issueToken(
-  security: SecurityStore,
-  request: TokenRequest,
-): Promise<{ stored: StoredToken; token: string }> {
-  if (request.role === "edge" && (request.edgeId === undefined || request.sites?.length !== 1)) {
-    throw new RangeError("an edge token needs its edge id and exactly one site");
+export async function issueToken(store: SecurityStore, request: TokenRequest): Promise<IssueResult> {
+  if (request.role === "edge" && (request.sites?.length !== 1 || request.edgeId === undefined)) {
+    return { ok: false, reason: "an edge token names exactly one site and its edge id" };
   }
   if (request.role !== "edge" && request.edgeId !== undefined) {
-    throw new RangeError("only an edge token names an edge");
+    return { ok: false, reason: "only an edge token names an edge id" };
   }
   const { id, secret, token } = newToken();
-  const stored = await security.createToken({
+  const stored = await store.createToken({
     id,
     secretHash: hashSecret(secret),
     name: request.name,
     role: request.role,
-    sites: request.sites,
-    edgeId: request.edgeId,
+    ...(request.sites !== undefined && { sites: [...new Set(request.sites)] }),
+    ...(request.edgeId !== undefined && { edgeId: request.edgeId }),
     createdBy: request.createdBy,
   });
-  return { stored, token };
+  return { ok: true, token: stored, text: token };
 }

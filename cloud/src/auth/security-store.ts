@@ -61,7 +61,8 @@ export interface SecurityStore {
   createToken(token: NewToken): Promise<StoredToken>;
   /** The token and its secret's hash; revoked ones included (the caller refuses them). */
   token(id: string): Promise<{ token: StoredToken; secretHash: string } | undefined>;
-  tokens(query?: { includeRevoked?: boolean }): Promise<StoredToken[]>;
+  /** Tokens in creation order; `after` is the id of the last one read, `limit` caps the page. */
+  tokens(query?: { includeRevoked?: boolean; limit?: number; after?: string }): Promise<StoredToken[]>;
   /** Marks a token revoked; undefined when unknown, the token as it stands when it was revoked already. */
   revokeToken(id: string, by: string): Promise<StoredToken | undefined>;
   appendAudit(entry: NewAuditEntry): Promise<void>;

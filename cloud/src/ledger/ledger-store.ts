@@ -50,15 +50,31 @@ export interface Position {
 }
 
 export interface StockQuery {
+  /** Positions at this site's locations (`SITE/…`). */
+  siteId?: string;
   sku?: string;
   /** Matches a location code or any below it (`SITE/ZONE` matches `SITE/ZONE/BIN`). */
   locationPrefix?: string;
   /** The zone segment of the location code (`SITE/<zone>/BIN`). */
   zone?: string;
   lot?: string;
+  /** At most this many positions (capped at MAX_PAGE_LIMIT + 1); none: every position (internal use only, e.g. KPIs). */
+  limit?: number;
+  /** Positions after this one in (sku, location, lot) order: the last position of the previous page. */
+  after?: { sku: string; location: string; lot: string };
+}
+
+/** Units over a whole stock filter, ignoring paging. */
+export interface StockTotals {
+  totalQty: number;
+  /** Positions with qty ≠ 0 the filter matches. */
+  positions: number;
+  /** Units per SKU, for the SKUs asked for only (so the answer stays bounded). */
+  bySku: { sku: string; qty: number }[];
 }
 
 export interface MovementQuery {
+  siteId?: string;
   sku?: string;
   /** Movements from or to this exact location. */
   location?: string;
@@ -80,10 +96,28 @@ export interface HistoryQuery {
 
 export interface AlertQuery {
   status?: AlertStatus;
+  siteId?: string;
+  /** At most this many (capped at MAX_PAGE_LIMIT + 1); none: all (internal use). */
+  limit?: number;
+  /** Alerts raised after the alert with this id. */
+  after?: string;
 }
 
 export interface TaskQuery {
   status?: TaskStatus;
+  siteId?: string;
+  /** At most this many (capped at MAX_PAGE_LIMIT + 1); none: all (internal use). */
+  limit?: number;
+  /** Tasks created after the task with this id. */
+  after?: string;
+}
+
+/** A page of a list ordered by a text key (items by SKU, locations by code, expected documents by id). */
+export interface PageQuery {
+  /** At most this many (capped at MAX_PAGE_LIMIT + 1); none: all (internal use). */
+  limit?: number;
+  /** Entries whose key sorts after this one. */
+  after?: string;
 }
 
 /** A correction task as the ledger keeps it, with its lifecycle. */
@@ -123,7 +157,9 @@ export interface ConflictRecord {
 
 export type ExpectedKind = "receipt" | "shipment";
 
-export interface ExpectedQuery {
+export interface ExpectedQuery extends PageQuery {
+  /** The document with this id only. */
+  id?: string;
   siteId?: string;
   status?: "open" | "closed";
 }
@@ -150,6 +186,8 @@ export interface LedgerStore {
   commit(meta: CommitMeta, events: readonly EdgeEvent[]): Promise<CommitResult>;
   /** Positions with qty ≠ 0, sorted by sku, location, lot. */
   stock(query?: StockQuery): Promise<Position[]>;
+  /** Totals over every position `query` matches (its paging ignored), with units per SKU for `skus`. */
+  stockTotals(query: StockQuery, skus: readonly string[]): Promise<StockTotals>;
   /** Movements in commit order. */
   movements(query?: MovementQuery): Promise<Movement[]>;
   /** One movement by id. */
@@ -182,19 +220,22 @@ export interface LedgerStore {
   /** open|assigned → dismissed. */
   dismissTask(id: string, by: string, note?: string): Promise<TaskChange>;
 
-  items(): Promise<LedgerItem[]>;
+  /** Items by SKU. */
+  items(query?: PageQuery): Promise<LedgerItem[]>;
   item(sku: string): Promise<LedgerItem | undefined>;
   /** Creates or replaces an item (and its GTINs). */
   putItem(item: LedgerItem): Promise<void>;
   /** The SKU of a GTIN in the item master. */
   skuOfGtin(gtin: string): Promise<string | undefined>;
-  locations(query?: { siteId?: string; zone?: string }): Promise<LedgerLocation[]>;
+  /** Locations by code; `after` is a code. */
+  locations(query?: { siteId?: string; zone?: string } & PageQuery): Promise<LedgerLocation[]>;
   /** Upserts a site file's zones, locations and items (items replace those with the same SKU). */
   importSite(layout: SiteLayout): Promise<SiteImport>;
 
   /** Creates an expected receipt/shipment; `false` when one with this id and the same content exists. */
   putExpected(kind: "receipt", value: ExpectedReceipt): Promise<PutResult>;
   putExpected(kind: "shipment", value: ExpectedShipment): Promise<PutResult>;
+  /** Expected documents in creation order (`after`: the id of the last one read). */
   expectedReceipts(query?: ExpectedQuery): Promise<ExpectedReceipt[]>;
   expectedShipments(query?: ExpectedQuery): Promise<ExpectedShipment[]>;
   /** open → closed; `undefined` when unknown. */
@@ -223,3 +264,15 @@ export type TaskChange =
 
 export const DEFAULT_MOVEMENT_LIMIT = 100;
 export const MAX_MOVEMENT_LIMIT = 1000;
+/** The default and the largest page of every list route. */
+export const DEFAULT_PAGE_LIMIT = 100;
+export const MAX_PAGE_LIMIT = 1000;
+
+/**
+ * How many rows a store reads for a page: at least 1, at most one more than
+ * the largest page (a route asks for one more than it answers, to learn
+ * whether a next page exists without counting).
+ */
+export function pageLimit(limit: number): number {
+  return Math.max(1, Math.min(Math.trunc(limit), MAX_PAGE_LIMIT + 1));
+}

@@ -1,7 +1,16 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { AlertHub } from "../alerts/alert-hub.js";
 import { buildApp } from "../app.js";
-import { batch, everyLocationKnown, movement, silentLogger, tempStore } from "../testing/fixtures.js";
+import {
+  batch,
+  bearer,
+  everyLocationKnown,
+  movement,
+  silentLogger,
+  TEST_TOKENS,
+  tempStore,
+  testCredentials,
+} from "../testing/fixtures.js";
 import { createCloudMetrics } from "./metrics.js";
 
 const disposers: (() => Promise<void>)[] = [];
@@ -14,20 +23,26 @@ describe("GET /metrics", () => {
     const { store, dispose } = await tempStore();
     disposers.push(dispose);
     const app = await buildApp({
-      store,
       siteFacts: everyLocationKnown,
+      store,
       logger: silentLogger(),
       alerts: new AlertHub(),
       metrics: createCloudMetrics(),
+      credentials: testCredentials(store),
     });
     disposers.push(() => app.close());
     const m = movement();
     const post = (events: unknown[]) =>
-      app.inject({ method: "POST", url: "/v1/ingest", payload: batch(events) as unknown as Record<string, unknown> });
+      app.inject({
+        method: "POST",
+        url: "/v1/ingest",
+        headers: bearer(TEST_TOKENS.edge),
+        payload: batch(events) as unknown as Record<string, unknown>,
+      });
     expect((await post([m, { kind: "movement", id: "not-a-uuid" }])).statusCode).toBe(200);
     expect((await post([m])).statusCode).toBe(200);
 
-    const res = await app.inject({ url: "/metrics" });
+    const res = await app.inject({ url: "/metrics", headers: bearer(TEST_TOKENS.viewer) });
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toMatch(/^text\/plain/);
     expect(res.body).toMatch(/^tally_cloud_events_committed_total 1$/m);

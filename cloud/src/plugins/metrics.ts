@@ -12,10 +12,19 @@ export interface IngestObserver {
 }
 export type IngestTransport = "mqtt" | "http";
 
+/** Why the API refused a caller: no or unknown credential, wrong role or site, throttled, rate limited, a forged batch. */
+export type RefusalReason = "missing" | "unknown" | "role" | "site" | "throttled" | "rate-limited" | "forged";
+
+/** How the API's security checks report refusals, for the metrics. */
+export interface SecurityObserver {
+  refused(reason: RefusalReason): void;
+}
+
 /** The cloud's Prometheus metrics: a registry, the ingest observer that feeds it, and the `/metrics` route. */
 export interface CloudMetrics {
   registry: Registry;
   observer: IngestObserver;
+  security: SecurityObserver;
   route: FastifyPluginAsync;
 }
 
@@ -74,7 +83,7 @@ export function createCloudMetrics(edges?: EdgeRegistry): CloudMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  const refusals = new Counter({
+  const securityRefusals = new Counter({
     name: "tally_cloud_security_refusals_total",
     help: "Refused for security, by where (broker, mqtt ingest, http ingest) and why (auth-failed, forged-batch, forged-ack, ...)",
     labelNames: ["where", "refusal"],
@@ -89,13 +98,24 @@ export function createCloudMetrics(edges?: EdgeRegistry): CloudMetrics {
       commitSeconds.observe(seconds);
     },
     failed: (transport) => failures.inc({ transport }),
-    refused: (where, refusal) => refusals.inc({ where, refusal }),
+    refused: (where, refusal) => securityRefusals.inc({ where, refusal }),
   };
+  const refusals = new Counter({
+    name: "tally_cloud_api_refused_total",
+    help: "API requests refused by authentication, authorization or rate limits, by reason",
+    labelNames: ["reason"],
+    registers: [registry],
+  });
+  const security: SecurityObserver = { refused: (reason) => refusals.inc({ reason }) };
   const route: FastifyPluginAsync = async (app) => {
-    app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => {
-      reply.type(registry.contentType);
-      return registry.metrics();
-    });
+    app.get(
+      "/metrics",
+      { schema: { hide: true }, config: { policy: { roles: ["viewer"], site: "all" } } },
+      async (_request, reply) => {
+        reply.type(registry.contentType);
+        return registry.metrics();
+      },
+    );
   };
-  return { registry, observer, route };
+  return { registry, observer, security, route };
 }

@@ -7,7 +7,10 @@ export const Health = z.object({ status: z.literal("ok"), store: z.enum(["sqlite
 export const healthRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store }) => {
   app.get(
     "/healthz",
-    { schema: { summary: "Liveness, and which ledger store is in use", response: { 200: Health } } },
+    {
+      config: { policy: { public: true } },
+      schema: { summary: "Liveness, and which ledger store is in use", response: { 200: Health } },
+    },
     async () => ({ status: "ok" as const, store: store.kind }),
   );
 };

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Condition, EdgeBatch, EdgeEvent, Movement, SiteLayout } from "@tally/protocols";
 import { type Logger, pino } from "pino";
 import { openSqliteLedgerStore } from "../adapters/sqlite-ledger-store.js";
+import { Credentials, parseBootstrapTokens } from "../auth/credentials.js";
 import { hashSecret, newToken } from "../auth/token-secret.js";
 import type { SiteFactsSource } from "../ingest/site-checks.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
@@ -122,3 +123,37 @@ export async function provisionEdge(store: LedgerStore, siteId = "S1", edgeId = 
   });
   return token;
 }
+/** Bearer secrets of test credentials (`testCredentials`): one per role, the edge is `edge-1` of site S1. */
+export const TEST_TOKENS = {
+  admin: "test-admin-0123456789",
+  supervisor: "test-supervisor-0123456789",
+  operator: "test-operator-0123456789",
+  viewer: "test-viewer-0123456789",
+  edge: "test-edge-s1-0123456789",
+  /** An edge of another site (S2/edge-2). */
+  otherEdge: "test-edge-s2-0123456789",
+  /** An admin limited to site S2. */
+  adminS2: "test-admin-s2-0123456789",
+} as const;
+
+/** Credentials knowing TEST_TOKENS (as if given in TALLY_API_TOKENS). */
+export function testCredentials(store: LedgerStore): Credentials {
+  const t = TEST_TOKENS;
+  return new Credentials({
+    store: store.security,
+    bootstrap: parseBootstrapTokens(
+      [
+        `admin:${t.admin}`,
+        `supervisor:${t.supervisor}`,
+        `operator:${t.operator}`,
+        `viewer:${t.viewer}`,
+        `edge@S1/edge-1:${t.edge}`,
+        `edge@S2/edge-2:${t.otherEdge}`,
+        `admin@S2:${t.adminS2}`,
+      ].join(","),
+    ),
+  });
+}
+
+/** The authorization header of a test token. */
+export const bearer = (token: string): { authorization: string } => ({ authorization: `Bearer ${token}` });

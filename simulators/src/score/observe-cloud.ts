@@ -85,37 +85,64 @@ export async function trackCommits(cloudMqttUrl: string, logger: Logger, token?:
   };
 }
 
-async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url);
+async function getJson<T>(url: string, token?: string): Promise<T> {
+  const res = await fetch(url, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
   if (!res.ok) throw new SimulatorError(SimulatorErrorCode.StartFailed, `GET ${url}: HTTP ${res.status}`);
   return (await res.json()) as T;
 }
 
+/** Every page of a list route that answers `{ [key]: T[], next? }` (`limit=1000&after=<next>`). */
+async function allPages<T>(base: string, path: string, key: string, token?: string): Promise<T[]> {
+  const all: T[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const url = `${base}${path}?limit=${PAGE}${after === undefined ? "" : `&after=${encodeURIComponent(after)}`}`;
+    const page = await getJson<Record<string, unknown>>(url, token);
+    all.push(...((page[key] as T[] | undefined) ?? []));
+    if (typeof page.next !== "string" && typeof page.next !== "number") return all;
+    after = String(page.next);
+  }
+}
+
 /**
- * Reads the cloud's state over its HTTP API: `GET /v1/stock`, every page of
- * `GET /v1/movements` (`limit=1000&after=<last id>`), `GET /v1/alerts` and
- * `GET /v1/tasks`.
+ * Reads the cloud's state over its HTTP API, every page of each list:
+ * `GET /v1/stock`, `GET /v1/movements` (`limit=1000&after=<last id>`),
+ * `GET /v1/alerts` and `GET /v1/tasks`. `token`: a bearer token (a viewer's
+ * suffices) when the cloud does not open its reads.
  */
-export async function readCloudState(apiUrl: string, tracker?: CommitTracker): Promise<ObservedState> {
+export async function readCloudState(apiUrl: string, tracker?: CommitTracker, token?: string): Promise<ObservedState> {
   const base = apiUrl.replace(/\/$/, "");
-  const stock = await getJson<{ positions: { sku: string; location: string; qty: number }[] }>(`${base}/v1/stock`);
+  const stock = {
+    positions: await allPages<{ sku: string; location: string; qty: number }>(base, "/v1/stock", "positions", token),
+  };
   const movements: RecordedMovement[] = [];
   let after: string | undefined;
   for (;;) {
     const page = await getJson<{ movements: RecordedMovement[] }>(
       `${base}/v1/movements?limit=${PAGE}${after === undefined ? "" : `&after=${encodeURIComponent(after)}`}`,
+      token,
     );
     movements.push(...page.movements);
     if (page.movements.length < PAGE) break;
     after = page.movements.at(-1)?.id;
     if (after === undefined) break;
   }
-  const { alerts } = await getJson<{
-    alerts: { id: string; dedupKey: string; kind: string; location?: string; sku?: string; raisedAt: string }[];
-  }>(`${base}/v1/alerts`);
-  const { tasks } = await getJson<{
-    tasks: { id: string; taskType: string; location: string; sku?: string; epc?: string; occurredAt: string }[];
-  }>(`${base}/v1/tasks`);
+  const alerts = await allPages<{
+    id: string;
+    dedupKey: string;
+    kind: string;
+    location?: string;
+    sku?: string;
+    raisedAt: string;
+  }>(base, "/v1/alerts", "alerts", token);
+  const tasks = await allPages<{
+    id: string;
+    taskType: string;
+    location: string;
+    sku?: string;
+    epc?: string;
+    occurredAt: string;
+  }>(base, "/v1/tasks", "tasks", token);
   const signals: RecordedSignal[] = [
     ...alerts.map((a): RecordedSignal => {
       const committedAtMs = tracker?.conditionCommit(a.dedupKey, a.raisedAt);
@@ -163,21 +190,23 @@ export async function waitForQuietCloud(
     quietMs = 3000,
     timeoutMs = 120_000,
     tracker,
-  }: { quietMs?: number; timeoutMs?: number; tracker?: CommitTracker } = {},
+    token,
+  }: { quietMs?: number; timeoutMs?: number; tracker?: CommitTracker; token?: string | undefined } = {},
 ): Promise<boolean> {
   const base = apiUrl.replace(/\/$/, "");
   const deadline = Date.now() + timeoutMs;
   let last = "";
   let since = Date.now();
   while (Date.now() < deadline) {
-    const stock = await getJson<{ positions: unknown[]; totalQty: number }>(`${base}/v1/stock`);
-    const alerts = await getJson<{ alerts: unknown[] }>(`${base}/v1/alerts`);
-    const tasks = await getJson<{ tasks: unknown[] }>(`${base}/v1/tasks`);
+    // One entry is enough: the totals cover the whole ledger, the page's `next` and last id say whether lists grew.
+    const stock = await getJson<{ totalPositions: number; totalQty: number }>(`${base}/v1/stock?limit=1`, token);
+    const alerts = await allPages<{ id: string; status: string }>(base, "/v1/alerts", "alerts", token);
+    const tasks = await allPages<{ id: string; status: string }>(base, "/v1/tasks", "tasks", token);
     const signature = JSON.stringify([
       stock.totalQty,
-      stock.positions.length,
-      alerts.alerts.length,
-      tasks.tasks.length,
+      stock.totalPositions,
+      alerts.length,
+      tasks.length,
       tracker?.lastAckAt ?? 0,
     ]);
     if (signature !== last) {

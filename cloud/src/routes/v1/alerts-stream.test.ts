@@ -3,7 +3,16 @@ import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AlertHub } from "../../alerts/alert-hub.js";
 import { buildApp } from "../../app.js";
-import { batch, condition, everyLocationKnown, silentLogger, tempStore } from "../../testing/fixtures.js";
+import {
+  batch,
+  bearer,
+  condition,
+  everyLocationKnown,
+  silentLogger,
+  TEST_TOKENS,
+  tempStore,
+  testCredentials,
+} from "../../testing/fixtures.js";
 
 /** Reads a text stream until `done(buffer)` is true or the stream ends; returns what was read. */
 async function readUntil(
@@ -29,7 +38,14 @@ describe("GET /v1/alerts/stream", () => {
     const temp = await tempStore();
     dispose = temp.dispose;
     alerts = new AlertHub();
-    app = await buildApp({ store: temp.store, logger: silentLogger(), alerts, siteFacts: everyLocationKnown });
+    app = await buildApp({
+      siteFacts: everyLocationKnown,
+      store: temp.store,
+      logger: silentLogger(),
+      alerts,
+      credentials: testCredentials(temp.store),
+      mode: "development",
+    });
     await app.listen({ host: "127.0.0.1", port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   });
@@ -50,7 +66,7 @@ describe("GET /v1/alerts/stream", () => {
     const raised = condition();
     const ingest = await fetch(`${base}/v1/ingest`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...bearer(TEST_TOKENS.edge) },
       body: JSON.stringify(batch([raised])),
     });
     expect(ingest.status).toBe(200);

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
 import type { RouteDeps } from "../route-deps.js";
+import { listSite, SiteId } from "../route-policy.js";
 
 /** Tells the browser how long to wait before reconnecting, ms. */
 const RETRY_MS = 3000;
@@ -19,7 +21,13 @@ export const alertsStreamRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, {
 
   app.get(
     "/alerts/stream",
-    { schema: { summary: "Alert changes as Server-Sent Events (text/event-stream)" } },
+    {
+      config: { policy: { roles: ["viewer"], site: listSite } },
+      schema: {
+        summary: "Alert changes as Server-Sent Events (text/event-stream), of one site with `siteId`",
+        querystring: z.object({ siteId: SiteId.optional() }),
+      },
+    },
     (request, reply) => {
       reply.hijack();
       const res = reply.raw;
@@ -29,7 +37,9 @@ export const alertsStreamRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, {
         "x-accel-buffering": "no",
       });
       res.write(`retry: ${RETRY_MS}\n: connected\n\n`);
+      const siteId = request.policySite;
       const unsubscribe = alerts.subscribe((alert) => {
+        if (siteId !== undefined && alert.siteId !== siteId) return;
         res.write(`event: alert\ndata: ${JSON.stringify(alert)}\n\n`);
       });
       const heartbeat = setInterval(() => res.write(": ping\n\n"), HEARTBEAT_MS);

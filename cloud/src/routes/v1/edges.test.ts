@@ -5,7 +5,15 @@ import { AlertHub } from "../../alerts/alert-hub.js";
 import { buildApp } from "../../app.js";
 import { EdgeRegistry } from "../../ingest/edge-registry.js";
 import type { LedgerStore } from "../../ledger/ledger-store.js";
-import { batch, everyLocationKnown, movement, silentLogger, tempStore } from "../../testing/fixtures.js";
+import {
+  batch,
+  everyLocationKnown,
+  movement,
+  silentLogger,
+  TEST_TOKENS,
+  tempStore,
+  testCredentials,
+} from "../../testing/fixtures.js";
 
 const A = "0190c7e4-0000-7000-8000-00000000000a";
 const B = "0190c7e4-0000-7000-8000-00000000000b";
@@ -18,15 +26,12 @@ let now = 1_000_000;
 async function start() {
   ({ store, dispose } = await tempStore());
   app = await buildApp({
-    store,
     siteFacts: everyLocationKnown,
+    store,
     logger: silentLogger(),
     alerts: new AlertHub(),
     edges: new EdgeRegistry({ graceMs: 10_000, now: () => now }),
-    apiTokens: new Map([
-      ["admin-token", "admin"],
-      ["edge-token", "edge"],
-    ]),
+    credentials: testCredentials(store),
   });
 }
 afterEach(async () => {
@@ -38,7 +43,7 @@ const ingest = (instanceId: string, seq: number, n: number) =>
   app.inject({
     method: "POST",
     url: "/v1/ingest",
-    headers: { authorization: "Bearer edge-token" },
+    headers: { authorization: `Bearer ${TEST_TOKENS.edge}` },
     payload: batch([movement({ id: `0190c7e4-0000-7000-8000-${String(n).padStart(12, "0")}` })], {
       instanceId,
       seq,
@@ -50,7 +55,7 @@ describe("edges: sequence numbers and identity quarantine", () => {
     await start();
     expect((await ingest(A, 0, 1)).json().status).toBe("committed");
     expect((await ingest(A, 3, 2)).json().status).toBe("committed");
-    const res = await app.inject({ url: "/v1/edges", headers: { authorization: "Bearer admin-token" } });
+    const res = await app.inject({ url: "/v1/edges", headers: { authorization: `Bearer ${TEST_TOKENS.admin}` } });
     expect(res.statusCode).toBe(200);
     expect(res.json().edges).toEqual([
       expect.objectContaining({ edgeId: "edge-1", instanceId: A, lastSeq: 3, batches: 2, seqGaps: 2 }),
@@ -78,13 +83,13 @@ describe("edges: sequence numbers and identity quarantine", () => {
     const forbidden = await app.inject({
       method: "POST",
       url: "/v1/edges/edge-1/release",
-      headers: { authorization: "Bearer edge-token" },
+      headers: { authorization: `Bearer ${TEST_TOKENS.edge}` },
     });
     expect(forbidden.statusCode).toBe(403);
     const released = await app.inject({
       method: "POST",
       url: "/v1/edges/edge-1/release",
-      headers: { authorization: "Bearer admin-token" },
+      headers: { authorization: `Bearer ${TEST_TOKENS.admin}` },
     });
     expect(released.statusCode).toBe(200);
     expect(released.json().edge.quarantine).toBeUndefined();
@@ -97,14 +102,14 @@ describe("edges: sequence numbers and identity quarantine", () => {
     const res = await app.inject({
       method: "POST",
       url: "/v1/edges/nobody/release",
-      headers: { authorization: "Bearer admin-token" },
+      headers: { authorization: `Bearer ${TEST_TOKENS.admin}` },
     });
     expect(res.statusCode).toBe(404);
     expect(res.headers["content-type"]).toMatch(/problem\+json/);
     const bad = await app.inject({
       method: "POST",
       url: "/v1/edges/bad%20id!/release",
-      headers: { authorization: "Bearer admin-token" },
+      headers: { authorization: `Bearer ${TEST_TOKENS.admin}` },
     });
     expect(bad.statusCode).toBe(400);
   });

@@ -5,7 +5,16 @@ import { AlertHub } from "../../alerts/alert-hub.js";
 import { buildApp } from "../../app.js";
 import { eventIdOf, gtinOfSgtinUri, locationFromUrn, locationUrn, ssccOfParentId } from "../../epcis/epcis-mapping.js";
 import type { LedgerStore } from "../../ledger/ledger-store.js";
-import { batch, everyLocationKnown, movement, silentLogger, tempStore } from "../../testing/fixtures.js";
+import {
+  batch,
+  bearer,
+  everyLocationKnown,
+  movement,
+  silentLogger,
+  TEST_TOKENS,
+  tempStore,
+  testCredentials,
+} from "../../testing/fixtures.js";
 
 interface Doc {
   "@context": unknown[];
@@ -23,13 +32,16 @@ const others: { app: FastifyInstance; dispose: () => Promise<void> }[] = [];
 async function ledger() {
   const temp = await tempStore();
   const built = await buildApp({
+    siteFacts: everyLocationKnown,
     store: temp.store,
     logger: silentLogger(),
     alerts: new AlertHub(),
-    siteFacts: everyLocationKnown,
+    credentials: testCredentials(temp.store),
+    mode: "development",
   });
   await built.inject({
     method: "PUT",
+    headers: bearer(TEST_TOKENS.admin),
     url: "/v1/items/SKU-1",
     payload: { sku: "SKU-1", gtins: ["00614141000012"] },
   });
@@ -53,7 +65,11 @@ const post = (target: FastifyInstance, url: string, payload: unknown) =>
     method: "POST",
     url,
     payload: JSON.stringify(payload),
-    headers: { "content-type": "application/json" },
+    // Ingest is an edge's; capture a supervisor's (admin here).
+    headers: {
+      "content-type": "application/json",
+      ...bearer(url === "/v1/ingest" ? TEST_TOKENS.edge : TEST_TOKENS.admin),
+    },
   });
 
 const capture = (target: FastifyInstance, eventList: unknown[]) =>

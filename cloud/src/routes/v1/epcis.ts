@@ -11,7 +11,7 @@ import {
 import { withWellFormedText } from "../../ingest/well-formed-text.js";
 import { MAX_MOVEMENT_LIMIT } from "../../ledger/ledger-store.js";
 import { newId } from "../../ledger/new-id.js";
-import { requireRole } from "../../plugins/auth.js";
+import { LARGE_BODY_LIMIT } from "../../plugins/api-limits.js";
 import type { RouteDeps } from "../route-deps.js";
 
 const EpcisEvent = z.object({ type: z.string(), eventID: z.string(), eventTime: z.string() }).loose();
@@ -24,10 +24,12 @@ const EpcisDocumentOut = z.object({
 });
 
 /** EPCIS 2.0: the ledger's movements (and temperature readings) as a JSON-LD document; capture from other systems. */
-export const epcisRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store, alerts, tokens }) => {
+export const epcisRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store, alerts }) => {
   app.get(
     "/epcis/events",
     {
+      // Every site's movements and readings.
+      config: { policy: { roles: ["viewer"], site: "all" } },
       schema: {
         summary:
           "EPCIS 2.0 JSON-LD document: movements as ObjectEvents/AggregationEvents (source=movements), or temperature readings with sensorElementList (source=sensors); cursor pagination",
@@ -83,8 +85,9 @@ export const epcisRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store,
   app.post(
     "/epcis/capture",
     {
-      preHandler: requireRole(tokens, "edge", "supervisor"),
-      config: { validationCode: LedgerErrorCode.EpcisInvalid },
+      bodyLimit: LARGE_BODY_LIMIT,
+      // A document may carry events of several sites: for supervisors of every site.
+      config: { validationCode: LedgerErrorCode.EpcisInvalid, policy: { roles: ["supervisor"], site: "all" } },
       schema: {
         summary:
           "Capture EPCIS 2.0 ObjectEvents and AggregationEvents (a pallet's children move with it) into the ledger (synchronously, idempotent by eventID); each event is accepted or rejected on its own",

@@ -1,24 +1,48 @@
 import { ExpectedReceipt, ExpectedShipment, ExpectedStatus, LedgerErrorCode } from "@tally/protocols";
+import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ExpectedKind, ExpectedQuery } from "../../ledger/ledger-store.js";
-import { requireRole } from "../../plugins/auth.js";
+import { LARGE_BODY_LIMIT } from "../../plugins/api-limits.js";
+import type { RoutePolicy } from "../../plugins/authenticate.js";
 import { conflict, notFound } from "../../plugins/problem-details.js";
 import type { RouteDeps } from "../route-deps.js";
+import { assertCovers, listSite, PageLimit, SiteId } from "../route-policy.js";
 
-const ListQuery = z.object({ siteId: z.string().min(1).max(64).optional(), status: ExpectedStatus.optional() });
+const ListQuery = z.object({
+  siteId: SiteId.optional(),
+  status: ExpectedStatus.optional(),
+  limit: PageLimit,
+  /** Cursor: `next` of the previous page (a document id). */
+  after: z.string().min(1).max(64).optional(),
+});
 const Id = z.object({ id: z.string().min(1).max(64) });
 
 /** Expected receipts (ASNs) and shipments: create (open), list, close. */
-export const expectedRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store, tokens }) => {
-  const writer = requireRole(tokens, "supervisor");
+export const expectedRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store }) => {
+  // The body (creating) or the stored document (closing) names the site: the handler checks it.
+  const writer: RoutePolicy = { roles: ["supervisor"], site: "handler" };
+  const reader: RoutePolicy = { roles: ["viewer"], site: listSite };
 
-  const listQuery = (q: z.infer<typeof ListQuery>): ExpectedQuery => ({
-    ...(q.siteId !== undefined && { siteId: q.siteId }),
+  const listQuery = (q: z.infer<typeof ListQuery>, siteId: string | undefined): ExpectedQuery => ({
+    ...(siteId !== undefined && { siteId }),
     ...(q.status !== undefined && { status: q.status }),
+    ...(q.after !== undefined && { after: q.after }),
+    limit: q.limit + 1,
   });
+  const page = <T extends { id: string }>(found: T[], limit: number): { list: T[]; next?: string } => {
+    const list = found.slice(0, limit);
+    const last = list.at(-1)?.id;
+    return { list, ...(found.length > limit && last !== undefined && { next: last }) };
+  };
 
-  const close = async (kind: ExpectedKind, id: string) => {
+  const close = async (request: FastifyRequest, kind: ExpectedKind, id: string) => {
+    const [found] =
+      kind === "receipt"
+        ? await store.expectedReceipts({ id, limit: 1 })
+        : await store.expectedShipments({ id, limit: 1 });
+    if (found === undefined) throw notFound(`no expected ${kind} ${id}`);
+    assertCovers(request, found.siteId);
     const result = await store.closeExpected(kind, id);
     if (result === undefined) throw notFound(`no expected ${kind} ${id}`);
     if (result === "already-closed") throw conflict(LedgerErrorCode.ExpectedState, `expected ${kind} ${id} is closed`);
@@ -27,7 +51,8 @@ export const expectedRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { sto
   app.post(
     "/expected-receipts",
     {
-      preHandler: writer,
+      bodyLimit: LARGE_BODY_LIMIT,
+      config: { policy: writer },
       schema: {
         summary: "Create an expected receipt (ASN); created open. The same content again answers 200",
         body: ExpectedReceipt.omit({ status: true }).extend({ status: z.literal("open").optional() }),
@@ -35,6 +60,7 @@ export const expectedRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { sto
       },
     },
     async (request, reply) => {
+      assertCovers(request, request.body.siteId);
       const receipt: ExpectedReceipt = { ...request.body, status: "open" };
       const result = await store.putExpected("receipt", receipt);
       if (result === "conflict") {
@@ -48,23 +74,28 @@ export const expectedRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { sto
   app.get(
     "/expected-receipts",
     {
+      config: { policy: reader },
       schema: {
-        summary: "Expected receipts by site and status",
+        summary: "Expected receipts by site and status, in creation order a page at a time",
         querystring: ListQuery,
-        response: { 200: z.object({ receipts: z.array(ExpectedReceipt) }) },
+        response: { 200: z.object({ receipts: z.array(ExpectedReceipt), next: z.string().optional() }) },
       },
     },
-    async (request) => ({ receipts: await store.expectedReceipts(listQuery(request.query)) }),
+    async (request) => {
+      const found = await store.expectedReceipts(listQuery(request.query, request.policySite));
+      const { list, next } = page(found, request.query.limit);
+      return { receipts: list, ...(next !== undefined && { next }) };
+    },
   );
 
   app.post(
     "/expected-receipts/:id/close",
     {
-      preHandler: writer,
+      config: { policy: writer },
       schema: { summary: "Close an expected receipt", params: Id, response: { 204: z.null() } },
     },
     async (request, reply) => {
-      await close("receipt", request.params.id);
+      await close(request, "receipt", request.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -72,7 +103,8 @@ export const expectedRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { sto
   app.post(
     "/expected-shipments",
     {
-      preHandler: writer,
+      bodyLimit: LARGE_BODY_LIMIT,
+      config: { policy: writer },
       schema: {
         summary: "Create an expected shipment; created open. The same content again answers 200",
         body: ExpectedShipment.omit({ status: true }).extend({ status: z.literal("open").optional() }),
@@ -80,6 +112,7 @@ export const expectedRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { sto
       },
     },
     async (request, reply) => {
+      assertCovers(request, request.body.siteId);
       const shipment: ExpectedShipment = { ...request.body, status: "open" };
       const result = await store.putExpected("shipment", shipment);
       if (result === "conflict") {
@@ -93,23 +126,28 @@ export const expectedRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { sto
   app.get(
     "/expected-shipments",
     {
+      config: { policy: reader },
       schema: {
-        summary: "Expected shipments by site and status",
+        summary: "Expected shipments by site and status, in creation order a page at a time",
         querystring: ListQuery,
-        response: { 200: z.object({ shipments: z.array(ExpectedShipment) }) },
+        response: { 200: z.object({ shipments: z.array(ExpectedShipment), next: z.string().optional() }) },
       },
     },
-    async (request) => ({ shipments: await store.expectedShipments(listQuery(request.query)) }),
+    async (request) => {
+      const found = await store.expectedShipments(listQuery(request.query, request.policySite));
+      const { list, next } = page(found, request.query.limit);
+      return { shipments: list, ...(next !== undefined && { next }) };
+    },
   );
 
   app.post(
     "/expected-shipments/:id/close",
     {
-      preHandler: writer,
+      config: { policy: writer },
       schema: { summary: "Close an expected shipment", params: Id, response: { 204: z.null() } },
     },
     async (request, reply) => {
-      await close("shipment", request.params.id);
+      await close(request, "shipment", request.params.id);
       return reply.code(204).send(null);
     },
   );

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { RouteDeps } from "../route-deps.js";
 import { alertsRoute } from "./alerts.js";
 import { alertsStreamRoute } from "./alerts-stream.js";
+import { auditRoute } from "./audit.js";
 import { edgesRoute } from "./edges.js";
 import { epcisRoute } from "./epcis.js";
 import { expectedRoute } from "./expected.js";
@@ -13,6 +14,7 @@ import { referenceDataRoute } from "./reference-data.js";
 import { serialsRoute } from "./serials.js";
 import { stockRoute } from "./stock.js";
 import { tasksRoute } from "./tasks.js";
+import { tokensRoute } from "./tokens.js";
 
 /** Every `/v1` route; register with `{ prefix: "/v1" }`. */
 export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) => {
@@ -20,8 +22,9 @@ export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) =
   const deps: RouteDeps = {
     store: options.store,
     alerts: options.alerts,
-    tokens: options.tokens,
+    credentials: options.credentials,
     ingestObserver: options.ingestObserver,
+    securityObserver: options.securityObserver,
     edges: options.edges,
     siteFacts: options.siteFacts,
   };
@@ -38,4 +41,6 @@ export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) =
   await app.register(tasksRoute, deps);
   await app.register(epcisRoute, deps);
   await app.register(edgesRoute, deps);
+  await app.register(tokensRoute, deps);
+  await app.register(auditRoute, deps);
 };

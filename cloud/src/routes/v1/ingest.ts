@@ -1,12 +1,13 @@
-import { CommitAck, EdgeBatch, ErrorCode, MAX_BATCH_BYTES } from "@tally/protocols";
+import { CommitAck, EdgeBatch, ErrorCode, LedgerErrorCode, MAX_BATCH_BYTES } from "@tally/protocols";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { recordForgery } from "../../ingest/forgery-alerts.js";
 import { ingestBatch } from "../../ingest/ingest-batch.js";
 import { ProblemError } from "../../plugins/problem-details.js";
 import type { RouteDeps } from "../route-deps.js";
 
 export const ingestRoute: FastifyPluginAsyncZod<RouteDeps> = async (
   app,
-  { store, alerts, ingestObserver, edges, siteFacts },
+  { store, alerts, ingestObserver, securityObserver, edges, siteFacts },
 ) => {
   const observe =
     ingestObserver && ((ack: CommitAck, seconds: number) => ingestObserver.ingested(ack, seconds, "http"));
@@ -14,27 +15,48 @@ export const ingestRoute: FastifyPluginAsyncZod<RouteDeps> = async (
     "/ingest",
     {
       bodyLimit: MAX_BATCH_BYTES,
-      config: { validationCode: ErrorCode.EnvelopeSchema },
+      config: {
+        validationCode: ErrorCode.EnvelopeSchema,
+        // The handler holds the envelope against the credential; the ledger's commits table records every batch.
+        policy: { roles: ["edge"], site: "handler", audit: false },
+      },
       schema: {
-        summary: "Commit a batch of edge events (the same envelope as over MQTT); answers after the commit",
+        summary:
+          "Commit a batch of edge events (the same envelope as over MQTT), with the edge's own credential; answers after the commit",
         body: EdgeBatch,
         response: { 200: CommitAck },
       },
     },
     async (request) => {
+      const batch = request.body;
+      const principal = request.principal;
+      const edgeId = principal?.edgeId;
+      const siteId = principal?.sites?.[0];
+      // The credential says who sends; an envelope naming anyone else is refused whole, never partly committed.
+      if (edgeId === undefined || siteId === undefined || batch.edgeId !== edgeId || batch.siteId !== siteId) {
+        const detail = `the credential is edge ${edgeId ?? "?"} of site ${siteId ?? "?"}; the batch names edge ${batch.edgeId} of site ${batch.siteId}`;
+        securityObserver?.refused("forged");
+        ingestObserver?.refused("http", "envelope-mismatch");
+        request.log.warn({ credential: principal?.id, batchId: batch.batchId, detail }, "forged batch refused");
+        if (edgeId !== undefined && siteId !== undefined) {
+          const forgery = { siteId, key: `envelope-mismatch:${edgeId}`, offender: edgeId, detail };
+          await recordForgery({ store, alerts }, forgery).catch((error: unknown) =>
+            request.log.error({ err: error }, "could not raise the FORGED_MESSAGE alert"),
+          );
+        }
+        throw new ProblemError(403, LedgerErrorCode.AuthIdentityMismatch, "Forbidden", detail);
+      }
       try {
-        return await ingestBatch({ store, alerts, edges, siteFacts, ...(observe ? { observe } : {}) }, request.body);
+        return await ingestBatch({ store, alerts, edges, siteFacts, ...(observe ? { observe } : {}) }, batch);
       } catch (error) {
         ingestObserver?.failed("http");
-        request.log.error({ err: error, batchId: request.body.batchId }, "commit failed");
+        request.log.error({ err: error, batchId: batch.batchId }, "commit failed");
         throw new ProblemError(
           503,
           ErrorCode.CommitFailed,
           "Service Unavailable",
           "the ledger could not commit the batch; resend it",
-          {
-            cause: error,
-          },
+          { cause: error },
         );
       }
     },

@@ -8,6 +8,8 @@ export const kpisRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store }
   app.get(
     "/kpis",
     {
+      // Computed over every site's ledger.
+      config: { policy: { roles: ["viewer"], site: "all" } },
       schema: {
         summary: "Inventory record accuracy (counts), stockouts, dock-to-stock time, positions below reorder point",
         querystring: z.object({

@@ -5,7 +5,16 @@ import { AlertHub } from "../../alerts/alert-hub.js";
 import { buildApp } from "../../app.js";
 import type { LedgerStore } from "../../ledger/ledger-store.js";
 import type { ProblemCode } from "../../plugins/problem-details.js";
-import { batch, everyLocationKnown, movement, silentLogger, tempStore } from "../../testing/fixtures.js";
+import {
+  batch,
+  bearer,
+  everyLocationKnown,
+  movement,
+  silentLogger,
+  TEST_TOKENS,
+  tempStore,
+  testCredentials,
+} from "../../testing/fixtures.js";
 
 let app: FastifyInstance;
 let store: LedgerStore;
@@ -31,16 +40,18 @@ const SITE: SiteLayout = {
   ],
 };
 
-async function start(tokens?: Map<string, "admin" | "supervisor" | "edge">) {
+async function start() {
   ({ store, dispose } = await tempStore());
   app = await buildApp({
-    store,
     siteFacts: everyLocationKnown,
+    store,
     logger: silentLogger(),
     alerts: new AlertHub(),
-    ...(tokens !== undefined && { apiTokens: tokens }),
+    credentials: testCredentials(store),
+    mode: "development",
   });
 }
+const admin = bearer(TEST_TOKENS.admin);
 afterEach(async () => {
   await app.close();
   await dispose();
@@ -52,18 +63,18 @@ function expectProblem(res: LightMyRequestResponse, status: number, code: Proble
   expect(res.json()).toMatchObject({ type: `urn:tally:error:${code}`, status, code, detail: expect.any(String) });
 }
 
-const json = (method: "POST" | "PUT", url: string, payload: unknown, token?: string) =>
+const json = (method: "POST" | "PUT", url: string, payload: unknown, token: string | null = TEST_TOKENS.admin) =>
   app.inject({
     method,
     url,
     payload: JSON.stringify(payload),
     headers: {
       "content-type": "application/json",
-      ...(token !== undefined && { authorization: `Bearer ${token}` }),
+      ...(token !== null && { authorization: `Bearer ${token}` }),
     },
   });
 
-const ingest = (events: unknown[]) => json("POST", "/v1/ingest", batch(events));
+const ingest = (events: unknown[]) => json("POST", "/v1/ingest", batch(events), TEST_TOKENS.edge);
 
 describe("ledger routes (open API)", () => {
   beforeEach(async () => {
@@ -127,14 +138,18 @@ describe("ledger routes (open API)", () => {
     const m = movement({ sku: "SKU-1", qty: 2, to: "S1/A/01" });
     await ingest([m]);
     expect((await app.inject({ url: `/v1/movements/${m.id}` })).json()).toEqual({ movement: m });
-    const first = await app.inject({ method: "POST", url: `/v1/movements/${m.id}/reverse` });
+    const first = await app.inject({ method: "POST", headers: admin, url: `/v1/movements/${m.id}/reverse` });
     expect(first.statusCode).toBe(201);
-    const again = await app.inject({ method: "POST", url: `/v1/movements/${m.id}/reverse` });
+    const again = await app.inject({ method: "POST", headers: admin, url: `/v1/movements/${m.id}/reverse` });
     expect(again.statusCode).toBe(200);
     expect(again.json().reversal).toEqual(first.json().reversal);
     expect((await app.inject({ url: "/v1/stock?sku=SKU-1" })).json().positions).toEqual([]);
     expectProblem(await app.inject({ url: "/v1/movements/nope" }), 404, ErrorCode.NotFound);
-    expectProblem(await app.inject({ method: "POST", url: "/v1/movements/nope/reverse" }), 404, ErrorCode.NotFound);
+    expectProblem(
+      await app.inject({ method: "POST", headers: admin, url: "/v1/movements/nope/reverse" }),
+      404,
+      ErrorCode.NotFound,
+    );
   });
 
   it("GET /v1/conflicts lists refused reuses of an id", async () => {
@@ -212,14 +227,16 @@ describe("ledger routes (open API)", () => {
     expectProblem(await json("POST", "/v1/expected-receipts", { ...asn, lines: [] }), 400, ErrorCode.MessageSchema);
     const list = (await app.inject({ url: "/v1/expected-receipts?siteId=S1&status=open" })).json();
     expect(list).toEqual({ receipts: [{ ...asn, status: "open" }] });
-    expect((await app.inject({ method: "POST", url: "/v1/expected-receipts/ASN-1/close" })).statusCode).toBe(204);
+    expect(
+      (await app.inject({ method: "POST", headers: admin, url: "/v1/expected-receipts/ASN-1/close" })).statusCode,
+    ).toBe(204);
     expectProblem(
-      await app.inject({ method: "POST", url: "/v1/expected-receipts/ASN-1/close" }),
+      await app.inject({ method: "POST", headers: admin, url: "/v1/expected-receipts/ASN-1/close" }),
       409,
       LedgerErrorCode.ExpectedState,
     );
     expectProblem(
-      await app.inject({ method: "POST", url: "/v1/expected-receipts/NOPE/close" }),
+      await app.inject({ method: "POST", headers: admin, url: "/v1/expected-receipts/NOPE/close" }),
       404,
       ErrorCode.NotFound,
     );
@@ -235,7 +252,9 @@ describe("ledger routes (open API)", () => {
     expect((await app.inject({ url: "/v1/expected-shipments" })).json()).toEqual({
       shipments: [{ ...order, status: "open" }],
     });
-    expect((await app.inject({ method: "POST", url: "/v1/expected-shipments/SO-1/close" })).statusCode).toBe(204);
+    expect(
+      (await app.inject({ method: "POST", headers: admin, url: "/v1/expected-shipments/SO-1/close" })).statusCode,
+    ).toBe(204);
     expect((await app.inject({ url: "/v1/expected-shipments?status=open" })).json()).toEqual({ shipments: [] });
   });
 
@@ -250,7 +269,7 @@ describe("ledger routes (open API)", () => {
     const etag = String(res.headers.etag);
     const same = await app.inject({ url: "/v1/sites/S1/reference-data", headers: { "if-none-match": etag } });
     expect(same.statusCode).toBe(304);
-    await app.inject({ method: "POST", url: "/v1/expected-receipts/ASN-1/close" });
+    await app.inject({ method: "POST", headers: admin, url: "/v1/expected-receipts/ASN-1/close" });
     const changed = await app.inject({ url: "/v1/sites/S1/reference-data", headers: { "if-none-match": etag } });
     expect(changed.statusCode).toBe(200);
     expect(changed.json().expectedReceipts).toEqual([]);
@@ -337,29 +356,37 @@ describe("ledger routes (open API)", () => {
   });
 });
 
-describe("API tokens (TALLY_API_TOKENS)", () => {
+describe("credentials and roles", () => {
   beforeEach(async () => {
-    await start(
-      new Map([
-        ["a-secret", "admin"],
-        ["s-secret", "supervisor"],
-        ["e-secret", "edge"],
-      ]),
-    );
+    await start();
   });
 
-  it("reads stay open; writes need a token with the role: 401 without, 403 with the wrong role", async () => {
+  it("development reads are open on the loopback; writes need a token with the role: 401 without, 403 with the wrong role", async () => {
     expect((await app.inject({ url: "/v1/items" })).statusCode).toBe(200);
+    expect((await app.inject({ url: "/v1/items", remoteAddress: "10.1.2.3" })).statusCode).toBe(401);
     const item = { sku: "SKU-9", gtins: [] };
-    const anonymous = await json("PUT", "/v1/items/SKU-9", item);
+    const anonymous = await json("PUT", "/v1/items/SKU-9", item, null);
     expectProblem(anonymous, 401, LedgerErrorCode.AuthRequired);
     expect(anonymous.headers["www-authenticate"]).toMatch(/^Bearer/);
     expectProblem(await json("PUT", "/v1/items/SKU-9", item, "wrong"), 401, LedgerErrorCode.AuthRequired);
-    expectProblem(await json("PUT", "/v1/items/SKU-9", item, "s-secret"), 403, LedgerErrorCode.AuthForbidden);
-    expect((await json("PUT", "/v1/items/SKU-9", item, "a-secret")).statusCode).toBe(200);
+    expectProblem(
+      await json("PUT", "/v1/items/SKU-9", item, TEST_TOKENS.supervisor),
+      403,
+      LedgerErrorCode.AuthForbidden,
+    );
+    expect((await json("PUT", "/v1/items/SKU-9", item)).statusCode).toBe(200);
     const asn = { id: "ASN-1", siteId: "S1", lines: [{ sku: "SKU-9", qty: 1 }] };
-    expectProblem(await json("POST", "/v1/expected-receipts", asn, "e-secret"), 403, LedgerErrorCode.AuthForbidden);
-    expect((await json("POST", "/v1/expected-receipts", asn, "s-secret")).statusCode).toBe(201);
+    expectProblem(
+      await json("POST", "/v1/expected-receipts", asn, TEST_TOKENS.edge),
+      403,
+      LedgerErrorCode.AuthForbidden,
+    );
+    expectProblem(
+      await json("POST", "/v1/expected-receipts", { ...asn, siteId: "S1" }, TEST_TOKENS.adminS2),
+      403,
+      LedgerErrorCode.AuthForbidden,
+    );
+    expect((await json("POST", "/v1/expected-receipts", asn, TEST_TOKENS.supervisor)).statusCode).toBe(201);
   });
 });
 
@@ -411,6 +438,9 @@ describe("OpenAPI document", () => {
       "/v1/epcis/capture",
       "/v1/edges",
       "/v1/edges/{edgeId}/release",
+      "/v1/tokens",
+      "/v1/tokens/{id}",
+      "/v1/audit",
     ];
     expect(Object.keys(doc.paths).sort()).toEqual([...served].sort());
     const { Ajv2020 } = await import("ajv/dist/2020.js");

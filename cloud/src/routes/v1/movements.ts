@@ -2,19 +2,22 @@ import { Movement, MovementType } from "@tally/protocols";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { DEFAULT_MOVEMENT_LIMIT, MAX_MOVEMENT_LIMIT, type MovementQuery } from "../../ledger/ledger-store.js";
-import { requireRole } from "../../plugins/auth.js";
+import { actorOf } from "../../plugins/authenticate.js";
 import { notFound } from "../../plugins/problem-details.js";
 import type { RouteDeps } from "../route-deps.js";
+import { assertCovers, listSite, PageLimit, SiteId } from "../route-policy.js";
 
 const MovementId = z.object({ id: z.string().min(1).max(64) });
 
-export const movementsRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store, alerts, tokens }) => {
+export const movementsRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store, alerts }) => {
   app.get(
     "/movements",
     {
+      config: { policy: { roles: ["viewer"], site: listSite } },
       schema: {
         summary: "Movements in commit order, by SKU, location (from or to), type and EPC; cursor pagination",
         querystring: z.object({
+          siteId: SiteId.optional(),
           sku: z.string().min(1).max(64).optional(),
           location: z.string().min(1).max(200).optional(),
           type: MovementType.optional(),
@@ -35,6 +38,7 @@ export const movementsRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { st
     async (request) => {
       const { sku, location, type, epc, limit, after } = request.query;
       const query: MovementQuery = {};
+      if (request.policySite !== undefined) query.siteId = request.policySite;
       if (sku !== undefined) query.sku = sku;
       if (location !== undefined) query.location = location;
       if (type !== undefined) query.movementType = type;
@@ -51,9 +55,11 @@ export const movementsRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { st
   app.get(
     "/conflicts",
     {
+      // Refused events come from any site's edges: for people who see every site.
+      config: { policy: { roles: ["viewer"], site: "all" } },
       schema: {
         summary: "Events refused because their id was already in the ledger with other content (never applied)",
-        querystring: z.object({ limit: z.coerce.number().int().min(1).max(MAX_MOVEMENT_LIMIT).default(100) }),
+        querystring: z.object({ limit: PageLimit }),
         response: {
           200: z.object({
             conflicts: z.array(
@@ -77,11 +83,13 @@ export const movementsRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { st
   app.get(
     "/movements/:id",
     {
+      config: { policy: { roles: ["viewer"], site: "handler" } },
       schema: { summary: "One movement", params: MovementId, response: { 200: z.object({ movement: Movement }) } },
     },
     async (request) => {
       const movement = await store.movement(request.params.id);
       if (movement === undefined) throw notFound(`no movement ${request.params.id}`);
+      assertCovers(request, movement.siteId);
       return { movement };
     },
   );
@@ -89,7 +97,7 @@ export const movementsRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { st
   app.post(
     "/movements/:id/reverse",
     {
-      preHandler: requireRole(tokens, "supervisor"),
+      config: { policy: { roles: ["supervisor"], site: "handler" } },
       schema: {
         summary: "Correct a movement: post a new ADJUSTMENT reversing it (idempotent; movements are never edited)",
         params: MovementId,
@@ -100,7 +108,10 @@ export const movementsRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { st
       },
     },
     async (request, reply) => {
-      const result = await store.reverseMovement(request.params.id, request.caller ?? "anonymous");
+      const original = await store.movement(request.params.id);
+      if (original === undefined) throw notFound(`no movement ${request.params.id}`);
+      assertCovers(request, original.siteId);
+      const result = await store.reverseMovement(request.params.id, actorOf(request));
       if (result === undefined) throw notFound(`no movement ${request.params.id}`);
       alerts.publish(result.alerts);
       if (result.created) {

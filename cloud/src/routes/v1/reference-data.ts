@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { canonicalJson, contentHash } from "../../ledger/canonical-json.js";
 import type { RouteDeps } from "../route-deps.js";
+import { paramSite } from "../route-policy.js";
 
 /**
  * `GET /sites/{siteId}/reference-data`: what an edge keeps a copy of to work
@@ -13,6 +14,8 @@ export const referenceDataRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, 
   app.get(
     "/sites/:siteId/reference-data",
     {
+      // The site's edges poll it; people of the site may read what their edges work from.
+      config: { policy: { roles: ["edge", "viewer"], site: paramSite } },
       schema: {
         summary: "Item master and the open expected receipts and shipments of a site, for its edges (ETag, 304)",
         params: z.object({ siteId: z.string().min(1).max(64) }),

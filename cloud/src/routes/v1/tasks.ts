@@ -1,10 +1,12 @@
 import { CorrectionTask, LedgerErrorCode, Movement, TaskOutcome, TaskStatus } from "@tally/protocols";
+import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { TaskChange } from "../../ledger/ledger-store.js";
-import { requireRole } from "../../plugins/auth.js";
+import { actorOf, type RoutePolicy } from "../../plugins/authenticate.js";
 import { conflict, notFound } from "../../plugins/problem-details.js";
 import type { RouteDeps } from "../route-deps.js";
+import { assertCovers, listSite, PageLimit, SiteId } from "../route-policy.js";
 
 /** A correction task with its lifecycle, as the API answers it. */
 export const LedgerTask = CorrectionTask.extend({
@@ -19,8 +21,15 @@ const Id = z.object({ id: z.string().min(1).max(64) });
 const Changed = z.object({ task: LedgerTask, adjustments: z.array(Movement) });
 
 /** Correction tasks: list, assign, complete with an outcome (posting ADJUSTMENT movements), dismiss. */
-export const tasksRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store, alerts, tokens }) => {
-  const supervisor = requireRole(tokens, "supervisor");
+export const tasksRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store, alerts }) => {
+  // The task's site is known once it is read: each handler checks it (`covered`).
+  const operator: RoutePolicy = { roles: ["operator"], site: "handler" };
+  const supervisor: RoutePolicy = { roles: ["supervisor"], site: "handler" };
+  const covered = async (request: FastifyRequest, id: string): Promise<void> => {
+    const task = await store.task(id);
+    if (task === undefined) throw notFound(`no task ${id}`);
+    assertCovers(request, task.siteId);
+  };
 
   const answer = (id: string, change: TaskChange) => {
     if (change.ok) {
@@ -34,24 +43,44 @@ export const tasksRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store,
   app.get(
     "/tasks",
     {
+      config: { policy: { roles: ["viewer"], site: listSite } },
       schema: {
-        summary: "Correction tasks, by status",
-        querystring: z.object({ status: TaskStatus.optional() }),
-        response: { 200: z.object({ tasks: z.array(LedgerTask) }) },
+        summary: "Correction tasks by site and status, in creation order a page at a time",
+        querystring: z.object({
+          siteId: SiteId.optional(),
+          status: TaskStatus.optional(),
+          limit: PageLimit,
+          /** Cursor: `next` of the previous page (a task id). */
+          after: z.string().min(1).max(64).optional(),
+        }),
+        response: { 200: z.object({ tasks: z.array(LedgerTask), next: z.string().optional() }) },
       },
     },
     async (request) => {
-      const { status } = request.query;
-      return { tasks: await store.tasks(status !== undefined ? { status } : {}) };
+      const { status, limit, after } = request.query;
+      const siteId = request.policySite;
+      const found = await store.tasks({
+        ...(status !== undefined && { status }),
+        ...(siteId !== undefined && { siteId }),
+        ...(after !== undefined && { after }),
+        limit: limit + 1,
+      });
+      const tasks = found.slice(0, limit);
+      const last = tasks.at(-1)?.id;
+      return { tasks, ...(found.length > limit && last !== undefined && { next: last }) };
     },
   );
 
   app.get(
     "/tasks/:id",
-    { schema: { summary: "One correction task", params: Id, response: { 200: z.object({ task: LedgerTask }) } } },
+    {
+      config: { policy: { roles: ["viewer"], site: "handler" } },
+      schema: { summary: "One correction task", params: Id, response: { 200: z.object({ task: LedgerTask }) } },
+    },
     async (request) => {
       const task = await store.task(request.params.id);
       if (task === undefined) throw notFound(`no task ${request.params.id}`);
+      assertCovers(request, task.siteId);
       return { task };
     },
   );
@@ -59,7 +88,7 @@ export const tasksRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store,
   app.post(
     "/tasks/:id/assign",
     {
-      preHandler: supervisor,
+      config: { policy: operator },
       schema: {
         summary: "Assign a task (open or assigned → assigned)",
         params: Id,
@@ -67,13 +96,16 @@ export const tasksRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store,
         response: { 200: Changed },
       },
     },
-    async (request) => answer(request.params.id, await store.assignTask(request.params.id, request.body.assignee)),
+    async (request) => {
+      await covered(request, request.params.id);
+      return answer(request.params.id, await store.assignTask(request.params.id, request.body.assignee));
+    },
   );
 
   app.post(
     "/tasks/:id/complete",
     {
-      preHandler: supervisor,
+      config: { policy: operator },
       schema: {
         summary: "Complete a task with its outcome; `adjusted` posts one ADJUSTMENT movement per adjustment",
         params: Id,
@@ -81,17 +113,16 @@ export const tasksRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store,
         response: { 200: Changed },
       },
     },
-    async (request) =>
-      answer(
-        request.params.id,
-        await store.completeTask(request.params.id, request.body, request.caller ?? "anonymous"),
-      ),
+    async (request) => {
+      await covered(request, request.params.id);
+      return answer(request.params.id, await store.completeTask(request.params.id, request.body, actorOf(request)));
+    },
   );
 
   app.post(
     "/tasks/:id/dismiss",
     {
-      preHandler: supervisor,
+      config: { policy: supervisor },
       schema: {
         summary: "Dismiss a task (no stock change)",
         params: Id,
@@ -102,10 +133,12 @@ export const tasksRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store,
         response: { 200: Changed },
       },
     },
-    async (request) =>
-      answer(
+    async (request) => {
+      await covered(request, request.params.id);
+      return answer(
         request.params.id,
-        await store.dismissTask(request.params.id, request.caller ?? "anonymous", request.body?.note),
-      ),
+        await store.dismissTask(request.params.id, actorOf(request), request.body?.note),
+      );
+    },
   );
 };
