@@ -24,7 +24,7 @@ function parameters<T>(share: number): fc.Parameters<T> {
   return {
     numRuns: runs,
     // A safety net, not the check: a property that would run far past its share of the time stops and fails.
-    interruptAfterTimeLimit: Math.max(60_000, runs * 20),
+    interruptAfterTimeLimit: Math.max(150_000, runs * 50),
     markInterruptAsFailure: true,
     ...(seed === undefined ? {} : { seed: Number(seed) }),
     ...(path === undefined ? {} : { path }),
@@ -38,14 +38,22 @@ function parameters<T>(share: number): fc.Parameters<T> {
 export function fuzz<T>(suite: string, property: fc.IProperty<T>, share: number): void {
   const details = fc.check(property, parameters<T>(share));
   recordFuzzRun(suite, details.numRuns, details.failed);
-  if (details.failed) throw new Error(fc.defaultReportMessage(details) ?? "fuzz property failed");
+  if (details.failed) throw failure(fc.defaultReportMessage(details), details.errorInstance);
 }
 
 /** `fuzz` for async properties (requests, commits). */
 export async function fuzzAsync<T>(suite: string, property: fc.IAsyncProperty<T>, share: number): Promise<void> {
   const details = await fc.check(property, parameters<T>(share));
   recordFuzzRun(suite, details.numRuns, details.failed);
-  if (details.failed) throw new Error((await fc.asyncDefaultReportMessage(details)) ?? "fuzz property failed");
+  if (details.failed) throw failure(await fc.asyncDefaultReportMessage(details), details.errorInstance);
+}
+
+/** fast-check's report (seed, path, counterexample) with the failing case's own error under it. */
+function failure(report: string | undefined, error: unknown): Error {
+  const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new Error(`${report ?? "fuzz property failed"}\nThe case failed with: ${why.slice(0, 4000)}`, {
+    cause: error,
+  });
 }
 
 /** Runs `work` and fails when it took longer than the per-case budget: parsers must do bounded work. */
