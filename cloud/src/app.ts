@@ -8,7 +8,7 @@ import type { ApiTokens } from "./plugins/auth.js";
 import { installGracefulClose } from "./plugins/graceful-close.js";
 import type { CloudMetrics } from "./plugins/metrics.js";
 import { registerOpenApi } from "./plugins/openapi.js";
-import { installProblemDetails } from "./plugins/problem-details.js";
+import { installProblemDetails, sendFrameworkProblem } from "./plugins/problem-details.js";
 import { healthRoute } from "./routes/health.js";
 import { v1Routes } from "./routes/v1/index.js";
 
@@ -28,7 +28,7 @@ export interface AppDeps {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Typed as fastify's base logger so the instance is a plain FastifyInstance (pino's Logger is one).
   const loggerInstance: FastifyBaseLogger = deps.logger;
-  const app = Fastify({ loggerInstance, forceCloseConnections: "idle" });
+  const app = Fastify({ loggerInstance, forceCloseConnections: "idle", frameworkErrors: sendFrameworkProblem });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installProblemDetails(app);
