@@ -47,7 +47,7 @@ describe("fuzz: the GS1 element string parsers", () => {
           );
           expectGs1Result(input, result);
         }),
-        name === "parseGs1" ? 5_000 : 2_666,
+        name === "parseGs1" ? 4_000 : 3_000,
       );
     },
   );
