@@ -148,7 +148,7 @@ const bodyFor = (op: Operation): fc.Arbitrary<Body> => {
   );
 };
 
-/** A request to one operation: hostile path parameters, query string and body. */
+/** A request to one operation: hostile path parameters, query string, documented headers and body. */
 export interface FuzzRequest {
   method: Operation["method"];
   url: string;
@@ -156,18 +156,34 @@ export interface FuzzRequest {
   headers: Record<string, string>;
 }
 
+/** Header values a client may send (visible ASCII and spaces: Node refuses the rest before the server sees it). */
+const headerValue = fc.oneof(
+  fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 200 }),
+  fc.constantFrom('"', 'W/"x"', "*", '"a", "b"', " "),
+);
+
+/** The documented header parameters (e.g. `if-none-match`), each present or not, with any value. */
+const headersFor = (op: Operation): fc.Arbitrary<Partial<Record<string, string>>> => {
+  const model: Record<string, fc.Arbitrary<string>> = {};
+  for (const p of op.parameters.filter((p) => p.in === "header")) model[p.name] = headerValue;
+  return fc.record(model, { requiredKeys: [] });
+};
+
 export function requestFor(op: Operation): fc.Arbitrary<FuzzRequest> {
   const pathParams = op.parameters.filter((p) => p.in === "path");
   const path = fc
     .tuple(...pathParams.map((p) => urlText(p.schema, p.name)))
     .map((values) => pathParams.reduce((url, p, i) => url.replace(`{${p.name}}`, values[i] ?? ""), op.path));
   const body = op.body === undefined ? fc.oneof(fc.constant<Body>({}), bodyFor(op)) : bodyFor(op);
-  return fc.tuple(path, queryFor(op), body).map(
-    ([url, query, b]): FuzzRequest => ({
+  return fc.tuple(path, queryFor(op), body, headersFor(op)).map(([url, query, b, documented]): FuzzRequest => {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(documented)) if (value !== undefined) headers[name] = value;
+    if (b.contentType !== undefined) headers["content-type"] = b.contentType;
+    return {
       method: op.method,
       url: query === "" ? url : `${url}?${query}`,
       ...(b.payload === undefined ? {} : { payload: b.payload }),
-      headers: b.contentType === undefined ? {} : { "content-type": b.contentType },
-    }),
-  );
+      headers,
+    };
+  });
 }
