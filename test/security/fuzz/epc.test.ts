@@ -83,7 +83,7 @@ describe("fuzz: the EPC codec", () => {
           );
         },
       ),
-      1_800,
+      800,
     );
   });
 });

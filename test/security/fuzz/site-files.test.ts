@@ -1,12 +1,18 @@
 import { indexSite } from "@tally/edge";
-import { ErrorCode, parseSiteLayoutText, SiteLayout } from "@tally/protocols";
+import { ErrorCode, parseScenarioFileText, parseSiteLayoutText, SiteLayout } from "@tally/protocols";
 import { loadSiteLayout } from "@tally/simulators";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FUZZ_SITE } from "./arbitraries/fuzz-site.js";
 import { hostileValue } from "./arbitraries/hostile-json.js";
 import { mutateValue, valueMutation } from "./arbitraries/mutations.js";
-import { hostileSiteText, SITE_VALUE, validSiteText } from "./arbitraries/site-files.js";
+import {
+  hostileScenarioText,
+  hostileSiteText,
+  SCENARIO_TEXTS,
+  SITE_VALUE,
+  validSiteText,
+} from "./arbitraries/site-files.js";
 import { fuzz, withinBudget } from "./support/fuzz-runs.js";
 import { expectPrototypesUntouched } from "./support/prototypes.js";
 import { expectResult } from "./support/refusals.js";
@@ -69,6 +75,21 @@ describe("fuzz: site layout files", () => {
         },
       ),
       1_500,
+    );
+  });
+
+  it("parseScenarioFileText refuses hostile scenario files with TALLY_ERR_SCENARIO_INVALID and a reason", () => {
+    // The texts the mutations start from are valid.
+    for (const text of SCENARIO_TEXTS) expect(parseScenarioFileText(text).ok).toBe(true);
+    fuzz(
+      SUITE,
+      fc.property(hostileScenarioText, (text) => {
+        const result = withinBudget("parseScenarioFileText", () => parseScenarioFileText(text));
+        expectResult("scenario file", result);
+        if (!result.ok) expect(result.error.code).toBe(ErrorCode.ScenarioInvalid);
+        expectPrototypesUntouched();
+      }),
+      1_000,
     );
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { FUZZ_SITE } from "./fuzz-site.js";
 import { hostileJsonText, hostileString } from "./hostile-json.js";
@@ -55,6 +56,24 @@ export const hostileSiteText: fc.Arbitrary<string> = fc.oneof(
     arbitrary: fc
       .tuple(validSiteText, fc.array(textMutation, { minLength: 1, maxLength: 3 }))
       .map(([t, m]) => mutateText(t, m)),
+  },
+  { weight: 2, arbitrary: yamlAttack },
+  { weight: 1, arbitrary: hostileJsonText({ maxDepth: 2_000, maxLength: 3_000 }) },
+  { weight: 1, arbitrary: hostileString },
+);
+
+/** The built-in scenarios' files (YAML): the valid texts the scenario mutations start from. */
+export const SCENARIO_TEXTS = ["demo", "cold-chain", "receiving"].map((name) =>
+  readFileSync(new URL(`../../../../simulators/scenarios/${name}.yaml`, import.meta.url), "utf8"),
+);
+
+/** Scenario file text to judge: built-in scenarios mutated as text, YAML attacks, hostile JSON, any text. */
+export const hostileScenarioText: fc.Arbitrary<string> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...SCENARIO_TEXTS), fc.array(textMutation, { minLength: 1, maxLength: 3 }))
+      .map(([text, m]) => mutateText(text, m)),
   },
   { weight: 2, arbitrary: yamlAttack },
   { weight: 1, arbitrary: hostileJsonText({ maxDepth: 2_000, maxLength: 3_000 }) },
