@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { type FuzzRequest, type Operation, operationsOf, requestFor } from "./arbitraries/requests.js";
 import { fuzzApi } from "./support/fuzz-api.js";
-import { fuzzAsync, withinBudgetAsync } from "./support/fuzz-runs.js";
+import { fuzzAsync, fuzzTimeout, withinBudgetAsync } from "./support/fuzz-runs.js";
 import { expectPrototypesUntouched } from "./support/prototypes.js";
 
 const SUITE = "api";
@@ -41,7 +41,7 @@ describe("fuzz: every route of the cloud's OpenAPI document", () => {
 
   it.each(operations.map((op, i) => [`${op.method} ${op.path}`, op, i] as const))(
     "%s: hostile path parameters, query strings and bodies get a 2xx, 3xx or a problem, never a 5xx",
-    { timeout: 120_000 },
+    { timeout: fuzzTimeout(120_000) },
     async (_name, op, i) => {
       const share = Math.floor(API_CASES / operations.length) + (i === 0 ? API_CASES % operations.length : 0);
       await fuzzAsync(

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BadEvent, badEvent, badValue, type GoodEvent, goodEvent } from "./arbitraries/edge-events.js";
 import { FUZZ_SITE } from "./arbitraries/fuzz-site.js";
 import { fuzzLedger } from "./support/fuzz-ledger.js";
-import { fuzzAsync, withinBudgetAsync } from "./support/fuzz-runs.js";
+import { fuzzAsync, fuzzTimeout, withinBudgetAsync } from "./support/fuzz-runs.js";
 
 const SUITE = "ingest-batch";
 
@@ -86,7 +86,7 @@ function expectAck(ack: CommitAck, batch: EdgeBatch, sent: Sent, firstTime: bool
 describe("fuzz: batches of good and bad events through ingestBatch into a SQLite ledger", () => {
   // About 5 commits a case, each an fsync'd SQLite transaction (about 6 ms here).
   it("commits every good event exactly once across resends and reused ids, and nothing of the bad ones", {
-    timeout: 180_000,
+    timeout: fuzzTimeout(180_000),
   }, async () => {
     await fuzzAsync(
       SUITE,

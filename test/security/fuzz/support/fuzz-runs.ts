@@ -17,6 +17,11 @@ export function runsFor(share: number): number {
   return Math.max(1, Math.round(share * scale()));
 }
 
+/** A test timeout for a property of heavy cases, grown with `TALLY_FUZZ_RUNS`. */
+export function fuzzTimeout(ms: number): number {
+  return Math.round(ms * Math.max(1, scale()));
+}
+
 function parameters<T>(share: number): fc.Parameters<T> {
   const seed = process.env.TALLY_FUZZ_SEED;
   const path = process.env.TALLY_FUZZ_PATH;
@@ -24,7 +29,7 @@ function parameters<T>(share: number): fc.Parameters<T> {
   return {
     numRuns: runs,
     // A safety net, not the check: a property that would run far past its share of the time stops and fails.
-    interruptAfterTimeLimit: Math.max(150_000, runs * 50),
+    interruptAfterTimeLimit: fuzzTimeout(Math.max(150_000, runs * 50)),
     markInterruptAsFailure: true,
     ...(seed === undefined ? {} : { seed: Number(seed) }),
     ...(path === undefined ? {} : { path }),
