@@ -1,8 +1,8 @@
 import { decodeBatch, parseEdgeBatch } from "@tally/cloud";
-import { CommitAck, ErrorCode, MAX_BATCH_BYTES } from "@tally/protocols";
+import { CommitAck, ErrorCode, MAX_BATCH_BYTES, ReferenceData } from "@tally/protocols";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { validAck, validBatch } from "./arbitraries/batches.js";
+import { validAck, validBatch, validReferenceData } from "./arbitraries/batches.js";
 import { hostileValue } from "./arbitraries/hostile-json.js";
 import { mutateValue, valueMutation } from "./arbitraries/mutations.js";
 import { hostilePayload, oversize } from "./arbitraries/payloads.js";
@@ -15,7 +15,7 @@ const bytes = (value: unknown) => Buffer.from(JSON.stringify(value));
 const mutated = (valid: fc.Arbitrary<unknown>) =>
   fc.tuple(valid, fc.array(valueMutation, { minLength: 1, maxLength: 3 })).map(([v, m]) => mutateValue(v, m));
 
-describe("fuzz: batch envelopes (MQTT and HTTP ingest) and commit acks", () => {
+describe("fuzz: batch envelopes (MQTT and HTTP ingest), commit acks and reference data", () => {
   it("decodes every valid batch with its events as sent", () => {
     fuzz(
       SUITE,
@@ -76,7 +76,19 @@ describe("fuzz: batch envelopes (MQTT and HTTP ingest) and commit acks", () => {
         if (!judged.success) expect(judged.error.issues.length).toBeGreaterThan(0);
         expectPrototypesUntouched();
       }),
-      3_500,
+      2_500,
+    );
+  });
+
+  it("the ReferenceData schema (the edge's copy of the cloud's master data) judges any value without throwing", () => {
+    fuzz(
+      SUITE,
+      fc.property(validReferenceData, fc.oneof(hostileValue, mutated(validReferenceData)), (valid, other) => {
+        expect(ReferenceData.safeParse(JSON.parse(JSON.stringify(valid))).success).toBe(true);
+        withinBudget("ReferenceData", () => ReferenceData.safeParse(other));
+        expectPrototypesUntouched();
+      }),
+      1_000,
     );
   });
 });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { goodEvent } from "./edge-events.js";
-import { FUZZ_SITE } from "./fuzz-site.js";
+import { FUZZ_LOCATIONS, FUZZ_SITE, FUZZ_SKUS } from "./fuzz-site.js";
 
 const NOW = Date.parse("2026-11-22T08:00:00.000Z");
 
@@ -43,4 +43,31 @@ export const validAck = fc.record({
   duplicates: fc.array(fc.uuid({ version: 7 }), { maxLength: 5 }),
   rejected: fc.array(rejection, { maxLength: 3 }),
   committedAt: fc.constant(new Date(NOW).toISOString()),
+});
+
+const expectedLine = fc.record(
+  {
+    sku: fc.constantFrom(...FUZZ_SKUS),
+    qty: fc.integer({ min: 1, max: 1_000_000 }),
+    sscc: fc.stringMatching(/^\d{18}$/),
+    lot: fc.stringMatching(/^[A-Z0-9]{1,20}$/),
+  },
+  { requiredKeys: ["sku", "qty"] },
+);
+
+const expected = fc.record({
+  id: fc.uuid({ version: 7 }),
+  siteId: fc.constant(FUZZ_SITE.siteId),
+  dock: fc.constantFrom(...FUZZ_LOCATIONS),
+  status: fc.constantFrom("open", "closed"),
+  lines: fc.array(expectedLine, { minLength: 1, maxLength: 3 }),
+});
+
+/** Reference data as the cloud serves it to an edge: the fuzz site's items and some expected documents. */
+export const validReferenceData = fc.record({
+  siteId: fc.constant(FUZZ_SITE.siteId),
+  asOf: fc.constant(new Date(NOW).toISOString()),
+  items: fc.constant(FUZZ_SITE.items),
+  expectedReceipts: fc.array(expected, { maxLength: 2 }),
+  expectedShipments: fc.array(expected, { maxLength: 2 }),
 });
