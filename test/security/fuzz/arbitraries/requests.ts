@@ -98,6 +98,18 @@ const queryFor = (op: Operation): fc.Arbitrary<string> => {
 };
 
 /** A request body: the schema's shape, mutated; hostile JSON; random bytes; or the right body in the wrong type. */
+const DEEP = "\u0000deep\u0000";
+
+/**
+ * `value` as JSON text with its `target`-th node replaced by arrays nested
+ * `depth` deep. Spliced into the text: fast-check keeps and prints the small
+ * value, and neither it nor JSON.stringify ever holds the deep one.
+ */
+function withDeepValue(value: unknown, target: number, depth: number): string {
+  const marked = JSON.stringify(mutateValue(value, [{ op: "replace", target, with: DEEP }])) ?? "null";
+  return marked.replace(JSON.stringify(DEEP), `${"[".repeat(depth)}${"]".repeat(depth)}`);
+}
+
 interface Body {
   payload?: string | Buffer;
   contentType?: string;
@@ -122,6 +134,13 @@ const bodyFor = (op: Operation): fc.Arbitrary<Body> => {
         payload,
         contentType: "application/json",
       })),
+    },
+    {
+      // The schema's shape with one value replaced by arrays nested thousands deep, where a handler walks it.
+      weight: 1,
+      arbitrary: fc
+        .tuple(shaped, fc.nat(), fc.integer({ min: 1_000, max: 20_000 }))
+        .map(([v, target, depth]) => ({ payload: withDeepValue(v, target, depth), contentType: "application/json" })),
     },
     {
       weight: 1,
