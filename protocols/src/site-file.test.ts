@@ -33,7 +33,8 @@ describe("parseSiteLayoutText", () => {
   });
 
   it("refuses deeply nested files, however many, without reaching the YAML composer", () => {
-    // Found by the fuzz suite: the second 2,000-level document aborted Node ("RegExpCompiler Allocation failed").
+    // Found while calibrating the fuzz suite: deep YAML overflowed the composer's stack, and when such documents
+    // were the first YAML a process read, the second aborted Node ("RegExpCompiler Allocation failed").
     for (const text of [
       `${"- ".repeat(20_000)}x`,
       `${"- ".repeat(2_000)}x`,

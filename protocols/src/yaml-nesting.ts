@@ -10,10 +10,11 @@ export const MAX_YAML_NESTING = 64;
  * past `stopAfter`.
  *
  * Why: yaml's composer recurses once per level. A few thousand levels (a
- * 4 KB `- - - … x`) exhaust the stack, and on Node 20 a second such document
- * aborts the process outright (V8 fails to compile a regular expression near
- * the stack limit: "RegExpCompiler Allocation failed"), which no try/catch
- * survives. Check the depth before handing a text to `parse`.
+ * 4 KB `- - - … x`) exhaust the stack, and on Node 20, when such documents
+ * are the first YAML a process reads, the second aborts the process outright
+ * (V8 fails to compile a regular expression near the stack limit:
+ * "RegExpCompiler Allocation failed"), which no try/catch survives. Check the
+ * depth before handing a text to `parse`.
  */
 export function yamlNestingDepth(text: string, stopAfter = Number.POSITIVE_INFINITY): number {
   let deepest = 0;

@@ -9,6 +9,7 @@ import { mutateValue, valueMutation } from "./arbitraries/mutations.js";
 import {
   hostileScenarioText,
   hostileSiteText,
+  nestingAttack,
   SCENARIO_TEXTS,
   SITE_VALUE,
   validSiteText,
@@ -40,7 +41,20 @@ describe("fuzz: site layout files", () => {
         else expect(() => indexSite(result.value)).not.toThrow();
         expectPrototypesUntouched();
       }),
-      1_500,
+      1_400,
+    );
+  });
+
+  it("refuses deeply nested files one after another (a process reads many)", () => {
+    fuzz(
+      SUITE,
+      fc.property(fc.array(nestingAttack, { minLength: 2, maxLength: 4 }), (texts) => {
+        for (const text of texts) {
+          const result = withinBudget("parseSiteLayoutText", () => parseSiteLayoutText(text));
+          expect(result).toMatchObject({ ok: false, error: { code: ErrorCode.SiteLayoutInvalid } });
+        }
+      }),
+      100,
     );
   });
 

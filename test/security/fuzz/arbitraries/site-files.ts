@@ -12,6 +12,22 @@ export const validSiteText: fc.Arbitrary<string> = fc
   .constantFrom(0, 2, 4)
   .map((indent) => JSON.stringify(SITE_VALUE, null, indent));
 
+/**
+ * How deep the nesting attacks go: mostly up to 2,000 levels, now and then up
+ * to 20,000 (before the depth check, a thousand levels overflowed the YAML
+ * composer's stack).
+ */
+const nesting = fc.oneof(
+  { weight: 3, arbitrary: fc.integer({ min: 1, max: 2_000 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 2_001, max: 20_000 }) },
+);
+
+/** Collections nested by indentation-free YAML: compact sequences or flow maps. */
+export const nestingAttack: fc.Arbitrary<string> = fc.oneof(
+  nesting.map((depth) => `${"- ".repeat(depth)}x`),
+  nesting.map((depth) => `${"{a: ".repeat(depth)}1${"}".repeat(depth)}`),
+);
+
 /** YAML that attacks the reader rather than the schema: alias bombs, recursion, tags, merges, documents. */
 const yamlAttack: fc.Arbitrary<string> = fc.oneof(
   // "Billion laughs": each level refers to the one before ten times.
@@ -36,8 +52,8 @@ const yamlAttack: fc.Arbitrary<string> = fc.oneof(
     "%YAML 9.9\n---\nsiteId: A\n",
     "siteId: 'unterminated\n",
   ),
-  fc.integer({ min: 1, max: 2_000 }).map((depth) => `${"- ".repeat(depth)}x`),
-  fc.integer({ min: 1, max: 2_000 }).map((depth) => `${"{a: ".repeat(depth)}1${"}".repeat(depth)}`),
+  nesting.map((depth) => `${"- ".repeat(depth)}x`),
+  nesting.map((depth) => `${"{a: ".repeat(depth)}1${"}".repeat(depth)}`),
   fc
     .integer({ min: 1, max: 400 })
     .map((depth) => Array.from({ length: depth }, (_, i) => `${" ".repeat(i)}k:`).join("\n")),
