@@ -15,7 +15,7 @@ import { type ApiMode, installAuth } from "./plugins/authenticate.js";
 import { installGracefulClose } from "./plugins/graceful-close.js";
 import type { CloudMetrics } from "./plugins/metrics.js";
 import { registerOpenApi } from "./plugins/openapi.js";
-import { installProblemDetails } from "./plugins/problem-details.js";
+import { installProblemDetails, sendFrameworkProblem } from "./plugins/problem-details.js";
 import { healthRoute } from "./routes/health.js";
 import { v1Routes } from "./routes/v1/index.js";
 
@@ -48,6 +48,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const options = {
     loggerInstance,
     forceCloseConnections: "idle" as const,
+    frameworkErrors: sendFrameworkProblem,
     bodyLimit: limits.bodyLimit,
     // Bounds how long a client may take to send its request; the alert stream's long response is not affected.
     requestTimeout: limits.requestTimeoutMs,

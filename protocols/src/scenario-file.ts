@@ -2,6 +2,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { describeIssues, ScanAction } from "./device-messages.js";
 import { ErrorCode, ok, type Rejection, type Result, rejected } from "./errors.js";
+import { MAX_YAML_NESTING, yamlNestingDepth } from "./yaml-nesting.js";
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
@@ -439,9 +440,13 @@ export type ScenarioFile = z.output<typeof ScenarioFile>;
 
 /** Parses a scenario file's text (YAML or JSON) and validates its shape. Never throws. */
 export function parseScenarioFileText(text: string): Result<ScenarioFile, Rejection> {
+  if (yamlNestingDepth(text, MAX_YAML_NESTING) > MAX_YAML_NESTING) {
+    return rejected(ErrorCode.ScenarioInvalid, `scenario file nests deeper than ${MAX_YAML_NESTING} levels`);
+  }
   let doc: unknown;
   try {
-    doc = parseYaml(text, { maxAliasCount: 100 });
+    // logLevel error: YAML warnings (unresolved tags…) would go to the process's stderr, past its logger.
+    doc = parseYaml(text, { maxAliasCount: 100, logLevel: "error" });
   } catch (cause) {
     return rejected(ErrorCode.ScenarioInvalid, `scenario file is not valid YAML/JSON: ${(cause as Error).message}`);
   }

@@ -32,6 +32,21 @@ describe("parseSiteLayoutText", () => {
     expect(parseSiteLayoutText(text).ok).toBe(false);
   });
 
+  it("refuses deeply nested files, however many, without reaching the YAML composer", () => {
+    // Found while calibrating the fuzz suite: deep YAML overflowed the composer's stack, and when such documents
+    // were the first YAML a process read, the second aborted Node ("RegExpCompiler Allocation failed").
+    for (const text of [
+      `${"- ".repeat(20_000)}x`,
+      `${"- ".repeat(2_000)}x`,
+      `${"[".repeat(5_000)}${"]".repeat(5_000)}`,
+    ]) {
+      expect(parseSiteLayoutText(text)).toEqual({
+        ok: false,
+        error: { code: "TALLY_ERR_SITE_LAYOUT_INVALID", reason: "site file nests deeper than 64 levels" },
+      });
+    }
+  });
+
   it("refuses an OPC-UA shelf without node ids", () => {
     const bad = demo.replace(', nodeId: "ns=1;s=shelf-1/DEMO/PICK/A2/weight"', "");
     const result = parseSiteLayoutText(bad);

@@ -14,4 +14,15 @@ describe("withWellFormedText", () => {
     const written = { b: "a written \\ud800 is six characters" };
     expect(withWellFormedText(written)).toEqual(written);
   });
+
+  it("cleans the other elements of a list when one is nested too deep to serialise, and keeps that one", () => {
+    // Found by the fuzz suite: a 5,000-level array among a batch's events threw RangeError out of ingest.
+    for (const depth of [3_000, 50_000]) {
+      const deep: unknown = JSON.parse(`${"[".repeat(depth)}"\ud800"${"]".repeat(depth)}`);
+      const cleaned = withWellFormedText([{ a: "x\ud800" }, deep, "\udc00"]);
+      expect(cleaned[0]).toEqual({ a: "x\ufffd" });
+      expect(cleaned[1]).toBe(deep);
+      expect(cleaned[2]).toBe("\ufffd");
+    }
+  });
 });

@@ -9,6 +9,24 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * usual case: one stringify and one scan), `value` itself is returned.
  */
 export function withWellFormedText<T>(value: T): T {
+  try {
+    return wellFormed(value);
+  } catch {
+    // Nested too deep for JSON.stringify or a reviver (a few thousand levels: no schema accepts that). The
+    // elements of a list, a batch's events, are cleaned one by one, so such an event leaves the others as
+    // they would be; it is kept as it is, for the schema to refuse.
+    if (!Array.isArray(value)) return value;
+    return value.map((element: unknown) => {
+      try {
+        return wellFormed(element);
+      } catch {
+        return element;
+      }
+    }) as T;
+  }
+}
+
+function wellFormed<T>(value: T): T {
   const json = JSON.stringify(value);
   if (json === undefined || !LONE_SURROGATE_ESCAPE.test(json)) return value;
   return JSON.parse(json, (_key, v: unknown) => (typeof v === "string" ? v.replace(LONE_SURROGATE, "\ufffd") : v));

@@ -51,6 +51,9 @@ export async function registerRateLimit(
     max: (request) => (request.principal?.role === "edge" ? limits.edgeRateMax : limits.rateMax),
     timeWindow: limits.rateWindowMs,
     keyGenerator: (request) => (request.principal === undefined ? `ip:${request.ip}` : `id:${request.principal.id}`),
+    // The cloud's own in-process credentials (made at start, never stored: `tally up`'s setup and scoring) are
+    // not a caller to protect the service from.
+    allowList: (request) => request.principal?.id.startsWith("internal:") === true,
     onExceeded: () => observer?.refused("rate-limited"),
     errorResponseBuilder: (_request, context) =>
       new ProblemError(

@@ -78,6 +78,23 @@ export function installProblemDetails(app: FastifyInstance): void {
   });
 }
 
+/**
+ * Fastify's `frameworkErrors`: what its router refuses before any route or
+ * error handler runs (a path with a malformed escape such as `/v1/items/%`, a
+ * path parameter past its length limit) is a problem+json too, not fastify's
+ * own JSON. Pass it to `Fastify({ frameworkErrors })`.
+ */
+export function sendFrameworkProblem(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === "FST_ERR_BAD_URL") {
+    sendProblem(reply, request, 400, ErrorCode.QueryInvalid, "Bad Request", error.message);
+  } else if (error.code === "FST_ERR_MAX_PARAM_LENGTH") {
+    sendProblem(reply, request, 414, ErrorCode.QueryInvalid, "URI Too Long", error.message);
+  } else {
+    request.log.error({ err: error }, "request failed in the router");
+    sendProblem(reply, request, 500, ErrorCode.Internal, "Internal Server Error", "internal error");
+  }
+}
+
 function toProblem(error: FastifyError, request: FastifyRequest): Omit<Problem, "type"> {
   if (error instanceof ProblemError) {
     return { status: error.status, code: error.code, title: error.title, detail: error.message };

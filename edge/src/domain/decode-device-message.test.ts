@@ -87,6 +87,19 @@ describe("decodeDeviceMessage", () => {
       "scanner-1",
     ],
     ["tally/v1/DEMO/dev/scanner-1/scan", { action: "PICK", scannedAt: at }, "TALLY_ERR_MSG_SCHEMA", "scanner-1"],
+    // Found by the fuzz suite: a barcode counting 0 (or more than a scan may) became a movement the cloud refused.
+    [
+      "tally/v1/DEMO/dev/scanner-1/scan",
+      { code: "(01)00614141000043(30)0", action: "RECEIPT", scannedAt: at },
+      "TALLY_ERR_BARCODE_INVALID",
+      "scanner-1",
+    ],
+    [
+      "tally/v1/DEMO/dev/scanner-1/scan",
+      { code: "(01)00614141000043(37)99999999", action: "RECEIPT", scannedAt: at },
+      "TALLY_ERR_BARCODE_INVALID",
+      "scanner-1",
+    ],
     ["tally/v1/DEMO/dev/portal-d1/bogus", {}, "TALLY_ERR_TOPIC_UNKNOWN", undefined],
     ["tally/v1/OTHER/dev/portal-d1/read", {}, "TALLY_ERR_TOPIC_UNKNOWN", "portal-d1"],
     ["tally/v1/DEMO/dev/ghost/read", {}, "TALLY_ERR_DEVICE_UNKNOWN", "ghost"],

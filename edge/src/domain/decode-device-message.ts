@@ -15,6 +15,9 @@ import type { Observation } from "./observation.js";
 import { readScanCode, type ScannedItem } from "./read-scan-code.js";
 import type { SiteIndex } from "./site-index.js";
 
+/** Most units one scan may count: the bound of `ScanMessage.qty`. */
+const MAX_SCAN_QTY = 100_000;
+
 /** The channels each kind of device may publish on. */
 const CHANNELS = DEVICE_KIND_CHANNELS;
 
@@ -137,13 +140,23 @@ export function decodeDeviceMessage(
         if (!read.ok) return refuse(read.error.code, read.error.reason, deviceId);
         item = read.value;
       }
+      const qty = item.count ?? m.qty;
+      // A count the barcode carries (AI 30/37, up to 8 digits) gets the bounds of a scan's own qty: a 0 or a
+      // 99,999,999 would become a movement the cloud refuses, far from the scan that caused it.
+      if (qty < 1 || qty > MAX_SCAN_QTY) {
+        return refuse(
+          ErrorCode.BarcodeInvalid,
+          `the barcode counts ${qty} units; a scan counts 1 to ${MAX_SCAN_QTY}`,
+          deviceId,
+        );
+      }
       return ok([
         {
           type: "scan",
           id: `${deviceId}/${m.scannedAt}`,
           deviceId,
           gtin: item.gtin,
-          qty: item.count ?? m.qty,
+          qty,
           action: m.action,
           location,
           fromLocation: m.fromLocation,
