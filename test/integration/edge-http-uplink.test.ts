@@ -45,9 +45,14 @@ describe("edge → cloud over HTTP (POST /v1/ingest)", () => {
       logger,
       bootstrapTokens,
     });
+    const site = await demoSiteOnPort(await freePort());
+    // Ingest checks events against the site's layout: imported as an administrator would.
+    await cloud.store.importSite(site);
     const edge = await startEdge({
-      site: await demoSiteOnPort(await freePort()),
+      site,
       edgeId: "edge-http",
+      // Anonymous test devices on the loopback.
+      mode: "development",
       devices: { embedded: { port: 0 } },
       uplink: { httpUrl: cloud.url, token: edgeSecret, flushMs: 10, ackTimeoutMs: 200 },
       logger,

@@ -186,7 +186,9 @@ describe("the cloud's broker refuses what nobody may send", () => {
       { what: "second ack" },
     );
     expect(acks).toEqual(["committed", "committed"]);
-    const edges = (await (await fetch(`${cloud.url}/v1/edges`)).json()) as { edges: { quarantine?: unknown }[] };
+    const listed = await fetch(`${cloud.url}/v1/edges`, { headers: { authorization: `Bearer ${cloud.adminToken}` } });
+    const edges = (await listed.json()) as { edges: { quarantine?: unknown }[] };
+    expect(edges.edges.map((e) => (e as { edgeId?: string }).edgeId)).toEqual(["edge-1"]);
     expect(edges.edges.every((e) => e.quarantine === undefined)).toBe(true);
   });
 });
