@@ -8,6 +8,7 @@ export {
   OpcuaPkiError,
   trustOpcuaCertificate,
 } from "./adapters/opcua-pki-store.js";
+export { type DeadLetterListing, readDeadLetters } from "./adapters/sqlite-dead-letters.js";
 export { SqliteJournal } from "./adapters/sqlite-journal.js";
 export { SqliteOutbox } from "./adapters/sqlite-outbox.js";
 export { type EdgeConfig, loadEdgeConfig } from "./config.js";
@@ -22,5 +23,5 @@ export {
   pipelineSettleMs,
 } from "./pipelines/edge-pipeline.js";
 export type { DeviceJournal, JournalEntry } from "./ports/device-journal.js";
-export type { Outbox } from "./ports/outbox.js";
+export type { DeadLetteredEvent, DeadLetterUsage, EventRefusal, Outbox } from "./ports/outbox.js";
 export { type EdgeOptions, type RunningEdge, startEdge } from "./start-edge.js";
