@@ -15,6 +15,7 @@ import { SqliteJournal } from "./adapters/sqlite-journal.js";
 import { SqliteOutbox } from "./adapters/sqlite-outbox.js";
 import { withContentId } from "./domain/content-id.js";
 import { decodeDeviceMessage } from "./domain/decode-device-message.js";
+import { eventDeadLetter } from "./domain/event-dead-letter.js";
 import { forgedAckCondition } from "./domain/forged-ack-condition.js";
 import { JournalHolds } from "./domain/journal-holds.js";
 import type { Observation } from "./domain/observation.js";
@@ -167,6 +168,11 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
           });
     closers.push(() => transport.close());
     let metricsServer: EdgeMetricsServer | undefined;
+    // Dead letters go out on the device broker, which starts after the uplink: until then they wait here.
+    const earlyLetters: DeadLetter[] = [];
+    let publishDeadLetter: (letter: DeadLetter) => void = (letter) => {
+      if (earlyLetters.length < 1000) earlyLetters.push(letter);
+    };
     const sender = new UplinkSender(
       outbox,
       transport,
@@ -183,6 +189,16 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       {
         onRejected: (ack) =>
           logger.error({ batchId: ack.batchId, rejected: ack.rejected.slice(0, 10) }, "cloud rejected events"),
+        onDeadLettered: (letters) => {
+          for (const letter of letters) {
+            const { event, code, reason, batchId } = letter;
+            logger.warn(
+              { eventId: event.id, kind: event.kind, code, reason, batchId },
+              "event refused by the cloud kept as a dead letter (tally edge dead-letters)",
+            );
+            publishDeadLetter(eventDeadLetter(site.siteId, edgeId, letter));
+          }
+        },
         onForgedAck: (ack, reason) => {
           logger.error({ batchId: ack.batchId, reason }, "forged acknowledgement ignored");
           // Raised to the cloud like any condition, so a supervisor sees it: one open alert per edge.
@@ -281,7 +297,6 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     closers.push(async () => events.unsubscribe());
 
     // Device messages: journalled (fsync'd) before the device's publish is acknowledged, then decoded.
-    let publishDeadLetter: (letter: DeadLetter) => void = () => {};
     const holds = new JournalHolds({ settleMs, stationaryMs: pipelineConfig.passes.stationaryMs });
     let replayFilter: ContinuingRunFilter | undefined;
     let replaying = false;
@@ -397,6 +412,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       closers.push(() => source.close());
       publishDeadLetter = (letter) => source.publishDeadLetter(letter);
     }
+    for (const letter of earlyLetters.splice(0)) publishDeadLetter(letter);
     const deviceMqttUrl = broker?.url ?? ("url" in options.devices ? options.devices.url : "");
 
     const shelves = connectOpcuaShelves({
@@ -434,10 +450,11 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       deadLetters: { ...metrics.deadLetters },
       outboxDepth: outbox.depth(),
       outbox: outbox.usage(),
+      eventDeadLetters: outbox.deadLetterUsage(),
       opcuaValuesRejected: shelves.reduce((n, s) => n + s.rejected(), 0),
       opcuaShelfRefusals: shelves.reduce((n, s) => n + s.refusals(), 0),
       referenceAsOf: reference?.asOf(),
-      uplink: { ...sender.counters },
+      uplink: { ...sender.counters, eventsDeadLettered: { ...sender.counters.eventsDeadLettered } },
     });
     if (options.metricsServer !== undefined) {
       metricsServer = await startMetricsServer({
