@@ -69,6 +69,8 @@ export interface EdgeOptions {
   outboxMaxBytes?: number;
   /** Bound on age (default 7 days): telemetry and conditions queued longer are shed; movements and tasks never. */
   outboxMaxAgeMs?: number;
+  /** Dead letters kept (events the cloud refused for good, default 10,000): past it the oldest are dropped. */
+  outboxMaxDeadLetters?: number;
   /** Test hook: cap the outbox file at this many SQLite pages, so writes past it fail with SQLITE_FULL. */
   outboxPageLimit?: number | undefined;
   /** Serve Prometheus metrics at `http://host:port/metrics` (port 0: any free port); none without. */
@@ -138,6 +140,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       const durable = new SqliteOutbox(join(options.dataDir, "edge", edgeId, "outbox.db"), {
         maxBytes: options.outboxMaxBytes ?? 512 * 1024 * 1024,
         maxAgeMs: options.outboxMaxAgeMs ?? 7 * 24 * 3600 * 1000,
+        ...(options.outboxMaxDeadLetters !== undefined ? { maxDeadLetters: options.outboxMaxDeadLetters } : {}),
         ...(options.outboxPageLimit !== undefined ? { maxPageCount: options.outboxPageLimit } : {}),
       });
       closers.push(async () => durable.close());
@@ -147,7 +150,9 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       closers.push(async () => deviceJournal.close());
       journal = deviceJournal;
     } else {
-      outbox = new MemoryOutbox();
+      outbox = new MemoryOutbox(
+        options.outboxMaxDeadLetters !== undefined ? { maxDeadLetters: options.outboxMaxDeadLetters } : {},
+      );
     }
     const outboxFull = () => {
       const usage = outbox.usage();

@@ -38,6 +38,7 @@ export function registerEdge(program: Command, logger: Logger): void {
         dataDir: config.dataDir,
         outboxMaxBytes: config.outboxMaxBytes,
         outboxMaxAgeMs: config.outboxMaxAgeMs,
+        outboxMaxDeadLetters: config.outboxMaxDeadLetters,
         outboxPageLimit: config.outboxPageLimit,
         metricsServer: config.metricsServer,
         ...(config.reference !== undefined ? { reference: config.reference } : {}),
