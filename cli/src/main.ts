@@ -14,8 +14,8 @@ import { createLogger } from "./logger.js";
 import { printJson } from "./stdout.js";
 
 const logger = createLogger();
-/** Commands that start an OPC-UA client or server. */
-const OPCUA_COMMANDS = new Set(["up", "edge", "run", "bench", "certs", "trust"]);
+/** Commands that start an OPC-UA client or server, or load the edge (which loads node-opcua). */
+const OPCUA_COMMANDS = new Set(["up", "edge", "run", "bench", "certs", "trust", "dead-letters"]);
 
 const program = new Command()
   .name("tally")

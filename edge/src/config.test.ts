@@ -21,6 +21,7 @@ describe("loadEdgeConfig", () => {
       deviceSilentMs: 30_000,
       outboxMaxBytes: 512 * 1024 * 1024,
       outboxMaxAgeMs: 604_800_000,
+      outboxMaxDeadLetters: 10_000,
       metricsServer: { host: "127.0.0.1", port: 9464 },
       dataDir: ".data",
       opcuaPkiDir: ".data/edge/edge-1/pki",
@@ -33,6 +34,11 @@ describe("loadEdgeConfig", () => {
       "/var/lib/tally/edge/dock/pki",
     );
     expect(loadEdgeConfig({ TALLY_OPCUA_PKI_DIR: "/etc/tally/pki" }).opcuaPkiDir).toBe("/etc/tally/pki");
+  });
+
+  it("takes the bound on dead letters from TALLY_OUTBOX_MAX_DEAD_LETTERS, and refuses one that is not positive", () => {
+    expect(loadEdgeConfig({ TALLY_OUTBOX_MAX_DEAD_LETTERS: "500" }).outboxMaxDeadLetters).toBe(500);
+    expect(() => loadEdgeConfig({ TALLY_OUTBOX_MAX_DEAD_LETTERS: "0" })).toThrow(/TALLY_OUTBOX_MAX_DEAD_LETTERS/);
   });
 
   it("uses an external device broker when given one", () => {

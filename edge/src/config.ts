@@ -60,6 +60,8 @@ const EdgeEnv = z.object({
   /** Bound on the durable outbox in bytes: past it telemetry then conditions are shed, and devices held. */
   TALLY_OUTBOX_MAX_BYTES: positive.default(512 * 1024 * 1024),
   TALLY_OUTBOX_MAX_AGE_MS: positive.default(7 * 24 * 3600 * 1000),
+  /** Events the cloud refused for good kept as dead letters in the outbox file; past it the oldest are dropped. */
+  TALLY_OUTBOX_MAX_DEAD_LETTERS: positive.default(10_000),
   /** Prometheus metrics at http://host:port/metrics. */
   TALLY_EDGE_METRICS_HOST: z.string().default("127.0.0.1"),
   TALLY_EDGE_METRICS_PORT: port.default(9464),
@@ -119,6 +121,8 @@ export interface EdgeConfig {
   outboxMaxBytes: number;
   /** Telemetry and conditions queued longer than this are shed, ms; movements and tasks never. */
   outboxMaxAgeMs: number;
+  /** Dead letters (events the cloud refused for good) kept; past it the oldest are dropped, and counted. */
+  outboxMaxDeadLetters: number;
   /** Test hook: the outbox file's page cap (SQLITE_FULL past it); none in production. */
   outboxPageLimit?: number | undefined;
   metricsServer: { host: string; port: number };
@@ -190,6 +194,7 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
     deviceSilentMs: e.TALLY_DEVICE_SILENT_MS,
     outboxMaxBytes: e.TALLY_OUTBOX_MAX_BYTES,
     outboxMaxAgeMs: e.TALLY_OUTBOX_MAX_AGE_MS,
+    outboxMaxDeadLetters: e.TALLY_OUTBOX_MAX_DEAD_LETTERS,
     ...(e.TALLY_TEST_OUTBOX_PAGE_LIMIT !== undefined ? { outboxPageLimit: e.TALLY_TEST_OUTBOX_PAGE_LIMIT } : {}),
     metricsServer: { host: e.TALLY_EDGE_METRICS_HOST, port: e.TALLY_EDGE_METRICS_PORT },
     dataDir: e.TALLY_DATA_DIR,

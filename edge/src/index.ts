@@ -14,6 +14,7 @@ export {
   readDeviceCredentialsFile,
 } from "./adapters/security/device-credentials-file.js";
 export { hashPassword, newDevicePassword, verifyPassword } from "./adapters/security/scrypt-password.js";
+export { type DeadLetterListing, readDeadLetters } from "./adapters/sqlite-dead-letters.js";
 export { SqliteJournal } from "./adapters/sqlite-journal.js";
 export { SqliteOutbox } from "./adapters/sqlite-outbox.js";
 export {
@@ -37,5 +38,5 @@ export {
   pipelineSettleMs,
 } from "./pipelines/edge-pipeline.js";
 export type { DeviceJournal, JournalEntry } from "./ports/device-journal.js";
-export type { Outbox } from "./ports/outbox.js";
+export type { DeadLetteredEvent, DeadLetterUsage, EventRefusal, Outbox } from "./ports/outbox.js";
 export { type EdgeOptions, type RunningEdge, startEdge } from "./start-edge.js";

@@ -18,6 +18,8 @@ export interface EdgeMetrics {
   outboxDepth: number;
   /** Outbox bytes, bound and what was shed. */
   outbox: { bytes: number; maxBytes?: number | undefined; shed: Record<string, number> };
+  /** Dead letters the outbox keeps (events the cloud refused), their bound and how many were dropped to keep it. */
+  eventDeadLetters: { count: number; max: number; dropped: number };
   opcuaValuesRejected: number;
   /** OPC-UA shelf connection attempts refused or lost (each is retried), all shelves. */
   opcuaShelfRefusals: number;
@@ -29,6 +31,8 @@ export interface EdgeMetrics {
     eventsCommitted: number;
     eventsDuplicate: number;
     eventsRejected: number;
+    /** Refused events kept as dead letters since start, by the ack's error code. */
+    eventsDeadLettered: Record<string, number>;
     acksUnmatched: number;
     ackIdsForged: number;
   };

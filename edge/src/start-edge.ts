@@ -20,6 +20,7 @@ import { withContentId } from "./domain/content-id.js";
 import { decodeDeviceMessage } from "./domain/decode-device-message.js";
 import { DeviceAcl } from "./domain/device-acl.js";
 import { deviceBrokerPolicy, type EdgeMode, isLoopback } from "./domain/device-broker-policy.js";
+import { eventDeadLetter } from "./domain/event-dead-letter.js";
 import { forgedAckCondition } from "./domain/forged-ack-condition.js";
 import { JournalHolds } from "./domain/journal-holds.js";
 import type { Observation } from "./domain/observation.js";
@@ -101,6 +102,8 @@ export interface EdgeOptions {
   outboxMaxBytes?: number;
   /** Bound on age (default 7 days): telemetry and conditions queued longer are shed; movements and tasks never. */
   outboxMaxAgeMs?: number;
+  /** Dead letters kept (events the cloud refused for good, default 10,000): past it the oldest are dropped. */
+  outboxMaxDeadLetters?: number;
   /** Test hook: cap the outbox file at this many SQLite pages, so writes past it fail with SQLITE_FULL. */
   outboxPageLimit?: number | undefined;
   /** Serve Prometheus metrics at `http://host:port/metrics` (port 0: any free port); none without. */
@@ -198,6 +201,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       const durable = new SqliteOutbox(join(options.dataDir, "edge", edgeId, "outbox.db"), {
         maxBytes: options.outboxMaxBytes ?? 512 * 1024 * 1024,
         maxAgeMs: options.outboxMaxAgeMs ?? 7 * 24 * 3600 * 1000,
+        ...(options.outboxMaxDeadLetters !== undefined ? { maxDeadLetters: options.outboxMaxDeadLetters } : {}),
         ...(options.outboxPageLimit !== undefined ? { maxPageCount: options.outboxPageLimit } : {}),
       });
       closers.push(async () => durable.close());
@@ -207,7 +211,9 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       closers.push(async () => deviceJournal.close());
       journal = deviceJournal;
     } else {
-      outbox = new MemoryOutbox();
+      outbox = new MemoryOutbox(
+        options.outboxMaxDeadLetters !== undefined ? { maxDeadLetters: options.outboxMaxDeadLetters } : {},
+      );
     }
     const outboxFull = () => {
       const usage = outbox.usage();
@@ -228,6 +234,11 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
           });
     closers.push(() => transport.close());
     let metricsServer: EdgeMetricsServer | undefined;
+    // Dead letters go out on the device broker, which starts after the uplink: until then they wait here.
+    const earlyLetters: DeadLetter[] = [];
+    let publishDeadLetter: (letter: DeadLetter) => void = (letter) => {
+      if (earlyLetters.length < 1000) earlyLetters.push(letter);
+    };
     const sender = new UplinkSender(
       outbox,
       transport,
@@ -244,6 +255,16 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       {
         onRejected: (ack) =>
           logger.error({ batchId: ack.batchId, rejected: ack.rejected.slice(0, 10) }, "cloud rejected events"),
+        onDeadLettered: (letters) => {
+          for (const letter of letters) {
+            const { event, code, reason, batchId } = letter;
+            logger.warn(
+              { eventId: event.id, kind: event.kind, code, reason, batchId },
+              "event refused by the cloud kept as a dead letter (tally edge dead-letters)",
+            );
+            publishDeadLetter(eventDeadLetter(site.siteId, edgeId, letter));
+          }
+        },
         onForgedAck: (ack, reason) => {
           logger.error({ batchId: ack.batchId, reason }, "forged acknowledgement ignored");
           // Raised to the cloud like any condition, so a supervisor sees it: one open alert per edge.
@@ -342,7 +363,6 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     closers.push(async () => events.unsubscribe());
 
     // Device messages: journalled (fsync'd) before the device's publish is acknowledged, then decoded.
-    let publishDeadLetter: (letter: DeadLetter) => void = () => {};
     const holds = new JournalHolds({ settleMs, stationaryMs: pipelineConfig.passes.stationaryMs });
     let replayFilter: ContinuingRunFilter | undefined;
     let replaying = false;
@@ -487,6 +507,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       closers.push(() => source.close());
       publishDeadLetter = (letter) => source.publishDeadLetter(letter);
     }
+    for (const letter of earlyLetters.splice(0)) publishDeadLetter(letter);
     const deviceMqttUrl = broker?.url ?? ("url" in options.devices ? options.devices.url : "");
 
     const shelves = connectOpcuaShelves({
@@ -525,10 +546,11 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       mqttRefused: { ...metrics.mqttRefused },
       outboxDepth: outbox.depth(),
       outbox: outbox.usage(),
+      eventDeadLetters: outbox.deadLetterUsage(),
       opcuaValuesRejected: shelves.reduce((n, s) => n + s.rejected(), 0),
       opcuaShelfRefusals: shelves.reduce((n, s) => n + s.refusals(), 0),
       referenceAsOf: reference?.asOf(),
-      uplink: { ...sender.counters },
+      uplink: { ...sender.counters, eventsDeadLettered: { ...sender.counters.eventsDeadLettered } },
     });
     if (options.metricsServer !== undefined) {
       metricsServer = await startMetricsServer({

@@ -1,10 +1,12 @@
 import { fork } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MemoryOutbox, SqliteOutbox } from "@tally/edge";
+import { MemoryOutbox, readDeadLetters, SqliteOutbox } from "@tally/edge";
 import type { EdgeEvent } from "@tally/protocols";
+import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { outboxContract, telemetryEvent } from "./outbox-contract.js";
 
@@ -21,9 +23,9 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-outboxContract("memory", async () => new MemoryOutbox());
-outboxContract("sqlite", async () => {
-  const outbox = new SqliteOutbox(await tempFile());
+outboxContract("memory", async (options) => new MemoryOutbox(options));
+outboxContract("sqlite", async (options) => {
+  const outbox = new SqliteOutbox(await tempFile(), options);
   opened.push(outbox);
   return outbox;
 });
@@ -195,5 +197,70 @@ describe("SqliteOutbox durability", () => {
     expect(reopened.depth()).toBeGreaterThanOrEqual(appended);
     const events = await reopened.peek(reopened.depth());
     expect(events.map((e) => e.id)).toEqual(events.map((_, i) => telemetryEvent(i).id));
+  });
+});
+
+describe("SqliteOutbox dead letters", () => {
+  const refusal = (n: number) => ({
+    id: telemetryEvent(n).id,
+    code: "TALLY_ERR_LOCATION_UNKNOWN" as const,
+    reason: `bin ${n} is not in the site's layout`,
+  });
+
+  it("keeps dead letters and what it dropped across a reopen, and lists them read-only beside a running edge", async () => {
+    const file = await tempFile();
+    const first = new SqliteOutbox(file, { maxDeadLetters: 2 });
+    await first.append([telemetryEvent(1), telemetryEvent(2), telemetryEvent(3)]);
+    await first.remove([], [refusal(1), refusal(2), refusal(3)]);
+    first.close();
+    const second = new SqliteOutbox(file, { maxDeadLetters: 2 });
+    opened.push(second);
+    expect(second.deadLetterUsage()).toEqual({ count: 2, max: 2, dropped: 1 });
+    expect((await second.deadLetters(5)).map((d) => d.reason)).toEqual([refusal(3).reason, refusal(2).reason]);
+    // Another process (the CLI) reads while the outbox is open.
+    const listed = readDeadLetters(file, 1);
+    expect(listed).toEqual({
+      ok: true,
+      value: {
+        letters: [expect.objectContaining({ event: telemetryEvent(3), code: refusal(3).code })],
+        count: 2,
+        dropped: 1,
+      },
+    });
+  });
+
+  it("refuses to list an outbox that is not there, and makes none", async () => {
+    const file = join(await mkdtemp(join(tmpdir(), "tally-outbox-")), "nothing", "outbox.db");
+    dirs.push(dirname(dirname(file)));
+    expect(readDeadLetters(file, 10)).toEqual({
+      ok: false,
+      error: { code: "TALLY_ERR_NOT_FOUND", reason: expect.stringContaining(file) },
+    });
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it("leaves a refused event in the outbox when its dead letter cannot be written: one transaction", async () => {
+    const file = await tempFile();
+    const outbox = new SqliteOutbox(file);
+    opened.push(outbox);
+    await outbox.append([telemetryEvent(1), telemetryEvent(2)]);
+    const bytes = outbox.usage().bytes;
+    // A write to the dead letters that fails, as a full or failing disk would make it fail.
+    const saboteur = new Database(file);
+    saboteur.exec(
+      "CREATE TRIGGER fail_dead BEFORE INSERT ON dead_letters BEGIN SELECT RAISE(ABORT, 'disk trouble'); END",
+    );
+    await expect(outbox.remove([telemetryEvent(1).id], [refusal(2)])).rejects.toThrow(/disk trouble/);
+    // Neither the acknowledged removal nor the move happened.
+    expect(outbox.depth()).toBe(2);
+    expect(outbox.usage().bytes).toBe(bytes);
+    expect((await outbox.peek(10)).map((e) => e.id)).toEqual([telemetryEvent(1).id, telemetryEvent(2).id]);
+    expect(outbox.deadLetterUsage().count).toBe(0);
+    saboteur.exec("DROP TRIGGER fail_dead");
+    saboteur.close();
+    // Sent again and refused again, it is kept this time.
+    expect(await outbox.remove([telemetryEvent(1).id], [refusal(2)])).toHaveLength(1);
+    expect(outbox.depth()).toBe(0);
+    expect(outbox.usage().bytes).toBe(0);
   });
 });

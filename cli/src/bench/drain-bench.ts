@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startCloud } from "@tally/cloud";
+import { hashSecret, newToken, type RunningCloud, startCloud } from "@tally/cloud";
 import { startEdge } from "@tally/edge";
 import { deviceTopic } from "@tally/protocols";
 import { DEMO_SITE_FILE, readSiteFile, startTcpProxy } from "@tally/simulators";
@@ -18,6 +18,21 @@ const OUTAGE_MS = 15_000;
 const TICK_MS = 20;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The edge's credential at the cloud, as an operator would issue it: the token its uplink sends. */
+async function provisionEdge(cloud: RunningCloud, siteId: string, edgeId: string): Promise<string> {
+  const { id, secret, token } = newToken();
+  await cloud.store.security.createToken({
+    id,
+    secretHash: hashSecret(secret),
+    name: `edge ${edgeId}`,
+    role: "edge",
+    sites: [siteId],
+    edgeId,
+    createdBy: "bench",
+  });
+  return token;
+}
 
 /**
  * Store-and-forward after an outage: devices publish scans at a steady live
@@ -45,6 +60,9 @@ export const drainBench: Benchmark = {
         logger,
       });
       stops.push(() => cloud.close());
+      // The real path: ingest checks events against the site's imported layout, and knows the edge by its credential.
+      await cloud.store.importSite(site);
+      const token = await provisionEdge(cloud, site.siteId, "bench-drain");
       const target = new URL(cloud.url);
       const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
       stops.push(() => proxy.close());
@@ -54,7 +72,13 @@ export const drainBench: Benchmark = {
         // Anonymous simulated devices on the loopback.
         mode: "development",
         devices: { embedded: { port: 0 } },
-        uplink: { httpUrl: `http://${proxy.host}:${proxy.port}`, maxBatch: 500, flushMs: 20, maxAckTimeoutMs: 500 },
+        uplink: {
+          httpUrl: `http://${proxy.host}:${proxy.port}`,
+          token,
+          maxBatch: 500,
+          flushMs: 20,
+          maxAckTimeoutMs: 500,
+        },
         logger,
         dataDir,
       });
@@ -95,7 +119,19 @@ export const drainBench: Benchmark = {
       proxy.restore();
       const committedAtRestore = edge.metrics().uplink.eventsCommitted;
       // The clock starts at the first acknowledgement after the restore (the sender's backoff is not the drain).
-      while (edge.metrics().uplink.eventsCommitted === committedAtRestore) await sleep(5);
+      // Bounded: a cloud that refuses the edge (credential, site) would otherwise keep the bench waiting for ever.
+      const ackDeadline = Date.now() + 60_000;
+      while (edge.metrics().uplink.eventsCommitted === committedAtRestore) {
+        if (Date.now() > ackDeadline) {
+          const { uplink } = edge.metrics();
+          publishing = false;
+          await site$;
+          throw new Error(
+            `no commit acknowledgement within 60 s of the restore (batches sent ${uplink.batchesSent}, events refused ${uplink.eventsRejected})`,
+          );
+        }
+        await sleep(5);
+      }
       const drainStart = Date.now();
       const committedAtStart = edge.metrics().uplink.eventsCommitted;
       const deadline = drainStart + 120_000;
@@ -119,6 +155,8 @@ export const drainBench: Benchmark = {
               eventsDrained: drained,
               targetLiveRate: LIVE_RATE,
               published,
+              // Refused events are not drained, they are dead letters: a bench on the real path has none.
+              eventsRefused: edge.metrics().uplink.eventsRejected,
             },
           },
           liveRate,

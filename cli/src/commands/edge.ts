@@ -1,11 +1,12 @@
+import { join } from "node:path";
 import type { Command } from "commander";
 import type { Logger } from "pino";
-import { CliError } from "../cli-error.js";
+import { CliError, positiveNumber } from "../cli-error.js";
 import { onShutdown } from "../shutdown.js";
 import { printJson } from "../stdout.js";
 
 export function registerEdge(program: Command, logger: Logger): void {
-  program
+  const edge = program
     .command("edge")
     .description("run an edge node for a site: device broker, OPC-UA shelves, pipelines, uplink to the cloud")
     .option("--site <file>", "site layout file (or TALLY_SITE_FILE)")
@@ -42,6 +43,7 @@ export function registerEdge(program: Command, logger: Logger): void {
           dataDir: config.dataDir,
           outboxMaxBytes: config.outboxMaxBytes,
           outboxMaxAgeMs: config.outboxMaxAgeMs,
+          outboxMaxDeadLetters: config.outboxMaxDeadLetters,
           outboxPageLimit: config.outboxPageLimit,
           metricsServer: config.metricsServer,
           ...(config.reference !== undefined ? { reference: config.reference } : {}),

@@ -1,5 +1,19 @@
 import type { EdgeEvent } from "@tally/protocols";
-import type { Outbox, OutboxUsage } from "../ports/outbox.js";
+import {
+  DEFAULT_MAX_DEAD_LETTERS,
+  type DeadLetteredEvent,
+  type DeadLetterUsage,
+  type EventRefusal,
+  type Outbox,
+  type OutboxUsage,
+} from "../ports/outbox.js";
+
+export interface MemoryOutboxOptions {
+  /** Bound on the dead letters kept (default 10,000): past it the oldest are dropped, and counted. */
+  maxDeadLetters?: number;
+  /** The clock for dead-letter times, ms since the epoch (tests). */
+  now?: () => number;
+}
 
 /**
  * An outbox in memory: events survive cloud and broker outages but not an
@@ -7,7 +21,17 @@ import type { Outbox, OutboxUsage } from "../ports/outbox.js";
  */
 export class MemoryOutbox implements Outbox {
   readonly #events = new Map<string, EdgeEvent>();
+  /** Oldest first. */
+  readonly #dead: DeadLetteredEvent[] = [];
+  #deadDropped = 0;
   #seq = 0;
+  readonly #maxDeadLetters: number;
+  readonly #now: () => number;
+
+  constructor(options: MemoryOutboxOptions = {}) {
+    this.#maxDeadLetters = Math.max(1, Math.trunc(options.maxDeadLetters ?? DEFAULT_MAX_DEAD_LETTERS));
+    this.#now = options.now ?? Date.now;
+  }
 
   nextBatchSeq(): number {
     return this.#seq++;
@@ -26,8 +50,32 @@ export class MemoryOutbox implements Outbox {
     return out;
   }
 
-  async remove(ids: readonly string[]): Promise<void> {
+  async remove(ids: readonly string[], refused: readonly EventRefusal[] = []): Promise<DeadLetteredEvent[]> {
     for (const id of ids) this.#events.delete(id);
+    const made: DeadLetteredEvent[] = [];
+    const at = new Date(Math.trunc(this.#now())).toISOString();
+    for (const refusal of refused) {
+      const event = this.#events.get(refusal.id);
+      if (event === undefined) continue;
+      this.#events.delete(refusal.id);
+      made.push({ event, code: refusal.code, reason: refusal.reason, batchId: refusal.batchId, deadLetteredAt: at });
+    }
+    this.#dead.push(...made);
+    const over = this.#dead.length - this.#maxDeadLetters;
+    if (over > 0) {
+      this.#dead.splice(0, over);
+      this.#deadDropped += over;
+    }
+    return made;
+  }
+
+  async deadLetters(limit: number): Promise<DeadLetteredEvent[]> {
+    const n = Math.max(0, Math.trunc(limit));
+    return n === 0 ? [] : this.#dead.slice(-n).reverse();
+  }
+
+  deadLetterUsage(): DeadLetterUsage {
+    return { count: this.#dead.length, max: this.#maxDeadLetters, dropped: this.#deadDropped };
   }
 
   depth(): number {

@@ -121,6 +121,26 @@ export async function startMetricsServer(options: {
     (m) => m.mqttRateLimited,
   );
   new Counter({
+    name: "tally_edge_events_dead_lettered_total",
+    help: "Events the cloud refused for good, kept as dead letters, by error code",
+    labelNames: ["code"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [code, n] of Object.entries(snapshot().uplink.eventsDeadLettered)) this.inc({ code }, n);
+    },
+  });
+  gauge(
+    "tally_edge_dead_letters_kept",
+    "Dead letters (refused events) the outbox keeps",
+    (m) => m.eventDeadLetters.count,
+  );
+  counter(
+    "tally_edge_dead_letters_dropped_total",
+    "Oldest dead letters dropped to keep their bound",
+    (m) => m.eventDeadLetters.dropped,
+  );
+  new Counter({
     name: "tally_edge_outbox_shed_total",
     help: "Events dropped to keep the outbox under its bound, by kind",
     labelNames: ["kind"],

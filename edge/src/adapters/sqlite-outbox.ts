@@ -1,8 +1,15 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { EdgeEvent } from "@tally/protocols";
+import type { EdgeEvent, ErrorCode } from "@tally/protocols";
 import Database from "better-sqlite3";
-import type { Outbox, OutboxUsage } from "../ports/outbox.js";
+import {
+  DEFAULT_MAX_DEAD_LETTERS,
+  type DeadLetteredEvent,
+  type DeadLetterUsage,
+  type EventRefusal,
+  type Outbox,
+  type OutboxUsage,
+} from "../ports/outbox.js";
 
 /** Rows per DELETE statement: well under SQLite's bound-parameter limit. */
 const DELETE_CHUNK = 500;
@@ -19,6 +26,34 @@ function shedClass(event: EdgeEvent): string {
   return event.kind === "condition" && event.conditionType === "EDGE_BACKLOG" ? "backlog-condition" : event.kind;
 }
 
+interface RemoveOutcome {
+  removed: number;
+  bytes: number;
+  dead: DeadLetteredEvent[];
+  /** Oldest dead letters dropped to stay under the bound. */
+  dropped: number;
+}
+
+/** A row of the `dead_letters` table as `deadLetters()` reads it. */
+export interface DeadLetterRow {
+  code: string;
+  reason: string;
+  batch_id: string | null;
+  dead_lettered_at: number;
+  body: string;
+}
+
+/** The codes were those of a validated commit acknowledgement when the row was written. */
+export function deadLetterFromRow(row: DeadLetterRow): DeadLetteredEvent {
+  return {
+    event: JSON.parse(row.body) as EdgeEvent,
+    code: row.code as ErrorCode,
+    reason: row.reason,
+    ...(row.batch_id !== null ? { batchId: row.batch_id } : {}),
+    deadLetteredAt: new Date(row.dead_lettered_at).toISOString(),
+  };
+}
+
 export interface SqliteOutboxOptions {
   /** Bound on the events' bytes; past it telemetry, then conditions, are shed (oldest first). */
   maxBytes?: number;
@@ -28,6 +63,8 @@ export interface SqliteOutboxOptions {
    * Movements and tasks are kept whatever their age.
    */
   maxAgeMs?: number;
+  /** Bound on the dead letters kept (default 10,000): past it the oldest are dropped, and counted. */
+  maxDeadLetters?: number;
   /** The clock for queue times, ms since the epoch (tests). */
   now?: () => number;
   /**
@@ -44,13 +81,20 @@ export interface SqliteOutboxOptions {
  * Bounded by bytes: when full it sheds telemetry before conditions and never
  * drops a movement or a task (those are kept past the bound; the edge applies
  * backpressure to devices instead, see `usage()`).
+ *
+ * Events the cloud refuses for good move to a `dead_letters` table in the
+ * transaction that takes them out of the outbox, with the acknowledgement's
+ * code and reason; the table keeps the newest `maxDeadLetters`.
  */
 export class SqliteOutbox implements Outbox {
   readonly #db: Database.Database;
   readonly #insert: Database.Statement<[string, string, string, number, number]>;
   readonly #peek: Database.Statement<[number], { body: string }>;
   readonly #appendMany: (events: readonly EdgeEvent[]) => number;
-  readonly #removeMany: (ids: readonly string[]) => number;
+  readonly #removeMany: (ids: readonly string[], refused: readonly EventRefusal[]) => RemoveOutcome;
+  readonly #maxDeadLetters: number;
+  #deadCount: number;
+  #deadDropped: number;
   #depth: number;
   #bytes: number;
   readonly #shed: Record<string, number> = {};
@@ -61,6 +105,7 @@ export class SqliteOutbox implements Outbox {
   #nextSeq: number;
   readonly #saveSeq: Database.Statement<[number]>;
   readonly #oldestOfKind: Database.Statement<[string, number], { seq: number; bytes: number }>;
+  readonly #listDead: Database.Statement<[number], DeadLetterRow>;
 
   constructor(
     readonly file: string,
@@ -69,6 +114,7 @@ export class SqliteOutbox implements Outbox {
     this.#maxBytes = options.maxBytes;
     this.#maxAgeMs = options.maxAgeMs;
     this.#now = options.now ?? Date.now;
+    this.#maxDeadLetters = Math.max(1, Math.trunc(options.maxDeadLetters ?? DEFAULT_MAX_DEAD_LETTERS));
     mkdirSync(dirname(file), { recursive: true });
     this.#db = new Database(file);
     this.#db.pragma("journal_mode = WAL");
@@ -85,6 +131,15 @@ export class SqliteOutbox implements Outbox {
       CREATE TABLE IF NOT EXISTS outbox_meta (
         name TEXT PRIMARY KEY,
         value INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS dead_letters (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL,
+        code TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        batch_id TEXT,
+        dead_lettered_at INTEGER NOT NULL,
+        body TEXT NOT NULL
       )`);
     // Outboxes made before the age bound have no queue time: their rows count as queued now.
     const columns = this.#db.prepare("SELECT name FROM pragma_table_info('outbox')").all() as { name: string }[];
@@ -116,18 +171,56 @@ export class SqliteOutbox implements Outbox {
       this.#shedOverBound();
       return added;
     });
-    this.#removeMany = this.#db.transaction((ids: readonly string[]) => {
-      let removed = 0;
+    const takeOne = this.#db.prepare<[string], { body: string; bytes: number }>(
+      "DELETE FROM outbox WHERE id = ? RETURNING body, bytes",
+    );
+    const keepDead = this.#db.prepare<[string, string, string, string | null, number, string]>(
+      "INSERT INTO dead_letters (id, code, reason, batch_id, dead_lettered_at, body) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    const dropOldestDead = this.#db.prepare<[number]>(
+      "DELETE FROM dead_letters WHERE seq IN (SELECT seq FROM dead_letters ORDER BY seq LIMIT ?)",
+    );
+    const addDropped = this.#db.prepare<[number]>(
+      `INSERT INTO outbox_meta (name, value) VALUES ('dead_letters_dropped', ?)
+       ON CONFLICT (name) DO UPDATE SET value = value + excluded.value`,
+    );
+    // Counters are only returned from here, and applied once the transaction has committed: a failed one changes nothing.
+    this.#removeMany = this.#db.transaction((ids: readonly string[], refused: readonly EventRefusal[]) => {
+      const outcome: RemoveOutcome = { removed: 0, bytes: 0, dead: [], dropped: 0 };
       for (let i = 0; i < ids.length; i += DELETE_CHUNK) {
         const chunk = ids.slice(i, i + DELETE_CHUNK);
         const gone = this.#db
           .prepare(`DELETE FROM outbox WHERE id IN (${chunk.map(() => "?").join(",")}) RETURNING bytes`)
           .all(...chunk) as { bytes: number }[];
-        removed += gone.length;
-        for (const row of gone) this.#bytes -= row.bytes;
+        outcome.removed += gone.length;
+        for (const row of gone) outcome.bytes += row.bytes;
       }
-      return removed;
+      const at = Math.trunc(this.#now());
+      for (const refusal of refused) {
+        const row = takeOne.get(refusal.id);
+        // Not waiting (an ack seen twice, or already shed): nothing to keep, and nothing to report again.
+        if (row === undefined) continue;
+        outcome.removed++;
+        outcome.bytes += row.bytes;
+        keepDead.run(refusal.id, refusal.code, refusal.reason, refusal.batchId ?? null, at, row.body);
+        outcome.dead.push({
+          event: JSON.parse(row.body) as EdgeEvent,
+          code: refusal.code,
+          reason: refusal.reason,
+          batchId: refusal.batchId,
+          deadLetteredAt: new Date(at).toISOString(),
+        });
+      }
+      const over = this.#deadCount + outcome.dead.length - this.#maxDeadLetters;
+      if (over > 0) {
+        outcome.dropped = dropOldestDead.run(over).changes;
+        addDropped.run(outcome.dropped);
+      }
+      return outcome;
     });
+    this.#listDead = this.#db.prepare(
+      "SELECT code, reason, batch_id, dead_lettered_at, body FROM dead_letters ORDER BY seq DESC LIMIT ?",
+    );
     this.#oldestOfKind = this.#db.prepare("SELECT seq, bytes FROM outbox WHERE kind = ? ORDER BY seq LIMIT ?");
     const totals = this.#db.prepare("SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM outbox").get() as {
       n: number;
@@ -135,6 +228,11 @@ export class SqliteOutbox implements Outbox {
     };
     this.#depth = totals.n;
     this.#bytes = totals.b;
+    this.#deadCount = (this.#db.prepare("SELECT count(*) AS n FROM dead_letters").get() as { n: number }).n;
+    const dropped = this.#db.prepare("SELECT value FROM outbox_meta WHERE name = 'dead_letters_dropped'").get() as
+      | { value: number }
+      | undefined;
+    this.#deadDropped = dropped?.value ?? 0;
   }
 
   async append(events: readonly EdgeEvent[]): Promise<void> {
@@ -159,9 +257,22 @@ export class SqliteOutbox implements Outbox {
     return this.#peek.all(max).map((row) => JSON.parse(row.body) as EdgeEvent);
   }
 
-  async remove(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    this.#depth -= this.#removeMany(ids);
+  async remove(ids: readonly string[], refused: readonly EventRefusal[] = []): Promise<DeadLetteredEvent[]> {
+    if (ids.length === 0 && refused.length === 0) return [];
+    const outcome = this.#removeMany(ids, refused);
+    this.#depth -= outcome.removed;
+    this.#bytes -= outcome.bytes;
+    this.#deadCount += outcome.dead.length - outcome.dropped;
+    this.#deadDropped += outcome.dropped;
+    return outcome.dead;
+  }
+
+  async deadLetters(limit: number): Promise<DeadLetteredEvent[]> {
+    return this.#listDead.all(Math.max(0, Math.trunc(limit))).map(deadLetterFromRow);
+  }
+
+  deadLetterUsage(): DeadLetterUsage {
+    return { count: this.#deadCount, max: this.#maxDeadLetters, dropped: this.#deadDropped };
   }
 
   depth(): number {

@@ -131,6 +131,71 @@ describe("UplinkSender", () => {
     expect(transport.sent[1]?.seq).toBe(batch.seq + 1);
   });
 
+  it("keeps the events the cloud refuses for good as dead letters with the ack's code and reason, reported once", async () => {
+    const reported: string[] = [];
+    const { outbox, transport, sender, advance } = await setup(3, {
+      onDeadLettered: (letters) => reported.push(...letters.map((l) => `${l.event.id} ${l.code} ${l.reason}`)),
+    });
+    await outbox.append([telemetry(1), telemetry(2), telemetry(3)]);
+    await advance();
+    const batch = transport.sent[0] as OutgoingBatch;
+    const ack: CommitAck = {
+      v: 1,
+      edgeId: batch.edgeId,
+      batchId: batch.batchId,
+      seq: batch.seq,
+      status: "committed",
+      committed: [telemetry(1).id],
+      duplicates: [],
+      rejected: [
+        { id: telemetry(2).id, index: 1, code: "TALLY_ERR_TIME_OUT_OF_RANGE", reason: "dated 3 days ahead" },
+        { id: telemetry(3).id, index: 2, code: "TALLY_ERR_SKU_UNKNOWN", reason: "no SKU X" },
+      ],
+      committedAt: "2026-11-22T08:00:01.000Z",
+    };
+    transport.acksSubject.next(ack);
+    await advance();
+    expect(outbox.depth()).toBe(0);
+    const kept = await outbox.deadLetters(10);
+    expect(kept.map((d) => [d.event, d.code, d.reason, d.batchId])).toEqual([
+      [telemetry(3), "TALLY_ERR_SKU_UNKNOWN", "no SKU X", batch.batchId],
+      [telemetry(2), "TALLY_ERR_TIME_OUT_OF_RANGE", "dated 3 days ahead", batch.batchId],
+    ]);
+    expect(reported).toEqual([
+      `${telemetry(2).id} TALLY_ERR_TIME_OUT_OF_RANGE dated 3 days ahead`,
+      `${telemetry(3).id} TALLY_ERR_SKU_UNKNOWN no SKU X`,
+    ]);
+    expect(sender.counters.eventsDeadLettered).toEqual({ TALLY_ERR_TIME_OUT_OF_RANGE: 1, TALLY_ERR_SKU_UNKNOWN: 1 });
+    // The same ack again (a resend acknowledged twice) makes no second dead letter and no second report.
+    transport.acksSubject.next(ack);
+    await advance();
+    expect(outbox.deadLetterUsage().count).toBe(2);
+    expect(reported).toHaveLength(2);
+  });
+
+  it("makes no dead letter of a batch refused whole", async () => {
+    const { outbox, transport, sender, advance } = await setup();
+    await outbox.append([telemetry(1)]);
+    await advance();
+    const batch = transport.sent[0] as OutgoingBatch;
+    transport.acksSubject.next({
+      v: 1,
+      edgeId: batch.edgeId,
+      batchId: batch.batchId,
+      seq: batch.seq,
+      status: "rejected",
+      committed: [],
+      duplicates: [],
+      rejected: [{ id: telemetry(1).id, index: 0, code: "TALLY_ERR_EDGE_QUARANTINED", reason: "two processes" }],
+      committedAt: "2026-11-22T08:00:01.000Z",
+    });
+    await advance();
+    expect(outbox.depth()).toBe(1);
+    expect(outbox.deadLetterUsage().count).toBe(0);
+    expect(sender.counters.eventsDeadLettered).toEqual({});
+    sender.stop();
+  });
+
   it("sends oldest first in batches and removes only what is acknowledged", async () => {
     const { outbox, transport, sender, advance } = await setup();
     await outbox.append([telemetry(1), telemetry(2), telemetry(3)]);

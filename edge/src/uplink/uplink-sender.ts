@@ -1,6 +1,6 @@
 import type { CommitAck } from "@tally/protocols";
 import { asyncScheduler, type SchedulerLike, type Subscription } from "rxjs";
-import type { Outbox } from "../ports/outbox.js";
+import type { DeadLetteredEvent, EventRefusal, Outbox } from "../ports/outbox.js";
 import type { OutgoingBatch, UplinkTransport } from "../ports/uplink-transport.js";
 
 export interface UplinkSenderConfig {
@@ -26,6 +26,8 @@ export interface UplinkCounters {
   eventsCommitted: number;
   eventsDuplicate: number;
   eventsRejected: number;
+  /** Refused events kept as dead letters, by the ack's error code. */
+  eventsDeadLettered: Record<string, number>;
   /** Acks for a batch this process did not send (or no longer remembers): nothing leaves the outbox for them. */
   acksUnmatched: number;
   /** Ids an ack named that its batch did not hold: forged, ignored. */
@@ -34,6 +36,8 @@ export interface UplinkCounters {
 
 export interface UplinkListener {
   onRejected?(ack: CommitAck): void;
+  /** Events the cloud refused for good, just moved from the outbox to its dead letters (each reported once). */
+  onDeadLettered?(letters: readonly DeadLetteredEvent[]): void;
   /**
    * An ack that cannot have come from the cloud: it names events its batch
    * did not hold, or carries another sequence number. Nothing of it was
@@ -62,6 +66,7 @@ export class UplinkSender {
     eventsCommitted: 0,
     eventsDuplicate: 0,
     eventsRejected: 0,
+    eventsDeadLettered: {},
     acksUnmatched: 0,
     ackIdsForged: 0,
   };
@@ -206,14 +211,23 @@ export class UplinkSender {
       );
     }
     // A batch refused whole (its edge quarantined, its topic naming another edge) says nothing about its
-    // events: they all stay. Otherwise the acknowledged ids leave the outbox, those rejected for good with them.
+    // events: they all stay. Otherwise the acknowledged ids leave the outbox, and those rejected for good move
+    // to its dead letters with the ack's code and reason, in the same step.
     const refusedWhole = ack.status === "rejected";
-    const rejectedIds = refusedWhole ? [] : ack.rejected.flatMap((r) => (r.id === undefined ? [] : [r.id]));
-    await this.outbox.remove([...ack.committed, ...ack.duplicates, ...rejectedIds]);
+    const refused: EventRefusal[] = refusedWhole
+      ? []
+      : ack.rejected.flatMap((r) =>
+          r.id === undefined ? [] : [{ id: r.id, code: r.code, reason: r.reason, batchId: ack.batchId }],
+        );
+    const deadLettered = await this.outbox.remove([...ack.committed, ...ack.duplicates], refused);
     this.counters.eventsCommitted += ack.committed.length;
     this.counters.eventsDuplicate += ack.duplicates.length;
-    this.counters.eventsRejected += rejectedIds.length;
+    this.counters.eventsRejected += refused.length;
+    for (const letter of deadLettered) {
+      this.counters.eventsDeadLettered[letter.code] = (this.counters.eventsDeadLettered[letter.code] ?? 0) + 1;
+    }
     if (ack.rejected.length > 0) this.listener.onRejected?.(ack);
+    if (deadLettered.length > 0) this.listener.onDeadLettered?.(deadLettered);
     if (ack.status === "committed") this.#sent.delete(ack.batchId);
     if (this.#inFlight?.batch.batchId === ack.batchId) {
       this.#inFlight.timer.unsubscribe();
