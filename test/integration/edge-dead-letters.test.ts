@@ -45,6 +45,8 @@ describe("events the cloud refuses for good", () => {
     const edge = await startEdge({
       site: { ...site, devices: site.devices.filter((d) => d.kind !== "shelf") },
       edgeId: "edge-dl",
+      // Anonymous test devices on the loopback.
+      mode: "development",
       devices: { embedded: { port: 0 } },
       uplink: { mqttUrl: cloud.mqttUrl, token, flushMs: 10, ackTimeoutMs: 500 },
       logger,

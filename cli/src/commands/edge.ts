@@ -60,4 +60,34 @@ export function registerEdge(program: Command, logger: Logger): void {
         });
       },
     );
+  edge
+    .command("dead-letters")
+    .description(
+      "list the events the cloud refused for good, newest first, one JSON line each (code, reason, the event); safe while the edge runs",
+    )
+    .option("--data-dir <dir>", "the edge's data folder (or TALLY_DATA_DIR, default .data)")
+    .option("--edge-id <id>", "the edge's id (or TALLY_EDGE_ID, default edge-1)")
+    .option("--limit <n>", "most dead letters to list", "100")
+    .action(async (_opts: unknown, command: Command) => {
+      // With globals: `--edge-id` after `dead-letters` may be taken by the parent `edge` command, which has it too.
+      const opts = command.optsWithGlobals<{ dataDir?: string; edgeId?: string; limit: string }>();
+      const limit = Math.trunc(positiveNumber("--limit", opts.limit));
+      const { loadEdgeConfig, readDeadLetters } = await import("@tally/edge");
+      const config = loadEdgeConfig({
+        ...process.env,
+        ...(opts.dataDir !== undefined ? { TALLY_DATA_DIR: opts.dataDir } : {}),
+        ...(opts.edgeId !== undefined ? { TALLY_EDGE_ID: opts.edgeId } : {}),
+      });
+      const file = join(config.dataDir, "edge", config.edgeId, "outbox.db");
+      const listed = readDeadLetters(file, limit);
+      if (!listed.ok) throw new CliError(listed.error.code, listed.error.reason);
+      for (const letter of listed.value.letters) {
+        const { event, code, reason, batchId, deadLetteredAt } = letter;
+        printJson({ eventId: event.id, kind: event.kind, code, reason, batchId, deadLetteredAt, event });
+      }
+      logger.info(
+        { outbox: file, listed: listed.value.letters.length, kept: listed.value.count, dropped: listed.value.dropped },
+        "dead letters listed",
+      );
+    });
 }
