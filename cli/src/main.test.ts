@@ -156,6 +156,24 @@ describe("tally CLI", () => {
     });
   });
 
+  it("refuses to start a cloud bound beyond the loopback without TLS, naming each problem and its fix", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tally-cli-cloud-"));
+    try {
+      const { code, stdout } = await tallyWith(
+        { TALLY_HTTP_HOST: "0.0.0.0", TALLY_CLOUD_MQTT_HOST: "0.0.0.0", TALLY_HTTP_PORT: "0", TALLY_DATA_DIR: dir },
+        "cloud",
+      );
+      expect(code).toBe(1);
+      const { error } = JSON.parse(stdout.trim()) as { error: { code: string; message: string } };
+      expect(error.code).toBe("TALLY_ERR_INSECURE_CONFIG");
+      expect(error.message).toMatch(/\(1\) the HTTP API listens on 0\.0\.0\.0 without TLS.*TALLY_HTTP_TLS_CERT/);
+      expect(error.message).toMatch(/\(2\) the cloud's MQTT broker .*TALLY_CLOUD_MQTT_TLS_CERT/);
+      expect(error.message).toMatch(/--insecure/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("prints a Mosquitto acl_file for a site", async () => {
     const site = fileURLToPath(new URL("../../simulators/scenarios/demo-site.yaml", import.meta.url));
     const { code, stdout } = await tally("device", "mosquitto-acl", "--site", site, "--edge-user", "edge-1");
