@@ -8,6 +8,7 @@ import { registerEpc } from "./commands/epc.js";
 import { registerGs1 } from "./commands/gs1.js";
 import { registerOpcua } from "./commands/opcua.js";
 import { registerSim } from "./commands/sim.js";
+import { registerSite } from "./commands/site.js";
 import { registerToken } from "./commands/token.js";
 import { registerUp } from "./commands/up.js";
 import { createLogger } from "./logger.js";
@@ -15,7 +16,7 @@ import { printJson } from "./stdout.js";
 
 const logger = createLogger();
 /** Commands that start an OPC-UA client or server, or load the edge (which loads node-opcua). */
-const OPCUA_COMMANDS = new Set(["up", "edge", "run", "bench", "certs", "trust", "dead-letters"]);
+const OPCUA_COMMANDS = new Set(["up", "edge", "run", "bench", "certs", "trust", "dead-letters", "import"]);
 
 const program = new Command()
   .name("tally")
@@ -33,6 +34,7 @@ registerEdge(program, logger);
 registerCloud(program, logger);
 registerCloudAcl(program, logger);
 registerSim(program, logger);
+registerSite(program, logger);
 registerDevice(program, logger);
 registerEpc(program, logger);
 registerGs1(program, logger);

@@ -9,6 +9,7 @@ import { FailureThrottle } from "./auth/failure-throttle.js";
 import { EdgeRegistry } from "./ingest/edge-registry.js";
 import type { SiteFactsSource } from "./ingest/site-checks.js";
 import { SiteFactsCache } from "./ingest/site-facts.js";
+import type { UnknownSiteWatch } from "./ingest/unknown-site-watch.js";
 import type { LedgerStore } from "./ledger/ledger-store.js";
 import { type ApiLimits, DEFAULT_API_LIMITS, registerRateLimit } from "./plugins/api-limits.js";
 import { type ApiMode, installAuth } from "./plugins/authenticate.js";
@@ -35,6 +36,8 @@ export interface AppDeps {
   limits?: Partial<ApiLimits>;
   /** The sites' layouts and item master that ingested events are checked against (shared with MQTT ingest). */
   siteFacts?: SiteFactsSource;
+  /** Told of batches for a site without a layout (log and alert; shared with MQTT ingest). */
+  unknownSites?: UnknownSiteWatch;
   /** Serve HTTPS with this certificate and key (PEM files). */
   https?: { certFile: string; keyFile: string } | undefined;
 }
@@ -89,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     securityObserver: security,
     edges: deps.edges ?? new EdgeRegistry(),
     siteFacts: deps.siteFacts ?? new SiteFactsCache(deps.store),
+    unknownSites: deps.unknownSites,
   };
   await app.register(healthRoute, routeDeps);
   if (deps.metrics !== undefined) await app.register(deps.metrics.route);

@@ -15,6 +15,7 @@ import { CLOUD_INGEST_ID } from "./ingest/broker-acl.js";
 import { EdgeRegistry } from "./ingest/edge-registry.js";
 import { SecurityWatch } from "./ingest/security-watch.js";
 import { SiteFactsCache } from "./ingest/site-facts.js";
+import { UnknownSiteWatch } from "./ingest/unknown-site-watch.js";
 import type { LedgerStore } from "./ledger/ledger-store.js";
 import type { ApiLimits } from "./plugins/api-limits.js";
 import type { ApiMode } from "./plugins/authenticate.js";
@@ -99,6 +100,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     const metrics = createCloudMetrics(edges);
     const security = new SecurityWatch({ store, alerts, logger, observer: metrics.observer });
     const siteFacts = new SiteFactsCache(store);
+    const unknownSites = new UnknownSiteWatch({ store, alerts, logger });
     let mqttUrl: string;
     let ingestAuth: { username: string; password: string } | undefined;
     if ("embedded" in options.mqtt) {
@@ -156,6 +158,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       metrics: { ...metrics, observer },
       edges,
       siteFacts,
+      unknownSites,
       https: options.httpTls,
       credentials,
       mode: options.mode ?? (isLoopbackHost(host) ? "development" : "production"),
@@ -179,6 +182,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       credentials,
       security,
       siteFacts,
+      unknownSites,
     });
     stops.push(() => ingest.close());
     logger.info({ url, mqttUrl, store: store.kind }, "cloud started");

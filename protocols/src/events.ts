@@ -102,6 +102,8 @@ export const ConditionType = z.enum([
   "FORGED_MESSAGE",
   /** An OPC-UA shelf the edge cannot monitor: refused (security, identity, certificate) or unreachable. */
   "SHELF_UNREACHABLE",
+  /** Batches arrive for a site the cloud has no imported layout for: refused whole, they wait at the edge. */
+  "SITE_LAYOUT_MISSING",
 ]);
 export type ConditionType = z.infer<typeof ConditionType>;
 

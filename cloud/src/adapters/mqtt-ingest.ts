@@ -19,6 +19,7 @@ import { ingestBatch, rejectBatch } from "../ingest/ingest-batch.js";
 import type { SecurityWatch } from "../ingest/security-watch.js";
 import type { SiteFactsSource } from "../ingest/site-checks.js";
 import { SiteFactsCache } from "../ingest/site-facts.js";
+import type { UnknownSiteWatch } from "../ingest/unknown-site-watch.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
 import { newId } from "../ledger/new-id.js";
 import type { IngestObserver } from "../plugins/metrics.js";
@@ -64,6 +65,8 @@ export interface MqttIngestOptions {
   security?: SecurityWatch | undefined;
   /** The sites' layouts and item master that events are checked against (shared with HTTP ingest); a new cache without. */
   siteFacts?: SiteFactsSource | undefined;
+  /** Told of batches for a site without a layout (log and alert). */
+  unknownSites?: UnknownSiteWatch | undefined;
 }
 
 /** Counters since start. */
@@ -194,6 +197,7 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
           store: options.store,
           alerts: options.alerts,
           siteFacts,
+          unknownSites: options.unknownSites,
           ...(options.edges !== undefined ? { edges: options.edges } : {}),
           ...(observer ? { observe: (a: CommitAck, seconds: number) => observer.ingested(a, seconds, "mqtt") } : {}),
         },

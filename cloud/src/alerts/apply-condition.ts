@@ -17,6 +17,7 @@ export function severityOf(kind: ConditionType): AlertSeverity {
     case "EDGE_BACKLOG":
     case "EDGE_IDENTITY_CONFLICT":
     case "FORGED_MESSAGE":
+    case "SITE_LAYOUT_MISSING":
       return "critical";
   }
 }

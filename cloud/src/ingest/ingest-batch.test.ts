@@ -1,4 +1,5 @@
 import { CommitAck, type CorrectionTask, ErrorCode } from "@tally/protocols";
+import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Alert } from "../alerts/alert.js";
 import { AlertHub } from "../alerts/alert-hub.js";
@@ -7,6 +8,7 @@ import { AT, batch, condition, everyLocationKnown, movement, tempStore } from ".
 import { decodeBatch } from "./decode-batch.js";
 import { ingestBatch, rejectBatch } from "./ingest-batch.js";
 import { SiteFactsCache } from "./site-facts.js";
+import { UnknownSiteWatch } from "./unknown-site-watch.js";
 
 const now = () => new Date("2026-11-22T10:00:00.000Z");
 
@@ -152,9 +154,11 @@ describe("decodeBatch", () => {
 });
 
 describe("ingestBatch against the site's imported layout", () => {
+  let clock = 0;
   let store: LedgerStore;
   let dispose: () => Promise<void>;
   beforeEach(async () => {
+    clock = 0;
     ({ store, dispose } = await tempStore());
     await store.importSite({
       siteId: "S1",
@@ -174,7 +178,6 @@ describe("ingestBatch against the site's imported layout", () => {
   afterEach(async () => {
     await dispose();
   });
-  let clock = 0;
   const deps = () => ({ store, alerts: new AlertHub(), now, siteFacts: new SiteFactsCache(store, () => clock) });
 
   it("refuses impossible movements with a reason each, and commits the rest of the batch", async () => {
@@ -211,13 +214,38 @@ describe("ingestBatch against the site's imported layout", () => {
     expect(await store.tasks()).toEqual([]);
   });
 
-  it("refuses the whole batch of a site whose layout was never imported, so the edge keeps it and resends", async () => {
+  it("refuses the whole batch of a site whose layout was never imported, so the edge keeps it and resends; says so once a minute", async () => {
+    const warnings: unknown[] = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => warnings.push(JSON.parse(line)) });
+    let ms = Date.parse(AT);
+    const unknownSites = new UnknownSiteWatch({ store, alerts: new AlertHub(), logger }, () => ms);
+    const d = { ...deps(), unknownSites };
     const m = movement({ siteId: "S3", to: "S3/A/01" });
-    const ack = await ingestBatch(deps(), batch([m], { siteId: "S3" }));
+    const ack = await ingestBatch(d, batch([m], { siteId: "S3" }));
     expect(ack.status).toBe("rejected");
     expect(ack.committed).toEqual([]);
     expect(ack.rejected).toEqual([expect.objectContaining({ id: m.id, code: ErrorCode.SiteUnknown })]);
     expect(await store.movements()).toEqual([]);
+    // The resend a moment later is refused too, without a second warning.
+    await ingestBatch(d, batch([m], { siteId: "S3" }));
+    expect(warnings).toEqual([expect.objectContaining({ siteId: "S3", edgeId: "edge-1" })]);
+    const open = await store.alerts({ status: "open" });
+    expect(open).toEqual([
+      expect.objectContaining({ kind: "SITE_LAYOUT_MISSING", siteId: "S3", dedupKey: "SITE_LAYOUT_MISSING:S3" }),
+    ]);
+    // Imported: the next batch commits and the alert clears.
+    await store.importSite({
+      siteId: "S3",
+      zones: [{ id: "A", kind: "storage", temperatureClass: "ambient" }],
+      locations: [{ code: "S3/A/01", zone: "A" }],
+      devices: [],
+      items: [],
+    });
+    ms += 2000;
+    clock += 2000;
+    const taken = await ingestBatch(d, batch([m], { siteId: "S3" }));
+    expect(taken.committed).toEqual([m.id]);
+    expect(await store.alerts({ status: "open" })).toEqual([]);
   });
 
   it("knows a location imported after the cache was filled", async () => {

@@ -13,6 +13,7 @@ import type { LedgerStore } from "../ledger/ledger-store.js";
 import { recordIdentityConflict } from "./edge-conditions.js";
 import type { EdgeRegistry } from "./edge-registry.js";
 import { checkAgainstSite, locationsOf, type SiteFacts, type SiteFactsSource, type TimeWindow } from "./site-checks.js";
+import type { UnknownSiteWatch } from "./unknown-site-watch.js";
 import { withWellFormedText } from "./well-formed-text.js";
 
 export interface IngestDeps {
@@ -27,6 +28,8 @@ export interface IngestDeps {
   siteFacts: SiteFactsSource;
   /** How far from the cloud's clock an event may be dated (default: an hour ahead, a year behind). */
   timeWindow?: TimeWindow;
+  /** Told of batches for a site without a layout (log and alert), and of the site's next taken batch. */
+  unknownSites?: UnknownSiteWatch | undefined;
 }
 
 /**
@@ -82,9 +85,11 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
     // its longest backoff) until an administrator imports the site, rather than every event being refused for good.
     const reason = `site ${batch.siteId} has no imported layout: import its site file (PUT /v1/sites/${batch.siteId}/layout)`;
     const ack = rejectBatch(batch, { code: ErrorCode.SiteUnknown, reason }, deps.now?.());
+    await deps.unknownSites?.unknown(batch.siteId, batch.edgeId);
     deps.observe?.(ack, 0);
     return ack;
   }
+  await deps.unknownSites?.known(batch.siteId, batch.edgeId);
   const { kept: checked, refused } = checkEvents(deps, facts, valid, first);
   rejections.push(...refused.values());
   const started = performance.now();

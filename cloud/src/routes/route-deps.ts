@@ -2,6 +2,7 @@ import type { AlertHub } from "../alerts/alert-hub.js";
 import type { Credentials } from "../auth/credentials.js";
 import type { EdgeRegistry } from "../ingest/edge-registry.js";
 import type { SiteFactsSource } from "../ingest/site-checks.js";
+import type { UnknownSiteWatch } from "../ingest/unknown-site-watch.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
 import type { IngestObserver, SecurityObserver } from "../plugins/metrics.js";
 
@@ -19,4 +20,6 @@ export interface RouteDeps {
   edges: EdgeRegistry;
   /** The sites' layouts and item master that ingested events are checked against. */
   siteFacts: SiteFactsSource;
+  /** Told of batches for a site without a layout (log and alert). */
+  unknownSites?: UnknownSiteWatch | undefined;
 }

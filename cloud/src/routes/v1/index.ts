@@ -27,6 +27,7 @@ export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) =
     securityObserver: options.securityObserver,
     edges: options.edges,
     siteFacts: options.siteFacts,
+    unknownSites: options.unknownSites,
   };
   await app.register(ingestRoute, deps);
   await app.register(stockRoute, deps);

@@ -7,7 +7,7 @@ import type { RouteDeps } from "../route-deps.js";
 
 export const ingestRoute: FastifyPluginAsyncZod<RouteDeps> = async (
   app,
-  { store, alerts, ingestObserver, securityObserver, edges, siteFacts },
+  { store, alerts, ingestObserver, securityObserver, edges, siteFacts, unknownSites },
 ) => {
   const observe =
     ingestObserver && ((ack: CommitAck, seconds: number) => ingestObserver.ingested(ack, seconds, "http"));
@@ -47,7 +47,10 @@ export const ingestRoute: FastifyPluginAsyncZod<RouteDeps> = async (
         throw new ProblemError(403, LedgerErrorCode.AuthIdentityMismatch, "Forbidden", detail);
       }
       try {
-        return await ingestBatch({ store, alerts, edges, siteFacts, ...(observe ? { observe } : {}) }, batch);
+        return await ingestBatch(
+          { store, alerts, edges, siteFacts, unknownSites, ...(observe ? { observe } : {}) },
+          batch,
+        );
       } catch (error) {
         ingestObserver?.failed("http");
         request.log.error({ err: error, batchId: batch.batchId }, "commit failed");
