@@ -454,6 +454,18 @@ export function ledgerStoreContract(name: string, create: () => Promise<LedgerSt
       });
     });
 
+    it("says when each movement was committed, and nothing for ids it does not have", async () => {
+      const before = Date.now();
+      const m = movement({ sku: "SKU-1", qty: 2, to: "S1/A/01" });
+      await store.commit(meta(), [m]);
+      const times = await store.commitTimes([m.id, "no-such-id"]);
+      expect([...times.keys()]).toEqual([m.id]);
+      const at = Date.parse(times.get(m.id) ?? "");
+      expect(at).toBeGreaterThanOrEqual(before - 1000);
+      expect(at).toBeLessThanOrEqual(Date.now() + 1000);
+      expect(await store.commitTimes([])).toEqual(new Map());
+    });
+
     it("keeps events of every kind in one transaction", async () => {
       const events: EdgeEvent[] = [
         movement({ sku: "SKU-1", qty: 1, to: "S1/A/01" }),

@@ -790,6 +790,21 @@ export class SqlLedgerStore implements LedgerStore {
     return rows.map(readMovement);
   }
 
+  async commitTimes(ids: readonly string[]): Promise<Map<string, string>> {
+    const times = new Map<string, string>();
+    if (ids.length === 0) return times;
+    const list = this.#driver.read.inList("m.id", ids);
+    // Rows since migration 7 name their commit; older ones keep the time on the row (or, held ones, in events).
+    const rows = await this.#driver.read.all<{ id: string; committed_at: unknown }>(
+      `SELECT m.id, COALESCE(c.committed_at, m.committed_at, e.committed_at) AS committed_at
+       FROM movements m LEFT JOIN commits c ON c.seq = m.commit_seq LEFT JOIN events e ON e.id = m.id
+       WHERE ${list.sql}`,
+      list.params,
+    );
+    for (const row of rows) if (row.committed_at !== null) times.set(row.id, iso(row.committed_at));
+    return times;
+  }
+
   async movement(id: string): Promise<Movement | undefined> {
     const rows = await this.#driver.read.all<MovementRow>(
       `SELECT ${MOVEMENT_SELECT} FROM ${MOVEMENT_FROM} WHERE m.id = ?`,

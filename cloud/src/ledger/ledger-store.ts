@@ -192,6 +192,8 @@ export interface LedgerStore {
   movements(query?: MovementQuery): Promise<Movement[]>;
   /** One movement by id. */
   movement(id: string): Promise<Movement | undefined>;
+  /** When the cloud committed each of these movements (ISO 8601), by id; unknown ids are left out. */
+  commitTimes(ids: readonly string[]): Promise<Map<string, string>>;
   /** A SKU's legs ordered by occurredAt (then commit order), with running balances. */
   history(query: HistoryQuery): Promise<HistoryEntry[]>;
   serial(epc: string): Promise<SerialRecord | undefined>;

@@ -137,7 +137,12 @@ describe("ledger routes (open API)", () => {
   it("GET /v1/movements/{id}, POST …/reverse (201, then 200 with the same reversal), 404 for unknown ids", async () => {
     const m = movement({ sku: "SKU-1", qty: 2, to: "S1/A/01" });
     await ingest([m]);
-    expect((await app.inject({ url: `/v1/movements/${m.id}` })).json()).toEqual({ movement: m });
+    const before = Date.now();
+    const read = (await app.inject({ url: `/v1/movements/${m.id}` })).json() as { movement: { committedAt: string } };
+    // With the time the cloud committed it: latency is measurable from outside.
+    expect(read).toEqual({ movement: { ...m, committedAt: expect.any(String) } });
+    expect(Date.parse(read.movement.committedAt)).toBeLessThanOrEqual(before);
+    expect(Date.parse(read.movement.committedAt)).toBeGreaterThan(before - 60_000);
     const first = await app.inject({ method: "POST", headers: admin, url: `/v1/movements/${m.id}/reverse` });
     expect(first.statusCode).toBe(201);
     const again = await app.inject({ method: "POST", headers: admin, url: `/v1/movements/${m.id}/reverse` });

@@ -9,6 +9,18 @@ import { assertCovers, listSite, PageLimit, SiteId } from "../route-policy.js";
 
 const MovementId = z.object({ id: z.string().min(1).max(64) });
 
+/** A movement as the API gives it: with the time the cloud committed it, so latency is measurable from outside. */
+const CommittedMovement = Movement.extend({ committedAt: z.string().optional() });
+
+/** The movements with their commit times (one query for the page). */
+async function withCommitTimes(store: RouteDeps["store"], movements: Movement[]) {
+  const times = await store.commitTimes(movements.map((m) => m.id));
+  return movements.map((m) => {
+    const committedAt = times.get(m.id);
+    return committedAt === undefined ? m : { ...m, committedAt };
+  });
+}
+
 export const movementsRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store, alerts }) => {
   app.get(
     "/movements",
@@ -28,7 +40,7 @@ export const movementsRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { st
         }),
         response: {
           200: z.object({
-            movements: z.array(Movement),
+            movements: z.array(CommittedMovement),
             /** Pass as `after` for the next page; absent on the last page. */
             nextCursor: z.string().optional(),
           }),
@@ -48,7 +60,10 @@ export const movementsRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { st
       const movements = await store.movements(query);
       const full = movements.length === (limit ?? DEFAULT_MOVEMENT_LIMIT);
       const last = movements.at(-1)?.id;
-      return { movements, ...(full && last !== undefined && { nextCursor: last }) };
+      return {
+        movements: await withCommitTimes(store, movements),
+        ...(full && last !== undefined && { nextCursor: last }),
+      };
     },
   );
 
@@ -84,13 +99,18 @@ export const movementsRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { st
     "/movements/:id",
     {
       config: { policy: { roles: ["viewer"], site: "handler" } },
-      schema: { summary: "One movement", params: MovementId, response: { 200: z.object({ movement: Movement }) } },
+      schema: {
+        summary: "One movement, with the time the cloud committed it",
+        params: MovementId,
+        response: { 200: z.object({ movement: CommittedMovement }) },
+      },
     },
     async (request) => {
       const movement = await store.movement(request.params.id);
       if (movement === undefined) throw notFound(`no movement ${request.params.id}`);
       assertCovers(request, movement.siteId);
-      return { movement };
+      const [committed] = await withCommitTimes(store, [movement]);
+      return { movement: committed ?? movement };
     },
   );
 
