@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { Logger } from "pino";
-import { positiveNumber } from "../cli-error.js";
+import { CliError, positiveNumber } from "../cli-error.js";
 import { onShutdown } from "../shutdown.js";
 import { printJson } from "../stdout.js";
 
@@ -14,13 +14,21 @@ export function registerUp(program: Command, logger: Logger): void {
     .action(async (opts: { site?: string; speed: string; sim: boolean }) => {
       const speed = positiveNumber("--speed", opts.speed);
       // Loaded here, not at the top, so `tally --help` stays fast.
-      const [{ loadCloudConfig }, { loadEdgeConfig }, sims, { startSystem }] = await Promise.all([
+      const [{ isLoopbackHost, loadCloudConfig }, { loadEdgeConfig }, sims, { startSystem }] = await Promise.all([
         import("@tally/cloud"),
         import("@tally/edge"),
         import("@tally/simulators"),
         import("../system.js"),
       ]);
       const cloudConfig = loadCloudConfig();
+      // The whole system in one process runs in development mode (anonymous simulated devices, open reads):
+      // on the loopback only.
+      if (!isLoopbackHost(cloudConfig.host)) {
+        throw new CliError(
+          "TALLY_ERR_INSECURE_CONFIG",
+          `tally up runs in development mode, on the loopback only, not on ${cloudConfig.host}: unset TALLY_HTTP_HOST, or run tally cloud and tally edge (with credentials and TLS) to serve a network`,
+        );
+      }
       const edgeConfig = loadEdgeConfig();
       const site = await sims.readSiteFile(opts.site ?? sims.DEMO_SITE_FILE);
       const system = await startSystem({
