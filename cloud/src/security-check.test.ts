@@ -43,6 +43,13 @@ describe("the cloud's security check", () => {
       TALLY_CLOUD_MQTT_PASSWORD: "pw",
     });
     expect(cloudSecurityProblems(secure)).toEqual([]);
+    // A broker on this machine, in development: a test bench, not a problem; in production it is one.
+    const local = loadCloudConfig({ TALLY_CLOUD_MQTT_URL: "mqtt://127.0.0.1:1883" });
+    expect(local.mode).toBe("development");
+    expect(cloudSecurityProblems(local)).toEqual([]);
+    expect(cloudSecurityProblems({ ...local, mode: "production" }).map((p) => p.fix)).toEqual([
+      "set TALLY_CLOUD_MQTT_USERNAME and TALLY_CLOUD_MQTT_PASSWORD, and allow_anonymous false on the broker",
+    ]);
     expect(() => loadCloudConfig({ TALLY_CLOUD_MQTT_USERNAME: "x" })).toThrow(/go together/);
     expect(() => loadCloudConfig({ TALLY_HTTP_TLS_CERT: "x" })).toThrow(/go together/);
   });

@@ -9,8 +9,9 @@ export interface SecurityProblem {
 /**
  * What keeps the cloud from being secure by default beyond the loopback:
  * development mode off the loopback, listeners without TLS, an external
- * broker reached anonymously or in clear text. On the loopback nothing is
- * reachable from another machine, so nothing is reported there.
+ * broker reached anonymously (anywhere but on this machine in development
+ * mode) or in clear text (anywhere but on this machine). On the loopback
+ * nothing is reachable from another machine, so nothing is reported there.
  */
 export function cloudSecurityProblems(config: CloudConfig): SecurityProblem[] {
   const problems: SecurityProblem[] = [];
@@ -36,7 +37,8 @@ export function cloudSecurityProblems(config: CloudConfig): SecurityProblem[] {
   }
   if ("url" in config.mqtt) {
     const url = new URL(config.mqtt.url);
-    if (config.mqttAuth === undefined) {
+    // A broker on this machine reached anonymously is a development setup; anywhere else, or in production, not.
+    if (config.mqttAuth === undefined && (config.mode === "production" || !isLoopbackHost(url.hostname))) {
       problems.push({
         problem: "the cloud connects to the external broker anonymously: its ACL cannot tell the cloud from anyone",
         fix: "set TALLY_CLOUD_MQTT_USERNAME and TALLY_CLOUD_MQTT_PASSWORD, and allow_anonymous false on the broker",
