@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Timestamp } from "./device-messages.js";
-import { MovementType } from "./events.js";
+import { Movement, MovementType } from "./events.js";
 import { Item, LocationCode, TemperatureClass, ZoneKind } from "./site-layout.js";
 
 /**
@@ -59,6 +59,10 @@ export const LedgerLocation = z
   })
   .strict();
 export type LedgerLocation = z.infer<typeof LedgerLocation>;
+
+/** A movement as the cloud's API gives it: with the time the cloud committed it (ISO 8601), when known. */
+export const CommittedMovement = Movement.extend({ committedAt: Timestamp.optional() });
+export type CommittedMovement = z.infer<typeof CommittedMovement>;
 
 /** One stock position: a SKU and lot (`""` when none) at a location. */
 export const StockPosition = z.object({ sku: z.string(), location: z.string(), lot: z.string(), qty: z.number() });

@@ -3,7 +3,7 @@
  * with what the cloud's ledger holds. `compareLedger` is pure; `readLedger`
  * pages through `GET /v1/movements`.
  */
-import { Movement } from "@tally/protocols";
+import { CommittedMovement, type Movement } from "@tally/protocols";
 
 /** What one scan must become in the ledger (its lot is its identity). */
 export interface SentScan {
@@ -86,7 +86,7 @@ export async function readLedger(apiUrl: string): Promise<Movement[]> {
     const response = await fetch(url);
     if (!response.ok) throw new Error(`GET ${url} answered ${response.status}: ${await response.text()}`);
     const page = (await response.json()) as { movements: unknown[]; nextCursor?: string };
-    for (const m of page.movements) all.push(Movement.parse(m));
+    for (const m of page.movements) all.push(CommittedMovement.parse(m));
     if (page.nextCursor === undefined) return all;
     after = page.nextCursor;
   }

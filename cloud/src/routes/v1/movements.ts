@@ -1,4 +1,4 @@
-import { Movement, MovementType } from "@tally/protocols";
+import { CommittedMovement, Movement, MovementType } from "@tally/protocols";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { DEFAULT_MOVEMENT_LIMIT, MAX_MOVEMENT_LIMIT, type MovementQuery } from "../../ledger/ledger-store.js";
@@ -8,9 +8,6 @@ import type { RouteDeps } from "../route-deps.js";
 import { assertCovers, listSite, PageLimit, SiteId } from "../route-policy.js";
 
 const MovementId = z.object({ id: z.string().min(1).max(64) });
-
-/** A movement as the API gives it: with the time the cloud committed it, so latency is measurable from outside. */
-const CommittedMovement = Movement.extend({ committedAt: z.string().optional() });
 
 /** The movements with their commit times (one query for the page). */
 async function withCommitTimes(store: RouteDeps["store"], movements: Movement[]) {
