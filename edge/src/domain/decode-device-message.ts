@@ -198,7 +198,17 @@ export function decodeDeviceMessage(
           at: msg.message.measuredAt,
         },
       ]);
-    case "hb":
-      return ok([{ type: "heartbeat", id: `${deviceId}/${msg.message.sentAt}`, deviceId, at: msg.message.sentAt }]);
+    case "hb": {
+      const { sentAt, status } = msg.message;
+      return ok([
+        {
+          type: "heartbeat",
+          id: `${deviceId}/${sentAt ?? status}`,
+          deviceId,
+          ...(sentAt !== undefined ? { at: sentAt } : {}),
+          ...(status !== undefined ? { status } : {}),
+        },
+      ]);
+    }
   }
 }
