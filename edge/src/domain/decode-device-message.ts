@@ -112,6 +112,8 @@ export function decodeDeviceMessage(
         at: notice.at,
       });
     }
+    // Only the reader's own events (a Zebra heartbeat, GPI, an Impinj status…): no reads, but it is alive.
+    if (observations.length === 0) observations.push({ type: "heartbeat", id: `${deviceId}/reader-event`, deviceId });
     return ok(observations);
   }
   const parsed = parseDeviceMessage(channel, payload);
