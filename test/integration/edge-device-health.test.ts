@@ -15,7 +15,8 @@ import { testLogger } from "../support/quiet-logger.js";
 
 const logger = testLogger();
 const EDGE = "edge-health";
-const SILENT_MS = 1500;
+// Long enough that a loaded machine connects the devices well within it after the edge starts.
+const SILENT_MS = 2500;
 
 /** The demo's dock portal, declared without heartbeats, and a temperature sensor that sends them. */
 async function site(): Promise<SiteLayout> {
