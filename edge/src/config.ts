@@ -55,7 +55,7 @@ const EdgeEnv = z.object({
   /** PEM file of the CA that signed the cloud broker's TLS certificate (for an mqtts:// uplink). */
   TALLY_CLOUD_CA: z.string().min(1).optional(),
   TALLY_REFERENCE_POLL_MS: positive.default(30_000),
-  /** A device not heard from for this long raises DEVICE_SILENT. */
+  /** A device not heard from (with `heartbeat: false`: not connected) for this long raises DEVICE_SILENT. */
   TALLY_DEVICE_SILENT_MS: positive.default(30_000),
   /** Bound on the durable outbox in bytes: past it telemetry then conditions are shed, and devices held. */
   TALLY_OUTBOX_MAX_BYTES: positive.default(512 * 1024 * 1024),

@@ -20,6 +20,7 @@ import { withContentId } from "./domain/content-id.js";
 import { decodeDeviceMessage } from "./domain/decode-device-message.js";
 import { DeviceAcl } from "./domain/device-acl.js";
 import { deviceBrokerPolicy, type EdgeMode, isLoopback } from "./domain/device-broker-policy.js";
+import type { DeviceLink } from "./domain/device-link.js";
 import { eventDeadLetter } from "./domain/event-dead-letter.js";
 import { forgedAckCondition } from "./domain/forged-ack-condition.js";
 import { JournalHolds } from "./domain/journal-holds.js";
@@ -279,6 +280,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     closers.push(async () => sender.stop());
 
     const observations$ = new Subject<Observation>();
+    // Device connections as the embedded broker sees them; an external broker reports none (wills only).
+    const links$ = embeddedDevices === undefined ? undefined : new Subject<DeviceLink>();
     const reference =
       options.reference === undefined
         ? undefined
@@ -342,7 +345,11 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     };
     closers.push(async () => clearTimeout(retryTimer));
     const events = edgePipeline(
-      { observations$, ...(reference !== undefined ? { reference$: reference.reference$ } : {}) },
+      {
+        observations$,
+        ...(links$ !== undefined ? { links$ } : {}),
+        ...(reference !== undefined ? { reference$: reference.reference$ } : {}),
+      },
       siteIndex,
       { siteId: site.siteId, newId },
       pipelineConfig,
@@ -484,6 +491,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         onRateLimited: () => {
           metrics.mqttRateLimited++;
         },
+        onLink: (link) => links$?.next(link),
         // Every client is a device: the edge's own publishes (dead letters) go through the broker itself.
         // Held while the outbox refuses writes (disk full): the events wait in memory, devices wait for their PUBACK.
         holdPublish: () => outboxFull() || unsaved.length > 0,

@@ -22,6 +22,22 @@ describe("parseDeviceMessage", () => {
     ).toBe(true);
   });
 
+  it("takes a device's word on its link on hb: an offline will may leave out sentAt, nothing else may", () => {
+    expect(parseDeviceMessage("hb", JSON.stringify({ status: "offline" }))).toMatchObject({
+      ok: true,
+      value: { channel: "hb", message: { status: "offline" } },
+    });
+    expect(parseDeviceMessage("hb", JSON.stringify({ status: "online", sentAt: read.readAt })).ok).toBe(true);
+    expect(parseDeviceMessage("hb", JSON.stringify({ status: "online" }))).toMatchObject({
+      ok: false,
+      error: { code: "TALLY_ERR_MSG_SCHEMA" },
+    });
+    expect(parseDeviceMessage("hb", JSON.stringify({}))).toMatchObject({ ok: false });
+    expect(parseDeviceMessage("hb", JSON.stringify({ status: "asleep", sentAt: read.readAt }))).toMatchObject({
+      ok: false,
+    });
+  });
+
   it.each([
     ["read", "", "TALLY_ERR_MSG_NOT_JSON"],
     ["read", "{", "TALLY_ERR_MSG_NOT_JSON"],

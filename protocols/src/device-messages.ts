@@ -84,14 +84,30 @@ export const TemperatureMessage = z
   .strict();
 export type TemperatureMessage = z.infer<typeof TemperatureMessage>;
 
-/** `…/hb`: a device says it is alive. */
+/** What a device says about its own link on `…/hb`: `online` when it (re)connects, `offline` as its MQTT will. */
+export const DeviceStatus = z.enum(["online", "offline"]);
+export type DeviceStatus = z.infer<typeof DeviceStatus>;
+
+/**
+ * `…/hb`: a device says it is alive. `status` is optional (a plain heartbeat
+ * has none). A device may set its MQTT last will to `{"status":"offline"}`
+ * on this topic: the broker publishes it when the connection dies without a
+ * DISCONNECT (keepalive expired, socket lost). A will is written at connect
+ * time and cannot know when it will be sent, so `sentAt` may be left out of
+ * an `offline` message only.
+ */
 export const HeartbeatMessage = z
   .object({
-    sentAt: Timestamp,
+    sentAt: Timestamp.optional(),
     uptimeS: z.number().min(0).optional(),
     batteryPct: z.number().min(0).max(100).optional(),
+    status: DeviceStatus.optional(),
   })
-  .strict();
+  .strict()
+  .refine((m) => m.sentAt !== undefined || m.status === "offline", {
+    message: "sentAt is required (only an offline will may leave it out)",
+    path: ["sentAt"],
+  });
 export type HeartbeatMessage = z.infer<typeof HeartbeatMessage>;
 
 /** A device message after parsing, tagged by its channel. */

@@ -21,6 +21,18 @@ describe("parseSiteLayoutText", () => {
     expect(portal?.kind === "rfid-portal" ? portal.format : "not a portal").toBeUndefined();
   });
 
+  it("reads heartbeat: false on a device, leaves it out when absent (heartbeats), and refuses a non-boolean", () => {
+    const declared = parseSiteLayoutText(
+      demo.replace("direction: inbound\n", "direction: inbound\n    heartbeat: false\n"),
+    );
+    expect(declared.ok && declared.value.devices.find((d) => d.id === "portal-d1")).toMatchObject({ heartbeat: false });
+    const plain = parseSiteLayoutText(demo);
+    expect(plain.ok && plain.value.devices.every((d) => d.heartbeat === undefined)).toBe(true);
+    expect(
+      parseSiteLayoutText(demo.replace("direction: inbound\n", "direction: inbound\n    heartbeat: no-thanks\n")).ok,
+    ).toBe(false);
+  });
+
   it("refuses dangling references with their path", () => {
     const bad = demo.replace("{ code: DEMO/PICK/A2, zone: PICK }", "{ code: DEMO/PICK/A2, zone: NOPE }");
     const result = parseSiteLayoutText(bad);

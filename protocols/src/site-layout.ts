@@ -69,6 +69,15 @@ export const Location = z
   .strict();
 export type Location = z.infer<typeof Location>;
 
+/**
+ * Whether the device publishes heartbeats on `…/hb` (default true). A device
+ * that does not (`false`, e.g. a dock-door reader that only speaks when a
+ * tag passes) is judged by its MQTT connection instead: DEVICE_SILENT only
+ * when its connection has been down for longer than the silent limit, never
+ * because it sent no data.
+ */
+export const SendsHeartbeat = z.boolean().optional();
+
 /** Reader payload formats a portal may speak. */
 export const ReaderFormat = z.enum(["generic", "zebra", "impinj"]);
 export type ReaderFormat = z.infer<typeof ReaderFormat>;
@@ -107,11 +116,14 @@ export const RfidPortalDevice = z
      * the other portals in the same zone.
      */
     neighbours: z.array(Id).max(64).optional(),
+    heartbeat: SendsHeartbeat,
   })
   .strict();
 export type RfidPortalDevice = z.infer<typeof RfidPortalDevice>;
 
-export const ScannerDevice = z.object({ id: Id, kind: z.literal("scanner"), location: LocationCode }).strict();
+export const ScannerDevice = z
+  .object({ id: Id, kind: z.literal("scanner"), location: LocationCode, heartbeat: SendsHeartbeat })
+  .strict();
 export type ScannerDevice = z.infer<typeof ScannerDevice>;
 
 /** One weighed bin of a smart shelf: the location it is and the SKU it holds. */
@@ -136,6 +148,8 @@ export const ShelfDevice = z
     bins: z.array(ShelfBin).min(1),
     /** OPC-UA session security and user identity; without it None/anonymous, for development mode only. */
     security: OpcuaShelfSecurity.optional(),
+    /** MQTT shelves only: OPC-UA shelves are watched through their session. */
+    heartbeat: SendsHeartbeat,
   })
   .strict()
   .refine((d) => d.transport !== "opcua" || d.endpointUrl !== undefined, {
@@ -165,6 +179,7 @@ export const TemperatureDevice = z
      * value. 0 turns the check off.
      */
     stuckAfterS: z.number().min(0).max(604_800).default(600),
+    heartbeat: SendsHeartbeat,
   })
   .strict();
 export type TemperatureDevice = z.infer<typeof TemperatureDevice>;

@@ -15,7 +15,11 @@ export interface MqttDevice {
   publish(channel: DeviceChannel, message: object): Promise<void>;
   /** Publishes the broker has acknowledged so far, heartbeats included. */
   acknowledged(): number;
-  /** Stops (false) or resumes (true) heartbeats: an offline or dead device is silent. */
+  /**
+   * Stops (false) or resumes (true) heartbeats: an offline or dead device is
+   * silent. A device without heartbeats loses its connection instead (no
+   * DISCONNECT, so its will fires) and reconnects on resume.
+   */
   setHeartbeats(on: boolean): void;
   /** Stops heartbeats, waits for messages in flight and disconnects. */
   close(): Promise<void>;
@@ -28,15 +32,24 @@ export interface MqttDeviceOptions {
   logger: Logger;
   /** Heartbeat period, ms (wall clock, whatever the play speed). */
   heartbeatMs: number;
+  /**
+   * False for a device the site file declares `heartbeat: false`: no periodic
+   * heartbeat, an `online` birth message on each connect and an `offline` will.
+   */
+  heartbeats?: boolean | undefined;
   /** The device's MQTT password (its username is its id); anonymous without. */
   password?: string | undefined;
   /** TLS options for an `mqtts://` broker: the CA to trust, and a client certificate and key (PEM). */
   tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer } | undefined;
 }
 
+/** A device's MQTT will: the broker publishes it on `hb` when the connection dies without a DISCONNECT. */
+const OFFLINE = JSON.stringify({ status: "offline" } satisfies HeartbeatMessage);
+
 /** Connects a device to the broker; rejects if the first connection fails. */
 export async function connectMqttDevice(options: MqttDeviceOptions): Promise<MqttDevice> {
   const { url, siteId, deviceId, logger, heartbeatMs } = options;
+  const heartbeats = options.heartbeats ?? true;
   const log = logger.child({ deviceId });
   let client: MqttClient;
   try {
@@ -48,6 +61,16 @@ export async function connectMqttDevice(options: MqttDeviceOptions): Promise<Mqt
         clean: true,
         keepalive: 30,
         reconnectPeriod: 1000,
+        ...(heartbeats
+          ? {}
+          : {
+              will: {
+                topic: deviceTopic(siteId, deviceId, "hb"),
+                payload: Buffer.from(OFFLINE),
+                qos: 1,
+                retain: false,
+              },
+            }),
         connectTimeout: 10_000,
         ...(options.password !== undefined ? { username: deviceId, password: options.password } : {}),
         ...options.tls,
@@ -93,15 +116,32 @@ export async function connectMqttDevice(options: MqttDeviceOptions): Promise<Mqt
     };
     publish("hb", message).catch((err: unknown) => log.warn({ err }, "heartbeat not sent"));
   };
-  heartbeat();
-  let timer: NodeJS.Timeout | undefined = setInterval(heartbeat, heartbeatMs);
-  log.debug({ url }, "device connected");
+  const birth = (): void => {
+    const message: HeartbeatMessage = { status: "online", sentAt: new Date().toISOString() };
+    publish("hb", message).catch((err: unknown) => log.warn({ err }, "birth message not sent"));
+  };
+  let timer: NodeJS.Timeout | undefined;
+  if (heartbeats) {
+    heartbeat();
+    timer = setInterval(heartbeat, heartbeatMs);
+  } else {
+    // Says it is up on every connect: behind an external broker that is all the edge sees of it.
+    birth();
+    client.on("connect", birth);
+  }
+  log.debug({ url, heartbeats }, "device connected");
 
   return {
     deviceId,
     publish,
     acknowledged: () => acknowledged,
     setHeartbeats(on) {
+      if (!heartbeats) {
+        // Force: the socket goes without a DISCONNECT, as when a reader loses power.
+        if (!on && client.connected) client.end(true);
+        else if (on && !client.connected) client.reconnect();
+        return;
+      }
       clearInterval(timer);
       timer = on ? setInterval(heartbeat, heartbeatMs) : undefined;
     },

@@ -119,6 +119,7 @@ export async function startSimulators(options: SimulatorOptions): Promise<Runnin
           deviceId: device.id,
           logger: log,
           heartbeatMs,
+          heartbeats: device.heartbeat !== false,
           password: options.deviceCredentials?.[device.id],
           tls: options.tls,
         }).then((client) => void mqttDevices.set(device.id, client)),

@@ -3,6 +3,8 @@ import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { Aedes, type Client } from "aedes";
 import type { Logger } from "pino";
 import type { MqttRefusal } from "../domain/device-acl.js";
+import type { DeviceLink } from "../domain/device-link.js";
+import { DeviceLinkTracker } from "./device-link-tracker.js";
 import { DeviceBrokerAuth, type DeviceBrokerSecurity } from "./security/device-broker-auth.js";
 import { limitPacketSize } from "./security/packet-size-limit.js";
 
@@ -39,6 +41,11 @@ export interface EmbeddedBrokerOptions {
   onRefused?: ((refusal: MqttRefusal) => void) | undefined;
   /** Called each time a client's publish waits for its rate limit. */
   onRateLimited?: (() => void) | undefined;
+  /**
+   * Called when a device's connection comes up or goes down: an authenticated
+   * client when it is ready, an anonymous one on its first publish for a device.
+   */
+  onLink?: ((link: DeviceLink) => void) | undefined;
   holdPublish?: ((clientId: string) => boolean) | undefined;
   onPublish?: ((clientId: string, topic: string, payload: Buffer) => Promise<void>) | undefined;
 }
@@ -65,6 +72,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const onPublish = options.onPublish;
   const onRefused = options.onRefused ?? (() => {});
   const auth = options.security === undefined ? undefined : new DeviceBrokerAuth(options.security, logger, onRefused);
+  const onLink = options.onLink;
+  const links = onLink === undefined ? undefined : new DeviceLinkTracker(onLink);
   const accept = (
     id: string,
     packet: { topic: string; payload: string | Buffer },
@@ -101,6 +110,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         callback(new Error(`publish refused: ${refusal}`));
         return;
       }
+      // A closing client's will comes through here too: it says nothing about a live connection.
+      if (client !== null && !client.closed) links?.published(client, auth?.identity(client), packet.topic);
       const id = client?.id ?? "";
       let rateLimited = false;
       const wait = (): void => {
@@ -127,6 +138,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   if (auth !== undefined) {
     broker.on("clientReady", (client: Client) => auth.clientReady(client));
     broker.on("clientDisconnect", (client: Client) => auth.clientGone(client));
+  }
+  if (links !== undefined) {
+    // clientDisconnect comes for every end of a connection: DISCONNECT, a lost socket, an expired keepalive.
+    broker.on("clientReady", (client: Client) => links.ready(client, auth?.identity(client)));
+    broker.on("clientDisconnect", (client: Client) => links.gone(client));
   }
   // Every open connection, so that close ends those aedes never got (a TLS handshake under way).
   const sockets = new Set<Socket>();

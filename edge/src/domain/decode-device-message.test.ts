@@ -25,6 +25,29 @@ describe("decodeDeviceMessage", () => {
     });
   });
 
+  it("decodes a heartbeat and an offline will, which has no time of its own", () => {
+    expect(decode("tally/v1/DEMO/dev/portal-d1/hb", { sentAt: at })).toEqual({
+      ok: true,
+      value: [{ type: "heartbeat", id: `portal-d1/${at}`, deviceId: "portal-d1", at }],
+    });
+    expect(decode("tally/v1/DEMO/dev/portal-d1/hb", { status: "offline" })).toEqual({
+      ok: true,
+      value: [{ type: "heartbeat", id: "portal-d1/offline", deviceId: "portal-d1", status: "offline" }],
+    });
+  });
+
+  it("takes a reader's own events without reads (a Zebra heartbeat) as a sign of life", () => {
+    const zebraHeartbeat = {
+      type: "heartbeat",
+      timestamp: "2026-01-01T12:00:01.000+0000",
+      data: { radioConnection: "connected", temperature: 41 },
+    };
+    expect(decode("tally/v1/DEMO/dev/portal-d1/read", zebraHeartbeat)).toEqual({
+      ok: true,
+      value: [{ type: "heartbeat", id: "portal-d1/reader-event", deviceId: "portal-d1" }],
+    });
+  });
+
   it("judges each topic against its own site index, however often it was seen before", () => {
     const read = Buffer.from(
       JSON.stringify({ reads: [{ epc: "3074257BF7194E4000001A85", antenna: 1, rssi: -50, readAt: at }] }),

@@ -112,6 +112,8 @@ export function decodeDeviceMessage(
         at: notice.at,
       });
     }
+    // Only the reader's own events (a Zebra heartbeat, GPI, an Impinj status…): no reads, but it is alive.
+    if (observations.length === 0) observations.push({ type: "heartbeat", id: `${deviceId}/reader-event`, deviceId });
     return ok(observations);
   }
   const parsed = parseDeviceMessage(channel, payload);
@@ -198,7 +200,17 @@ export function decodeDeviceMessage(
           at: msg.message.measuredAt,
         },
       ]);
-    case "hb":
-      return ok([{ type: "heartbeat", id: `${deviceId}/${msg.message.sentAt}`, deviceId, at: msg.message.sentAt }]);
+    case "hb": {
+      const { sentAt, status } = msg.message;
+      return ok([
+        {
+          type: "heartbeat",
+          id: `${deviceId}/${sentAt ?? status}`,
+          deviceId,
+          ...(sentAt !== undefined ? { at: sentAt } : {}),
+          ...(status !== undefined ? { status } : {}),
+        },
+      ]);
+    }
   }
 }

@@ -1,4 +1,4 @@
-import type { ReaderNotice, ScanAction } from "@tally/protocols";
+import type { DeviceStatus, ReaderNotice, ScanAction } from "@tally/protocols";
 
 /** What a device told the edge, after decoding and validation. Times are ISO 8601 device times. */
 export type Observation =
@@ -56,11 +56,14 @@ export interface TemperatureObservation {
   at: string;
 }
 
+/** A heartbeat, or a device's word on its own link: `online` when it connects, `offline` from its MQTT will. */
 export interface HeartbeatObservation {
   type: "heartbeat";
   id: string;
   deviceId: string;
-  at: string;
+  /** Absent from an `offline` will, which is written at connect time. */
+  at?: string | undefined;
+  status?: DeviceStatus | undefined;
 }
 
 /** A reader reported something that is not a read but matters, e.g. its buffer overflowed and reads were lost. */

@@ -1,5 +1,6 @@
 import type { EdgeEvent } from "@tally/protocols";
 import { asyncScheduler, merge, NEVER, Observable, type SchedulerLike, Subject, share } from "rxjs";
+import type { DeviceLink } from "../domain/device-link.js";
 import type {
   Observation,
   ReaderNoticeObservation,
@@ -34,7 +35,7 @@ export interface EdgePipelineConfig {
   telemetryIntervalMs: number;
   /** A READER_OVERFLOW condition clears after this long without another overflow, ms. */
   overflowQuietMs: number;
-  /** A device not heard from for this long raises DEVICE_SILENT, ms. */
+  /** A device not heard from (or, without heartbeats, not connected) for this long raises DEVICE_SILENT, ms. */
   deviceSilentMs: number;
 }
 
@@ -51,6 +52,8 @@ export const DEFAULT_PIPELINE_CONFIG: EdgePipelineConfig = {
 
 export interface EdgePipelineInputs {
   observations$: Observable<Observation>;
+  /** Device connections as the device broker sees them (the embedded broker reports them); none by default. */
+  links$?: Observable<DeviceLink>;
   /** Reference data updates (item master, open expected receipts and shipments); none by default. */
   reference$?: Observable<ReferenceView>;
   /** The reference data at start: a cached copy, else the site file's items. */
@@ -90,7 +93,7 @@ export function edgePipeline(
       temperatures$.pipe(temperatureConditions(site, deps)),
       temperatures$.pipe(stuckSensors(site, deps)),
       temperatures$.pipe(downsampleTemperatures(deps, config.telemetryIntervalMs)),
-      all$.pipe(deviceSilence(site, deps, config.deviceSilentMs, scheduler)),
+      deviceSilence(site, deps, config.deviceSilentMs, scheduler)(all$, inputs.links$),
     ).subscribe(subscriber);
     const input = inputs.observations$.subscribe({
       next: (o) => {
