@@ -1,33 +1,12 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { runTally } from "./testing/run-tally.js";
 
-const run = promisify(execFile);
-const bin = fileURLToPath(new URL("../bin/tally.js", import.meta.url));
-
-async function tally(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return tallyWith({}, ...args);
-}
-
-async function tallyWith(
-  env: NodeJS.ProcessEnv,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
-      env: { ...process.env, TALLY_LOG_LEVEL: "warn", ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
+const tally = (...args: string[]) => runTally({}, ...args);
+const tallyWith = runTally;
 
 describe("tally CLI", () => {
   it("lists its commands", async () => {

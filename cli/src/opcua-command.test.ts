@@ -1,36 +1,12 @@
-import { execFile } from "node:child_process";
 import { copyFile, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { prepareOpcuaClientPki } from "@tally/edge";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runTally } from "./testing/run-tally.js";
 
-const run = promisify(execFile);
-const bin = fileURLToPath(new URL("../bin/tally.js", import.meta.url));
-
-async function tally(...args: string[]): Promise<{ code: number; lines: Record<string, unknown>[] }> {
-  let stdout: string;
-  let code = 0;
-  try {
-    ({ stdout } = await run(process.execPath, [bin, ...args], {
-      env: { ...process.env, TALLY_LOG_LEVEL: "warn" },
-      timeout: 60_000,
-    }));
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string };
-    code = e.code ?? -1;
-    stdout = e.stdout ?? "";
-  }
-  const lines = stdout
-    .trim()
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { code, lines };
-}
+const tally = (...args: string[]) => runTally({}, ...args);
 
 describe("tally opcua", () => {
   let dir: string;
