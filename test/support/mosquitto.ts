@@ -144,7 +144,7 @@ async function startLocalMosquittoWith(binary: string, options: LocalMosquittoOp
   const dir = await mkdtemp(join(tmpdir(), "tally-mosquitto-"));
   const port = await freePort();
   const config = join(dir, "mosquitto.conf");
-  // DESIGN.md: the default max_queued_messages silently drops QoS 1 messages to a slow subscriber; 0 = unbounded.
+  // Mosquitto's default max_queued_messages silently drops QoS 1 messages to a slow subscriber; 0 = unbounded.
   await writeFile(
     config,
     [

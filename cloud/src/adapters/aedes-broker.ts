@@ -130,7 +130,7 @@ export async function startAedesBroker(options: EmbeddedBrokerOptions): Promise<
   );
   const sockets = new Set<Socket>();
   const onConnection = (socket: Socket) => {
-    // Neither aedes nor mqtt.js disables Nagle; with it p99 latency is 45–61 ms instead of 2–20 (DESIGN.md).
+    // Neither aedes nor mqtt.js disables Nagle; measured on a 2-core machine, with it p99 latency at 5k msg/s is 45–61 ms instead of 2–20.
     socket.setNoDelay(true);
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));

@@ -24,7 +24,7 @@ export function openSqliteLedgerStore(file: string): SqlLedgerStore {
   mkdirSync(dirname(file), { recursive: true });
   const db = new BetterSqlite3(file);
   // WAL + synchronous=FULL: a commit is on disk before the ack leaves, and
-  // survives kill -9 and power loss (DESIGN.md, Defaults).
+  // survives kill -9 and power loss (the embedded ledger's promise, decision 0004).
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
   db.pragma("busy_timeout = 5000");
