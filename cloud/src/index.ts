@@ -55,5 +55,5 @@ export { type ApiLimits, DEFAULT_API_LIMITS } from "./plugins/api-limits.js";
 export type { ApiMode, RoutePolicy } from "./plugins/authenticate.js";
 export { type CloudMetrics, createCloudMetrics } from "./plugins/metrics.js";
 export { Problem } from "./plugins/problem-details.js";
-export { cloudSecurityProblems, type SecurityProblem } from "./security-check.js";
+export { CloudStartError, cloudSecurityProblems, type SecurityProblem } from "./security-check.js";
 export { type CloudOptions, type RunningCloud, startCloud } from "./start-cloud.js";

@@ -1,4 +1,15 @@
+import { ErrorCode } from "@tally/protocols";
 import { type CloudConfig, isLoopbackHost } from "./config.js";
+
+/** What the security check reads: the listeners, the mode, TLS and the external broker's credentials. */
+export interface SecuritySettings {
+  host: string;
+  mqtt: CloudConfig["mqtt"];
+  mode: CloudConfig["mode"];
+  httpTls?: CloudConfig["httpTls"] | undefined;
+  brokerTls?: CloudConfig["brokerTls"] | undefined;
+  mqttAuth?: CloudConfig["mqttAuth"] | undefined;
+}
 
 /** One reason the cloud is not safe to expose, with what to set to fix it. */
 export interface SecurityProblem {
@@ -13,7 +24,7 @@ export interface SecurityProblem {
  * mode) or in clear text (anywhere but on this machine). On the loopback
  * nothing is reachable from another machine, so nothing is reported there.
  */
-export function cloudSecurityProblems(config: CloudConfig): SecurityProblem[] {
+export function cloudSecurityProblems(config: SecuritySettings): SecurityProblem[] {
   const problems: SecurityProblem[] = [];
   const httpExposed = !isLoopbackHost(config.host);
   const brokerExposed = "embedded" in config.mqtt && !isLoopbackHost(config.mqtt.embedded.host);
@@ -55,4 +66,14 @@ export function cloudSecurityProblems(config: CloudConfig): SecurityProblem[] {
     }
   }
   return problems;
+}
+
+/** A cloud refused to start: it would listen beyond the loopback without what makes that safe. */
+export class CloudStartError extends Error {
+  override readonly name = "CloudStartError";
+  readonly code = ErrorCode.InsecureConfig;
+  constructor(readonly problems: readonly SecurityProblem[]) {
+    const list = problems.map((p, i) => `(${i + 1}) ${p.problem}; fix: ${p.fix}`).join(" ");
+    super(`refusing to start the cloud: ${list}. Or pass --insecure (TALLY_INSECURE=true) to start anyway.`);
+  }
 }

@@ -116,6 +116,22 @@ describe("startCloud", () => {
     expect((await reader?.read())?.done).toBe(true);
   });
 
+  it("refuses, before opening or binding anything, to listen beyond the loopback without TLS", async () => {
+    const start = () =>
+      startCloud({
+        host: "0.0.0.0",
+        port: 0,
+        dataDir,
+        mqtt: { embedded: { host: "127.0.0.1", port: 0 } },
+        logger: silentLogger(),
+      });
+    await expect(start()).rejects.toMatchObject({
+      code: "TALLY_ERR_INSECURE_CONFIG",
+      message: expect.stringMatching(/the HTTP API listens on 0\.0\.0\.0 without TLS.*TALLY_HTTP_TLS_CERT/),
+    });
+    expect(existsSync(join(dataDir, "cloud", "ledger.db"))).toBe(false);
+  });
+
   it("fails to start, cleaning up, when the HTTP port is taken", async () => {
     cloud = await startCloud({ port: 0, dataDir, mqtt: { embedded: { port: 0 } }, logger: silentLogger() });
     const port = Number(new URL(cloud.url).port);

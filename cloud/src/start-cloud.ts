@@ -20,6 +20,7 @@ import type { LedgerStore } from "./ledger/ledger-store.js";
 import type { ApiLimits } from "./plugins/api-limits.js";
 import type { ApiMode } from "./plugins/authenticate.js";
 import { createCloudMetrics, type IngestObserver } from "./plugins/metrics.js";
+import { CloudStartError, cloudSecurityProblems } from "./security-check.js";
 
 export interface CloudOptions {
   /** HTTP host, default 127.0.0.1. */
@@ -46,6 +47,11 @@ export interface CloudOptions {
   brokerTls?: { certFile: string; keyFile: string } | undefined;
   /** The HTTP API over TLS (`https://`) with this certificate and key (PEM files). */
   httpTls?: { certFile: string; keyFile: string } | undefined;
+  /**
+   * Start beyond the loopback even with the problems `cloudSecurityProblems` names (each is logged).
+   * Without it such a start is refused with a `CloudStartError` naming each problem and its fix.
+   */
+  insecure?: boolean | undefined;
   /** Default development when `host` is a loopback address, else production (nothing anonymous). */
   mode?: ApiMode;
   /** Rate limit, throttle, body limit and request timeout over the defaults. */
@@ -83,6 +89,17 @@ export interface RunningCloud {
 export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
   const { logger } = options;
   const host = options.host ?? "127.0.0.1";
+  const mode = options.mode ?? (isLoopbackHost(host) ? "development" : "production");
+  // Secure by default: checked before anything is opened or bound.
+  const mqtt =
+    "embedded" in options.mqtt
+      ? { embedded: { host: options.mqtt.embedded.host ?? host, port: options.mqtt.embedded.port } }
+      : options.mqtt;
+  const problems = cloudSecurityProblems({ ...options, host, mode, mqtt });
+  if (problems.length > 0) {
+    if (options.insecure !== true) throw new CloudStartError(problems);
+    logger.warn({ problems }, "INSECURE: starting despite the security check's problems (--insecure)");
+  }
   const store = await createLedgerStore(
     options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : { dataDir: options.dataDir ?? ".data" },
   );
@@ -161,7 +178,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       unknownSites,
       https: options.httpTls,
       credentials,
-      mode: options.mode ?? (isLoopbackHost(host) ? "development" : "production"),
+      mode,
       ...(options.apiLimits !== undefined && { limits: options.apiLimits }),
     });
     stops.push(() => app.close());

@@ -1,7 +1,6 @@
 import { writeSync } from "node:fs";
 import type { Command } from "commander";
 import type { Logger } from "pino";
-import { CliError } from "../cli-error.js";
 import { onShutdown } from "../shutdown.js";
 import { printJson } from "../stdout.js";
 
@@ -13,25 +12,16 @@ export function registerCloud(program: Command, logger: Logger): void {
     )
     .option("--insecure", "start beyond the loopback even with the problems the security check names (TALLY_INSECURE)")
     .action(async (opts: { insecure?: boolean }) => {
-      const { cloudSecurityProblems, loadCloudConfig, startCloud } = await import("@tally/cloud");
+      const { loadCloudConfig, startCloud } = await import("@tally/cloud");
       const { failpoint, insecure, ...config } = loadCloudConfig();
-      const problems = cloudSecurityProblems({ ...config, insecure });
-      if (problems.length > 0) {
-        if (!(insecure || opts.insecure === true)) {
-          const list = problems.map((p, i) => `(${i + 1}) ${p.problem}; fix: ${p.fix}`).join(" ");
-          throw new CliError(
-            "TALLY_ERR_INSECURE_CONFIG",
-            `refusing to start the cloud: ${list}. Or pass --insecure (TALLY_INSECURE=true) to start anyway.`,
-          );
-        }
-        logger.warn({ problems }, "INSECURE: starting despite the security check's problems (--insecure)");
-      }
       if (config.mode === "development") {
         logger.warn("development mode: reads are open to anonymous callers on the loopback only");
       }
       let commits = 0;
+      // startCloud refuses an insecure start beyond the loopback itself, naming each problem and its fix.
       const cloud = await startCloud({
         ...config,
+        insecure: insecure || opts.insecure === true,
         logger,
         ...(failpoint !== undefined && {
           // Test hook (TALLY_FAILPOINT): die like a crash between the commit and its ack.
