@@ -71,6 +71,10 @@ export const CorrectionTaskType = z.enum([
   "WRONG_DOCK",
   "WEIGHT_NOT_WHOLE_UNITS",
   "COUNT_MISMATCH",
+  /** An RFID presence that may have been a crossing, with evidence too weak to move stock on. */
+  "UNCONFIRMED_PASS",
+  /** Goods went through a zone portal, but where they came from is not known. */
+  "UNKNOWN_ORIGIN",
 ]);
 export type CorrectionTaskType = z.infer<typeof CorrectionTaskType>;
 

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type Rig, rigs } from "./support/fault-rig.js";
 
@@ -16,11 +18,22 @@ const POINTS_HTTP = [1, 4, 9];
  */
 const EDGE_ENV = { TALLY_UPLINK_ACK_TIMEOUT_MS: "1000" };
 
+/** How many times the failpoint fired, from the cloud's log (it writes one line before killing itself). */
+function failpointKills(r: Rig): number {
+  const log = readFileSync(join(r.dir, "cloud.log"), "utf8");
+  return log.split("\n").filter((line) => line.includes("failpoint: killed after commit")).length;
+}
+
 async function killAtEachPoint(r: Rig, points: readonly number[]): Promise<void> {
-  for (const n of points) {
-    await r.cloud.start({ TALLY_FAILPOINT: `exit-after-commit:${n}` });
+  for (const [i, n] of points.entries()) {
+    // With the edge resending over HTTP, the first commit can land before the cloud prints that it
+    // serves, so the failpoint may kill it before `start` resolves: that death is the one we want.
+    const started = r.cloud.start({ TALLY_FAILPOINT: `exit-after-commit:${n}` }).catch(() => undefined);
     const exit = await r.cloud.exited(60_000);
+    await started;
     expect(exit.signal).toBe("SIGKILL");
+    // The SIGKILL was the failpoint's, not a start timeout's.
+    expect(failpointKills(r)).toBe(i + 1);
     r.note(`cloud killed after commit ${n}`);
   }
   await r.cloud.start({ TALLY_FAILPOINT: undefined });
