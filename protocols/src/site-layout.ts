@@ -116,6 +116,25 @@ export const RfidPortalDevice = z
      * the other portals in the same zone.
      */
     neighbours: z.array(Id).max(64).optional(),
+    /**
+     * What proves a crossing. `two-sided` (the default): antennas on both
+     * sides of the door, and a movement needs reads on both sides in order.
+     * `one-antenna`: a door read from one side only, where a crossing is a
+     * read strength that rises and falls within a pass and the door's
+     * direction gives the way; `antennas` may then list its ports under
+     * either side, or none.
+     */
+    evidence: z.enum(["two-sided", "one-antenna"]).optional(),
+    /** Per-portal overrides of the edge's presence settings (device time). */
+    presence: z
+      .object({
+        /** A tag's presence at the portal ends after this long without a read of it, ms. */
+        timeoutMs: z.number().int().min(100).max(3_600_000).optional(),
+        /** A tag present longer than this is parked and moves nothing until it clearly leaves, ms. */
+        stationaryMs: z.number().int().min(100).max(86_400_000).optional(),
+      })
+      .strict()
+      .optional(),
     heartbeat: SendsHeartbeat,
   })
   .strict();
