@@ -1,13 +1,45 @@
+import type { SiteLayout } from "@tally/protocols";
 import { TestScheduler } from "rxjs/testing";
 import { describe, expect, it } from "vitest";
 import type { TagReadObservation } from "../domain/observation.js";
-import { indexSite } from "../domain/site-index.js";
+import { indexSite, type SiteIndex } from "../domain/site-index.js";
 import { demoSite } from "../testing/demo-site.js";
 import { type DetectPassesConfig, detectPasses, OpenPasses, type TagPass } from "./detect-passes.js";
+import { MemoryParkedTags, type ParkedTag, type ParkedTagStore } from "./tag-memory.js";
 
 // portal-d1: outer antenna 1, inner antenna 2, inbound door, minReads 2, minRssi -85.
-const site = indexSite(demoSite());
-const config: DetectPassesConfig = { silenceMs: 100, stationaryMs: 1000, maxOpenPasses: 1000, minDirectionGapMs: 10 };
+// portal-d3: one antenna (1), inbound.
+const demo = demoSite();
+const layout: SiteLayout = {
+  ...demo,
+  locations: [...demo.locations, { code: "DEMO/DOCK/D3", zone: "DOCK" }],
+  devices: [
+    ...demo.devices,
+    {
+      id: "portal-d3",
+      kind: "rfid-portal",
+      location: "DEMO/DOCK/D3",
+      direction: "inbound",
+      evidence: "one-antenna",
+      antennas: { inner: [], outer: [1] },
+      filter: { minReads: 2, minRssi: -85 },
+      presence: { timeoutMs: 2000 },
+    },
+  ],
+};
+const site = indexSite(layout);
+// Time scaled down: a burst ends after 100 ms without a read, a presence after 500 ms, parked after 1 s.
+const config: DetectPassesConfig = {
+  silenceMs: 100,
+  stationaryMs: 1000,
+  maxOpenPasses: 1000,
+  minDirectionGapMs: 10,
+  presenceTimeoutMs: 500,
+  maxPassMs: 300,
+  departureWindowMs: 100,
+  departureMarginDb: 6,
+};
+const T0 = Date.UTC(2026, 10, 22, 8, 0, 0);
 let n = 0;
 const read = (epc: string, antenna: number, ms: number, rssi = -50, deviceId = "portal-d1"): TagReadObservation => ({
   type: "tag-read",
@@ -16,237 +48,249 @@ const read = (epc: string, antenna: number, ms: number, rssi = -50, deviceId = "
   epc,
   antenna,
   rssi,
-  at: new Date(Date.UTC(2026, 10, 22, 8, 0, 0, ms)).toISOString(),
+  at: new Date(T0 + ms).toISOString(),
 });
+const at = (ms: number) => new Date(T0 + ms).toISOString();
 
-const run = (
-  marbles: string,
-  values: Record<string, TagReadObservation>,
-  expected: string,
-  out: Record<string, unknown>,
-  cfg = config,
-) =>
-  new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, expectObservable }) => {
-    expectObservable(cold(marbles, values).pipe(detectPasses(site, cfg))).toBe(expected, out);
-  });
-
-describe("detectPasses", () => {
-  it("closes a pass after the silence, with all its reads, inbound from outer → inner", () => {
-    run(
-      "a b c d 300ms |",
-      { a: read("A1", 1, 0, -60), b: read("A1", 1, 10), c: read("A1", 2, 20, -40), d: read("A1", 2, 30) },
-      // Last read at frame 3; the sweep every 25 ms closes it once 100 ms of silence have passed.
-      "125ms p 178ms |",
-      {
-        p: {
-          portalId: "portal-d1",
-          epc: "A1",
-          firstAt: read("A1", 1, 0).at,
-          lastAt: read("A1", 2, 30).at,
-          reads: 4,
-          maxRssi: -40,
-          direction: "inbound",
-          directionFrom: "antennas",
-          stationary: false,
-          observationIds: expect.any(Array),
-        },
-      },
-    );
-  });
-
-  it("calls a tag stationary when its reads span the limit in device time, even if they arrive at once (a replay)", () => {
+/** Plays reads at their device times in virtual time; returns every pass. */
+function passesOf(
+  reads: TagReadObservation[],
+  options: { cfg?: DetectPassesConfig; parked?: ParkedTagStore; open?: OpenPasses; index?: SiteIndex } = {},
+): TagPass[] {
+  const out: TagPass[] = [];
+  new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, flush }) => {
+    let marbles = "";
+    let now = 0;
     const values: Record<string, TagReadObservation> = {};
-    const names = "abcdefghijklm";
-    for (const [i, name] of [...names].entries()) values[name] = read("PARKED", 1 + (i % 2), i * 90);
-    run(`(${names}) 300ms |`, values, "100ms p 214ms |", {
-      p: expect.objectContaining({ epc: "PARKED", reads: 13, stationary: true }),
+    const sorted = [...reads].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    sorted.forEach((r, i) => {
+      const ms = Date.parse(r.at) - T0;
+      if (ms > now) marbles += ` ${ms - now}ms `;
+      const name = String.fromCharCode(0x4e00 + i);
+      marbles += name;
+      values[name] = r;
+      now = Math.max(now, ms) + 1;
     });
+    cold(`${marbles} 3000ms |`, values)
+      .pipe(detectPasses(options.index ?? site, options.cfg ?? config, undefined, options.open, options.parked))
+      .subscribe((p) => out.push(p));
+    flush();
   });
+  return out;
+}
 
-  it("reads inner → outer as outbound, even at an inbound door", () => {
-    run("a b 300ms |", { a: read("B", 2, 0), b: read("B", 1, 50) }, "125ms p 176ms |", {
-      p: expect.objectContaining({ direction: "outbound", directionFrom: "antennas" }),
-    });
-  });
+/** Weak reads every `everyMs` from `fromMs` to `toMs` on alternating antennas: a tag standing in the field. */
+const standing = (epc: string, fromMs: number, toMs: number, everyMs = 40, rssi = -70) =>
+  Array.from({ length: Math.floor((toMs - fromMs) / everyMs) + 1 }, (_, i) =>
+    read(epc, 1 + (i % 2), fromMs + i * everyMs, rssi),
+  );
 
-  it("falls back to the door's direction when one side only saw the tag", () => {
-    run("a b 300ms |", { a: read("C", 1, 0), b: read("C", 1, 50) }, "125ms p 176ms |", {
-      p: expect.objectContaining({ direction: "inbound", directionFrom: "door" }),
-    });
-  });
-
-  it("falls back to the door's direction when both sides saw the tag at about the same time", () => {
-    run("a b 300ms |", { a: read("T", 2, 0), b: read("T", 1, 5) }, "125ms p 176ms |", {
-      p: expect.objectContaining({ direction: "inbound", directionFrom: "door" }),
-    });
-  });
-
-  it("drops passes with too few reads and reads below the portal's minimum RSSI", () => {
-    run("a b 300ms |", { a: read("D", 1, 0), b: read("E", 1, 0, -95) }, "302ms |", {});
-  });
-
-  it("keeps a pass open while reads keep coming, and splits after a silence", () => {
-    run("a 50ms a 50ms a 200ms a a 300ms |", { a: read("F", 1, 0) }, "225ms p 202ms q 176ms |", {
-      p: expect.objectContaining({ reads: 3 }),
-      q: expect.objectContaining({ reads: 2 }),
-    });
-  });
-
-  it("splits reads further apart in device time than the silence, however close they arrive", () => {
-    run(
-      "a b c d 300ms |",
-      { a: read("S", 1, 0), b: read("S", 2, 10), c: read("S", 1, 5000), d: read("S", 2, 5010) },
-      "--p 122ms q 178ms |",
+describe("detectPasses: a tag carried through", () => {
+  it("crosses inbound when the outer side read it first, dated between the sides", () => {
+    const reads = [read("A", 1, 0, -60), read("A", 1, 10), read("A", 2, 40, -40), read("A", 2, 50)];
+    expect(passesOf(reads)).toEqual([
       {
-        p: expect.objectContaining({ epc: "S", reads: 2, lastAt: read("S", 2, 10).at }),
-        q: expect.objectContaining({ reads: 2 }),
+        portalId: "portal-d1",
+        epc: "A",
+        firstAt: at(0),
+        lastAt: at(50),
+        reads: 4,
+        maxRssi: -40,
+        verdict: "crossing",
+        evidence: "crossing",
+        direction: "inbound",
+        directionFrom: "antennas",
+        crossingAt: at(25),
+        fresh: true,
+        observationIds: expect.any(Array),
       },
-    );
+    ]);
   });
 
-  it("flags a tag parked in the field as stationary", () => {
-    const cfg = { ...config, stationaryMs: 150 };
-    run(
-      "a 60ms a 60ms a 60ms a 300ms |",
-      { a: read("G", 1, 0) },
-      "300ms p 183ms |",
-      { p: expect.objectContaining({ stationary: true, reads: 4 }) },
-      cfg,
-    );
+  it("crosses outbound when the inner side came first, even at an inbound door", () => {
+    const reads = [read("B", 2, 0), read("B", 2, 10), read("B", 1, 50), read("B", 1, 60)];
+    expect(passesOf(reads)).toEqual([expect.objectContaining({ verdict: "crossing", direction: "outbound" })]);
   });
 
-  it("keeps portals and tags apart, and closes what is open when reads end", () => {
-    run(
-      "a b c d |",
-      { a: read("H", 1, 0), b: read("H", 1, 0, -50, "portal-d1"), c: read("I", 1, 0), d: read("I", 2, 5) },
-      "----(pq|)",
-      { p: expect.objectContaining({ epc: "H", reads: 2 }), q: expect.objectContaining({ epc: "I", reads: 2 }) },
-    );
+  it("never takes the door's direction for a tag read on one side only: a candidate, without a direction", () => {
+    const [pass] = passesOf([read("C", 1, 0), read("C", 1, 50)]);
+    expect(pass).toMatchObject({ verdict: "candidate", evidence: "one-sided", fresh: true });
+    expect(pass?.direction).toBeUndefined();
   });
 
-  it("closes the oldest pass early past its memory bound", () => {
-    const cfg = { ...config, maxOpenPasses: 1 };
-    run(
-      "a a b b 300ms |",
-      { a: read("J", 1, 0), b: read("K", 1, 0) },
-      "--p 122ms q 178ms |",
-      {
-        p: expect.objectContaining({ epc: "J" }),
-        q: expect.objectContaining({ epc: "K" }),
-      },
-      cfg,
-    );
+  it("makes reads on both sides in no order a candidate too", () => {
+    const reads = [read("D", 2, 0), read("D", 1, 10), read("D", 2, 20), read("D", 1, 30)];
+    expect(passesOf(reads)).toEqual([expect.objectContaining({ verdict: "candidate", evidence: "unordered" })]);
   });
 
-  it("keeps an index of the passes open, per tag, dropped noise included", () => {
+  it("ignores too few reads and reads below the portal's minimum RSSI", () => {
+    expect(passesOf([read("E", 1, 0), read("E", 2, 50, -95)])).toEqual([]);
+  });
+
+  it("keeps portals and tags apart", () => {
+    const reads = [
+      ...[read("H", 1, 0), read("H", 1, 10), read("H", 2, 30), read("H", 2, 40)],
+      ...[read("I", 2, 0), read("I", 2, 10), read("I", 1, 30), read("I", 1, 40)],
+    ];
+    expect(passesOf(reads).map((p) => [p.epc, p.direction])).toEqual([
+      ["H", "inbound"],
+      ["I", "outbound"],
+    ]);
+  });
+
+  it("keeps an index of the bursts open, per tag, noise included", () => {
     const open = new OpenPasses();
     const seen: string[][] = [];
     new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, expectObservable }) => {
-      // A1 passes (two reads); B1 is a single read, dropped as noise when it closes.
       const reads$ = cold("a b c 300ms |", { a: read("A1", 1, 0), b: read("A1", 2, 10), c: read("B1", 1, 20) });
-      const passes$ = reads$.pipe(detectPasses(site, config, undefined, open));
-      expectObservable(passes$).toBe("125ms p 177ms |", { p: expect.objectContaining({ epc: "A1" }) });
+      expectObservable(reads$.pipe(detectPasses(site, config, undefined, open))).toBe("125ms p 177ms (q|)", {
+        p: expect.objectContaining({ epc: "A1", verdict: "candidate", evidence: "weak-crossing" }),
+        // Thinly read, in order, and never read again: it crossed.
+        q: expect.objectContaining({ epc: "A1", verdict: "crossing", evidence: "weak-crossing" }),
+      });
       cold("---x 196ms z").subscribe(() => seen.push([...open.portalsOf("A1"), ...open.portalsOf("B1")]));
     });
     expect(seen).toEqual([["portal-d1", "portal-d1"], []]);
     expect(open.size).toBe(0);
   });
+
+  it("drops the oldest presence past its memory bound, judging what it had", () => {
+    const reads = [read("J", 1, 0), read("J", 1, 5), read("J", 2, 20), read("J", 2, 25)];
+    reads.push(read("K", 1, 30), read("K", 1, 35), read("K", 2, 50), read("K", 2, 55));
+    expect(passesOf(reads, { cfg: { ...config, maxOpenPasses: 1 } }).map((p) => p.epc)).toEqual(["J", "K"]);
+  });
 });
 
-describe("detectPasses: a parked tag leaving", () => {
-  // Parked after 150 ms in the field; its leaving is read in the last 100 ms, 6 dB stronger than while it stood.
-  const cfg: DetectPassesConfig = { ...config, stationaryMs: 150, departureWindowMs: 100, departureMarginDb: 6 };
-  /** Plays reads at their device times (ms) in virtual time; returns every pass. */
-  const passesOf = (reads: TagReadObservation[]): TagPass[] => {
-    const out: TagPass[] = [];
-    new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, flush }) => {
-      let marbles = "";
-      let at = 0;
-      const values: Record<string, TagReadObservation> = {};
-      reads.forEach((r, i) => {
-        const ms = Date.parse(r.at) - Date.parse(read("X", 1, 0).at);
-        if (ms > at) marbles += ` ${ms - at}ms `;
-        const name = String.fromCharCode(0x4e00 + i);
-        marbles += name;
-        values[name] = r;
-        at = ms + 1;
-      });
-      cold(`${marbles} 500ms |`, values)
-        .pipe(detectPasses(site, cfg))
-        .subscribe((p) => out.push(p));
-      flush();
+describe("detectPasses: presence spans gaps", () => {
+  // Bursts of two reads (outer, then inner: a crossing's order by chance), 200 ms apart: longer than the
+  // burst silence, shorter than the presence timeout.
+  const flickering = (epc: string, untilMs: number) =>
+    Array.from({ length: Math.floor(untilMs / 200) }, (_, i) => [
+      read(epc, 1, i * 200, -66),
+      read(epc, 2, i * 200 + 30, -65),
+    ]).flat();
+
+  it("judges only a presence's first burst on its own reads; later ones must clearly stand out", () => {
+    const passes = passesOf(flickering("F", 3000));
+    // The first burst is a weak, single-read-a-side order: a candidate (tags crossing beside it could vouch
+    // for it); the fourteen after it are the same tag still standing there: nothing.
+    expect(passes).toEqual([expect.objectContaining({ verdict: "candidate", evidence: "weak-crossing", fresh: true })]);
+  });
+
+  it("(control) with a presence timeout below the gaps, every burst is judged afresh", () => {
+    const passes = passesOf(flickering("F", 3000), { cfg: { ...config, presenceTimeoutMs: 150 } });
+    expect(passes.length).toBeGreaterThan(10);
+  });
+
+  it("starts afresh once the tag has been gone longer than the presence timeout", () => {
+    const reads = [
+      ...standing("G", 0, 400),
+      read("G", 1, 1000),
+      read("G", 1, 1010),
+      read("G", 2, 1040),
+      read("G", 2, 1050),
+    ];
+    expect(passesOf(reads)).toEqual([expect.objectContaining({ verdict: "crossing", fresh: true, firstAt: at(1000) })]);
+  });
+
+  it("takes a long burst for a tag standing there, not a pass, whatever the order of its reads", () => {
+    // 0–400 ms, every 20 ms: outer reads first half, inner second half, all weak and flat.
+    const reads = Array.from({ length: 21 }, (_, i) => read("L", i < 10 ? 1 : 2, i * 20, -66));
+    expect(passesOf(reads)).toEqual([]);
+  });
+});
+
+describe("detectPasses: parked tags", () => {
+  const leavingIn = (epc: string, fromMs: number) => [
+    read(epc, 1, fromMs, -50),
+    read(epc, 1, fromMs + 10, -48),
+    read(epc, 2, fromMs + 30, -45),
+    read(epc, 2, fromMs + 40, -52),
+  ];
+
+  it("stands past the stationary limit, then leaves inwards: a crossing of its leaving reads, at their time", () => {
+    const passes = passesOf([...standing("P", 0, 1200), ...leavingIn("P", 1250)]);
+    expect(passes).toEqual([
+      expect.objectContaining({
+        verdict: "crossing",
+        direction: "inbound",
+        departed: true,
+        fresh: false,
+        reads: 4,
+        firstAt: at(1250),
+        crossingAt: at(1270),
+      }),
+    ]);
+  });
+
+  it("stays parked when its last reads are no stronger than while it stood", () => {
+    expect(passesOf([...standing("R", 0, 1200), read("R", 1, 1250, -67), read("R", 2, 1280, -66)])).toEqual([]);
+  });
+
+  it("makes strong leaving reads on one side only a candidate: tags leaving with it may vouch for it", () => {
+    const oneSide = [read("S", 1, 1250, -45), read("S", 1, 1280, -45), read("S", 1, 1290, -45)];
+    expect(passesOf([...standing("S", 0, 1200), ...oneSide])).toEqual([
+      expect.objectContaining({ verdict: "candidate", evidence: "one-sided", departed: true }),
+    ]);
+  });
+
+  it("remembers parked tags in the store, forgets them once they leave", () => {
+    const parks: ParkedTag[] = [];
+    const parked = new (class extends MemoryParkedTags {
+      override park(tag: ParkedTag): void {
+        parks.push(tag);
+        super.park(tag);
+      }
+    })();
+    passesOf(standing("M", 0, 1200), { parked });
+    expect(parks[0]).toEqual({
+      portalId: "portal-d1",
+      epc: "M",
+      sinceMs: T0,
+      lastAtMs: expect.any(Number),
+      dwellMaxRssi: -70,
     });
-    return out;
-  };
-  /** Weak reads every 40 ms from 0 to 280 ms on alternating antennas: a tag standing at the field's edge. */
-  const standing = (epc: string, untilMs = 280) =>
-    Array.from({ length: untilMs / 40 + 1 }, (_, i) => read(epc, 1 + (i % 2), i * 40, -70));
-
-  it("stands, then leaves inwards: one pass of its leaving reads only, inbound", () => {
-    const leaving = [read("P", 1, 300, -50), read("P", 1, 310, -48), read("P", 2, 330, -45), read("P", 2, 340, -52)];
-    const [pass, ...rest] = passesOf([...standing("P"), ...leaving]);
-    expect(rest).toEqual([]);
-    expect(pass).toMatchObject({
-      epc: "P",
-      departed: true,
-      stationary: false,
-      direction: "inbound",
-      directionFrom: "antennas",
-      reads: 4,
-      maxRssi: -45,
-      firstAt: read("P", 1, 300).at,
-      lastAt: read("P", 2, 340).at,
-    });
+    // A parked tag's presence ends a stationary limit after its last read: it is forgotten then.
+    expect(parked.size).toBe(0);
   });
 
-  it("stands, then leaves outwards through an inbound door: outbound", () => {
-    const leaving = [read("Q", 2, 300, -50), read("Q", 2, 310, -48), read("Q", 1, 330, -45), read("Q", 1, 340, -52)];
-    expect(passesOf([...standing("Q"), ...leaving])).toEqual([
-      expect.objectContaining({ departed: true, direction: "outbound" }),
+  it("after a restart, a tag remembered as parked stands from its first read, and its leaving still counts", () => {
+    const parked = new MemoryParkedTags();
+    parked.park({ portalId: "portal-d1", epc: "N", sinceMs: T0 - 600_000, lastAtMs: T0 - 100, dwellMaxRssi: -66 });
+    // Without the memory this short, flat, ordered burst would be judged as a fresh pass.
+    const burst = [read("N", 1, 0, -66), read("N", 1, 10, -66), read("N", 2, 40, -65), read("N", 2, 50, -66)];
+    expect(passesOf(burst, { parked })).toEqual([]);
+    expect(passesOf(burst)).toEqual([expect.objectContaining({ verdict: "crossing", fresh: true })]);
+    const restored = new MemoryParkedTags();
+    restored.park({ portalId: "portal-d1", epc: "N", sinceMs: T0 - 600_000, lastAtMs: T0 - 100, dwellMaxRssi: -66 });
+    expect(passesOf([...burst, ...leavingIn("N", 200)], { parked: restored })).toEqual([
+      expect.objectContaining({ verdict: "crossing", departed: true, firstAt: at(200) }),
     ]);
+    expect(restored.size).toBe(0);
+  });
+});
+
+describe("detectPasses: one-antenna doors and per-portal settings", () => {
+  it("crosses in the door's direction on a rise and fall, at the peak; a flat strength stands", () => {
+    const passing = [-70, -58, -45, -57, -69].map((rssi, i) => read("O", 1, i * 40, rssi, "portal-d3"));
+    expect(passesOf(passing)).toEqual([
+      expect.objectContaining({
+        verdict: "crossing",
+        direction: "inbound",
+        directionFrom: "signal",
+        crossingAt: at(80),
+      }),
+    ]);
+    const flat = [-62, -60, -63, -61].map((rssi, i) => read("Q", 1, i * 40, rssi, "portal-d3"));
+    expect(passesOf(flat)).toEqual([expect.objectContaining({ verdict: "candidate", evidence: "one-sided" })]);
   });
 
-  it("stays parked when its last reads are no stronger than while it stood, or not in antenna order", () => {
-    const weakEnd = [read("R", 1, 300, -66), read("R", 2, 330, -66)];
-    const oneSide = [read("S", 1, 300, -45), read("S", 1, 330, -45), read("S", 1, 340, -45)];
-    expect(passesOf([...standing("R"), ...weakEnd])).toEqual([
-      expect.objectContaining({ stationary: true, reads: 10 }),
-    ]);
-    expect(passesOf([...standing("S"), ...oneSide])).toEqual([expect.objectContaining({ stationary: true })]);
-    for (const p of [...passesOf([...standing("R"), ...weakEnd]), ...passesOf([...standing("S"), ...oneSide])]) {
-      expect(p.departed).toBeUndefined();
-    }
-  });
-
-  it("takes a strong burst long before the end for part of its standing, not its leaving", () => {
-    // Strong reads in order at 200–230 ms, then weak ones to 400 ms: the burst is out of the window at the end.
-    const burst = [read("U", 1, 200, -45), read("U", 1, 210, -45), read("U", 2, 220, -45), read("U", 2, 230, -45)];
-    const after = [240, 280, 320, 360, 400].map((ms, i) => read("U", 1 + (i % 2), ms, -70));
-    const reads = [...standing("U", 160), ...burst, ...after];
-    expect(passesOf(reads)).toEqual([expect.objectContaining({ stationary: true })]);
-  });
-
-  it("knows a parked tag again when a gap in its reads cuts its pass: the next piece is parked too", () => {
-    // Stands 0–280 ms, unread for 120 ms (longer than the silence), then read weakly again for 60 ms: too short
-    // to be stationary on its own, so without the memory it would be a pass, i.e. a movement.
-    const again = [400, 430, 460].map((ms, i) => read("V", 1 + (i % 2), ms, -70));
-    expect(passesOf([...standing("V"), ...again])).toEqual([
-      expect.objectContaining({ stationary: true, reads: 8 }),
-      expect.objectContaining({ stationary: true, reads: 3 }),
-    ]);
-    // And when that piece is it leaving, it is a departure.
-    const leaving = [read("W", 2, 400, -50), read("W", 2, 410, -48), read("W", 1, 430, -45)];
-    expect(passesOf([...standing("W"), ...leaving])).toEqual([
-      expect.objectContaining({ stationary: true }),
-      expect.objectContaining({ departed: true, direction: "outbound", reads: 3 }),
-    ]);
-  });
-
-  it("forgets a parked tag once it has been gone for the stationary limit", () => {
-    const later = [700, 730].map((ms, i) => read("Y", 1 + (i % 2), ms, -70));
-    expect(passesOf([...standing("Y"), ...later])).toEqual([
-      expect.objectContaining({ stationary: true }),
-      expect.objectContaining({ stationary: false, reads: 2 }),
-    ]);
+  it("keeps a presence for the portal's own timeout (2 s at portal-d3)", () => {
+    // 1 s apart: past the edge's 500 ms presence timeout, within portal-d3's 2 s.
+    const first = [-70, -58, -45, -57, -69].map((rssi, i) => read("U", 1, i * 40, rssi, "portal-d3"));
+    const again = [-70, -58, -45, -57, -69].map((rssi, i) => read("U", 1, 1000 + i * 40, rssi, "portal-d3"));
+    const passes = passesOf([...first, ...again]);
+    // The second rise and fall is no stronger than the first: the same presence, nothing new.
+    expect(passes).toHaveLength(1);
   });
 });

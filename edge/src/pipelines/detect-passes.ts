@@ -2,54 +2,83 @@ import { canonicalTimestampMs, type RfidPortalDevice } from "@tally/protocols";
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from "rxjs";
 import type { TagReadObservation } from "../domain/observation.js";
 import type { SiteIndex } from "../domain/site-index.js";
-import { BoundedLru } from "./bounded-lru.js";
+import {
+  type BurstRead,
+  DEFAULT_EVIDENCE_RULES,
+  type Direction,
+  type Evidence,
+  type EvidenceKind,
+  type EvidenceRules,
+  oneAntennaEvidence,
+  twoSidedEvidence,
+} from "./crossing-evidence.js";
+import type { ParkedTagStore } from "./tag-memory.js";
 
-/** One tag going through one portal: all its reads from the first until a silence. */
+/**
+ * What one burst of reads of a tag at a portal amounts to:
+ * - `crossing`: the tag went through the door (a movement);
+ * - `candidate`: it may have, but its own reads do not prove it: it moves
+ *   only with tags that clearly crossed with it (`groupCrossings`), else it
+ *   is an approach that turned back (one side only) or an unconfirmed pass.
+ * Tags standing in the field (lingering, parked) make no pass at all.
+ */
 export interface TagPass {
   portalId: string;
   /** EPC, upper-case hex. */
   epc: string;
-  /** Device times of the first and last read, ISO 8601. */
+  /** Device times of the first and last read judged, ISO 8601. */
   firstAt: string;
   lastAt: string;
   reads: number;
-  /** Strongest read, dBm. */
+  /** Strongest read judged, dBm. */
   maxRssi: number;
-  direction: "inbound" | "outbound";
-  /** `antennas`: from the order the outer and inner antennas saw the tag; `door`: the door's configured direction. */
-  directionFrom: "antennas" | "door";
-  /** The tag stayed in the field longer than the stationary limit: it was parked, not passing. */
-  stationary: boolean;
-  /**
-   * The tag stood in the field, then left through the portal: the pass is
-   * its leaving only (its last reads, stronger than any while it stood).
-   */
+  verdict: "crossing" | "candidate" | "unconfirmed";
+  /** What the reads showed (`crossing-evidence`). */
+  evidence: EvidenceKind;
+  /** The way it went: for a crossing, and for a candidate whose reads were in order. */
+  direction?: Direction;
+  /** `antennas`: the order of the two sides; `signal`: a one-antenna door's rise and fall; `group`: tags that crossed with it. */
+  directionFrom?: "antennas" | "signal" | "group";
+  /** When it went through, ISO 8601: the movement's time. */
+  crossingAt?: string;
+  /** It stood in the field (parked, or lingering) before it left through the door. */
   departed?: boolean;
+  /** The first read of its presence at the portal was this burst's (not a tag that stood there). */
+  fresh: boolean;
   /** The first few read observations, as evidence. */
   observationIds: string[];
 }
 
 export interface DetectPassesConfig {
-  /** A pass closes after this long without a read of its tag at its portal, ms. */
+  /** A burst of reads closes, and is judged, after this long without a read of its tag at its portal, ms. */
   silenceMs: number;
-  /** A tag in the field longer than this is parked, and its pass makes no movement, ms. */
+  /** A tag present longer than this is parked: it moves nothing until it clearly leaves, ms. */
   stationaryMs: number;
-  /** Most passes open at once; past it the oldest is closed early (bounded memory). */
+  /** Most presences tracked at once; past it the oldest is dropped (bounded memory). */
   maxOpenPasses: number;
-  /**
-   * The outer and inner antennas' mean read times must differ by at least
-   * this much for the order to tell the direction; closer is a tie, and the
-   * door's direction decides, ms.
-   */
+  /** The outer and inner antennas' mean read times must differ by at least this much, ms. */
   minDirectionGapMs: number;
   /**
-   * A parked tag's last reads within this long of its last one, if clearly
-   * stronger than any while it stood and in antenna order, are it leaving
-   * through the portal, ms. Default 5000.
+   * A tag's presence at a portal ends after this long without a read of it
+   * (a parked tag's after the stationary limit): gaps shorter than this,
+   * however many, are one presence. Default 30 s.
+   */
+  presenceTimeoutMs?: number;
+  /** A burst longer than this is a tag standing in the field, not a pass, ms. Default 6 s. */
+  maxPassMs?: number;
+  /**
+   * A tag that stood in the field leaves with reads within this long of its
+   * last, clearly stronger than any while it stood, ms. Default 5 s.
    */
   departureWindowMs?: number;
-  /** How much stronger than while it stood the leaving reads must be, dB. Default 6. */
+  /** How much stronger than while it stood (or, at a one-antenna door, than before and after its peak), dB. Default 6. */
   departureMarginDb?: number;
+  /** Share of outer/inner read pairs that must agree on the order (0–1). Default 0.75. */
+  minOrder?: number;
+  /** Reads on each side for the order to prove a crossing on its own. Default 2. */
+  minReadsPerSide?: number;
+  /** At a one-antenna door, how far the strength must rise to its peak and fall after it, dB. Default 10. */
+  oneAntennaRiseDb?: number;
 }
 
 // 2.5 s: a dock door reading each tag only a few times a pass, and missing some, leaves gaps of over a
@@ -61,65 +90,55 @@ export const DEFAULT_PASS_CONFIG: DetectPassesConfig = {
   minDirectionGapMs: 100,
 };
 
-/** A read of a parked tag, kept while it may be part of its leaving. */
-interface TailRead {
-  atMs: number;
-  at: string;
-  rssi: number;
-  /** 1: an outer antenna; -1: an inner one; 0: neither. */
-  side: number;
-  id: string;
-}
-
-/** Most recent reads kept per parked tag. */
-const MAX_TAIL = 256;
+export const DEFAULT_PRESENCE_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_PASS_MS = 6000;
 const DEFAULT_DEPARTURE_WINDOW_MS = 5000;
 const DEFAULT_DEPARTURE_MARGIN_DB = 6;
+const DEFAULT_ONE_ANTENNA_RISE_DB = 10;
+/** Reads kept per burst (a tag standing in a fast reader's field makes many); older ones only leave their strength. */
+const MAX_BURST_READS = 256;
+const MAX_EVIDENCE = 5;
+/** A parked tag's row in the durable memory is refreshed at most this often (device time), ms. */
+const PARK_REFRESH_MS = 10_000;
 
-interface OpenPass {
-  /** `portal|epc`: the pass's key in the map of open passes. */
+interface Burst {
+  reads: BurstRead[];
+  /** Strongest of the reads dropped to keep `reads` bounded. */
+  droppedMaxRssi: number;
+  firstAtMs: number;
+  lastAtMs: number;
+  lastSeenMs: number;
+}
+
+interface Presence {
   key: string;
   portal: RfidPortalDevice;
   epc: string;
-  firstAt: string;
-  firstAtMs: number;
-  lastAt: string;
+  /** Device time of its first read, ms. */
+  sinceMs: number;
   lastAtMs: number;
-  reads: number;
-  maxRssi: number;
-  outerSumMs: number;
-  outerN: number;
-  innerSumMs: number;
-  innerN: number;
+  /** Scheduler time it began, and of its latest read. */
   openedMs: number;
   lastSeenMs: number;
-  observationIds: string[];
-  /** Set once the tag has been in the field past the stationary limit, or from the start if it was parked here just before. */
-  parked?: {
-    /** Strongest read while it stood (every read before the tail). */
-    dwellMaxRssi: number;
-    /** Its latest reads, oldest first, within the departure window of its last one. */
-    tail: TailRead[];
-    /** Parked here before this pass opened: a pass cut from a parked tag's by a gap in its reads. */
-    before: boolean;
-  };
-}
-
-/** A tag found parked at a portal, remembered after its pass closed. */
-interface ParkedMemory {
-  lastAtMs: number;
+  /** Strongest read while it stood (every read not part of a pass), dBm; −∞ before any. */
   dwellMaxRssi: number;
+  /** No burst of it has been judged yet. */
+  fresh: boolean;
+  parked: boolean;
+  parkedSavedAtMs: number;
+  burst?: Burst;
+  /**
+   * Its first burst was in order but with a single read on a side: a
+   * crossing if the tag then leaves the field (its presence ends with no
+   * further read), a tag standing there if it is read again.
+   */
+  pendingWeak?: TagPass;
 }
-
-/** Most tags remembered as parked (all portals). */
-const MAX_PARKED_MEMORY = 20_000;
-
-const MAX_EVIDENCE = 5;
 
 /**
- * Which portals have a pass of a tag open right now, kept up to date by
- * `detectPasses`: cross-read suppression asks it whether a rival pass may
- * still come (`suppressCrossReads`). One entry per open pass.
+ * Which portals have a burst of reads of a tag open right now, kept up to
+ * date by `detectPasses`: cross-read suppression asks it whether a rival pass
+ * may still come (`suppressCrossReads`). One entry per open burst.
  */
 export class OpenPasses {
   readonly #byEpc = new Map<string, string[]>();
@@ -138,7 +157,7 @@ export class OpenPasses {
     if (portals.length === 0) this.#byEpc.delete(epc);
   }
 
-  /** Portals with an open pass of `epc`. */
+  /** Portals with an open burst of `epc`. */
   portalsOf(epc: string): readonly string[] {
     return this.#byEpc.get(epc) ?? [];
   }
@@ -148,264 +167,341 @@ export class OpenPasses {
   }
 }
 
+interface Settings {
+  silenceMs: number;
+  stationaryMs: number;
+  presenceTimeoutMs: number;
+  maxPassMs: number;
+  departureWindowMs: number;
+  marginDb: number;
+  riseDb: number;
+  rules: EvidenceRules;
+}
+
+function settingsFor(portal: RfidPortalDevice, config: DetectPassesConfig): Settings {
+  return {
+    silenceMs: config.silenceMs,
+    stationaryMs: portal.presence?.stationaryMs ?? config.stationaryMs,
+    presenceTimeoutMs: portal.presence?.timeoutMs ?? config.presenceTimeoutMs ?? DEFAULT_PRESENCE_TIMEOUT_MS,
+    maxPassMs: config.maxPassMs ?? DEFAULT_MAX_PASS_MS,
+    departureWindowMs: config.departureWindowMs ?? DEFAULT_DEPARTURE_WINDOW_MS,
+    marginDb: config.departureMarginDb ?? DEFAULT_DEPARTURE_MARGIN_DB,
+    riseDb: config.oneAntennaRiseDb ?? DEFAULT_ONE_ANTENNA_RISE_DB,
+    rules: {
+      minReads: portal.filter.minReads,
+      minDirectionGapMs: config.minDirectionGapMs,
+      minOrder: config.minOrder ?? DEFAULT_EVIDENCE_RULES.minOrder,
+      minReadsPerSide: config.minReadsPerSide ?? DEFAULT_EVIDENCE_RULES.minReadsPerSide,
+    },
+  };
+}
+
 /**
- * Tag reads → passes, per portal and tag (GS1 ALE-style event cycles): a pass
- * opens at the first read and closes after `silenceMs` without one. Reads
- * weaker than the portal's `minRssi` are ignored; passes with fewer than its
- * `minReads` reads are noise and dropped. Direction comes from which antennas
- * saw the tag first (outer → inner is inbound), by the mean read time on each
- * side, falling back to the door's configured direction. Silence is measured
- * on the scheduler (so tests run in virtual time) and in device time: reads
- * of one tag further apart than `silenceMs` are two passes however they arrive.
- * `openPasses`, when given, is kept up to date with the passes open.
+ * Tag reads → passes, per portal and tag. A tag's *presence* at a portal
+ * lasts from its first read until `presenceTimeoutMs` without one (a parked
+ * tag's until the stationary limit), across any number of gaps. Its reads
+ * come in bursts (a burst ends after `silenceMs` without a read); each burst
+ * is judged when it ends, by the evidence of crossing its reads hold
+ * (`crossing-evidence`):
+ * - the presence's first burst, if short, is judged on all its reads;
+ * - a later burst, or a long one (a tag standing in the field), only on its
+ *   last reads that are clearly stronger than any while the tag stood: a
+ *   lingering or parked tag moves nothing until it clearly leaves, however
+ *   sparsely it is read.
+ * A first burst in order with a single read on a side crosses once the
+ * tag leaves the field (its presence ends unread since); read again, it
+ * was standing there. Reads weaker than the portal's `minRssi` are ignored. Silence is measured
+ * on the scheduler (virtual time in tests) and in device time. `openPasses`
+ * is kept up to date with the open bursts; `parkedTags` remembers parked
+ * tags across restarts.
  */
 export function detectPasses(
   site: SiteIndex,
   config: DetectPassesConfig = DEFAULT_PASS_CONFIG,
   scheduler: SchedulerLike = asyncScheduler,
   openPasses?: OpenPasses,
+  parkedTags?: ParkedTagStore,
 ): OperatorFunction<TagReadObservation, TagPass> {
   return (reads$) =>
     new Observable<TagPass>((subscriber) => {
-      /** Open passes by `portal|epc`, in the order they opened (the oldest is closed first when full). */
-      const open = new Map<string, OpenPass>();
-      /** The same passes by portal, then EPC: found on every read without building the key. */
-      const byPortal = new Map<string, Map<string, OpenPass>>();
+      /** Presences by `portal|epc`, in the order they began (the oldest is dropped first when full). */
+      const presences = new Map<string, Presence>();
+      const byPortal = new Map<string, Map<string, Presence>>();
+      const settings = new Map<string, Settings>();
+      const settingsOf = (portal: RfidPortalDevice): Settings => {
+        let s = settings.get(portal.id);
+        if (s === undefined) {
+          s = settingsFor(portal, config);
+          settings.set(portal.id, s);
+        }
+        return s;
+      };
       let sweep: Subscription | undefined;
       const sweepEveryMs = Math.max(10, Math.floor(config.silenceMs / 4));
-      const departureWindowMs = config.departureWindowMs ?? DEFAULT_DEPARTURE_WINDOW_MS;
 
-      /** Tags parked at a portal whose pass closed (a gap in their reads): a pass that soon follows is theirs too. */
-      const parkedBefore = new BoundedLru<string, ParkedMemory>(MAX_PARKED_MEMORY);
-      const close = (pass: OpenPass) => {
-        open.delete(pass.key);
-        byPortal.get(pass.portal.id)?.delete(pass.epc);
-        openPasses?.closed(pass.epc, pass.portal.id);
-        if (pass.reads < pass.portal.filter.minReads) {
-          if (pass.parked !== undefined) rememberParked(pass, pass.parked);
-          return;
+      const atPortal = (portalId: string): Map<string, Presence> => {
+        let map = byPortal.get(portalId);
+        if (map === undefined) {
+          map = new Map();
+          byPortal.set(portalId, map);
         }
-        const out = toPass(pass, config);
-        if (out.departed === true) parkedBefore.delete(pass.key);
-        else if (pass.parked !== undefined) rememberParked(pass, pass.parked);
-        subscriber.next(out);
+        return map;
       };
-      const rememberParked = (pass: OpenPass, parked: NonNullable<OpenPass["parked"]>) => {
-        let dwellMaxRssi = parked.dwellMaxRssi;
-        for (const r of parked.tail) if (r.rssi > dwellMaxRssi) dwellMaxRssi = r.rssi;
-        parkedBefore.set(pass.key, { lastAtMs: pass.lastAtMs, dwellMaxRssi });
+      const closeBurst = (p: Presence) => {
+        const burst = p.burst;
+        if (burst === undefined) return;
+        p.burst = undefined;
+        openPasses?.closed(p.epc, p.portal.id);
+        const pass = judge(p, burst, settingsOf(p.portal));
+        if (pass !== undefined) subscriber.next(pass);
       };
+      const confirmWeak = (p: Presence) => {
+        const pending = p.pendingWeak;
+        if (pending === undefined) return;
+        p.pendingWeak = undefined;
+        subscriber.next({ ...pending, verdict: "crossing", directionFrom: "antennas" });
+      };
+      const end = (p: Presence) => {
+        closeBurst(p);
+        confirmWeak(p);
+        presences.delete(p.key);
+        byPortal.get(p.portal.id)?.delete(p.epc);
+        if (p.parked) parkedTags?.unpark(p.portal.id, p.epc);
+      };
+      const markParked = (p: Presence, atMs: number) => {
+        if (!p.parked) {
+          p.parked = true;
+          p.parkedSavedAtMs = Number.NEGATIVE_INFINITY;
+        }
+        if (atMs - p.parkedSavedAtMs < PARK_REFRESH_MS) return;
+        p.parkedSavedAtMs = atMs;
+        // Its reads so far, the open burst's too, are it standing there.
+        let dwell = p.dwellMaxRssi;
+        if (p.burst !== undefined) {
+          dwell = Math.max(dwell, p.burst.droppedMaxRssi);
+          for (const r of p.burst.reads) if (r.rssi > dwell) dwell = r.rssi;
+        }
+        parkedTags?.park({
+          portalId: p.portal.id,
+          epc: p.epc,
+          sinceMs: p.sinceMs,
+          lastAtMs: p.lastAtMs,
+          dwellMaxRssi: Number.isFinite(dwell) ? dwell : -120,
+        });
+      };
+      const presenceOver = (p: Presence, idleMs: number, s: Settings) =>
+        idleMs > (p.parked ? Math.max(s.stationaryMs, s.presenceTimeoutMs) : s.presenceTimeoutMs);
+
+      /** A burst's reads → a pass, or nothing (noise, or a tag standing in the field). */
+      const judge = (p: Presence, burst: Burst, s: Settings): TagPass | undefined => {
+        const fresh = p.fresh;
+        p.fresh = false;
+        if (burst.reads.length === 0) return undefined;
+        const long = burst.lastAtMs - burst.firstAtMs > s.maxPassMs;
+        const standing = p.parked || long || !fresh;
+        let judged: BurstRead[] = burst.reads;
+        if (standing) {
+          // Only its leaving counts: its last reads, clearly stronger than any while it stood.
+          const windowStart = burst.lastAtMs - s.departureWindowMs;
+          let dwell = Math.max(p.dwellMaxRssi, burst.droppedMaxRssi);
+          for (const r of burst.reads) if (r.atMs < windowStart && r.rssi > dwell) dwell = r.rssi;
+          judged = burst.reads.filter((r) => r.atMs >= windowStart && r.rssi >= dwell + s.marginDb);
+        }
+        const evidence: Evidence =
+          p.portal.evidence === "one-antenna"
+            ? oneAntennaEvidence(judged, s.rules, s.riseDb, p.portal.direction)
+            : twoSidedEvidence(judged, s.rules);
+        if (evidence.kind === "none" || judged.length < s.rules.minReads) {
+          // Nothing that looks like a pass: all of it was the tag standing there.
+          foldDwell(p, burst);
+          return undefined;
+        }
+        const crossing = evidence.kind === "crossing" || evidence.kind === "signal";
+        if (crossing && p.parked) {
+          // It left: forget it was parked here (the presence goes on only if it is read again).
+          p.parked = false;
+          parkedTags?.unpark(p.portal.id, p.epc);
+        }
+        // An approach that turned back, or reads that prove nothing, set the bar a later crossing
+        // must clear: without it a tag standing in the field and read now and then, in a chance order,
+        // would cross. (Gone longer than the presence timeout, it starts afresh.)
+        if (!crossing) foldDwell(p, burst);
+        const pass = toPass(p, judged, evidence, fresh && !long, standing);
+        if (evidence.kind === "weak-crossing" && fresh && !long) p.pendingWeak = pass;
+        return pass;
+      };
+
       const scheduleSweep = () => {
-        if (sweep !== undefined || open.size === 0) return;
+        if (sweep !== undefined || presences.size === 0) return;
         sweep = scheduler.schedule(() => {
           sweep = undefined;
           const now = scheduler.now();
-          for (const pass of open.values()) {
-            if (now - pass.lastSeenMs >= config.silenceMs) close(pass);
+          for (const p of presences.values()) {
+            const s = settingsOf(p.portal);
+            const idle = now - p.lastSeenMs;
+            if (p.burst !== undefined && idle >= s.silenceMs) closeBurst(p);
+            if (presenceOver(p, idle, s)) end(p);
           }
           scheduleSweep();
         }, sweepEveryMs);
       };
 
+      // Tags parked here before a restart: a presence that goes on is parked from its first read.
+      if (parkedTags !== undefined) {
+        const now = scheduler.now();
+        for (const tag of parkedTags.loadParked()) {
+          const portal = site.device(tag.portalId);
+          if (portal?.kind !== "rfid-portal") continue;
+          const p: Presence = {
+            key: `${portal.id}|${tag.epc}`,
+            portal,
+            epc: tag.epc,
+            sinceMs: tag.sinceMs,
+            lastAtMs: tag.lastAtMs,
+            openedMs: now,
+            lastSeenMs: now,
+            dwellMaxRssi: tag.dwellMaxRssi,
+            fresh: false,
+            parked: true,
+            parkedSavedAtMs: tag.lastAtMs,
+          };
+          presences.set(p.key, p);
+          atPortal(portal.id).set(p.epc, p);
+        }
+        scheduleSweep();
+      }
+
       const subscription = reads$.subscribe({
         next: (read) => {
           const portal = site.device(read.deviceId);
           if (portal?.kind !== "rfid-portal" || read.rssi < portal.filter.minRssi) return;
+          const s = settingsOf(portal);
           const now = scheduler.now();
-          let atPortal = byPortal.get(portal.id);
-          if (atPortal === undefined) {
-            atPortal = new Map();
-            byPortal.set(portal.id, atPortal);
-          }
-          let pass = atPortal.get(read.epc);
+          const here = atPortal(portal.id);
           // Device times come normalised (canonical UTC) from decoding: read without Date.
           const atMs = canonicalTimestampMs(read.at) ?? Date.parse(read.at);
-          // A gap in device time ends the pass too, even when the reads arrive together (replayed, or buffered by the reader).
-          if (pass !== undefined && atMs - pass.lastAtMs > config.silenceMs) {
-            close(pass);
-            pass = undefined;
+          let p = here.get(read.epc);
+          // A gap in device time ends the presence too, even when the reads arrive together (a replay).
+          if (p !== undefined && presenceOver(p, atMs - p.lastAtMs, s)) {
+            end(p);
+            p = undefined;
           }
-          if (pass === undefined) {
-            if (open.size >= config.maxOpenPasses) {
-              const oldest = open.values().next();
-              if (!oldest.done) close(oldest.value);
+          if (p === undefined) {
+            if (presences.size >= config.maxOpenPasses) {
+              const oldest = presences.values().next();
+              if (!oldest.done) end(oldest.value);
             }
-            pass = {
+            p = {
               key: `${portal.id}|${read.epc}`,
               portal,
               epc: read.epc,
-              firstAt: read.at,
-              firstAtMs: atMs,
-              lastAt: read.at,
+              sinceMs: atMs,
               lastAtMs: atMs,
-              reads: 0,
-              maxRssi: read.rssi,
-              outerSumMs: 0,
-              outerN: 0,
-              innerSumMs: 0,
-              innerN: 0,
               openedMs: now,
               lastSeenMs: now,
-              observationIds: [],
+              dwellMaxRssi: Number.NEGATIVE_INFINITY,
+              fresh: true,
+              parked: false,
+              parkedSavedAtMs: Number.NEGATIVE_INFINITY,
             };
-            const memory = parkedBefore.get(pass.key);
-            if (memory !== undefined && atMs - memory.lastAtMs <= config.stationaryMs) {
-              pass.parked = { dwellMaxRssi: memory.dwellMaxRssi, tail: [], before: true };
-            }
-            open.set(pass.key, pass);
-            atPortal.set(read.epc, pass);
-            openPasses?.opened(read.epc, portal.id);
+            presences.set(p.key, p);
+            here.set(read.epc, p);
           }
-          pass.reads++;
-          pass.lastSeenMs = now;
-          if (atMs < pass.firstAtMs) {
-            pass.firstAt = read.at;
-            pass.firstAtMs = atMs;
-          }
-          if (atMs > pass.lastAtMs) {
-            pass.lastAt = read.at;
-            pass.lastAtMs = atMs;
+          if (p.burst !== undefined && atMs - p.burst.lastAtMs > s.silenceMs) closeBurst(p);
+          let burst = p.burst;
+          if (burst === undefined) {
+            // Read again: it did not leave the field after its first burst.
+            p.pendingWeak = undefined;
+            burst = {
+              reads: [],
+              droppedMaxRssi: Number.NEGATIVE_INFINITY,
+              firstAtMs: atMs,
+              lastAtMs: atMs,
+              lastSeenMs: now,
+            };
+            p.burst = burst;
+            openPasses?.opened(p.epc, portal.id);
           }
           const side = portal.antennas.outer.includes(read.antenna)
             ? 1
             : portal.antennas.inner.includes(read.antenna)
               ? -1
               : 0;
-          if (pass.parked !== undefined) {
-            const { tail } = pass.parked;
-            tail.push({ atMs, at: read.at, rssi: read.rssi, side, id: read.id });
-            const windowStart = pass.lastAtMs - departureWindowMs;
-            while (tail.length > 0 && ((tail[0]?.atMs ?? 0) < windowStart || tail.length > MAX_TAIL)) {
-              const old = tail.shift();
-              if (old !== undefined && old.rssi > pass.parked.dwellMaxRssi) pass.parked.dwellMaxRssi = old.rssi;
-            }
-          } else if (isStationary(pass, config)) {
-            // From here on its reads are kept for a while: the last of them may be it leaving.
-            pass.parked = { dwellMaxRssi: pass.maxRssi, tail: [], before: false };
+          burst.reads.push({ atMs, at: read.at, rssi: read.rssi, side, id: read.id });
+          if (burst.reads.length > MAX_BURST_READS) {
+            const dropped = burst.reads.shift();
+            if (dropped !== undefined && dropped.rssi > burst.droppedMaxRssi) burst.droppedMaxRssi = dropped.rssi;
           }
-          if (read.rssi > pass.maxRssi) pass.maxRssi = read.rssi;
-          if (pass.observationIds.length < MAX_EVIDENCE) pass.observationIds.push(read.id);
-          if (side === 1) {
-            pass.outerSumMs += atMs;
-            pass.outerN++;
-          } else if (side === -1) {
-            pass.innerSumMs += atMs;
-            pass.innerN++;
+          if (atMs < burst.firstAtMs) burst.firstAtMs = atMs;
+          if (atMs > burst.lastAtMs) burst.lastAtMs = atMs;
+          burst.lastSeenMs = now;
+          p.lastSeenMs = now;
+          if (atMs < p.sinceMs) p.sinceMs = atMs;
+          if (atMs > p.lastAtMs) p.lastAtMs = atMs;
+          // Present too long, by the reader's clock or the edge's (a replay delivers a parked tag's
+          // reads at once, but their device times still span the time it stood there).
+          if (p.parked || p.lastAtMs - p.sinceMs > s.stationaryMs || now - p.openedMs > s.stationaryMs) {
+            markParked(p, atMs);
           }
           scheduleSweep();
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => {
           sweep?.unsubscribe();
-          for (const pass of open.values()) close(pass);
+          for (const p of [...presences.values()]) {
+            closeBurst(p);
+            confirmWeak(p);
+          }
           subscriber.complete();
         },
       });
       return () => {
         subscription.unsubscribe();
         sweep?.unsubscribe();
-        for (const pass of open.values()) openPasses?.closed(pass.epc, pass.portal.id);
-        open.clear();
+        for (const p of presences.values()) if (p.burst !== undefined) openPasses?.closed(p.epc, p.portal.id);
+        presences.clear();
         byPortal.clear();
       };
     });
 }
 
-/** In the field too long by the edge's clock, or by the reader's (a journal replay delivers a parked
- * tag's reads all at once, but their device times still span the time it stood there). */
-function isStationary(pass: OpenPass, config: DetectPassesConfig): boolean {
-  return (
-    pass.parked?.before === true ||
-    pass.lastSeenMs - pass.openedMs > config.stationaryMs ||
-    pass.lastAtMs - pass.firstAtMs > config.stationaryMs
-  );
+/** The burst was the tag standing in the field: its strength is the bar its leaving must clear. */
+function foldDwell(p: Presence, burst: Burst): void {
+  let max = Math.max(p.dwellMaxRssi, burst.droppedMaxRssi);
+  for (const r of burst.reads) if (r.rssi > max) max = r.rssi;
+  p.dwellMaxRssi = max;
 }
 
-/** Direction from the mean read time on each side: positive when the inner antenna saw the tag later. */
-function directionOf(
-  outerSumMs: number,
-  outerN: number,
-  innerSumMs: number,
-  innerN: number,
-  minGapMs: number,
-): "inbound" | "outbound" | undefined {
-  if (outerN === 0 || innerN === 0) return undefined;
-  const innerLaterMs = innerSumMs / innerN - outerSumMs / outerN;
-  if (Math.abs(innerLaterMs) < minGapMs) return undefined;
-  return innerLaterMs > 0 ? "inbound" : "outbound";
-}
-
-/**
- * A parked tag's leaving: its reads in the departure window, those clearly
- * stronger than any while it stood, if there are enough of them and the
- * antennas saw them in order. Undefined when it did not leave that way.
- */
-function departureOf(pass: OpenPass, config: DetectPassesConfig): TagPass | undefined {
-  const parked = pass.parked;
-  if (parked === undefined) return undefined;
-  const margin = config.departureMarginDb ?? DEFAULT_DEPARTURE_MARGIN_DB;
-  const windowStart = pass.lastAtMs - (config.departureWindowMs ?? DEFAULT_DEPARTURE_WINDOW_MS);
-  const strong = parked.tail.filter((r) => r.atMs >= windowStart && r.rssi >= parked.dwellMaxRssi + margin);
-  if (strong.length < pass.portal.filter.minReads) return undefined;
-  let outerSumMs = 0;
-  let outerN = 0;
-  let innerSumMs = 0;
-  let innerN = 0;
-  let first = strong[0] as TailRead;
+function toPass(
+  p: Presence,
+  judged: readonly BurstRead[],
+  evidence: Evidence,
+  fresh: boolean,
+  standing: boolean,
+): TagPass {
+  let first = judged[0] as BurstRead;
   let last = first;
   let maxRssi = first.rssi;
-  for (const r of strong) {
-    if (r.side === 1) {
-      outerSumMs += r.atMs;
-      outerN++;
-    } else if (r.side === -1) {
-      innerSumMs += r.atMs;
-      innerN++;
-    }
+  for (const r of judged) {
     if (r.atMs < first.atMs) first = r;
     if (r.atMs > last.atMs) last = r;
     if (r.rssi > maxRssi) maxRssi = r.rssi;
   }
-  const direction = directionOf(outerSumMs, outerN, innerSumMs, innerN, config.minDirectionGapMs);
-  if (direction === undefined) return undefined;
+  const crossing = evidence.kind === "crossing" || evidence.kind === "signal";
   return {
-    portalId: pass.portal.id,
-    epc: pass.epc,
+    portalId: p.portal.id,
+    epc: p.epc,
     firstAt: first.at,
     lastAt: last.at,
-    reads: strong.length,
+    reads: judged.length,
     maxRssi,
-    direction,
-    directionFrom: "antennas",
-    stationary: false,
-    departed: true,
-    observationIds: strong.slice(0, MAX_EVIDENCE).map((r) => r.id),
-  };
-}
-
-function toPass(pass: OpenPass, config: DetectPassesConfig): TagPass {
-  const stationary = isStationary(pass, config);
-  if (stationary) {
-    const departure = departureOf(pass, config);
-    if (departure !== undefined) return departure;
-  }
-  const fromAntennas = directionOf(
-    pass.outerSumMs,
-    pass.outerN,
-    pass.innerSumMs,
-    pass.innerN,
-    config.minDirectionGapMs,
-  );
-  return {
-    portalId: pass.portal.id,
-    epc: pass.epc,
-    firstAt: pass.firstAt,
-    lastAt: pass.lastAt,
-    reads: pass.reads,
-    maxRssi: pass.maxRssi,
-    direction: fromAntennas ?? pass.portal.direction,
-    directionFrom: fromAntennas !== undefined ? "antennas" : "door",
-    stationary,
-    observationIds: pass.observationIds,
+    verdict: crossing ? "crossing" : "candidate",
+    evidence: evidence.kind,
+    ...(evidence.direction !== undefined && { direction: evidence.direction }),
+    ...(crossing && { directionFrom: evidence.kind === "signal" ? ("signal" as const) : ("antennas" as const) }),
+    ...(evidence.crossingAtMs !== undefined && { crossingAt: new Date(evidence.crossingAtMs).toISOString() }),
+    ...(standing && { departed: true }),
+    fresh,
+    observationIds: judged.slice(0, MAX_EVIDENCE).map((r) => r.id),
   };
 }

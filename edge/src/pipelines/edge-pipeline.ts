@@ -15,17 +15,21 @@ import { DEFAULT_PASS_CONFIG, type DetectPassesConfig, detectPasses, OpenPasses 
 import { deviceSilence } from "./device-silence.js";
 import { downsampleTemperatures } from "./downsample-temperatures.js";
 import type { EventDeps } from "./event-factory.js";
+import { DEFAULT_GROUP_CONFIG, type GroupCrossingsConfig, groupCrossings } from "./group-crossings.js";
 import { movementsFromScans } from "./movements-from-scans.js";
 import { DEFAULT_WEIGHTS_CONFIG, type PicksFromWeightsConfig, picksFromWeights } from "./picks-from-weights.js";
 import { readerOverflowConditions } from "./reader-overflow-conditions.js";
 import { DEFAULT_RFID_EVENTS_CONFIG, type RfidEventsConfig, rfidEvents } from "./rfid-events.js";
 import { stuckSensors } from "./stuck-sensors.js";
 import { type CrossReadConfig, DEFAULT_CROSS_READ_CONFIG, suppressCrossReads } from "./suppress-cross-reads.js";
+import type { ParkedTagStore } from "./tag-memory.js";
 import { temperatureConditions } from "./temperature-conditions.js";
 
 export interface EdgePipelineConfig {
   /** Tag reads → passes. */
   passes: DetectPassesConfig;
+  /** Candidate passes that follow the tags crossing with them; default `DEFAULT_GROUP_CONFIG`. */
+  groups?: GroupCrossingsConfig;
   /** Passes of one tag at two portals. */
   crossReads: CrossReadConfig;
   /** Passes → movements: one per tag, portal and direction within `dedupeTtlMs`. */
@@ -58,6 +62,8 @@ export interface EdgePipelineInputs {
   reference$?: Observable<ReferenceView>;
   /** The reference data at start: a cached copy, else the site file's items. */
   initialReference?: ReferenceView;
+  /** Where tags parked at portals are remembered across restarts; in memory by default. */
+  parkedTags?: ParkedTagStore;
 }
 
 /** Every observation of a site → the events the edge sends to the cloud. */
@@ -80,7 +86,8 @@ export function edgePipeline(
     const subjects = [all$, reads$, notices$, scans$, weights$, temps$] as const;
     const openPasses = new OpenPasses();
     const passes$ = reads$.pipe(
-      detectPasses(site, config.passes, scheduler, openPasses),
+      detectPasses(site, config.passes, scheduler, openPasses, inputs.parkedTags),
+      groupCrossings(config.groups ?? DEFAULT_GROUP_CONFIG, scheduler),
       suppressCrossReads(site.portalsNeighbour, config.crossReads, scheduler, onCrossRead, openPasses),
     );
     const initial = inputs.initialReference ?? siteOnlyReference(site.site.items);
@@ -134,9 +141,11 @@ export function edgePipeline(
 
 /**
  * Longest the pipelines may still hold data after their last input, ms: a
- * pass closes within 1.25 × its silence (sweeps run at a quarter of it), is
- * held for cross-reads, and weights settle; plus the batching.
+ * burst closes within 1.25 × its silence (sweeps run at a quarter of it), a
+ * candidate waits for the tags that crossed with it, a pass is held for
+ * cross-reads, and weights settle; plus the batching.
  */
 export function pipelineSettleMs(config: EdgePipelineConfig): number {
-  return config.passes.silenceMs * 1.25 + config.crossReads.holdOffMs + config.weights.settleMs + 250;
+  const groupHoldMs = (config.groups ?? DEFAULT_GROUP_CONFIG).holdMs;
+  return config.passes.silenceMs * 1.25 + groupHoldMs + config.crossReads.holdOffMs + config.weights.settleMs + 250;
 }

@@ -64,7 +64,9 @@ const pass = (portalId: string, epc: string, fields: Partial<TagPass> = {}): Tag
   maxRssi: -50,
   direction: "inbound",
   directionFrom: "antennas",
-  stationary: false,
+  verdict: "crossing",
+  evidence: "crossing",
+  fresh: true,
   observationIds: ["r1"],
   ...fields,
 });
@@ -154,13 +156,42 @@ describe("rfidEvents: movements", () => {
     ]);
   });
 
-  it("moves nothing for a stationary tag", async () => {
-    expect(await run([pass("portal-d1", sgtin(WIDGET, 9), { stationary: true })])).toEqual([]);
+  it("moves nothing for a candidate pass (no proof of crossing of its own, nor from tags beside it)", async () => {
+    expect(await run([pass("portal-d1", sgtin(WIDGET, 9), { verdict: "candidate", evidence: "one-sided" })])).toEqual(
+      [],
+    );
   });
 
-  it("trusts the door's direction a little less than the antennas'", async () => {
-    const out = await run([pass("portal-d1", sgtin(WIDGET, 3), { directionFrom: "door" })]);
-    expect(out).toEqual([expect.objectContaining({ confidence: 0.9 })]);
+  it("dates the movement at the crossing, not at the pass's last read", async () => {
+    const out = await run([pass("portal-d1", sgtin(WIDGET, 4), { crossingAt: "2026-11-22T08:00:01.000Z" })]);
+    expect(out).toEqual([expect.objectContaining({ occurredAt: "2026-11-22T08:00:01.000Z" })]);
+  });
+
+  it("trusts tags that crossed alongside a little less than a tag's own antennas, and one antenna's signal less still", async () => {
+    const group = await run([pass("portal-d1", sgtin(WIDGET, 3), { directionFrom: "group" })]);
+    expect(group).toEqual([expect.objectContaining({ confidence: 0.95 })]);
+    const signal = await run([pass("portal-d1", sgtin(WIDGET, 5), { directionFrom: "signal" })]);
+    expect(signal).toEqual([expect.objectContaining({ confidence: 0.9 })]);
+  });
+
+  it("raises UNCONFIRMED_PASS for an unconfirmed pass, with its reads as evidence, and moves nothing", async () => {
+    const out = await run([
+      pass("portal-d1", sgtin(WIDGET, 6), {
+        verdict: "unconfirmed",
+        evidence: "unordered",
+        observationIds: ["r7", "r8"],
+      }),
+    ]);
+    expect(out).toEqual([
+      expect.objectContaining({
+        kind: "task",
+        taskType: "UNCONFIRMED_PASS",
+        location: "DEMO/DOCK/D1",
+        epc: expect.stringContaining("urn:epc:id:sgtin:0614141."),
+        detail: expect.stringContaining("in no consistent order"),
+        evidence: { deviceId: "portal-d1", observationIds: ["r7", "r8"] },
+      }),
+    ]);
   });
 });
 

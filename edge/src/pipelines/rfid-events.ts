@@ -32,6 +32,9 @@ export const DEFAULT_RFID_EVENTS_CONFIG: RfidEventsConfig = { dedupeTtlMs: 30 * 
 /** EPC decodes remembered: a tag seen again (another portal, a later pass) is not decoded again. */
 const EPC_CACHE_SIZE = 10_000;
 
+/** How sure a movement is, by what proved its crossing. */
+const CONFIDENCE = { antennas: 1, signal: 0.9, group: 0.95 } as const;
+
 /** Zones where an item's temperature class must match: where stock is kept, not where it passes through. */
 const KEEPING_ZONES = new Set(["storage", "picking", "quarantine"]);
 
@@ -52,7 +55,8 @@ interface Line {
  * UNEXPECTED_ITEM (not on the open expected receipts of that door, or more
  * than they list), MISSING_EXPECTED (short when a receipt closes),
  * WRONG_DOCK (out through another door than its shipment's), WRONG_ZONE
- * (into a zone of another temperature class). Stationary passes move nothing.
+ * (into a zone of another temperature class), UNCONFIRMED_PASS (reads that
+ * prove no crossing either way). Only crossings move stock.
  *
  * `reference$` brings the item master and open documents (cloud or cached);
  * a receipt that was open and no longer is gets checked for missing lines.
@@ -93,8 +97,11 @@ export function rfidEvents(
 
       const onPass = (pass: TagPass): EdgeEvent[] => {
         const portal = site.device(pass.portalId);
-        if (portal?.kind !== "rfid-portal" || pass.stationary) return [];
-        const atMs = canonicalTimestampMs(pass.lastAt) ?? Date.parse(pass.lastAt);
+        if (portal?.kind !== "rfid-portal") return [];
+        if (pass.verdict === "unconfirmed") return [unconfirmed(portal, pass)];
+        if (pass.verdict !== "crossing" || pass.direction === undefined) return [];
+        const at = pass.crossingAt ?? pass.lastAt;
+        const atMs = canonicalTimestampMs(at) ?? Date.parse(at);
         const previous = lastMove.get(pass.epc);
         lastMove.set(pass.epc, { portalId: pass.portalId, direction: pass.direction, atMs });
         if (
@@ -106,7 +113,6 @@ export function rfidEvents(
           return [];
         }
         const evidence = { deviceId: portal.id, observationIds: pass.observationIds };
-        const at = pass.lastAt;
         const inbound = pass.direction === "inbound";
         const decoded = decode(pass.epc);
         let lines: Line[];
@@ -207,7 +213,7 @@ export function rfidEvents(
               : { from: portal.location };
           return newMovement(deps, {
             movementType: zp ? "TRANSFER" : inbound ? "RECEIPT" : "SHIPMENT",
-            occurredAt: pass.lastAt,
+            occurredAt: pass.crossingAt ?? pass.lastAt,
             sku: line.item.sku,
             qty: line.qty,
             ...where,
@@ -215,9 +221,26 @@ export function rfidEvents(
             ...(line.sscc ? { sscc: line.sscc } : {}),
             ...(line.lot ? { lot: line.lot } : {}),
             evidence,
-            confidence: pass.directionFrom === "antennas" ? 1 : 0.9,
+            confidence: CONFIDENCE[pass.directionFrom ?? "group"],
           });
         });
+
+      /** Reads on both sides that prove no crossing, with no tag that crossed beside it: a person looks. */
+      const unconfirmed = (portal: RfidPortalDevice, pass: TagPass): EdgeEvent => {
+        const decoded = decode(pass.epc);
+        const uri = decoded.ok ? decoded.value.pureIdentityUri : pass.epc;
+        const how =
+          pass.evidence === "weak-crossing"
+            ? `in ${pass.direction ?? "no"} order, too few to be sure`
+            : "in no consistent order";
+        return task("UNCONFIRMED_PASS", {
+          occurredAt: pass.crossingAt ?? pass.lastAt,
+          location: portal.location,
+          epc: uri,
+          detail: `${uri} was read ${pass.reads} times on both sides of ${portal.id} from ${pass.firstAt} to ${pass.lastAt}, ${how}: check whether it went through`,
+          evidence: { deviceId: portal.id, observationIds: pass.observationIds },
+        });
+      };
 
       const matchReceipt = (portal: RfidPortalDevice, lines: Line[], at: string, evidence: Movement["evidence"]) => {
         const open = reference.openReceiptsAt(portal.location);

@@ -12,7 +12,9 @@ const pass = (portalId: string, fields: Partial<TagPass> = {}): TagPass => ({
   maxRssi: -50,
   direction: "inbound",
   directionFrom: "antennas",
-  stationary: false,
+  verdict: "crossing",
+  evidence: "crossing",
+  fresh: true,
   observationIds: [],
   ...fields,
 });

@@ -14,6 +14,13 @@ export interface CrossReadConfig {
    * held pass waits for it, hold-off after hold-off, up to this long in all, ms.
    */
   maxHoldMs: number;
+  /**
+   * Passes let through are remembered this long, so a rival that comes
+   * later (a thinly read pass confirmed only once its tag left the field,
+   * up to a presence timeout later) is still measured against them, ms.
+   * Default 45 s.
+   */
+  rememberMs?: number;
 }
 
 // Passes of one tag at two doors close within moments of each other when their reads arrive together (a
@@ -48,8 +55,22 @@ interface Release {
   timer: Subscription;
 }
 
-/** The stronger of two competing passes: a clear RSSI lead, else more reads, else the stronger read. */
+/** Proof of crossing, strongest first: a tag's own reads, then the tags that crossed with it, then none. */
+function proofRank(pass: TagPass): number {
+  if (pass.verdict !== "crossing") return 0;
+  if (pass.directionFrom === "group") return 2;
+  // In order, but a single read on a side: confirmed only by the tag leaving the field.
+  return pass.evidence === "weak-crossing" ? 1 : 3;
+}
+
+/**
+ * The stronger of two competing passes: the one with better proof of
+ * crossing, else a clear RSSI lead, else more reads, else the stronger read.
+ */
 export function strongerPass(a: TagPass, b: TagPass, rssiMarginDb: number): TagPass {
+  const ra = proofRank(a);
+  const rb = proofRank(b);
+  if (ra !== rb) return ra > rb ? a : b;
   if (Math.abs(a.maxRssi - b.maxRssi) >= rssiMarginDb) return a.maxRssi > b.maxRssi ? a : b;
   if (a.reads !== b.reads) return a.reads > b.reads ? a : b;
   return a.maxRssi >= b.maxRssi ? a : b;
@@ -62,8 +83,10 @@ export function strongerPass(a: TagPass, b: TagPass, rssiMarginDb: number): TagP
  * Each pass is held `holdOffMs` for a competitor, then let through; given
  * `openPasses`, it is held again while a neighbouring portal has a pass of
  * the same tag open (the competitor is still coming), up to `maxHoldMs`.
+ * A pass that comes after its rival was let through is dropped if weaker.
  * Passes of one tag far apart in time (through door 1, later door 2) both
- * pass. Memory: one entry per pass held.
+ * pass. Memory: one entry per pass held, and per pass let through within
+ * `rememberMs`.
  */
 export function suppressCrossReads(
   neighbours: (a: string, b: string) => boolean,
@@ -86,11 +109,31 @@ export function suppressCrossReads(
         if (at >= 0) list.splice(at, 1);
         if (list.length === 0) held.delete(pending.pass.epc);
       };
+      /**
+       * Passes let through lately, by tag: a rival that comes after one was let through (a candidate
+       * held while tags beside it crossed, or confirmed when it left the field) is dropped if it is the
+       * weaker. Kept `rememberMs`.
+       */
+      const recent = new Map<string, { pending: Pending; atMs: number }[]>();
+      const keepRecentMs = config.rememberMs ?? 45_000;
       const release = (pending: Pending) => {
         if (pending.done) return;
         forget(pending);
+        const now = scheduler.now();
+        const list = (recent.get(pending.pass.epc) ?? []).filter((r) => now - r.atMs < keepRecentMs);
+        list.push({ pending, atMs: now });
+        recent.set(pending.pass.epc, list);
         subscriber.next(pending.pass);
       };
+      const pruneRecent = () => {
+        const now = scheduler.now();
+        for (const [epc, list] of recent) {
+          const kept = list.filter((r) => now - r.atMs < keepRecentMs);
+          if (kept.length === 0) recent.delete(epc);
+          else if (kept.length !== list.length) recent.set(epc, kept);
+        }
+      };
+      let releasedSincePrune = 0;
       const rivalOpen = (pass: TagPass): boolean =>
         (openPasses?.portalsOf(pass.epc) ?? []).some(
           (portal) => portal !== pass.portalId && neighbours(portal, pass.portalId),
@@ -118,6 +161,23 @@ export function suppressCrossReads(
         next: (pass) => {
           const firstMs = canonicalTimestampMs(pass.firstAt) ?? Date.parse(pass.firstAt);
           const lastMs = canonicalTimestampMs(pass.lastAt) ?? Date.parse(pass.lastAt);
+          if (++releasedSincePrune >= 10_000) {
+            releasedSincePrune = 0;
+            pruneRecent();
+          }
+          for (const earlier of recent.get(pass.epc) ?? []) {
+            const rival = earlier.pending;
+            if (
+              scheduler.now() - earlier.atMs < keepRecentMs &&
+              neighbours(rival.pass.portalId, pass.portalId) &&
+              firstMs <= rival.lastMs + config.windowMs &&
+              rival.firstMs <= lastMs + config.windowMs &&
+              strongerPass(rival.pass, pass, config.rssiMarginDb) === rival.pass
+            ) {
+              onSuppressed(pass, rival.pass);
+              return;
+            }
+          }
           const list = held.get(pass.epc);
           if (list !== undefined) {
             for (const rival of [...list]) {
@@ -158,6 +218,7 @@ export function suppressCrossReads(
         for (const group of releases) group.timer.unsubscribe();
         releases.clear();
         held.clear();
+        recent.clear();
       };
     });
 }

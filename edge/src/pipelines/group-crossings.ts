@@ -1,0 +1,174 @@
+import { canonicalTimestampMs } from "@tally/protocols";
+import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from "rxjs";
+import type { Direction } from "./crossing-evidence.js";
+import type { TagPass } from "./detect-passes.js";
+
+export interface GroupCrossingsConfig {
+  /** A candidate waits this long for the crossings of tags that went through with it, ms. */
+  holdMs: number;
+  /** Crossings at the same portal within this long of a candidate's reads went through with it, ms. */
+  windowMs: number;
+  /** Share of those crossings that must agree on the way for the candidate to follow them (0–1). */
+  minAgreement: number;
+  /**
+   * A candidate's strongest read may be at most this much weaker than the
+   * crossings' typical strongest: tags carried through pass close to the
+   * antennas; a pallet standing further off while they pass is not one of them, dB.
+   */
+  maxWeakerDb: number;
+}
+
+export const DEFAULT_GROUP_CONFIG: GroupCrossingsConfig = {
+  holdMs: 2000,
+  windowMs: 2000,
+  minAgreement: 0.8,
+  maxWeakerDb: 8,
+};
+
+/** Crossings remembered per portal: long enough for any candidate still held to look back on. */
+const RETAIN_MS = 60_000;
+
+interface Crossed {
+  atMs: number;
+  direction: Direction;
+  maxRssi: number;
+}
+
+interface Held {
+  pass: TagPass;
+  firstMs: number;
+  lastMs: number;
+}
+
+/** What became of a candidate that no crossing vouched for. */
+export type CandidateOutcome = "joined" | "unconfirmed" | "turned-back" | "awaits-leaving";
+
+/**
+ * Tags on one pallet go through a door together, but some of them are read
+ * on one side only, or too little to show the order. A candidate pass (see
+ * `detectPasses`) follows the crossings at its portal whose times fall within
+ * `windowMs` of its reads, when they agree on the way and it was read about
+ * as strongly as they were (`maxWeakerDb`); it then crosses too,
+ * at their median time unless its own reads dated it. Without them, a
+ * candidate read on both sides in no order becomes `unconfirmed` (a person
+ * looks at it; one in order but thinly read waits for `detectPasses` to
+ * see it leave the field),
+ * and one read on one side only is an approach that turned back or a tag
+ * beside the door: dropped. Crossings pass at once.
+ */
+export function groupCrossings(
+  config: GroupCrossingsConfig = DEFAULT_GROUP_CONFIG,
+  scheduler: SchedulerLike = asyncScheduler,
+  onCandidate: (pass: TagPass, outcome: CandidateOutcome) => void = () => undefined,
+): OperatorFunction<TagPass, TagPass> {
+  return (passes$) =>
+    new Observable<TagPass>((subscriber) => {
+      const crossed = new Map<string, Crossed[]>();
+      const held: Held[] = [];
+      let timer: Subscription | undefined;
+      let dueMs = Number.POSITIVE_INFINITY;
+      const heldSince = new Map<Held, number>();
+
+      const remember = (pass: TagPass) => {
+        const atMs = timeOf(pass.crossingAt ?? pass.lastAt);
+        let list = crossed.get(pass.portalId);
+        if (list === undefined) {
+          list = [];
+          crossed.set(pass.portalId, list);
+        }
+        list.push({ atMs, direction: pass.direction ?? "inbound", maxRssi: pass.maxRssi });
+        // Forget what no candidate can still need (in device time, which may run in bursts).
+        while (list.length > 0 && (list[0]?.atMs ?? 0) < atMs - RETAIN_MS) list.shift();
+      };
+      const resolve = (h: Held) => {
+        const nearby = (crossed.get(h.pass.portalId) ?? []).filter(
+          (c) => c.atMs >= h.firstMs - config.windowMs && c.atMs <= h.lastMs + config.windowMs,
+        );
+        const inbound = nearby.filter((c) => c.direction === "inbound");
+        const way: Direction = inbound.length * 2 >= nearby.length ? "inbound" : "outbound";
+        const agreeing = nearby.filter((c) => c.direction === way);
+        const strengths = agreeing.map((c) => c.maxRssi).sort((a, b) => a - b);
+        const typical = strengths[Math.floor(strengths.length / 2)] ?? 0;
+        if (
+          nearby.length > 0 &&
+          agreeing.length / nearby.length >= config.minAgreement &&
+          h.pass.maxRssi >= typical - config.maxWeakerDb
+        ) {
+          const ownTime = h.pass.direction === way ? h.pass.crossingAt : undefined;
+          const times = agreeing.map((c) => c.atMs).sort((a, b) => a - b);
+          const median = times[Math.floor(times.length / 2)] ?? h.lastMs;
+          onCandidate(h.pass, "joined");
+          subscriber.next({
+            ...h.pass,
+            verdict: "crossing",
+            direction: way,
+            directionFrom: "group",
+            crossingAt: ownTime ?? new Date(median).toISOString(),
+          });
+          return;
+        }
+        if (h.pass.evidence === "one-sided" || h.pass.evidence === "none") {
+          onCandidate(h.pass, "turned-back");
+          return;
+        }
+        if (h.pass.evidence === "weak-crossing" && h.pass.fresh) {
+          // `detectPasses` confirms it itself once the tag has left the field unread.
+          onCandidate(h.pass, "awaits-leaving");
+          return;
+        }
+        onCandidate(h.pass, "unconfirmed");
+        subscriber.next({ ...h.pass, verdict: "unconfirmed" });
+      };
+      const arm = () => {
+        if (timer !== undefined || held.length === 0) return;
+        const first = held[0] as Held;
+        dueMs = (heldSince.get(first) ?? scheduler.now()) + config.holdMs;
+        timer = scheduler.schedule(
+          () => {
+            timer = undefined;
+            const now = scheduler.now();
+            while (held.length > 0 && (heldSince.get(held[0] as Held) ?? 0) + config.holdMs <= now) {
+              const h = held.shift() as Held;
+              heldSince.delete(h);
+              resolve(h);
+            }
+            arm();
+          },
+          Math.max(0, dueMs - scheduler.now()),
+        );
+      };
+
+      const subscription = passes$.subscribe({
+        next: (pass) => {
+          if (pass.verdict === "crossing") {
+            remember(pass);
+            subscriber.next(pass);
+            return;
+          }
+          if (pass.verdict !== "candidate") {
+            subscriber.next(pass);
+            return;
+          }
+          const h: Held = { pass, firstMs: timeOf(pass.firstAt), lastMs: timeOf(pass.lastAt) };
+          held.push(h);
+          heldSince.set(h, scheduler.now());
+          arm();
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => {
+          timer?.unsubscribe();
+          for (const h of held.splice(0)) resolve(h);
+          subscriber.complete();
+        },
+      });
+      return () => {
+        subscription.unsubscribe();
+        timer?.unsubscribe();
+        held.length = 0;
+      };
+    });
+}
+
+function timeOf(iso: string): number {
+  return canonicalTimestampMs(iso) ?? Date.parse(iso);
+}
