@@ -90,12 +90,22 @@ describe("built-in scenarios played in-process and scored from the cloud's real 
     expect(report.anomalyRecall).toBe(1);
   });
 
-  it("dock-day's parked tags would be received by an edge that took them for passing (control)", async () => {
+  it("dock-day's parked tags would be received by an edge without presence and crossing evidence (control)", async () => {
     const loaded = await loadScenarioFile(builtInScenarioFile("dock-day"), { scale: 0.05 });
-    // A silence longer than their read period joins their reads into one pass; a stationary limit longer than
-    // they stand lets it through.
+    // Every burst judged afresh (a presence no longer than a burst, no burst too long to be a pass), a single
+    // read a side in any order enough: a silence longer than their read period joins their reads into bursts
+    // that cross the door by chance.
     const pipeline = {
-      passes: { silenceMs: 5000, stationaryMs: 30 * 60_000, maxOpenPasses: 100_000, minDirectionGapMs: 100 },
+      passes: {
+        silenceMs: 5000,
+        stationaryMs: 30 * 60_000,
+        maxOpenPasses: 100_000,
+        minDirectionGapMs: 100,
+        presenceTimeoutMs: 5000,
+        maxPassMs: 30 * 60_000,
+        minReadsPerSide: 1,
+        minOrder: 0.01,
+      },
     };
     const { report } = await runScenario({ loaded, speed: "max", target: { inProcess: { pipeline } }, logger });
     // Each parked tag moves, most more than once (its reads, on either antenna, give passes both ways).

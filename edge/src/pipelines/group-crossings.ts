@@ -22,14 +22,18 @@ export const DEFAULT_GROUP_CONFIG: GroupCrossingsConfig = {
   holdMs: 2000,
   windowMs: 2000,
   minAgreement: 0.8,
-  maxWeakerDb: 8,
+  maxWeakerDb: 16,
 };
 
-/** Crossings remembered per portal: long enough for any candidate still held to look back on. */
-const RETAIN_MS = 60_000;
+/** Most crossings remembered per portal (bounded memory however fast they come). */
+const MAX_REMEMBERED = 100_000;
 
 interface Crossed {
+  /** When it was let through, scheduler time: it is kept while a candidate held since then may need it. */
+  seenMs: number;
   atMs: number;
+  firstMs: number;
+  lastMs: number;
   direction: Direction;
   maxRssi: number;
 }
@@ -47,8 +51,9 @@ export type CandidateOutcome = "joined" | "unconfirmed" | "turned-back" | "await
  * Tags on one pallet go through a door together, but some of them are read
  * on one side only, or too little to show the order. A candidate pass (see
  * `detectPasses`) follows the crossings at its portal whose times fall within
- * `windowMs` of its reads, when they agree on the way and it was read about
- * as strongly as they were (`maxWeakerDb`); it then crosses too,
+ * `windowMs` of its reads, when they agree on the way, it was read while
+ * they were (not before them nor after) and about as strongly
+ * (`maxWeakerDb`); it then crosses too,
  * at their median time unless its own reads dated it. Without them, a
  * candidate read on both sides in no order becomes `unconfirmed` (a person
  * looks at it; one in order but thinly read waits for `detectPasses` to
@@ -76,9 +81,21 @@ export function groupCrossings(
           list = [];
           crossed.set(pass.portalId, list);
         }
-        list.push({ atMs, direction: pass.direction ?? "inbound", maxRssi: pass.maxRssi });
-        // Forget what no candidate can still need (in device time, which may run in bursts).
-        while (list.length > 0 && (list[0]?.atMs ?? 0) < atMs - RETAIN_MS) list.shift();
+        const now = scheduler.now();
+        list.push({
+          seenMs: now,
+          atMs,
+          firstMs: timeOf(pass.firstAt),
+          lastMs: timeOf(pass.lastAt),
+          direction: pass.direction ?? "inbound",
+          maxRssi: pass.maxRssi,
+        });
+        // Kept by the scheduler's clock, not device time: a replay or a play at full speed delivers
+        // hours of device time in seconds, and a candidate held now still needs the crossings beside it.
+        const keepMs = 2 * config.holdMs + 1000;
+        while (list.length > 0 && (now - (list[0]?.seenMs ?? now) > keepMs || list.length > MAX_REMEMBERED)) {
+          list.shift();
+        }
       };
       const resolve = (h: Held) => {
         const nearby = (crossed.get(h.pass.portalId) ?? []).filter(
@@ -89,10 +106,15 @@ export function groupCrossings(
         const agreeing = nearby.filter((c) => c.direction === way);
         const strengths = agreeing.map((c) => c.maxRssi).sort((a, b) => a - b);
         const typical = strengths[Math.floor(strengths.length / 2)] ?? 0;
+        // Read while they were read: a tag that was there before them (or stays after) was standing by.
+        const from = Math.min(...agreeing.map((c) => c.firstMs)) - config.windowMs / 2;
+        const to = Math.max(...agreeing.map((c) => c.lastMs)) + config.windowMs / 2;
         if (
           nearby.length > 0 &&
           agreeing.length / nearby.length >= config.minAgreement &&
-          h.pass.maxRssi >= typical - config.maxWeakerDb
+          h.pass.maxRssi >= typical - config.maxWeakerDb &&
+          h.firstMs >= from &&
+          h.lastMs <= to
         ) {
           const ownTime = h.pass.direction === way ? h.pass.crossingAt : undefined;
           const times = agreeing.map((c) => c.atMs).sort((a, b) => a - b);
