@@ -45,7 +45,15 @@ const SCAN_GAP_MS = 2000;
 const BIN_GAP_MS = 2000;
 
 /** Built-in scenarios: files in `simulators/scenarios/<name>.yaml`. */
-export const BUILT_IN_SCENARIOS = ["demo", "dock-day", "cold-chain", "shrinkage", "outage", "receiving"] as const;
+export const BUILT_IN_SCENARIOS = [
+  "demo",
+  "dock-day",
+  "cold-chain",
+  "shrinkage",
+  "outage",
+  "receiving",
+  "hard-dock",
+] as const;
 export type BuiltInScenario = (typeof BUILT_IN_SCENARIOS)[number];
 
 /** The folder of the built-in scenario and site files. */
