@@ -372,10 +372,6 @@ export function planScenarioStream(scenario: Scenario, site: SiteLayout): Scenar
           throw invalid(`${where}: neighbour ${neighbour} of ${device.id} is not a portal`);
         }
         lastMs = Math.max(lastMs, step.at + passMs);
-        if (step.aborted !== undefined && device.evidence === "one-antenna") {
-          // One antenna sees an approach that turns back just as it sees a crossing: rising, then falling.
-          throw invalid(`${where}: ${device.id} reads from one side only; an aborted pass there is a crossing to it`);
-        }
         if (step.parked === true || step.aborted !== undefined) break;
         if (step.movementType === "RETURN" && device.direction !== "inbound") {
           throw invalid(`${where}: returns come in through an inbound portal`);

@@ -70,16 +70,15 @@ describe("hard-dock: a dock that does not flatter the RFID pipeline", () => {
     expectTheBar(truth, report);
   }, 360_000);
 
-  it("bites: an edge without the read filter and stationary limit moves what only stood or turned back (control)", async () => {
+  it("bites: an edge told that every door has one antenna takes the pallets that turned back for crossings (control)", async () => {
     const loaded = await load();
-    // The simulators play the same reads; the edge's site lets one read of any strength count, and never
-    // takes a tag for parked.
+    // The same scenario, but the site (simulators and edge alike) says each door is read by one antenna: a
+    // crossing is then a read strength that rises and falls, and so is a pallet brought up to the door and
+    // taken away. Two-sided crossing evidence is what tells them apart.
     const site = {
       ...loaded.site,
       devices: loaded.site.devices.map((d) =>
-        d.kind === "rfid-portal"
-          ? { ...d, filter: { minReads: 1, minRssi: -120 }, presence: { stationaryMs: 86_400_000 } }
-          : d,
+        d.kind === "rfid-portal" ? { ...d, evidence: "one-antenna" as const } : d,
       ),
     };
     const { report } = await runScenario({
@@ -88,6 +87,7 @@ describe("hard-dock: a dock that does not flatter the RFID pipeline", () => {
       target: { inProcess: {} },
       logger,
     });
+    expect(report.details.standingTags["aborted-pass"]?.movements).toBeGreaterThan(0);
     expect(report.details.movements.fromParkedTags).toBeGreaterThan(0);
     expect(report.movementPrecision).toBeLessThan(0.999);
   }, 180_000);
