@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { Duration, parseScenarioFileText, Speed } from "./scenario-file.js";
+import { Duration, parseScenarioFileText, SignedDuration, Speed } from "./scenario-file.js";
 
 const builtIn = (name: string) =>
   readFileSync(fileURLToPath(new URL(`../../simulators/scenarios/${name}.yaml`, import.meta.url)), "utf8");
@@ -33,7 +33,51 @@ describe("scenario file", () => {
     expect(Speed.safeParse(text).success).toBe(false);
   });
 
-  it.each(["demo", "dock-day", "cold-chain", "shrinkage", "outage"])("parses the built-in %s", (name) => {
+  it.each([
+    ["+4s", 4000],
+    ["-3s", -3000],
+    ["-1500ms", -1500],
+    ["2s", 2000],
+    [-1.5, -1500],
+  ])("reads the signed duration %j as %d ms", (text, ms) => {
+    expect(SignedDuration.parse(text)).toBe(ms);
+  });
+
+  it("reads lingering, staging-lane and aborted-pass faults, stray bursts and reader quirks, and refuses bad ones", () => {
+    const head = "name: t\nsite: s.yaml\nseed: 1\nduration: 5m\n";
+    const good = parseScenarioFileText(`${head}hardware:
+  portals:
+    parked: { readEvery: 2s, missProbability: 0.3 }
+    strayBurst: { reads: { min: 2, max: 6 }, weakerDb: { min: 3, max: 8 } }
+    readers: { p1: { heartbeats: false, clockOffset: -3s, lateBursts: { every: 45s, hold: 6s } } }
+faults:
+  - { kind: parked-tags, at: 0, duration: 1m, device: p1, sku: A, count: 2, position: outside, readEvery: 500ms }
+  - { kind: staging-lane, at: 0, duration: 3m, device: p1, skus: [A], pallets: 3, itemsPerPallet: { min: 1, max: 2 }, dwell: { min: 20s, max: 1m } }
+  - { kind: aborted-pass, at: 10s, device: p1, sku: A, count: 3, crossesAfter: 30s }
+`);
+    expect(good).toMatchObject({
+      ok: true,
+      value: {
+        hardware: { portals: { readers: { p1: { heartbeats: false, clockOffset: -3000 } } } },
+        faults: [
+          { kind: "parked-tags", position: "outside", readEvery: 500 },
+          { kind: "staging-lane", dwell: { min: 20_000, max: 60_000 } },
+          { kind: "aborted-pass", closestM: 0.5, crossesAfter: 30_000 },
+        ],
+      },
+    });
+    for (const bad of [
+      "faults: [{ kind: parked-tags, at: 0, duration: 1m, device: p1, sku: A, count: 2, position: roof }]",
+      "faults: [{ kind: parked-tags, at: 0, duration: 1m, device: p1, sku: A, count: 2, readEvery: 10ms }]",
+      "faults: [{ kind: staging-lane, at: 0, duration: 1m, device: p1, skus: [A], pallets: 1, itemsPerPallet: { min: 1, max: 1 }, dwell: { min: 20s, max: 2m } }]",
+      "hardware: { portals: { readers: { p1: { lateBursts: { every: 5s, hold: 5s } } } } }",
+      "hardware: { portals: { readers: { p1: { clockOffset: soon } } } }",
+    ]) {
+      expect(parseScenarioFileText(`${head}${bad}`).ok, bad).toBe(false);
+    }
+  });
+
+  it.each(["demo", "dock-day", "cold-chain", "shrinkage", "outage", "hard-dock"])("parses the built-in %s", (name) => {
     const result = parseScenarioFileText(builtIn(name));
     expect(result).toMatchObject({ ok: true, value: { name } });
   });

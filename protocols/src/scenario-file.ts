@@ -46,6 +46,77 @@ const Range = z
   .refine((r) => r.min <= r.max, "min must not exceed max");
 const Probability = z.number().min(0).max(1);
 
+/**
+ * A signed duration (a reader clock ahead or behind): seconds, or a string
+ * with a unit and an optional sign (`+4s`, `-3s`, `-1500ms`). Parsed to ms.
+ */
+export const SignedDuration = z
+  .union([
+    z.number().finite().min(-86_400).max(86_400),
+    z.string().regex(/^[+-]?(\d+(\.\d+)?(ms|s|m|h))+$/, "expected signed seconds or e.g. +4s, -3s, -1500ms"),
+  ])
+  .transform((value) => {
+    if (typeof value === "number") return Math.round(value * 1000);
+    const negative = value.startsWith("-");
+    const ms = Duration.parse(value.replace(/^[+-]/, ""));
+    return negative ? -ms : ms;
+  });
+
+/** A weaker-by range in dB, e.g. `{ min: 3, max: 8 }`. */
+const DbRange = z
+  .object({ min: z.number().min(0).max(60), max: z.number().min(0).max(60) })
+  .strict()
+  .refine((r) => r.min <= r.max, "min must not exceed max");
+
+/**
+ * Where a tag stands in a portal's read field while it lingers: `outside`
+ * (read by the outer antenna only), `inside` (inner only) or `doorway`
+ * (both antennas, at a similar strength, in no consistent order).
+ */
+export const LingerPosition = z.enum(["outside", "inside", "doorway"]);
+export type LingerPosition = z.output<typeof LingerPosition>;
+
+/**
+ * How tags standing in a read field are read. Every field is optional: a
+ * fault's own values override the hardware profile's `portals.parked`,
+ * which override the defaults.
+ */
+const lingerFields = {
+  /** Where they stand. Default `doorway`. */
+  position: LingerPosition.optional(),
+  /** How often each tag is read (each period ±25 %). Default 3 s; real docks 0.5–5 s. */
+  readEvery: Duration.refine((ms) => ms >= 100 && ms <= 60_000, "readEvery must be 100 ms–60 s").optional(),
+  /** Chance that one of those reads is lost (0–0.9). Default: the portals' `missProbability`. */
+  missProbability: z.number().min(0).max(0.9).optional(),
+  /** Mean RSSI of those reads, dBm. Default 3 m from the antenna (−64 dBm on the default profile). */
+  rssiDbm: z.number().min(-120).max(0).optional(),
+  /** Uniform jitter on each read's RSSI, ± dB. Default 3. */
+  rssiJitterDb: z.number().min(0).max(30).optional(),
+};
+/** How tags standing in a read field are read (the hardware profile's defaults for every lingering tag). */
+export const LingerReads = z.object(lingerFields).strict();
+export type LingerReads = z.output<typeof LingerReads>;
+
+/** Quirks of one RFID reader (a portal), by portal id in `hardware.portals.readers`. */
+export const ReaderQuirks = z
+  .object({
+    /** `false`: the reader publishes no heartbeats (the site file must declare `heartbeat: false` for it). */
+    heartbeats: z.boolean().default(true),
+    /** How far the reader's clock is off: added to every timestamp it sends (the truth stays at real time). */
+    clockOffset: SignedDuration.default(0),
+    /**
+     * The reader holds its reads for `hold` every `every` (from the start of
+     * the scenario) and then delivers them in one burst, timestamps unchanged.
+     */
+    lateBursts: z
+      .object({ every: Duration, hold: Duration })
+      .strict()
+      .refine((b) => b.hold > 0 && b.hold < b.every, "lateBursts needs 0 < hold < every")
+      .optional(),
+  })
+  .strict();
+export type ReaderQuirks = z.output<typeof ReaderQuirks>;
+
 /** How the simulated hardware misbehaves. Everything defaults to ideal hardware. */
 export const HardwareProfile = z
   .object({
@@ -66,6 +137,17 @@ export const HardwareProfile = z
         neighbours: z.record(Id, Id).default({}),
         /** How often a tag parked in a read field is read (weakly, on either antenna). Default 3 s. */
         parkedReadEvery: Duration.optional(),
+        /** How tags standing in a read field are read, unless a fault says otherwise (its `readEvery` wins over `parkedReadEvery`). */
+        parked: LingerReads.optional(),
+        /**
+         * Stray reads at the neighbouring door come in bursts of `reads`
+         * reads, on both of its antennas as the tag passes the wall, each
+         * `weakerDb` weaker than the tag's read at its own door at that
+         * moment. Absent: one or two single weak reads (about 32 dB weaker).
+         */
+        strayBurst: z.object({ reads: Range, weakerDb: DbRange }).strict().optional(),
+        /** Per-reader quirks (no heartbeats, clock offset, late bursts), by portal id. */
+        readers: z.record(Id, ReaderQuirks).default({}),
       })
       .strict()
       .optional(),
@@ -368,6 +450,50 @@ export const ScenarioFault = z.discriminatedUnion("kind", [
       sku: Id,
       count: z.number().int().min(1).max(10_000),
       leaves: z.boolean().default(false),
+      ...lingerFields,
+    })
+    .strict(),
+  z
+    .object({
+      /**
+       * A staging lane in front of a door: `pallets` pallets of `itemsPerPallet`
+       * tags come and go over `duration`, each standing `dwell` (a range) in
+       * the field, read weakly by the antenna on their side (default
+       * `outside`, 4 m from it). None goes through: nothing moves.
+       */
+      kind: z.literal("staging-lane"),
+      at: Duration,
+      duration: Duration,
+      device: Id,
+      skus: z.array(Id).min(1),
+      pallets: z.number().int().min(1).max(1000),
+      itemsPerPallet: Range,
+      dwell: z.object({ min: Duration, max: Duration }).strict(),
+      ...lingerFields,
+    })
+    .strict()
+    .refine((f) => f.dwell.min > 0 && f.dwell.min <= f.dwell.max && f.dwell.max <= f.duration, {
+      message: "dwell needs 0 < min ≤ max ≤ duration",
+      path: ["dwell"],
+    }),
+  z
+    .object({
+      /**
+       * A pallet brought into the field on the side it comes from (the outer
+       * antenna at an inbound door) and taken away again: that antenna only,
+       * RSSI rising then falling, over `approach` (default 4 s), at its
+       * closest `closestM` metres from the antenna (default 0.5). With
+       * `crossesAfter`, it really goes through the door that long after it
+       * first came close: one movement, at that crossing.
+       */
+      kind: z.literal("aborted-pass"),
+      at: Duration,
+      device: Id,
+      sku: Id,
+      count: z.number().int().min(1).max(10_000),
+      approach: Duration.optional(),
+      closestM: z.number().min(0).max(10).default(0.5),
+      crossesAfter: Duration.optional(),
     })
     .strict(),
   z

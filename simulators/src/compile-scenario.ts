@@ -9,6 +9,7 @@ import {
   encodeEpc,
   encodeSgtin96,
   gs1CheckDigit,
+  type LingerReads,
   parseScenarioFileText,
   type ScenarioFault,
   type ScenarioFile,
@@ -44,7 +45,15 @@ const SCAN_GAP_MS = 2000;
 const BIN_GAP_MS = 2000;
 
 /** Built-in scenarios: files in `simulators/scenarios/<name>.yaml`. */
-export const BUILT_IN_SCENARIOS = ["demo", "dock-day", "cold-chain", "shrinkage", "outage", "receiving"] as const;
+export const BUILT_IN_SCENARIOS = [
+  "demo",
+  "dock-day",
+  "cold-chain",
+  "shrinkage",
+  "outage",
+  "receiving",
+  "hard-dock",
+] as const;
 export type BuiltInScenario = (typeof BUILT_IN_SCENARIOS)[number];
 
 /** The folder of the built-in scenario and site files. */
@@ -365,6 +374,18 @@ export function compileScenario(file: ScenarioFile, site: SiteLayout, options: C
       if (zoneOfLocation(s.location) === p.zone) {
         steps.push({ kind: "temperature", at: p.at, deviceId: s.id, minC: p.minC, maxC: p.maxC });
       }
+    }
+  }
+
+  // Reader quirks: only portals have them, and the site must tell the edge about a reader without heartbeats.
+  for (const [id, quirks] of Object.entries(file.hardware.portals?.readers ?? {})) {
+    const d = portal(id);
+    if (!quirks.heartbeats && d.heartbeat !== false) {
+      throw invalid(
+        where(
+          `hardware.portals.readers.${id}: it sends no heartbeats, so the site file must declare heartbeat: false for it`,
+        ),
+      );
     }
   }
 
@@ -830,16 +851,99 @@ export function compileScenario(file: ScenarioFile, site: SiteLayout, options: C
       case "parked-tags": {
         const d = portal(fault.device);
         const epcs = Array.from({ length: fault.count }, () => newTag(gtinOf(fault.sku)));
-        steps.push({ kind: "portal-pass", at, deviceId: d.id, epcs, passMs: fault.duration, parked: true });
+        const linger = lingerOf(fault);
+        steps.push({
+          kind: "portal-pass",
+          at,
+          deviceId: d.id,
+          epcs,
+          passMs: fault.duration,
+          parked: true,
+          ...(Object.keys(linger).length > 0 && { linger }),
+        });
         // Leaving: an ordinary pass right after, which a correct edge records (once).
         if (fault.leaves) steps.push({ kind: "portal-pass", at: at + fault.duration, deviceId: d.id, epcs });
+        const standing = linger.position === undefined ? "" : ` (${linger.position})`;
         record({
           endMs: at + fault.duration,
           deviceId: d.id,
           location: d.location,
-          detail: `${fault.count} ${fault.sku} tags parked in ${d.id}'s field${fault.leaves ? `, then through it (${d.direction})` : ""}`,
+          detail: `${fault.count} ${fault.sku} tags parked in ${d.id}'s field${standing}${fault.leaves ? `, then through it (${d.direction})` : ""}`,
           detectedBy: [],
           epcs: epcs.map(tagUri),
+          ...(fault.leaves && { crosses: true }),
+        });
+        return;
+      }
+      case "staging-lane": {
+        const d = portal(fault.device);
+        for (const sku of fault.skus) gtinOf(sku);
+        // Weakly read from the outside by default: pallets waiting in the lane, a few metres from the outer antenna.
+        const linger = { position: "outside" as const, rssiDbm: stagingRssi(file), ...lingerOf(fault) };
+        const epcs: string[] = [];
+        for (let p = 0; p < fault.pallets; p++) {
+          const dwell = Math.round(random.between(fault.dwell.min, fault.dwell.max));
+          const arrives = at + Math.round(random.next() * (fault.duration - dwell));
+          const n = random.int(fault.itemsPerPallet.min, fault.itemsPerPallet.max);
+          if (n === 0) continue;
+          const sku = fault.skus[random.int(0, fault.skus.length - 1)] ?? "";
+          const tags = Array.from({ length: n }, () => newTag(gtinOf(sku)));
+          epcs.push(...tags);
+          steps.push({
+            kind: "portal-pass",
+            at: arrives,
+            deviceId: d.id,
+            epcs: tags,
+            passMs: dwell,
+            parked: true,
+            linger,
+          });
+        }
+        record({
+          endMs: at + fault.duration,
+          deviceId: d.id,
+          location: d.location,
+          detail: `${fault.pallets} pallets (${epcs.length} tags) coming and going in the staging lane ${linger.position} ${d.id}`,
+          detectedBy: [],
+          epcs: epcs.map(tagUri),
+        });
+        return;
+      }
+      case "aborted-pass": {
+        const d = portal(fault.device);
+        if (d.evidence === "one-antenna") {
+          throw invalid(
+            where(
+              `aborted-pass at ${at} ms: ${d.id} reads from one side only; it cannot tell an approach that turns back from a crossing`,
+            ),
+          );
+        }
+        const epcs = Array.from({ length: fault.count }, () => newTag(gtinOf(fault.sku)));
+        const approach = fault.approach ?? 2 * (file.hardware.portals?.pass ?? 2000);
+        if (fault.crossesAfter !== undefined && fault.crossesAfter < approach) {
+          throw invalid(
+            where(`aborted-pass at ${at} ms: crossesAfter must not be shorter than the approach (${approach} ms)`),
+          );
+        }
+        steps.push({
+          kind: "portal-pass",
+          at,
+          deviceId: d.id,
+          epcs,
+          passMs: approach,
+          aborted: { closestM: fault.closestM },
+        });
+        if (fault.crossesAfter !== undefined) {
+          steps.push({ kind: "portal-pass", at: at + fault.crossesAfter, deviceId: d.id, epcs });
+        }
+        record({
+          endMs: at + approach,
+          deviceId: d.id,
+          location: d.location,
+          detail: `${fault.count} ${fault.sku} tags brought into ${d.id}'s field and taken away${fault.crossesAfter === undefined ? "" : `, through it ${fault.crossesAfter} ms later`}`,
+          detectedBy: [],
+          epcs: epcs.map(tagUri),
+          ...(fault.crossesAfter !== undefined && { crosses: true }),
         });
         return;
       }
@@ -910,4 +1014,24 @@ function bandBefore(steps: ScenarioStep[], deviceId: string, at: number): { minC
 function zoneRange(site: SiteLayout, loc: string): TemperatureRange {
   const zone = site.zones.find((z) => z.id === zoneOfLocation(loc));
   return zone === undefined ? {} : zoneTemperatureRange(zone);
+}
+
+/** The lingering settings a fault gives, without the ones it leaves to the hardware profile. */
+function lingerOf(fault: Partial<LingerReads>): Partial<LingerReads> {
+  return {
+    ...(fault.position !== undefined && { position: fault.position }),
+    ...(fault.readEvery !== undefined && { readEvery: fault.readEvery }),
+    ...(fault.missProbability !== undefined && { missProbability: fault.missProbability }),
+    ...(fault.rssiDbm !== undefined && { rssiDbm: fault.rssiDbm }),
+    ...(fault.rssiJitterDb !== undefined && { rssiJitterDb: fault.rssiJitterDb }),
+  };
+}
+
+/** Pallets in a staging lane stand about this far from the outer antenna, m. */
+const STAGING_DISTANCE_M = 4;
+
+/** RSSI of a pallet waiting in a staging lane: the hardware's at-antenna level, `STAGING_DISTANCE_M` away. */
+function stagingRssi(file: ScenarioFile): number {
+  const portals = file.hardware.portals;
+  return (portals?.rssiAtAntennaDbm ?? -40) - (portals?.rssiFallPerMetreDb ?? 8) * STAGING_DISTANCE_M;
 }

@@ -49,6 +49,7 @@ export {
   type RecordedMovement,
   type RecordedSignal,
   type ScoreReport,
+  STANDING_FAULT_KINDS,
   STOCK_ALERT_KINDS,
   scoreRun,
 } from "./score/score-run.js";

@@ -10,6 +10,7 @@ import {
   zoneTemperatureRange,
 } from "@tally/protocols";
 import { MinHeap } from "./min-heap.js";
+import { DEFAULT_READS_PER_TAG, passLength, planPortalPass } from "./plan-portal-pass.js";
 import { deriveSeed, type Random, seededRandom } from "./random.js";
 import type {
   Asn,
@@ -33,29 +34,31 @@ import { defaultBand } from "./temperature-band.js";
 export const TEMPERATURE_PERIOD_MS = 2000;
 /** A play waits this long after its last message (at speed 1) before resolving. */
 export const TAIL_MS = 1000;
-/** Most tag reads in one `read` message. */
-export const MAX_READS_PER_MESSAGE = 50;
-/** Portal reads are batched into one message per window of this length. */
-export const READ_WINDOW_MS = 200;
 /** A swinging load cell reports this often until it settles, ms. */
 export const SHELF_SWING_PERIOD_MS = 100;
-/** Tags parked in a read field are read about this often by default (`parkedReadEvery`), ms. */
-const PARKED_READ_PERIOD_MS = 3000;
-
-const DEFAULT_PASS_MS = 2000;
 /** Zone kinds that keep stock, where an item of another temperature class is in the wrong zone (DESIGN: wrong zone). */
 const KEEPING_ZONE_KINDS: ReadonlySet<string> = new Set(["storage", "picking", "quarantine"]);
 /** Zone kinds whose stock is on hand for replenishment: where the ledger compares stock with reorder points. */
 const REPLENISHED_ZONE_KINDS: ReadonlySet<string> = new Set(["storage", "picking"]);
-const DEFAULT_READS_PER_TAG = { min: 3, max: 5 } as const;
+
+export { MAX_READS_PER_MESSAGE, READ_WINDOW_MS } from "./plan-portal-pass.js";
 
 export interface PlannedRead {
   epc: string;
   antenna: number;
   /** dBm. */
   rssi: number;
+  /** When the reader says it read the tag, ms at speed 1: the true time plus the reader's clock offset. */
   atMs: number;
 }
+
+/**
+ * A true movement as planned: device times in ms at speed 1, and a portal
+ * movement's crossing (the middle of its pass) and the pass's length.
+ */
+export type PlannedMovement = Omit<TrueMovement, "occurredAt" | "crossedAt" | "crossingToleranceMs"> & {
+  crossing?: { atMs: number; passMs: number };
+};
 
 export interface PlannedScan {
   gtin: string;
@@ -87,7 +90,7 @@ type Unrecorded = { sku: string; qty: number; from?: string; to?: string; atMs: 
 export interface ScenarioPlanStream {
   /** When the play ends, ms at speed 1. */
   endMs: number;
-  movements: Omit<TrueMovement, "occurredAt">[];
+  movements: PlannedMovement[];
   unrecorded: Unrecorded[];
   positions: Position[];
   excursions: { deviceId: string; location: string; startMs: number; endMs?: number }[];
@@ -139,7 +142,7 @@ export function planScenarioStream(scenario: Scenario, site: SiteLayout): Scenar
   const skuByGtin = new Map(site.items.flatMap((item) => item.gtins.map((gtin) => [gtin, item.sku] as const)));
   const items = new Map(site.items.map((item) => [item.sku, item]));
 
-  const movements: Omit<TrueMovement, "occurredAt">[] = [];
+  const movements: PlannedMovement[] = [];
   const unrecorded: Unrecorded[] = [];
   const binGrams = new Map<string, number>();
   const binUnits = new Map<string, number>();
@@ -183,6 +186,7 @@ export function planScenarioStream(scenario: Scenario, site: SiteLayout): Scenar
     const task = (t: Omit<ExpectedTask, "atMs">): void => {
       tasks.push({ ...t, atMs: step.at });
     };
+    const passMs = passLength(step, hw);
     const receiptsHere = [...openDocs.values()].filter(
       (d) => d.document.kind === "receipt" && (d.document.receipt.dock ?? device.location) === device.location,
     );
@@ -250,6 +254,7 @@ export function planScenarioStream(scenario: Scenario, site: SiteLayout): Scenar
           ...(line.sscc !== undefined && { sscc: line.sscc }),
           deviceId: device.id,
           atMs: step.at,
+          crossing: { atMs: step.at + passMs / 2, passMs },
         });
         const item = items.get(line.sku);
         const zone = place.to === undefined ? undefined : zones.get(zoneOfLocation(place.to));
@@ -367,7 +372,7 @@ export function planScenarioStream(scenario: Scenario, site: SiteLayout): Scenar
           throw invalid(`${where}: neighbour ${neighbour} of ${device.id} is not a portal`);
         }
         lastMs = Math.max(lastMs, step.at + passMs);
-        if (step.parked === true) break;
+        if (step.parked === true || step.aborted !== undefined) break;
         if (step.movementType === "RETURN" && device.direction !== "inbound") {
           throw invalid(`${where}: returns come in through an inbound portal`);
         }
@@ -636,108 +641,6 @@ export function planScenarioStream(scenario: Scenario, site: SiteLayout): Scenar
 function tieRank(step: ScenarioStep): number {
   if (step.kind !== "document") return 1;
   return step.action === "open" ? 0 : 2;
-}
-
-function passLength(step: PortalPassStep, hw: HardwareProfile): number {
-  return step.passMs ?? hw.portals?.pass ?? DEFAULT_PASS_MS;
-}
-
-function* planPortalPass(
-  step: PortalPassStep,
-  device: Extract<Device, { kind: "rfid-portal" }>,
-  random: Random,
-  hw: HardwareProfile,
-  portal: (id: string) => Extract<Device, { kind: "rfid-portal" }> | undefined,
-): Generator<PlannedAction> {
-  const passMs = passLength(step, hw);
-  const perTag = step.readsPerTag ?? hw.portals?.readsPerTag ?? DEFAULT_READS_PER_TAG;
-  const miss = hw.portals?.missProbability ?? 0;
-  const atAntenna = hw.portals?.rssiAtAntennaDbm ?? -40;
-  const fall = hw.portals?.rssiFallPerMetreDb ?? 8;
-  const stray = hw.portals?.strayProbability ?? 0;
-  const neighbour = hw.portals?.neighbours[device.id];
-  const neighbourPortal = neighbour === undefined ? undefined : portal(neighbour);
-  const epcs = [...new Set(step.epcs.map((e) => e.toUpperCase()))];
-  const outer = device.antennas.outer[0] ?? 1;
-  const inner = device.antennas.inner[0] ?? 2;
-  // Inbound goods meet the outer antenna first; outbound goods the inner one.
-  const [first, second] = device.direction === "inbound" ? [outer, inner] : [inner, outer];
-  const half = passMs / 2;
-  const reads: { epc: string; antenna: number; rssi: number; offset: number }[] = [];
-  const strays: { epc: string; antenna: number; rssi: number; offset: number }[] = [];
-  const clampRssi = (dbm: number): number => Math.max(-120, Math.min(atAntenna, Math.round(dbm)));
-  for (const epc of epcs) {
-    if (step.parked === true) {
-      // Standing in the field: a weak read now and then, on either antenna, for the whole time.
-      const every = hw.portals?.parkedReadEvery ?? PARKED_READ_PERIOD_MS;
-      for (let offset = random.int(0, every); offset < passMs; offset += every) {
-        if (miss > 0 && random.next() < miss) continue;
-        reads.push({
-          epc,
-          antenna: random.next() < 0.5 ? outer : inner,
-          rssi: clampRssi(atAntenna - fall * 3 + random.between(-3, 3)),
-          offset,
-        });
-      }
-      continue;
-    }
-    for (const [antenna, from] of [
-      [first, 0],
-      [second, half],
-    ] as const) {
-      const n = random.int(perTag.min, perTag.max);
-      for (let i = 0; i < n; i++) {
-        const offset = Math.floor(from + random.next() * half);
-        // Distance from the antenna (0 at the middle of its half of the pass, 2 m at the edges).
-        const metres = (Math.abs(offset - from - half / 2) / (half / 2)) * 2;
-        const rssi = clampRssi(atAntenna - fall * metres + random.between(-2, 2));
-        if (miss > 0 && random.next() < miss) continue;
-        reads.push({ epc, antenna, rssi, offset });
-      }
-    }
-    if (neighbourPortal !== undefined && stray > 0 && random.next() < stray) {
-      const n = random.int(1, 2);
-      for (let i = 0; i < n; i++) {
-        strays.push({
-          epc,
-          antenna: neighbourPortal.antennas.inner[0] ?? neighbourPortal.antennas.outer[0] ?? 1,
-          rssi: clampRssi(atAntenna - fall * 4 + random.between(-3, 3)),
-          offset: Math.floor(random.next() * passMs),
-        });
-      }
-    }
-  }
-  const out: PlannedAction[] = [
-    ...windowed(device.id, step.at, passMs, reads),
-    ...(neighbourPortal === undefined ? [] : windowed(neighbourPortal.id, step.at, passMs, strays)),
-  ];
-  out.sort((a, b) => a.atMs - b.atMs);
-  yield* out;
-}
-
-function windowed(
-  deviceId: string,
-  at: number,
-  passMs: number,
-  reads: { epc: string; antenna: number; rssi: number; offset: number }[],
-): PlannedAction[] {
-  reads.sort((a, b) => a.offset - b.offset);
-  const windows = new Map<number, PlannedRead[]>();
-  for (const r of reads) {
-    const w = Math.floor(r.offset / READ_WINDOW_MS);
-    const list = windows.get(w) ?? [];
-    list.push({ epc: r.epc, antenna: r.antenna, rssi: r.rssi, atMs: at + r.offset });
-    windows.set(w, list);
-  }
-  const actions: PlannedAction[] = [];
-  for (const [w, list] of windows) {
-    // A reader reports a window once it is over (and never after the pass ends).
-    const atMs = at + Math.min((w + 1) * READ_WINDOW_MS, passMs);
-    for (let i = 0; i < list.length; i += MAX_READS_PER_MESSAGE) {
-      actions.push({ atMs, kind: "read", deviceId, reads: list.slice(i, i + MAX_READS_PER_MESSAGE) });
-    }
-  }
-  return actions;
 }
 
 function* planShelfLoad(

@@ -3,6 +3,7 @@ import type {
   ExpectedReceipt,
   ExpectedShipment,
   HardwareProfile,
+  LingerReads,
   MovementType,
   ScanAction,
 } from "@tally/protocols";
@@ -59,6 +60,15 @@ export interface PortalPassStep {
    * now and then, weakly, without passing: nothing moves.
    */
   parked?: boolean;
+  /** How parked tags are read (where they stand, how often, how strongly); absent: the hardware profile's. */
+  linger?: Partial<LingerReads>;
+  /**
+   * `aborted`: the tags come into the field on the side they come from, as
+   * close as `closestM` metres to that antenna, and go back the way they
+   * came over `passMs`: that antenna only, RSSI rising then falling. Nothing
+   * moves.
+   */
+  aborted?: { closestM: number };
   /** The true movement type of each tag: RECEIPT/SHIPMENT by the portal's direction, or RETURN. */
   movementType?: "RETURN";
 }
@@ -179,10 +189,13 @@ export interface InjectedFault {
   /** `tasks`: scored through the expected tasks it causes (one per tag or line) rather than as one anomaly. */
   scoredBy?: "tasks";
   /**
-   * Pure identity EPC URIs of the tags it is about (parked tags: no movement
-   * may carry one beyond those in the truth, i.e. their leaving).
+   * Pure identity EPC URIs of the tags it is about (parked, lingering,
+   * staged and aborted tags: no movement may carry one beyond those in the
+   * truth, i.e. their crossing when they go through at last).
    */
   epcs?: string[];
+  /** `true`: its tags go through the door at last (staged then loaded, brought close then through): one movement each. */
+  crosses?: boolean;
 }
 
 /** A correction task a correct edge raises for what the play does, with what identifies it. */
@@ -231,6 +244,16 @@ export interface TrueMovement {
   atMs: number;
   /** When the step began, wall clock (ISO 8601). */
   occurredAt: string;
+  /**
+   * A portal movement's crossing: the moment the tag passed between the
+   * antennas (the middle of its pass), device clock (ISO 8601), and how far
+   * a recorded time may be from it and still be that crossing, ms of device
+   * clock (the pass's length at the play's speed: the edge's estimate lies
+   * within the pass by construction, and the rest covers what is left of a
+   * reader's clock offset after correction).
+   */
+  crossedAt?: string;
+  crossingToleranceMs?: number;
 }
 
 /** A fault as written to the ground truth, with wall-clock times. */

@@ -9,6 +9,15 @@ const site: SiteLayout = {
   devices: [
     { id: "t1", kind: "temperature", location: "S/COLD/1", graceS: 60, stuckAfterS: 600 },
     { id: "sc", kind: "scanner", location: "S/COLD/1" },
+    {
+      id: "p1",
+      kind: "rfid-portal",
+      location: "S/COLD/1",
+      direction: "inbound",
+      antennas: { outer: [1], inner: [2] },
+      filter: { minReads: 2, minRssi: -85 },
+      presence: { timeoutMs: 20_000, stationaryMs: 60_000 },
+    },
   ],
   items: [],
 };
@@ -18,6 +27,10 @@ describe("siteAtSpeed", () => {
     const fast = siteAtSpeed(site, 20);
     expect(fast.devices[0]).toMatchObject({ graceS: 3, stuckAfterS: 30 });
     expect(fast.devices[1]).toEqual(site.devices[1]);
+  });
+
+  it("shrinks a portal's presence timeout and stationary limit (device time) by the play's speed", () => {
+    expect(siteAtSpeed(site, 20).devices[2]).toMatchObject({ presence: { timeoutMs: 1000, stationaryMs: 3000 } });
   });
 
   it("keeps the site as it is at real time and at max", () => {

@@ -35,15 +35,24 @@ export async function readSiteFile(path: string): Promise<SiteLayout> {
  * The site as an edge must see it while a scenario plays at `speed`: device
  * timestamps then run `speed` times faster than the scenario's clock, so the
  * site's device-time thresholds (a temperature sensor's grace period and
- * stuck limit) shrink by the same factor. At `max` there is no fixed factor:
- * the site is returned as it is.
+ * stuck limit, a portal's presence timeout and stationary limit) shrink by
+ * the same factor. At `max` there is no fixed factor: the site is returned
+ * as it is.
  */
 export function siteAtSpeed(site: SiteLayout, speed: number | "max"): SiteLayout {
   if (speed === "max" || speed === 1) return site;
+  const shrink = (ms: number): number => Math.max(1, Math.round(ms / speed));
   return {
     ...site,
-    devices: site.devices.map((d) =>
-      d.kind === "temperature" ? { ...d, graceS: d.graceS / speed, stuckAfterS: d.stuckAfterS / speed } : d,
-    ),
+    devices: site.devices.map((d) => {
+      if (d.kind === "temperature") return { ...d, graceS: d.graceS / speed, stuckAfterS: d.stuckAfterS / speed };
+      if (d.kind !== "rfid-portal" || d.presence === undefined) return d;
+      const { timeoutMs, stationaryMs } = d.presence;
+      const presence = {
+        ...(timeoutMs !== undefined && { timeoutMs: shrink(timeoutMs) }),
+        ...(stationaryMs !== undefined && { stationaryMs: shrink(stationaryMs) }),
+      };
+      return { ...d, presence };
+    }),
   };
 }

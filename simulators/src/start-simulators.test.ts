@@ -312,6 +312,11 @@ describe("a play at max speed", () => {
       expect(readAts[6]).toBeGreaterThanOrEqual(zero + 1_860_000);
       expect(readAts[11]).toBeLessThan(zero + 1_861_000);
       expect(truth.movements.map((m) => Date.parse(m.occurredAt))).toEqual([zero + 60_000, zero + 1_860_000]);
+      // Each crossed the door in the middle of its 1 s pass; the tolerance is that pass, on the device clock.
+      expect(truth.movements.map((m) => [Date.parse(m.crossedAt ?? ""), m.crossingToleranceMs])).toEqual([
+        [zero + 60_500, 1000],
+        [zero + 1_860_500, 1000],
+      ]);
       // The clock maps device time to when the play got there: sorted, within the play's wall time.
       const clock = truth.clock ?? [];
       expect(clock.length).toBeGreaterThanOrEqual(2);
@@ -343,6 +348,9 @@ describe("a play at max speed", () => {
       const truth = await sims.play(short, { speed: 10 });
       expect(truth.clock).toBeUndefined();
       expect(Date.parse(truth.movements[0]?.occurredAt ?? "")).toBe(Date.parse(truth.startedAt ?? "") + 50);
+      // At ×10 the 1 s pass takes 100 ms of device clock: its middle is 50 ms in, and it is the tolerance.
+      expect(Date.parse(truth.movements[0]?.crossedAt ?? "")).toBe(Date.parse(truth.startedAt ?? "") + 100);
+      expect(truth.movements[0]?.crossingToleranceMs).toBe(100);
     } finally {
       await sims.close();
       await broker.close();

@@ -353,7 +353,14 @@ export async function startSimulators(options: SimulatorOptions): Promise<Runnin
           startedAt: new Date(wall0).toISOString(),
           endedAt: new Date().toISOString(),
           ...(speed === "max" && { clock }),
-          movements: plan.movements.map((m) => ({ ...m, occurredAt: iso(m.atMs) })),
+          movements: plan.movements.map(({ crossing, ...m }) => ({
+            ...m,
+            occurredAt: iso(m.atMs),
+            ...(crossing !== undefined && {
+              crossedAt: iso(crossing.atMs),
+              crossingToleranceMs: deviceMs(crossing.atMs + crossing.passMs) - deviceMs(crossing.atMs),
+            }),
+          })),
           unrecorded: plan.unrecorded,
           positions: plan.positions,
           excursions: plan.excursions.map((e) => ({

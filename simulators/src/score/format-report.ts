@@ -17,6 +17,15 @@ export function formatReport(report: ScoreReport): string {
           : ""),
     ],
     ["movement recall", pct(report.movementRecall), `${d.movements.matched}/${d.movements.true} true`],
+    ...(d.crossings.tags > 0
+      ? [
+          [
+            "staged crossings",
+            `${d.crossings.atCrossingTime}/${d.crossings.tags}`,
+            `moved once ${d.crossings.movedOnce}/${d.crossings.tags}, at their crossing time ${d.crossings.atCrossingTime}/${d.crossings.tags}`,
+          ] as [string, string, string],
+        ]
+      : []),
     [
       "anomaly precision",
       pct(report.anomalyPrecision),

@@ -230,6 +230,81 @@ describe("scoreRun", () => {
     expect(scoreRun(leaves, observed).details.movements).toMatchObject({ fromParkedTags: 1 });
   });
 
+  it("counts movements of lingering, staged and aborted tags per fault kind, and whether staged tags crossed once, on time", () => {
+    const L = "urn:epc:id:sgtin:0614141.000001.50"; // lingering, never goes through
+    const S = "urn:epc:id:sgtin:0614141.000001.51"; // in the staging lane
+    const A = "urn:epc:id:sgtin:0614141.000001.52"; // brought close, taken away, then through at 60 s
+    const G = "urn:epc:id:sgtin:0614141.000001.53"; // staged, then loaded through the door at 30 s
+    const fault = (kind: string, epcs: string[], crosses?: true) => ({
+      kind,
+      atMs: 0,
+      detail: "",
+      detectedBy: [],
+      startedAt: iso(0),
+      injected: true,
+      epcs,
+      ...(crosses && { crosses }),
+    });
+    // Crossings at the middle of a 2 s pass: the tolerance is that pass's length.
+    const crossing = (atMs: number) => ({ atMs, crossedAt: iso(atMs + 1000), crossingToleranceMs: 2000 });
+    const hard: GroundTruth = {
+      ...truth,
+      movements: [
+        ...truth.movements,
+        tm({ movementType: "RECEIPT", to: "S/D/1", epc: A, ...crossing(60_000) }),
+        tm({ movementType: "RECEIPT", to: "S/D/1", epc: G, ...crossing(30_000) }),
+      ],
+      faults: [
+        ...(truth.faults ?? []),
+        fault("parked-tags", [L]),
+        fault("staging-lane", [S]),
+        fault("aborted-pass", [A], true),
+        fault("parked-tags", [G], true),
+      ],
+    };
+    const move = (id: string, epc: string, atMs: number): RecordedMovement => ({
+      id,
+      movementType: "RECEIPT",
+      sku: "WIDGET",
+      qty: 1,
+      to: "S/D/1",
+      epc,
+      occurredAt: iso(atMs),
+    });
+    // A correct edge: A and G once each, at their crossings (within the pass), nothing of L and S.
+    const right = perfect();
+    right.movements.push(move("a", A, 61_400), move("g", G, 30_700));
+    const good = scoreRun(hard, right);
+    expect(good.details.movements).toMatchObject({ parkedTags: 4, fromParkedTags: 0 });
+    expect(good.details.standingTags).toEqual({
+      "parked-tags": { tags: 2, movements: 0 },
+      "staging-lane": { tags: 1, movements: 0 },
+      "aborted-pass": { tags: 1, movements: 0 },
+    });
+    expect(good.details.crossings).toEqual({ tags: 2, movedOnce: 2, atCrossingTime: 2 });
+    expect(formatReport(good)).toContain("moved once 2/2, at their crossing time 2/2");
+
+    // A fooled edge: L and S received while they stand, A received as it turned back (and again when it went
+    // through), G received at the start of its staging instead of its crossing (a reader clock 4 s off).
+    const wrong = perfect();
+    wrong.movements.push(
+      move("l", L, 5000),
+      move("s", S, 7000),
+      move("a1", A, 2000),
+      move("a2", A, 61_000),
+      move("g", G, 31_000 + 4000),
+    );
+    const bad = scoreRun(hard, wrong);
+    expect(bad.details.movements).toMatchObject({ parkedTags: 4, fromParkedTags: 3 });
+    expect(bad.details.standingTags).toEqual({
+      "parked-tags": { tags: 2, movements: 1 },
+      "staging-lane": { tags: 1, movements: 1 },
+      "aborted-pass": { tags: 1, movements: 1 },
+    });
+    expect(bad.details.crossings).toEqual({ tags: 2, movedOnce: 1, atCrossingTime: 0 });
+    expect(bad.movementPrecision).toBeLessThan(1);
+  });
+
   it("reports null times when nothing was measured", () => {
     const observed: ObservedState = { positions: [], movements: [], signals: [] };
     const report = scoreRun(truth, observed);

@@ -82,10 +82,21 @@ export interface ScoreReport {
     scenario: string;
     positions: { true: number; recorded: number; exact: number; union: number };
     /**
-     * `parkedTags`: tags that stood in a read field; `fromParkedTags`: recorded movements of those
-     * tags beyond their true ones (a correct edge makes none while they stand; one if they leave).
+     * `parkedTags`: tags that stood in or came into a read field without going through it then (parked,
+     * lingering, in a staging lane, brought close and taken away); `fromParkedTags`: recorded movements of
+     * those tags beyond their true ones (a correct edge makes none while they stand or turn back; one if
+     * they go through at last).
      */
     movements: { true: number; recorded: number; matched: number; parkedTags: number; fromParkedTags: number };
+    /** `parkedTags` and `fromParkedTags` per fault kind (`parked-tags`, `staging-lane`, `aborted-pass`). */
+    standingTags: Record<string, { tags: number; movements: number }>;
+    /**
+     * Tags that stood or turned back and then really went through the door (staged then loaded, brought
+     * close then through): `tags` of them; `movedOnce`: recorded exactly as often as they crossed (once);
+     * `atCrossingTime`: of those, recorded within the crossing's tolerance (its pass length) of when
+     * they crossed.
+     */
+    crossings: { tags: number; movedOnce: number; atCrossingTime: number };
     anomalies: { scored: number; detected: number; signals: number; signalsMatched: number; notScored: string[] };
     /** Per task type: expected by the truth, raised by the system, raised and expected. */
     tasks: Record<string, { expected: number; raised: number; matched: number }>;
@@ -100,6 +111,12 @@ interface Anomaly {
   startMs: number;
   detectedBy: Detection[];
 }
+
+/**
+ * Faults whose tags stand in or come into a read field without going through it then: a correct edge
+ * moves none of them beyond their true crossing (if they go through at last).
+ */
+export const STANDING_FAULT_KINDS: ReadonlySet<string> = new Set(["parked-tags", "staging-lane", "aborted-pass"]);
 
 /** Clock slack when a signal's device time is compared with an anomaly's start, ms. */
 const SLACK_MS = 2000;
@@ -209,16 +226,56 @@ export function scoreRun(truth: GroundTruth, observed: ObservedState): ScoreRepo
     }
   }
 
-  // Movements of parked tags beyond their true ones (a tag that leaves at last has one).
-  const parked = new Set((truth.faults ?? []).flatMap((f) => (f.kind === "parked-tags" ? (f.epcs ?? []) : [])));
-  const parkedExcess = new Map<string, number>();
+  // Movements of tags that stood or turned back, beyond their true ones (a tag that goes through at last has one).
+  const standingFaults = (truth.faults ?? []).filter((f) => STANDING_FAULT_KINDS.has(f.kind));
+  const parked = new Set(standingFaults.flatMap((f) => f.epcs ?? []));
+  const recordedOf = new Map<string, RecordedMovement[]>();
   for (const m of observed.movements) {
-    if (m.epc !== undefined && parked.has(m.epc)) parkedExcess.set(m.epc, (parkedExcess.get(m.epc) ?? 0) + 1);
+    if (m.epc === undefined || !parked.has(m.epc)) continue;
+    const list = recordedOf.get(m.epc);
+    if (list === undefined) recordedOf.set(m.epc, [m]);
+    else list.push(m);
   }
+  const trueOf = new Map<string, GroundTruth["movements"]>();
   for (const m of truth.movements) {
-    if (m.epc !== undefined && parkedExcess.has(m.epc)) parkedExcess.set(m.epc, (parkedExcess.get(m.epc) ?? 0) - 1);
+    if (m.epc === undefined || !parked.has(m.epc)) continue;
+    const list = trueOf.get(m.epc);
+    if (list === undefined) trueOf.set(m.epc, [m]);
+    else list.push(m);
   }
-  const fromParkedTags = [...parkedExcess.values()].reduce((n, excess) => n + Math.max(0, excess), 0);
+  const excessOf = (epc: string): number =>
+    Math.max(0, (recordedOf.get(epc)?.length ?? 0) - (trueOf.get(epc)?.length ?? 0));
+  const fromParkedTags = [...parked].reduce((n, epc) => n + excessOf(epc), 0);
+  const standingTags: ScoreReport["details"]["standingTags"] = {};
+  for (const f of standingFaults) {
+    const row = standingTags[f.kind] ?? { tags: 0, movements: 0 };
+    standingTags[f.kind] = row;
+    for (const epc of f.epcs ?? []) {
+      row.tags++;
+      row.movements += excessOf(epc);
+    }
+  }
+  // Those that went through at last: moved as often as they crossed, each at its crossing time.
+  const crossings = { tags: 0, movedOnce: 0, atCrossingTime: 0 };
+  for (const f of standingFaults) {
+    if (f.crosses !== true) continue;
+    for (const epc of f.epcs ?? []) {
+      const wanted = trueOf.get(epc) ?? [];
+      if (wanted.length === 0) continue;
+      crossings.tags++;
+      const got = recordedOf.get(epc) ?? [];
+      if (got.length !== wanted.length) continue;
+      crossings.movedOnce++;
+      const onTime = got.every((r) =>
+        wanted.some(
+          (t) =>
+            t.crossedAt !== undefined &&
+            Math.abs(Date.parse(r.occurredAt) - Date.parse(t.crossedAt)) <= (t.crossingToleranceMs ?? 0),
+        ),
+      );
+      if (onTime) crossings.atCrossingTime++;
+    }
+  }
 
   // Anomalies: injected faults, true excursions no fault explains, and expected correction tasks.
   const faults = truth.faults ?? [];
@@ -363,6 +420,8 @@ export function scoreRun(truth: GroundTruth, observed: ObservedState): ScoreRepo
         parkedTags: parked.size,
         fromParkedTags,
       },
+      standingTags,
+      crossings,
       anomalies: {
         scored: anomalies.length + expectedTasks.length,
         detected,
