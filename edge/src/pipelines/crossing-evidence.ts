@@ -56,6 +56,8 @@ export interface Evidence {
   direction?: Direction;
   /** When the tag passed between the antennas (or past the one antenna), ms since the epoch. */
   crossingAtMs?: number;
+  /** For `one-sided` at a two-sided door: the side that read it. */
+  side?: "outer" | "inner";
 }
 
 /**
@@ -94,7 +96,7 @@ export function twoSidedEvidence(reads: readonly BurstRead[], rules: EvidenceRul
       innerSum += r.atMs;
     }
   }
-  if (outerN === 0 || innerN === 0) return { kind: "one-sided" };
+  if (outerN === 0 || innerN === 0) return { kind: "one-sided", side: outerN > 0 ? "outer" : "inner" };
   const outerMean = outerSum / outerN;
   const innerMean = innerSum / innerN;
   const score = orderScore(reads);

@@ -41,6 +41,8 @@ export interface TagPass {
   directionFrom?: "antennas" | "signal" | "group";
   /** When it went through, ISO 8601: the movement's time. */
   crossingAt?: string;
+  /** Read on one side only: which. */
+  side?: "outer" | "inner";
   /** It stood in the field (parked, or lingering) before it left through the door. */
   departed?: boolean;
   /** The first read of its presence at the portal was this burst's (not a tag that stood there). */
@@ -61,7 +63,7 @@ export interface DetectPassesConfig {
   /**
    * A tag's presence at a portal ends after this long without a read of it
    * (a parked tag's after the stationary limit): gaps shorter than this,
-   * however many, are one presence. Default 30 s.
+   * however many, are one presence. Default 15 s.
    */
   presenceTimeoutMs?: number;
   /** A burst longer than this is a tag standing in the field, not a pass, ms. Default 6 s. */
@@ -90,7 +92,7 @@ export const DEFAULT_PASS_CONFIG: DetectPassesConfig = {
   minDirectionGapMs: 100,
 };
 
-export const DEFAULT_PRESENCE_TIMEOUT_MS = 30_000;
+export const DEFAULT_PRESENCE_TIMEOUT_MS = 15_000;
 const DEFAULT_MAX_PASS_MS = 6000;
 const DEFAULT_DEPARTURE_WINDOW_MS = 5000;
 const DEFAULT_DEPARTURE_MARGIN_DB = 6;
@@ -308,9 +310,11 @@ export function detectPasses(
           judged = burst.reads.filter((r) => r.atMs >= windowStart && r.rssi >= dwell + s.marginDb);
         }
         const evidence: Evidence =
-          p.portal.evidence === "one-antenna"
-            ? oneAntennaEvidence(judged, s.rules, s.riseDb, p.portal.direction)
-            : twoSidedEvidence(judged, s.rules);
+          p.portal.evidence !== "one-antenna"
+            ? twoSidedEvidence(judged, s.rules)
+            : standing
+              ? leavingPastOneAntenna(judged, s, p.portal.direction)
+              : oneAntennaEvidence(judged, s.rules, s.riseDb, p.portal.direction);
         if (evidence.kind === "none" || judged.length < s.rules.minReads) {
           // Nothing that looks like a pass: all of it was the tag standing there.
           foldDwell(p, burst);
@@ -465,6 +469,18 @@ export function detectPasses(
     });
 }
 
+/**
+ * A tag that stood at a one-antenna door leaves past the antenna: its reads
+ * that clear the standing bar (`judged`) are enough, in the door's way, at
+ * their strongest; the rise is from where it stood.
+ */
+function leavingPastOneAntenna(judged: readonly BurstRead[], s: Settings, direction: Direction): Evidence {
+  if (judged.length < s.rules.minReads) return { kind: "none" };
+  let peak = judged[0] as BurstRead;
+  for (const r of judged) if (r.rssi > peak.rssi) peak = r;
+  return { kind: "signal", direction, crossingAtMs: peak.atMs };
+}
+
 /** The burst was the tag standing in the field: its strength is the bar its leaving must clear. */
 function foldDwell(p: Presence, burst: Burst): void {
   let max = Math.max(p.dwellMaxRssi, burst.droppedMaxRssi);
@@ -500,6 +516,7 @@ function toPass(
     ...(evidence.direction !== undefined && { direction: evidence.direction }),
     ...(crossing && { directionFrom: evidence.kind === "signal" ? ("signal" as const) : ("antennas" as const) }),
     ...(evidence.crossingAtMs !== undefined && { crossingAt: new Date(evidence.crossingAtMs).toISOString() }),
+    ...(evidence.side !== undefined && { side: evidence.side }),
     ...(standing && { departed: true }),
     fresh,
     observationIds: judged.slice(0, MAX_EVIDENCE).map((r) => r.id),

@@ -1,5 +1,6 @@
 import { canonicalTimestampMs } from "@tally/protocols";
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from "rxjs";
+import { BoundedLru } from "./bounded-lru.js";
 import type { Direction } from "./crossing-evidence.js";
 import type { TagPass } from "./detect-passes.js";
 
@@ -25,6 +26,8 @@ export const DEFAULT_GROUP_CONFIG: GroupCrossingsConfig = {
   maxWeakerDb: 16,
 };
 
+/** Thinly read passes that crossed with their group, remembered until `detectPasses` confirms them too. */
+const MAX_JOINED_WEAK = 100_000;
 /** Most crossings remembered per portal (bounded memory however fast they come). */
 const MAX_REMEMBERED = 100_000;
 
@@ -73,6 +76,8 @@ export function groupCrossings(
       let timer: Subscription | undefined;
       let dueMs = Number.POSITIVE_INFINITY;
       const heldSince = new Map<Held, number>();
+      /** `portal|epc` of thinly read passes already crossed with their group: their own confirmation is a repeat. */
+      const joinedWeak = new BoundedLru<string, true>(MAX_JOINED_WEAK);
 
       const remember = (pass: TagPass) => {
         const atMs = timeOf(pass.crossingAt ?? pass.lastAt);
@@ -106,9 +111,19 @@ export function groupCrossings(
         const agreeing = nearby.filter((c) => c.direction === way);
         const strengths = agreeing.map((c) => c.maxRssi).sort((a, b) => a - b);
         const typical = strengths[Math.floor(strengths.length / 2)] ?? 0;
-        // Read while they were read: a tag that was there before them (or stays after) was standing by.
-        const from = Math.min(...agreeing.map((c) => c.firstMs)) - config.windowMs / 2;
-        const to = Math.max(...agreeing.map((c) => c.lastMs)) + config.windowMs / 2;
+        // Read while they were read: a tag that was there before them (or stays after) was standing by. A
+        // tag read on one side only was read while they were on that side: before their crossing on the
+        // side they came from, after it on the side they went to (a pallet brought up to the door and
+        // taken back while a truck unloads through it lingers on one side past their crossing).
+        const margin = config.windowMs / 4;
+        const firstSide = way === "inbound" ? "outer" : "inner";
+        const earliest = Math.min(...agreeing.map((c) => c.firstMs));
+        const latest = Math.max(...agreeing.map((c) => c.lastMs));
+        const crossedFrom = Math.min(...agreeing.map((c) => c.atMs));
+        const crossedTo = Math.max(...agreeing.map((c) => c.atMs));
+        const side = h.pass.side;
+        const from = (side === undefined || side === firstSide ? earliest : crossedFrom) - margin;
+        const to = (side === undefined || side !== firstSide ? latest : crossedTo) + margin;
         if (
           nearby.length > 0 &&
           agreeing.length / nearby.length >= config.minAgreement &&
@@ -120,6 +135,8 @@ export function groupCrossings(
           const times = agreeing.map((c) => c.atMs).sort((a, b) => a - b);
           const median = times[Math.floor(times.length / 2)] ?? h.lastMs;
           onCandidate(h.pass, "joined");
+          if (h.pass.evidence === "weak-crossing" && h.pass.fresh)
+            joinedWeak.set(`${h.pass.portalId}|${h.pass.epc}`, true);
           subscriber.next({
             ...h.pass,
             verdict: "crossing",
@@ -163,6 +180,13 @@ export function groupCrossings(
       const subscription = passes$.subscribe({
         next: (pass) => {
           if (pass.verdict === "crossing") {
+            if (pass.evidence === "weak-crossing" && pass.directionFrom === "antennas") {
+              const key = `${pass.portalId}|${pass.epc}`;
+              if (joinedWeak.get(key) !== undefined) {
+                joinedWeak.delete(key);
+                return;
+              }
+            }
             remember(pass);
             subscriber.next(pass);
             return;
