@@ -78,6 +78,13 @@ export type Location = z.infer<typeof Location>;
  */
 export const SendsHeartbeat = z.boolean().optional();
 
+/**
+ * The edge's presence settings where neither the site file nor the edge's
+ * configuration says otherwise (device time, ms): kept here so that the
+ * simulators can shrink them with a play's speed.
+ */
+export const PORTAL_PRESENCE_DEFAULTS = { timeoutMs: 15_000, stationaryMs: 60_000, directionGapMs: 100 } as const;
+
 /** Reader payload formats a portal may speak. */
 export const ReaderFormat = z.enum(["generic", "zebra", "impinj"]);
 export type ReaderFormat = z.infer<typeof ReaderFormat>;
@@ -132,6 +139,8 @@ export const RfidPortalDevice = z
         timeoutMs: z.number().int().min(100).max(3_600_000).optional(),
         /** A tag present longer than this is parked and moves nothing until it clearly leaves, ms. */
         stationaryMs: z.number().int().min(100).max(86_400_000).optional(),
+        /** The two sides' mean read times must differ by at least this much to show an order, ms. */
+        directionGapMs: z.number().int().min(0).max(60_000).optional(),
       })
       .strict()
       .optional(),

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { ErrorCode, parseSiteLayoutText, type SiteLayout } from "@tally/protocols";
+import { ErrorCode, PORTAL_PRESENCE_DEFAULTS, parseSiteLayoutText, type SiteLayout } from "@tally/protocols";
 import { SimulatorError } from "./simulator-error.js";
 
 /**
@@ -34,10 +34,11 @@ export async function readSiteFile(path: string): Promise<SiteLayout> {
 /**
  * The site as an edge must see it while a scenario plays at `speed`: device
  * timestamps then run `speed` times faster than the scenario's clock, so the
- * site's device-time thresholds (a temperature sensor's grace period and
- * stuck limit, a portal's presence timeout and stationary limit) shrink by
- * the same factor. At `max` there is no fixed factor: the site is returned
- * as it is.
+ * site's device-time thresholds shrink by the same factor: a temperature
+ * sensor's grace period and stuck limit, and a portal's presence timeout
+ * and the gap that shows an order between its antennas (the site's, else
+ * the edge's defaults), and its stationary limit where the site sets one.
+ * At `max` there is no fixed factor: the site is returned as it is.
  */
 export function siteAtSpeed(site: SiteLayout, speed: number | "max"): SiteLayout {
   if (speed === "max" || speed === 1) return site;
@@ -46,10 +47,11 @@ export function siteAtSpeed(site: SiteLayout, speed: number | "max"): SiteLayout
     ...site,
     devices: site.devices.map((d) => {
       if (d.kind === "temperature") return { ...d, graceS: d.graceS / speed, stuckAfterS: d.stuckAfterS / speed };
-      if (d.kind !== "rfid-portal" || d.presence === undefined) return d;
-      const { timeoutMs, stationaryMs } = d.presence;
+      if (d.kind !== "rfid-portal") return d;
+      const { timeoutMs, stationaryMs, directionGapMs } = d.presence ?? {};
       const presence = {
-        ...(timeoutMs !== undefined && { timeoutMs: shrink(timeoutMs) }),
+        timeoutMs: shrink(timeoutMs ?? PORTAL_PRESENCE_DEFAULTS.timeoutMs),
+        directionGapMs: Math.round((directionGapMs ?? PORTAL_PRESENCE_DEFAULTS.directionGapMs) / speed),
         ...(stationaryMs !== undefined && { stationaryMs: shrink(stationaryMs) }),
       };
       return { ...d, presence };

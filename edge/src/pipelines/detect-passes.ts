@@ -1,4 +1,4 @@
-import { canonicalTimestampMs, type RfidPortalDevice } from "@tally/protocols";
+import { canonicalTimestampMs, PORTAL_PRESENCE_DEFAULTS, type RfidPortalDevice } from "@tally/protocols";
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from "rxjs";
 import type { TagReadObservation } from "../domain/observation.js";
 import type { SiteIndex } from "../domain/site-index.js";
@@ -87,12 +87,12 @@ export interface DetectPassesConfig {
 // second inside one pass; a shorter silence cuts such a pass into fragments below `minReads` (decision 0013).
 export const DEFAULT_PASS_CONFIG: DetectPassesConfig = {
   silenceMs: 2500,
-  stationaryMs: 60_000,
+  stationaryMs: PORTAL_PRESENCE_DEFAULTS.stationaryMs,
   maxOpenPasses: 100_000,
-  minDirectionGapMs: 100,
+  minDirectionGapMs: PORTAL_PRESENCE_DEFAULTS.directionGapMs,
 };
 
-export const DEFAULT_PRESENCE_TIMEOUT_MS = 15_000;
+export const DEFAULT_PRESENCE_TIMEOUT_MS: number = PORTAL_PRESENCE_DEFAULTS.timeoutMs;
 const DEFAULT_MAX_PASS_MS = 6000;
 const DEFAULT_DEPARTURE_WINDOW_MS = 5000;
 const DEFAULT_DEPARTURE_MARGIN_DB = 6;
@@ -191,7 +191,7 @@ function settingsFor(portal: RfidPortalDevice, config: DetectPassesConfig): Sett
     riseDb: config.oneAntennaRiseDb ?? DEFAULT_ONE_ANTENNA_RISE_DB,
     rules: {
       minReads: portal.filter.minReads,
-      minDirectionGapMs: config.minDirectionGapMs,
+      minDirectionGapMs: portal.presence?.directionGapMs ?? config.minDirectionGapMs,
       minOrder: config.minOrder ?? DEFAULT_EVIDENCE_RULES.minOrder,
       minReadsPerSide: config.minReadsPerSide ?? DEFAULT_EVIDENCE_RULES.minReadsPerSide,
     },
