@@ -23,7 +23,9 @@ const pass = (epc: string, t0: number) =>
   JSON.stringify({
     reads: [
       { epc, antenna: 1, rssi: -55, readAt: new Date(t0).toISOString() },
+      { epc, antenna: 1, rssi: -52, readAt: new Date(t0 + 40).toISOString() },
       { epc, antenna: 2, rssi: -50, readAt: new Date(t0 + 150).toISOString() },
+      { epc, antenna: 2, rssi: -54, readAt: new Date(t0 + 190).toISOString() },
     ],
   });
 const scan = (lot: string, t: number) =>

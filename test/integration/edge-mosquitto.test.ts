@@ -57,13 +57,17 @@ describe.skipIf(unavailable !== undefined)(
     });
 
     it("turns repeated tag reads into one RECEIPT each in the ledger", async () => {
-      const at = new Date().toISOString();
+      const t0 = Date.now();
+      // Two reads on the outer antenna, then two on the inner: a crossing on its own evidence.
+      const at = (ms: number) => new Date(t0 + ms).toISOString();
       const epcs = [1, 2, 3, 4, 5].map((serial) => {
         const hex = encodeSgtin96({ gtin: "00614141000012", companyPrefixDigits: 7, serial: 9000 + serial });
         if (!hex.ok) throw new Error(hex.error.message);
         return hex.value;
       });
-      const reads = epcs.flatMap((epc) => [1, 1, 2].map((antenna) => ({ epc, antenna, rssi: -52, readAt: at })));
+      const reads = epcs.flatMap((epc) =>
+        [1, 1, 2, 2].map((antenna, i) => ({ epc, antenna, rssi: -52, readAt: at(i * 150) })),
+      );
       await device.publishAsync(deviceTopic("DEMO", "portal-d1", "read"), JSON.stringify({ reads }), { qos: 1 });
       const stock = await eventually(
         () => cloud.store.stock({ sku: "WIDGET" }),
@@ -91,27 +95,26 @@ describe.skipIf(unavailable !== undefined)(
         if (!hex.ok) throw new Error(hex.error.message);
         return hex.value;
       };
+      // Two reads a side, outer antenna first: a crossing on its own evidence.
       const zebra = [
-        {
-          type: "SIMPLE",
-          timestamp: "2026-11-22T09:00:00.100+0100",
-          data: { format: "epc", idHex: tag(1), antenna: 1, peakRssi: -60 },
-        },
-        {
-          type: "SIMPLE",
-          timestamp: "2026-11-22T09:00:00.300+0100",
-          data: { format: "epc", idHex: tag(1), antenna: 2, peakRssi: -52 },
-        },
-      ];
-      const impinj = [tag(2), tag(2)]
-        .map((epc, i) =>
+        ["00.100", 1, -60],
+        ["00.150", 1, -56],
+        ["00.300", 2, -52],
+        ["00.350", 2, -55],
+      ].map(([at, antenna, peakRssi]) => ({
+        type: "SIMPLE",
+        timestamp: `2026-11-22T09:00:${at}+0100`,
+        data: { format: "epc", idHex: tag(1), antenna, peakRssi },
+      }));
+      const impinj = [1, 1, 2, 2]
+        .map((antennaPort, i) =>
           JSON.stringify({
-            timestamp: `2026-11-22T08:00:0${i}.000Z`,
+            timestamp: `2026-11-22T08:00:00.${i}00Z`,
             hostname: "impinj-dock-1",
             eventType: "tagInventory",
             tagInventoryEvent: {
-              epc: Buffer.from(epc, "hex").toString("base64"),
-              antennaPort: 1 + i,
+              epc: Buffer.from(tag(2), "hex").toString("base64"),
+              antennaPort,
               peakRssiCdbm: -5800,
             },
           }),

@@ -29,6 +29,7 @@ function pass(tag: string, t0: number) {
       { epc: tag, antenna: 1, rssi: -55, readAt: new Date(t0).toISOString() },
       { epc: tag, antenna: 1, rssi: -52, readAt: new Date(t0 + 200).toISOString() },
       { epc: tag, antenna: 2, rssi: -48, readAt: new Date(t0 + 600).toISOString() },
+      { epc: tag, antenna: 2, rssi: -51, readAt: new Date(t0 + 700).toISOString() },
     ],
   };
 }
