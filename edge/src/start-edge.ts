@@ -180,6 +180,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     journalReplayed: 0,
     mqttRefused: {} as Record<string, number>,
     mqttRateLimited: 0,
+    readerClocks: {} as Record<string, { offsetMs: number; correcting: boolean }>,
   };
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
@@ -349,6 +350,19 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         observations$,
         ...(links$ !== undefined ? { links$ } : {}),
         ...(reference !== undefined ? { reference$: reference.reference$ } : {}),
+        onReaderClock: ({ deviceId, offsetMs, correcting }) => {
+          const before = metrics.readerClocks[deviceId];
+          metrics.readerClocks[deviceId] = { offsetMs, correcting };
+          if (before !== undefined && before.correcting === correcting) return;
+          if (correcting) {
+            logger.warn(
+              { deviceId, offsetMs },
+              "reader clock is off: its read times are put on the edge's clock (set the reader's NTP)",
+            );
+          } else if (before !== undefined) {
+            logger.info({ deviceId, offsetMs }, "reader clock within tolerance again: its own read times are kept");
+          }
+        },
       },
       siteIndex,
       { siteId: site.siteId, newId },
@@ -391,7 +405,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       if (!replaying) metrics.messagesReceived++;
       let decoded: ReturnType<typeof decodeDeviceMessage>;
       try {
-        decoded = decodeDeviceMessage(siteIndex, topic, payload);
+        decoded = decodeDeviceMessage(siteIndex, topic, payload, receivedAt);
       } catch (error) {
         deadLetter(topic, payload, "TALLY_ERR_INTERNAL", `decoder failed: ${(error as Error).message}`);
         return;
@@ -552,6 +566,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       ...metrics,
       deadLetters: { ...metrics.deadLetters },
       mqttRefused: { ...metrics.mqttRefused },
+      readerClocks: { ...metrics.readerClocks },
       outboxDepth: outbox.depth(),
       outbox: outbox.usage(),
       eventDeadLetters: outbox.deadLetterUsage(),

@@ -11,6 +11,12 @@ import type {
 } from "../domain/observation.js";
 import { type ReferenceView, siteOnlyReference } from "../domain/reference-view.js";
 import type { SiteIndex } from "../domain/site-index.js";
+import {
+  correctReaderClocks,
+  DEFAULT_READER_CLOCK_CONFIG,
+  type ReaderClockConfig,
+  type ReaderClockEstimate,
+} from "./correct-reader-clocks.js";
 import { DEFAULT_PASS_CONFIG, type DetectPassesConfig, detectPasses, OpenPasses } from "./detect-passes.js";
 import { deviceSilence } from "./device-silence.js";
 import { downsampleTemperatures } from "./downsample-temperatures.js";
@@ -24,6 +30,8 @@ import { type CrossReadConfig, DEFAULT_CROSS_READ_CONFIG, suppressCrossReads } f
 import { temperatureConditions } from "./temperature-conditions.js";
 
 export interface EdgePipelineConfig {
+  /** Reader clocks checked against the edge's receive times. */
+  readerClocks: ReaderClockConfig;
   /** Tag reads → passes. */
   passes: DetectPassesConfig;
   /** Passes of one tag at two portals. */
@@ -40,6 +48,7 @@ export interface EdgePipelineConfig {
 }
 
 export const DEFAULT_PIPELINE_CONFIG: EdgePipelineConfig = {
+  readerClocks: DEFAULT_READER_CLOCK_CONFIG,
   passes: DEFAULT_PASS_CONFIG,
   crossReads: DEFAULT_CROSS_READ_CONFIG,
   reads: DEFAULT_RFID_EVENTS_CONFIG,
@@ -58,6 +67,8 @@ export interface EdgePipelineInputs {
   reference$?: Observable<ReferenceView>;
   /** The reference data at start: a cached copy, else the site file's items. */
   initialReference?: ReferenceView;
+  /** Each reader's clock offset as it is learnt (for a gauge and a log line). */
+  onReaderClock?: (estimate: ReaderClockEstimate) => void;
 }
 
 /** Every observation of a site → the events the edge sends to the cloud. */
@@ -80,6 +91,7 @@ export function edgePipeline(
     const subjects = [all$, reads$, notices$, scans$, weights$, temps$] as const;
     const openPasses = new OpenPasses();
     const passes$ = reads$.pipe(
+      correctReaderClocks(config.readerClocks ?? DEFAULT_READER_CLOCK_CONFIG, inputs.onReaderClock),
       detectPasses(site, config.passes, scheduler, openPasses),
       suppressCrossReads(site.portalsNeighbour, config.crossReads, scheduler, onCrossRead, openPasses),
     );
