@@ -12,6 +12,7 @@ import {
 import { asyncScheduler, Observable, type SchedulerLike } from "rxjs";
 import type { ReferenceView } from "../domain/reference-view.js";
 import type { SiteIndex } from "../domain/site-index.js";
+import { type TagWhereabouts, tagKey, tagKeyOfMovement, whereaboutsOf } from "../domain/tag-whereabouts.js";
 import { BoundedLru } from "./bounded-lru.js";
 import type { TagPass } from "./detect-passes.js";
 import { type EventDeps, newMovement, newTask } from "./event-factory.js";
@@ -23,7 +24,7 @@ export interface RfidEventsConfig {
    * between, is the same pass split in two: no second movement, ms.
    */
   dedupeTtlMs: number;
-  /** Most tags whose last movement is remembered for that. */
+  /** Most tags whose last movement, and whose goods' last known location, are remembered. */
   maxTags: number;
 }
 
@@ -52,7 +53,16 @@ interface Line {
  * UNEXPECTED_ITEM (not on the open expected receipts of that door, or more
  * than they list), MISSING_EXPECTED (short when a receipt closes),
  * WRONG_DOCK (out through another door than its shipment's), WRONG_ZONE
- * (into a zone of another temperature class). Stationary passes move nothing.
+ * (into a zone of another temperature class), UNKNOWN_ORIGIN (through a zone
+ * portal with no known location to take the goods from). Stationary passes
+ * move nothing.
+ *
+ * It remembers, per tag (`tagKey`), its last crossing (a repeat at the same
+ * portal and direction is a split pass) and where its goods went: RECEIPT →
+ * the dock door, TRANSFER → its `to`, SHIPMENT → gone. A zone portal's
+ * TRANSFER takes the goods from that location. `initialMemory` is what the
+ * edge kept of both across a restart (newest crossing per tag); an older
+ * pass never overwrites a newer memory.
  *
  * `reference$` brings the item master and open documents (cloud or cached);
  * a receipt that was open and no longer is gets checked for missing lines.
@@ -63,12 +73,19 @@ export function rfidEvents(
   initialReference: ReferenceView,
   config: RfidEventsConfig = DEFAULT_RFID_EVENTS_CONFIG,
   scheduler: SchedulerLike = asyncScheduler,
+  initialMemory: Iterable<TagWhereabouts> = [],
 ): (passes$: Observable<TagPass>, reference$: Observable<ReferenceView>) => Observable<EdgeEvent> {
   return (passes$, reference$) =>
     new Observable<EdgeEvent>((subscriber) => {
       let reference = initialReference;
       /** Each tag's last movement: a repeat at the same portal and direction is a split pass, not a movement. */
       const lastMove = new BoundedLru<string, { portalId: string; direction: string; atMs: number }>(config.maxTags);
+      /** Where each tag's goods were last known to be, from the movements made (null: shipped). */
+      const located = new BoundedLru<string, { location: string | null; atMs: number }>(config.maxTags);
+      for (const known of initialMemory) {
+        lastMove.set(known.tag, { portalId: known.portalId, direction: known.direction, atMs: known.atMs });
+        located.set(known.tag, { location: known.location, atMs: known.atMs });
+      }
       const epcs = new BoundedLru<string, ReturnType<typeof decodeEpc>>(EPC_CACHE_SIZE);
       const decode = (epc: string) => {
         let decoded = epcs.get(epc);
@@ -95,8 +112,11 @@ export function rfidEvents(
         const portal = site.device(pass.portalId);
         if (portal?.kind !== "rfid-portal" || pass.stationary) return [];
         const atMs = canonicalTimestampMs(pass.lastAt) ?? Date.parse(pass.lastAt);
-        const previous = lastMove.get(pass.epc);
-        lastMove.set(pass.epc, { portalId: pass.portalId, direction: pass.direction, atMs });
+        const key = tagKey(pass.epc, decode(pass.epc));
+        const previous = lastMove.get(key);
+        if (previous === undefined || atMs >= previous.atMs) {
+          lastMove.set(key, { portalId: pass.portalId, direction: pass.direction, atMs });
+        }
         if (
           previous !== undefined &&
           previous.portalId === pass.portalId &&
@@ -144,6 +164,7 @@ export function rfidEvents(
           );
           if (!inbound && pallet.document.kind === "shipment" && pallet.document.doc.dock !== portal.location) {
             const out = movementsFor(portal, pass, lines, evidence);
+            for (const m of out) remember(m);
             return [
               ...out,
               task("WRONG_DOCK", {
@@ -170,38 +191,80 @@ export function rfidEvents(
             }),
           ];
         }
-        const events: EdgeEvent[] = movementsFor(portal, pass, lines, evidence);
-        for (const m of events as Movement[]) {
-          const item = lines.find((l) => l.item.sku === m.sku)?.item;
-          if (m.to !== undefined && item !== undefined) {
-            const zone = site.zoneOf(m.to);
-            if (zone !== undefined && KEEPING_ZONES.has(zone.kind) && zone.temperatureClass !== item.temperatureClass) {
-              events.push(
-                task("WRONG_ZONE", {
+        const zp = portal.zonePortal;
+        const destination = zp ? (inbound ? zp.inside : zp.outside) : inbound ? portal.location : undefined;
+        const origin = zp ? originOf(key, destination) : undefined;
+        const events: EdgeEvent[] =
+          zp && origin === undefined
+            ? [
+                task("UNKNOWN_ORIGIN", {
                   occurredAt: at,
-                  location: m.to,
-                  sku: item.sku,
-                  ...(m.epc ? { epc: m.epc } : {}),
-                  priority: item.temperatureClass === "ambient" ? "normal" : "high",
-                  detail: `${item.sku} is ${item.temperatureClass} but entered ${zone.id}, a ${zone.temperatureClass} ${zone.kind} zone`,
+                  location: destination ?? portal.location,
+                  ...(lines[0]?.epc ? { epc: lines[0].epc } : {}),
+                  ...(lines.length === 1 && lines[0] ? { sku: lines[0].item.sku } : {}),
+                  detail: `${lines[0]?.epc ?? lines[0]?.sscc ?? pass.epc} went ${inbound ? "into" : "out of"} ${zp.inside} through ${portal.id}, but where it came from is not known (${unknownOriginReason(key)}): no transfer made`,
                   evidence,
                 }),
-              );
-            }
-          }
-        }
+              ]
+            : movementsFor(portal, pass, lines, evidence, origin);
+        // Checked against where the goods went, moved or not: a wrong zone needs a person either way.
+        if (destination !== undefined) events.push(...wrongZones(destination, lines, at, evidence));
+        for (const event of events) if (event.kind === "movement") remember(event);
         if (inbound && portal.zonePortal === undefined) events.push(...matchReceipt(portal, lines, at, evidence));
         return events;
       };
 
-      const movementsFor = (portal: RfidPortalDevice, pass: TagPass, lines: Line[], evidence: Movement["evidence"]) =>
+      /** WRONG_ZONE for each line whose item may not be kept where it went. */
+      const wrongZones = (to: string, lines: Line[], at: string, evidence: Movement["evidence"]): EdgeEvent[] => {
+        const zone = site.zoneOf(to);
+        if (zone === undefined || !KEEPING_ZONES.has(zone.kind)) return [];
+        return lines
+          .filter((line) => zone.temperatureClass !== line.item.temperatureClass)
+          .map((line) =>
+            task("WRONG_ZONE", {
+              occurredAt: at,
+              location: to,
+              sku: line.item.sku,
+              ...(line.epc ? { epc: line.epc } : {}),
+              priority: line.item.temperatureClass === "ambient" ? "normal" : "high",
+              detail: `${line.item.sku} is ${line.item.temperatureClass} but entered ${zone.id}, a ${zone.temperatureClass} ${zone.kind} zone`,
+              evidence,
+            }),
+          );
+      };
+      /** Where the goods of `key` were last known to be, unless unknown, shipped or already at `destination`. */
+      const originOf = (key: string, destination: string | undefined): string | undefined => {
+        const known = located.get(key)?.location;
+        return known === null || known === undefined || known === destination ? undefined : known;
+      };
+      const unknownOriginReason = (key: string): string => {
+        const known = located.get(key);
+        if (known === undefined) return "no movement of it is remembered";
+        return known.location === null ? "it was last shipped" : `it was last recorded at ${known.location} already`;
+      };
+      const remember = (movement: Movement) => {
+        const key = tagKeyOfMovement(movement);
+        const known = key === undefined ? undefined : whereaboutsOf(site, movement);
+        if (key === undefined || known === undefined) return;
+        const before = located.get(key);
+        if (before === undefined || known.atMs >= before.atMs) {
+          located.set(key, { location: known.location, atMs: known.atMs });
+        }
+      };
+
+      const movementsFor = (
+        portal: RfidPortalDevice,
+        pass: TagPass,
+        lines: Line[],
+        evidence: Movement["evidence"],
+        origin?: string,
+      ) =>
         lines.map((line) => {
           const inbound = pass.direction === "inbound";
           const zp = portal.zonePortal;
+          // Through a zone portal the goods come from where they were last known to be, not from its other side.
           const where = zp
-            ? inbound
-              ? { from: zp.outside, to: zp.inside }
-              : { from: zp.inside, to: zp.outside }
+            ? { from: origin ?? (inbound ? zp.outside : zp.inside), to: inbound ? zp.inside : zp.outside }
             : inbound
               ? { to: portal.location }
               : { from: portal.location };
