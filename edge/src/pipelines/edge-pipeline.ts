@@ -11,6 +11,7 @@ import type {
 } from "../domain/observation.js";
 import { type ReferenceView, siteOnlyReference } from "../domain/reference-view.js";
 import type { SiteIndex } from "../domain/site-index.js";
+import type { TagWhereabouts } from "../domain/tag-whereabouts.js";
 import {
   correctReaderClocks,
   DEFAULT_READER_CLOCK_CONFIG,
@@ -27,6 +28,7 @@ import { readerOverflowConditions } from "./reader-overflow-conditions.js";
 import { DEFAULT_RFID_EVENTS_CONFIG, type RfidEventsConfig, rfidEvents } from "./rfid-events.js";
 import { stuckSensors } from "./stuck-sensors.js";
 import { type CrossReadConfig, DEFAULT_CROSS_READ_CONFIG, suppressCrossReads } from "./suppress-cross-reads.js";
+import type { ParkedTagStore } from "./tag-memory.js";
 import { temperatureConditions } from "./temperature-conditions.js";
 
 export interface EdgePipelineConfig {
@@ -67,6 +69,10 @@ export interface EdgePipelineInputs {
   reference$?: Observable<ReferenceView>;
   /** The reference data at start: a cached copy, else the site file's items. */
   initialReference?: ReferenceView;
+  /** What the RFID pipelines knew of tags before a restart (kept by the outbox): last crossings, where goods went. */
+  tagMemory?: Iterable<TagWhereabouts>;
+  /** Where tags found parked at a portal are kept (durable beside the journal); in memory by default. */
+  parkedTags?: ParkedTagStore;
   /** Each reader's clock offset as it is learnt (for a gauge and a log line). */
   onReaderClock?: (estimate: ReaderClockEstimate) => void;
 }
@@ -98,7 +104,7 @@ export function edgePipeline(
     const initial = inputs.initialReference ?? siteOnlyReference(site.site.items);
     const temperatures$ = temps$.pipe(share());
     const output = merge(
-      rfidEvents(site, deps, initial, config.reads, scheduler)(passes$, inputs.reference$ ?? NEVER),
+      rfidEvents(site, deps, initial, config.reads, scheduler, inputs.tagMemory)(passes$, inputs.reference$ ?? NEVER),
       notices$.pipe(readerOverflowConditions(site, deps, config.overflowQuietMs, scheduler)),
       scans$.pipe(movementsFromScans(site, deps)),
       weights$.pipe(picksFromWeights(site, deps, config.weights, scheduler)),
