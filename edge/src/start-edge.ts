@@ -29,7 +29,7 @@ import { JournalHolds } from "./domain/journal-holds.js";
 import type { Observation } from "./domain/observation.js";
 import { ContinuingRunFilter } from "./domain/replay-filter.js";
 import { indexSite } from "./domain/site-index.js";
-import { type TagWhereabouts, whereaboutsOf } from "./domain/tag-whereabouts.js";
+import { type TagMemory, whereaboutsOf } from "./domain/tag-whereabouts.js";
 import { EdgeStartError } from "./edge-start-error.js";
 import type { EdgeMetrics } from "./metrics.js";
 import {
@@ -204,7 +204,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     let outbox: Outbox;
     let journal: DeviceJournal | undefined;
     /** What the RFID pipelines knew of tags before the restart: each tag's last crossing and where its goods went. */
-    let tagMemory: TagWhereabouts[] = [];
+    let tagMemory: TagMemory = { tags: [], skuMoves: [] };
     let parkedTags: ParkedTagStore = new MemoryParkedTags();
     if (options.dataDir !== undefined) {
       const edgeDir = join(options.dataDir, "edge", edgeId);
@@ -228,9 +228,10 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       closers.push(async () => durable.close());
       outbox = durable;
       if (durable.depth() > 0) logger.info({ pending: durable.depth() }, "outbox has events from before the restart");
-      tagMemory = crossings?.load() ?? [];
-      if (tagMemory.length > 0)
-        logger.info({ tags: tagMemory.length }, "tag crossings remembered from before the restart");
+      tagMemory = crossings?.load() ?? tagMemory;
+      if (tagMemory.tags.length > 0) {
+        logger.info({ tags: tagMemory.tags.length }, "tag crossings remembered from before the restart");
+      }
       const parked = new SqliteParkedTags(join(edgeDir, "parked-tags.db"), {
         onError: (error) => logger.warn({ err: error.message }, "parked-tag memory write failed"),
       });

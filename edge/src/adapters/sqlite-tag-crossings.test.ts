@@ -89,7 +89,7 @@ describe("SqliteTagCrossings", () => {
     ]);
     first.outbox.close();
     const second = open(file);
-    expect(second.crossings.load()).toEqual<TagWhereabouts[]>([
+    expect(second.crossings.load().tags).toEqual<TagWhereabouts[]>([
       {
         tag: "sscc:106141412345678908",
         portalId: "portal-d1",
@@ -118,7 +118,9 @@ describe("SqliteTagCrossings", () => {
     await outbox.append([
       move({ movementType: "RECEIPT", epc: SERIAL, to: "DEMO/DOCK/D1", occurredAt: "2026-11-22T07:00:00.000Z" }),
     ]);
-    expect(crossings.load()).toEqual([expect.objectContaining({ tag: SERIAL, direction: "outbound", location: null })]);
+    expect(crossings.load().tags).toEqual([
+      expect.objectContaining({ tag: SERIAL, direction: "outbound", location: null }),
+    ]);
   });
 
   it("is written in the outbox's transaction: an append that fails leaves neither the events nor the memory", async () => {
@@ -135,7 +137,28 @@ describe("SqliteTagCrossings", () => {
     ).rejects.toThrow("disk full");
     expect(outbox.depth()).toBe(0);
     expect(await outbox.peek(10)).toEqual([]);
-    expect(crossings.load()).toEqual([]);
+    expect(crossings.load().tags).toEqual([]);
+  });
+
+  it("keeps the latest move of each SKU out of each location without serials, in the same transaction", async () => {
+    const file = outboxFile();
+    const first = open(file);
+    const putaway = (to: string, occurredAt: string) =>
+      move({
+        movementType: "PUTAWAY",
+        from: "DEMO/DOCK/D1",
+        to,
+        occurredAt,
+        evidence: { deviceId: "scanner-1", observationIds: [] },
+      });
+    await first.outbox.append([putaway("DEMO/PICK/A2", "2026-11-22T09:00:00.000Z")]);
+    await first.outbox.append([putaway("DEMO/PICK/A1", "2026-11-22T08:00:00.000Z")]);
+    // A scan's receipt names no origin, a serial's movement is a tag's: neither is a SKU move.
+    await first.outbox.append([move({ movementType: "RECEIPT", to: "DEMO/DOCK/D1" })]);
+    first.outbox.close();
+    expect(open(file).crossings.load().skuMoves).toEqual([
+      { from: "DEMO/DOCK/D1", sku: "WIDGET", to: "DEMO/PICK/A2", atMs: Date.parse("2026-11-22T09:00:00.000Z") },
+    ]);
   });
 
   it("is bounded: past its rows, the oldest crossings go first", async () => {
@@ -150,7 +173,7 @@ describe("SqliteTagCrossings", () => {
         }),
       ]);
     }
-    const kept = crossings.load();
+    const kept = crossings.load().tags;
     expect(kept.length).toBeGreaterThanOrEqual(100);
     expect(kept.length).toBeLessThanOrEqual(105);
     expect(kept.at(-1)?.tag).toBe("urn:epc:id:sgtin:0614141.000001.299");

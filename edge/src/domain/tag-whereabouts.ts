@@ -19,6 +19,25 @@ export interface TagWhereabouts {
 }
 
 /**
+ * The latest movement of a SKU from one location to another made without
+ * serials (a putaway scan): tagged goods of that SKU last known there before
+ * it are taken to have gone along.
+ */
+export interface SkuMove {
+  from: string;
+  sku: string;
+  to: string;
+  /** When it moved (the movement's occurredAt), ms since the epoch. */
+  atMs: number;
+}
+
+/** What the RFID pipelines keep across a restart. */
+export interface TagMemory {
+  tags: TagWhereabouts[];
+  skuMoves: SkuMove[];
+}
+
+/**
  * One key per tagged thing, the same from a decoded EPC and from the
  * movement made for it: an SGTIN (96 or 198 bits) is its pure identity URI,
  * a pallet its SSCC; any other tag its EPC hex (those make no movement).
@@ -63,4 +82,13 @@ export function whereaboutsOf(site: SiteIndex, event: EdgeEvent): TagWhereabouts
     default:
       return undefined;
   }
+}
+
+/** The SKU move an event records: a movement from one location to another that names no serial or pallet. */
+export function skuMoveOf(event: EdgeEvent): SkuMove | undefined {
+  if (event.kind !== "movement" || event.epc !== undefined || event.sscc !== undefined) return undefined;
+  if (event.from === undefined || event.to === undefined || event.from === event.to) return undefined;
+  const atMs = Date.parse(event.occurredAt);
+  if (!Number.isFinite(atMs)) return undefined;
+  return { from: event.from, sku: event.sku, to: event.to, atMs };
 }

@@ -11,7 +11,7 @@ import type {
 } from "../domain/observation.js";
 import { type ReferenceView, siteOnlyReference } from "../domain/reference-view.js";
 import type { SiteIndex } from "../domain/site-index.js";
-import type { TagWhereabouts } from "../domain/tag-whereabouts.js";
+import type { TagMemory } from "../domain/tag-whereabouts.js";
 import {
   correctReaderClocks,
   DEFAULT_READER_CLOCK_CONFIG,
@@ -69,8 +69,11 @@ export interface EdgePipelineInputs {
   reference$?: Observable<ReferenceView>;
   /** The reference data at start: a cached copy, else the site file's items. */
   initialReference?: ReferenceView;
-  /** What the RFID pipelines knew of tags before a restart (kept by the outbox): last crossings, where goods went. */
-  tagMemory?: Iterable<TagWhereabouts>;
+  /**
+   * What the RFID pipelines knew before a restart (kept by the outbox): each tag's last crossing and where its
+   * goods went, and the latest move of each SKU out of each location without serials.
+   */
+  tagMemory?: TagMemory;
   /** Where tags found parked at a portal are kept (durable beside the journal); in memory by default. */
   parkedTags?: ParkedTagStore;
   /** Each reader's clock offset as it is learnt (for a gauge and a log line). */
@@ -103,10 +106,19 @@ export function edgePipeline(
     );
     const initial = inputs.initialReference ?? siteOnlyReference(site.site.items);
     const temperatures$ = temps$.pipe(share());
+    // Scan movements go out, and teach the RFID pipeline where SKUs went without their serials (putaways).
+    const scanEvents$ = scans$.pipe(movementsFromScans(site, deps), share());
     const output = merge(
-      rfidEvents(site, deps, initial, config.reads, scheduler, inputs.tagMemory)(passes$, inputs.reference$ ?? NEVER),
+      rfidEvents(
+        site,
+        deps,
+        initial,
+        config.reads,
+        scheduler,
+        inputs.tagMemory,
+      )(passes$, inputs.reference$ ?? NEVER, scanEvents$),
       notices$.pipe(readerOverflowConditions(site, deps, config.overflowQuietMs, scheduler)),
-      scans$.pipe(movementsFromScans(site, deps)),
+      scanEvents$,
       weights$.pipe(picksFromWeights(site, deps, config.weights, scheduler)),
       temperatures$.pipe(temperatureConditions(site, deps)),
       temperatures$.pipe(stuckSensors(site, deps)),

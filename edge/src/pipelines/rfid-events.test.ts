@@ -312,6 +312,43 @@ describe("rfidEvents: where goods were last known to be", () => {
     ]);
   });
 
+  it("follows its SKU's putaway without serials from where it was received, if it was there before it", async () => {
+    const before = sgtin(MILK, 40);
+    const after = sgtin(MILK, 41);
+    const putaway: Movement = {
+      kind: "movement",
+      id: "scan-1",
+      siteId: "DEMO",
+      movementType: "PUTAWAY",
+      occurredAt: "2026-11-22T07:10:00.000Z",
+      sku: "MILK",
+      qty: 5,
+      from: "DEMO/DOCK/D1",
+      to: "DEMO/PICK/A1",
+      evidence: { deviceId: "scanner-1", observationIds: ["s1"] },
+      confidence: 1,
+    };
+    const pipeline = rfidEvents(site, { siteId: "DEMO", newId: sequentialIds() }, siteOnlyReference(siteLayout.items));
+    const out = await lastValueFrom(
+      pipeline(
+        from([
+          pass("portal-d1", before, { lastAt: "2026-11-22T07:00:00.000Z" }),
+          pass("portal-d1", after, { lastAt: "2026-11-22T07:20:00.000Z" }),
+          pass("portal-cold", before),
+          pass("portal-cold", after),
+        ]),
+        NEVER,
+        from([putaway]),
+      ).pipe(toArray()),
+    );
+    expect(out.filter((e) => e.kind === "movement" && e.movementType === "TRANSFER")).toEqual([
+      // Received before the putaway of its SKU from the door: it went along to the pick face.
+      expect.objectContaining({ epc: "urn:epc:id:sgtin:0614141.000003.40", from: "DEMO/PICK/A1", to: "DEMO/COLD/C1" }),
+      // Received after it: still at the door.
+      expect.objectContaining({ epc: "urn:epc:id:sgtin:0614141.000003.41", from: "DEMO/DOCK/D1", to: "DEMO/COLD/C1" }),
+    ]);
+  });
+
   it("a pallet goes through a zone portal from where it was received, by its SSCC", async () => {
     const inbound = view([receipt({ lines: [{ sku: "GADGET", qty: 40, sscc: SSCC }] })]);
     const pipeline = rfidEvents(site, { siteId: "DEMO", newId: sequentialIds() }, inbound);
@@ -330,7 +367,7 @@ describe("rfidEvents: where goods were last known to be", () => {
   it("starts from the memory kept across a restart: the same crossing is not made again, and origins are known", async () => {
     const crossed = sgtin(WIDGET, 20);
     const stored = sgtin(MILK, 21);
-    const memory: TagWhereabouts[] = [
+    const tags: TagWhereabouts[] = [
       {
         tag: "urn:epc:id:sgtin:0614141.000001.20",
         portalId: "portal-d1",
@@ -352,7 +389,13 @@ describe("rfidEvents: where goods were last known to be", () => {
       siteOnlyReference(siteLayout.items),
       undefined,
       undefined,
-      memory,
+      // The cold-room milk was put away from the door to the pick face before the restart.
+      {
+        tags,
+        skuMoves: [
+          { from: "DEMO/DOCK/D1", sku: "MILK", to: "DEMO/PICK/A1", atMs: Date.parse("2026-11-22T06:30:00.000Z") },
+        ],
+      },
     );
     const out = await lastValueFrom(
       pipeline(
@@ -365,7 +408,7 @@ describe("rfidEvents: where goods were last known to be", () => {
       ).pipe(toArray()),
     );
     expect(out).toEqual([
-      expect.objectContaining({ movementType: "TRANSFER", sku: "MILK", from: "DEMO/DOCK/D1", to: "DEMO/COLD/C1" }),
+      expect.objectContaining({ movementType: "TRANSFER", sku: "MILK", from: "DEMO/PICK/A1", to: "DEMO/COLD/C1" }),
     ]);
   });
 

@@ -9,10 +9,17 @@ import {
   type Movement,
   type RfidPortalDevice,
 } from "@tally/protocols";
-import { asyncScheduler, Observable, type SchedulerLike } from "rxjs";
+import { asyncScheduler, EMPTY, Observable, type SchedulerLike } from "rxjs";
 import type { ReferenceView } from "../domain/reference-view.js";
 import type { SiteIndex } from "../domain/site-index.js";
-import { type TagWhereabouts, tagKey, tagKeyOfMovement, whereaboutsOf } from "../domain/tag-whereabouts.js";
+import {
+  type SkuMove,
+  skuMoveOf,
+  type TagMemory,
+  tagKey,
+  tagKeyOfMovement,
+  whereaboutsOf,
+} from "../domain/tag-whereabouts.js";
 import { BoundedLru } from "./bounded-lru.js";
 import type { TagPass } from "./detect-passes.js";
 import { type EventDeps, newMovement, newTask } from "./event-factory.js";
@@ -32,6 +39,11 @@ export const DEFAULT_RFID_EVENTS_CONFIG: RfidEventsConfig = { dedupeTtlMs: 30 * 
 
 /** EPC decodes remembered: a tag seen again (another portal, a later pass) is not decoded again. */
 const EPC_CACHE_SIZE = 10_000;
+
+/** (location, SKU) pairs whose latest move without serials is remembered. */
+const MAX_SKU_MOVES = 100_000;
+/** Moves without serials followed from a tag's last known location: a chain, not a cycle. */
+const MAX_SKU_MOVE_HOPS = 8;
 
 /** Zones where an item's temperature class must match: where stock is kept, not where it passes through. */
 const KEEPING_ZONES = new Set(["storage", "picking", "quarantine"]);
@@ -60,9 +72,11 @@ interface Line {
  * It remembers, per tag (`tagKey`), its last crossing (a repeat at the same
  * portal and direction is a split pass) and where its goods went: RECEIPT →
  * the dock door, TRANSFER → its `to`, SHIPMENT → gone. A zone portal's
- * TRANSFER takes the goods from that location. `initialMemory` is what the
- * edge kept of both across a restart (newest crossing per tag); an older
- * pass never overwrites a newer memory.
+ * TRANSFER takes the goods from that location, or from where a later move of
+ * their SKU without serials (a putaway scan, from `moves$`: the other
+ * pipelines' events) took that SKU from there. `initialMemory` is what the
+ * edge kept of all this across a restart (newest per tag, per location and
+ * SKU); an older pass never overwrites a newer memory.
  *
  * `reference$` brings the item master and open documents (cloud or cached);
  * a receipt that was open and no longer is gets checked for missing lines.
@@ -73,19 +87,32 @@ export function rfidEvents(
   initialReference: ReferenceView,
   config: RfidEventsConfig = DEFAULT_RFID_EVENTS_CONFIG,
   scheduler: SchedulerLike = asyncScheduler,
-  initialMemory: Iterable<TagWhereabouts> = [],
-): (passes$: Observable<TagPass>, reference$: Observable<ReferenceView>) => Observable<EdgeEvent> {
-  return (passes$, reference$) =>
+  initialMemory: TagMemory = { tags: [], skuMoves: [] },
+): (
+  passes$: Observable<TagPass>,
+  reference$: Observable<ReferenceView>,
+  moves$?: Observable<EdgeEvent>,
+) => Observable<EdgeEvent> {
+  return (passes$, reference$, moves$ = EMPTY) =>
     new Observable<EdgeEvent>((subscriber) => {
       let reference = initialReference;
       /** Each tag's last movement: a repeat at the same portal and direction is a split pass, not a movement. */
       const lastMove = new BoundedLru<string, { portalId: string; direction: string; atMs: number }>(config.maxTags);
       /** Where each tag's goods were last known to be, from the movements made (null: shipped). */
       const located = new BoundedLru<string, { location: string | null; atMs: number }>(config.maxTags);
-      for (const known of initialMemory) {
+      /** The latest move of each SKU out of each location without serials, by `from\0sku`. */
+      const skuMovesOut = new BoundedLru<string, { to: string; atMs: number }>(MAX_SKU_MOVES);
+      for (const known of initialMemory.tags) {
         lastMove.set(known.tag, { portalId: known.portalId, direction: known.direction, atMs: known.atMs });
         located.set(known.tag, { location: known.location, atMs: known.atMs });
       }
+      const rememberSkuMove = (move: SkuMove | undefined) => {
+        if (move === undefined) return;
+        const key = `${move.from}\u0000${move.sku}`;
+        const before = skuMovesOut.get(key);
+        if (before === undefined || move.atMs >= before.atMs) skuMovesOut.set(key, { to: move.to, atMs: move.atMs });
+      };
+      for (const move of initialMemory.skuMoves) rememberSkuMove(move);
       const epcs = new BoundedLru<string, ReturnType<typeof decodeEpc>>(EPC_CACHE_SIZE);
       const decode = (epc: string) => {
         let decoded = epcs.get(epc);
@@ -193,7 +220,8 @@ export function rfidEvents(
         }
         const zp = portal.zonePortal;
         const destination = zp ? (inbound ? zp.inside : zp.outside) : inbound ? portal.location : undefined;
-        const origin = zp ? originOf(key, destination) : undefined;
+        const found = zp ? whereFrom(key, lines.length === 1 ? lines[0]?.item.sku : undefined, destination) : undefined;
+        const origin = found?.origin;
         const events: EdgeEvent[] =
           zp && origin === undefined
             ? [
@@ -202,7 +230,7 @@ export function rfidEvents(
                   location: destination ?? portal.location,
                   ...(lines[0]?.epc ? { epc: lines[0].epc } : {}),
                   ...(lines.length === 1 && lines[0] ? { sku: lines[0].item.sku } : {}),
-                  detail: `${lines[0]?.epc ?? lines[0]?.sscc ?? pass.epc} went ${inbound ? "into" : "out of"} ${zp.inside} through ${portal.id}, but where it came from is not known (${unknownOriginReason(key)}): no transfer made`,
+                  detail: `${lines[0]?.epc ?? lines[0]?.sscc ?? pass.epc} went ${inbound ? "into" : "out of"} ${zp.inside} through ${portal.id}, but where it came from is not known (${found?.reason ?? "no movement of it is remembered"}): no transfer made`,
                   evidence,
                 }),
               ]
@@ -232,15 +260,30 @@ export function rfidEvents(
             }),
           );
       };
-      /** Where the goods of `key` were last known to be, unless unknown, shipped or already at `destination`. */
-      const originOf = (key: string, destination: string | undefined): string | undefined => {
-        const known = located.get(key)?.location;
-        return known === null || known === undefined || known === destination ? undefined : known;
-      };
-      const unknownOriginReason = (key: string): string => {
+      /**
+       * Where the goods of `key` (of `sku`, for a serial) were last known to be: where its last movement put
+       * them, then where later moves of its SKU without serials took that SKU from there. No origin when
+       * that is unknown, shipped, or already `destination`, with why.
+       */
+      const whereFrom = (
+        key: string,
+        sku: string | undefined,
+        destination: string | undefined,
+      ): { origin?: string; reason: string } => {
         const known = located.get(key);
-        if (known === undefined) return "no movement of it is remembered";
-        return known.location === null ? "it was last shipped" : `it was last recorded at ${known.location} already`;
+        if (known === undefined) return { reason: "no movement of it is remembered" };
+        if (known.location === null) return { reason: "it was last shipped" };
+        let where = known.location;
+        let since = known.atMs;
+        for (let hop = 0; sku !== undefined && hop < MAX_SKU_MOVE_HOPS; hop++) {
+          const moved = skuMovesOut.get(`${where}\u0000${sku}`);
+          if (moved === undefined || moved.atMs < since) break;
+          where = moved.to;
+          since = moved.atMs;
+        }
+        return where === destination
+          ? { reason: `it was last recorded at ${where} already` }
+          : { origin: where, reason: `last known at ${where}` };
       };
       const remember = (movement: Movement) => {
         const key = tagKeyOfMovement(movement);
@@ -342,6 +385,11 @@ export function rfidEvents(
         next: (next) => emit(onReference(next)),
         error: (error: unknown) => subscriber.error(error),
       });
+      // Other pipelines' movements (scans) only teach where SKUs went; they end with the passes, or earlier.
+      const moves = moves$.subscribe({
+        next: (event) => rememberSkuMove(skuMoveOf(event)),
+        error: (error: unknown) => subscriber.error(error),
+      });
       const passes = passes$.subscribe({
         next: (pass) => emit(onPass(pass)),
         error: (error: unknown) => subscriber.error(error),
@@ -349,6 +397,7 @@ export function rfidEvents(
       });
       return () => {
         references.unsubscribe();
+        moves.unsubscribe();
         passes.unsubscribe();
       };
     });
