@@ -77,7 +77,8 @@ export function correctReaderClocks(
       const subscription = reads$.subscribe({
         next: (read) => {
           const receivedAtMs = read.receivedAtMs;
-          const deviceMs = canonicalTimestampMs(read.at) ?? Date.parse(read.at);
+          const deviceMs =
+            receivedAtMs === undefined ? Number.NaN : (canonicalTimestampMs(read.at) ?? Date.parse(read.at));
           if (receivedAtMs === undefined || !Number.isFinite(deviceMs)) {
             subscriber.next(read);
             return;
