@@ -9,6 +9,11 @@ export interface EdgeMetrics {
   readerOverflows: number;
   /** Outbox writes that failed (disk full): their events are kept in memory and retried. */
   outboxWriteFailures: number;
+  /**
+   * Each RFID reader's clock as the edge sees it: reader minus edge, ms (with
+   * the shortest delivery delay), and whether its read times are corrected.
+   */
+  readerClocks: Record<string, { offsetMs: number; correcting: boolean }>;
   /** Device messages replayed from the journal at start. */
   journalReplayed: number;
   /** What the device broker refused (connections, publishes, subscriptions, packets), by reason. */

@@ -15,6 +15,8 @@ import { connectOpcuaShelves, type EdgeOpcuaOptions } from "./adapters/opcua-she
 import { readDeviceCredentialsFile } from "./adapters/security/device-credentials-file.js";
 import { SqliteJournal } from "./adapters/sqlite-journal.js";
 import { SqliteOutbox } from "./adapters/sqlite-outbox.js";
+import { SqliteParkedTags } from "./adapters/sqlite-parked-tags.js";
+import { SqliteTagCrossings } from "./adapters/sqlite-tag-crossings.js";
 import { DEFAULT_DEVICE_MAX_MSG_RATE, DEFAULT_DEVICE_MAX_PACKET_BYTES } from "./config.js";
 import { withContentId } from "./domain/content-id.js";
 import { decodeDeviceMessage } from "./domain/decode-device-message.js";
@@ -27,6 +29,7 @@ import { JournalHolds } from "./domain/journal-holds.js";
 import type { Observation } from "./domain/observation.js";
 import { ContinuingRunFilter } from "./domain/replay-filter.js";
 import { indexSite } from "./domain/site-index.js";
+import { type TagMemory, whereaboutsOf } from "./domain/tag-whereabouts.js";
 import { EdgeStartError } from "./edge-start-error.js";
 import type { EdgeMetrics } from "./metrics.js";
 import {
@@ -35,6 +38,7 @@ import {
   edgePipeline,
   pipelineSettleMs,
 } from "./pipelines/edge-pipeline.js";
+import { MemoryParkedTags, type ParkedTagStore } from "./pipelines/tag-memory.js";
 import type { DeviceJournal } from "./ports/device-journal.js";
 import type { Outbox } from "./ports/outbox.js";
 import { BacklogWatch } from "./uplink/backlog-watch.js";
@@ -180,6 +184,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     journalReplayed: 0,
     mqttRefused: {} as Record<string, number>,
     mqttRateLimited: 0,
+    readerClocks: {} as Record<string, { offsetMs: number; correcting: boolean }>,
   };
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
@@ -198,16 +203,40 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
 
     let outbox: Outbox;
     let journal: DeviceJournal | undefined;
+    /** What the RFID pipelines knew of tags before the restart: each tag's last crossing and where its goods went. */
+    let tagMemory: TagMemory = { tags: [], skuMoves: [] };
+    let parkedTags: ParkedTagStore = new MemoryParkedTags();
     if (options.dataDir !== undefined) {
-      const durable = new SqliteOutbox(join(options.dataDir, "edge", edgeId, "outbox.db"), {
+      const edgeDir = join(options.dataDir, "edge", edgeId);
+      let crossings: SqliteTagCrossings | undefined;
+      const durable = new SqliteOutbox(join(edgeDir, "outbox.db"), {
         maxBytes: options.outboxMaxBytes ?? 512 * 1024 * 1024,
         maxAgeMs: options.outboxMaxAgeMs ?? 7 * 24 * 3600 * 1000,
         ...(options.outboxMaxDeadLetters !== undefined ? { maxDeadLetters: options.outboxMaxDeadLetters } : {}),
         ...(options.outboxPageLimit !== undefined ? { maxPageCount: options.outboxPageLimit } : {}),
+        // Written by the append that queues the movement: the memory that a tag moved is never ahead of or
+        // behind the movement itself, whenever the process dies.
+        alongside: (db) => {
+          crossings = new SqliteTagCrossings(
+            db,
+            (event) => whereaboutsOf(siteIndex, event),
+            pipelineConfig.reads.maxTags,
+          );
+          return crossings;
+        },
       });
       closers.push(async () => durable.close());
       outbox = durable;
       if (durable.depth() > 0) logger.info({ pending: durable.depth() }, "outbox has events from before the restart");
+      tagMemory = crossings?.load() ?? tagMemory;
+      if (tagMemory.tags.length > 0) {
+        logger.info({ tags: tagMemory.tags.length }, "tag crossings remembered from before the restart");
+      }
+      const parked = new SqliteParkedTags(join(edgeDir, "parked-tags.db"), {
+        onError: (error) => logger.warn({ err: error.message }, "parked-tag memory write failed"),
+      });
+      closers.push(async () => parked.close());
+      parkedTags = parked;
       const deviceJournal = new SqliteJournal(join(options.dataDir, "edge", edgeId, "journal.db"));
       closers.push(async () => deviceJournal.close());
       journal = deviceJournal;
@@ -349,6 +378,21 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         observations$,
         ...(links$ !== undefined ? { links$ } : {}),
         ...(reference !== undefined ? { reference$: reference.reference$ } : {}),
+        tagMemory,
+        parkedTags,
+        onReaderClock: ({ deviceId, offsetMs, correcting }) => {
+          const before = metrics.readerClocks[deviceId];
+          metrics.readerClocks[deviceId] = { offsetMs, correcting };
+          if (before !== undefined && before.correcting === correcting) return;
+          if (correcting) {
+            logger.warn(
+              { deviceId, offsetMs },
+              "reader clock is off: its read times are put on the edge's clock (set the reader's NTP)",
+            );
+          } else if (before !== undefined) {
+            logger.info({ deviceId, offsetMs }, "reader clock within tolerance again: its own read times are kept");
+          }
+        },
       },
       siteIndex,
       { siteId: site.siteId, newId },
@@ -391,7 +435,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       if (!replaying) metrics.messagesReceived++;
       let decoded: ReturnType<typeof decodeDeviceMessage>;
       try {
-        decoded = decodeDeviceMessage(siteIndex, topic, payload);
+        decoded = decodeDeviceMessage(siteIndex, topic, payload, receivedAt);
       } catch (error) {
         deadLetter(topic, payload, "TALLY_ERR_INTERNAL", `decoder failed: ${(error as Error).message}`);
         return;
@@ -552,6 +596,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       ...metrics,
       deadLetters: { ...metrics.deadLetters },
       mqttRefused: { ...metrics.mqttRefused },
+      readerClocks: { ...metrics.readerClocks },
       outboxDepth: outbox.depth(),
       outbox: outbox.usage(),
       eventDeadLetters: outbox.deadLetterUsage(),

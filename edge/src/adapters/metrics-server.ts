@@ -105,6 +105,29 @@ export async function startMetricsServer(options: {
       for (const [code, n] of Object.entries(snapshot().deadLetters)) this.inc({ code }, n);
     },
   });
+  new Gauge({
+    name: "tally_edge_reader_clock_offset_seconds",
+    help: "Each RFID reader's clock minus the edge's (plus the shortest delivery delay), by device",
+    labelNames: ["device"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [device, clock] of Object.entries(snapshot().readerClocks))
+        this.set({ device }, clock.offsetMs / 1000);
+    },
+  });
+  new Gauge({
+    name: "tally_edge_reader_clock_corrected",
+    help: "1 while an RFID reader's read times are put on the edge's clock (its own is off past the tolerance)",
+    labelNames: ["device"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [device, clock] of Object.entries(snapshot().readerClocks)) {
+        this.set({ device }, clock.correcting ? 1 : 0);
+      }
+    },
+  });
   new Counter({
     name: "tally_edge_mqtt_refused_total",
     help: "What the device broker refused (connections, publishes, subscriptions, oversize packets), by reason",

@@ -72,6 +72,12 @@ export interface SqliteOutboxOptions {
    * SQLITE_FULL, the error SQLite gives on a full disk; the fault suite uses it to play one.
    */
   maxPageCount?: number;
+  /**
+   * Something to write in each append's own transaction, given the outbox's
+   * database when it opens (tables of its own): it is on disk with the events
+   * or not at all. Its failure fails the append.
+   */
+  alongside?: (db: Database.Database) => { record(events: readonly EdgeEvent[]): void };
 }
 
 /**
@@ -157,6 +163,7 @@ export class SqliteOutbox implements Outbox {
       "INSERT OR IGNORE INTO outbox (id, kind, body, bytes, queued_at) VALUES (?, ?, ?, ?, ?)",
     );
     this.#peek = this.#db.prepare("SELECT body FROM outbox ORDER BY seq LIMIT ?");
+    const alongside = options.alongside?.(this.#db);
     this.#appendMany = this.#db.transaction((events: readonly EdgeEvent[]) => {
       const queuedAt = Math.trunc(this.#now());
       let added = 0;
@@ -167,6 +174,7 @@ export class SqliteOutbox implements Outbox {
         added += changes;
         this.#bytes += changes * bytes;
       }
+      alongside?.record(events);
       this.#shedStale(queuedAt);
       this.#shedOverBound();
       return added;

@@ -66,11 +66,14 @@ function checkTopic(site: SiteIndex, topic: string): Result<KnownTopic, DeviceRe
 /**
  * Turns one MQTT message from a device into typed observations, or a
  * rejection with a reason for the dead-letter topic. Pure; never throws.
+ * `receivedAtMs`, when given, is stamped on tag reads (the edge's receive
+ * time, against which reader clocks are checked).
  */
 export function decodeDeviceMessage(
   site: SiteIndex,
   topic: string,
   payload: Uint8Array,
+  receivedAtMs?: number,
 ): Result<Observation[], DeviceRejection> {
   let known = knownTopics.get(site);
   if (known === undefined) {
@@ -101,6 +104,7 @@ export function decodeDeviceMessage(
         antenna: r.antenna,
         rssi: r.rssi,
         at: r.readAt,
+        receivedAtMs,
       };
     }
     for (const notice of reads.value.notices) {

@@ -19,6 +19,11 @@ export interface TagReadObservation {
   /** dBm */
   rssi: number;
   at: string;
+  /**
+   * When the edge received the message, ms since the epoch (the journalled
+   * time on a replay): what reader clocks are checked against.
+   */
+  receivedAtMs?: number | undefined;
 }
 
 export interface ScanObservation {

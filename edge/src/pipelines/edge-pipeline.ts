@@ -11,6 +11,13 @@ import type {
 } from "../domain/observation.js";
 import { type ReferenceView, siteOnlyReference } from "../domain/reference-view.js";
 import type { SiteIndex } from "../domain/site-index.js";
+import type { TagMemory } from "../domain/tag-whereabouts.js";
+import {
+  correctReaderClocks,
+  DEFAULT_READER_CLOCK_CONFIG,
+  type ReaderClockConfig,
+  type ReaderClockEstimate,
+} from "./correct-reader-clocks.js";
 import { DEFAULT_PASS_CONFIG, type DetectPassesConfig, detectPasses, OpenPasses } from "./detect-passes.js";
 import { deviceSilence } from "./device-silence.js";
 import { downsampleTemperatures } from "./downsample-temperatures.js";
@@ -26,6 +33,8 @@ import type { ParkedTagStore } from "./tag-memory.js";
 import { temperatureConditions } from "./temperature-conditions.js";
 
 export interface EdgePipelineConfig {
+  /** Reader clocks checked against the edge's receive times. */
+  readerClocks: ReaderClockConfig;
   /** Tag reads → passes. */
   passes: DetectPassesConfig;
   /** Candidate passes that follow the tags crossing with them; default `DEFAULT_GROUP_CONFIG`. */
@@ -44,6 +53,7 @@ export interface EdgePipelineConfig {
 }
 
 export const DEFAULT_PIPELINE_CONFIG: EdgePipelineConfig = {
+  readerClocks: DEFAULT_READER_CLOCK_CONFIG,
   passes: DEFAULT_PASS_CONFIG,
   crossReads: DEFAULT_CROSS_READ_CONFIG,
   reads: DEFAULT_RFID_EVENTS_CONFIG,
@@ -62,8 +72,15 @@ export interface EdgePipelineInputs {
   reference$?: Observable<ReferenceView>;
   /** The reference data at start: a cached copy, else the site file's items. */
   initialReference?: ReferenceView;
-  /** Where tags parked at portals are remembered across restarts; in memory by default. */
+  /**
+   * What the RFID pipelines knew before a restart (kept by the outbox): each tag's last crossing and where its
+   * goods went, and the latest move of each SKU out of each location without serials.
+   */
+  tagMemory?: TagMemory;
+  /** Where tags found parked at a portal are kept (durable beside the journal); in memory by default. */
   parkedTags?: ParkedTagStore;
+  /** Each reader's clock offset as it is learnt (for a gauge and a log line). */
+  onReaderClock?: (estimate: ReaderClockEstimate) => void;
 }
 
 /** Every observation of a site → the events the edge sends to the cloud. */
@@ -86,16 +103,26 @@ export function edgePipeline(
     const subjects = [all$, reads$, notices$, scans$, weights$, temps$] as const;
     const openPasses = new OpenPasses();
     const passes$ = reads$.pipe(
+      correctReaderClocks(config.readerClocks ?? DEFAULT_READER_CLOCK_CONFIG, inputs.onReaderClock),
       detectPasses(site, config.passes, scheduler, openPasses, inputs.parkedTags),
       groupCrossings(config.groups ?? DEFAULT_GROUP_CONFIG, scheduler),
       suppressCrossReads(site.portalsNeighbour, config.crossReads, scheduler, onCrossRead, openPasses),
     );
     const initial = inputs.initialReference ?? siteOnlyReference(site.site.items);
     const temperatures$ = temps$.pipe(share());
+    // Scan movements go out, and teach the RFID pipeline where SKUs went without their serials (putaways).
+    const scanEvents$ = scans$.pipe(movementsFromScans(site, deps), share());
     const output = merge(
-      rfidEvents(site, deps, initial, config.reads, scheduler)(passes$, inputs.reference$ ?? NEVER),
+      rfidEvents(
+        site,
+        deps,
+        initial,
+        config.reads,
+        scheduler,
+        inputs.tagMemory,
+      )(passes$, inputs.reference$ ?? NEVER, scanEvents$),
       notices$.pipe(readerOverflowConditions(site, deps, config.overflowQuietMs, scheduler)),
-      scans$.pipe(movementsFromScans(site, deps)),
+      scanEvents$,
       weights$.pipe(picksFromWeights(site, deps, config.weights, scheduler)),
       temperatures$.pipe(temperatureConditions(site, deps)),
       temperatures$.pipe(stuckSensors(site, deps)),

@@ -1,15 +1,18 @@
 import {
+  type CorrectionTask,
   type EdgeEvent,
   type ExpectedReceipt,
   type ExpectedShipment,
   encodeEpc,
   encodeSgtin96,
+  type Movement,
   type SiteLayout,
 } from "@tally/protocols";
 import { from, lastValueFrom, NEVER, Subject, toArray } from "rxjs";
 import { describe, expect, it } from "vitest";
 import { ReferenceView, siteOnlyReference } from "../domain/reference-view.js";
 import { indexSite } from "../domain/site-index.js";
+import type { TagWhereabouts } from "../domain/tag-whereabouts.js";
 import { demoSite, sequentialIds } from "../testing/demo-site.js";
 import type { TagPass } from "./detect-passes.js";
 import { rfidEvents } from "./rfid-events.js";
@@ -113,16 +116,19 @@ describe("rfidEvents: movements", () => {
     ]);
   });
 
-  it("ships at an outbound door and transfers at a zone portal, both ways", async () => {
+  it("ships at an outbound door and transfers at a zone portal, both ways, from where the goods were", async () => {
     const tag = sgtin(MILK, 1);
     const out = await run([
       pass("portal-d2", sgtin(WIDGET, 1), { direction: "outbound" }),
+      pass("portal-d1", tag, { lastAt: "2026-11-22T07:50:00.000Z" }),
       pass("portal-cold", tag),
       pass("portal-cold", tag, { direction: "outbound", lastAt: "2026-11-22T08:05:00.000Z" }),
     ]);
     expect(out.filter((e) => e.kind === "movement")).toEqual([
       expect.objectContaining({ movementType: "SHIPMENT", sku: "WIDGET", from: "DEMO/DOCK/D2" }),
-      expect.objectContaining({ movementType: "TRANSFER", sku: "MILK", from: "DEMO/PICK/A1", to: "DEMO/COLD/C1" }),
+      expect.objectContaining({ movementType: "RECEIPT", sku: "MILK", to: "DEMO/DOCK/D1" }),
+      // Received at door 1, then carried into the cold room: from the door, not the portal's configured outside.
+      expect.objectContaining({ movementType: "TRANSFER", sku: "MILK", from: "DEMO/DOCK/D1", to: "DEMO/COLD/C1" }),
       expect.objectContaining({ movementType: "TRANSFER", sku: "MILK", from: "DEMO/COLD/C1", to: "DEMO/PICK/A1" }),
     ]);
     // Chilled milk carried out to the ambient pick face is in the wrong zone.
@@ -278,10 +284,179 @@ describe("rfidEvents: correction tasks", () => {
     ]);
   });
 
-  it("WRONG_ZONE: an ambient item carried into the chilled room", async () => {
-    const out = await run([pass("portal-cold", sgtin(WIDGET, 5)), pass("portal-cold", sgtin(MILK, 5))]);
-    expect(out.filter((e) => e.kind === "task")).toEqual([
-      expect.objectContaining({ taskType: "WRONG_ZONE", sku: "WIDGET", location: "DEMO/COLD/C1" }),
+  it("WRONG_ZONE: an ambient item carried into the chilled room, whether or not its origin is known", async () => {
+    const known = sgtin(WIDGET, 6);
+    const out = await run([
+      pass("portal-cold", sgtin(WIDGET, 5)),
+      pass("portal-cold", sgtin(MILK, 5)),
+      pass("portal-d1", known, { lastAt: "2026-11-22T07:50:00.000Z" }),
+      pass("portal-cold", known),
+    ]);
+    expect(out.filter((e) => e.kind === "task" && e.taskType === "WRONG_ZONE")).toEqual([
+      expect.objectContaining({ sku: "WIDGET", location: "DEMO/COLD/C1", epc: "urn:epc:id:sgtin:0614141.000001.5" }),
+      expect.objectContaining({ sku: "WIDGET", location: "DEMO/COLD/C1", epc: "urn:epc:id:sgtin:0614141.000001.6" }),
+    ]);
+    expect(out.filter((e) => e.kind === "movement" && e.movementType === "TRANSFER")).toEqual([
+      expect.objectContaining({ epc: "urn:epc:id:sgtin:0614141.000001.6", from: "DEMO/DOCK/D1", to: "DEMO/COLD/C1" }),
+    ]);
+  });
+});
+
+describe("rfidEvents: where goods were last known to be", () => {
+  it("UNKNOWN_ORIGIN instead of a transfer for goods never seen to arrive, with the tag and the zone", async () => {
+    const out = await run([pass("portal-cold", sgtin(MILK, 9))]);
+    expect(out).toEqual([
+      expect.objectContaining({
+        kind: "task",
+        taskType: "UNKNOWN_ORIGIN",
+        location: "DEMO/COLD/C1",
+        sku: "MILK",
+        epc: "urn:epc:id:sgtin:0614141.000003.9",
+        evidence: { deviceId: "portal-cold", observationIds: ["r1"] },
+      }),
+    ]);
+    expect((out[0] as CorrectionTask).detail).toContain("no movement of it is remembered");
+  });
+
+  it("UNKNOWN_ORIGIN for goods last shipped, and for goods recorded where they are going already", async () => {
+    const shipped = sgtin(MILK, 10);
+    const inside = sgtin(MILK, 11);
+    const out = await run([
+      pass("portal-d1", shipped, { lastAt: "2026-11-22T07:00:00.000Z" }),
+      pass("portal-d2", shipped, { direction: "outbound", lastAt: "2026-11-22T07:10:00.000Z" }),
+      pass("portal-cold", shipped),
+      pass("portal-d1", inside, { lastAt: "2026-11-22T07:00:00.000Z" }),
+      pass("portal-cold", inside, { lastAt: "2026-11-22T07:20:00.000Z" }),
+      // In again with no way out seen in between (beyond the split-pass time): it left unseen.
+      pass("portal-cold", inside, { lastAt: "2026-11-22T08:00:02.000Z" }),
+    ]);
+    const tasks = out.filter((e): e is CorrectionTask => e.kind === "task" && e.taskType === "UNKNOWN_ORIGIN");
+    expect(tasks.map((t) => [t.epc, t.detail.includes("last shipped"), t.detail.includes("already")])).toEqual([
+      ["urn:epc:id:sgtin:0614141.000003.10", true, false],
+      ["urn:epc:id:sgtin:0614141.000003.11", false, true],
+    ]);
+    expect(out.filter((e) => e.kind === "movement").map((m) => (m as Movement).movementType)).toEqual([
+      "RECEIPT",
+      "SHIPMENT",
+      "RECEIPT",
+      "TRANSFER",
+    ]);
+  });
+
+  it("follows its SKU's putaway without serials from where it was received, if it was there before it", async () => {
+    const before = sgtin(MILK, 40);
+    const after = sgtin(MILK, 41);
+    const putaway: Movement = {
+      kind: "movement",
+      id: "scan-1",
+      siteId: "DEMO",
+      movementType: "PUTAWAY",
+      occurredAt: "2026-11-22T07:10:00.000Z",
+      sku: "MILK",
+      qty: 5,
+      from: "DEMO/DOCK/D1",
+      to: "DEMO/PICK/A1",
+      evidence: { deviceId: "scanner-1", observationIds: ["s1"] },
+      confidence: 1,
+    };
+    const pipeline = rfidEvents(site, { siteId: "DEMO", newId: sequentialIds() }, siteOnlyReference(siteLayout.items));
+    const out = await lastValueFrom(
+      pipeline(
+        from([
+          pass("portal-d1", before, { lastAt: "2026-11-22T07:00:00.000Z" }),
+          pass("portal-d1", after, { lastAt: "2026-11-22T07:20:00.000Z" }),
+          pass("portal-cold", before),
+          pass("portal-cold", after),
+        ]),
+        NEVER,
+        from([putaway]),
+      ).pipe(toArray()),
+    );
+    expect(out.filter((e) => e.kind === "movement" && e.movementType === "TRANSFER")).toEqual([
+      // Received before the putaway of its SKU from the door: it went along to the pick face.
+      expect.objectContaining({ epc: "urn:epc:id:sgtin:0614141.000003.40", from: "DEMO/PICK/A1", to: "DEMO/COLD/C1" }),
+      // Received after it: still at the door.
+      expect.objectContaining({ epc: "urn:epc:id:sgtin:0614141.000003.41", from: "DEMO/DOCK/D1", to: "DEMO/COLD/C1" }),
+    ]);
+  });
+
+  it("a pallet goes through a zone portal from where it was received, by its SSCC", async () => {
+    const inbound = view([receipt({ lines: [{ sku: "GADGET", qty: 40, sscc: SSCC }] })]);
+    const pipeline = rfidEvents(site, { siteId: "DEMO", newId: sequentialIds() }, inbound);
+    const out = await lastValueFrom(
+      pipeline(
+        from([pass("portal-d1", ssccHex, { lastAt: "2026-11-22T07:00:00.000Z" }), pass("portal-cold", ssccHex)]),
+        NEVER,
+      ).pipe(toArray()),
+    );
+    expect(out.filter((e) => e.kind === "movement")).toEqual([
+      expect.objectContaining({ movementType: "RECEIPT", sscc: SSCC, to: "DEMO/DOCK/D1" }),
+      expect.objectContaining({ movementType: "TRANSFER", sscc: SSCC, from: "DEMO/DOCK/D1", to: "DEMO/COLD/C1" }),
+    ]);
+  });
+
+  it("starts from the memory kept across a restart: the same crossing is not made again, and origins are known", async () => {
+    const crossed = sgtin(WIDGET, 20);
+    const stored = sgtin(MILK, 21);
+    const tags: TagWhereabouts[] = [
+      {
+        tag: "urn:epc:id:sgtin:0614141.000001.20",
+        portalId: "portal-d1",
+        direction: "inbound",
+        atMs: Date.parse("2026-11-22T08:00:02.000Z"),
+        location: "DEMO/DOCK/D1",
+      },
+      {
+        tag: "urn:epc:id:sgtin:0614141.000003.21",
+        portalId: "portal-d1",
+        direction: "inbound",
+        atMs: Date.parse("2026-11-22T06:00:00.000Z"),
+        location: "DEMO/DOCK/D1",
+      },
+    ];
+    const pipeline = rfidEvents(
+      site,
+      { siteId: "DEMO", newId: sequentialIds() },
+      siteOnlyReference(siteLayout.items),
+      undefined,
+      undefined,
+      // The cold-room milk was put away from the door to the pick face before the restart.
+      {
+        tags,
+        skuMoves: [
+          { from: "DEMO/DOCK/D1", sku: "MILK", to: "DEMO/PICK/A1", atMs: Date.parse("2026-11-22T06:30:00.000Z") },
+        ],
+      },
+    );
+    const out = await lastValueFrom(
+      pipeline(
+        from([
+          // The pass whose movement was made before the restart, replayed from the journal.
+          pass("portal-d1", crossed),
+          pass("portal-cold", stored),
+        ]),
+        NEVER,
+      ).pipe(toArray()),
+    );
+    expect(out).toEqual([
+      expect.objectContaining({ movementType: "TRANSFER", sku: "MILK", from: "DEMO/PICK/A1", to: "DEMO/COLD/C1" }),
+    ]);
+  });
+
+  it("an older pass replayed after a newer crossing neither moves the memory back nor changes the origin", async () => {
+    const tag = sgtin(MILK, 30);
+    const out = await run([
+      pass("portal-d1", tag, { lastAt: "2026-11-22T07:00:00.000Z" }),
+      pass("portal-cold", tag, { lastAt: "2026-11-22T07:30:00.000Z" }),
+      // Door 1's pass again (a replay): made again with the same content, absorbed by the cloud.
+      pass("portal-d1", tag, { lastAt: "2026-11-22T07:00:00.000Z" }),
+      // The zone portal's again: still the same crossing, nothing new.
+      pass("portal-cold", tag, { lastAt: "2026-11-22T07:30:00.000Z" }),
+    ]);
+    expect(out.filter((e) => e.kind === "movement").map((m) => (m as Movement).movementType)).toEqual([
+      "RECEIPT",
+      "TRANSFER",
+      "RECEIPT",
     ]);
   });
 });

@@ -9,9 +9,17 @@ import {
   type Movement,
   type RfidPortalDevice,
 } from "@tally/protocols";
-import { asyncScheduler, Observable, type SchedulerLike } from "rxjs";
+import { asyncScheduler, EMPTY, Observable, type SchedulerLike } from "rxjs";
 import type { ReferenceView } from "../domain/reference-view.js";
 import type { SiteIndex } from "../domain/site-index.js";
+import {
+  type SkuMove,
+  skuMoveOf,
+  type TagMemory,
+  tagKey,
+  tagKeyOfMovement,
+  whereaboutsOf,
+} from "../domain/tag-whereabouts.js";
 import { BoundedLru } from "./bounded-lru.js";
 import type { TagPass } from "./detect-passes.js";
 import { type EventDeps, newMovement, newTask } from "./event-factory.js";
@@ -23,7 +31,7 @@ export interface RfidEventsConfig {
    * between, is the same pass split in two: no second movement, ms.
    */
   dedupeTtlMs: number;
-  /** Most tags whose last movement is remembered for that. */
+  /** Most tags whose last movement, and whose goods' last known location, are remembered. */
   maxTags: number;
 }
 
@@ -34,6 +42,10 @@ const EPC_CACHE_SIZE = 10_000;
 
 /** How sure a movement is, by what proved its crossing. */
 const CONFIDENCE = { antennas: 1, signal: 0.9, group: 0.95 } as const;
+/** (location, SKU) pairs whose latest move without serials is remembered. */
+const MAX_SKU_MOVES = 100_000;
+/** Moves without serials followed from a tag's last known location: a chain, not a cycle. */
+const MAX_SKU_MOVE_HOPS = 8;
 
 /** Zones where an item's temperature class must match: where stock is kept, not where it passes through. */
 const KEEPING_ZONES = new Set(["storage", "picking", "quarantine"]);
@@ -56,7 +68,17 @@ interface Line {
  * than they list), MISSING_EXPECTED (short when a receipt closes),
  * WRONG_DOCK (out through another door than its shipment's), WRONG_ZONE
  * (into a zone of another temperature class), UNCONFIRMED_PASS (reads that
- * prove no crossing either way). Only crossings move stock.
+ * prove no crossing either way), UNKNOWN_ORIGIN (through a zone portal with
+ * no known location to take the goods from). Only crossings move stock.
+ *
+ * It remembers, per tag (`tagKey`), its last crossing (a repeat at the same
+ * portal and direction is a split pass) and where its goods went: RECEIPT →
+ * the dock door, TRANSFER → its `to`, SHIPMENT → gone. A zone portal's
+ * TRANSFER takes the goods from that location, or from where a later move of
+ * their SKU without serials (a putaway scan, from `moves$`: the other
+ * pipelines' events) took that SKU from there. `initialMemory` is what the
+ * edge kept of all this across a restart (newest per tag, per location and
+ * SKU); an older pass never overwrites a newer memory.
  *
  * `reference$` brings the item master and open documents (cloud or cached);
  * a receipt that was open and no longer is gets checked for missing lines.
@@ -67,12 +89,32 @@ export function rfidEvents(
   initialReference: ReferenceView,
   config: RfidEventsConfig = DEFAULT_RFID_EVENTS_CONFIG,
   scheduler: SchedulerLike = asyncScheduler,
-): (passes$: Observable<TagPass>, reference$: Observable<ReferenceView>) => Observable<EdgeEvent> {
-  return (passes$, reference$) =>
+  initialMemory: TagMemory = { tags: [], skuMoves: [] },
+): (
+  passes$: Observable<TagPass>,
+  reference$: Observable<ReferenceView>,
+  moves$?: Observable<EdgeEvent>,
+) => Observable<EdgeEvent> {
+  return (passes$, reference$, moves$ = EMPTY) =>
     new Observable<EdgeEvent>((subscriber) => {
       let reference = initialReference;
       /** Each tag's last movement: a repeat at the same portal and direction is a split pass, not a movement. */
       const lastMove = new BoundedLru<string, { portalId: string; direction: string; atMs: number }>(config.maxTags);
+      /** Where each tag's goods were last known to be, from the movements made (null: shipped). */
+      const located = new BoundedLru<string, { location: string | null; atMs: number }>(config.maxTags);
+      /** The latest move of each SKU out of each location without serials, by `from\0sku`. */
+      const skuMovesOut = new BoundedLru<string, { to: string; atMs: number }>(MAX_SKU_MOVES);
+      for (const known of initialMemory.tags) {
+        lastMove.set(known.tag, { portalId: known.portalId, direction: known.direction, atMs: known.atMs });
+        located.set(known.tag, { location: known.location, atMs: known.atMs });
+      }
+      const rememberSkuMove = (move: SkuMove | undefined) => {
+        if (move === undefined) return;
+        const key = `${move.from}\u0000${move.sku}`;
+        const before = skuMovesOut.get(key);
+        if (before === undefined || move.atMs >= before.atMs) skuMovesOut.set(key, { to: move.to, atMs: move.atMs });
+      };
+      for (const move of initialMemory.skuMoves) rememberSkuMove(move);
       const epcs = new BoundedLru<string, ReturnType<typeof decodeEpc>>(EPC_CACHE_SIZE);
       const decode = (epc: string) => {
         let decoded = epcs.get(epc);
@@ -102,8 +144,11 @@ export function rfidEvents(
         if (pass.verdict !== "crossing" || pass.direction === undefined) return [];
         const at = pass.crossingAt ?? pass.lastAt;
         const atMs = canonicalTimestampMs(at) ?? Date.parse(at);
-        const previous = lastMove.get(pass.epc);
-        lastMove.set(pass.epc, { portalId: pass.portalId, direction: pass.direction, atMs });
+        const key = tagKey(pass.epc, decode(pass.epc));
+        const previous = lastMove.get(key);
+        if (previous === undefined || atMs >= previous.atMs) {
+          lastMove.set(key, { portalId: pass.portalId, direction: pass.direction, atMs });
+        }
         if (
           previous !== undefined &&
           previous.portalId === pass.portalId &&
@@ -150,6 +195,7 @@ export function rfidEvents(
           );
           if (!inbound && pallet.document.kind === "shipment" && pallet.document.doc.dock !== portal.location) {
             const out = movementsFor(portal, pass, lines, evidence);
+            for (const m of out) remember(m);
             return [
               ...out,
               task("WRONG_DOCK", {
@@ -176,38 +222,96 @@ export function rfidEvents(
             }),
           ];
         }
-        const events: EdgeEvent[] = movementsFor(portal, pass, lines, evidence);
-        for (const m of events as Movement[]) {
-          const item = lines.find((l) => l.item.sku === m.sku)?.item;
-          if (m.to !== undefined && item !== undefined) {
-            const zone = site.zoneOf(m.to);
-            if (zone !== undefined && KEEPING_ZONES.has(zone.kind) && zone.temperatureClass !== item.temperatureClass) {
-              events.push(
-                task("WRONG_ZONE", {
+        const zp = portal.zonePortal;
+        const destination = zp ? (inbound ? zp.inside : zp.outside) : inbound ? portal.location : undefined;
+        const found = zp ? whereFrom(key, lines.length === 1 ? lines[0]?.item.sku : undefined, destination) : undefined;
+        const origin = found?.origin;
+        const events: EdgeEvent[] =
+          zp && origin === undefined
+            ? [
+                task("UNKNOWN_ORIGIN", {
                   occurredAt: at,
-                  location: m.to,
-                  sku: item.sku,
-                  ...(m.epc ? { epc: m.epc } : {}),
-                  priority: item.temperatureClass === "ambient" ? "normal" : "high",
-                  detail: `${item.sku} is ${item.temperatureClass} but entered ${zone.id}, a ${zone.temperatureClass} ${zone.kind} zone`,
+                  location: destination ?? portal.location,
+                  ...(lines[0]?.epc ? { epc: lines[0].epc } : {}),
+                  ...(lines.length === 1 && lines[0] ? { sku: lines[0].item.sku } : {}),
+                  detail: `${lines[0]?.epc ?? lines[0]?.sscc ?? pass.epc} went ${inbound ? "into" : "out of"} ${zp.inside} through ${portal.id}, but where it came from is not known (${found?.reason ?? "no movement of it is remembered"}): no transfer made`,
                   evidence,
                 }),
-              );
-            }
-          }
-        }
+              ]
+            : movementsFor(portal, pass, lines, evidence, origin);
+        // Checked against where the goods went, moved or not: a wrong zone needs a person either way.
+        if (destination !== undefined) events.push(...wrongZones(destination, lines, at, evidence));
+        for (const event of events) if (event.kind === "movement") remember(event);
         if (inbound && portal.zonePortal === undefined) events.push(...matchReceipt(portal, lines, at, evidence));
         return events;
       };
 
-      const movementsFor = (portal: RfidPortalDevice, pass: TagPass, lines: Line[], evidence: Movement["evidence"]) =>
+      /** WRONG_ZONE for each line whose item may not be kept where it went. */
+      const wrongZones = (to: string, lines: Line[], at: string, evidence: Movement["evidence"]): EdgeEvent[] => {
+        const zone = site.zoneOf(to);
+        if (zone === undefined || !KEEPING_ZONES.has(zone.kind)) return [];
+        return lines
+          .filter((line) => zone.temperatureClass !== line.item.temperatureClass)
+          .map((line) =>
+            task("WRONG_ZONE", {
+              occurredAt: at,
+              location: to,
+              sku: line.item.sku,
+              ...(line.epc ? { epc: line.epc } : {}),
+              priority: line.item.temperatureClass === "ambient" ? "normal" : "high",
+              detail: `${line.item.sku} is ${line.item.temperatureClass} but entered ${zone.id}, a ${zone.temperatureClass} ${zone.kind} zone`,
+              evidence,
+            }),
+          );
+      };
+      /**
+       * Where the goods of `key` (of `sku`, for a serial) were last known to be: where its last movement put
+       * them, then where later moves of its SKU without serials took that SKU from there. No origin when
+       * that is unknown, shipped, or already `destination`, with why.
+       */
+      const whereFrom = (
+        key: string,
+        sku: string | undefined,
+        destination: string | undefined,
+      ): { origin?: string; reason: string } => {
+        const known = located.get(key);
+        if (known === undefined) return { reason: "no movement of it is remembered" };
+        if (known.location === null) return { reason: "it was last shipped" };
+        let where = known.location;
+        let since = known.atMs;
+        for (let hop = 0; sku !== undefined && hop < MAX_SKU_MOVE_HOPS; hop++) {
+          const moved = skuMovesOut.get(`${where}\u0000${sku}`);
+          if (moved === undefined || moved.atMs < since) break;
+          where = moved.to;
+          since = moved.atMs;
+        }
+        return where === destination
+          ? { reason: `it was last recorded at ${where} already` }
+          : { origin: where, reason: `last known at ${where}` };
+      };
+      const remember = (movement: Movement) => {
+        const key = tagKeyOfMovement(movement);
+        const known = key === undefined ? undefined : whereaboutsOf(site, movement);
+        if (key === undefined || known === undefined) return;
+        const before = located.get(key);
+        if (before === undefined || known.atMs >= before.atMs) {
+          located.set(key, { location: known.location, atMs: known.atMs });
+        }
+      };
+
+      const movementsFor = (
+        portal: RfidPortalDevice,
+        pass: TagPass,
+        lines: Line[],
+        evidence: Movement["evidence"],
+        origin?: string,
+      ) =>
         lines.map((line) => {
           const inbound = pass.direction === "inbound";
           const zp = portal.zonePortal;
+          // Through a zone portal the goods come from where they were last known to be, not from its other side.
           const where = zp
-            ? inbound
-              ? { from: zp.outside, to: zp.inside }
-              : { from: zp.inside, to: zp.outside }
+            ? { from: origin ?? (inbound ? zp.outside : zp.inside), to: inbound ? zp.inside : zp.outside }
             : inbound
               ? { to: portal.location }
               : { from: portal.location };
@@ -302,6 +406,11 @@ export function rfidEvents(
         next: (next) => emit(onReference(next)),
         error: (error: unknown) => subscriber.error(error),
       });
+      // Other pipelines' movements (scans) only teach where SKUs went; they end with the passes, or earlier.
+      const moves = moves$.subscribe({
+        next: (event) => rememberSkuMove(skuMoveOf(event)),
+        error: (error: unknown) => subscriber.error(error),
+      });
       const passes = passes$.subscribe({
         next: (pass) => emit(onPass(pass)),
         error: (error: unknown) => subscriber.error(error),
@@ -309,6 +418,7 @@ export function rfidEvents(
       });
       return () => {
         references.unsubscribe();
+        moves.unsubscribe();
         passes.unsubscribe();
       };
     });

@@ -1,0 +1,64 @@
+import pino from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import type { EdgeMetrics } from "../metrics.js";
+import { type EdgeMetricsServer, startMetricsServer } from "./metrics-server.js";
+
+const metrics = (readerClocks: EdgeMetrics["readerClocks"]): EdgeMetrics => ({
+  messagesReceived: 0,
+  observations: 0,
+  deadLetters: {},
+  eventsQueued: 0,
+  readerOverflows: 0,
+  outboxWriteFailures: 0,
+  readerClocks,
+  journalReplayed: 0,
+  mqttRefused: {},
+  mqttRateLimited: 0,
+  outboxDepth: 0,
+  outbox: { bytes: 0, shed: {} },
+  eventDeadLetters: { count: 0, max: 10, dropped: 0 },
+  opcuaValuesRejected: 0,
+  opcuaShelfRefusals: 0,
+  uplink: {
+    batchesSent: 0,
+    resends: 0,
+    eventsCommitted: 0,
+    eventsDuplicate: 0,
+    eventsRejected: 0,
+    eventsDeadLettered: {},
+    acksUnmatched: 0,
+    ackIdsForged: 0,
+  },
+});
+
+describe("the edge's metrics server", () => {
+  let server: EdgeMetricsServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it("exports each reader's clock offset in seconds and whether its reads are corrected, by device", async () => {
+    let clocks: EdgeMetrics["readerClocks"] = {
+      "portal-d1": { offsetMs: 3980, correcting: true },
+      "portal-d2": { offsetMs: -40, correcting: false },
+    };
+    server = await startMetricsServer({
+      host: "127.0.0.1",
+      port: 0,
+      metrics: () => metrics(clocks),
+      oldestAgeMs: async () => undefined,
+      logger: pino({ level: "silent" }),
+    });
+    const text = await (await fetch(server.url)).text();
+    expect(text).toContain('tally_edge_reader_clock_offset_seconds{device="portal-d1"} 3.98');
+    expect(text).toContain('tally_edge_reader_clock_offset_seconds{device="portal-d2"} -0.04');
+    expect(text).toContain('tally_edge_reader_clock_corrected{device="portal-d1"} 1');
+    expect(text).toContain('tally_edge_reader_clock_corrected{device="portal-d2"} 0');
+    // Read at each scrape: a later estimate replaces the earlier one.
+    clocks = { "portal-d1": { offsetMs: 0, correcting: false } };
+    const later = await (await fetch(server.url)).text();
+    expect(later).toContain('tally_edge_reader_clock_corrected{device="portal-d1"} 0');
+    expect(later).not.toContain('device="portal-d2"');
+  });
+});

@@ -1,0 +1,151 @@
+import { canonicalTimestampMs } from "@tally/protocols";
+import { Observable, type OperatorFunction } from "rxjs";
+import type { TagReadObservation } from "../domain/observation.js";
+
+export interface ReaderClockConfig {
+  /**
+   * A reader whose clock is off by more than this keeps having its read
+   * times corrected; within it, its own times are kept (they are finer than
+   * the edge's receive times, which carry the delivery delay), ms.
+   */
+  toleranceMs: number;
+  /** The estimate is the lowest receive − device gap over this much receive time: a clock change is followed within it, ms. */
+  windowMs: number;
+  /** Width of one slot of that window: the estimate keeps one minimum per slot, ms. */
+  slotMs: number;
+}
+
+export const DEFAULT_READER_CLOCK_CONFIG: ReaderClockConfig = { toleranceMs: 1000, windowMs: 60_000, slotMs: 1000 };
+
+/** What the edge believes of one reader's clock. */
+export interface ReaderClockEstimate {
+  deviceId: string;
+  /** Reader clock minus edge clock (plus the shortest delivery delay): positive when the reader is ahead, ms. */
+  offsetMs: number;
+  /** Whether its read times are being rewritten. */
+  correcting: boolean;
+  /**
+   * Whether the newer half of the window's gaps are not lower than the
+   * older half's (beyond the tolerance): a clock running at the edge's
+   * rate. A clock that was just set forward, or device times played faster
+   * than real time (a scenario replayed at full speed), are not corrected.
+   */
+  steady: boolean;
+}
+
+interface Slot {
+  index: number;
+  minGapMs: number;
+}
+
+interface ReaderClock {
+  slots: Slot[];
+  /** The lowest gap over the slots, and whether the window's older and newer halves agree on it. */
+  minGapMs: number;
+  steady: boolean;
+  reportedOffsetMs: number | undefined;
+  correcting: boolean;
+}
+
+/** An estimate that moved less than this since the last one reported is not reported again, ms. */
+const REPORT_STEP_MS = 100;
+
+/**
+ * Reader clocks → the edge's: reader clocks drift and are often seconds off,
+ * so read times from two readers cannot be compared as they are. Each read
+ * carries the edge's receive time (`receivedAtMs`); receive − device time is
+ * the reader's offset plus that read's delivery delay, so its lowest value
+ * over a sliding window (per reader) is the offset plus the shortest delay.
+ * Reads delivered late (a buffered burst) have larger gaps and do not move
+ * it. When the estimate is past `toleranceMs`, and steady (the newer half
+ * of the window's gaps is not lower than the older half's by more than
+ * `toleranceMs`: the reader's clock does not run faster than the edge's),
+ * each read's `at` becomes its device time plus the estimate; otherwise it
+ * stays as the reader said.
+ * Reads without a receive time pass unchanged. Pure (no scheduler: only the
+ * times the reads carry), so a journal replay corrects them the same way.
+ * State: one entry per reader, at most `windowMs / slotMs` slots each.
+ */
+export function correctReaderClocks(
+  config: ReaderClockConfig = DEFAULT_READER_CLOCK_CONFIG,
+  onEstimate: (estimate: ReaderClockEstimate) => void = () => undefined,
+): OperatorFunction<TagReadObservation, TagReadObservation> {
+  const maxSlots = Math.max(1, Math.ceil(config.windowMs / config.slotMs));
+  return (reads$) =>
+    new Observable<TagReadObservation>((subscriber) => {
+      const clocks = new Map<string, ReaderClock>();
+      const subscription = reads$.subscribe({
+        next: (read) => {
+          const receivedAtMs = read.receivedAtMs;
+          const deviceMs =
+            receivedAtMs === undefined ? Number.NaN : (canonicalTimestampMs(read.at) ?? Date.parse(read.at));
+          if (receivedAtMs === undefined || !Number.isFinite(deviceMs)) {
+            subscriber.next(read);
+            return;
+          }
+          const gapMs = receivedAtMs - deviceMs;
+          let clock = clocks.get(read.deviceId);
+          if (clock === undefined) {
+            clock = { slots: [], minGapMs: gapMs, steady: false, reportedOffsetMs: undefined, correcting: false };
+            clocks.set(read.deviceId, clock);
+          }
+          const gapBefore = clock.minGapMs;
+          if (observe(clock, Math.floor(receivedAtMs / config.slotMs), gapMs, maxSlots)) {
+            judge(clock, config.toleranceMs);
+          }
+          const offsetMs = -clock.minGapMs;
+          const correcting = clock.steady && Math.abs(offsetMs) > config.toleranceMs;
+          if (
+            correcting !== clock.correcting ||
+            clock.reportedOffsetMs === undefined ||
+            (clock.minGapMs !== gapBefore && Math.abs(offsetMs - clock.reportedOffsetMs) >= REPORT_STEP_MS)
+          ) {
+            clock.correcting = correcting;
+            clock.reportedOffsetMs = offsetMs;
+            onEstimate({ deviceId: read.deviceId, offsetMs, correcting, steady: clock.steady });
+          }
+          subscriber.next(correcting ? { ...read, at: new Date(deviceMs + clock.minGapMs).toISOString() } : read);
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+      return () => {
+        subscription.unsubscribe();
+        clocks.clear();
+      };
+    });
+}
+
+/** Adds one gap to its slot; true when the window changed (a slot added, dropped or lowered). */
+function observe(clock: ReaderClock, index: number, gapMs: number, maxSlots: number): boolean {
+  const slots = clock.slots;
+  const last = slots.at(-1);
+  // A receive time earlier than the newest slot (the edge's clock stepped back) counts in the newest slot.
+  if (last !== undefined && index <= last.index) {
+    if (gapMs >= last.minGapMs) return false;
+    last.minGapMs = gapMs;
+    return true;
+  }
+  slots.push({ index, minGapMs: gapMs });
+  while (slots.length > 0 && (slots[0] as Slot).index <= index - maxSlots) slots.shift();
+  return true;
+}
+
+/** The window's lowest gap, and whether its older and newer halves (by receive time) agree on it. */
+function judge(clock: ReaderClock, toleranceMs: number): void {
+  const first = clock.slots[0];
+  const last = clock.slots.at(-1);
+  if (first === undefined || last === undefined) return;
+  const middle = (first.index + last.index) / 2;
+  let older = Number.POSITIVE_INFINITY;
+  let newer = Number.POSITIVE_INFINITY;
+  for (const slot of clock.slots) {
+    if (slot.index < middle) older = Math.min(older, slot.minGapMs);
+    else newer = Math.min(newer, slot.minGapMs);
+  }
+  clock.minGapMs = Math.min(older, newer);
+  // One slot alone says nothing of the clock's rate. Newer gaps that are higher are late deliveries (or
+  // a clock that fell behind, followed once the old slots leave the window); newer gaps that are lower
+  // are a clock running fast, or just set: no offset to trust.
+  clock.steady = Number.isFinite(older) && older - newer <= toleranceMs;
+}
