@@ -12,6 +12,8 @@ export interface BurstRead {
   /** 1: an outer antenna; -1: an inner one; 0: neither (or a one-antenna door). */
   side: 1 | -1 | 0;
   id: string;
+  /** When the edge received it, ms since the epoch, if known. */
+  receivedAtMs?: number | undefined;
 }
 
 export type Direction = "inbound" | "outbound";

@@ -43,6 +43,13 @@ export interface TagPass {
   crossingAt?: string;
   /** Read on one side only: which. */
   side?: "outer" | "inner";
+  /**
+   * When the edge received the reads judged (ms since the epoch), when the
+   * reader said: the edge's own clock, to compare doors whose reader clocks
+   * disagree.
+   */
+  receivedFromMs?: number;
+  receivedToMs?: number;
   /** It stood in the field (parked, or lingering) before it left through the door. */
   departed?: boolean;
   /** The first read of its presence at the portal was this burst's (not a tag that stood there). */
@@ -431,7 +438,7 @@ export function detectPasses(
             : portal.antennas.inner.includes(read.antenna)
               ? -1
               : 0;
-          burst.reads.push({ atMs, at: read.at, rssi: read.rssi, side, id: read.id });
+          burst.reads.push({ atMs, at: read.at, rssi: read.rssi, side, id: read.id, receivedAtMs: read.receivedAtMs });
           if (burst.reads.length > MAX_BURST_READS) {
             const dropped = burst.reads.shift();
             if (dropped !== undefined && dropped.rssi > burst.droppedMaxRssi) burst.droppedMaxRssi = dropped.rssi;
@@ -504,6 +511,13 @@ function toPass(
     if (r.rssi > maxRssi) maxRssi = r.rssi;
   }
   const crossing = evidence.kind === "crossing" || evidence.kind === "signal";
+  let receivedFromMs = Number.POSITIVE_INFINITY;
+  let receivedToMs = Number.NEGATIVE_INFINITY;
+  for (const r of judged) {
+    if (r.receivedAtMs === undefined) continue;
+    if (r.receivedAtMs < receivedFromMs) receivedFromMs = r.receivedAtMs;
+    if (r.receivedAtMs > receivedToMs) receivedToMs = r.receivedAtMs;
+  }
   return {
     portalId: p.portal.id,
     epc: p.epc,
@@ -517,6 +531,7 @@ function toPass(
     ...(crossing && { directionFrom: evidence.kind === "signal" ? ("signal" as const) : ("antennas" as const) }),
     ...(evidence.crossingAtMs !== undefined && { crossingAt: new Date(evidence.crossingAtMs).toISOString() }),
     ...(evidence.side !== undefined && { side: evidence.side }),
+    ...(Number.isFinite(receivedFromMs) && { receivedFromMs, receivedToMs }),
     ...(standing && { departed: true }),
     fresh,
     observationIds: judged.slice(0, MAX_EVIDENCE).map((r) => r.id),

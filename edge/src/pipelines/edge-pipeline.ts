@@ -105,7 +105,7 @@ export function edgePipeline(
     const passes$ = reads$.pipe(
       correctReaderClocks(config.readerClocks ?? DEFAULT_READER_CLOCK_CONFIG, inputs.onReaderClock),
       detectPasses(site, config.passes, scheduler, openPasses, inputs.parkedTags),
-      groupCrossings(config.groups ?? DEFAULT_GROUP_CONFIG, scheduler),
+      groupCrossings(config.groups ?? DEFAULT_GROUP_CONFIG, scheduler, undefined, openPasses),
       suppressCrossReads(site.portalsNeighbour, config.crossReads, scheduler, onCrossRead, openPasses),
     );
     const initial = inputs.initialReference ?? siteOnlyReference(site.site.items);

@@ -2,7 +2,7 @@ import { canonicalTimestampMs } from "@tally/protocols";
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from "rxjs";
 import { BoundedLru } from "./bounded-lru.js";
 import type { Direction } from "./crossing-evidence.js";
-import type { TagPass } from "./detect-passes.js";
+import type { OpenPasses, TagPass } from "./detect-passes.js";
 
 export interface GroupCrossingsConfig {
   /** A candidate waits this long for the crossings of tags that went through with it, ms. */
@@ -62,12 +62,15 @@ export type CandidateOutcome = "joined" | "unconfirmed" | "turned-back" | "await
  * looks at it; one in order but thinly read waits for `detectPasses` to
  * see it leave the field),
  * and one read on one side only is an approach that turned back or a tag
- * beside the door: dropped. Crossings pass at once.
+ * beside the door: dropped. Crossings pass at once. `openPasses`, when
+ * given, counts the candidates held here as still open, so that cross-read
+ * suppression waits for them.
  */
 export function groupCrossings(
   config: GroupCrossingsConfig = DEFAULT_GROUP_CONFIG,
   scheduler: SchedulerLike = asyncScheduler,
   onCandidate: (pass: TagPass, outcome: CandidateOutcome) => void = () => undefined,
+  openPasses?: OpenPasses,
 ): OperatorFunction<TagPass, TagPass> {
   return (passes$) =>
     new Observable<TagPass>((subscriber) => {
@@ -103,6 +106,8 @@ export function groupCrossings(
         }
       };
       const resolve = (h: Held) => {
+        // No longer held here: cross-read suppression stops waiting for it once it has been let through.
+        openPasses?.closed(h.pass.epc, h.pass.portalId);
         const nearby = (crossed.get(h.pass.portalId) ?? []).filter(
           (c) => c.atMs >= h.firstMs - config.windowMs && c.atMs <= h.lastMs + config.windowMs,
         );
@@ -198,6 +203,8 @@ export function groupCrossings(
           const h: Held = { pass, firstMs: timeOf(pass.firstAt), lastMs: timeOf(pass.lastAt) };
           held.push(h);
           heldSince.set(h, scheduler.now());
+          // Still to come, as far as cross-read suppression at a neighbouring door is concerned.
+          openPasses?.opened(pass.epc, pass.portalId);
           arm();
         },
         error: (error: unknown) => subscriber.error(error),
@@ -210,6 +217,7 @@ export function groupCrossings(
       return () => {
         subscription.unsubscribe();
         timer?.unsubscribe();
+        for (const h of held) openPasses?.closed(h.pass.epc, h.pass.portalId);
         held.length = 0;
       };
     });

@@ -29,7 +29,7 @@ export interface CrossReadConfig {
 export const DEFAULT_CROSS_READ_CONFIG: CrossReadConfig = {
   windowMs: 3000,
   holdOffMs: 500,
-  rssiMarginDb: 6,
+  rssiMarginDb: 3,
   maxHoldMs: 10_000,
 };
 
@@ -55,7 +55,22 @@ interface Release {
   timer: Subscription;
 }
 
-/** Proof of crossing, strongest first: a tag's own reads, then the tags that crossed with it, then none. */
+/**
+ * Whether two passes of a tag happened together: their read times overlap
+ * within `windowMs` by the readers' clocks (corrected where the edge learnt
+ * an offset), or by when the edge received them. Either is enough: a reader
+ * whose clock is off, or one that delivers late, does not hide a rival.
+ */
+function together(a: Pending, b: Pending, windowMs: number): boolean {
+  const byReader = a.firstMs <= b.lastMs + windowMs && b.firstMs <= a.lastMs + windowMs;
+  if (byReader) return true;
+  const { receivedFromMs: af, receivedToMs: at } = a.pass;
+  const { receivedFromMs: bf, receivedToMs: bt } = b.pass;
+  if (af === undefined || at === undefined || bf === undefined || bt === undefined) return false;
+  return af <= bt + windowMs && bf <= at + windowMs;
+}
+
+/** How a pass proves its crossing, best first: its own reads, the tags that crossed with it, a thin pass, none. */
 function proofRank(pass: TagPass): number {
   if (pass.verdict !== "crossing") return 0;
   if (pass.directionFrom === "group") return 2;
@@ -64,14 +79,19 @@ function proofRank(pass: TagPass): number {
 }
 
 /**
- * The stronger of two competing passes: the one with better proof of
- * crossing, else a clear RSSI lead, else more reads, else the stronger read.
+ * The stronger of two competing passes: a crossing over a pass that is
+ * none; then a clear RSSI lead (a tag is read most strongly at the door it
+ * goes through, however well a neighbour reads it); then the better proof
+ * of crossing; then more reads; then the stronger read.
  */
 export function strongerPass(a: TagPass, b: TagPass, rssiMarginDb: number): TagPass {
+  const ca = a.verdict === "crossing";
+  const cb = b.verdict === "crossing";
+  if (ca !== cb) return ca ? a : b;
+  if (Math.abs(a.maxRssi - b.maxRssi) >= rssiMarginDb) return a.maxRssi > b.maxRssi ? a : b;
   const ra = proofRank(a);
   const rb = proofRank(b);
   if (ra !== rb) return ra > rb ? a : b;
-  if (Math.abs(a.maxRssi - b.maxRssi) >= rssiMarginDb) return a.maxRssi > b.maxRssi ? a : b;
   if (a.reads !== b.reads) return a.reads > b.reads ? a : b;
   return a.maxRssi >= b.maxRssi ? a : b;
 }
@@ -161,6 +181,7 @@ export function suppressCrossReads(
         next: (pass) => {
           const firstMs = canonicalTimestampMs(pass.firstAt) ?? Date.parse(pass.firstAt);
           const lastMs = canonicalTimestampMs(pass.lastAt) ?? Date.parse(pass.lastAt);
+          const pending: Pending = { pass, firstMs, lastMs, heldSinceMs: scheduler.now(), done: false };
           if (++releasedSincePrune >= 10_000) {
             releasedSincePrune = 0;
             pruneRecent();
@@ -170,8 +191,7 @@ export function suppressCrossReads(
             if (
               scheduler.now() - earlier.atMs < keepRecentMs &&
               neighbours(rival.pass.portalId, pass.portalId) &&
-              firstMs <= rival.lastMs + config.windowMs &&
-              rival.firstMs <= lastMs + config.windowMs &&
+              together(rival, pending, config.windowMs) &&
               strongerPass(rival.pass, pass, config.rssiMarginDb) === rival.pass
             ) {
               onSuppressed(pass, rival.pass);
@@ -181,13 +201,8 @@ export function suppressCrossReads(
           const list = held.get(pass.epc);
           if (list !== undefined) {
             for (const rival of [...list]) {
-              if (
-                !neighbours(rival.pass.portalId, pass.portalId) ||
-                firstMs > rival.lastMs + config.windowMs ||
-                rival.firstMs > lastMs + config.windowMs
-              ) {
+              if (!neighbours(rival.pass.portalId, pass.portalId) || !together(rival, pending, config.windowMs))
                 continue;
-              }
               const winner = strongerPass(rival.pass, pass, config.rssiMarginDb);
               if (winner === rival.pass) {
                 onSuppressed(pass, rival.pass);
@@ -197,7 +212,6 @@ export function suppressCrossReads(
               forget(rival);
             }
           }
-          const pending: Pending = { pass, firstMs, lastMs, heldSinceMs: scheduler.now(), done: false };
           const now = held.get(pass.epc);
           if (now === undefined) held.set(pass.epc, [pending]);
           else now.push(pending);
