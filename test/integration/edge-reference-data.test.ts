@@ -22,14 +22,14 @@ const epc = (gtin: string, serial: number) => {
 const WIDGET = "00614141000012";
 const GADGET = "00614141000029";
 
-/** A pass of one tag through the inbound door: outer antenna, then inner. */
+/** A pass of one tag through the inbound door: outer antenna, then inner (within the test edge's 200 ms silence). */
 function pass(tag: string, t0: number) {
   return {
     reads: [
       { epc: tag, antenna: 1, rssi: -55, readAt: new Date(t0).toISOString() },
-      { epc: tag, antenna: 1, rssi: -52, readAt: new Date(t0 + 200).toISOString() },
-      { epc: tag, antenna: 2, rssi: -48, readAt: new Date(t0 + 600).toISOString() },
-      { epc: tag, antenna: 2, rssi: -51, readAt: new Date(t0 + 700).toISOString() },
+      { epc: tag, antenna: 1, rssi: -52, readAt: new Date(t0 + 60).toISOString() },
+      { epc: tag, antenna: 2, rssi: -48, readAt: new Date(t0 + 150).toISOString() },
+      { epc: tag, antenna: 2, rssi: -51, readAt: new Date(t0 + 190).toISOString() },
     ],
   };
 }

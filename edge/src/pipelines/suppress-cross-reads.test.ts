@@ -29,16 +29,28 @@ const run = (marbles: string, values: Record<string, TagPass>, expected: string,
   });
 
 describe("strongerPass", () => {
-  it("lets a clear RSSI lead decide, else the read count", () => {
+  it("lets a clear RSSI lead decide, then the proof of crossing, then any RSSI lead, then the read count", () => {
     const own = pass("d1", { reads: 12, maxRssi: -45 });
     const stray = pass("d2", { reads: 3, maxRssi: -72 });
     expect(strongerPass(own, stray, 6)).toBe(own);
     expect(strongerPass(stray, own, 6)).toBe(own);
+    // A burst at the neighbour with more reads, a few dB weaker: the stronger read wins.
     const closeCall = pass("d2", { reads: 14, maxRssi: -48 });
-    expect(strongerPass(own, closeCall, 6)).toBe(closeCall);
+    expect(strongerPass(own, closeCall, 6)).toBe(own);
+    const level = pass("d2", { reads: 14, maxRssi: -45 });
+    expect(strongerPass(own, level, 6)).toBe(level);
     expect(
       strongerPass(pass("d1", { maxRssi: -40, reads: 2 }), pass("d2", { maxRssi: -50, reads: 30 }), 6).portalId,
     ).toBe("d1");
+  });
+
+  it("prefers a crossing to a pass that is none, and a tag's own proof to its group's within the margin", () => {
+    const unconfirmed = pass("d1", { verdict: "unconfirmed", evidence: "unordered", maxRssi: -40 });
+    const crossing = pass("d2", { maxRssi: -60 });
+    expect(strongerPass(unconfirmed, crossing, 6)).toBe(crossing);
+    const group = pass("d1", { directionFrom: "group", evidence: "one-sided", maxRssi: -44 });
+    const own = pass("d2", { maxRssi: -46 });
+    expect(strongerPass(group, own, 6)).toBe(own);
   });
 });
 

@@ -82,7 +82,7 @@ function proofRank(pass: TagPass): number {
  * The stronger of two competing passes: a crossing over a pass that is
  * none; then a clear RSSI lead (a tag is read most strongly at the door it
  * goes through, however well a neighbour reads it); then the better proof
- * of crossing; then more reads; then the stronger read.
+ * of crossing; then the stronger read, however slight; then more reads.
  */
 export function strongerPass(a: TagPass, b: TagPass, rssiMarginDb: number): TagPass {
   const ca = a.verdict === "crossing";
@@ -92,8 +92,8 @@ export function strongerPass(a: TagPass, b: TagPass, rssiMarginDb: number): TagP
   const ra = proofRank(a);
   const rb = proofRank(b);
   if (ra !== rb) return ra > rb ? a : b;
-  if (a.reads !== b.reads) return a.reads > b.reads ? a : b;
-  return a.maxRssi >= b.maxRssi ? a : b;
+  if (a.maxRssi !== b.maxRssi) return a.maxRssi > b.maxRssi ? a : b;
+  return a.reads >= b.reads ? a : b;
 }
 
 /**
