@@ -22,7 +22,7 @@ import { DEFAULT_PASS_CONFIG, type DetectPassesConfig, detectPasses, OpenPasses 
 import { deviceSilence } from "./device-silence.js";
 import { downsampleTemperatures } from "./downsample-temperatures.js";
 import type { EventDeps } from "./event-factory.js";
-import { DEFAULT_GROUP_CONFIG, type GroupCrossingsConfig, groupCrossings } from "./group-crossings.js";
+import { DEFAULT_GROUP_CONFIG, DoorActivity, type GroupCrossingsConfig, groupCrossings } from "./group-crossings.js";
 import { movementsFromScans } from "./movements-from-scans.js";
 import { DEFAULT_WEIGHTS_CONFIG, type PicksFromWeightsConfig, picksFromWeights } from "./picks-from-weights.js";
 import { readerOverflowConditions } from "./reader-overflow-conditions.js";
@@ -102,11 +102,12 @@ export function edgePipeline(
     const temps$ = new Subject<TemperatureObservation>();
     const subjects = [all$, reads$, notices$, scans$, weights$, temps$] as const;
     const openPasses = new OpenPasses();
+    const activity = new DoorActivity();
     const passes$ = reads$.pipe(
       correctReaderClocks(config.readerClocks ?? DEFAULT_READER_CLOCK_CONFIG, inputs.onReaderClock),
       detectPasses(site, config.passes, scheduler, openPasses, inputs.parkedTags),
-      groupCrossings(config.groups ?? DEFAULT_GROUP_CONFIG, scheduler, undefined, openPasses),
-      suppressCrossReads(site.portalsNeighbour, config.crossReads, scheduler, onCrossRead, openPasses),
+      groupCrossings(config.groups ?? DEFAULT_GROUP_CONFIG, scheduler, undefined, openPasses, activity),
+      suppressCrossReads(site.portalsNeighbour, config.crossReads, scheduler, onCrossRead, openPasses, activity),
     );
     const initial = inputs.initialReference ?? siteOnlyReference(site.site.items);
     const temperatures$ = temps$.pipe(share());

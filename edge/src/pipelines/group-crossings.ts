@@ -47,6 +47,36 @@ interface Held {
   lastMs: number;
 }
 
+/**
+ * How many tags crossed each door lately, on their own evidence: kept by
+ * `groupCrossings`, asked by cross-read suppression (a tag read at two doors
+ * at once most likely went through the one its pallet went through).
+ */
+export class DoorActivity {
+  readonly #byPortal = new Map<string, { atMs: number; seenMs: number }[]>();
+
+  constructor(private readonly keepMs = 15_000) {}
+
+  record(portalId: string, atMs: number, nowMs: number): void {
+    let list = this.#byPortal.get(portalId);
+    if (list === undefined) {
+      list = [];
+      this.#byPortal.set(portalId, list);
+    }
+    list.push({ atMs, seenMs: nowMs });
+    while (list.length > 0 && (nowMs - (list[0]?.seenMs ?? nowMs) > this.keepMs || list.length > MAX_REMEMBERED)) {
+      list.shift();
+    }
+  }
+
+  /** Crossings at `portalId` whose (device) time is within `windowMs` of `atMs`. */
+  around(portalId: string, atMs: number, windowMs: number): number {
+    let n = 0;
+    for (const c of this.#byPortal.get(portalId) ?? []) if (Math.abs(c.atMs - atMs) <= windowMs) n++;
+    return n;
+  }
+}
+
 /** What became of a candidate that no crossing vouched for. */
 export type CandidateOutcome = "joined" | "unconfirmed" | "turned-back" | "awaits-leaving";
 
@@ -71,6 +101,7 @@ export function groupCrossings(
   scheduler: SchedulerLike = asyncScheduler,
   onCandidate: (pass: TagPass, outcome: CandidateOutcome) => void = () => undefined,
   openPasses?: OpenPasses,
+  activity?: DoorActivity,
 ): OperatorFunction<TagPass, TagPass> {
   return (passes$) =>
     new Observable<TagPass>((subscriber) => {
@@ -90,6 +121,7 @@ export function groupCrossings(
           crossed.set(pass.portalId, list);
         }
         const now = scheduler.now();
+        activity?.record(pass.portalId, atMs, now);
         list.push({
           seenMs: now,
           atMs,
@@ -129,12 +161,17 @@ export function groupCrossings(
         const side = h.pass.side;
         const from = (side === undefined || side === firstSide ? earliest : crossedFrom) - margin;
         const to = (side === undefined || side !== firstSide ? latest : crossedTo) + margin;
+        // Read for about as long as they were: a pallet brought up to the door and taken back again is read
+        // for longer than one carried through.
+        const spans = agreeing.map((c) => c.lastMs - c.firstMs).sort((x, y) => x - y);
+        const typicalSpan = spans[Math.floor(spans.length / 2)] ?? 0;
         if (
           nearby.length > 0 &&
           agreeing.length / nearby.length >= config.minAgreement &&
           h.pass.maxRssi >= typical - config.maxWeakerDb &&
           h.firstMs >= from &&
-          h.lastMs <= to
+          h.lastMs <= to &&
+          h.lastMs - h.firstMs <= typicalSpan * 1.5 + config.windowMs / 4
         ) {
           const ownTime = h.pass.direction === way ? h.pass.crossingAt : undefined;
           const times = agreeing.map((c) => c.atMs).sort((a, b) => a - b);

@@ -70,6 +70,10 @@ function together(a: Pending, b: Pending, windowMs: number): boolean {
   return af <= bt + windowMs && bf <= at + windowMs;
 }
 
+/** Crossings around a pass at its door that make its door's case (with `SUPPORT_RATIO` over the other's). */
+const MIN_SUPPORT = 3;
+const SUPPORT_RATIO = 3;
+
 /** How a pass proves its crossing, best first: its own reads, the tags that crossed with it, a thin pass, none. */
 function proofRank(pass: TagPass): number {
   if (pass.verdict !== "crossing") return 0;
@@ -80,14 +84,26 @@ function proofRank(pass: TagPass): number {
 
 /**
  * The stronger of two competing passes: a crossing over a pass that is
- * none; then a clear RSSI lead (a tag is read most strongly at the door it
+ * none; then, given `support` (tags that crossed each door around then), the
+ * door with clearly more; then a clear RSSI lead (a tag is read most strongly at the door it
  * goes through, however well a neighbour reads it); then the better proof
  * of crossing; then the stronger read, however slight; then more reads.
  */
-export function strongerPass(a: TagPass, b: TagPass, rssiMarginDb: number): TagPass {
+export function strongerPass(
+  a: TagPass,
+  b: TagPass,
+  rssiMarginDb: number,
+  support?: (pass: TagPass) => number,
+): TagPass {
   const ca = a.verdict === "crossing";
   const cb = b.verdict === "crossing";
   if (ca !== cb) return ca ? a : b;
+  if (support !== undefined) {
+    // Its pallet went through one of the doors: many tags crossed there with it, a few strays at the other.
+    const sa = support(a);
+    const sb = support(b);
+    if (Math.max(sa, sb) >= MIN_SUPPORT && Math.max(sa, sb) >= SUPPORT_RATIO * Math.min(sa, sb)) return sa > sb ? a : b;
+  }
   if (Math.abs(a.maxRssi - b.maxRssi) >= rssiMarginDb) return a.maxRssi > b.maxRssi ? a : b;
   const ra = proofRank(a);
   const rb = proofRank(b);
@@ -114,10 +130,18 @@ export function suppressCrossReads(
   scheduler: SchedulerLike = asyncScheduler,
   onSuppressed: (loser: TagPass, winner: TagPass) => void = () => undefined,
   openPasses?: OpenPassLookup,
+  activity?: { around(portalId: string, atMs: number, windowMs: number): number },
 ): OperatorFunction<TagPass, TagPass> {
   return (passes$) =>
     new Observable<TagPass>((subscriber) => {
       const held = new Map<string, Pending[]>();
+      const support =
+        activity === undefined
+          ? undefined
+          : (p: TagPass) => {
+              const at = p.crossingAt ?? p.lastAt;
+              return activity.around(p.portalId, canonicalTimestampMs(at) ?? Date.parse(at), config.windowMs);
+            };
       /** The latest group of passes held until one moment; a pass due then too joins it. */
       let last: Release | undefined;
       const releases = new Set<Release>();
@@ -192,7 +216,7 @@ export function suppressCrossReads(
               scheduler.now() - earlier.atMs < keepRecentMs &&
               neighbours(rival.pass.portalId, pass.portalId) &&
               together(rival, pending, config.windowMs) &&
-              strongerPass(rival.pass, pass, config.rssiMarginDb) === rival.pass
+              strongerPass(rival.pass, pass, config.rssiMarginDb, support) === rival.pass
             ) {
               onSuppressed(pass, rival.pass);
               return;
@@ -203,7 +227,7 @@ export function suppressCrossReads(
             for (const rival of [...list]) {
               if (!neighbours(rival.pass.portalId, pass.portalId) || !together(rival, pending, config.windowMs))
                 continue;
-              const winner = strongerPass(rival.pass, pass, config.rssiMarginDb);
+              const winner = strongerPass(rival.pass, pass, config.rssiMarginDb, support);
               if (winner === rival.pass) {
                 onSuppressed(pass, rival.pass);
                 return;
