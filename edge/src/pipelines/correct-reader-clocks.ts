@@ -25,10 +25,10 @@ export interface ReaderClockEstimate {
   /** Whether its read times are being rewritten. */
   correcting: boolean;
   /**
-   * Whether the newer half of the window's gaps are not lower than the
-   * older half's (beyond the tolerance): a clock running at the edge's
-   * rate. A clock that was just set forward, or device times played faster
-   * than real time (a scenario replayed at full speed), are not corrected.
+   * Whether the window spans a sixth of its length at least and its newer
+   * half's lowest gap agrees with the older half's (within the tolerance):
+   * a clock running at the edge's rate. A clock just set, or device times
+   * played faster than real time (a scenario at full speed), are not corrected.
    */
   steady: boolean;
 }
@@ -71,6 +71,8 @@ export function correctReaderClocks(
   onEstimate: (estimate: ReaderClockEstimate) => void = () => undefined,
 ): OperatorFunction<TagReadObservation, TagReadObservation> {
   const maxSlots = Math.max(1, Math.ceil(config.windowMs / config.slotMs));
+  /** The window must span this much receive time before its estimate is trusted. */
+  const minSpanMs = config.windowMs / 6;
   return (reads$) =>
     new Observable<TagReadObservation>((subscriber) => {
       const clocks = new Map<string, ReaderClock>();
@@ -91,7 +93,7 @@ export function correctReaderClocks(
           }
           const gapBefore = clock.minGapMs;
           if (observe(clock, Math.floor(receivedAtMs / config.slotMs), gapMs, maxSlots)) {
-            judge(clock, config.toleranceMs);
+            judge(clock, config.toleranceMs, config.slotMs, minSpanMs);
           }
           const offsetMs = -clock.minGapMs;
           const correcting = clock.steady && Math.abs(offsetMs) > config.toleranceMs;
@@ -132,7 +134,7 @@ function observe(clock: ReaderClock, index: number, gapMs: number, maxSlots: num
 }
 
 /** The window's lowest gap, and whether its older and newer halves (by receive time) agree on it. */
-function judge(clock: ReaderClock, toleranceMs: number): void {
+function judge(clock: ReaderClock, toleranceMs: number, slotMs: number, minSpanMs: number): void {
   const first = clock.slots[0];
   const last = clock.slots.at(-1);
   if (first === undefined || last === undefined) return;
@@ -144,8 +146,11 @@ function judge(clock: ReaderClock, toleranceMs: number): void {
     else newer = Math.min(newer, slot.minGapMs);
   }
   clock.minGapMs = Math.min(older, newer);
-  // One slot alone says nothing of the clock's rate. Newer gaps that are higher are late deliveries (or
-  // a clock that fell behind, followed once the old slots leave the window); newer gaps that are lower
-  // are a clock running fast, or just set: no offset to trust.
-  clock.steady = Number.isFinite(older) && older - newer <= toleranceMs;
+  // Trusted only once the window has seen a while of reads, and its older and newer halves agree on the
+  // lowest gap (each half's lowest is an on-time read: late deliveries do not move it). Newer gaps lower
+  // are a clock running fast, or just set forward; higher, one that fell behind or was set back (followed
+  // once the old slots leave the window); either way, or over a few seconds only (device times played
+  // faster than real time come in a few seconds too), no offset to trust.
+  const spanMs = (last.index - first.index + 1) * slotMs;
+  clock.steady = Number.isFinite(older) && spanMs >= minSpanMs && Math.abs(older - newer) <= toleranceMs;
 }

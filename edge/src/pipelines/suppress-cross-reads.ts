@@ -84,9 +84,9 @@ function proofRank(pass: TagPass): number {
 
 /**
  * The stronger of two competing passes: a crossing over a pass that is
- * none; then, given `support` (tags that crossed each door around then), the
- * door with clearly more; then a clear RSSI lead (a tag is read most strongly at the door it
- * goes through, however well a neighbour reads it); then the better proof
+ * none; then a clear RSSI lead (a tag is read most strongly at the door it
+ * goes through); then, given `support` (tags that crossed each door around
+ * then), the door with clearly more; then the better proof
  * of crossing; then the stronger read, however slight; then more reads.
  */
 export function strongerPass(
@@ -98,13 +98,13 @@ export function strongerPass(
   const ca = a.verdict === "crossing";
   const cb = b.verdict === "crossing";
   if (ca !== cb) return ca ? a : b;
+  if (Math.abs(a.maxRssi - b.maxRssi) >= rssiMarginDb) return a.maxRssi > b.maxRssi ? a : b;
   if (support !== undefined) {
     // Its pallet went through one of the doors: many tags crossed there with it, a few strays at the other.
     const sa = support(a);
     const sb = support(b);
     if (Math.max(sa, sb) >= MIN_SUPPORT && Math.max(sa, sb) >= SUPPORT_RATIO * Math.min(sa, sb)) return sa > sb ? a : b;
   }
-  if (Math.abs(a.maxRssi - b.maxRssi) >= rssiMarginDb) return a.maxRssi > b.maxRssi ? a : b;
   const ra = proofRank(a);
   const rb = proofRank(b);
   if (ra !== rb) return ra > rb ? a : b;
