@@ -22,15 +22,11 @@ function stagedCrossings(truth: GroundTruth): number {
   return truth.movements.filter((m) => m.epc !== undefined && crossing.has(m.epc)).length;
 }
 
-/**
- * What hard-dock must score. The target for precision and recall is 0.999; runs on this machine score
- * 0.997–0.9995, the rest being tags a neighbouring door read in bursts as strongly as their own door did
- * (README, "Scenarios and scores"). Everything else is exact.
- */
+/** The issue's bar for hard-dock. */
 function expectTheBar(truth: GroundTruth, report: ScoreReport, clocks: "learnt" | "unknowable" = "learnt"): void {
   expect(truth.movements.length).toBeGreaterThan(1500);
-  expect(report.movementPrecision).toBeGreaterThanOrEqual(0.995);
-  expect(report.movementRecall).toBeGreaterThanOrEqual(0.995);
+  expect(report.movementPrecision).toBeGreaterThanOrEqual(0.999);
+  expect(report.movementRecall).toBeGreaterThanOrEqual(0.999);
   // Nothing that only lingered, waited in a staging lane or turned back at the door moved.
   expect(report.details.standingTags).toEqual({
     "parked-tags": { tags: 45, movements: 0 },
@@ -44,8 +40,9 @@ function expectTheBar(truth: GroundTruth, report: ScoreReport, clocks: "learnt" 
   expect(report.details.crossings).toMatchObject({ tags: crossings, movedOnce: crossings });
   // At real time the edge learns door 2's and door 3's clock offsets (+4 s, −3 s) from when their reads
   // arrive and dates every crossing right. At max the simulated device clock runs far ahead of any receive
-  // time, so there is no offset to learn: only the doors whose clocks are right can be dated right.
-  if (clocks === "learnt") expect(report.details.crossings?.atCrossingTime).toBe(crossings);
+  // time, so there is no offset to learn: the crossings at the doors whose clocks are right (door 1's six
+  // NUTs, door 4's five BOLTs) are dated right, door 2's and door 3's are off by their reader's offset.
+  expect(report.details.crossings?.atCrossingTime).toBe(clocks === "learnt" ? crossings : 6 + 5);
   // Nothing here is an alert's business: door 2's reader sends no heartbeats by design (the site says so), and
   // is not silent.
   const tasksRaised = Object.values(report.details.tasks).reduce((n, t) => n + t.raised, 0);
