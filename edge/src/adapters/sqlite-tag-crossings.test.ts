@@ -5,26 +5,13 @@ import type { EdgeEvent, Movement, SiteLayout } from "@tally/protocols";
 import { afterEach, describe, expect, it } from "vitest";
 import { indexSite } from "../domain/site-index.js";
 import { type TagWhereabouts, whereaboutsOf } from "../domain/tag-whereabouts.js";
-import { demoSite } from "../testing/demo-site.js";
+import { demoSiteWithPortals, testPortal } from "../testing/demo-site.js";
 import { SqliteOutbox } from "./sqlite-outbox.js";
 import { SqliteTagCrossings } from "./sqlite-tag-crossings.js";
 
-const demo = demoSite();
-const layout: SiteLayout = {
-  ...demo,
-  devices: [
-    ...demo.devices,
-    {
-      id: "portal-cold",
-      kind: "rfid-portal",
-      location: "DEMO/COLD/C1",
-      direction: "inbound",
-      antennas: { inner: [2], outer: [1] },
-      filter: { minReads: 2, minRssi: -85 },
-      zonePortal: { inside: "DEMO/COLD/C1", outside: "DEMO/PICK/A1" },
-    },
-  ],
-};
+const layout: SiteLayout = demoSiteWithPortals(
+  testPortal("portal-cold", "DEMO/COLD/C1", { zonePortal: { inside: "DEMO/COLD/C1", outside: "DEMO/PICK/A1" } }),
+);
 const site = indexSite(layout);
 
 const dirs: string[] = [];

@@ -4,7 +4,7 @@ import { TestScheduler } from "rxjs/testing";
 import { describe, expect, it } from "vitest";
 import type { TagReadObservation } from "../domain/observation.js";
 import { indexSite } from "../domain/site-index.js";
-import { demoSite } from "../testing/demo-site.js";
+import { demoSiteWithPortals, testPortal } from "../testing/demo-site.js";
 import { correctReaderClocks, type ReaderClockEstimate } from "./correct-reader-clocks.js";
 import { detectPasses, OpenPasses, type TagPass } from "./detect-passes.js";
 import { suppressCrossReads } from "./suppress-cross-reads.js";
@@ -119,22 +119,7 @@ describe("correctReaderClocks", () => {
 
 describe("cross-read suppression between doors with offset clocks", () => {
   // Two neighbouring inbound doors of one dock; door 2's reader runs 10 s slow.
-  const demo = demoSite();
-  const layout: SiteLayout = {
-    ...demo,
-    locations: [...demo.locations, { code: "DEMO/DOCK/D2", zone: "DOCK" }],
-    devices: [
-      ...demo.devices,
-      {
-        id: "portal-d2",
-        kind: "rfid-portal",
-        location: "DEMO/DOCK/D2",
-        direction: "inbound",
-        antennas: { outer: [1], inner: [2] },
-        filter: { minReads: 2, minRssi: -85 },
-      },
-    ],
-  };
+  const layout: SiteLayout = demoSiteWithPortals(testPortal("portal-d2", "DEMO/DOCK/D2"));
   const site = indexSite(layout);
   const D2_OFFSET_MS = -10_000;
   const passConfig = { silenceMs: 1000, stationaryMs: 60_000, maxOpenPasses: 1000, minDirectionGapMs: 100 };

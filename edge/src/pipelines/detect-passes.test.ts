@@ -3,30 +3,19 @@ import { TestScheduler } from "rxjs/testing";
 import { describe, expect, it } from "vitest";
 import type { TagReadObservation } from "../domain/observation.js";
 import { indexSite, type SiteIndex } from "../domain/site-index.js";
-import { demoSite } from "../testing/demo-site.js";
+import { demoSiteWithPortals, testPortal } from "../testing/demo-site.js";
 import { type DetectPassesConfig, detectPasses, OpenPasses, type TagPass } from "./detect-passes.js";
 import { MemoryParkedTags, type ParkedTag, type ParkedTagStore } from "./tag-memory.js";
 
 // portal-d1: outer antenna 1, inner antenna 2, inbound door, minReads 2, minRssi -85.
 // portal-d3: one antenna (1), inbound.
-const demo = demoSite();
-const layout: SiteLayout = {
-  ...demo,
-  locations: [...demo.locations, { code: "DEMO/DOCK/D3", zone: "DOCK" }],
-  devices: [
-    ...demo.devices,
-    {
-      id: "portal-d3",
-      kind: "rfid-portal",
-      location: "DEMO/DOCK/D3",
-      direction: "inbound",
-      evidence: "one-antenna",
-      antennas: { inner: [], outer: [1] },
-      filter: { minReads: 2, minRssi: -85 },
-      presence: { timeoutMs: 2000 },
-    },
-  ],
-};
+const layout: SiteLayout = demoSiteWithPortals(
+  testPortal("portal-d3", "DEMO/DOCK/D3", {
+    evidence: "one-antenna",
+    antennas: { inner: [], outer: [1] },
+    presence: { timeoutMs: 2000 },
+  }),
+);
 const site = indexSite(layout);
 // Time scaled down: a burst ends after 100 ms without a read, a presence after 500 ms, parked after 1 s.
 const config: DetectPassesConfig = {

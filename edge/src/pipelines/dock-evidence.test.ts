@@ -3,7 +3,7 @@ import { Subject, VirtualTimeScheduler } from "rxjs";
 import { describe, expect, it } from "vitest";
 import type { TagReadObservation } from "../domain/observation.js";
 import { indexSite } from "../domain/site-index.js";
-import { demoSite, sequentialIds } from "../testing/demo-site.js";
+import { demoSiteWithPortals, sequentialIds, testPortal } from "../testing/demo-site.js";
 import { DEFAULT_PIPELINE_CONFIG, edgePipeline } from "./edge-pipeline.js";
 import { MemoryParkedTags, type ParkedTagStore } from "./tag-memory.js";
 
@@ -14,32 +14,10 @@ import { MemoryParkedTags, type ParkedTagStore } from "./tag-memory.js";
  * through, one-antenna doors, strays at the neighbouring door. Real passes
  * must move once each, at their crossing time; nothing else may move.
  */
-const demo = demoSite();
-const layout: SiteLayout = {
-  ...demo,
-  locations: [...demo.locations, { code: "DEMO/DOCK/D2", zone: "DOCK" }, { code: "DEMO/DOCK/D3", zone: "DOCK" }],
-  devices: [
-    ...demo.devices,
-    {
-      id: "portal-d2",
-      kind: "rfid-portal",
-      location: "DEMO/DOCK/D2",
-      direction: "inbound",
-      antennas: { inner: [2], outer: [1] },
-      filter: { minReads: 2, minRssi: -85 },
-      neighbours: ["portal-d1"],
-    },
-    {
-      id: "portal-d3",
-      kind: "rfid-portal",
-      location: "DEMO/DOCK/D3",
-      direction: "inbound",
-      evidence: "one-antenna",
-      antennas: { inner: [], outer: [1] },
-      filter: { minReads: 2, minRssi: -85 },
-    },
-  ],
-};
+const layout: SiteLayout = demoSiteWithPortals(
+  testPortal("portal-d2", "DEMO/DOCK/D2", { neighbours: ["portal-d1"] }),
+  testPortal("portal-d3", "DEMO/DOCK/D3", { evidence: "one-antenna", antennas: { inner: [], outer: [1] } }),
+);
 const site = indexSite(layout);
 const T0 = Date.UTC(2026, 10, 22, 8, 0, 0);
 const WIDGET = "00614141000012";

@@ -13,35 +13,14 @@ import { describe, expect, it } from "vitest";
 import { ReferenceView, siteOnlyReference } from "../domain/reference-view.js";
 import { indexSite } from "../domain/site-index.js";
 import type { TagWhereabouts } from "../domain/tag-whereabouts.js";
-import { demoSite, sequentialIds } from "../testing/demo-site.js";
+import { demoSiteWithPortals, sequentialIds, testPortal } from "../testing/demo-site.js";
 import type { TagPass } from "./detect-passes.js";
 import { rfidEvents } from "./rfid-events.js";
 
-const demo = demoSite();
-const siteLayout: SiteLayout = {
-  ...demo,
-  locations: [...demo.locations, { code: "DEMO/DOCK/D2", zone: "DOCK" }],
-  devices: [
-    ...demo.devices,
-    {
-      id: "portal-d2",
-      kind: "rfid-portal",
-      location: "DEMO/DOCK/D2",
-      direction: "outbound",
-      antennas: { inner: [2], outer: [1] },
-      filter: { minReads: 2, minRssi: -85 },
-    },
-    {
-      id: "portal-cold",
-      kind: "rfid-portal",
-      location: "DEMO/COLD/C1",
-      direction: "inbound",
-      antennas: { inner: [2], outer: [1] },
-      filter: { minReads: 2, minRssi: -85 },
-      zonePortal: { inside: "DEMO/COLD/C1", outside: "DEMO/PICK/A1" },
-    },
-  ],
-};
+const siteLayout: SiteLayout = demoSiteWithPortals(
+  testPortal("portal-d2", "DEMO/DOCK/D2", { direction: "outbound" }),
+  testPortal("portal-cold", "DEMO/COLD/C1", { zonePortal: { inside: "DEMO/COLD/C1", outside: "DEMO/PICK/A1" } }),
+);
 const site = indexSite(siteLayout);
 
 const sgtin = (gtin: string, serial: number) => {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { parseSiteLayoutText, type SiteLayout } from "@tally/protocols";
+import { parseSiteLayoutText, type RfidPortalDevice, type SiteLayout } from "@tally/protocols";
 import type { ScanObservation, TagReadObservation, TemperatureObservation } from "../domain/observation.js";
 
 /** The demo site file, parsed: a fixture for edge tests. */
@@ -12,6 +12,36 @@ export function demoSite(): SiteLayout {
   const parsed = parseSiteLayoutText(text);
   if (!parsed.ok) throw new Error(parsed.error.reason);
   return parsed.value;
+}
+
+/**
+ * A two-sided inbound portal for tests (outer antenna 1, inner 2, two reads
+ * at −85 dBm or better), with `fields` over it.
+ */
+export function testPortal(id: string, location: string, fields: Partial<RfidPortalDevice> = {}): RfidPortalDevice {
+  return {
+    id,
+    kind: "rfid-portal",
+    location,
+    direction: "inbound",
+    antennas: { inner: [2], outer: [1] },
+    filter: { minReads: 2, minRssi: -85 },
+    ...fields,
+  };
+}
+
+/** The demo site with more portals, and the dock locations they need (`DEMO/DOCK/…`, added when missing). */
+export function demoSiteWithPortals(...portals: RfidPortalDevice[]): SiteLayout {
+  const demo = demoSite();
+  const known = new Set(demo.locations.map((l) => l.code));
+  const docks = [...new Set(portals.map((p) => p.location))].filter(
+    (code) => !known.has(code) && code.startsWith("DEMO/DOCK/"),
+  );
+  return {
+    ...demo,
+    locations: [...demo.locations, ...docks.map((code) => ({ code, zone: "DOCK" }))],
+    devices: [...demo.devices, ...portals],
+  };
 }
 
 /** Sequential ids for deterministic tests. */
