@@ -48,35 +48,6 @@ describe("built-in scenarios played in-process and scored from the cloud's real 
     expect(report.timeToAlertP50Ms).not.toBeNull();
   });
 
-  it("a broken pipeline (every read its own pass, no tag de-duplication) scores lower on the same scenario", async () => {
-    const site = await demoSiteOnPort(await freePort());
-    const loaded = await loadScenarioFile(builtInScenarioFile("demo"), {
-      // One read is enough for a pass: every read becomes a movement.
-      site: {
-        ...site,
-        devices: site.devices.map((d) =>
-          d.kind === "rfid-portal" ? { ...d, filter: { minReads: 1, minRssi: -120 } } : d,
-        ),
-      },
-    });
-    const { report } = await runScenario({
-      loaded,
-      speed: 4,
-      target: {
-        inProcess: {
-          pipeline: {
-            passes: { silenceMs: 1, stationaryMs: 60_000, maxOpenPasses: 100_000, minDirectionGapMs: 100 },
-            reads: { dedupeTtlMs: 0, maxTags: 200_000 },
-          },
-        },
-      },
-      logger,
-    });
-    expect(report.movementPrecision).toBeLessThan(0.5);
-    expect(report.inventoryAccuracy).toBeLessThan(1);
-    expect(report.movementRecall).toBe(1);
-  });
-
   it("dock-day at scale 0.05 (one truck, ~3,000 tagged items) at max speed with noisy hardware", async () => {
     const loaded = await loadScenarioFile(builtInScenarioFile("dock-day"), { scale: 0.05 });
     const { truth, report } = await runScenario({ loaded, speed: "max", target: { inProcess: {} }, logger });
