@@ -12,9 +12,11 @@ import { masterDataRoute } from "./master-data.js";
 import { movementsRoute } from "./movements.js";
 import { referenceDataRoute } from "./reference-data.js";
 import { serialsRoute } from "./serials.js";
+import { silencesRoute } from "./silences.js";
 import { stockRoute } from "./stock.js";
 import { tasksRoute } from "./tasks.js";
 import { tokensRoute } from "./tokens.js";
+import { whoamiRoute } from "./whoami.js";
 
 /** Every `/v1` route; register with `{ prefix: "/v1" }`. */
 export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) => {
@@ -39,6 +41,8 @@ export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) =
   await app.register(kpisRoute, deps);
   await app.register(alertsRoute, deps);
   await app.register(alertsStreamRoute, deps);
+  await app.register(silencesRoute, deps);
+  await app.register(whoamiRoute, deps);
   await app.register(tasksRoute, deps);
   await app.register(epcisRoute, deps);
   await app.register(edgesRoute, deps);
