@@ -53,7 +53,7 @@ describe("alert sweeper: escalation, reminders, silences, inhibition, edges not 
     await store.close();
     await rm(dir, { recursive: true, force: true });
   });
-  const silent = (device: string, edgeId = "edge-1") =>
+  const silent = (device: string) =>
     condition({
       key: `DEVICE_SILENT:${device}`,
       conditionType: "DEVICE_SILENT",
