@@ -342,13 +342,17 @@ describe("ledger routes (open API)", () => {
     expect(done.json().adjustments).toEqual([
       expect.objectContaining({ movementType: "ADJUSTMENT", qty: 2, from: "S1/A/01" }),
     ]);
-    expectProblem(await json("POST", `/v1/tasks/${task.id}/dismiss`, {}), 409, LedgerErrorCode.TaskState);
+    expectProblem(
+      await json("POST", `/v1/tasks/${task.id}/dismiss`, { reason: "counted again" }),
+      409,
+      LedgerErrorCode.TaskState,
+    );
     expectProblem(
       await json("POST", `/v1/tasks/${task.id}/complete`, { outcome: "adjusted", adjustments: [] }),
       400,
       ErrorCode.MessageSchema,
     );
-    expectProblem(await json("POST", "/v1/tasks/nope/dismiss", {}), 404, ErrorCode.NotFound);
+    expectProblem(await json("POST", "/v1/tasks/nope/dismiss", { reason: "gone" }), 404, ErrorCode.NotFound);
     expectProblem(await app.inject({ url: "/v1/tasks/nope" }), 404, ErrorCode.NotFound);
     expectProblem(await app.inject({ url: "/v1/tasks?status=closed" }), 400, ErrorCode.QueryInvalid);
   });
@@ -437,6 +441,7 @@ describe("OpenAPI document", () => {
       "/v1/tasks",
       "/v1/tasks/{id}",
       "/v1/tasks/{id}/assign",
+      "/v1/tasks/{id}/start",
       "/v1/tasks/{id}/complete",
       "/v1/tasks/{id}/dismiss",
       "/v1/epcis/events",
