@@ -10,9 +10,11 @@ import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { condition, meta, movement, siteLayout, task, telemetry } from "./event-fixtures.js";
 import { ledgerFeaturesContract } from "./ledger-features-contract.js";
+import { taskStoreContract } from "./task-store-contract.js";
 
 export function ledgerStoreContract(name: string, create: () => Promise<LedgerStore>): void {
   ledgerFeaturesContract(name, create);
+  taskStoreContract(name, create);
   describe(`LedgerStore contract: ${name}`, () => {
     let store: LedgerStore;
     beforeEach(async () => {
