@@ -136,7 +136,8 @@ export const tasksRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store,
       schema: {
         summary: "Start work on a task (open or assigned → started); the caller becomes its assignee when it has none",
         params: Id,
-        body: z.object({}).strict().optional(),
+        // No body, or an empty object: fastify hands a bodiless POST over as null.
+        body: z.object({}).strict().nullish(),
         response: { 200: Changed },
       },
     },
