@@ -21,6 +21,7 @@ import type { ApiLimits } from "./plugins/api-limits.js";
 import type { ApiMode } from "./plugins/authenticate.js";
 import { createCloudMetrics, type IngestObserver } from "./plugins/metrics.js";
 import { CloudStartError, cloudSecurityProblems } from "./security-check.js";
+import type { TaskDuePolicy } from "./tasks/task-due.js";
 
 export interface CloudOptions {
   /** HTTP host, default 127.0.0.1. */
@@ -56,6 +57,8 @@ export interface CloudOptions {
   mode?: ApiMode;
   /** Rate limit, throttle, body limit and request timeout over the defaults. */
   apiLimits?: Partial<ApiLimits>;
+  /** Correction task due times per type; `DEFAULT_TASK_DUE` without. */
+  taskDue?: TaskDuePolicy | undefined;
   /** Consume batches as a member of this MQTT shared subscription group (several cloud instances, external broker). */
   mqttShareGroup?: string | undefined;
   /** How long an edge's previous process may still send after a new one started, ms (default 30 s). */
@@ -180,6 +183,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       credentials,
       mode,
       ...(options.apiLimits !== undefined && { limits: options.apiLimits }),
+      ...(options.taskDue !== undefined && { taskDue: options.taskDue }),
     });
     stops.push(() => app.close());
     await app.listen({ host, port: options.port ?? 8080 });
