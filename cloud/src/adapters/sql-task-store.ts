@@ -8,7 +8,7 @@ import {
 import type { Alert } from "../alerts/alert.js";
 import { CLOUD_SOURCE } from "../ledger/cloud-source.js";
 import { type CommitMeta, pageLimit } from "../ledger/ledger-store.js";
-import { adjustmentBatchId, taskAdjustments } from "../tasks/task-adjustments.js";
+import { adjustmentBatchId, adjustmentId, taskAdjustments } from "../tasks/task-adjustments.js";
 import { overdueCutoffs, type TaskDuePolicy } from "../tasks/task-due.js";
 import { applyTaskAction, type TaskAction, UNFINISHED } from "../tasks/task-lifecycle.js";
 import type { LedgerTask, TaskChange, TaskQuery, TaskStore } from "../tasks/task-store.js";
@@ -109,7 +109,7 @@ export class SqlTaskStore implements TaskStore {
   }
 
   async complete(id: string, outcome: TaskOutcome, by: string): Promise<TaskChange> {
-    const adjustmentIds = taskAdjustments(id, outcome, new Date().toISOString()).map((m) => m.id);
+    const adjustmentIds = outcome.outcome === "adjusted" ? outcome.adjustments.map((_, i) => adjustmentId(id, i)) : [];
     return this.#change(id, { action: "complete", by, outcome, adjustmentIds });
   }
 

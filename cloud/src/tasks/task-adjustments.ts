@@ -13,7 +13,7 @@ export function taskAdjustments(taskId: string, outcome: TaskOutcome, now: strin
   return outcome.adjustments.map(
     (a, i): Movement => ({
       kind: "movement",
-      id: derivedId(`task:${taskId}:adjustment:${i}`),
+      id: adjustmentId(taskId, i),
       siteId: siteOf(a.location),
       occurredAt: now,
       movementType: "ADJUSTMENT",
@@ -30,4 +30,9 @@ export function taskAdjustments(taskId: string, outcome: TaskOutcome, now: strin
 /** The batch id a task's adjustments are committed under (one per task, so a retry names the same batch). */
 export function adjustmentBatchId(taskId: string): string {
   return derivedId(`task:${taskId}`);
+}
+
+/** The id of a task's `index`th adjustment. */
+export function adjustmentId(taskId: string, index: number): string {
+  return derivedId(`task:${taskId}:adjustment:${index}`);
 }
