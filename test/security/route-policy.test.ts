@@ -174,7 +174,7 @@ function body(method: string, path: string): unknown {
     "/v1/expected-shipments": { id: "SO-1", siteId: "S1", dock: "S1/DOCK/D1", lines: [{ sku: "SKU-1", qty: 1 }] },
     "/v1/tasks/{id}/assign": { assignee: "ana" },
     "/v1/tasks/{id}/complete": { outcome: "no-change" },
-    "/v1/tasks/{id}/dismiss": {},
+    "/v1/tasks/{id}/dismiss": { reason: "checked on the shelf" },
     "/v1/items/{sku}": { sku: "SKU-1", gtins: [] },
     "/v1/tokens": { name: "x", role: "viewer" },
   };
