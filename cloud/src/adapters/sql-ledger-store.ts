@@ -72,8 +72,6 @@ import {
 import { SqlSecurityStore } from "./sql-security-store.js";
 import { SqlTaskStore } from "./sql-task-store.js";
 
-export { CLOUD_SOURCE };
-
 const EVENT_COLUMNS: readonly Column[] = [
   { name: "id", type: "text" },
   { name: "kind", type: "text" },

@@ -166,12 +166,15 @@ async function readTasks(db: SqlDb, where: string, params: readonly unknown[], s
 }
 
 function taskFromRow(r: TaskRow): LedgerTask {
-  const task: LedgerTask = { ...CorrectionTask.parse(json(r.body)), status: TaskStatus.parse(r.status) };
+  const task: LedgerTask = {
+    ...CorrectionTask.parse(json(r.body)),
+    status: TaskStatus.parse(r.status),
+    createdAt: iso(r.created_at),
+  };
   if (r.assignee !== null) task.assignee = r.assignee;
   if (r.outcome !== null) task.outcome = TaskOutcomeSchema.parse(json(r.outcome));
   if (r.adjustment_ids !== null) task.adjustmentIds = json<string[]>(r.adjustment_ids);
   if (task.status === "dismissed" && task.outcome?.note !== undefined) task.dismissReason = task.outcome.note;
-  if (r.created_at !== null) task.createdAt = iso(r.created_at);
   if (r.updated_at !== null) task.updatedAt = iso(r.updated_at);
   return task;
 }

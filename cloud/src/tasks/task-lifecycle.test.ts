@@ -14,6 +14,7 @@ const task = (status: TaskStatus, assignee?: string): LedgerTask => ({
   priority: "high",
   detail: "counted 3, the ledger has 5",
   evidence: { deviceId: "shelf-1", observationIds: [] },
+  createdAt: "2026-12-03T08:00:05.000Z",
   status,
   ...(assignee !== undefined && { assignee }),
 });

@@ -13,7 +13,7 @@ export type LedgerTask = CorrectionTask & {
   /** Why it was dismissed (a dismissed task always says, but those dismissed before reasons were required). */
   dismissReason?: string;
   /** When the cloud recorded it (ISO 8601): its due time counts from here. */
-  createdAt?: string;
+  createdAt: string;
   /** When it was last changed (ISO 8601). */
   updatedAt?: string;
 };

@@ -25,9 +25,9 @@ export const LedgerTask = CorrectionTask.extend({
   /** Why it was dismissed. */
   dismissReason: z.string().optional(),
   /** When the cloud recorded it (ISO 8601). */
-  createdAt: z.string().optional(),
+  createdAt: z.string(),
   /** When it is due: `createdAt` plus its type's due time (ISO 8601). */
-  dueAt: z.string().optional(),
+  dueAt: z.string(),
   updatedAt: z.string().optional(),
 });
 
@@ -47,8 +47,7 @@ export const tasksRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store,
     if (task === undefined) throw notFound(`no task ${id}`);
     assertCovers(request, task.siteId);
   };
-  const withDue = (task: StoredTask): StoredTask & { dueAt?: string } =>
-    task.createdAt === undefined ? task : { ...task, dueAt: dueAt({ ...task, createdAt: task.createdAt }, policy) };
+  const withDue = (task: StoredTask): StoredTask & { dueAt: string } => ({ ...task, dueAt: dueAt(task, policy) });
 
   const answer = (id: string, change: TaskChange) => {
     if (change.ok) {
