@@ -468,6 +468,25 @@ export function ledgerStoreContract(name: string, create: () => Promise<LedgerSt
         expect(await store.alerts()).toHaveLength(1);
       });
 
+      it("a device's dead letters reported above the policy's rate raise DEAD_LETTER_RATE; a quiet minute clears it", async () => {
+        const rate = (value: number, minute: number) => ({
+          kind: "telemetry" as const,
+          id: `dl-${minute}`,
+          siteId: "S1",
+          occurredAt: `2026-11-22T08:0${minute}:00.000Z`,
+          deviceId: "scanner-1",
+          metric: "dead-letters",
+          value,
+          unit: "msg/min",
+        });
+        const noisy = await store.commit(meta(0), [rate(120, 1)]);
+        expect(noisy.alerts).toEqual([
+          expect.objectContaining({ kind: "DEAD_LETTER_RATE", deviceId: "scanner-1", value: 120, status: "open" }),
+        ]);
+        const quiet = await store.commit(meta(1), [rate(0, 2)]);
+        expect(quiet.alerts).toEqual([expect.objectContaining({ kind: "DEAD_LETTER_RATE", status: "cleared" })]);
+      });
+
       it("ignores a cleared condition with no live alert", async () => {
         expect(
           (await store.commit(meta(), [condition("SHELF_UNSTABLE:s-1", "cleared", "SHELF_UNSTABLE")])).alerts,

@@ -17,6 +17,7 @@ import {
 } from "@tally/protocols";
 import type { Alert } from "../alerts/alert.js";
 import { conditionCause } from "../alerts/apply-condition.js";
+import { deadLetterCauses } from "../alerts/cloud-rules.js";
 import { canonicalJson, canonicalMovement, contentHash } from "../ledger/canonical-json.js";
 import { classifyEvents, firstOccurrences, type HashedEvent, hashEvents } from "../ledger/classify-events.js";
 import { CLOUD_SOURCE } from "../ledger/cloud-source.js";
@@ -276,10 +277,11 @@ export class SqlLedgerStore implements LedgerStore {
       ]),
     );
 
-    if (parts.conditions.length > 0) {
-      const causes = parts.conditions.map((c) => conditionCause(c, meta.edgeId, newId));
-      alerts.push(...told(await this.alerting.applyCausesIn(tx, causes, now)));
-    }
+    const causes = [
+      ...parts.conditions.map((c) => conditionCause(c, meta.edgeId, newId)),
+      ...deadLetterCauses(parts.telemetry, meta.edgeId, this.alerting.policy, newId),
+    ];
+    if (causes.length > 0) alerts.push(...told(await this.alerting.applyCausesIn(tx, causes, now)));
 
     const result: CommitResult = {
       committed: classification.committed,
