@@ -75,6 +75,7 @@ import {
   type SqlDb,
   type SqlDriver,
 } from "./sql-driver.js";
+import { SqlNotificationStore } from "./sql-notification-store.js";
 import { SqlSecurityStore } from "./sql-security-store.js";
 
 /** The edge id recorded on events the cloud makes itself (tasks, adjustments, reversals, EPCIS captures). */
@@ -190,6 +191,7 @@ interface CommitOptions {
 export class SqlLedgerStore implements LedgerStore {
   readonly kind: SqlDriver["kind"];
   readonly security: SqlSecurityStore;
+  readonly notifications: SqlNotificationStore;
   readonly #driver: SqlDriver;
   #rules: { at: number; rules: Map<string, ItemRule> } | undefined;
 
@@ -197,6 +199,7 @@ export class SqlLedgerStore implements LedgerStore {
     this.#driver = driver;
     this.kind = driver.kind;
     this.security = new SqlSecurityStore(driver);
+    this.notifications = new SqlNotificationStore(driver);
   }
 
   async commit(meta: CommitMeta, events: readonly EdgeEvent[]): Promise<CommitResult> {

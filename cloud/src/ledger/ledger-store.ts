@@ -15,6 +15,7 @@ import type {
 } from "@tally/protocols";
 import type { Alert, AlertStatus } from "../alerts/alert.js";
 import type { SecurityStore } from "../auth/security-store.js";
+import type { NotificationStore } from "../notifications/notification-store.js";
 
 /** Which batch a commit comes from. */
 export interface CommitMeta {
@@ -183,6 +184,8 @@ export interface LedgerStore {
   readonly kind: StoreKind;
   /** API tokens and the audit log, in the same database. */
   readonly security: SecurityStore;
+  /** Webhooks, the notification outbox and the delivery log, in the same database. */
+  readonly notifications: NotificationStore;
   commit(meta: CommitMeta, events: readonly EdgeEvent[]): Promise<CommitResult>;
   /** Positions with qty ≠ 0, sorted by sku, location, lot. */
   stock(query?: StockQuery): Promise<Position[]>;
