@@ -68,6 +68,7 @@ export {
   type Schedule,
   type TickResult,
 } from "./notifications/notifier.js";
+export { planDeliveries } from "./notifications/plan-deliveries.js";
 export {
   DEFAULT_SIGNATURE_TOLERANCE_S,
   SIGNATURE_HEADER,
