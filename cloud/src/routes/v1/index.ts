@@ -15,6 +15,7 @@ import { serialsRoute } from "./serials.js";
 import { stockRoute } from "./stock.js";
 import { tasksRoute } from "./tasks.js";
 import { tokensRoute } from "./tokens.js";
+import { webhooksRoute } from "./webhooks.js";
 
 /** Every `/v1` route; register with `{ prefix: "/v1" }`. */
 export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) => {
@@ -44,4 +45,5 @@ export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) =
   await app.register(edgesRoute, deps);
   await app.register(tokensRoute, deps);
   await app.register(auditRoute, deps);
+  await app.register(webhooksRoute, deps);
 };
