@@ -195,10 +195,10 @@ export function notificationStoreContract(name: string, open: () => Promise<Open
       [d] = await notifications.deliveries({ limit: 1, status: "delivered" });
       expect(d).toMatchObject({ id, status: "delivered", attempts: 2, deliveredAt: iso(T0 + 36_000) });
       expect(d?.nextAttemptAt).toBeUndefined();
-      expect(d?.attemptLog.map((a) => [a.attempt, a.statusCode, a.error])).toEqual([
-        [1, 503, "TALLY_ERR_WEBHOOK_REFUSED: HTTP 503"],
-        [2, 204, undefined],
-        [9, 200, undefined],
+      expect(d?.attemptLog.map((a) => [a.attempt, a.sentBy, a.statusCode, a.error])).toEqual([
+        [1, "p1", 503, "TALLY_ERR_WEBHOOK_REFUSED: HTTP 503"],
+        [2, "p2", 204, undefined],
+        [9, "p1", 200, undefined],
       ]);
       expect(await notifications.deliveries({ limit: 5, status: "pending" })).toEqual([]);
       expect(await notifications.deliveries({ limit: 5, webhookId: "other" })).toEqual([]);

@@ -330,6 +330,7 @@ const MIGRATIONS: readonly Migration[] = [
         delivery_id text NOT NULL,
         attempt integer NOT NULL,
         at timestamptz NOT NULL,
+        sent_by text NOT NULL,
         status_code integer,
         error text,
         duration_ms integer NOT NULL,

@@ -46,6 +46,7 @@ interface AttemptRow {
   delivery_id: string;
   attempt: unknown;
   at: unknown;
+  sent_by: string;
   status_code: unknown;
   error: string | null;
   duration_ms: unknown;
@@ -240,9 +241,17 @@ export class SqlNotificationStore implements NotificationStore {
     const ok = attempt.error === undefined;
     return this.#driver.write(async (tx) => {
       await tx.run(
-        `INSERT INTO notification_attempts (delivery_id, attempt, at, status_code, error, duration_ms)
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id, attempt) DO NOTHING`,
-        [record.deliveryId, attempt.attempt, at, attempt.statusCode ?? null, attempt.error ?? null, attempt.durationMs],
+        `INSERT INTO notification_attempts (delivery_id, attempt, at, sent_by, status_code, error, duration_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id, attempt) DO NOTHING`,
+        [
+          record.deliveryId,
+          attempt.attempt,
+          at,
+          record.owner,
+          attempt.statusCode ?? null,
+          attempt.error ?? null,
+          attempt.durationMs,
+        ],
       );
       // Only while this notifier still holds the lease, and only a pending delivery (not one of a deleted webhook).
       const guard = "WHERE id = ? AND claimed_by = ? AND status = 'pending'";
@@ -330,7 +339,7 @@ export class SqlNotificationStore implements NotificationStore {
       rows.map((r) => r.id),
     );
     const attempts = await this.#driver.read.all<AttemptRow>(
-      `SELECT delivery_id, attempt, at, status_code, error, duration_ms FROM notification_attempts
+      `SELECT delivery_id, attempt, at, sent_by, status_code, error, duration_ms FROM notification_attempts
        WHERE ${inIds.sql} ORDER BY delivery_id, attempt`,
       inIds.params,
     );
@@ -340,6 +349,7 @@ export class SqlNotificationStore implements NotificationStore {
       list.push({
         attempt: num(a.attempt),
         at: iso(a.at),
+        sentBy: a.sent_by,
         ...(a.status_code !== null && { statusCode: num(a.status_code) }),
         ...(a.error !== null && { error: a.error }),
         durationMs: num(a.duration_ms),

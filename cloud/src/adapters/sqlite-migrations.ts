@@ -336,6 +336,7 @@ const MIGRATIONS: readonly Migration[] = [
         delivery_id TEXT NOT NULL,
         attempt INTEGER NOT NULL,
         at TEXT NOT NULL,
+        sent_by TEXT NOT NULL,
         status_code INTEGER,
         error TEXT,
         duration_ms INTEGER NOT NULL,

@@ -27,6 +27,8 @@ export interface DeliveryAttempt {
   /** 1 for the first try. */
   attempt: number;
   at: string;
+  /** The notifier (cloud process) that made it. */
+  sentBy: string;
   /** The receiver's HTTP status, when it answered. */
   statusCode?: number;
   /** Why it failed (`TALLY_ERR_WEBHOOK_*: …`); absent when it succeeded. */
@@ -81,7 +83,8 @@ export interface AttemptRecord {
   deliveryId: string;
   /** The notifier that claimed it: a result from one whose lease was taken over does not overwrite the state. */
   owner: string;
-  attempt: DeliveryAttempt;
+  /** The attempt; it is recorded as sent by `owner`. */
+  attempt: Omit<DeliveryAttempt, "sentBy">;
   /** When to try again; absent when the attempt succeeded. */
   nextAttemptAt?: string;
 }

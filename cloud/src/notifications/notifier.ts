@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { newId } from "../ledger/new-id.js";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
 import { DEFAULT_GROUPING, type GroupingOptions } from "./group-events.js";
-import type { ClaimedDelivery, DeliveryAttempt, NotificationStore } from "./notification-store.js";
+import type { AttemptRecord, ClaimedDelivery, NotificationStore } from "./notification-store.js";
 import { planDeliveries } from "./plan-deliveries.js";
 import { SIGNATURE_HEADER, signWebhook } from "./sign-webhook.js";
 import type { Webhook } from "./webhook.js";
@@ -181,7 +181,7 @@ export class Notifier {
     const atMs = this.#now();
     const started = performance.now();
     const outcome = await this.#post(delivery, atMs);
-    const attempt: DeliveryAttempt = {
+    const attempt: AttemptRecord["attempt"] = {
       attempt: attemptNo,
       at: new Date(atMs).toISOString(),
       ...(outcome.statusCode !== undefined && { statusCode: outcome.statusCode }),

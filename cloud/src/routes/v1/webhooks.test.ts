@@ -145,7 +145,7 @@ describe("webhooks routes", () => {
       attempts: 1,
       lastError: "TALLY_ERR_WEBHOOK_REFUSED: HTTP 500",
       events: [{ event: "raised", alertId: "x1", severity: "major" }],
-      attemptLog: [{ attempt: 1, statusCode: 500, durationMs: 7 }],
+      attemptLog: [{ attempt: 1, sentBy: "me", statusCode: 500, durationMs: 7 }],
     });
     expect(page.body).not.toContain("secret");
     const rest = await app.inject({ url: "/v1/deliveries?after=d2", headers: as("supervisor") });

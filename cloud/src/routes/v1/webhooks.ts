@@ -29,6 +29,8 @@ const Delivery = z.object({
     z.object({
       attempt: z.number().int(),
       at: z.string(),
+      /** The cloud process that made the attempt. */
+      sentBy: z.string(),
       statusCode: z.number().int().optional(),
       error: z.string().optional(),
       durationMs: z.number().int(),
