@@ -61,6 +61,7 @@ export type {
   NotificationStore,
 } from "./notifications/notification-store.js";
 export {
+  type AttemptOutcome,
   DELIVERY_ID_HEADER,
   Notifier,
   type NotifierObserver,
@@ -68,6 +69,7 @@ export {
   type Schedule,
   type TickResult,
 } from "./notifications/notifier.js";
+export { notifierMetrics } from "./notifications/notifier-metrics.js";
 export { planDeliveries } from "./notifications/plan-deliveries.js";
 export {
   DEFAULT_SIGNATURE_TOLERANCE_S,

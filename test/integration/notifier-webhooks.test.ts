@@ -3,11 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type Alert,
+  createCloudMetrics,
   createLedgerStore,
   type enqueueAlertEvents,
   type LedgerStore,
   Notifier,
   type NotifierOptions,
+  notifierMetrics,
 } from "@tally/cloud";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../support/eventually.js";
@@ -97,7 +99,10 @@ describe("notifier and a real receiver (SQLite, virtual time)", () => {
 
     const failing: string[] = [];
     const recovered: string[] = [];
+    const metrics = createCloudMetrics();
+    const observer = notifierMetrics(metrics.registry);
     const options = (): NotifierOptions => ({
+      observer,
       store: store.notifications,
       logger: testLogger(),
       now: () => clock,
@@ -164,6 +169,13 @@ describe("notifier and a real receiver (SQLite, virtual time)", () => {
     await run(5);
     expect(receiver.received).toHaveLength(done.length);
     expect(receiver.repeats).toEqual([]);
+    const text = await metrics.registry.metrics();
+    const count = (outcome: string) =>
+      Number(new RegExp(`tally_cloud_webhook_attempts_total\\{outcome="${outcome}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    expect(count("delivered")).toBe(done.length);
+    expect(count("refused")).toBe(receiver.refusedWhileDown);
+    expect(count("unreachable")).toBeGreaterThan(0);
+    expect(text).toContain(`tally_cloud_webhook_deliveries_total ${done.length}`);
     await notifier.close();
   });
 });

@@ -16,10 +16,15 @@ export const DELIVERY_ID_HEADER = "Tally-Delivery-Id";
 /** Schedules `fn` after `ms`; returns what cancels it. */
 export type Schedule = (fn: () => void, ms: number) => () => void;
 
-/** Where the notifier reports what it did (metrics); all optional. */
+/** How an attempt ended: taken (2xx), or why not. */
+export type AttemptOutcome = "delivered" | "refused" | "timeout" | "unreachable";
+
+/** Where the notifier reports what it did (metrics, `notifierMetrics`); all optional. */
 export interface NotifierObserver {
-  attempted?(outcome: "delivered" | "failed", webhookId: string): void;
+  attempted?(outcome: AttemptOutcome, webhookId: string): void;
   planned?(deliveries: number): void;
+  /** A round that failed as a whole (the database away). */
+  roundFailed?(): void;
 }
 
 export interface NotifierOptions {
@@ -142,6 +147,7 @@ export class Notifier {
         .catch((error: unknown) => {
           // The database may be away for a while (a restart): the next round tries again.
           this.#logger.error({ err: error }, "notifier round failed");
+          this.#options.observer?.roundFailed?.();
         })
         .finally(() => this.#next(this.#pollMs));
     }, ms);
@@ -198,7 +204,7 @@ export class Notifier {
       attempt,
       ...(nextAttemptAt !== undefined && { nextAttemptAt }),
     });
-    this.#options.observer?.attempted?.(ok ? "delivered" : "failed", delivery.webhook.id);
+    this.#options.observer?.attempted?.(outcome.outcome, delivery.webhook.id);
     const log = { deliveryId: delivery.id, webhookId: delivery.webhook.id, attempt: attemptNo };
     if (ok) this.#logger.debug(log, "webhook delivered");
     else this.#logger.warn({ ...log, error: outcome.error, nextAttemptAt }, "webhook delivery failed; will retry");
@@ -209,7 +215,10 @@ export class Notifier {
     return ok;
   }
 
-  async #post(delivery: ClaimedDelivery, atMs: number): Promise<{ statusCode?: number; error?: string }> {
+  async #post(
+    delivery: ClaimedDelivery,
+    atMs: number,
+  ): Promise<{ outcome: AttemptOutcome; statusCode?: number; error?: string }> {
     try {
       const response = await this.#fetch(delivery.webhook.url, {
         method: "POST",
@@ -224,15 +233,19 @@ export class Notifier {
         redirect: "manual",
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
-      // Read (and drop) the answer so the connection goes back to the pool.
-      await response.arrayBuffer().catch(() => undefined);
-      if (response.status >= 200 && response.status < 300) return { statusCode: response.status };
-      return { statusCode: response.status, error: `${ErrorCode.WebhookRefused}: HTTP ${response.status}` };
+      // The answer's body is not read: a receiver cannot make the notifier hold a large one in memory.
+      await response.body?.cancel().catch(() => undefined);
+      if (response.status >= 200 && response.status < 300) return { outcome: "delivered", statusCode: response.status };
+      return {
+        outcome: "refused",
+        statusCode: response.status,
+        error: `${ErrorCode.WebhookRefused}: HTTP ${response.status}`,
+      };
     } catch (error) {
       if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
-        return { error: `${ErrorCode.WebhookTimeout}: no answer within ${this.#timeoutMs} ms` };
+        return { outcome: "timeout", error: `${ErrorCode.WebhookTimeout}: no answer within ${this.#timeoutMs} ms` };
       }
-      return { error: `${ErrorCode.WebhookUnreachable}: ${describe(error)}` };
+      return { outcome: "unreachable", error: `${ErrorCode.WebhookUnreachable}: ${describe(error)}` };
     }
   }
 
