@@ -180,6 +180,42 @@ describe("notifier and a real receiver (SQLite, virtual time)", () => {
   });
 });
 
+describe("notifier and a slow receiver", () => {
+  it("gives up on an answer after the timeout and sends the delivery again under the same Tally-Delivery-Id", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "tally-notifier-"));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    let clock = Date.parse("2026-12-03T10:00:00.000Z");
+    const secrets = new Map<string, string>();
+    const receiver = new WebhookReceiver(secrets, () => clock);
+    await receiver.start();
+    cleanups.push(() => receiver.stop());
+    const store = await createLedgerStore({ dataDir });
+    cleanups.push(() => store.close());
+    await registerWebhooks(store, receiver, secrets);
+    const notifier = new Notifier({
+      store: store.notifications,
+      logger: testLogger(),
+      now: () => clock,
+      grouping: { windowMs: 0 },
+      backoff: { baseMs: 1000, capMs: 1000 },
+      random: () => 0.5,
+      timeoutMs: 100,
+    });
+    await store.notifications.enqueue([alertEvent("slow", clock, { severity: "minor" })]);
+    receiver.answerDelayMs = 2000;
+    expect(await notifier.tick()).toEqual({ planned: 1, delivered: 0, failed: 1 });
+    const [late] = await store.notifications.deliveries({ limit: 1 });
+    expect(late?.lastError).toBe("TALLY_ERR_WEBHOOK_TIMEOUT: no answer within 100 ms");
+    receiver.answerDelayMs = 0;
+    clock += 1000;
+    expect(await notifier.tick()).toEqual({ planned: 0, delivered: 1, failed: 0 });
+    // The receiver had taken it the first time: the repeat is recognised by its delivery id, not taken twice.
+    expect(receiver.received.map((r) => r.deliveryId)).toEqual([late?.id]);
+    expect(receiver.repeats).toEqual([late?.id]);
+    await notifier.close();
+  });
+});
+
 const server = await probePostgres();
 const unavailable = "unavailable" in server ? server.unavailable : undefined;
 
