@@ -45,11 +45,13 @@ let ids = 0;
 const newId = () => `d-${Date.now()}-${++ids}`;
 
 /** Due outbox events (at `nowMs`) → deliveries, as the notifier plans them. */
-const plan = (store: NotificationStore, nowMs: number) =>
-  store.createDeliveries(
-    (pending, webhooks) => planDeliveries(pending, webhooks, nowMs, DEFAULT_GROUPING, newId),
-    iso(nowMs),
-  );
+const plan = async (store: NotificationStore, nowMs: number) =>
+  (
+    await store.createDeliveries(
+      (pending, webhooks) => planDeliveries(pending, webhooks, nowMs, DEFAULT_GROUPING, newId),
+      iso(nowMs),
+    )
+  ).created;
 
 const webhook = (id: string, filters = {}) => ({
   id,
@@ -121,6 +123,27 @@ export function notificationStoreContract(name: string, open: () => Promise<Open
       // The later event waits for its own window.
       expect(await plan(notifications, T0 + 70_000)).toBe(1);
       expect((await notifications.deliveries({ limit: 10, after: deliveries[2]?.id ?? "" })).length).toBe(1);
+    });
+
+    it("removes an outbox row that holds no alert event, names it, and plans the rest", async () => {
+      const { notifications } = await fresh();
+      await notifications.createWebhook(webhook("w1"));
+      const damaged = {
+        event: "raised",
+        at: iso(T0),
+        alert: { id: "x", siteId: "S1", kind: "LOW_STOCK" },
+      } as unknown as AlertEvent;
+      await notifications.enqueue([damaged, alertEvent("a1")]);
+      const result = await notifications.createDeliveries(
+        (pending, webhooks) => planDeliveries(pending, webhooks, T0 + 30_000, DEFAULT_GROUPING, newId),
+        iso(T0 + 30_000),
+      );
+      expect(result.created).toBe(1);
+      expect(result.malformed).toHaveLength(1);
+      expect(await plan(notifications, T0 + 60_000)).toBe(0);
+      expect((await notifications.deliveries({ limit: 5 })).map((d) => d.events.map((e) => e.alertId))).toEqual([
+        ["a1"],
+      ]);
     });
 
     it("leases a due delivery to one owner; another gets it only when the lease runs out", async () => {

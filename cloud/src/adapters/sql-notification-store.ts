@@ -1,6 +1,5 @@
 import type { AlertEvent } from "../alerts/alert.js";
 import { enqueueAlertEvents } from "../notifications/enqueue-alert-events.js";
-import type { OutboxEvent } from "../notifications/group-events.js";
 import type {
   AttemptRecord,
   ClaimedDelivery,
@@ -13,6 +12,7 @@ import type {
   NewWebhook,
   NotificationStore,
 } from "../notifications/notification-store.js";
+import type { StoredOutboxEvent } from "../notifications/outbox-event.js";
 import { type Webhook, WebhookFilters, WebhookFormat, type WebhookWithSecret } from "../notifications/webhook.js";
 import { type Column, iso, json, num, type SqlDb, type SqlDriver } from "./sql-driver.js";
 
@@ -152,9 +152,9 @@ export class SqlNotificationStore implements NotificationStore {
   }
 
   async createDeliveries(
-    plan: (pending: readonly OutboxEvent[], webhooks: readonly WebhookWithSecret[]) => DeliveryPlan,
+    plan: (pending: readonly StoredOutboxEvent[], webhooks: readonly WebhookWithSecret[]) => DeliveryPlan,
     nowIso: string,
-  ): Promise<number> {
+  ): Promise<{ created: number; malformed: number[] }> {
     const now = this.#driver.timestamp(nowIso);
     return this.#driver.write(async (tx) => {
       await tx.lockKeys([PLAN_LOCK]);
@@ -162,12 +162,12 @@ export class SqlNotificationStore implements NotificationStore {
         "SELECT seq, event FROM notification_outbox ORDER BY seq LIMIT ?",
         [PLAN_BATCH],
       );
-      if (rows.length === 0) return 0;
-      const pending = rows.map((r) => ({ seq: num(r.seq), event: json<AlertEvent>(r.event) }));
+      if (rows.length === 0) return { created: 0, malformed: [] };
+      const pending = rows.map((r) => ({ seq: num(r.seq), event: readEvent(r.event) }));
       const hooks = await tx.all<WebhookRow>(
         `SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE disabled_at IS NULL ORDER BY created_at, id${this.#driver.collate}`,
       );
-      const { deliveries, consumed } = plan(pending, hooks.map(webhookWithSecretOf));
+      const { deliveries, consumed, malformed } = plan(pending, hooks.map(webhookWithSecretOf));
       if (deliveries.length > 0) {
         await tx.insertRowsCount(
           "notification_deliveries",
@@ -183,7 +183,7 @@ export class SqlNotificationStore implements NotificationStore {
         );
       }
       await this.#removeFromOutbox(tx, consumed);
-      return deliveries.length;
+      return { created: deliveries.length, malformed };
     });
   }
 
@@ -373,6 +373,15 @@ export class SqlNotificationStore implements NotificationStore {
         attemptLog: log.get(row.id) ?? [],
       };
     });
+  }
+}
+
+/** An outbox row's event: text that does not parse is kept as it is (the planner finds it malformed). */
+function readEvent(value: unknown): unknown {
+  try {
+    return json(value);
+  } catch {
+    return value;
   }
 }
 

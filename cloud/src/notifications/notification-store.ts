@@ -1,5 +1,5 @@
 import type { AlertEvent } from "../alerts/alert.js";
-import type { OutboxEvent } from "./group-events.js";
+import type { StoredOutboxEvent } from "./outbox-event.js";
 import type { Webhook, WebhookFilters, WebhookFormat, WebhookWithSecret } from "./webhook.js";
 
 export interface NewWebhook {
@@ -67,7 +67,10 @@ export interface PlannedDelivery {
 /** What the planner decides: the deliveries to create, and the outbox events they (or no webhook) took. */
 export interface DeliveryPlan {
   deliveries: PlannedDelivery[];
+  /** Outbox rows to remove (their seq), the malformed ones included. */
   consumed: number[];
+  /** Rows that held no alert event (removed, and reported by the caller). */
+  malformed: number[];
 }
 
 /** A delivery a notifier holds the lease of. */
@@ -121,9 +124,9 @@ export interface NotificationStore {
    * one process at a time runs.
    */
   createDeliveries(
-    plan: (pending: readonly OutboxEvent[], webhooks: readonly WebhookWithSecret[]) => DeliveryPlan,
+    plan: (pending: readonly StoredOutboxEvent[], webhooks: readonly WebhookWithSecret[]) => DeliveryPlan,
     nowIso: string,
-  ): Promise<number>;
+  ): Promise<{ created: number; malformed: number[] }>;
   /**
    * Leases up to `limit` pending deliveries due at `nowIso` to `owner` until
    * `leaseUntilIso`. Two processes never hold one delivery at once: a

@@ -23,7 +23,13 @@ export function notifierMetrics(registry: Registry): NotifierObserver {
     help: "Rounds of the notifier that failed as a whole (the database away); the next round tries again",
     registers: [registry],
   });
+  const malformed = new Counter({
+    name: "tally_cloud_notification_outbox_malformed_total",
+    help: "Notification outbox rows that held no alert event (damaged), removed without a delivery",
+    registers: [registry],
+  });
   return {
+    malformed: (n) => malformed.inc(n),
     attempted: (outcome) => attempts.inc({ outcome }),
     planned: (n) => planned.inc(n),
     roundFailed: () => failedRounds.inc(),

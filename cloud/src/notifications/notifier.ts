@@ -23,6 +23,8 @@ export type AttemptOutcome = "delivered" | "refused" | "timeout" | "unreachable"
 export interface NotifierObserver {
   attempted?(outcome: AttemptOutcome, webhookId: string): void;
   planned?(deliveries: number): void;
+  /** Outbox rows that held no alert event, removed without a delivery. */
+  malformed?(rows: number): void;
   /** A round that failed as a whole (the database away). */
   roundFailed?(): void;
 }
@@ -156,11 +158,16 @@ export class Notifier {
   /** One round: plan, send what is due, tell of failing receivers. Tests call it directly in virtual time. */
   async tick(): Promise<TickResult> {
     const nowMs = this.#now();
-    const planned = await this.#store.createDeliveries(
+    const { created: planned, malformed } = await this.#store.createDeliveries(
       (pending, webhooks) => planDeliveries(pending, webhooks, nowMs, this.#grouping, newId),
       new Date(nowMs).toISOString(),
     );
     if (planned > 0) this.#options.observer?.planned?.(planned);
+    if (malformed.length > 0) {
+      // Only a damaged row gets here (the alert core writes typed events): it is dropped so the rest flows.
+      this.#logger.error({ seqs: malformed }, "notification outbox rows that hold no alert event: removed");
+      this.#options.observer?.malformed?.(malformed.length);
+    }
     const result: TickResult = { planned, delivered: 0, failed: 0 };
     for (let round = 0; round < MAX_CLAIM_ROUNDS && !this.#closed; round++) {
       const at = this.#now();

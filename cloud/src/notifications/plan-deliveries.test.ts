@@ -47,8 +47,21 @@ describe("planDeliveries", () => {
 
   it("leaves groups not yet due in the outbox, and consumes due events no webhook wants", () => {
     const plan = planDeliveries(pending, [hook("s3", { filters: { siteIds: ["S3"] } })], T0 + 10_000, grouping, newId);
-    expect(plan).toEqual({ deliveries: [], consumed: [] });
+    expect(plan).toEqual({ deliveries: [], consumed: [], malformed: [] });
     const later = planDeliveries(pending, [hook("s3", { filters: { siteIds: ["S3"] } })], T0 + 30_000, grouping, newId);
-    expect(later).toEqual({ deliveries: [], consumed: [1, 2, 4, 3] });
+    expect(later).toEqual({ deliveries: [], consumed: [1, 2, 4, 3], malformed: [] });
+  });
+
+  it("consumes rows that hold no alert event and names them, without holding up the rest", () => {
+    const rows = [
+      { seq: 7, event: "not json at all" },
+      { seq: 8, event: { event: "raised", at: "x", alert: { id: "a", siteId: "S1" } } },
+      { seq: 9, event: null },
+      ...pending,
+    ];
+    const plan = planDeliveries(rows, [hook("all")], T0 + 30_000, grouping, newId);
+    expect(plan.malformed).toEqual([7, 8, 9]);
+    expect(plan.consumed.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 7, 8, 9]);
+    expect(plan.deliveries).toHaveLength(2);
   });
 });

@@ -1,6 +1,7 @@
 import { dueGroups, type GroupingOptions, type OutboxEvent } from "./group-events.js";
 import { matchesSubscription } from "./match-subscription.js";
 import type { DeliveryPlan, PlannedDelivery } from "./notification-store.js";
+import { isAlertEvent, type StoredOutboxEvent } from "./outbox-event.js";
 import type { WebhookWithSecret } from "./webhook.js";
 import { webhookBody } from "./webhook-body.js";
 
@@ -8,10 +9,12 @@ import { webhookBody } from "./webhook-body.js";
  * The deliveries due outbox events make at `nowMs`: each due group (site
  * and kind) becomes one message per webhook that subscribes to any of its
  * events, holding those events only. A due group is consumed whether or not
- * a webhook wants it; groups not yet due stay in the outbox.
+ * a webhook wants it; groups not yet due stay in the outbox. A row that is no
+ * alert event (a damaged row) is consumed and named in `malformed`, so it
+ * cannot hold up the rest.
  */
 export function planDeliveries(
-  pending: readonly OutboxEvent[],
+  stored: readonly StoredOutboxEvent[],
   webhooks: readonly WebhookWithSecret[],
   nowMs: number,
   grouping: GroupingOptions,
@@ -19,6 +22,13 @@ export function planDeliveries(
 ): DeliveryPlan {
   const deliveries: PlannedDelivery[] = [];
   const consumed: number[] = [];
+  const malformed: number[] = [];
+  const pending: OutboxEvent[] = [];
+  for (const row of stored) {
+    if (isAlertEvent(row.event)) pending.push({ seq: row.seq, event: row.event });
+    else malformed.push(row.seq);
+  }
+  consumed.push(...malformed);
   for (const group of dueGroups(pending, nowMs, grouping)) {
     for (const item of group.events) consumed.push(item.seq);
     for (const webhook of webhooks) {
@@ -34,5 +44,5 @@ export function planDeliveries(
       });
     }
   }
-  return { deliveries, consumed };
+  return { deliveries, consumed, malformed };
 }
