@@ -16,6 +16,7 @@ import { silencesRoute } from "./silences.js";
 import { stockRoute } from "./stock.js";
 import { tasksRoute } from "./tasks.js";
 import { tokensRoute } from "./tokens.js";
+import { webhooksRoute } from "./webhooks.js";
 import { whoamiRoute } from "./whoami.js";
 
 /** Every `/v1` route; register with `{ prefix: "/v1" }`. */
@@ -49,4 +50,5 @@ export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) =
   await app.register(edgesRoute, deps);
   await app.register(tokensRoute, deps);
   await app.register(auditRoute, deps);
+  await app.register(webhooksRoute, deps);
 };
