@@ -1,5 +1,9 @@
-import type { Alert, AlertEvent, AlertKind, AlertTimelineEntry } from "../alerts/alert.js";
-import { AlertTimelineEntry as TimelineSchema } from "../alerts/alert.js";
+import type { Alert, AlertEvent, AlertKind, AlertSeverity, AlertStatus, AlertTimelineEntry } from "../alerts/alert.js";
+import {
+  AlertSeverity as AlertSeveritySchema,
+  AlertStatus as AlertStatusSchema,
+  AlertTimelineEntry as TimelineSchema,
+} from "../alerts/alert.js";
 import { type AlertCause, applyCauses } from "../alerts/alert-cause.js";
 import { type AlertUpdate, acknowledge, escalate, promote, remind, resolve } from "../alerts/alert-lifecycle.js";
 import { AlertPolicy } from "../alerts/alert-policy.js";
@@ -112,6 +116,17 @@ export class SqlAlertStore implements AlertStore {
       "SELECT edge_id, site_id, last_seen_at FROM edge_contacts ORDER BY edge_id",
     );
     return rows.map((r) => ({ edgeId: r.edge_id, siteId: r.site_id, lastSeenAt: r.last_seen_at }));
+  }
+
+  async liveCounts(): Promise<{ status: AlertStatus; severity: AlertSeverity; count: number }[]> {
+    const rows = await this.#driver.read.all<{ status: string; severity: string; n: unknown }>(
+      `SELECT status, severity, COUNT(*) AS n FROM alerts WHERE ${LIVE} GROUP BY status, severity`,
+    );
+    return rows.map((r) => ({
+      status: AlertStatusSchema.parse(r.status),
+      severity: AlertSeveritySchema.parse(r.severity),
+      count: num(r.n),
+    }));
   }
 
   async liveOfKind(kind: AlertKind): Promise<Map<string, Alert>> {
