@@ -78,6 +78,22 @@ describe("alert sweeper: escalation, reminders, silences, inhibition, edges not 
     expect(kinds()).toEqual(["escalated:DEVICE_SILENT:critical"]);
   });
 
+  it("hundreds of alerts that never escalate do not starve the one that must", async () => {
+    const quiet = Array.from({ length: 600 }, (_, i) =>
+      condition({
+        key: `SHELF_UNSTABLE:s-${i}`,
+        conditionType: "SHELF_UNSTABLE",
+        deviceId: `s-${i}`,
+        occurredAt: at(0).toISOString(),
+      }),
+    );
+    await store.commit(meta(0), quiet);
+    await store.commit(meta(1), [silent("portal-1")]);
+    events.length = 0;
+    await sweeper.sweepOnce(at(11));
+    expect(events.filter((e) => e.event === "escalated").map((e) => e.alert.deviceId)).toEqual(["portal-1"]);
+  });
+
   it("reminds every few minutes until acknowledged, then stops; acknowledged alerts never escalate", async () => {
     const [alert] = (await store.commit(meta(0), [silent("portal-1")])).alerts;
     events.length = 0;
