@@ -3,8 +3,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Condition, EdgeBatch, EdgeEvent, Movement, SiteLayout } from "@tally/protocols";
+import type { FastifyInstance } from "fastify";
 import { type Logger, pino } from "pino";
 import { openSqliteLedgerStore } from "../adapters/sqlite-ledger-store.js";
+import { AlertHub } from "../alerts/alert-hub.js";
+import { type AppDeps, buildApp } from "../app.js";
 import { Credentials, parseBootstrapTokens } from "../auth/credentials.js";
 import { hashSecret, newToken } from "../auth/token-secret.js";
 import type { SiteFactsSource } from "../ingest/site-checks.js";
@@ -157,3 +160,28 @@ export function testCredentials(store: LedgerStore): Credentials {
 
 /** The authorization header of a test token. */
 export const bearer = (token: string): { authorization: string } => ({ authorization: `Bearer ${token}` });
+
+/** An API (not listening) on a fresh SQLite ledger that knows TEST_TOKENS; `dispose` closes both. */
+export async function testApp(
+  deps: Partial<Omit<AppDeps, "store" | "credentials">> = {},
+): Promise<{ app: FastifyInstance; store: LedgerStore; hub: AlertHub; dispose(): Promise<void> }> {
+  const temp = await tempStore();
+  const hub = deps.alerts ?? new AlertHub();
+  const app = await buildApp({
+    siteFacts: everyLocationKnown,
+    logger: silentLogger(),
+    ...deps,
+    alerts: hub,
+    store: temp.store,
+    credentials: testCredentials(temp.store),
+  });
+  return {
+    app,
+    store: temp.store,
+    hub,
+    dispose: async () => {
+      await app.close();
+      await temp.dispose();
+    },
+  };
+}

@@ -1,17 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AlertHub } from "../../alerts/alert-hub.js";
-import { buildApp } from "../../app.js";
+import type { AlertHub } from "../../alerts/alert-hub.js";
 import type { LedgerStore } from "../../ledger/ledger-store.js";
-import {
-  bearer,
-  condition,
-  everyLocationKnown,
-  silentLogger,
-  TEST_TOKENS,
-  tempStore,
-  testCredentials,
-} from "../../testing/fixtures.js";
+import { bearer, condition, TEST_TOKENS, testApp } from "../../testing/fixtures.js";
 
 const meta = (seq: number) => ({ edgeId: "edge-1", siteId: "S1", batchId: `b-${seq}`, seq });
 
@@ -21,23 +12,9 @@ describe("alert routes: read with timeline, acknowledge, resolve, silence, who a
   let hub: AlertHub;
   let dispose: () => Promise<void>;
   beforeEach(async () => {
-    const temp = await tempStore();
-    store = temp.store;
-    dispose = temp.dispose;
-    hub = new AlertHub();
-    app = await buildApp({
-      siteFacts: everyLocationKnown,
-      store,
-      logger: silentLogger(),
-      alerts: hub,
-      credentials: testCredentials(store),
-      mode: "production",
-    });
+    ({ app, store, hub, dispose } = await testApp({ mode: "production" }));
   });
-  afterEach(async () => {
-    await app.close();
-    await dispose();
-  });
+  afterEach(() => dispose());
   const raise = async () => {
     const [alert] = (await store.commit(meta(0), [condition()])).alerts;
     if (alert === undefined) throw new Error("no alert raised");

@@ -86,40 +86,32 @@ export const alertsRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store
     },
   );
 
-  app.post(
-    "/alerts/:id/acknowledge",
+  const actions = [
     {
-      config: { policy: { roles: ["operator"], site: "handler" } },
-      schema: {
-        summary: "Take an alert on (operator): it stops escalating and reminding; a cleared one is then resolved",
-        params: AlertId,
-        body: Note.nullish(),
-        response: { 200: z.object({ alert: Alert }) },
-      },
+      action: "acknowledge",
+      roles: ["operator"] as const,
+      summary: "Take an alert on (operator): it stops escalating and reminding; a cleared one is then resolved",
+      act: (id: string, by: string, note?: string) => store.alerting.acknowledge(id, by, note),
     },
-    async (request) => {
-      const { id } = request.params;
-      await covered(request, id);
-      return answer(id, await store.alerting.acknowledge(id, actorOf(request), request.body?.note));
-    },
-  );
-
-  app.post(
-    "/alerts/:id/resolve",
     {
-      config: { policy: { roles: ["supervisor"], site: "handler" } },
-      schema: {
-        summary:
-          "Close an alert (supervisor), whether or not its cause is still there; it re-opens if the cause returns",
-        params: AlertId,
-        body: Note.nullish(),
-        response: { 200: z.object({ alert: Alert }) },
+      action: "resolve",
+      roles: ["supervisor"] as const,
+      summary: "Close an alert (supervisor), whether or not its cause is still there; it re-opens if the cause returns",
+      act: (id: string, by: string, note?: string) => store.alerting.resolve(id, by, note),
+    },
+  ];
+  for (const { action, roles, summary, act } of actions) {
+    app.post(
+      `/alerts/:id/${action}`,
+      {
+        config: { policy: { roles, site: "handler" } },
+        schema: { summary, params: AlertId, body: Note.nullish(), response: { 200: z.object({ alert: Alert }) } },
       },
-    },
-    async (request) => {
-      const { id } = request.params;
-      await covered(request, id);
-      return answer(id, await store.alerting.resolve(id, actorOf(request), request.body?.note));
-    },
-  );
+      async (request) => {
+        const { id } = request.params;
+        await covered(request, id);
+        return answer(id, await act(id, actorOf(request), request.body?.note));
+      },
+    );
+  }
 };

@@ -2,42 +2,22 @@ import { randomUUID } from "node:crypto";
 import { ErrorCode, LedgerErrorCode } from "@tally/protocols";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { AlertHub } from "../../alerts/alert-hub.js";
-import { buildApp } from "../../app.js";
 import type { LedgerStore } from "../../ledger/ledger-store.js";
 import type { ProblemCode } from "../../plugins/problem-details.js";
 import { DEFAULT_TASK_DUE, type TaskDuePolicy } from "../../tasks/task-due.js";
-import {
-  batch,
-  everyLocationKnown,
-  silentLogger,
-  TEST_TOKENS,
-  tempStore,
-  testCredentials,
-  testSite,
-} from "../../testing/fixtures.js";
+import { batch, TEST_TOKENS, testApp, testSite } from "../../testing/fixtures.js";
 
 let app: FastifyInstance;
 let store: LedgerStore;
 let dispose: () => Promise<void>;
 
 async function start(taskDue?: TaskDuePolicy) {
-  ({ store, dispose } = await tempStore());
-  app = await buildApp({
-    siteFacts: everyLocationKnown,
-    store,
-    logger: silentLogger(),
-    alerts: new AlertHub(),
-    credentials: testCredentials(store),
-    mode: "development",
-    ...(taskDue !== undefined && { taskDue }),
-  });
+  ({ app, store, dispose } = await testApp({ mode: "development", ...(taskDue !== undefined && { taskDue }) }));
   await store.importSite(testSite());
 }
 
 afterEach(async () => {
   vi.useRealTimers();
-  await app.close();
   await dispose();
 });
 

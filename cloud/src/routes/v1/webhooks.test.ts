@@ -1,34 +1,21 @@
 import { ErrorCode } from "@tally/protocols";
 import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AlertHub } from "../../alerts/alert-hub.js";
-import { buildApp } from "../../app.js";
 import { EdgeRegistry } from "../../ingest/edge-registry.js";
 import type { LedgerStore } from "../../ledger/ledger-store.js";
 import { DEFAULT_GROUPING } from "../../notifications/group-events.js";
 import { planDeliveries } from "../../notifications/plan-deliveries.js";
 import { alertEvent, EVENT_T0 } from "../../testing/alert-events.js";
-import { everyLocationKnown, silentLogger, TEST_TOKENS, tempStore, testCredentials } from "../../testing/fixtures.js";
+import { TEST_TOKENS, testApp } from "../../testing/fixtures.js";
 
 let app: FastifyInstance;
 let store: LedgerStore;
 let dispose: () => Promise<void>;
 
 beforeEach(async () => {
-  ({ store, dispose } = await tempStore());
-  app = await buildApp({
-    siteFacts: everyLocationKnown,
-    store,
-    logger: silentLogger(),
-    alerts: new AlertHub(),
-    edges: new EdgeRegistry({ graceMs: 10_000 }),
-    credentials: testCredentials(store),
-  });
+  ({ app, store, dispose } = await testApp({ edges: new EdgeRegistry({ graceMs: 10_000 }) }));
 });
-afterEach(async () => {
-  await app.close();
-  await dispose();
-});
+afterEach(() => dispose());
 
 const as = (role: keyof typeof TEST_TOKENS) => ({ authorization: `Bearer ${TEST_TOKENS[role]}` });
 
