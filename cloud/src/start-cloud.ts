@@ -30,7 +30,8 @@ import type { ApiLimits } from "./plugins/api-limits.js";
 import type { ApiMode } from "./plugins/authenticate.js";
 import { createCloudMetrics, type IngestObserver } from "./plugins/metrics.js";
 import { CloudStartError, cloudSecurityProblems } from "./security-check.js";
-import { DEFAULT_TASK_DUE, dueAt, type TaskDuePolicy } from "./tasks/task-due.js";
+import { overdueTaskSource } from "./tasks/overdue-tasks.js";
+import { DEFAULT_TASK_DUE, type TaskDuePolicy } from "./tasks/task-due.js";
 
 export interface CloudOptions {
   /** HTTP host, default 127.0.0.1. */
@@ -102,9 +103,6 @@ export interface RunningCloud {
   /** Stops ingest, the API, the embedded broker and the store, in that order. Idempotent. */
   close(): Promise<void>;
 }
-
-/** At most this many overdue tasks are alerted on per sweep (oldest first). */
-const OVERDUE_LIMIT = 1000;
 
 /** Composition root: opens the ledger, starts the broker (if embedded), the HTTP API and MQTT ingest. */
 export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
@@ -234,16 +232,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       publish: (changed) => alerts.publish(changed),
       logger,
       intervalMs: options.alertSweepMs,
-      overdueTasks: async (now) =>
-        (await store.tasks.overdueTasks(now.toISOString(), options.taskDue ?? DEFAULT_TASK_DUE, OVERDUE_LIMIT)).map(
-          (t) => ({
-            id: t.id,
-            siteId: t.siteId,
-            taskType: t.taskType,
-            location: t.location,
-            dueAt: dueAt(t, options.taskDue ?? DEFAULT_TASK_DUE),
-          }),
-        ),
+      overdueTasks: overdueTaskSource(store.tasks, options.taskDue ?? DEFAULT_TASK_DUE),
     });
     sweeper.start();
     stops.push(() => sweeper.close());

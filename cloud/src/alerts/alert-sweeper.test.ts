@@ -1,9 +1,11 @@
+import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { SqlLedgerStore } from "../adapters/sql-ledger-store.js";
 import { openSqliteLedgerStore } from "../adapters/sqlite-ledger-store.js";
+import { overdueTaskSource } from "../tasks/overdue-tasks.js";
 import { condition, silentLogger } from "../testing/fixtures.js";
 import type { Alert, AlertEvent } from "./alert.js";
 import { AlertPolicy } from "./alert-policy.js";
@@ -92,6 +94,37 @@ describe("alert sweeper: escalation, reminders, silences, inhibition, edges not 
     events.length = 0;
     await sweeper.sweepOnce(at(11));
     expect(events.filter((e) => e.event === "escalated").map((e) => e.alert.deviceId)).toEqual(["portal-1"]);
+  });
+
+  it("a correction task past its due time raises TASK_OVERDUE once; done, the alert clears", async () => {
+    const TASK_ID = randomUUID();
+    const sweep = new AlertSweeper({
+      store: store.alerting,
+      publish: () => undefined,
+      logger: silentLogger(),
+      overdueTasks: overdueTaskSource(store.tasks, { defaultMinutes: 30, byType: {} }),
+    });
+    const task = {
+      kind: "task" as const,
+      id: TASK_ID,
+      siteId: "S1",
+      occurredAt: at(0).toISOString(),
+      taskType: "WRONG_ZONE" as const,
+      location: "S1/A/01",
+      priority: "normal" as const,
+      detail: "pallet in the wrong zone",
+      evidence: { deviceId: "portal-1", observationIds: [] },
+    };
+    await store.commit(meta(0), [task]);
+    await sweep.sweepOnce(at(29));
+    expect(events).toEqual([]);
+    await sweep.sweepOnce(at(31));
+    await sweep.sweepOnce(at(32));
+    expect(kinds()).toEqual(["raised:TASK_OVERDUE:warning"]);
+    expect(events[0]?.alert).toMatchObject({ location: "S1/A/01", dedupKey: `TASK_OVERDUE:${TASK_ID}` });
+    await store.tasks.dismiss(TASK_ID, "ana", "moved back");
+    await sweep.sweepOnce(at(33));
+    expect(kinds()).toEqual(["raised:TASK_OVERDUE:warning", "cleared:TASK_OVERDUE:warning"]);
   });
 
   it("reminds every few minutes until acknowledged, then stops; acknowledged alerts never escalate", async () => {

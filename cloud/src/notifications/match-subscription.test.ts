@@ -22,4 +22,15 @@ describe("matchesSubscription", () => {
       matchesSubscription({ siteIds: ["S1"], minSeverity: "critical" }, alertEvent({ severity: "critical" })),
     ).toBe(true);
   });
+
+  it("an escalation target's channel gets only escalations to that target", () => {
+    const filters = { escalationTargets: ["shift-lead"] };
+    expect(matchesSubscription(filters, { ...alertEvent({}, "escalated"), target: "shift-lead" })).toBe(true);
+    expect(matchesSubscription(filters, { ...alertEvent({}, "escalated"), target: "maintenance" })).toBe(false);
+    expect(matchesSubscription(filters, alertEvent({}, "escalated"))).toBe(false);
+    expect(matchesSubscription(filters, alertEvent({}, "raised"))).toBe(false);
+    expect(
+      matchesSubscription({ ...filters, siteIds: ["S2"] }, { ...alertEvent({}, "escalated"), target: "shift-lead" }),
+    ).toBe(false);
+  });
 });

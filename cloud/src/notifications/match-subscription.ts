@@ -7,6 +7,10 @@ const RANK: Record<AlertSeverity, number> = { critical: 0, major: 1, minor: 2, w
 /** Whether a webhook with these filters is told of this event. */
 export function matchesSubscription(filters: WebhookFilters, event: AlertEvent): boolean {
   const { alert } = event;
+  if (filters.escalationTargets !== undefined) {
+    if (event.event !== "escalated" || event.target === undefined) return false;
+    if (!filters.escalationTargets.includes(event.target)) return false;
+  }
   if (filters.siteIds !== undefined && !filters.siteIds.includes(alert.siteId)) return false;
   if (filters.kinds !== undefined && !filters.kinds.includes(alert.kind)) return false;
   if (filters.severities !== undefined && !filters.severities.includes(alert.severity)) return false;

@@ -16,6 +16,11 @@ export const WebhookFilters = z
     minSeverity: AlertSeverity.optional(),
     severities: z.array(AlertSeverity).min(1).max(4).optional(),
     kinds: z.array(AlertKind).min(1).max(100).optional(),
+    /**
+     * An escalation target's own channel (the policy's `escalateTo`, e.g. `shift-lead`): only escalations to one
+     * of these, whatever their severity; the other filters still narrow them.
+     */
+    escalationTargets: z.array(z.string().min(1).max(100)).min(1).max(20).optional(),
   })
   .strict()
   .refine((f) => f.minSeverity === undefined || f.severities === undefined, {
