@@ -60,7 +60,7 @@ describe("edge ↔ cloud reference data (expected receipts)", () => {
 
   it("flags what an open receipt does not list, and what it listed but never came when it closes", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "tally-ref-"));
-    stops.push(() => rm(dataDir, { recursive: true, force: true }));
+    stops.push(() => rm(dataDir, { recursive: true, force: true, maxRetries: 5 }));
     const site = await demoSiteOnPort(await freePort());
     const { cloud, edge }: { cloud: RunningCloud; edge: RunningEdge } = await start(dataDir, site);
     stops.push(() => cloud.close());
@@ -110,7 +110,7 @@ describe("edge ↔ cloud reference data (expected receipts)", () => {
 
   it("starts from its cached copy while the cloud is unreachable", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "tally-ref-"));
-    stops.push(() => rm(dataDir, { recursive: true, force: true }));
+    stops.push(() => rm(dataDir, { recursive: true, force: true, maxRetries: 5 }));
     const site = await demoSiteOnPort(await freePort());
     const first = await start(dataDir, site);
     await fetch(`${first.cloud.url}/v1/expected-receipts`, {
