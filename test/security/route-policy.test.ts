@@ -200,7 +200,7 @@ function wrongRole(roles: readonly Role[]): keyof typeof SECRET | undefined {
 }
 
 /** Routes over data of no one site: a site-scoped principal of the right role may call them. */
-const SITELESS = new Set(["GET /v1/items", "GET /v1/items/{sku}"]);
+const SITELESS = new Set(["GET /v1/items", "GET /v1/items/{sku}", "GET /v1/whoami"]);
 
 function expectRefused(res: LightMyRequestResponse, status: 401 | 403, what: string) {
   expect(res.statusCode, `${what}: ${res.body.slice(0, 300)}`).toBe(status);

@@ -12,9 +12,11 @@ import { masterDataRoute } from "./master-data.js";
 import { movementsRoute } from "./movements.js";
 import { referenceDataRoute } from "./reference-data.js";
 import { serialsRoute } from "./serials.js";
+import { siteDevicesRoute } from "./site-devices.js";
 import { stockRoute } from "./stock.js";
 import { tasksRoute } from "./tasks.js";
 import { tokensRoute } from "./tokens.js";
+import { whoamiRoute } from "./whoami.js";
 
 /** Every `/v1` route; register with `{ prefix: "/v1" }`. */
 export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) => {
@@ -44,4 +46,6 @@ export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) =
   await app.register(edgesRoute, deps);
   await app.register(tokensRoute, deps);
   await app.register(auditRoute, deps);
+  await app.register(whoamiRoute, deps);
+  await app.register(siteDevicesRoute, deps);
 };
