@@ -7,8 +7,10 @@ export {
   startMqttIngest,
 } from "./adapters/mqtt-ingest.js";
 export { Alert, AlertKind, AlertSeverity, AlertStatus, StockAlertKind } from "./alerts/alert.js";
+export { type AlertCause, applyCauses } from "./alerts/alert-cause.js";
 export { AlertHub, type AlertListener } from "./alerts/alert-hub.js";
-export { type AlertChange, applyCondition } from "./alerts/apply-condition.js";
+export { AlertPolicy, AlertPolicyDocument, AlertPolicyError } from "./alerts/alert-policy.js";
+export { conditionCause } from "./alerts/apply-condition.js";
 export { type AppDeps, buildApp } from "./app.js";
 export { type BootstrapToken, Credentials, parseBootstrapTokens } from "./auth/credentials.js";
 export { type IssueResult, issueToken, type TokenRequest } from "./auth/issue-token.js";

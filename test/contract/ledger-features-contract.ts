@@ -142,21 +142,31 @@ export function ledgerFeaturesContract(name: string, create: () => Promise<Ledge
         expect(await store.stock({ sku: "ANON" })).toEqual([{ sku: "ANON", location: "S1/A/01", lot: "", qty: -3 }]);
       });
 
-      it("allow (default): records the negative position and opens a NEGATIVE_STOCK alert, resolved when back", async () => {
+      it("allow (default): records the negative position; a NEGATIVE_STOCK alert waits out its grace, then opens and clears when back", async () => {
         await store.putItem(item());
         const out = await store.commit(meta(0), [movement({ sku: "SKU-1", qty: 3, from: "S1/A/01" })]);
-        expect(out.alerts).toEqual([
-          expect.objectContaining({
-            kind: "NEGATIVE_STOCK",
-            status: "open",
-            sku: "SKU-1",
-            location: "S1/A/01",
-            value: -3,
-          }),
+        // Held as pending for the policy's grace: nobody is told yet, nothing is listed.
+        expect(out.alerts).toEqual([]);
+        expect(await store.alerts()).toEqual([]);
+        expect(await store.alerting.list({ status: "pending" })).toEqual([
+          expect.objectContaining({ kind: "NEGATIVE_STOCK", sku: "SKU-1", location: "S1/A/01", value: -3 }),
         ]);
         expect((await store.commit(meta(1), [movement({ sku: "SKU-1", qty: 1, from: "S1/A/01" })])).alerts).toEqual([]);
+        // Still negative after the grace: the sweep opens it.
+        const swept = await store.alerting.sweep(new Date(Date.now() + 61_000));
+        expect(swept.changed).toEqual([expect.objectContaining({ kind: "NEGATIVE_STOCK", status: "open" })]);
         const back = await store.commit(meta(2), [movement({ sku: "SKU-1", qty: 4, to: "S1/A/01" })]);
-        expect(back.alerts).toEqual([expect.objectContaining({ kind: "NEGATIVE_STOCK", status: "resolved" })]);
+        expect(back.alerts).toEqual([expect.objectContaining({ kind: "NEGATIVE_STOCK", status: "cleared" })]);
+      });
+
+      it("negative stock fixed within its grace (a receipt a second after the putaway) never alerts", async () => {
+        await store.putItem(item());
+        await store.commit(meta(0), [movement({ sku: "SKU-1", qty: 3, from: "S1/A/01" })]);
+        const back = await store.commit(meta(1), [movement({ sku: "SKU-1", qty: 3, to: "S1/A/01" })]);
+        expect(back.alerts).toEqual([]);
+        await store.alerting.sweep(new Date(Date.now() + 120_000));
+        expect(await store.alerting.list({ status: "pending" })).toEqual([]);
+        expect(await store.alerts()).toEqual([]);
       });
 
       it("refuse: holds the movement, opens a COUNT_MISMATCH task naming it, and keeps the position", async () => {
@@ -241,7 +251,7 @@ export function ledgerFeaturesContract(name: string, create: () => Promise<Ledge
         ]);
         expect((await store.commit(meta(2), [movement({ sku: "SKU-1", qty: 1, from: "S1/A/01" })])).alerts).toEqual([]);
         const recovered = await store.commit(meta(3), [movement({ sku: "SKU-1", qty: 10, to: "S1/A/01" })]);
-        expect(recovered.alerts).toEqual([expect.objectContaining({ kind: "LOW_STOCK", status: "resolved" })]);
+        expect(recovered.alerts).toEqual([expect.objectContaining({ kind: "LOW_STOCK", status: "cleared" })]);
       });
 
       it("suggests the EOQ when demand and costs are configured", async () => {

@@ -395,7 +395,7 @@ export function ledgerStoreContract(name: string, create: () => Promise<LedgerSt
     });
 
     describe("alerts", () => {
-      it("opens one alert per key, however often it is raised or resent, then resolves it", async () => {
+      it("opens one alert per key, however often it is raised or resent; cleared before anybody looked, it waits", async () => {
         const raised = condition("TEMPERATURE_EXCURSION:temp-1", "raised");
         const first = await store.commit(meta(0), [raised]);
         expect(first.alerts).toHaveLength(1);
@@ -406,8 +406,10 @@ export function ledgerStoreContract(name: string, create: () => Promise<LedgerSt
           status: "open",
           siteId: "S1",
           location: "S1/COLD/01",
+          edgeId: "edge-1",
           value: 9.5,
           limit: 8,
+          occurrences: 1,
           raisedAt: raised.occurredAt,
         });
         expect((await store.commit(meta(0), [raised])).alerts).toEqual([]);
@@ -416,29 +418,55 @@ export function ledgerStoreContract(name: string, create: () => Promise<LedgerSt
         expect(await store.alerts({ status: "open" })).toEqual(first.alerts);
 
         const cleared = condition("TEMPERATURE_EXCURSION:temp-1", "cleared", undefined, "2026-11-22T08:30:00.000Z");
-        const resolved = await store.commit(meta(2), [cleared]);
-        expect(resolved.alerts).toEqual([
-          { ...first.alerts[0], status: "resolved", resolvedAt: "2026-11-22T08:30:00.000Z" },
-        ]);
+        const out = await store.commit(meta(2), [cleared]);
+        expect(out.alerts).toEqual([{ ...first.alerts[0], status: "cleared" }]);
         expect(await store.alerts({ status: "open" })).toEqual([]);
-        expect(await store.alerts({ status: "resolved" })).toEqual(resolved.alerts);
+        expect(await store.alerts({ status: "cleared" })).toEqual(out.alerts);
       });
 
-      it("opens a new alert when the key is raised again after it was resolved", async () => {
+      it("acknowledged, then cleared by its cause, it is resolved; the timeline says who and when", async () => {
+        const [alert] = (await store.commit(meta(0), [condition("TEMPERATURE_EXCURSION:temp-1", "raised")])).alerts;
+        const id = alert?.id ?? "";
+        const acked = await store.alerting.acknowledge(id, "ana", "going to the cold room");
+        expect(acked).toMatchObject({ ok: true, alert: { status: "acknowledged", acknowledgedBy: "ana" } });
+        expect(await store.alerting.acknowledge(id, "ben")).toEqual({
+          ok: false,
+          refusal: "ALERT_ALREADY_ACKNOWLEDGED",
+        });
+        const cleared = condition("TEMPERATURE_EXCURSION:temp-1", "cleared", undefined, "2026-11-22T08:30:00.000Z");
+        expect((await store.commit(meta(1), [cleared])).alerts).toEqual([
+          expect.objectContaining({ id, status: "resolved", resolvedAt: "2026-11-22T08:30:00.000Z" }),
+        ]);
+        const read = await store.alerting.get(id);
+        expect(read?.timeline.map((e) => [e.by, e.action, e.note])).toEqual([
+          ["system", "raised", undefined],
+          ["ana", "acknowledged", "going to the cold room"],
+          ["system", "cleared", undefined],
+          ["system", "resolved", undefined],
+        ]);
+        expect(await store.alerting.resolve(id, "ana")).toEqual({ ok: false, refusal: "ALERT_RESOLVED" });
+        expect(await store.alerting.acknowledge("no-such-alert", "ana")).toEqual({
+          ok: false,
+          refusal: "ALERT_NOT_FOUND",
+        });
+      });
+
+      it("flapping: raised again soon after it ended re-opens the same alert and counts occurrences", async () => {
         const key = "DEVICE_SILENT:portal-1";
         await store.commit(meta(0), [
           condition(key, "raised", "DEVICE_SILENT"),
           condition(key, "cleared", "DEVICE_SILENT"),
         ]);
-        const reopened = await store.commit(meta(1), [condition(key, "raised", "DEVICE_SILENT")]);
-        expect(reopened.alerts).toHaveLength(1);
-        expect(reopened.alerts[0]?.severity).toBe("warning");
-        const all = await store.alerts();
-        expect(all.map((a) => a.status)).toEqual(["resolved", "open"]);
-        expect(new Set(all.map((a) => a.id)).size).toBe(2);
+        const [first] = await store.alerts();
+        await store.alerting.acknowledge(first?.id ?? "", "ana");
+        const again = await store.commit(meta(1), [condition(key, "raised", "DEVICE_SILENT")]);
+        expect(again.alerts).toEqual([
+          expect.objectContaining({ id: first?.id, status: "open", occurrences: 2, severity: "minor" }),
+        ]);
+        expect(await store.alerts()).toHaveLength(1);
       });
 
-      it("ignores a cleared condition with no open alert", async () => {
+      it("ignores a cleared condition with no live alert", async () => {
         expect(
           (await store.commit(meta(), [condition("SHELF_UNSTABLE:s-1", "cleared", "SHELF_UNSTABLE")])).alerts,
         ).toEqual([]);

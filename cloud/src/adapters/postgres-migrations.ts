@@ -281,6 +281,52 @@ const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 20,
+    name: "alert lifecycle: acknowledgement, occurrences, escalation, timeline, silences",
+    sql: `
+      ALTER TABLE alerts ADD COLUMN device_id text;
+      ALTER TABLE alerts ADD COLUMN edge_id text;
+      ALTER TABLE alerts ADD COLUMN last_raised_at text;
+      ALTER TABLE alerts ADD COLUMN occurrences integer NOT NULL DEFAULT 1;
+      ALTER TABLE alerts ADD COLUMN acknowledged_by text;
+      ALTER TABLE alerts ADD COLUMN acknowledged_at text;
+      ALTER TABLE alerts ADD COLUMN escalations integer NOT NULL DEFAULT 0;
+      -- Timestamps as ISO text in UTC like the alerts' others, so text order is time order.
+      -- When people were last told of it (raised, escalated, reminded): the clock of the next reminder.
+      ALTER TABLE alerts ADD COLUMN told_at text;
+      -- One live alert per cause: pending, open, acknowledged or cleared (a cleared one still waits for a person).
+      DROP INDEX alerts_open_key;
+      CREATE UNIQUE INDEX alerts_live_key ON alerts (dedup_key) WHERE status <> 'resolved';
+      DROP INDEX alerts_open_kind;
+      CREATE INDEX alerts_live_kind ON alerts (kind) WHERE status <> 'resolved';
+      CREATE INDEX alerts_key ON alerts (dedup_key, seq);
+      CREATE INDEX alerts_status ON alerts (status, seq);
+
+      CREATE TABLE alert_timeline (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        alert_id text NOT NULL,
+        at text NOT NULL,
+        by_whom text NOT NULL,
+        action text NOT NULL,
+        note text
+      );
+      CREATE INDEX alert_timeline_alert ON alert_timeline (alert_id, seq);
+
+      CREATE TABLE silences (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        matchers text NOT NULL,
+        -- A site in maintenance: everything but critical is silenced.
+        except_critical integer NOT NULL DEFAULT 0,
+        starts_at text NOT NULL,
+        ends_at text NOT NULL,
+        created_by text NOT NULL,
+        comment text NOT NULL
+      );
+      CREATE INDEX silences_ends ON silences (ends_at);
+    `,
+  },
 ];
 
 /** Any constant: serialises concurrent migrators (two cloud processes starting together). */

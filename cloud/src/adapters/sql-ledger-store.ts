@@ -19,7 +19,7 @@ import {
   ZoneKind,
 } from "@tally/protocols";
 import type { Alert } from "../alerts/alert.js";
-import { type AlertChange, applyCondition } from "../alerts/apply-condition.js";
+import { conditionCause } from "../alerts/apply-condition.js";
 import { canonicalJson, canonicalMovement, contentHash } from "../ledger/canonical-json.js";
 import { classifyEvents, firstOccurrences, type HashedEvent, hashEvents } from "../ledger/classify-events.js";
 import { derivedId } from "../ledger/derived-id.js";
@@ -61,20 +61,11 @@ import {
   REPLENISHED_ZONE_KINDS,
   refusalKeys,
   siteOf,
-  stockAlertChanges,
+  stockAlertCauses,
 } from "../ledger/stock-rules.js";
 import { movementFromStored, type StoredMovementColumns, storedBody } from "../ledger/stored-movement.js";
-import { ALERT_COLUMNS, type AlertRow, alertFromRow, alertToRow } from "./alert-row.js";
-import {
-  type Column,
-  type InsertSpec,
-  iso,
-  json,
-  num,
-  placeholders,
-  type SqlDb,
-  type SqlDriver,
-} from "./sql-driver.js";
+import { ANY_LIVE_STOCK_ALERT, latestAlerts, SqlAlertStore } from "./sql-alert-store.js";
+import { type Column, type InsertSpec, iso, json, num, type SqlDb, type SqlDriver } from "./sql-driver.js";
 import { SqlSecurityStore } from "./sql-security-store.js";
 
 /** The edge id recorded on events the cloud makes itself (tasks, adjustments, reversals, EPCIS captures). */
@@ -152,10 +143,6 @@ const TELEMETRY_COLUMNS: readonly Column[] = [
   { name: "occurred_at", type: "timestamptz" },
 ];
 
-/** Whether a stock alert is open: nothing to resolve when none is and no position calls for one. */
-const ANY_OPEN_STOCK_ALERT =
-  "EXISTS (SELECT 1 FROM alerts WHERE status = 'open' AND kind IN ('LOW_STOCK', 'NEGATIVE_STOCK'))";
-
 /** How long item rules are cached; a change made through another process applies within this time. */
 const RULES_TTL_MS = 1000;
 
@@ -190,6 +177,7 @@ interface CommitOptions {
 export class SqlLedgerStore implements LedgerStore {
   readonly kind: SqlDriver["kind"];
   readonly security: SqlSecurityStore;
+  readonly alerting: SqlAlertStore;
   readonly #driver: SqlDriver;
   #rules: { at: number; rules: Map<string, ItemRule> } | undefined;
 
@@ -197,6 +185,7 @@ export class SqlLedgerStore implements LedgerStore {
     this.#driver = driver;
     this.kind = driver.kind;
     this.security = new SqlSecurityStore(driver);
+    this.alerting = new SqlAlertStore(driver);
   }
 
   async commit(meta: CommitMeta, events: readonly EdgeEvent[]): Promise<CommitResult> {
@@ -285,18 +274,8 @@ export class SqlLedgerStore implements LedgerStore {
     );
 
     if (parts.conditions.length > 0) {
-      const keys = [...new Set(parts.conditions.map((c) => c.key))];
-      await tx.lockKeys(keys);
-      const open = await openAlerts(tx, keys);
-      const changes: AlertChange[] = [];
-      for (const condition of parts.conditions) {
-        const change = applyCondition(open.get(condition.key), condition, newId);
-        if (change === undefined) continue;
-        if (change.action === "open") open.set(change.alert.dedupKey, change.alert);
-        else open.delete(change.alert.dedupKey);
-        changes.push(change);
-      }
-      await writeAlertChanges(tx, changes, alerts);
+      const causes = parts.conditions.map((c) => conditionCause(c, meta.edgeId, newId));
+      alerts.push(...told(await this.alerting.applyCausesIn(tx, causes, now)));
     }
 
     const result: CommitResult = {
@@ -606,7 +585,7 @@ export class SqlLedgerStore implements LedgerStore {
       positionDeltas(movements).map((d) => [d.sku, d.location, d.lot, d.qty]),
       {
         suffix: `ON CONFLICT (sku, location, lot) DO UPDATE SET qty = positions.qty + excluded.qty
-        RETURNING sku, location, lot, qty, ${ANY_OPEN_STOCK_ALERT} AS stock_alerts_open`,
+        RETURNING sku, location, lot, qty, ${ANY_LIVE_STOCK_ALERT} AS stock_alerts_open`,
         before: this.#serialUpserts(movements),
       },
     );
@@ -677,10 +656,8 @@ export class SqlLedgerStore implements LedgerStore {
       ...touched.map((p) => negativeStockKey(p.sku, p.location, p.lot)),
       ...totals.map((t) => lowStockKey(t.sku, t.location)),
     ];
-    await tx.lockKeys(candidates);
-    const open = await openAlerts(tx, keys);
-    const changes = stockAlertChanges({ touched, totals, rules, open, at: now, newId });
-    await writeAlertChanges(tx, changes, alerts);
+    const causes = stockAlertCauses({ touched, totals, rules, open: await latestAlerts(tx, keys), at: now, newId });
+    alerts.push(...told(await this.alerting.applyCausesIn(tx, causes, now)));
   }
 
   async stock(query: StockQuery = {}): Promise<Position[]> {
@@ -936,31 +913,8 @@ export class SqlLedgerStore implements LedgerStore {
     });
   }
 
-  async alerts(query: AlertQuery = {}): Promise<Alert[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.status !== undefined) {
-      where.push("status = ?");
-      params.push(query.status);
-    }
-    if (query.siteId !== undefined) {
-      where.push("site_id = ?");
-      params.push(query.siteId);
-    }
-    if (query.after !== undefined) {
-      where.push("seq > COALESCE((SELECT seq FROM alerts WHERE id = ?), 0)");
-      params.push(query.after);
-    }
-    let limit = "";
-    if (query.limit !== undefined) {
-      limit = " LIMIT ?";
-      params.push(pageLimit(query.limit));
-    }
-    const rows = await this.#driver.read.all<AlertRow>(
-      `SELECT ${ALERT_COLUMNS} FROM alerts ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq${limit}`,
-      params,
-    );
-    return rows.map(alertFromRow);
+  alerts(query: AlertQuery = {}): Promise<Alert[]> {
+    return this.alerting.list(query);
   }
 
   async tasks(query: TaskQuery = {}): Promise<LedgerTask[]> {
@@ -1471,6 +1425,9 @@ async function positionsOf(tx: SqlDb, keys: readonly Position[], forUpdate: stri
   return current;
 }
 
+/** Alerts people may see: a pending one is nobody's business until its grace is over. */
+const told = (alerts: readonly Alert[]): Alert[] => alerts.filter((a) => a.status !== "pending");
+
 async function zoneKinds(tx: SqlDb, codes: readonly string[]): Promise<Map<string, string>> {
   const kinds = new Map<string, string>();
   for (let i = 0; i < codes.length; i += 500) {
@@ -1499,35 +1456,4 @@ async function locationTotals(
     out.push({ sku: p.sku, location: p.location, qty: num(rows[0]?.qty ?? 0) });
   }
   return out;
-}
-
-async function openAlerts(tx: SqlDb, keys: readonly string[]): Promise<Map<string, Alert>> {
-  const open = new Map<string, Alert>();
-  const unique = [...new Set(keys)];
-  for (let i = 0; i < unique.length; i += 500) {
-    const chunk = unique.slice(i, i + 500);
-    const keysIn = tx.inList("dedup_key", chunk);
-    const rows = await tx.all<AlertRow>(
-      `SELECT ${ALERT_COLUMNS} FROM alerts WHERE status = 'open' AND ${keysIn.sql}`,
-      keysIn.params,
-    );
-    for (const row of rows) open.set(row.dedup_key, alertFromRow(row));
-  }
-  return open;
-}
-
-async function writeAlertChanges(tx: SqlDb, changes: readonly AlertChange[], out: Alert[]): Promise<void> {
-  for (const change of changes) {
-    if (change.action === "open") {
-      const values = alertToRow(change.alert);
-      await tx.run(`INSERT INTO alerts (${ALERT_COLUMNS}) VALUES (${placeholders(values.length)})`, values);
-    } else {
-      await tx.run("UPDATE alerts SET status = ?, resolved_at = ? WHERE id = ?", [
-        change.alert.status,
-        change.alert.resolvedAt ?? null,
-        change.alert.id,
-      ]);
-    }
-    out.push(change.alert);
-  }
 }

@@ -287,6 +287,51 @@ const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 20,
+    name: "alert lifecycle: acknowledgement, occurrences, escalation, timeline, silences",
+    sql: `
+      ALTER TABLE alerts ADD COLUMN device_id TEXT;
+      ALTER TABLE alerts ADD COLUMN edge_id TEXT;
+      ALTER TABLE alerts ADD COLUMN last_raised_at TEXT;
+      ALTER TABLE alerts ADD COLUMN occurrences INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;
+      ALTER TABLE alerts ADD COLUMN acknowledged_at TEXT;
+      ALTER TABLE alerts ADD COLUMN escalations INTEGER NOT NULL DEFAULT 0;
+      -- When people were last told of it (raised, escalated, reminded): the clock of the next reminder.
+      ALTER TABLE alerts ADD COLUMN told_at TEXT;
+      -- One live alert per cause: pending, open, acknowledged or cleared (a cleared one still waits for a person).
+      DROP INDEX alerts_open_key;
+      CREATE UNIQUE INDEX alerts_live_key ON alerts (dedup_key) WHERE status <> 'resolved';
+      DROP INDEX alerts_open_kind;
+      CREATE INDEX alerts_live_kind ON alerts (kind) WHERE status <> 'resolved';
+      CREATE INDEX alerts_key ON alerts (dedup_key, seq);
+      CREATE INDEX alerts_status ON alerts (status, seq);
+
+      CREATE TABLE alert_timeline (
+        seq INTEGER PRIMARY KEY,
+        alert_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        by_whom TEXT NOT NULL,
+        action TEXT NOT NULL,
+        note TEXT
+      );
+      CREATE INDEX alert_timeline_alert ON alert_timeline (alert_id, seq);
+
+      CREATE TABLE silences (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        matchers TEXT NOT NULL,
+        -- A site in maintenance: everything but critical is silenced.
+        except_critical INTEGER NOT NULL DEFAULT 0,
+        starts_at TEXT NOT NULL,
+        ends_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        comment TEXT NOT NULL
+      );
+      CREATE INDEX silences_ends ON silences (ends_at);
+    `,
+  },
 ];
 
 /** Applies the migrations not yet recorded in `schema_migrations`, each in its own transaction. */

@@ -6,12 +6,14 @@ export const AlertSeverity = z.enum(["critical", "major", "minor", "warning"]);
 export type AlertSeverity = z.infer<typeof AlertSeverity>;
 
 /**
+ * - `pending`: raised, waiting out its kind's grace period (a negative stock a receipt may fix a second later);
+ *   not shown by default, nobody is told; dropped if its cause clears first.
  * - `open`: raised, nobody has looked yet.
  * - `acknowledged`: somebody owns it; its cause may still be there.
  * - `cleared`: the cause went away before anybody looked; it still waits for an acknowledgement.
  * - `resolved`: over (acknowledged and cleared, or closed by a person).
  */
-export const AlertStatus = z.enum(["open", "acknowledged", "cleared", "resolved"]);
+export const AlertStatus = z.enum(["pending", "open", "acknowledged", "cleared", "resolved"]);
 export type AlertStatus = z.infer<typeof AlertStatus>;
 
 /** Alerts the ledger raises itself, beside those from edge conditions. */

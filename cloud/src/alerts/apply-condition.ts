@@ -1,55 +1,29 @@
-import type { Condition, ConditionType } from "@tally/protocols";
-import type { Alert, AlertSeverity } from "./alert.js";
-
-/** The result of one condition against the alert currently open for its key. */
-export type AlertChange = { action: "open"; alert: Alert } | { action: "resolve"; alert: Alert };
-
-export function severityOf(kind: ConditionType): AlertSeverity {
-  switch (kind) {
-    case "TEMPERATURE_EXCURSION":
-      return "critical";
-    case "DEVICE_SILENT":
-    case "SHELF_UNSTABLE":
-    case "READER_OVERFLOW":
-    case "SENSOR_STUCK":
-    case "SHELF_UNREACHABLE":
-      return "warning";
-    case "EDGE_BACKLOG":
-    case "EDGE_IDENTITY_CONFLICT":
-    case "FORGED_MESSAGE":
-    case "SITE_LAYOUT_MISSING":
-      return "critical";
-  }
-}
+import type { Condition } from "@tally/protocols";
+import type { Alert } from "./alert.js";
+import type { AlertCause } from "./alert-cause.js";
 
 /**
- * Alert rule for conditions: `raised` opens an alert unless one is already
- * open for the same key (one open alert per cause); `cleared` resolves the
- * open one. Anything else changes nothing.
+ * An edge condition as an alert cause: `raised` with the alert it opens
+ * (severity is the policy's, set when applied), `cleared` by its key.
+ * `edgeId` is the edge whose authenticated batch carried it.
  */
-export function applyCondition(
-  open: Alert | undefined,
-  condition: Condition,
-  newId: () => string,
-): AlertChange | undefined {
-  if (condition.state === "raised") {
-    if (open !== undefined) return undefined;
-    const alert: Alert = {
-      id: newId(),
-      dedupKey: condition.key,
-      kind: condition.conditionType,
-      severity: severityOf(condition.conditionType),
-      status: "open",
-      siteId: condition.siteId,
-      message: condition.detail.length > 0 ? condition.detail : `${condition.conditionType} on ${condition.deviceId}`,
-      raisedAt: condition.occurredAt,
-    };
-    if (condition.location !== undefined) alert.location = condition.location;
-    if (condition.value !== undefined) alert.value = condition.value;
-    if (condition.limit !== undefined) alert.limit = condition.limit;
-    if (condition.unit !== undefined) alert.unit = condition.unit;
-    return { action: "open", alert };
-  }
-  if (open === undefined) return undefined;
-  return { action: "resolve", alert: { ...open, status: "resolved", resolvedAt: condition.occurredAt } };
+export function conditionCause(condition: Condition, edgeId: string, newId: () => string): AlertCause {
+  if (condition.state === "cleared") return { state: "cleared", at: condition.occurredAt, dedupKey: condition.key };
+  const alert: Alert = {
+    id: newId(),
+    dedupKey: condition.key,
+    kind: condition.conditionType,
+    severity: "warning",
+    status: "open",
+    siteId: condition.siteId,
+    deviceId: condition.deviceId,
+    edgeId,
+    message: condition.detail.length > 0 ? condition.detail : `${condition.conditionType} on ${condition.deviceId}`,
+    raisedAt: condition.occurredAt,
+  };
+  if (condition.location !== undefined) alert.location = condition.location;
+  if (condition.value !== undefined) alert.value = condition.value;
+  if (condition.limit !== undefined) alert.limit = condition.limit;
+  if (condition.unit !== undefined) alert.unit = condition.unit;
+  return { state: "raised", at: condition.occurredAt, alert };
 }

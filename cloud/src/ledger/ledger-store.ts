@@ -14,6 +14,7 @@ import type {
   Telemetry,
 } from "@tally/protocols";
 import type { Alert, AlertStatus } from "../alerts/alert.js";
+import type { AlertStore } from "../alerts/alert-store.js";
 import type { SecurityStore } from "../auth/security-store.js";
 
 /** Which batch a commit comes from. */
@@ -183,6 +184,8 @@ export interface LedgerStore {
   readonly kind: StoreKind;
   /** API tokens and the audit log, in the same database. */
   readonly security: SecurityStore;
+  /** Alerts: lifecycle by people, timeline, silences, the sweep (same database; causes are applied in `commit`). */
+  readonly alerting: AlertStore;
   commit(meta: CommitMeta, events: readonly EdgeEvent[]): Promise<CommitResult>;
   /** Positions with qty ≠ 0, sorted by sku, location, lot. */
   stock(query?: StockQuery): Promise<Position[]>;

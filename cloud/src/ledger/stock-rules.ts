@@ -1,6 +1,7 @@
 import type { LedgerItem, Movement } from "@tally/protocols";
 import type { Alert } from "../alerts/alert.js";
-import type { AlertChange } from "../alerts/apply-condition.js";
+import type { AlertCause } from "../alerts/alert-cause.js";
+import { isActive } from "../alerts/alert-lifecycle.js";
 import type { Position } from "./ledger-store.js";
 
 /** What the commit needs of an item: its stock policy. */
@@ -78,7 +79,7 @@ export interface StockAlertInput {
   /** Per (sku, location) totals over lots after the batch, for items with a reorder point at eligible locations. */
   totals: readonly { sku: string; location: string; qty: number }[];
   rules: ReadonlyMap<string, ItemRule>;
-  /** Open LOW_STOCK / NEGATIVE_STOCK alerts by dedup key. */
+  /** The latest LOW_STOCK / NEGATIVE_STOCK alert of each key, any status. */
   open: ReadonlyMap<string, Alert>;
   at: string;
   newId: () => string;
@@ -86,23 +87,27 @@ export interface StockAlertInput {
 
 /**
  * Stock alert rules, for items of the master: a position going below zero
- * (items that allow it) opens a NEGATIVE_STOCK alert, back at zero or above resolves it; a
- * (sku, location) total below the item's reorder point opens a LOW_STOCK
- * alert with a suggested order quantity, at or above it resolves it. One
- * open alert per key.
+ * (items that allow it) raises NEGATIVE_STOCK, back at zero or above clears
+ * it; a (sku, location) total below the item's reorder point raises
+ * LOW_STOCK with a suggested order quantity, at or above it clears it. A
+ * cause is only named when it changes something: raised with no active
+ * alert, cleared with one (the lifecycle does the rest).
  */
-export function stockAlertChanges(input: StockAlertInput): AlertChange[] {
-  const changes: AlertChange[] = [];
-  const resolve = (open: Alert) =>
-    changes.push({ action: "resolve", alert: { ...open, status: "resolved", resolvedAt: input.at } });
+export function stockAlertCauses(input: StockAlertInput): AlertCause[] {
+  const causes: AlertCause[] = [];
+  const active = (key: string) => {
+    const alert = input.open.get(key);
+    return alert !== undefined && isActive(alert);
+  };
+  const clear = (key: string) => causes.push({ state: "cleared", at: input.at, dedupKey: key });
   for (const p of input.touched) {
     // Stock policy is the item master's: a SKU it does not list is recorded without stock alerts.
     if (input.rules.get(p.sku)?.negativeStock !== "allow") continue;
     const key = negativeStockKey(p.sku, p.location, p.lot);
-    const open = input.open.get(key);
-    if (p.qty < 0 && open === undefined) {
-      changes.push({
-        action: "open",
+    if (p.qty < 0 && !active(key)) {
+      causes.push({
+        state: "raised",
+        at: input.at,
         alert: {
           id: input.newId(),
           dedupKey: key,
@@ -118,19 +123,19 @@ export function stockAlertChanges(input: StockAlertInput): AlertChange[] {
           raisedAt: input.at,
         },
       });
-    } else if (p.qty >= 0 && open !== undefined) {
-      resolve(open);
+    } else if (p.qty >= 0 && active(key)) {
+      clear(key);
     }
   }
   for (const t of input.totals) {
     const rule = input.rules.get(t.sku);
     if (rule?.reorderPoint === undefined) continue;
     const key = lowStockKey(t.sku, t.location);
-    const open = input.open.get(key);
-    if (t.qty < rule.reorderPoint && open === undefined) {
+    if (t.qty < rule.reorderPoint && !active(key)) {
       const suggested = suggestedOrderQty(rule, t.qty);
-      changes.push({
-        action: "open",
+      causes.push({
+        state: "raised",
+        at: input.at,
         alert: {
           id: input.newId(),
           dedupKey: key,
@@ -147,11 +152,11 @@ export function stockAlertChanges(input: StockAlertInput): AlertChange[] {
           raisedAt: input.at,
         },
       });
-    } else if (t.qty >= rule.reorderPoint && open !== undefined) {
-      resolve(open);
+    } else if (t.qty >= rule.reorderPoint && active(key)) {
+      clear(key);
     }
   }
-  return changes;
+  return causes;
 }
 
 /** The site segment of a `SITE/ZONE/BIN` code. */

@@ -1,0 +1,344 @@
+import type { Alert, AlertEvent, AlertTimelineEntry } from "../alerts/alert.js";
+import { AlertTimelineEntry as TimelineSchema } from "../alerts/alert.js";
+import { type AlertCause, applyCauses } from "../alerts/alert-cause.js";
+import { type AlertUpdate, acknowledge, escalate, promote, remind, resolve } from "../alerts/alert-lifecycle.js";
+import { AlertPolicy } from "../alerts/alert-policy.js";
+import type {
+  AlertAction,
+  AlertEventSink,
+  AlertListQuery,
+  AlertStore,
+  NewSilence,
+  SweepResult,
+} from "../alerts/alert-store.js";
+import { type Silence, SilenceMatchers, suppressionOf } from "../alerts/noise.js";
+import { pageLimit } from "../ledger/ledger-store.js";
+import { newId } from "../ledger/new-id.js";
+import {
+  ALERT_COLUMNS,
+  ALERT_UPDATE_SET,
+  type AlertRow,
+  alertFromRow,
+  alertToRow,
+  alertUpdateValues,
+} from "./alert-row.js";
+import { json, num, placeholders, type SqlDb, type SqlDriver } from "./sql-driver.js";
+
+const LIVE = "status <> 'resolved'";
+
+/** How many alerts one sweep looks at, per step: bounded work however many are open. */
+const SWEEP_BATCH = 500;
+
+/**
+ * Alerts on the ledger's database (SQLite or PostgreSQL, through the shared
+ * driver): the lifecycle's writes, the timeline, silences and the sweep.
+ * The ledger's commit calls `applyCausesIn` inside its own transaction.
+ */
+export class SqlAlertStore implements AlertStore {
+  readonly #driver: SqlDriver;
+  #policy = new AlertPolicy();
+  #sink: AlertEventSink<SqlDb> | undefined;
+
+  constructor(driver: SqlDriver) {
+    this.#driver = driver;
+  }
+
+  get policy(): AlertPolicy {
+    return this.#policy;
+  }
+
+  /** The policy in force from now on (the cloud sets it once at start). */
+  usePolicy(policy: AlertPolicy): void {
+    this.#policy = policy;
+  }
+
+  /** Where told events go, in the transaction that made them (the notifications' outbox). */
+  sendEventsTo(sink: AlertEventSink<SqlDb>): void {
+    this.#sink = sink;
+  }
+
+  /**
+   * Applies causes inside the caller's transaction: locks their keys, reads
+   * the latest alert of each, writes the lifecycle's updates with their
+   * timeline and hands the events nobody muted to the sink. Returns the
+   * alerts after their change, in order.
+   */
+  async applyCausesIn(tx: SqlDb, causes: readonly AlertCause[], now: string): Promise<Alert[]> {
+    if (causes.length === 0) return [];
+    const keys = [...new Set(causes.map((c) => (c.state === "raised" ? c.alert.dedupKey : c.dedupKey)))];
+    await tx.lockKeys(keys);
+    const live = await latestAlerts(tx, keys);
+    const { updates, dropped } = applyCauses(live, causes, this.#policy);
+    for (const alert of dropped) {
+      await tx.run("DELETE FROM alert_timeline WHERE alert_id = ?", [alert.id]);
+      await tx.run("DELETE FROM alerts WHERE id = ? AND status = 'pending'", [alert.id]);
+    }
+    await this.#write(tx, updates, now);
+    return updates.map((u) => u.alert);
+  }
+
+  async applyCauses(causes: readonly AlertCause[], now: Date): Promise<Alert[]> {
+    return this.#driver.write((tx) => this.applyCausesIn(tx, causes, now.toISOString()));
+  }
+
+  async list(query: AlertListQuery = {}): Promise<Alert[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.status !== undefined) {
+      where.push("status = ?");
+      params.push(query.status);
+    } else {
+      where.push("status <> 'pending'");
+    }
+    for (const [column, value] of [
+      ["site_id", query.siteId],
+      ["severity", query.severity],
+      ["kind", query.kind],
+    ] as const) {
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      params.push(value);
+    }
+    if (query.after !== undefined) {
+      where.push("seq > COALESCE((SELECT seq FROM alerts WHERE id = ?), 0)");
+      params.push(query.after);
+    }
+    let limit = "";
+    if (query.limit !== undefined) {
+      limit = " LIMIT ?";
+      params.push(pageLimit(query.limit));
+    }
+    const rows = await this.#driver.read.all<AlertRow>(
+      `SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${where.join(" AND ")} ORDER BY seq${limit}`,
+      params,
+    );
+    return rows.map(alertFromRow);
+  }
+
+  async get(id: string): Promise<{ alert: Alert; timeline: AlertTimelineEntry[] } | undefined> {
+    const rows = await this.#driver.read.all<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE id = ?`, [id]);
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    const entries = await this.#driver.read.all<{ at: string; by_whom: string; action: string; note: string | null }>(
+      "SELECT at, by_whom, action, note FROM alert_timeline WHERE alert_id = ? ORDER BY seq",
+      [id],
+    );
+    return {
+      alert: alertFromRow(row),
+      timeline: entries.map((e) =>
+        TimelineSchema.parse({ at: e.at, by: e.by_whom, action: e.action, ...(e.note !== null && { note: e.note }) }),
+      ),
+    };
+  }
+
+  acknowledge(id: string, by: string, note?: string): Promise<AlertAction> {
+    return this.#act(id, (alert, at) => acknowledge(alert, by, at, note));
+  }
+
+  resolve(id: string, by: string, note?: string): Promise<AlertAction> {
+    return this.#act(id, (alert, at) => resolve(alert, by, at, note));
+  }
+
+  async #act(id: string, change: (alert: Alert, at: string) => ReturnType<typeof acknowledge>): Promise<AlertAction> {
+    return this.#driver.write(async (tx) => {
+      const rows = await tx.all<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE id = ?${this.#driver.forUpdate}`, [
+        id,
+      ]);
+      const row = rows[0];
+      if (row === undefined) return { ok: false, refusal: "ALERT_NOT_FOUND" };
+      const now = new Date().toISOString();
+      const result = change(alertFromRow(row), now);
+      if (!result.ok) return result;
+      await this.#write(tx, [result.update], now);
+      return { ok: true, alert: result.update.alert };
+    });
+  }
+
+  async silences(activeAt?: string): Promise<Silence[]> {
+    const rows = await this.#driver.read.all<SilenceRow>(
+      `SELECT ${SILENCE_COLUMNS} FROM silences ${activeAt === undefined ? "" : "WHERE ends_at > ?"} ORDER BY seq`,
+      activeAt === undefined ? [] : [activeAt],
+    );
+    return rows.map(silenceFromRow);
+  }
+
+  async addSilence(input: NewSilence): Promise<Silence> {
+    const silence: Silence = { id: newId(), ...input };
+    await this.#driver.write((tx) =>
+      tx.run(`INSERT INTO silences (${SILENCE_COLUMNS}) VALUES (${placeholders(7)})`, [
+        silence.id,
+        JSON.stringify(silence.matchers),
+        silence.exceptCritical ? 1 : 0,
+        silence.startsAt,
+        silence.endsAt,
+        silence.createdBy,
+        silence.comment,
+      ]),
+    );
+    return silence;
+  }
+
+  async expireSilence(id: string, at: string): Promise<boolean> {
+    const changed = await this.#driver.write((tx) =>
+      tx.run("UPDATE silences SET ends_at = ? WHERE id = ? AND ends_at > ?", [at, id, at]),
+    );
+    return changed > 0;
+  }
+
+  async sweep(now: Date): Promise<SweepResult> {
+    const at = now.toISOString();
+    const nowMs = now.getTime();
+    const changed: Alert[] = [];
+    // A muted alert is neither escalated nor reminded: nobody is to be told of it.
+    const silences = await this.silences(at);
+    const inhibitors = (
+      await this.#driver.read.all<AlertRow>(
+        `SELECT ${ALERT_COLUMNS} FROM alerts WHERE kind = 'EDGE_NOT_HEARD' AND status IN ('open', 'acknowledged')`,
+      )
+    ).map(alertFromRow);
+    const candidates = await this.#driver.read.all<AlertRow & { told_at: string | null }>(
+      `SELECT ${ALERT_COLUMNS}, told_at FROM alerts WHERE status IN ('pending', 'open', 'cleared') ORDER BY seq LIMIT ?`,
+      [SWEEP_BATCH],
+    );
+    for (const row of candidates) {
+      const alert = alertFromRow(row);
+      const kind = this.#policy.kind(alert.siteId, alert.kind);
+      const raisedMs = Date.parse(alert.lastRaisedAt ?? alert.raisedAt);
+      let update: AlertUpdate | undefined;
+      const muted = alert.status !== "pending" && suppressionOf(alert, silences, inhibitors, nowMs) !== undefined;
+      if (muted) continue;
+      if (alert.status === "pending") {
+        if (nowMs - Date.parse(alert.raisedAt) >= kind.graceMs) update = promote(alert, at);
+      } else if (
+        alert.status === "open" &&
+        kind.escalateAfterMs !== undefined &&
+        alert.severity !== "critical" &&
+        nowMs - raisedMs >= kind.escalateAfterMs * ((alert.escalations ?? 0) + 1)
+      ) {
+        update = escalate(alert, at, kind.escalateTo);
+      } else if (
+        kind.remindEveryMs !== undefined &&
+        nowMs - Date.parse(row.told_at ?? alert.lastRaisedAt ?? alert.raisedAt) >= kind.remindEveryMs
+      ) {
+        update = remind(alert, at);
+      }
+      if (update === undefined) continue;
+      const done = await this.#driver.write(async (tx) => {
+        // Another instance may have swept it first: change it only as it was read.
+        const same = await tx.all<{ id: string }>(
+          `SELECT id FROM alerts WHERE id = ? AND status = ? AND escalations = ? AND COALESCE(told_at, '') = ?${this.#driver.forUpdate}`,
+          [alert.id, alert.status, alert.escalations ?? 0, row.told_at ?? ""],
+        );
+        if (same.length === 0) return false;
+        await this.#write(tx, [update], at);
+        return true;
+      });
+      if (done) changed.push(update.alert);
+    }
+    return { changed };
+  }
+
+  /** Rows, timeline and the events nobody muted; `told_at` moves when people are told. */
+  async #write(tx: SqlDb, updates: readonly AlertUpdate[], now: string): Promise<void> {
+    if (updates.length === 0) return;
+    for (const u of updates) {
+      if (u.isNew) {
+        const values = alertToRow(u.alert);
+        await tx.run(`INSERT INTO alerts (${ALERT_COLUMNS}) VALUES (${placeholders(values.length)})`, values);
+      } else {
+        await tx.run(`UPDATE alerts SET ${ALERT_UPDATE_SET} WHERE id = ?`, alertUpdateValues(u.alert));
+      }
+    }
+    const entries = updates.flatMap((u) => u.entries.map((e) => [u.alert.id, e.at, e.by, e.action, e.note ?? null]));
+    for (const e of entries) {
+      await tx.run("INSERT INTO alert_timeline (alert_id, at, by_whom, action, note) VALUES (?, ?, ?, ?, ?)", e);
+    }
+    const told = updates.filter((u) => u.events.length > 0);
+    if (told.length === 0) return;
+    const events = await this.#unmuted(tx, told, now);
+    for (const u of told) {
+      await tx.run("UPDATE alerts SET told_at = ? WHERE id = ?", [now, u.alert.id]);
+    }
+    if (events.length > 0 && this.#sink !== undefined) await this.#sink(tx, events);
+  }
+
+  /** The events of `updates` whose alert no silence, maintenance window or inhibiting alert mutes. */
+  async #unmuted(tx: SqlDb, updates: readonly AlertUpdate[], now: string): Promise<AlertEvent[]> {
+    const silences = (await tx.all<SilenceRow>(`SELECT ${SILENCE_COLUMNS} FROM silences WHERE ends_at > ?`, [now])).map(
+      silenceFromRow,
+    );
+    const edgeIds = [
+      ...new Set(updates.filter((u) => u.alert.kind === "DEVICE_SILENT").flatMap((u) => u.alert.edgeId ?? [])),
+    ];
+    let inhibitors: Alert[] = [];
+    if (edgeIds.length > 0) {
+      const edgesIn = tx.inList("edge_id", edgeIds);
+      inhibitors = (
+        await tx.all<AlertRow>(
+          `SELECT ${ALERT_COLUMNS} FROM alerts WHERE kind = 'EDGE_NOT_HEARD' AND ${LIVE} AND ${edgesIn.sql}`,
+          edgesIn.params,
+        )
+      ).map(alertFromRow);
+    }
+    const nowMs = Date.parse(now);
+    const events: AlertEvent[] = [];
+    for (const u of updates) {
+      if (suppressionOf(u.alert, silences, inhibitors, nowMs) !== undefined) continue;
+      const target = this.#policy.kind(u.alert.siteId, u.alert.kind).escalateTo;
+      for (const event of u.events) {
+        events.push({
+          event,
+          at: now,
+          alert: u.alert,
+          ...(event === "escalated" && target !== undefined && { target }),
+        });
+      }
+    }
+    return events;
+  }
+}
+
+/** The latest alert of each key (any status), by key. */
+export async function latestAlerts(tx: SqlDb, keys: readonly string[]): Promise<Map<string, Alert>> {
+  const latest = new Map<string, Alert>();
+  const unique = [...new Set(keys)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const keysIn = tx.inList("a.dedup_key", unique.slice(i, i + 500));
+    const rows = await tx.all<AlertRow>(
+      `SELECT ${ALERT_COLUMNS.split(", ")
+        .map((c) => `a.${c}`)
+        .join(", ")} FROM alerts a
+       WHERE ${keysIn.sql} AND a.seq = (SELECT MAX(b.seq) FROM alerts b WHERE b.dedup_key = a.dedup_key)`,
+      keysIn.params,
+    );
+    for (const row of rows) latest.set(row.dedup_key, alertFromRow(row));
+  }
+  return latest;
+}
+
+/** Whether any stock alert is live: nothing to clear when none is and no position calls for one. */
+export const ANY_LIVE_STOCK_ALERT = `EXISTS (SELECT 1 FROM alerts WHERE ${LIVE} AND kind IN ('LOW_STOCK', 'NEGATIVE_STOCK'))`;
+
+interface SilenceRow {
+  id: string;
+  matchers: unknown;
+  except_critical: number | string;
+  starts_at: string;
+  ends_at: string;
+  created_by: string;
+  comment: string;
+}
+
+const SILENCE_COLUMNS = "id, matchers, except_critical, starts_at, ends_at, created_by, comment";
+
+function silenceFromRow(row: SilenceRow): Silence {
+  return {
+    id: row.id,
+    matchers: SilenceMatchers.parse(json(row.matchers)),
+    exceptCritical: num(row.except_critical) === 1,
+    startsAt: row.starts_at,
+    endsAt: row.ends_at,
+    createdBy: row.created_by,
+    comment: row.comment,
+  };
+}
