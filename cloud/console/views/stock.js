@@ -76,7 +76,7 @@ function Positions({ result, onPick, picked }) {
   return html`
     <div class="card">
       <div class="card-head"><h3>Positions</h3>
-        <span class="muted">${number(result.totalQty)} units in ${number(result.totalPositions)} positions</span></div>
+        <span class="muted">${number(result.totalQty)} units in ${number(result.totalPositions)} ${result.totalPositions === 1 ? "position" : "positions"}</span></div>
       <table class="list" data-testid="positions">
         <thead><tr><th>SKU</th><th>Location</th><th>Lot</th><th class="num">Qty</th></tr></thead>
         <tbody>
