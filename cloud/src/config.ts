@@ -50,6 +50,10 @@ const CloudEnv = z.object({
     .string()
     .regex(/^exit-after-commit:[1-9]\d{0,8}$/, "expected exit-after-commit:<N>, N ≥ 1")
     .optional(),
+  /** A JSON alert policy file (severities, grace, escalation, reminders, rule thresholds, per-site overrides). */
+  TALLY_ALERT_POLICY: z.string().optional(),
+  /** How often the alert sweeper runs (promotion, escalation, reminders, cloud rules), ms. */
+  TALLY_ALERT_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).optional(),
   TALLY_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -83,6 +87,10 @@ export interface CloudConfig {
    * (SIGKILL) right after the Nth batch that committed new events, before that batch's ack leaves.
    */
   failpoint?: { exitAfterCommit: number };
+  /** `TALLY_ALERT_POLICY`: the alert policy file; none: the built-in defaults. */
+  alertPolicyFile?: string;
+  /** `TALLY_ALERT_SWEEP_MS`. */
+  alertSweepMs?: number;
 }
 
 /**
@@ -115,6 +123,8 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConf
       ...(parsed.TALLY_API_BODY_LIMIT !== undefined && { bodyLimit: parsed.TALLY_API_BODY_LIMIT }),
     },
   };
+  if (parsed.TALLY_ALERT_POLICY !== undefined) config.alertPolicyFile = parsed.TALLY_ALERT_POLICY;
+  if (parsed.TALLY_ALERT_SWEEP_MS !== undefined) config.alertSweepMs = parsed.TALLY_ALERT_SWEEP_MS;
   if (parsed.TALLY_MODE === undefined) {
     const listeners = [config.host, ...("embedded" in config.mqtt ? [config.mqtt.embedded.host] : [])];
     config.mode = listeners.every(isLoopbackHost) ? "development" : "production";

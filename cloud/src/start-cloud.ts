@@ -4,10 +4,13 @@ import type { CommitAck } from "@tally/protocols";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { startAedesBroker } from "./adapters/aedes-broker.js";
+import { readAlertPolicyFile } from "./adapters/alert-policy-file.js";
 import { createLedgerStore } from "./adapters/create-ledger-store.js";
 import { startMqttIngest } from "./adapters/mqtt-ingest.js";
 import { urlHost } from "./adapters/url-host.js";
 import { AlertHub } from "./alerts/alert-hub.js";
+import { AlertPolicy } from "./alerts/alert-policy.js";
+import { AlertSweeper } from "./alerts/alert-sweeper.js";
 import { buildApp } from "./app.js";
 import { type BootstrapToken, Credentials } from "./auth/credentials.js";
 import { isLoopbackHost } from "./config.js";
@@ -66,6 +69,12 @@ export interface CloudOptions {
    * answered (HTTP). A test hook: the CLI's `TALLY_FAILPOINT` kills the process from here.
    */
   onCommitted?: (ack: CommitAck) => void;
+  /** The alert policy file (JSON); none: the built-in defaults. Read and validated before anything starts. */
+  alertPolicyFile?: string | undefined;
+  /** The alert policy itself (tests); wins over `alertPolicyFile`. */
+  alertPolicy?: AlertPolicy | undefined;
+  /** How often the alert sweeper runs, ms (default 5 s). */
+  alertSweepMs?: number | undefined;
 }
 
 export interface RunningCloud {
@@ -100,9 +109,13 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     if (options.insecure !== true) throw new CloudStartError(problems);
     logger.warn({ problems }, "INSECURE: starting despite the security check's problems (--insecure)");
   }
+  const policy =
+    options.alertPolicy ??
+    (options.alertPolicyFile !== undefined ? readAlertPolicyFile(options.alertPolicyFile) : new AlertPolicy());
   const store = await createLedgerStore(
     options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : { dataDir: options.dataDir ?? ".data" },
   );
+  store.alerting.usePolicy(policy);
   const alerts = new AlertHub();
   const credentials = new Credentials({ store: store.security, bootstrap: options.bootstrapTokens ?? [] });
   // Closed in reverse order of starting, on failure as on close().
@@ -202,6 +215,14 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       unknownSites,
     });
     stops.push(() => ingest.close());
+    const sweeper = new AlertSweeper({
+      store: store.alerting,
+      publish: (changed) => alerts.publish(changed),
+      logger,
+      intervalMs: options.alertSweepMs,
+    });
+    sweeper.start();
+    stops.push(() => sweeper.close());
     logger.info({ url, mqttUrl, store: store.kind }, "cloud started");
 
     let closing: Promise<void> | undefined;

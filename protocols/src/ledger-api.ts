@@ -20,6 +20,8 @@ export const LedgerErrorCode = {
   RateLimited: "TALLY_ERR_RATE_LIMITED",
   /** A correction task cannot make this transition (e.g. completing a dismissed task). */
   TaskState: "TALLY_ERR_TASK_STATE",
+  /** An alert cannot make this change (acknowledging a resolved or already acknowledged alert). */
+  AlertState: "TALLY_ERR_ALERT_STATE",
   /** An expected receipt or shipment cannot make this change (already closed). */
   ExpectedState: "TALLY_ERR_EXPECTED_STATE",
   /** Something with this id already exists with other content. */

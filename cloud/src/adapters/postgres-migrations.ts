@@ -325,6 +325,9 @@ const MIGRATIONS: readonly Migration[] = [
         comment text NOT NULL
       );
       CREATE INDEX silences_ends ON silences (ends_at);
+
+      -- When the cloud last heard from each edge (any instance): the EDGE_NOT_HEARD rule reads it.
+      CREATE TABLE edge_contacts (edge_id text PRIMARY KEY, site_id text NOT NULL, last_seen_at text NOT NULL);
     `,
   },
 ];

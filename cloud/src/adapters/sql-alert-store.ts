@@ -1,4 +1,4 @@
-import type { Alert, AlertEvent, AlertTimelineEntry } from "../alerts/alert.js";
+import type { Alert, AlertEvent, AlertKind, AlertTimelineEntry } from "../alerts/alert.js";
 import { AlertTimelineEntry as TimelineSchema } from "../alerts/alert.js";
 import { type AlertCause, applyCauses } from "../alerts/alert-cause.js";
 import { type AlertUpdate, acknowledge, escalate, promote, remind, resolve } from "../alerts/alert-lifecycle.js";
@@ -11,6 +11,7 @@ import type {
   NewSilence,
   SweepResult,
 } from "../alerts/alert-store.js";
+import type { EdgeContact } from "../alerts/cloud-rules.js";
 import { type Silence, SilenceMatchers, suppressionOf } from "../alerts/noise.js";
 import { pageLimit } from "../ledger/ledger-store.js";
 import { newId } from "../ledger/new-id.js";
@@ -26,6 +27,9 @@ import { json, num, placeholders, type SqlDb, type SqlDriver } from "./sql-drive
 
 const LIVE = "status <> 'resolved'";
 
+/** An edge's contact is written at most this often by one process, ms. */
+const CONTACT_EVERY_MS = 10_000;
+
 /** How many alerts one sweep looks at, per step: bounded work however many are open. */
 const SWEEP_BATCH = 500;
 
@@ -38,6 +42,8 @@ export class SqlAlertStore implements AlertStore {
   readonly #driver: SqlDriver;
   #policy = new AlertPolicy();
   #sink: AlertEventSink<SqlDb> | undefined;
+  /** When this process last wrote each edge's contact, ms. */
+  readonly #contactWritten = new Map<string, number>();
 
   constructor(driver: SqlDriver) {
     this.#driver = driver;
@@ -79,6 +85,36 @@ export class SqlAlertStore implements AlertStore {
 
   async applyCauses(causes: readonly AlertCause[], now: Date): Promise<Alert[]> {
     return this.#driver.write((tx) => this.applyCausesIn(tx, causes, now.toISOString()));
+  }
+
+  async recordContact(edgeId: string, siteId: string, at: string): Promise<void> {
+    const last = this.#contactWritten.get(edgeId);
+    const atMs = Date.parse(at);
+    if (last !== undefined && atMs - last < CONTACT_EVERY_MS) return;
+    this.#contactWritten.set(edgeId, atMs);
+    await this.#driver.write((tx) =>
+      tx.run(
+        `INSERT INTO edge_contacts (edge_id, site_id, last_seen_at) VALUES (?, ?, ?)
+         ON CONFLICT (edge_id) DO UPDATE SET site_id = excluded.site_id, last_seen_at = excluded.last_seen_at
+         WHERE excluded.last_seen_at > edge_contacts.last_seen_at`,
+        [edgeId, siteId, at],
+      ),
+    );
+  }
+
+  async edgeContacts(): Promise<EdgeContact[]> {
+    const rows = await this.#driver.read.all<{ edge_id: string; site_id: string; last_seen_at: string }>(
+      "SELECT edge_id, site_id, last_seen_at FROM edge_contacts ORDER BY edge_id",
+    );
+    return rows.map((r) => ({ edgeId: r.edge_id, siteId: r.site_id, lastSeenAt: r.last_seen_at }));
+  }
+
+  async liveOfKind(kind: AlertKind): Promise<Map<string, Alert>> {
+    const rows = await this.#driver.read.all<AlertRow>(
+      `SELECT ${ALERT_COLUMNS} FROM alerts WHERE kind = ? AND ${LIVE} ORDER BY seq`,
+      [kind],
+    );
+    return new Map(rows.map((r) => [r.dedup_key, alertFromRow(r)]));
   }
 
   async list(query: AlertListQuery = {}): Promise<Alert[]> {

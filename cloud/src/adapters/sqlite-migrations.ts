@@ -330,6 +330,9 @@ const MIGRATIONS: readonly Migration[] = [
         comment TEXT NOT NULL
       );
       CREATE INDEX silences_ends ON silences (ends_at);
+
+      -- When the cloud last heard from each edge (any instance): the EDGE_NOT_HEARD rule reads it.
+      CREATE TABLE edge_contacts (edge_id TEXT PRIMARY KEY, site_id TEXT NOT NULL, last_seen_at TEXT NOT NULL);
     `,
   },
 ];

@@ -2,6 +2,7 @@ import type { Alert, AlertEvent, AlertKind, AlertSeverity, AlertStatus, AlertTim
 import type { AlertCause } from "./alert-cause.js";
 import type { LifecycleRefusal } from "./alert-lifecycle.js";
 import type { AlertPolicy } from "./alert-policy.js";
+import type { EdgeContact } from "./cloud-rules.js";
 import type { Silence, SilenceMatchers } from "./noise.js";
 
 export interface AlertListQuery {
@@ -43,6 +44,8 @@ export interface SweepResult {
  */
 export interface AlertStore {
   readonly policy: AlertPolicy;
+  /** The policy in force from now on (the cloud sets it once at start). */
+  usePolicy(policy: AlertPolicy): void;
   /** Alerts, most recently raised last; `pending` ones only when asked for by status. */
   list(query?: AlertListQuery): Promise<Alert[]>;
   get(id: string): Promise<{ alert: Alert; timeline: AlertTimelineEntry[] } | undefined>;
@@ -54,6 +57,14 @@ export interface AlertStore {
   expireSilence(id: string, at: string): Promise<boolean>;
   /** Promotes pending alerts past their grace, escalates and reminds, as of `now`. */
   sweep(now: Date): Promise<SweepResult>;
+  /**
+   * The cloud heard from an edge now (any instance): what the EDGE_NOT_HEARD rule reads. Written at most
+   * every few seconds per edge (the rule counts minutes), so ingest pays for it once in a while.
+   */
+  recordContact(edgeId: string, siteId: string, at: string): Promise<void>;
+  edgeContacts(): Promise<EdgeContact[]>;
+  /** Live (not resolved) alerts of one kind, by dedup key. */
+  liveOfKind(kind: AlertKind): Promise<Map<string, Alert>>;
   /** Raises or clears causes the cloud sees itself (edge not heard, task overdue, notifier failing). */
   applyCauses(causes: readonly AlertCause[], now: Date): Promise<Alert[]>;
 }

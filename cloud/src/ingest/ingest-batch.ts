@@ -117,6 +117,10 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
   const commitSeconds = (performance.now() - started) / 1000;
   deps.edges?.committed(batch);
   deps.alerts.publish(result.alerts);
+  // Heard from: what the EDGE_NOT_HEARD rule reads. A failure here must not fail the batch (it committed).
+  await deps.store.alerting
+    .recordContact(batch.edgeId, batch.siteId, (deps.now?.() ?? new Date()).toISOString())
+    .catch(() => undefined);
 
   const ack: CommitAck = {
     v: 1,

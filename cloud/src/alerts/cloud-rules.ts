@@ -1,0 +1,111 @@
+/**
+ * The cloud's own alert rules, over what it sees across time rather than in
+ * one batch: an edge not heard from, correction tasks past their due time.
+ * Pure: callers pass what the database holds and the time.
+ */
+import type { Alert } from "./alert.js";
+import type { AlertCause } from "./alert-cause.js";
+import { isActive } from "./alert-lifecycle.js";
+import type { AlertPolicy } from "./alert-policy.js";
+
+export interface EdgeContact {
+  edgeId: string;
+  siteId: string;
+  lastSeenAt: string;
+}
+
+export const edgeNotHeardKey = (edgeId: string): string => `EDGE_NOT_HEARD:${edgeId}`;
+
+/**
+ * An edge silent longer than its site's `edgeSilentMinutes` raises
+ * EDGE_NOT_HEARD (which mutes the DEVICE_SILENT alerts of its devices); heard
+ * again, it clears. Only changes are named: `live` holds the live alerts of
+ * this kind by key.
+ */
+export function edgeNotHeardCauses(
+  contacts: readonly EdgeContact[],
+  live: ReadonlyMap<string, Alert>,
+  policy: AlertPolicy,
+  now: Date,
+  newId: () => string,
+): AlertCause[] {
+  const at = now.toISOString();
+  const causes: AlertCause[] = [];
+  for (const c of contacts) {
+    const key = edgeNotHeardKey(c.edgeId);
+    const silentMs = now.getTime() - Date.parse(c.lastSeenAt);
+    const limitMs = policy.rules(c.siteId).edgeSilentMs;
+    const current = live.get(key);
+    const active = current !== undefined && isActive(current);
+    if (silentMs > limitMs && !active) {
+      causes.push({
+        state: "raised",
+        at,
+        alert: {
+          id: newId(),
+          dedupKey: key,
+          kind: "EDGE_NOT_HEARD",
+          severity: "major",
+          status: "open",
+          siteId: c.siteId,
+          edgeId: c.edgeId,
+          message: `edge ${c.edgeId} not heard from since ${c.lastSeenAt}`,
+          value: Math.round(silentMs / 60_000),
+          limit: Math.round(limitMs / 60_000),
+          unit: "min",
+          raisedAt: at,
+        },
+      });
+    } else if (silentMs <= limitMs && active) {
+      causes.push({ state: "cleared", at, dedupKey: key });
+    }
+  }
+  return causes;
+}
+
+export interface OverdueTask {
+  id: string;
+  siteId: string;
+  taskType: string;
+  location?: string | undefined;
+  dueAt: string;
+}
+
+export const taskOverdueKey = (taskId: string): string => `TASK_OVERDUE:${taskId}`;
+
+/** A task open past its due time raises TASK_OVERDUE; done or dismissed (no longer listed), its alert clears. */
+export function taskOverdueCauses(
+  overdue: readonly OverdueTask[],
+  live: ReadonlyMap<string, Alert>,
+  now: Date,
+  newId: () => string,
+): AlertCause[] {
+  const at = now.toISOString();
+  const causes: AlertCause[] = [];
+  const still = new Set<string>();
+  for (const t of overdue) {
+    const key = taskOverdueKey(t.id);
+    still.add(key);
+    const current = live.get(key);
+    if (current !== undefined && isActive(current)) continue;
+    causes.push({
+      state: "raised",
+      at,
+      alert: {
+        id: newId(),
+        dedupKey: key,
+        kind: "TASK_OVERDUE",
+        severity: "warning",
+        status: "open",
+        siteId: t.siteId,
+        ...(t.location !== undefined && { location: t.location }),
+        message: `${t.taskType} task ${t.id}${t.location === undefined ? "" : ` at ${t.location}`} was due ${t.dueAt}`,
+        raisedAt: at,
+      },
+    });
+  }
+  for (const [key, alert] of live) {
+    if (!still.has(key) && isActive(alert)) causes.push({ state: "cleared", at, dedupKey: key });
+  }
+  return causes;
+}
