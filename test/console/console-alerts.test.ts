@@ -108,5 +108,63 @@ describe.skipIf(unavailable !== undefined)(
       expect(problems).toEqual([]);
       await page.close();
     });
+
+    it("reconnects after the stream drops and shows what changed meanwhile", async () => {
+      const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+      page.setDefaultTimeout(8000);
+      // The first stream answers and ends at once (a drop); the reconnection waits until the test lets it through.
+      let streams = 0;
+      let letThrough: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => {
+        letThrough = resolve;
+      });
+      await page.route("**/v1/alerts/stream*", async (route) => {
+        streams += 1;
+        if (streams === 1) {
+          await route.fulfill({ status: 200, contentType: "text/event-stream", body: "retry: 100\n: connected\n\n" });
+          return;
+        }
+        await gate;
+        await route.fallback();
+      });
+      await page.goto(env.cloud.url);
+      const state = page.getByTestId("stream-state");
+      await state.getByText("Reconnecting…").waitFor();
+
+      const silent: Condition = {
+        kind: "condition",
+        id: randomUUID(),
+        siteId: "DEMO",
+        occurredAt: new Date().toISOString(),
+        conditionType: "DEVICE_SILENT",
+        state: "raised",
+        key: "DEVICE_SILENT:scanner-1",
+        deviceId: "scanner-1",
+        location: "DEMO/DOCK/D1",
+        detail: "scanner-1 not heard from for 60 s",
+      };
+      await env.ingest([silent]);
+      letThrough();
+      await state.getByText("Live").waitFor();
+      // Raised while the stream was down: the reload on reconnecting brings it.
+      await page.locator("[data-alert-id]", { hasText: "scanner-1 not heard from" }).waitFor();
+      expect(streams).toBe(2);
+      await page.close();
+    });
+
+    it("works read-only without a token in development mode on the loopback", async () => {
+      const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+      page.setDefaultTimeout(8000);
+      await page.goto(env.cloud.url);
+      await page.getByText("Read-only").waitFor();
+      await page.getByTestId("stream-state").getByText("Live").waitFor();
+      const row = page.locator("[data-alert-id]", { hasText: "Temperature excursion" });
+      await row.click();
+      const detail = page.getByTestId("alert-detail");
+      await detail.getByText("Acknowledged by").waitFor();
+      expect(await detail.getByRole("button").allTextContents()).toEqual(["×"]);
+      await detail.getByText("Your role (viewer) can look, not act.").waitFor();
+      await page.close();
+    });
   },
 );
