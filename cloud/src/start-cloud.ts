@@ -223,6 +223,8 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     });
     sweeper.start();
     stops.push(() => sweeper.close());
+    // Several cloud processes on one PostgreSQL: each streams the alerts the others changed too.
+    stops.push(await store.alerting.watchOthers((changed) => alerts.publish(changed)));
     logger.info({ url, mqttUrl, store: store.kind }, "cloud started");
 
     let closing: Promise<void> | undefined;

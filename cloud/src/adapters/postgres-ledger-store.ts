@@ -182,6 +182,42 @@ class PostgresDriver implements SqlDriver {
     return value;
   }
 
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+    let stopped = false;
+    let client: pg.PoolClient | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    const connect = async (): Promise<void> => {
+      const c = await this.#pool.connect();
+      c.on("notification", (message) => {
+        if (message.channel === channel && message.payload !== undefined) onPayload(message.payload);
+      });
+      // A dropped connection (server restart): listen again on a new one, a second later.
+      c.on("error", () => {
+        c.release(true);
+        if (client === c) client = undefined;
+        if (!stopped) schedule();
+      });
+      await c.query(`LISTEN ${channel}`);
+      client = c;
+    };
+    const schedule = () => {
+      retry = setTimeout(() => void connect().catch(() => !stopped && schedule()), 1000);
+      retry.unref();
+    };
+    await connect();
+    return async () => {
+      stopped = true;
+      if (retry !== undefined) clearTimeout(retry);
+      const c = client;
+      client = undefined;
+      if (c !== undefined) {
+        await c.query(`UNLISTEN ${channel}`).catch(() => undefined);
+        c.release();
+      }
+    };
+  }
+
   async close(): Promise<void> {
     if (!this.#pool.ended) await this.#pool.end();
   }

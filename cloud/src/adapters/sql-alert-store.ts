@@ -27,6 +27,9 @@ import { json, num, placeholders, type SqlDb, type SqlDriver } from "./sql-drive
 
 const LIVE = "status <> 'resolved'";
 
+/** The PostgreSQL channel alert changes are announced on. */
+const ALERTS_CHANNEL = "tally_alerts";
+
 /** An edge's contact is written at most this often by one process, ms. */
 const CONTACT_EVERY_MS = 10_000;
 
@@ -42,6 +45,8 @@ export class SqlAlertStore implements AlertStore {
   readonly #driver: SqlDriver;
   #policy = new AlertPolicy();
   #sink: AlertEventSink<SqlDb> | undefined;
+  /** Tells this process's own change notices from other processes' (not a credential: the database is trusted). */
+  readonly #processId = newId();
   /** When this process last wrote each edge's contact, ms. */
   readonly #contactWritten = new Map<string, number>();
 
@@ -289,6 +294,10 @@ export class SqlAlertStore implements AlertStore {
     for (const e of entries) {
       await tx.run("INSERT INTO alert_timeline (alert_id, at, by_whom, action, note) VALUES (?, ?, ?, ?, ?)", e);
     }
+    await this.#announce(
+      tx,
+      updates.map((u) => u.alert.id),
+    );
     const told = updates.filter((u) => u.events.length > 0);
     if (told.length === 0) return;
     const events = await this.#unmuted(tx, told, now);
@@ -296,6 +305,51 @@ export class SqlAlertStore implements AlertStore {
       await tx.run("UPDATE alerts SET told_at = ? WHERE id = ?", [now, u.alert.id]);
     }
     if (events.length > 0 && this.#sink !== undefined) await this.#sink(tx, events);
+  }
+
+  /**
+   * PostgreSQL: tells every cloud process on the database which alerts changed, when this transaction
+   * commits (`NOTIFY`), so each serves the same live stream. Its own process already published them.
+   */
+  async #announce(tx: SqlDb, ids: readonly string[]): Promise<void> {
+    if (this.#driver.listen === undefined || ids.length === 0) return;
+    // NOTIFY payloads are limited to 8000 bytes: ids go by the hundred.
+    for (let i = 0; i < ids.length; i += 100) {
+      const payload = JSON.stringify({ from: this.#processId, ids: ids.slice(i, i + 100) });
+      await tx.all("SELECT pg_notify(?, ?)", [ALERTS_CHANNEL, payload]);
+    }
+  }
+
+  /**
+   * Calls `listener` with the alerts other cloud processes changed (PostgreSQL; SQLite has one process).
+   * Returns the stop.
+   */
+  async watchOthers(listener: (alerts: Alert[]) => void): Promise<() => Promise<void>> {
+    const listen = this.#driver.listen?.bind(this.#driver);
+    if (listen === undefined) return async () => undefined;
+    return listen(ALERTS_CHANNEL, (payload) => {
+      let parsed: { from?: unknown; ids?: unknown };
+      try {
+        parsed = JSON.parse(payload) as { from?: unknown; ids?: unknown };
+      } catch {
+        return;
+      }
+      if (parsed.from === this.#processId || !Array.isArray(parsed.ids)) return;
+      const ids = parsed.ids.filter((id): id is string => typeof id === "string").slice(0, 100);
+      void this.#byIds(ids)
+        .then(listener)
+        .catch(() => undefined);
+    });
+  }
+
+  async #byIds(ids: readonly string[]): Promise<Alert[]> {
+    if (ids.length === 0) return [];
+    const idsIn = this.#driver.read.inList("id", ids);
+    const rows = await this.#driver.read.all<AlertRow>(
+      `SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${idsIn.sql} ORDER BY seq`,
+      idsIn.params,
+    );
+    return rows.map(alertFromRow);
   }
 
   /** The events of `updates` whose alert no silence, maintenance window or inhibiting alert mutes. */

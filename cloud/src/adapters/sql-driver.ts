@@ -85,6 +85,12 @@ export interface SqlDriver {
   readonly collate: string;
   /** Appended to a SELECT that the transaction is about to change (`FOR UPDATE` on PostgreSQL). */
   readonly forUpdate: string;
+  /**
+   * PostgreSQL only: calls `onPayload` with each `NOTIFY channel` payload, from
+   * any process on the database, after the notifying transaction committed
+   * (one dedicated connection, re-made after it drops). Returns the stop.
+   */
+  listen?(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   /** How a timestamp is kept in a column: SQLite keeps ISO text in UTC so text order is time order. */
   timestamp(value: string): string;
   close(): Promise<void>;
