@@ -98,6 +98,26 @@ describe.skipIf(unavailable !== undefined)(
       expect(body.alert.acknowledgedAt).toBeDefined();
       expect(body.timeline.map((t) => [t.action, t.by])).toContainEqual(["acknowledged", SUPERVISOR_NAME]);
 
+      // Silence alerts like it from that sensor for an hour, saying why; the API keeps who and what.
+      await detail.getByRole("button", { name: "Silence…" }).click();
+      const silenceForm = page.getByTestId("silence-form");
+      await silenceForm.locator("select").selectOption("60");
+      await silenceForm.locator("textarea").fill("Door left open during a delivery; checked");
+      await page.screenshot({ path: join(SCREENSHOTS, "console-silence.png") });
+      await silenceForm.getByRole("button", { name: "Silence" }).click();
+      await silenceForm.getByText("Silenced until").waitFor();
+      await silenceForm.getByRole("button", { name: "Close" }).click();
+      const { silences } = await env.get<{ silences: { matchers: object; createdBy: string; comment: string }[] }>(
+        "/v1/silences",
+      );
+      expect(silences).toEqual([
+        expect.objectContaining({
+          matchers: { siteId: "DEMO", kind: "TEMPERATURE_EXCURSION", deviceId: "temp-c1" },
+          createdBy: SUPERVISOR_NAME,
+          comment: "Door left open during a delivery; checked",
+        }),
+      ]);
+
       // The site view: the cold room's sensor with its latest reading and a chart of it.
       await page.locator('nav a[data-view="site"]').click();
       const sensor = page.locator('.zone[data-zone="COLD"] li', { hasText: "temp-c1" });

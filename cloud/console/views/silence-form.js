@@ -68,7 +68,7 @@ export function SilenceForm({ alert, onClose }) {
               <label>For <select value=${minutes} onChange=${(e) => setMinutes(Number(e.currentTarget.value))}>
                 ${DURATIONS.map(([m, text]) => html`<option value=${m}>${text}</option>`)}
               </select></label>
-              <label>Comment <textarea required maxlength="1000" value=${comment}
+              <label>Comment <textarea required maxlength="500" value=${comment}
                 onInput=${(e) => setComment(e.currentTarget.value)} placeholder="Why (shown to everyone)"></textarea></label>
               ${problem === undefined ? null : html`<p class="error" role="alert">${problem}</p>`}
               <div class="row">
