@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -41,6 +41,16 @@ describe("the console", () => {
       expect(vendor.statusCode, url).toBe(200);
       expect(vendor.headers["content-type"], url).toMatch(/javascript/);
     }
+  });
+
+  it("preloads every module of the console, each of which is served", async () => {
+    const page = (await app.inject({ method: "GET", url: "/" })).body;
+    const preloaded = [...page.matchAll(/<link rel="modulepreload" href="([^"]+)"/g)].map((m) => m[1] ?? "");
+    const own = (await readdir(CONSOLE_DIR, { recursive: true }))
+      .filter((f) => f.endsWith(".js"))
+      .map((f) => `/console/${f.split(sep).join("/")}`);
+    expect(preloaded.filter((url) => !url.startsWith("/console/vendor/")).sort()).toEqual(own.sort());
+    for (const url of preloaded) expect((await app.inject({ method: "GET", url })).statusCode, url).toBe(200);
   });
 
   it("keeps helmet's default CSP (no hash) on the API and the console's other files", async () => {
