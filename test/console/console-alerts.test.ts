@@ -172,6 +172,26 @@ describe.skipIf(unavailable !== undefined)(
       await page.close();
     });
 
+    it("resolves an alert with a note; it leaves the default list and shows under the resolved filter", async () => {
+      const { page, problems } = await signIn(browser, env.cloud.url, env.supervisorToken);
+      const row = page.locator("[data-alert-id]", { hasText: "scanner-1 not heard from" });
+      const alertId = await row.getAttribute("data-alert-id");
+      await row.click();
+      const detail = page.getByTestId("alert-detail");
+      await detail.getByPlaceholder("Note (optional)").fill("Scanner back on its charger");
+      await detail.getByRole("button", { name: "Resolve" }).click();
+      await row.waitFor({ state: "detached" });
+      await page.locator('select[name="status"]').selectOption("resolved");
+      await expect.poll(() => row.locator(".status").textContent()).toBe("resolved");
+      const body = await env.get<AlertBody & { timeline: { note?: string }[] }>(`/v1/alerts/${alertId}`);
+      expect(body.alert.status).toBe("resolved");
+      expect(body.timeline).toContainEqual(
+        expect.objectContaining({ action: "resolved", by: SUPERVISOR_NAME, note: "Scanner back on its charger" }),
+      );
+      expect(problems).toEqual([]);
+      await page.close();
+    });
+
     it("works read-only without a token in development mode on the loopback", async () => {
       const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
       page.setDefaultTimeout(8000);

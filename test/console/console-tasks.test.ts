@@ -111,5 +111,49 @@ describe.skipIf(unavailable !== undefined)(
       expect(problems).toEqual([]);
       await page.close();
     });
+    it("assigns a task to a name and dismisses another with a reason", async () => {
+      const task = (detail: string, taskType: CorrectionTask["taskType"]): CorrectionTask => ({
+        kind: "task",
+        id: randomUUID(),
+        siteId: "DEMO",
+        occurredAt: new Date().toISOString(),
+        taskType,
+        location: "DEMO/DOCK/D1",
+        priority: "normal",
+        detail,
+        evidence: { deviceId: "portal-d1", observationIds: [] },
+      });
+      const unknown = task("Tag read at the door that no item has", "UNKNOWN_TAG");
+      const unconfirmed = task("A pallet near the door, never seen crossing", "UNCONFIRMED_PASS");
+      await env.ingest([unknown, unconfirmed]);
+      const { page, problems } = await signIn(browser, env.cloud.url, env.supervisorToken);
+      await page.locator('nav a[data-view="tasks"]').click();
+      // The kind filter narrows the list to one of them.
+      await page.locator(`[data-task-id="${unknown.id}"]`).waitFor();
+      await page.locator('select[name="kind"]').selectOption("UNCONFIRMED_PASS");
+      await page.locator(`[data-task-id="${unknown.id}"]`).waitFor({ state: "detached" });
+      await page.locator('select[name="kind"]').selectOption("");
+
+      await page.locator(`[data-task-id="${unknown.id}"]`).click();
+      const detail = page.getByTestId("task-detail");
+      await detail.getByRole("button", { name: "Assign to…" }).click();
+      await detail.locator('input[name="assignee"]').fill("Ali at the dock");
+      await detail.getByRole("button", { name: "Assign" }).click();
+      await detail.getByText("Ali at the dock").waitFor();
+
+      await page.locator(`[data-task-id="${unconfirmed.id}"]`).click();
+      await detail.getByRole("button", { name: "Dismiss…" }).click();
+      await detail.locator('textarea[name="reason"]').fill("The pallet was staged, never moved");
+      await detail.getByRole("button", { name: "Dismiss task" }).click();
+      await expect.poll(() => detail.locator(".status").textContent()).toBe("dismissed");
+
+      expect((await env.get<TaskBody>(`/v1/tasks/${unknown.id}`)).task).toMatchObject({
+        status: "assigned",
+        assignee: "Ali at the dock",
+      });
+      expect((await env.get<TaskBody>(`/v1/tasks/${unconfirmed.id}`)).task.status).toBe("dismissed");
+      expect(problems).toEqual([]);
+      await page.close();
+    });
   },
 );
