@@ -96,7 +96,7 @@ describe.skipIf(unavailable !== undefined)(
       );
       expect(after.positions).toEqual([{ sku: "WIDGET", location: "DEMO/PICK/A1", lot: "", qty: 8 }]);
 
-      // The stock view finds it by SKU and tells how it got there: the receipt, then the adjustment.
+      // The stock view finds it by SKU and tells how it got there, in time order: the receipt, then the adjustment.
       await page.locator('nav a[data-view="stock"]').click();
       await page.locator('input[name="q"]').fill("WIDGET");
       await page.getByRole("button", { name: "Search" }).click();
@@ -104,8 +104,8 @@ describe.skipIf(unavailable !== undefined)(
       const history = page.getByTestId("history");
       await history.locator("tbody tr").nth(1).waitFor();
       expect(await history.locator("tbody tr").allTextContents()).toEqual([
-        expect.stringMatching(/Adjustment.*-2.*8$/),
         expect.stringMatching(/Receipt.*\+10.*10$/),
+        expect.stringMatching(/Adjustment.*-2.*8$/),
       ]);
       await page.screenshot({ path: join(SCREENSHOTS, "console-stock.png") });
       expect(problems).toEqual([]);
@@ -153,6 +153,48 @@ describe.skipIf(unavailable !== undefined)(
       });
       expect((await env.get<TaskBody>(`/v1/tasks/${unconfirmed.id}`)).task.status).toBe("dismissed");
       expect(problems).toEqual([]);
+      await page.close();
+    });
+    it("finds one EPC's unit and the path it took", async () => {
+      const epc = "urn:epc:id:sgtin:0614141.000001.4711";
+      const leg = (movementType: Movement["movementType"], from: string | undefined, to: string, minutesAgo: number) =>
+        ({
+          kind: "movement",
+          id: randomUUID(),
+          siteId: "DEMO",
+          occurredAt: new Date(Date.now() - minutesAgo * 60_000).toISOString(),
+          movementType,
+          sku: "SOAP",
+          qty: 1,
+          ...(from !== undefined && { from }),
+          to,
+          epc,
+          evidence: { deviceId: "portal-d1", observationIds: [] },
+          confidence: 1,
+        }) satisfies Movement;
+      await env.ingest([
+        leg("RECEIPT", undefined, "DEMO/DOCK/D1", 20),
+        leg("PUTAWAY", "DEMO/DOCK/D1", "DEMO/PICK/A2", 10),
+      ]);
+      const { page, problems } = await signIn(browser, env.cloud.url, env.supervisorToken);
+      await page.locator('nav a[data-view="stock"]').click();
+      await page.getByRole("tab", { name: "EPC" }).click();
+      await page.locator('input[name="q"]').fill(epc);
+      await page.getByRole("button", { name: "Search" }).click();
+      const path = page.getByTestId("path");
+      await path.locator("tbody tr").nth(1).waitFor();
+      expect(await path.locator("tbody tr").allTextContents()).toEqual([
+        expect.stringMatching(/Receipt.*DEMO\/DOCK\/D1/),
+        expect.stringMatching(/Putaway.*DEMO\/DOCK\/D1.*DEMO\/PICK\/A2/),
+      ]);
+      await page.getByText("In stock").waitFor();
+      await page.screenshot({ path: join(SCREENSHOTS, "console-epc.png") });
+
+      // An EPC the ledger never saw: said plainly.
+      await page.locator('input[name="q"]').fill("urn:epc:id:sgtin:0614141.000001.9999");
+      await page.getByRole("button", { name: "Search" }).click();
+      await page.getByText("Nothing found for urn:epc:id:sgtin:0614141.000001.9999.").waitFor();
+      expect(problems.filter((p) => !p.includes("404"))).toEqual([]);
       await page.close();
     });
   },

@@ -103,7 +103,7 @@ function History({ history }) {
       <table class="list" data-testid="history">
         <thead><tr><th>When</th><th>Movement</th><th>Location</th><th>Lot</th><th class="num">Change</th><th class="num">Balance</th></tr></thead>
         <tbody>
-          ${[...history.entries].reverse().map(
+          ${history.entries.map(
             (e) => html`<tr><td>${when(e.occurredAt)}</td><td>${label(e.movementType)}</td><td>${e.location}</td>
               <td>${e.lot === "" ? "—" : e.lot}</td>
               <td class=${`num ${e.delta < 0 ? "neg" : "pos"}`}>${e.delta > 0 ? "+" : ""}${number(e.delta)}</td>
