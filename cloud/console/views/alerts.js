@@ -38,21 +38,29 @@ export function AlertsView({ me }) {
   const [now, setNow] = useState(Date.now());
   const reloads = useRef(0);
 
+  // Changes streamed while a reload is under way: applied over its answer, which may predate them.
+  const streamedDuringLoad = useRef(undefined);
+
   const upsert = (alert, live) => {
+    streamedDuringLoad.current?.push(alert);
     setAlerts((current) => new Map(current).set(alert.id, alert));
     if (live) setFresh((current) => new Map(current).set(alert.id, Date.now()));
   };
 
   const load = async () => {
     const run = ++reloads.current;
+    streamedDuringLoad.current = [];
     try {
       const rows = await allPages("/v1/alerts", {}, "alerts");
       if (run !== reloads.current) return;
-      setAlerts(new Map(rows.map((a) => [a.id, a])));
+      const next = new Map(rows.map((a) => [a.id, a]));
+      for (const alert of streamedDuringLoad.current ?? []) next.set(alert.id, alert);
+      setAlerts(next);
       setProblem(undefined);
     } catch (error) {
       setProblem(error.message);
     } finally {
+      if (run === reloads.current) streamedDuringLoad.current = undefined;
       setLoaded(true);
     }
   };
