@@ -206,5 +206,20 @@ describe.skipIf(unavailable !== undefined)(
       await detail.getByText("Your role (viewer) can look, not act.").waitFor();
       await page.close();
     });
+    it("follows one site at a time for a token limited to several", async () => {
+      const token = await env.token({ name: "Two sites", role: "viewer", sites: ["DEMO", "NORTH"], createdBy: "test" });
+      const { page, problems } = await signIn(browser, env.cloud.url, token);
+      expect(await page.locator('select[name="site"] option').allTextContents()).toEqual(["DEMO", "NORTH"]);
+      await page.locator('select[name="status"]').selectOption("all");
+      await page.locator("[data-alert-id]", { hasText: "Temperature excursion" }).waitFor();
+      await page.locator('select[name="site"]').selectOption("NORTH");
+      await page.getByText("No alerts match.").waitFor();
+      await page.getByTestId("stream-state").getByText("Live").waitFor();
+      await page.locator('nav a[data-view="stock"]').click();
+      await page.getByRole("button", { name: "Search" }).click();
+      await page.getByTestId("positions").waitFor();
+      expect(problems).toEqual([]);
+      await page.close();
+    });
   },
 );

@@ -18,6 +18,8 @@ export interface ConsoleCloud {
   supervisorToken: string;
   /** Sends events the way the demo site's edge does: `POST /v1/ingest` with its own credential. */
   ingest(events: EdgeEvent[]): Promise<CommitAck>;
+  /** Issues another token (its text). */
+  token(options: Parameters<typeof issueToken>[1]): Promise<string>;
   /** GET a JSON route as the supervisor. */
   get<T>(path: string): Promise<T>;
   close(): Promise<void>;
@@ -44,6 +46,7 @@ export async function startConsoleCloud(): Promise<ConsoleCloud> {
   return {
     cloud,
     supervisorToken,
+    token,
     async ingest(events) {
       const batch: EdgeBatch = {
         v: 1,

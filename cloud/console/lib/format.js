@@ -41,3 +41,14 @@ export function label(code) {
   const text = String(code).replaceAll(/[_-]/g, " ").toLowerCase();
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/**
+ * The site a list must name for this caller: a token limited to several
+ * sites has to pick one (the API refuses "every site" to it); others may
+ * leave it out. `chosen` is the user's pick ("" for none).
+ */
+export function requiredSite(me, chosen) {
+  const sites = me.siteIds ?? [];
+  if (sites.length <= 1) return chosen === "" ? undefined : chosen;
+  return sites.includes(chosen) ? chosen : sites[0];
+}

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { allPages, storedToken } from "../lib/api.js";
+import { allPages, query, storedToken } from "../lib/api.js";
 import { followEvents } from "../lib/event-stream.js";
-import { ago, label, roleAtLeast } from "../lib/format.js";
+import { ago, label, requiredSite, roleAtLeast } from "../lib/format.js";
 import { html } from "../lib/html.js";
 import { AlertDetail } from "./alert-detail.js";
 import { SilenceForm } from "./silence-form.js";
@@ -51,7 +51,7 @@ export function AlertsView({ me }) {
     const run = ++reloads.current;
     streamedDuringLoad.current = [];
     try {
-      const rows = await allPages("/v1/alerts", {}, "alerts");
+      const rows = await allPages("/v1/alerts", { siteId: scopedSite }, "alerts");
       if (run !== reloads.current) return;
       const next = new Map(rows.map((a) => [a.id, a]));
       for (const alert of streamedDuringLoad.current ?? []) next.set(alert.id, alert);
@@ -65,9 +65,12 @@ export function AlertsView({ me }) {
     }
   };
 
+  // A token limited to several sites follows one at a time (the API asks it to name one).
+  const scopedSite = (me.siteIds ?? []).length > 1 ? requiredSite(me, filter.siteId) : undefined;
+
   useEffect(() => {
     let first = true;
-    const follower = followEvents("/v1/alerts/stream", {
+    const follower = followEvents(`/v1/alerts/stream${query({ siteId: scopedSite })}`, {
       headers: authHeaders,
       onEvent: (event) => {
         if (event.event !== "alert") return;
@@ -92,9 +95,12 @@ export function AlertsView({ me }) {
       follower.stop();
       clearInterval(tick);
     };
-  }, []);
+  }, [scopedSite]);
 
-  const sites = useMemo(() => [...new Set([...alerts.values()].map((a) => a.siteId))].sort(), [alerts]);
+  const sites = useMemo(
+    () => me.siteIds ?? [...new Set([...alerts.values()].map((a) => a.siteId))].sort(),
+    [alerts, me.siteIds],
+  );
   const shown = useMemo(
     () => [...alerts.values()].filter((a) => matches(a, filter)).sort((a, b) => latest(b) - latest(a)),
     [alerts, filter],
@@ -126,7 +132,8 @@ export function AlertsView({ me }) {
       </div>
       <div class="filters">
         <label>Site <select value=${filter.siteId} onChange=${set("siteId")} name="site">
-          <option value="">All sites</option>${sites.map((s) => html`<option value=${s}>${s}</option>`)}
+          ${scopedSite === undefined ? html`<option value="">All sites</option>` : null}
+          ${sites.map((s) => html`<option value=${s}>${s}</option>`)}
         </select></label>
         <label>Severity <select value=${filter.severity} onChange=${set("severity")} name="severity">
           <option value="">All</option>${SEVERITIES.map((s) => html`<option value=${s}>${label(s)}</option>`)}

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { api, query } from "../lib/api.js";
-import { label, number, when } from "../lib/format.js";
+import { label, number, requiredSite, when } from "../lib/format.js";
 import { html } from "../lib/html.js";
 
 const MODES = [
@@ -11,8 +11,11 @@ const MODES = [
 ];
 
 /** "How much of X is where, and how did it get there": stock by SKU, location or lot, or one EPC's path. */
-export function StockView() {
+export function StockView({ me }) {
   const [mode, setMode] = useState("sku");
+  const [site, setSite] = useState("");
+  // A token limited to several sites searches one at a time (the API asks it to name one).
+  const siteId = (me.siteIds ?? []).length > 1 ? requiredSite(me, site) : undefined;
   const [text, setText] = useState("");
   const [result, setResult] = useState(undefined);
   const [history, setHistory] = useState(undefined);
@@ -29,7 +32,7 @@ export function StockView() {
       if (mode === "epc") {
         setResult({ kind: "serial", ...(await api(`/v1/serials/${encodeURIComponent(value)}`)) });
       } else {
-        setResult({ kind: "stock", ...(await api(`/v1/stock${query({ [mode]: value, limit: 500 })}`)) });
+        setResult({ kind: "stock", ...(await api(`/v1/stock${query({ [mode]: value, siteId, limit: 500 })}`)) });
       }
     } catch (error) {
       setResult(undefined);
@@ -42,7 +45,12 @@ export function StockView() {
   const showHistory = async (position) => {
     setProblem(undefined);
     try {
-      const params = { location: position.location, ...(position.lot === "" ? {} : { lot: position.lot }), limit: 200 };
+      const params = {
+        location: position.location,
+        ...(position.lot === "" ? {} : { lot: position.lot }),
+        siteId,
+        limit: 200,
+      };
       const body = await api(`/v1/stock/${encodeURIComponent(position.sku)}/history${query(params)}`);
       setHistory({ position, ...body });
     } catch (error) {
@@ -54,6 +62,13 @@ export function StockView() {
     <section class="view">
       <div class="view-head"><h2>Stock</h2></div>
       <form class="searchbar" onSubmit=${search}>
+        ${
+          siteId === undefined
+            ? null
+            : html`<select name="site" value=${siteId} onChange=${(e) => setSite(e.currentTarget.value)}>
+              ${me.siteIds.map((s) => html`<option value=${s}>${s}</option>`)}
+            </select>`
+        }
         <div class="segmented" role="tablist">
           ${MODES.map(
             ([id, text]) => html`<button type="button" role="tab" aria-selected=${mode === id}

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { allPages } from "../lib/api.js";
-import { ago, label, roleAtLeast } from "../lib/format.js";
+import { ago, label, requiredSite, roleAtLeast } from "../lib/format.js";
 import { html } from "../lib/html.js";
 import { TaskActions } from "./task-actions.js";
 
@@ -15,10 +15,13 @@ export function TasksView({ me }) {
   const [filter, setFilter] = useState({ status: "active", siteId: "", kind: "" });
   const [selected, setSelected] = useState(undefined);
 
+  // A token limited to several sites lists one at a time (the API asks it to name one).
+  const scopedSite = (me.siteIds ?? []).length > 1 ? requiredSite(me, filter.siteId) : undefined;
+
   const load = async () => {
     try {
       const status = filter.status === "active" || filter.status === "all" ? undefined : filter.status;
-      setTasks(await allPages("/v1/tasks", { status }, "tasks"));
+      setTasks(await allPages("/v1/tasks", { status, siteId: scopedSite }, "tasks"));
       setProblem(undefined);
     } catch (error) {
       setProblem(error.message);
@@ -28,9 +31,9 @@ export function TasksView({ me }) {
   };
   useEffect(() => {
     load();
-  }, [filter.status]);
+  }, [filter.status, scopedSite]);
 
-  const sites = useMemo(() => [...new Set(tasks.map((t) => t.siteId))].sort(), [tasks]);
+  const sites = useMemo(() => me.siteIds ?? [...new Set(tasks.map((t) => t.siteId))].sort(), [tasks, me.siteIds]);
   const kinds = useMemo(() => [...new Set(tasks.map((t) => t.taskType))].sort(), [tasks]);
   const shown = useMemo(
     () =>
@@ -59,7 +62,8 @@ export function TasksView({ me }) {
           ${STATUSES.map((s) => html`<option value=${s}>${s === "active" ? "To do (open, assigned)" : label(s)}</option>`)}
         </select></label>
         <label>Site <select value=${filter.siteId} onChange=${set("siteId")} name="site">
-          <option value="">All sites</option>${sites.map((s) => html`<option value=${s}>${s}</option>`)}
+          ${scopedSite === undefined ? html`<option value="">All sites</option>` : null}
+          ${sites.map((s) => html`<option value=${s}>${s}</option>`)}
         </select></label>
         <label>Kind <select value=${filter.kind} onChange=${set("kind")} name="kind">
           <option value="">All kinds</option>${kinds.map((k) => html`<option value=${k}>${label(k)}</option>`)}
