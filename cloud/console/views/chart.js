@@ -14,7 +14,10 @@ export function Chart({ points, unit, limits = [], height = 220 }) {
       width: Math.max(element.clientWidth, 300),
       height,
       legend: { show: true },
-      scales: { x: { time: true } },
+      scales: {
+        // uPlot widens a single reading's time axis to 86,400,000 s (years): show ten minutes around it instead.
+        x: { time: true, range: (_u, min, max) => (xs.length === 1 ? [xs[0] - 300, xs[0] + 300] : [min, max]) },
+      },
       axes: [
         { stroke: "#5b6472", grid: { stroke: "#eef0f3" } },
         { stroke: "#5b6472", grid: { stroke: "#eef0f3" }, label: unit },
