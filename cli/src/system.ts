@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type RunningCloud, startCloud } from "@tally/cloud";
+import { type CloudOptions, type RunningCloud, startCloud } from "@tally/cloud";
 import { DEFAULT_PIPELINE_CONFIG, type EdgeOptions, pipelineSettleMs, type RunningEdge, startEdge } from "@tally/edge";
 import type { SiteLayout } from "@tally/protocols";
 import {
@@ -56,6 +56,8 @@ export interface SystemOptions {
    * with `pipeline` overrides (a child takes its settings from the environment).
    */
   edgeProcess?: boolean;
+  /** The cloud's alert policy file, sweep interval and task due times (`TALLY_ALERT_POLICY`, …); defaults without. */
+  alerts?: Pick<CloudOptions, "alertPolicyFile" | "alertSweepMs" | "taskDue">;
 }
 
 /** The edge of a running system: in this process, or a child process. */
@@ -112,6 +114,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       dataDir: options.dataDir,
       databaseUrl: options.databaseUrl,
       mqtt: { embedded: { port: options.cloudMqttPort } },
+      ...options.alerts,
       logger,
     });
     stops.push(() => cloud.close());

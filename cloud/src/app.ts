@@ -20,6 +20,7 @@ import { registerOpenApi } from "./plugins/openapi.js";
 import { installProblemDetails, sendFrameworkProblem } from "./plugins/problem-details.js";
 import { healthRoute } from "./routes/health.js";
 import { v1Routes } from "./routes/v1/index.js";
+import type { TaskDuePolicy } from "./tasks/task-due.js";
 
 export interface AppDeps {
   /** Prometheus metrics served at `GET /metrics` and fed by ingest; none without. */
@@ -39,6 +40,8 @@ export interface AppDeps {
   siteFacts?: SiteFactsSource;
   /** Told of batches for a site without a layout (log and alert; shared with MQTT ingest). */
   unknownSites?: UnknownSiteWatch;
+  /** Due times of correction tasks per type; `DEFAULT_TASK_DUE` without. */
+  taskDue?: TaskDuePolicy;
   /** Serve HTTPS with this certificate and key (PEM files). */
   https?: { certFile: string; keyFile: string } | undefined;
 }
@@ -97,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     edges: deps.edges ?? new EdgeRegistry(),
     siteFacts: deps.siteFacts ?? new SiteFactsCache(deps.store),
     unknownSites: deps.unknownSites,
+    taskDue: deps.taskDue,
   };
   await app.register(healthRoute, routeDeps);
   if (deps.metrics !== undefined) await app.register(deps.metrics.route);

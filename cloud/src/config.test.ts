@@ -76,4 +76,13 @@ describe("loadCloudConfig", () => {
     expect(() => loadCloudConfig({ TALLY_FAILPOINT: "exit-after-commit:0" })).toThrow(/TALLY_FAILPOINT/);
     expect(() => loadCloudConfig({ TALLY_FAILPOINT: "crash" })).toThrow(/exit-after-commit/);
   });
+
+  it("reads task due times over the defaults, and names TALLY_TASK_DUE when it is bad", () => {
+    const config = loadCloudConfig({ TALLY_TASK_DUE: "COUNT_MISMATCH=120,default=600" });
+    expect(config.taskDue?.byType.COUNT_MISMATCH).toBe(120);
+    expect(config.taskDue?.byType.WRONG_DOCK).toBe(30);
+    expect(config.taskDue?.defaultMinutes).toBe(600);
+    expect(() => loadCloudConfig({ TALLY_TASK_DUE: "COUNT_MISMATCH=soon" })).toThrow(/TALLY_TASK_DUE/);
+    expect(() => loadCloudConfig({ TALLY_TASK_DUE: "NOT_A_TYPE=5" })).toThrow(/TALLY_TASK_DUE/);
+  });
 });

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { type BootstrapToken, parseBootstrapTokens } from "./auth/credentials.js";
 import type { ApiLimits } from "./plugins/api-limits.js";
 import { type ApiMode, isLoopback } from "./plugins/authenticate.js";
+import { parseTaskDue, type TaskDuePolicy } from "./tasks/task-due.js";
 
 const Port = z.coerce.number().int().min(0).max(65_535);
 
@@ -55,6 +56,19 @@ const CloudEnv = z.object({
   /** How often the alert sweeper runs (promotion, escalation, reminders, cloud rules), ms. */
   TALLY_ALERT_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).optional(),
   TALLY_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Correction task due times, `TYPE=minutes,…,default=minutes` over the built-in ones. */
+  TALLY_TASK_DUE: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return parseTaskDue(text);
+      } catch (error) {
+        const issues = error instanceof z.ZodError ? error.issues : [{ path: [], message: String(error) }];
+        ctx.addIssue({ code: "custom", message: issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+        return z.NEVER;
+      }
+    })
+    .optional(),
 });
 
 /** Where the cloud consumes edge batches: an external broker, or an embedded aedes it starts itself. */
@@ -91,6 +105,8 @@ export interface CloudConfig {
   alertPolicyFile?: string;
   /** `TALLY_ALERT_SWEEP_MS`. */
   alertSweepMs?: number;
+  /** Correction task due times per type (`TALLY_TASK_DUE` over `DEFAULT_TASK_DUE`); none: the defaults. */
+  taskDue?: TaskDuePolicy;
 }
 
 /**
@@ -157,6 +173,7 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConf
     }
     config.mqttShareGroup = parsed.TALLY_CLOUD_MQTT_SHARE_GROUP;
   }
+  if (parsed.TALLY_TASK_DUE !== undefined) config.taskDue = parsed.TALLY_TASK_DUE;
   if (parsed.TALLY_FAILPOINT !== undefined) {
     config.failpoint = { exitAfterCommit: Number(parsed.TALLY_FAILPOINT.slice("exit-after-commit:".length)) };
   }

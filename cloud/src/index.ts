@@ -50,6 +50,7 @@ export type {
   StoreKind,
   TaskChange,
   TaskQuery,
+  TaskStore,
 } from "./ledger/ledger-store.js";
 export { storedBody } from "./ledger/stored-movement.js";
 export { mosquittoAclForEdges } from "./mosquitto-acl.js";
@@ -59,3 +60,4 @@ export { type CloudMetrics, createCloudMetrics } from "./plugins/metrics.js";
 export { Problem } from "./plugins/problem-details.js";
 export { CloudStartError, cloudSecurityProblems, type SecurityProblem } from "./security-check.js";
 export { type CloudOptions, type RunningCloud, startCloud } from "./start-cloud.js";
+export { DEFAULT_TASK_DUE, dueAt, dueMinutes, parseTaskDue, TaskDuePolicy } from "./tasks/task-due.js";

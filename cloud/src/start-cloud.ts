@@ -24,6 +24,7 @@ import type { ApiLimits } from "./plugins/api-limits.js";
 import type { ApiMode } from "./plugins/authenticate.js";
 import { createCloudMetrics, type IngestObserver } from "./plugins/metrics.js";
 import { CloudStartError, cloudSecurityProblems } from "./security-check.js";
+import { DEFAULT_TASK_DUE, dueAt, type TaskDuePolicy } from "./tasks/task-due.js";
 
 export interface CloudOptions {
   /** HTTP host, default 127.0.0.1. */
@@ -59,6 +60,8 @@ export interface CloudOptions {
   mode?: ApiMode;
   /** Rate limit, throttle, body limit and request timeout over the defaults. */
   apiLimits?: Partial<ApiLimits>;
+  /** Correction task due times per type; `DEFAULT_TASK_DUE` without. */
+  taskDue?: TaskDuePolicy | undefined;
   /** Consume batches as a member of this MQTT shared subscription group (several cloud instances, external broker). */
   mqttShareGroup?: string | undefined;
   /** How long an edge's previous process may still send after a new one started, ms (default 30 s). */
@@ -93,6 +96,9 @@ export interface RunningCloud {
   /** Stops ingest, the API, the embedded broker and the store, in that order. Idempotent. */
   close(): Promise<void>;
 }
+
+/** At most this many overdue tasks are alerted on per sweep (oldest first). */
+const OVERDUE_LIMIT = 1000;
 
 /** Composition root: opens the ledger, starts the broker (if embedded), the HTTP API and MQTT ingest. */
 export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
@@ -193,6 +199,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       credentials,
       mode,
       ...(options.apiLimits !== undefined && { limits: options.apiLimits }),
+      ...(options.taskDue !== undefined && { taskDue: options.taskDue }),
     });
     stops.push(() => app.close());
     await app.listen({ host, port: options.port ?? 8080 });
@@ -220,6 +227,16 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       publish: (changed) => alerts.publish(changed),
       logger,
       intervalMs: options.alertSweepMs,
+      overdueTasks: async (now) =>
+        (await store.tasks.overdueTasks(now.toISOString(), options.taskDue ?? DEFAULT_TASK_DUE, OVERDUE_LIMIT)).map(
+          (t) => ({
+            id: t.id,
+            siteId: t.siteId,
+            taskType: t.taskType,
+            location: t.location,
+            dueAt: dueAt(t, options.taskDue ?? DEFAULT_TASK_DUE),
+          }),
+        ),
     });
     sweeper.start();
     stops.push(() => sweeper.close());

@@ -100,7 +100,12 @@ export const SerialRecord = z.object({
 });
 export type SerialRecord = z.infer<typeof SerialRecord>;
 
-export const TaskStatus = z.enum(["open", "assigned", "done", "dismissed"]);
+/**
+ * A correction task's lifecycle: `open` (nobody has it), `assigned` (a named
+ * person should do it), `started` (somebody is on it), then final: `done`
+ * (with an outcome, which may post adjustments) or `dismissed` (with a reason).
+ */
+export const TaskStatus = z.enum(["open", "assigned", "started", "done", "dismissed"]);
 export type TaskStatus = z.infer<typeof TaskStatus>;
 
 /** A stock adjustment a task's outcome posts: signed units of a SKU (and lot) at a location. */

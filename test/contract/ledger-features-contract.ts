@@ -179,7 +179,7 @@ export function ledgerFeaturesContract(name: string, create: () => Promise<Ledge
         expect(result.held).toEqual([pick.id]);
         expect(await store.stock({ sku: "SKU-1" })).toEqual([]);
         expect(await store.movement(pick.id)).toBeUndefined();
-        const tasks = await store.tasks({ status: "open" });
+        const tasks = await store.tasks.list({ status: "open" });
         expect(tasks).toEqual([
           expect.objectContaining({
             taskType: "COUNT_MISMATCH",
@@ -190,7 +190,7 @@ export function ledgerFeaturesContract(name: string, create: () => Promise<Ledge
         ]);
         // A resend is a duplicate: no second task.
         expect((await store.commit(meta(1), [pick])).duplicates).toEqual([pick.id]);
-        expect(await store.tasks()).toHaveLength(1);
+        expect(await store.tasks.list()).toHaveLength(1);
       });
 
       it("a cycle count that disagrees with the ledger opens a COUNT_MISMATCH task; one that agrees, none", async () => {
@@ -204,7 +204,7 @@ export function ledgerFeaturesContract(name: string, create: () => Promise<Ledge
         const short = count(5);
         const elsewhere = count(1, "S1/A/02");
         await store.commit(meta(1), [agrees, short, elsewhere]);
-        const tasks = await store.tasks({ status: "open" });
+        const tasks = await store.tasks.list({ status: "open" });
         expect(tasks).toHaveLength(2);
         expect(tasks).toEqual(
           expect.arrayContaining([
@@ -225,7 +225,7 @@ export function ledgerFeaturesContract(name: string, create: () => Promise<Ledge
         // The ledger is not changed by a count, and a resent count opens no second task.
         expect((await store.stock({ sku: "SKU-1" })).reduce((n, p) => n + p.qty, 0)).toBe(6);
         await store.commit(meta(1), [short]);
-        expect(await store.tasks()).toHaveLength(2);
+        expect(await store.tasks.list()).toHaveLength(2);
       });
     });
 
@@ -292,9 +292,9 @@ export function ledgerFeaturesContract(name: string, create: () => Promise<Ledge
       it("open → assigned → done with adjustments posted as ADJUSTMENT movements; final states refuse changes", async () => {
         const t = task("S1/A/01");
         await store.commit(meta(0), [t]);
-        const assigned = await store.assignTask(t.id, "ana");
+        const assigned = await store.tasks.assign(t.id, "ana");
         expect(assigned).toMatchObject({ ok: true, task: { status: "assigned", assignee: "ana" } });
-        const done = await store.completeTask(
+        const done = await store.tasks.complete(
           t.id,
           {
             outcome: "adjusted",
@@ -319,23 +319,27 @@ export function ledgerFeaturesContract(name: string, create: () => Promise<Ledge
           ["SKU-1", 2],
           ["SKU-2", -1],
         ]);
-        expect(await store.task(t.id)).toMatchObject({ status: "done", outcome: { outcome: "adjusted" } });
-        expect(await store.dismissTask(t.id, "x")).toEqual({ ok: false, reason: "bad-state", status: "done" });
-        expect(await store.assignTask("missing", "x")).toEqual({ ok: false, reason: "not-found" });
-        expect(await store.tasks({ status: "done" })).toHaveLength(1);
-        expect(await store.tasks({ status: "open" })).toEqual([]);
+        expect(await store.tasks.get(t.id)).toMatchObject({ status: "done", outcome: { outcome: "adjusted" } });
+        expect(await store.tasks.dismiss(t.id, "x", "not needed")).toEqual({
+          ok: false,
+          reason: "bad-state",
+          status: "done",
+        });
+        expect(await store.tasks.assign("missing", "x")).toEqual({ ok: false, reason: "not-found" });
+        expect(await store.tasks.list({ status: "done" })).toHaveLength(1);
+        expect(await store.tasks.list({ status: "open" })).toEqual([]);
       });
 
       it("dismisses without a stock change", async () => {
         const t = task();
         await store.commit(meta(0), [t]);
-        const dismissed = await store.dismissTask(t.id, "supervisor", "false read");
+        const dismissed = await store.tasks.dismiss(t.id, "supervisor", "false read");
         expect(dismissed).toMatchObject({
           ok: true,
           task: { status: "dismissed", outcome: { outcome: "no-change", note: "false read" } },
         });
         expect(await store.stock()).toEqual([]);
-        expect((await store.completeTask(t.id, { outcome: "no-change" }, "x")).ok).toBe(false);
+        expect((await store.tasks.complete(t.id, { outcome: "no-change" }, "x")).ok).toBe(false);
       });
     });
 

@@ -272,13 +272,13 @@ export function ledgerInvariants(name: string, create: () => Promise<LedgerStore
               expect(held).toEqual(modelHeld);
               const stock = await c.stock({ sku });
               expect(stock.reduce((s, p) => s + p.qty, 0)).toBe(qty);
-              const tasks = (await c.tasks({ status: "open" })).filter((t) => t.sku === sku);
+              const tasks = (await c.tasks.list({ status: "open" })).filter((t) => t.sku === sku);
               expect(tasks.flatMap((t) => t.evidence.observationIds).sort()).toEqual([...modelHeld].sort());
               // Negative stock waits out its grace as a pending alert (the sweep opens it later).
               const alerts = (await c.alerting.list({ status: "pending" })).filter((al) => al.sku === sku);
               expect(alerts.map((al) => al.kind)).toEqual(qty < 0 ? ["NEGATIVE_STOCK"] : []);
               // Leave nothing open, so the open lists later runs read stay short.
-              for (const t of tasks) await c.dismissTask(t.id, "test");
+              for (const t of tasks) await c.tasks.dismiss(t.id, "test", "checked");
               if (qty < 0) await c.commit(meta(99), [movement({ sku, qty: -qty, to: "S1/A/01" })]);
             },
           ),

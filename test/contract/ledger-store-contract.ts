@@ -10,9 +10,11 @@ import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { condition, meta, movement, siteLayout, task, telemetry } from "./event-fixtures.js";
 import { ledgerFeaturesContract } from "./ledger-features-contract.js";
+import { taskStoreContract } from "./task-store-contract.js";
 
 export function ledgerStoreContract(name: string, create: () => Promise<LedgerStore>): void {
   ledgerFeaturesContract(name, create);
+  taskStoreContract(name, create);
   describe(`LedgerStore contract: ${name}`, () => {
     let store: LedgerStore;
     beforeEach(async () => {
@@ -36,7 +38,7 @@ export function ledgerStoreContract(name: string, create: () => Promise<LedgerSt
         expect(again).toEqual({ committed: [], duplicates: events.map((e) => e.id), conflicts: [], alerts: [] });
         expect(await store.stock()).toEqual([{ sku: "SKU-1", location: "S1/A/01", lot: "", qty: 5 }]);
         expect(await store.movements()).toHaveLength(1);
-        expect(await store.tasks()).toHaveLength(1);
+        expect(await store.tasks.list()).toHaveLength(1);
       });
 
       it("reports duplicates and new events of a mixed batch separately", async () => {
@@ -131,7 +133,7 @@ export function ledgerStoreContract(name: string, create: () => Promise<LedgerSt
         const result = await store.commit(meta(1), [movementWithTaskId, taskWithMovementId]);
         expect(result).toEqual({ committed: [], duplicates: [], conflicts: [t.id, m.id], alerts: [] });
         expect(await store.stock()).toEqual([{ sku: "SKU-1", location: "S1/A/01", lot: "", qty: 5 }]);
-        expect(await store.tasks()).toHaveLength(1);
+        expect(await store.tasks.list()).toHaveLength(1);
       });
 
       it("treats the same content with keys in another order as a duplicate, not a conflict", async () => {
@@ -325,10 +327,10 @@ export function ledgerStoreContract(name: string, create: () => Promise<LedgerSt
         expect(first.map((a) => a.id)).toEqual(alerts.slice(0, 2).map((a) => a.id));
         expect((await store.alerts({ after: first[1]?.id, limit: 2 })).map((a) => a.id)).toEqual([alerts[2]?.id]);
         expect((await store.alerts({ siteId: "S2" })).map((a) => a.dedupKey)).toEqual(["K3"]);
-        const tasks = await store.tasks();
-        expect((await store.tasks({ limit: 1 })).map((t) => t.id)).toEqual([tasks[0]?.id]);
-        expect((await store.tasks({ after: tasks[0]?.id })).map((t) => t.id)).toEqual([tasks[1]?.id]);
-        expect(await store.tasks({ siteId: "S2" })).toEqual([]);
+        const tasks = await store.tasks.list();
+        expect((await store.tasks.list({ limit: 1 })).map((t) => t.id)).toEqual([tasks[0]?.id]);
+        expect((await store.tasks.list({ after: tasks[0]?.id })).map((t) => t.id)).toEqual([tasks[1]?.id]);
+        expect(await store.tasks.list({ siteId: "S2" })).toEqual([]);
       });
 
       it("pages items by SKU and locations by code", async () => {
@@ -466,6 +468,25 @@ export function ledgerStoreContract(name: string, create: () => Promise<LedgerSt
         expect(await store.alerts()).toHaveLength(1);
       });
 
+      it("a device's dead letters reported above the policy's rate raise DEAD_LETTER_RATE; a quiet minute clears it", async () => {
+        const rate = (value: number, minute: number) => ({
+          kind: "telemetry" as const,
+          id: `dl-${minute}`,
+          siteId: "S1",
+          occurredAt: `2026-11-22T08:0${minute}:00.000Z`,
+          deviceId: "scanner-1",
+          metric: "dead-letters",
+          value,
+          unit: "msg/min",
+        });
+        const noisy = await store.commit(meta(0), [rate(120, 1)]);
+        expect(noisy.alerts).toEqual([
+          expect.objectContaining({ kind: "DEAD_LETTER_RATE", deviceId: "scanner-1", value: 120, status: "open" }),
+        ]);
+        const quiet = await store.commit(meta(1), [rate(0, 2)]);
+        expect(quiet.alerts).toEqual([expect.objectContaining({ kind: "DEAD_LETTER_RATE", status: "cleared" })]);
+      });
+
       it("ignores a cleared condition with no live alert", async () => {
         expect(
           (await store.commit(meta(), [condition("SHELF_UNSTABLE:s-1", "cleared", "SHELF_UNSTABLE")])).alerts,
@@ -478,7 +499,7 @@ export function ledgerStoreContract(name: string, create: () => Promise<LedgerSt
       it("keeps correction tasks, open, with their content", async () => {
         const t = task("S1/B/07");
         await store.commit(meta(), [t, t]);
-        expect(await store.tasks()).toEqual([{ ...t, status: "open" }]);
+        expect(await store.tasks.list()).toEqual([{ ...t, status: "open", createdAt: expect.any(String) }]);
       });
     });
 

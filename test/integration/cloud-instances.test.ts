@@ -120,6 +120,83 @@ describe.skipIf(unavailable !== "")(
       for (const cloud of clouds) expect(await mqttBatches(cloud)).toBeGreaterThan(0);
     });
 
+    it("every instance streams the same alerts: one raised through one instance and acknowledged through the other", async () => {
+      if ("unavailable" in broker || "unavailable" in postgres) return;
+      const databaseUrl = await postgres.freshDatabase();
+      const [a, b] = await Promise.all(
+        [0, 1].map(async () => {
+          const cloud = await startCloud({ port: 0, databaseUrl, mqtt: { url: broker.url }, logger });
+          stops.push(() => cloud.close());
+          return cloud;
+        }),
+      );
+      if (a === undefined || b === undefined) throw new Error("two clouds expected");
+      const streams = [a, b].map((cloud) => {
+        const controller = new AbortController();
+        stops.push(async () => controller.abort());
+        const seen: { id: string; status: string }[] = [];
+        const ready = fetch(`${cloud.url}/v1/alerts/stream`, {
+          headers: { authorization: `Bearer ${cloud.adminToken}` },
+          signal: controller.signal,
+        }).then(async (res) => {
+          const reader = res.body?.getReader();
+          if (reader === undefined) throw new Error("no stream body");
+          const decoder = new TextDecoder();
+          let buffer = "";
+          void (async () => {
+            for (;;) {
+              const chunk = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+              if (chunk.done) return;
+              buffer += decoder.decode(chunk.value, { stream: true });
+              for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+                const data = buffer
+                  .slice(0, end)
+                  .split("\n")
+                  .find((l) => l.startsWith("data: "));
+                buffer = buffer.slice(end + 2);
+                if (data !== undefined) seen.push(JSON.parse(data.slice(6)));
+              }
+            }
+          })();
+        });
+        return { seen, ready };
+      });
+      await Promise.all(streams.map((s) => s.ready));
+      const raised = await a.store.commit({ edgeId: "edge-x", siteId: "DEMO", batchId: "b-1", seq: 0 }, [
+        {
+          kind: "condition",
+          id: "c-1",
+          siteId: "DEMO",
+          occurredAt: new Date().toISOString(),
+          conditionType: "TEMPERATURE_EXCURSION",
+          state: "raised",
+          key: "TEMPERATURE_EXCURSION:cold-1",
+          deviceId: "cold-1",
+          detail: "cold room at 9 °C",
+        },
+      ]);
+      const id = raised.alerts[0]?.id ?? "";
+      // Instance b learns of it from the database, not from instance a's memory.
+      await eventually(
+        async () => streams[1]?.seen ?? [],
+        (seen) => seen.some((x) => x.id === id && x.status === "open"),
+        { what: "the alert on the other instance's stream" },
+      );
+      const ack = await fetch(`${b.url}/v1/alerts/${id}/acknowledge`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${b.adminToken}` },
+      });
+      expect(ack.status).toBe(200);
+      await eventually(
+        async () => streams[0]?.seen ?? [],
+        (seen) => seen.some((x) => x.id === id && x.status === "acknowledged"),
+        { what: "the acknowledgement on the first instance's stream" },
+      );
+      // Each change once on each stream: b's own acknowledgement is not streamed again when its notice comes back.
+      expect(streams[1]?.seen.filter((x) => x.id === id).map((x) => x.status)).toEqual(["open", "acknowledged"]);
+      expect(streams[0]?.seen.filter((x) => x.id === id).map((x) => x.status)).toEqual(["acknowledged"]);
+    });
+
     it("quarantines an edge id two edges send under, refuses their batches, and loses nothing once released", async () => {
       if ("unavailable" in broker || "unavailable" in postgres) return;
       const cloud = await startCloud({

@@ -71,7 +71,7 @@ describe.skipIf(unavailable !== undefined)(
         };
         const ack = await ingestBatch(deps, batch);
         expect(ack).toMatchObject({ status: "committed", committed: [t.id, m.id], rejected: [] });
-        expect((await store.tasks())[0]?.detail).toBe("label \ufffd torn, \ud83d\udce6 whole");
+        expect((await store.tasks.list())[0]?.detail).toBe("label \ufffd torn, \ud83d\udce6 whole");
         expect(await store.stock()).toEqual([{ sku: "SKU-1", location: "S1/A/01", lot: "L\ufffd", qty: 1 }]);
         // A resend is known as one.
         expect((await ingestBatch(deps, batch)).duplicates).toEqual([t.id, m.id]);

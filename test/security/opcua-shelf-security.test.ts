@@ -210,8 +210,8 @@ describe("OPC-UA shelf security", () => {
     await weightFlows(edge, shelf, 250);
     await eventually(
       () => shelfAlerts(cloud),
-      (a) => a.length === 1 && a[0]?.status === "resolved",
-      { what: "the alert resolved", timeoutMs: 10_000 },
+      (a) => a.length === 1 && a[0]?.status === "cleared",
+      { what: "the alert cleared", timeoutMs: 10_000 },
     );
   });
 
@@ -261,8 +261,8 @@ describe("OPC-UA shelf security", () => {
     await weightFlows(edge, shelf, 1250);
     await eventually(
       () => shelfAlerts(cloud),
-      (a) => a.every((x) => x.status === "resolved"),
-      { what: "the alert resolved" },
+      (a) => a.every((x) => x.status === "cleared"),
+      { what: "the alert cleared" },
     );
   });
 

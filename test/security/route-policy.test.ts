@@ -35,6 +35,8 @@ const EPC = "urn:epc:id:sgtin:0614141.000001.42";
 
 let dir: string;
 let store: LedgerStore;
+/** An alert of site S1 (its id is made by the ledger). */
+let alertId: string;
 let app: FastifyInstance;
 
 async function build(mode: "development" | "production"): Promise<FastifyInstance> {
@@ -89,7 +91,19 @@ beforeEach(async () => {
       priority: "normal",
       detail: "a tag nobody knows",
     },
+    {
+      kind: "condition",
+      id: randomUUID(),
+      siteId: "S1",
+      occurredAt: at,
+      conditionType: "TEMPERATURE_EXCURSION",
+      state: "raised",
+      key: "TEMPERATURE_EXCURSION:temp-1",
+      deviceId: "temp-1",
+      detail: "cold room warm",
+    },
   ]);
+  alertId = (await store.alerts())[0]?.id ?? "";
   // Expected documents of S1 under the id the close routes are called with.
   await store.putExpected("receipt", {
     id: MOVEMENT_ID,
@@ -136,7 +150,7 @@ async function operations(): Promise<{ method: string; path: string; roles: Role
 function url(path: string): string {
   const filled = path
     .replace("{siteId}", "S1")
-    .replace("{id}", path.startsWith("/v1/tasks") ? TASK_ID : MOVEMENT_ID)
+    .replace("{id}", path.startsWith("/v1/tasks") ? TASK_ID : path.startsWith("/v1/alerts") ? alertId : MOVEMENT_ID)
     .replace("{sku}", "SKU-1")
     .replace("{epc}", encodeURIComponent(EPC))
     .replace("{edgeId}", "edge-1");
@@ -174,9 +188,11 @@ function body(method: string, path: string): unknown {
     "/v1/expected-shipments": { id: "SO-1", siteId: "S1", dock: "S1/DOCK/D1", lines: [{ sku: "SKU-1", qty: 1 }] },
     "/v1/tasks/{id}/assign": { assignee: "ana" },
     "/v1/tasks/{id}/complete": { outcome: "no-change" },
-    "/v1/tasks/{id}/dismiss": {},
+    "/v1/tasks/{id}/dismiss": { reason: "checked on the shelf" },
     "/v1/items/{sku}": { sku: "SKU-1", gtins: [] },
     "/v1/tokens": { name: "x", role: "viewer" },
+    "/v1/silences": { matchers: { siteId: "S1" }, minutes: 5, comment: "re-cabling" },
+    "/v1/sites/{siteId}/maintenance": { minutes: 5, comment: "inspection" },
   };
   return bodies[path] ?? {};
 }
@@ -200,7 +216,7 @@ function wrongRole(roles: readonly Role[]): keyof typeof SECRET | undefined {
 }
 
 /** Routes over data of no one site: a site-scoped principal of the right role may call them. */
-const SITELESS = new Set(["GET /v1/items", "GET /v1/items/{sku}", "GET /v1/whoami"]);
+const SITELESS = new Set(["GET /v1/items", "GET /v1/items/{sku}", "GET /v1/silences", "GET /v1/whoami"]);
 
 function expectRefused(res: LightMyRequestResponse, status: 401 | 403, what: string) {
   expect(res.statusCode, `${what}: ${res.body.slice(0, 300)}`).toBe(status);

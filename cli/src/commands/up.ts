@@ -43,6 +43,11 @@ export function registerUp(program: Command, logger: Logger): void {
         shelfSettleMs: edgeConfig.shelfSettleMs,
         edgeMetricsPort: edgeConfig.metricsServer.port,
         simulators: opts.sim,
+        alerts: {
+          alertPolicyFile: cloudConfig.alertPolicyFile,
+          alertSweepMs: cloudConfig.alertSweepMs,
+          taskDue: cloudConfig.taskDue,
+        },
       });
       onShutdown(logger, system.close);
       const api = system.cloud.url;

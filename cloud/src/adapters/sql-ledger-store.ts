@@ -1,6 +1,5 @@
 import {
   type CorrectionTask,
-  CorrectionTask as CorrectionTaskSchema,
   type EdgeEvent,
   type ExpectedReceipt,
   type ExpectedShipment,
@@ -12,16 +11,16 @@ import {
   type SerialRecord,
   SerialStatus,
   type SiteLayout,
-  type TaskOutcome,
-  TaskStatus,
   Telemetry,
   TemperatureClass,
   ZoneKind,
 } from "@tally/protocols";
 import type { Alert } from "../alerts/alert.js";
 import { conditionCause } from "../alerts/apply-condition.js";
+import { deadLetterCauses } from "../alerts/cloud-rules.js";
 import { canonicalJson, canonicalMovement, contentHash } from "../ledger/canonical-json.js";
 import { classifyEvents, firstOccurrences, type HashedEvent, hashEvents } from "../ledger/classify-events.js";
+import { CLOUD_SOURCE } from "../ledger/cloud-source.js";
 import { derivedId } from "../ledger/derived-id.js";
 import {
   type AlertQuery,
@@ -34,7 +33,6 @@ import {
   type ExpectedQuery,
   type HistoryQuery,
   type LedgerStore,
-  type LedgerTask,
   MAX_MOVEMENT_LIMIT,
   MAX_PAGE_LIMIT,
   type MovementQuery,
@@ -45,8 +43,6 @@ import {
   type SiteImport,
   type StockQuery,
   type StockTotals,
-  type TaskChange,
-  type TaskQuery,
 } from "../ledger/ledger-store.js";
 import { likePrefix } from "../ledger/like-prefix.js";
 import { newId } from "../ledger/new-id.js";
@@ -60,16 +56,13 @@ import {
   positionKey,
   REPLENISHED_ZONE_KINDS,
   refusalKeys,
-  siteOf,
   stockAlertCauses,
 } from "../ledger/stock-rules.js";
 import { movementFromStored, type StoredMovementColumns, storedBody } from "../ledger/stored-movement.js";
 import { ANY_LIVE_STOCK_ALERT, latestAlerts, SqlAlertStore } from "./sql-alert-store.js";
 import { type Column, type InsertSpec, iso, json, num, type SqlDb, type SqlDriver } from "./sql-driver.js";
 import { SqlSecurityStore } from "./sql-security-store.js";
-
-/** The edge id recorded on events the cloud makes itself (tasks, adjustments, reversals, EPCIS captures). */
-export const CLOUD_SOURCE = "cloud";
+import { SqlTaskStore } from "./sql-task-store.js";
 
 const EVENT_COLUMNS: readonly Column[] = [
   { name: "id", type: "text" },
@@ -178,6 +171,7 @@ export class SqlLedgerStore implements LedgerStore {
   readonly kind: SqlDriver["kind"];
   readonly security: SqlSecurityStore;
   readonly alerting: SqlAlertStore;
+  readonly tasks: SqlTaskStore;
   readonly #driver: SqlDriver;
   #rules: { at: number; rules: Map<string, ItemRule> } | undefined;
 
@@ -186,10 +180,20 @@ export class SqlLedgerStore implements LedgerStore {
     this.kind = driver.kind;
     this.security = new SqlSecurityStore(driver);
     this.alerting = new SqlAlertStore(driver);
+    this.tasks = new SqlTaskStore(driver, (tx, meta, movements) => this.postAdjustmentsIn(tx, meta, movements));
   }
 
   async commit(meta: CommitMeta, events: readonly EdgeEvent[]): Promise<CommitResult> {
     return this.#driver.write((tx) => this.#commitIn(tx, meta, events, { enforceRefusal: true }));
+  }
+
+  /**
+   * Commits movements a person decided (a task's adjustments) inside the
+   * caller's transaction: idempotent by movement id like any commit, never
+   * held for negative stock. Returns the stock alerts they opened or resolved.
+   */
+  async postAdjustmentsIn(tx: SqlDb, meta: CommitMeta, movements: readonly Movement[]): Promise<Alert[]> {
+    return (await this.#commitIn(tx, meta, movements, { enforceRefusal: false })).alerts;
   }
 
   async #commitIn(
@@ -273,10 +277,11 @@ export class SqlLedgerStore implements LedgerStore {
       ]),
     );
 
-    if (parts.conditions.length > 0) {
-      const causes = parts.conditions.map((c) => conditionCause(c, meta.edgeId, newId));
-      alerts.push(...told(await this.alerting.applyCausesIn(tx, causes, now)));
-    }
+    const causes = [
+      ...parts.conditions.map((c) => conditionCause(c, meta.edgeId, newId)),
+      ...deadLetterCauses(parts.telemetry, meta.edgeId, this.alerting.policy, newId),
+    ];
+    if (causes.length > 0) alerts.push(...told(await this.alerting.applyCausesIn(tx, causes, now)));
 
     const result: CommitResult = {
       committed: classification.committed,
@@ -915,138 +920,6 @@ export class SqlLedgerStore implements LedgerStore {
 
   alerts(query: AlertQuery = {}): Promise<Alert[]> {
     return this.alerting.list(query);
-  }
-
-  async tasks(query: TaskQuery = {}): Promise<LedgerTask[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.status !== undefined) {
-      where.push("t.status = ?");
-      params.push(query.status);
-    }
-    if (query.siteId !== undefined) {
-      where.push("t.site_id = ?");
-      params.push(query.siteId);
-    }
-    if (query.after !== undefined) {
-      where.push("t.seq > COALESCE((SELECT seq FROM tasks WHERE id = ?), 0)");
-      params.push(query.after);
-    }
-    let suffix = "";
-    if (query.limit !== undefined) {
-      suffix = " LIMIT ?";
-      params.push(pageLimit(query.limit));
-    }
-    return this.#tasks(this.#driver.read, where.join(" AND "), params, suffix);
-  }
-
-  async task(id: string): Promise<LedgerTask | undefined> {
-    return (await this.#tasks(this.#driver.read, "t.id = ?", [id]))[0];
-  }
-
-  async #tasks(db: SqlDb, where: string, params: unknown, suffix = ""): Promise<LedgerTask[]> {
-    const rows = await db.all<{
-      status: string;
-      body: unknown;
-      assignee: string | null;
-      outcome: unknown;
-      adjustment_ids: unknown;
-      updated_at: unknown;
-    }>(
-      `SELECT t.status, e.body, t.assignee, t.outcome, t.adjustment_ids, t.updated_at
-       FROM tasks t JOIN events e ON e.id = t.id ${where !== "" ? `WHERE ${where}` : ""} ORDER BY t.seq${suffix}`,
-      Array.isArray(params) ? params : [params],
-    );
-    return rows.map((r) => {
-      const task: LedgerTask = { ...CorrectionTaskSchema.parse(json(r.body)), status: TaskStatus.parse(r.status) };
-      if (r.assignee !== null) task.assignee = r.assignee;
-      if (r.outcome !== null) task.outcome = json<TaskOutcome>(r.outcome);
-      if (r.adjustment_ids !== null) task.adjustmentIds = json<string[]>(r.adjustment_ids);
-      if (r.updated_at !== null) task.updatedAt = iso(r.updated_at);
-      return task;
-    });
-  }
-
-  async assignTask(id: string, assignee: string): Promise<TaskChange> {
-    return this.#changeTask(id, async (tx, task, now) => {
-      await tx.run("UPDATE tasks SET status = 'assigned', assignee = ?, updated_at = ? WHERE id = ?", [
-        assignee,
-        this.#driver.timestamp(now),
-        id,
-      ]);
-      return { ...task, status: "assigned", assignee, updatedAt: now };
-    });
-  }
-
-  async completeTask(id: string, outcome: TaskOutcome, by: string): Promise<TaskChange> {
-    let adjustments: Movement[] = [];
-    let alerts: Alert[] = [];
-    const change = await this.#changeTask(id, async (tx, task, now) => {
-      adjustments =
-        outcome.outcome === "adjusted"
-          ? outcome.adjustments.map(
-              (a, i): Movement => ({
-                kind: "movement",
-                id: derivedId(`task:${id}:adjustment:${i}`),
-                siteId: siteOf(a.location),
-                occurredAt: now,
-                movementType: "ADJUSTMENT",
-                sku: a.sku,
-                qty: Math.abs(a.qty),
-                ...(a.qty > 0 ? { to: a.location } : { from: a.location }),
-                ...(a.lot !== undefined && { lot: a.lot }),
-                evidence: { deviceId: CLOUD_SOURCE, observationIds: [id] },
-                confidence: 1,
-              }),
-            )
-          : [];
-      if (adjustments.length > 0) {
-        const meta = { edgeId: CLOUD_SOURCE, siteId: task.siteId, batchId: derivedId(`task:${id}`), seq: 0 };
-        ({ alerts } = await this.#commitIn(tx, meta, adjustments, { enforceRefusal: false }));
-      }
-      const ids = adjustments.map((m) => m.id);
-      await tx.run(
-        "UPDATE tasks SET status = 'done', assignee = COALESCE(assignee, ?), outcome = ?, adjustment_ids = ?, updated_at = ? WHERE id = ?",
-        [by, JSON.stringify(outcome), JSON.stringify(ids), this.#driver.timestamp(now), id],
-      );
-      return {
-        ...task,
-        status: "done",
-        assignee: task.assignee ?? by,
-        outcome,
-        adjustmentIds: ids,
-        updatedAt: now,
-      };
-    });
-    return change.ok ? { ...change, adjustments, alerts } : change;
-  }
-
-  async dismissTask(id: string, by: string, note?: string): Promise<TaskChange> {
-    return this.#changeTask(id, async (tx, task, now) => {
-      const outcome = { outcome: "no-change" as const, ...(note !== undefined && { note }) };
-      await tx.run(
-        "UPDATE tasks SET status = 'dismissed', assignee = COALESCE(assignee, ?), outcome = ?, updated_at = ? WHERE id = ?",
-        [by, JSON.stringify(outcome), this.#driver.timestamp(now), id],
-      );
-      return { ...task, status: "dismissed", assignee: task.assignee ?? by, outcome, updatedAt: now };
-    });
-  }
-
-  /** Open and assigned tasks may change; done and dismissed ones are final. */
-  async #changeTask(
-    id: string,
-    change: (tx: SqlDb, task: LedgerTask, now: string) => Promise<LedgerTask>,
-  ): Promise<TaskChange> {
-    return this.#driver.write(async (tx) => {
-      const task = (
-        await this.#tasks(tx, "t.id = ?", [id], this.#driver.forUpdate.replace("FOR UPDATE", "FOR UPDATE OF t"))
-      )[0];
-      if (task === undefined) return { ok: false, reason: "not-found" };
-      if (task.status !== "open" && task.status !== "assigned") {
-        return { ok: false, reason: "bad-state", status: task.status };
-      }
-      return { ok: true, task: await change(tx, task, new Date().toISOString()), adjustments: [], alerts: [] };
-    });
   }
 
   async items(query: PageQuery = {}): Promise<LedgerItem[]> {

@@ -51,6 +51,15 @@ describe("alert policy", () => {
     expect((error as AlertPolicyError).code).toBe("TALLY_ERR_CONFIG_ALERT_POLICY");
   });
 
+  it("the documented example file is valid and says what it shows", () => {
+    const policy = readAlertPolicyFile(new URL("../../../docs/alert-policy.example.json", import.meta.url).pathname);
+    expect(policy.kind("DEMO", "TEMPERATURE_EXCURSION")).toMatchObject({
+      escalateAfterMs: 5 * 60_000,
+      escalateTo: "shift-lead",
+    });
+    expect(policy.kind("S1", "NEGATIVE_STOCK").graceMs).toBe(120_000);
+  });
+
   it("refuses a file that is not JSON, and reads a good one", () => {
     expect(() => readAlertPolicyFile(file("kinds: {}"))).toThrow(AlertPolicyError);
     const policy = readAlertPolicyFile(file(JSON.stringify({ groupWindowSeconds: 5 })));

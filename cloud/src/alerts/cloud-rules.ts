@@ -3,6 +3,7 @@
  * one batch: an edge not heard from, correction tasks past their due time.
  * Pure: callers pass what the database holds and the time.
  */
+import type { Telemetry } from "@tally/protocols";
 import type { Alert } from "./alert.js";
 import type { AlertCause } from "./alert-cause.js";
 import { isActive } from "./alert-lifecycle.js";
@@ -106,6 +107,55 @@ export function taskOverdueCauses(
   }
   for (const [key, alert] of live) {
     if (!still.has(key) && isActive(alert)) causes.push({ state: "cleared", at, dedupKey: key });
+  }
+  return causes;
+}
+
+/** The metric edges report each device's dead letters a minute under. */
+export const DEAD_LETTERS_METRIC = "dead-letters";
+
+export const deadLetterKey = (siteId: string, deviceId: string): string => `DEAD_LETTER_RATE:${siteId}/${deviceId}`;
+
+/**
+ * A device whose messages the edge refused (dead letters) more than the
+ * policy's `deadLettersPerMinute` in a minute raises DEAD_LETTER_RATE; a
+ * minute at or under it clears it. `edgeId`: the edge whose batch reported it.
+ */
+export function deadLetterCauses(
+  telemetry: readonly Telemetry[],
+  edgeId: string,
+  policy: AlertPolicy,
+  newId: () => string,
+): AlertCause[] {
+  const causes: AlertCause[] = [];
+  for (const t of telemetry) {
+    if (t.metric !== DEAD_LETTERS_METRIC) continue;
+    const key = deadLetterKey(t.siteId, t.deviceId);
+    const limit = policy.rules(t.siteId).deadLettersPerMinute;
+    if (t.value <= limit) {
+      causes.push({ state: "cleared", at: t.occurredAt, dedupKey: key });
+      continue;
+    }
+    causes.push({
+      state: "raised",
+      at: t.occurredAt,
+      alert: {
+        id: newId(),
+        dedupKey: key,
+        kind: "DEAD_LETTER_RATE",
+        severity: "major",
+        status: "open",
+        siteId: t.siteId,
+        deviceId: t.deviceId,
+        edgeId,
+        ...(t.location !== undefined && { location: t.location }),
+        message: `${t.deviceId}: ${t.value} messages refused in a minute (limit ${limit})`,
+        value: t.value,
+        limit,
+        unit: "msg/min",
+        raisedAt: t.occurredAt,
+      },
+    });
   }
   return causes;
 }

@@ -211,7 +211,7 @@ describe("ingestBatch against the site's imported layout", () => {
     expect(ack.rejected[0]?.reason).toBe("location S2/A/01 is not of site S1");
     expect(ack.rejected[1]?.reason).toBe("location S1/A/99 is not in the imported layout of site S1");
     expect(await store.stock()).toEqual([{ sku: "SKU-1", location: "S1/A/01", lot: "", qty: 2 }]);
-    expect(await store.tasks()).toEqual([]);
+    expect(await store.tasks.list()).toEqual([]);
   });
 
   it("refuses the whole batch of a site whose layout was never imported, so the edge keeps it and resends; says so once a minute", async () => {

@@ -1,5 +1,4 @@
 import type {
-  CorrectionTask,
   EdgeEvent,
   ExpectedReceipt,
   ExpectedShipment,
@@ -9,13 +8,14 @@ import type {
   Movement,
   SerialRecord,
   SiteLayout,
-  TaskOutcome,
-  TaskStatus,
   Telemetry,
 } from "@tally/protocols";
 import type { Alert, AlertStatus } from "../alerts/alert.js";
 import type { AlertStore } from "../alerts/alert-store.js";
 import type { SecurityStore } from "../auth/security-store.js";
+import type { TaskStore } from "../tasks/task-store.js";
+
+export type { LedgerTask, TaskChange, TaskQuery, TaskStore } from "../tasks/task-store.js";
 
 /** Which batch a commit comes from. */
 export interface CommitMeta {
@@ -104,15 +104,6 @@ export interface AlertQuery {
   after?: string;
 }
 
-export interface TaskQuery {
-  status?: TaskStatus;
-  siteId?: string;
-  /** At most this many (capped at MAX_PAGE_LIMIT + 1); none: all (internal use). */
-  limit?: number;
-  /** Tasks created after the task with this id. */
-  after?: string;
-}
-
 /** A page of a list ordered by a text key (items by SKU, locations by code, expected documents by id). */
 export interface PageQuery {
   /** At most this many (capped at MAX_PAGE_LIMIT + 1); none: all (internal use). */
@@ -120,17 +111,6 @@ export interface PageQuery {
   /** Entries whose key sorts after this one. */
   after?: string;
 }
-
-/** A correction task as the ledger keeps it, with its lifecycle. */
-export type LedgerTask = CorrectionTask & {
-  status: TaskStatus;
-  assignee?: string;
-  outcome?: TaskOutcome;
-  /** ADJUSTMENT movements its outcome posted. */
-  adjustmentIds?: string[];
-  /** When it was last changed (ISO 8601). */
-  updatedAt?: string;
-};
 
 /** What a count measured: `count:<sku>` telemetry at a location. */
 export interface CountRecord {
@@ -216,14 +196,8 @@ export interface LedgerStore {
   /** Alerts, most recently raised last. */
   alerts(query?: AlertQuery): Promise<Alert[]>;
 
-  tasks(query?: TaskQuery): Promise<LedgerTask[]>;
-  task(id: string): Promise<LedgerTask | undefined>;
-  /** open|assigned → assigned. */
-  assignTask(id: string, assignee: string): Promise<TaskChange>;
-  /** open|assigned → done, posting the outcome's adjustments in the same transaction. */
-  completeTask(id: string, outcome: TaskOutcome, by: string): Promise<TaskChange>;
-  /** open|assigned → dismissed. */
-  dismissTask(id: string, by: string, note?: string): Promise<TaskChange>;
+  /** Correction tasks: reads and lifecycle (they are created by `commit`), in the same database. */
+  readonly tasks: TaskStore;
 
   /** Items by SKU. */
   items(query?: PageQuery): Promise<LedgerItem[]>;
@@ -257,15 +231,6 @@ export interface LedgerStore {
 }
 
 export type PutResult = "created" | "unchanged" | "conflict";
-
-export type TaskChange =
-  | {
-      ok: true;
-      task: LedgerTask;
-      adjustments: Movement[] /** Stock alerts the adjustments opened or resolved. */;
-      alerts: Alert[];
-    }
-  | { ok: false; reason: "not-found" | "bad-state"; status?: LedgerTask["status"] };
 
 export const DEFAULT_MOVEMENT_LIMIT = 100;
 export const MAX_MOVEMENT_LIMIT = 1000;

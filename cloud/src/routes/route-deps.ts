@@ -5,6 +5,7 @@ import type { SiteFactsSource } from "../ingest/site-checks.js";
 import type { UnknownSiteWatch } from "../ingest/unknown-site-watch.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
 import type { IngestObserver, SecurityObserver } from "../plugins/metrics.js";
+import type { TaskDuePolicy } from "../tasks/task-due.js";
 
 /** What route plugins are given: the ledger, the alert fan-out and the credentials. */
 export interface RouteDeps {
@@ -22,4 +23,6 @@ export interface RouteDeps {
   siteFacts: SiteFactsSource;
   /** Told of batches for a site without a layout (log and alert). */
   unknownSites?: UnknownSiteWatch | undefined;
+  /** Due times of correction tasks per type; `DEFAULT_TASK_DUE` without. */
+  taskDue?: TaskDuePolicy | undefined;
 }

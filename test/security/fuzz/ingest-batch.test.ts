@@ -131,12 +131,12 @@ describe("fuzz: batches of good and bad events through ingestBatch into a SQLite
               const key = `${String(event.sku)} ${String(event.to)}`;
               expectedStock.set(key, (expectedStock.get(key) ?? 0) + (event.qty as number));
             } else {
-              expect(await store.task(id)).toMatchObject({ id });
+              expect(await store.tasks.get(id)).toMatchObject({ id });
             }
           }
           for (const id of sent.badIds) {
             expect(await store.movement(id)).toBeUndefined();
-            expect(await store.task(id)).toBeUndefined();
+            expect(await store.tasks.get(id)).toBeUndefined();
           }
           const stock = await store.stock({ lot });
           expect(new Map(stock.map((p) => [`${p.sku} ${p.location}`, p.qty]))).toEqual(expectedStock);

@@ -31,6 +31,7 @@ export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) =
     edges: options.edges,
     siteFacts: options.siteFacts,
     unknownSites: options.unknownSites,
+    taskDue: options.taskDue,
   };
   await app.register(ingestRoute, deps);
   await app.register(stockRoute, deps);

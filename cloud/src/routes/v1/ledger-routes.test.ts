@@ -342,13 +342,17 @@ describe("ledger routes (open API)", () => {
     expect(done.json().adjustments).toEqual([
       expect.objectContaining({ movementType: "ADJUSTMENT", qty: 2, from: "S1/A/01" }),
     ]);
-    expectProblem(await json("POST", `/v1/tasks/${task.id}/dismiss`, {}), 409, LedgerErrorCode.TaskState);
+    expectProblem(
+      await json("POST", `/v1/tasks/${task.id}/dismiss`, { reason: "counted again" }),
+      409,
+      LedgerErrorCode.TaskState,
+    );
     expectProblem(
       await json("POST", `/v1/tasks/${task.id}/complete`, { outcome: "adjusted", adjustments: [] }),
       400,
       ErrorCode.MessageSchema,
     );
-    expectProblem(await json("POST", "/v1/tasks/nope/dismiss", {}), 404, ErrorCode.NotFound);
+    expectProblem(await json("POST", "/v1/tasks/nope/dismiss", { reason: "gone" }), 404, ErrorCode.NotFound);
     expectProblem(await app.inject({ url: "/v1/tasks/nope" }), 404, ErrorCode.NotFound);
     expectProblem(await app.inject({ url: "/v1/tasks?status=closed" }), 400, ErrorCode.QueryInvalid);
   });
@@ -433,10 +437,18 @@ describe("OpenAPI document", () => {
       "/v1/sites/{siteId}/reference-data",
       "/v1/kpis",
       "/v1/alerts",
+      "/v1/alerts/{id}",
+      "/v1/alerts/{id}/acknowledge",
+      "/v1/alerts/{id}/resolve",
       "/v1/alerts/stream",
+      "/v1/silences",
+      "/v1/silences/{id}",
+      "/v1/sites/{siteId}/maintenance",
+      "/v1/whoami",
       "/v1/tasks",
       "/v1/tasks/{id}",
       "/v1/tasks/{id}/assign",
+      "/v1/tasks/{id}/start",
       "/v1/tasks/{id}/complete",
       "/v1/tasks/{id}/dismiss",
       "/v1/epcis/events",

@@ -1,10 +1,18 @@
-import { CorrectionTask, LedgerErrorCode, Movement, TaskOutcome, TaskStatus } from "@tally/protocols";
+import {
+  CorrectionTask,
+  CorrectionTaskType,
+  LedgerErrorCode,
+  Movement,
+  TaskOutcome,
+  TaskStatus,
+} from "@tally/protocols";
 import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { TaskChange } from "../../ledger/ledger-store.js";
 import { actorOf, type RoutePolicy } from "../../plugins/authenticate.js";
 import { conflict, notFound } from "../../plugins/problem-details.js";
+import { DEFAULT_TASK_DUE, dueAt } from "../../tasks/task-due.js";
+import type { LedgerTask as StoredTask, TaskChange } from "../../tasks/task-store.js";
 import type { RouteDeps } from "../route-deps.js";
 import { assertCovers, listSite, PageLimit, SiteId } from "../route-policy.js";
 
@@ -14,30 +22,40 @@ export const LedgerTask = CorrectionTask.extend({
   assignee: z.string().optional(),
   outcome: TaskOutcome.optional(),
   adjustmentIds: z.array(z.string()).optional(),
+  /** Why it was dismissed. */
+  dismissReason: z.string().optional(),
+  /** When the cloud recorded it (ISO 8601). */
+  createdAt: z.string(),
+  /** When it is due: `createdAt` plus its type's due time (ISO 8601). */
+  dueAt: z.string(),
   updatedAt: z.string().optional(),
 });
 
 const Id = z.object({ id: z.string().min(1).max(64) });
 const Changed = z.object({ task: LedgerTask, adjustments: z.array(Movement) });
+/** Who the task is for: a person's name as people know it (not checked against tokens: tasks go to people without one too). */
+const PersonName = z.string().trim().min(1).max(100);
 
-/** Correction tasks: list, assign, complete with an outcome (posting ADJUSTMENT movements), dismiss. */
-export const tasksRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store, alerts }) => {
+/** Correction tasks: list and filter, assign, start, complete with an outcome (posting ADJUSTMENT movements), dismiss. */
+export const tasksRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store, alerts, taskDue }) => {
+  const policy = taskDue ?? DEFAULT_TASK_DUE;
   // The task's site is known once it is read: each handler checks it (`covered`).
   const operator: RoutePolicy = { roles: ["operator"], site: "handler" };
   const supervisor: RoutePolicy = { roles: ["supervisor"], site: "handler" };
   const covered = async (request: FastifyRequest, id: string): Promise<void> => {
-    const task = await store.task(id);
+    const task = await store.tasks.get(id);
     if (task === undefined) throw notFound(`no task ${id}`);
     assertCovers(request, task.siteId);
   };
+  const withDue = (task: StoredTask): StoredTask & { dueAt: string } => ({ ...task, dueAt: dueAt(task, policy) });
 
   const answer = (id: string, change: TaskChange) => {
     if (change.ok) {
       alerts.publish(change.alerts);
-      return { task: change.task, adjustments: change.adjustments };
+      return { task: withDue(change.task), adjustments: change.adjustments };
     }
     if (change.reason === "not-found") throw notFound(`no task ${id}`);
-    throw conflict(LedgerErrorCode.TaskState, `task ${id} is ${change.status ?? "closed"}; it can no longer change`);
+    throw conflict(LedgerErrorCode.TaskState, `task ${id} is ${change.status ?? "closed"}; it cannot make this change`);
   };
 
   app.get(
@@ -45,10 +63,15 @@ export const tasksRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store,
     {
       config: { policy: { roles: ["viewer"], site: listSite } },
       schema: {
-        summary: "Correction tasks by site and status, in creation order a page at a time",
+        summary: "Correction tasks by site, status, kind, assignee or overdue, in creation order a page at a time",
         querystring: z.object({
           siteId: SiteId.optional(),
           status: TaskStatus.optional(),
+          /** The task type. */
+          kind: CorrectionTaskType.optional(),
+          assignee: PersonName.optional(),
+          /** `true`: only unfinished tasks past their due time. */
+          overdue: z.enum(["true", "false"]).optional(),
           limit: PageLimit,
           /** Cursor: `next` of the previous page (a task id). */
           after: z.string().min(1).max(64).optional(),
@@ -57,17 +80,20 @@ export const tasksRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store,
       },
     },
     async (request) => {
-      const { status, limit, after } = request.query;
+      const { status, kind, assignee, overdue, limit, after } = request.query;
       const siteId = request.policySite;
-      const found = await store.tasks({
+      const found = await store.tasks.list({
         ...(status !== undefined && { status }),
         ...(siteId !== undefined && { siteId }),
+        ...(kind !== undefined && { taskType: kind }),
+        ...(assignee !== undefined && { assignee }),
+        ...(overdue === "true" && { overdue: { now: new Date().toISOString(), policy } }),
         ...(after !== undefined && { after }),
         limit: limit + 1,
       });
       const tasks = found.slice(0, limit);
       const last = tasks.at(-1)?.id;
-      return { tasks, ...(found.length > limit && last !== undefined && { next: last }) };
+      return { tasks: tasks.map(withDue), ...(found.length > limit && last !== undefined && { next: last }) };
     },
   );
 
@@ -78,10 +104,10 @@ export const tasksRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store,
       schema: { summary: "One correction task", params: Id, response: { 200: z.object({ task: LedgerTask }) } },
     },
     async (request) => {
-      const task = await store.task(request.params.id);
+      const task = await store.tasks.get(request.params.id);
       if (task === undefined) throw notFound(`no task ${request.params.id}`);
       assertCovers(request, task.siteId);
-      return { task };
+      return { task: withDue(task) };
     },
   );
 
@@ -90,15 +116,33 @@ export const tasksRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store,
     {
       config: { policy: operator },
       schema: {
-        summary: "Assign a task (open or assigned → assigned)",
+        summary: "Assign a task to a named person (open or assigned → assigned; a started task stays started)",
         params: Id,
-        body: z.object({ assignee: z.string().min(1).max(100) }).strict(),
+        body: z.object({ assignee: PersonName }).strict(),
         response: { 200: Changed },
       },
     },
     async (request) => {
       await covered(request, request.params.id);
-      return answer(request.params.id, await store.assignTask(request.params.id, request.body.assignee));
+      return answer(request.params.id, await store.tasks.assign(request.params.id, request.body.assignee));
+    },
+  );
+
+  app.post(
+    "/tasks/:id/start",
+    {
+      config: { policy: operator },
+      schema: {
+        summary: "Start work on a task (open or assigned → started); the caller becomes its assignee when it has none",
+        params: Id,
+        // No body, or an empty object: fastify hands a bodiless POST over as null.
+        body: z.object({}).strict().nullish(),
+        response: { 200: Changed },
+      },
+    },
+    async (request) => {
+      await covered(request, request.params.id);
+      return answer(request.params.id, await store.tasks.start(request.params.id, actorOf(request)));
     },
   );
 
@@ -115,7 +159,7 @@ export const tasksRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store,
     },
     async (request) => {
       await covered(request, request.params.id);
-      return answer(request.params.id, await store.completeTask(request.params.id, request.body, actorOf(request)));
+      return answer(request.params.id, await store.tasks.complete(request.params.id, request.body, actorOf(request)));
     },
   );
 
@@ -124,12 +168,9 @@ export const tasksRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store,
     {
       config: { policy: supervisor },
       schema: {
-        summary: "Dismiss a task (no stock change)",
+        summary: "Dismiss a task with the reason (no stock change)",
         params: Id,
-        body: z
-          .object({ note: z.string().max(1000).optional() })
-          .strict()
-          .optional(),
+        body: z.object({ reason: z.string().trim().min(1).max(500) }).strict(),
         response: { 200: Changed },
       },
     },
@@ -137,7 +178,7 @@ export const tasksRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store,
       await covered(request, request.params.id);
       return answer(
         request.params.id,
-        await store.dismissTask(request.params.id, actorOf(request), request.body?.note),
+        await store.tasks.dismiss(request.params.id, actorOf(request), request.body.reason),
       );
     },
   );
