@@ -15,7 +15,13 @@ interface StockBody {
   positions: { sku: string; location: string; lot: string; qty: number }[];
 }
 interface TaskBody {
-  task: { status: string; assignee?: string; outcome?: { outcome: string }; adjustmentIds?: string[] };
+  task: {
+    status: string;
+    assignee?: string;
+    outcome?: { outcome: string };
+    adjustmentIds?: string[];
+    dismissReason?: string;
+  };
 }
 
 describe.skipIf(unavailable !== undefined)(
@@ -111,7 +117,7 @@ describe.skipIf(unavailable !== undefined)(
       expect(problems).toEqual([]);
       await page.close();
     });
-    it("assigns a task to a name and dismisses another with a reason", async () => {
+    it("assigns a task to a name and starts it, and dismisses another with a reason", async () => {
       const task = (detail: string, taskType: CorrectionTask["taskType"]): CorrectionTask => ({
         kind: "task",
         id: randomUUID(),
@@ -140,6 +146,8 @@ describe.skipIf(unavailable !== undefined)(
       await detail.locator('input[name="assignee"]').fill("Ali at the dock");
       await detail.getByRole("button", { name: "Assign" }).click();
       await detail.getByText("Ali at the dock").waitFor();
+      await detail.getByRole("button", { name: "Start" }).click();
+      await expect.poll(() => detail.locator(".status").textContent()).toBe("started");
 
       await page.locator(`[data-task-id="${unconfirmed.id}"]`).click();
       await detail.getByRole("button", { name: "Dismiss…" }).click();
@@ -148,10 +156,13 @@ describe.skipIf(unavailable !== undefined)(
       await expect.poll(() => detail.locator(".status").textContent()).toBe("dismissed");
 
       expect((await env.get<TaskBody>(`/v1/tasks/${unknown.id}`)).task).toMatchObject({
-        status: "assigned",
+        status: "started",
         assignee: "Ali at the dock",
       });
-      expect((await env.get<TaskBody>(`/v1/tasks/${unconfirmed.id}`)).task.status).toBe("dismissed");
+      expect((await env.get<TaskBody>(`/v1/tasks/${unconfirmed.id}`)).task).toMatchObject({
+        status: "dismissed",
+        dismissReason: "The pallet was staged, never moved",
+      });
       expect(problems).toEqual([]);
       await page.close();
     });

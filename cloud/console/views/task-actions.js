@@ -18,7 +18,7 @@ export function TaskActions({ task, me, canWork, canDismiss, onChanged, onClose 
   const [note, setNote] = useState("");
   const [problem, setProblem] = useState(undefined);
   const [busy, setBusy] = useState(false);
-  const workable = task.status === "open" || task.status === "assigned";
+  const workable = task.status === "open" || task.status === "assigned" || task.status === "started";
 
   const post = async (action, body) => {
     setBusy(true);
@@ -69,7 +69,8 @@ export function TaskActions({ task, me, canWork, canDismiss, onChanged, onClose 
         ${task.sku === undefined ? null : html`<dt>SKU</dt><dd>${task.sku}</dd>`}
         ${task.epc === undefined ? null : html`<dt>EPC</dt><dd class="mono">${task.epc}</dd>`}
         <dt>Evidence</dt><dd>${task.evidence.deviceId}</dd>
-        <dt>Created</dt><dd>${when(task.occurredAt)}</dd>
+        <dt>Created</dt><dd>${when(task.createdAt ?? task.occurredAt)}</dd>
+        ${task.dueAt === undefined ? null : html`<dt>Due</dt><dd>${when(task.dueAt)}</dd>`}
         <dt>Status</dt><dd><span class=${`status st-${task.status}`}>${task.status}</span></dd>
         ${task.assignee === undefined ? null : html`<dt>Assignee</dt><dd>${task.assignee}</dd>`}
         ${
@@ -77,6 +78,7 @@ export function TaskActions({ task, me, canWork, canDismiss, onChanged, onClose 
             ? null
             : html`<dt>Outcome</dt><dd>${label(task.outcome.outcome)}${task.outcome.note === undefined ? "" : `: ${task.outcome.note}`}</dd>`
         }
+        ${task.dismissReason === undefined ? null : html`<dt>Dismissed</dt><dd>${task.dismissReason}</dd>`}
         ${(task.adjustmentIds ?? []).length === 0 ? null : html`<dt>Adjustments</dt><dd>${task.adjustmentIds.length}</dd>`}
       </dl>
       ${
@@ -87,6 +89,7 @@ export function TaskActions({ task, me, canWork, canDismiss, onChanged, onClose 
           : mode === undefined
             ? html`<div class="row wrap">
               <button onClick=${() => post("assign", { assignee: me.name })} disabled=${busy}>Assign to me</button>
+              ${task.status === "started" ? null : html`<button onClick=${() => post("start", {})} disabled=${busy}>Start</button>`}
               <button class="ghost" onClick=${() => setMode("assign")}>Assign to…</button>
               <button class="primary" onClick=${() => setMode("complete")}>Complete…</button>
               ${canDismiss ? html`<button class="ghost danger" onClick=${() => setMode("dismiss")}>Dismiss…</button>` : null}
@@ -104,9 +107,9 @@ export function TaskActions({ task, me, canWork, canDismiss, onChanged, onClose 
               : mode === "dismiss"
                 ? html`<form class="stack" onSubmit=${(e) => {
                     e.preventDefault();
-                    post("dismiss", { note: note.trim() });
+                    post("dismiss", { reason: note.trim() });
                   }}>
-                  <label>Reason <textarea required maxlength="1000" value=${note} name="reason"
+                  <label>Reason <textarea required maxlength="500" value=${note} name="reason"
                     onInput=${(e) => setNote(e.currentTarget.value)} placeholder="Why nothing needs doing"></textarea></label>
                   <div class="row"><button class="primary danger" disabled=${busy || note.trim() === ""}>Dismiss task</button>
                     <button type="button" class="ghost" onClick=${() => setMode(undefined)}>Cancel</button></div>

@@ -4,8 +4,10 @@ import { ago, label, requiredSite, roleAtLeast } from "../lib/format.js";
 import { html } from "../lib/html.js";
 import { TaskActions } from "./task-actions.js";
 
-const STATUSES = ["active", "open", "assigned", "done", "dismissed", "all"];
+const STATUSES = ["active", "overdue", "open", "assigned", "started", "done", "dismissed", "all"];
+const UNFINISHED = new Set(["open", "assigned", "started"]);
 const PRIORITY = { high: 0, normal: 1, low: 2 };
+const STATUS_TEXT = { active: "To do (not finished)", overdue: "Overdue" };
 
 /** Correction tasks: list, filter by status, site and kind, and work them (assign, complete, dismiss). */
 export function TasksView({ me }) {
@@ -20,8 +22,9 @@ export function TasksView({ me }) {
 
   const load = async () => {
     try {
-      const status = filter.status === "active" || filter.status === "all" ? undefined : filter.status;
-      setTasks(await allPages("/v1/tasks", { status, siteId: scopedSite }, "tasks"));
+      const status = ["active", "overdue", "all"].includes(filter.status) ? undefined : filter.status;
+      const overdue = filter.status === "overdue" ? "true" : undefined;
+      setTasks(await allPages("/v1/tasks", { status, overdue, siteId: scopedSite }, "tasks"));
       setProblem(undefined);
     } catch (error) {
       setProblem(error.message);
@@ -38,7 +41,7 @@ export function TasksView({ me }) {
   const shown = useMemo(
     () =>
       tasks
-        .filter((t) => filter.status !== "active" || t.status === "open" || t.status === "assigned")
+        .filter((t) => filter.status !== "active" || UNFINISHED.has(t.status))
         .filter((t) => filter.siteId === "" || t.siteId === filter.siteId)
         .filter((t) => filter.kind === "" || t.taskType === filter.kind)
         .sort(
@@ -59,7 +62,7 @@ export function TasksView({ me }) {
       </div>
       <div class="filters">
         <label>Status <select value=${filter.status} onChange=${set("status")} name="status">
-          ${STATUSES.map((s) => html`<option value=${s}>${s === "active" ? "To do (open, assigned)" : label(s)}</option>`)}
+          ${STATUSES.map((s) => html`<option value=${s}>${STATUS_TEXT[s] ?? label(s)}</option>`)}
         </select></label>
         <label>Site <select value=${filter.siteId} onChange=${set("siteId")} name="site">
           ${scopedSite === undefined ? html`<option value="">All sites</option>` : null}
@@ -74,7 +77,7 @@ export function TasksView({ me }) {
       <div class="split">
         <div class="table-wrap">
           <table class="list" data-testid="tasks">
-            <thead><tr><th>Priority</th><th>Task</th><th>Location</th><th>Created</th><th>Status</th></tr></thead>
+            <thead><tr><th>Priority</th><th>Task</th><th>Location</th><th>Created</th><th>Due</th><th>Status</th></tr></thead>
             <tbody>
               ${shown.map(
                 (
@@ -84,13 +87,14 @@ export function TasksView({ me }) {
                   <td><span class=${`prio prio-${t.priority}`}>${t.priority}</span></td>
                   <td><div class="strong">${label(t.taskType)}</div><div class="muted small">${t.detail}</div></td>
                   <td><div>${t.location}</div><div class="muted small">${t.sku ?? t.epc ?? ""}</div></td>
-                  <td title=${t.occurredAt}>${ago(t.occurredAt)}</td>
+                  <td title=${t.createdAt ?? t.occurredAt}>${ago(t.createdAt ?? t.occurredAt)}</td>
+                  <td><${Due} task=${t} /></td>
                   <td><span class=${`status st-${t.status}`}>${t.status}</span>${
                     t.assignee === undefined ? null : html`<div class="muted small">${t.assignee}</div>`
                   }</td>
                 </tr>`,
               )}
-              ${loaded && shown.length === 0 ? html`<tr><td colspan="5" class="empty">No tasks match.</td></tr>` : null}
+              ${loaded && shown.length === 0 ? html`<tr><td colspan="6" class="empty">No tasks match.</td></tr>` : null}
             </tbody>
           </table>
         </div>
@@ -103,4 +107,13 @@ export function TasksView({ me }) {
       </div>
     </section>
   `;
+}
+
+/** When an unfinished task is due: "in 20 min", or "overdue" when past it. */
+function Due({ task }) {
+  if (task.dueAt === undefined || !UNFINISHED.has(task.status)) return html`<span class="muted">—</span>`;
+  const ms = Date.parse(task.dueAt) - Date.now();
+  if (ms < 0) return html`<span class="status st-overdue" title=${task.dueAt}>overdue</span>`;
+  const min = Math.round(ms / 60_000);
+  return html`<span title=${task.dueAt}>${min < 120 ? `in ${min} min` : `in ${Math.round(min / 60)} h`}</span>`;
 }
