@@ -117,6 +117,11 @@ describe.skipIf(unavailable !== undefined)(
           comment: "Door left open during a delivery; checked",
         }),
       ]);
+      const listed = page.getByTestId("silences").locator("tbody tr");
+      await expect
+        .poll(() => listed.allTextContents())
+        .toEqual([expect.stringContaining("DEMO · Temperature excursion · device temp-c1")]);
+      await page.screenshot({ path: join(SCREENSHOTS, "console-alerts-silenced.png"), fullPage: true });
 
       // The site view: the cold room's sensor with its latest reading and a chart of it.
       await page.locator('nav a[data-view="site"]').click();
@@ -183,6 +188,10 @@ describe.skipIf(unavailable !== undefined)(
       await row.waitFor({ state: "detached" });
       await page.locator('select[name="status"]').selectOption("resolved");
       await expect.poll(() => row.locator(".status").textContent()).toBe("resolved");
+      // The silence from the first test ends when a supervisor says so.
+      await page.getByTestId("silences").getByRole("button", { name: "End now" }).click();
+      await page.getByTestId("silences").waitFor({ state: "detached" });
+      expect((await env.get<{ silences: unknown[] }>("/v1/silences")).silences).toEqual([]);
       const body = await env.get<AlertBody & { timeline: { note?: string }[] }>(`/v1/alerts/${alertId}`);
       expect(body.alert.status).toBe("resolved");
       expect(body.timeline).toContainEqual(

@@ -5,6 +5,7 @@ import { ago, label, requiredSite, roleAtLeast } from "../lib/format.js";
 import { html } from "../lib/html.js";
 import { AlertDetail } from "./alert-detail.js";
 import { SilenceForm } from "./silence-form.js";
+import { Silences } from "./silences.js";
 
 const SEVERITIES = ["critical", "major", "minor", "warning"];
 const STATUSES = ["active", "open", "acknowledged", "cleared", "resolved", "all"];
@@ -35,6 +36,7 @@ export function AlertsView({ me }) {
   const [filter, setFilter] = useState({ siteId: "", severity: "", status: "active" });
   const [selected, setSelected] = useState(undefined);
   const [silencing, setSilencing] = useState(undefined);
+  const [silenceVersion, setSilenceVersion] = useState(0);
   const [now, setNow] = useState(Date.now());
   const reloads = useRef(0);
 
@@ -184,7 +186,18 @@ export function AlertsView({ me }) {
             />`
         }
       </div>
-      ${silencing === undefined ? null : html`<${SilenceForm} alert=${silencing} onClose=${() => setSilencing(undefined)} />`}
+      <${Silences} canEnd=${roleAtLeast(me.role, "supervisor") && me.siteIds === undefined} version=${silenceVersion} />
+      ${
+        silencing === undefined
+          ? null
+          : html`<${SilenceForm}
+            alert=${silencing}
+            onClose=${() => {
+              setSilencing(undefined);
+              setSilenceVersion((n) => n + 1);
+            }}
+          />`
+      }
     </section>
   `;
 }
