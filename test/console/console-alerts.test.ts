@@ -213,6 +213,14 @@ describe.skipIf(unavailable !== undefined)(
       await detail.getByText("Acknowledged by").waitFor();
       expect(await detail.getByRole("button").allTextContents()).toEqual(["×"]);
       await detail.getByText("Your role (viewer) can look, not act.").waitFor();
+
+      // A token the cloud does not know is refused plainly, and the page stays read-only.
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByPlaceholder("tly_…").fill("tly_not_a_token_the_cloud_knows");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("alert").getByText("The cloud does not accept this token").waitFor();
+      await page.getByRole("button", { name: "Cancel" }).click();
+      await page.getByText("Read-only").waitFor();
       await page.close();
     });
     it("follows one site at a time for a token limited to several", async () => {
