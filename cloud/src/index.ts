@@ -6,7 +6,15 @@ export {
   type MqttIngestStats,
   startMqttIngest,
 } from "./adapters/mqtt-ingest.js";
-export { Alert, AlertKind, AlertSeverity, AlertStatus, StockAlertKind } from "./alerts/alert.js";
+export {
+  Alert,
+  type AlertEvent,
+  AlertKind,
+  AlertSeverity,
+  AlertStatus,
+  AlertTimelineEntry,
+  StockAlertKind,
+} from "./alerts/alert.js";
 export { type AlertCause, applyCauses } from "./alerts/alert-cause.js";
 export { AlertHub, type AlertListener } from "./alerts/alert-hub.js";
 export { AlertPolicy, AlertPolicyDocument, AlertPolicyError } from "./alerts/alert-policy.js";
@@ -54,6 +62,34 @@ export type {
 } from "./ledger/ledger-store.js";
 export { storedBody } from "./ledger/stored-movement.js";
 export { mosquittoAclForEdges } from "./mosquitto-acl.js";
+export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./notifications/backoff.js";
+export { enqueueAlertEvents } from "./notifications/enqueue-alert-events.js";
+export { DEFAULT_GROUPING, type GroupingOptions } from "./notifications/group-events.js";
+export type {
+  Delivery,
+  DeliveryAttempt,
+  DeliveryStatus,
+  NotificationStore,
+} from "./notifications/notification-store.js";
+export {
+  type AttemptOutcome,
+  DELIVERY_ID_HEADER,
+  Notifier,
+  type NotifierObserver,
+  type NotifierOptions,
+  type Schedule,
+  type TickResult,
+} from "./notifications/notifier.js";
+export { notifierMetrics } from "./notifications/notifier-metrics.js";
+export { planDeliveries } from "./notifications/plan-deliveries.js";
+export {
+  DEFAULT_SIGNATURE_TOLERANCE_S,
+  SIGNATURE_HEADER,
+  type SignatureCheck,
+  signWebhook,
+  verifyWebhookSignature,
+} from "./notifications/sign-webhook.js";
+export { Webhook, WebhookFilters, WebhookFormat } from "./notifications/webhook.js";
 export { type ApiLimits, DEFAULT_API_LIMITS } from "./plugins/api-limits.js";
 export type { ApiMode, RoutePolicy } from "./plugins/authenticate.js";
 export { type CloudMetrics, createCloudMetrics } from "./plugins/metrics.js";

@@ -8,9 +8,11 @@ import { readAlertPolicyFile } from "./adapters/alert-policy-file.js";
 import { createLedgerStore } from "./adapters/create-ledger-store.js";
 import { startMqttIngest } from "./adapters/mqtt-ingest.js";
 import { urlHost } from "./adapters/url-host.js";
+import type { AlertCause } from "./alerts/alert-cause.js";
 import { AlertHub } from "./alerts/alert-hub.js";
 import { AlertPolicy } from "./alerts/alert-policy.js";
 import { AlertSweeper } from "./alerts/alert-sweeper.js";
+import { notifierFailingCause } from "./alerts/cloud-rules.js";
 import { buildApp } from "./app.js";
 import { type BootstrapToken, Credentials } from "./auth/credentials.js";
 import { isLoopbackHost } from "./config.js";
@@ -20,6 +22,9 @@ import { SecurityWatch } from "./ingest/security-watch.js";
 import { SiteFactsCache } from "./ingest/site-facts.js";
 import { UnknownSiteWatch } from "./ingest/unknown-site-watch.js";
 import type { LedgerStore } from "./ledger/ledger-store.js";
+import { newId } from "./ledger/new-id.js";
+import { Notifier } from "./notifications/notifier.js";
+import { notifierMetrics } from "./notifications/notifier-metrics.js";
 import type { ApiLimits } from "./plugins/api-limits.js";
 import type { ApiMode } from "./plugins/authenticate.js";
 import { createCloudMetrics, type IngestObserver } from "./plugins/metrics.js";
@@ -240,6 +245,30 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     });
     sweeper.start();
     stops.push(() => sweeper.close());
+    // Webhooks: one notifier per process; deliveries are claimed, so two processes never send one twice.
+    const rules = policy.rules();
+    const receiverAlert = (cause: AlertCause) =>
+      store.alerting
+        .applyCauses([cause], new Date())
+        .then((changed) => alerts.publish(changed.filter((a) => a.status !== "pending")))
+        .catch((error: unknown) => logger.error({ err: error }, "could not record a webhook receiver's state"));
+    const notifier = new Notifier({
+      store: store.notifications,
+      logger: logger.child({ component: "notifier" }),
+      observer: notifierMetrics(metrics.registry),
+      grouping: { windowMs: policy.groupWindowMs() },
+      failingAfterMs: rules.notifierFailingMs,
+      onReceiverFailing: (webhook, since) =>
+        void receiverAlert(
+          notifierFailingCause({ ...webhook, siteIds: webhook.filters.siteIds }, { since }, new Date(), newId),
+        ),
+      onReceiverRecovered: (webhook) =>
+        void receiverAlert(
+          notifierFailingCause({ ...webhook, siteIds: webhook.filters.siteIds }, undefined, new Date(), newId),
+        ),
+    });
+    notifier.start();
+    stops.push(() => notifier.close());
     // Several cloud processes on one PostgreSQL: each streams the alerts the others changed too.
     stops.push(await store.alerting.watchOthers((changed) => alerts.publish(changed)));
     logger.info({ url, mqttUrl, store: store.kind }, "cloud started");

@@ -22,6 +22,7 @@ describe("loadEdgeConfig", () => {
       outboxMaxBytes: 512 * 1024 * 1024,
       outboxMaxAgeMs: 604_800_000,
       outboxMaxDeadLetters: 10_000,
+      deadLetterMaxDevices: 1000,
       metricsServer: { host: "127.0.0.1", port: 9464 },
       dataDir: ".data",
       opcuaPkiDir: ".data/edge/edge-1/pki",
@@ -34,6 +35,11 @@ describe("loadEdgeConfig", () => {
       "/var/lib/tally/edge/dock/pki",
     );
     expect(loadEdgeConfig({ TALLY_OPCUA_PKI_DIR: "/etc/tally/pki" }).opcuaPkiDir).toBe("/etc/tally/pki");
+  });
+
+  it("takes the devices reported on their own per minute from TALLY_DEAD_LETTER_MAX_DEVICES, positive only", () => {
+    expect(loadEdgeConfig({ TALLY_DEAD_LETTER_MAX_DEVICES: "50" }).deadLetterMaxDevices).toBe(50);
+    expect(() => loadEdgeConfig({ TALLY_DEAD_LETTER_MAX_DEVICES: "0" })).toThrow(/TALLY_DEAD_LETTER_MAX_DEVICES/);
   });
 
   it("takes the bound on dead letters from TALLY_OUTBOX_MAX_DEAD_LETTERS, and refuses one that is not positive", () => {

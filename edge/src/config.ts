@@ -62,6 +62,8 @@ const EdgeEnv = z.object({
   TALLY_OUTBOX_MAX_AGE_MS: positive.default(7 * 24 * 3600 * 1000),
   /** Events the cloud refused for good kept as dead letters in the outbox file; past it the oldest are dropped. */
   TALLY_OUTBOX_MAX_DEAD_LETTERS: positive.default(10_000),
+  /** Devices whose dead letters a minute are reported on their own; past it in one minute they share `_other`. */
+  TALLY_DEAD_LETTER_MAX_DEVICES: positive.default(1000),
   /** Prometheus metrics at http://host:port/metrics. */
   TALLY_EDGE_METRICS_HOST: z.string().default("127.0.0.1"),
   TALLY_EDGE_METRICS_PORT: port.default(9464),
@@ -123,6 +125,8 @@ export interface EdgeConfig {
   outboxMaxAgeMs: number;
   /** Dead letters (events the cloud refused for good) kept; past it the oldest are dropped, and counted. */
   outboxMaxDeadLetters: number;
+  /** Devices whose dead-letter rate is reported on their own per minute; the rest share `_other`. */
+  deadLetterMaxDevices: number;
   /** Test hook: the outbox file's page cap (SQLITE_FULL past it); none in production. */
   outboxPageLimit?: number | undefined;
   metricsServer: { host: string; port: number };
@@ -195,6 +199,7 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
     outboxMaxBytes: e.TALLY_OUTBOX_MAX_BYTES,
     outboxMaxAgeMs: e.TALLY_OUTBOX_MAX_AGE_MS,
     outboxMaxDeadLetters: e.TALLY_OUTBOX_MAX_DEAD_LETTERS,
+    deadLetterMaxDevices: e.TALLY_DEAD_LETTER_MAX_DEVICES,
     ...(e.TALLY_TEST_OUTBOX_PAGE_LIMIT !== undefined ? { outboxPageLimit: e.TALLY_TEST_OUTBOX_PAGE_LIMIT } : {}),
     metricsServer: { host: e.TALLY_EDGE_METRICS_HOST, port: e.TALLY_EDGE_METRICS_PORT },
     dataDir: e.TALLY_DATA_DIR,

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { bufferTime, filter, Subject } from "rxjs";
 import { v7 as uuidv7 } from "uuid";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./adapters/aedes-broker.js";
+import { startDeadLetterRateTimer } from "./adapters/dead-letter-rate-timer.js";
 import { startReferenceDataSync } from "./adapters/http-reference-data.js";
 import { connectHttpUplink } from "./adapters/http-uplink-transport.js";
 import { MemoryOutbox } from "./adapters/memory-outbox.js";
@@ -19,6 +20,7 @@ import { SqliteParkedTags } from "./adapters/sqlite-parked-tags.js";
 import { SqliteTagCrossings } from "./adapters/sqlite-tag-crossings.js";
 import { DEFAULT_DEVICE_MAX_MSG_RATE, DEFAULT_DEVICE_MAX_PACKET_BYTES } from "./config.js";
 import { withContentId } from "./domain/content-id.js";
+import { DeadLetterRates, type DeadLetterRatesConfig } from "./domain/dead-letter-rates.js";
 import { decodeDeviceMessage } from "./domain/decode-device-message.js";
 import { DeviceAcl } from "./domain/device-acl.js";
 import { deviceBrokerPolicy, type EdgeMode, isLoopback } from "./domain/device-broker-policy.js";
@@ -114,6 +116,8 @@ export interface EdgeOptions {
   /** Serve Prometheus metrics at `http://host:port/metrics` (port 0: any free port); none without. */
   metricsServer?: { host?: string; port: number };
   opcua?: EdgeOpcuaOptions;
+  /** Each device's dead letters per window sent as `dead-letters` telemetry: window (1 min) and ids per window (1000). */
+  deadLetterRate?: Partial<DeadLetterRatesConfig>;
 }
 
 export interface RunningEdge {
@@ -373,6 +377,14 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       }
     };
     closers.push(async () => clearTimeout(retryTimer));
+    // Each device's dead letters a minute, as telemetry through the outbox like the pipelines' (fresh ids: not replayed).
+    const rates = new DeadLetterRates({ siteId: site.siteId, newId }, options.deadLetterRate);
+    const deadLetterRates = startDeadLetterRateTimer(rates, (telemetry) => {
+      metrics.eventsQueued += telemetry.length;
+      unsaved.push(telemetry);
+      void saveUnsaved();
+    });
+    closers.push(async () => deadLetterRates.stop());
     const events = edgePipeline(
       {
         observations$,
@@ -420,6 +432,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     const deadLetter = (topic: string, payload: Buffer, code: string, reason: string, deviceId?: string) => {
       if (replaying) return;
       metrics.deadLetters[code] = (metrics.deadLetters[code] ?? 0) + 1;
+      // Counted under its own id only when the site file has the device: a topic's made-up id is `_unknown`.
+      deadLetterRates.count(deviceId !== undefined && siteIndex.device(deviceId) !== undefined ? deviceId : undefined);
       logger.debug({ topic, code, reason }, "device message rejected");
       publishDeadLetter({
         topic,

@@ -48,6 +48,20 @@ export const ErrorCode = {
   OpcuaInsecure: "TALLY_ERR_OPCUA_INSECURE",
   /** A certificate named to `tally opcua trust` is in neither the rejected nor the trusted folder. */
   OpcuaCertificateUnknown: "TALLY_ERR_OPCUA_CERT_UNKNOWN",
+  /** A webhook URL that is not an absolute http(s) URL. */
+  WebhookUrlInvalid: "TALLY_ERR_WEBHOOK_URL_INVALID",
+  /** A `Tally-Signature` header that is missing or not `t=<unix s>,v1=<hex>`. */
+  WebhookSignatureMalformed: "TALLY_ERR_WEBHOOK_SIGNATURE_MALFORMED",
+  /** A signed timestamp outside the receiver's tolerance (a replay, or a clock far off). */
+  WebhookSignatureStale: "TALLY_ERR_WEBHOOK_SIGNATURE_STALE",
+  /** No `v1` in the header matches the body and the webhook's secret. */
+  WebhookSignatureMismatch: "TALLY_ERR_WEBHOOK_SIGNATURE_MISMATCH",
+  /** A webhook receiver answered a delivery with a status other than 2xx. */
+  WebhookRefused: "TALLY_ERR_WEBHOOK_REFUSED",
+  /** A webhook receiver did not answer a delivery within the timeout. */
+  WebhookTimeout: "TALLY_ERR_WEBHOOK_TIMEOUT",
+  /** A webhook receiver could not be reached (DNS, connection refused or reset, TLS). */
+  WebhookUnreachable: "TALLY_ERR_WEBHOOK_UNREACHABLE",
   QueryInvalid: "TALLY_ERR_QUERY_INVALID",
   UsageInvalid: "TALLY_ERR_USAGE",
   NotFound: "TALLY_ERR_NOT_FOUND",

@@ -44,6 +44,7 @@ export function registerEdge(program: Command, logger: Logger): void {
           outboxMaxBytes: config.outboxMaxBytes,
           outboxMaxAgeMs: config.outboxMaxAgeMs,
           outboxMaxDeadLetters: config.outboxMaxDeadLetters,
+          deadLetterRate: { maxDevices: config.deadLetterMaxDevices },
           outboxPageLimit: config.outboxPageLimit,
           metricsServer: config.metricsServer,
           ...(config.reference !== undefined ? { reference: config.reference } : {}),

@@ -282,6 +282,63 @@ const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 9,
+    name: "webhooks, the notification outbox, deliveries and their attempts",
+    sql: `
+      -- The secret stays in clear: each delivery is signed with it (HMAC). It is never listed by the API.
+      CREATE TABLE webhooks (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        url text NOT NULL,
+        secret text NOT NULL,
+        format text NOT NULL,
+        filters jsonb NOT NULL,
+        created_by text NOT NULL,
+        created_at timestamptz NOT NULL,
+        disabled_at timestamptz,
+        disabled_by text,
+        failing_since timestamptz,
+        failing_reported_at timestamptz
+      );
+      -- Alert events written in the transaction of the alert change, until the notifier groups them.
+      CREATE TABLE notification_outbox (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        site_id text NOT NULL,
+        kind text NOT NULL,
+        event jsonb NOT NULL
+      );
+      CREATE TABLE notification_deliveries (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        webhook_id text NOT NULL REFERENCES webhooks (id),
+        site_id text NOT NULL,
+        kind text NOT NULL,
+        events jsonb NOT NULL,
+        body text NOT NULL,
+        status text NOT NULL,
+        attempts integer NOT NULL DEFAULT 0,
+        created_at timestamptz NOT NULL,
+        next_attempt_at timestamptz NOT NULL,
+        claimed_by text,
+        claim_until timestamptz,
+        last_error text,
+        delivered_at timestamptz
+      );
+      CREATE INDEX notification_deliveries_due ON notification_deliveries (next_attempt_at) WHERE status = 'pending';
+      CREATE INDEX notification_deliveries_webhook ON notification_deliveries (webhook_id, seq);
+      CREATE TABLE notification_attempts (
+        delivery_id text NOT NULL,
+        attempt integer NOT NULL,
+        at timestamptz NOT NULL,
+        sent_by text NOT NULL,
+        status_code integer,
+        error text,
+        duration_ms integer NOT NULL,
+        PRIMARY KEY (delivery_id, attempt)
+      );
+    `,
+  },
+  {
     version: 20,
     name: "alert lifecycle: acknowledgement, occurrences, escalation, timeline, silences",
     sql: `

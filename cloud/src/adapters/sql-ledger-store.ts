@@ -59,8 +59,10 @@ import {
   stockAlertCauses,
 } from "../ledger/stock-rules.js";
 import { movementFromStored, type StoredMovementColumns, storedBody } from "../ledger/stored-movement.js";
+import { enqueueAlertEvents } from "../notifications/enqueue-alert-events.js";
 import { ANY_LIVE_STOCK_ALERT, latestAlerts, SqlAlertStore } from "./sql-alert-store.js";
 import { type Column, type InsertSpec, iso, json, num, type SqlDb, type SqlDriver } from "./sql-driver.js";
+import { SqlNotificationStore } from "./sql-notification-store.js";
 import { SqlSecurityStore } from "./sql-security-store.js";
 import { SqlTaskStore } from "./sql-task-store.js";
 
@@ -172,6 +174,7 @@ export class SqlLedgerStore implements LedgerStore {
   readonly security: SqlSecurityStore;
   readonly alerting: SqlAlertStore;
   readonly tasks: SqlTaskStore;
+  readonly notifications: SqlNotificationStore;
   readonly #driver: SqlDriver;
   #rules: { at: number; rules: Map<string, ItemRule> } | undefined;
 
@@ -181,6 +184,9 @@ export class SqlLedgerStore implements LedgerStore {
     this.security = new SqlSecurityStore(driver);
     this.alerting = new SqlAlertStore(driver);
     this.tasks = new SqlTaskStore(driver, (tx, meta, movements) => this.postAdjustmentsIn(tx, meta, movements));
+    this.notifications = new SqlNotificationStore(driver);
+    // What alerts tell goes to the notifications' outbox, in the transaction that changed the alert.
+    this.alerting.sendEventsTo(enqueueAlertEvents);
   }
 
   async commit(meta: CommitMeta, events: readonly EdgeEvent[]): Promise<CommitResult> {

@@ -288,6 +288,63 @@ const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 9,
+    name: "webhooks, the notification outbox, deliveries and their attempts",
+    sql: `
+      -- The secret stays in clear: each delivery is signed with it (HMAC). It is never listed by the API.
+      CREATE TABLE webhooks (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        url TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        format TEXT NOT NULL,
+        filters TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        disabled_at TEXT,
+        disabled_by TEXT,
+        failing_since TEXT,
+        failing_reported_at TEXT
+      ) WITHOUT ROWID;
+      -- Alert events written in the transaction of the alert change, until the notifier groups them.
+      CREATE TABLE notification_outbox (
+        seq INTEGER PRIMARY KEY,
+        site_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        event TEXT NOT NULL
+      );
+      CREATE TABLE notification_deliveries (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        webhook_id TEXT NOT NULL REFERENCES webhooks (id),
+        site_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        events TEXT NOT NULL,
+        body TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        next_attempt_at TEXT NOT NULL,
+        claimed_by TEXT,
+        claim_until TEXT,
+        last_error TEXT,
+        delivered_at TEXT
+      );
+      CREATE INDEX notification_deliveries_due ON notification_deliveries (next_attempt_at) WHERE status = 'pending';
+      CREATE INDEX notification_deliveries_webhook ON notification_deliveries (webhook_id, seq);
+      CREATE TABLE notification_attempts (
+        delivery_id TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        sent_by TEXT NOT NULL,
+        status_code INTEGER,
+        error TEXT,
+        duration_ms INTEGER NOT NULL,
+        PRIMARY KEY (delivery_id, attempt)
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
     version: 20,
     name: "alert lifecycle: acknowledgement, occurrences, escalation, timeline, silences",
     sql: `

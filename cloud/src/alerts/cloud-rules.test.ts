@@ -6,6 +6,7 @@ import {
   deadLetterCauses,
   edgeNotHeardCauses,
   edgeNotHeardKey,
+  notifierFailingCause,
   taskOverdueCauses,
   taskOverdueKey,
 } from "./cloud-rules.js";
@@ -110,5 +111,25 @@ describe("dead-letter rate", () => {
       }),
       expect.objectContaining({ state: "cleared", dedupKey: "DEAD_LETTER_RATE:S1/scanner-2" }),
     ]);
+  });
+});
+
+describe("notifier failing", () => {
+  const hook = { id: "w1", name: "control room", url: "https://hooks.example.com/x?token=secret", siteIds: ["S1"] };
+  it("raises under the webhook's one site without its URL's secrets, clears on recovery", () => {
+    const cause = notifierFailingCause(hook, { since: minutesAgo(12) }, now, id);
+    expect(cause).toMatchObject({
+      state: "raised",
+      alert: { kind: "NOTIFIER_FAILING", siteId: "S1", dedupKey: "NOTIFIER_FAILING:w1" },
+    });
+    expect(cause.state === "raised" && cause.alert.message).not.toMatch(/secret/);
+    expect(notifierFailingCause({ ...hook, siteIds: undefined }, { since: minutesAgo(12) }, now, id)).toMatchObject({
+      alert: { siteId: "_cloud" },
+    });
+    expect(notifierFailingCause(hook, undefined, now, id)).toEqual({
+      state: "cleared",
+      at: now.toISOString(),
+      dedupKey: "NOTIFIER_FAILING:w1",
+    });
   });
 });

@@ -159,3 +159,39 @@ export function deadLetterCauses(
   }
   return causes;
 }
+
+export const notifierFailingKey = (webhookId: string): string => `NOTIFIER_FAILING:${webhookId}`;
+
+/** The site an alert about the cloud itself is filed under when it concerns no one site. */
+export const CLOUD_SITE = "_cloud";
+
+/**
+ * A webhook receiver that has failed every delivery for longer than the
+ * policy allows raises NOTIFIER_FAILING (filed under the webhook's site when it
+ * has exactly one, else the cloud's own); its first success clears it.
+ */
+export function notifierFailingCause(
+  webhook: { id: string; name: string; url: string; siteIds?: readonly string[] | undefined },
+  failing: { since: string } | undefined,
+  now: Date,
+  newId: () => string,
+): AlertCause {
+  const at = now.toISOString();
+  const key = notifierFailingKey(webhook.id);
+  if (failing === undefined) return { state: "cleared", at, dedupKey: key };
+  const host = URL.canParse(webhook.url) ? new URL(webhook.url).host : "?";
+  return {
+    state: "raised",
+    at,
+    alert: {
+      id: newId(),
+      dedupKey: key,
+      kind: "NOTIFIER_FAILING",
+      severity: "major",
+      status: "open",
+      siteId: webhook.siteIds?.length === 1 ? (webhook.siteIds[0] ?? CLOUD_SITE) : CLOUD_SITE,
+      message: `webhook ${webhook.name} (${host}) has failed every delivery since ${failing.since}`,
+      raisedAt: at,
+    },
+  };
+}

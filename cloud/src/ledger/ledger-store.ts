@@ -17,6 +17,8 @@ import type { TaskStore } from "../tasks/task-store.js";
 
 export type { LedgerTask, TaskChange, TaskQuery, TaskStore } from "../tasks/task-store.js";
 
+import type { NotificationStore } from "../notifications/notification-store.js";
+
 /** Which batch a commit comes from. */
 export interface CommitMeta {
   edgeId: string;
@@ -166,6 +168,8 @@ export interface LedgerStore {
   readonly security: SecurityStore;
   /** Alerts: lifecycle by people, timeline, silences, the sweep (same database; causes are applied in `commit`). */
   readonly alerting: AlertStore;
+  /** Webhooks, the notification outbox and the delivery log, in the same database. */
+  readonly notifications: NotificationStore;
   commit(meta: CommitMeta, events: readonly EdgeEvent[]): Promise<CommitResult>;
   /** Positions with qty ≠ 0, sorted by sku, location, lot. */
   stock(query?: StockQuery): Promise<Position[]>;

@@ -17,6 +17,7 @@ import { siteDevicesRoute } from "./site-devices.js";
 import { stockRoute } from "./stock.js";
 import { tasksRoute } from "./tasks.js";
 import { tokensRoute } from "./tokens.js";
+import { webhooksRoute } from "./webhooks.js";
 import { whoamiRoute } from "./whoami.js";
 
 /** Every `/v1` route; register with `{ prefix: "/v1" }`. */
@@ -51,4 +52,5 @@ export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) =
   await app.register(tokensRoute, deps);
   await app.register(auditRoute, deps);
   await app.register(siteDevicesRoute, deps);
+  await app.register(webhooksRoute, deps);
 };

@@ -1,0 +1,23 @@
+import { createLedgerStore } from "@tally/cloud";
+import { afterAll, describe } from "vitest";
+import { notificationStoreContract } from "../contract/notification-store-contract.js";
+import { probePostgres } from "../support/postgres.js";
+
+// Top-level await: the skip decision needs to know before collection. In CI a missing server throws here.
+const server = await probePostgres();
+const unavailable = "unavailable" in server ? server.unavailable : undefined;
+
+describe.skipIf(unavailable !== undefined)(
+  `PostgreSQL notification store${unavailable ? ` (skipped: ${unavailable})` : ""}`,
+  () => {
+    if ("unavailable" in server) return;
+    afterAll(async () => {
+      await server.stop();
+    });
+
+    notificationStoreContract("postgres", async () => {
+      const databaseUrl = await server.freshDatabase();
+      return { store: await createLedgerStore({ databaseUrl }), another: () => createLedgerStore({ databaseUrl }) };
+    });
+  },
+);
