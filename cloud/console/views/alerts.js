@@ -9,6 +9,8 @@ import { Silences } from "./silences.js";
 
 const SEVERITIES = ["critical", "major", "minor", "warning"];
 const STATUSES = ["active", "open", "acknowledged", "cleared", "resolved", "all"];
+/** Statuses of alerts whose story is not over. */
+const LIVE = ["open", "acknowledged", "cleared"];
 /** How long an alert that arrived live stays highlighted, ms. */
 const FRESH_MS = 10_000;
 
@@ -53,7 +55,13 @@ export function AlertsView({ me }) {
     const run = ++reloads.current;
     streamedDuringLoad.current = [];
     try {
-      const rows = await allPages("/v1/alerts", { siteId: scopedSite }, "alerts");
+      // Live alerts are few and all wanted; resolved ones pile up, so they are read only when asked for
+      // (the API pages in the order raised: a long history shows its first pages).
+      const statuses = withResolved ? [...LIVE, "resolved"] : LIVE;
+      const pages = await Promise.all(
+        statuses.map((status) => allPages("/v1/alerts", { siteId: scopedSite, status }, "alerts")),
+      );
+      const rows = pages.flat();
       if (run !== reloads.current) return;
       const next = new Map(rows.map((a) => [a.id, a]));
       for (const alert of streamedDuringLoad.current ?? []) next.set(alert.id, alert);
@@ -69,6 +77,7 @@ export function AlertsView({ me }) {
 
   // A token limited to several sites follows one at a time (the API asks it to name one).
   const scopedSite = (me.siteIds ?? []).length > 1 ? requiredSite(me, filter.siteId) : undefined;
+  const withResolved = filter.status === "resolved" || filter.status === "all";
 
   useEffect(() => {
     let first = true;
@@ -97,7 +106,7 @@ export function AlertsView({ me }) {
       follower.stop();
       clearInterval(tick);
     };
-  }, [scopedSite]);
+  }, [scopedSite, withResolved]);
 
   const sites = useMemo(
     () => me.siteIds ?? [...new Set([...alerts.values()].map((a) => a.siteId))].sort(),

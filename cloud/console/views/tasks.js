@@ -22,9 +22,16 @@ export function TasksView({ me }) {
 
   const load = async () => {
     try {
-      const status = ["active", "overdue", "all"].includes(filter.status) ? undefined : filter.status;
+      // To do: each unfinished status on its own, so a long history of done tasks does not crowd them out
+      // (the API pages in creation order).
+      // Overdue and all are no status of the API: every status (overdue is its own query parameter).
+      const everyStatus = filter.status === "overdue" || filter.status === "all";
+      const statuses = filter.status === "active" ? [...UNFINISHED] : everyStatus ? [undefined] : [filter.status];
       const overdue = filter.status === "overdue" ? "true" : undefined;
-      setTasks(await allPages("/v1/tasks", { status, overdue, siteId: scopedSite }, "tasks"));
+      const pages = await Promise.all(
+        statuses.map((status) => allPages("/v1/tasks", { status, overdue, siteId: scopedSite }, "tasks")),
+      );
+      setTasks(pages.flat());
       setProblem(undefined);
     } catch (error) {
       setProblem(error.message);
