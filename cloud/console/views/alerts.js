@@ -166,6 +166,8 @@ export function AlertsView({ me }) {
                   data-alert-id=${a.id}
                   class=${`clickable${a.id === selected ? " selected" : ""}${now - (fresh.get(a.id) ?? 0) < FRESH_MS ? " fresh" : ""}`}
                   onClick=${() => setSelected(a.id)}
+                  tabindex="0"
+                  onKeyDown=${(e) => e.key === "Enter" && setSelected(a.id)}
                 >
                   <td><span class=${`sev sev-${a.severity}`}>${a.severity}</span></td>
                   <td><div class="strong">${label(a.kind)}</div><div class="muted small">${a.message}</div></td>

@@ -90,7 +90,9 @@ export function TasksView({ me }) {
                 (
                   t,
                 ) => html`<tr key=${t.id} data-task-id=${t.id} class=${`clickable${t.id === selected ? " selected" : ""}`}
-                  onClick=${() => setSelected(t.id)}>
+                  onClick=${() => setSelected(t.id)}
+                  tabindex="0"
+                  onKeyDown=${(e) => e.key === "Enter" && setSelected(t.id)}>
                   <td><span class=${`prio prio-${t.priority}`}>${t.priority}</span></td>
                   <td><div class="strong">${label(t.taskType)}</div><div class="muted small">${t.detail}</div></td>
                   <td><div>${t.location}</div><div class="muted small">${t.sku ?? t.epc ?? ""}</div></td>
