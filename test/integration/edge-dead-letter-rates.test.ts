@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RunningCloud, startCloud } from "@tally/cloud";
+import { AlertPolicy, type RunningCloud, startCloud } from "@tally/cloud";
 import { type RunningEdge, SqliteJournal, startEdge } from "@tally/edge";
 import { deviceTopic, type Telemetry } from "@tally/protocols";
 import mqtt from "mqtt";
@@ -34,6 +34,8 @@ describe("each device's dead-letter rate", () => {
       port: 0,
       dataDir: join(dataDir, "cloud"),
       mqtt: { embedded: { port: 0 } },
+      // Two refused messages a window are too many here: the cloud's DEAD_LETTER_RATE rule reads the reports.
+      alertPolicy: new AlertPolicy({ rules: { deadLettersPerMinute: 2 } }),
       logger,
     });
     stops.push(() => cloud.close());
@@ -100,6 +102,10 @@ describe("each device's dead-letter rate", () => {
     // Only the device that sent bad messages is reported; the good scan went through.
     expect((await deadLetterTelemetry(cloud)).map((t) => t.deviceId)).toEqual(seen.map(() => "scanner-1"));
     expect((await cloud.store.movements({ sku: "GADGET", limit: 10 })).map((m) => m.lot)).toEqual(["OK"]);
+    // The cloud raised DEAD_LETTER_RATE for the device when a window held 3 (over 2), and the zero cleared it.
+    const rate = (await cloud.store.alerts({ kind: "DEAD_LETTER_RATE" })).filter((a) => a.deviceId === "scanner-1");
+    if (nonZero.some((t) => t.value > 2)) expect(rate).toEqual([expect.objectContaining({ status: "cleared" })]);
+    else expect(rate).toEqual([]);
   });
 
   it("does not count again what a journal replay rejects again", async () => {

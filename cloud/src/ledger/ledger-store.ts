@@ -10,8 +10,8 @@ import type {
   SiteLayout,
   Telemetry,
 } from "@tally/protocols";
-import type { Alert, AlertStatus } from "../alerts/alert.js";
-import type { AlertStore } from "../alerts/alert-store.js";
+import type { Alert } from "../alerts/alert.js";
+import type { AlertListQuery, AlertStore } from "../alerts/alert-store.js";
 import type { SecurityStore } from "../auth/security-store.js";
 import type { TaskStore } from "../tasks/task-store.js";
 
@@ -97,14 +97,8 @@ export interface HistoryQuery {
   limit?: number;
 }
 
-export interface AlertQuery {
-  status?: AlertStatus;
-  siteId?: string;
-  /** At most this many (capped at MAX_PAGE_LIMIT + 1); none: all (internal use). */
-  limit?: number;
-  /** Alerts raised after the alert with this id. */
-  after?: string;
-}
+/** Alerts by status, site, severity and kind, a page at a time. */
+export type AlertQuery = AlertListQuery;
 
 /** A page of a list ordered by a text key (items by SKU, locations by code, expected documents by id). */
 export interface PageQuery {
