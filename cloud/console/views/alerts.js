@@ -22,7 +22,8 @@ const authHeaders = () => {
 function matches(alert, filter) {
   if (filter.siteId !== "" && alert.siteId !== filter.siteId) return false;
   if (filter.severity !== "" && alert.severity !== filter.severity) return false;
-  if (filter.status === "active") return alert.status !== "resolved";
+  // Not resolved: what people work on (a pending alert, still in its grace period, is nobody's yet).
+  if (filter.status === "active") return LIVE.includes(alert.status);
   return filter.status === "all" || alert.status === filter.status;
 }
 
@@ -119,7 +120,7 @@ export function AlertsView({ me }) {
   const counts = useMemo(() => {
     const c = { critical: 0, major: 0, minor: 0, warning: 0, open: 0 };
     for (const a of alerts.values()) {
-      if (a.status === "resolved") continue;
+      if (!LIVE.includes(a.status)) continue;
       c[a.severity] = (c[a.severity] ?? 0) + 1;
       if (a.status === "open") c.open++;
     }
