@@ -114,6 +114,13 @@ describe.skipIf(unavailable !== undefined)(
         expect.stringMatching(/Adjustment.*-2.*8$/),
       ]);
       await page.screenshot({ path: join(SCREENSHOTS, "console-stock.png") });
+      // By location: a zone's code finds what is in its bins.
+      await page.getByRole("tab", { name: "Location" }).click();
+      await page.locator('input[name="q"]').fill("DEMO/PICK");
+      await page.getByRole("button", { name: "Search" }).click();
+      await expect
+        .poll(() => page.getByTestId("positions").locator("tbody tr").allTextContents())
+        .toEqual([expect.stringMatching(/^WIDGET\s*DEMO\/PICK\/A1.*8$/)]);
       expect(problems).toEqual([]);
       await page.close();
     });
