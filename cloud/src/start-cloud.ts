@@ -25,6 +25,7 @@ import type { LedgerStore } from "./ledger/ledger-store.js";
 import { newId } from "./ledger/new-id.js";
 import { Notifier } from "./notifications/notifier.js";
 import { notifierMetrics } from "./notifications/notifier-metrics.js";
+import { alertMetrics } from "./plugins/alert-metrics.js";
 import type { ApiLimits } from "./plugins/api-limits.js";
 import type { ApiMode } from "./plugins/authenticate.js";
 import { createCloudMetrics, type IngestObserver } from "./plugins/metrics.js";
@@ -139,6 +140,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
   try {
     const edges = new EdgeRegistry(options.edgeGraceMs !== undefined ? { graceMs: options.edgeGraceMs } : {});
     const metrics = createCloudMetrics(edges);
+    alertMetrics(metrics.registry, store.alerting);
     const security = new SecurityWatch({ store, alerts, logger, observer: metrics.observer });
     const siteFacts = new SiteFactsCache(store);
     const unknownSites = new UnknownSiteWatch({ store, alerts, logger });

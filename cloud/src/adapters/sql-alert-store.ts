@@ -1,5 +1,9 @@
-import type { Alert, AlertEvent, AlertKind, AlertTimelineEntry } from "../alerts/alert.js";
-import { AlertTimelineEntry as TimelineSchema } from "../alerts/alert.js";
+import type { Alert, AlertEvent, AlertKind, AlertSeverity, AlertStatus, AlertTimelineEntry } from "../alerts/alert.js";
+import {
+  AlertSeverity as AlertSeveritySchema,
+  AlertStatus as AlertStatusSchema,
+  AlertTimelineEntry as TimelineSchema,
+} from "../alerts/alert.js";
 import { type AlertCause, applyCauses } from "../alerts/alert-cause.js";
 import { type AlertUpdate, acknowledge, escalate, promote, remind, resolve } from "../alerts/alert-lifecycle.js";
 import { AlertPolicy } from "../alerts/alert-policy.js";
@@ -33,7 +37,7 @@ const ALERTS_CHANNEL = "tally_alerts";
 /** An edge's contact is written at most this often by one process, ms. */
 const CONTACT_EVERY_MS = 10_000;
 
-/** How many alerts one sweep looks at, per step: bounded work however many are open. */
+/** How many live alerts the sweep reads at a time. */
 const SWEEP_BATCH = 500;
 
 /**
@@ -78,7 +82,8 @@ export class SqlAlertStore implements AlertStore {
     if (causes.length === 0) return [];
     const keys = [...new Set(causes.map((c) => (c.state === "raised" ? c.alert.dedupKey : c.dedupKey)))];
     await tx.lockKeys(keys);
-    const live = await latestAlerts(tx, keys);
+    // Locked rows: a person acknowledging one of them at the same moment waits for this commit, then sees it.
+    const live = await latestAlerts(tx, keys, this.#driver.forUpdate);
     const { updates, dropped } = applyCauses(live, causes, this.#policy);
     for (const alert of dropped) {
       await tx.run("DELETE FROM alert_timeline WHERE alert_id = ?", [alert.id]);
@@ -112,6 +117,17 @@ export class SqlAlertStore implements AlertStore {
       "SELECT edge_id, site_id, last_seen_at FROM edge_contacts ORDER BY edge_id",
     );
     return rows.map((r) => ({ edgeId: r.edge_id, siteId: r.site_id, lastSeenAt: r.last_seen_at }));
+  }
+
+  async liveCounts(): Promise<{ status: AlertStatus; severity: AlertSeverity; count: number }[]> {
+    const rows = await this.#driver.read.all<{ status: string; severity: string; n: unknown }>(
+      `SELECT status, severity, COUNT(*) AS n FROM alerts WHERE ${LIVE} GROUP BY status, severity`,
+    );
+    return rows.map((r) => ({
+      status: AlertStatusSchema.parse(r.status),
+      severity: AlertSeveritySchema.parse(r.severity),
+      count: num(r.n),
+    }));
   }
 
   async liveOfKind(kind: AlertKind): Promise<Map<string, Alert>> {
@@ -237,10 +253,19 @@ export class SqlAlertStore implements AlertStore {
         `SELECT ${ALERT_COLUMNS} FROM alerts WHERE kind = 'EDGE_NOT_HEARD' AND status IN ('open', 'acknowledged')`,
       )
     ).map(alertFromRow);
-    const candidates = await this.#driver.read.all<AlertRow & { told_at: string | null }>(
-      `SELECT ${ALERT_COLUMNS}, told_at FROM alerts WHERE status IN ('pending', 'open', 'cleared') ORDER BY seq LIMIT ?`,
-      [SWEEP_BATCH],
-    );
+    // Every live alert, a page at a time: a long list of alerts that never escalate (low stock) must not starve the rest.
+    const candidates: (AlertRow & { told_at: string | null })[] = [];
+    for (let after = 0; ; ) {
+      const page = await this.#driver.read.all<AlertRow & { told_at: string | null; seq: unknown }>(
+        `SELECT ${ALERT_COLUMNS}, told_at, seq FROM alerts WHERE status IN ('pending', 'open', 'cleared') AND seq > ?
+         ORDER BY seq LIMIT ?`,
+        [after, SWEEP_BATCH],
+      );
+      candidates.push(...page);
+      const last = page.at(-1);
+      if (page.length < SWEEP_BATCH || last === undefined) break;
+      after = num(last.seq);
+    }
     for (const row of candidates) {
       const alert = alertFromRow(row);
       const kind = this.#policy.kind(alert.siteId, alert.kind);
@@ -389,7 +414,7 @@ export class SqlAlertStore implements AlertStore {
 }
 
 /** The latest alert of each key (any status), by key. */
-export async function latestAlerts(tx: SqlDb, keys: readonly string[]): Promise<Map<string, Alert>> {
+export async function latestAlerts(tx: SqlDb, keys: readonly string[], forUpdate = ""): Promise<Map<string, Alert>> {
   const latest = new Map<string, Alert>();
   const unique = [...new Set(keys)];
   for (let i = 0; i < unique.length; i += 500) {
@@ -398,7 +423,7 @@ export async function latestAlerts(tx: SqlDb, keys: readonly string[]): Promise<
       `SELECT ${ALERT_COLUMNS.split(", ")
         .map((c) => `a.${c}`)
         .join(", ")} FROM alerts a
-       WHERE ${keysIn.sql} AND a.seq = (SELECT MAX(b.seq) FROM alerts b WHERE b.dedup_key = a.dedup_key)`,
+       WHERE ${keysIn.sql} AND a.seq = (SELECT MAX(b.seq) FROM alerts b WHERE b.dedup_key = a.dedup_key)${forUpdate}`,
       keysIn.params,
     );
     for (const row of rows) latest.set(row.dedup_key, alertFromRow(row));

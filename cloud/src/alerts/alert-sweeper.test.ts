@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { SqlLedgerStore } from "../adapters/sql-ledger-store.js";
 import { openSqliteLedgerStore } from "../adapters/sqlite-ledger-store.js";
 import { condition, silentLogger } from "../testing/fixtures.js";
@@ -78,6 +78,22 @@ describe("alert sweeper: escalation, reminders, silences, inhibition, edges not 
     expect(kinds()).toEqual(["escalated:DEVICE_SILENT:critical"]);
   });
 
+  it("hundreds of alerts that never escalate do not starve the one that must", async () => {
+    const quiet = Array.from({ length: 600 }, (_, i) =>
+      condition({
+        key: `SHELF_UNSTABLE:s-${i}`,
+        conditionType: "SHELF_UNSTABLE",
+        deviceId: `s-${i}`,
+        occurredAt: at(0).toISOString(),
+      }),
+    );
+    await store.commit(meta(0), quiet);
+    await store.commit(meta(1), [silent("portal-1")]);
+    events.length = 0;
+    await sweeper.sweepOnce(at(11));
+    expect(events.filter((e) => e.event === "escalated").map((e) => e.alert.deviceId)).toEqual(["portal-1"]);
+  });
+
   it("reminds every few minutes until acknowledged, then stops; acknowledged alerts never escalate", async () => {
     const [alert] = (await store.commit(meta(0), [silent("portal-1")])).alerts;
     events.length = 0;
@@ -143,5 +159,47 @@ describe("alert sweeper: escalation, reminders, silences, inhibition, edges not 
     await store.alerting.recordContact("edge-1", "S1", at(8).toISOString());
     await sweeper.sweepOnce(at(8));
     expect(events.map((e) => `${e.event}:${e.alert.kind}`)).toContain("cleared:EDGE_NOT_HEARD");
+  });
+});
+
+describe("alert sweeper on its own timer", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("sweeps every interval once started, with fake timers: escalation arrives when its time has come, not before", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const dir = await mkdtemp(join(tmpdir(), "tally-sweeper-timer-"));
+    const store = openSqliteLedgerStore(join(dir, "ledger.db"));
+    const events: AlertEvent[] = [];
+    store.alerting.sendEventsTo(async (_tx, e) => {
+      events.push(...e);
+    });
+    store.alerting.usePolicy(new AlertPolicy({ kinds: { DEVICE_SILENT: { escalateAfterMinutes: 1 } } }));
+    const sweeper = new AlertSweeper({
+      store: store.alerting,
+      publish: () => undefined,
+      logger: silentLogger(),
+      intervalMs: 1000,
+    });
+    try {
+      await store.commit(meta(0), [
+        condition({
+          key: "DEVICE_SILENT:p1",
+          conditionType: "DEVICE_SILENT",
+          deviceId: "p1",
+          occurredAt: new Date().toISOString(),
+        }),
+      ]);
+      sweeper.start();
+      await vi.advanceTimersByTimeAsync(59_000);
+      expect(events.map((e) => e.event)).toEqual(["raised"]);
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(events.map((e) => e.event)).toEqual(["raised", "escalated"]);
+    } finally {
+      await sweeper.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -122,6 +122,17 @@ describe("alert routes: read with timeline, acknowledge, resolve, silence, who a
     expect((await app.inject({ url: "/v1/silences", headers: bearer(TEST_TOKENS.viewer) })).json().silences).toEqual(
       [],
     );
+    // A person held to site S2 sees neither S1's silences nor may silence S1.
+    await post("/v1/silences", TEST_TOKENS.supervisor, { matchers: { siteId: "S1" }, minutes: 5, comment: "S1 work" });
+    const fromS2 = await app.inject({ url: "/v1/silences", headers: bearer(TEST_TOKENS.adminS2) });
+    expect(fromS2.json().silences).toEqual([]);
+    expect(
+      (await post("/v1/silences", TEST_TOKENS.adminS2, { matchers: { siteId: "S1" }, minutes: 5, comment: "x" }))
+        .statusCode,
+    ).toBe(403);
+    expect(
+      (await post("/v1/silences", TEST_TOKENS.adminS2, { matchers: {}, minutes: 5, comment: "x" })).statusCode,
+    ).toBe(403);
     const maintenance = await post("/v1/sites/S1/maintenance", TEST_TOKENS.supervisor, {
       minutes: 60,
       comment: "racking inspection",

@@ -26,9 +26,17 @@ export const silencesRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { sto
         response: { 200: z.object({ silences: z.array(Silence) }) },
       },
     },
-    async (request) => ({
-      silences: await store.alerting.silences(request.query.all === "true" ? undefined : new Date().toISOString()),
-    }),
+    async (request) => {
+      const all = await store.alerting.silences(request.query.all === "true" ? undefined : new Date().toISOString());
+      // A person held to some sites sees the silences of those sites only (a silence of every site names none).
+      const sites = request.principal?.sites;
+      return {
+        silences:
+          sites === undefined
+            ? all
+            : all.filter((s) => s.matchers.siteId !== undefined && sites.includes(s.matchers.siteId)),
+      };
+    },
   );
 
   app.post(
