@@ -13,6 +13,7 @@ import type { UnknownSiteWatch } from "./ingest/unknown-site-watch.js";
 import type { LedgerStore } from "./ledger/ledger-store.js";
 import { type ApiLimits, DEFAULT_API_LIMITS, registerRateLimit } from "./plugins/api-limits.js";
 import { type ApiMode, installAuth } from "./plugins/authenticate.js";
+import { registerConsole } from "./plugins/console.js";
 import { installGracefulClose } from "./plugins/graceful-close.js";
 import type { CloudMetrics } from "./plugins/metrics.js";
 import { registerOpenApi } from "./plugins/openapi.js";
@@ -45,7 +46,10 @@ export interface AppDeps {
   https?: { certFile: string; keyFile: string } | undefined;
 }
 
-/** Builds the HTTP API (does not listen): problem+json errors, OpenAPI at `/docs` and `/docs/json`, `/healthz`, `/v1/*`. */
+/**
+ * Builds the HTTP API (does not listen): problem+json errors, OpenAPI at `/docs` and `/docs/json`, `/healthz`,
+ * `/v1/*`, and the supervisor console at `/`.
+ */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const limits: ApiLimits = { ...DEFAULT_API_LIMITS, ...deps.limits };
   const mode = deps.mode ?? "production";
@@ -101,5 +105,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoute, routeDeps);
   if (deps.metrics !== undefined) await app.register(deps.metrics.route);
   await app.register(v1Routes, { prefix: "/v1", ...routeDeps });
+  await registerConsole(app);
   return app;
 }

@@ -13,6 +13,7 @@ import { movementsRoute } from "./movements.js";
 import { referenceDataRoute } from "./reference-data.js";
 import { serialsRoute } from "./serials.js";
 import { silencesRoute } from "./silences.js";
+import { siteDevicesRoute } from "./site-devices.js";
 import { stockRoute } from "./stock.js";
 import { tasksRoute } from "./tasks.js";
 import { tokensRoute } from "./tokens.js";
@@ -50,5 +51,6 @@ export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) =
   await app.register(edgesRoute, deps);
   await app.register(tokensRoute, deps);
   await app.register(auditRoute, deps);
+  await app.register(siteDevicesRoute, deps);
   await app.register(webhooksRoute, deps);
 };

@@ -435,6 +435,8 @@ describe("OpenAPI document", () => {
       "/v1/expected-shipments",
       "/v1/expected-shipments/{id}/close",
       "/v1/sites/{siteId}/reference-data",
+      "/v1/sites/{siteId}/devices",
+      "/v1/sites/{siteId}/devices/{deviceId}/readings",
       "/v1/kpis",
       "/v1/alerts",
       "/v1/alerts/{id}",

@@ -1,0 +1,54 @@
+// Display helpers: times, numbers and roles, the same way on every view.
+
+const RANK = { viewer: 0, operator: 1, supervisor: 2, admin: 3 };
+
+/** True when `role` includes `needed` (viewer < operator < supervisor < admin). */
+export function roleAtLeast(role, needed) {
+  return role in RANK && RANK[role] >= RANK[needed];
+}
+
+/** "12 s ago", "5 min ago", "3 h ago", else the date. */
+export function ago(iso, now = Date.now()) {
+  if (iso === undefined) return "—";
+  const ms = now - Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  if (ms < 0) return "just now";
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s ago`;
+  const min = Math.round(s / 60);
+  if (min < 60) return `${min} min ago`;
+  const h = Math.round(min / 60);
+  if (h < 48) return `${h} h ago`;
+  return when(iso);
+}
+
+/** Local date and time to the second. */
+export function when(iso) {
+  if (iso === undefined) return "—";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+}
+
+export function number(value, digits = 0) {
+  if (value === undefined || value === null) return "—";
+  return value.toLocaleString(undefined, { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/** "TEMPERATURE_EXCURSION" → "Temperature excursion". */
+export function label(code) {
+  if (code === undefined) return "";
+  const text = String(code).replaceAll(/[_-]/g, " ").toLowerCase();
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * The site a list must name for this caller: a token limited to several
+ * sites has to pick one (the API refuses "every site" to it); others may
+ * leave it out. `chosen` is the user's pick ("" for none).
+ */
+export function requiredSite(me, chosen) {
+  const sites = me.siteIds ?? [];
+  if (sites.length <= 1) return chosen === "" ? undefined : chosen;
+  return sites.includes(chosen) ? chosen : sites[0];
+}
