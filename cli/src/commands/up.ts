@@ -60,7 +60,7 @@ export function registerUp(program: Command, logger: Logger): void {
         site: site.siteId,
       });
       process.stderr.write(
-        `\nTally is running.\n  API:            ${api}  (try ${api}/v1/stock, ${api}/v1/movements, ${api}/v1/alerts)\n  Device broker:  ${system.edge.deviceMqttUrl}\n  Metrics:        ${api}/metrics, ${system.edge.metricsUrl ?? "(edge: off)"}\n  Press Ctrl-C to stop.\n\n`,
+        `\nTally is running.\n  Console:        ${api}/  (open it in a browser)\n  API:            ${api}  (try ${api}/v1/stock, ${api}/v1/movements, ${api}/v1/alerts)\n  Device broker:  ${system.edge.deviceMqttUrl}\n  Metrics:        ${api}/metrics, ${system.edge.metricsUrl ?? "(edge: off)"}\n  Press Ctrl-C to stop.\n\n`,
       );
       if (system.simulators !== undefined) {
         const truth = await system.simulators.play(sims.demoScenario(site), { speed });
