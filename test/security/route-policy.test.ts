@@ -37,6 +37,8 @@ let dir: string;
 let store: LedgerStore;
 /** An alert of site S1 (its id is made by the ledger). */
 let alertId: string;
+/** A silence of site S1. */
+let silenceId: string;
 let app: FastifyInstance;
 
 async function build(mode: "development" | "production"): Promise<FastifyInstance> {
@@ -104,6 +106,16 @@ beforeEach(async () => {
     },
   ]);
   alertId = (await store.alerts())[0]?.id ?? "";
+  silenceId = (
+    await store.alerting.addSilence({
+      matchers: { siteId: "S1" },
+      exceptCritical: false,
+      startsAt: at,
+      endsAt: new Date(Date.now() + 3600_000).toISOString(),
+      createdBy: "test",
+      comment: "a silence of S1",
+    })
+  ).id;
   // Expected documents of S1 under the id the close routes are called with.
   await store.putExpected("receipt", {
     id: MOVEMENT_ID,
@@ -150,7 +162,16 @@ async function operations(): Promise<{ method: string; path: string; roles: Role
 function url(path: string): string {
   const filled = path
     .replace("{siteId}", "S1")
-    .replace("{id}", path.startsWith("/v1/tasks") ? TASK_ID : path.startsWith("/v1/alerts") ? alertId : MOVEMENT_ID)
+    .replace(
+      "{id}",
+      path.startsWith("/v1/tasks")
+        ? TASK_ID
+        : path.startsWith("/v1/alerts")
+          ? alertId
+          : path.startsWith("/v1/silences")
+            ? silenceId
+            : MOVEMENT_ID,
+    )
     .replace("{sku}", "SKU-1")
     .replace("{epc}", encodeURIComponent(EPC))
     .replace("{edgeId}", "edge-1");

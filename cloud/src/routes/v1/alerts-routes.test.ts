@@ -110,6 +110,13 @@ describe("alert routes: read with timeline, acknowledge, resolve, silence, who a
     expect(
       (await post("/v1/silences", TEST_TOKENS.adminS2, { matchers: {}, minutes: 5, comment: "x" })).statusCode,
     ).toBe(403);
+    const s1 = (await app.inject({ url: "/v1/silences", headers: bearer(TEST_TOKENS.supervisor) })).json().silences[0];
+    const endFromS2 = await app.inject({
+      method: "DELETE",
+      url: `/v1/silences/${s1.id}`,
+      headers: bearer(TEST_TOKENS.adminS2),
+    });
+    expect(endFromS2.statusCode).toBe(403);
     const maintenance = await post("/v1/sites/S1/maintenance", TEST_TOKENS.supervisor, {
       minutes: 60,
       comment: "racking inspection",

@@ -72,14 +72,21 @@ export const silencesRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { sto
   app.delete(
     "/silences/:id",
     {
-      config: { policy: { roles: ["supervisor"], site: "all" } },
+      config: { policy: { roles: ["supervisor"], site: "handler" } },
       schema: {
-        summary: "End a silence or maintenance window now (supervisor)",
+        summary: "End a silence or maintenance window now (supervisor of its site)",
         params: z.object({ id: z.string().min(1).max(64) }),
       },
     },
     async (request, reply) => {
-      const ended = await store.alerting.expireSilence(request.params.id, new Date().toISOString());
+      const now = new Date().toISOString();
+      const silence = (await store.alerting.silences(now)).find((s) => s.id === request.params.id);
+      if (silence === undefined) throw notFound(`no silence ${request.params.id} in force`);
+      // A silence of every site (no site matcher) is ended by a person of every site only.
+      if (request.principal?.sites !== undefined || silence.matchers.siteId !== undefined) {
+        assertCovers(request, silence.matchers.siteId ?? "");
+      }
+      const ended = await store.alerting.expireSilence(request.params.id, now);
       if (!ended) throw notFound(`no silence ${request.params.id} in force`);
       reply.code(204);
     },
