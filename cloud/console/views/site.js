@@ -87,10 +87,10 @@ export function SiteView({ me }) {
                   ${site.edges.map(
                     (
                       e,
-                    ) => html`<tr><td class="strong">${e.edgeId}</td><td><span class=${`status st-${e.status}`}>${e.status}</span></td>
+                    ) => html`<tr><td class="strong">${e.edgeId}</td><td><span class=${`status st-${e.status}`}>${e.status.replace("-", " ")}</span></td>
                       <td class="num">${e.backlog === undefined ? "—" : number(e.backlog)}</td><td title=${e.lastSeenAt}>${ago(e.lastSeenAt)}</td></tr>`,
                   )}
-                  ${site.edges.length === 0 ? html`<tr><td colspan="4" class="empty">No edge has sent to this cloud instance since it started.</td></tr>` : null}
+                  ${site.edges.length === 0 ? html`<tr><td colspan="4" class="empty">No edge has sent to this cloud yet.</td></tr>` : null}
                 </tbody>
               </table>
             </div>

@@ -101,4 +101,23 @@ describe("siteDevices", () => {
       { edgeId: "edge-2", lastSeenAt: "2026-12-01T10:00:00.000Z", status: "ok" },
     ]);
   });
+
+  it("lists the edges any cloud process heard from, the latest contact winning, and those not heard from", () => {
+    const result = siteDevices({
+      siteId: "S1",
+      locations: [],
+      series: [],
+      alerts: [alert({ id: "n", kind: "EDGE_NOT_HEARD", severity: "major", edgeId: "edge-3" })],
+      edges: [edge("edge-1")],
+      contacts: [
+        { edgeId: "edge-1", siteId: "S1", lastSeenAt: "2026-12-01T10:07:00.000Z" },
+        { edgeId: "edge-3", siteId: "S1", lastSeenAt: "2026-12-01T09:00:00.000Z" },
+        { edgeId: "edge-9", siteId: "S2", lastSeenAt: "2026-12-01T10:00:00.000Z" },
+      ],
+    });
+    expect(result.edges).toEqual([
+      { edgeId: "edge-1", lastSeenAt: "2026-12-01T10:07:00.000Z", status: "ok" },
+      { edgeId: "edge-3", lastSeenAt: "2026-12-01T09:00:00.000Z", status: "not-heard" },
+    ]);
+  });
 });

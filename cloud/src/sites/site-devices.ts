@@ -1,6 +1,7 @@
 import { LedgerLocation } from "@tally/protocols";
 import { z } from "zod";
 import { Alert } from "../alerts/alert.js";
+import type { EdgeContact } from "../alerts/cloud-rules.js";
 import type { EdgeRecord } from "../ingest/edge-registry.js";
 import type { DeviceSeries } from "./device-readings.js";
 
@@ -32,9 +33,10 @@ export type SiteZone = z.infer<typeof SiteZone>;
 
 export const SiteEdge = z.object({
   edgeId: z.string(),
-  /** When this cloud instance last committed a batch from it (ISO 8601). */
+  /** When the cloud (any of its processes) last committed a batch from it (ISO 8601). */
   lastSeenAt: z.string(),
-  status: z.enum(["ok", "backlog", "quarantined"]),
+  /** `not-heard`: an EDGE_NOT_HEARD alert is live for it. */
+  status: z.enum(["ok", "backlog", "quarantined", "not-heard"]),
   /** Its outbox backlog while an EDGE_BACKLOG alert is live, in the alert's unit. */
   backlog: z.number().optional(),
 });
@@ -54,7 +56,10 @@ export interface SiteDevicesInput {
   series: readonly DeviceSeries[];
   /** The site's live alerts (open or acknowledged: their cause is still there). */
   alerts: readonly Alert[];
-  edges: readonly EdgeRecord[];
+  /** This process's registry of edges (quarantine, its own last contact). */
+  edges: readonly Pick<EdgeRecord, "edgeId" | "siteId" | "lastSeenAt" | "quarantine">[];
+  /** When any cloud process last heard from each edge (the database's edge contacts). */
+  contacts?: readonly EdgeContact[];
 }
 
 /** Puts a site's devices (from their telemetry and live alerts) into its zones, with the edges' state. Pure. */
@@ -98,11 +103,29 @@ export function siteDevices(input: SiteDevicesInput): SiteDevices {
 
   const backlog = new Map<string, number | undefined>();
   for (const a of input.alerts) if (a.kind === "EDGE_BACKLOG" && a.edgeId !== undefined) backlog.set(a.edgeId, a.value);
-  const edges = input.edges
-    .filter((e) => e.siteId === input.siteId)
+  // Every process's contacts, with this process's registry over them (it alone knows a quarantine).
+  const known = new Map<string, { edgeId: string; lastSeenAt: string; quarantined: boolean }>();
+  for (const c of input.contacts ?? []) {
+    if (c.siteId === input.siteId)
+      known.set(c.edgeId, { edgeId: c.edgeId, lastSeenAt: c.lastSeenAt, quarantined: false });
+  }
+  for (const e of input.edges) {
+    if (e.siteId !== input.siteId) continue;
+    const other = known.get(e.edgeId)?.lastSeenAt;
+    const lastSeenAt = other !== undefined && other > e.lastSeenAt ? other : e.lastSeenAt;
+    known.set(e.edgeId, { edgeId: e.edgeId, lastSeenAt, quarantined: e.quarantine !== undefined });
+  }
+  const notHeard = new Set(input.alerts.filter((a) => a.kind === "EDGE_NOT_HEARD").flatMap((a) => a.edgeId ?? []));
+  const edges = [...known.values()]
     .sort((a, b) => compare(a.edgeId, b.edgeId))
     .map((e): SiteEdge => {
-      const status = e.quarantine !== undefined ? "quarantined" : backlog.has(e.edgeId) ? "backlog" : "ok";
+      const status = e.quarantined
+        ? "quarantined"
+        : notHeard.has(e.edgeId)
+          ? "not-heard"
+          : backlog.has(e.edgeId)
+            ? "backlog"
+            : "ok";
       const units = backlog.get(e.edgeId);
       return { edgeId: e.edgeId, lastSeenAt: e.lastSeenAt, status, ...(units !== undefined && { backlog: units }) };
     });

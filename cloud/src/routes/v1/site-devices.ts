@@ -66,8 +66,12 @@ export const siteDevicesRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { 
     async (request) => {
       const { siteId } = request.params;
       await follower.catchUp();
-      const [locations, alerts] = await Promise.all([siteLocations(siteId), liveAlerts(siteId)]);
-      return siteDevices({ siteId, locations, series: readings.ofSite(siteId), alerts, edges: edges.list() });
+      const [locations, alerts, contacts] = await Promise.all([
+        siteLocations(siteId),
+        liveAlerts(siteId),
+        store.alerting.edgeContacts(),
+      ]);
+      return siteDevices({ siteId, locations, series: readings.ofSite(siteId), alerts, edges: edges.list(), contacts });
     },
   );
 
