@@ -130,6 +130,10 @@ export class SqlAlertStore implements AlertStore {
     }));
   }
 
+  latestByKeys(keys: readonly string[]): Promise<Map<string, Alert>> {
+    return latestAlerts(this.#driver.read, keys);
+  }
+
   async liveOfKind(kind: AlertKind): Promise<Map<string, Alert>> {
     const rows = await this.#driver.read.all<AlertRow>(
       `SELECT ${ALERT_COLUMNS} FROM alerts WHERE kind = ? AND ${LIVE} ORDER BY seq`,

@@ -65,6 +65,8 @@ export interface AlertStore {
   edgeContacts(): Promise<EdgeContact[]>;
   /** Live (not resolved) alerts of one kind, by dedup key. */
   liveOfKind(kind: AlertKind): Promise<Map<string, Alert>>;
+  /** The latest alert of each of these keys, whatever its status. */
+  latestByKeys(keys: readonly string[]): Promise<Map<string, Alert>>;
   /** Live (not resolved) alerts counted by status and severity, for the metrics. */
   liveCounts(): Promise<{ status: AlertStatus; severity: AlertSeverity; count: number }[]>;
   /** Calls `listener` with alerts other cloud processes on the same database changed; returns the stop. */

@@ -2,7 +2,13 @@ import type { Logger } from "pino";
 import { newId } from "../ledger/new-id.js";
 import type { Alert } from "./alert.js";
 import type { AlertStore } from "./alert-store.js";
-import { edgeNotHeardCauses, type OverdueTask, taskOverdueCauses } from "./cloud-rules.js";
+import {
+  edgeNotHeardCauses,
+  edgeNotHeardKey,
+  type OverdueTask,
+  taskOverdueCauses,
+  taskOverdueKey,
+} from "./cloud-rules.js";
 
 export interface AlertSweeperOptions {
   store: AlertStore;
@@ -41,9 +47,10 @@ export class AlertSweeper {
   async sweepOnce(now: Date = this.#options.now?.() ?? new Date()): Promise<Alert[]> {
     const { store } = this.#options;
     const changed: Alert[] = [];
+    const contacts = await store.edgeContacts();
     const edges = edgeNotHeardCauses(
-      await store.edgeContacts(),
-      await store.liveOfKind("EDGE_NOT_HEARD"),
+      contacts,
+      await store.latestByKeys(contacts.map((c) => edgeNotHeardKey(c.edgeId))),
       store.policy,
       now,
       newId,
@@ -51,7 +58,8 @@ export class AlertSweeper {
     changed.push(...(await store.applyCauses(edges, now)));
     if (this.#options.overdueTasks !== undefined && store.policy.rules().taskOverdue) {
       const overdue = await this.#options.overdueTasks(now);
-      const tasks = taskOverdueCauses(overdue, await store.liveOfKind("TASK_OVERDUE"), now, newId);
+      const latest = await store.latestByKeys(overdue.map((t) => taskOverdueKey(t.id)));
+      const tasks = taskOverdueCauses(overdue, latest, await store.liveOfKind("TASK_OVERDUE"), now, newId);
       changed.push(...(await store.applyCauses(tasks, now)));
     }
     changed.push(...(await store.sweep(now)).changed);

@@ -57,6 +57,17 @@ describe("edge not heard", () => {
       { state: "cleared", at: now.toISOString(), dedupKey: edgeNotHeardKey("e1") },
     ]);
   });
+
+  it("one alert per silence: resolved by a person while the edge stays silent, it is not raised again", () => {
+    const silent = [{ edgeId: "e1", siteId: "S1", lastSeenAt: minutesAgo(20) }];
+    const resolved = new Map([live(edgeNotHeardKey("e1"), { status: "resolved", raisedAt: minutesAgo(14) })]);
+    expect(edgeNotHeardCauses(silent, resolved, policy, now, id)).toEqual([]);
+    // Heard, then silent again: a new silence, a new alert.
+    const again = [{ edgeId: "e1", siteId: "S1", lastSeenAt: minutesAgo(10) }];
+    expect(edgeNotHeardCauses(again, resolved, policy, now, id)).toEqual([
+      expect.objectContaining({ state: "raised" }),
+    ]);
+  });
 });
 
 describe("tasks overdue", () => {
@@ -66,10 +77,13 @@ describe("tasks overdue", () => {
       live(taskOverdueKey("t1"), { kind: "TASK_OVERDUE" }),
       live(taskOverdueKey("t0"), { kind: "TASK_OVERDUE" }),
     ]);
-    expect(taskOverdueCauses(overdue, current, now, id)).toEqual([
+    expect(taskOverdueCauses(overdue, current, current, now, id)).toEqual([
       { state: "cleared", at: now.toISOString(), dedupKey: taskOverdueKey("t0") },
     ]);
-    const fresh = taskOverdueCauses(overdue, new Map(), now, id);
+    // Resolved by a person while the task is still overdue: not raised again.
+    const resolved = new Map([live(taskOverdueKey("t1"), { kind: "TASK_OVERDUE", status: "resolved" })]);
+    expect(taskOverdueCauses(overdue, resolved, new Map(), now, id)).toEqual([]);
+    const fresh = taskOverdueCauses(overdue, new Map(), new Map(), now, id);
     expect(fresh).toEqual([
       expect.objectContaining({
         state: "raised",

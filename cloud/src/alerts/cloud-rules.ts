@@ -20,12 +20,13 @@ export const edgeNotHeardKey = (edgeId: string): string => `EDGE_NOT_HEARD:${edg
 /**
  * An edge silent longer than its site's `edgeSilentMinutes` raises
  * EDGE_NOT_HEARD (which mutes the DEVICE_SILENT alerts of its devices); heard
- * again, it clears. Only changes are named: `live` holds the live alerts of
- * this kind by key.
+ * again, it clears. One alert per silence: one a person resolved while the
+ * edge stays silent is not raised again until the edge is heard and falls
+ * silent anew. `latest` holds the latest alert of each edge's key, any status.
  */
 export function edgeNotHeardCauses(
   contacts: readonly EdgeContact[],
-  live: ReadonlyMap<string, Alert>,
+  latest: ReadonlyMap<string, Alert>,
   policy: AlertPolicy,
   now: Date,
   newId: () => string,
@@ -36,9 +37,11 @@ export function edgeNotHeardCauses(
     const key = edgeNotHeardKey(c.edgeId);
     const silentMs = now.getTime() - Date.parse(c.lastSeenAt);
     const limitMs = policy.rules(c.siteId).edgeSilentMs;
-    const current = live.get(key);
+    const current = latest.get(key);
     const active = current !== undefined && isActive(current);
-    if (silentMs > limitMs && !active) {
+    const alertedThisSilence =
+      current !== undefined && Date.parse(current.lastRaisedAt ?? current.raisedAt) >= Date.parse(c.lastSeenAt);
+    if (silentMs > limitMs && !active && !alertedThisSilence) {
       causes.push({
         state: "raised",
         at,
@@ -74,9 +77,15 @@ export interface OverdueTask {
 
 export const taskOverdueKey = (taskId: string): string => `TASK_OVERDUE:${taskId}`;
 
-/** A task open past its due time raises TASK_OVERDUE; done or dismissed (no longer listed), its alert clears. */
+/**
+ * A task open past its due time raises TASK_OVERDUE, once (a person who
+ * resolves it has seen it); done or dismissed (no longer listed), its live
+ * alert clears. `latest`: the latest alert of each overdue task's key, any
+ * status; `live`: the live TASK_OVERDUE alerts.
+ */
 export function taskOverdueCauses(
   overdue: readonly OverdueTask[],
+  latest: ReadonlyMap<string, Alert>,
   live: ReadonlyMap<string, Alert>,
   now: Date,
   newId: () => string,
@@ -87,8 +96,7 @@ export function taskOverdueCauses(
   for (const t of overdue) {
     const key = taskOverdueKey(t.id);
     still.add(key);
-    const current = live.get(key);
-    if (current !== undefined && isActive(current)) continue;
+    if (latest.has(key)) continue;
     causes.push({
       state: "raised",
       at,
