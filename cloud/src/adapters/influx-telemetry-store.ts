@@ -12,7 +12,7 @@ import type {
   WindowReading,
   WriteResult,
 } from "../telemetry/telemetry-store.js";
-import { bucketStart, windowMs, zoneOf } from "../telemetry/telemetry-window.js";
+import { bucketStart, zoneOf } from "../telemetry/telemetry-window.js";
 
 /** Retention of the InfluxDB telemetry store; InfluxQL durations (`7d`, `400d`, `INF`). */
 export interface InfluxRetention {
