@@ -122,8 +122,12 @@ export class InfluxTelemetryStore implements TelemetryStore {
       await this.#influx.createRetentionPolicy(name, { database: this.#db, duration, replication: 1 });
     }
     const db = influxql.quoted(this.#db);
-    const rows = await this.#influx.query<{ name: string }>("SHOW CONTINUOUS QUERIES");
-    if (!rows.some((r) => r.name === CQ_NAME)) {
+    // The answer lists every database's continuous queries, grouped by database: only ours count.
+    const ours = (await this.#influx.query<{ name: string }>("SHOW CONTINUOUS QUERIES"))
+      .groups()
+      .filter((g) => g.name === this.#db)
+      .flatMap((g) => g.rows);
+    if (!ours.some((r) => r.name === CQ_NAME)) {
       await this.#influx.createContinuousQuery(
         CQ_NAME,
         `SELECT min("value") AS "min", max("value") AS "max", sum("value") AS "sum", count("value") AS "count"
