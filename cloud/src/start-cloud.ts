@@ -37,6 +37,9 @@ import { TelemetryForwarder } from "./telemetry/telemetry-forwarder.js";
 import { telemetryMetrics } from "./telemetry/telemetry-metrics.js";
 import type { TelemetryStore } from "./telemetry/telemetry-store.js";
 
+/** How long the telemetry forwarder reads PostgreSQL's rows again: longer than any commit takes. */
+const POSTGRES_SETTLE_MS = 5000;
+
 export interface CloudOptions {
   /** HTTP host, default 127.0.0.1. */
   host?: string;
@@ -205,6 +208,8 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       store: telemetry,
       logger: logger.child({ component: "telemetry-forwarder" }),
       observer: telemetryMetrics(metrics.registry),
+      // PostgreSQL takes a row's seq before its transaction commits: rows are read again for a few seconds.
+      settleMs: store.kind === "postgres" ? POSTGRES_SETTLE_MS : 0,
     });
     const onCommitted = options.onCommitted;
     const observer: IngestObserver = {

@@ -131,3 +131,49 @@ describe("TelemetryForwarder", () => {
     expect(counts.rejected).toEqual(["TALLY_ERR_TELEMETRY_INVALID"]);
   });
 });
+
+describe("TelemetryForwarder on a ledger whose row order is not its commit order", () => {
+  it("forwards a row that became visible behind the cursor, within settleMs", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tally-forwarder-settle-"));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const telemetry = new SqliteTelemetryStore(join(dir, "telemetry.db"));
+    cleanups.push(() => telemetry.close());
+    // An in-process fake of the ledger port: rows in `seq` order, one of them committed late (as on
+    // PostgreSQL, where a transaction takes its seq before it commits).
+    const rows = [
+      { seq: 1, visible: true, t: reading(T0 + 1000, 1) },
+      { seq: 2, visible: false, t: reading(T0 + 2000, 2) },
+      { seq: 3, visible: true, t: reading(T0 + 3000, 3) },
+    ];
+    const ledger = {
+      telemetry: async (q: { after?: string; limit: number }) => {
+        const afterSeq = rows.find((r) => r.t.id === q.after)?.seq ?? 0;
+        return rows
+          .filter((r) => r.visible && r.seq > afterSeq)
+          .slice(0, q.limit)
+          .map((r) => r.t);
+      },
+    };
+    const forwarder = new TelemetryForwarder({
+      ledger,
+      store: telemetry,
+      logger: silentLogger(),
+      idleMs: 10,
+      settleMs: 100,
+    });
+    forwarder.start();
+    cleanups.push(() => forwarder.close());
+    const stored = async () => {
+      const result = await telemetry.query({ fromMs: T0, toMs: T0 + 3_600_000, window: "raw", limit: 100 });
+      return result.window === "raw" ? result.points.map((p) => p.value) : [];
+    };
+    await until(async () => (await stored()).length === 2);
+    const late = rows[1];
+    if (late === undefined) throw new Error("no late row");
+    late.visible = true;
+    await until(async () => (await stored()).length === 3);
+    expect(await stored()).toEqual([1, 2, 3]);
+    // The saved cursor settles on the last row once it is older than settleMs.
+    await until(async () => (await telemetry.cursor()) === rows[2]?.t.id);
+  });
+});

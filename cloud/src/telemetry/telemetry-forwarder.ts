@@ -24,6 +24,15 @@ export interface TelemetryForwarderOptions {
   idleMs?: number;
   /** Retry delays after a failed round; default from 200 ms up to 30 s. */
   backoff?: BackoffOptions;
+  /**
+   * For a ledger whose row order is not its commit order (PostgreSQL: a row's `seq` is taken before its
+   * transaction commits, so a slow commit can show up behind rows already forwarded): rows are read again
+   * for this long after they were first forwarded, ms, and the saved cursor trails by as much. 0 (default):
+   * row order is commit order (SQLite's single writer).
+   */
+  settleMs?: number;
+  /** The clock (tests). */
+  now?: () => number;
 }
 
 const DEFAULT_RETRY: BackoffOptions = { baseMs: 200, capMs: 30_000 };
@@ -58,7 +67,15 @@ export class TelemetryForwarder {
   readonly #pageSize: number;
   readonly #idleMs: number;
   readonly #backoff: BackoffOptions;
+  readonly #settleMs: number;
+  readonly #now: () => number;
+  /** The last row forwarded. */
   #cursor: string | undefined;
+  /** The cursor kept in the telemetry store: `#cursor` once it has settled. */
+  #saved: string | undefined;
+  /** Where `#cursor` was when, oldest first (with `settleMs` only). */
+  #marks: { atMs: number; id: string }[] = [];
+  #lastSweepMs = 0;
   #cursorLoaded = false;
   #closed = false;
   #wake: (() => void) | undefined;
@@ -73,6 +90,8 @@ export class TelemetryForwarder {
     this.#pageSize = options.pageSize ?? 5000;
     this.#idleMs = options.idleMs ?? 1000;
     this.#backoff = options.backoff ?? DEFAULT_RETRY;
+    this.#settleMs = options.settleMs ?? 0;
+    this.#now = options.now ?? Date.now;
   }
 
   start(): void {
@@ -96,6 +115,8 @@ export class TelemetryForwarder {
     while (!this.#closed) {
       try {
         const full = await this.#round();
+        // Not while catching up on a backlog: the sweep re-reads from the saved cursor, which trails it.
+        if (!full && this.#settleMs > 0 && this.#now() - this.#lastSweepMs >= this.#settleMs) await this.#sweep();
         if (failures > 0) this.#logger.info({ failures }, "telemetry store reachable again: forwarding resumed");
         failures = 0;
         if (!full) await this.#wait(this.#idleMs);
@@ -114,16 +135,14 @@ export class TelemetryForwarder {
     }
   }
 
-  /** One page; true when it was full (more may be waiting). */
+  /** One page after the cursor; true when it was full (more may be waiting). */
   async #round(): Promise<boolean> {
     if (!this.#cursorLoaded) {
       this.#cursor = await this.#store.cursor();
+      this.#saved = this.#cursor;
       this.#cursorLoaded = true;
     }
-    const rows = await this.#ledger.telemetry({
-      ...(this.#cursor !== undefined && { after: this.#cursor }),
-      limit: this.#pageSize,
-    });
+    const rows = await this.#page(this.#cursor);
     const last = rows.at(-1);
     if (last === undefined) return false;
     const result = await this.#store.write(rows.map(telemetryPoint));
@@ -134,10 +153,46 @@ export class TelemetryForwarder {
         "telemetry the telemetry store cannot keep was skipped (it stays in the ledger)",
       );
     }
-    await this.#store.saveCursor(last.id);
+    if (this.#settleMs === 0) {
+      await this.#store.saveCursor(last.id);
+      this.#saved = last.id;
+    } else {
+      this.#marks.push({ atMs: this.#now(), id: last.id });
+    }
     this.#cursor = last.id;
     this.#observer?.forwarded(result.written);
     return rows.length === this.#pageSize;
+  }
+
+  /**
+   * Reads again every row after the saved cursor (writes are idempotent), so a row that became visible
+   * behind the cursor within `settleMs` is forwarded too; then saves the newest cursor that has settled.
+   */
+  async #sweep(): Promise<void> {
+    const nowMs = this.#now();
+    let from = this.#saved;
+    for (;;) {
+      const rows = await this.#page(from);
+      const last = rows.at(-1);
+      if (last === undefined) break;
+      // Only the rows that were not there before count; the rest were counted when first forwarded.
+      await this.#store.write(rows.map(telemetryPoint));
+      from = last.id;
+      if (rows.length < this.#pageSize || rows.some((r) => r.id === this.#cursor)) break;
+    }
+    this.#lastSweepMs = nowMs;
+    let settled: string | undefined;
+    while (this.#marks.length > 0 && (this.#marks[0]?.atMs ?? nowMs) <= nowMs - this.#settleMs) {
+      settled = this.#marks.shift()?.id;
+    }
+    if (settled !== undefined) {
+      await this.#store.saveCursor(settled);
+      this.#saved = settled;
+    }
+  }
+
+  #page(after: string | undefined) {
+    return this.#ledger.telemetry({ ...(after !== undefined && { after }), limit: this.#pageSize });
   }
 
   #wait(ms: number): Promise<void> {
