@@ -193,6 +193,18 @@ export function telemetryStoreContract(name: string, open: () => Promise<Telemet
       expect(raw(await s.query(query({ siteId: "x\\' OR ''='" })))).toEqual([]);
     });
 
+    it("keeps a unitless point without a location (a count)", async () => {
+      const s = await fresh();
+      await s.write([point({ atMs: T0 + MINUTE, value: 7, metric: "count:SKU-1", unit: "", location: undefined })]);
+      expect(raw(await s.query(query({ metric: "count:SKU-1" })))).toEqual([
+        { siteId: "S1", deviceId: "T1", metric: "count:SKU-1", unit: "", at: iso(T0 + MINUTE), value: 7 },
+      ]);
+      const perMinute = buckets(await s.query(query({ metric: "count:SKU-1", window: "1m" })));
+      expect(perMinute.map((b) => [b.unit, b.start, b.count])).toEqual([["", iso(T0 + MINUTE), 1]]);
+      // No location, no zone: a zone filter does not find it.
+      expect(raw(await s.query(query({ zone: "COLD" })))).toEqual([]);
+    });
+
     it("refuses names a store cannot keep: control characters, lone surrogates, a trailing backslash", async () => {
       const s = await fresh();
       const bad = [
