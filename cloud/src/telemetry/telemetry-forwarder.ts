@@ -175,7 +175,7 @@ export class TelemetryForwarder {
       const rows = await this.#page(from);
       const last = rows.at(-1);
       if (last === undefined) break;
-      // Only the rows that were not there before count; the rest were counted when first forwarded.
+      // Not counted as forwarded: nearly all of these were counted when first forwarded.
       await this.#store.write(rows.map(telemetryPoint));
       from = last.id;
       if (rows.length < this.#pageSize || rows.some((r) => r.id === this.#cursor)) break;
