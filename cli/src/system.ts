@@ -37,6 +37,8 @@ export interface SystemOptions {
   deviceMqttPort: number;
   dataDir: string;
   databaseUrl?: string | undefined;
+  /** Telemetry in InfluxDB 1.x (`TALLY_INFLUX_URL`); none: the embedded store. */
+  influxUrl?: string | undefined;
   edgeId: string;
   /** Serve the edge's Prometheus metrics on this port (0: any free port); none by default. */
   edgeMetricsPort?: number;
@@ -113,6 +115,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       port: options.http.port,
       dataDir: options.dataDir,
       databaseUrl: options.databaseUrl,
+      influxUrl: options.influxUrl,
       mqtt: { embedded: { port: options.cloudMqttPort } },
       ...options.alerts,
       logger,

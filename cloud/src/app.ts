@@ -21,11 +21,14 @@ import { installProblemDetails, sendFrameworkProblem } from "./plugins/problem-d
 import { healthRoute } from "./routes/health.js";
 import { v1Routes } from "./routes/v1/index.js";
 import type { TaskDuePolicy } from "./tasks/task-due.js";
+import type { TelemetryStore } from "./telemetry/telemetry-store.js";
 
 export interface AppDeps {
   /** Prometheus metrics served at `GET /metrics` and fed by ingest; none without. */
   metrics?: CloudMetrics;
   store: LedgerStore;
+  /** Where `GET /v1/telemetry` reads; without, that route answers 503. */
+  telemetry?: TelemetryStore;
   logger: Logger;
   alerts: AlertHub;
   /** The edges' sequence numbers and identities (shared with MQTT ingest); a new one without. */
@@ -93,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerOpenApi(app);
   const routeDeps = {
     store: deps.store,
+    telemetry: deps.telemetry,
     alerts: deps.alerts,
     credentials: deps.credentials,
     ingestObserver: deps.metrics?.observer,

@@ -22,6 +22,7 @@ describe("loadCloudConfig", () => {
       TALLY_HTTP_PORT: "0",
       TALLY_DATA_DIR: "/var/lib/tally",
       TALLY_DATABASE_URL: "postgres://u:p@db:5432/tally",
+      TALLY_INFLUX_URL: "http://influx:8086/tally",
       TALLY_CLOUD_MQTT_URL: "mqtt://broker:1883",
       TALLY_CLOUD_MQTT_PORT: "",
       TALLY_LOG_LEVEL: "warn",
@@ -34,6 +35,7 @@ describe("loadCloudConfig", () => {
       port: 0,
       dataDir: "/var/lib/tally",
       databaseUrl: "postgres://u:p@db:5432/tally",
+      influxUrl: "http://influx:8086/tally",
       mqtt: { url: "mqtt://broker:1883" },
       logLevel: "warn",
       bootstrapTokens: [
@@ -57,6 +59,9 @@ describe("loadCloudConfig", () => {
     expect(() => loadCloudConfig({ TALLY_API_TOKENS: "root:x" })).toThrow(/TALLY_API_TOKENS/);
     expect(() => loadCloudConfig({ TALLY_API_TOKENS: "admin:" })).toThrow(/TALLY_API_TOKENS/);
     expect(() => loadCloudConfig({ TALLY_MODE: "open" })).toThrow(/TALLY_MODE/);
+    // InfluxDB's URL must name the database.
+    expect(() => loadCloudConfig({ TALLY_INFLUX_URL: "http://influx:8086" })).toThrow(/TALLY_INFLUX_URL/);
+    expect(() => loadCloudConfig({ TALLY_INFLUX_URL: "udp://influx:8089/tally" })).toThrow(/TALLY_INFLUX_URL/);
   });
 
   it("takes a shared subscription group only with an external broker", () => {

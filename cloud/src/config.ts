@@ -15,6 +15,11 @@ const CloudEnv = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "expected a postgres:// or postgresql:// URL")
     .optional(),
+  /** `http(s)://[user:password@]host:port/<database>`: telemetry in InfluxDB 1.x instead of the embedded SQLite file. */
+  TALLY_INFLUX_URL: z
+    .string()
+    .regex(/^https?:\/\/[^/]+\/[A-Za-z0-9_-]{1,64}\/?$/, "expected http(s)://host:port/<database>")
+    .optional(),
   TALLY_CLOUD_MQTT_URL: z
     .string()
     .regex(/^(mqtts?|wss?|tcp|tls):\/\//, "expected an mqtt://, mqtts://, ws:// or wss:// URL")
@@ -80,6 +85,8 @@ export interface CloudConfig {
   port: number;
   dataDir: string;
   databaseUrl?: string;
+  /** `TALLY_INFLUX_URL`: telemetry in InfluxDB 1.x; none: the embedded `<dataDir>/cloud/telemetry.db`. */
+  influxUrl?: string;
   mqtt: CloudMqttConfig;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Tokens from `TALLY_API_TOKENS` (role:secret, role@SITE:secret, edge@SITE/EDGE:secret); empty when unset. */
@@ -167,6 +174,7 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConf
   }
   if (parsed.TALLY_CLOUD_MQTT_CA !== undefined) config.mqttCaFile = parsed.TALLY_CLOUD_MQTT_CA;
   if (parsed.TALLY_DATABASE_URL !== undefined) config.databaseUrl = parsed.TALLY_DATABASE_URL;
+  if (parsed.TALLY_INFLUX_URL !== undefined) config.influxUrl = parsed.TALLY_INFLUX_URL;
   if (parsed.TALLY_CLOUD_MQTT_SHARE_GROUP !== undefined) {
     if ("embedded" in config.mqtt) {
       throw new Error("TALLY_CLOUD_MQTT_SHARE_GROUP needs an external broker (TALLY_CLOUD_MQTT_URL)");

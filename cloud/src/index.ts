@@ -1,11 +1,19 @@
 export { type EmbeddedBroker, type EmbeddedBrokerOptions, startAedesBroker } from "./adapters/aedes-broker.js";
 export { createLedgerStore, type LedgerStoreOptions, sqliteLedgerFile } from "./adapters/create-ledger-store.js";
 export {
+  DEFAULT_INFLUX_RETENTION,
+  type InfluxRetention,
+  InfluxTelemetryStore,
+  type InfluxTelemetryStoreOptions,
+  TelemetryUnavailableError,
+} from "./adapters/influx-telemetry-store.js";
+export {
   type MqttIngest,
   type MqttIngestOptions,
   type MqttIngestStats,
   startMqttIngest,
 } from "./adapters/mqtt-ingest.js";
+export { SqliteTelemetryStore } from "./adapters/sqlite-telemetry-store.js";
 export {
   Alert,
   type AlertEvent,
@@ -97,3 +105,22 @@ export { Problem } from "./plugins/problem-details.js";
 export { CloudStartError, cloudSecurityProblems, type SecurityProblem } from "./security-check.js";
 export { type CloudOptions, type RunningCloud, startCloud } from "./start-cloud.js";
 export { DEFAULT_TASK_DUE, dueAt, dueMinutes, parseTaskDue, TaskDuePolicy } from "./tasks/task-due.js";
+export { checkTelemetryPoint } from "./telemetry/check-telemetry-point.js";
+export {
+  checkTelemetryQuery,
+  MAX_BUCKETS_PER_SERIES,
+  MAX_RAW_RANGE_MS,
+  MAX_TELEMETRY_POINTS,
+  type TelemetryQueryInput,
+} from "./telemetry/check-telemetry-query.js";
+export type {
+  RawReading,
+  RejectedPoint,
+  TelemetryPoint,
+  TelemetryQuery,
+  TelemetryResult,
+  TelemetryStore,
+  TelemetryWindow,
+  WindowReading,
+  WriteResult,
+} from "./telemetry/telemetry-store.js";

@@ -31,6 +31,18 @@ describe("the cloud's security check", () => {
     ]);
   });
 
+  it("wants credentials and TLS toward InfluxDB on another machine", () => {
+    const clear = loadCloudConfig({ TALLY_INFLUX_URL: "http://influx.example:8086/tally" });
+    expect(cloudSecurityProblems(clear).map((p) => p.fix)).toEqual([
+      "use an https:// TALLY_INFLUX_URL",
+      "put a user and password in TALLY_INFLUX_URL (https://user:password@host:8086/tally) and enable auth on InfluxDB",
+    ]);
+    const secure = loadCloudConfig({ TALLY_INFLUX_URL: "https://tally:secret@influx.example:8086/tally" });
+    expect(cloudSecurityProblems(secure)).toEqual([]);
+    const local = loadCloudConfig({ TALLY_INFLUX_URL: "http://127.0.0.1:8086/tally" });
+    expect(cloudSecurityProblems(local)).toEqual([]);
+  });
+
   it("wants credentials and TLS toward an external broker", () => {
     const clear = loadCloudConfig({ TALLY_CLOUD_MQTT_URL: "mqtt://broker.example:1883" });
     expect(cloudSecurityProblems(clear).map((p) => p.fix)).toEqual([

@@ -9,6 +9,7 @@ export interface SecuritySettings {
   httpTls?: CloudConfig["httpTls"] | undefined;
   brokerTls?: CloudConfig["brokerTls"] | undefined;
   mqttAuth?: CloudConfig["mqttAuth"] | undefined;
+  influxUrl?: string | undefined;
 }
 
 /** One reason the cloud is not safe to expose, with what to set to fix it. */
@@ -63,6 +64,24 @@ export function cloudSecurityProblems(config: SecuritySettings): SecurityProblem
         problem: `the external broker ${url.host} is reached without TLS`,
         fix: "use an mqtts:// (or wss://) TALLY_CLOUD_MQTT_URL, with TALLY_CLOUD_MQTT_CA when its CA is private",
       });
+    }
+  }
+  if (config.influxUrl !== undefined) {
+    const url = new URL(config.influxUrl);
+    // Telemetry and InfluxDB's credentials cross the network to another machine: TLS and a user, as for the broker.
+    if (!isLoopbackHost(url.hostname)) {
+      if (url.protocol === "http:") {
+        problems.push({
+          problem: `InfluxDB ${url.host} is reached without TLS`,
+          fix: "use an https:// TALLY_INFLUX_URL",
+        });
+      }
+      if (url.username === "") {
+        problems.push({
+          problem: `InfluxDB ${url.host} is reached without credentials`,
+          fix: "put a user and password in TALLY_INFLUX_URL (https://user:password@host:8086/tally) and enable auth on InfluxDB",
+        });
+      }
     }
   }
   return problems;

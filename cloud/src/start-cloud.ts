@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import { startAedesBroker } from "./adapters/aedes-broker.js";
 import { readAlertPolicyFile } from "./adapters/alert-policy-file.js";
 import { createLedgerStore } from "./adapters/create-ledger-store.js";
+import { createTelemetryStore } from "./adapters/create-telemetry-store.js";
 import { startMqttIngest } from "./adapters/mqtt-ingest.js";
 import { urlHost } from "./adapters/url-host.js";
 import type { AlertCause } from "./alerts/alert-cause.js";
@@ -32,6 +33,12 @@ import { createCloudMetrics, type IngestObserver } from "./plugins/metrics.js";
 import { CloudStartError, cloudSecurityProblems } from "./security-check.js";
 import { overdueTaskSource } from "./tasks/overdue-tasks.js";
 import { DEFAULT_TASK_DUE, type TaskDuePolicy } from "./tasks/task-due.js";
+import { TelemetryForwarder } from "./telemetry/telemetry-forwarder.js";
+import { telemetryMetrics } from "./telemetry/telemetry-metrics.js";
+import type { TelemetryStore } from "./telemetry/telemetry-store.js";
+
+/** How long the telemetry forwarder reads PostgreSQL's rows again: longer than any commit takes. */
+const POSTGRES_SETTLE_MS = 5000;
 
 export interface CloudOptions {
   /** HTTP host, default 127.0.0.1. */
@@ -42,6 +49,11 @@ export interface CloudOptions {
   dataDir?: string;
   /** `postgres://…`: the PostgreSQL ledger instead of SQLite. */
   databaseUrl?: string;
+  /**
+   * `http(s)://host:port/<database>`: telemetry in InfluxDB 1.x; without, the embedded
+   * `${dataDir}/cloud/telemetry.db`. Committed telemetry is forwarded there after each commit.
+   */
+  influxUrl?: string | undefined;
   /** An external broker, or an embedded aedes on `port` (0 picks a free port). */
   mqtt: { url: string } | { embedded: { host?: string; port: number } };
   /**
@@ -93,6 +105,8 @@ export interface RunningCloud {
   /** The broker the cloud consumes batches from, e.g. `mqtt://127.0.0.1:1884`. */
   mqttUrl: string;
   store: LedgerStore;
+  /** Where committed telemetry is forwarded and `GET /v1/telemetry` reads. */
+  telemetry: TelemetryStore;
   /** Turns secrets into principals (API and the brokers' authentication). */
   credentials: Credentials;
   /**
@@ -130,6 +144,16 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
   const credentials = new Credentials({ store: store.security, bootstrap: options.bootstrapTokens ?? [] });
   // Closed in reverse order of starting, on failure as on close().
   const stops: (() => Promise<void>)[] = [() => store.close()];
+  let telemetry: TelemetryStore;
+  try {
+    telemetry = createTelemetryStore(
+      options.influxUrl !== undefined ? { influxUrl: options.influxUrl } : { dataDir: options.dataDir ?? ".data" },
+    );
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  stops.push(() => telemetry.close());
   const stopAll = async () => {
     for (const stop of stops.splice(0).reverse()) {
       await stop().catch((error: unknown) => logger.error({ err: error }, "error while stopping the cloud"));
@@ -178,22 +202,30 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       mqttUrl = options.mqtt.url;
       ingestAuth = options.mqttAuth;
     }
+    // Committed telemetry goes on to the telemetry store after the commit, never inside it.
+    const forwarder = new TelemetryForwarder({
+      ledger: store,
+      store: telemetry,
+      logger: logger.child({ component: "telemetry-forwarder" }),
+      observer: telemetryMetrics(metrics.registry),
+      // PostgreSQL takes a row's seq before its transaction commits: rows are read again for a few seconds.
+      settleMs: store.kind === "postgres" ? POSTGRES_SETTLE_MS : 0,
+    });
     const onCommitted = options.onCommitted;
-    const observer: IngestObserver =
-      onCommitted === undefined
-        ? metrics.observer
-        : {
-            ingested: (ack, seconds, transport) => {
-              metrics.observer.ingested(ack, seconds, transport);
-              onCommitted(ack);
-            },
-            failed: (transport) => metrics.observer.failed(transport),
-            refused: (where, refusal) => metrics.observer.refused(where, refusal),
-          };
+    const observer: IngestObserver = {
+      ingested: (ack, seconds, transport) => {
+        metrics.observer.ingested(ack, seconds, transport);
+        if (ack.committed.length > 0) forwarder.nudge();
+        onCommitted?.(ack);
+      },
+      failed: (transport) => metrics.observer.failed(transport),
+      refused: (where, refusal) => metrics.observer.refused(where, refusal),
+    };
     const adminToken = `internal-${randomBytes(32).toString("base64url")}`;
     credentials.addInternal(adminToken, { id: "internal:admin", name: "cloud-internal-admin", role: "admin" });
     const app: FastifyInstance = await buildApp({
       store,
+      telemetry,
       logger,
       alerts,
       metrics: { ...metrics, observer },
@@ -236,6 +268,8 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     });
     sweeper.start();
     stops.push(() => sweeper.close());
+    forwarder.start();
+    stops.push(() => forwarder.close());
     // Webhooks: one notifier per process; deliveries are claimed, so two processes never send one twice.
     const rules = policy.rules();
     const receiverAlert = (cause: AlertCause) =>
@@ -262,13 +296,14 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     stops.push(() => notifier.close());
     // Several cloud processes on one PostgreSQL: each streams the alerts the others changed too.
     stops.push(await store.alerting.watchOthers((changed) => alerts.publish(changed)));
-    logger.info({ url, mqttUrl, store: store.kind }, "cloud started");
+    logger.info({ url, mqttUrl, store: store.kind, telemetry: telemetry.kind }, "cloud started");
 
     let closing: Promise<void> | undefined;
     return {
       url,
       mqttUrl,
       store,
+      telemetry,
       credentials,
       adminToken,
       close: () => {

@@ -62,6 +62,10 @@ export const ErrorCode = {
   WebhookTimeout: "TALLY_ERR_WEBHOOK_TIMEOUT",
   /** A webhook receiver could not be reached (DNS, connection refused or reset, TLS). */
   WebhookUnreachable: "TALLY_ERR_WEBHOOK_UNREACHABLE",
+  /** A telemetry point the telemetry store can never keep (value not finite, control characters in a name). */
+  TelemetryInvalid: "TALLY_ERR_TELEMETRY_INVALID",
+  /** The telemetry store (InfluxDB) did not answer or refused a write or query; writes are retried. */
+  TelemetryUnavailable: "TALLY_ERR_TELEMETRY_UNAVAILABLE",
   QueryInvalid: "TALLY_ERR_QUERY_INVALID",
   UsageInvalid: "TALLY_ERR_USAGE",
   NotFound: "TALLY_ERR_NOT_FOUND",

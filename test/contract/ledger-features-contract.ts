@@ -368,6 +368,13 @@ export function ledgerFeaturesContract(name: string, create: () => Promise<Ledge
         expect(await store.dockToStockSeconds(10)).toEqual([300]);
         const temps = await store.telemetry({ metric: "temperature", limit: 10 });
         expect(temps).toEqual([]);
+        // Without a metric: every metric's rows in commit order, after a cursor (the telemetry forwarder's read).
+        const all = await store.telemetry({ limit: 10 });
+        expect(all.map((t) => t.value)).toEqual([1, 4]);
+        const first = all[0]?.id;
+        expect(
+          (await store.telemetry({ limit: 10, ...(first !== undefined && { after: first }) })).map((t) => t.value),
+        ).toEqual([4]);
       });
     });
   });

@@ -81,5 +81,23 @@ describe("end to end: simulators → edge → cloud on embedded defaults", () =>
     ]);
     expect(edge.inProcess?.metrics().deadLetters).toEqual({});
     expect(edge.inProcess?.metrics().outboxDepth).toBe(0);
+
+    // Every temperature the ledger committed reaches the embedded telemetry store, and GET /v1/telemetry.
+    const committed = await cloud.store.telemetry({ metric: "temperature", limit: 10_000 });
+    expect(committed.length).toBeGreaterThan(0);
+    const times = committed.map((t) => Date.parse(t.occurredAt));
+    const from = new Date(Math.min(...times)).toISOString();
+    const to = new Date(Math.max(...times) + 1).toISOString();
+    await eventually(
+      async () => {
+        const res = await fetch(
+          `${cloud.url}/v1/telemetry?siteId=DEMO&metric=temperature&window=1h&from=${from}&to=${to}`,
+        );
+        const body = (await res.json()) as { buckets?: { count: number }[] };
+        return (body.buckets ?? []).reduce((sum, b) => sum + b.count, 0);
+      },
+      (n) => n === committed.length,
+      { what: "every committed temperature in the telemetry store", timeoutMs: 15_000 },
+    );
   });
 });

@@ -8,7 +8,7 @@ export function registerCloud(program: Command, logger: Logger): void {
   program
     .command("cloud")
     .description(
-      "run the cloud service: HTTP API, MQTT ingest and the ledger (SQLite, or PostgreSQL with TALLY_DATABASE_URL)",
+      "run the cloud service: HTTP API, MQTT ingest, the ledger (SQLite, or PostgreSQL with TALLY_DATABASE_URL) and the telemetry store (SQLite, or InfluxDB with TALLY_INFLUX_URL)",
     )
     .option("--insecure", "start beyond the loopback even with the problems the security check names (TALLY_INSECURE)")
     .action(async (opts: { insecure?: boolean }) => {

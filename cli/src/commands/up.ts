@@ -39,6 +39,7 @@ export function registerUp(program: Command, logger: Logger): void {
         deviceMqttPort: "embedded" in edgeConfig.devices ? edgeConfig.devices.embedded.port : 1883,
         dataDir: cloudConfig.dataDir,
         databaseUrl: cloudConfig.databaseUrl,
+        influxUrl: cloudConfig.influxUrl,
         edgeId: edgeConfig.edgeId,
         shelfSettleMs: edgeConfig.shelfSettleMs,
         edgeMetricsPort: edgeConfig.metricsServer.port,

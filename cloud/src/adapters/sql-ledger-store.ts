@@ -1215,12 +1215,19 @@ export class SqlLedgerStore implements LedgerStore {
       .map((r) => (Date.parse(iso(r.stored)) - Date.parse(iso(r.received))) / 1000);
   }
 
-  async telemetry(query: { metric: string; after?: string; limit: number }): Promise<Telemetry[]> {
-    const rows = await this.#driver.read.all<{ body: unknown }>(
-      `SELECT e.body FROM telemetry t JOIN events e ON e.id = t.id
-       WHERE t.metric = ? AND t.seq > COALESCE((SELECT seq FROM telemetry WHERE id = ?), 0) ORDER BY t.seq LIMIT ?`,
-      [query.metric, query.after ?? "", query.limit],
-    );
+  async telemetry(query: { metric?: string; after?: string; limit: number }): Promise<Telemetry[]> {
+    const after = "t.seq > COALESCE((SELECT seq FROM telemetry WHERE id = ?), 0)";
+    const rows =
+      query.metric === undefined
+        ? await this.#driver.read.all<{ body: unknown }>(
+            `SELECT e.body FROM telemetry t JOIN events e ON e.id = t.id WHERE ${after} ORDER BY t.seq LIMIT ?`,
+            [query.after ?? "", query.limit],
+          )
+        : await this.#driver.read.all<{ body: unknown }>(
+            `SELECT e.body FROM telemetry t JOIN events e ON e.id = t.id
+             WHERE t.metric = ? AND ${after} ORDER BY t.seq LIMIT ?`,
+            [query.metric, query.after ?? "", query.limit],
+          );
     return rows.map((r) => Telemetry.parse(json(r.body)));
   }
 

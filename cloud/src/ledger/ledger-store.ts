@@ -222,8 +222,8 @@ export interface LedgerStore {
   counts(limit: number): Promise<CountRecord[]>;
   /** Seconds from each serial's RECEIPT to its first later PUTAWAY. */
   dockToStockSeconds(limit: number): Promise<number[]>;
-  /** Telemetry of one metric in commit order, after the row with id `after`. */
-  telemetry(query: { metric: string; after?: string; limit: number }): Promise<Telemetry[]>;
+  /** Telemetry of one metric (without: of every metric) in commit order, after the row with id `after`. */
+  telemetry(query: { metric?: string; after?: string; limit: number }): Promise<Telemetry[]>;
 
   close(): Promise<void>;
 }

@@ -6,10 +6,13 @@ import type { UnknownSiteWatch } from "../ingest/unknown-site-watch.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
 import type { IngestObserver, SecurityObserver } from "../plugins/metrics.js";
 import type { TaskDuePolicy } from "../tasks/task-due.js";
+import type { TelemetryStore } from "../telemetry/telemetry-store.js";
 
 /** What route plugins are given: the ledger, the alert fan-out and the credentials. */
 export interface RouteDeps {
   store: LedgerStore;
+  /** Where `GET /v1/telemetry` reads; none: that route answers 503. */
+  telemetry?: TelemetryStore | undefined;
   alerts: AlertHub;
   /** Token checks (the tokens routes forget a revoked token at once). */
   credentials: Credentials;

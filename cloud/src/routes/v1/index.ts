@@ -16,6 +16,7 @@ import { silencesRoute } from "./silences.js";
 import { siteDevicesRoute } from "./site-devices.js";
 import { stockRoute } from "./stock.js";
 import { tasksRoute } from "./tasks.js";
+import { telemetryRoute } from "./telemetry.js";
 import { tokensRoute } from "./tokens.js";
 import { webhooksRoute } from "./webhooks.js";
 import { whoamiRoute } from "./whoami.js";
@@ -25,6 +26,7 @@ export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) =
   // Only the deps: passing `options` on would hand each child the `prefix` again.
   const deps: RouteDeps = {
     store: options.store,
+    telemetry: options.telemetry,
     alerts: options.alerts,
     credentials: options.credentials,
     ingestObserver: options.ingestObserver,
@@ -53,4 +55,5 @@ export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) =
   await app.register(auditRoute, deps);
   await app.register(siteDevicesRoute, deps);
   await app.register(webhooksRoute, deps);
+  await app.register(telemetryRoute, deps);
 };

@@ -463,6 +463,7 @@ describe("OpenAPI document", () => {
       "/v1/tokens",
       "/v1/tokens/{id}",
       "/v1/audit",
+      "/v1/telemetry",
     ];
     expect(Object.keys(doc.paths).sort()).toEqual([...served].sort());
     const { Ajv2020 } = await import("ajv/dist/2020.js");

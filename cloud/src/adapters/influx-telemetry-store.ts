@@ -1,0 +1,390 @@
+import { ErrorCode } from "@tally/protocols";
+import { InfluxDB, type IPoint, escape as influxql } from "influx";
+import { checkTelemetryPoint } from "../telemetry/check-telemetry-point.js";
+import { rollUpPoints } from "../telemetry/roll-up-points.js";
+import type {
+  RawReading,
+  RejectedPoint,
+  TelemetryPoint,
+  TelemetryQuery,
+  TelemetryResult,
+  TelemetryStore,
+  WindowReading,
+  WriteResult,
+} from "../telemetry/telemetry-store.js";
+import { bucketStart, zoneOf } from "../telemetry/telemetry-window.js";
+
+/** Retention of the InfluxDB telemetry store; InfluxQL durations (`7d`, `400d`, `INF`). */
+export interface InfluxRetention {
+  /** Raw points, default 7 days. */
+  raw: string;
+  /** 1-minute rollups, default 400 days. */
+  rollup: string;
+}
+
+export const DEFAULT_INFLUX_RETENTION: InfluxRetention = { raw: "7d", rollup: "400d" };
+
+export interface InfluxTelemetryStoreOptions {
+  /** `http(s)://[user:password@]host:port/<database>` */
+  url: string;
+  retention?: InfluxRetention;
+  /** One HTTP request's timeout, ms (default 10 s). */
+  requestTimeoutMs?: number;
+  /** The clock (tests): which points are too old for the raw retention. */
+  now?: () => number;
+}
+
+/** Points per HTTP write: the `influx` client's sweet spot on InfluxDB 1.x (about 145k points/s). */
+const WRITE_CHUNK = 5000;
+const RAW_RP = "tally_raw";
+const ROLLUP_RP = "tally_rollup";
+const META_RP = "tally_meta";
+const MEASUREMENT = "telemetry";
+const ROLLUP_MEASUREMENT = "telemetry_1m";
+const CURSOR_MEASUREMENT = "tally_cursor";
+const CQ_NAME = "tally_telemetry_1m";
+/** The continuous query recomputes this far back on each run: points that come up to this late are rolled up by it. */
+const RESAMPLE_FOR_MS = 2 * 3_600_000;
+const MINUTE_MS = 60_000;
+/** A margin inside the raw retention: a point this close to its end goes to the rollup instead. */
+const RAW_MARGIN_MS = 3_600_000;
+const SERIES_TAGS = ["siteId", "deviceId", "metric", "unit"] as const;
+const DATABASE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Thrown when InfluxDB does not answer or refuses a request: the caller retries. */
+export class TelemetryUnavailableError extends Error {
+  override name = "TelemetryUnavailableError";
+  readonly code = ErrorCode.TelemetryUnavailable;
+}
+
+/**
+ * The telemetry store on InfluxDB 1.x. At first use it creates, when
+ * missing, the database, three retention policies (`tally_raw` for points,
+ * `tally_rollup` for the 1-minute rollups, `tally_meta` for the forwarding
+ * cursor) and the continuous query that rolls raw points up every minute.
+ * A point's identity is its series and time (InfluxDB's own), so writing
+ * it again overwrites it with itself.
+ */
+export class InfluxTelemetryStore implements TelemetryStore {
+  readonly kind = "influxdb" as const;
+  readonly #influx: InfluxDB;
+  readonly #db: string;
+  readonly #retention: InfluxRetention;
+  readonly #rawMs: number;
+  readonly #now: () => number;
+  #ready: Promise<void> | undefined;
+
+  constructor(options: InfluxTelemetryStoreOptions) {
+    const url = new URL(options.url);
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new Error(`TALLY_INFLUX_URL must be http(s)://host:port/<database>, not ${url.protocol}`);
+    }
+    const db = decodeURIComponent(url.pathname.replace(/^\/+|\/+$/g, ""));
+    if (!DATABASE_NAME.test(db)) {
+      throw new Error("TALLY_INFLUX_URL must name the database in its path (letters, digits, _ and -): /tally");
+    }
+    this.#db = db;
+    this.#retention = options.retention ?? DEFAULT_INFLUX_RETENTION;
+    this.#rawMs = durationMs(this.#retention.raw);
+    this.#now = options.now ?? Date.now;
+    this.#influx = new InfluxDB({
+      host: url.hostname.replace(/^\[|\]$/g, ""),
+      port: url.port === "" ? (url.protocol === "https:" ? 443 : 8086) : Number(url.port),
+      protocol: url.protocol === "https:" ? "https" : "http",
+      database: db,
+      ...(url.username !== "" && { username: decodeURIComponent(url.username) }),
+      ...(url.password !== "" && { password: decodeURIComponent(url.password) }),
+      // The forwarder retries with its own backoff; the client's retries would only hide how long a write took.
+      pool: { maxRetries: 0, requestTimeout: options.requestTimeoutMs ?? 10_000 },
+    });
+  }
+
+  /** The database, retention policies and continuous query; once, or again after a failure. */
+  #setUp(): Promise<void> {
+    this.#ready ??= this.#create().catch((error: unknown) => {
+      this.#ready = undefined;
+      throw unavailable("could not set up the InfluxDB database", error);
+    });
+    return this.#ready;
+  }
+
+  async #create(): Promise<void> {
+    await this.#influx.createDatabase(this.#db);
+    const policies: [string, string][] = [
+      [RAW_RP, this.#retention.raw],
+      [ROLLUP_RP, this.#retention.rollup],
+      [META_RP, "INF"],
+    ];
+    const existing = new Set((await this.#influx.showRetentionPolicies(this.#db)).map((p) => p.name));
+    for (const [name, duration] of policies) {
+      // An existing policy is kept as it is: an operator may have changed its duration on purpose.
+      if (existing.has(name)) continue;
+      await this.#influx.createRetentionPolicy(name, { database: this.#db, duration, replication: 1 });
+    }
+    const db = influxql.quoted(this.#db);
+    // The answer lists every database's continuous queries, grouped by database: only ours count.
+    const ours = (await this.#influx.query<{ name: string }>("SHOW CONTINUOUS QUERIES"))
+      .groups()
+      .filter((g) => g.name === this.#db)
+      .flatMap((g) => g.rows);
+    if (!ours.some((r) => r.name === CQ_NAME)) {
+      await this.#influx.createContinuousQuery(
+        CQ_NAME,
+        `SELECT min("value") AS "min", max("value") AS "max", sum("value") AS "sum", count("value") AS "count"
+         INTO ${db}.${influxql.quoted(ROLLUP_RP)}.${influxql.quoted(ROLLUP_MEASUREMENT)}
+         FROM ${db}.${influxql.quoted(RAW_RP)}.${influxql.quoted(MEASUREMENT)} GROUP BY time(1m), *`,
+        this.#db,
+        `RESAMPLE EVERY 1m FOR ${RESAMPLE_FOR_MS / MINUTE_MS}m`,
+      );
+    }
+  }
+
+  async write(points: readonly TelemetryPoint[]): Promise<WriteResult> {
+    const rejected: RejectedPoint[] = [];
+    const fresh: TelemetryPoint[] = [];
+    const old: TelemetryPoint[] = [];
+    const nowMs = this.#now();
+    for (const point of points) {
+      const problem = checkTelemetryPoint(point);
+      if (problem !== undefined) rejected.push({ id: String(point.id), ...problem });
+      else if (Date.parse(point.at) < nowMs - this.#rawMs + RAW_MARGIN_MS) old.push(point);
+      else fresh.push(point);
+    }
+    if (fresh.length + old.length === 0) return { written: 0, rejected };
+    await this.#setUp();
+    try {
+      for (let i = 0; i < fresh.length; i += WRITE_CHUNK) {
+        await this.#influx.writePoints(fresh.slice(i, i + WRITE_CHUNK).map(rawPoint), {
+          retentionPolicy: RAW_RP,
+          precision: "ms",
+        });
+      }
+      // Too old for the raw retention (an edge back after a long time offline): InfluxDB would drop them,
+      // so they go to the rollup as this batch's own 1-minute aggregates.
+      const rollups = rollUpPoints(old, MINUTE_MS).map(
+        (r): IPoint => ({
+          measurement: ROLLUP_MEASUREMENT,
+          tags: tagsOf(r),
+          fields: { min: r.min, max: r.max, sum: r.sum, count: r.count },
+          timestamp: new Date(r.startMs),
+        }),
+      );
+      for (let i = 0; i < rollups.length; i += WRITE_CHUNK) {
+        await this.#influx.writePoints(rollups.slice(i, i + WRITE_CHUNK), {
+          retentionPolicy: ROLLUP_RP,
+          precision: "ms",
+        });
+      }
+      await this.#backfill(fresh, nowMs);
+    } catch (error) {
+      throw unavailable("InfluxDB refused or did not answer a write", error);
+    }
+    return { written: fresh.length + old.length, rejected };
+  }
+
+  /**
+   * Points later than the continuous query's resample window (forwarded after an outage) are rolled up
+   * here, from the raw points of their minutes: the same query the continuous query runs, so the result
+   * is the same whoever computes it, and running it twice writes the same rollup twice.
+   */
+  async #backfill(points: readonly TelemetryPoint[], nowMs: number): Promise<void> {
+    let fromMs = Number.POSITIVE_INFINITY;
+    let toMs = Number.NEGATIVE_INFINITY;
+    for (const p of points) {
+      const at = Date.parse(p.at);
+      if (at >= nowMs - RESAMPLE_FOR_MS + MINUTE_MS) continue;
+      fromMs = Math.min(fromMs, bucketStart(at, MINUTE_MS));
+      toMs = Math.max(toMs, bucketStart(at, MINUTE_MS) + MINUTE_MS);
+    }
+    if (fromMs >= toMs) return;
+    const db = influxql.quoted(this.#db);
+    await this.#influx.query(
+      `SELECT min("value") AS "min", max("value") AS "max", sum("value") AS "sum", count("value") AS "count"
+       INTO ${db}.${influxql.quoted(ROLLUP_RP)}.${influxql.quoted(ROLLUP_MEASUREMENT)}
+       FROM ${db}.${influxql.quoted(RAW_RP)}.${influxql.quoted(MEASUREMENT)}
+       WHERE time >= ${fromMs}ms AND time < ${toMs}ms GROUP BY time(1m), *`,
+      { database: this.#db },
+    );
+  }
+
+  async query(query: TelemetryQuery): Promise<TelemetryResult> {
+    await this.#setUp();
+    const where = [`time >= ${Math.trunc(query.fromMs)}ms`, `time < ${Math.trunc(query.toMs)}ms`];
+    const filters: [string, string | undefined][] = [
+      ["siteId", query.siteId],
+      ["deviceId", query.deviceId],
+      ["metric", query.metric],
+      ["zone", query.zone],
+    ];
+    for (const [tag, value] of filters) {
+      if (value !== undefined) where.push(`${influxql.quoted(tag)} = ${stringLiteral(value)}`);
+    }
+    const db = influxql.quoted(this.#db);
+    try {
+      if (query.window === "raw") {
+        const rows = await this.#influx.query<{
+          value: number;
+          siteId: string;
+          deviceId: string;
+          metric: string;
+          unit: string | null;
+          location: string | null;
+        }>(
+          `SELECT "value", "siteId", "deviceId", "metric", "unit", "location"
+           FROM ${db}.${influxql.quoted(RAW_RP)}.${influxql.quoted(MEASUREMENT)}
+           WHERE ${where.join(" AND ")} ORDER BY time ASC LIMIT ${query.limit + 1}`,
+          { database: this.#db },
+        );
+        const points = rows
+          .map(
+            (r): RawReading => ({
+              siteId: r.siteId,
+              deviceId: r.deviceId,
+              metric: r.metric,
+              unit: r.unit ?? "",
+              ...(r.location !== null && r.location !== undefined && { location: r.location }),
+              at: r.time.toISOString(),
+              value: r.value,
+            }),
+          )
+          .sort((a, b) => compareText(a.at, b.at) || compareSeries(a, b));
+        return { window: "raw", points: points.slice(0, query.limit), truncated: points.length > query.limit };
+      }
+      // Within the raw retention the raw points answer exactly; older ranges come from the 1-minute rollup.
+      const fromRollup = query.fromMs < this.#now() - this.#rawMs + RAW_MARGIN_MS;
+      const select = fromRollup
+        ? `min("min") AS "min", sum("sum") / sum("count") AS "mean", max("max") AS "max", sum("count") AS "count"
+           FROM ${db}.${influxql.quoted(ROLLUP_RP)}.${influxql.quoted(ROLLUP_MEASUREMENT)}`
+        : `min("value") AS "min", mean("value") AS "mean", max("value") AS "max", count("value") AS "count"
+           FROM ${db}.${influxql.quoted(RAW_RP)}.${influxql.quoted(MEASUREMENT)}`;
+      const rows = await this.#influx.query<{
+        min: number;
+        mean: number;
+        max: number;
+        count: number;
+        siteId: string;
+        deviceId: string;
+        metric: string;
+        unit: string;
+      }>(
+        `SELECT ${select} WHERE ${where.join(" AND ")}
+         GROUP BY time(${query.window}), ${SERIES_TAGS.map((t) => influxql.quoted(t)).join(", ")} fill(none)
+         LIMIT ${query.limit + 1}`,
+        { database: this.#db },
+      );
+      const buckets = rows
+        .map(
+          (r): WindowReading => ({
+            siteId: r.siteId,
+            deviceId: r.deviceId,
+            metric: r.metric,
+            unit: r.unit,
+            start: r.time.toISOString(),
+            min: r.min,
+            mean: r.mean,
+            max: r.max,
+            count: r.count,
+          }),
+        )
+        .sort((a, b) => compareText(a.start, b.start) || compareSeries(a, b));
+      return { window: query.window, buckets: buckets.slice(0, query.limit), truncated: buckets.length > query.limit };
+    } catch (error) {
+      throw unavailable("InfluxDB refused or did not answer a query", error);
+    }
+  }
+
+  async cursor(): Promise<string | undefined> {
+    await this.#setUp();
+    try {
+      const rows = await this.#influx.query<{ last: string }>(
+        `SELECT last("id") AS "last" FROM ${influxql.quoted(this.#db)}.${influxql.quoted(META_RP)}.${influxql.quoted(CURSOR_MEASUREMENT)}`,
+        { database: this.#db },
+      );
+      return rows[0]?.last ?? undefined;
+    } catch (error) {
+      throw unavailable("InfluxDB did not answer the cursor query", error);
+    }
+  }
+
+  async saveCursor(id: string): Promise<void> {
+    await this.#setUp();
+    try {
+      await this.#influx.writePoints(
+        [{ measurement: CURSOR_MEASUREMENT, fields: { id }, timestamp: new Date(this.#now()) }],
+        { retentionPolicy: META_RP, precision: "ms" },
+      );
+    } catch (error) {
+      throw unavailable("InfluxDB refused or did not answer the cursor write", error);
+    }
+  }
+
+  async close(): Promise<void> {
+    // The client keeps no connection open between requests: nothing to close.
+  }
+}
+
+function rawPoint(p: TelemetryPoint): IPoint {
+  return {
+    measurement: MEASUREMENT,
+    tags: tagsOf({ ...p, zone: zoneOf(p.location) }),
+    fields: { value: p.value },
+    timestamp: new Date(Date.parse(p.at)),
+  };
+}
+
+function tagsOf(p: {
+  siteId: string;
+  deviceId: string;
+  metric: string;
+  unit: string;
+  location?: string | undefined;
+  zone?: string | undefined;
+}): Record<string, string> {
+  // An empty tag value is no tag in InfluxDB: a unitless metric reads back its unit as "".
+  return {
+    siteId: p.siteId,
+    deviceId: p.deviceId,
+    metric: p.metric,
+    ...(p.unit !== "" && { unit: p.unit }),
+    ...(p.location !== undefined && { location: p.location }),
+    ...(p.zone !== undefined && { zone: p.zone }),
+  };
+}
+
+/**
+ * An InfluxQL string literal. The client's `escape.stringLit` leaves a backslash as it is, and InfluxQL's
+ * scanner reads `\b` as an unknown escape and fails the query: both the backslash and the quote are escaped.
+ */
+function stringLiteral(value: string): string {
+  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareSeries(a: RawReading | WindowReading, b: RawReading | WindowReading): number {
+  return (
+    compareText(a.siteId, b.siteId) ||
+    compareText(a.deviceId, b.deviceId) ||
+    compareText(a.metric, b.metric) ||
+    compareText(a.unit, b.unit)
+  );
+}
+
+const DURATION = /^(\d+)([mhdw])$/;
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+function durationMs(duration: string): number {
+  if (duration === "INF") return Number.POSITIVE_INFINITY;
+  const match = DURATION.exec(duration);
+  const unit = match?.[2] === undefined ? undefined : UNIT_MS[match[2]];
+  if (match === null || unit === undefined) throw new Error(`retention ${duration} is not like 7d, 48h or INF`);
+  return Number(match[1]) * unit;
+}
+
+function unavailable(what: string, error: unknown): TelemetryUnavailableError {
+  if (error instanceof TelemetryUnavailableError) return error;
+  // The message only: the client's errors hold its whole request and response, too much for a log line.
+  return new TelemetryUnavailableError(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+}

@@ -1,0 +1,194 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import BetterSqlite3, { type Database } from "better-sqlite3";
+import { checkTelemetryPoint } from "../telemetry/check-telemetry-point.js";
+import type {
+  RawReading,
+  RejectedPoint,
+  TelemetryPoint,
+  TelemetryQuery,
+  TelemetryResult,
+  TelemetryStore,
+  WindowReading,
+  WriteResult,
+} from "../telemetry/telemetry-store.js";
+import { windowMs, zoneOf } from "../telemetry/telemetry-window.js";
+
+/** Points per transaction: each is one fsync, and a large write does not hold the file for long. */
+const CHUNK = 5000;
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS readings (
+    id TEXT PRIMARY KEY,
+    site_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    location TEXT,
+    zone TEXT,
+    at_ms INTEGER NOT NULL,
+    value REAL NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS readings_at ON readings (at_ms);
+  CREATE INDEX IF NOT EXISTS readings_metric_at ON readings (metric, at_ms);
+  CREATE INDEX IF NOT EXISTS readings_device_at ON readings (site_id, device_id, at_ms);
+  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+interface RawRow {
+  site_id: string;
+  device_id: string;
+  metric: string;
+  unit: string;
+  location: string | null;
+  at_ms: number;
+  value: number;
+}
+
+interface BucketRow {
+  site_id: string;
+  device_id: string;
+  metric: string;
+  unit: string;
+  start_ms: number;
+  min: number;
+  mean: number;
+  max: number;
+  count: number;
+}
+
+/**
+ * The embedded telemetry store: its own SQLite file beside the ledger (WAL,
+ * synchronous=FULL), so telemetry's volume never slows ledger commits. Raw
+ * points are kept; windows (1m, 5m, 1h) are computed by the query from them
+ * (`GROUP BY` over an index on time), which costs nothing at write time and
+ * keeps one source of truth for a single-machine system.
+ */
+export class SqliteTelemetryStore implements TelemetryStore {
+  readonly kind = "sqlite" as const;
+  readonly #db: Database;
+  #closed = false;
+
+  constructor(file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+    this.#db = new BetterSqlite3(file);
+    this.#db.pragma("journal_mode = WAL");
+    this.#db.pragma("synchronous = FULL");
+    this.#db.pragma("busy_timeout = 5000");
+    this.#db.exec(SCHEMA);
+  }
+
+  async write(points: readonly TelemetryPoint[]): Promise<WriteResult> {
+    const rejected: RejectedPoint[] = [];
+    const rows: TelemetryPoint[] = [];
+    for (const point of points) {
+      const problem = checkTelemetryPoint(point);
+      if (problem === undefined) rows.push(point);
+      else rejected.push({ id: String(point.id), ...problem });
+    }
+    const insert = this.#db.prepare(
+      `INSERT INTO readings (id, site_id, device_id, metric, unit, location, zone, at_ms, value)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    );
+    const chunk = this.#db.transaction((part: readonly TelemetryPoint[]) => {
+      for (const p of part) {
+        insert.run(
+          p.id,
+          p.siteId,
+          p.deviceId,
+          p.metric,
+          p.unit,
+          p.location ?? null,
+          zoneOf(p.location) ?? null,
+          Date.parse(p.at),
+          p.value,
+        );
+      }
+    });
+    for (let i = 0; i < rows.length; i += CHUNK) chunk(rows.slice(i, i + CHUNK));
+    return { written: rows.length, rejected };
+  }
+
+  async query(query: TelemetryQuery): Promise<TelemetryResult> {
+    const where = ["at_ms >= ?", "at_ms < ?"];
+    const params: (string | number)[] = [query.fromMs, query.toMs];
+    const filters: [string, string | undefined][] = [
+      ["site_id", query.siteId],
+      ["device_id", query.deviceId],
+      ["metric", query.metric],
+      ["zone", query.zone],
+    ];
+    for (const [column, value] of filters) {
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      params.push(value);
+    }
+    if (query.window === "raw") {
+      const rows = this.#db
+        .prepare(
+          `SELECT site_id, device_id, metric, unit, location, at_ms, value FROM readings
+           WHERE ${where.join(" AND ")} ORDER BY at_ms, site_id, device_id, metric, id LIMIT ?`,
+        )
+        .all(...params, query.limit + 1) as RawRow[];
+      const points = rows.slice(0, query.limit).map(
+        (r): RawReading => ({
+          siteId: r.site_id,
+          deviceId: r.device_id,
+          metric: r.metric,
+          unit: r.unit,
+          ...(r.location !== null && { location: r.location }),
+          at: new Date(r.at_ms).toISOString(),
+          value: r.value,
+        }),
+      );
+      return { window: "raw", points, truncated: rows.length > query.limit };
+    }
+    const width = windowMs(query.window);
+    // An integer literal (from a fixed table), not a parameter: a bound JS number is a REAL, and REAL
+    // division does not floor. Integer division truncates toward zero: negative times are shifted.
+    const w = String(Math.trunc(width));
+    const rows = this.#db
+      .prepare(
+        `SELECT site_id, device_id, metric, unit,
+           (CASE WHEN at_ms >= 0 THEN at_ms / ${w} ELSE -((-at_ms + ${w} - 1) / ${w}) END) * ${w} AS start_ms,
+           MIN(value) AS min, AVG(value) AS mean, MAX(value) AS max, COUNT(*) AS count
+         FROM readings WHERE ${where.join(" AND ")}
+         GROUP BY site_id, device_id, metric, unit, start_ms
+         ORDER BY start_ms, site_id, device_id, metric, unit LIMIT ?`,
+      )
+      .all(...params, query.limit + 1) as BucketRow[];
+    const buckets = rows.slice(0, query.limit).map(
+      (r): WindowReading => ({
+        siteId: r.site_id,
+        deviceId: r.device_id,
+        metric: r.metric,
+        unit: r.unit,
+        start: new Date(r.start_ms).toISOString(),
+        min: r.min,
+        mean: r.mean,
+        max: r.max,
+        count: r.count,
+      }),
+    );
+    return { window: query.window, buckets, truncated: rows.length > query.limit };
+  }
+
+  async cursor(): Promise<string | undefined> {
+    const row = this.#db.prepare("SELECT value FROM meta WHERE key = 'ledger_cursor'").get() as
+      | { value: string }
+      | undefined;
+    return row?.value;
+  }
+
+  async saveCursor(id: string): Promise<void> {
+    this.#db
+      .prepare("INSERT INTO meta (key, value) VALUES ('ledger_cursor', ?) ON CONFLICT (key) DO UPDATE SET value = ?")
+      .run(id, id);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+}

@@ -1,0 +1,79 @@
+import { InfluxTelemetryStore } from "@tally/cloud";
+import { afterAll, describe, expect, it } from "vitest";
+import { probeInflux } from "../support/influxdb.js";
+import { telemetryStoreContract } from "./telemetry-store-contract.js";
+
+// The skip decision must be known before collection; in CI a missing InfluxDB throws here.
+const influx = await probeInflux();
+
+if ("unavailable" in influx) {
+  describe("TelemetryStore contract: influxdb", () => {
+    it.skip(`skipped: ${influx.unavailable}`, () => undefined);
+  });
+} else {
+  const run = `t${Date.now().toString(36)}`;
+  let count = 0;
+  const database = () => {
+    count += 1;
+    return `${run}_${count}`;
+  };
+  afterAll(async () => {
+    await influx.stop();
+  });
+  // One database per test: each starts empty.
+  telemetryStoreContract("influxdb", async () => new InfluxTelemetryStore({ url: influx.database(database()) }));
+
+  describe("InfluxDB telemetry store: retention and rollups", () => {
+    const HOUR = 3_600_000;
+
+    it("creates the retention policies and the 1-minute continuous query once", async () => {
+      const db = database();
+      for (let i = 0; i < 2; i++) {
+        const store = new InfluxTelemetryStore({ url: influx.database(db) });
+        expect(await store.cursor()).toBeUndefined();
+        await store.close();
+      }
+      type Series = { name?: string; values?: unknown[][] };
+      const show = async (q: string): Promise<Series[]> => {
+        const res = await fetch(`${influx.url}/query?db=${db}&q=${encodeURIComponent(q)}`);
+        const body = (await res.json()) as { results: { series?: Series[] }[] };
+        return body.results[0]?.series ?? [];
+      };
+      const policies = JSON.stringify(await show(`SHOW RETENTION POLICIES ON "${db}"`));
+      expect(policies).toContain('"tally_raw","168h0m0s"');
+      expect(policies).toContain('"tally_rollup","9600h0m0s"');
+      // Every database's continuous queries are listed, grouped by database: this one's has exactly one.
+      const cqs = (await show("SHOW CONTINUOUS QUERIES")).find((s) => s.name === db)?.values ?? [];
+      expect(cqs.map((row) => row[0])).toEqual(["tally_telemetry_1m"]);
+      expect(String(cqs[0]?.[1])).toContain("RESAMPLE EVERY 1m FOR 2h");
+    });
+
+    it("rolls up points that arrive later than the continuous query looks back, and answers old ranges from the rollup", async () => {
+      const db = database();
+      const writer = new InfluxTelemetryStore({ url: influx.database(db) });
+      const t0 = Math.floor((Date.now() - 5 * HOUR) / HOUR) * HOUR;
+      const at = (ms: number) => new Date(ms).toISOString();
+      const base = { siteId: "S1", deviceId: "T1", metric: "temperature", unit: "Cel", location: "S1/COLD/B1" };
+      await writer.write([
+        { ...base, id: "a", at: at(t0 + 1000), value: 2 },
+        { ...base, id: "b", at: at(t0 + 2000), value: 6 },
+        { ...base, id: "c", at: at(t0 + 61_000), value: 1 },
+      ]);
+      // The same database seen ten days later: the range is past the raw retention, so the rollup answers.
+      const later = new InfluxTelemetryStore({ url: influx.database(db), now: () => Date.now() + 10 * 24 * HOUR });
+      const result = await later.query({ fromMs: t0, toMs: t0 + HOUR, window: "1h", limit: 10 });
+      expect(result.window === "1h" && result.buckets).toEqual([
+        {
+          ...{ siteId: "S1", deviceId: "T1", metric: "temperature", unit: "Cel" },
+          start: at(t0),
+          min: 1,
+          mean: 3,
+          max: 6,
+          count: 3,
+        },
+      ]);
+      await writer.close();
+      await later.close();
+    });
+  });
+}

@@ -1,0 +1,112 @@
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseBootstrapTokens, type RunningCloud, startCloud } from "@tally/cloud";
+import type { Telemetry } from "@tally/protocols";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demoSiteOnPort } from "../support/demo-site.js";
+import { eventually } from "../support/eventually.js";
+import { freePort } from "../support/free-port.js";
+import { type LocalInflux, probeLocalInflux } from "../support/influxdb.js";
+import { testLogger } from "../support/quiet-logger.js";
+
+// The skip decision must be known before collection; in CI a missing influxd throws here.
+const influx = await probeLocalInflux();
+const unavailable = "unavailable" in influx ? influx.unavailable : undefined;
+
+const EDGE_SECRET = "edge-telemetry-secret-0123456789";
+
+describe.skipIf(unavailable !== undefined)(
+  `telemetry in InfluxDB across an InfluxDB outage${unavailable ? ` (skipped: ${unavailable})` : ""}`,
+  () => {
+    let cloud: RunningCloud;
+    let dataDir: string;
+    let local: LocalInflux;
+    let seq = 0;
+    const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
+
+    beforeAll(async () => {
+      if ("unavailable" in influx) return;
+      local = influx;
+      dataDir = await mkdtemp(join(tmpdir(), "tally-telemetry-influx-"));
+      cloud = await startCloud({
+        port: 0,
+        dataDir,
+        mqtt: { embedded: { port: 0 } },
+        influxUrl: local.database("tally_outage"),
+        bootstrapTokens: parseBootstrapTokens(`edge@DEMO/edge-t:${EDGE_SECRET}`),
+        logger: testLogger(),
+      });
+      await cloud.store.importSite(await demoSiteOnPort(await freePort()));
+    });
+    afterAll(async () => {
+      await cloud?.close();
+      await local?.stop();
+      if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+    });
+
+    const reading = (i: number): Telemetry => ({
+      kind: "telemetry",
+      id: randomUUID(),
+      siteId: "DEMO",
+      occurredAt: new Date(t0 + i * 1000).toISOString(),
+      deviceId: "temp-c1",
+      metric: "temperature",
+      value: 4 + i / 10,
+      unit: "Cel",
+      location: "DEMO/COLD/C1",
+    });
+
+    const ingest = async (events: Telemetry[]) => {
+      const res = await fetch(`${cloud.url}/v1/ingest`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${EDGE_SECRET}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          v: 1,
+          edgeId: "edge-t",
+          siteId: "DEMO",
+          batchId: randomUUID(),
+          seq: seq++,
+          sentAt: new Date().toISOString(),
+          events,
+        }),
+      });
+      return { status: res.status, body: (await res.json()) as { status: string } };
+    };
+
+    const stored = async (): Promise<{ status: number; values: number[] }> => {
+      const from = new Date(t0).toISOString();
+      const to = new Date(t0 + 3_600_000).toISOString();
+      const res = await fetch(`${cloud.url}/v1/telemetry?siteId=DEMO&from=${from}&to=${to}`, {
+        headers: { authorization: `Bearer ${cloud.adminToken}` },
+      });
+      if (res.status !== 200) return { status: res.status, values: [] };
+      const body = (await res.json()) as { points: { value: number }[] };
+      return { status: 200, values: body.points.map((p) => p.value) };
+    };
+
+    it("forwards committed telemetry, keeps committing while InfluxDB is down, and catches up after", async () => {
+      expect((await ingest([reading(0), reading(1), reading(2)])).body.status).toBe("committed");
+      await eventually(stored, (s) => s.values.length === 3, { what: "the first readings in InfluxDB" });
+
+      await local.kill();
+      // Commits do not wait for InfluxDB: each answers while it is down.
+      for (let i = 3; i < 9; i += 2) {
+        const started = Date.now();
+        const res = await ingest([reading(i), reading(i + 1)]);
+        expect(res.status).toBe(200);
+        expect(res.body.status).toBe("committed");
+        expect(Date.now() - started).toBeLessThan(5000);
+      }
+      expect((await stored()).status).toBe(503);
+
+      await local.start();
+      const after = await eventually(stored, (s) => s.values.length === 9, {
+        what: "every reading in InfluxDB after it came back",
+        timeoutMs: 45_000,
+      });
+      expect(after.values).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => 4 + i / 10));
+    });
+  },
+);
