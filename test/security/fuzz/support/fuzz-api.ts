@@ -1,4 +1,14 @@
-import { AlertHub, buildApp, Credentials, type LedgerStore, parseBootstrapTokens } from "@tally/cloud";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  AlertHub,
+  buildApp,
+  Credentials,
+  type LedgerStore,
+  parseBootstrapTokens,
+  SqliteTelemetryStore,
+} from "@tally/cloud";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { testLogger } from "../../../support/quiet-logger.js";
 import { fuzzLedger } from "./fuzz-ledger.js";
@@ -21,8 +31,12 @@ export interface FuzzApi {
  */
 export async function fuzzApi(): Promise<FuzzApi> {
   const { store, dispose } = await fuzzLedger();
+  // The embedded telemetry store, as `npm start` has it, so `GET /v1/telemetry` is fuzzed past its 503.
+  const telemetryDir = await mkdtemp(join(tmpdir(), "tally-fuzz-telemetry-"));
+  const telemetry = new SqliteTelemetryStore(join(telemetryDir, "telemetry.db"));
   const app = await buildApp({
     store,
+    telemetry,
     logger: testLogger(),
     alerts: new AlertHub(),
     credentials: new Credentials({ store: store.security, bootstrap: parseBootstrapTokens(`admin:${FUZZ_TOKEN}`) }),
@@ -36,6 +50,8 @@ export async function fuzzApi(): Promise<FuzzApi> {
     inject: (options) => app.inject({ ...options, headers: { ...options.headers, ...credentials } }),
     dispose: async () => {
       await app.close();
+      await telemetry.close();
+      await rm(telemetryDir, { recursive: true, force: true });
       await dispose();
     },
   };
