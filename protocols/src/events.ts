@@ -108,8 +108,37 @@ export const ConditionType = z.enum([
   "SHELF_UNREACHABLE",
   /** Batches arrive for a site the cloud has no imported layout for: refused whole, they wait at the edge. */
   "SITE_LAYOUT_MISSING",
+  /** A sensor's temperature changes faster than its device's `maxRateCPerMin` (value and limit in °C/min). */
+  "TEMPERATURE_RATE",
 ]);
 export type ConditionType = z.infer<typeof ConditionType>;
+
+/**
+ * A temperature excursion as a record, carried by TEMPERATURE_EXCURSION
+ * conditions: so far on `raised`, complete on `cleared`.
+ */
+export const Excursion = z
+  .object({
+    /** Device time of the first reading outside the range. */
+    startedAt: Timestamp,
+    /** Device time of the first reading back inside the range by the hysteresis (on `cleared`). */
+    endedAt: Timestamp.optional(),
+    side: z.enum(["above", "below"]),
+    /** The limit that was broken, °C. */
+    limit: z.number().finite(),
+    /** The reading furthest outside the limit, °C. */
+    peak: z.number().finite(),
+    /** From `startedAt` to `endedAt` (or to the latest reading while it lasts), seconds. */
+    durationS: z.number().min(0),
+    /** ∫ |reading − limit| dt outside the range, in °C·min. */
+    degreeMinutes: z.number().min(0),
+    /** Seconds of the excursion with no reading (gaps longer than the device's `gapS`): unknown, not fine. */
+    unknownS: z.number().min(0),
+    graceS: z.number().min(0),
+    hysteresisC: z.number().min(0),
+  })
+  .strict();
+export type Excursion = z.infer<typeof Excursion>;
 
 /** A stateful episode the edge saw: raised, then cleared, under one key. */
 export const Condition = z
@@ -126,6 +155,8 @@ export const Condition = z
     limit: z.number().finite().optional(),
     unit: z.string().max(16).optional(),
     detail: z.string().max(1000),
+    /** TEMPERATURE_EXCURSION: the excursion so far (raised) or whole (cleared). */
+    excursion: Excursion.optional(),
   })
   .strict();
 export type Condition = z.infer<typeof Condition>;
@@ -141,8 +172,34 @@ export const Telemetry = z
     value: z.number().finite(),
     unit: z.string().max(16),
     location: LocationCode.optional(),
+    /**
+     * Set when the point sums up a period of readings: `value` is their mean,
+     * `occurredAt` the period's start. Without it the point is one reading.
+     */
+    summary: z
+      .object({
+        periodS: z.number().int().min(1).max(86_400),
+        min: z.number().finite(),
+        max: z.number().finite(),
+        count: z.number().int().min(1).max(10_000_000),
+      })
+      .strict()
+      .optional(),
+    /**
+     * A full-rate reading sent because it lies around an excursion; the
+     * summary of its period counts it too, so aggregates skip it.
+     */
+    excursionWindow: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .refine((t) => t.summary === undefined || (t.summary.min <= t.value && t.value <= t.summary.max), {
+    message: "a summary's mean must lie between its min and max",
+    path: ["summary"],
+  })
+  .refine((t) => t.summary === undefined || t.excursionWindow !== true, {
+    message: "a summary is not a full-rate reading",
+    path: ["excursionWindow"],
+  });
 export type Telemetry = z.infer<typeof Telemetry>;
 
 /** Anything an edge sends to the cloud. */

@@ -207,6 +207,22 @@ export const TemperatureDevice = z
      * value. 0 turns the check off.
      */
     stuckAfterS: z.number().min(0).max(604_800).default(600),
+    /**
+     * °C a reading must come back inside the range before an excursion
+     * clears, so a sensor hovering at the limit does not flap.
+     */
+    hysteresisC: z.number().min(0).max(20).default(0.5),
+    /**
+     * Rate-of-change limit in °C per minute (either direction), over
+     * `rateWindowS`: a freezer warming this fast is an alert before its limit
+     * is crossed. Absent: no rate alerts.
+     */
+    maxRateCPerMin: z.number().positive().max(100).optional(),
+    rateWindowS: z.number().min(10).max(3_600).default(120),
+    /** A gap between readings longer than this counts as unknown time, not as fine. */
+    gapS: z.number().min(1).max(86_400).default(60),
+    /** Seconds of full-rate readings sent before and after each excursion. */
+    excursionWindowS: z.number().min(0).max(3_600).default(300),
     heartbeat: SendsHeartbeat,
   })
   .strict();

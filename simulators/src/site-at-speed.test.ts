@@ -7,7 +7,17 @@ const site: SiteLayout = {
   zones: [{ id: "COLD", kind: "storage", temperatureClass: "chilled" }],
   locations: [{ code: "S/COLD/1", zone: "COLD" }],
   devices: [
-    { id: "t1", kind: "temperature", location: "S/COLD/1", graceS: 60, stuckAfterS: 600 },
+    {
+      id: "t1",
+      kind: "temperature",
+      location: "S/COLD/1",
+      graceS: 60,
+      stuckAfterS: 600,
+      hysteresisC: 0.5,
+      rateWindowS: 120,
+      gapS: 60,
+      excursionWindowS: 300,
+    },
     { id: "sc", kind: "scanner", location: "S/COLD/1" },
     {
       id: "p1",

@@ -80,6 +80,7 @@ export interface ResolvedRules {
 
 const DEFAULT_SEVERITY: Record<AlertKind, z.infer<typeof AlertSeverity>> = {
   TEMPERATURE_EXCURSION: "critical",
+  TEMPERATURE_RATE: "major",
   DEVICE_SILENT: "minor",
   SHELF_UNSTABLE: "minor",
   READER_OVERFLOW: "major",
