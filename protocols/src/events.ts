@@ -75,6 +75,8 @@ export const CorrectionTaskType = z.enum([
   "UNCONFIRMED_PASS",
   /** Goods went through a zone portal, but where they came from is not known. */
   "UNKNOWN_ORIGIN",
+  /** Stock that was in a zone during a temperature excursion: hold it until somebody has judged it. */
+  "QUARANTINE",
 ]);
 export type CorrectionTaskType = z.infer<typeof CorrectionTaskType>;
 

@@ -27,6 +27,7 @@ export type TaskDuePolicy = z.infer<typeof TaskDuePolicy>;
 export const DEFAULT_TASK_DUE: TaskDuePolicy = {
   defaultMinutes: 1440,
   byType: {
+    QUARANTINE: 30,
     WRONG_DOCK: 30,
     WRONG_ZONE: 60,
     COUNT_MISMATCH: 240,
