@@ -14,6 +14,7 @@ import type {
 } from "../notifications/notification-store.js";
 import type { StoredOutboxEvent } from "../notifications/outbox-event.js";
 import { type Webhook, WebhookFilters, WebhookFormat, type WebhookWithSecret } from "../notifications/webhook.js";
+import { pageByCreation } from "./page-by-creation.js";
 import { type Column, iso, json, num, type SqlDb, type SqlDriver } from "./sql-driver.js";
 
 interface WebhookRow {
@@ -102,22 +103,12 @@ export class SqlNotificationStore implements NotificationStore {
   }
 
   async webhooks(query: { limit?: number; after?: string } = {}): Promise<Webhook[]> {
-    const where = ["disabled_at IS NULL"];
-    const params: unknown[] = [];
-    if (query.after !== undefined) {
-      const at = "(SELECT created_at FROM webhooks WHERE id = ?)";
-      where.push(`(created_at > ${at} OR (created_at = ${at} AND id > ?))`);
-      params.push(query.after, query.after, query.after);
-    }
-    let limit = "";
-    if (query.limit !== undefined) {
-      limit = " LIMIT ?";
-      params.push(Math.max(1, Math.trunc(query.limit)));
-    }
+    const page = pageByCreation("webhooks", query);
+    const where = ["disabled_at IS NULL", ...(page.after ? [page.after.sql] : [])];
     const rows = await this.#driver.read.all<WebhookRow>(
       `SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE ${where.join(" AND ")}
-       ORDER BY created_at, id${this.#driver.collate}${limit}`,
-      params,
+       ORDER BY created_at, id${this.#driver.collate}${page.limit.sql}`,
+      [...(page.after?.params ?? []), ...page.limit.params],
     );
     return rows.map(webhookOf);
   }

@@ -7,6 +7,7 @@ import type {
   SecurityStore,
   StoredToken,
 } from "../auth/security-store.js";
+import { pageByCreation } from "./page-by-creation.js";
 import { iso, num, type SqlDriver } from "./sql-driver.js";
 
 interface TokenRow {
@@ -80,23 +81,14 @@ export class SqlSecurityStore implements SecurityStore {
   }
 
   async tokens(query: { includeRevoked?: boolean; limit?: number; after?: string } = {}): Promise<StoredToken[]> {
+    const page = pageByCreation("api_tokens", query);
     const where: string[] = [];
-    const params: unknown[] = [];
     if (query.includeRevoked !== true) where.push("revoked_at IS NULL");
-    if (query.after !== undefined) {
-      const at = "(SELECT created_at FROM api_tokens WHERE id = ?)";
-      where.push(`(created_at > ${at} OR (created_at = ${at} AND id > ?))`);
-      params.push(query.after, query.after, query.after);
-    }
-    let limit = "";
-    if (query.limit !== undefined) {
-      limit = " LIMIT ?";
-      params.push(Math.max(1, Math.trunc(query.limit)));
-    }
+    if (page.after) where.push(page.after.sql);
     const rows = await this.#driver.read.all<TokenRow>(
       `SELECT ${TOKEN_COLUMNS} FROM api_tokens ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
-       ORDER BY created_at, id${limit}`,
-      params,
+       ORDER BY created_at, id${this.#driver.collate}${page.limit.sql}`,
+      [...(page.after?.params ?? []), ...page.limit.params],
     );
     return rows.map(tokenOf);
   }
