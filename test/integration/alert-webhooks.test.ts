@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { type AlertEvent, AlertPolicy, type RunningCloud, startCloud } from "@tally/cloud";
 import type { Condition } from "@tally/protocols";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { raisedCondition } from "../support/conditions.js";
 import { eventually } from "../support/eventually.js";
 import { probePostgres } from "../support/postgres.js";
 import { testLogger } from "../support/quiet-logger.js";
@@ -14,17 +15,8 @@ const postgres = await probePostgres();
 const unavailable = "unavailable" in postgres ? postgres.unavailable : "";
 const logger = testLogger();
 
-const raised = (key: string, conditionType: Condition["conditionType"], deviceId: string): Condition => ({
-  kind: "condition",
-  id: `c-${key}`,
-  siteId: "DEMO",
-  occurredAt: new Date().toISOString(),
-  conditionType,
-  state: "raised",
-  key,
-  deviceId,
-  detail: `${conditionType} on ${deviceId}`,
-});
+const raised = (key: string, conditionType: Condition["conditionType"], deviceId: string): Condition =>
+  raisedCondition({ key, conditionType, deviceId });
 
 /**
  * Alerts to webhooks through the whole cloud: ledger commit → alert → outbox →

@@ -6,6 +6,7 @@ import { type RunningEdge, startEdge } from "@tally/edge";
 import { deviceTopic, type SiteLayout } from "@tally/protocols";
 import mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { raisedCondition } from "../support/conditions.js";
 import { demoSiteOnPort } from "../support/demo-site.js";
 import { eventually } from "../support/eventually.js";
 import { freePort } from "../support/free-port.js";
@@ -163,17 +164,7 @@ describe.skipIf(unavailable !== "")(
       });
       await Promise.all(streams.map((s) => s.ready));
       const raised = await a.store.commit({ edgeId: "edge-x", siteId: "DEMO", batchId: "b-1", seq: 0 }, [
-        {
-          kind: "condition",
-          id: "c-1",
-          siteId: "DEMO",
-          occurredAt: new Date().toISOString(),
-          conditionType: "TEMPERATURE_EXCURSION",
-          state: "raised",
-          key: "TEMPERATURE_EXCURSION:cold-1",
-          deviceId: "cold-1",
-          detail: "cold room at 9 °C",
-        },
+        raisedCondition({ id: "c-1" }),
       ]);
       const id = raised.alerts[0]?.id ?? "";
       // Instance b learns of it from the database, not from instance a's memory.

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AlertPolicy, startCloud } from "@tally/cloud";
 import { afterEach, describe, expect, it } from "vitest";
+import { raisedCondition } from "../support/conditions.js";
 import { eventually } from "../support/eventually.js";
 import { testLogger } from "../support/quiet-logger.js";
 import { WebhookReceiver } from "../support/webhook-receiver.js";
@@ -44,17 +45,7 @@ describe("a failing webhook receiver is an alert of its own", () => {
     expect(created.status).toBe(201);
     secrets.set("/hook", ((await created.json()) as { secret: string }).secret);
     await cloud.store.commit({ edgeId: "edge-1", siteId: "DEMO", batchId: "b-1", seq: 0 }, [
-      {
-        kind: "condition",
-        id: "c-1",
-        siteId: "DEMO",
-        occurredAt: new Date().toISOString(),
-        conditionType: "TEMPERATURE_EXCURSION",
-        state: "raised",
-        key: "TEMPERATURE_EXCURSION:cold-1",
-        deviceId: "cold-1",
-        detail: "cold room at 9 °C",
-      },
+      raisedCondition({ id: "c-1" }),
     ]);
     const failing = () => cloud.store.alerts({ kind: "NOTIFIER_FAILING" });
     const [raised] = await eventually(failing, (a) => a.some((x) => x.status === "open"), {
