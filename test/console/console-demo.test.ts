@@ -1,16 +1,12 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RunningSystem, startSystem } from "@tally/cli";
+import type { RunningSystem } from "@tally/cli";
 import { issueToken } from "@tally/cloud";
 import { demoScenario } from "@tally/simulators";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeBrowser } from "../support/browser.js";
-import { demoSiteOnPort } from "../support/demo-site.js";
+import { type DemoSystem, demoSiteOnPort, startDemoSystem } from "../support/demo-site.js";
 import { eventually } from "../support/eventually.js";
-import { freePort } from "../support/free-port.js";
-import { testLogger } from "../support/quiet-logger.js";
 import { SCREENSHOTS, signIn } from "./console-cloud.js";
 
 // The skip decision must be known before collection; in CI a missing browser throws here.
@@ -30,26 +26,16 @@ describe.skipIf(unavailable !== undefined)(
   () => {
     let browser: Browser;
     let system: RunningSystem;
-    let dataDir: string;
+    let demo: DemoSystem | undefined;
     beforeAll(async () => {
       if ("unavailable" in probed) return;
       browser = probed;
-      dataDir = await mkdtemp(join(tmpdir(), "tally-console-demo-"));
-      system = await startSystem({
-        site: await demoSiteOnPort(await freePort()),
-        logger: testLogger(),
-        http: { host: "127.0.0.1", port: 0 },
-        cloudMqttPort: 0,
-        deviceMqttPort: 0,
-        dataDir,
-        edgeId: "edge-demo",
-        shelfSettleMs: 200,
-      });
+      demo = await startDemoSystem("edge-demo");
+      system = demo.system;
     });
     afterAll(async () => {
-      await system?.close();
+      await demo?.close();
       await browser?.close();
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
     });
 
     it("shows the cold-room excursion within 2 s of the cloud streaming it; acknowledged there, the timeline says by whom", async () => {

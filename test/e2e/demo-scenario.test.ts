@@ -1,13 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type RunningSystem, startSystem } from "@tally/cli";
+import type { RunningSystem } from "@tally/cli";
 import { demoScenario } from "@tally/simulators";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoSiteOnPort } from "../support/demo-site.js";
+import { type DemoSystem, demoSiteOnPort, startDemoSystem } from "../support/demo-site.js";
 import { eventually } from "../support/eventually.js";
-import { freePort } from "../support/free-port.js";
-import { testLogger } from "../support/quiet-logger.js";
 
 interface StockBody {
   positions: { sku: string; location: string; lot: string; qty: number }[];
@@ -17,26 +12,16 @@ const byKey = (a: { sku: string; location: string }, b: { sku: string; location:
   `${a.sku}|${a.location}`.localeCompare(`${b.sku}|${b.location}`);
 
 describe("end to end: simulators → edge → cloud on embedded defaults", () => {
+  let demo: DemoSystem | undefined;
   let system: RunningSystem;
-  let dataDir: string;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "tally-e2e-"));
-    system = await startSystem({
-      site: await demoSiteOnPort(await freePort()),
-      logger: testLogger(),
-      http: { host: "127.0.0.1", port: 0 },
-      cloudMqttPort: 0,
-      deviceMqttPort: 0,
-      dataDir,
-      edgeId: "edge-e2e",
-      shelfSettleMs: 200,
-    });
+    demo = await startDemoSystem("edge-e2e");
+    system = demo.system;
   });
 
   afterAll(async () => {
-    await system?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await demo?.close();
   });
 
   it("ends with the ledger equal to what the scenario played, and a temperature alert", async () => {

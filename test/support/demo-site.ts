@@ -1,6 +1,12 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type RunningSystem, startSystem } from "@tally/cli";
 import type { SiteLayout } from "@tally/protocols";
 import { readSiteFile } from "@tally/simulators";
+import { freePort } from "./free-port.js";
+import { testLogger } from "./quiet-logger.js";
 
 export const DEMO_SITE_FILE = fileURLToPath(new URL("../../simulators/scenarios/demo-site.yaml", import.meta.url));
 
@@ -14,5 +20,36 @@ export async function demoSiteOnPort(opcuaPort: number): Promise<SiteLayout> {
         ? { ...d, endpointUrl: d.endpointUrl.replace(/:\d+(\/|$)/, `:${opcuaPort}$1`) }
         : d,
     ),
+  };
+}
+
+/** The whole demo system (cloud, edge, OPC-UA shelf) on embedded defaults, every port the OS's choice. */
+export interface DemoSystem {
+  system: RunningSystem;
+  /** Stops the system and removes its data directory. */
+  close(): Promise<void>;
+}
+
+export async function startDemoSystem(edgeId: string): Promise<DemoSystem> {
+  const dataDir = await mkdtemp(join(tmpdir(), `tally-${edgeId}-`));
+  const system = await startSystem({
+    site: await demoSiteOnPort(await freePort()),
+    logger: testLogger(),
+    http: { host: "127.0.0.1", port: 0 },
+    cloudMqttPort: 0,
+    deviceMqttPort: 0,
+    dataDir,
+    edgeId,
+    shelfSettleMs: 200,
+  }).catch(async (error: unknown) => {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  });
+  return {
+    system,
+    close: async () => {
+      await system.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
   };
 }
