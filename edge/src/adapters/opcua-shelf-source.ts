@@ -129,7 +129,7 @@ export function connectOpcuaShelf(shelf: ShelfDevice, options: OpcuaShelfOptions
       "OPC-UA shelf not monitored; retrying",
     );
     emit(verdict.condition);
-    retryTimer = setTimeout(() => void attempt(), verdict.delayMs);
+    retryTimer = setTimeout(() => void run(), verdict.delayMs);
   };
 
   const monitorBins = async (subscription: ClientSubscription) => {
@@ -163,6 +163,16 @@ export function connectOpcuaShelf(shelf: ShelfDevice, options: OpcuaShelfOptions
         });
       });
     }
+  };
+
+  // The attempt in flight: close() waits for it, so nothing (a session, the PKI's files) is still being written after.
+  let inFlight: Promise<void> | undefined;
+  const run = (): Promise<void> => {
+    const running = attempt().finally(() => {
+      if (inFlight === running) inFlight = undefined;
+    });
+    inFlight = running;
+    return running;
   };
 
   const attempt = async (): Promise<void> => {
@@ -274,7 +284,7 @@ export function connectOpcuaShelf(shelf: ShelfDevice, options: OpcuaShelfOptions
         `development mode: connecting with ${insecure}`,
       );
     }
-    void attempt();
+    void run();
   }
 
   return {
@@ -287,7 +297,11 @@ export function connectOpcuaShelf(shelf: ShelfDevice, options: OpcuaShelfOptions
       closed = true;
       clearTimeout(retryTimer);
       weights$.complete();
+      // Disconnecting first ends a connect in progress; then the attempt sees `closed` and returns.
       await teardown(true);
+      await inFlight?.catch(() => undefined);
+      await options.pki.catch(() => undefined);
+      await teardown(false);
     },
   };
 }
