@@ -53,12 +53,20 @@ describe("startOpcuaShelf", () => {
       TimestampsToReturn.Both,
     );
     const seen: unknown[] = [];
+    let firstSeen: () => void = () => {};
+    const first = new Promise<void>((resolve) => {
+      firstSeen = resolve;
+    });
     const reached = new Promise<void>((resolve) => {
       item.on("changed", (value) => {
         seen.push(value.value.value);
+        firstSeen();
         if (value.value.value === 1750) resolve();
       });
     });
+    // The monitored item's first notification (its value now) may come after monitor() resolves: wait for it,
+    // or a change made meanwhile would be the first value seen.
+    await first;
 
     shelf.setGrams("DEMO/PICK/A1", 2500);
     expect(await client.read("ns=1;s=shelf-1/DEMO/PICK/A1/weight")).toBe(2500);
