@@ -126,7 +126,7 @@ describe("edge ↔ cloud reference data (expected receipts)", () => {
     await first.edge.close();
     // It keeps polling until it closes: what it cached is its last answer, at or after the first.
     const cached = first.edge.metrics().referenceAsOf ?? "";
-    expect(cached >= asOf).toBe(true);
+    expect(cached >= (asOf ?? "")).toBe(true);
     await first.cloud.close();
 
     // The cloud is gone: nothing listens on the port it had.
