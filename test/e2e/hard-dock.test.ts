@@ -22,7 +22,7 @@ function stagedCrossings(truth: GroundTruth): number {
   return truth.movements.filter((m) => m.epc !== undefined && crossing.has(m.epc)).length;
 }
 
-/** The bar for hard-dock. */
+/** Our bar for hard-dock. */
 function expectTheBar(truth: GroundTruth, report: ScoreReport, clocks: "learnt" | "unknowable" = "learnt"): void {
   expect(truth.movements.length).toBeGreaterThan(1500);
   expect(report.movementPrecision).toBeGreaterThanOrEqual(0.999);

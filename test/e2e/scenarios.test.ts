@@ -145,7 +145,7 @@ describe("built-in scenarios played in-process and scored from the cloud's real 
       "edge-restart",
       "reader-offline",
     ]);
-    // Issue 7: nothing lost, nothing twice, across the cut and the crash.
+    // Nothing lost, nothing twice, across the cut and the crash.
     expect(report.inventoryAccuracy).toBe(1);
     expect(report.movementPrecision).toBe(1);
     expect(report.movementRecall).toBe(1);

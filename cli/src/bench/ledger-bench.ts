@@ -229,7 +229,7 @@ async function postgresResult(): Promise<BenchResult> {
       await client.query(
         `CREATE TABLE bench_bare (${BARE_COLUMNS.map((c, i) => `${c} ${PG_TYPES[i]}${i === 0 ? " PRIMARY KEY" : ""}`).join(", ")})`,
       );
-      // The baseline, as the issue names it: one multi-row INSERT … VALUES ($1, …), (…) … ON CONFLICT DO
+      // The baseline, as our target defines it: one multi-row INSERT … VALUES ($1, …), (…) … ON CONFLICT DO
       // NOTHING, a parameter per value, prepared once (named), committed on its own: one round trip a batch.
       const values = (table: string) => {
         const text = `INSERT INTO ${table} (${BARE_COLUMNS.join(", ")}) VALUES ${Array.from(

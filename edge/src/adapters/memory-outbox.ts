@@ -17,7 +17,7 @@ export interface MemoryOutboxOptions {
 
 /**
  * An outbox in memory: events survive cloud and broker outages but not an
- * edge restart. The durable SQLite outbox replaces it (issue 7).
+ * edge restart. The durable SQLite outbox replaces it.
  */
 export class MemoryOutbox implements Outbox {
   readonly #events = new Map<string, EdgeEvent>();

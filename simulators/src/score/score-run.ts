@@ -37,7 +37,7 @@ export interface ObservedState {
   commitTimes?: ReadonlyMap<string, number>;
 }
 
-/** The report's keys, in order (issue 4 names them); `details` follows. */
+/** The report's keys, in order; `details` follows. */
 export const REPORT_KEYS = [
   "inventoryAccuracy",
   "movementPrecision",
