@@ -8,6 +8,7 @@ import {
   type Rejection,
 } from "@tally/protocols";
 import type { AlertHub } from "../alerts/alert-hub.js";
+import { recordExcursions } from "../excursions/record-excursions.js";
 import { canonicalJson } from "../ledger/canonical-json.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
 import { recordIdentityConflict } from "./edge-conditions.js";
@@ -36,7 +37,7 @@ export interface IngestDeps {
  * The one ingest path for HTTP and MQTT: validates each event on its own,
  * commits the valid ones (each id once) in one transaction, publishes the alerts it changed
  * and returns the ack to send. Throws only when the commit fails (the edge
- * will resend: no ack must leave).
+ * will resend: no ack must leave), or when recording its excursions does (the resend makes them).
  */
 export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<CommitAck> {
   const admission = deps.edges?.admit(batch);
@@ -117,6 +118,10 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
   const commitSeconds = (performance.now() - started) / 1000;
   deps.edges?.committed(batch);
   deps.alerts.publish(result.alerts);
+  // Excursion records are upserts made after the commit, from resent conditions too: if this fails, no ack
+  // leaves and the edge's resend (all duplicates then) makes them.
+  const applied = new Set([...result.committed, ...result.duplicates]);
+  await recordExcursions(deps, checked, applied, result.alerts);
   // Heard from: what the EDGE_NOT_HEARD rule reads. A failure here must not fail the batch (it committed).
   await deps.store.alerting
     .recordContact(batch.edgeId, batch.siteId, (deps.now?.() ?? new Date()).toISOString())

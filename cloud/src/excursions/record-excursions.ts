@@ -1,0 +1,107 @@
+import type { Condition, EdgeEvent } from "@tally/protocols";
+import type { Alert } from "../alerts/alert.js";
+import type { AlertHub } from "../alerts/alert-hub.js";
+import { CLOUD_SOURCE } from "../ledger/cloud-source.js";
+import { derivedId } from "../ledger/derived-id.js";
+import type { LedgerStore } from "../ledger/ledger-store.js";
+import { atRiskMessage } from "./at-risk-message.js";
+import { excursionFact } from "./excursion-from-condition.js";
+import type { ExcursionRecord, StockAtRisk } from "./excursion-record.js";
+import { quarantineTasks } from "./hold-stock.js";
+import { stockAtRisk } from "./stock-at-risk.js";
+
+export interface ExcursionDeps {
+  store: LedgerStore;
+  alerts: AlertHub;
+  now?: () => Date;
+}
+
+/**
+ * After a commit: turns the batch's TEMPERATURE_EXCURSION conditions
+ * (newly committed or resent) into excursion records, names the stock at risk
+ * in their alert, and holds it when an excursion closes and the store's policy says so.
+ * Resent conditions are applied again on purpose: the records are upserts, so
+ * a cloud that stopped between the commit and this step catches up when the
+ * edge resends the batch it never got an ack for.
+ */
+export async function recordExcursions(
+  deps: ExcursionDeps,
+  events: readonly EdgeEvent[],
+  applied: ReadonlySet<string>,
+  committedAlerts: readonly Alert[],
+): Promise<void> {
+  const conditions = events.filter(
+    (e): e is Condition => e.kind === "condition" && e.conditionType === "TEMPERATURE_EXCURSION" && applied.has(e.id),
+  );
+  for (const condition of conditions) {
+    const alertId = await raisedAlertId(deps, condition, committedAlerts);
+    const fact = excursionFact(condition, alertId);
+    if (fact === undefined) continue;
+    const recorded = await deps.store.excursions.record(fact);
+    if (recorded === undefined) continue;
+    const stock = await stockAtRiskOf(deps.store, recorded.record, deps.now?.() ?? new Date());
+    if (recorded.record.alertId !== undefined) {
+      const alert = await deps.store.excursions.setAlertMessage(
+        recorded.record.alertId,
+        atRiskMessage(recorded.record, stock),
+      );
+      if (alert !== undefined) deps.alerts.publish([alert]);
+    }
+    if (deps.store.excursions.policy.holdOnClose && recorded.record.status === "closed") {
+      await holdStock(deps, recorded.record, stock);
+    }
+  }
+}
+
+/** The stock at risk of an excursion from the ledger's history (none when its zone is unknown). */
+export async function stockAtRiskOf(store: LedgerStore, record: ExcursionRecord, now: Date): Promise<StockAtRisk[]> {
+  if (record.zone === undefined) return [];
+  const window = {
+    siteId: record.siteId,
+    zone: record.zone,
+    startedAt: record.startedAt,
+    endedAt: record.endedAt,
+    now: now.toISOString(),
+  };
+  const until = record.endedAt ?? window.now;
+  return stockAtRisk(window, await store.excursions.zoneMovements(record.siteId, record.zone, until));
+}
+
+/** What a hold did: tasks it made now, and tasks an earlier hold had made already. */
+export interface HoldResult {
+  created: string[];
+  existing: string[];
+}
+
+/** One QUARANTINE task per (sku, lot) at risk, committed like the cloud's other events: idempotent by id. */
+export async function holdStock(
+  deps: Pick<ExcursionDeps, "store" | "alerts">,
+  record: ExcursionRecord,
+  stock: readonly StockAtRisk[],
+): Promise<HoldResult> {
+  const tasks = quarantineTasks(record, stock);
+  if (tasks.length === 0) return { created: [], existing: [] };
+  const result = await deps.store.commit(
+    { edgeId: CLOUD_SOURCE, siteId: record.siteId, batchId: derivedId(`hold:${record.id}`), seq: 0 },
+    tasks,
+  );
+  deps.alerts.publish(result.alerts);
+  // A task whose content changed since (its first location) is a conflict: it exists all the same.
+  return { created: result.committed, existing: [...result.duplicates, ...result.conflicts] };
+}
+
+/** The TEMPERATURE_EXCURSION alert a raise opened: from this commit, else the live one of its key. */
+async function raisedAlertId(
+  deps: ExcursionDeps,
+  condition: Condition,
+  committedAlerts: readonly Alert[],
+): Promise<string | undefined> {
+  if (condition.state !== "raised") return undefined;
+  const own = committedAlerts.find((a) => a.dedupKey === condition.key && a.kind === "TEMPERATURE_EXCURSION");
+  if (own !== undefined) return own.id;
+  const latest = (await deps.store.alerting.latestByKeys([condition.key])).get(condition.key);
+  if (latest === undefined) return undefined;
+  const startedAt = Date.parse(condition.excursion?.startedAt ?? condition.occurredAt);
+  // Only an alert (re-)raised since this excursion began is its own, not one of an earlier excursion.
+  return Date.parse(latest.lastRaisedAt ?? latest.raisedAt) >= startedAt ? latest.id : undefined;
+}
