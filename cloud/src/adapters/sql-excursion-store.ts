@@ -119,7 +119,12 @@ export class SqlExcursionStore implements ExcursionStore {
 
   async setAlertMessage(alertId: string, message: string): Promise<Alert | undefined> {
     return this.#driver.write(async (tx) => {
-      await tx.run("UPDATE alerts SET message = ? WHERE id = ?", [message, alertId]);
+      const changed = await tx.run("UPDATE alerts SET message = ? WHERE id = ? AND message <> ?", [
+        message,
+        alertId,
+        message,
+      ]);
+      if (changed === 0) return undefined;
       const rows = await tx.all<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE id = ?`, [alertId]);
       return rows[0] === undefined ? undefined : alertFromRow(rows[0]);
     });

@@ -50,6 +50,6 @@ export interface ExcursionStore {
    * occurred (site time) at or before `until`, in commit order.
    */
   zoneMovements(siteId: string, zone: string, until: string): Promise<ZoneMovement[]>;
-  /** Rewrites the message of an alert (its stock at risk changed); the alert after, undefined when unknown. */
+  /** Rewrites the message of an alert (its stock at risk changed); the alert after, undefined when unknown or unchanged. */
   setAlertMessage(alertId: string, message: string): Promise<Alert | undefined>;
 }

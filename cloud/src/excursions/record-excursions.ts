@@ -20,6 +20,7 @@ export interface ExcursionDeps {
  * After a commit: turns the batch's TEMPERATURE_EXCURSION conditions
  * (newly committed or resent) into excursion records, names the stock at risk
  * in their alert, and holds it when an excursion closes and the store's policy says so.
+ * Returns the alerts whose message it changed (to publish with the commit's, once).
  * Resent conditions are applied again on purpose: the records are upserts, so
  * a cloud that stopped between the commit and this step catches up when the
  * edge resends the batch it never got an ack for.
@@ -29,7 +30,8 @@ export async function recordExcursions(
   events: readonly EdgeEvent[],
   applied: ReadonlySet<string>,
   committedAlerts: readonly Alert[],
-): Promise<void> {
+): Promise<Alert[]> {
+  const changed = new Map<string, Alert>();
   const conditions = events.filter(
     (e): e is Condition => e.kind === "condition" && e.conditionType === "TEMPERATURE_EXCURSION" && applied.has(e.id),
   );
@@ -45,12 +47,13 @@ export async function recordExcursions(
         recorded.record.alertId,
         atRiskMessage(recorded.record, stock),
       );
-      if (alert !== undefined) deps.alerts.publish([alert]);
+      if (alert !== undefined) changed.set(alert.id, alert);
     }
     if (deps.store.excursions.policy.holdOnClose && recorded.record.status === "closed") {
       await holdStock(deps, recorded.record, stock);
     }
   }
+  return [...changed.values()];
 }
 
 /** The stock at risk of an excursion from the ledger's history (none when its zone is unknown). */
