@@ -41,6 +41,7 @@ export async function recordExcursions(
     if (fact === undefined) continue;
     const recorded = await deps.store.excursions.record(fact);
     if (recorded === undefined) continue;
+    for (const alert of await clearLateRaise(deps, condition, recorded.record)) changed.set(alert.id, alert);
     const stock = await stockAtRiskOf(deps.store, recorded.record, deps.now?.() ?? new Date());
     if (recorded.record.alertId !== undefined) {
       const alert = await deps.store.excursions.setAlertMessage(
@@ -104,7 +105,23 @@ async function raisedAlertId(
   if (own !== undefined) return own.id;
   const latest = (await deps.store.alerting.latestByKeys([condition.key])).get(condition.key);
   if (latest === undefined) return undefined;
-  const startedAt = Date.parse(condition.excursion?.startedAt ?? condition.occurredAt);
-  // Only an alert (re-)raised since this excursion began is its own, not one of an earlier excursion.
-  return Date.parse(latest.lastRaisedAt ?? latest.raisedAt) >= startedAt ? latest.id : undefined;
+  // Only the alert this very raise opened or re-raised (its time is the raise's), not one of another excursion.
+  const raisedAt = Date.parse(condition.occurredAt);
+  const same = [latest.raisedAt, latest.lastRaisedAt].some((t) => t !== undefined && Date.parse(t) === raisedAt);
+  return same ? latest.id : undefined;
+}
+
+/**
+ * A raise that came after its excursion's clear (reordered batches) opened an
+ * alert no clear will follow: clear it as the clear would have.
+ */
+async function clearLateRaise(deps: ExcursionDeps, condition: Condition, record: ExcursionRecord): Promise<Alert[]> {
+  if (condition.state !== "raised" || record.status !== "closed" || record.alertId === undefined) return [];
+  const alert = (await deps.store.alerting.latestByKeys([condition.key])).get(condition.key);
+  if (alert?.id !== record.alertId || alert.status === "cleared" || alert.status === "resolved") return [];
+  const at = record.endedAt ?? condition.occurredAt;
+  return deps.store.alerting.applyCauses(
+    [{ state: "cleared", at, dedupKey: condition.key }],
+    deps.now?.() ?? new Date(),
+  );
 }

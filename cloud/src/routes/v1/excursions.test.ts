@@ -134,6 +134,10 @@ describe("excursions through the ingest path", () => {
     const items = (await get("/v1/excursions")).json().items;
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ status: "closed", endedAt: at(120), raisedAt: at(65), peak: 12 });
+    // The raise came last and opened an alert: the excursion is over, so it is cleared as its clear would have.
+    const alert = (await get(`/v1/alerts/${items[0].alertId}`)).json().alert;
+    expect(alert).toMatchObject({ kind: "TEMPERATURE_EXCURSION", status: "cleared" });
+    expect(alert.message).toContain("no stock at risk");
   });
 
   it("makes a record from an older edge's conditions without `excursion`", async () => {
