@@ -35,24 +35,24 @@ export async function recordExcursions(
   const conditions = events.filter(
     (e): e is Condition => e.kind === "condition" && e.conditionType === "TEMPERATURE_EXCURSION" && applied.has(e.id),
   );
+  /** Each excursion's record after the batch: its stock at risk is read once, however many conditions it had. */
+  const records = new Map<string, ExcursionRecord>();
   for (const condition of conditions) {
     const alertId = await raisedAlertId(deps, condition, committedAlerts);
     const fact = excursionFact(condition, alertId);
     if (fact === undefined) continue;
     const recorded = await deps.store.excursions.record(fact);
     if (recorded === undefined) continue;
+    records.set(recorded.record.id, recorded.record);
     for (const alert of await clearLateRaise(deps, condition, recorded.record)) changed.set(alert.id, alert);
-    const stock = await stockAtRiskOf(deps.store, recorded.record, deps.now?.() ?? new Date());
-    if (recorded.record.alertId !== undefined) {
-      const alert = await deps.store.excursions.setAlertMessage(
-        recorded.record.alertId,
-        atRiskMessage(recorded.record, stock),
-      );
+  }
+  for (const record of records.values()) {
+    const stock = await stockAtRiskOf(deps.store, record, deps.now?.() ?? new Date());
+    if (record.alertId !== undefined) {
+      const alert = await deps.store.excursions.setAlertMessage(record.alertId, atRiskMessage(record, stock));
       if (alert !== undefined) changed.set(alert.id, alert);
     }
-    if (deps.store.excursions.policy.holdOnClose && recorded.record.status === "closed") {
-      await holdStock(deps, recorded.record, stock);
-    }
+    if (deps.store.excursions.policy.holdOnClose && record.status === "closed") await holdStock(deps, record, stock);
   }
   return [...changed.values()];
 }
