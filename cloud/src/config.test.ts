@@ -16,6 +16,13 @@ describe("loadCloudConfig", () => {
     });
   });
 
+  it("reads TALLY_HOLD_STOCK_AT_RISK as a switch, and refuses anything but true/false/1/0", () => {
+    expect(loadCloudConfig({ TALLY_HOLD_STOCK_AT_RISK: "true" }).holdStockAtRisk).toBe(true);
+    expect(loadCloudConfig({ TALLY_HOLD_STOCK_AT_RISK: "0" }).holdStockAtRisk).toBe(false);
+    expect(loadCloudConfig({}).holdStockAtRisk).toBeUndefined();
+    expect(() => loadCloudConfig({ TALLY_HOLD_STOCK_AT_RISK: "yes" })).toThrow(/TALLY_HOLD_STOCK_AT_RISK/);
+  });
+
   it("reads every TALLY_* variable, treating empty ones as unset", () => {
     const config = loadCloudConfig({
       TALLY_HTTP_HOST: "0.0.0.0",

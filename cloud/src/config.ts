@@ -60,6 +60,8 @@ const CloudEnv = z.object({
   TALLY_ALERT_POLICY: z.string().optional(),
   /** How often the alert sweeper runs (promotion, escalation, reminders, cloud rules), ms. */
   TALLY_ALERT_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).optional(),
+  /** Hold the stock at risk (QUARANTINE tasks) when a temperature excursion closes. */
+  TALLY_HOLD_STOCK_AT_RISK: z.enum(["true", "false", "1", "0"]).optional(),
   TALLY_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Correction task due times, `TYPE=minutes,…,default=minutes` over the built-in ones. */
   TALLY_TASK_DUE: z
@@ -114,6 +116,8 @@ export interface CloudConfig {
   alertSweepMs?: number;
   /** Correction task due times per type (`TALLY_TASK_DUE` over `DEFAULT_TASK_DUE`); none: the defaults. */
   taskDue?: TaskDuePolicy;
+  /** `TALLY_HOLD_STOCK_AT_RISK`: QUARANTINE tasks for the stock at risk when an excursion closes. */
+  holdStockAtRisk?: boolean;
 }
 
 /**
@@ -148,6 +152,9 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConf
   };
   if (parsed.TALLY_ALERT_POLICY !== undefined) config.alertPolicyFile = parsed.TALLY_ALERT_POLICY;
   if (parsed.TALLY_ALERT_SWEEP_MS !== undefined) config.alertSweepMs = parsed.TALLY_ALERT_SWEEP_MS;
+  if (parsed.TALLY_HOLD_STOCK_AT_RISK !== undefined) {
+    config.holdStockAtRisk = parsed.TALLY_HOLD_STOCK_AT_RISK === "true" || parsed.TALLY_HOLD_STOCK_AT_RISK === "1";
+  }
   if (parsed.TALLY_MODE === undefined) {
     const listeners = [config.host, ...("embedded" in config.mqtt ? [config.mqtt.embedded.host] : [])];
     config.mode = listeners.every(isLoopbackHost) ? "development" : "production";

@@ -35,6 +35,16 @@ export { Role, roleAllows } from "./auth/role.js";
 export type { AuditEntry, SecurityStore, StoredToken } from "./auth/security-store.js";
 export { hashSecret, newToken, parseToken } from "./auth/token-secret.js";
 export { type CloudConfig, type CloudMqttConfig, isLoopbackHost, loadCloudConfig } from "./config.js";
+export {
+  closeExcursion,
+  type ExcursionFact,
+  excursionFact,
+  excursionId,
+  mergeExcursion,
+} from "./excursions/excursion-from-condition.js";
+export { ExcursionRecord, StockAtRisk } from "./excursions/excursion-record.js";
+export type { ExcursionPolicy, ExcursionQuery, ExcursionStore } from "./excursions/excursion-store.js";
+export { stockAtRisk, type ZoneMovement } from "./excursions/stock-at-risk.js";
 export { decodeBatch, parseEdgeBatch } from "./ingest/decode-batch.js";
 export { type IngestDeps, ingestBatch, rejectBatch } from "./ingest/ingest-batch.js";
 export {

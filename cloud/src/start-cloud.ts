@@ -97,6 +97,8 @@ export interface CloudOptions {
   alertPolicy?: AlertPolicy | undefined;
   /** How often the alert sweeper runs, ms (default 5 s). */
   alertSweepMs?: number | undefined;
+  /** Hold the stock at risk (one QUARANTINE task per lot) when a temperature excursion closes; default false. */
+  holdStockAtRisk?: boolean | undefined;
 }
 
 export interface RunningCloud {
@@ -140,6 +142,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : { dataDir: options.dataDir ?? ".data" },
   );
   store.alerting.usePolicy(policy);
+  store.excursions.usePolicy({ holdOnClose: options.holdStockAtRisk === true });
   const alerts = new AlertHub();
   const credentials = new Credentials({ store: store.security, bootstrap: options.bootstrapTokens ?? [] });
   // Closed in reverse order of starting, on failure as on close().

@@ -39,6 +39,8 @@ let store: LedgerStore;
 let alertId: string;
 /** A silence of site S1. */
 let silenceId: string;
+/** An excursion of S1. */
+let excursionId: string;
 let app: FastifyInstance;
 
 async function build(mode: "development" | "production"): Promise<FastifyInstance> {
@@ -106,6 +108,15 @@ beforeEach(async () => {
     },
   ]);
   alertId = (await store.alerts())[0]?.id ?? "";
+  const excursion = await store.excursions.record({
+    kind: "record",
+    record: {
+      ...{ id: randomUUID(), siteId: "S1", deviceId: "temp-1", location: "S1/COLD/01", zone: "COLD" },
+      ...{ status: "open", startedAt: at, raisedAt: at, side: "above", limit: 8, peak: 9 },
+      ...{ durationS: 0, degreeMinutes: 0, unknownS: 0, graceS: 0, hysteresisC: 0 },
+    },
+  });
+  excursionId = excursion?.record.id ?? "";
   silenceId = (
     await store.alerting.addSilence({
       matchers: { siteId: "S1" },
@@ -170,7 +181,9 @@ function url(path: string): string {
           ? alertId
           : path.startsWith("/v1/silences")
             ? silenceId
-            : MOVEMENT_ID,
+            : path.startsWith("/v1/excursions")
+              ? excursionId
+              : MOVEMENT_ID,
     )
     .replace("{sku}", "SKU-1")
     .replace("{epc}", encodeURIComponent(EPC))

@@ -387,6 +387,26 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE edge_contacts (edge_id text PRIMARY KEY, site_id text NOT NULL, last_seen_at text NOT NULL);
     `,
   },
+  {
+    version: 38,
+    name: "excursion records from TEMPERATURE_EXCURSION conditions (decision 0138)",
+    sql: `
+      -- One row per (site, device, startedAt): the id derives from them, so a resent or reordered condition
+      -- updates the same row. The record as the API answers it is the body; the columns are its filters.
+      CREATE TABLE excursions (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        site_id text NOT NULL,
+        device_id text NOT NULL,
+        zone text,
+        status text NOT NULL,
+        -- ISO text in UTC, so text order is time order.
+        started_at text NOT NULL,
+        body text NOT NULL
+      );
+      CREATE INDEX excursions_site ON excursions (site_id, seq);
+    `,
+  },
 ];
 
 /** Any constant: serialises concurrent migrators (two cloud processes starting together). */

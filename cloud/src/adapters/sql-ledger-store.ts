@@ -62,6 +62,7 @@ import { movementFromStored, type StoredMovementColumns, storedBody } from "../l
 import { enqueueAlertEvents } from "../notifications/enqueue-alert-events.js";
 import { ANY_LIVE_STOCK_ALERT, latestAlerts, SqlAlertStore } from "./sql-alert-store.js";
 import { type Column, type InsertSpec, iso, json, num, type SqlDb, type SqlDriver } from "./sql-driver.js";
+import { SqlExcursionStore } from "./sql-excursion-store.js";
 import { SqlNotificationStore } from "./sql-notification-store.js";
 import { SqlSecurityStore } from "./sql-security-store.js";
 import { SqlTaskStore } from "./sql-task-store.js";
@@ -175,6 +176,7 @@ export class SqlLedgerStore implements LedgerStore {
   readonly alerting: SqlAlertStore;
   readonly tasks: SqlTaskStore;
   readonly notifications: SqlNotificationStore;
+  readonly excursions: SqlExcursionStore;
   readonly #driver: SqlDriver;
   #rules: { at: number; rules: Map<string, ItemRule> } | undefined;
 
@@ -185,6 +187,7 @@ export class SqlLedgerStore implements LedgerStore {
     this.alerting = new SqlAlertStore(driver);
     this.tasks = new SqlTaskStore(driver, (tx, meta, movements) => this.postAdjustmentsIn(tx, meta, movements));
     this.notifications = new SqlNotificationStore(driver);
+    this.excursions = new SqlExcursionStore(driver);
     // What alerts tell goes to the notifications' outbox, in the transaction that changed the alert.
     this.alerting.sendEventsTo(enqueueAlertEvents);
   }

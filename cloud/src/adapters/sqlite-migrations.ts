@@ -392,6 +392,26 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE edge_contacts (edge_id TEXT PRIMARY KEY, site_id TEXT NOT NULL, last_seen_at TEXT NOT NULL);
     `,
   },
+  {
+    version: 38,
+    name: "excursion records from TEMPERATURE_EXCURSION conditions (decision 0138)",
+    sql: `
+      -- One row per (site, device, startedAt): the id derives from them, so a resent or reordered condition
+      -- updates the same row. The record as the API answers it is the body; the columns are its filters.
+      CREATE TABLE excursions (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        site_id TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        zone TEXT,
+        status TEXT NOT NULL,
+        -- ISO text in UTC, so text order is time order.
+        started_at TEXT NOT NULL,
+        body TEXT NOT NULL
+      );
+      CREATE INDEX excursions_site ON excursions (site_id, seq);
+    `,
+  },
 ];
 
 /** Applies the migrations not yet recorded in `schema_migrations`, each in its own transaction. */

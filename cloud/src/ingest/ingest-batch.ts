@@ -7,7 +7,9 @@ import {
   type EventRejection,
   type Rejection,
 } from "@tally/protocols";
+import type { Alert } from "../alerts/alert.js";
 import type { AlertHub } from "../alerts/alert-hub.js";
+import { recordExcursions } from "../excursions/record-excursions.js";
 import { canonicalJson } from "../ledger/canonical-json.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
 import { recordIdentityConflict } from "./edge-conditions.js";
@@ -36,7 +38,7 @@ export interface IngestDeps {
  * The one ingest path for HTTP and MQTT: validates each event on its own,
  * commits the valid ones (each id once) in one transaction, publishes the alerts it changed
  * and returns the ack to send. Throws only when the commit fails (the edge
- * will resend: no ack must leave).
+ * will resend: no ack must leave), or when recording its excursions does (the resend makes them).
  */
 export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<CommitAck> {
   const admission = deps.edges?.admit(batch);
@@ -116,7 +118,11 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
   }
   const commitSeconds = (performance.now() - started) / 1000;
   deps.edges?.committed(batch);
-  deps.alerts.publish(result.alerts);
+  // Excursion records are upserts made after the commit, from resent conditions too: if this fails, no ack
+  // leaves and the edge's resend (all duplicates then) makes them.
+  const applied = new Set([...result.committed, ...result.duplicates]);
+  const retold = await recordExcursions(deps, checked, applied, result.alerts);
+  deps.alerts.publish(withChanges(result.alerts, retold));
   // Heard from: what the EDGE_NOT_HEARD rule reads. A failure here must not fail the batch (it committed).
   await deps.store.alerting
     .recordContact(batch.edgeId, batch.siteId, (deps.now?.() ?? new Date()).toISOString())
@@ -167,6 +173,15 @@ function checkEvents(
     else refused.set(event.id, rejection(first.get(event.id)?.index ?? 0, event.id, problem.code, problem.reason));
   }
   return { kept, refused };
+}
+
+/** The commit's alerts with those changed since in their place (by id), and the others changed after them. */
+function withChanges(alerts: readonly Alert[], changed: readonly Alert[]): Alert[] {
+  if (changed.length === 0) return [...alerts];
+  const byId = new Map(changed.map((a) => [a.id, a]));
+  const merged = alerts.map((a) => byId.get(a.id) ?? a);
+  const seen = new Set(alerts.map((a) => a.id));
+  return [...merged, ...changed.filter((a) => !seen.has(a.id))];
 }
 
 /** The ack for a batch refused whole (e.g. its topic names another edge): every event is rejected. */

@@ -13,6 +13,7 @@ import type {
 import type { Alert } from "../alerts/alert.js";
 import type { AlertListQuery, AlertStore } from "../alerts/alert-store.js";
 import type { SecurityStore } from "../auth/security-store.js";
+import type { ExcursionStore } from "../excursions/excursion-store.js";
 import type { TaskStore } from "../tasks/task-store.js";
 
 export type { LedgerTask, TaskChange, TaskQuery, TaskStore } from "../tasks/task-store.js";
@@ -196,6 +197,8 @@ export interface LedgerStore {
 
   /** Correction tasks: reads and lifecycle (they are created by `commit`), in the same database. */
   readonly tasks: TaskStore;
+  /** Temperature excursion records and the ledger reads their stock at risk needs, in the same database. */
+  readonly excursions: ExcursionStore;
 
   /** Items by SKU. */
   items(query?: PageQuery): Promise<LedgerItem[]>;

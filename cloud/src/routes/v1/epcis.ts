@@ -8,6 +8,8 @@ import {
   movementsToEpcis,
   temperatureToEpcis,
 } from "../../epcis/epcis-mapping.js";
+import { withExcursionSensors } from "../../epcis/excursion-sensors.js";
+import { excursionsAtRisk } from "../../excursions/excursions-at-risk.js";
 import { withWellFormedText } from "../../ingest/well-formed-text.js";
 import { MAX_MOVEMENT_LIMIT } from "../../ledger/ledger-store.js";
 import { newId } from "../../ledger/new-id.js";
@@ -32,7 +34,7 @@ export const epcisRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store,
       config: { policy: { roles: ["viewer"], site: "all" } },
       schema: {
         summary:
-          "EPCIS 2.0 JSON-LD document: movements as ObjectEvents/AggregationEvents (source=movements), or temperature readings with sensorElementList (source=sensors); cursor pagination",
+          "EPCIS 2.0 JSON-LD document: movements as ObjectEvents/AggregationEvents (source=movements; a movement of stock at risk in a temperature excursion carries it in sensorElementList), or temperature readings with sensorElementList (source=sensors); cursor pagination",
         querystring: z.object({
           source: z.enum(["movements", "sensors"]).default("movements"),
           sku: z.string().min(1).max(64).optional(),
@@ -64,7 +66,12 @@ export const epcisRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store,
           ...(after !== undefined && { after }),
         });
         const gtins = new Map((await store.items()).map((i) => [i.sku, i.gtins[0]]));
-        events = movementsToEpcis(movements, (s) => gtins.get(s));
+        // Goods an excursion put at risk carry it as a sensor element on every later movement.
+        events = withExcursionSensors(
+          movementsToEpcis(movements, (s) => gtins.get(s)),
+          movements,
+          await excursionsAtRisk(store, movements, new Date()),
+        );
         last = movements.at(-1)?.id;
         count = movements.length;
       }

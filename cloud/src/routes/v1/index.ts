@@ -5,6 +5,7 @@ import { alertsStreamRoute } from "./alerts-stream.js";
 import { auditRoute } from "./audit.js";
 import { edgesRoute } from "./edges.js";
 import { epcisRoute } from "./epcis.js";
+import { excursionsRoute } from "./excursions.js";
 import { expectedRoute } from "./expected.js";
 import { ingestRoute } from "./ingest.js";
 import { kpisRoute } from "./kpis.js";
@@ -56,4 +57,5 @@ export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) =
   await app.register(siteDevicesRoute, deps);
   await app.register(webhooksRoute, deps);
   await app.register(telemetryRoute, deps);
+  await app.register(excursionsRoute, deps);
 };

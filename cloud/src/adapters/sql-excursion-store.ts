@@ -1,0 +1,163 @@
+import type { Alert } from "../alerts/alert.js";
+import { closeExcursion, type ExcursionFact, mergeExcursion } from "../excursions/excursion-from-condition.js";
+import { ExcursionRecord } from "../excursions/excursion-record.js";
+import type {
+  ExcursionPolicy,
+  ExcursionQuery,
+  ExcursionStore,
+  RecordedExcursion,
+} from "../excursions/excursion-store.js";
+import { type ZoneMovement, zonePrefix } from "../excursions/stock-at-risk.js";
+import { canonicalJson } from "../ledger/canonical-json.js";
+import { pageLimit } from "../ledger/ledger-store.js";
+import { ALERT_COLUMNS, type AlertRow, alertFromRow } from "./alert-row.js";
+import { iso, json, num, type SqlDb, type SqlDriver } from "./sql-driver.js";
+
+interface ExcursionRow {
+  body: unknown;
+}
+
+interface MovementRow {
+  sku: string;
+  qty: number | string;
+  from_location: string | null;
+  to_location: string | null;
+  lot: string;
+  epc: string | null;
+  occurred_at: unknown;
+}
+
+/** Excursion records and the ledger reads stock at risk needs, on the ledger's database (SQLite or PostgreSQL). */
+export class SqlExcursionStore implements ExcursionStore {
+  readonly #driver: SqlDriver;
+  #policy: ExcursionPolicy = { holdOnClose: false };
+
+  constructor(driver: SqlDriver) {
+    this.#driver = driver;
+  }
+
+  get policy(): ExcursionPolicy {
+    return this.#policy;
+  }
+
+  usePolicy(policy: ExcursionPolicy): void {
+    this.#policy = policy;
+  }
+
+  async record(fact: ExcursionFact): Promise<RecordedExcursion | undefined> {
+    return this.#driver.write(async (tx) => {
+      if (fact.kind === "record") {
+        await tx.lockKeys([fact.record.id]);
+        const stored = await this.#byId(tx, fact.record.id, this.#driver.forUpdate);
+        const merged = mergeExcursion(stored, fact.record);
+        const changed = stored === undefined || canonicalJson(stored) !== canonicalJson(merged);
+        if (changed) await this.#write(tx, merged, stored === undefined);
+        return { record: merged, changed };
+      }
+      // A clear from an edge that sends no record: it ends the device's latest open excursion.
+      await tx.lockKeys([`excursion-device:${fact.siteId}:${fact.deviceId}`]);
+      const rows = await tx.all<ExcursionRow>(
+        `SELECT body FROM excursions WHERE site_id = ? AND device_id = ? AND status = 'open' AND started_at <= ?
+         ORDER BY started_at DESC LIMIT 1${this.#driver.forUpdate}`,
+        [fact.siteId, fact.deviceId, utc(fact.endedAt)],
+      );
+      const open = rows[0] === undefined ? undefined : fromRow(rows[0]);
+      if (open === undefined) return undefined;
+      const closed = closeExcursion(open, fact.endedAt);
+      await this.#write(tx, closed, false);
+      return { record: closed, changed: true };
+    });
+  }
+
+  async get(id: string): Promise<ExcursionRecord | undefined> {
+    return this.#byId(this.#driver.read, id);
+  }
+
+  async list(query: ExcursionQuery = {}): Promise<ExcursionRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const filter = (sql: string, value: unknown) => {
+      where.push(sql);
+      params.push(value);
+    };
+    if (query.siteId !== undefined) filter("site_id = ?", query.siteId);
+    if (query.zone !== undefined) filter("zone = ?", query.zone);
+    if (query.deviceId !== undefined) filter("device_id = ?", query.deviceId);
+    if (query.status !== undefined) filter("status = ?", query.status);
+    if (query.from !== undefined) filter("started_at >= ?", utc(query.from));
+    if (query.to !== undefined) filter("started_at < ?", utc(query.to));
+    if (query.after !== undefined) filter("seq > COALESCE((SELECT seq FROM excursions WHERE id = ?), 0)", query.after);
+    let sql = `SELECT body FROM excursions${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY seq`;
+    if (query.limit !== undefined) {
+      sql += " LIMIT ?";
+      params.push(pageLimit(query.limit));
+    }
+    return (await this.#driver.read.all<ExcursionRow>(sql, params)).map(fromRow);
+  }
+
+  async zoneMovements(siteId: string, zone: string, until: string): Promise<ZoneMovement[]> {
+    // No location index on movements (decisions 0020, 0042: each halves commit throughput): this scans the
+    // site's movements, filtered in the database so only the zone's rows come back (decision 0139).
+    const prefix = zonePrefix(siteId, zone);
+    const rows = await this.#driver.read.all<MovementRow>(
+      `SELECT sku, qty, from_location, to_location, lot, epc, occurred_at FROM movements
+       WHERE site_id = ? AND occurred_at <= ?
+         AND (substr(from_location, 1, ?) = ? OR substr(to_location, 1, ?) = ?)
+       ORDER BY seq`,
+      [siteId, this.#driver.timestamp(utc(until)), prefix.length, prefix, prefix.length, prefix],
+    );
+    return rows.map((row) => ({
+      sku: row.sku,
+      qty: num(row.qty),
+      occurredAt: iso(row.occurred_at),
+      ...(row.from_location !== null && { from: row.from_location }),
+      ...(row.to_location !== null && { to: row.to_location }),
+      ...(row.lot !== "" && { lot: row.lot }),
+      ...(row.epc !== null && { epc: row.epc }),
+    }));
+  }
+
+  async setAlertMessage(alertId: string, message: string): Promise<Alert | undefined> {
+    return this.#driver.write(async (tx) => {
+      const changed = await tx.run("UPDATE alerts SET message = ? WHERE id = ? AND message <> ?", [
+        message,
+        alertId,
+        message,
+      ]);
+      if (changed === 0) return undefined;
+      const rows = await tx.all<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE id = ?`, [alertId]);
+      return rows[0] === undefined ? undefined : alertFromRow(rows[0]);
+    });
+  }
+
+  async #byId(db: SqlDb, id: string, forUpdate = ""): Promise<ExcursionRecord | undefined> {
+    const rows = await db.all<ExcursionRow>(`SELECT body FROM excursions WHERE id = ?${forUpdate}`, [id]);
+    return rows[0] === undefined ? undefined : fromRow(rows[0]);
+  }
+
+  async #write(tx: SqlDb, record: ExcursionRecord, isNew: boolean): Promise<void> {
+    const body = JSON.stringify(record);
+    if (isNew) {
+      await tx.run(
+        "INSERT INTO excursions (id, site_id, device_id, zone, status, started_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [record.id, record.siteId, record.deviceId, record.zone ?? null, record.status, utc(record.startedAt), body],
+      );
+    } else {
+      await tx.run("UPDATE excursions SET zone = ?, status = ?, body = ? WHERE id = ?", [
+        record.zone ?? null,
+        record.status,
+        body,
+        record.id,
+      ]);
+    }
+  }
+}
+
+function fromRow(row: ExcursionRow): ExcursionRecord {
+  return ExcursionRecord.parse(json(row.body));
+}
+
+/** ISO text in UTC with milliseconds: text order is time order. */
+function utc(at: string): string {
+  return new Date(at).toISOString();
+}
