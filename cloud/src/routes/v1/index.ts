@@ -9,6 +9,7 @@ import { expectedRoute } from "./expected.js";
 import { ingestRoute } from "./ingest.js";
 import { kpisRoute } from "./kpis.js";
 import { masterDataRoute } from "./master-data.js";
+import { mktRoute } from "./mkt.js";
 import { movementsRoute } from "./movements.js";
 import { referenceDataRoute } from "./reference-data.js";
 import { serialsRoute } from "./serials.js";
@@ -56,4 +57,5 @@ export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) =
   await app.register(siteDevicesRoute, deps);
   await app.register(webhooksRoute, deps);
   await app.register(telemetryRoute, deps);
+  await app.register(mktRoute, deps);
 };
