@@ -166,7 +166,7 @@ describe.skipIf(unavailable !== undefined)(
       await panel.locator("canvas").first().waitFor();
       expect(await panel.locator("[data-excursions]").getAttribute("data-excursions")).toBe("1");
       await panel.locator(".excursions li", { hasText: "temp-c1" }).waitFor();
-      // Ten minutes of six hours across a ~500 px plot: a band some 14 px wide over the plot's height.
+      // Ten minutes of the chart's hour or so: a band some 80 px wide over the plot's height.
       expect(await pixelsLike(panel, EXCURSION_SHADE, 6)).toBeGreaterThan(1000);
       await panel.screenshot({ path: join(SCREENSHOTS, "console-zone-temperature-excursion.png") });
       expect(problems).toEqual([]);

@@ -188,8 +188,8 @@ function ZoneChart({ buckets, excursions, range, from, to }) {
         ? null
         : html`<ul class="excursions small">
           ${excursions.map(
-            (e) => html`<li class="warn">Excursion ${e.side ?? ""} ${e.limit ?? ""} °C on ${e.deviceId}:
-              ${new Date(e.startedAt).toLocaleTimeString()} – ${e.endedAt === undefined ? "ongoing" : new Date(e.endedAt).toLocaleTimeString()}</li>`,
+            (e) =>
+              html`<li class="warn">${`Excursion ${e.side ?? ""} ${e.limit ?? ""} °C on ${e.deviceId}: ${new Date(e.startedAt).toLocaleTimeString()} – ${e.endedAt === undefined ? "ongoing" : new Date(e.endedAt).toLocaleTimeString()}`}</li>`,
           )}
         </ul>`
     }
