@@ -4,6 +4,7 @@ import { ago, label, number } from "../lib/format.js";
 import { html } from "../lib/html.js";
 import { Chart } from "./chart.js";
 import { Kpis } from "./kpis.js";
+import { ZoneTemperature } from "./zone-temperature.js";
 
 /** The limits a zone's temperature class sets (°C), drawn on its devices' charts. */
 const CLASS_LIMITS = {
@@ -120,10 +121,38 @@ export function SiteView({ me }) {
                 }
               </div>`,
             )}
+          </div>
+          <div class="zone-charts">
+            ${temperatureZones(site).map(
+              (z) => html`<div class="card zone-temperature" data-testid=${`zone-temperature-${z.zone}`}>
+                <div class="card-head"><h3>${z.zone} temperature</h3>
+                  <span class="muted">1-minute means, min–max band, up to 6 h</span></div>
+                <${ZoneTemperature} siteId=${siteId} zone=${z.zone} range=${z.temperatureRange}
+                  stamp=${latestReading(z)} />
+              </div>`,
+            )}
           </div>`
       }
     </section>
   `;
+}
+
+/** Zones with a temperature to watch: a chilled or frozen class, or a sensor sending temperatures. */
+function temperatureZones(site) {
+  return site.zones.filter(
+    (z) =>
+      z.zone !== "" &&
+      ((z.temperatureClass !== undefined && z.temperatureClass !== "ambient") ||
+        z.devices.some((d) => d.readings.some((r) => r.metric === "temperature"))),
+  );
+}
+
+/** The zone's newest reading time: its chart reloads when this moves. */
+function latestReading(zone) {
+  return zone.devices.reduce(
+    (latest, d) => (d.lastReadingAt !== undefined && d.lastReadingAt > latest ? d.lastReadingAt : latest),
+    "",
+  );
 }
 
 function firstThermometer(site) {

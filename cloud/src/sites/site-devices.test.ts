@@ -96,6 +96,7 @@ describe("siteDevices", () => {
     expect(t1?.readings).toEqual([{ metric: "temperature", value: 9.5, unit: "°C", at: "2026-12-01T10:05:00.000Z" }]);
     expect(t1?.lastReadingAt).toBe("2026-12-01T10:05:00.000Z");
     expect(result.zones[1]?.temperatureClass).toBe("chilled");
+    expect(result.zones[1]?.temperatureRange).toEqual({ minC: 2, maxC: 8 });
     expect(result.edges).toEqual([
       { edgeId: "edge-1", lastSeenAt: "2026-12-01T10:00:00.000Z", status: "backlog", backlog: 1200 },
       { edgeId: "edge-2", lastSeenAt: "2026-12-01T10:00:00.000Z", status: "ok" },

@@ -1,4 +1,4 @@
-import { LedgerLocation } from "@tally/protocols";
+import { LedgerLocation, TEMPERATURE_CLASS_RANGES, TemperatureRange } from "@tally/protocols";
 import { z } from "zod";
 import { Alert } from "../alerts/alert.js";
 import type { EdgeContact } from "../alerts/cloud-rules.js";
@@ -27,6 +27,8 @@ export const SiteZone = z.object({
   zone: z.string(),
   zoneKind: LedgerLocation.shape.zoneKind.optional(),
   temperatureClass: LedgerLocation.shape.temperatureClass.optional(),
+  /** The range its temperature class allows, °C (the console draws it on the zone's chart). */
+  temperatureRange: TemperatureRange.optional(),
   devices: z.array(SiteDevice),
 });
 export type SiteZone = z.infer<typeof SiteZone>;
@@ -92,7 +94,13 @@ export function siteDevices(input: SiteDevicesInput): SiteDevices {
   const zones = new Map<string, SiteZone>();
   for (const l of input.locations) {
     if (!zones.has(l.zone)) {
-      zones.set(l.zone, { zone: l.zone, zoneKind: l.zoneKind, temperatureClass: l.temperatureClass, devices: [] });
+      zones.set(l.zone, {
+        zone: l.zone,
+        zoneKind: l.zoneKind,
+        temperatureClass: l.temperatureClass,
+        temperatureRange: TEMPERATURE_CLASS_RANGES[l.temperatureClass],
+        devices: [],
+      });
     }
   }
   const unplaced: SiteZone = { zone: "", devices: [] };

@@ -10,6 +10,7 @@ import { expectedRoute } from "./expected.js";
 import { ingestRoute } from "./ingest.js";
 import { kpisRoute } from "./kpis.js";
 import { masterDataRoute } from "./master-data.js";
+import { mktRoute } from "./mkt.js";
 import { movementsRoute } from "./movements.js";
 import { referenceDataRoute } from "./reference-data.js";
 import { serialsRoute } from "./serials.js";
@@ -58,4 +59,5 @@ export const v1Routes: FastifyPluginAsyncZod<RouteDeps> = async (app, options) =
   await app.register(webhooksRoute, deps);
   await app.register(telemetryRoute, deps);
   await app.register(excursionsRoute, deps);
+  await app.register(mktRoute, deps);
 };
