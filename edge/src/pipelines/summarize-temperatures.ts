@@ -4,6 +4,9 @@ import type { TemperatureObservation } from "../domain/observation.js";
 import type { EventDeps } from "./event-factory.js";
 import type { LateTemperature } from "./temperature-conditions.js";
 
+/** The most readings one summary may count (the protocol's bound). */
+const MAX_SUMMARY_COUNT = 10_000_000;
+
 interface Period {
   startMs: number;
   location: string;
@@ -97,6 +100,11 @@ export function summarizeTemperatures(
           }
           const now = scheduler.now();
           if (open !== undefined && startMs === open.startMs) {
+            // The protocol's bound on a summary's count (a day-long period of a flooding sensor): past it, late.
+            if (open.count >= MAX_SUMMARY_COUNT) {
+              onLate?.(t.deviceId, "summaries");
+              return;
+            }
             if (t.celsius < open.min) open.min = t.celsius;
             if (t.celsius > open.max) open.max = t.celsius;
             open.sum += t.celsius;
