@@ -19,6 +19,7 @@ describe("loadEdgeConfig", () => {
       },
       shelfSettleMs: 300,
       deviceSilentMs: 30_000,
+      telemetryIntervalMs: 60_000,
       outboxMaxBytes: 512 * 1024 * 1024,
       outboxMaxAgeMs: 604_800_000,
       outboxMaxDeadLetters: 10_000,
@@ -28,6 +29,14 @@ describe("loadEdgeConfig", () => {
       opcuaPkiDir: ".data/edge/edge-1/pki",
       reference: { cloudUrl: "http://127.0.0.1:8080", token: undefined, pollMs: 30_000 },
     });
+  });
+
+  it("takes the temperature summary period from TALLY_TELEMETRY_INTERVAL_MS, whole seconds only", () => {
+    expect(loadEdgeConfig({ TALLY_TELEMETRY_INTERVAL_MS: "300000" }).telemetryIntervalMs).toBe(300_000);
+    expect(() => loadEdgeConfig({ TALLY_TELEMETRY_INTERVAL_MS: "1500" })).toThrow(
+      /TALLY_TELEMETRY_INTERVAL_MS.*whole seconds/,
+    );
+    expect(() => loadEdgeConfig({ TALLY_TELEMETRY_INTERVAL_MS: "0" })).toThrow(/TALLY_TELEMETRY_INTERVAL_MS/);
   });
 
   it("keeps the OPC-UA client PKI under the edge's data folder unless TALLY_OPCUA_PKI_DIR says where", () => {

@@ -57,6 +57,12 @@ const EdgeEnv = z.object({
   TALLY_REFERENCE_POLL_MS: positive.default(30_000),
   /** A device not heard from (with `heartbeat: false`: not connected) for this long raises DEVICE_SILENT. */
   TALLY_DEVICE_SILENT_MS: positive.default(30_000),
+  /** Each temperature sensor's summary period (device time), ms: whole seconds, up to a day. */
+  TALLY_TELEMETRY_INTERVAL_MS: positive
+    .min(1000)
+    .max(86_400_000)
+    .refine((ms) => ms % 1000 === 0, "must be whole seconds (a multiple of 1000)")
+    .default(60_000),
   /** Bound on the durable outbox in bytes: past it telemetry then conditions are shed, and devices held. */
   TALLY_OUTBOX_MAX_BYTES: positive.default(512 * 1024 * 1024),
   TALLY_OUTBOX_MAX_AGE_MS: positive.default(7 * 24 * 3600 * 1000),
@@ -120,6 +126,8 @@ export interface EdgeConfig {
   };
   shelfSettleMs: number;
   deviceSilentMs: number;
+  /** One temperature summary per sensor per this many ms of device time. */
+  telemetryIntervalMs: number;
   outboxMaxBytes: number;
   /** Telemetry and conditions queued longer than this are shed, ms; movements and tasks never. */
   outboxMaxAgeMs: number;
@@ -196,6 +204,7 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
     },
     shelfSettleMs: e.TALLY_SHELF_SETTLE_MS,
     deviceSilentMs: e.TALLY_DEVICE_SILENT_MS,
+    telemetryIntervalMs: e.TALLY_TELEMETRY_INTERVAL_MS,
     outboxMaxBytes: e.TALLY_OUTBOX_MAX_BYTES,
     outboxMaxAgeMs: e.TALLY_OUTBOX_MAX_AGE_MS,
     outboxMaxDeadLetters: e.TALLY_OUTBOX_MAX_DEAD_LETTERS,

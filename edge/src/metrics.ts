@@ -20,6 +20,11 @@ export interface EdgeMetrics {
   mqttRefused: Record<string, number>;
   /** Device publishes that waited because their client was past its rate limit. */
   mqttRateLimited: number;
+  /**
+   * Temperature readings a stage left out because their device time was older than what it had already taken,
+   * by stage: `summaries` (a minute already sent), `excursions` and `rate` (older than the sensor's latest reading).
+   */
+  temperatureReadingsLate: Record<string, number>;
   outboxDepth: number;
   /** Outbox bytes, bound and what was shed. */
   outbox: { bytes: number; maxBytes?: number | undefined; shed: Record<string, number> };

@@ -188,6 +188,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     journalReplayed: 0,
     mqttRefused: {} as Record<string, number>,
     mqttRateLimited: 0,
+    temperatureReadingsLate: {} as Record<string, number>,
     readerClocks: {} as Record<string, { offsetMs: number; correcting: boolean }>,
   };
   const closers: (() => Promise<void>)[] = [];
@@ -392,6 +393,10 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         ...(reference !== undefined ? { reference$: reference.reference$ } : {}),
         tagMemory,
         parkedTags,
+        onLateTemperature: (_deviceId, stage) => {
+          if (replaying) return;
+          metrics.temperatureReadingsLate[stage] = (metrics.temperatureReadingsLate[stage] ?? 0) + 1;
+        },
         onReaderClock: ({ deviceId, offsetMs, correcting }) => {
           const before = metrics.readerClocks[deviceId];
           metrics.readerClocks[deviceId] = { offsetMs, correcting };
@@ -610,6 +615,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       ...metrics,
       deadLetters: { ...metrics.deadLetters },
       mqttRefused: { ...metrics.mqttRefused },
+      temperatureReadingsLate: { ...metrics.temperatureReadingsLate },
       readerClocks: { ...metrics.readerClocks },
       outboxDepth: outbox.depth(),
       outbox: outbox.usage(),

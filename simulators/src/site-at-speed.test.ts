@@ -1,4 +1,4 @@
-import type { SiteLayout } from "@tally/protocols";
+import { SiteLayout } from "@tally/protocols";
 import { describe, expect, it } from "vitest";
 import { siteAtSpeed } from "./site-file.js";
 
@@ -17,6 +17,7 @@ const site: SiteLayout = {
       rateWindowS: 120,
       gapS: 60,
       excursionWindowS: 300,
+      maxRateCPerMin: 0.5,
     },
     { id: "sc", kind: "scanner", location: "S/COLD/1" },
     {
@@ -35,8 +36,18 @@ const site: SiteLayout = {
 describe("siteAtSpeed", () => {
   it("shrinks temperature sensors' device-time thresholds by the play's speed and leaves the rest", () => {
     const fast = siteAtSpeed(site, 20);
-    expect(fast.devices[0]).toMatchObject({ graceS: 3, stuckAfterS: 30 });
+    expect(fast.devices[0]).toMatchObject({
+      graceS: 3,
+      stuckAfterS: 30,
+      rateWindowS: 10,
+      gapS: 3,
+      excursionWindowS: 15,
+      maxRateCPerMin: 10,
+      hysteresisC: 0.5,
+    });
     expect(fast.devices[1]).toEqual(site.devices[1]);
+    // Never past the site schema's bounds, which the cloud checks when the layout is imported.
+    expect(SiteLayout.safeParse(siteAtSpeed(site, 200)).success).toBe(true);
   });
 
   it("shrinks a portal's presence timeout and stationary limit (device time) by the play's speed", () => {

@@ -102,6 +102,22 @@ describe("SqliteOutbox bound", () => {
     expect(outbox.depth()).toBe(0);
   });
 
+  it("sheds temperature summaries and excursion-window readings like any telemetry, before conditions", async () => {
+    const summary: EdgeEvent = {
+      ...(telemetryEvent(1) as Extract<EdgeEvent, { kind: "telemetry" }>),
+      value: 4.5,
+      summary: { periodS: 60, min: 4, max: 5, count: 6 },
+    };
+    const reading: EdgeEvent = { ...telemetryEvent(2), excursionWindow: true } as EdgeEvent;
+    const size = (e: EdgeEvent) => Buffer.byteLength(JSON.stringify(e));
+    const outbox = new SqliteOutbox(await tempFile(), { maxBytes: size(movement(0)) * 2 + size(condition(1)) });
+    opened.push(outbox);
+    await outbox.append([summary, reading, condition(1), movement(1)]);
+    await outbox.append([movement(2)]);
+    expect(outbox.usage().shed).toEqual({ telemetry: 2 });
+    expect((await outbox.peek(10)).map((e) => e.kind)).toEqual(["condition", "movement", "movement"]);
+  });
+
   it("never sheds the EDGE_BACKLOG condition, which says the outbox is full", async () => {
     const backlog: EdgeEvent = {
       kind: "condition",

@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningCloud, startCloud } from "@tally/cloud";
 import { type RunningEdge, startEdge } from "@tally/edge";
-import { deadLetterSubscription, deviceTopic, encodeSgtin96 } from "@tally/protocols";
+import {
+  deadLetterSubscription,
+  deviceTopic,
+  encodeSgtin96,
+  type Telemetry,
+  type TemperatureDevice,
+} from "@tally/protocols";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoSiteOnPort } from "../support/demo-site.js";
@@ -33,7 +39,19 @@ describe.skipIf(unavailable !== undefined)(
       // Both hops go through Mosquitto: devices → edge, and edge → cloud.
       cloud = await startCloud({ port: 0, dataDir, mqtt: { url: broker.url }, logger });
       const demo = await demoSiteOnPort(await freePort());
-      const site = { ...demo, devices: demo.devices.filter((d) => d.kind !== "shelf") };
+      // A second cold-room sensor of its own for the temperature test: no state shared with temp-c1's readings.
+      const coldSensor: TemperatureDevice = {
+        id: "temp-c2",
+        kind: "temperature",
+        location: "DEMO/COLD/C1",
+        graceS: 30,
+        stuckAfterS: 0,
+        hysteresisC: 0.5,
+        rateWindowS: 120,
+        gapS: 60,
+        excursionWindowS: 30,
+      };
+      const site = { ...demo, devices: [...demo.devices.filter((d) => d.kind !== "shelf"), coldSensor] };
       const token = await linkEdge(cloud, site, "edge-it");
       edge = await startEdge({
         site,
@@ -178,6 +196,52 @@ describe.skipIf(unavailable !== undefined)(
         { what: "a temperature alert" },
       );
       expect(alerts[0]).toMatchObject({ kind: "TEMPERATURE_EXCURSION", status: "open", location: "DEMO/COLD/C1" });
+    });
+
+    it("sends 1-minute summaries and the full-rate window around an excursion, with its record, to the cloud", async () => {
+      // Device times from 20 minutes ago, aligned to a minute: a reading every 10 s for 5 minutes, 10 °C from
+      // +120 s to +170 s (50 s, past the 30 s grace), back to 5 °C at +180 s; one reading at +300 s closes minute 4.
+      const base = Math.floor((Date.now() - 20 * 60_000) / 60_000) * 60_000;
+      const at = (s: number) => new Date(base + s * 1000).toISOString();
+      const seconds = [...Array.from({ length: 25 }, (_, i) => i * 10), 300];
+      for (const s of seconds) {
+        const celsius = s >= 120 && s <= 170 ? 10 : 5;
+        await device.publishAsync(
+          deviceTopic("DEMO", "temp-c2", "temp"),
+          JSON.stringify({ celsius, measuredAt: at(s) }),
+          { qos: 1 },
+        );
+      }
+      const points = await eventually(
+        async () =>
+          (await cloud.store.telemetry({ metric: "temperature", limit: 10_000 })).filter(
+            (t) => t.deviceId === "temp-c2",
+          ),
+        (t: Telemetry[]) =>
+          t.filter((p) => p.summary !== undefined).length >= 5 && t.filter((p) => p.excursionWindow).length >= 13,
+        { what: "temp-c2's summaries and excursion window at the cloud" },
+      );
+      const summaries = points
+        .filter((p) => p.summary !== undefined)
+        .sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+      expect(summaries.map((p) => [p.occurredAt, p.value, p.summary])).toEqual([
+        [at(0), 5, { periodS: 60, min: 5, max: 5, count: 6 }],
+        [at(60), 5, { periodS: 60, min: 5, max: 5, count: 6 }],
+        [at(120), 10, { periodS: 60, min: 10, max: 10, count: 6 }],
+        [at(180), 5, { periodS: 60, min: 5, max: 5, count: 6 }],
+        [at(240), 5, { periodS: 60, min: 5, max: 5, count: 1 }],
+      ]);
+      // 30 s before the first reading out of range, every reading during it, the one back, and 30 s after: once each.
+      const window = points.filter((p) => p.excursionWindow === true).map((p) => p.occurredAt);
+      expect(window.sort()).toEqual([90, 100, 110, 120, 130, 140, 150, 160, 170, 180, 190, 200, 210].map(at));
+      expect(points).toHaveLength(5 + 13);
+
+      const alert = await eventually(
+        async () => (await cloud.store.alerts({})).find((a) => a.deviceId === "temp-c2"),
+        (a) => a !== undefined,
+        { what: "temp-c2's excursion alert" },
+      );
+      expect(alert).toMatchObject({ kind: "TEMPERATURE_EXCURSION", raisedAt: at(150) });
     });
   },
 );

@@ -48,7 +48,11 @@ export function registerEdge(program: Command, logger: Logger): void {
           outboxPageLimit: config.outboxPageLimit,
           metricsServer: config.metricsServer,
           ...(config.reference !== undefined ? { reference: config.reference } : {}),
-          pipeline: { weights: { settleMs: config.shelfSettleMs }, deviceSilentMs: config.deviceSilentMs },
+          pipeline: {
+            weights: { settleMs: config.shelfSettleMs },
+            deviceSilentMs: config.deviceSilentMs,
+            telemetryIntervalMs: config.telemetryIntervalMs,
+          },
           opcua: { pkiDir: config.opcuaPkiDir, secretEnv: process.env },
         });
         onShutdown(logger, edge.close);

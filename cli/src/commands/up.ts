@@ -42,6 +42,7 @@ export function registerUp(program: Command, logger: Logger): void {
         influxUrl: cloudConfig.influxUrl,
         edgeId: edgeConfig.edgeId,
         shelfSettleMs: edgeConfig.shelfSettleMs,
+        pipeline: { telemetryIntervalMs: edgeConfig.telemetryIntervalMs },
         edgeMetricsPort: edgeConfig.metricsServer.port,
         simulators: opts.sim,
         alerts: {

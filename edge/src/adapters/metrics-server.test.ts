@@ -14,6 +14,7 @@ const metrics = (readerClocks: EdgeMetrics["readerClocks"]): EdgeMetrics => ({
   journalReplayed: 0,
   mqttRefused: {},
   mqttRateLimited: 0,
+  temperatureReadingsLate: { summaries: 2 },
   outboxDepth: 0,
   outbox: { bytes: 0, shed: {} },
   eventDeadLetters: { count: 0, max: 10, dropped: 0 },
@@ -60,5 +61,18 @@ describe("the edge's metrics server", () => {
     const later = await (await fetch(server.url)).text();
     expect(later).toContain('tally_edge_reader_clock_corrected{device="portal-d1"} 0');
     expect(later).not.toContain('device="portal-d2"');
+  });
+
+  it("counts temperature readings left out as late, by stage", async () => {
+    server = await startMetricsServer({
+      host: "127.0.0.1",
+      port: 0,
+      metrics: () => metrics({}),
+      oldestAgeMs: async () => undefined,
+      logger: pino({ level: "silent" }),
+    });
+    expect(await (await fetch(server.url)).text()).toContain(
+      'tally_edge_temperature_readings_late_total{stage="summaries"} 2',
+    );
   });
 });

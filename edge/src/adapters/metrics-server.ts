@@ -144,6 +144,16 @@ export async function startMetricsServer(options: {
     (m) => m.mqttRateLimited,
   );
   new Counter({
+    name: "tally_edge_temperature_readings_late_total",
+    help: "Temperature readings left out as older than what a stage had already taken (device time), by stage",
+    labelNames: ["stage"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [stage, n] of Object.entries(snapshot().temperatureReadingsLate)) this.inc({ stage }, n);
+    },
+  });
+  new Counter({
     name: "tally_edge_events_dead_lettered_total",
     help: "Events the cloud refused for good, kept as dead letters, by error code",
     labelNames: ["code"],

@@ -1,4 +1,4 @@
-import { EdgeEvent, type Movement } from "@tally/protocols";
+import { EdgeEvent, type Movement, type Telemetry } from "@tally/protocols";
 import { describe, expect, it } from "vitest";
 import { withContentId } from "./content-id.js";
 
@@ -33,5 +33,28 @@ describe("withContentId", () => {
       withContentId({ ...movement, to: "WH1/DOCK/D2" }).id,
     ]);
     expect(ids.size).toBe(4);
+  });
+
+  it("names a temperature summary by its sensor and period: a replay's partial summary gets the sent one's id", () => {
+    const summary: Telemetry = {
+      kind: "telemetry",
+      id: "0190c7e4-0000-7000-8000-000000000003",
+      siteId: "WH1",
+      occurredAt: "2026-11-22T10:00:00.000Z",
+      deviceId: "temp-1",
+      metric: "temperature",
+      value: 4.5,
+      unit: "°C",
+      summary: { periodS: 60, min: 4, max: 5, count: 6 },
+    };
+    const partial = { ...summary, value: 5, summary: { periodS: 60, min: 5, max: 5, count: 2 } };
+    expect(withContentId(partial).id).toBe(withContentId(summary).id);
+    expect(withContentId({ ...summary, occurredAt: "2026-11-22T10:01:00.000Z" }).id).not.toBe(
+      withContentId(summary).id,
+    );
+    expect(withContentId({ ...summary, deviceId: "temp-2" }).id).not.toBe(withContentId(summary).id);
+    // A full-rate reading keeps its content id: the same reading replayed is the same event.
+    const reading: Telemetry = { ...summary, summary: undefined, excursionWindow: true };
+    expect(withContentId({ ...reading, value: 5 }).id).not.toBe(withContentId(reading).id);
   });
 });

@@ -20,17 +20,19 @@ import {
 } from "./correct-reader-clocks.js";
 import { DEFAULT_PASS_CONFIG, type DetectPassesConfig, detectPasses, OpenPasses } from "./detect-passes.js";
 import { deviceSilence } from "./device-silence.js";
-import { downsampleTemperatures } from "./downsample-temperatures.js";
 import type { EventDeps } from "./event-factory.js";
+import { excursionWindows } from "./excursion-windows.js";
 import { DEFAULT_GROUP_CONFIG, DoorActivity, type GroupCrossingsConfig, groupCrossings } from "./group-crossings.js";
 import { movementsFromScans } from "./movements-from-scans.js";
 import { DEFAULT_WEIGHTS_CONFIG, type PicksFromWeightsConfig, picksFromWeights } from "./picks-from-weights.js";
 import { readerOverflowConditions } from "./reader-overflow-conditions.js";
 import { DEFAULT_RFID_EVENTS_CONFIG, type RfidEventsConfig, rfidEvents } from "./rfid-events.js";
 import { stuckSensors } from "./stuck-sensors.js";
+import { summarizeTemperatures } from "./summarize-temperatures.js";
 import { type CrossReadConfig, DEFAULT_CROSS_READ_CONFIG, suppressCrossReads } from "./suppress-cross-reads.js";
 import type { ParkedTagStore } from "./tag-memory.js";
-import { temperatureConditions } from "./temperature-conditions.js";
+import { type LateTemperature, temperatureConditions } from "./temperature-conditions.js";
+import { temperatureRate } from "./temperature-rate.js";
 
 export interface EdgePipelineConfig {
   /** Reader clocks checked against the edge's receive times. */
@@ -44,7 +46,10 @@ export interface EdgePipelineConfig {
   /** Passes → movements: one per tag, portal and direction within `dedupeTtlMs`. */
   reads: RfidEventsConfig;
   weights: PicksFromWeightsConfig;
-  /** One telemetry point per temperature sensor per this many ms. */
+  /**
+   * One summary (mean, min, max, count) per temperature sensor per this many ms of device time, aligned to
+   * multiples of it; whole seconds.
+   */
   telemetryIntervalMs: number;
   /** A READER_OVERFLOW condition clears after this long without another overflow, ms. */
   overflowQuietMs: number;
@@ -81,6 +86,8 @@ export interface EdgePipelineInputs {
   parkedTags?: ParkedTagStore;
   /** Each reader's clock offset as it is learnt (for a gauge and a log line). */
   onReaderClock?: (estimate: ReaderClockEstimate) => void;
+  /** Each temperature reading a stage left out as older than what it already took (for a counter). */
+  onLateTemperature?: LateTemperature;
 }
 
 /** Every observation of a site → the events the edge sends to the cloud. */
@@ -125,9 +132,11 @@ export function edgePipeline(
       notices$.pipe(readerOverflowConditions(site, deps, config.overflowQuietMs, scheduler)),
       scanEvents$,
       weights$.pipe(picksFromWeights(site, deps, config.weights, scheduler)),
-      temperatures$.pipe(temperatureConditions(site, deps)),
+      temperatures$.pipe(temperatureConditions(site, deps, inputs.onLateTemperature)),
+      temperatures$.pipe(temperatureRate(site, deps, inputs.onLateTemperature)),
       temperatures$.pipe(stuckSensors(site, deps)),
-      temperatures$.pipe(downsampleTemperatures(deps, config.telemetryIntervalMs)),
+      temperatures$.pipe(summarizeTemperatures(deps, config.telemetryIntervalMs, scheduler, inputs.onLateTemperature)),
+      temperatures$.pipe(excursionWindows(site, deps)),
       deviceSilence(site, deps, config.deviceSilentMs, scheduler)(all$, inputs.links$),
     ).subscribe(subscriber);
     const input = inputs.observations$.subscribe({

@@ -1,69 +1,71 @@
-import type { Condition, EdgeEvent, TemperatureRange } from "@tally/protocols";
+import type { Condition, EdgeEvent, Excursion } from "@tally/protocols";
 import { concatMap, defer, from, type OperatorFunction } from "rxjs";
+import { ExcursionTracker } from "../domain/excursion-tracker.js";
 import type { TemperatureObservation } from "../domain/observation.js";
 import type { SiteIndex } from "../domain/site-index.js";
 import type { EventDeps } from "./event-factory.js";
 
-interface SensorState {
-  /** When the current out-of-range run began (device time, ms). */
-  outSinceMs?: number | undefined;
-  raised: boolean;
-}
+/** Told of each reading a temperature stage left out because it is older than what it already took (device time). */
+export type LateTemperature = (deviceId: string, stage: "summaries" | "excursions" | "rate") => void;
 
-function limitBroken(celsius: number, range: TemperatureRange): number | undefined {
-  if (range.maxC !== undefined && celsius > range.maxC) return range.maxC;
-  if (range.minC !== undefined && celsius < range.minC) return range.minC;
-  return undefined;
+function excursionDetail(t: TemperatureObservation, record: Excursion, state: Condition["state"]): string {
+  const numbers = `peak ${record.peak} °C, ${record.degreeMinutes} °C·min over ${record.durationS} s, ${record.unknownS} s without readings`;
+  return state === "raised"
+    ? `${t.celsius} °C at ${t.location} has been ${record.side} the limit of ${record.limit} °C since ${record.startedAt} (${numbers})`
+    : `${t.celsius} °C at ${t.location} is back within range by ${record.hysteresisC} °C (${numbers})`;
 }
 
 /**
- * Temperatures → TEMPERATURE_EXCURSION conditions: raised when a sensor has
- * read outside its zone's range for at least its grace period (device time),
- * cleared at the first reading back in range. One raise per episode.
+ * Temperatures → TEMPERATURE_EXCURSION conditions carrying the excursion
+ * record: raised when a sensor has been out of its zone's range for its grace
+ * period (device time), cleared at the first reading back inside by the
+ * device's hysteresis. One raise per episode; a spike shorter than the grace
+ * sends no condition (`ExcursionTracker` has the rules).
  */
 export function temperatureConditions(
   site: SiteIndex,
   deps: EventDeps,
+  onLate?: LateTemperature,
 ): OperatorFunction<TemperatureObservation, EdgeEvent> {
   return (temps$) =>
     defer(() => {
       // One entry per temperature device of the site file: bounded.
-      const states = new Map<string, SensorState>();
+      const trackers = new Map<string, ExcursionTracker>();
       return temps$.pipe(
         concatMap((t) => {
           const device = site.device(t.deviceId);
           const range = site.temperatureRangeAt(t.location);
           if (device?.kind !== "temperature" || range === undefined) return from([]);
-          const state = states.get(t.deviceId) ?? { raised: false };
-          states.set(t.deviceId, state);
-          const atMs = Date.parse(t.at);
-          const limit = limitBroken(t.celsius, range);
-          const condition = (s: Condition["state"], detail: string): Condition => ({
+          let tracker = trackers.get(t.deviceId);
+          if (tracker === undefined) {
+            tracker = new ExcursionTracker(device);
+            trackers.set(t.deviceId, tracker);
+          }
+          const step = tracker.step(Date.parse(t.at), t.celsius, range);
+          if (step.late) {
+            onLate?.(t.deviceId, "excursions");
+            return from([]);
+          }
+          const condition = (state: Condition["state"], record: Excursion): Condition => ({
             kind: "condition",
             id: deps.newId(),
             siteId: deps.siteId,
             occurredAt: t.at,
             conditionType: "TEMPERATURE_EXCURSION",
-            state: s,
+            state,
             key: `TEMPERATURE_EXCURSION:${t.deviceId}`,
             deviceId: t.deviceId,
             location: t.location,
             value: t.celsius,
-            ...(limit !== undefined ? { limit } : {}),
+            limit: record.limit,
             unit: "°C",
-            detail,
+            detail: excursionDetail(t, record, state),
+            excursion: record,
           });
-          if (limit === undefined) {
-            state.outSinceMs = undefined;
-            if (!state.raised) return from([]);
-            state.raised = false;
-            return from([condition("cleared", `${t.celsius} °C is back within range at ${t.location}`)]);
-          }
-          state.outSinceMs ??= atMs;
-          if (state.raised || atMs - state.outSinceMs < device.graceS * 1000) return from([]);
-          state.raised = true;
-          const side = range.maxC !== undefined && t.celsius > range.maxC ? "above" : "below";
-          return from([condition("raised", `${t.celsius} °C at ${t.location} is ${side} the limit of ${limit} °C`)]);
+          const out: Condition[] = [];
+          if (step.ended?.raised === true) out.push(condition("cleared", step.ended.record));
+          if (step.raised !== undefined) out.push(condition("raised", step.raised));
+          return from(out);
         }),
       );
     });
