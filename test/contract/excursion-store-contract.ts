@@ -74,6 +74,24 @@ export function excursionStoreContract(name: string, open: () => Promise<LedgerS
       expect(await s.excursions.get("nope")).toBeUndefined();
     });
 
+    it("closes a device's earlier open record when a later one closes (an edge that crashed mid-excursion)", async () => {
+      const s = await opened();
+      // Before the crash: raised at 60. After it the edge replays a few minutes and starts again at 70.
+      const before = record({ startedAt: at(60) });
+      const other = record({ startedAt: at(50), deviceId: "t2" });
+      await s.excursions.record({ kind: "record", record: before });
+      await s.excursions.record({ kind: "record", record: other });
+      await s.excursions.record({ kind: "record", record: record({ startedAt: at(70), raisedAt: at(75) }) });
+      expect((await s.excursions.get(before.id))?.status).toBe("open");
+      await s.excursions.record({
+        kind: "record",
+        record: record({ startedAt: at(70), raisedAt: at(75), status: "closed", endedAt: at(90) }),
+      });
+      expect(await s.excursions.get(before.id)).toMatchObject({ status: "closed", endedAt: at(90) });
+      // Another device's excursion is its own.
+      expect((await s.excursions.get(other.id))?.status).toBe("open");
+    });
+
     it("closes a device's open record on a clear without a record, and nothing when none is open", async () => {
       const s = await opened();
       await s.excursions.record({ kind: "record", record: record({ startedAt: at(10), status: "closed" }) });

@@ -52,6 +52,9 @@ export class SqlExcursionStore implements ExcursionStore {
         const merged = mergeExcursion(stored, fact.record);
         const changed = stored === undefined || canonicalJson(stored) !== canonicalJson(merged);
         if (changed) await this.#write(tx, merged, stored === undefined);
+        if (merged.status === "closed" && merged.endedAt !== undefined) {
+          await this.#closeEarlierOpen(tx, merged.siteId, merged.deviceId, merged.startedAt, merged.endedAt);
+        }
         return { record: merged, changed };
       }
       // A clear from an edge that sends no record: it ends the device's latest open excursion.
@@ -67,6 +70,22 @@ export class SqlExcursionStore implements ExcursionStore {
       await this.#write(tx, closed, false);
       return { record: closed, changed: true };
     });
+  }
+
+  /**
+   * An edge that crashed in an excursion replays only the last minutes of its journal, so it starts the
+   * excursion again with a later `startedAt` (another record) and the first record would stay open for
+   * ever. The device had one sensor state: when a later excursion of it closes, every earlier one still
+   * open ended no later than that, and is closed at the same time.
+   */
+  async #closeEarlierOpen(tx: SqlDb, siteId: string, deviceId: string, before: string, endedAt: string) {
+    await tx.lockKeys([`excursion-device:${siteId}:${deviceId}`]);
+    const rows = await tx.all<ExcursionRow>(
+      `SELECT body FROM excursions WHERE site_id = ? AND device_id = ? AND status = 'open' AND started_at < ?
+       ORDER BY started_at LIMIT 100${this.#driver.forUpdate}`,
+      [siteId, deviceId, utc(before)],
+    );
+    for (const row of rows) await this.#write(tx, closeExcursion(fromRow(row), endedAt), false);
   }
 
   async get(id: string): Promise<ExcursionRecord | undefined> {
