@@ -28,14 +28,15 @@ describe("cold-chain: excursions alerted as their grace runs out, spikes ignored
       cold.perExcursion.map((p) => [p.deviceId, true]),
     );
     expect(cold.alertedInTime).toBe(3);
-    // The dairy room's slow warming is caught by its rate limit before it crosses 8 °C.
-    expect(cold.rate).toEqual({ warmings: 1, caughtBeforeLimit: 1 });
-    // Stock at risk, per excursion, exactly the truth's lots (lots before and during; none picked before or after).
-    expect(cold.stockAtRisk).toMatchObject({ exact: 3, of: 3, withRecord: 3, falseRecords: 0 });
-    for (const p of cold.perExcursion) expect(p.stockAtRisk?.mismatches, p.deviceId).toEqual([]);
-    // The rest of the day is right too: the ledger, and the stuck sensor's alert.
+    // The rest of the day is right too: the ledger (lots included in the scans), and no stray signal.
     expect(report).toMatchObject({ inventoryAccuracy: 1, movementPrecision: 1, movementRecall: 1 });
     expect(report.anomalyPrecision).toBe(1);
+    // The dairy room's slow warming is caught by its rate limit before it crosses 8 °C (the edge's TEMPERATURE_RATE).
+    expect.soft(cold.rate).toEqual({ warmings: 1, caughtBeforeLimit: 1 });
+    // Stock at risk, per excursion, exactly the truth's lots: those in the zone before it and those put away
+    // during it; none of those picked or moved out before it, or put away after it (the cloud's /v1/excursions).
+    expect.soft(cold.stockAtRisk).toMatchObject({ exact: 3, of: 3, withRecord: 3, falseRecords: 0 });
+    for (const p of cold.perExcursion) expect.soft(p.stockAtRisk?.mismatches, p.deviceId).toEqual([]);
   }, 240_000);
 
   it("control: an edge with no grace period alerts the spikes and every excursion 2 minutes early", async () => {
