@@ -39,21 +39,6 @@ describe("siteAtSpeed", () => {
     expect(fast.devices[1]).toEqual(site.devices[1]);
   });
 
-  it("shrinks the rate window, gap and excursion window, keeps the schema's floors, and scales the rate limit up", () => {
-    const withRate = {
-      ...site,
-      devices: site.devices.map((d) => (d.kind === "temperature" ? { ...d, maxRateCPerMin: 0.5 } : d)),
-    };
-    expect(siteAtSpeed(withRate, 20).devices[0]).toMatchObject({
-      rateWindowS: 10, // 120 / 20 = 6 is below the schema's 10 s floor
-      gapS: 3,
-      excursionWindowS: 15,
-      maxRateCPerMin: 10,
-      hysteresisC: 0.5,
-    });
-    expect(siteAtSpeed(site, 20).devices[0]).not.toHaveProperty("maxRateCPerMin");
-  });
-
   it("shrinks a portal's presence timeout and stationary limit (device time) by the play's speed", () => {
     expect(siteAtSpeed(site, 20).devices[2]).toMatchObject({ presence: { timeoutMs: 1000, stationaryMs: 3000 } });
   });

@@ -35,8 +35,7 @@ export async function readSiteFile(path: string): Promise<SiteLayout> {
  * The site as an edge must see it while a scenario plays at `speed`: device
  * timestamps then run `speed` times faster than the scenario's clock, so the
  * site's device-time thresholds shrink by the same factor: a temperature
- * sensor's grace period, stuck limit, rate window, gap and excursion window
- * (and its rate limit, per minute, grows by it), and a portal's presence timeout
+ * sensor's grace period and stuck limit, and a portal's presence timeout
  * and the gap that shows an order between its antennas (the site's, else
  * the edge's defaults), and its stationary limit where the site sets one.
  * At `max` there is no fixed factor: the site is returned as it is.
@@ -47,19 +46,7 @@ export function siteAtSpeed(site: SiteLayout, speed: number | "max"): SiteLayout
   return {
     ...site,
     devices: site.devices.map((d) => {
-      if (d.kind === "temperature") {
-        return {
-          ...d,
-          graceS: d.graceS / speed,
-          stuckAfterS: d.stuckAfterS / speed,
-          // The schema's floors (a window of 10 s, a gap of 1 s) still hold: a play this fast blurs them.
-          rateWindowS: Math.max(10, d.rateWindowS / speed),
-          gapS: Math.max(1, d.gapS / speed),
-          excursionWindowS: d.excursionWindowS / speed,
-          // °C per minute of device time: a device minute holds `speed` minutes of the scenario.
-          ...(d.maxRateCPerMin !== undefined && { maxRateCPerMin: d.maxRateCPerMin * speed }),
-        };
-      }
+      if (d.kind === "temperature") return { ...d, graceS: d.graceS / speed, stuckAfterS: d.stuckAfterS / speed };
       if (d.kind !== "rfid-portal") return d;
       const { timeoutMs, stationaryMs, directionGapMs } = d.presence ?? {};
       const presence = {
