@@ -169,6 +169,15 @@ describe("scoreColdChain", () => {
     expect(report.perExcursion[0]).not.toHaveProperty("stockAtRisk");
   });
 
+  it("a record that began a few readings before the true start (sensor noise) is still that excursion's", () => {
+    const observed = correct();
+    const x2 = observed.excursions?.[1];
+    if (x2 === undefined) throw new Error("fixture");
+    x2.startedAt = iso(50_000);
+    x2.endedAt = iso(250_000);
+    expect(scoreColdChain(truth, observed, identity).stockAtRisk).toMatchObject({ exact: 2, falseRecords: 0 });
+  });
+
   it("an excursion record for no true excursion is counted apart", () => {
     const observed = correct();
     observed.excursions?.push({ id: "x3", deviceId: "t-cold", startedAt: iso(300_000) });

@@ -148,6 +148,11 @@ export function scoreColdChain(
     const end = e.endedAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(e.endedAt);
     return t >= Date.parse(e.startedAt) - SLACK_MS && t <= end + SLACK_MS;
   };
+  const overlaps = (e: TrueExcursion, x: ObservedExcursion): boolean => {
+    const trueEnd = e.endedAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(e.endedAt);
+    const recordEnd = x.endedAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(x.endedAt);
+    return Date.parse(x.startedAt) <= trueEnd + SLACK_MS && recordEnd >= Date.parse(e.startedAt) - SLACK_MS;
+  };
   const alertable = truth.excursions.filter((e) => e.alertable === true);
   const spikes = truth.excursions.filter((e) => e.alertable === false);
   const ofDevice = (e: TrueExcursion, r: { deviceId?: string; location?: string }): boolean =>
@@ -168,9 +173,9 @@ export function scoreColdChain(
       latencyMs = (first.committedAtMs ?? wallOf(Date.parse(first.at))) - wallOf(graceEnd);
       latencies.push(latencyMs);
     }
-    const record = observed.excursions?.find(
-      (x) => !usedRecords.has(x) && x.deviceId === e.deviceId && inside(e, x.startedAt),
-    );
+    // A record is the excursion's when their spans overlap: the edge's start may lie a noisy reading or two
+    // before the true one (a sensor's noise crosses the limit first), and its end later (hysteresis).
+    const record = observed.excursions?.find((x) => !usedRecords.has(x) && x.deviceId === e.deviceId && overlaps(e, x));
     if (record !== undefined) usedRecords.add(record);
     return {
       deviceId: e.deviceId,
