@@ -101,6 +101,30 @@ faults:
     });
   });
 
+  it("reads temperature spikes, slow warmings and scans with a lot; refuses a lot longer than GS1 AI 10 allows", () => {
+    const text = [
+      "name: t",
+      "site: s.yaml",
+      "seed: 1",
+      "duration: 10m",
+      "steps:",
+      "  - { kind: scan, at: 1m, device: sc, sku: PEAS, qty: 2, action: RECEIPT, lot: P1 }",
+      "faults:",
+      "  - { kind: temperature-spike, at: 2m, duration: 40s, device: t1, peakC: 12 }",
+      "  - { kind: slow-warming, at: 3m, duration: 5m, device: t1, toC: 10 }",
+    ].join("\n");
+    const result = parseScenarioFileText(text);
+    if (!result.ok) throw new Error(result.error.reason);
+    expect(result.value.steps[0]).toMatchObject({ kind: "scan", lot: "P1" });
+    expect(result.value.faults).toEqual([
+      { kind: "temperature-spike", at: 120_000, duration: 40_000, device: "t1", peakC: 12 },
+      { kind: "slow-warming", at: 180_000, duration: 300_000, device: "t1", toC: 10 },
+    ]);
+    const long = parseScenarioFileText(text.replace("lot: P1", `lot: ${"L".repeat(21)}`));
+    expect(long).toMatchObject({ ok: false, error: { code: "TALLY_ERR_SCENARIO_INVALID" } });
+    if (!long.ok) expect(long.error.reason).toMatch(/steps\.0\.lot/);
+  });
+
   it("refuses unknown fields and bad faults with their path", () => {
     const result = parseScenarioFileText(
       "name: t\nsite: s.yaml\nseed: 1\nduration: 1m\nfaults: [{ kind: meteor, at: 1s }]\nextra: 1\n",

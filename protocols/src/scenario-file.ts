@@ -227,6 +227,8 @@ export const ScenarioFileStep = z.discriminatedUnion("kind", [
       action: ScanAction,
       location: Loc.optional(),
       fromLocation: Loc.optional(),
+      /** The batch/lot the barcode carries (GS1 AI 10, up to 20 characters): the movement's lot. */
+      lot: z.string().min(1).max(20).optional(),
     })
     .strict(),
   z
@@ -391,6 +393,35 @@ export const ScenarioFault = z.discriminatedUnion("kind", [
       /** The temperature sensor in the room. */
       device: Id,
       peakC: z.number().finite(),
+    })
+    .strict(),
+  z
+    .object({
+      /**
+       * A short spike (a door opened and shut, a sensor handled): the sensor
+       * reads `peakC` for `duration`. Shorter than the sensor's grace period it
+       * is no excursion worth an alert, and a correct edge raises none.
+       */
+      kind: z.literal("temperature-spike"),
+      at: Duration,
+      duration: Duration,
+      device: Id,
+      peakC: z.number().finite(),
+    })
+    .strict(),
+  z
+    .object({
+      /**
+       * A room warming slowly (a failing compressor): from `at` the sensor's
+       * band rises linearly to `toC` over `duration`, then falls back to what
+       * it was. A rate-of-change limit on the sensor can catch it before the
+       * zone's limit does.
+       */
+      kind: z.literal("slow-warming"),
+      at: Duration,
+      duration: Duration,
+      device: Id,
+      toC: z.number().finite(),
     })
     .strict(),
   z.object({ kind: z.literal("reader-offline"), at: Duration, duration: Duration, device: Id }).strict(),

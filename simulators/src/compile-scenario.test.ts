@@ -73,20 +73,93 @@ faults:
 
   it("records every fault with its time and what could detect it", async () => {
     const { scenario, site } = await loadScenarioFile(builtInScenarioFile("cold-chain"));
-    expect(scenario.faults?.map((f) => [f.kind, f.atMs])).toEqual([
-      ["freezer-door-open", 300_000],
-      ["stuck-sensor", 660_000],
-      ["flat-battery", 960_000],
+    expect(scenario.faults?.map((f) => [f.kind, f.atMs, f.endMs])).toEqual([
+      ["freezer-door-open", 300_000, 540_000],
+      ["freezer-door-open", 420_000, 600_000],
+      ["temperature-spike", 750_000, 790_000],
+      ["temperature-spike", 780_000, 810_000],
+      ["slow-warming", 810_000, 1_290_000],
+      ["stuck-sensor", 900_000, 1_080_000],
+      ["flat-battery", 1_320_000, undefined],
     ]);
+    // Spikes are for no one to detect; a slow warming is for the rate limit (or, later, the excursion).
+    expect(scenario.faults?.filter((f) => f.kind === "temperature-spike").map((f) => f.scoredBy)).toEqual([
+      "cold-chain",
+      "cold-chain",
+    ]);
+    expect(scenario.faults?.find((f) => f.kind === "slow-warming")?.detectedBy.map((d) => d.type)).toEqual([
+      "TEMPERATURE_RATE",
+      "TEMPERATURE_EXCURSION",
+    ]);
+    expect(scenario.graceS).toEqual({ "temp-cold": 120, "temp-frz": 120, "temp-dairy": 120 });
     const plan = planScenario(scenario, site);
-    expect(plan.excursions).toEqual([
-      { deviceId: "temp-frz", location: "WH/FRZ/F1", startMs: 300_000, endMs: 540_000 },
-    ]);
     // The stuck sensor repeats one value; the dead one is silent.
     const cold = plan.actions.filter((a) => a.kind === "temp" && a.deviceId === "temp-cold");
-    const stuck = cold.filter((a) => a.atMs >= 660_000 && a.atMs < 840_000);
+    const stuck = cold.filter((a) => a.atMs >= 900_000 && a.atMs < 1_080_000);
     expect(new Set(stuck.map((a) => (a.kind === "temp" ? a.celsius : 0))).size).toBe(1);
-    expect(cold.filter((a) => a.atMs >= 960_000)).toEqual([]);
+    expect(cold.filter((a) => a.atMs >= 1_320_000)).toEqual([]);
+  });
+
+  it("cold-chain: three excursions past their grace with the lots at risk, two spikes within it", async () => {
+    const { scenario, site } = await loadScenarioFile(builtInScenarioFile("cold-chain"));
+    const plan = planScenario(scenario, site);
+    const lots = (e: (typeof plan.excursions)[number]) => e.stockAtRisk?.map((r) => [r.sku, r.lot ?? "-", r.quantity]);
+    const byStart = [...plan.excursions].sort((a, b) => a.startMs - b.startMs);
+    // The truck's lot-less goods, put away at 74–76 s, are in both rooms before their excursions.
+    const peas = plan.movements.find((m) => m.movementType === "PUTAWAY" && m.sku === "PEAS" && m.lot === undefined);
+    const yogurt = plan.movements.find(
+      (m) => m.movementType === "PUTAWAY" && m.sku === "YOGURT" && m.lot === undefined,
+    );
+    expect(byStart.map((e) => [e.deviceId, e.startMs, e.endMs, e.alertable, lots(e)])).toEqual([
+      // Freezer 5m–9m: P1 before, P2 during; P0 picked before (3m30), P3 after (11m20).
+      [
+        "temp-frz",
+        300_000,
+        540_000,
+        true,
+        [
+          ["PEAS", "-", peas?.qty],
+          ["PEAS", "P1", 24],
+          ["PEAS", "P2", 12],
+        ],
+      ],
+      // Chilled room 7m–10m: Y1 before, Y2 during; Y0 picked before (4m), Y3 after (11m40), Y4 in the dairy room.
+      [
+        "temp-cold",
+        420_000,
+        600_000,
+        true,
+        [
+          ["YOGURT", "-", yogurt?.qty],
+          ["YOGURT", "Y1", 30],
+          ["YOGURT", "Y2", 15],
+        ],
+      ],
+      // The spikes: 40 s and 30 s, within the 120 s grace.
+      ["temp-cold", 750_000, 790_000, false, undefined],
+      ["temp-frz", 780_000, 810_000, false, undefined],
+      // The dairy room crosses 8 °C near 18m50 and is back (8 − 0.5 hysteresis) at 21m30: Y4 less the 5 moved
+      // out at 12m, and Y5 during; Y6 after.
+      [
+        "temp-dairy",
+        1_130_000,
+        1_290_000,
+        true,
+        [
+          ["YOGURT", "Y4", 15],
+          ["YOGURT", "Y5", 5],
+        ],
+      ],
+    ]);
+    // The scans carry their lots to the true movements.
+    expect(plan.movements.filter((m) => m.lot !== undefined)).toHaveLength(25);
+    // The warming climbs steadily: each minute's readings are higher than the minute before's, on average.
+    const dairy = plan.actions.flatMap((a) => (a.kind === "temp" && a.deviceId === "temp-dairy" ? [a] : []));
+    const minuteMean = (m: number) => {
+      const r = dairy.filter((a) => a.atMs >= m * 60_000 && a.atMs < (m + 1) * 60_000);
+      return r.reduce((n, a) => n + a.celsius, 0) / r.length;
+    };
+    for (let m = 14; m < 20; m++) expect(minuteMean(m + 1)).toBeGreaterThan(minuteMean(m));
   });
 
   it("plans theft without a movement but with the loss in the positions", async () => {

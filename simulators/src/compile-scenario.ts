@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  type Device,
   decodeEpc,
   decodeSgtin96,
   type ExpectedDocuments,
@@ -355,6 +356,7 @@ export function compileScenario(file: ScenarioFile, site: SiteLayout, options: C
           action: s.action,
           ...(s.location !== undefined && { location: s.location }),
           ...(s.fromLocation !== undefined && { fromLocation: s.fromLocation }),
+          ...(s.lot !== undefined && { lot: s.lot }),
         });
         break;
       case "shelf-load":
@@ -367,7 +369,7 @@ export function compileScenario(file: ScenarioFile, site: SiteLayout, options: C
   }
 
   // Temperature profiles per zone → a band for every sensor in the zone.
-  const sensors = site.devices.filter((d) => d.kind === "temperature");
+  const sensors = site.devices.filter((d): d is Extract<Device, { kind: "temperature" }> => d.kind === "temperature");
   for (const p of file.temperature) {
     if (!site.zones.some((z) => z.id === p.zone)) throw invalid(where(`temperature: unknown zone ${p.zone}`));
     for (const s of sensors) {
@@ -752,6 +754,49 @@ export function compileScenario(file: ScenarioFile, site: SiteLayout, options: C
         });
         return;
       }
+      case "temperature-spike": {
+        const sensor = device(fault.device, "temperature");
+        if (sensor.kind !== "temperature") return;
+        const before = bandBefore(steps, sensor.id, at) ?? defaultBand(zoneRange(site, sensor.location));
+        steps.push({ kind: "temperature", at, deviceId: sensor.id, minC: fault.peakC - 0.5, maxC: fault.peakC + 0.5 });
+        steps.push({ kind: "temperature", at: at + fault.duration, deviceId: sensor.id, ...before });
+        record({
+          endMs: at + fault.duration,
+          deviceId: sensor.id,
+          location: sensor.location,
+          detail: `${sensor.id} reads ${fault.peakC} °C for ${fault.duration} ms (grace ${sensor.graceS} s)`,
+          // Nothing may detect it: the cold-chain score counts any alert for it as false.
+          detectedBy: [],
+          scoredBy: "cold-chain",
+        });
+        return;
+      }
+      case "slow-warming": {
+        const sensor = device(fault.device, "temperature");
+        if (sensor.kind !== "temperature") return;
+        const before = bandBefore(steps, sensor.id, at) ?? defaultBand(zoneRange(site, sensor.location));
+        const half = (before.maxC - before.minC) / 2;
+        const from = before.minC + half;
+        // The band's middle climbs in steps of one reading period: a straight line as the sensor sees it.
+        const stepMs = file.hardware.temperature?.period ?? 2000;
+        for (let t = 0; t < fault.duration; t += stepMs) {
+          const mid = from + ((fault.toC - from) * t) / fault.duration;
+          steps.push({ kind: "temperature", at: at + t, deviceId: sensor.id, minC: mid - half, maxC: mid + half });
+        }
+        steps.push({ kind: "temperature", at: at + fault.duration, deviceId: sensor.id, ...before });
+        const perMin = ((fault.toC - from) * 60_000) / fault.duration;
+        record({
+          endMs: at + fault.duration,
+          deviceId: sensor.id,
+          location: sensor.location,
+          detail: `${sensor.location} warming ${perMin.toFixed(2)} °C/min to ${fault.toC} °C`,
+          detectedBy: [
+            { source: "alert", type: "TEMPERATURE_RATE", location: sensor.location },
+            { source: "alert", type: "TEMPERATURE_EXCURSION", location: sensor.location },
+          ],
+        });
+        return;
+      }
       case "reader-offline": {
         const d = portal(fault.device);
         steps.push({ kind: "device-state", at, deviceId: d.id, state: "offline" });
@@ -996,6 +1041,7 @@ export function compileScenario(file: ScenarioFile, site: SiteLayout, options: C
     ...(Object.keys(file.hardware).length > 0 && { hardware: file.hardware }),
     ...(faults.length > 0 && { faults }),
     ...(asns.length > 0 && { asns }),
+    ...(sensors.length > 0 && { graceS: Object.fromEntries(sensors.map((d) => [d.id, d.graceS])) }),
   };
 }
 

@@ -79,7 +79,8 @@ export function demoScenario(site: SiteLayout): Scenario {
     // Chilled is 2–8 °C: the cold room warms to 11 °C and stays there.
     { kind: "temperature", at: 16_000, deviceId: "temp-c1", minC: 10.5, maxC: 11.5 },
   ];
-  return { name: "demo", seed: 20_261_122, durationMs: 22_000, steps };
+  const graceS = Object.fromEntries(site.devices.flatMap((d) => (d.kind === "temperature" ? [[d.id, d.graceS]] : [])));
+  return { name: "demo", seed: 20_261_122, durationMs: 22_000, steps, graceS };
 }
 
 /** Path of the demo site file that `demoScenario` is written for. */

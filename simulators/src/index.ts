@@ -28,9 +28,11 @@ export type {
   Scenario,
   ScenarioStep,
   ShelfLoadStep,
+  StockAtRiskTruth,
   StockLow,
   SystemStep,
   TemperatureStep,
+  TrueExcursion,
   TrueFault,
   TrueMovement,
 } from "./scenario.js";
@@ -41,6 +43,18 @@ export {
   trackCommits,
   waitForQuietCloud,
 } from "./score/observe-cloud.js";
+export { readColdChain } from "./score/observe-cold-chain.js";
+export {
+  ALERT_TOLERANCE_MS,
+  type ColdChainReport,
+  compareStockAtRisk,
+  type ObservedColdChain,
+  type ObservedExcursion,
+  type ObservedRaise,
+  type ObservedStockAtRisk,
+  type StockAtRiskScore,
+  scoreColdChain,
+} from "./score/score-cold-chain.js";
 export {
   movementKey,
   type ObservedState,
@@ -62,4 +76,5 @@ export {
   type SimulatorOptions,
   startSimulators,
 } from "./start-simulators.js";
+export { stockAtRiskTruth, type TimedChange } from "./stock-at-risk-truth.js";
 export { type DeadDirection, startTcpProxy, type TcpProxy } from "./tcp-proxy.js";

@@ -100,7 +100,18 @@ describe("the demo scenario's plan", () => {
       if (t.atMs < 16_000) expect(t.celsius).toSatisfy((c: number) => c >= 4 && c <= 5);
       else expect(t.celsius).toSatisfy((c: number) => c >= 10.5 && c <= 11.5);
     }
-    expect(plan.excursions).toEqual([{ deviceId: "temp-c1", location: "DEMO/COLD/C1", startMs: 16_000 }]);
+    // Grace 0: alertable at once; the 6 MILK put away into the cold room before it are at risk.
+    expect(plan.excursions).toEqual([
+      {
+        deviceId: "temp-c1",
+        location: "DEMO/COLD/C1",
+        zone: "COLD",
+        startMs: 16_000,
+        graceS: 0,
+        alertable: true,
+        stockAtRisk: [{ sku: "MILK", quantity: 6 }],
+      },
+    ]);
     expect(plan.endMs).toBe(22_000);
   });
 

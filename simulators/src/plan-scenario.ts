@@ -22,12 +22,14 @@ import type {
   Scenario,
   ScenarioStep,
   ShelfLoadStep,
+  StockAtRiskTruth,
   StockLow,
   SystemStep,
   TemperatureStep,
   TrueMovement,
 } from "./scenario.js";
 import { SimulatorError, SimulatorErrorCode } from "./simulator-error.js";
+import { stockAtRiskTruth } from "./stock-at-risk-truth.js";
 import { defaultBand } from "./temperature-band.js";
 
 /** Temperature sensors report every 2 s (at speed 1) unless the hardware profile says otherwise. */
@@ -84,6 +86,18 @@ export const isDeviceMessage = (a: PlannedAction): boolean =>
   a.kind !== "system" && a.kind !== "device-state" && a.kind !== "document";
 
 type Position = { sku: string; location: string; qty: number };
+
+/** A true temperature excursion, ms at speed 1. */
+export interface PlannedExcursion {
+  deviceId: string;
+  location: string;
+  zone: string;
+  startMs: number;
+  endMs?: number;
+  graceS: number;
+  alertable: boolean;
+  stockAtRisk?: StockAtRiskTruth[];
+}
 type Unrecorded = { sku: string; qty: number; from?: string; to?: string; atMs: number };
 
 /** The truth of a scenario, and its messages as a time-ordered stream generated on demand (bounded memory). */
@@ -93,7 +107,13 @@ export interface ScenarioPlanStream {
   movements: PlannedMovement[];
   unrecorded: Unrecorded[];
   positions: Position[];
-  excursions: { deviceId: string; location: string; startMs: number; endMs?: number }[];
+  /**
+   * True excursions per sensor. `graceS`: the scenario's (else the site's)
+   * grace period; `alertable`: longer than it (an excursion still open at
+   * the end counts up to the end of the timeline); `stockAtRisk`, for the
+   * alertable ones: the zone's stock during it, from the true movements.
+   */
+  excursions: PlannedExcursion[];
   faults: InjectedFault[];
   asns: Asn[];
   /** Correction tasks a correct edge raises (tags it cannot place, documents not kept to). */
@@ -393,7 +413,13 @@ export function planScenarioStream(scenario: Scenario, site: SiteLayout): Scenar
         if (sku === undefined) break; // an unknown item moves nothing the ledger can hold
         if (!items.has(sku)) throw invalid(`${where}: unknown sku ${sku}`);
         const here = step.actual?.location ?? step.location ?? device.location;
-        const base = { sku, qty: step.qty, deviceId: device.id, atMs: step.at };
+        const base = {
+          sku,
+          qty: step.qty,
+          ...(step.lot !== undefined && { lot: step.lot }),
+          deviceId: device.id,
+          atMs: step.at,
+        };
         switch (step.action) {
           case "RECEIPT":
             movements.push({ movementType: "RECEIPT", to: here, ...base });
@@ -473,20 +499,41 @@ export function planScenarioStream(scenario: Scenario, site: SiteLayout): Scenar
       yield { t, celsius: Math.round(random.between(band.minC, band.maxC) * 100) / 100 };
     }
   };
-  const excursions: ScenarioPlanStream["excursions"] = [];
+  const excursions: PlannedExcursion[] = [];
+  // A portal movement happened when the tag crossed, which is when the ledger will say it did.
+  const changes = movements.map((m) => ({ ...m, atMs: m.crossing?.atMs ?? m.atMs }));
   for (const sensor of sensors) {
-    let open: ScenarioPlanStream["excursions"][number] | undefined;
+    let open: PlannedExcursion | undefined;
     const { minC, maxC } = sensor.range;
+    const graceS = scenario.graceS?.[sensor.device.id] ?? sensor.device.graceS;
+    const zone = zoneOfLocation(sensor.device.location);
+    // Back in range means inside by the sensor's hysteresis: a reading wavering at the limit is one excursion.
+    const h = sensor.device.hysteresisC;
     for (const { t, celsius } of trueTemperatures(sensor)) {
       lastMs = Math.max(lastMs, t);
-      const out = (minC !== undefined && celsius < minC) || (maxC !== undefined && celsius > maxC);
+      const out =
+        open === undefined
+          ? (minC !== undefined && celsius < minC) || (maxC !== undefined && celsius > maxC)
+          : (minC !== undefined && celsius < minC + h) || (maxC !== undefined && celsius > maxC - h);
       if (out && open === undefined) {
-        open = { deviceId: sensor.device.id, location: sensor.device.location, startMs: t };
+        open = {
+          deviceId: sensor.device.id,
+          location: sensor.device.location,
+          zone,
+          startMs: t,
+          graceS,
+          alertable: false,
+        };
         excursions.push(open);
       } else if (!out && open !== undefined) {
         open.endMs = t;
         open = undefined;
       }
+    }
+    for (const e of excursions) {
+      if (e.deviceId !== sensor.device.id) continue;
+      e.alertable = (e.endMs ?? scenario.durationMs) - e.startMs > graceS * 1000;
+      if (e.alertable) e.stockAtRisk = stockAtRiskTruth(changes, zone, e.startMs, e.endMs);
     }
   }
   for (const { step } of steps)

@@ -27,6 +27,13 @@ export interface Scenario {
   faults?: InjectedFault[];
   /** Expected receipts per truck (ASN), for the ground truth. */
   asns?: Asn[];
+  /**
+   * Grace periods (s) the truth judges temperature excursions by, per sensor
+   * id: those of the site the scenario was written for. Absent for a sensor:
+   * the playing site's. A play against an edge configured otherwise (a
+   * control run) is then measured against what the scenario meant.
+   */
+  graceS?: Record<string, number>;
 }
 
 /** Something happening at one device (or to the system) at time `at` (ms at speed 1). */
@@ -186,8 +193,11 @@ export interface InjectedFault {
   detail: string;
   /** Signals that count as detecting it; empty = nothing in Tally's contracts can detect it (not scored). */
   detectedBy: Detection[];
-  /** `tasks`: scored through the expected tasks it causes (one per tag or line) rather than as one anomaly. */
-  scoredBy?: "tasks";
+  /**
+   * `tasks`: scored through the expected tasks it causes (one per tag or line) rather than as one anomaly;
+   * `cold-chain`: scored by the cold-chain part of the report (a temperature spike no one may alert).
+   */
+  scoredBy?: "tasks" | "cold-chain";
   /**
    * Pure identity EPC URIs of the tags it is about (parked, lingering,
    * staged and aborted tags: no movement may carry one beyond those in the
@@ -236,6 +246,8 @@ export interface TrueMovement {
   to?: string;
   /** Pure identity EPC URI, for item-level reads. */
   epc?: string;
+  /** The batch/lot the scan carried. */
+  lot?: string;
   /** The 18-digit SSCC, for a line of an SSCC-tagged pallet. */
   sscc?: string;
   /** The device whose messages are the evidence. */
@@ -283,8 +295,11 @@ export interface GroundTruth {
   unrecorded?: { sku: string; qty: number; from?: string; to?: string; atMs: number }[];
   /** Stock at the end, non-zero only, sorted by location then SKU. */
   positions: { sku: string; location: string; qty: number }[];
-  /** Temperature readings outside the zone's range: from the first out-of-range reading to the first one back in. */
-  excursions: { deviceId: string; location: string; startedAt: string; endedAt?: string }[];
+  /**
+   * True temperature outside the zone's range: from the first reading outside
+   * it to the first one back inside it by the sensor's `hysteresisC`.
+   */
+  excursions: TrueExcursion[];
   faults?: TrueFault[];
   asns?: Asn[];
   /** Correction tasks a correct edge raises, with the wall-clock time of their cause. */
@@ -295,4 +310,30 @@ export interface GroundTruth {
   stockLows?: (StockLow & { startedAt: string })[];
   /** Device messages the play sent: MQTT publishes (heartbeats excluded) plus OPC-UA value changes. */
   events: number;
+}
+
+/** Stock that was in a zone while it was out of range: units of one SKU and lot (no lot: `lot` absent). */
+export interface StockAtRiskTruth {
+  sku: string;
+  lot?: string;
+  /** Units in the zone when the excursion began plus units that arrived in it before it ended. */
+  quantity: number;
+}
+
+/** A true temperature excursion, device time. */
+export interface TrueExcursion {
+  deviceId: string;
+  location: string;
+  startedAt: string;
+  endedAt?: string;
+  /** The zone of the sensor's location. */
+  zone?: string;
+  /** The sensor's grace period, s of scenario time (the site's, or the scenario's own). */
+  graceS?: number;
+  /** When the grace ran out (`startedAt` + grace, device time): when a correct edge alerts. */
+  graceEndsAt?: string;
+  /** Longer than its grace: a correct system alerts it; otherwise it must stay silent. */
+  alertable?: boolean;
+  /** Alertable excursions: the stock in the zone during it, by SKU and lot, from the true movements. */
+  stockAtRisk?: StockAtRiskTruth[];
 }

@@ -88,6 +88,14 @@ describe("startSimulators playing the demo against a real broker and an OPC-UA c
     const [excursion] = truth.excursions;
     expect(excursion).toMatchObject({ deviceId: "temp-c1", location: "DEMO/COLD/C1" });
     expect(excursion?.endedAt).toBeUndefined();
+    // The demo sensor's grace is 0: the excursion is alertable the moment it begins, with the cold room's MILK at risk.
+    expect(excursion).toMatchObject({
+      zone: "COLD",
+      graceS: 0,
+      alertable: true,
+      stockAtRisk: [{ sku: "MILK", quantity: 6 }],
+    });
+    expect(excursion?.graceEndsAt).toBe(excursion?.startedAt);
     // 16 s into the play at speed 20 is 800 ms after its start.
     expect(Date.parse(excursion?.startedAt ?? "")).toBeCloseTo(playStart + 16_000 / SPEED, -2);
   });

@@ -368,6 +368,11 @@ export async function startSimulators(options: SimulatorOptions): Promise<Runnin
             location: e.location,
             startedAt: iso(e.startMs),
             ...(e.endMs !== undefined && { endedAt: iso(e.endMs) }),
+            zone: e.zone,
+            graceS: e.graceS,
+            graceEndsAt: iso(e.startMs + e.graceS * 1000),
+            alertable: e.alertable,
+            ...(e.stockAtRisk !== undefined && { stockAtRisk: e.stockAtRisk }),
           })),
           faults: plan.faults.map((f) => ({
             ...f,

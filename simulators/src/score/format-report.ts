@@ -1,3 +1,4 @@
+import { ALERT_TOLERANCE_MS } from "./score-cold-chain.js";
 import type { ScoreReport } from "./score-run.js";
 
 const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
@@ -62,11 +63,43 @@ export function formatReport(report: ScoreReport): string {
       `${d.stockAlerts.alerted}/${d.stockAlerts.lows} true lows alerted`,
     ],
   ];
+  rows.push(...coldChainRows(report));
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
   const lines = rows.map(([a, b, c]) => `  ${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`.trimEnd());
   const notScored = d.anomalies.notScored.length > 0 ? `\n  not scored: ${d.anomalies.notScored.join(", ")}` : "";
   return `Scenario ${d.scenario}\n${lines.join("\n")}${notScored}\n`;
+}
+
+/** The cold-chain rows: excursions alerted in time, spikes alerted, stock at risk exactly right. */
+function coldChainRows(report: ScoreReport): [string, string, string][] {
+  const c = report.coldChain;
+  if (c === undefined) return [];
+  const risk = c.stockAtRisk;
+  return [
+    [
+      "excursions alerted",
+      `${c.alerted}/${c.excursions}`,
+      `in time (±${ALERT_TOLERANCE_MS / 1000} s of grace end) ${c.alertedInTime}, missed ${c.missed}; latency p50 ${ms(c.alertLatencyP50Ms)}, max ${ms(c.alertLatencyMaxMs)}`,
+    ],
+    ["false excursion alerts", String(c.falseAlerts), `${c.spikes} spikes shorter than their grace`],
+    ...(c.rate.warmings > 0
+      ? [
+          [
+            "slow warmings caught",
+            `${c.rate.caughtBeforeLimit}/${c.rate.warmings}`,
+            "TEMPERATURE_RATE before the limit",
+          ] as [string, string, string],
+        ]
+      : []),
+    risk === "not available"
+      ? ["stock at risk", "not available", "the cloud has no /v1/excursions"]
+      : [
+          "stock at risk exact",
+          `${risk.exact}/${risk.of}`,
+          `precision ${pct(risk.precision)}, recall ${pct(risk.recall)}; records ${risk.withRecord}/${risk.of}, ${risk.falseRecords} unmatched`,
+        ],
+  ];
 }
 
 /** A one-line progress bar: `[#####-----]  50 % · 1,234 events · 12 s`. */

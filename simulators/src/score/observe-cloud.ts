@@ -3,6 +3,7 @@ import { CommitAck, EdgeBatch } from "@tally/protocols";
 import { connectAsync, type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { SimulatorError, SimulatorErrorCode } from "../simulator-error.js";
+import { readColdChain } from "./observe-cold-chain.js";
 import type { ObservedState, RecordedMovement, RecordedSignal } from "./score-run.js";
 
 /** Most movements per page (`GET /v1/movements?limit=`). */
@@ -107,7 +108,8 @@ async function allPages<T>(base: string, path: string, key: string, token?: stri
 /**
  * Reads the cloud's state over its HTTP API, every page of each list:
  * `GET /v1/stock`, `GET /v1/movements` (`limit=1000&after=<last id>`),
- * `GET /v1/alerts` and `GET /v1/tasks`. `token`: a bearer token (a viewer's
+ * `GET /v1/alerts` and `GET /v1/tasks`, plus the cold chain's alerts and
+ * excursion records (`readColdChain`). `token`: a bearer token (a viewer's
  * suffices) when the cloud does not open its reads.
  */
 export async function readCloudState(apiUrl: string, tracker?: CommitTracker, token?: string): Promise<ObservedState> {
@@ -175,6 +177,7 @@ export async function readCloudState(apiUrl: string, tracker?: CommitTracker, to
     movements,
     signals,
     ...(tracker !== undefined && { commitTimes: tracker.commitTimes }),
+    coldChain: await readColdChain(base, tracker, token),
   };
 }
 

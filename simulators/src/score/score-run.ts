@@ -1,4 +1,5 @@
 import type { Detection, GroundTruth } from "../scenario.js";
+import { type ColdChainReport, type ObservedColdChain, scoreColdChain } from "./score-cold-chain.js";
 
 /** A movement as the cloud's ledger holds it (`GET /v1/movements`). */
 export interface RecordedMovement {
@@ -35,6 +36,8 @@ export interface ObservedState {
   signals: RecordedSignal[];
   /** When the cloud committed an event, by event id (ms since the epoch); from commit acknowledgements. */
   commitTimes?: ReadonlyMap<string, number>;
+  /** Temperature excursion alerts with each raise, rate alerts, excursion records and their stock at risk. */
+  coldChain?: ObservedColdChain;
 }
 
 /** The report's keys, in order; `details` follows. */
@@ -103,6 +106,12 @@ export interface ScoreReport {
     stockAlerts: { raised: number; justified: number; lows: number; alerted: number };
     latencySamples: number;
   };
+  /**
+   * Temperature excursions judged against their grace periods: alerted in time, missed, spikes alerted
+   * (false), stock at risk per excursion. Present when the cloud was read for it and the truth has
+   * temperature sensors.
+   */
+  coldChain?: ColdChainReport;
 }
 
 /** Something the system should have raised: an injected fault with detections, or a true temperature excursion. */
@@ -117,6 +126,13 @@ interface Anomaly {
  * moves none of them beyond their true crossing (if they go through at last).
  */
 export const STANDING_FAULT_KINDS: ReadonlySet<string> = new Set(["parked-tags", "staging-lane", "aborted-pass"]);
+
+/** Faults that drive a sensor out of its range on purpose: the excursion is theirs, scored with them. */
+const TEMPERATURE_FAULT_KINDS: ReadonlySet<string> = new Set([
+  "freezer-door-open",
+  "slow-warming",
+  "temperature-spike",
+]);
 
 /** Clock slack when a signal's device time is compared with an anomaly's start, ms. */
 const SLACK_MS = 2000;
@@ -284,6 +300,7 @@ export function scoreRun(truth: GroundTruth, observed: ObservedState): ScoreRepo
   for (const f of faults) {
     // Faults scored through the tasks they cause count once per task, below.
     if (f.scoredBy === "tasks" && f.injected) continue;
+    if (f.scoredBy === "cold-chain") continue;
     if (!f.injected || f.detectedBy.length === 0) {
       notScored.push(`${f.kind}@${f.startedAt}`);
       continue;
@@ -291,10 +308,12 @@ export function scoreRun(truth: GroundTruth, observed: ObservedState): ScoreRepo
     anomalies.push({ kind: f.kind, startMs: Date.parse(f.startedAt), detectedBy: f.detectedBy });
   }
   for (const e of truth.excursions) {
+    // No longer than its grace: a correct system raises nothing (the cold-chain score counts what it does raise).
+    if (e.alertable === false) continue;
     const startMs = Date.parse(e.startedAt);
     const explained = faults.some(
       (f) =>
-        f.kind === "freezer-door-open" &&
+        TEMPERATURE_FAULT_KINDS.has(f.kind) &&
         f.deviceId === e.deviceId &&
         startMs >= Date.parse(f.startedAt) - SLACK_MS &&
         (f.endedAt === undefined || startMs <= Date.parse(f.endedAt)),
@@ -438,5 +457,9 @@ export function scoreRun(truth: GroundTruth, observed: ObservedState): ScoreRepo
       },
       latencySamples: latencies.length,
     },
+    ...(observed.coldChain !== undefined &&
+      truth.excursions.some((e) => e.alertable !== undefined) && {
+        coldChain: scoreColdChain(truth, observed.coldChain, wallOf),
+      }),
   };
 }
