@@ -27,7 +27,7 @@ import { deviceBrokerPolicy, type EdgeMode, isLoopback } from "./domain/device-b
 import type { DeviceLink } from "./domain/device-link.js";
 import { eventDeadLetter } from "./domain/event-dead-letter.js";
 import { forgedAckCondition } from "./domain/forged-ack-condition.js";
-import { JournalHolds } from "./domain/journal-holds.js";
+import { JournalHolds, longestStationaryMs } from "./domain/journal-holds.js";
 import type { Observation } from "./domain/observation.js";
 import { ContinuingRunFilter } from "./domain/replay-filter.js";
 import { indexSite } from "./domain/site-index.js";
@@ -431,7 +431,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     closers.push(async () => events.unsubscribe());
 
     // Device messages: journalled (fsync'd) before the device's publish is acknowledged, then decoded.
-    const holds = new JournalHolds({ settleMs, stationaryMs: pipelineConfig.passes.stationaryMs });
+    const stationaryMs = longestStationaryMs(site, pipelineConfig.passes.stationaryMs);
+    const holds = new JournalHolds({ settleMs, stationaryMs });
     let replayFilter: ContinuingRunFilter | undefined;
     let replaying = false;
     const deadLetter = (topic: string, payload: Buffer, code: string, reason: string, deviceId?: string) => {
@@ -504,7 +505,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       if (replayed > 0) logger.info({ replayed }, "device messages replayed from the journal");
       // The checkpoint: every 500 ms, the watermark seen at the previous tick (its events have passed the
       // 20 ms batching and reached the outbox since), unless the outbox is refusing writes.
-      const contextMs = 2 * (pipelineConfig.passes.stationaryMs + settleMs);
+      const contextMs = 2 * (stationaryMs + settleMs);
       let candidate: number | undefined;
       const checkpointTimer = setInterval(() => {
         try {

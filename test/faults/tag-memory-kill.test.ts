@@ -28,7 +28,17 @@ describe("fault: the edge killed while tags linger in a door's field", () => {
   });
 
   it("kill -9 long after a tag crossed: its movement is not made again, and no tag gets a second one", async () => {
-    const r = await rig({ name: "tag-memory-kill" });
+    // The journal keeps twice the longest stationary time of context: 20 s portals let it go of the
+    // crossing within a minute instead of the default's two and more.
+    const r = await rig({
+      name: "tag-memory-kill",
+      site: (site) => ({
+        ...site,
+        devices: site.devices.map((d) =>
+          d.kind === "rfid-portal" ? { ...d, presence: { ...d.presence, stationaryMs: 20_000 } } : d,
+        ),
+      }),
+    });
     await Promise.all([r.cloud.start(), r.edge.start()]);
     // The reader keeps its session through the edge's restart: QoS 1 reads published meanwhile are sent on reconnect.
     const reader = await mqtt.connectAsync(r.deviceUrl, {

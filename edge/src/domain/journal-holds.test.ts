@@ -1,6 +1,7 @@
+import type { SiteLayout } from "@tally/protocols";
 import { describe, expect, it } from "vitest";
-import { PUTAWAY_SCAN, tagRead } from "../testing/demo-site.js";
-import { JournalHolds } from "./journal-holds.js";
+import { demoSite, PUTAWAY_SCAN, tagRead, testPortal } from "../testing/demo-site.js";
+import { JournalHolds, longestStationaryMs } from "./journal-holds.js";
 
 const read = (deviceId: string, epc: string) => tagRead(epc, deviceId);
 const scan = PUTAWAY_SCAN;
@@ -47,5 +48,18 @@ describe("JournalHolds", () => {
     holds.observe(1, read("DOCK-1", "AA"), 0);
     holds.observe(2, read("DOCK-1", "AA"), 5000);
     expect(holds.watermark(5100)).toBe(1);
+  });
+});
+
+describe("longestStationaryMs", () => {
+  const portal = (id: string, stationaryMs?: number) =>
+    testPortal(id, "DEMO/DOCK/D1", stationaryMs === undefined ? {} : { presence: { timeoutMs: 15_000, stationaryMs } });
+  const site = (devices: SiteLayout["devices"]): SiteLayout => ({ ...demoSite(), devices });
+
+  it("keeps context for the slowest portal, its own setting or the edge's", () => {
+    expect(longestStationaryMs(site([portal("a", 20_000), portal("b", 180_000)]), 60_000)).toBe(180_000);
+    expect(longestStationaryMs(site([portal("a", 20_000), portal("b")]), 60_000)).toBe(60_000);
+    expect(longestStationaryMs(site([portal("a", 20_000)]), 60_000)).toBe(20_000);
+    expect(longestStationaryMs(site([]), 60_000)).toBe(60_000);
   });
 });

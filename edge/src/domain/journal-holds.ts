@@ -1,4 +1,16 @@
+import type { SiteLayout } from "@tally/protocols";
 import type { Observation } from "./observation.js";
+
+/**
+ * The longest time any portal of the site takes to call a tag parked (its
+ * own `presence.stationaryMs`, else the edge's): the journal must keep that
+ * much context, or a replay could not tell a parked tag from a crossing.
+ */
+export function longestStationaryMs(site: SiteLayout, edgeDefaultMs: number): number {
+  const portals = site.devices.flatMap((d) => (d.kind === "rfid-portal" ? [d] : []));
+  if (portals.length === 0) return edgeDefaultMs;
+  return Math.max(...portals.map((p) => p.presence?.stationaryMs ?? edgeDefaultMs));
+}
 
 export interface JournalHoldsConfig {
   /**

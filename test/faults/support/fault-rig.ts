@@ -26,6 +26,8 @@ export interface RigOptions {
   edgeEnv?: Record<string, string>;
   /** `node` arguments for the edge (a preload). */
   edgeNodeArgs?: string[];
+  /** Changes to the site (the demo site without its OPC-UA shelf) before the edge and cloud get it. */
+  site?: (site: SiteLayout) => SiteLayout;
 }
 
 export interface Rig {
@@ -61,7 +63,8 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   const dir = await mkdtemp(join(tmpdir(), `tally-fault-${options.name}-`));
   // The shelf talks OPC-UA to a server no scenario runs: without it the edge does not spend its time redialling.
   const demo = await demoSiteOnPort(await freePort());
-  const site: SiteLayout = { ...demo, devices: demo.devices.filter((d) => d.kind !== "shelf") };
+  const withoutShelf: SiteLayout = { ...demo, devices: demo.devices.filter((d) => d.kind !== "shelf") };
+  const site = options.site?.(withoutShelf) ?? withoutShelf;
   const siteFile = join(dir, "site.json");
   await writeFile(siteFile, JSON.stringify(site));
   const [httpPort, cloudMqttPort, devicePort, metricsPort] = [
