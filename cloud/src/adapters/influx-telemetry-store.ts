@@ -1,6 +1,7 @@
 import { ErrorCode } from "@tally/protocols";
-import { InfluxDB, type IPoint, escape as influxql } from "influx";
+import { FieldType, InfluxDB, type IPoint, escape as influxql } from "influx";
 import { checkTelemetryPoint } from "../telemetry/check-telemetry-point.js";
+import { pointAggregates } from "../telemetry/point-aggregates.js";
 import { rollUpPoints } from "../telemetry/roll-up-points.js";
 import type {
   RawReading,
@@ -49,6 +50,18 @@ const MINUTE_MS = 60_000;
 /** A margin inside the raw retention: a point this close to its end goes to the rollup instead. */
 const RAW_MARGIN_MS = 3_600_000;
 const SERIES_TAGS = ["siteId", "deviceId", "metric", "unit"] as const;
+/**
+ * An excursion-window reading carries this tag (`true`); others have none. A tag, not a field: window
+ * queries and the continuous query filter on it, and the reading never overwrites a summary point that
+ * starts in the same millisecond (another series).
+ */
+const DETAIL_TAG = "detail";
+/** Points not flagged as detail: InfluxQL reads a missing tag as the empty string. */
+const NOT_DETAIL = `${influxql.quoted(DETAIL_TAG)} = ''`;
+/** The 1-minute rollup's aggregation, the same for the continuous query and the backfill. */
+const ROLLUP_FIELDS = `min("min") AS "min", max("max") AS "max", sum("sum") AS "sum", sum("count") AS "count"`;
+/** A continuous query from before summaries aggregated "value": it is dropped and created again. */
+const CURRENT_CQ = /sum\(\\?"?count\\?"?\)/;
 const DATABASE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Thrown when InfluxDB does not answer or refuses a request: the caller retries. */
@@ -63,7 +76,9 @@ export class TelemetryUnavailableError extends Error {
  * `tally_rollup` for the 1-minute rollups, `tally_meta` for the forwarding
  * cursor) and the continuous query that rolls raw points up every minute.
  * A point's identity is its series and time (InfluxDB's own), so writing
- * it again overwrites it with itself.
+ * it again overwrites it with itself. Every raw point carries min, max,
+ * count and sum (a reading one of itself, a summary its period's), and
+ * windows aggregate those, skipping points tagged `detail`.
  */
 export class InfluxTelemetryStore implements TelemetryStore {
   readonly kind = "influxdb" as const;
@@ -96,6 +111,29 @@ export class InfluxTelemetryStore implements TelemetryStore {
       ...(url.password !== "" && { password: decodeURIComponent(url.password) }),
       // The forwarder retries with its own backoff; the client's retries would only hide how long a write took.
       pool: { maxRetries: 0, requestTimeout: options.requestTimeoutMs ?? 10_000 },
+      // Field types fixed here: `count` is an integer wherever it is written (the continuous query's
+      // sum of integers is one too), so raw points, rollups and backfills never conflict in a shard.
+      schema: [
+        {
+          measurement: MEASUREMENT,
+          tags: [...SERIES_TAGS, "location", "zone", DETAIL_TAG],
+          fields: {
+            value: FieldType.FLOAT,
+            min: FieldType.FLOAT,
+            max: FieldType.FLOAT,
+            sum: FieldType.FLOAT,
+            count: FieldType.INTEGER,
+            periodS: FieldType.INTEGER,
+          },
+          database: db,
+        },
+        {
+          measurement: ROLLUP_MEASUREMENT,
+          tags: [...SERIES_TAGS, "location", "zone"],
+          fields: { min: FieldType.FLOAT, max: FieldType.FLOAT, sum: FieldType.FLOAT, count: FieldType.INTEGER },
+          database: db,
+        },
+      ],
     });
   }
 
@@ -123,16 +161,22 @@ export class InfluxTelemetryStore implements TelemetryStore {
     }
     const db = influxql.quoted(this.#db);
     // The answer lists every database's continuous queries, grouped by database: only ours count.
-    const ours = (await this.#influx.query<{ name: string }>("SHOW CONTINUOUS QUERIES"))
+    const ours = (await this.#influx.query<{ name: string; query: string }>("SHOW CONTINUOUS QUERIES"))
       .groups()
       .filter((g) => g.name === this.#db)
       .flatMap((g) => g.rows);
-    if (!ours.some((r) => r.name === CQ_NAME)) {
+    const existing1m = ours.find((r) => r.name === CQ_NAME);
+    // One created before summaries would keep rolling up plain values and counting detail points.
+    if (existing1m !== undefined && !CURRENT_CQ.test(existing1m.query)) {
+      await this.#influx.dropContinuousQuery(CQ_NAME, this.#db);
+    }
+    if (existing1m === undefined || !CURRENT_CQ.test(existing1m.query)) {
       await this.#influx.createContinuousQuery(
         CQ_NAME,
-        `SELECT min("value") AS "min", max("value") AS "max", sum("value") AS "sum", count("value") AS "count"
+        `SELECT ${ROLLUP_FIELDS}
          INTO ${db}.${influxql.quoted(ROLLUP_RP)}.${influxql.quoted(ROLLUP_MEASUREMENT)}
-         FROM ${db}.${influxql.quoted(RAW_RP)}.${influxql.quoted(MEASUREMENT)} GROUP BY time(1m), *`,
+         FROM ${db}.${influxql.quoted(RAW_RP)}.${influxql.quoted(MEASUREMENT)} WHERE ${NOT_DETAIL}
+         GROUP BY time(1m), *`,
         this.#db,
         `RESAMPLE EVERY 1m FOR ${RESAMPLE_FOR_MS / MINUTE_MS}m`,
       );
@@ -199,10 +243,10 @@ export class InfluxTelemetryStore implements TelemetryStore {
     if (fromMs >= toMs) return;
     const db = influxql.quoted(this.#db);
     await this.#influx.query(
-      `SELECT min("value") AS "min", max("value") AS "max", sum("value") AS "sum", count("value") AS "count"
+      `SELECT ${ROLLUP_FIELDS}
        INTO ${db}.${influxql.quoted(ROLLUP_RP)}.${influxql.quoted(ROLLUP_MEASUREMENT)}
        FROM ${db}.${influxql.quoted(RAW_RP)}.${influxql.quoted(MEASUREMENT)}
-       WHERE time >= ${fromMs}ms AND time < ${toMs}ms GROUP BY time(1m), *`,
+       WHERE time >= ${fromMs}ms AND time < ${toMs}ms AND ${NOT_DETAIL} GROUP BY time(1m), *`,
       { database: this.#db },
     );
   }
@@ -224,13 +268,18 @@ export class InfluxTelemetryStore implements TelemetryStore {
       if (query.window === "raw") {
         const rows = await this.#influx.query<{
           value: number;
+          min: number | null;
+          max: number | null;
+          count: number | null;
+          periodS: number | null;
           siteId: string;
           deviceId: string;
           metric: string;
           unit: string | null;
           location: string | null;
+          detail: string | null;
         }>(
-          `SELECT "value", "siteId", "deviceId", "metric", "unit", "location"
+          `SELECT "value", "min", "max", "count", "periodS", "siteId", "deviceId", "metric", "unit", "location", "detail"
            FROM ${db}.${influxql.quoted(RAW_RP)}.${influxql.quoted(MEASUREMENT)}
            WHERE ${where.join(" AND ")} ORDER BY time ASC LIMIT ${query.limit + 1}`,
           { database: this.#db },
@@ -245,6 +294,13 @@ export class InfluxTelemetryStore implements TelemetryStore {
               ...(r.location !== null && r.location !== undefined && { location: r.location }),
               at: r.time.toISOString(),
               value: r.value,
+              ...(isNumber(r.periodS) && {
+                periodS: r.periodS,
+                min: r.min ?? r.value,
+                max: r.max ?? r.value,
+                count: r.count ?? 1,
+              }),
+              ...(r.detail === "true" && { detail: true as const }),
             }),
           )
           .sort((a, b) => compareText(a.at, b.at) || compareSeries(a, b));
@@ -255,8 +311,9 @@ export class InfluxTelemetryStore implements TelemetryStore {
       const select = fromRollup
         ? `min("min") AS "min", sum("sum") / sum("count") AS "mean", max("max") AS "max", sum("count") AS "count"
            FROM ${db}.${influxql.quoted(ROLLUP_RP)}.${influxql.quoted(ROLLUP_MEASUREMENT)}`
-        : `min("value") AS "min", mean("value") AS "mean", max("value") AS "max", count("value") AS "count"
+        : `min("min") AS "min", sum("sum") / sum("count") AS "mean", max("max") AS "max", sum("count") AS "count"
            FROM ${db}.${influxql.quoted(RAW_RP)}.${influxql.quoted(MEASUREMENT)}`;
+      if (!fromRollup) where.push(NOT_DETAIL);
       const rows = await this.#influx.query<{
         min: number;
         mean: number;
@@ -324,10 +381,15 @@ export class InfluxTelemetryStore implements TelemetryStore {
 }
 
 function rawPoint(p: TelemetryPoint): IPoint {
+  const a = pointAggregates(p);
   return {
     measurement: MEASUREMENT,
-    tags: tagsOf({ ...p, zone: zoneOf(p.location) }),
-    fields: { value: p.value },
+    tags: { ...tagsOf({ ...p, zone: zoneOf(p.location) }), ...(p.detail === true && { [DETAIL_TAG]: "true" }) },
+    fields: {
+      value: p.value,
+      ...a,
+      ...(p.summary !== undefined && { periodS: p.summary.periodS }),
+    },
     timestamp: new Date(Date.parse(p.at)),
   };
 }
@@ -357,6 +419,10 @@ function tagsOf(p: {
  */
 function stringLiteral(value: string): string {
   return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+function isNumber(n: unknown): n is number {
+  return typeof n === "number";
 }
 
 function compareText(a: string, b: string): number {

@@ -48,6 +48,8 @@ export function telemetryPoint(t: Telemetry): TelemetryPoint {
     unit: t.unit,
     ...(t.location !== undefined && { location: t.location }),
     at: t.occurredAt,
+    ...(t.summary !== undefined && { summary: { ...t.summary } }),
+    ...(t.excursionWindow === true && { detail: true }),
   };
 }
 
