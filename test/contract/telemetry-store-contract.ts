@@ -318,13 +318,5 @@ export function telemetryStoreContract(name: string, open: () => Promise<Telemet
       expect(hours.map((b) => [b.start, b.min, b.max, b.count])).toEqual([[iso(old), 1, 8, 5]]);
       expect(hours[0]?.mean).toBeCloseTo((3 * 4 + 8) / 5, 9);
     });
-
-    it("keeps the forwarding cursor", async () => {
-      const s = await fresh();
-      expect(await s.cursor()).toBeUndefined();
-      await s.saveCursor("0190a000-0000-7000-8000-000000000001");
-      await s.saveCursor("0190a000-0000-7000-8000-000000000002");
-      expect(await s.cursor()).toBe("0190a000-0000-7000-8000-000000000002");
-    });
   });
 }

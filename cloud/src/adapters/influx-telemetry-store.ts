@@ -39,10 +39,8 @@ export interface InfluxTelemetryStoreOptions {
 const WRITE_CHUNK = 5000;
 const RAW_RP = "tally_raw";
 const ROLLUP_RP = "tally_rollup";
-const META_RP = "tally_meta";
 const MEASUREMENT = "telemetry";
 const ROLLUP_MEASUREMENT = "telemetry_1m";
-const CURSOR_MEASUREMENT = "tally_cursor";
 const CQ_NAME = "tally_telemetry_1m";
 /** The continuous query recomputes this far back on each run: points that come up to this late are rolled up by it. */
 const RESAMPLE_FOR_MS = 2 * 3_600_000;
@@ -72,9 +70,9 @@ export class TelemetryUnavailableError extends Error {
 
 /**
  * The telemetry store on InfluxDB 1.x. At first use it creates, when
- * missing, the database, three retention policies (`tally_raw` for points,
- * `tally_rollup` for the 1-minute rollups, `tally_meta` for the forwarding
- * cursor) and the continuous query that rolls raw points up every minute.
+ * missing, the database, two retention policies (`tally_raw` for points,
+ * `tally_rollup` for the 1-minute rollups) and the continuous query that
+ * rolls raw points up every minute (replacing one from an earlier version).
  * A point's identity is its series and time (InfluxDB's own), so writing
  * it again overwrites it with itself. Every raw point carries min, max,
  * count and sum (a reading one of itself, a summary its period's), and
@@ -151,7 +149,6 @@ export class InfluxTelemetryStore implements TelemetryStore {
     const policies: [string, string][] = [
       [RAW_RP, this.#retention.raw],
       [ROLLUP_RP, this.#retention.rollup],
-      [META_RP, "INF"],
     ];
     const existing = new Set((await this.#influx.showRetentionPolicies(this.#db)).map((p) => p.name));
     for (const [name, duration] of policies) {
@@ -347,31 +344,6 @@ export class InfluxTelemetryStore implements TelemetryStore {
       return { window: query.window, buckets: buckets.slice(0, query.limit), truncated: buckets.length > query.limit };
     } catch (error) {
       throw unavailable("InfluxDB refused or did not answer a query", error);
-    }
-  }
-
-  async cursor(): Promise<string | undefined> {
-    await this.#setUp();
-    try {
-      const rows = await this.#influx.query<{ last: string }>(
-        `SELECT last("id") AS "last" FROM ${influxql.quoted(this.#db)}.${influxql.quoted(META_RP)}.${influxql.quoted(CURSOR_MEASUREMENT)}`,
-        { database: this.#db },
-      );
-      return rows[0]?.last ?? undefined;
-    } catch (error) {
-      throw unavailable("InfluxDB did not answer the cursor query", error);
-    }
-  }
-
-  async saveCursor(id: string): Promise<void> {
-    await this.#setUp();
-    try {
-      await this.#influx.writePoints(
-        [{ measurement: CURSOR_MEASUREMENT, fields: { id }, timestamp: new Date(this.#now()) }],
-        { retentionPolicy: META_RP, precision: "ms" },
-      );
-    } catch (error) {
-      throw unavailable("InfluxDB refused or did not answer the cursor write", error);
     }
   }
 

@@ -392,6 +392,32 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE edge_contacts (edge_id TEXT PRIMARY KEY, site_id TEXT NOT NULL, last_seen_at TEXT NOT NULL);
     `,
   },
+  {
+    version: 21,
+    name: "telemetry leaves the ledger: the telemetry table becomes a hand-off to the telemetry store; counts",
+    sql: `
+      -- A row waits here, with its whole event, until the telemetry store has it; then it is deleted.
+      ALTER TABLE telemetry ADD COLUMN body TEXT;
+      UPDATE telemetry SET body = (SELECT e.body FROM events e WHERE e.id = telemetry.id);
+      -- The ledger keeps a telemetry event's id and hash (exactly-once), not its content.
+      UPDATE events SET body = 'null' WHERE kind = 'telemetry';
+      DROP INDEX telemetry_metric;
+
+      -- Cycle counts are ledger facts (a count against the stock): kept here for good.
+      CREATE TABLE counts (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        site_id TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        location TEXT NOT NULL,
+        value REAL NOT NULL,
+        occurred_at TEXT NOT NULL
+      );
+      INSERT INTO counts (id, site_id, sku, location, value, occurred_at)
+        SELECT id, site_id, substr(metric, 7), location, value, occurred_at FROM telemetry
+        WHERE metric LIKE 'count:%' AND location IS NOT NULL ORDER BY seq;
+    `,
+  },
 ];
 
 /** Applies the migrations not yet recorded in `schema_migrations`, each in its own transaction. */

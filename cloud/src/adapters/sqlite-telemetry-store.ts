@@ -215,19 +215,6 @@ export class SqliteTelemetryStore implements TelemetryStore {
     return { window: query.window, buckets, truncated: rows.length > query.limit };
   }
 
-  async cursor(): Promise<string | undefined> {
-    const row = this.#db.prepare("SELECT value FROM meta WHERE key = 'ledger_cursor'").get() as
-      | { value: string }
-      | undefined;
-    return row?.value;
-  }
-
-  async saveCursor(id: string): Promise<void> {
-    this.#db
-      .prepare("INSERT INTO meta (key, value) VALUES ('ledger_cursor', ?) ON CONFLICT (key) DO UPDATE SET value = ?")
-      .run(id, id);
-  }
-
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -115,8 +115,5 @@ export interface TelemetryStore {
    */
   write(points: readonly TelemetryPoint[]): Promise<WriteResult>;
   query(query: TelemetryQuery): Promise<TelemetryResult>;
-  /** The last ledger telemetry id forwarded here (`saveCursor`), if any. */
-  cursor(): Promise<string | undefined>;
-  saveCursor(id: string): Promise<void>;
   close(): Promise<void>;
 }
