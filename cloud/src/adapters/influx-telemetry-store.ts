@@ -37,6 +37,8 @@ export interface InfluxTelemetryStoreOptions {
 
 /** Points per HTTP write: the `influx` client's sweet spot on InfluxDB 1.x (about 145k points/s). */
 const WRITE_CHUNK = 5000;
+/** Chunks written at once. */
+const PARALLEL_WRITES = 4;
 const RAW_RP = "tally_raw";
 const ROLLUP_RP = "tally_rollup";
 const MEASUREMENT = "telemetry";
@@ -194,11 +196,17 @@ export class InfluxTelemetryStore implements TelemetryStore {
     if (fresh.length + old.length === 0) return { written: 0, rejected };
     await this.#setUp();
     try {
-      for (let i = 0; i < fresh.length; i += WRITE_CHUNK) {
-        await this.#influx.writePoints(fresh.slice(i, i + WRITE_CHUNK).map(rawPoint), {
-          retentionPolicy: RAW_RP,
-          precision: "ms",
-        });
+      // A few chunks in flight at once: InfluxDB parses and indexes one while the next is on its way.
+      const chunks: TelemetryPoint[][] = [];
+      for (let i = 0; i < fresh.length; i += WRITE_CHUNK) chunks.push(fresh.slice(i, i + WRITE_CHUNK));
+      for (let i = 0; i < chunks.length; i += PARALLEL_WRITES) {
+        await Promise.all(
+          chunks
+            .slice(i, i + PARALLEL_WRITES)
+            .map((chunk) =>
+              this.#influx.writePoints(chunk.map(rawPoint), { retentionPolicy: RAW_RP, precision: "ms" }),
+            ),
+        );
       }
       // Too old for the raw retention (an edge back after a long time offline): InfluxDB would drop them,
       // so they go to the rollup as this batch's own 1-minute aggregates.

@@ -20,7 +20,7 @@ export interface TelemetryForwarderOptions {
   store: TelemetryStore;
   logger: Logger;
   observer?: TelemetryForwarderObserver | undefined;
-  /** Hand-off rows per round, default 5000. */
+  /** Hand-off rows per round, default 20,000 (the telemetry store writes them in parallel chunks). */
   pageSize?: number;
   /** How long it waits for new rows when caught up (a commit nudges it sooner), ms; default 1 s. */
   idleMs?: number;
@@ -34,6 +34,7 @@ export interface TelemetryForwarderOptions {
 }
 
 const DEFAULT_RETRY: BackoffOptions = { baseMs: 200, capMs: 30_000 };
+const DEFAULT_PAGE_SIZE = 20_000;
 export const DEFAULT_MAX_PENDING_TELEMETRY = 1_000_000;
 
 /** A committed telemetry event as the telemetry store keeps it. */
@@ -81,7 +82,7 @@ export class TelemetryForwarder {
     this.#store = options.store;
     this.#logger = options.logger;
     this.#observer = options.observer;
-    this.#pageSize = options.pageSize ?? 5000;
+    this.#pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
     this.#idleMs = options.idleMs ?? 1000;
     this.#backoff = options.backoff ?? DEFAULT_RETRY;
     this.#maxPending = options.maxPending ?? DEFAULT_MAX_PENDING_TELEMETRY;
