@@ -27,8 +27,10 @@ describe("tally bench telemetry", () => {
   it.skipIf(influx === undefined)(
     "reports points/s through the cloud against line protocol, with the ratio",
     async () => {
-      const [result, ...more] = await measureTelemetry({ devices: 2, perDevice: 60 });
+      const [result, forward, ...more] = await measureTelemetry({ devices: 2, perDevice: 60 });
       expect(more).toEqual([]);
+      expect(forward).toMatchObject({ name: "telemetry-forward", unit: "points/s", details: { points: 120 } });
+      expect(forward?.ratio).toBeGreaterThan(0);
       expect(result).toMatchObject({
         name: "telemetry",
         unit: "points/s",

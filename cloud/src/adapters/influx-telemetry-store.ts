@@ -1,7 +1,6 @@
 import { ErrorCode } from "@tally/protocols";
 import { FieldType, InfluxDB, type IPoint, escape as influxql } from "influx";
 import { checkTelemetryPoint } from "../telemetry/check-telemetry-point.js";
-import { pointAggregates } from "../telemetry/point-aggregates.js";
 import { rollUpPoints } from "../telemetry/roll-up-points.js";
 import type {
   RawReading,
@@ -13,7 +12,8 @@ import type {
   WindowReading,
   WriteResult,
 } from "../telemetry/telemetry-store.js";
-import { bucketStart, zoneOf } from "../telemetry/telemetry-window.js";
+import { bucketStart } from "../telemetry/telemetry-window.js";
+import { telemetryLine } from "./influx-line-protocol.js";
 
 /** Retention of the InfluxDB telemetry store; InfluxQL durations (`7d`, `400d`, `INF`). */
 export interface InfluxRetention {
@@ -87,6 +87,10 @@ export class InfluxTelemetryStore implements TelemetryStore {
   readonly #retention: InfluxRetention;
   readonly #rawMs: number;
   readonly #now: () => number;
+  /** `http(s)://host:port/` for the writes this store posts itself. */
+  readonly #base: URL;
+  readonly #auth: Record<string, string>;
+  readonly #requestTimeoutMs: number;
   #ready: Promise<void> | undefined;
 
   constructor(options: InfluxTelemetryStoreOptions) {
@@ -102,6 +106,14 @@ export class InfluxTelemetryStore implements TelemetryStore {
     this.#retention = options.retention ?? DEFAULT_INFLUX_RETENTION;
     this.#rawMs = durationMs(this.#retention.raw);
     this.#now = options.now ?? Date.now;
+    this.#base = new URL(`${url.protocol}//${url.host}/`);
+    this.#auth =
+      url.username === ""
+        ? {}
+        : {
+            authorization: `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString("base64")}`,
+          };
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.#influx = new InfluxDB({
       host: url.hostname.replace(/^\[|\]$/g, ""),
       port: url.port === "" ? (url.protocol === "https:" ? 443 : 8086) : Number(url.port),
@@ -196,17 +208,19 @@ export class InfluxTelemetryStore implements TelemetryStore {
     if (fresh.length + old.length === 0) return { written: 0, rejected };
     await this.#setUp();
     try {
-      // A few chunks in flight at once: InfluxDB parses and indexes one while the next is on its way.
-      const chunks: TelemetryPoint[][] = [];
-      for (let i = 0; i < fresh.length; i += WRITE_CHUNK) chunks.push(fresh.slice(i, i + WRITE_CHUNK));
-      for (let i = 0; i < chunks.length; i += PARALLEL_WRITES) {
-        await Promise.all(
-          chunks
-            .slice(i, i + PARALLEL_WRITES)
-            .map((chunk) =>
-              this.#influx.writePoints(chunk.map(rawPoint), { retentionPolicy: RAW_RP, precision: "ms" }),
-            ),
+      // Line protocol made here and posted as it is: the client's per-point serialisation cost about twice
+      // InfluxDB's own write time. A few chunks in flight at once: InfluxDB parses one while the next arrives.
+      const chunks: string[] = [];
+      for (let i = 0; i < fresh.length; i += WRITE_CHUNK) {
+        chunks.push(
+          fresh
+            .slice(i, i + WRITE_CHUNK)
+            .map(telemetryLine)
+            .join("\n"),
         );
+      }
+      for (let i = 0; i < chunks.length; i += PARALLEL_WRITES) {
+        await Promise.all(chunks.slice(i, i + PARALLEL_WRITES).map((body) => this.#writeLines(body)));
       }
       // Too old for the raw retention (an edge back after a long time offline): InfluxDB would drop them,
       // so they go to the rollup as this batch's own 1-minute aggregates.
@@ -229,6 +243,20 @@ export class InfluxTelemetryStore implements TelemetryStore {
       throw unavailable("InfluxDB refused or did not answer a write", error);
     }
     return { written: fresh.length + old.length, rejected };
+  }
+
+  /** Posts line protocol to `/write` into the raw retention policy; anything but 204 is a failure. */
+  async #writeLines(body: string): Promise<void> {
+    const url = new URL("write", this.#base);
+    url.search = new URLSearchParams({ db: this.#db, rp: RAW_RP, precision: "ms" }).toString();
+    const res = await fetch(url, {
+      method: "POST",
+      body,
+      headers: { "content-type": "text/plain; charset=utf-8", ...this.#auth },
+      signal: AbortSignal.timeout(this.#requestTimeoutMs),
+    });
+    if (res.status !== 204)
+      throw new Error(`InfluxDB answered ${res.status} to a write: ${(await res.text()).slice(0, 500)}`);
   }
 
   /**
@@ -358,20 +386,6 @@ export class InfluxTelemetryStore implements TelemetryStore {
   async close(): Promise<void> {
     // The client keeps no connection open between requests: nothing to close.
   }
-}
-
-function rawPoint(p: TelemetryPoint): IPoint {
-  const a = pointAggregates(p);
-  return {
-    measurement: MEASUREMENT,
-    tags: { ...tagsOf({ ...p, zone: zoneOf(p.location) }), ...(p.detail === true && { [DETAIL_TAG]: "true" }) },
-    fields: {
-      value: p.value,
-      ...a,
-      ...(p.summary !== undefined && { periodS: p.summary.periodS }),
-    },
-    timestamp: new Date(Date.parse(p.at)),
-  };
 }
 
 function tagsOf(p: {

@@ -1237,10 +1237,15 @@ export class SqlLedgerStore implements LedgerStore {
       .map((r) => (Date.parse(iso(r.stored)) - Date.parse(iso(r.received))) / 1000);
   }
 
-  async pendingTelemetry(limit: number): Promise<Telemetry[]> {
-    const rows = await this.#driver.read.all<{ body: unknown }>("SELECT body FROM telemetry ORDER BY seq LIMIT ?", [
-      limit,
-    ]);
+  async pendingTelemetry(limit: number, after?: string): Promise<Telemetry[]> {
+    const rows =
+      after === undefined
+        ? await this.#driver.read.all<{ body: unknown }>("SELECT body FROM telemetry ORDER BY seq LIMIT ?", [limit])
+        : await this.#driver.read.all<{ body: unknown }>(
+            `SELECT body FROM telemetry WHERE seq > COALESCE((SELECT seq FROM telemetry WHERE id = ?), 0)
+             ORDER BY seq LIMIT ?`,
+            [after, limit],
+          );
     // Written by the commit from an event the ingest had parsed: trusted, not parsed again (the hot path).
     return rows.map((r) => json(r.body) as Telemetry);
   }

@@ -223,10 +223,11 @@ export interface LedgerStore {
   /** Seconds from each serial's RECEIPT to its first later PUTAWAY. */
   dockToStockSeconds(limit: number): Promise<number[]>;
   /**
-   * Committed telemetry not yet in the telemetry store (the hand-off), oldest commit first. The ledger keeps
+   * Committed telemetry not yet in the telemetry store (the hand-off), oldest commit first; after the row with
+   * id `after` when it is still there (from the start otherwise). The ledger keeps
    * telemetry only until the forwarder confirms it (`forwardedTelemetry`); counts are kept (`counts`).
    */
-  pendingTelemetry(limit: number): Promise<Telemetry[]>;
+  pendingTelemetry(limit: number, after?: string): Promise<Telemetry[]>;
   /** The telemetry store has these: they leave the hand-off. */
   forwardedTelemetry(ids: readonly string[]): Promise<void>;
   /** Drops the oldest hand-off rows beyond `keep` (the telemetry store away too long); how many it dropped. */

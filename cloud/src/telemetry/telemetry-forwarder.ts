@@ -2,7 +2,7 @@ import type { Telemetry } from "@tally/protocols";
 import type { Logger } from "pino";
 import type { LedgerStore } from "../ledger/ledger-store.js";
 import { type BackoffOptions, backoffDelay } from "../notifications/backoff.js";
-import type { TelemetryPoint, TelemetryStore } from "./telemetry-store.js";
+import type { RejectedPoint, TelemetryPoint, TelemetryStore } from "./telemetry-store.js";
 
 /** What the forwarder reports (the cloud's metrics). */
 export interface TelemetryForwarderObserver {
@@ -108,10 +108,11 @@ export class TelemetryForwarder {
     let failures = 0;
     while (!this.#closed) {
       try {
-        const full = await this.#round();
+        const found = await this.#round();
         if (failures > 0) this.#logger.info({ failures }, "telemetry store reachable again: forwarding resumed");
         failures = 0;
-        if (!full) await this.#wait(this.#idleMs);
+        // After a pass that moved rows, look again at once: more may have been committed meanwhile.
+        if (!found) await this.#wait(this.#idleMs);
       } catch (error) {
         failures += 1;
         this.#observer?.failed();
@@ -128,27 +129,46 @@ export class TelemetryForwarder {
     }
   }
 
-  /** One page of the hand-off; true when it was full (more may be waiting). */
+  /**
+   * The hand-off from its start, page after page, until a page is not full; false when it was empty. The
+   * next page is read while the previous one is being written (a page leaves the hand-off only once
+   * written, so the read goes on after its last row). A row that became visible behind the pages read
+   * (PostgreSQL) is found by the next pass, which starts again from the start.
+   */
   async #round(): Promise<boolean> {
-    const rows = await this.#ledger.pendingTelemetry(this.#pageSize);
-    if (rows.length === 0) return false;
-    const result = await this.#store.write(rows.map(telemetryPoint));
-    if (result.rejected.length > 0) {
-      const refused = new Set(result.rejected.map((r) => r.id));
-      for (const r of result.rejected) this.#observer?.rejected(r.code);
-      // Logged whole: this line is the only place these points are kept.
-      this.#logger.error(
-        {
-          rejected: result.rejected.slice(0, 100),
-          points: rows.filter((r) => refused.has(r.id)).slice(0, 100),
-          count: result.rejected.length,
-        },
-        "telemetry the telemetry store can never keep was dropped",
-      );
+    let page = await this.#ledger.pendingTelemetry(this.#pageSize);
+    if (page.length === 0) return false;
+    while (page.length > 0) {
+      const writing = this.#store.write(page.map(telemetryPoint));
+      // Awaited below; a failure meanwhile must not count as unhandled.
+      writing.catch(() => undefined);
+      const last = page.at(-1)?.id;
+      const next =
+        page.length === this.#pageSize && last !== undefined
+          ? await this.#ledger.pendingTelemetry(this.#pageSize, last)
+          : [];
+      const result = await writing;
+      this.#reportRejected(page, result.rejected);
+      await this.#ledger.forwardedTelemetry(page.map((r) => r.id));
+      this.#observer?.forwarded(result.written);
+      page = next;
     }
-    await this.#ledger.forwardedTelemetry(rows.map((r) => r.id));
-    this.#observer?.forwarded(result.written);
-    return rows.length === this.#pageSize;
+    return true;
+  }
+
+  #reportRejected(page: readonly Telemetry[], rejected: readonly RejectedPoint[]): void {
+    if (rejected.length === 0) return;
+    const refused = new Set(rejected.map((r) => r.id));
+    for (const r of rejected) this.#observer?.rejected(r.code);
+    // Logged whole: this line is the only place these points are kept.
+    this.#logger.error(
+      {
+        rejected: rejected.slice(0, 100),
+        points: page.filter((r) => refused.has(r.id)).slice(0, 100),
+        count: rejected.length,
+      },
+      "telemetry the telemetry store can never keep was dropped",
+    );
   }
 
   /** While the telemetry store is away the hand-off grows; past `maxPending` its oldest rows go. */
