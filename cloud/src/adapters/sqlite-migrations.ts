@@ -399,8 +399,8 @@ const MIGRATIONS: readonly Migration[] = [
       -- A row waits here, with its whole event, until the telemetry store has it; then it is deleted.
       ALTER TABLE telemetry ADD COLUMN body TEXT;
       UPDATE telemetry SET body = (SELECT e.body FROM events e WHERE e.id = telemetry.id);
-      -- The ledger keeps a telemetry event's id and hash (exactly-once), not its content.
-      UPDATE events SET body = 'null' WHERE kind = 'telemetry';
+      -- From now on the ledger keeps a telemetry event's id and hash (exactly-once), not its content; events
+      -- are append-only, so bodies committed before stay as they are.
       DROP INDEX telemetry_metric;
 
       -- Cycle counts are ledger facts (a count against the stock): kept here for good.
