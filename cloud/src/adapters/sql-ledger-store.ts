@@ -147,6 +147,9 @@ const COUNT_COLUMNS: readonly Column[] = [
   { name: "occurred_at", type: "timestamptz" },
 ];
 
+/** Hand-off rows deleted per statement. */
+const FORWARDED_SLICE = 10_000;
+
 /** How long item rules are cached; a change made through another process applies within this time. */
 const RULES_TTL_MS = 1000;
 
@@ -1253,8 +1256,11 @@ export class SqlLedgerStore implements LedgerStore {
   async forwardedTelemetry(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.#driver.write(async (tx) => {
-      const list = tx.inList("id", ids);
-      await tx.run(`DELETE FROM telemetry WHERE ${list.sql}`, list.params);
+      // In slices: SQLite takes at most 32,766 parameters a statement.
+      for (let i = 0; i < ids.length; i += FORWARDED_SLICE) {
+        const list = tx.inList("id", ids.slice(i, i + FORWARDED_SLICE));
+        await tx.run(`DELETE FROM telemetry WHERE ${list.sql}`, list.params);
+      }
     });
   }
 
