@@ -1,4 +1,9 @@
 export {
+  InfluxUnavailableError,
+  type LocalInflux,
+  startLocalInflux,
+} from "./bench/local-influx.js";
+export {
   findPostgresBinaries,
   type LocalPostgres,
   type LocalPostgresOptions,

@@ -39,6 +39,8 @@ export interface SystemOptions {
   databaseUrl?: string | undefined;
   /** Telemetry in InfluxDB 1.x (`TALLY_INFLUX_URL`); none: the embedded store. */
   influxUrl?: string | undefined;
+  /** `TALLY_TELEMETRY_HANDOFF_MAX`: telemetry the ledger keeps for an absent telemetry store. */
+  telemetryHandoffMax?: number | undefined;
   edgeId: string;
   /** Serve the edge's Prometheus metrics on this port (0: any free port); none by default. */
   edgeMetricsPort?: number;
@@ -116,6 +118,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       dataDir: options.dataDir,
       databaseUrl: options.databaseUrl,
       influxUrl: options.influxUrl,
+      telemetryHandoffMax: options.telemetryHandoffMax,
       mqtt: { embedded: { port: options.cloudMqttPort } },
       ...options.alerts,
       logger,

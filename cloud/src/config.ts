@@ -20,6 +20,8 @@ const CloudEnv = z.object({
     .string()
     .regex(/^https?:\/\/[^/]+\/[A-Za-z0-9_-]{1,64}\/?$/, "expected http(s)://host:port/<database>")
     .optional(),
+  /** Telemetry rows the ledger keeps for the telemetry store while it is away (the hand-off); past it the oldest go. */
+  TALLY_TELEMETRY_HANDOFF_MAX: z.coerce.number().int().min(1000).max(100_000_000).optional(),
   TALLY_CLOUD_MQTT_URL: z
     .string()
     .regex(/^(mqtts?|wss?|tcp|tls):\/\//, "expected an mqtt://, mqtts://, ws:// or wss:// URL")
@@ -89,6 +91,8 @@ export interface CloudConfig {
   databaseUrl?: string;
   /** `TALLY_INFLUX_URL`: telemetry in InfluxDB 1.x; none: the embedded `<dataDir>/cloud/telemetry.db`. */
   influxUrl?: string;
+  /** `TALLY_TELEMETRY_HANDOFF_MAX`: telemetry kept in the ledger for an absent telemetry store (default 1,000,000). */
+  telemetryHandoffMax?: number;
   mqtt: CloudMqttConfig;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Tokens from `TALLY_API_TOKENS` (role:secret, role@SITE:secret, edge@SITE/EDGE:secret); empty when unset. */
@@ -182,6 +186,7 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConf
   if (parsed.TALLY_CLOUD_MQTT_CA !== undefined) config.mqttCaFile = parsed.TALLY_CLOUD_MQTT_CA;
   if (parsed.TALLY_DATABASE_URL !== undefined) config.databaseUrl = parsed.TALLY_DATABASE_URL;
   if (parsed.TALLY_INFLUX_URL !== undefined) config.influxUrl = parsed.TALLY_INFLUX_URL;
+  if (parsed.TALLY_TELEMETRY_HANDOFF_MAX !== undefined) config.telemetryHandoffMax = parsed.TALLY_TELEMETRY_HANDOFF_MAX;
   if (parsed.TALLY_CLOUD_MQTT_SHARE_GROUP !== undefined) {
     if ("embedded" in config.mqtt) {
       throw new Error("TALLY_CLOUD_MQTT_SHARE_GROUP needs an external broker (TALLY_CLOUD_MQTT_URL)");

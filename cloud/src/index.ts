@@ -123,6 +123,12 @@ export {
   MAX_TELEMETRY_POINTS,
   type TelemetryQueryInput,
 } from "./telemetry/check-telemetry-query.js";
+export {
+  DEFAULT_MAX_PENDING_TELEMETRY,
+  TelemetryForwarder,
+  type TelemetryForwarderOptions,
+  telemetryPoint,
+} from "./telemetry/telemetry-forwarder.js";
 export type {
   RawReading,
   RejectedPoint,

@@ -37,9 +37,6 @@ import { TelemetryForwarder } from "./telemetry/telemetry-forwarder.js";
 import { telemetryMetrics } from "./telemetry/telemetry-metrics.js";
 import type { TelemetryStore } from "./telemetry/telemetry-store.js";
 
-/** How long the telemetry forwarder reads PostgreSQL's rows again: longer than any commit takes. */
-const POSTGRES_SETTLE_MS = 5000;
-
 export interface CloudOptions {
   /** HTTP host, default 127.0.0.1. */
   host?: string;
@@ -54,6 +51,8 @@ export interface CloudOptions {
    * `${dataDir}/cloud/telemetry.db`. Committed telemetry is forwarded there after each commit.
    */
   influxUrl?: string | undefined;
+  /** Telemetry rows the ledger keeps for the telemetry store while it is away; past it the oldest go. */
+  telemetryHandoffMax?: number | undefined;
   /** An external broker, or an embedded aedes on `port` (0 picks a free port). */
   mqtt: { url: string } | { embedded: { host?: string; port: number } };
   /**
@@ -211,8 +210,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       store: telemetry,
       logger: logger.child({ component: "telemetry-forwarder" }),
       observer: telemetryMetrics(metrics.registry),
-      // PostgreSQL takes a row's seq before its transaction commits: rows are read again for a few seconds.
-      settleMs: store.kind === "postgres" ? POSTGRES_SETTLE_MS : 0,
+      ...(options.telemetryHandoffMax !== undefined && { maxPending: options.telemetryHandoffMax }),
     });
     const onCommitted = options.onCommitted;
     const observer: IngestObserver = {

@@ -30,7 +30,9 @@ if ("unavailable" in influx) {
       const db = database();
       for (let i = 0; i < 2; i++) {
         const store = new InfluxTelemetryStore({ url: influx.database(db) });
-        expect(await store.cursor()).toBeUndefined();
+        expect(await store.query({ fromMs: 0, toMs: Date.now(), window: "raw", limit: 1 })).toMatchObject({
+          points: [],
+        });
         await store.close();
       }
       type Series = { name?: string; values?: unknown[][] };
@@ -46,6 +48,31 @@ if ("unavailable" in influx) {
       const cqs = (await show("SHOW CONTINUOUS QUERIES")).find((s) => s.name === db)?.values ?? [];
       expect(cqs.map((row) => row[0])).toEqual(["tally_telemetry_1m"]);
       expect(String(cqs[0]?.[1])).toContain("RESAMPLE EVERY 1m FOR 2h");
+    });
+
+    it("replaces a continuous query from before summaries with one that aggregates them", async () => {
+      const db = database();
+      const q = async (text: string) => {
+        const res = await fetch(`${influx.url}/query?db=${db}&q=${encodeURIComponent(text)}`, { method: "POST" });
+        return (await res.json()) as { results: { series?: { name?: string; values?: unknown[][] }[] }[] };
+      };
+      await q(`CREATE DATABASE "${db}"`);
+      await q(`CREATE RETENTION POLICY "tally_raw" ON "${db}" DURATION 7d REPLICATION 1`);
+      await q(`CREATE RETENTION POLICY "tally_rollup" ON "${db}" DURATION 400d REPLICATION 1`);
+      await q(
+        `CREATE CONTINUOUS QUERY "tally_telemetry_1m" ON "${db}" RESAMPLE EVERY 1m FOR 2h BEGIN
+         SELECT min("value") AS "min", max("value") AS "max", sum("value") AS "sum", count("value") AS "count"
+         INTO "${db}"."tally_rollup"."telemetry_1m" FROM "${db}"."tally_raw"."telemetry" GROUP BY time(1m), * END`,
+      );
+      const store = new InfluxTelemetryStore({ url: influx.database(db) });
+      expect(await store.query({ fromMs: 0, toMs: Date.now(), window: "raw", limit: 1 })).toMatchObject({ points: [] });
+      await store.close();
+      const cqs = (await q("SHOW CONTINUOUS QUERIES")).results[0]?.series?.find((s) => s.name === db)?.values ?? [];
+      expect(cqs.map((row) => row[0])).toEqual(["tally_telemetry_1m"]);
+      const definition = String(cqs[0]?.[1]);
+      expect(definition).toMatch(/sum\(\\?"?count\\?"?\)/);
+      expect(definition).toContain("detail");
+      expect(definition).not.toMatch(/min\(\\?"?value/);
     });
 
     it("rolls up points that arrive later than the continuous query looks back, and answers old ranges from the rollup", async () => {

@@ -366,15 +366,29 @@ export function ledgerFeaturesContract(name: string, create: () => Promise<Ledge
           [4, 5],
         ]);
         expect(await store.dockToStockSeconds(10)).toEqual([300]);
-        const temps = await store.telemetry({ metric: "temperature", limit: 10 });
-        expect(temps).toEqual([]);
-        // Without a metric: every metric's rows in commit order, after a cursor (the telemetry forwarder's read).
-        const all = await store.telemetry({ limit: 10 });
-        expect(all.map((t) => t.value)).toEqual([1, 4]);
-        const first = all[0]?.id;
-        expect(
-          (await store.telemetry({ limit: 10, ...(first !== undefined && { after: first }) })).map((t) => t.value),
-        ).toEqual([4]);
+        // Telemetry waits in the hand-off, in commit order, until the forwarder says the telemetry store has it.
+        const pending = await store.pendingTelemetry(10);
+        expect(pending.map((t) => t.value)).toEqual([1, 4]);
+        await store.forwardedTelemetry(pending.slice(0, 1).map((t) => t.id));
+        expect((await store.pendingTelemetry(10)).map((t) => t.value)).toEqual([4]);
+        await store.forwardedTelemetry(pending.map((t) => t.id));
+        expect(await store.pendingTelemetry(10)).toEqual([]);
+        // Counts are ledger facts: they stay when their telemetry has left.
+        expect((await store.counts(10)).map((c) => c.counted)).toEqual([1, 4]);
+      });
+
+      it("keeps at most a bound of telemetry in the hand-off, the newest, and keeps a summary whole", async () => {
+        await store.commit(meta(0), [
+          telemetry(1, { occurredAt: "2026-11-22T08:00:00Z" }),
+          telemetry(2, { occurredAt: "2026-11-22T08:01:00Z", summary: { periodS: 60, min: 1, max: 3, count: 4 } }),
+          telemetry(3, { occurredAt: "2026-11-22T08:02:00Z", excursionWindow: true }),
+        ]);
+        expect(await store.shedTelemetry(5)).toBe(0);
+        expect(await store.shedTelemetry(2)).toBe(1);
+        const kept = await store.pendingTelemetry(10);
+        expect(kept.map((t) => t.value)).toEqual([2, 3]);
+        expect(kept[0]?.summary).toEqual({ periodS: 60, min: 1, max: 3, count: 4 });
+        expect(kept[1]?.excursionWindow).toBe(true);
       });
     });
   });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createLedgerStore, sqliteLedgerFile } from "@tally/cloud";
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { meta, movement, task } from "./event-fixtures.js";
+import { meta, movement, task, telemetry } from "./event-fixtures.js";
 import { ledgerInvariants } from "./ledger-invariants.js";
 import { ledgerStoreContract } from "./ledger-store-contract.js";
 import { securityStoreContract } from "./security-store-contract.js";
@@ -44,6 +44,51 @@ function sortedJson(value: unknown): string {
 }
 
 describe("SQLite ledger store", () => {
+  it("moves telemetry kept before migration 21 into the hand-off, and its counts into counts", async () => {
+    const dataDir = join(root, "before-21");
+    const first = await createLedgerStore({ dataDir });
+    await first.close();
+    const reading = telemetry(4.5, { occurredAt: "2026-11-22T08:00:00.000Z" });
+    const count = telemetry(7, { metric: "count:SKU-1", unit: "", location: "S1/A/01" });
+    const db = new BetterSqlite3(sqliteLedgerFile(dataDir));
+    try {
+      // Back to version 20's tables, holding what it wrote: the body in events, the columns in telemetry.
+      db.exec(`DELETE FROM schema_migrations WHERE version = 21;
+        DROP TABLE counts; ALTER TABLE telemetry DROP COLUMN body;
+        CREATE INDEX telemetry_metric ON telemetry (metric, seq);`);
+      for (const t of [reading, count]) {
+        const body = sortedJson(t);
+        db.prepare(
+          `INSERT INTO events (id, kind, site_id, edge_id, batch_id, batch_seq, hash, body, occurred_at, committed_at)
+           VALUES (?, 'telemetry', 'S1', 'edge-1', 'b', 0, ?, ?, ?, ?)`,
+        ).run(t.id, createHash("sha256").update(body).digest("hex"), body, t.occurredAt, t.occurredAt);
+        db.prepare(
+          `INSERT INTO telemetry (id, site_id, device_id, metric, value, unit, location, occurred_at)
+           VALUES (?, 'S1', ?, ?, ?, ?, ?, ?)`,
+        ).run(t.id, t.deviceId, t.metric, t.value, t.unit, t.location ?? null, t.occurredAt);
+      }
+    } finally {
+      db.close();
+    }
+    const store = await createLedgerStore({ dataDir });
+    try {
+      expect(await store.pendingTelemetry(10)).toEqual([reading, count]);
+      expect((await store.counts(10)).map((c) => [c.sku, c.location, c.counted])).toEqual([["SKU-1", "S1/A/01", 7]]);
+      // Its identity stays: a resend is a duplicate. New telemetry leaves only its id and hash in events
+      // (events are append-only: older bodies stay).
+      expect((await store.commit(meta(), [reading])).duplicates).toEqual([reading.id]);
+      const fresh = telemetry(5);
+      await store.commit(meta(1), [fresh]);
+      const check = new BetterSqlite3(sqliteLedgerFile(dataDir), { readonly: true });
+      const body = check.prepare("SELECT body FROM events WHERE id = ?").get(fresh.id);
+      check.close();
+      expect(body).toEqual({ body: "null" });
+      expect((await store.pendingTelemetry(10)).map((t) => t.id)).toEqual([reading.id, count.id, fresh.id]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("reads movements recorded before migration 4 (body in events) and tells their resends from conflicts", async () => {
     const dataDir = join(root, "legacy");
     const store = await createLedgerStore({ dataDir });

@@ -140,6 +140,55 @@ export function telemetryStoreContract(name: string, open: () => Promise<Telemet
       expect(perHour.map((b) => [b.start, b.unit, b.count])).toEqual([[iso(T0), "Cel", 5]]);
     });
 
+    it("aggregates summaries by their own min, max, sum and count, and skips excursion-window readings", async () => {
+      const s = await fresh();
+      const summary = point({ atMs: T0, value: 4, summary: { periodS: 60, min: 2, max: 7, count: 6 } });
+      // Full-rate readings of the same minute, which the summary counts already: raw only.
+      const detail = [
+        point({ atMs: T0, value: 7, detail: true }),
+        point({ atMs: T0 + 10_000, value: 50, detail: true }),
+      ];
+      const plain = point({ atMs: T0 + 30_000, value: 1 });
+      const next = point({ atMs: T0 + MINUTE, value: 5, summary: { periodS: 60, min: 5, max: 5, count: 1 } });
+      expect(await s.write([summary, ...detail, plain, next])).toEqual({ written: 5, rejected: [] });
+
+      const perMinute = buckets(await s.query(query({ window: "1m" })));
+      expect(perMinute.map((b) => [b.start, b.min, b.max, b.count])).toEqual([
+        [iso(T0), 1, 7, 7],
+        [iso(T0 + MINUTE), 5, 5, 1],
+      ]);
+      expect(perMinute[0]?.mean).toBeCloseTo((4 * 6 + 1) / 7, 9);
+      const perHour = buckets(await s.query(query({ window: "1h" })));
+      expect(perHour.map((b) => [b.min, b.max, b.count])).toEqual([[1, 7, 8]]);
+      expect(perHour[0]?.mean).toBeCloseTo((4 * 6 + 1 + 5) / 8, 9);
+
+      const series = { siteId: "S1", deviceId: "T1", metric: "temperature", unit: "Cel", location: "S1/COLD/B1" };
+      const points = raw(await s.query(query({})));
+      expect(points).toHaveLength(5);
+      // A summary and a reading in the same millisecond are both kept.
+      expect(points.filter((p) => p.at === iso(T0))).toEqual(
+        expect.arrayContaining([
+          { ...series, at: iso(T0), value: 4, periodS: 60, min: 2, max: 7, count: 6 },
+          { ...series, at: iso(T0), value: 7, detail: true },
+        ]),
+      );
+      expect(points.find((p) => p.at === iso(T0 + 30_000))).toEqual({ ...series, at: iso(T0 + 30_000), value: 1 });
+    });
+
+    it("refuses a summary whose figures do not hold together", async () => {
+      const s = await fresh();
+      const bad = [
+        point({ atMs: T0, value: 9, summary: { periodS: 60, min: 2, max: 7, count: 6 } }),
+        point({ atMs: T0, value: 3, summary: { periodS: 60, min: 2, max: 7, count: 0 } }),
+        point({ atMs: T0, value: 3, summary: { periodS: 60, min: 2, max: Number.NaN, count: 2 } }),
+        point({ atMs: T0, value: 3, summary: { periodS: 60, min: 2, max: 7, count: 2 }, detail: true }),
+      ];
+      const result = await s.write(bad);
+      expect(result.written).toBe(0);
+      expect(result.rejected.map((r) => [r.id, r.code])).toEqual(bad.map((p) => [p.id, ErrorCode.TelemetryInvalid]));
+      expect(raw(await s.query(query({})))).toEqual([]);
+    });
+
     it("keeps a point written twice once (writes are retried)", async () => {
       const s = await fresh();
       const points = [point({ atMs: T0 + MINUTE, value: 1 }), point({ atMs: T0 + 2 * MINUTE, value: 2 })];
@@ -257,12 +306,17 @@ export function telemetryStoreContract(name: string, open: () => Promise<Telemet
       expect(hours[0]?.mean).toBeCloseTo(4, 9);
     });
 
-    it("keeps the forwarding cursor", async () => {
+    it("counts old summaries by their readings and skips old excursion-window readings", async () => {
       const s = await fresh();
-      expect(await s.cursor()).toBeUndefined();
-      await s.saveCursor("0190a000-0000-7000-8000-000000000001");
-      await s.saveCursor("0190a000-0000-7000-8000-000000000002");
-      expect(await s.cursor()).toBe("0190a000-0000-7000-8000-000000000002");
+      const old = Math.floor((Date.now() - 30 * 24 * HOUR) / HOUR) * HOUR;
+      await s.write([
+        point({ atMs: old, value: 3, summary: { periodS: 60, min: 1, max: 6, count: 4 } }),
+        point({ atMs: old + 1000, value: 40, detail: true }),
+        point({ atMs: old + 2 * MINUTE, value: 8 }),
+      ]);
+      const hours = buckets(await s.query(query({ window: "1h", from: iso(old), to: iso(old + HOUR) })));
+      expect(hours.map((b) => [b.start, b.min, b.max, b.count])).toEqual([[iso(old), 1, 8, 5]]);
+      expect(hours[0]?.mean).toBeCloseTo((3 * 4 + 8) / 5, 9);
     });
   });
 }

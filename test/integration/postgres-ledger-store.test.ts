@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { AlertHub, createLedgerStore, ingestBatch, SiteFactsCache } from "@tally/cloud";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { meta, movement, siteLayout, task } from "../contract/event-fixtures.js";
+import { meta, movement, siteLayout, task, telemetry } from "../contract/event-fixtures.js";
 import { ledgerInvariants } from "../contract/ledger-invariants.js";
 import { ledgerStoreContract } from "../contract/ledger-store-contract.js";
 import { securityStoreContract } from "../contract/security-store-contract.js";
@@ -44,6 +44,45 @@ describe.skipIf(unavailable !== undefined)(
         expect((await store.movements())[0]?.qty).toBe(3);
       } finally {
         await client.end();
+        await store.close();
+      }
+    });
+
+    it("moves telemetry kept before migration 21 into the hand-off, and its counts into counts", async () => {
+      const url = await server.freshDatabase();
+      const first = await createLedgerStore({ databaseUrl: url });
+      await first.close();
+      const reading = telemetry(4.5);
+      const count = telemetry(7, { metric: "count:SKU-1", unit: "", location: "S1/A/01" });
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        // Back to version 20's tables, holding what it wrote: the body in events, the columns in telemetry.
+        await client.query(`DELETE FROM schema_migrations WHERE version = 21;
+          DROP TABLE counts; ALTER TABLE telemetry DROP COLUMN body;
+          CREATE INDEX telemetry_metric ON telemetry (metric, seq);`);
+        for (const t of [reading, count]) {
+          await client.query(
+            `INSERT INTO events (id, kind, site_id, edge_id, batch_id, batch_seq, hash, body, occurred_at, committed_at)
+             VALUES ($1, 'telemetry', 'S1', 'edge-1', 'b', 0, 'h', $2, $3, $3)`,
+            [t.id, JSON.stringify(t), t.occurredAt],
+          );
+          await client.query(
+            `INSERT INTO telemetry (id, site_id, device_id, metric, value, unit, location, occurred_at)
+             VALUES ($1, 'S1', $2, $3, $4, $5, $6, $7)`,
+            [t.id, t.deviceId, t.metric, t.value, t.unit, t.location ?? null, t.occurredAt],
+          );
+        }
+      } finally {
+        await client.end();
+      }
+      const store = await createLedgerStore({ databaseUrl: url });
+      try {
+        expect(await store.pendingTelemetry(10)).toEqual([reading, count]);
+        expect((await store.counts(10)).map((c) => [c.sku, c.location, c.counted])).toEqual([["SKU-1", "S1/A/01", 7]]);
+        await store.forwardedTelemetry([reading.id, count.id]);
+        expect(await store.pendingTelemetry(10)).toEqual([]);
+      } finally {
         await store.close();
       }
     });

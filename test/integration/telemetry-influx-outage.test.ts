@@ -100,6 +100,12 @@ describe.skipIf(unavailable !== undefined)(
         expect(Date.now() - started).toBeLessThan(5000);
       }
       expect((await stored()).status).toBe(503);
+      // The ledger keeps them in its hand-off meanwhile.
+      await eventually(
+        () => cloud.store.pendingTelemetry(100),
+        (pending) => pending.length === 6,
+        { what: "the six readings waiting in the ledger's hand-off" },
+      );
 
       await local.start();
       const after = await eventually(stored, (s) => s.values.length === 9, {
@@ -107,6 +113,11 @@ describe.skipIf(unavailable !== undefined)(
         timeoutMs: 45_000,
       });
       expect(after.values).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => 4 + i / 10));
+      await eventually(
+        () => cloud.store.pendingTelemetry(100),
+        (pending) => pending.length === 0,
+        { what: "the hand-off emptied once InfluxDB has them" },
+      );
     });
   },
 );

@@ -12,10 +12,16 @@ export interface BenchResult {
   details?: Record<string, unknown>;
 }
 
+/** What `tally bench` passes on to a benchmark from its options. */
+export interface BenchOptions {
+  /** `--influx-url http://host:port`: an InfluxDB 1.x to use instead of a throwaway local influxd. */
+  influxUrl?: string | undefined;
+}
+
 export interface Benchmark {
   name: string;
   description: string;
-  run(): Promise<BenchResult[]>;
+  run(options?: BenchOptions): Promise<BenchResult[]>;
 }
 
 /** Runs `fn` over `items` repeatedly for at least `minMs` and returns items per second. */

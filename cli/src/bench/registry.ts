@@ -3,6 +3,7 @@ import { epcDecodeBench, gs1ParseBench, readMessageBench } from "./codec-bench.j
 import { drainBench } from "./drain-bench.js";
 import { ledgerBench } from "./ledger-bench.js";
 import { rfidBench } from "./rfid-bench.js";
+import { telemetryBench } from "./telemetry-bench.js";
 
 /** Every benchmark `tally bench` knows, by name. */
 export const BENCHMARKS: readonly Benchmark[] = [
@@ -12,4 +13,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   rfidBench,
   ledgerBench,
   drainBench,
+  telemetryBench,
 ];

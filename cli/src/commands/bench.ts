@@ -12,7 +12,8 @@ export function registerBench(program: Command, logger: Logger): void {
     .argument("[name]", "benchmark name")
     .option("--json", "one JSON object per result on stdout (the default output is a table on stderr plus JSON lines)")
     .option("--list", "list the benchmarks")
-    .action(async (name: string | undefined, opts: { json?: boolean; list?: boolean }) => {
+    .option("--influx-url <url>", "telemetry: an InfluxDB 1.x (http://host:port) instead of a throwaway local influxd")
+    .action(async (name: string | undefined, opts: { json?: boolean; list?: boolean; influxUrl?: string }) => {
       const { BENCHMARKS } = await import("../bench/registry.js");
       if (opts.list) {
         for (const b of BENCHMARKS) printJson({ name: b.name, description: b.description });
@@ -25,9 +26,12 @@ export function registerBench(program: Command, logger: Logger): void {
           `unknown benchmark '${name}'; known: ${BENCHMARKS.map((b) => b.name).join(", ")}`,
         );
       }
+      if (opts.influxUrl !== undefined && !/^https?:\/\/[^/]+\/?$/.test(opts.influxUrl)) {
+        throw new CliError("TALLY_ERR_USAGE", `--influx-url must be http(s)://host:port, not ${opts.influxUrl}`);
+      }
       for (const bench of chosen) {
         logger.info({ bench: bench.name }, "running benchmark");
-        for (const result of await bench.run()) {
+        for (const result of await bench.run({ influxUrl: opts.influxUrl })) {
           printJson(result);
           if (!opts.json) {
             const ratio =

@@ -40,6 +40,7 @@ export function registerUp(program: Command, logger: Logger): void {
         dataDir: cloudConfig.dataDir,
         databaseUrl: cloudConfig.databaseUrl,
         influxUrl: cloudConfig.influxUrl,
+        telemetryHandoffMax: cloudConfig.telemetryHandoffMax,
         edgeId: edgeConfig.edgeId,
         shelfSettleMs: edgeConfig.shelfSettleMs,
         pipeline: { telemetryIntervalMs: edgeConfig.telemetryIntervalMs },

@@ -1,5 +1,5 @@
 import { ErrorCode } from "@tally/protocols";
-import { InfluxDB, type IPoint, escape as influxql } from "influx";
+import { FieldType, InfluxDB, type IPoint, escape as influxql } from "influx";
 import { checkTelemetryPoint } from "../telemetry/check-telemetry-point.js";
 import { rollUpPoints } from "../telemetry/roll-up-points.js";
 import type {
@@ -12,7 +12,8 @@ import type {
   WindowReading,
   WriteResult,
 } from "../telemetry/telemetry-store.js";
-import { bucketStart, zoneOf } from "../telemetry/telemetry-window.js";
+import { bucketStart } from "../telemetry/telemetry-window.js";
+import { telemetryLine } from "./influx-line-protocol.js";
 
 /** Retention of the InfluxDB telemetry store; InfluxQL durations (`7d`, `400d`, `INF`). */
 export interface InfluxRetention {
@@ -36,12 +37,12 @@ export interface InfluxTelemetryStoreOptions {
 
 /** Points per HTTP write: the `influx` client's sweet spot on InfluxDB 1.x (about 145k points/s). */
 const WRITE_CHUNK = 5000;
+/** Chunks written at once. */
+const PARALLEL_WRITES = 4;
 const RAW_RP = "tally_raw";
 const ROLLUP_RP = "tally_rollup";
-const META_RP = "tally_meta";
 const MEASUREMENT = "telemetry";
 const ROLLUP_MEASUREMENT = "telemetry_1m";
-const CURSOR_MEASUREMENT = "tally_cursor";
 const CQ_NAME = "tally_telemetry_1m";
 /** The continuous query recomputes this far back on each run: points that come up to this late are rolled up by it. */
 const RESAMPLE_FOR_MS = 2 * 3_600_000;
@@ -49,6 +50,18 @@ const MINUTE_MS = 60_000;
 /** A margin inside the raw retention: a point this close to its end goes to the rollup instead. */
 const RAW_MARGIN_MS = 3_600_000;
 const SERIES_TAGS = ["siteId", "deviceId", "metric", "unit"] as const;
+/**
+ * An excursion-window reading carries this tag (`true`); others have none. A tag, not a field: window
+ * queries and the continuous query filter on it, and the reading never overwrites a summary point that
+ * starts in the same millisecond (another series).
+ */
+const DETAIL_TAG = "detail";
+/** Points not flagged as detail: InfluxQL reads a missing tag as the empty string. */
+const NOT_DETAIL = `${influxql.quoted(DETAIL_TAG)} = ''`;
+/** The 1-minute rollup's aggregation, the same for the continuous query and the backfill. */
+const ROLLUP_FIELDS = `min("min") AS "min", max("max") AS "max", sum("sum") AS "sum", sum("count") AS "count"`;
+/** A continuous query from before summaries aggregated "value": it is dropped and created again. */
+const CURRENT_CQ = /sum\(\\?"?count\\?"?\)/;
 const DATABASE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Thrown when InfluxDB does not answer or refuses a request: the caller retries. */
@@ -59,11 +72,13 @@ export class TelemetryUnavailableError extends Error {
 
 /**
  * The telemetry store on InfluxDB 1.x. At first use it creates, when
- * missing, the database, three retention policies (`tally_raw` for points,
- * `tally_rollup` for the 1-minute rollups, `tally_meta` for the forwarding
- * cursor) and the continuous query that rolls raw points up every minute.
+ * missing, the database, two retention policies (`tally_raw` for points,
+ * `tally_rollup` for the 1-minute rollups) and the continuous query that
+ * rolls raw points up every minute (replacing one from an earlier version).
  * A point's identity is its series and time (InfluxDB's own), so writing
- * it again overwrites it with itself.
+ * it again overwrites it with itself. Every raw point carries min, max,
+ * count and sum (a reading one of itself, a summary its period's), and
+ * windows aggregate those, skipping points tagged `detail`.
  */
 export class InfluxTelemetryStore implements TelemetryStore {
   readonly kind = "influxdb" as const;
@@ -72,6 +87,10 @@ export class InfluxTelemetryStore implements TelemetryStore {
   readonly #retention: InfluxRetention;
   readonly #rawMs: number;
   readonly #now: () => number;
+  /** `http(s)://host:port/` for the writes this store posts itself. */
+  readonly #base: URL;
+  readonly #auth: Record<string, string>;
+  readonly #requestTimeoutMs: number;
   #ready: Promise<void> | undefined;
 
   constructor(options: InfluxTelemetryStoreOptions) {
@@ -87,6 +106,14 @@ export class InfluxTelemetryStore implements TelemetryStore {
     this.#retention = options.retention ?? DEFAULT_INFLUX_RETENTION;
     this.#rawMs = durationMs(this.#retention.raw);
     this.#now = options.now ?? Date.now;
+    this.#base = new URL(`${url.protocol}//${url.host}/`);
+    this.#auth =
+      url.username === ""
+        ? {}
+        : {
+            authorization: `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString("base64")}`,
+          };
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.#influx = new InfluxDB({
       host: url.hostname.replace(/^\[|\]$/g, ""),
       port: url.port === "" ? (url.protocol === "https:" ? 443 : 8086) : Number(url.port),
@@ -96,6 +123,29 @@ export class InfluxTelemetryStore implements TelemetryStore {
       ...(url.password !== "" && { password: decodeURIComponent(url.password) }),
       // The forwarder retries with its own backoff; the client's retries would only hide how long a write took.
       pool: { maxRetries: 0, requestTimeout: options.requestTimeoutMs ?? 10_000 },
+      // Field types fixed here: `count` is an integer wherever it is written (the continuous query's
+      // sum of integers is one too), so raw points, rollups and backfills never conflict in a shard.
+      schema: [
+        {
+          measurement: MEASUREMENT,
+          tags: [...SERIES_TAGS, "location", "zone", DETAIL_TAG],
+          fields: {
+            value: FieldType.FLOAT,
+            min: FieldType.FLOAT,
+            max: FieldType.FLOAT,
+            sum: FieldType.FLOAT,
+            count: FieldType.INTEGER,
+            periodS: FieldType.INTEGER,
+          },
+          database: db,
+        },
+        {
+          measurement: ROLLUP_MEASUREMENT,
+          tags: [...SERIES_TAGS, "location", "zone"],
+          fields: { min: FieldType.FLOAT, max: FieldType.FLOAT, sum: FieldType.FLOAT, count: FieldType.INTEGER },
+          database: db,
+        },
+      ],
     });
   }
 
@@ -113,7 +163,6 @@ export class InfluxTelemetryStore implements TelemetryStore {
     const policies: [string, string][] = [
       [RAW_RP, this.#retention.raw],
       [ROLLUP_RP, this.#retention.rollup],
-      [META_RP, "INF"],
     ];
     const existing = new Set((await this.#influx.showRetentionPolicies(this.#db)).map((p) => p.name));
     for (const [name, duration] of policies) {
@@ -123,16 +172,22 @@ export class InfluxTelemetryStore implements TelemetryStore {
     }
     const db = influxql.quoted(this.#db);
     // The answer lists every database's continuous queries, grouped by database: only ours count.
-    const ours = (await this.#influx.query<{ name: string }>("SHOW CONTINUOUS QUERIES"))
+    const ours = (await this.#influx.query<{ name: string; query: string }>("SHOW CONTINUOUS QUERIES"))
       .groups()
       .filter((g) => g.name === this.#db)
       .flatMap((g) => g.rows);
-    if (!ours.some((r) => r.name === CQ_NAME)) {
+    const existing1m = ours.find((r) => r.name === CQ_NAME);
+    // One created before summaries would keep rolling up plain values and counting detail points.
+    if (existing1m !== undefined && !CURRENT_CQ.test(existing1m.query)) {
+      await this.#influx.dropContinuousQuery(CQ_NAME, this.#db);
+    }
+    if (existing1m === undefined || !CURRENT_CQ.test(existing1m.query)) {
       await this.#influx.createContinuousQuery(
         CQ_NAME,
-        `SELECT min("value") AS "min", max("value") AS "max", sum("value") AS "sum", count("value") AS "count"
+        `SELECT ${ROLLUP_FIELDS}
          INTO ${db}.${influxql.quoted(ROLLUP_RP)}.${influxql.quoted(ROLLUP_MEASUREMENT)}
-         FROM ${db}.${influxql.quoted(RAW_RP)}.${influxql.quoted(MEASUREMENT)} GROUP BY time(1m), *`,
+         FROM ${db}.${influxql.quoted(RAW_RP)}.${influxql.quoted(MEASUREMENT)} WHERE ${NOT_DETAIL}
+         GROUP BY time(1m), *`,
         this.#db,
         `RESAMPLE EVERY 1m FOR ${RESAMPLE_FOR_MS / MINUTE_MS}m`,
       );
@@ -153,11 +208,19 @@ export class InfluxTelemetryStore implements TelemetryStore {
     if (fresh.length + old.length === 0) return { written: 0, rejected };
     await this.#setUp();
     try {
+      // Line protocol made here and posted as it is: the client's per-point serialisation cost about twice
+      // InfluxDB's own write time. A few chunks in flight at once: InfluxDB parses one while the next arrives.
+      const chunks: string[] = [];
       for (let i = 0; i < fresh.length; i += WRITE_CHUNK) {
-        await this.#influx.writePoints(fresh.slice(i, i + WRITE_CHUNK).map(rawPoint), {
-          retentionPolicy: RAW_RP,
-          precision: "ms",
-        });
+        chunks.push(
+          fresh
+            .slice(i, i + WRITE_CHUNK)
+            .map(telemetryLine)
+            .join("\n"),
+        );
+      }
+      for (let i = 0; i < chunks.length; i += PARALLEL_WRITES) {
+        await Promise.all(chunks.slice(i, i + PARALLEL_WRITES).map((body) => this.#writeLines(body)));
       }
       // Too old for the raw retention (an edge back after a long time offline): InfluxDB would drop them,
       // so they go to the rollup as this batch's own 1-minute aggregates.
@@ -182,6 +245,20 @@ export class InfluxTelemetryStore implements TelemetryStore {
     return { written: fresh.length + old.length, rejected };
   }
 
+  /** Posts line protocol to `/write` into the raw retention policy; anything but 204 is a failure. */
+  async #writeLines(body: string): Promise<void> {
+    const url = new URL("write", this.#base);
+    url.search = new URLSearchParams({ db: this.#db, rp: RAW_RP, precision: "ms" }).toString();
+    const res = await fetch(url, {
+      method: "POST",
+      body,
+      headers: { "content-type": "text/plain; charset=utf-8", ...this.#auth },
+      signal: AbortSignal.timeout(this.#requestTimeoutMs),
+    });
+    if (res.status !== 204)
+      throw new Error(`InfluxDB answered ${res.status} to a write: ${(await res.text()).slice(0, 500)}`);
+  }
+
   /**
    * Points later than the continuous query's resample window (forwarded after an outage) are rolled up
    * here, from the raw points of their minutes: the same query the continuous query runs, so the result
@@ -199,10 +276,10 @@ export class InfluxTelemetryStore implements TelemetryStore {
     if (fromMs >= toMs) return;
     const db = influxql.quoted(this.#db);
     await this.#influx.query(
-      `SELECT min("value") AS "min", max("value") AS "max", sum("value") AS "sum", count("value") AS "count"
+      `SELECT ${ROLLUP_FIELDS}
        INTO ${db}.${influxql.quoted(ROLLUP_RP)}.${influxql.quoted(ROLLUP_MEASUREMENT)}
        FROM ${db}.${influxql.quoted(RAW_RP)}.${influxql.quoted(MEASUREMENT)}
-       WHERE time >= ${fromMs}ms AND time < ${toMs}ms GROUP BY time(1m), *`,
+       WHERE time >= ${fromMs}ms AND time < ${toMs}ms AND ${NOT_DETAIL} GROUP BY time(1m), *`,
       { database: this.#db },
     );
   }
@@ -224,13 +301,18 @@ export class InfluxTelemetryStore implements TelemetryStore {
       if (query.window === "raw") {
         const rows = await this.#influx.query<{
           value: number;
+          min: number | null;
+          max: number | null;
+          count: number | null;
+          periodS: number | null;
           siteId: string;
           deviceId: string;
           metric: string;
           unit: string | null;
           location: string | null;
+          detail: string | null;
         }>(
-          `SELECT "value", "siteId", "deviceId", "metric", "unit", "location"
+          `SELECT "value", "min", "max", "count", "periodS", "siteId", "deviceId", "metric", "unit", "location", "detail"
            FROM ${db}.${influxql.quoted(RAW_RP)}.${influxql.quoted(MEASUREMENT)}
            WHERE ${where.join(" AND ")} ORDER BY time ASC LIMIT ${query.limit + 1}`,
           { database: this.#db },
@@ -245,6 +327,13 @@ export class InfluxTelemetryStore implements TelemetryStore {
               ...(r.location !== null && r.location !== undefined && { location: r.location }),
               at: r.time.toISOString(),
               value: r.value,
+              ...(isNumber(r.periodS) && {
+                periodS: r.periodS,
+                min: r.min ?? r.value,
+                max: r.max ?? r.value,
+                count: r.count ?? 1,
+              }),
+              ...(r.detail === "true" && { detail: true as const }),
             }),
           )
           .sort((a, b) => compareText(a.at, b.at) || compareSeries(a, b));
@@ -255,8 +344,9 @@ export class InfluxTelemetryStore implements TelemetryStore {
       const select = fromRollup
         ? `min("min") AS "min", sum("sum") / sum("count") AS "mean", max("max") AS "max", sum("count") AS "count"
            FROM ${db}.${influxql.quoted(ROLLUP_RP)}.${influxql.quoted(ROLLUP_MEASUREMENT)}`
-        : `min("value") AS "min", mean("value") AS "mean", max("value") AS "max", count("value") AS "count"
+        : `min("min") AS "min", sum("sum") / sum("count") AS "mean", max("max") AS "max", sum("count") AS "count"
            FROM ${db}.${influxql.quoted(RAW_RP)}.${influxql.quoted(MEASUREMENT)}`;
+      if (!fromRollup) where.push(NOT_DETAIL);
       const rows = await this.#influx.query<{
         min: number;
         mean: number;
@@ -293,43 +383,9 @@ export class InfluxTelemetryStore implements TelemetryStore {
     }
   }
 
-  async cursor(): Promise<string | undefined> {
-    await this.#setUp();
-    try {
-      const rows = await this.#influx.query<{ last: string }>(
-        `SELECT last("id") AS "last" FROM ${influxql.quoted(this.#db)}.${influxql.quoted(META_RP)}.${influxql.quoted(CURSOR_MEASUREMENT)}`,
-        { database: this.#db },
-      );
-      return rows[0]?.last ?? undefined;
-    } catch (error) {
-      throw unavailable("InfluxDB did not answer the cursor query", error);
-    }
-  }
-
-  async saveCursor(id: string): Promise<void> {
-    await this.#setUp();
-    try {
-      await this.#influx.writePoints(
-        [{ measurement: CURSOR_MEASUREMENT, fields: { id }, timestamp: new Date(this.#now()) }],
-        { retentionPolicy: META_RP, precision: "ms" },
-      );
-    } catch (error) {
-      throw unavailable("InfluxDB refused or did not answer the cursor write", error);
-    }
-  }
-
   async close(): Promise<void> {
     // The client keeps no connection open between requests: nothing to close.
   }
-}
-
-function rawPoint(p: TelemetryPoint): IPoint {
-  return {
-    measurement: MEASUREMENT,
-    tags: tagsOf({ ...p, zone: zoneOf(p.location) }),
-    fields: { value: p.value },
-    timestamp: new Date(Date.parse(p.at)),
-  };
 }
 
 function tagsOf(p: {
@@ -357,6 +413,10 @@ function tagsOf(p: {
  */
 function stringLiteral(value: string): string {
   return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+function isNumber(n: unknown): n is number {
+  return typeof n === "number";
 }
 
 function compareText(a: string, b: string): number {

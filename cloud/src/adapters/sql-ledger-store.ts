@@ -11,7 +11,7 @@ import {
   type SerialRecord,
   SerialStatus,
   type SiteLayout,
-  Telemetry,
+  type Telemetry,
   TemperatureClass,
   ZoneKind,
 } from "@tally/protocols";
@@ -137,7 +137,19 @@ const TELEMETRY_COLUMNS: readonly Column[] = [
   { name: "unit", type: "text" },
   { name: "location", type: "text" },
   { name: "occurred_at", type: "timestamptz" },
+  { name: "body", type: "jsonb" },
 ];
+const COUNT_COLUMNS: readonly Column[] = [
+  { name: "id", type: "text" },
+  { name: "site_id", type: "text" },
+  { name: "sku", type: "text" },
+  { name: "location", type: "text" },
+  { name: "value", type: "float8" },
+  { name: "occurred_at", type: "timestamptz" },
+];
+
+/** Hand-off rows deleted per statement. */
+const FORWARDED_SLICE = 10_000;
 
 /** How long item rules are cached; a change made through another process applies within this time. */
 const RULES_TTL_MS = 1000;
@@ -271,6 +283,7 @@ export class SqlLedgerStore implements LedgerStore {
       await this.#insertEvents(tx, cloudMeta, hashEvents(heldTasks), now);
     }
     await this.#insertTasks(tx, [...parts.tasks, ...heldTasks]);
+    // Telemetry is handed off, not kept: the forwarder deletes each row once the telemetry store has it.
     await tx.insertRows(
       "telemetry",
       TELEMETRY_COLUMNS,
@@ -282,6 +295,21 @@ export class SqlLedgerStore implements LedgerStore {
         t.value,
         t.unit,
         t.location ?? null,
+        this.#driver.timestamp(t.occurredAt),
+        JSON.stringify(t),
+      ]),
+    );
+    // A cycle count is a ledger fact (checked against the stock above): kept for good.
+    const counts = parts.telemetry.filter((t) => t.metric.startsWith("count:") && t.location !== undefined);
+    await tx.insertRows(
+      "counts",
+      COUNT_COLUMNS,
+      counts.map((t) => [
+        t.id,
+        t.siteId,
+        t.metric.slice("count:".length),
+        t.location,
+        t.value,
         this.#driver.timestamp(t.occurredAt),
       ]),
     );
@@ -521,7 +549,8 @@ export class SqlLedgerStore implements LedgerStore {
       meta.batchId,
       meta.seq,
       h.hash,
-      h.body,
+      // A telemetry event's content goes to the telemetry store (the hand-off row): its id and hash are enough here.
+      h.event.kind === "telemetry" ? "null" : h.body,
       this.#driver.timestamp(h.event.occurredAt),
       now,
     ]);
@@ -1175,18 +1204,14 @@ export class SqlLedgerStore implements LedgerStore {
 
   async counts(limit: number): Promise<CountRecord[]> {
     const rows = await this.#driver.read.all<{
-      metric: string;
+      sku: string;
       location: string;
       value: unknown;
       occurred_at: unknown;
-    }>(
-      `SELECT metric, location, value, occurred_at FROM telemetry
-       WHERE metric LIKE 'count:%' AND location IS NOT NULL ORDER BY seq DESC LIMIT ?`,
-      [limit],
-    );
+    }>("SELECT sku, location, value, occurred_at FROM counts ORDER BY seq DESC LIMIT ?", [limit]);
     const out: CountRecord[] = [];
     for (const r of rows.reverse()) {
-      const sku = r.metric.slice("count:".length);
+      const sku = r.sku;
       const at = this.#driver.timestamp(iso(r.occurred_at));
       const balance = await this.#driver.read.all<{ qty: unknown }>(
         `SELECT COALESCE(SUM(CASE WHEN to_location = ? THEN qty ELSE 0 END), 0)
@@ -1218,20 +1243,38 @@ export class SqlLedgerStore implements LedgerStore {
       .map((r) => (Date.parse(iso(r.stored)) - Date.parse(iso(r.received))) / 1000);
   }
 
-  async telemetry(query: { metric?: string; after?: string; limit: number }): Promise<Telemetry[]> {
-    const after = "t.seq > COALESCE((SELECT seq FROM telemetry WHERE id = ?), 0)";
+  async pendingTelemetry(limit: number, after?: string): Promise<Telemetry[]> {
     const rows =
-      query.metric === undefined
-        ? await this.#driver.read.all<{ body: unknown }>(
-            `SELECT e.body FROM telemetry t JOIN events e ON e.id = t.id WHERE ${after} ORDER BY t.seq LIMIT ?`,
-            [query.after ?? "", query.limit],
-          )
+      after === undefined
+        ? await this.#driver.read.all<{ body: unknown }>("SELECT body FROM telemetry ORDER BY seq LIMIT ?", [limit])
         : await this.#driver.read.all<{ body: unknown }>(
-            `SELECT e.body FROM telemetry t JOIN events e ON e.id = t.id
-             WHERE t.metric = ? AND ${after} ORDER BY t.seq LIMIT ?`,
-            [query.metric, query.after ?? "", query.limit],
+            `SELECT body FROM telemetry WHERE seq > COALESCE((SELECT seq FROM telemetry WHERE id = ?), 0)
+             ORDER BY seq LIMIT ?`,
+            [after, limit],
           );
-    return rows.map((r) => Telemetry.parse(json(r.body)));
+    // Written by the commit from an event the ingest had parsed: trusted, not parsed again (the hot path).
+    return rows.map((r) => json(r.body) as Telemetry);
+  }
+
+  async forwardedTelemetry(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.#driver.write(async (tx) => {
+      // In slices: SQLite takes at most 32,766 parameters a statement.
+      for (let i = 0; i < ids.length; i += FORWARDED_SLICE) {
+        const list = tx.inList("id", ids.slice(i, i + FORWARDED_SLICE));
+        await tx.run(`DELETE FROM telemetry WHERE ${list.sql}`, list.params);
+      }
+    });
+  }
+
+  async shedTelemetry(keep: number): Promise<number> {
+    return this.#driver.write(async (tx) => {
+      const [row] = await tx.all<{ n: unknown }>("SELECT COUNT(*) AS n FROM telemetry");
+      const over = num(row?.n ?? 0) - keep;
+      if (over <= 0) return 0;
+      // The oldest go first: the newest readings say the most about now.
+      return tx.run("DELETE FROM telemetry WHERE seq IN (SELECT seq FROM telemetry ORDER BY seq LIMIT ?)", [over]);
+    });
   }
 
   async close(): Promise<void> {

@@ -393,7 +393,33 @@ const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 38,
+    version: 21,
+    name: "telemetry leaves the ledger: the telemetry table becomes a hand-off to the telemetry store; counts",
+    sql: `
+      -- A row waits here, with its whole event, until the telemetry store has it; then it is deleted.
+      ALTER TABLE telemetry ADD COLUMN body TEXT;
+      UPDATE telemetry SET body = (SELECT e.body FROM events e WHERE e.id = telemetry.id);
+      -- From now on the ledger keeps a telemetry event's id and hash (exactly-once), not its content; events
+      -- are append-only, so bodies committed before stay as they are.
+      DROP INDEX telemetry_metric;
+
+      -- Cycle counts are ledger facts (a count against the stock): kept here for good.
+      CREATE TABLE counts (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        site_id TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        location TEXT NOT NULL,
+        value REAL NOT NULL,
+        occurred_at TEXT NOT NULL
+      );
+      INSERT INTO counts (id, site_id, sku, location, value, occurred_at)
+        SELECT id, site_id, substr(metric, 7), location, value, occurred_at FROM telemetry
+        WHERE metric LIKE 'count:%' AND location IS NOT NULL ORDER BY seq;
+      `,
+  },
+  {
+    version: 22,
     name: "excursion records from TEMPERATURE_EXCURSION conditions (decision 0138)",
     sql: `
       -- One row per (site, device, startedAt): the id derives from them, so a resent or reordered condition

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import { checkTelemetryPoint } from "../telemetry/check-telemetry-point.js";
+import { pointAggregates } from "../telemetry/point-aggregates.js";
 import type {
   RawReading,
   RejectedPoint,
@@ -27,12 +28,32 @@ const SCHEMA = `
     location TEXT,
     zone TEXT,
     at_ms INTEGER NOT NULL,
-    value REAL NOT NULL
+    value REAL NOT NULL,
+    min REAL NOT NULL,
+    max REAL NOT NULL,
+    count INTEGER NOT NULL,
+    sum REAL NOT NULL,
+    period_s INTEGER,
+    detail INTEGER NOT NULL DEFAULT 0
   );
   CREATE INDEX IF NOT EXISTS readings_at ON readings (at_ms);
   CREATE INDEX IF NOT EXISTS readings_metric_at ON readings (metric, at_ms);
   CREATE INDEX IF NOT EXISTS readings_device_at ON readings (site_id, device_id, at_ms);
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+/**
+ * A file from before summaries has plain readings only: each is one reading of itself. SQLite cannot add a
+ * NOT NULL column without a default, so the added columns default to 0 and are filled from `value` here.
+ */
+const SUMMARY_COLUMNS = `
+  ALTER TABLE readings ADD COLUMN min REAL NOT NULL DEFAULT 0;
+  ALTER TABLE readings ADD COLUMN max REAL NOT NULL DEFAULT 0;
+  ALTER TABLE readings ADD COLUMN count INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE readings ADD COLUMN sum REAL NOT NULL DEFAULT 0;
+  ALTER TABLE readings ADD COLUMN period_s INTEGER;
+  ALTER TABLE readings ADD COLUMN detail INTEGER NOT NULL DEFAULT 0;
+  UPDATE readings SET min = value, max = value, count = 1, sum = value;
 `;
 
 interface RawRow {
@@ -43,6 +64,11 @@ interface RawRow {
   location: string | null;
   at_ms: number;
   value: number;
+  min: number;
+  max: number;
+  count: number;
+  period_s: number | null;
+  detail: number;
 }
 
 interface BucketRow {
@@ -60,7 +86,8 @@ interface BucketRow {
 /**
  * The embedded telemetry store: its own SQLite file beside the ledger (WAL,
  * synchronous=FULL), so telemetry's volume never slows ledger commits. Raw
- * points are kept; windows (1m, 5m, 1h) are computed by the query from them
+ * points are kept, each with the min/max/count/sum it stands for (a reading
+ * one of itself, a summary its period's); windows (1m, 5m, 1h) are computed by the query from them
  * (`GROUP BY` over an index on time), which costs nothing at write time and
  * keeps one source of truth for a single-machine system.
  */
@@ -75,7 +102,11 @@ export class SqliteTelemetryStore implements TelemetryStore {
     this.#db.pragma("journal_mode = WAL");
     this.#db.pragma("synchronous = FULL");
     this.#db.pragma("busy_timeout = 5000");
-    this.#db.exec(SCHEMA);
+    this.#db.transaction(() => {
+      this.#db.exec(SCHEMA);
+      const columns = this.#db.prepare("SELECT name FROM pragma_table_info('readings')").all() as { name: string }[];
+      if (!columns.some((c) => c.name === "count")) this.#db.exec(SUMMARY_COLUMNS);
+    })();
   }
 
   async write(points: readonly TelemetryPoint[]): Promise<WriteResult> {
@@ -87,11 +118,13 @@ export class SqliteTelemetryStore implements TelemetryStore {
       else rejected.push({ id: String(point.id), ...problem });
     }
     const insert = this.#db.prepare(
-      `INSERT INTO readings (id, site_id, device_id, metric, unit, location, zone, at_ms, value)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO readings
+         (id, site_id, device_id, metric, unit, location, zone, at_ms, value, min, max, count, sum, period_s, detail)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     );
     const chunk = this.#db.transaction((part: readonly TelemetryPoint[]) => {
       for (const p of part) {
+        const a = pointAggregates(p);
         insert.run(
           p.id,
           p.siteId,
@@ -102,6 +135,12 @@ export class SqliteTelemetryStore implements TelemetryStore {
           zoneOf(p.location) ?? null,
           Date.parse(p.at),
           p.value,
+          a.min,
+          a.max,
+          a.count,
+          a.sum,
+          p.summary?.periodS ?? null,
+          p.detail === true ? 1 : 0,
         );
       }
     });
@@ -126,7 +165,8 @@ export class SqliteTelemetryStore implements TelemetryStore {
     if (query.window === "raw") {
       const rows = this.#db
         .prepare(
-          `SELECT site_id, device_id, metric, unit, location, at_ms, value FROM readings
+          `SELECT site_id, device_id, metric, unit, location, at_ms, value, min, max, count, period_s, detail
+           FROM readings
            WHERE ${where.join(" AND ")} ORDER BY at_ms, site_id, device_id, metric, id LIMIT ?`,
         )
         .all(...params, query.limit + 1) as RawRow[];
@@ -139,6 +179,8 @@ export class SqliteTelemetryStore implements TelemetryStore {
           ...(r.location !== null && { location: r.location }),
           at: new Date(r.at_ms).toISOString(),
           value: r.value,
+          ...(r.period_s !== null && { periodS: r.period_s, min: r.min, max: r.max, count: r.count }),
+          ...(r.detail === 1 && { detail: true as const }),
         }),
       );
       return { window: "raw", points, truncated: rows.length > query.limit };
@@ -151,8 +193,8 @@ export class SqliteTelemetryStore implements TelemetryStore {
       .prepare(
         `SELECT site_id, device_id, metric, unit,
            (CASE WHEN at_ms >= 0 THEN at_ms / ${w} ELSE -((-at_ms + ${w} - 1) / ${w}) END) * ${w} AS start_ms,
-           MIN(value) AS min, AVG(value) AS mean, MAX(value) AS max, COUNT(*) AS count
-         FROM readings WHERE ${where.join(" AND ")}
+           MIN(min) AS min, SUM(sum) / SUM(count) AS mean, MAX(max) AS max, SUM(count) AS count
+         FROM readings WHERE ${where.join(" AND ")} AND detail = 0
          GROUP BY site_id, device_id, metric, unit, start_ms
          ORDER BY start_ms, site_id, device_id, metric, unit LIMIT ?`,
       )
@@ -171,19 +213,6 @@ export class SqliteTelemetryStore implements TelemetryStore {
       }),
     );
     return { window: query.window, buckets, truncated: rows.length > query.limit };
-  }
-
-  async cursor(): Promise<string | undefined> {
-    const row = this.#db.prepare("SELECT value FROM meta WHERE key = 'ledger_cursor'").get() as
-      | { value: string }
-      | undefined;
-    return row?.value;
-  }
-
-  async saveCursor(id: string): Promise<void> {
-    this.#db
-      .prepare("INSERT INTO meta (key, value) VALUES ('ledger_cursor', ?) ON CONFLICT (key) DO UPDATE SET value = ?")
-      .run(id, id);
   }
 
   async close(): Promise<void> {

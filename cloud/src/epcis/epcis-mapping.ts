@@ -1,5 +1,6 @@
-import { gs1CheckDigit, type Movement, type MovementType, type Telemetry } from "@tally/protocols";
+import { gs1CheckDigit, type Movement, type MovementType } from "@tally/protocols";
 import { contentHash } from "../ledger/canonical-json.js";
+import type { RawReading } from "../telemetry/telemetry-store.js";
 
 /**
  * Tally's mapping to and from EPCIS 2.0 JSON-LD (GS1 EPCIS 2.0 §7, CBV 2.0);
@@ -230,21 +231,35 @@ function aggregationEvent(members: readonly Movement[], gtinOf: (sku: string) =>
   };
 }
 
-/** A temperature reading as an ObjectEvent with a sensorElementList (bizStep sensor_reporting, no objects). */
-export function temperatureToEpcis(t: Telemetry): EpcisEvent {
+/** A temperature point of the telemetry store as an ObjectEvent with a sensorElementList (bizStep sensor_reporting, no objects). */
+export function temperatureToEpcis(t: RawReading): EpcisEvent {
+  const uom = t.unit === "°F" ? "FAH" : "CEL";
+  // EPCIS 2.0 §7.3.6: a report over a period carries its start and end times and min/max/mean values.
+  const summary =
+    t.periodS !== undefined && t.min !== undefined && t.max !== undefined
+      ? {
+          sensorMetadata: {
+            startTime: t.at,
+            endTime: new Date(Date.parse(t.at) + t.periodS * 1000).toISOString(),
+            deviceID: `urn:tally:device:${t.deviceId}`,
+          },
+          sensorReport: [{ type: "gs1:Temperature", minValue: t.min, maxValue: t.max, meanValue: t.value, uom }],
+        }
+      : undefined;
   return {
     type: "ObjectEvent",
-    eventID: eventIdOf(t.id),
-    eventTime: t.occurredAt,
+    // The telemetry store keys a point by its series and time: so does its event id.
+    eventID: eventIdOf(`telemetry:${t.siteId}:${t.deviceId}:${t.metric}:${t.at}${t.detail === true ? ":detail" : ""}`),
+    eventTime: t.at,
     eventTimeZoneOffset: "+00:00",
     action: "OBSERVE",
     epcList: [],
     bizStep: "sensor_reporting",
     ...(t.location !== undefined && { readPoint: { id: locationUrn(t.location) } }),
     sensorElementList: [
-      {
-        sensorMetadata: { time: t.occurredAt, deviceID: `urn:tally:device:${t.deviceId}` },
-        sensorReport: [{ type: "gs1:Temperature", value: t.value, uom: t.unit === "°F" ? "FAH" : "CEL" }],
+      summary ?? {
+        sensorMetadata: { time: t.at, deviceID: `urn:tally:device:${t.deviceId}` },
+        sensorReport: [{ type: "gs1:Temperature", value: t.value, uom }],
       },
     ],
   };

@@ -221,12 +221,20 @@ export interface LedgerStore {
   /** open → closed; `undefined` when unknown. */
   closeExpected(kind: ExpectedKind, id: string): Promise<"closed" | "already-closed" | undefined>;
 
-  /** Recorded counts (`count:<sku>` telemetry with a location), latest last, at most `limit`. */
+  /** Recorded counts (`count:<sku>` telemetry with a location, kept by the ledger), latest last, at most `limit`. */
   counts(limit: number): Promise<CountRecord[]>;
   /** Seconds from each serial's RECEIPT to its first later PUTAWAY. */
   dockToStockSeconds(limit: number): Promise<number[]>;
-  /** Telemetry of one metric (without: of every metric) in commit order, after the row with id `after`. */
-  telemetry(query: { metric?: string; after?: string; limit: number }): Promise<Telemetry[]>;
+  /**
+   * Committed telemetry not yet in the telemetry store (the hand-off), oldest commit first; after the row with
+   * id `after` when it is still there (from the start otherwise). The ledger keeps
+   * telemetry only until the forwarder confirms it (`forwardedTelemetry`); counts are kept (`counts`).
+   */
+  pendingTelemetry(limit: number, after?: string): Promise<Telemetry[]>;
+  /** The telemetry store has these: they leave the hand-off. */
+  forwardedTelemetry(ids: readonly string[]): Promise<void>;
+  /** Drops the oldest hand-off rows beyond `keep` (the telemetry store away too long); how many it dropped. */
+  shedTelemetry(keep: number): Promise<number>;
 
   close(): Promise<void>;
 }

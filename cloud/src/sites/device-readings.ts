@@ -1,4 +1,4 @@
-import type { Telemetry } from "@tally/protocols";
+import type { RawReading } from "../telemetry/telemetry-store.js";
 
 /** One measurement kept for the console: when (device time, ISO 8601) and the value in the reading's unit. */
 export interface ReadingPoint {
@@ -28,7 +28,7 @@ export const DEFAULT_READINGS_LIMITS: DeviceReadingsLimits = { pointsPerSeries: 
 
 /**
  * The latest readings per (site, device, metric), with a bounded window of
- * points each, folded from telemetry rows in commit order. Pure and in
+ * points each, folded from the telemetry store's points. Pure and in
  * memory; bounded by `limits` however long it runs. A row that arrives
  * late (older than the latest) joins the window in time order but does
  * not replace the latest.
@@ -42,14 +42,14 @@ export class DeviceReadings {
     this.#limits = limits;
   }
 
-  /** Folds telemetry rows in (commit order). */
-  add(rows: readonly Telemetry[]): void {
+  /** Folds points from the telemetry store in; a point of a series at a time it already has replaces it. */
+  add(rows: readonly RawReading[]): void {
     for (const row of rows) this.#addOne(row);
   }
 
-  #addOne(row: Telemetry): void {
+  #addOne(row: RawReading): void {
     const key = `${row.siteId}\u0000${row.deviceId}\u0000${row.metric}`;
-    const point: ReadingPoint = { at: row.occurredAt, value: row.value };
+    const point: ReadingPoint = { at: row.at, value: row.value };
     const found = this.#series.get(key);
     if (found === undefined) {
       if (this.#series.size >= this.#limits.maxSeries) {
@@ -69,6 +69,14 @@ export class DeviceReadings {
     }
     this.#series.delete(key);
     this.#series.set(key, found);
+    // Read again (the follower's queries overlap): the same time is the same point.
+    const atMs = Date.parse(point.at);
+    const same = found.points.findIndex((p) => Date.parse(p.at) === atMs);
+    if (same >= 0) {
+      found.points[same] = point;
+      if (Date.parse(found.latest.at) === atMs) found.latest = point;
+      return;
+    }
     if (Date.parse(point.at) >= Date.parse(found.latest.at)) {
       found.latest = point;
       found.unit = row.unit;

@@ -1,15 +1,14 @@
-import type { LedgerLocation, Telemetry } from "@tally/protocols";
+import type { LedgerLocation } from "@tally/protocols";
 import { describe, expect, it } from "vitest";
 import type { Alert } from "../alerts/alert.js";
 import type { EdgeRecord } from "../ingest/edge-registry.js";
+import type { RawReading } from "../telemetry/telemetry-store.js";
 import { DeviceReadings } from "./device-readings.js";
 import { siteDevices } from "./site-devices.js";
 
-const reading = (deviceId: string, at: string, value: number, siteId = "S1"): Telemetry => ({
-  kind: "telemetry",
-  id: `${deviceId}-${at}`,
+const reading = (deviceId: string, at: string, value: number, siteId = "S1"): RawReading => ({
   siteId,
-  occurredAt: at,
+  at,
   deviceId,
   metric: "temperature",
   value,

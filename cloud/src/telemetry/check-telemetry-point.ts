@@ -17,7 +17,7 @@ const MAX_AT_MS = Date.parse("2262-04-10T00:00:00.000Z");
  * finite number, a name with control characters or a lone surrogate (a
  * trailing backslash too: InfluxDB 1.x's line protocol cannot carry one at
  * the end of a tag value), an empty or overlong name, a time outside what
- * InfluxDB can keep.
+ * InfluxDB can keep, a summary whose figures do not hold together.
  */
 export function checkTelemetryPoint(point: TelemetryPoint): Rejection | undefined {
   const invalid = (reason: string): Rejection => ({ code: ErrorCode.TelemetryInvalid, reason });
@@ -40,6 +40,18 @@ export function checkTelemetryPoint(point: TelemetryPoint): Rejection | undefine
     if (CONTROL.test(value)) return invalid(`${field} holds a control character`);
     if (LONE_SURROGATE.test(value)) return invalid(`${field} holds a lone UTF-16 surrogate`);
     if (value.endsWith("\\")) return invalid(`${field} ends with a backslash`);
+  }
+  const summary = point.summary;
+  if (summary !== undefined) {
+    const { periodS, min, max, count } = summary;
+    if (![periodS, min, max, count].every((n) => typeof n === "number" && Number.isFinite(n))) {
+      return invalid("summary holds a value that is not a finite number");
+    }
+    if (!Number.isInteger(count) || count < 1) return invalid(`summary count ${count} is not a whole number ≥ 1`);
+    if (!Number.isInteger(periodS) || periodS < 1)
+      return invalid(`summary periodS ${periodS} is not a whole number ≥ 1`);
+    if (!(min <= point.value && point.value <= max)) return invalid("summary mean is not between its min and max");
+    if (point.detail === true) return invalid("a summary is not a full-rate excursion-window reading");
   }
   const atMs = Date.parse(point.at);
   if (Number.isNaN(atMs)) return invalid(`at ${JSON.stringify(point.at)} is not a time`);

@@ -1,3 +1,4 @@
+import { pointAggregates } from "./point-aggregates.js";
 import type { TelemetryPoint } from "./telemetry-store.js";
 import { bucketStart, zoneOf } from "./telemetry-window.js";
 
@@ -20,17 +21,19 @@ export interface Rollup {
  * `points` aggregated per series (site, device, metric, unit, location) and
  * bucket of `widthMs`: what a store writes for points too old for its raw
  * retention, so they still count in windowed queries. Points with the same id
- * count once.
+ * count once; a summary counts its readings; detail points are skipped (their
+ * period's summary counts them).
  */
 export function rollUpPoints(points: readonly TelemetryPoint[], widthMs: number): Rollup[] {
   const seen = new Set<string>();
   const rollups = new Map<string, Rollup>();
   for (const p of points) {
-    if (seen.has(p.id)) continue;
+    if (seen.has(p.id) || p.detail === true) continue;
     seen.add(p.id);
     const startMs = bucketStart(Date.parse(p.at), widthMs);
     const key = JSON.stringify([p.siteId, p.deviceId, p.metric, p.unit, p.location ?? null, startMs]);
     const r = rollups.get(key);
+    const a = pointAggregates(p);
     if (r === undefined) {
       const zone = zoneOf(p.location);
       rollups.set(key, {
@@ -41,16 +44,13 @@ export function rollUpPoints(points: readonly TelemetryPoint[], widthMs: number)
         ...(p.location !== undefined && { location: p.location }),
         ...(zone !== undefined && { zone }),
         startMs,
-        min: p.value,
-        max: p.value,
-        sum: p.value,
-        count: 1,
+        ...a,
       });
     } else {
-      r.min = Math.min(r.min, p.value);
-      r.max = Math.max(r.max, p.value);
-      r.sum += p.value;
-      r.count += 1;
+      r.min = Math.min(r.min, a.min);
+      r.max = Math.max(r.max, a.max);
+      r.sum += a.sum;
+      r.count += a.count;
     }
   }
   return [...rollups.values()];

@@ -8,7 +8,8 @@ import type { TelemetryResult } from "./telemetry-store.js";
 export function telemetryCsv(result: TelemetryResult): string {
   const lines: string[] = [];
   if (result.window === "raw") {
-    lines.push("at,siteId,deviceId,metric,unit,location,value");
+    // Summary columns are empty for a plain reading; detail is 1 for an excursion-window reading.
+    lines.push("at,siteId,deviceId,metric,unit,location,value,periodS,min,max,count,detail");
     for (const p of result.points) {
       lines.push(
         [
@@ -19,6 +20,11 @@ export function telemetryCsv(result: TelemetryResult): string {
           text(p.unit),
           text(p.location ?? ""),
           num(p.value),
+          p.periodS === undefined ? "" : num(p.periodS),
+          p.min === undefined ? "" : num(p.min),
+          p.max === undefined ? "" : num(p.max),
+          p.count === undefined ? "" : num(p.count),
+          p.detail === true ? "1" : "",
         ].join(","),
       );
     }

@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Telemetry } from "@tally/protocols";
 import { afterEach, describe, expect, it } from "vitest";
+import { InfluxTelemetryStore } from "../adapters/influx-telemetry-store.js";
 import { SqliteTelemetryStore } from "../adapters/sqlite-telemetry-store.js";
 import { batch, bearer, silentLogger, TEST_TOKENS, testApp } from "../testing/fixtures.js";
-import { TelemetryForwarder } from "./telemetry-forwarder.js";
+import { TelemetryForwarder, telemetryPoint } from "./telemetry-forwarder.js";
 
 const T0 = Date.parse("2026-12-01T10:00:00.000Z");
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -50,7 +52,7 @@ async function setUp() {
     expect(res.json().status).toBe("committed");
   };
   const forward = (pageSize = 3) => {
-    const counts = { forwarded: 0, rejected: [] as string[], failed: 0 };
+    const counts = { forwarded: 0, rejected: [] as string[], failed: 0, shed: 0 };
     const forwarder = new TelemetryForwarder({
       ledger: store,
       store: telemetry,
@@ -64,6 +66,9 @@ async function setUp() {
         rejected: (code) => counts.rejected.push(code),
         failed: () => {
           counts.failed += 1;
+        },
+        shed: (n) => {
+          counts.shed += n;
         },
       },
     });
@@ -79,7 +84,17 @@ async function setUp() {
     const result = await telemetry.query({ fromMs: T0, toMs: T0 + 3_600_000, window: "raw", limit: 10_000 });
     return result.window === "raw" ? result.points.map((p) => p.value) : [];
   };
-  return { ingest, forward, stored, reopen, telemetry: () => telemetry };
+  return { ingest, forward, stored, reopen, telemetry: () => telemetry, ledger: store };
+}
+
+/** A port that was free a moment ago and is closed now: connections to it are refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
 }
 
 async function until(probe: () => Promise<boolean>) {
@@ -91,9 +106,10 @@ async function until(probe: () => Promise<boolean>) {
 }
 
 describe("TelemetryForwarder", () => {
-  it("copies committed telemetry to the telemetry store page by page and keeps its cursor there", async () => {
+  it("moves committed telemetry to the telemetry store page by page and empties the ledger's hand-off", async () => {
     const t = await setUp();
     await t.ingest([1, 2, 3, 4, 5].map((v) => reading(T0 + v * 1000, v)));
+    expect((await t.ledger.pendingTelemetry(100)).length).toBe(5);
     const { forwarder, counts } = t.forward();
     await until(async () => (await t.stored()).length === 5);
     expect(await t.stored()).toEqual([1, 2, 3, 4, 5]);
@@ -101,79 +117,87 @@ describe("TelemetryForwarder", () => {
     await t.ingest([reading(T0 + 6000, 6)]);
     forwarder.nudge();
     await until(async () => (await t.stored()).length === 6);
+    await until(async () => (await t.ledger.pendingTelemetry(100)).length === 0);
     expect(counts.forwarded).toBe(6);
-    await forwarder.close();
-    expect(await t.telemetry().cursor()).toBeDefined();
   });
 
-  it("goes on from its cursor after a restart: nothing twice, nothing missed", async () => {
+  it("keeps summaries and excursion-window readings whole through the hand-off", async () => {
+    const t = await setUp();
+    await t.ingest([
+      reading(T0, 4, { summary: { periodS: 60, min: 2, max: 7, count: 6 } }),
+      reading(T0 + 1000, 7, { excursionWindow: true }),
+    ]);
+    t.forward();
+    await until(async () => (await t.stored()).length === 2);
+    const result = await t.telemetry().query({ fromMs: T0, toMs: T0 + 60_000, window: "raw", limit: 10 });
+    expect(result.window === "raw" && result.points.map((p) => [p.value, p.count, p.detail])).toEqual([
+      [4, 6, undefined],
+      [7, undefined, true],
+    ]);
+  });
+
+  it("after a crash between the write and the hand-off's delete, writes the page again and keeps each point once", async () => {
     const t = await setUp();
     await t.ingest([reading(T0 + 1000, 1), reading(T0 + 2000, 2)]);
-    const first = t.forward();
-    await until(async () => (await t.stored()).length === 2);
-    await first.forwarder.close();
+    // What a forwarder that died after its write left behind: the points stored, the rows still handed off.
+    const pending = await t.ledger.pendingTelemetry(100);
+    await t.telemetry().write(pending.map(telemetryPoint));
     await t.reopen();
     await t.ingest([reading(T0 + 3000, 3)]);
-    const second = t.forward();
-    await until(async () => (await t.stored()).length === 3);
+    const { counts } = t.forward();
+    await until(async () => (await t.ledger.pendingTelemetry(100)).length === 0);
     expect(await t.stored()).toEqual([1, 2, 3]);
-    // Only the new row was read and written by the second forwarder.
-    expect(second.counts.forwarded).toBe(1);
+    expect(counts.forwarded).toBe(3);
   });
 
-  it("skips and counts what the telemetry store can never keep, and forwards the rest", async () => {
+  it("drops and counts what the telemetry store can never keep, and forwards the rest", async () => {
     const t = await setUp();
     // The wire schema lets a control character through in a device id; InfluxDB's line protocol would not.
     await t.ingest([reading(T0 + 1000, 1), reading(T0 + 2000, 2, { deviceId: "temp\n2" }), reading(T0 + 3000, 3)]);
     const { counts } = t.forward();
-    await until(async () => (await t.stored()).length === 2);
+    await until(async () => (await t.ledger.pendingTelemetry(100)).length === 0);
     expect(await t.stored()).toEqual([1, 3]);
     expect(counts.rejected).toEqual(["TALLY_ERR_TELEMETRY_INVALID"]);
   });
-});
 
-describe("TelemetryForwarder on a ledger whose row order is not its commit order", () => {
-  it("forwards a row that became visible behind the cursor, within settleMs", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "tally-forwarder-settle-"));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const telemetry = new SqliteTelemetryStore(join(dir, "telemetry.db"));
-    cleanups.push(() => telemetry.close());
-    // An in-process fake of the ledger port: rows in `seq` order, one of them committed late (as on
-    // PostgreSQL, where a transaction takes its seq before it commits).
-    const rows = [
-      { seq: 1, visible: true, t: reading(T0 + 1000, 1) },
-      { seq: 2, visible: false, t: reading(T0 + 2000, 2) },
-      { seq: 3, visible: true, t: reading(T0 + 3000, 3) },
-    ];
-    const ledger = {
-      telemetry: async (q: { after?: string; limit: number }) => {
-        const afterSeq = rows.find((r) => r.t.id === q.after)?.seq ?? 0;
-        return rows
-          .filter((r) => r.visible && r.seq > afterSeq)
-          .slice(0, q.limit)
-          .map((r) => r.t);
-      },
-    };
+  it("while the telemetry store is away, keeps the hand-off up to its bound, dropping and counting the oldest", async () => {
+    const t = await setUp();
+    // A real InfluxDB adapter pointed at a port nothing listens on: every write fails.
+    const away = new InfluxTelemetryStore({
+      url: `http://127.0.0.1:${await closedPort()}/tally`,
+      requestTimeoutMs: 500,
+    });
+    await t.ingest([1, 2, 3, 4, 5].map((v) => reading(T0 + v * 1000, v)));
+    const counts = { failed: 0, shed: 0 };
     const forwarder = new TelemetryForwarder({
-      ledger,
-      store: telemetry,
+      ledger: t.ledger,
+      store: away,
       logger: silentLogger(),
-      idleMs: 10,
-      settleMs: 100,
+      maxPending: 2,
+      backoff: { baseMs: 10, capMs: 20 },
+      observer: {
+        forwarded: () => undefined,
+        rejected: () => undefined,
+        failed: () => {
+          counts.failed += 1;
+        },
+        shed: (n) => {
+          counts.shed += n;
+        },
+      },
     });
     forwarder.start();
     cleanups.push(() => forwarder.close());
-    const stored = async () => {
-      const result = await telemetry.query({ fromMs: T0, toMs: T0 + 3_600_000, window: "raw", limit: 100 });
-      return result.window === "raw" ? result.points.map((p) => p.value) : [];
-    };
-    await until(async () => (await stored()).length === 2);
-    const late = rows[1];
-    if (late === undefined) throw new Error("no late row");
-    late.visible = true;
-    await until(async () => (await stored()).length === 3);
-    expect(await stored()).toEqual([1, 2, 3]);
-    // The saved cursor settles on the last row once it is older than settleMs.
-    await until(async () => (await telemetry.cursor()) === rows[2]?.t.id);
+    await until(async () => counts.shed === 3);
+    // Commits go on meanwhile.
+    await t.ingest([reading(T0 + 6000, 6)]);
+    await until(async () => counts.shed === 4);
+    expect((await t.ledger.pendingTelemetry(100)).map((r) => r.value)).toEqual([5, 6]);
+    expect(counts.failed).toBeGreaterThan(0);
+    await forwarder.close();
+    // The store back: what was kept arrives.
+    t.forward();
+    await until(async () => (await t.stored()).length === 2);
+    expect(await t.stored()).toEqual([5, 6]);
   });
 });

@@ -2,42 +2,42 @@ import type { Telemetry } from "@tally/protocols";
 import type { Logger } from "pino";
 import type { LedgerStore } from "../ledger/ledger-store.js";
 import { type BackoffOptions, backoffDelay } from "../notifications/backoff.js";
-import type { TelemetryPoint, TelemetryStore } from "./telemetry-store.js";
+import type { RejectedPoint, TelemetryPoint, TelemetryStore } from "./telemetry-store.js";
 
 /** What the forwarder reports (the cloud's metrics). */
 export interface TelemetryForwarderObserver {
   forwarded(points: number): void;
-  /** A point the telemetry store can never keep: it stays in the ledger's table only. */
+  /** A point the telemetry store can never keep: logged with its content, counted, and dropped. */
   rejected(code: string): void;
   /** A round that failed (the telemetry store or the ledger away); it is retried with backoff. */
   failed(): void;
+  /** Hand-off rows dropped, oldest first, because the telemetry store was away past the bound. */
+  shed(points: number): void;
 }
 
 export interface TelemetryForwarderOptions {
-  ledger: Pick<LedgerStore, "telemetry">;
+  ledger: Pick<LedgerStore, "pendingTelemetry" | "forwardedTelemetry" | "shedTelemetry">;
   store: TelemetryStore;
   logger: Logger;
   observer?: TelemetryForwarderObserver | undefined;
-  /** Ledger rows per round, default 5000. */
+  /** Hand-off rows per round, default 20,000 (the telemetry store writes them in parallel chunks). */
   pageSize?: number;
   /** How long it waits for new rows when caught up (a commit nudges it sooner), ms; default 1 s. */
   idleMs?: number;
   /** Retry delays after a failed round; default from 200 ms up to 30 s. */
   backoff?: BackoffOptions;
   /**
-   * For a ledger whose row order is not its commit order (PostgreSQL: a row's `seq` is taken before its
-   * transaction commits, so a slow commit can show up behind rows already forwarded): rows are read again
-   * for this long after they were first forwarded, ms, and the saved cursor trails by as much. 0 (default):
-   * row order is commit order (SQLite's single writer).
+   * The most hand-off rows kept while the telemetry store is away (default 1,000,000: about 17 hours of
+   * a thousand sensors reading once a minute); past it the oldest are dropped and counted.
    */
-  settleMs?: number;
-  /** The clock (tests). */
-  now?: () => number;
+  maxPending?: number;
 }
 
 const DEFAULT_RETRY: BackoffOptions = { baseMs: 200, capMs: 30_000 };
+const DEFAULT_PAGE_SIZE = 20_000;
+export const DEFAULT_MAX_PENDING_TELEMETRY = 1_000_000;
 
-/** A ledger telemetry row as the telemetry store keeps it. */
+/** A committed telemetry event as the telemetry store keeps it. */
 export function telemetryPoint(t: Telemetry): TelemetryPoint {
   return {
     id: t.id,
@@ -48,35 +48,30 @@ export function telemetryPoint(t: Telemetry): TelemetryPoint {
     unit: t.unit,
     ...(t.location !== undefined && { location: t.location }),
     at: t.occurredAt,
+    ...(t.summary !== undefined && { summary: { ...t.summary } }),
+    ...(t.excursionWindow === true && { detail: true }),
   };
 }
 
 /**
- * Copies committed telemetry from the ledger to the telemetry store, after
- * the commit and never inside it: a cursor (the last ledger row forwarded,
- * kept in the telemetry store) walks the ledger's telemetry rows in commit
- * order. The ledger's rows are the durable queue: a telemetry store that is
- * away costs retries with backoff, never a failed or slower commit, and a
- * crash costs at most one page written again (writes are idempotent).
+ * Moves committed telemetry from the ledger's hand-off table to the
+ * telemetry store, after the commit and never inside it: it reads the
+ * oldest rows, writes them, and only then deletes them from the ledger.
+ * A telemetry store that is away costs retries with backoff, never a failed
+ * or slower commit; a crash between the write and the delete costs one
+ * page written again (writes are idempotent). Rows are deleted by id, so a
+ * row that becomes visible late (PostgreSQL takes a `seq` before the
+ * commit) is simply read by a later round.
  */
 export class TelemetryForwarder {
-  readonly #ledger: Pick<LedgerStore, "telemetry">;
+  readonly #ledger: TelemetryForwarderOptions["ledger"];
   readonly #store: TelemetryStore;
   readonly #logger: Logger;
   readonly #observer: TelemetryForwarderObserver | undefined;
   readonly #pageSize: number;
   readonly #idleMs: number;
   readonly #backoff: BackoffOptions;
-  readonly #settleMs: number;
-  readonly #now: () => number;
-  /** The last row forwarded. */
-  #cursor: string | undefined;
-  /** The cursor kept in the telemetry store: `#cursor` once it has settled. */
-  #saved: string | undefined;
-  /** Where `#cursor` was when, oldest first (with `settleMs` only). */
-  #marks: { atMs: number; id: string }[] = [];
-  #lastSweepMs = 0;
-  #cursorLoaded = false;
+  readonly #maxPending: number;
   #closed = false;
   #wake: (() => void) | undefined;
   #nudged = false;
@@ -87,11 +82,10 @@ export class TelemetryForwarder {
     this.#store = options.store;
     this.#logger = options.logger;
     this.#observer = options.observer;
-    this.#pageSize = options.pageSize ?? 5000;
+    this.#pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
     this.#idleMs = options.idleMs ?? 1000;
     this.#backoff = options.backoff ?? DEFAULT_RETRY;
-    this.#settleMs = options.settleMs ?? 0;
-    this.#now = options.now ?? Date.now;
+    this.#maxPending = options.maxPending ?? DEFAULT_MAX_PENDING_TELEMETRY;
   }
 
   start(): void {
@@ -114,12 +108,11 @@ export class TelemetryForwarder {
     let failures = 0;
     while (!this.#closed) {
       try {
-        const full = await this.#round();
-        // Not while catching up on a backlog: the sweep re-reads from the saved cursor, which trails it.
-        if (!full && this.#settleMs > 0 && this.#now() - this.#lastSweepMs >= this.#settleMs) await this.#sweep();
+        const found = await this.#round();
         if (failures > 0) this.#logger.info({ failures }, "telemetry store reachable again: forwarding resumed");
         failures = 0;
-        if (!full) await this.#wait(this.#idleMs);
+        // After a pass that moved rows, look again at once: more may have been committed meanwhile.
+        if (!found) await this.#wait(this.#idleMs);
       } catch (error) {
         failures += 1;
         this.#observer?.failed();
@@ -130,69 +123,69 @@ export class TelemetryForwarder {
           { err: error, failures, retryInMs: delayMs },
           "could not forward telemetry; retrying (ledger commits go on)",
         );
+        await this.#shed();
         await this.#wait(delayMs);
       }
     }
   }
 
-  /** One page after the cursor; true when it was full (more may be waiting). */
-  async #round(): Promise<boolean> {
-    if (!this.#cursorLoaded) {
-      this.#cursor = await this.#store.cursor();
-      this.#saved = this.#cursor;
-      this.#cursorLoaded = true;
-    }
-    const rows = await this.#page(this.#cursor);
-    const last = rows.at(-1);
-    if (last === undefined) return false;
-    const result = await this.#store.write(rows.map(telemetryPoint));
-    if (result.rejected.length > 0) {
-      for (const r of result.rejected) this.#observer?.rejected(r.code);
-      this.#logger.warn(
-        { rejected: result.rejected.slice(0, 10), count: result.rejected.length },
-        "telemetry the telemetry store cannot keep was skipped (it stays in the ledger)",
-      );
-    }
-    if (this.#settleMs === 0) {
-      await this.#store.saveCursor(last.id);
-      this.#saved = last.id;
-    } else {
-      this.#marks.push({ atMs: this.#now(), id: last.id });
-    }
-    this.#cursor = last.id;
-    this.#observer?.forwarded(result.written);
-    return rows.length === this.#pageSize;
-  }
-
   /**
-   * Reads again every row after the saved cursor (writes are idempotent), so a row that became visible
-   * behind the cursor within `settleMs` is forwarded too; then saves the newest cursor that has settled.
+   * The hand-off from its start, page after page, until a page is not full; false when it was empty. The
+   * next page is read while the previous one is being written (a page leaves the hand-off only once
+   * written, so the read goes on after its last row). A row that became visible behind the pages read
+   * (PostgreSQL) is found by the next pass, which starts again from the start.
    */
-  async #sweep(): Promise<void> {
-    const nowMs = this.#now();
-    let from = this.#saved;
-    for (;;) {
-      const rows = await this.#page(from);
-      const last = rows.at(-1);
-      if (last === undefined) break;
-      // Not counted as forwarded: nearly all of these were counted when first forwarded.
-      await this.#store.write(rows.map(telemetryPoint));
-      from = last.id;
-      if (rows.length < this.#pageSize || rows.some((r) => r.id === this.#cursor)) break;
+  async #round(): Promise<boolean> {
+    let page = await this.#ledger.pendingTelemetry(this.#pageSize);
+    if (page.length === 0) return false;
+    while (page.length > 0) {
+      const writing = this.#store.write(page.map(telemetryPoint));
+      // Awaited below; a failure meanwhile must not count as unhandled.
+      writing.catch(() => undefined);
+      const last = page.at(-1)?.id;
+      const next =
+        page.length === this.#pageSize && last !== undefined
+          ? await this.#ledger.pendingTelemetry(this.#pageSize, last)
+          : [];
+      const result = await writing;
+      this.#reportRejected(page, result.rejected);
+      await this.#ledger.forwardedTelemetry(page.map((r) => r.id));
+      this.#observer?.forwarded(result.written);
+      page = next;
     }
-    this.#lastSweepMs = nowMs;
-    let settled: string | undefined;
-    while (this.#marks.length > 0 && (this.#marks[0]?.atMs ?? nowMs) <= nowMs - this.#settleMs) {
-      settled = this.#marks.shift()?.id;
-    }
-    if (settled !== undefined) {
-      await this.#store.saveCursor(settled);
-      this.#saved = settled;
-    }
+    return true;
   }
 
-  #page(after: string | undefined) {
-    return this.#ledger.telemetry({ ...(after !== undefined && { after }), limit: this.#pageSize });
+  #reportRejected(page: readonly Telemetry[], rejected: readonly RejectedPoint[]): void {
+    if (rejected.length === 0) return;
+    const refused = new Set(rejected.map((r) => r.id));
+    for (const r of rejected) this.#observer?.rejected(r.code);
+    // Logged whole: this line is the only place these points are kept.
+    this.#logger.error(
+      {
+        rejected: rejected.slice(0, 100),
+        points: page.filter((r) => refused.has(r.id)).slice(0, 100),
+        count: rejected.length,
+      },
+      "telemetry the telemetry store can never keep was dropped",
+    );
+  }
+
+  /** While the telemetry store is away the hand-off grows; past `maxPending` its oldest rows go. */
+  async #shed(): Promise<void> {
+    try {
+      const dropped = await this.#ledger.shedTelemetry(this.#maxPending);
+      if (dropped > 0) {
+        this.#observer?.shed(dropped);
+        this.#logger.error(
+          { dropped, maxPending: this.#maxPending },
+          "telemetry store away too long: the oldest telemetry waiting for it was dropped",
+        );
+      }
+    } catch (error) {
+      // The ledger is away too: nothing grows meanwhile.
+      this.#logger.debug({ err: error }, "could not check the telemetry hand-off's size");
+    }
   }
 
   #wait(ms: number): Promise<void> {

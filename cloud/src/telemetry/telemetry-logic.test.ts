@@ -1,7 +1,9 @@
 import { ErrorCode } from "@tally/protocols";
 import { describe, expect, it } from "vitest";
 import { checkTelemetryQuery, MAX_RAW_RANGE_MS } from "./check-telemetry-query.js";
+import { pointAggregates } from "./point-aggregates.js";
 import { rollUpPoints } from "./roll-up-points.js";
+import { telemetryPoint } from "./telemetry-forwarder.js";
 import type { TelemetryPoint } from "./telemetry-store.js";
 import { bucketStart, zoneOf } from "./telemetry-window.js";
 
@@ -87,5 +89,42 @@ describe("windows", () => {
       ["T2", "2026-12-01T10:00:00.000Z", 9, 9, 9, 1],
     ]);
     expect(rollups[0]?.zone).toBe("COLD");
+  });
+});
+
+describe("summaries", () => {
+  it("maps a wire summary and an excursion-window reading to stored points", () => {
+    const base = {
+      kind: "telemetry" as const,
+      siteId: "S1",
+      deviceId: "T1",
+      metric: "temperature",
+      unit: "Cel",
+      occurredAt: "2026-12-03T11:00:00.000Z",
+    };
+    const summary = telemetryPoint({ ...base, id: "s", value: 4, summary: { periodS: 60, min: 2, max: 7, count: 6 } });
+    expect(summary.summary).toEqual({ periodS: 60, min: 2, max: 7, count: 6 });
+    expect(pointAggregates(summary)).toEqual({ min: 2, max: 7, count: 6, sum: 24 });
+    const detail = telemetryPoint({ ...base, id: "d", value: 9, excursionWindow: true });
+    expect(detail.detail).toBe(true);
+    expect(pointAggregates(detail)).toEqual({ min: 9, max: 9, count: 1, sum: 9 });
+  });
+
+  it("rolls summaries up by their readings and leaves detail points out", () => {
+    const p = (id: string, value: number, extra: Partial<TelemetryPoint> = {}): TelemetryPoint => ({
+      id,
+      siteId: "S1",
+      deviceId: "T1",
+      metric: "temperature",
+      unit: "Cel",
+      at: "2026-12-03T11:00:10.000Z",
+      value,
+      ...extra,
+    });
+    const rollups = rollUpPoints(
+      [p("a", 3, { summary: { periodS: 60, min: 1, max: 5, count: 4 } }), p("b", 99, { detail: true }), p("c", 2)],
+      60_000,
+    );
+    expect(rollups.map((r) => [r.min, r.max, r.sum, r.count])).toEqual([[1, 5, 14, 5]]);
   });
 });

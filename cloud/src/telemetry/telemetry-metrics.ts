@@ -5,12 +5,12 @@ import type { TelemetryForwarderObserver } from "./telemetry-forwarder.js";
 export function telemetryMetrics(registry: Registry): TelemetryForwarderObserver {
   const forwarded = new Counter({
     name: "tally_cloud_telemetry_forwarded_total",
-    help: "Telemetry points written to the telemetry store from the ledger",
+    help: "Telemetry points written to the telemetry store from the ledger's hand-off",
     registers: [registry],
   });
   const rejected = new Counter({
     name: "tally_cloud_telemetry_rejected_total",
-    help: "Telemetry points the telemetry store can never keep (kept in the ledger only), by error code",
+    help: "Telemetry points the telemetry store can never keep (logged and dropped), by error code",
     labelNames: ["code"],
     registers: [registry],
   });
@@ -19,9 +19,15 @@ export function telemetryMetrics(registry: Registry): TelemetryForwarderObserver
     help: "Forwarding rounds that failed (telemetry store away); each is retried with backoff",
     registers: [registry],
   });
+  const shed = new Counter({
+    name: "tally_cloud_telemetry_shed_total",
+    help: "Telemetry points dropped unforwarded, oldest first, because the telemetry store was away past the bound",
+    registers: [registry],
+  });
   return {
     forwarded: (n) => forwarded.inc(n),
     rejected: (code) => rejected.inc({ code }),
     failed: () => failed.inc(),
+    shed: (n) => shed.inc(n),
   };
 }

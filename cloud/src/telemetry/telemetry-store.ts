@@ -12,11 +12,29 @@ export interface TelemetryPoint {
   unit: string;
   /** `SITE/ZONE/BIN` where the device is, if bound to a location. */
   location?: string | undefined;
-  /** When it was measured, ISO 8601. */
+  /** When it was measured, ISO 8601; for a summary, the start of its period. */
   at: string;
+  /** The point sums up a period of readings: `value` is their mean. Without it the point is one reading. */
+  summary?: TelemetrySummary | undefined;
+  /**
+   * A full-rate reading sent around an excursion (the wire's `excursionWindow`): its period's summary
+   * counts it already, so window aggregates skip it; raw queries return it.
+   */
+  detail?: boolean | undefined;
 }
 
-/** `raw`: the points themselves; otherwise min/mean/max/count per bucket of that width. */
+/** What a summary point sums up: `count` readings over `periodS` seconds, from `min` to `max`. */
+export interface TelemetrySummary {
+  periodS: number;
+  min: number;
+  max: number;
+  count: number;
+}
+
+/**
+ * `raw`: the points themselves; otherwise min/mean/max/count per bucket of that width, over the readings the
+ * points stand for (a summary counts its `count` readings, detail points are skipped).
+ */
 export type TelemetryWindow = "raw" | "1m" | "5m" | "1h";
 
 /** A checked query (`checkTelemetryQuery`): `from` < `to`, bounded. */
@@ -43,10 +61,19 @@ export interface TelemetrySeriesKey {
   unit: string;
 }
 
+/**
+ * A stored point. A summary point also has `periodS`, `min`, `max` and `count` (its `value` is the mean);
+ * a plain reading has none of them. `detail`: an excursion-window reading, left out of window aggregates.
+ */
 export interface RawReading extends TelemetrySeriesKey {
   location?: string | undefined;
   at: string;
   value: number;
+  periodS?: number;
+  min?: number;
+  max?: number;
+  count?: number;
+  detail?: true;
 }
 
 export interface WindowReading extends TelemetrySeriesKey {
@@ -88,8 +115,5 @@ export interface TelemetryStore {
    */
   write(points: readonly TelemetryPoint[]): Promise<WriteResult>;
   query(query: TelemetryQuery): Promise<TelemetryResult>;
-  /** The last ledger telemetry id forwarded here (`saveCursor`), if any. */
-  cursor(): Promise<string | undefined>;
-  saveCursor(id: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -6,12 +6,14 @@ import type { Condition, EdgeBatch, EdgeEvent, Movement, SiteLayout } from "@tal
 import type { FastifyInstance } from "fastify";
 import { type Logger, pino } from "pino";
 import { openSqliteLedgerStore } from "../adapters/sqlite-ledger-store.js";
+import { SqliteTelemetryStore } from "../adapters/sqlite-telemetry-store.js";
 import { AlertHub } from "../alerts/alert-hub.js";
 import { type AppDeps, buildApp } from "../app.js";
 import { Credentials, parseBootstrapTokens } from "../auth/credentials.js";
 import { hashSecret, newToken } from "../auth/token-secret.js";
 import type { SiteFactsSource } from "../ingest/site-checks.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
+import { TelemetryForwarder } from "../telemetry/telemetry-forwarder.js";
 
 /** Test-only helpers (not exported from the package). */
 
@@ -77,6 +79,36 @@ export async function tempStore(): Promise<{ store: LedgerStore; dataDir: string
     dispose: async () => {
       await store.close();
       await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * An embedded telemetry store beside `store` with a running forwarder, as the
+ * cloud has: `flush` resolves once the ledger's hand-off is empty (it waits
+ * on that condition, up to 10 s).
+ */
+export async function forwardedTelemetry(
+  store: LedgerStore,
+): Promise<{ telemetry: SqliteTelemetryStore; flush(): Promise<void>; dispose(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), "tally-cloud-telemetry-"));
+  const telemetry = new SqliteTelemetryStore(join(dir, "telemetry.db"));
+  const forwarder = new TelemetryForwarder({ ledger: store, store: telemetry, logger: silentLogger(), idleMs: 10 });
+  forwarder.start();
+  return {
+    telemetry,
+    flush: async () => {
+      forwarder.nudge();
+      const deadline = Date.now() + 10_000;
+      while ((await store.pendingTelemetry(1)).length > 0) {
+        if (Date.now() > deadline) throw new Error("the telemetry hand-off did not empty within 10 s");
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    dispose: async () => {
+      await forwarder.close();
+      await telemetry.close();
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }

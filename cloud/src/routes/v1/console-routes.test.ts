@@ -11,6 +11,7 @@ import {
   bearer,
   condition,
   everyLocationKnown,
+  forwardedTelemetry,
   silentLogger,
   TEST_TOKENS,
   tempStore,
@@ -19,14 +20,17 @@ import {
 } from "../../testing/fixtures.js";
 
 let store: LedgerStore;
+let forwarded: Awaited<ReturnType<typeof forwardedTelemetry>>;
 let dispose: () => Promise<void>;
 const apps: FastifyInstance[] = [];
 beforeEach(async () => {
   ({ store, dispose } = await tempStore());
   await store.importSite(testSite());
+  forwarded = await forwardedTelemetry(store);
 });
 afterEach(async () => {
   for (const app of apps.splice(0)) await app.close();
+  await forwarded.dispose();
   await dispose();
 });
 
@@ -37,6 +41,7 @@ const start = async (mode: ApiMode = "production") => {
     logger: silentLogger(),
     alerts: new AlertHub(),
     credentials: testCredentials(store),
+    telemetry: forwarded.telemetry,
     mode,
   });
   apps.push(app);
@@ -82,6 +87,8 @@ describe("GET /v1/sites/:siteId/devices", () => {
       headers: { "content-type": "application/json", ...bearer(TEST_TOKENS.edge) },
     });
     expect(res.statusCode).toBe(200);
+    // The console reads the telemetry store, which the forwarder fills from the ledger's hand-off.
+    await forwarded.flush();
   };
   const devices = async (app: FastifyInstance) => {
     const res = await app.inject({ method: "GET", url: "/v1/sites/S1/devices", headers: bearer(TEST_TOKENS.viewer) });
@@ -94,7 +101,9 @@ describe("GET /v1/sites/:siteId/devices", () => {
 
   it("shows each zone's devices with their latest temperature and status, following new telemetry", async () => {
     const app = await start();
-    await ingest(app, [temperature(4, "2026-12-01T10:00:00.000Z"), temperature(5, "2026-12-01T10:01:00.000Z")], 0);
+    // Recent readings: the console shows the last hours.
+    const minute = (i: number) => new Date(Math.floor(Date.now() / 60_000) * 60_000 - (10 - i) * 60_000).toISOString();
+    await ingest(app, [temperature(4, minute(0)), temperature(5, minute(1))], 0);
     let body = await devices(app);
     expect(body.zones.map((z) => z.zone)).toEqual(["A", "COLD"]);
     expect(body.zones[1]?.devices).toEqual([
@@ -106,7 +115,7 @@ describe("GET /v1/sites/:siteId/devices", () => {
     await ingest(
       app,
       [
-        temperature(11, "2026-12-01T10:02:00.000Z"),
+        temperature(11, minute(2)),
         condition({ deviceId: "temp-1", location: "S1/COLD/01", key: "TEMPERATURE_EXCURSION:temp-1" }),
       ],
       1,

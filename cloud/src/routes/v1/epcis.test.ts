@@ -9,6 +9,7 @@ import {
   batch,
   bearer,
   everyLocationKnown,
+  forwardedTelemetry,
   movement,
   silentLogger,
   TEST_TOKENS,
@@ -27,12 +28,15 @@ interface Doc {
 let app: FastifyInstance;
 let store: LedgerStore;
 let dispose: () => Promise<void>;
+let flush: () => Promise<void>;
 const others: { app: FastifyInstance; dispose: () => Promise<void> }[] = [];
 
 async function ledger() {
   const temp = await tempStore();
+  const forwarded = await forwardedTelemetry(temp.store);
   const built = await buildApp({
     siteFacts: everyLocationKnown,
+    telemetry: forwarded.telemetry,
     store: temp.store,
     logger: silentLogger(),
     alerts: new AlertHub(),
@@ -45,11 +49,19 @@ async function ledger() {
     url: "/v1/items/SKU-1",
     payload: { sku: "SKU-1", gtins: ["00614141000012"] },
   });
-  return { app: built, store: temp.store, dispose: temp.dispose };
+  return {
+    app: built,
+    store: temp.store,
+    flush: forwarded.flush,
+    dispose: async () => {
+      await forwarded.dispose();
+      await temp.dispose();
+    },
+  };
 }
 
 beforeEach(async () => {
-  ({ app, store, dispose } = await ledger());
+  ({ app, store, dispose, flush } = await ledger());
 });
 afterEach(async () => {
   await app.close();
@@ -176,18 +188,25 @@ describe("GET /v1/epcis/events", () => {
   });
 
   it("serves temperature readings with a sensorElementList, and pages with a Link header", async () => {
-    const reading = (value: number) => ({
+    const reading = (value: number, deviceNo: number) => ({
       kind: "telemetry",
       id: crypto.randomUUID(),
       siteId: "S1",
       occurredAt: "2026-11-22T08:00:00.000Z",
-      deviceId: "temp-1",
+      deviceId: `temp-${deviceNo}`,
       metric: "temperature",
       value,
       unit: "°C",
       location: "S1/COLD/01",
     });
-    await post(app, "/v1/ingest", batch([reading(4.5), reading(9.1)]));
+    const summary = {
+      ...reading(5, 2),
+      occurredAt: "2026-11-22T08:01:00.000Z",
+      summary: { periodS: 60, min: 4, max: 6.5, count: 12 },
+    };
+    await post(app, "/v1/ingest", batch([reading(4.5, 0), reading(9.1, 1), summary]));
+    // The export reads the telemetry store, which the forwarder fills from the ledger's hand-off.
+    await flush();
     const res = await app.inject({ url: "/v1/epcis/events?source=sensors&perPage=1" });
     const doc = res.json() as Doc;
     expect(doc.epcisBody.eventList).toEqual([
@@ -196,7 +215,7 @@ describe("GET /v1/epcis/events", () => {
         readPoint: { id: "urn:tally:loc:S1:COLD:01" },
         sensorElementList: [
           {
-            sensorMetadata: { time: "2026-11-22T08:00:00.000Z", deviceID: "urn:tally:device:temp-1" },
+            sensorMetadata: { time: "2026-11-22T08:00:00.000Z", deviceID: "urn:tally:device:temp-0" },
             sensorReport: [{ type: "gs1:Temperature", value: 4.5, uom: "CEL" }],
           },
         ],
@@ -209,6 +228,26 @@ describe("GET /v1/epcis/events", () => {
     expect(second.epcisBody.eventList[0]).toMatchObject({
       sensorElementList: [{ sensorReport: [{ value: 9.1 }] }],
     });
+    // A summary reports its period: start and end, min, max and mean.
+    const third = /<([^>]+)>; rel="next"/.exec(String((await app.inject({ url: next ?? "" })).headers.link))?.[1];
+    const last = (await app.inject({ url: third ?? "" })).json() as Doc;
+    expect(last.epcisBody.eventList).toEqual([
+      expect.objectContaining({
+        eventTime: "2026-11-22T08:01:00.000Z",
+        sensorElementList: [
+          {
+            sensorMetadata: {
+              startTime: "2026-11-22T08:01:00.000Z",
+              endTime: "2026-11-22T08:02:00.000Z",
+              deviceID: "urn:tally:device:temp-2",
+            },
+            sensorReport: [{ type: "gs1:Temperature", minValue: 4, maxValue: 6.5, meanValue: 5, uom: "CEL" }],
+          },
+        ],
+      }),
+    ]);
+    const bad = await app.inject({ url: "/v1/epcis/events?source=sensors&after=nope" });
+    expect(bad.statusCode).toBe(400);
   });
 
   it("refuses bad queries with a problem", async () => {

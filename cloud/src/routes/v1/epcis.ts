@@ -14,7 +14,28 @@ import { withWellFormedText } from "../../ingest/well-formed-text.js";
 import { MAX_MOVEMENT_LIMIT } from "../../ledger/ledger-store.js";
 import { newId } from "../../ledger/new-id.js";
 import { LARGE_BODY_LIMIT } from "../../plugins/api-limits.js";
+import { ProblemError } from "../../plugins/problem-details.js";
 import type { RouteDeps } from "../route-deps.js";
+
+/** Device clocks ahead of the cloud's by up to this much still show. */
+const SENSOR_AHEAD_MS = 86_400_000;
+
+/** The sensors' cursor: the time of the last point read and how many points at that time were read. */
+function sensorCursor(after: string | undefined): { at?: string; atMs: number; skip: number } | undefined {
+  if (after === undefined) return { atMs: 0, skip: 0 };
+  const match = /^(.+)~(\d{1,9})$/.exec(after);
+  const atMs = match?.[1] === undefined ? Number.NaN : Date.parse(match[1]);
+  if (match?.[1] === undefined || Number.isNaN(atMs)) return undefined;
+  return { at: match[1], atMs, skip: Number(match[2]) };
+}
+
+const telemetryUnavailable = () =>
+  new ProblemError(
+    503,
+    ErrorCode.TelemetryUnavailable,
+    "Service Unavailable",
+    "the telemetry store is not configured or did not answer; try again",
+  );
 
 const EpcisEvent = z.object({ type: z.string(), eventID: z.string(), eventTime: z.string() }).loose();
 const EpcisDocumentOut = z.object({
@@ -26,7 +47,7 @@ const EpcisDocumentOut = z.object({
 });
 
 /** EPCIS 2.0: the ledger's movements (and temperature readings) as a JSON-LD document; capture from other systems. */
-export const epcisRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store, alerts }) => {
+export const epcisRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store, alerts, telemetry }) => {
   app.get(
     "/epcis/events",
     {
@@ -39,7 +60,7 @@ export const epcisRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store,
           source: z.enum(["movements", "sensors"]).default("movements"),
           sku: z.string().min(1).max(64).optional(),
           perPage: z.coerce.number().int().min(1).max(MAX_MOVEMENT_LIMIT).default(100),
-          /** Cursor: the last movement (or telemetry) id read; see the `Link` header. */
+          /** Cursor: the last movement id read, or for sensors `<time>~<points at that time read>`; see the `Link` header. */
           after: z.string().min(1).max(64).optional(),
         }),
         response: { 200: EpcisDocumentOut },
@@ -51,13 +72,34 @@ export const epcisRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store,
       let last: string | undefined;
       let count: number;
       if (source === "sensors") {
-        const readings = await store.telemetry({
-          metric: "temperature",
-          limit: perPage,
-          ...(after !== undefined && { after }),
-        });
+        if (telemetry === undefined) throw telemetryUnavailable();
+        const cursor = sensorCursor(after);
+        if (cursor === undefined) {
+          throw new ProblemError(
+            400,
+            ErrorCode.QueryInvalid,
+            "Bad Request",
+            "after: for sensors, the cursor of a Link header (<time>~<count>)",
+          );
+        }
+        // Points sharing the cursor's time that an earlier page returned are skipped: the order is stable.
+        const result = await telemetry
+          .query({
+            metric: "temperature",
+            fromMs: cursor.atMs,
+            toMs: Date.now() + SENSOR_AHEAD_MS,
+            window: "raw",
+            limit: perPage + cursor.skip,
+          })
+          .catch(() => {
+            throw telemetryUnavailable();
+          });
+        const readings = result.window === "raw" ? result.points.slice(cursor.skip) : [];
         events = readings.map(temperatureToEpcis);
-        last = readings.at(-1)?.id;
+        const lastAt = readings.at(-1)?.at;
+        const sameTime = readings.filter((r) => r.at === lastAt).length;
+        last =
+          lastAt === undefined ? undefined : `${lastAt}~${lastAt === cursor.at ? cursor.skip + sameTime : sameTime}`;
         count = readings.length;
       } else {
         const movements = await store.movements({

@@ -107,7 +107,7 @@ describe("GET /v1/telemetry", () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toMatch(/^text\/csv/);
     expect(res.body).toBe(
-      `at,siteId,deviceId,metric,unit,location,value\r\n${iso(T0 + 1000)},S1,"'=HYPERLINK(""x""),1",temperature,Cel,S1/COLD/01,-3.5\r\n`,
+      `at,siteId,deviceId,metric,unit,location,value,periodS,min,max,count,detail\r\n${iso(T0 + 1000)},S1,"'=HYPERLINK(""x""),1",temperature,Cel,S1/COLD/01,-3.5,,,,,\r\n`,
     );
   });
 

@@ -15,9 +15,25 @@ const TelemetryResponse = z.object({
   to: z.string(),
   /** More matched than `limit`: narrow the range or the filters, or widen the window. */
   truncated: z.boolean(),
-  /** Raw points (window `raw`), oldest first. */
+  /**
+   * Raw points (window `raw`), oldest first. A summary point (`value` its mean, `at` its period's start) has
+   * `periodS`, `min`, `max` and `count`; `detail`: a full-rate reading around an excursion, which the windows
+   * leave out (its period's summary counts it).
+   */
   points: z
-    .array(z.object({ ...Series, location: z.string().optional(), at: z.string(), value: z.number() }))
+    .array(
+      z.object({
+        ...Series,
+        location: z.string().optional(),
+        at: z.string(),
+        value: z.number(),
+        periodS: z.number().int().optional(),
+        min: z.number().optional(),
+        max: z.number().optional(),
+        count: z.number().int().optional(),
+        detail: z.literal(true).optional(),
+      }),
+    )
     .optional(),
   /** Per series and bucket [start, start + window): min, mean, max and count; oldest first. */
   buckets: z

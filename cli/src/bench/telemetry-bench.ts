@@ -1,0 +1,264 @@
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  createLedgerStore,
+  hashSecret,
+  InfluxTelemetryStore,
+  newToken,
+  startCloud,
+  TelemetryForwarder,
+} from "@tally/cloud";
+import { DEMO_SITE_FILE, readSiteFile } from "@tally/simulators";
+import { pino } from "pino";
+import { v7 as uuidv7 } from "uuid";
+import type { Benchmark, BenchOptions, BenchResult } from "./bench-result.js";
+import { withBaseline } from "./bench-result.js";
+import { startLocalInflux } from "./local-influx.js";
+
+/** Points each way: enough for a few seconds of either path on this kind of machine. */
+const DEVICES = 40;
+const READINGS_PER_DEVICE = 5000;
+/** Points per ingest batch and per `/write` of the baseline: the wire's largest batch. */
+const BATCH = 5000;
+const SITE = "DEMO";
+const LOCATION = "DEMO/COLD/C1";
+const UNTIL_QUERYABLE_MS = 120_000;
+
+export interface TelemetryBenchPoint {
+  id: string;
+  deviceId: string;
+  atMs: number;
+  value: number;
+}
+
+/** The benchmark's points: `devices` sensors, `perDevice` readings each 100 ms apart, ending a minute ago. */
+export function benchPoints(devices: number, perDevice: number, nowMs: number): TelemetryBenchPoint[] {
+  const startMs = nowMs - 60_000 - perDevice * 100;
+  const points: TelemetryBenchPoint[] = [];
+  for (let i = 0; i < perDevice; i++) {
+    for (let d = 0; d < devices; d++) {
+      points.push({
+        // Time-ordered ids, as edges make them (UUIDv7): the ledger's B-tree inserts stay sequential.
+        id: uuidv7(),
+        deviceId: `bench-t${d}`,
+        atMs: startMs + i * 100,
+        value: 4 + ((i + d) % 40) / 10,
+      });
+    }
+  }
+  return points;
+}
+
+/**
+ * A point as line protocol, with the tags and fields the InfluxDB telemetry store writes for a reading
+ * (min = max = sum = value, count 1): InfluxDB does the same work for both ways.
+ */
+export function benchLine(p: TelemetryBenchPoint): string {
+  const v = String(p.value);
+  return (
+    `telemetry,deviceId=${p.deviceId},location=${LOCATION},metric=temperature,siteId=${SITE},unit=Cel,zone=COLD ` +
+    `count=1i,max=${v},min=${v},sum=${v},value=${v} ${p.atMs}`
+  );
+}
+
+async function influxQuery(base: string, db: string, q: string): Promise<unknown> {
+  const res = await fetch(`${base}/query?db=${encodeURIComponent(db)}&q=${encodeURIComponent(q)}`, { method: "POST" });
+  if (!res.ok) throw new Error(`InfluxDB answered ${res.status} to ${q}: ${await res.text()}`);
+  return res.json();
+}
+
+/** How many points the database's telemetry measurement holds (every retention policy). */
+async function storedCount(base: string, db: string, rp: string): Promise<number> {
+  const body = (await influxQuery(base, db, `SELECT count("value") FROM "${db}"."${rp}"."telemetry"`)) as {
+    results: { series?: { values: [string, number][] }[] }[];
+  };
+  return body.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
+}
+
+async function untilStored(base: string, db: string, rp: string, n: number): Promise<void> {
+  const deadline = Date.now() + UNTIL_QUERYABLE_MS;
+  while ((await storedCount(base, db, rp)) < n) {
+    if (Date.now() > deadline) throw new Error(`fewer than ${n} points in ${db} after ${UNTIL_QUERYABLE_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The baseline: line protocol straight to `/write`, batch after batch; points/s until the last is queryable. */
+async function lineProtocolRate(base: string, points: readonly TelemetryBenchPoint[]): Promise<number> {
+  const db = `bench_lp_${Date.now().toString(36)}`;
+  await influxQuery(base, db, `CREATE DATABASE "${db}"`);
+  const started = performance.now();
+  for (let i = 0; i < points.length; i += BATCH) {
+    const body = points
+      .slice(i, i + BATCH)
+      .map(benchLine)
+      .join("\n");
+    const res = await fetch(`${base}/write?db=${db}&precision=ms`, { method: "POST", body });
+    if (res.status !== 204) throw new Error(`InfluxDB refused a write: ${res.status} ${await res.text()}`);
+  }
+  await untilStored(base, db, "autogen", points.length);
+  return (points.length / (performance.now() - started)) * 1000;
+}
+
+/** The real path: batches of telemetry to the cloud's ingest, the ledger's hand-off, the forwarder, InfluxDB. */
+async function ingestPathRate(
+  base: string,
+  points: readonly TelemetryBenchPoint[],
+): Promise<{ rate: number; ingestMs: number; totalMs: number }> {
+  const db = `bench_path_${Date.now().toString(36)}`;
+  const dataDir = await mkdtemp(join(tmpdir(), "tally-bench-telemetry-"));
+  const stops: (() => Promise<unknown>)[] = [() => rm(dataDir, { recursive: true, force: true })];
+  try {
+    const cloud = await startCloud({
+      port: 0,
+      dataDir,
+      mqtt: { embedded: { port: 0 } },
+      influxUrl: `${base}/${db}`,
+      logger: pino({ level: "silent" }),
+    });
+    stops.push(() => cloud.close());
+    await cloud.store.importSite(await readSiteFile(DEMO_SITE_FILE));
+    const { id, secret, token } = newToken();
+    await cloud.store.security.createToken({
+      id,
+      secretHash: hashSecret(secret),
+      name: "edge bench-telemetry",
+      role: "edge",
+      sites: [SITE],
+      edgeId: "bench-telemetry",
+      createdBy: "bench",
+    });
+    // The database and continuous query are made at the first use: not part of the timing.
+    await cloud.telemetry.query({ fromMs: 0, toMs: 1, window: "raw", limit: 1 });
+    const started = performance.now();
+    for (let i = 0, seq = 0; i < points.length; i += BATCH, seq++) {
+      const events = telemetryEvents(points.slice(i, i + BATCH));
+      const res = await fetch(`${cloud.url}/v1/ingest`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          v: 1,
+          edgeId: "bench-telemetry",
+          siteId: SITE,
+          batchId: randomUUID(),
+          seq,
+          sentAt: new Date().toISOString(),
+          events,
+        }),
+      });
+      const ack = (await res.json()) as { status?: string };
+      if (ack.status !== "committed") throw new Error(`ingest answered ${res.status}: ${JSON.stringify(ack)}`);
+    }
+    const ingestMs = performance.now() - started;
+    await untilStored(base, db, "tally_raw", points.length);
+    const totalMs = performance.now() - started;
+    return { rate: (points.length / totalMs) * 1000, ingestMs: Math.round(ingestMs), totalMs: Math.round(totalMs) };
+  } finally {
+    for (const stop of stops.reverse()) await stop();
+  }
+}
+
+/** The ledger's telemetry as edges send it. */
+function telemetryEvents(points: readonly TelemetryBenchPoint[]) {
+  return points.map((p) => ({
+    kind: "telemetry" as const,
+    id: p.id,
+    siteId: SITE,
+    occurredAt: new Date(p.atMs).toISOString(),
+    deviceId: p.deviceId,
+    metric: "temperature",
+    value: p.value,
+    unit: "Cel",
+    location: LOCATION,
+  }));
+}
+
+/**
+ * The forwarder alone: the points committed to a ledger first (not timed), then moved from its hand-off to
+ * InfluxDB; points/s until the last is queryable.
+ */
+async function forwardRate(base: string, points: readonly TelemetryBenchPoint[]): Promise<number> {
+  const db = `bench_fwd_${Date.now().toString(36)}`;
+  const dataDir = await mkdtemp(join(tmpdir(), "tally-bench-forward-"));
+  const ledger = await createLedgerStore({ dataDir });
+  const store = new InfluxTelemetryStore({ url: `${base}/${db}` });
+  try {
+    for (let i = 0, seq = 0; i < points.length; i += BATCH, seq++) {
+      await ledger.commit(
+        { edgeId: "bench-telemetry", siteId: SITE, batchId: randomUUID(), seq },
+        telemetryEvents(points.slice(i, i + BATCH)),
+      );
+    }
+    await store.query({ fromMs: 0, toMs: 1, window: "raw", limit: 1 });
+    const started = performance.now();
+    const forwarder = new TelemetryForwarder({ ledger, store, logger: pino({ level: "silent" }) });
+    forwarder.start();
+    await untilStored(base, db, "tally_raw", points.length);
+    const ms = performance.now() - started;
+    await forwarder.close();
+    return (points.length / ms) * 1000;
+  } finally {
+    await store.close();
+    await ledger.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Telemetry from ingest into InfluxDB: batches of telemetry events posted to
+ * the cloud's ingest, committed to the ledger's hand-off, forwarded to
+ * InfluxDB, timed until the last point is queryable; against the same
+ * points written as line protocol straight to the same influxd's `/write`
+ * in batches of the same size. `ratio` is how much of InfluxDB's own write
+ * rate the cloud's path keeps (target ≥ 0.7). A second result,
+ * `telemetry-forward`, times the forwarder alone from a filled hand-off.
+ */
+export const telemetryBench: Benchmark = {
+  name: "telemetry",
+  description:
+    "telemetry points/s from the cloud's ingest into InfluxDB, against line protocol straight to /write (target ratio ≥ 0.7)",
+  run: (options: BenchOptions = {}) =>
+    measureTelemetry({ ...options, devices: DEVICES, perDevice: READINGS_PER_DEVICE }),
+};
+
+/** The benchmark with its size given (tests run it small). */
+export async function measureTelemetry(
+  options: BenchOptions & { devices: number; perDevice: number },
+): Promise<BenchResult[]> {
+  const local = options.influxUrl === undefined ? await startLocalInflux() : undefined;
+  const base = (options.influxUrl ?? local?.url ?? "").replace(/\/+$/, "");
+  try {
+    const points = benchPoints(options.devices, options.perDevice, Date.now());
+    // The baseline runs first, on an InfluxDB that has not yet seen the path's points.
+    const baseline = await lineProtocolRate(base, points);
+    const path = await ingestPathRate(base, points);
+    const forwarded = await forwardRate(base, points);
+    return [
+      withBaseline(
+        {
+          name: "telemetry",
+          unit: "points/s",
+          value: path.rate,
+          details: {
+            points: points.length,
+            batch: BATCH,
+            influx: local === undefined ? "given" : "throwaway",
+            // Until the last batch was acknowledged, then until its last point was queryable.
+            ingestMs: path.ingestMs,
+            totalMs: path.totalMs,
+          },
+        },
+        baseline,
+      ),
+      // The part of the path after the commit: how much of InfluxDB's write rate the forwarder keeps.
+      withBaseline(
+        { name: "telemetry-forward", unit: "points/s", value: forwarded, details: { points: points.length } },
+        baseline,
+      ),
+    ];
+  } finally {
+    await local?.stop();
+  }
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { telemetryLine } from "./influx-line-protocol.js";
+
+const AT = "2026-12-03T12:00:00.000Z";
+
+describe("telemetryLine", () => {
+  it("writes a reading with its aggregates, tags in key order and escaped", () => {
+    expect(
+      telemetryLine({
+        id: "a",
+        siteId: "S 1",
+        deviceId: "t,1",
+        metric: "temperature",
+        unit: "Cel",
+        location: "S 1/CO=LD/B\\1",
+        at: AT,
+        value: 4.5,
+      }),
+    ).toBe(
+      "telemetry,deviceId=t\\,1,location=S\\ 1/CO\\=LD/B\\1,metric=temperature,siteId=S\\ 1,unit=Cel,zone=CO\\=LD " +
+        `count=1i,max=4.5,min=4.5,sum=4.5,value=4.5 ${Date.parse(AT)}`,
+    );
+  });
+
+  it("writes a summary's own figures and period, a detail tag, and leaves an empty unit out", () => {
+    const base = { id: "s", siteId: "S1", deviceId: "t1", metric: "count:SKU", unit: "", at: AT };
+    expect(telemetryLine({ ...base, value: 4, summary: { periodS: 60, min: 2, max: 7, count: 6 } })).toBe(
+      `telemetry,deviceId=t1,metric=count:SKU,siteId=S1 count=6i,max=7,min=2,sum=24,value=4,periodS=60i ${Date.parse(AT)}`,
+    );
+    expect(telemetryLine({ ...base, value: 9, detail: true })).toBe(
+      `telemetry,deviceId=t1,detail=true,metric=count:SKU,siteId=S1 count=1i,max=9,min=9,sum=9,value=9 ${Date.parse(AT)}`,
+    );
+  });
+});

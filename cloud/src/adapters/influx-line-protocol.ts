@@ -1,0 +1,27 @@
+import { pointAggregates } from "../telemetry/point-aggregates.js";
+import type { TelemetryPoint } from "../telemetry/telemetry-store.js";
+import { zoneOf } from "../telemetry/telemetry-window.js";
+
+// InfluxDB 1.x line protocol: a tag value escapes comma, equals sign and space with a backslash. Other
+// characters a store could not carry (newlines, a trailing backslash) are refused by `checkTelemetryPoint`.
+const TAG_SPECIAL = /[,= ]/g;
+const tag = (value: string) => value.replace(TAG_SPECIAL, "\\$&");
+
+/**
+ * One raw point of the `telemetry` measurement as a line (precision ms): tags in key order (InfluxDB
+ * sorts them otherwise), an empty unit left out (an empty tag value is no tag), `detail=true` only on an
+ * excursion-window reading; fields min, max, sum, count (an integer) and value, and periodS for a summary.
+ */
+export function telemetryLine(p: TelemetryPoint): string {
+  const a = pointAggregates(p);
+  const zone = zoneOf(p.location);
+  let line = `telemetry,deviceId=${tag(p.deviceId)}`;
+  if (p.detail === true) line += ",detail=true";
+  if (p.location !== undefined) line += `,location=${tag(p.location)}`;
+  line += `,metric=${tag(p.metric)},siteId=${tag(p.siteId)}`;
+  if (p.unit !== "") line += `,unit=${tag(p.unit)}`;
+  if (zone !== undefined) line += `,zone=${tag(zone)}`;
+  line += ` count=${a.count}i,max=${a.max},min=${a.min},sum=${a.sum},value=${p.value}`;
+  if (p.summary !== undefined) line += `,periodS=${p.summary.periodS}i`;
+  return `${line} ${Date.parse(p.at)}`;
+}
