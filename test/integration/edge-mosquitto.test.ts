@@ -1,15 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RunningCloud, startCloud } from "@tally/cloud";
+import { type RawReading, type RunningCloud, startCloud } from "@tally/cloud";
 import { type RunningEdge, startEdge } from "@tally/edge";
-import {
-  deadLetterSubscription,
-  deviceTopic,
-  encodeSgtin96,
-  type Telemetry,
-  type TemperatureDevice,
-} from "@tally/protocols";
+import { deadLetterSubscription, deviceTopic, encodeSgtin96, type TemperatureDevice } from "@tally/protocols";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoSiteOnPort } from "../support/demo-site.js";
@@ -212,19 +206,27 @@ describe.skipIf(unavailable !== undefined)(
           { qos: 1 },
         );
       }
+      // Read back from the telemetry store the cloud forwards to (the ledger does not keep telemetry).
+      const raw = async (): Promise<RawReading[]> => {
+        const result = await cloud.telemetry.query({
+          deviceId: "temp-c2",
+          metric: "temperature",
+          fromMs: base - 60_000,
+          toMs: base + 600_000,
+          window: "raw",
+          limit: 10_000,
+        });
+        return result.window === "raw" ? result.points : [];
+      };
       const points = await eventually(
-        async () =>
-          (await cloud.store.telemetry({ metric: "temperature", limit: 10_000 })).filter(
-            (t) => t.deviceId === "temp-c2",
-          ),
-        (t: Telemetry[]) =>
-          t.filter((p) => p.summary !== undefined).length >= 5 && t.filter((p) => p.excursionWindow).length >= 13,
-        { what: "temp-c2's summaries and excursion window at the cloud" },
+        raw,
+        (t) => t.filter((p) => p.periodS !== undefined).length >= 5 && t.filter((p) => p.detail).length >= 13,
+        { what: "temp-c2's summaries and excursion window in the telemetry store" },
       );
-      const summaries = points
-        .filter((p) => p.summary !== undefined)
-        .sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
-      expect(summaries.map((p) => [p.occurredAt, p.value, p.summary])).toEqual([
+      const summaries = points.filter((p) => p.periodS !== undefined).sort((a, b) => a.at.localeCompare(b.at));
+      expect(
+        summaries.map((p) => [p.at, p.value, { periodS: p.periodS, min: p.min, max: p.max, count: p.count }]),
+      ).toEqual([
         [at(0), 5, { periodS: 60, min: 5, max: 5, count: 6 }],
         [at(60), 5, { periodS: 60, min: 5, max: 5, count: 6 }],
         [at(120), 10, { periodS: 60, min: 10, max: 10, count: 6 }],
@@ -232,7 +234,7 @@ describe.skipIf(unavailable !== undefined)(
         [at(240), 5, { periodS: 60, min: 5, max: 5, count: 1 }],
       ]);
       // 30 s before the first reading out of range, every reading during it, the one back, and 30 s after: once each.
-      const window = points.filter((p) => p.excursionWindow === true).map((p) => p.occurredAt);
+      const window = points.filter((p) => p.detail === true).map((p) => p.at);
       expect(window.sort()).toEqual([90, 100, 110, 120, 130, 140, 150, 160, 170, 180, 190, 200, 210].map(at));
       expect(points).toHaveLength(5 + 13);
 
