@@ -469,7 +469,9 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         holds.observe(seq, observation, now);
         if (replayFilter?.skip(observation, receivedAt) === true) continue;
         metrics.observations++;
-        lastObservationMs = now;
+        // A heartbeat leaves nothing held in the pipelines: devices that keep beating (out of step with each
+        // other) must not keep the edge from ever counting as drained.
+        if (observation.type !== "heartbeat") lastObservationMs = now;
         if (observation.type === "reader-notice" && !replaying) {
           metrics.readerOverflows++;
           logger.warn({ deviceId: observation.deviceId, notice: observation.notice }, "reader reports lost reads");

@@ -464,6 +464,11 @@ describe("OpenAPI document", () => {
       "/v1/tokens/{id}",
       "/v1/audit",
       "/v1/telemetry",
+      "/v1/excursions",
+      "/v1/excursions/{id}",
+      "/v1/excursions/{id}/hold",
+      "/v1/mkt",
+      "/v1/lots/{lot}/mkt",
     ];
     expect(Object.keys(doc.paths).sort()).toEqual([...served].sort());
     const { Ajv2020 } = await import("ajv/dist/2020.js");
