@@ -146,4 +146,37 @@ describe("device health judged by the connection", () => {
     // The silent limit runs from there.
     expect(Date.parse(raised?.raisedAt ?? "")).toBeGreaterThanOrEqual(closedAt + SILENT_MS - 50);
   });
+
+  it("counts as drained while a sensor keeps beating: heartbeats leave nothing held", async () => {
+    const { edge } = await start();
+    const sensor = await device(edge.deviceMqttUrl, "temp-c1");
+    // A beat every 500 ms, far more often than the pipelines' settle time (several seconds).
+    let beating = true;
+    const beats = (async () => {
+      while (beating) {
+        await sensor.publishAsync(deviceTopic("DEMO", "temp-c1", "hb"), birth(), { qos: 1 });
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    })();
+    stops.push(async () => {
+      beating = false;
+      await beats;
+    });
+    await eventually(
+      () => edge.metrics().observations,
+      (n) => n >= 2,
+      { what: "the sensor's first beats at the edge" },
+    );
+    // Beating all along: drained resolves while the beats go on (before, each beat restarted its wait).
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      edge.drained().then(() => "drained"),
+      new Promise((resolve) => {
+        timer = setTimeout(() => resolve("still waiting"), 25_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    expect(drained).toBe("drained");
+    expect(beating).toBe(true);
+  });
 });
