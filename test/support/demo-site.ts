@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type RunningSystem, startSystem } from "@tally/cli";
+import { type RunningSystem, type SystemOptions, startSystem } from "@tally/cli";
 import type { SiteLayout } from "@tally/protocols";
 import { readSiteFile } from "@tally/simulators";
 import { freePort } from "./free-port.js";
@@ -30,7 +30,10 @@ export interface DemoSystem {
   close(): Promise<void>;
 }
 
-export async function startDemoSystem(edgeId: string): Promise<DemoSystem> {
+export async function startDemoSystem(
+  edgeId: string,
+  options: { pipeline?: SystemOptions["pipeline"] } = {},
+): Promise<DemoSystem> {
   const dataDir = await mkdtemp(join(tmpdir(), `tally-${edgeId}-`));
   const system = await startSystem({
     site: await demoSiteOnPort(await freePort()),
@@ -41,6 +44,7 @@ export async function startDemoSystem(edgeId: string): Promise<DemoSystem> {
     dataDir,
     edgeId,
     shelfSettleMs: 200,
+    ...(options.pipeline !== undefined && { pipeline: options.pipeline }),
   }).catch(async (error: unknown) => {
     await rm(dataDir, { recursive: true, force: true });
     throw error;
