@@ -5,6 +5,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // vitest's default is one worker per core less one: a single worker on a 2-core machine. Most files
+    // wait on servers, brokers and real time rather than compute, so two share the machine well; tests
+    // must pass on a loaded machine anyway.
+    maxWorkers: 2,
     reporters: ["default", "json"],
     outputFile: { json: ".data/vitest-report.json" },
     projects: [
