@@ -13,6 +13,7 @@ export * from "./gs1/parse-gs1.js";
 export * from "./gs1/parse-gs1-bracketed.js";
 export * from "./gs1/parse-gs1-digital-link.js";
 export * from "./gs1/parse-gs1-raw.js";
+export * from "./gs1/parse-retail-symbol.js";
 export * from "./ledger-api.js";
 export * from "./opcua-security.js";
 export * from "./readers/detect-reader-format.js";

@@ -50,3 +50,40 @@ describe("readScanCode", () => {
     },
   );
 });
+
+describe("readScanCode: every code a warehouse scanner meets", () => {
+  it.each([
+    ["]E09506000134352", "09506000134352"],
+    ["9506000134352", "09506000134352"],
+    ["]E00012345678905", "00012345678905"],
+    ["012345678905", "00012345678905"],
+    ["]E400210126", "00000000210126"],
+    ["00210126", "00000000210126"],
+    ["]E3006099201118712", "00060992011187"],
+  ])("reads retail symbol %s as GTIN %s", (code, gtin) => {
+    expect(readScanCode(code, reference)).toEqual({ ok: true, value: { gtin } });
+  });
+
+  it.each([
+    "]Q1https://id.gs1.org/01/00614141000012/10/L42?17=270630&30=12",
+    "]d1HTTPS://SHOP.EXAMPLE.COM/dl/01/00614141000012/10/L%342?17=270630&30=12",
+    `${GS}01006141410000121727063010L42${GS}3012`,
+    "]C101006141410000121727063010L42\u001d3012",
+  ])("reads %s alike", (code) => {
+    expect(readScanCode(code, reference)).toEqual({
+      ok: true,
+      value: { gtin: "00614141000012", lot: "L42", expiry: "2027-06-30", count: 12 },
+    });
+  });
+
+  it.each([
+    ["9506000134353", "TALLY_ERR_GS1_CHECK_DIGIT at 12"],
+    ["]E112", "TALLY_ERR_GS1_SYMBOLOGY at 0"],
+    ["]Q1https://id.gs1.org@evil.example/01/09506000134352", "TALLY_ERR_GS1_DL_DOMAIN at 21"],
+    ["]E09506000134352]d20109506000134352", "TALLY_ERR_GS1_SYMBOLOGY at 16"],
+  ])("refuses %j with the problem in the reason", (code, problem) => {
+    const result = readScanCode(code, reference);
+    expect(result.ok).toBe(false);
+    expect(result.ok ? "" : result.error.reason).toContain(problem);
+  });
+});

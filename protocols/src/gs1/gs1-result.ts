@@ -83,17 +83,34 @@ export interface Gs1Element {
   position: number;
 }
 
-/** The symbologies whose identifier announces GS1 data (ISO/IEC 15424). */
-export type Gs1Symbology = "GS1-128" | "GS1 DataMatrix" | "GS1 QR Code" | "GS1 DataBar" | "GS1 DotCode";
+/**
+ * The symbologies whose identifier announces GS1 data (ISO/IEC 15424): the GS1
+ * carriers of element strings, EAN/UPC (`]E0`, `]E3`: EAN-13, UPC-A, UPC-E;
+ * `]E4`: EAN-8), and plain QR Code (`]Q1`) or Data Matrix (`]d1`) carrying a
+ * GS1 Digital Link URI.
+ */
+export type Gs1Symbology =
+  | "GS1-128"
+  | "GS1 DataMatrix"
+  | "GS1 QR Code"
+  | "GS1 DataBar"
+  | "GS1 DotCode"
+  | "EAN/UPC"
+  | "EAN-8"
+  | "QR Code"
+  | "Data Matrix";
 
 /** What a GS1 parser read. */
 export interface Gs1Data {
   elements: Gs1Element[];
-  form: "bracketed" | "raw" | "digital-link";
-  /** Raw form only: the symbology its identifier announced. */
+  /** "retail": an EAN-13, UPC-A or EAN-8 symbol, read as a GTIN (AI 01, left-padded to 14 digits). */
+  form: "bracketed" | "raw" | "digital-link" | "retail";
+  /** The symbology its identifier announced, when one came. */
   symbology?: Gs1Symbology;
-  /** Raw form only: the symbology identifier itself, e.g. "]d2". */
+  /** The symbology identifier itself, e.g. "]d2", "]E0". */
   symbologyIdentifier?: string;
+  /** Retail form only: the 2- or 5-digit add-on symbol's digits (`]E1`, `]E2`, `]E3`). */
+  addOn?: string;
   /** Digital Link only: scheme, domain and any path before the primary key, e.g. "https://id.gs1.org". */
   digitalLinkStem?: string;
   /** Digital Link only: query parameters that are not AIs (`linkType=all`), as written. */

@@ -30,7 +30,8 @@ export const GS1_SYMBOLOGY_IDENTIFIERS: Readonly<Record<string, Gs1Symbology>> =
  * Parses GS1 element strings as a barcode reader transmits them: AIs and
  * values back to back, a GS (ASCII 29) after each variable-length value that is
  * not last, optionally prefixed by a symbology identifier (`]C1` GS1-128, `]d2`
- * GS1 DataMatrix, `]Q3` GS1 QR Code, `]e0` GS1 DataBar, `]J1` GS1 DotCode).
+ * GS1 DataMatrix, `]Q3` GS1 QR Code, `]e0` GS1 DataBar, `]J1` GS1 DotCode) or
+ * by a GS standing for FNC1 in first position (readers that send no identifier).
  * Never throws; returns every problem found, each with its offset in `input`.
  */
 export function parseGs1Raw(input: string, options?: Gs1ParseOptions): Gs1Result {
@@ -53,12 +54,16 @@ export function parseGs1Raw(input: string, options?: Gs1ParseOptions): Gs1Result
     }
     pos = Math.min(3, input.length);
     if (pos >= input.length) problems.add(Gs1ProblemCode.Empty, "no data after the symbology identifier", pos);
+  } else if (input.charAt(0) === GS) {
+    // Some readers transmit FNC1 in first position as a GS instead of a
+    // symbology identifier (§7.8.3): it announces GS1 data, it separates nothing.
+    pos = 1;
+    if (pos >= input.length) problems.add(Gs1ProblemCode.Empty, "no data after FNC1 in first position (GS)", pos);
   }
 
   while (pos < input.length) {
     if (input.charAt(pos) === GS) {
-      const where =
-        pos === 0 || pos === (symbologyIdentifier ? symbologyIdentifier.length : 0) ? "at the start" : "doubled";
+      const where = pos === (symbologyIdentifier ? symbologyIdentifier.length : 1) ? "at the start" : "doubled";
       problems.add(Gs1ProblemCode.Separator, `separator (GS) ${where}`, pos);
       pos += 1;
       continue;

@@ -136,6 +136,90 @@ describe("raw element strings with FNC1 as GS (§7.8) and symbology identifiers"
   });
 });
 
+describe("FNC1 in first position transmitted as a leading GS (§7.8)", () => {
+  it("reads the element string after it, GS separating variable-length values", () => {
+    const result = parseGs1(`${GS}010506091751001110628S93R${GS}17241000218898847482518646`, options);
+    expect(elementsOf(result).map((e) => [e.ai, e.raw])).toEqual([
+      ["01", "05060917510011"],
+      ["10", "628S93R"],
+      ["17", "241000"],
+      ["21", "8898847482518646"],
+    ]);
+    expect(result.ok && result.value.elements.map((e) => e.position)).toEqual([1, 17, 27, 35]);
+    expect(result.ok && result.value.symbologyIdentifier).toBeUndefined();
+  });
+
+  it("reads a leading GS before an element string as long as a retail symbol would be", () => {
+    // 8 digits: (11) production date; with the GS it is not read as an EAN-8.
+    expect(elementsOf(parseGs1(`${GS}11250615`, options)).map((e) => [e.ai, e.value])).toEqual([["11", "2025-06-15"]]);
+  });
+
+  it.each([
+    ["]C1", "GS1-128"],
+    ["]e0", "GS1 DataBar"],
+    ["]d2", "GS1 DataMatrix"],
+    ["]Q3", "GS1 QR Code"],
+  ])("still reads %s element strings (%s) through parseGs1", (identifier, symbology) => {
+    const result = parseGs1(`${identifier}0109506000134352`, options);
+    expect(result.ok && result.value.symbology).toBe(symbology);
+  });
+});
+
+describe("GS1 Digital Link URIs in a plain QR Code (]Q1) or Data Matrix (]d1)", () => {
+  it.each([
+    ["]Q1https://id.gs1.org/01/09506000134352/10/ABC123?17=251231", "QR Code"],
+    ["]d1https://id.gs1.org/01/09506000134352/10/ABC123?17=251231", "Data Matrix"],
+    ["]Q1HTTPS://ID.GS1.ORG/01/09506000134352/10/ABC123?17=251231", "QR Code"],
+    ["]Q1https://Example.COM/shop/01/09506000134352/10/ABC123?17=251231&linkType=all", "QR Code"],
+    ["]Q1https://example.com/01/09506000134352/10/AB%43123?17=251231", "QR Code"],
+  ])("reads %s", (input, symbology) => {
+    const result = parseGs1(input, options);
+    expect(elementsOf(result).map((e) => [e.ai, e.raw])).toEqual([
+      ["01", "09506000134352"],
+      ["10", "ABC123"],
+      ["17", "251231"],
+    ]);
+    expect(result.ok && result.value.symbology).toBe(symbology);
+    expect(result.ok && result.value.form).toBe("digital-link");
+    expect(result.ok && result.value.elements[0]?.position).toBe(input.indexOf("/01/") + 1);
+  });
+
+  it.each([
+    ["]Q1", [["TALLY_ERR_GS1_SYMBOLOGY", 0]]],
+    ["]Q1hello", [["TALLY_ERR_GS1_SYMBOLOGY", 0]]],
+    ["]d10109506000134352", [["TALLY_ERR_GS1_SYMBOLOGY", 0]]],
+    ["]Q1javascript:alert(1)//01/09506000134352", [["TALLY_ERR_GS1_SYMBOLOGY", 0]]],
+    ["]Q1HtTpS://a/01/09506000134352", [["TALLY_ERR_GS1_DL_SCHEME", 3]]],
+    ["]Q1https://id.gs1.org@evil.example/01/09506000134352", [["TALLY_ERR_GS1_DL_DOMAIN", 21]]],
+    [
+      "]Q1https://a/01/09506000134352/10/A%00B",
+      [
+        ["TALLY_ERR_GS1_DL_PERCENT", 35],
+        ["TALLY_ERR_GS1_CHARSET", 35],
+      ],
+    ],
+    [
+      "]Q1https://a/01/09506000134352/10/A\u0000B",
+      [
+        ["TALLY_ERR_GS1_DL_CHARACTER", 35],
+        ["TALLY_ERR_GS1_CHARSET", 35],
+      ],
+    ],
+    ["]Q1https://a/01/09506000134353", [["TALLY_ERR_GS1_CHECK_DIGIT", 29]]],
+    [
+      "]Q1https://a/01/09506000134352?01=09506000134352",
+      [
+        ["TALLY_ERR_GS1_DL_QUERY_AI", 31],
+        ["TALLY_ERR_GS1_DUPLICATE_AI", 31],
+      ],
+    ],
+    // A Digital Link behind a GS1 identifier is not an element string.
+    ["]d2https://id.gs1.org/01/09506000134352", [["TALLY_ERR_GS1_SYNTAX", 3]]],
+  ])("refuses %j → %j", (input, expected) => {
+    expect(codesOf(parseGs1(input, options))).toEqual(expected);
+  });
+});
+
 describe("GS1 Digital Link URIs (GS1 Digital Link Standard: URI Syntax)", () => {
   // bwipp/postscriptbarcode wiki, "GS1 Digital Link URIs".
   it.each([
@@ -269,7 +353,8 @@ describe("hostile input: every problem, each with its position", () => {
   });
 
   it.each([
-    [`${GS}0109506000134352`, [["TALLY_ERR_GS1_SEPARATOR", 0]]],
+    [`${GS}${GS}0109506000134352`, [["TALLY_ERR_GS1_SEPARATOR", 1]]],
+    [GS, [["TALLY_ERR_GS1_EMPTY", 1]]],
     [`]d2${GS}0109506000134352`, [["TALLY_ERR_GS1_SEPARATOR", 3]]],
     [`0109506000134352${GS}`, [["TALLY_ERR_GS1_SEPARATOR", 16]]],
     [`10ABC${GS}${GS}17251231`, [["TALLY_ERR_GS1_SEPARATOR", 6]]],
