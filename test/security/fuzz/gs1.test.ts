@@ -1,4 +1,11 @@
-import { type Gs1Result, parseGs1, parseGs1Bracketed, parseGs1DigitalLink, parseGs1Raw } from "@tally/protocols";
+import {
+  type Gs1Result,
+  parseGs1,
+  parseGs1Bracketed,
+  parseGs1DigitalLink,
+  parseGs1Raw,
+  parseRetailSymbol,
+} from "@tally/protocols";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { hostileGs1, validGs1 } from "./arbitraries/codes.js";
@@ -6,7 +13,7 @@ import { fuzz, withinBudget } from "./support/fuzz-runs.js";
 import { expectCodeAndReason } from "./support/refusals.js";
 
 const SUITE = "gs1";
-const PARSERS = { parseGs1, parseGs1Bracketed, parseGs1Raw, parseGs1DigitalLink } as const;
+const PARSERS = { parseGs1, parseGs1Bracketed, parseGs1Raw, parseGs1DigitalLink, parseRetailSymbol } as const;
 
 /** A GS1 result is elements, or at least one problem, each with a code, a message and a position in the input. */
 function expectGs1Result(input: string, result: Gs1Result): void {
