@@ -6,6 +6,7 @@ export * from "./events.js";
 export * from "./gs1/ai-table.js";
 export * from "./gs1/check-digit.js";
 export * from "./gs1/elements-to-digital-link.js";
+export * from "./gs1/expand-upc-e.js";
 export * from "./gs1/format-bracketed.js";
 export * from "./gs1/format-raw.js";
 export * from "./gs1/gs1-result.js";

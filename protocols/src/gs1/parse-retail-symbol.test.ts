@@ -22,6 +22,8 @@ describe("EAN/UPC symbols read as GTINs (GS1 General Specifications §3.2, ISO/I
     ["]E09506000134352", "09506000134352", "EAN/UPC"],
     ["]E01101234567891", "01101234567891", "EAN/UPC"],
     ["]E400210126", "00000000210126", "EAN-8"],
+    // UPC-E sent as printed: 04252614 stands for UPC-A 042100005264.
+    ["]E004252614", "00042100005264", "EAN/UPC"],
   ])("reads %s as GTIN %s (%s)", (input, gtin, symbology) => {
     const result = parseGs1(input);
     expect(gtinOf(result)).toEqual([["01", gtin]]);
@@ -49,6 +51,7 @@ describe("EAN/UPC symbols read as GTINs (GS1 General Specifications §3.2, ISO/I
     ["]E3110123456789112", "01101234567891", "12"],
     ["]E3006099201118712", "00060992011187", "12"],
     ["]E3006099201118712345", "00060992011187", "12345"],
+    ["]E004252614]E112", "00042100005264", "12"],
   ])("reads %s with its add-on", (input, gtin, addOn) => {
     const result = parseGs1(input);
     expect(gtinOf(result)).toEqual([["01", gtin]]);
@@ -97,6 +100,10 @@ describe("hostile EAN/UPC input", () => {
     ["]E212345", [["TALLY_ERR_GS1_SYMBOLOGY", 0]]],
     ["]E59506000134352", [["TALLY_ERR_GS1_SYMBOLOGY", 0]]],
     ["]E0", [["TALLY_ERR_GS1_LENGTH", 3]]],
+    ["]E004252615", [["TALLY_ERR_GS1_CHECK_DIGIT", 10]]],
+    ["]E024252614", [["TALLY_ERR_GS1_SYNTAX", 3]]],
+    // Bare 8 digits are an EAN-8, never a UPC-E: 04252614 fails as one.
+    ["04252614", [["TALLY_ERR_GS1_CHECK_DIGIT", 7]]],
   ])("%j → %j", (input, expected) => {
     expect(codesOf(parseGs1(input))).toEqual(expected);
   });

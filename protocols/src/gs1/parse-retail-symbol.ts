@@ -1,5 +1,6 @@
 import { lookupAi } from "./ai-table.js";
 import { hasValidCheckDigit } from "./check-digit.js";
+import { expandUpcE } from "./expand-upc-e.js";
 import {
   type Gs1ParseOptions,
   Gs1ProblemCode,
@@ -35,8 +36,9 @@ export function isRetailSymbol(input: string): boolean {
 const ADD_ON_LENGTH: Readonly<Record<string, number>> = { "]E1": 2, "]E2": 5 };
 
 /**
- * Reads an EAN-13, UPC-A or EAN-8 symbol as transmitted by a scanner, with its
- * ISO/IEC 15424 identifier (`]E0` + 13 digits, `]E4` + 8 digits, each
+ * Reads an EAN-13, UPC-A, UPC-E or EAN-8 symbol as transmitted by a scanner,
+ * with its ISO/IEC 15424 identifier (`]E0` + 13 digits, `]E0` + the 8 digits
+ * of a UPC-E, expanded to its UPC-A, `]E4` + 8 digits, each
  * optionally followed by `]E1` + 2 or `]E2` + 5 add-on digits; `]E3` + 13 +
  * 2 or 5 digits) or bare (8, 12 or 13 digits). The check digit is verified
  * (§7.9.1) and the GTIN becomes AI (01), left-padded to 14 digits (§3.2).
@@ -71,7 +73,10 @@ export function parseRetailSymbol(input: string, _options?: Gs1ParseOptions): Gs
 
   let gtinLength = main.length;
   let addOn = "";
-  if (identifier === "]E0") gtinLength = 13;
+  // Readers set to send UPC-E as printed transmit its 8 digits after ]E0 (EAN-8 has ]E4 of its own).
+  const upcE = identifier === "]E0" && main.length === 8;
+  if (upcE) gtinLength = 8;
+  else if (identifier === "]E0") gtinLength = 13;
   else if (identifier === "]E4") gtinLength = 8;
   else if (identifier === "]E3") {
     gtinLength = 13;
@@ -91,7 +96,15 @@ export function parseRetailSymbol(input: string, _options?: Gs1ParseOptions): Gs
   }
   if (addOnIdentifierAt >= 0) addOn = readAddOn(input, addOnIdentifierAt, identifier, problems);
 
-  const gtin = main.slice(0, gtinLength);
+  let gtin = main.slice(0, gtinLength);
+  if (upcE) {
+    const upcA = expandUpcE(gtin);
+    if (upcA === undefined) {
+      problems.add(Gs1ProblemCode.Syntax, `UPC-E ${gtin} must start with number system 0 or 1`, start);
+    } else {
+      gtin = upcA;
+    }
+  }
   if (problems.size === 0 && !hasValidCheckDigit(gtin)) {
     problems.add(Gs1ProblemCode.CheckDigit, `wrong check digit in GTIN ${gtin}`, start + gtinLength - 1, "01");
   }
