@@ -166,6 +166,15 @@ describe("FNC1 in first position transmitted as a leading GS (§7.8)", () => {
 });
 
 describe("GS1 Digital Link URIs in a plain QR Code (]Q1) or Data Matrix (]d1)", () => {
+  // GS1 Digital Link Standard examples, as the bwipp wiki reproduces them.
+  it.each([
+    ["]Q1https://id.gs1.org/01/09521234543213/10/ABC123/21/12345", ["01", "10", "21"]],
+    ["]d1https://id.gs1.org/00/106141411234567897", ["00"]],
+    ["]Q1https://example.com/products/01/09521234543213", ["01"]],
+  ])("reads the worked example %s", (input, ais) => {
+    expect(elementsOf(parseGs1(input, options)).map((e) => e.ai)).toEqual(ais);
+  });
+
   it.each([
     ["]Q1https://id.gs1.org/01/09506000134352/10/ABC123?17=251231", "QR Code"],
     ["]d1https://id.gs1.org/01/09506000134352/10/ABC123?17=251231", "Data Matrix"],
@@ -213,9 +222,15 @@ describe("GS1 Digital Link URIs in a plain QR Code (]Q1) or Data Matrix (]d1)", 
         ["TALLY_ERR_GS1_DUPLICATE_AI", 31],
       ],
     ],
+    ["]Q1]d2https://id.gs1.org/01/09506000134352", [["TALLY_ERR_GS1_SYMBOLOGY", 0]]],
+    ["]d1]Q1https://id.gs1.org/01/09506000134352", [["TALLY_ERR_GS1_SYMBOLOGY", 0]]],
+    [
+      `]Q1https://a/01/09506000134352?x=${"y".repeat(MAX_GS1_INPUT_LENGTH)}`,
+      [["TALLY_ERR_GS1_INPUT_TOO_LONG", MAX_GS1_INPUT_LENGTH + 3]],
+    ],
     // A Digital Link behind a GS1 identifier is not an element string.
     ["]d2https://id.gs1.org/01/09506000134352", [["TALLY_ERR_GS1_SYNTAX", 3]]],
-  ])("refuses %j → %j", (input, expected) => {
+  ])("refuses %s → %j", (input, expected) => {
     expect(codesOf(parseGs1(input, options))).toEqual(expected);
   });
 });
