@@ -2,6 +2,7 @@ import { ErrorCode, type Gs1Element, ok, parseGs1, type Rejection, type Result, 
 
 /** What a scanned barcode says about the item. */
 export interface ScannedItem {
+  /** GTIN-14: an EAN-13, UPC-A, UPC-E or EAN-8 left-padded with zeros. */
   gtin: string;
   lot?: string | undefined;
   /** ISO date (AI 17). */
@@ -13,9 +14,12 @@ export interface ScannedItem {
 const find = (elements: readonly Gs1Element[], ai: string) => elements.find((e) => e.ai === ai);
 
 /**
- * Reads the item from a scanned barcode's GS1 data in any form (bracketed,
- * raw with a symbology identifier, Digital Link). Every problem the GS1
- * parser finds goes into the reason, with its position. Pure.
+ * Reads the item from a scanned barcode's GS1 data in any form a warehouse
+ * scanner sends: an EAN/UPC symbol (`]E0`, `]E3`, `]E4`, or bare 8, 12 or 13
+ * digits), an element string (bracketed, or raw after a GS1 symbology
+ * identifier or a GS standing for FNC1), a Digital Link URI (alone or after
+ * `]Q1`/`]d1`). An add-on (`]E1`, `]E2`) does not change the item. Every
+ * problem the GS1 parser finds goes into the reason, with its position. Pure.
  */
 export function readScanCode(code: string, referenceDate?: Date): Result<ScannedItem, Rejection> {
   const parsed = parseGs1(code, referenceDate ? { referenceDate } : undefined);

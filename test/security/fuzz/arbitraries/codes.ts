@@ -82,16 +82,35 @@ const elements = fc
   )
   .map(([g, rest]) => [{ ai: "01", raw: g }, ...rest]);
 
-/** Valid GS1 data in each of the three forms the scanner path reads. */
-export const validGs1: fc.Arbitrary<string> = fc
-  .tuple(elements, fc.constantFrom("bracketed", "raw", "digital-link"))
-  .map(([list, form]) => {
-    if (form === "bracketed") return formatBracketed(list);
-    if (form === "raw") return formatRaw(list, "]d2");
-    const link = elementsToDigitalLink(list);
-    if (!link.ok) throw new Error(`the generator made elements Digital Link refuses: ${JSON.stringify(link.errors)}`);
-    return link.value;
-  });
+/** An EAN-13 or EAN-8 as a scanner sends it, with or without its identifier. */
+const ean13 = digits(12).map((d) => `${d}${gs1CheckDigit(d)}`);
+const ean8 = digits(7).map((d) => `${d}${gs1CheckDigit(d)}`);
+const retailSymbol = fc.oneof(
+  ean13,
+  ean13.map((code) => `]E0${code}`),
+  ean8,
+  ean8.map((code) => `]E4${code}`),
+);
+
+/** Valid GS1 data in each form the scanner path reads. */
+export const validGs1: fc.Arbitrary<string> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(elements, fc.constantFrom("bracketed", "raw", "raw-fnc1", "digital-link", "qr-digital-link"))
+      .map(([list, form]) => {
+        if (form === "bracketed") return formatBracketed(list);
+        if (form === "raw") return formatRaw(list, "]d2");
+        // FNC1 in first position sent as a GS instead of an identifier.
+        if (form === "raw-fnc1") return formatRaw(list, "\u001d");
+        const link = elementsToDigitalLink(list);
+        if (!link.ok)
+          throw new Error(`the generator made elements Digital Link refuses: ${JSON.stringify(link.errors)}`);
+        return form === "qr-digital-link" ? `]Q1${link.value}` : link.value;
+      }),
+  },
+  { weight: 1, arbitrary: retailSymbol },
+);
 
 /** Text the GS1 parsers must judge: mutations of valid data, GS1-looking noise, long inputs, hostile text. */
 export const hostileGs1: fc.Arbitrary<string> = fc.oneof(
@@ -103,7 +122,7 @@ export const hostileGs1: fc.Arbitrary<string> = fc.oneof(
   },
   {
     weight: 2,
-    arbitrary: fc.string({ unit: fc.constantFrom(..."()0123456789]dCQe\u001d/:?=&%#ABCxyz. "), maxLength: 120 }),
+    arbitrary: fc.string({ unit: fc.constantFrom(..."()0123456789]dCQEe\u001d/:?=&%#ABCxyz. "), maxLength: 120 }),
   },
   { weight: 1, arbitrary: fc.tuple(validGs1, fc.integer({ min: 1, max: 9000 })).map(([v, n]) => v + "1".repeat(n)) },
   { weight: 1, arbitrary: fc.integer({ min: 8000, max: 9000 }).map((n) => `(01)${"9".repeat(n)}`) },
