@@ -9,7 +9,7 @@ const GS_NOTATIONS = /<GS>|\\x1[dD]/g;
 export function registerGs1(program: Command, _logger: Logger): void {
   program
     .command("gs1")
-    .description("GS1 element strings: bracketed, raw (FNC1 as GS, symbology identifiers) and Digital Link URIs")
+    .description("GS1 data: EAN/UPC symbols, element strings (bracketed, raw with FNC1 as GS) and Digital Link URIs")
     .command("parse")
     .description("parse GS1 data; one JSON object per input with every AI and its value, or every problem found")
     .argument("<data...>", 'e.g. "(01)09506000134352(17)201225(10)ABC123"; write GS as <GS> or \\x1d')
