@@ -3,7 +3,7 @@ import { gs1CheckDigit } from "./check-digit.js";
 /**
  * Expands a zero-suppressed UPC-E (8 digits: number system 0 or 1, six data
  * digits, check digit) to the 12-digit UPC-A it stands for (GS1 General
- * Specifications §5.2, UPC-E zero suppression: the last data digit says where
+ * Specifications §7.10, UPC-E zero suppression: the last data digit says where
  * the zeros go). The check digit of a UPC-E is the one of its UPC-A; it is not
  * verified here. Undefined for anything that is no UPC-E.
  */

@@ -56,7 +56,7 @@ export function parseGs1Raw(input: string, options?: Gs1ParseOptions): Gs1Result
     if (pos >= input.length) problems.add(Gs1ProblemCode.Empty, "no data after the symbology identifier", pos);
   } else if (input.charAt(0) === GS) {
     // Some readers transmit FNC1 in first position as a GS instead of a
-    // symbology identifier (§7.8.3): it announces GS1 data, it separates nothing.
+    // symbology identifier (§7.8): it announces GS1 data, it separates nothing.
     pos = 1;
     if (pos >= input.length) problems.add(Gs1ProblemCode.Empty, "no data after FNC1 in first position (GS)", pos);
   }

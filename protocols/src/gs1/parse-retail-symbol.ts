@@ -11,8 +11,8 @@ import {
 } from "./gs1-result.js";
 
 /**
- * ISO/IEC 15424 symbology identifiers of EAN/UPC as GS1 General Specifications
- * §5.1 and reader manuals give them: `]E0` carries 13 digits (EAN-13, UPC-A
+ * ISO/IEC 15424 symbology identifiers of EAN/UPC, as scanners transmit them:
+ * `]E0` carries 13 digits (EAN-13, UPC-A
  * with a leading 0, UPC-E expanded), `]E4` an EAN-8, `]E3` the 13 digits and
  * the add-on in one packet, `]E1`/`]E2` a 2-/5-digit add-on on its own.
  */
