@@ -7,6 +7,7 @@ import { BitReader } from "./bits.js";
 import { EpcErrorCode, type EpcResult, epcFail, epcOk, preview } from "./errors.js";
 import { EPC_BINARY_SCHEMES, type EpcBinaryScheme, schemeForHeader, wordPaddedHexLength } from "./headers.js";
 import { decodeGiai, type Giai96 } from "./schemes/giai.js";
+import { decodeGid, type Gid96 } from "./schemes/gid.js";
 import { decodeGrai, type Grai96 } from "./schemes/grai.js";
 import { decodeSgln, type Sgln96 } from "./schemes/sgln.js";
 import { decodeSgtin, type Sgtin96, type Sgtin198 } from "./schemes/sgtin.js";
@@ -24,7 +25,7 @@ export interface RawEpc {
 }
 
 /** Any decoded EPC; switch on `scheme`. */
-export type DecodedEpc = Sgtin96 | Sgtin198 | Sscc96 | Sgln96 | Grai96 | Giai96 | RawEpc;
+export type DecodedEpc = Sgtin96 | Sgtin198 | Sscc96 | Sgln96 | Grai96 | Giai96 | Gid96 | RawEpc;
 
 /** Gen2 PC word length field: at most 31 words, so an EPC has at most 496 bits = 124 hex digits. */
 export const MAX_EPC_HEX_DIGITS = 124;
@@ -43,8 +44,8 @@ function acceptedHexLengths(scheme: EpcBinaryScheme): readonly number[] {
 
 /**
  * Decodes a hex EPC (case-insensitive) into its scheme's fields, GS1 key and
- * URIs. Headers other than SGTIN-96/198, SSCC-96, SGLN-96, GRAI-96 and
- * GIAI-96 decode as {@link RawEpc}, not as an error. Never throws.
+ * URIs. Headers other than SGTIN-96/198, SSCC-96, SGLN-96, GRAI-96,
+ * GIAI-96 and GID-96 decode as {@link RawEpc}, not as an error. Never throws.
  *
  * Errors: `TALLY_ERR_EPC_NOT_HEX`; `TALLY_ERR_EPC_LENGTH` (empty, odd, over
  * 496 bits, or not the scheme's length); `TALLY_ERR_EPC_PARTITION`
@@ -101,5 +102,7 @@ function decodeScheme(reader: BitReader, scheme: EpcBinaryScheme): EpcResult<Dec
       return decodeGrai(reader);
     case "giai-96":
       return decodeGiai(reader);
+    case "gid-96":
+      return decodeGid(reader);
   }
 }

@@ -6,9 +6,16 @@
 import { MAX_EPC_HEX_DIGITS } from "./decode-epc.js";
 import { parseEpcUri } from "./epc-uri.js";
 import { EpcErrorCode, type EpcResult, epcFail, epcOk, preview } from "./errors.js";
-import { EPC_BINARY_SCHEMES, type EpcBinaryScheme, type EpcType, isEpcBinaryScheme } from "./headers.js";
+import {
+  EPC_BINARY_SCHEMES,
+  type EpcBinaryScheme,
+  type EpcType,
+  isEpcBinaryScheme,
+  SCHEMES_WITHOUT_FILTER,
+} from "./headers.js";
 import { checkFilter } from "./schemes/common.js";
 import { encodeGiai, giaiFieldsFromUri } from "./schemes/giai.js";
+import { encodeGid, gidFieldsFromUri } from "./schemes/gid.js";
 import { encodeGrai, graiFieldsFromUri } from "./schemes/grai.js";
 import { encodeSgln, sglnFieldsFromUri } from "./schemes/sgln.js";
 import { encodeSgtin, sgtinFieldsFromUri } from "./schemes/sgtin.js";
@@ -32,6 +39,7 @@ const DEFAULT_SCHEME: Record<EpcType, EpcBinaryScheme> = {
   sgln: "sgln-96",
   grai: "grai-96",
   giai: "giai-96",
+  gid: "gid-96",
 };
 
 /** TDS §10.1: filter 0 means "all others" in every scheme this codec encodes. */
@@ -70,6 +78,22 @@ export function encodeEpc(uri: string, options: EncodeEpcOptions = {}): EpcResul
     case "tag": {
       if (!isEpcBinaryScheme(p.scheme)) {
         return epcFail(EpcErrorCode.Header, `EPC scheme ${preview(p.scheme)} is not supported`);
+      }
+      if (SCHEMES_WITHOUT_FILTER.has(p.scheme)) {
+        if (options.scheme !== undefined && options.scheme !== p.scheme) {
+          return epcFail(
+            EpcErrorCode.Uri,
+            `tag URI is ${p.scheme} but options.scheme is ${preview(String(options.scheme))}`,
+          );
+        }
+        if (options.filter !== undefined) {
+          return epcFail(
+            EpcErrorCode.Uri,
+            `${p.scheme} has no filter value, but options.filter is ${String(options.filter)}`,
+          );
+        }
+        // The parser took the first component for a filter; this scheme has none.
+        return encodeComponents(p.scheme, DEFAULT_EPC_FILTER, `${p.filter}.${p.components}`);
       }
       if (!/^(0|[1-9][0-9]*)$/.test(p.filter)) {
         return epcFail(EpcErrorCode.Uri, `tag URI filter must be a digit, got ${preview(p.filter)}`);
@@ -129,6 +153,10 @@ function encodeComponents(scheme: EpcBinaryScheme, filterValue: number, componen
     case "giai-96": {
       const fields = giaiFieldsFromUri(components);
       return fields.ok ? encodeGiai(filter.value, fields.value) : fields;
+    }
+    case "gid-96": {
+      const fields = gidFieldsFromUri(components);
+      return fields.ok ? encodeGid(fields.value) : fields;
     }
   }
 }

@@ -3,6 +3,7 @@
  * with header byte, length and EPC type (TDS 2.x §14.2, Table 14-1).
  */
 import { GIAI96_HEADER } from "./schemes/giai.js";
+import { GID96_HEADER } from "./schemes/gid.js";
 import { GRAI96_HEADER } from "./schemes/grai.js";
 import { SGLN96_HEADER } from "./schemes/sgln.js";
 import { SGTIN96_HEADER, SGTIN198_HEADER } from "./schemes/sgtin.js";
@@ -15,13 +16,14 @@ export const EPC_BINARY_SCHEMES = {
   "sgln-96": { header: SGLN96_HEADER, bits: 96, epcType: "sgln" },
   "grai-96": { header: GRAI96_HEADER, bits: 96, epcType: "grai" },
   "giai-96": { header: GIAI96_HEADER, bits: 96, epcType: "giai" },
+  "gid-96": { header: GID96_HEADER, bits: 96, epcType: "gid" },
   "sgtin-198": { header: SGTIN198_HEADER, bits: 198, epcType: "sgtin" },
 } as const;
 
-/** A supported EPC binary scheme name, as in the tag URI: "sgtin-96", "sscc-96", "sgln-96", "grai-96", "giai-96", "sgtin-198". */
+/** A supported EPC binary scheme name, as in the tag URI: "sgtin-96", "sscc-96", "sgln-96", "grai-96", "giai-96", "gid-96", "sgtin-198". */
 export type EpcBinaryScheme = keyof typeof EPC_BINARY_SCHEMES;
 
-/** A pure-identity EPC type this codec can encode: "sgtin", "sscc", "sgln", "grai", "giai". */
+/** A pure-identity EPC type this codec can encode: "sgtin", "sscc", "sgln", "grai", "giai", "gid". */
 export type EpcType = (typeof EPC_BINARY_SCHEMES)[EpcBinaryScheme]["epcType"];
 
 const SCHEMES = Object.keys(EPC_BINARY_SCHEMES) as EpcBinaryScheme[];
@@ -43,3 +45,9 @@ export function schemeForHeader(header: number): EpcBinaryScheme | undefined {
 export function wordPaddedHexLength(bits: number): number {
   return Math.ceil(bits / 16) * 4;
 }
+
+/**
+ * Schemes whose tag URI has no filter value (TDS §12.3.1: GID-96 is
+ * `urn:epc:tag:gid-96:<manager>.<class>.<serial>`).
+ */
+export const SCHEMES_WITHOUT_FILTER: ReadonlySet<EpcBinaryScheme> = new Set<EpcBinaryScheme>(["gid-96"]);

@@ -9,6 +9,7 @@ export { type EpcError, EpcErrorCode, type EpcResult } from "./errors.js";
 export { EPC_BINARY_SCHEMES, type EpcBinaryScheme, type EpcType } from "./headers.js";
 export type { PartitionRow } from "./partition-tables.js";
 export { GIAI96_HEADER, type Giai96, type GiaiFields } from "./schemes/giai.js";
+export { GID96_HEADER, type Gid96, type GidFields } from "./schemes/gid.js";
 export { GRAI96_HEADER, type Grai96, type GraiFields } from "./schemes/grai.js";
 export { SGLN96_HEADER, type Sgln96, type SglnFields } from "./schemes/sgln.js";
 export { SGTIN96_HEADER, SGTIN198_HEADER, type Sgtin96, type Sgtin198, type SgtinFields } from "./schemes/sgtin.js";
