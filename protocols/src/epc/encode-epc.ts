@@ -142,9 +142,10 @@ function encodeComponents(scheme: EpcBinaryScheme, filterValue: number, componen
       const fields = ssccFieldsFromUri(components);
       return fields.ok ? encodeSscc(filter.value, fields.value) : fields;
     }
-    case "sgln-96": {
+    case "sgln-96":
+    case "sgln-195": {
       const fields = sglnFieldsFromUri(components);
-      return fields.ok ? encodeSgln(filter.value, fields.value) : fields;
+      return fields.ok ? encodeSgln(scheme, filter.value, fields.value) : fields;
     }
     case "grai-96": {
       const fields = graiFieldsFromUri(components);
