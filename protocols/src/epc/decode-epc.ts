@@ -8,7 +8,7 @@ import { EpcErrorCode, type EpcResult, epcFail, epcOk, preview } from "./errors.
 import { EPC_BINARY_SCHEMES, type EpcBinaryScheme, schemeForHeader, wordPaddedHexLength } from "./headers.js";
 import { decodeGiai, type Giai96 } from "./schemes/giai.js";
 import { decodeGid, type Gid96 } from "./schemes/gid.js";
-import { decodeGrai, type Grai96 } from "./schemes/grai.js";
+import { decodeGrai, type Grai96, type Grai170 } from "./schemes/grai.js";
 import { decodeSgln, type Sgln96, type Sgln195 } from "./schemes/sgln.js";
 import { decodeSgtin, type Sgtin96, type Sgtin198 } from "./schemes/sgtin.js";
 import { decodeSscc, type Sscc96 } from "./schemes/sscc.js";
@@ -25,7 +25,7 @@ export interface RawEpc {
 }
 
 /** Any decoded EPC; switch on `scheme`. */
-export type DecodedEpc = Sgtin96 | Sgtin198 | Sscc96 | Sgln96 | Sgln195 | Grai96 | Giai96 | Gid96 | RawEpc;
+export type DecodedEpc = Sgtin96 | Sgtin198 | Sscc96 | Sgln96 | Sgln195 | Grai96 | Grai170 | Giai96 | Gid96 | RawEpc;
 
 /** Gen2 PC word length field: at most 31 words, so an EPC has at most 496 bits = 124 hex digits. */
 export const MAX_EPC_HEX_DIGITS = 124;
@@ -100,7 +100,8 @@ function decodeScheme(reader: BitReader, scheme: EpcBinaryScheme): EpcResult<Dec
     case "sgln-195":
       return decodeSgln(reader, scheme);
     case "grai-96":
-      return decodeGrai(reader);
+    case "grai-170":
+      return decodeGrai(reader, scheme);
     case "giai-96":
       return decodeGiai(reader);
     case "gid-96":

@@ -147,9 +147,10 @@ function encodeComponents(scheme: EpcBinaryScheme, filterValue: number, componen
       const fields = sglnFieldsFromUri(components);
       return fields.ok ? encodeSgln(scheme, filter.value, fields.value) : fields;
     }
-    case "grai-96": {
+    case "grai-96":
+    case "grai-170": {
       const fields = graiFieldsFromUri(components);
-      return fields.ok ? encodeGrai(filter.value, fields.value) : fields;
+      return fields.ok ? encodeGrai(scheme, filter.value, fields.value) : fields;
     }
     case "giai-96": {
       const fields = giaiFieldsFromUri(components);

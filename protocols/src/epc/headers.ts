@@ -4,7 +4,7 @@
  */
 import { GIAI96_HEADER } from "./schemes/giai.js";
 import { GID96_HEADER } from "./schemes/gid.js";
-import { GRAI96_HEADER } from "./schemes/grai.js";
+import { GRAI96_HEADER, GRAI170_HEADER } from "./schemes/grai.js";
 import { SGLN96_HEADER, SGLN195_HEADER } from "./schemes/sgln.js";
 import { SGTIN96_HEADER, SGTIN198_HEADER } from "./schemes/sgtin.js";
 import { SSCC96_HEADER } from "./schemes/sscc.js";
@@ -19,9 +19,10 @@ export const EPC_BINARY_SCHEMES = {
   "gid-96": { header: GID96_HEADER, bits: 96, epcType: "gid" },
   "sgtin-198": { header: SGTIN198_HEADER, bits: 198, epcType: "sgtin" },
   "sgln-195": { header: SGLN195_HEADER, bits: 195, epcType: "sgln" },
+  "grai-170": { header: GRAI170_HEADER, bits: 170, epcType: "grai" },
 } as const;
 
-/** A supported EPC binary scheme name, as in the tag URI: "sgtin-96", "sscc-96", "sgln-96", "grai-96", "giai-96", "gid-96", "sgtin-198", "sgln-195". */
+/** A supported EPC binary scheme name, as in the tag URI: "sgtin-96", "sscc-96", "sgln-96", "grai-96", "giai-96", "gid-96", "sgtin-198", "sgln-195", "grai-170". */
 export type EpcBinaryScheme = keyof typeof EPC_BINARY_SCHEMES;
 
 /** A pure-identity EPC type this codec can encode: "sgtin", "sscc", "sgln", "grai", "giai", "gid". */

@@ -10,7 +10,7 @@ export { EPC_BINARY_SCHEMES, type EpcBinaryScheme, type EpcType } from "./header
 export type { PartitionRow } from "./partition-tables.js";
 export { GIAI96_HEADER, type Giai96, type GiaiFields } from "./schemes/giai.js";
 export { GID96_HEADER, type Gid96, type GidFields } from "./schemes/gid.js";
-export { GRAI96_HEADER, type Grai96, type GraiFields } from "./schemes/grai.js";
+export { GRAI96_HEADER, GRAI170_HEADER, type Grai96, type Grai170, type GraiFields } from "./schemes/grai.js";
 export { SGLN96_HEADER, SGLN195_HEADER, type Sgln96, type Sgln195, type SglnFields } from "./schemes/sgln.js";
 export { SGTIN96_HEADER, SGTIN198_HEADER, type Sgtin96, type Sgtin198, type SgtinFields } from "./schemes/sgtin.js";
 export { SSCC96_HEADER, type Sscc96, type SsccFields } from "./schemes/sscc.js";

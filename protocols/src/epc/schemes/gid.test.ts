@@ -15,7 +15,7 @@ const E3 = {
   tagUri: "urn:epc:tag:gid-96:31415.271828.1414",
 };
 
-describe("GID-96 (TDS 2.x §14.5.7)", () => {
+describe("GID-96 (TDS 2.x §14.5)", () => {
   it("decodes the Annex E.3 example", () => {
     expect(decodeEpc(E3_HEX)).toEqual({ ok: true, value: E3 });
   });

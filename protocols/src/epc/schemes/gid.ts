@@ -1,4 +1,4 @@
-/** GID-96, TDS 2.x §14.5.7 (coding table) and §6.3.8 (URI): the General Identifier, no GS1 key. */
+/** GID-96, TDS 2.x §14.5 (GID-96 coding table) and §6.3 (GID URI): the General Identifier, no GS1 key. */
 import { type BitReader, BitWriter } from "../bits.js";
 import { splitComponents } from "../epc-uri.js";
 import { EpcErrorCode, type EpcResult, epcFail, epcOk } from "../errors.js";
@@ -7,7 +7,7 @@ import { readInteger, writeInteger } from "../fields.js";
 /** GID-96 header byte (TDS 2.x §14.2, Table 14-1). */
 export const GID96_HEADER = 0x35;
 
-/** TDS §14.5.7: three integers, no filter and no partition: 28 + 24 + 36 bits after the header. */
+/** TDS §14.5, GID-96: three integers, no filter and no partition: 28 + 24 + 36 bits after the header. */
 const MANAGER_BITS = 28;
 const CLASS_BITS = 24;
 const SERIAL_BITS = 36;
@@ -55,7 +55,7 @@ function asRange<T>(result: EpcResult<T>): EpcResult<T> {
   return result.ok ? result : epcFail(EpcErrorCode.Range, result.error.message);
 }
 
-/** Encodes GID fields as GID-96 (TDS §14.3.1, §14.5.7); returns 24 upper-case hex digits. */
+/** Encodes GID fields as GID-96 (TDS §14.3.1, §14.5); returns 24 upper-case hex digits. */
 export function encodeGid(fields: GidFields): EpcResult<string> {
   const writer = new BitWriter().write(BigInt(GID96_HEADER), 8);
   const manager = asRange(writeInteger(writer, fields.managerNumber, MANAGER_BITS, "GID-96 manager number"));
@@ -67,7 +67,7 @@ export function encodeGid(fields: GidFields): EpcResult<string> {
   return epcOk(writer.toHex(96));
 }
 
-/** Parses `<managerNumber>.<objectClass>.<serial>` from a GID URI (TDS §6.3.8); all numeric, no escapes. */
+/** Parses `<managerNumber>.<objectClass>.<serial>` from a GID URI (TDS §6.3); all numeric, no escapes. */
 export function gidFieldsFromUri(components: string): EpcResult<GidFields> {
   const parts = splitComponents(components, 3, false);
   if (!parts.ok) return parts;

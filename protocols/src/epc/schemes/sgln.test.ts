@@ -81,7 +81,7 @@ const SGLN195_VALUE = {
   tagUri: "urn:epc:tag:sgln-195:3.0614141.12345.32a%2Fb",
 };
 
-describe("SGLN-195 (TDS 2.x §14.5.4)", () => {
+describe("SGLN-195 (TDS 2.x §14.5.3)", () => {
   it("decodes the Annex E.3 example, padded to whole bytes (50 digits) or words (52 digits)", () => {
     expect(decodeEpc(`${SGLN195_E3}0`)).toEqual({ ok: true, value: SGLN195_VALUE });
     expect(decodeEpc(`${SGLN195_E3}000`)).toEqual({ ok: true, value: SGLN195_VALUE });

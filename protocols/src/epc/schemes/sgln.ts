@@ -1,4 +1,4 @@
-/** SGLN-96 and SGLN-195, TDS 2.x §14.5.3 and §14.5.4 (coding tables), §6.3.3 (URI) and §7.5 (GLN correspondence). */
+/** SGLN-96 and SGLN-195, TDS 2.x §14.5.3 (coding tables), §6.3.3 (URI) and §7.5 (GLN correspondence). */
 import { gs1CheckDigit } from "../../gs1/check-digit.js";
 import { type BitReader, BitWriter } from "../bits.js";
 import { digitsComponent, escapeEpcUriComponent, splitComponents, unescapeEpcUriComponent } from "../epc-uri.js";
@@ -16,7 +16,7 @@ export const SGLN195_HEADER = 0x39;
 /** The SGLN binary schemes: 96 bits with a numeric extension, 195 bits with an alphanumeric one. */
 export type SglnScheme = "sgln-96" | "sgln-195";
 
-/** TDS §14.5.3–4: extension widths: 41-bit integer (SGLN-96), 140-bit 7-bit string (SGLN-195, ≤ 20 characters). */
+/** TDS §14.5.3: extension widths: 41-bit integer (SGLN-96), 140-bit 7-bit string (SGLN-195, ≤ 20 characters). */
 const EXTENSION_BITS = { "sgln-96": 41, "sgln-195": 140 } as const;
 /** Bits written per scheme: SGLN-195 zero-padded to 13 16-bit words, as in the Gen2 EPC bank (TDS §15.1.1). */
 const PADDED_BITS = { "sgln-96": 96, "sgln-195": 208 } as const;
