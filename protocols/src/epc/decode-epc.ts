@@ -6,7 +6,7 @@
 import { BitReader } from "./bits.js";
 import { EpcErrorCode, type EpcResult, epcFail, epcOk, preview } from "./errors.js";
 import { EPC_BINARY_SCHEMES, type EpcBinaryScheme, schemeForHeader, wordPaddedHexLength } from "./headers.js";
-import { decodeGiai, type Giai96 } from "./schemes/giai.js";
+import { decodeGiai, type Giai96, type Giai202 } from "./schemes/giai.js";
 import { decodeGid, type Gid96 } from "./schemes/gid.js";
 import { decodeGrai, type Grai96, type Grai170 } from "./schemes/grai.js";
 import { decodeSgln, type Sgln96, type Sgln195 } from "./schemes/sgln.js";
@@ -25,7 +25,18 @@ export interface RawEpc {
 }
 
 /** Any decoded EPC; switch on `scheme`. */
-export type DecodedEpc = Sgtin96 | Sgtin198 | Sscc96 | Sgln96 | Sgln195 | Grai96 | Grai170 | Giai96 | Gid96 | RawEpc;
+export type DecodedEpc =
+  | Sgtin96
+  | Sgtin198
+  | Sscc96
+  | Sgln96
+  | Sgln195
+  | Grai96
+  | Grai170
+  | Giai96
+  | Giai202
+  | Gid96
+  | RawEpc;
 
 /** Gen2 PC word length field: at most 31 words, so an EPC has at most 496 bits = 124 hex digits. */
 export const MAX_EPC_HEX_DIGITS = 124;
@@ -103,7 +114,8 @@ function decodeScheme(reader: BitReader, scheme: EpcBinaryScheme): EpcResult<Dec
     case "grai-170":
       return decodeGrai(reader, scheme);
     case "giai-96":
-      return decodeGiai(reader);
+    case "giai-202":
+      return decodeGiai(reader, scheme);
     case "gid-96":
       return decodeGid(reader);
   }

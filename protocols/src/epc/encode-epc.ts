@@ -152,9 +152,10 @@ function encodeComponents(scheme: EpcBinaryScheme, filterValue: number, componen
       const fields = graiFieldsFromUri(components);
       return fields.ok ? encodeGrai(scheme, filter.value, fields.value) : fields;
     }
-    case "giai-96": {
+    case "giai-96":
+    case "giai-202": {
       const fields = giaiFieldsFromUri(components);
-      return fields.ok ? encodeGiai(filter.value, fields.value) : fields;
+      return fields.ok ? encodeGiai(scheme, filter.value, fields.value) : fields;
     }
     case "gid-96": {
       const fields = gidFieldsFromUri(components);

@@ -2,7 +2,7 @@
  * The EPC binary schemes this codec implements, keyed by their TDS names,
  * with header byte, length and EPC type (TDS 2.x §14.2, Table 14-1).
  */
-import { GIAI96_HEADER } from "./schemes/giai.js";
+import { GIAI96_HEADER, GIAI202_HEADER } from "./schemes/giai.js";
 import { GID96_HEADER } from "./schemes/gid.js";
 import { GRAI96_HEADER, GRAI170_HEADER } from "./schemes/grai.js";
 import { SGLN96_HEADER, SGLN195_HEADER } from "./schemes/sgln.js";
@@ -20,9 +20,10 @@ export const EPC_BINARY_SCHEMES = {
   "sgtin-198": { header: SGTIN198_HEADER, bits: 198, epcType: "sgtin" },
   "sgln-195": { header: SGLN195_HEADER, bits: 195, epcType: "sgln" },
   "grai-170": { header: GRAI170_HEADER, bits: 170, epcType: "grai" },
+  "giai-202": { header: GIAI202_HEADER, bits: 202, epcType: "giai" },
 } as const;
 
-/** A supported EPC binary scheme name, as in the tag URI: "sgtin-96", "sscc-96", "sgln-96", "grai-96", "giai-96", "gid-96", "sgtin-198", "sgln-195", "grai-170". */
+/** A supported EPC binary scheme name, as in the tag URI: "sgtin-96", "sscc-96", "sgln-96", "grai-96", "giai-96", "gid-96", "sgtin-198", "sgln-195", "grai-170", "giai-202". */
 export type EpcBinaryScheme = keyof typeof EPC_BINARY_SCHEMES;
 
 /** A pure-identity EPC type this codec can encode: "sgtin", "sscc", "sgln", "grai", "giai", "gid". */

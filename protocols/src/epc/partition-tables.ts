@@ -96,6 +96,22 @@ export const GIAI96_PARTITIONS = table([
   [20, 6, 62, 19],
 ]);
 
+/**
+ * TDS 2.x §14.5.5: GIAI-202 (individual asset reference as a 7-bit string;
+ * 188 bits with the prefix). The digit column is the most characters the
+ * reference may have (30 minus the prefix digits, GS1 AI 8004), fewer than
+ * the bits would hold.
+ */
+export const GIAI202_PARTITIONS = table([
+  [40, 12, 148, 18],
+  [37, 11, 151, 19],
+  [34, 10, 154, 20],
+  [30, 9, 158, 21],
+  [27, 8, 161, 22],
+  [24, 7, 164, 23],
+  [20, 6, 168, 24],
+]);
+
 /** The row for a decoded partition value, or undefined for 7. */
 export function partitionByValue(rows: readonly PartitionRow[], partition: number): PartitionRow | undefined {
   return rows[partition];
