@@ -9,6 +9,7 @@ import { EPC_BINARY_SCHEMES, type EpcBinaryScheme, schemeForHeader, wordPaddedHe
 import { decodeGiai, type Giai96, type Giai202 } from "./schemes/giai.js";
 import { decodeGid, type Gid96 } from "./schemes/gid.js";
 import { decodeGrai, type Grai96, type Grai170 } from "./schemes/grai.js";
+import { decodeGsrn, type Gsrn96, type Gsrnp96 } from "./schemes/gsrn.js";
 import { decodeSgln, type Sgln96, type Sgln195 } from "./schemes/sgln.js";
 import { decodeSgtin, type Sgtin96, type Sgtin198 } from "./schemes/sgtin.js";
 import { decodeSscc, type Sscc96 } from "./schemes/sscc.js";
@@ -36,6 +37,8 @@ export type DecodedEpc =
   | Giai96
   | Giai202
   | Gid96
+  | Gsrn96
+  | Gsrnp96
   | RawEpc;
 
 /** Gen2 PC word length field: at most 31 words, so an EPC has at most 496 bits = 124 hex digits. */
@@ -118,5 +121,8 @@ function decodeScheme(reader: BitReader, scheme: EpcBinaryScheme): EpcResult<Dec
       return decodeGiai(reader, scheme);
     case "gid-96":
       return decodeGid(reader);
+    case "gsrn-96":
+    case "gsrnp-96":
+      return decodeGsrn(reader, scheme);
   }
 }

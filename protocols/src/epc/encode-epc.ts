@@ -17,6 +17,7 @@ import { checkFilter } from "./schemes/common.js";
 import { encodeGiai, giaiFieldsFromUri } from "./schemes/giai.js";
 import { encodeGid, gidFieldsFromUri } from "./schemes/gid.js";
 import { encodeGrai, graiFieldsFromUri } from "./schemes/grai.js";
+import { encodeGsrn, gsrnFieldsFromUri } from "./schemes/gsrn.js";
 import { encodeSgln, sglnFieldsFromUri } from "./schemes/sgln.js";
 import { encodeSgtin, sgtinFieldsFromUri } from "./schemes/sgtin.js";
 import { encodeSscc, ssccFieldsFromUri } from "./schemes/sscc.js";
@@ -40,6 +41,8 @@ const DEFAULT_SCHEME: Record<EpcType, EpcBinaryScheme> = {
   grai: "grai-96",
   giai: "giai-96",
   gid: "gid-96",
+  gsrn: "gsrn-96",
+  gsrnp: "gsrnp-96",
 };
 
 /** TDS §10.1: filter 0 means "all others" in every scheme this codec encodes. */
@@ -156,6 +159,11 @@ function encodeComponents(scheme: EpcBinaryScheme, filterValue: number, componen
     case "giai-202": {
       const fields = giaiFieldsFromUri(components);
       return fields.ok ? encodeGiai(scheme, filter.value, fields.value) : fields;
+    }
+    case "gsrn-96":
+    case "gsrnp-96": {
+      const fields = gsrnFieldsFromUri(components);
+      return fields.ok ? encodeGsrn(scheme, filter.value, fields.value) : fields;
     }
     case "gid-96": {
       const fields = gidFieldsFromUri(components);

@@ -112,6 +112,21 @@ export const GIAI202_PARTITIONS = table([
   [20, 6, 168, 24],
 ]);
 
+/**
+ * TDS 2.x §14.5: GSRN and GSRNP (service reference; 58 bits, 17 digits with
+ * the prefix): the same widths as SSCC, kept as its own table so each
+ * scheme names the table it follows.
+ */
+export const GSRN_PARTITIONS = table([
+  [40, 12, 18, 5],
+  [37, 11, 21, 6],
+  [34, 10, 24, 7],
+  [30, 9, 28, 8],
+  [27, 8, 31, 9],
+  [24, 7, 34, 10],
+  [20, 6, 38, 11],
+]);
+
 /** The row for a decoded partition value, or undefined for 7. */
 export function partitionByValue(rows: readonly PartitionRow[], partition: number): PartitionRow | undefined {
   return rows[partition];
