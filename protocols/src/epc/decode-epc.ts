@@ -6,6 +6,7 @@
 import { BitReader } from "./bits.js";
 import { EpcErrorCode, type EpcResult, epcFail, epcOk, preview } from "./errors.js";
 import { EPC_BINARY_SCHEMES, type EpcBinaryScheme, schemeForHeader, wordPaddedHexLength } from "./headers.js";
+import { decodeGdti, type Gdti96, type Gdti174 } from "./schemes/gdti.js";
 import { decodeGiai, type Giai96, type Giai202 } from "./schemes/giai.js";
 import { decodeGid, type Gid96 } from "./schemes/gid.js";
 import { decodeGrai, type Grai96, type Grai170 } from "./schemes/grai.js";
@@ -39,6 +40,8 @@ export type DecodedEpc =
   | Gid96
   | Gsrn96
   | Gsrnp96
+  | Gdti96
+  | Gdti174
   | RawEpc;
 
 /** Gen2 PC word length field: at most 31 words, so an EPC has at most 496 bits = 124 hex digits. */
@@ -124,5 +127,8 @@ function decodeScheme(reader: BitReader, scheme: EpcBinaryScheme): EpcResult<Dec
     case "gsrn-96":
     case "gsrnp-96":
       return decodeGsrn(reader, scheme);
+    case "gdti-96":
+    case "gdti-174":
+      return decodeGdti(reader, scheme);
   }
 }

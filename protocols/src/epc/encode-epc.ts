@@ -14,6 +14,7 @@ import {
   SCHEMES_WITHOUT_FILTER,
 } from "./headers.js";
 import { checkFilter } from "./schemes/common.js";
+import { encodeGdti, gdtiFieldsFromUri } from "./schemes/gdti.js";
 import { encodeGiai, giaiFieldsFromUri } from "./schemes/giai.js";
 import { encodeGid, gidFieldsFromUri } from "./schemes/gid.js";
 import { encodeGrai, graiFieldsFromUri } from "./schemes/grai.js";
@@ -43,6 +44,7 @@ const DEFAULT_SCHEME: Record<EpcType, EpcBinaryScheme> = {
   gid: "gid-96",
   gsrn: "gsrn-96",
   gsrnp: "gsrnp-96",
+  gdti: "gdti-96",
 };
 
 /** TDS §10.1: filter 0 means "all others" in every scheme this codec encodes. */
@@ -164,6 +166,11 @@ function encodeComponents(scheme: EpcBinaryScheme, filterValue: number, componen
     case "gsrnp-96": {
       const fields = gsrnFieldsFromUri(components);
       return fields.ok ? encodeGsrn(scheme, filter.value, fields.value) : fields;
+    }
+    case "gdti-96":
+    case "gdti-174": {
+      const fields = gdtiFieldsFromUri(components);
+      return fields.ok ? encodeGdti(scheme, filter.value, fields.value) : fields;
     }
     case "gid-96": {
       const fields = gidFieldsFromUri(components);

@@ -2,6 +2,8 @@
  * The EPC binary schemes this codec implements, keyed by their TDS names,
  * with header byte, length and EPC type (TDS 2.x §14.2, Table 14-1).
  */
+
+import { GDTI96_HEADER, GDTI174_HEADER } from "./schemes/gdti.js";
 import { GIAI96_HEADER, GIAI202_HEADER } from "./schemes/giai.js";
 import { GID96_HEADER } from "./schemes/gid.js";
 import { GRAI96_HEADER, GRAI170_HEADER } from "./schemes/grai.js";
@@ -20,16 +22,18 @@ export const EPC_BINARY_SCHEMES = {
   "gid-96": { header: GID96_HEADER, bits: 96, epcType: "gid" },
   "gsrn-96": { header: GSRN96_HEADER, bits: 96, epcType: "gsrn" },
   "gsrnp-96": { header: GSRNP96_HEADER, bits: 96, epcType: "gsrnp" },
+  "gdti-96": { header: GDTI96_HEADER, bits: 96, epcType: "gdti" },
+  "gdti-174": { header: GDTI174_HEADER, bits: 174, epcType: "gdti" },
   "sgtin-198": { header: SGTIN198_HEADER, bits: 198, epcType: "sgtin" },
   "sgln-195": { header: SGLN195_HEADER, bits: 195, epcType: "sgln" },
   "grai-170": { header: GRAI170_HEADER, bits: 170, epcType: "grai" },
   "giai-202": { header: GIAI202_HEADER, bits: 202, epcType: "giai" },
 } as const;
 
-/** A supported EPC binary scheme name, as in the tag URI: "sgtin-96", "sscc-96", "sgln-96", "grai-96", "giai-96", "gid-96", "gsrn-96", "gsrnp-96", "sgtin-198", "sgln-195", "grai-170", "giai-202". */
+/** A supported EPC binary scheme name, as in the tag URI: "sgtin-96", "sscc-96", "sgln-96", "grai-96", "giai-96", "gid-96", "gsrn-96", "gsrnp-96", "gdti-96", "sgtin-198", "sgln-195", "grai-170", "giai-202", "gdti-174". */
 export type EpcBinaryScheme = keyof typeof EPC_BINARY_SCHEMES;
 
-/** A pure-identity EPC type this codec can encode: "sgtin", "sscc", "sgln", "grai", "giai", "gid", "gsrn", "gsrnp". */
+/** A pure-identity EPC type this codec can encode: "sgtin", "sscc", "sgln", "grai", "giai", "gid", "gsrn", "gsrnp", "gdti". */
 export type EpcType = (typeof EPC_BINARY_SCHEMES)[EpcBinaryScheme]["epcType"];
 
 const SCHEMES = Object.keys(EPC_BINARY_SCHEMES) as EpcBinaryScheme[];

@@ -8,6 +8,7 @@ export { escapeEpcUriComponent, unescapeEpcUriComponent } from "./epc-uri.js";
 export { type EpcError, EpcErrorCode, type EpcResult } from "./errors.js";
 export { EPC_BINARY_SCHEMES, type EpcBinaryScheme, type EpcType } from "./headers.js";
 export type { PartitionRow } from "./partition-tables.js";
+export { GDTI96_HEADER, GDTI174_HEADER, type Gdti96, type Gdti174, type GdtiFields } from "./schemes/gdti.js";
 export { GIAI96_HEADER, GIAI202_HEADER, type Giai96, type Giai202, type GiaiFields } from "./schemes/giai.js";
 export { GID96_HEADER, type Gid96, type GidFields } from "./schemes/gid.js";
 export { GRAI96_HEADER, GRAI170_HEADER, type Grai96, type Grai170, type GraiFields } from "./schemes/grai.js";

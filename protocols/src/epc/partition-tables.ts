@@ -127,6 +127,17 @@ export const GSRN_PARTITIONS = table([
   [20, 6, 38, 11],
 ]);
 
+/** TDS 2.x §14.5: GDTI (document type; 41 bits, 12 digits with the prefix): the same widths as SGLN. */
+export const GDTI_PARTITIONS = table([
+  [40, 12, 1, 0],
+  [37, 11, 4, 1],
+  [34, 10, 7, 2],
+  [30, 9, 11, 3],
+  [27, 8, 14, 4],
+  [24, 7, 17, 5],
+  [20, 6, 21, 6],
+]);
+
 /** The row for a decoded partition value, or undefined for 7. */
 export function partitionByValue(rows: readonly PartitionRow[], partition: number): PartitionRow | undefined {
   return rows[partition];
