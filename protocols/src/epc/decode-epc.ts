@@ -11,6 +11,7 @@ import { decodeGiai, type Giai96, type Giai202 } from "./schemes/giai.js";
 import { decodeGid, type Gid96 } from "./schemes/gid.js";
 import { decodeGrai, type Grai96, type Grai170 } from "./schemes/grai.js";
 import { decodeGsrn, type Gsrn96, type Gsrnp96 } from "./schemes/gsrn.js";
+import { decodeSgcn, type Sgcn96 } from "./schemes/sgcn.js";
 import { decodeSgln, type Sgln96, type Sgln195 } from "./schemes/sgln.js";
 import { decodeSgtin, type Sgtin96, type Sgtin198 } from "./schemes/sgtin.js";
 import { decodeSscc, type Sscc96 } from "./schemes/sscc.js";
@@ -42,6 +43,7 @@ export type DecodedEpc =
   | Gsrnp96
   | Gdti96
   | Gdti174
+  | Sgcn96
   | RawEpc;
 
 /** Gen2 PC word length field: at most 31 words, so an EPC has at most 496 bits = 124 hex digits. */
@@ -130,5 +132,7 @@ function decodeScheme(reader: BitReader, scheme: EpcBinaryScheme): EpcResult<Dec
     case "gdti-96":
     case "gdti-174":
       return decodeGdti(reader, scheme);
+    case "sgcn-96":
+      return decodeSgcn(reader);
   }
 }

@@ -19,6 +19,7 @@ import { encodeGiai, giaiFieldsFromUri } from "./schemes/giai.js";
 import { encodeGid, gidFieldsFromUri } from "./schemes/gid.js";
 import { encodeGrai, graiFieldsFromUri } from "./schemes/grai.js";
 import { encodeGsrn, gsrnFieldsFromUri } from "./schemes/gsrn.js";
+import { encodeSgcn, sgcnFieldsFromUri } from "./schemes/sgcn.js";
 import { encodeSgln, sglnFieldsFromUri } from "./schemes/sgln.js";
 import { encodeSgtin, sgtinFieldsFromUri } from "./schemes/sgtin.js";
 import { encodeSscc, ssccFieldsFromUri } from "./schemes/sscc.js";
@@ -45,6 +46,7 @@ const DEFAULT_SCHEME: Record<EpcType, EpcBinaryScheme> = {
   gsrn: "gsrn-96",
   gsrnp: "gsrnp-96",
   gdti: "gdti-96",
+  sgcn: "sgcn-96",
 };
 
 /** TDS §10.1: filter 0 means "all others" in every scheme this codec encodes. */
@@ -171,6 +173,10 @@ function encodeComponents(scheme: EpcBinaryScheme, filterValue: number, componen
     case "gdti-174": {
       const fields = gdtiFieldsFromUri(components);
       return fields.ok ? encodeGdti(scheme, filter.value, fields.value) : fields;
+    }
+    case "sgcn-96": {
+      const fields = sgcnFieldsFromUri(components);
+      return fields.ok ? encodeSgcn(filter.value, fields.value) : fields;
     }
     case "gid-96": {
       const fields = gidFieldsFromUri(components);

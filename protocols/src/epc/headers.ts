@@ -8,6 +8,7 @@ import { GIAI96_HEADER, GIAI202_HEADER } from "./schemes/giai.js";
 import { GID96_HEADER } from "./schemes/gid.js";
 import { GRAI96_HEADER, GRAI170_HEADER } from "./schemes/grai.js";
 import { GSRN96_HEADER, GSRNP96_HEADER } from "./schemes/gsrn.js";
+import { SGCN96_HEADER } from "./schemes/sgcn.js";
 import { SGLN96_HEADER, SGLN195_HEADER } from "./schemes/sgln.js";
 import { SGTIN96_HEADER, SGTIN198_HEADER } from "./schemes/sgtin.js";
 import { SSCC96_HEADER } from "./schemes/sscc.js";
@@ -23,6 +24,7 @@ export const EPC_BINARY_SCHEMES = {
   "gsrn-96": { header: GSRN96_HEADER, bits: 96, epcType: "gsrn" },
   "gsrnp-96": { header: GSRNP96_HEADER, bits: 96, epcType: "gsrnp" },
   "gdti-96": { header: GDTI96_HEADER, bits: 96, epcType: "gdti" },
+  "sgcn-96": { header: SGCN96_HEADER, bits: 96, epcType: "sgcn" },
   "gdti-174": { header: GDTI174_HEADER, bits: 174, epcType: "gdti" },
   "sgtin-198": { header: SGTIN198_HEADER, bits: 198, epcType: "sgtin" },
   "sgln-195": { header: SGLN195_HEADER, bits: 195, epcType: "sgln" },
@@ -30,10 +32,10 @@ export const EPC_BINARY_SCHEMES = {
   "giai-202": { header: GIAI202_HEADER, bits: 202, epcType: "giai" },
 } as const;
 
-/** A supported EPC binary scheme name, as in the tag URI: "sgtin-96", "sscc-96", "sgln-96", "grai-96", "giai-96", "gid-96", "gsrn-96", "gsrnp-96", "gdti-96", "sgtin-198", "sgln-195", "grai-170", "giai-202", "gdti-174". */
+/** A supported EPC binary scheme name, as in the tag URI: "sgtin-96", "sscc-96", "sgln-96", "grai-96", "giai-96", "gid-96", "gsrn-96", "gsrnp-96", "gdti-96", "sgcn-96", "sgtin-198", "sgln-195", "grai-170", "giai-202", "gdti-174". */
 export type EpcBinaryScheme = keyof typeof EPC_BINARY_SCHEMES;
 
-/** A pure-identity EPC type this codec can encode: "sgtin", "sscc", "sgln", "grai", "giai", "gid", "gsrn", "gsrnp", "gdti". */
+/** A pure-identity EPC type this codec can encode: "sgtin", "sscc", "sgln", "grai", "giai", "gid", "gsrn", "gsrnp", "gdti", "sgcn". */
 export type EpcType = (typeof EPC_BINARY_SCHEMES)[EpcBinaryScheme]["epcType"];
 
 const SCHEMES = Object.keys(EPC_BINARY_SCHEMES) as EpcBinaryScheme[];

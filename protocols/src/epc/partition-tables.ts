@@ -138,6 +138,9 @@ export const GDTI_PARTITIONS = table([
   [20, 6, 21, 6],
 ]);
 
+/** TDS 2.x §14.5: SGCN (coupon reference; 41 bits, 12 digits with the prefix): the same widths as SGLN. */
+export const SGCN_PARTITIONS = GDTI_PARTITIONS;
+
 /** The row for a decoded partition value, or undefined for 7. */
 export function partitionByValue(rows: readonly PartitionRow[], partition: number): PartitionRow | undefined {
   return rows[partition];
