@@ -6,6 +6,7 @@
 import { BitReader } from "./bits.js";
 import { EpcErrorCode, type EpcResult, epcFail, epcOk, preview } from "./errors.js";
 import { EPC_BINARY_SCHEMES, type EpcBinaryScheme, schemeForHeader, wordPaddedHexLength } from "./headers.js";
+import { type Cpi96, decodeCpi } from "./schemes/cpi.js";
 import { decodeGdti, type Gdti96, type Gdti174 } from "./schemes/gdti.js";
 import { decodeGiai, type Giai96, type Giai202 } from "./schemes/giai.js";
 import { decodeGid, type Gid96 } from "./schemes/gid.js";
@@ -44,6 +45,7 @@ export type DecodedEpc =
   | Gdti96
   | Gdti174
   | Sgcn96
+  | Cpi96
   | RawEpc;
 
 /** Gen2 PC word length field: at most 31 words, so an EPC has at most 496 bits = 124 hex digits. */
@@ -134,5 +136,7 @@ function decodeScheme(reader: BitReader, scheme: EpcBinaryScheme): EpcResult<Dec
       return decodeGdti(reader, scheme);
     case "sgcn-96":
       return decodeSgcn(reader);
+    case "cpi-96":
+      return decodeCpi(reader);
   }
 }

@@ -14,6 +14,7 @@ import {
   SCHEMES_WITHOUT_FILTER,
 } from "./headers.js";
 import { checkFilter } from "./schemes/common.js";
+import { cpiFieldsFromUri, encodeCpi } from "./schemes/cpi.js";
 import { encodeGdti, gdtiFieldsFromUri } from "./schemes/gdti.js";
 import { encodeGiai, giaiFieldsFromUri } from "./schemes/giai.js";
 import { encodeGid, gidFieldsFromUri } from "./schemes/gid.js";
@@ -47,6 +48,7 @@ const DEFAULT_SCHEME: Record<EpcType, EpcBinaryScheme> = {
   gsrnp: "gsrnp-96",
   gdti: "gdti-96",
   sgcn: "sgcn-96",
+  cpi: "cpi-96",
 };
 
 /** TDS §10.1: filter 0 means "all others" in every scheme this codec encodes. */
@@ -177,6 +179,10 @@ function encodeComponents(scheme: EpcBinaryScheme, filterValue: number, componen
     case "sgcn-96": {
       const fields = sgcnFieldsFromUri(components);
       return fields.ok ? encodeSgcn(filter.value, fields.value) : fields;
+    }
+    case "cpi-96": {
+      const fields = cpiFieldsFromUri(components);
+      return fields.ok ? encodeCpi(filter.value, fields.value) : fields;
     }
     case "gid-96": {
       const fields = gidFieldsFromUri(components);

@@ -141,6 +141,20 @@ export const GDTI_PARTITIONS = table([
 /** TDS 2.x §14.5: SGCN (coupon reference; 41 bits, 12 digits with the prefix): the same widths as SGLN. */
 export const SGCN_PARTITIONS = GDTI_PARTITIONS;
 
+/**
+ * TDS 2.x §14.5: CPI-96 (component / part reference, an unpadded integer;
+ * 51 bits with the prefix). The digit column is the most digits it may have.
+ */
+export const CPI96_PARTITIONS = table([
+  [40, 12, 11, 3],
+  [37, 11, 14, 4],
+  [34, 10, 17, 5],
+  [30, 9, 21, 6],
+  [27, 8, 24, 7],
+  [24, 7, 27, 8],
+  [20, 6, 31, 9],
+]);
+
 /** The row for a decoded partition value, or undefined for 7. */
 export function partitionByValue(rows: readonly PartitionRow[], partition: number): PartitionRow | undefined {
   return rows[partition];
