@@ -5,8 +5,14 @@
  */
 import { BitReader } from "./bits.js";
 import { EpcErrorCode, type EpcResult, epcFail, epcOk, preview } from "./errors.js";
-import { EPC_BINARY_SCHEMES, type EpcBinaryScheme, schemeForHeader, wordPaddedHexLength } from "./headers.js";
-import { type Cpi96, decodeCpi } from "./schemes/cpi.js";
+import {
+  EPC_BINARY_SCHEMES,
+  type EpcBinaryScheme,
+  schemeForHeader,
+  VARIABLE_LENGTH_SCHEMES,
+  wordPaddedHexLength,
+} from "./headers.js";
+import { type Cpi96, type CpiVar, decodeCpi, decodeCpiVar } from "./schemes/cpi.js";
 import { decodeGdti, type Gdti96, type Gdti174 } from "./schemes/gdti.js";
 import { decodeGiai, type Giai96, type Giai202 } from "./schemes/giai.js";
 import { decodeGid, type Gid96 } from "./schemes/gid.js";
@@ -46,6 +52,7 @@ export type DecodedEpc =
   | Gdti174
   | Sgcn96
   | Cpi96
+  | CpiVar
   | RawEpc;
 
 /** Gen2 PC word length field: at most 31 words, so an EPC has at most 496 bits = 124 hex digits. */
@@ -56,8 +63,7 @@ export const MAX_EPC_HEX_DIGITS = 124;
  * digits (198 bits padded to 13 words, as readers report it) or 50 (padded
  * to whole bytes, as in TDS Annex E.3). Padding bits must be zero.
  */
-function acceptedHexLengths(scheme: EpcBinaryScheme): readonly number[] {
-  const bits = EPC_BINARY_SCHEMES[scheme].bits;
+function acceptedHexLengths(bits: number): readonly number[] {
   const bytePadded = Math.ceil(bits / 8) * 2;
   const wordPadded = wordPaddedHexLength(bits);
   return bytePadded === wordPadded ? [wordPadded] : [bytePadded, wordPadded];
@@ -91,8 +97,9 @@ export function decodeEpc(hex: string): EpcResult<DecodedEpc> {
     const bits = upper.length * 4;
     return epcOk({ scheme: "raw", hex: upper, bits, pureIdentityUri: `urn:epc:raw:${bits}.x${upper}` });
   }
-  const lengths = acceptedHexLengths(scheme);
-  if (!lengths.includes(upper.length)) {
+  const variable = VARIABLE_LENGTH_SCHEMES.has(scheme);
+  const lengths = acceptedHexLengths(EPC_BINARY_SCHEMES[scheme].bits);
+  if (!variable && !lengths.includes(upper.length)) {
     return epcFail(
       EpcErrorCode.Length,
       `header 0x${upper.slice(0, 2)} is ${scheme}: ${lengths.join(" or ")} hex digits, got ${upper.length}`,
@@ -100,12 +107,16 @@ export function decodeEpc(hex: string): EpcResult<DecodedEpc> {
   }
   const decoded = decodeScheme(reader, scheme);
   if (!decoded.ok) return decoded;
+  const used = upper.length * 4 - reader.remaining;
+  if (variable && !acceptedHexLengths(used).includes(upper.length)) {
+    return epcFail(
+      EpcErrorCode.Length,
+      `this ${scheme} EPC takes ${used} bits: ${acceptedHexLengths(used).join(" or ")} hex digits, got ${upper.length}`,
+    );
+  }
   const padding = reader.remaining;
   if (padding > 0 && reader.read(padding) !== 0n) {
-    return epcFail(
-      EpcErrorCode.Range,
-      `${scheme} padding bits after bit ${EPC_BINARY_SCHEMES[scheme].bits} must be zero`,
-    );
+    return epcFail(EpcErrorCode.Range, `${scheme} padding bits after bit ${used} must be zero`);
   }
   return decoded;
 }
@@ -138,5 +149,7 @@ function decodeScheme(reader: BitReader, scheme: EpcBinaryScheme): EpcResult<Dec
       return decodeSgcn(reader);
     case "cpi-96":
       return decodeCpi(reader);
+    case "cpi-var":
+      return decodeCpiVar(reader);
   }
 }

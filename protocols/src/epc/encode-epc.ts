@@ -14,7 +14,7 @@ import {
   SCHEMES_WITHOUT_FILTER,
 } from "./headers.js";
 import { checkFilter } from "./schemes/common.js";
-import { cpiFieldsFromUri, encodeCpi } from "./schemes/cpi.js";
+import { cpiFieldsFromUri, cpiVarFieldsFromUri, encodeCpi, encodeCpiVar } from "./schemes/cpi.js";
 import { encodeGdti, gdtiFieldsFromUri } from "./schemes/gdti.js";
 import { encodeGiai, giaiFieldsFromUri } from "./schemes/giai.js";
 import { encodeGid, gidFieldsFromUri } from "./schemes/gid.js";
@@ -183,6 +183,10 @@ function encodeComponents(scheme: EpcBinaryScheme, filterValue: number, componen
     case "cpi-96": {
       const fields = cpiFieldsFromUri(components);
       return fields.ok ? encodeCpi(filter.value, fields.value) : fields;
+    }
+    case "cpi-var": {
+      const fields = cpiVarFieldsFromUri(components);
+      return fields.ok ? encodeCpiVar(filter.value, fields.value) : fields;
     }
     case "gid-96": {
       const fields = gidFieldsFromUri(components);

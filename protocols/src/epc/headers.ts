@@ -3,7 +3,7 @@
  * with header byte, length and EPC type (TDS 2.x §14.2, Table 14-1).
  */
 
-import { CPI96_HEADER } from "./schemes/cpi.js";
+import { CPI96_HEADER, CPIVAR_HEADER } from "./schemes/cpi.js";
 import { GDTI96_HEADER, GDTI174_HEADER } from "./schemes/gdti.js";
 import { GIAI96_HEADER, GIAI202_HEADER } from "./schemes/giai.js";
 import { GID96_HEADER } from "./schemes/gid.js";
@@ -27,6 +27,8 @@ export const EPC_BINARY_SCHEMES = {
   "gdti-96": { header: GDTI96_HEADER, bits: 96, epcType: "gdti" },
   "sgcn-96": { header: SGCN96_HEADER, bits: 96, epcType: "sgcn" },
   "cpi-96": { header: CPI96_HEADER, bits: 96, epcType: "cpi" },
+  // Variable length: `bits` is the longest (partition 6, 24 characters); see VARIABLE_LENGTH_SCHEMES.
+  "cpi-var": { header: CPIVAR_HEADER, bits: 224, epcType: "cpi" },
   "gdti-174": { header: GDTI174_HEADER, bits: 174, epcType: "gdti" },
   "sgtin-198": { header: SGTIN198_HEADER, bits: 198, epcType: "sgtin" },
   "sgln-195": { header: SGLN195_HEADER, bits: 195, epcType: "sgln" },
@@ -34,7 +36,7 @@ export const EPC_BINARY_SCHEMES = {
   "giai-202": { header: GIAI202_HEADER, bits: 202, epcType: "giai" },
 } as const;
 
-/** A supported EPC binary scheme name, as in the tag URI: "sgtin-96", "sscc-96", "sgln-96", "grai-96", "giai-96", "gid-96", "gsrn-96", "gsrnp-96", "gdti-96", "sgcn-96", "cpi-96", "sgtin-198", "sgln-195", "grai-170", "giai-202", "gdti-174". */
+/** A supported EPC binary scheme name, as in the tag URI: "sgtin-96", "sscc-96", "sgln-96", "grai-96", "giai-96", "gid-96", "gsrn-96", "gsrnp-96", "gdti-96", "sgcn-96", "cpi-96", "sgtin-198", "sgln-195", "grai-170", "giai-202", "gdti-174", "cpi-var". */
 export type EpcBinaryScheme = keyof typeof EPC_BINARY_SCHEMES;
 
 /** A pure-identity EPC type this codec can encode: "sgtin", "sscc", "sgln", "grai", "giai", "gid", "gsrn", "gsrnp", "gdti", "sgcn", "cpi". */
@@ -65,3 +67,10 @@ export function wordPaddedHexLength(bits: number): number {
  * `urn:epc:tag:gid-96:<manager>.<class>.<serial>`).
  */
 export const SCHEMES_WITHOUT_FILTER: ReadonlySet<EpcBinaryScheme> = new Set<EpcBinaryScheme>(["gid-96"]);
+
+/**
+ * Schemes whose length depends on their content (TDS §14.5: CPI-var's part
+ * reference is a zero-terminated string): the decoder checks the EPC's
+ * length against the bits the fields took, not against `bits`.
+ */
+export const VARIABLE_LENGTH_SCHEMES: ReadonlySet<EpcBinaryScheme> = new Set<EpcBinaryScheme>(["cpi-var"]);

@@ -155,6 +155,21 @@ export const CPI96_PARTITIONS = table([
   [20, 6, 31, 9],
 ]);
 
+/**
+ * TDS 2.x §14.5: CPI-var (component / part reference as a 6-bit string
+ * ended by a zero character). Reference bits are the most it may take,
+ * terminator included; the digit column is the most characters (30 − prefix digits).
+ */
+export const CPIVAR_PARTITIONS = table([
+  [40, 12, 114, 18],
+  [37, 11, 120, 19],
+  [34, 10, 126, 20],
+  [30, 9, 132, 21],
+  [27, 8, 138, 22],
+  [24, 7, 144, 23],
+  [20, 6, 150, 24],
+]);
+
 /** The row for a decoded partition value, or undefined for 7. */
 export function partitionByValue(rows: readonly PartitionRow[], partition: number): PartitionRow | undefined {
   return rows[partition];
