@@ -18,6 +18,7 @@ import { decodeGiai, type Giai96, type Giai202 } from "./schemes/giai.js";
 import { decodeGid, type Gid96 } from "./schemes/gid.js";
 import { decodeGrai, type Grai96, type Grai170 } from "./schemes/grai.js";
 import { decodeGsrn, type Gsrn96, type Gsrnp96 } from "./schemes/gsrn.js";
+import { decodeItip, type Itip110, type Itip212 } from "./schemes/itip.js";
 import { decodeSgcn, type Sgcn96 } from "./schemes/sgcn.js";
 import { decodeSgln, type Sgln96, type Sgln195 } from "./schemes/sgln.js";
 import { decodeSgtin, type Sgtin96, type Sgtin198 } from "./schemes/sgtin.js";
@@ -53,6 +54,8 @@ export type DecodedEpc =
   | Sgcn96
   | Cpi96
   | CpiVar
+  | Itip110
+  | Itip212
   | RawEpc;
 
 /** Gen2 PC word length field: at most 31 words, so an EPC has at most 496 bits = 124 hex digits. */
@@ -151,5 +154,8 @@ function decodeScheme(reader: BitReader, scheme: EpcBinaryScheme): EpcResult<Dec
       return decodeCpi(reader);
     case "cpi-var":
       return decodeCpiVar(reader);
+    case "itip-110":
+    case "itip-212":
+      return decodeItip(reader, scheme);
   }
 }

@@ -20,6 +20,7 @@ import { encodeGiai, giaiFieldsFromUri } from "./schemes/giai.js";
 import { encodeGid, gidFieldsFromUri } from "./schemes/gid.js";
 import { encodeGrai, graiFieldsFromUri } from "./schemes/grai.js";
 import { encodeGsrn, gsrnFieldsFromUri } from "./schemes/gsrn.js";
+import { encodeItip, itipFieldsFromUri } from "./schemes/itip.js";
 import { encodeSgcn, sgcnFieldsFromUri } from "./schemes/sgcn.js";
 import { encodeSgln, sglnFieldsFromUri } from "./schemes/sgln.js";
 import { encodeSgtin, sgtinFieldsFromUri } from "./schemes/sgtin.js";
@@ -49,6 +50,7 @@ const DEFAULT_SCHEME: Record<EpcType, EpcBinaryScheme> = {
   gdti: "gdti-96",
   sgcn: "sgcn-96",
   cpi: "cpi-96",
+  itip: "itip-110",
 };
 
 /** TDS §10.1: filter 0 means "all others" in every scheme this codec encodes. */
@@ -187,6 +189,11 @@ function encodeComponents(scheme: EpcBinaryScheme, filterValue: number, componen
     case "cpi-var": {
       const fields = cpiVarFieldsFromUri(components);
       return fields.ok ? encodeCpiVar(filter.value, fields.value) : fields;
+    }
+    case "itip-110":
+    case "itip-212": {
+      const fields = itipFieldsFromUri(components);
+      return fields.ok ? encodeItip(scheme, filter.value, fields.value) : fields;
     }
     case "gid-96": {
       const fields = gidFieldsFromUri(components);

@@ -9,6 +9,7 @@ import { GIAI96_HEADER, GIAI202_HEADER } from "./schemes/giai.js";
 import { GID96_HEADER } from "./schemes/gid.js";
 import { GRAI96_HEADER, GRAI170_HEADER } from "./schemes/grai.js";
 import { GSRN96_HEADER, GSRNP96_HEADER } from "./schemes/gsrn.js";
+import { ITIP110_HEADER, ITIP212_HEADER } from "./schemes/itip.js";
 import { SGCN96_HEADER } from "./schemes/sgcn.js";
 import { SGLN96_HEADER, SGLN195_HEADER } from "./schemes/sgln.js";
 import { SGTIN96_HEADER, SGTIN198_HEADER } from "./schemes/sgtin.js";
@@ -27,6 +28,8 @@ export const EPC_BINARY_SCHEMES = {
   "gdti-96": { header: GDTI96_HEADER, bits: 96, epcType: "gdti" },
   "sgcn-96": { header: SGCN96_HEADER, bits: 96, epcType: "sgcn" },
   "cpi-96": { header: CPI96_HEADER, bits: 96, epcType: "cpi" },
+  "itip-110": { header: ITIP110_HEADER, bits: 110, epcType: "itip" },
+  "itip-212": { header: ITIP212_HEADER, bits: 212, epcType: "itip" },
   // Variable length: `bits` is the longest (partition 6, 24 characters); see VARIABLE_LENGTH_SCHEMES.
   "cpi-var": { header: CPIVAR_HEADER, bits: 224, epcType: "cpi" },
   "gdti-174": { header: GDTI174_HEADER, bits: 174, epcType: "gdti" },
@@ -36,10 +39,10 @@ export const EPC_BINARY_SCHEMES = {
   "giai-202": { header: GIAI202_HEADER, bits: 202, epcType: "giai" },
 } as const;
 
-/** A supported EPC binary scheme name, as in the tag URI: "sgtin-96", "sscc-96", "sgln-96", "grai-96", "giai-96", "gid-96", "gsrn-96", "gsrnp-96", "gdti-96", "sgcn-96", "cpi-96", "sgtin-198", "sgln-195", "grai-170", "giai-202", "gdti-174", "cpi-var". */
+/** A supported EPC binary scheme name, as in the tag URI: "sgtin-96", "sscc-96", "sgln-96", "grai-96", "giai-96", "gid-96", "gsrn-96", "gsrnp-96", "gdti-96", "sgcn-96", "cpi-96", "sgtin-198", "sgln-195", "grai-170", "giai-202", "gdti-174", "cpi-var", "itip-110", "itip-212". */
 export type EpcBinaryScheme = keyof typeof EPC_BINARY_SCHEMES;
 
-/** A pure-identity EPC type this codec can encode: "sgtin", "sscc", "sgln", "grai", "giai", "gid", "gsrn", "gsrnp", "gdti", "sgcn", "cpi". */
+/** A pure-identity EPC type this codec can encode: "sgtin", "sscc", "sgln", "grai", "giai", "gid", "gsrn", "gsrnp", "gdti", "sgcn", "cpi", "itip". */
 export type EpcType = (typeof EPC_BINARY_SCHEMES)[EpcBinaryScheme]["epcType"];
 
 const SCHEMES = Object.keys(EPC_BINARY_SCHEMES) as EpcBinaryScheme[];

@@ -14,6 +14,7 @@ export { GIAI96_HEADER, GIAI202_HEADER, type Giai96, type Giai202, type GiaiFiel
 export { GID96_HEADER, type Gid96, type GidFields } from "./schemes/gid.js";
 export { GRAI96_HEADER, GRAI170_HEADER, type Grai96, type Grai170, type GraiFields } from "./schemes/grai.js";
 export { GSRN96_HEADER, GSRNP96_HEADER, type Gsrn96, type GsrnFields, type Gsrnp96 } from "./schemes/gsrn.js";
+export { ITIP110_HEADER, ITIP212_HEADER, type Itip110, type Itip212, type ItipFields } from "./schemes/itip.js";
 export { SGCN96_HEADER, type Sgcn96, type SgcnFields } from "./schemes/sgcn.js";
 export { SGLN96_HEADER, SGLN195_HEADER, type Sgln96, type Sgln195, type SglnFields } from "./schemes/sgln.js";
 export { SGTIN96_HEADER, SGTIN198_HEADER, type Sgtin96, type Sgtin198, type SgtinFields } from "./schemes/sgtin.js";
