@@ -62,9 +62,9 @@ export type DecodedEpc =
 export const MAX_EPC_HEX_DIGITS = 124;
 
 /**
- * Hex lengths accepted per scheme: 96-bit schemes 24 digits; SGTIN-198 52
- * digits (198 bits padded to 13 words, as readers report it) or 50 (padded
- * to whole bytes, as in TDS Annex E.3). Padding bits must be zero.
+ * Hex lengths accepted for an EPC of `bits` bits: padded to whole 16-bit
+ * words (as readers report it; SGTIN-198 52 digits) or to whole bytes (as
+ * in TDS Annex E.3; SGTIN-198 50). Padding bits must be zero.
  */
 function acceptedHexLengths(bits: number): readonly number[] {
   const bytePadded = Math.ceil(bits / 8) * 2;
@@ -73,16 +73,18 @@ function acceptedHexLengths(bits: number): readonly number[] {
 }
 
 /**
- * Decodes a hex EPC (case-insensitive) into its scheme's fields, GS1 key and
- * URIs. Headers other than SGTIN-96/198, SSCC-96, SGLN-96, GRAI-96,
- * GIAI-96 and GID-96 decode as {@link RawEpc}, not as an error. Never throws.
+ * Decodes a hex EPC (case-insensitive) into its scheme's fields, GS1 key (where
+ * the scheme has one) and URIs. Schemes: every key of
+ * {@link EPC_BINARY_SCHEMES}; other headers (ADI-var, USDOD-96, anything
+ * unassigned) decode as {@link RawEpc}, not as an error. Never throws.
  *
  * Errors: `TALLY_ERR_EPC_NOT_HEX`; `TALLY_ERR_EPC_LENGTH` (empty, odd, over
- * 496 bits, or not the scheme's length); `TALLY_ERR_EPC_PARTITION`
- * (partition 7); `TALLY_ERR_EPC_RANGE` (a field with more digits than its
- * partition allows, non-zero unallocated or padding bits);
- * `TALLY_ERR_EPC_SERIAL` (an SGTIN-198 serial that is empty, has characters
- * outside TDS Table A-1, or non-zero bits after its end).
+ * 496 bits, not the scheme's length, or for CPI-var not the length its
+ * fields take); `TALLY_ERR_EPC_PARTITION` (partition 7);
+ * `TALLY_ERR_EPC_RANGE` (a field with more digits than its partition
+ * allows, non-zero unallocated or padding bits); `TALLY_ERR_EPC_SERIAL` (a
+ * string field that is empty, too long, has characters outside its table,
+ * or non-zero bits after its end; an SGCN serial not in Numeric String form).
  */
 export function decodeEpc(hex: string): EpcResult<DecodedEpc> {
   if (hex.length === 0) return epcFail(EpcErrorCode.Length, "EPC is empty");

@@ -63,8 +63,9 @@ const isEpcType = (name: string): name is EpcType => Object.hasOwn(DEFAULT_SCHEM
  * (`urn:epc:tag:sgtin-96:3.0614141.812345.6789`, which carries scheme and
  * filter), a pure identity URI (`urn:epc:id:sgtin:0614141.812345.6789`,
  * with `options` for scheme and filter), or a raw URI
- * (`urn:epc:raw:96.x…`). 96-bit schemes give 24 hex digits; SGTIN-198 gives
- * 52 (198 bits zero-padded to 13 16-bit words). Never throws.
+ * (`urn:epc:raw:96.x…`). The hex is zero-padded to whole 16-bit words:
+ * 96-bit schemes give 24 digits, SGTIN-198 52, CPI-var as many as its
+ * fields take. GID-96 tag URIs have no filter. Never throws.
  *
  * Errors: `TALLY_ERR_EPC_URI` (malformed URI, options contradicting a tag
  * URI); `TALLY_ERR_EPC_HEADER` (unsupported scheme or EPC type, or a scheme
