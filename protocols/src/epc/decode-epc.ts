@@ -23,6 +23,7 @@ import { decodeSgcn, type Sgcn96 } from "./schemes/sgcn.js";
 import { decodeSgln, type Sgln96, type Sgln195 } from "./schemes/sgln.js";
 import { decodeSgtin, type Sgtin96, type Sgtin198 } from "./schemes/sgtin.js";
 import { decodeSscc, type Sscc96 } from "./schemes/sscc.js";
+import { decodeUsdod, type Usdod96 } from "./schemes/usdod.js";
 
 /** An EPC whose header is not one of the supported GS1 schemes, kept as its bits (TDS §12.3 raw URI). */
 export interface RawEpc {
@@ -56,6 +57,7 @@ export type DecodedEpc =
   | CpiVar
   | Itip110
   | Itip212
+  | Usdod96
   | RawEpc;
 
 /** Gen2 PC word length field: at most 31 words, so an EPC has at most 496 bits = 124 hex digits. */
@@ -75,7 +77,7 @@ function acceptedHexLengths(bits: number): readonly number[] {
 /**
  * Decodes a hex EPC (case-insensitive) into its scheme's fields, GS1 key (where
  * the scheme has one) and URIs. Schemes: every key of
- * {@link EPC_BINARY_SCHEMES}; other headers (ADI-var, USDOD-96, anything
+ * {@link EPC_BINARY_SCHEMES}; other headers (ADI-var, anything
  * unassigned) decode as {@link RawEpc}, not as an error. Never throws.
  *
  * Errors: `TALLY_ERR_EPC_NOT_HEX`; `TALLY_ERR_EPC_LENGTH` (empty, odd, over
@@ -159,5 +161,7 @@ function decodeScheme(reader: BitReader, scheme: EpcBinaryScheme): EpcResult<Dec
     case "itip-110":
     case "itip-212":
       return decodeItip(reader, scheme);
+    case "usdod-96":
+      return decodeUsdod(reader);
   }
 }

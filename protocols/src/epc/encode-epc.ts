@@ -25,6 +25,7 @@ import { encodeSgcn, sgcnFieldsFromUri } from "./schemes/sgcn.js";
 import { encodeSgln, sglnFieldsFromUri } from "./schemes/sgln.js";
 import { encodeSgtin, sgtinFieldsFromUri } from "./schemes/sgtin.js";
 import { encodeSscc, ssccFieldsFromUri } from "./schemes/sscc.js";
+import { encodeUsdod, usdodFieldsFromUri } from "./schemes/usdod.js";
 
 /** What a pure identity URI does not say: which binary scheme, and which filter value. */
 export interface EncodeEpcOptions {
@@ -51,6 +52,7 @@ const DEFAULT_SCHEME: Record<EpcType, EpcBinaryScheme> = {
   sgcn: "sgcn-96",
   cpi: "cpi-96",
   itip: "itip-110",
+  usdod: "usdod-96",
 };
 
 /** TDS §10.1: filter 0 means "all others" in every scheme this codec encodes. */
@@ -142,6 +144,11 @@ export function encodeEpc(uri: string, options: EncodeEpcOptions = {}): EpcResul
 }
 
 function encodeComponents(scheme: EpcBinaryScheme, filterValue: number, components: string): EpcResult<string> {
+  if (scheme === "usdod-96") {
+    // USDOD-96's filter has 4 bits (0–15); encodeUsdod checks it.
+    const fields = usdodFieldsFromUri(components);
+    return fields.ok ? encodeUsdod(filterValue, fields.value) : fields;
+  }
   const filter = checkFilter(filterValue);
   if (!filter.ok) return filter;
   switch (scheme) {

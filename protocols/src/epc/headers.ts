@@ -14,6 +14,7 @@ import { SGCN96_HEADER } from "./schemes/sgcn.js";
 import { SGLN96_HEADER, SGLN195_HEADER } from "./schemes/sgln.js";
 import { SGTIN96_HEADER, SGTIN198_HEADER } from "./schemes/sgtin.js";
 import { SSCC96_HEADER } from "./schemes/sscc.js";
+import { USDOD96_HEADER } from "./schemes/usdod.js";
 
 /** Header byte, EPC length in bits, and pure-identity EPC type of each supported binary scheme. */
 export const EPC_BINARY_SCHEMES = {
@@ -23,6 +24,7 @@ export const EPC_BINARY_SCHEMES = {
   "grai-96": { header: GRAI96_HEADER, bits: 96, epcType: "grai" },
   "giai-96": { header: GIAI96_HEADER, bits: 96, epcType: "giai" },
   "gid-96": { header: GID96_HEADER, bits: 96, epcType: "gid" },
+  "usdod-96": { header: USDOD96_HEADER, bits: 96, epcType: "usdod" },
   "gsrn-96": { header: GSRN96_HEADER, bits: 96, epcType: "gsrn" },
   "gsrnp-96": { header: GSRNP96_HEADER, bits: 96, epcType: "gsrnp" },
   "gdti-96": { header: GDTI96_HEADER, bits: 96, epcType: "gdti" },
@@ -42,7 +44,7 @@ export const EPC_BINARY_SCHEMES = {
 /** A supported EPC binary scheme name, as in the tag URI: "sgtin-96", "sscc-96", "sgln-96", "grai-96", "giai-96", "gid-96", "gsrn-96", "gsrnp-96", "gdti-96", "sgcn-96", "cpi-96", "sgtin-198", "sgln-195", "grai-170", "giai-202", "gdti-174", "cpi-var", "itip-110", "itip-212". */
 export type EpcBinaryScheme = keyof typeof EPC_BINARY_SCHEMES;
 
-/** A pure-identity EPC type this codec can encode: "sgtin", "sscc", "sgln", "grai", "giai", "gid", "gsrn", "gsrnp", "gdti", "sgcn", "cpi", "itip". */
+/** A pure-identity EPC type this codec can encode: "sgtin", "sscc", "sgln", "grai", "giai", "gid", "gsrn", "gsrnp", "gdti", "sgcn", "cpi", "itip", "usdod". */
 export type EpcType = (typeof EPC_BINARY_SCHEMES)[EpcBinaryScheme]["epcType"];
 
 const SCHEMES = Object.keys(EPC_BINARY_SCHEMES) as EpcBinaryScheme[];

@@ -19,4 +19,5 @@ export { SGCN96_HEADER, type Sgcn96, type SgcnFields } from "./schemes/sgcn.js";
 export { SGLN96_HEADER, SGLN195_HEADER, type Sgln96, type Sgln195, type SglnFields } from "./schemes/sgln.js";
 export { SGTIN96_HEADER, SGTIN198_HEADER, type Sgtin96, type Sgtin198, type SgtinFields } from "./schemes/sgtin.js";
 export { SSCC96_HEADER, type Sscc96, type SsccFields } from "./schemes/sscc.js";
+export { USDOD96_HEADER, type Usdod96, type UsdodFields } from "./schemes/usdod.js";
 export { decodeSgtin96, encodeSgtin96, type Sgtin96Fields } from "./sgtin96.js";
