@@ -129,7 +129,6 @@ describe("decodeEpc: EPCs that are not GS1-encoded → raw URI (TDS §12.3, §12
     ["E2801160600002054E3F1A85", 96], // an Impinj TID-like value: header 0xE2 is not a GS1 scheme here
     ["000000000000000000000000", 96], // header 0x00: unprogrammed tag (TDS §14.2, Table 14-1)
     ["FFFFFFFFFFFFFFFFFFFFFFFF", 96], // header 0xFF: reserved for longer headers
-    ["350007AB70425D4000000586", 96], // GID-96 (TDS Annex E.3): a scheme this codec does not decode
     ["AABBCCDDEEFF00112233445566778899", 128],
     ["ab", 8],
   ])("%s decodes as urn:epc:raw:%i.x…", (hex, bits) => {

@@ -159,9 +159,10 @@ describe("encodeEpc: URI syntax (TDS §6, §12, Appendix A URI escapes)", () => 
   });
 
   it.each([
-    ["unsupported binary scheme", "urn:epc:tag:gid-96:31415.271828.1414"],
-    ["unsupported EPC type", "urn:epc:id:gdti:0614141.12345.5678"],
-    ["unsupported 170-bit GRAI", "urn:epc:tag:grai-170:3.0614141.12345.32a%2Fb"],
+    // GDTI-113 was withdrawn in TDS 1.x; PGLN has a pure identity URI but no binary scheme (TDS 2.x §6.3).
+    ["withdrawn binary scheme", "urn:epc:tag:gdti-113:3.0614141.12345.400"],
+    ["EPC type without a binary scheme", "urn:epc:id:pgln:0614141.12345"],
+    ["unknown binary scheme", "urn:epc:tag:sgtin-97:3.0614141.812345.6789"],
   ])("%s → TALLY_ERR_EPC_HEADER", (_what, uri) => {
     expect(codeOf(uri)).toBe("TALLY_ERR_EPC_HEADER");
   });

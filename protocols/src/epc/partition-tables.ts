@@ -96,6 +96,80 @@ export const GIAI96_PARTITIONS = table([
   [20, 6, 62, 19],
 ]);
 
+/**
+ * TDS 2.x §14.5.5: GIAI-202 (individual asset reference as a 7-bit string;
+ * 188 bits with the prefix). The digit column is the most characters the
+ * reference may have (30 minus the prefix digits, GS1 AI 8004), fewer than
+ * the bits would hold.
+ */
+export const GIAI202_PARTITIONS = table([
+  [40, 12, 148, 18],
+  [37, 11, 151, 19],
+  [34, 10, 154, 20],
+  [30, 9, 158, 21],
+  [27, 8, 161, 22],
+  [24, 7, 164, 23],
+  [20, 6, 168, 24],
+]);
+
+/**
+ * TDS 2.x §14.5: GSRN and GSRNP (service reference; 58 bits, 17 digits with
+ * the prefix): the same widths as SSCC, kept as its own table so each
+ * scheme names the table it follows.
+ */
+export const GSRN_PARTITIONS = table([
+  [40, 12, 18, 5],
+  [37, 11, 21, 6],
+  [34, 10, 24, 7],
+  [30, 9, 28, 8],
+  [27, 8, 31, 9],
+  [24, 7, 34, 10],
+  [20, 6, 38, 11],
+]);
+
+/** TDS 2.x §14.5: GDTI (document type; 41 bits, 12 digits with the prefix): the same widths as SGLN. */
+export const GDTI_PARTITIONS = table([
+  [40, 12, 1, 0],
+  [37, 11, 4, 1],
+  [34, 10, 7, 2],
+  [30, 9, 11, 3],
+  [27, 8, 14, 4],
+  [24, 7, 17, 5],
+  [20, 6, 21, 6],
+]);
+
+/** TDS 2.x §14.5: SGCN (coupon reference; 41 bits, 12 digits with the prefix): the same widths as SGLN. */
+export const SGCN_PARTITIONS = GDTI_PARTITIONS;
+
+/**
+ * TDS 2.x §14.5: CPI-96 (component / part reference, an unpadded integer;
+ * 51 bits with the prefix). The digit column is the most digits it may have.
+ */
+export const CPI96_PARTITIONS = table([
+  [40, 12, 11, 3],
+  [37, 11, 14, 4],
+  [34, 10, 17, 5],
+  [30, 9, 21, 6],
+  [27, 8, 24, 7],
+  [24, 7, 27, 8],
+  [20, 6, 31, 9],
+]);
+
+/**
+ * TDS 2.x §14.5: CPI-var (component / part reference as a 6-bit string
+ * ended by a zero character). Reference bits are the most it may take,
+ * terminator included; the digit column is the most characters (30 − prefix digits).
+ */
+export const CPIVAR_PARTITIONS = table([
+  [40, 12, 114, 18],
+  [37, 11, 120, 19],
+  [34, 10, 126, 20],
+  [30, 9, 132, 21],
+  [27, 8, 138, 22],
+  [24, 7, 144, 23],
+  [20, 6, 150, 24],
+]);
+
 /** The row for a decoded partition value, or undefined for 7. */
 export function partitionByValue(rows: readonly PartitionRow[], partition: number): PartitionRow | undefined {
   return rows[partition];

@@ -193,7 +193,7 @@ export function encodeBothWays(
   const tagUri = `urn:epc:tag:${scheme}:${filter}.${ids}`;
   const hex = encodeEpc(tagUri);
   if (!hex.ok) throw new Error(`${tagUri}: ${hex.error.message}`);
-  const pureUri = `urn:epc:id:${scheme.replace(/-\d+$/, "")}:${ids}`;
+  const pureUri = `urn:epc:id:${scheme.replace(/-(\d+|var)$/, "")}:${ids}`;
   const fromPure = encodeEpc(pureUri, { scheme, filter });
   check(fromPure.ok && fromPure.value === hex.value, () => `pure URI gave ${JSON.stringify(fromPure)}`);
   const decoded = decodeEpc(hex.value);
