@@ -377,6 +377,30 @@ export function ledgerFeaturesContract(name: string, create: () => Promise<Ledge
         expect((await store.counts(10)).map((c) => c.counted)).toEqual([1, 4]);
       });
 
+      it("hands a sensor reading sent again off once while it waits, and again after its forward; acks it each time", async () => {
+        const reading = telemetry(4.5, { occurredAt: "2026-11-22T08:00:00Z" });
+        expect((await store.commit(meta(0), [reading])).committed).toEqual([reading.id]);
+        // The edge missed the ack and sends it again: acknowledged again, still one row waiting.
+        const again = await store.commit(meta(1), [reading]);
+        expect(again).toEqual({ committed: [reading.id], duplicates: [], conflicts: [], alerts: [] });
+        expect((await store.pendingTelemetry(10)).map((t) => t.id)).toEqual([reading.id]);
+        // Once forwarded, a resend is handed off again: the telemetry store's writes are idempotent.
+        await store.forwardedTelemetry([reading.id]);
+        await store.commit(meta(2), [reading]);
+        expect(await store.pendingTelemetry(10)).toEqual([reading]);
+      });
+
+      it("keeps a cycle count exactly once: a resend is a duplicate, its count recorded once", async () => {
+        await store.importSite(siteLayout());
+        const count = telemetry(3, { metric: "count:SKU-1", location: "S1/A/01", unit: "" });
+        expect((await store.commit(meta(0), [count])).committed).toEqual([count.id]);
+        expect((await store.commit(meta(1), [count])).duplicates).toEqual([count.id]);
+        await store.forwardedTelemetry([count.id]);
+        expect((await store.commit(meta(2), [count])).duplicates).toEqual([count.id]);
+        expect(await store.pendingTelemetry(10)).toEqual([]);
+        expect((await store.counts(10)).map((c) => c.counted)).toEqual([3]);
+      });
+
       it("keeps at most a bound of telemetry in the hand-off, the newest, and keeps a summary whole", async () => {
         await store.commit(meta(0), [
           telemetry(1, { occurredAt: "2026-11-22T08:00:00Z" }),

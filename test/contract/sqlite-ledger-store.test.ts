@@ -74,15 +74,16 @@ describe("SQLite ledger store", () => {
     try {
       expect(await store.pendingTelemetry(10)).toEqual([reading, count]);
       expect((await store.counts(10)).map((c) => [c.sku, c.location, c.counted])).toEqual([["SKU-1", "S1/A/01", 7]]);
-      // Its identity stays: a resend is a duplicate. New telemetry leaves only its id and hash in events
-      // (events are append-only: older bodies stay).
-      expect((await store.commit(meta(), [reading])).duplicates).toEqual([reading.id]);
+      // A count keeps its identity (a resend is a duplicate). A sensor reading sent again is acknowledged, not
+      // handed off twice while its row waits; new sensor readings leave nothing in events.
+      expect((await store.commit(meta(), [count])).duplicates).toEqual([count.id]);
+      expect((await store.commit(meta(), [reading])).committed).toEqual([reading.id]);
       const fresh = telemetry(5);
       await store.commit(meta(1), [fresh]);
       const check = new BetterSqlite3(sqliteLedgerFile(dataDir), { readonly: true });
-      const body = check.prepare("SELECT body FROM events WHERE id = ?").get(fresh.id);
+      const row = check.prepare("SELECT body FROM events WHERE id = ?").get(fresh.id);
       check.close();
-      expect(body).toEqual({ body: "null" });
+      expect(row).toBeUndefined();
       expect((await store.pendingTelemetry(10)).map((t) => t.id)).toEqual([reading.id, count.id, fresh.id]);
     } finally {
       await store.close();

@@ -17,7 +17,7 @@ import {
 } from "@tally/protocols";
 import type { Alert } from "../alerts/alert.js";
 import { conditionCause } from "../alerts/apply-condition.js";
-import { deadLetterCauses } from "../alerts/cloud-rules.js";
+import { DEAD_LETTERS_METRIC, deadLetterCauses } from "../alerts/cloud-rules.js";
 import { canonicalJson, canonicalMovement, contentHash } from "../ledger/canonical-json.js";
 import { classifyEvents, firstOccurrences, type HashedEvent, hashEvents } from "../ledger/classify-events.js";
 import { CLOUD_SOURCE } from "../ledger/cloud-source.js";
@@ -224,7 +224,8 @@ export class SqlLedgerStore implements LedgerStore {
     options: CommitOptions,
   ): Promise<CommitResult> {
     const now = new Date().toISOString();
-    const hashed = hashEvents(events);
+    const { sensor, ledgerEvents } = splitSensorTelemetry(events);
+    const hashed = hashEvents(ledgerEvents);
     const first = firstOccurrences(hashed);
     const firstMovements: HashedMovement[] = [];
     const firstOthers: HashedEvent[] = [];
@@ -283,11 +284,12 @@ export class SqlLedgerStore implements LedgerStore {
       await this.#insertEvents(tx, cloudMeta, hashEvents(heldTasks), now);
     }
     await this.#insertTasks(tx, [...parts.tasks, ...heldTasks]);
-    // Telemetry is handed off, not kept: the forwarder deletes each row once the telemetry store has it.
+    // Telemetry is handed off, not kept: the forwarder deletes each row once the telemetry store has it. A
+    // sensor reading sent again while its row waits is not handed off twice.
     await tx.insertRows(
       "telemetry",
       TELEMETRY_COLUMNS,
-      parts.telemetry.map((t) => [
+      [...parts.telemetry, ...sensor].map((t) => [
         t.id,
         t.siteId,
         t.deviceId,
@@ -298,6 +300,7 @@ export class SqlLedgerStore implements LedgerStore {
         this.#driver.timestamp(t.occurredAt),
         JSON.stringify(t),
       ]),
+      { suffix: "ON CONFLICT (id) DO NOTHING" },
     );
     // A cycle count is a ledger fact (checked against the stock above): kept for good.
     const counts = parts.telemetry.filter((t) => t.metric.startsWith("count:") && t.location !== undefined);
@@ -321,7 +324,9 @@ export class SqlLedgerStore implements LedgerStore {
     if (causes.length > 0) alerts.push(...told(await this.alerting.applyCausesIn(tx, causes, now)));
 
     const result: CommitResult = {
-      committed: classification.committed,
+      // Sensor readings are acknowledged as committed every time: their store writes are idempotent.
+      committed:
+        sensor.length === 0 ? classification.committed : [...classification.committed, ...sensor.map((t) => t.id)],
       duplicates: classification.duplicates,
       conflicts: classification.conflicts,
       alerts,
@@ -1388,4 +1393,25 @@ async function locationTotals(
     out.push({ sku: p.sku, location: p.location, qty: num(rows[0]?.qty ?? 0) });
   }
   return out;
+}
+
+/**
+ * Sensor telemetry (every metric but cycle counts and dead-letter counts, which the ledger acts on) skips the
+ * ledger's exactly-once bookkeeping: it is handed off, and writing a point twice to the telemetry store changes
+ * nothing.
+ */
+function splitSensorTelemetry(events: readonly EdgeEvent[]): { sensor: Telemetry[]; ledgerEvents: EdgeEvent[] } {
+  const sensor: Telemetry[] = [];
+  const ledgerEvents: EdgeEvent[] = [];
+  const seen = new Set<string>();
+  for (const e of events) {
+    if (e.kind !== "telemetry" || e.metric.startsWith("count:") || e.metric === DEAD_LETTERS_METRIC) {
+      ledgerEvents.push(e);
+    } else if (!seen.has(e.id)) {
+      // An id twice in one call: the first is the reading (ingest refuses a batch's changed repeat before this).
+      seen.add(e.id);
+      sensor.push(e);
+    }
+  }
+  return { sensor, ledgerEvents };
 }
