@@ -2,19 +2,13 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  createLedgerStore,
-  hashSecret,
-  InfluxTelemetryStore,
-  newToken,
-  startCloud,
-  TelemetryForwarder,
-} from "@tally/cloud";
+import { createLedgerStore, hashSecret, InfluxTelemetryStore, newToken, TelemetryForwarder } from "@tally/cloud";
 import { DEMO_SITE_FILE, readSiteFile } from "@tally/simulators";
 import { pino } from "pino";
 import { v7 as uuidv7 } from "uuid";
 import type { Benchmark, BenchOptions, BenchResult } from "./bench-result.js";
 import { withBaseline } from "./bench-result.js";
+import { spawnCloudProcess } from "./cloud-process.js";
 import { startLocalInflux } from "./local-influx.js";
 
 /** Points each way: enough for a few seconds of either path on this kind of machine. */
@@ -25,6 +19,7 @@ const BATCH = 5000;
 const SITE = "DEMO";
 const LOCATION = "DEMO/COLD/C1";
 const UNTIL_QUERYABLE_MS = 120_000;
+const EDGE = "bench-telemetry";
 
 export interface TelemetryBenchPoint {
   id: string;
@@ -102,51 +97,39 @@ async function lineProtocolRate(base: string, points: readonly TelemetryBenchPoi
   return (points.length / (performance.now() - started)) * 1000;
 }
 
-/** The real path: batches of telemetry to the cloud's ingest, the ledger's hand-off, the forwarder, InfluxDB. */
+/**
+ * The real path: batches of telemetry to the cloud's ingest, the ledger's hand-off, the forwarder, InfluxDB.
+ * The cloud runs in a process of its own, as in production, so this process's client (the batches are
+ * serialised before the clock starts) takes nothing from the cloud's thread.
+ */
 async function ingestPathRate(
   base: string,
   points: readonly TelemetryBenchPoint[],
-): Promise<{ rate: number; ingestMs: number; totalMs: number }> {
+): Promise<{ rate: number; ingestMs: number; totalMs: number; cloudCpuUsPerPoint: number }> {
   const db = `bench_path_${Date.now().toString(36)}`;
   const dataDir = await mkdtemp(join(tmpdir(), "tally-bench-telemetry-"));
   const stops: (() => Promise<unknown>)[] = [() => rm(dataDir, { recursive: true, force: true })];
   try {
-    const cloud = await startCloud({
-      port: 0,
-      dataDir,
-      mqtt: { embedded: { port: 0 } },
-      influxUrl: `${base}/${db}`,
-      logger: pino({ level: "silent" }),
-    });
+    const token = await prepareLedger(dataDir);
+    // The database, retention policies and continuous query are made at the first use: not part of the timing.
+    const setup = new InfluxTelemetryStore({ url: `${base}/${db}` });
+    await setup.query({ fromMs: 0, toMs: 1, window: "raw", limit: 1 });
+    await setup.close();
+    const cloud = await spawnCloudProcess({ dataDir, env: { TALLY_INFLUX_URL: `${base}/${db}` } });
     stops.push(() => cloud.close());
-    await cloud.store.importSite(await readSiteFile(DEMO_SITE_FILE));
-    const { id, secret, token } = newToken();
-    await cloud.store.security.createToken({
-      id,
-      secretHash: hashSecret(secret),
-      name: "edge bench-telemetry",
-      role: "edge",
-      sites: [SITE],
-      edgeId: "bench-telemetry",
-      createdBy: "bench",
-    });
-    // The database and continuous query are made at the first use: not part of the timing.
-    await cloud.telemetry.query({ fromMs: 0, toMs: 1, window: "raw", limit: 1 });
-    const started = performance.now();
+    const bodies: string[] = [];
     for (let i = 0, seq = 0; i < points.length; i += BATCH, seq++) {
       const events = telemetryEvents(points.slice(i, i + BATCH));
+      const sentAt = new Date().toISOString();
+      bodies.push(JSON.stringify({ v: 1, edgeId: EDGE, siteId: SITE, batchId: randomUUID(), seq, sentAt, events }));
+    }
+    const cpuBefore = await cloud.cpuMs();
+    const started = performance.now();
+    for (const body of bodies) {
       const res = await fetch(`${cloud.url}/v1/ingest`, {
         method: "POST",
         headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body: JSON.stringify({
-          v: 1,
-          edgeId: "bench-telemetry",
-          siteId: SITE,
-          batchId: randomUUID(),
-          seq,
-          sentAt: new Date().toISOString(),
-          events,
-        }),
+        body,
       });
       const ack = (await res.json()) as { status?: string };
       if (ack.status !== "committed") throw new Error(`ingest answered ${res.status}: ${JSON.stringify(ack)}`);
@@ -154,9 +137,36 @@ async function ingestPathRate(
     const ingestMs = performance.now() - started;
     await untilStored(base, db, "tally_raw", points.length);
     const totalMs = performance.now() - started;
-    return { rate: (points.length / totalMs) * 1000, ingestMs: Math.round(ingestMs), totalMs: Math.round(totalMs) };
+    const cloudCpuUsPerPoint = ((await cloud.cpuMs()) - cpuBefore) * (1000 / points.length);
+    return {
+      rate: (points.length / totalMs) * 1000,
+      ingestMs: Math.round(ingestMs),
+      totalMs: Math.round(totalMs),
+      cloudCpuUsPerPoint: Math.round(cloudCpuUsPerPoint * 10) / 10,
+    };
   } finally {
     for (const stop of stops.reverse()) await stop();
+  }
+}
+
+/** A ledger in `dataDir` with the demo site and an edge credential for the bench; returns the token. */
+async function prepareLedger(dataDir: string): Promise<string> {
+  const ledger = await createLedgerStore({ dataDir });
+  try {
+    await ledger.importSite(await readSiteFile(DEMO_SITE_FILE));
+    const { id, secret, token } = newToken();
+    await ledger.security.createToken({
+      id,
+      secretHash: hashSecret(secret),
+      name: `edge ${EDGE}`,
+      role: "edge",
+      sites: [SITE],
+      edgeId: EDGE,
+      createdBy: "bench",
+    });
+    return token;
+  } finally {
+    await ledger.close();
   }
 }
 
@@ -187,7 +197,7 @@ async function forwardRate(base: string, points: readonly TelemetryBenchPoint[])
   try {
     for (let i = 0, seq = 0; i < points.length; i += BATCH, seq++) {
       await ledger.commit(
-        { edgeId: "bench-telemetry", siteId: SITE, batchId: randomUUID(), seq },
+        { edgeId: EDGE, siteId: SITE, batchId: randomUUID(), seq },
         telemetryEvents(points.slice(i, i + BATCH)),
       );
     }
@@ -248,6 +258,8 @@ export async function measureTelemetry(
             // Until the last batch was acknowledged, then until its last point was queryable.
             ingestMs: path.ingestMs,
             totalMs: path.totalMs,
+            // The cloud process's CPU (user + system) over the run, per point.
+            cloudCpuUsPerPoint: path.cloudCpuUsPerPoint,
           },
         },
         baseline,
