@@ -390,6 +390,18 @@ export function ledgerFeaturesContract(name: string, create: () => Promise<Ledge
         expect(await store.pendingTelemetry(10)).toEqual([reading]);
       });
 
+      it("refuses a replayed summary of the same period with other figures, before and after its forward", async () => {
+        const summary = { periodS: 60, min: 3, max: 5, count: 60 };
+        const whole = telemetry(4, { occurredAt: "2026-11-22T08:00:00Z", summary });
+        const tail = { ...whole, value: 4.5, summary: { ...summary, min: 4, count: 12 } };
+        await store.commit(meta(0), [whole]);
+        expect((await store.commit(meta(1), [tail])).conflicts).toEqual([whole.id]);
+        await store.forwardedTelemetry([whole.id]);
+        expect((await store.commit(meta(2), [tail])).conflicts).toEqual([whole.id]);
+        expect((await store.commit(meta(3), [whole])).duplicates).toEqual([whole.id]);
+        expect(await store.pendingTelemetry(10)).toEqual([]);
+      });
+
       it("keeps a cycle count exactly once: a resend is a duplicate, its count recorded once", async () => {
         await store.importSite(siteLayout());
         const count = telemetry(3, { metric: "count:SKU-1", location: "S1/A/01", unit: "" });

@@ -289,7 +289,7 @@ export class SqlLedgerStore implements LedgerStore {
     await tx.insertRows(
       "telemetry",
       TELEMETRY_COLUMNS,
-      [...parts.telemetry, ...sensor].map((t) => [
+      inCommitOrder(events, parts.telemetry, sensor).map((t) => [
         t.id,
         t.siteId,
         t.deviceId,
@@ -1396,16 +1396,28 @@ async function locationTotals(
 }
 
 /**
- * Sensor telemetry (every metric but cycle counts and dead-letter counts, which the ledger acts on) skips the
- * ledger's exactly-once bookkeeping: it is handed off, and writing a point twice to the telemetry store changes
- * nothing.
+ * A sensor's reading: telemetry that is not a summary, a cycle count or a dead-letter count. It skips the
+ * ledger's exactly-once bookkeeping: a resend is the same point (its id comes from its content), and writing a
+ * point twice to the telemetry store changes nothing. The others keep it: the ledger acts on counts, and a
+ * summary's id names its period, so a replay that saw only part of the period must be refused as a conflict,
+ * not overwrite the whole period's point in InfluxDB.
  */
+function isSensorReading(e: EdgeEvent): e is Telemetry {
+  return (
+    e.kind === "telemetry" &&
+    e.summary === undefined &&
+    !e.metric.startsWith("count:") &&
+    e.metric !== DEAD_LETTERS_METRIC
+  );
+}
+
+/** Sensor readings apart from the events that keep the ledger's exactly-once bookkeeping. */
 function splitSensorTelemetry(events: readonly EdgeEvent[]): { sensor: Telemetry[]; ledgerEvents: EdgeEvent[] } {
   const sensor: Telemetry[] = [];
   const ledgerEvents: EdgeEvent[] = [];
   const seen = new Set<string>();
   for (const e of events) {
-    if (e.kind !== "telemetry" || e.metric.startsWith("count:") || e.metric === DEAD_LETTERS_METRIC) {
+    if (!isSensorReading(e)) {
       ledgerEvents.push(e);
     } else if (!seen.has(e.id)) {
       // An id twice in one call: the first is the reading (ingest refuses a batch's changed repeat before this).
@@ -1414,4 +1426,20 @@ function splitSensorTelemetry(events: readonly EdgeEvent[]): { sensor: Telemetry
     }
   }
   return { sensor, ledgerEvents };
+}
+
+/** The telemetry to hand off, in the order the batch sent it (the forwarder and the bound go by that order). */
+function inCommitOrder(
+  events: readonly EdgeEvent[],
+  applied: readonly Telemetry[],
+  sensor: readonly Telemetry[],
+): Telemetry[] {
+  if (applied.length === 0) return [...sensor];
+  if (sensor.length === 0) return [...applied];
+  const chosen = new Set<Telemetry>([...applied, ...sensor]);
+  const out: Telemetry[] = [];
+  for (const e of events) if (e.kind === "telemetry" && chosen.delete(e)) out.push(e);
+  // Applied telemetry is the caller's own objects; anything not found by identity keeps its place at the end.
+  out.push(...chosen);
+  return out;
 }
