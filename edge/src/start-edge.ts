@@ -1,6 +1,13 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type Condition, deadLetterTopic, type EdgeEvent, ErrorCode, type SiteLayout } from "@tally/protocols";
+import {
+  type Condition,
+  deadLetterTopic,
+  type EdgeEvent,
+  ErrorCode,
+  type SiteLayout,
+  timeOrderedIdParts,
+} from "@tally/protocols";
 import type { Logger } from "pino";
 import { bufferTime, filter, Subject } from "rxjs";
 import { v7 as uuidv7 } from "uuid";
@@ -177,7 +184,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     logger.warn("development mode: anonymous devices accepted on the loopback only");
   }
   const siteIndex = indexSite(site);
-  const newId = () => uuidv7();
+  const newId = () => uuidv7(timeOrderedIdParts());
   const metrics = {
     messagesReceived: 0,
     observations: 0,

@@ -3,6 +3,7 @@ export * from "./envelope.js";
 export * from "./epc/index.js";
 export * from "./errors.js";
 export * from "./events.js";
+export * from "./random-pool.js";
 export * from "./gs1/ai-table.js";
 export * from "./gs1/check-digit.js";
 export * from "./gs1/elements-to-digital-link.js";

@@ -1,6 +1,7 @@
 import { EdgeEvent, type Movement, type Telemetry } from "@tally/protocols";
+import { v5 as uuidv5 } from "uuid";
 import { describe, expect, it } from "vitest";
-import { withContentId } from "./content-id.js";
+import { EVENT_NAMESPACE, nameBasedId, withContentId } from "./content-id.js";
 
 const movement: Movement = {
   kind: "movement",
@@ -56,5 +57,12 @@ describe("withContentId", () => {
     // A full-rate reading keeps its content id: the same reading replayed is the same event.
     const reading: Telemetry = { ...summary, summary: undefined, excursionWindow: true };
     expect(withContentId({ ...reading, value: 5 }).id).not.toBe(withContentId(reading).id);
+  });
+});
+
+describe("nameBasedId", () => {
+  it("is the RFC 9562 version 5 UUID uuid's v5 makes, so ids made before and after stay the same", () => {
+    const names = ["", "a", JSON.stringify(movement), "Kühlhaus ❄ 冷凍", "x".repeat(10_000), "\u0000\ud83d\ude00"];
+    for (const name of names) expect(nameBasedId(name)).toBe(uuidv5(name, EVENT_NAMESPACE));
   });
 });

@@ -1,8 +1,23 @@
+import { createHash } from "node:crypto";
 import type { EdgeEvent } from "@tally/protocols";
-import { v5 as uuidv5 } from "uuid";
+import { parse, stringify } from "uuid";
 
 /** Namespace of Tally's content-derived event ids (a fixed, random UUID). */
-const EVENT_NAMESPACE = "4f0c1b56-8d3e-4c7a-9e21-5b7d2f6a90c3";
+export const EVENT_NAMESPACE = "4f0c1b56-8d3e-4c7a-9e21-5b7d2f6a90c3";
+const NAMESPACE_BYTES = parse(EVENT_NAMESPACE);
+
+/**
+ * A name-based UUID, version 5 (RFC 9562 §5.5): SHA-1 of the namespace and
+ * the name, version and variant bits set. The same value as `uuid`'s `v5`,
+ * whose SHA-1 is written in JavaScript; Node's own is several times faster,
+ * and every event an edge makes is named this way.
+ */
+export function nameBasedId(name: string): string {
+  const digest = createHash("sha1").update(NAMESPACE_BYTES).update(name, "utf8").digest();
+  digest[6] = ((digest[6] ?? 0) & 0x0f) | 0x50;
+  digest[8] = ((digest[8] ?? 0) & 0x3f) | 0x80;
+  return stringify(digest.subarray(0, 16));
+}
 
 /**
  * The event with an id derived from its content (a name-based UUID, RFC 9562
@@ -12,7 +27,7 @@ const EVENT_NAMESPACE = "4f0c1b56-8d3e-4c7a-9e21-5b7d2f6a90c3";
  */
 export function withContentId<E extends EdgeEvent>(event: E): E {
   const { id: _random, ...content } = event;
-  return { ...event, id: uuidv5(JSON.stringify(nameOf(event, content)), EVENT_NAMESPACE) };
+  return { ...event, id: nameBasedId(JSON.stringify(nameOf(event, content))) };
 }
 
 /**
