@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Timestamp } from "./device-messages.js";
+import { OperatorId, Timestamp } from "./device-messages.js";
 import { LocationCode } from "./site-layout.js";
 
 /** Event ids are UUIDs; the edge uses time-ordered UUIDv7 so inserts stay sequential. */
@@ -17,6 +17,8 @@ export const Evidence = z
   .object({
     deviceId: z.string().min(1).max(64),
     observationIds: z.array(z.string().max(128)).max(100).default([]),
+    /** The person whose scan made it, when one did. */
+    operatorId: OperatorId.optional(),
   })
   .strict();
 export type Evidence = z.infer<typeof Evidence>;
