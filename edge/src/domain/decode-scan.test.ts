@@ -1,8 +1,10 @@
 import { type ScanMessage, type SiteLayout, SiteLayout as SiteLayoutSchema } from "@tally/protocols";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { demoSite } from "../testing/demo-site.js";
 import { decodeDeviceMessage } from "./decode-device-message.js";
 import { decodeScan } from "./decode-scan.js";
+import { readScanLocation } from "./read-scan-location.js";
 import { indexSite } from "./site-index.js";
 
 // GS1 Digital Link / URI syntax worked example: GLN 9520123456788 with extension `32a/b` (AI 254).
@@ -133,5 +135,23 @@ describe("decodeScan", () => {
       Buffer.from(JSON.stringify({ gtin: "00614141000043", action: "TRANSFER", scannedAt: at })),
     );
     expect(out).toMatchObject({ ok: false, error: { code: "TALLY_ERR_MSG_SCHEMA" } });
+  });
+
+  it("reads any string as a location without throwing, and only ever answers a location of the site", () => {
+    const known = new Set(layout.locations.map((l) => l.code));
+    const label = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc.string({ maxLength: 30, unit: "binary" }).map((tail) => `(414)${GLN}(254)${tail}`),
+      fc.string({ maxLength: 30 }).map((tail) => `]C1414${GLN}${tail}`),
+      fc.stringMatching(/^\d{13}$/).map((gln) => `https://id.gs1.org/414/${gln}`),
+    );
+    fc.assert(
+      fc.property(label, (scanned) => {
+        const out = readScanLocation(site, scanned);
+        if (out.ok) expect(known.has(out.value)).toBe(true);
+        else expect(out.error.reason.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
