@@ -194,6 +194,8 @@ export const Telemetry = z
      * summary of its period counts it too, so aggregates skip it.
      */
     excursionWindow: z.boolean().optional(),
+    /** A `count:<sku>` point from a COUNT scan: who counted, carried to the evidence of what the count raises. */
+    operatorId: OperatorId.optional(),
   })
   .strict()
   .refine((t) => t.summary === undefined || (t.summary.min <= t.value && t.value <= t.summary.max), {

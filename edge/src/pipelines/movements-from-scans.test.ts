@@ -78,14 +78,15 @@ describe("movementsFromScans", () => {
     expect(out[1]?.kind === "movement" && "operatorId" in out[1].evidence).toBe(false);
   });
 
-  it("sends a count as telemetry, never as a movement", async () => {
-    expect(await run([scan({ action: "COUNT", qty: 7, location: "DEMO/PICK/A1" })])).toEqual([
+  it("sends a count as telemetry with its counter, never as a movement", async () => {
+    expect(await run([scan({ action: "COUNT", qty: 7, location: "DEMO/PICK/A1", operatorId: "op-3" })])).toEqual([
       expect.objectContaining({
         kind: "telemetry",
         metric: "count:SOAP",
         value: 7,
         unit: "units",
         location: "DEMO/PICK/A1",
+        operatorId: "op-3",
       }),
     ]);
   });

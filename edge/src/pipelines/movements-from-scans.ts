@@ -94,6 +94,7 @@ function scanToEvents(
         value: scan.qty,
         unit: "units",
         location: scan.location,
+        ...(scan.operatorId !== undefined ? { operatorId: scan.operatorId } : {}),
       },
     ];
   }
