@@ -190,6 +190,14 @@ describe("planScenario refuses", () => {
     );
   });
 
+  it.each([
+    [{ action: "PICK", fromLocation: "DEMO/DOCK/D1" }, /only a PUTAWAY scan takes fromLocation/],
+    [{ action: "PUTAWAY", fromLocation: "DEMO/DOCK/D1" }, /to itself/],
+  ] as const)("what the edge would refuse: %o", (fields, message) => {
+    const step = { kind: "scan", at: 0, deviceId: "scanner-1", gtin: "00614141000043", qty: 1, ...fields } as const;
+    expect(() => planScenario({ ...base, steps: [step] }, site)).toThrow(message);
+  });
+
   it("a RETURN scan with no location, from a scanner without a returnsLocation", () => {
     const step = {
       kind: "scan",

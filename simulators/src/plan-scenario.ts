@@ -408,6 +408,13 @@ export function planScenarioStream(scenario: Scenario, site: SiteLayout): Scenar
         if (step.action === "PUTAWAY" && step.fromLocation === undefined) {
           throw invalid(`${where}: a PUTAWAY scan needs fromLocation`);
         }
+        // The edge refuses these as dead letters: a plan with them would expect movements that never come.
+        if (step.action !== "PUTAWAY" && step.fromLocation !== undefined) {
+          throw invalid(`${where}: only a PUTAWAY scan takes fromLocation`);
+        }
+        if (step.action === "PUTAWAY" && step.fromLocation === (step.location ?? device.location)) {
+          throw invalid(`${where}: a PUTAWAY scan from ${step.fromLocation} to itself moves nothing`);
+        }
         if (step.moves === false) break;
         const sku = step.actual?.sku ?? skuByGtin.get(step.gtin);
         if (sku === undefined) break; // an unknown item moves nothing the ledger can hold
