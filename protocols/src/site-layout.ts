@@ -69,7 +69,7 @@ export const Gln = z
 
 /**
  * A GLN extension component (AI 254): 1 to 20 characters of GS1 AI encodable
- * character set 82 (GS1 General Specifications, figure 7.11-1).
+ * character set 82 (GS1 General Specifications §7.11).
  */
 export const GlnExtension = z
   .string()
