@@ -24,9 +24,9 @@ import type { EventDeps } from "./event-factory.js";
 import { excursionWindows } from "./excursion-windows.js";
 import { DEFAULT_GROUP_CONFIG, DoorActivity, type GroupCrossingsConfig, groupCrossings } from "./group-crossings.js";
 import { movementsFromScans } from "./movements-from-scans.js";
-import { DEFAULT_WEIGHTS_CONFIG, type PicksFromWeightsConfig, picksFromWeights } from "./picks-from-weights.js";
 import { readerOverflowConditions } from "./reader-overflow-conditions.js";
 import { DEFAULT_RFID_EVENTS_CONFIG, type RfidEventsConfig, rfidEvents } from "./rfid-events.js";
+import { DEFAULT_SHELF_CONFIG, type ShelfConfig, shelfEvents } from "./shelf-events.js";
 import { stuckSensors } from "./stuck-sensors.js";
 import { summarizeTemperatures } from "./summarize-temperatures.js";
 import { type CrossReadConfig, DEFAULT_CROSS_READ_CONFIG, suppressCrossReads } from "./suppress-cross-reads.js";
@@ -45,7 +45,8 @@ export interface EdgePipelineConfig {
   crossReads: CrossReadConfig;
   /** Passes → movements: one per tag, portal and direction within `dedupeTtlMs`. */
   reads: RfidEventsConfig;
-  weights: PicksFromWeightsConfig;
+  /** Smart-shelf weights: defaults for shelves whose site-file entry does not say. */
+  weights: ShelfConfig;
   /**
    * One summary (mean, min, max, count) per temperature sensor per this many ms of device time, aligned to
    * multiples of it; whole seconds.
@@ -62,7 +63,7 @@ export const DEFAULT_PIPELINE_CONFIG: EdgePipelineConfig = {
   passes: DEFAULT_PASS_CONFIG,
   crossReads: DEFAULT_CROSS_READ_CONFIG,
   reads: DEFAULT_RFID_EVENTS_CONFIG,
-  weights: DEFAULT_WEIGHTS_CONFIG,
+  weights: DEFAULT_SHELF_CONFIG,
   telemetryIntervalMs: 60_000,
   overflowQuietMs: 5 * 60_000,
   // Three missed heartbeats at the simulators' (and typical devices') 10 s interval.
@@ -131,7 +132,7 @@ export function edgePipeline(
       )(passes$, inputs.reference$ ?? NEVER, scanEvents$),
       notices$.pipe(readerOverflowConditions(site, deps, config.overflowQuietMs, scheduler)),
       scanEvents$,
-      weights$.pipe(picksFromWeights(site, deps, config.weights, scheduler)),
+      shelfEvents(site, deps, initial, config.weights, scheduler)(weights$, inputs.reference$ ?? NEVER),
       temperatures$.pipe(temperatureConditions(site, deps, inputs.onLateTemperature)),
       temperatures$.pipe(temperatureRate(site, deps, inputs.onLateTemperature)),
       temperatures$.pipe(stuckSensors(site, deps)),
