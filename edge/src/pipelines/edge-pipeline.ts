@@ -1,4 +1,4 @@
-import type { EdgeEvent } from "@tally/protocols";
+import type { EdgeEvent, SiteLayout } from "@tally/protocols";
 import { asyncScheduler, merge, NEVER, Observable, type SchedulerLike, Subject, share } from "rxjs";
 import type { DeviceLink } from "../domain/device-link.js";
 import type {
@@ -181,9 +181,14 @@ export function edgePipeline(
  * Longest the pipelines may still hold data after their last input, ms: a
  * burst closes within 1.25 × its silence (sweeps run at a quarter of it), a
  * candidate waits for the tags that crossed with it, a pass is held for
- * cross-reads, and weights settle; plus the batching.
+ * cross-reads, and weights settle (the slowest shelf of `site`); plus the batching.
  */
-export function pipelineSettleMs(config: EdgePipelineConfig): number {
+export function pipelineSettleMs(config: EdgePipelineConfig, site?: SiteLayout): number {
   const groupHoldMs = (config.groups ?? DEFAULT_GROUP_CONFIG).holdMs;
-  return config.passes.silenceMs * 1.25 + groupHoldMs + config.crossReads.holdOffMs + config.weights.settleMs + 250;
+  // A shelf of the site file may settle more slowly than the edge's default.
+  const weightsSettleMs = Math.max(
+    config.weights.settleMs,
+    ...(site?.devices ?? []).map((d) => (d.kind === "shelf" ? (d.settleMs ?? 0) : 0)),
+  );
+  return config.passes.silenceMs * 1.25 + groupHoldMs + config.crossReads.holdOffMs + weightsSettleMs + 250;
 }

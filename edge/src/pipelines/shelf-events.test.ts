@@ -1,10 +1,11 @@
 import type { EdgeEvent, ShelfDevice, SiteLayout } from "@tally/protocols";
 import { Subject, VirtualTimeScheduler } from "rxjs";
 import { describe, expect, it } from "vitest";
-import type { WeightObservation } from "../domain/observation.js";
+import type { Observation, WeightObservation } from "../domain/observation.js";
 import { ReferenceView } from "../domain/reference-view.js";
 import { indexSite } from "../domain/site-index.js";
 import { demoSite, sequentialIds } from "../testing/demo-site.js";
+import { DEFAULT_PIPELINE_CONFIG, edgePipeline, pipelineSettleMs } from "./edge-pipeline.js";
 import { shelfEvents } from "./shelf-events.js";
 
 const A1 = "DEMO/PICK/A1";
@@ -377,5 +378,47 @@ describe("shelfEvents: hostile readings", () => {
       [2000, 10_000_000],
     ]);
     for (const { event } of out) expect(JSON.stringify(event)).not.toMatch(/NaN|Infinity|null/);
+  });
+});
+
+describe("shelves in the edge pipeline", () => {
+  it("routes weights to the shelf pipeline, with the shelf's own settle time and the reference updates", () => {
+    const site = siteWith({ settleMs: 2000, mismatchGraceS: 60 });
+    const scheduler = new VirtualTimeScheduler(undefined, Number.POSITIVE_INFINITY);
+    const observations$ = new Subject<Observation>();
+    const reference$ = new Subject<ReferenceView>();
+    const out: { atMs: number; event: EdgeEvent }[] = [];
+    edgePipeline(
+      { observations$, reference$ },
+      indexSite(site),
+      { siteId: "DEMO", newId: sequentialIds() },
+      DEFAULT_PIPELINE_CONFIG,
+      scheduler,
+    ).subscribe((event) => out.push({ atMs: scheduler.now(), event }));
+    const weigh = (atMs: number, grams: number) =>
+      scheduler.schedule(
+        () =>
+          observations$.next({
+            type: "weight",
+            id: `w${atMs}`,
+            deviceId: "shelf-1",
+            location: A1,
+            grams,
+            at: new Date(START_MS + atMs).toISOString(),
+          }),
+        atMs,
+      );
+    weigh(0, 2500);
+    weigh(5000, 2000);
+    scheduler.schedule(() => reference$.next(stockReference([[A1, "WIDGET", 10]])), 10_000);
+    scheduler.flush();
+    // (Device silence has its own say about the quiet devices of the site.)
+    const shelfOut = out.filter((o) => o.event.kind === "movement" || o.event.kind === "task");
+    expect(shelfOut.map((o) => [kinds([o])[0], o.atMs])).toEqual([
+      ["PICK 2", 7000],
+      ["COUNT_MISMATCH", 70_000],
+    ]);
+    // The edge waits for the slowest shelf to settle before it calls itself drained.
+    expect(pipelineSettleMs(DEFAULT_PIPELINE_CONFIG, site) - pipelineSettleMs(DEFAULT_PIPELINE_CONFIG)).toBe(1700);
   });
 });
