@@ -83,6 +83,19 @@ describe("BinScale limits", () => {
     expect(scale.shelfUnits).toBeUndefined();
   });
 
+  it("leaves out a non-finite reading: the run, the reference and the zero stay as they were", () => {
+    const scale = new BinScale(WIDGET);
+    const out = weigh(scale, [
+      [0, 2500],
+      [1000, Number.NaN],
+      [2000, Number.POSITIVE_INFINITY],
+      [3000, 2250],
+    ]);
+    expect(kinds(out)).toEqual(["moved -1"]);
+    expect(scale.driftG).toBe(0);
+    expect(scale.shelfUnits).toBe(9);
+  });
+
   it("reports a mismatch at once with a grace of 0, and only once", () => {
     const scale = new BinScale({ ...WIDGET, graceMs: 0 });
     scale.expect(12, 0);

@@ -101,11 +101,6 @@ export class BinScale {
     this.#s = settings;
   }
 
-  /** Faults raised now. */
-  get faults(): ReadonlySet<LoadCellFault> {
-    return this.#faults;
-  }
-
   /** Units on the bin by its settled weight; undefined until settled, or when the weight is not whole units. */
   get shelfUnits(): number | undefined {
     return this.#shelfUnits;
@@ -118,6 +113,8 @@ export class BinScale {
 
   /** A raw reading of the bin (grams as the cell reports them). */
   reading(grams: number, id: string, at: string, nowMs: number): BinOutcome[] {
+    // The adapters refuse non-finite values; one that got here anyway would poison the run and the zero for good.
+    if (!Number.isFinite(grams)) return [];
     this.#last = { at, atMs: nowMs };
     const out: BinOutcome[] = [];
     this.#checkStuck(grams, nowMs, at, out);
