@@ -95,6 +95,8 @@ export class BinScale {
   /** Whole units on the bin by weight, when the settled weight reads as whole units. */
   #shelfUnits: number | undefined;
   #expectedUnits: number | undefined;
+  /** When the first copy of the ledger's figure since the shelf's latest own movement came. */
+  #copySinceMovementMs = Number.NEGATIVE_INFINITY;
   #disagreement: { key: string; sinceMs: number; reported: boolean } | undefined;
 
   constructor(settings: BinScaleSettings) {
@@ -142,6 +144,7 @@ export class BinScale {
   /** The ledger's units for this bin and SKU; undefined when the cloud sent none to compare with. */
   expect(units: number | undefined, nowMs: number): BinOutcome[] {
     this.#expectedUnits = units;
+    if (this.#copySinceMovementMs <= this.#lastMovementMs) this.#copySinceMovementMs = nowMs;
     const out: BinOutcome[] = [];
     this.#compare(nowMs, out);
     return out;
@@ -153,7 +156,12 @@ export class BinScale {
     if (run !== undefined && !run.settled) return run.startMs + this.#s.settleMs;
     const d = this.#disagreement;
     if (d === undefined || d.reported || this.#faults.size > 0 || run === undefined) return undefined;
-    return Math.max(d.sinceMs, run.startMs, this.#lastMovementMs) + this.#s.graceMs;
+    // A figure from before the shelf's own latest movement cannot include it: an edge cut off from the cloud
+    // keeps its last copy while its shelves move stock, and that is no mismatch. Back online, the first copy
+    // may come before the outbox has sent the movement: the grace runs from that copy too.
+    const copyMs = this.#copySinceMovementMs;
+    if (copyMs <= this.#lastMovementMs) return undefined;
+    return Math.max(d.sinceMs, run.startMs, this.#lastMovementMs, copyMs) + this.#s.graceMs;
   }
 
   /** The clock reached `nowMs`. */

@@ -271,6 +271,50 @@ describe("shelfEvents: count mismatch", () => {
     ]);
   });
 
+  it("reports nothing while no copy of the ledger's stock has come since the shelf's own movement (offline)", () => {
+    // The cached copy says 10 and nothing newer comes: the pick never reached the ledger, or its copy.
+    const initial = stockReference([[A1, "WIDGET", 10]]);
+    expect(
+      kinds(
+        play(
+          graceSite,
+          [
+            [0, 2500],
+            [1000, 2000],
+            [5 * 60 * MIN, 2000],
+          ],
+          initial,
+        ),
+      ),
+    ).toEqual(["PICK 2"]);
+    // Back online after an hour, a copy still saying 10 comes before the pick is sent: the grace runs from it.
+    const back = play(
+      graceSite,
+      [
+        [0, 2500],
+        [1000, 2000],
+        [60 * MIN, stockReference([[A1, "WIDGET", 10]])],
+        [61 * MIN, stockReference([[A1, "WIDGET", 8]])],
+      ],
+      initial,
+    );
+    expect(kinds(back)).toEqual(["PICK 2"]);
+    // A copy after the pick that still says 10 when the grace is over: reported.
+    const out = play(
+      graceSite,
+      [
+        [0, 2500],
+        [1000, 2000],
+        [60 * MIN, stockReference([[A1, "WIDGET", 10]])],
+      ],
+      initial,
+    );
+    expect(out.map((o) => [kinds([o])[0], o.atMs])).toEqual([
+      ["PICK 2", 1300],
+      ["COUNT_MISMATCH", 70 * MIN],
+    ]);
+  });
+
   it("compares nothing without bin stock from the cloud", () => {
     expect(
       play(
