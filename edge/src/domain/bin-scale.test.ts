@@ -10,6 +10,7 @@ const WIDGET: BinScaleSettings = {
   settleMs: 300,
   graceMs: 600_000,
   stuckAfterMs: 0,
+  risesMove: false,
 };
 
 /** Feeds each reading at its time and ticks the scale when it asks; every outcome, in order. */

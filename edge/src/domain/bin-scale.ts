@@ -16,6 +16,8 @@ export interface BinScaleSettings {
   graceMs: number;
   /** Exactly repeated readings over this long make the cell stuck, ms; 0: not checked. */
   stuckAfterMs: number;
+  /** Whether a rise of whole units is a movement of the shelf's own (a PUTAWAY), as a drop always is. */
+  risesMove: boolean;
 }
 
 /** Ways a load cell shows it cannot be trusted. */
@@ -74,9 +76,9 @@ interface Repeat {
  *
  * Zero drift: a settled change within the tolerance (no units), or a reading
  * of a settled run that strays from the reference by no more than it, is
- * drift, taken into the zero at most `toleranceG` per hour since the last take, and never
- * more than half a unit in all (a bigger offset is for a person to look at:
- * counts then show as not whole). A unit taken slowly is therefore never
+ * drift, taken into the zero at most `toleranceG` per hour since the last
+ * take, and never more than half a unit in all (a bigger offset is for a
+ * person to look at: counts then show as not whole). A unit taken slowly is therefore never
  * absorbed: at most half a unit can ever go into the zero.
  */
 export class BinScale {
@@ -201,7 +203,8 @@ export class BinScale {
         this.#absorbDrift(deltaG, nowMs);
       } else if (change.kind === "units" && Math.abs(change.units) <= MAX_MOVEMENT_UNITS) {
         this.#ref = { grams: ref.grams + change.units * unitWeightG, id };
-        this.#lastMovementMs = nowMs;
+        // Only what the shelf sends waits for the ledger: a rise it does not send is for the ledger to show.
+        if (change.units < 0 || this.#s.risesMove) this.#lastMovementMs = nowMs;
         out.push({ kind: "moved", units: change.units, observationIds, at });
       } else {
         const units = change.units;

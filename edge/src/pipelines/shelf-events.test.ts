@@ -315,6 +315,21 @@ describe("shelfEvents: count mismatch", () => {
     ]);
   });
 
+  it("reports a refill nobody recorded on a shelf without replenishFrom: the rise is not the shelf's to send", () => {
+    // The ledger's copy (10) does not change, so no new copy comes; the shelf sent nothing for the rise.
+    const initial = stockReference([[A1, "WIDGET", 10]]);
+    const out = play(
+      graceSite,
+      [
+        [0, 2500],
+        [1000, 3500],
+      ],
+      initial,
+    );
+    expect(out.map((o) => [kinds([o])[0], o.atMs])).toEqual([["COUNT_MISMATCH", 1300 + 10 * MIN]]);
+    expect(out[0]?.event).toMatchObject({ detail: expect.stringContaining("14 units of WIDGET; the ledger has 10") });
+  });
+
   it("compares nothing without bin stock from the cloud", () => {
     expect(
       play(

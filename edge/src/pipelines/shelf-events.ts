@@ -94,6 +94,7 @@ export function shelfEvents(
               ? (config.mismatchGraceMs ?? DEFAULT_GRACE_MS)
               : shelf.mismatchGraceS * 1000,
           stuckAfterMs: (shelf.stuckAfterS ?? 0) * 1000,
+          risesMove: shelf.replenishFrom !== undefined,
         });
         const created: Bin = { shelf, bin, index, scale, timer: undefined };
         bins.set(key, created);
