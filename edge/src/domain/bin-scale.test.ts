@@ -63,6 +63,30 @@ describe("BinScale zero drift", () => {
     expect(out.filter((o) => o.kind === "not-whole").length).toBeGreaterThan(5);
   });
 
+  it("counts the drift allowance in the shelf's own hours: a day played in a minute drifts as the day would", () => {
+    // Readings 30 min apart by their own clock, 5 s apart by the edge's (a scenario at max speed).
+    const scale = new BinScale(WIDGET);
+    const out: BinOutcome[] = [];
+    for (let k = 0; k <= 10; k++) {
+      const nowMs = k * 5000;
+      out.push(...scale.reading(2500 + 5 * k, `w${k}`, new Date(k * 0.5 * HOUR).toISOString(), nowMs));
+      out.push(...scale.tick(nowMs + 300));
+    }
+    expect(out).toEqual([]);
+    expect(scale.driftG).toBe(50);
+  });
+
+  it("gains no drift allowance from a shelf clock that goes back", () => {
+    const scale = new BinScale(WIDGET);
+    const at = (h: number) => new Date(Date.UTC(2026, 10, 22) + h * HOUR).toISOString();
+    scale.reading(2500, "w0", at(10), 0);
+    scale.tick(300);
+    // Back to hour 0, then forward to hour 5: from hour 10 nothing has elapsed yet.
+    scale.reading(2510, "w1", at(0), 1000);
+    scale.reading(2510, "w2", at(5), 2000);
+    expect(scale.driftG).toBe(0);
+  });
+
   it("reads one unit taken at a time, hours apart, as picks: a unit is never drift", () => {
     const takes = Array.from({ length: 5 }, (_, k): [number, number] => [(k + 1) * 4 * HOUR, 2500 - 250 * (k + 1)]);
     const scale = new BinScale(WIDGET);

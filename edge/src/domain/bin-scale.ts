@@ -76,8 +76,8 @@ interface Repeat {
  *
  * Zero drift: a settled change within the tolerance (no units), or a reading
  * of a settled run that strays from the reference by no more than it, is
- * drift, taken into the zero at most `toleranceG` per hour since the last
- * take, and never more than half a unit in all (a bigger offset is for a
+ * drift, taken into the zero at most `toleranceG` per hour of the shelf's
+ * own clock since the last take, and never more than half a unit in all (a bigger offset is for a
  * person to look at: counts then show as not whole). A unit taken slowly is therefore never
  * absorbed: at most half a unit can ever go into the zero.
  */
@@ -90,7 +90,8 @@ export class BinScale {
   #ref: { grams: number; id: string } | undefined;
   /** Drift taken into the zero, g (bounded by half a unit). */
   #driftG = 0;
-  #driftAtMs = 0;
+  /** The shelf's own time (ms) of the last take into the zero: drift is a matter of the cell's hours. */
+  #driftAtMs: number | undefined;
   #lastMovementMs = Number.NEGATIVE_INFINITY;
   /** The latest reading's device time and when it arrived. */
   #last: { at: string; atMs: number } | undefined;
@@ -136,7 +137,7 @@ export class BinScale {
       // same bounded rate, or it would only show once it left the band, as a change that is not whole units.
       const ref = this.#ref;
       if (run.settled && this.#faults.size === 0 && ref !== undefined && Math.abs(grams - ref.grams) <= toleranceG)
-        this.#absorbDrift(grams - ref.grams, nowMs);
+        this.#absorbDrift(grams - ref.grams);
     } else {
       this.#run = { startMs: nowMs, minG: grams, maxG: grams, sumG: grams, count: 1, lastId: id, settled: false };
     }
@@ -194,13 +195,13 @@ export class BinScale {
     const ref = this.#ref;
     if (ref === undefined) {
       this.#ref = { grams, id };
-      this.#driftAtMs = nowMs;
+      this.#driftAtMs = this.#deviceMs();
     } else {
       const deltaG = grams - ref.grams;
       const change = weightToUnits(deltaG, unitWeightG, toleranceG);
       const observationIds: [string, string] = [ref.id, id];
       if (change.kind === "none") {
-        this.#absorbDrift(deltaG, nowMs);
+        this.#absorbDrift(deltaG);
       } else if (change.kind === "units" && Math.abs(change.units) <= MAX_MOVEMENT_UNITS) {
         this.#ref = { grams: ref.grams + change.units * unitWeightG, id };
         // Only what the shelf sends waits for the ledger: a rise it does not send is for the ledger to show.
@@ -220,18 +221,27 @@ export class BinScale {
     this.#compare(nowMs, out);
   }
 
-  #absorbDrift(deltaG: number, nowMs: number): void {
+  #absorbDrift(deltaG: number): void {
     const ref = this.#ref;
-    if (ref === undefined) return;
+    const atMs = this.#deviceMs();
+    if (ref === undefined || atMs === undefined) return;
+    // Hours of the shelf's own clock, so a scenario played faster than real time drifts as it would have; a
+    // clock that jumps ahead gains at most the half-unit cap, and one that goes back gains nothing.
+    const since = this.#driftAtMs ?? atMs;
     const { toleranceG, unitWeightG } = this.#s;
-    const hours = Math.max(0, nowMs - this.#driftAtMs) / 3_600_000;
-    const allowed = Math.min(Math.abs(deltaG), toleranceG * hours);
+    const allowed = Math.min(Math.abs(deltaG), (toleranceG * Math.max(0, atMs - since)) / 3_600_000);
     const cap = unitWeightG / 2;
     const step = Math.max(-cap - this.#driftG, Math.min(cap - this.#driftG, Math.sign(deltaG) * allowed));
+    this.#driftAtMs = Math.max(since, atMs);
     if (step === 0) return;
     this.#driftG += step;
-    this.#driftAtMs = nowMs;
     this.#ref = { grams: ref.grams + step, id: ref.id };
+  }
+
+  /** The latest reading's own time, ms since the epoch; undefined when it does not parse. */
+  #deviceMs(): number | undefined {
+    const atMs = this.#last === undefined ? Number.NaN : Date.parse(this.#last.at);
+    return Number.isFinite(atMs) ? atMs : undefined;
   }
 
   #compare(nowMs: number, out: BinOutcome[]): void {
