@@ -76,6 +76,28 @@ describe("BinScale zero drift", () => {
     expect(scale.driftG).toBe(50);
   });
 
+  it("follows drift on a shelf that reports only on change: a day of hourly picks at 1 g/h stays whole", () => {
+    // 30 g units ± 4 g (a washer): by hour 10 the cell reads 10 g heavy, more than twice the tolerance.
+    const washer: BinScaleSettings = { ...WIDGET, unitWeightG: 30, toleranceG: 4 };
+    const picks = Array.from({ length: 10 }, (_, k): [number, number] => [
+      (k + 1) * HOUR,
+      1200 - 30 * (k + 1) + (k + 1),
+    ]);
+    const scale = new BinScale(washer);
+    expect(kinds(weigh(scale, [[0, 1200], ...picks]))).toEqual(Array(10).fill("moved -1"));
+    expect(scale.driftG).toBe(10);
+    expect(scale.shelfUnits).toBe(30);
+  });
+
+  it("takes in what picks leave over no further than half a unit: hourly picks of a unit and 19 g end in tasks", () => {
+    const picks = Array.from({ length: 10 }, (_, k): [number, number] => [(k + 1) * HOUR, 5000 - 269 * (k + 1)]);
+    const scale = new BinScale(WIDGET);
+    const out = kinds(weigh(scale, [[0, 5000], ...picks]));
+    expect(out.slice(0, 7)).toEqual(Array(7).fill("moved -1"));
+    expect(out).toContain("not-whole");
+    expect(Math.abs(scale.driftG)).toBeLessThanOrEqual(125);
+  });
+
   it("gains no drift allowance from a shelf clock that goes back", () => {
     const scale = new BinScale(WIDGET);
     const at = (h: number) => new Date(Date.UTC(2026, 10, 22) + h * HOUR).toISOString();

@@ -70,9 +70,9 @@ interface Repeat {
  * than the band per `settleMs` never settles.
  *
  * Counting: a settled change from the reference is read with `weightToUnits`.
- * Whole units move the reference by exactly those units' weight, so what a
- * movement leaves over is never taken in; a change that is not whole units is
- * reported and becomes the new reference.
+ * Whole units move the reference by exactly those units' weight, and what
+ * the movement leaves over is taken in only as drift is (below); a change
+ * that is not whole units is reported and becomes the new reference.
  *
  * Zero drift: a settled change within the tolerance (no units), or a reading
  * of a settled run that strays from the reference by no more than it, is
@@ -204,6 +204,9 @@ export class BinScale {
         this.#absorbDrift(deltaG);
       } else if (change.kind === "units" && Math.abs(change.units) <= MAX_MOVEMENT_UNITS) {
         this.#ref = { grams: ref.grams + change.units * unitWeightG, id };
+        // What the movement leaves over may be drift that built up since the bin last settled (a shelf that
+        // reports only on change shows its drift nowhere else); it is taken in only as drift is.
+        this.#absorbDrift(deltaG - change.units * unitWeightG);
         // Only what the shelf sends waits for the ledger: a rise it does not send is for the ledger to show.
         if (change.units < 0 || this.#s.risesMove) this.#lastMovementMs = nowMs;
         out.push({ kind: "moved", units: change.units, observationIds, at });
