@@ -118,6 +118,27 @@ describe("BinScale zero drift", () => {
   });
 });
 
+describe("BinScale settling", () => {
+  it("settles on the median of the run's readings: a swing dying down does not pull the weight off", () => {
+    const scale = new BinScale(WIDGET);
+    const out = weigh(scale, [
+      [0, 0],
+      [1000, 1119],
+      [1050, 1100],
+      [1100, 1100],
+    ]);
+    // 4.4 units: not whole; the figure is the run's median, 1100 g (its mean would be 1106.3 g).
+    expect(out).toEqual([expect.objectContaining({ kind: "not-whole", deltaG: 1100 })]);
+  });
+
+  it("settles a run that never ends (10,000 readings of noise), and reads it as whole units", () => {
+    const scale = new BinScale(WIDGET);
+    const noisy = Array.from({ length: 10_000 }, (_, i): [number, number] => [i * 10, 2500 + (i % 3) * 5]);
+    expect(weigh(scale, noisy)).toEqual([]);
+    expect(scale.shelfUnits).toBe(10);
+  });
+});
+
 describe("BinScale limits", () => {
   it("does not read a change of more units than a movement may carry as a movement", () => {
     const scale = new BinScale({ ...WIDGET, unitWeightG: 0.001, toleranceG: 0.0001 });

@@ -39,6 +39,13 @@ export type BinOutcome =
 
 /** Fewest identical readings in a row that can make a cell stuck, however long they span. */
 export const STUCK_MIN_REPEATS = 5;
+/**
+ * How many of a run's latest readings its settled value is the median of:
+ * enough to see past noise, few enough to keep a bin's state small however
+ * long a run lasts.
+ */
+const RECENT_READINGS = 32;
+
 /** A movement carries at most this many units (the ledger's limit); a bigger change is not read as units. */
 export const MAX_MOVEMENT_UNITS = 1_000_000;
 
@@ -46,8 +53,8 @@ interface Run {
   startMs: number;
   minG: number;
   maxG: number;
-  sumG: number;
-  count: number;
+  /** The run's latest readings (at most `RECENT_READINGS`), for its median. */
+  recentG: number[];
   lastId: string;
   settled: boolean;
 }
@@ -65,7 +72,8 @@ interface Repeat {
  *
  * Settling: a reading counts once every reading since the current run began
  * stays within `toleranceG` of each other (max − min) for `settleMs`; the
- * settled value is the run's mean. Noise inside the band settles however long
+ * settled value is the median of the run's latest readings (a load cell's
+ * swing dying down around the new weight pulls a mean off it, not a median). Noise inside the band settles however long
  * it goes on; a reading outside the band starts a new run, so a ramp steeper
  * than the band per `settleMs` never settles.
  *
@@ -130,8 +138,8 @@ export class BinScale {
     if (run !== undefined && Math.max(run.maxG, grams) - Math.min(run.minG, grams) <= toleranceG) {
       run.minG = Math.min(run.minG, grams);
       run.maxG = Math.max(run.maxG, grams);
-      run.sumG += grams;
-      run.count++;
+      run.recentG.push(grams);
+      if (run.recentG.length > RECENT_READINGS) run.recentG.shift();
       run.lastId = id;
       // A quiet bin's readings stay in one settled run however long it lasts: drift is followed here, at the
       // same bounded rate, or it would only show once it left the band, as a change that is not whole units.
@@ -139,7 +147,7 @@ export class BinScale {
       if (run.settled && this.#faults.size === 0 && ref !== undefined && Math.abs(grams - ref.grams) <= toleranceG)
         this.#absorbDrift(grams - ref.grams);
     } else {
-      this.#run = { startMs: nowMs, minG: grams, maxG: grams, sumG: grams, count: 1, lastId: id, settled: false };
+      this.#run = { startMs: nowMs, minG: grams, maxG: grams, recentG: [grams], lastId: id, settled: false };
     }
     return out;
   }
@@ -173,7 +181,7 @@ export class BinScale {
     const run = this.#run;
     if (run !== undefined && !run.settled && nowMs - run.startMs >= this.#s.settleMs) {
       run.settled = true;
-      this.#settled(run.sumG / run.count, run.lastId, nowMs, out);
+      this.#settled(median(run.recentG), run.lastId, nowMs, out);
     }
     out.push(...this.#dueMismatch(nowMs));
     return out;
@@ -304,4 +312,12 @@ export class BinScale {
     const base = Date.parse(last.at);
     return Number.isFinite(base) ? new Date(base + Math.max(0, nowMs - last.atMs)).toISOString() : last.at;
   }
+}
+
+/** The middle of some readings (the mean of the middle two for an even count); the list is never empty. */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const upper = sorted[mid] ?? 0;
+  return sorted.length % 2 === 1 ? upper : ((sorted[mid - 1] ?? upper) + upper) / 2;
 }
