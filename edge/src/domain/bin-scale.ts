@@ -34,7 +34,7 @@ export type BinOutcome =
       observationIds: [string, string];
       at: string;
     }
-  | { kind: "mismatch"; shelfUnits: number; expectedUnits: number; at: string }
+  | { kind: "mismatch"; shelfUnits: number; expectedUnits: number; observationIds: [string]; at: string }
   | { kind: "fault"; fault: LoadCellFault; state: "raised" | "cleared"; valueG: number; limitG: number; at: string };
 
 /** Fewest identical readings in a row that can make a cell stuck, however long they span. */
@@ -271,12 +271,14 @@ export class BinScale {
   #dueMismatch(nowMs: number): BinOutcome[] {
     const due = this.nextDueMs();
     const d = this.#disagreement;
-    if (d === undefined || d.reported || due === undefined || nowMs < due || this.#run?.settled !== true) return [];
+    const run = this.#run;
+    if (d === undefined || d.reported || due === undefined || nowMs < due || run?.settled !== true) return [];
     const shelf = this.#shelfUnits;
     const expected = this.#expectedUnits;
     if (shelf === undefined || expected === undefined) return [];
     d.reported = true;
-    return [{ kind: "mismatch", shelfUnits: shelf, expectedUnits: expected, at: this.#deviceTime(nowMs) }];
+    const at = this.#deviceTime(nowMs);
+    return [{ kind: "mismatch", shelfUnits: shelf, expectedUnits: expected, observationIds: [run.lastId], at }];
   }
 
   #checkStuck(grams: number, nowMs: number, at: string, out: BinOutcome[]): void {

@@ -219,6 +219,8 @@ describe("shelfEvents: count mismatch", () => {
       location: A1,
       sku: "WIDGET",
       detail: "shelf shelf-1 weighs 10 units of WIDGET; the ledger has 12",
+      // The reading the shelf's count rests on.
+      evidence: { deviceId: "shelf-1", observationIds: ["w0"] },
     });
   });
 

@@ -177,7 +177,7 @@ function toEvent(site: SiteIndex, deps: EventDeps, b: Bin, o: BinOutcome): EdgeE
         sku: bin.sku,
         priority: "normal",
         detail: `shelf ${shelf.id} weighs ${o.shelfUnits} units of ${bin.sku}; the ledger has ${o.expectedUnits}`,
-        evidence: { deviceId: shelf.id, observationIds: [] },
+        evidence: { deviceId: shelf.id, observationIds: o.observationIds },
       });
     case "fault":
       return {
