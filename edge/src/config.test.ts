@@ -12,7 +12,7 @@ describe("loadEdgeConfig", () => {
       uplink: {
         mqttUrl: "mqtt://127.0.0.1:1884",
         maxBatch: 500,
-        flushMs: 50,
+        flushMs: 0,
         ackTimeoutMs: 5000,
         maxAckTimeoutMs: 60_000,
         keepaliveS: 60,
@@ -71,7 +71,7 @@ describe("loadEdgeConfig", () => {
       httpUrl: "http://cloud:8080",
       token: "t",
       maxBatch: 500,
-      flushMs: 50,
+      flushMs: 0,
       ackTimeoutMs: 5000,
       maxAckTimeoutMs: 60_000,
       keepaliveS: 60,

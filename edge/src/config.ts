@@ -74,7 +74,11 @@ const EdgeEnv = z.object({
   TALLY_EDGE_METRICS_HOST: z.string().default("127.0.0.1"),
   TALLY_EDGE_METRICS_PORT: port.default(9464),
   TALLY_UPLINK_MAX_BATCH: positive.max(5000).default(500),
-  TALLY_UPLINK_FLUSH_MS: positive.default(50),
+  /**
+   * Longest wait for more events before a part-full batch goes, ms. 0: it goes as soon as nothing is in
+   * flight, and what arrives while a batch is in flight makes the next one (batches grow with the load).
+   */
+  TALLY_UPLINK_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   TALLY_UPLINK_ACK_TIMEOUT_MS: positive.default(5000),
   /** Longest wait for an acknowledgement once backoff has doubled it (the backoff cap), ms. */
   TALLY_UPLINK_MAX_ACK_TIMEOUT_MS: positive.default(60_000),

@@ -288,7 +288,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         edgeId,
         siteId: site.siteId,
         maxBatch: options.uplink.maxBatch ?? 500,
-        flushMs: options.uplink.flushMs ?? 50,
+        flushMs: options.uplink.flushMs ?? 0,
         ackTimeoutMs: options.uplink.ackTimeoutMs ?? 5000,
         maxAckTimeoutMs: Math.max(options.uplink.maxAckTimeoutMs ?? 60_000, options.uplink.ackTimeoutMs ?? 5000),
         newId,

@@ -42,7 +42,7 @@ class FakeTransport implements UplinkTransport {
   }
 }
 
-async function setup(maxBatch = 2, listener: ConstructorParameters<typeof UplinkSender>[3] = {}) {
+async function setup(maxBatch = 2, listener: ConstructorParameters<typeof UplinkSender>[3] = {}, flushMs = 10) {
   const scheduler = new VirtualTimeScheduler(VirtualAction, 0);
   const outbox = new MemoryOutbox();
   const transport = new FakeTransport();
@@ -53,7 +53,7 @@ async function setup(maxBatch = 2, listener: ConstructorParameters<typeof Uplink
       edgeId: "edge-1",
       siteId: "DEMO",
       maxBatch,
-      flushMs: 10,
+      flushMs,
       ackTimeoutMs: 100,
       maxAckTimeoutMs: 400,
       newId: sequentialIds("b"),
@@ -77,6 +77,28 @@ async function setup(maxBatch = 2, listener: ConstructorParameters<typeof Uplink
 }
 
 describe("UplinkSender", () => {
+  it("with no flush wait sends a part-full batch at once, and what came while it was in flight right after its ack", async () => {
+    const { outbox, transport, sender, advance } = await setup(100, {}, 0);
+    await outbox.append([telemetry(1)]);
+    sender.notify();
+    await advance(0);
+    expect(transport.sent.map((b) => b.events.length)).toEqual([1]);
+    // Events arrive while the first batch waits for its ack: no batch goes before it is acknowledged.
+    await outbox.append([telemetry(2), telemetry(3)]);
+    sender.notify();
+    await outbox.append([telemetry(4)]);
+    sender.notify();
+    await advance(0);
+    expect(transport.sent).toHaveLength(1);
+    transport.ack(transport.sent[0] as OutgoingBatch);
+    // No virtual time passes: the next batch, of everything that came meanwhile, goes on the ack.
+    await advance(0);
+    expect(transport.sent.map((b) => b.events.map((e) => e.id))).toEqual([
+      [telemetry(1).id],
+      [telemetry(2).id, telemetry(3).id, telemetry(4).id],
+    ]);
+  });
+
   it("takes out of the outbox only what the acknowledged batch held: a forged ack removes nothing else", async () => {
     const forged: string[] = [];
     const { outbox, transport, sender, advance } = await setup(1, {

@@ -8,7 +8,11 @@ export interface UplinkSenderConfig {
   siteId: string;
   /** Most events in one batch. */
   maxBatch: number;
-  /** Wait this long for more events before sending a part-full batch, ms. */
+  /**
+   * Wait this long for more events before sending a part-full batch, ms. 0: send as soon as nothing is in
+   * flight; events that come meanwhile make the next batch, so batches grow with the load and a quiet edge
+   * sends at once.
+   */
   flushMs: number;
   /** First wait for an acknowledgement before resending, ms; doubles up to `maxAckTimeoutMs`. */
   ackTimeoutMs: number;
