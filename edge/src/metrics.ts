@@ -36,6 +36,8 @@ export interface EdgeMetrics {
   opcuaValuesRefused: Record<string, Record<string, number>>;
   /** Bins without a good value now, by shelf. */
   opcuaBadBins: Record<string, number>;
+  /** Bins monitored now, by shelf: 0 while a shelf is not connected (a server restart, a network loss). */
+  opcuaMonitoredBins: Record<string, number>;
   /** OPC-UA shelf connection attempts refused or lost (each is retried), all shelves. */
   opcuaShelfRefusals: number;
   /** When the cloud made the reference data in use (ISO); undefined: the site file's items only. */

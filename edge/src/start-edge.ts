@@ -654,6 +654,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       ),
       opcuaValuesRefused: Object.fromEntries(shelves.map((s) => [s.id, s.metrics().refused])),
       opcuaBadBins: Object.fromEntries(shelves.map((s) => [s.id, s.badBins()])),
+      opcuaMonitoredBins: Object.fromEntries(shelves.map((s) => [s.id, s.monitoredBins()])),
       opcuaShelfRefusals: shelves.reduce((n, s) => n + s.metrics().reconnects, 0),
       referenceAsOf: reference?.asOf(),
       uplink: { ...sender.counters, eventsDeadLettered: { ...sender.counters.eventsDeadLettered } },

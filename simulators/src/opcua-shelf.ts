@@ -288,7 +288,8 @@ export async function startOpcuaShelf(
 
   const publish = (location: string, value: BinValue) => {
     values.set(location, value);
-    if (server === undefined) return;
+    // Written to the variable even while the server starts: one made before this change must not serve an old value.
+    // While stopped, the variables are the dead server's: harmless, and the next start reads `values`.
     variables
       .get(location)
       ?.setValueFromSource(new Variant({ dataType: DataType.Double, value: value.grams }), value.status, new Date());

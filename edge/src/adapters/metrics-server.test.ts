@@ -21,6 +21,7 @@ const metrics = (readerClocks: EdgeMetrics["readerClocks"]): EdgeMetrics => ({
   opcuaValuesRejected: 3,
   opcuaValuesRefused: { "shelf-1": { BadSensorFailure: 2, UncertainLastUsableValue: 1 } },
   opcuaBadBins: { "shelf-1": 1 },
+  opcuaMonitoredBins: { "shelf-1": 2 },
   opcuaShelfRefusals: 0,
   uplink: {
     batchesSent: 0,
@@ -79,6 +80,7 @@ describe("the edge's metrics server", () => {
       'tally_edge_opcua_values_refused_total{shelf="shelf-1",status="UncertainLastUsableValue"} 1',
     );
     expect(text).toContain('tally_edge_opcua_bad_bins{shelf="shelf-1"} 1');
+    expect(text).toContain('tally_edge_opcua_monitored_bins{shelf="shelf-1"} 2');
   });
 
   it("counts temperature readings left out as late, by stage", async () => {

@@ -150,6 +150,16 @@ export async function startMetricsServer(options: {
       for (const [shelf, n] of Object.entries(snapshot().opcuaBadBins)) this.set({ shelf }, n);
     },
   });
+  new Gauge({
+    name: "tally_edge_opcua_monitored_bins",
+    help: "OPC-UA shelf bins monitored now, by shelf (0 while the shelf is not connected)",
+    labelNames: ["shelf"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [shelf, n] of Object.entries(snapshot().opcuaMonitoredBins)) this.set({ shelf }, n);
+    },
+  });
   new Counter({
     name: "tally_edge_mqtt_refused_total",
     help: "What the device broker refused (connections, publishes, subscriptions, oversize packets), by reason",

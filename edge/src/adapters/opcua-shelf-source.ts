@@ -27,6 +27,8 @@ export interface OpcuaShelfSource extends DeviceSource {
   readonly observations$: Subject<WeightObservation>;
   /** Bins without a good value right now. */
   badBins(): number;
+  /** Bins monitored on the current session: 0 while the shelf is not connected. */
+  monitoredBins(): number;
 }
 
 export interface OpcuaShelfOptions {
@@ -82,6 +84,7 @@ export function connectOpcuaShelf(shelf: ShelfDevice, options: OpcuaShelfOptions
     { badAfterMs: options.quality?.badAfterMs ?? 30_000 },
   );
   let received = 0;
+  let monitoredNow = 0;
   const watch = new ShelfLinkWatch(
     shelf.id,
     { siteId: options.siteId, newId: options.newId },
@@ -220,6 +223,7 @@ export function connectOpcuaShelf(shelf: ShelfDevice, options: OpcuaShelfOptions
           "OPC-UA bins not monitored: counted as bins without a good weight",
         );
       }
+      monitoredNow = monitored;
       emit(watch.monitored(Date.now()));
       logger.info(
         {
@@ -238,6 +242,7 @@ export function connectOpcuaShelf(shelf: ShelfDevice, options: OpcuaShelfOptions
       const onLost = (why: string) => {
         if (lost || closed) return;
         lost = true;
+        monitoredNow = 0;
         watch.lost(Date.now());
         void teardown(false).then(() => refuse(classifyShelfFailure("lost", why, { pkiDir })));
       };
@@ -300,6 +305,7 @@ export function connectOpcuaShelf(shelf: ShelfDevice, options: OpcuaShelfOptions
     ready,
     metrics: (): DeviceSourceMetrics => ({ received, refused: quality.counts(), reconnects: refusals }),
     badBins: () => quality.badBins(),
+    monitoredBins: () => monitoredNow,
     close: async () => {
       closed = true;
       clearTimeout(retryTimer);
