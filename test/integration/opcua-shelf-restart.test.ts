@@ -33,7 +33,7 @@ async function picks(cloud: RunningCloud, siteId: string): Promise<Movement[]> {
   }
 }
 
-describe("OPC-UA shelf of 500 bins restarted under load", () => {
+describe("OPC-UA shelves at scale: restarts, quality, browsing", () => {
   let root: string;
   let edgePki: string;
   const stops: (() => Promise<unknown>)[] = [];
@@ -111,6 +111,8 @@ describe("OPC-UA shelf of 500 bins restarted under load", () => {
       (n) => n >= BINS,
       { what: "every bin's first weight", timeoutMs: 10_000 },
     );
+    // ...and for it to settle: a pick within the settle window of a bin's first value would be its baseline.
+    await edge.drained();
 
     // The load: a unit picked from each of 5 bins every 10 ms, round the 500 bins, until told to stop.
     const units = new Map(locations.map((l) => [l, UNITS]));
@@ -180,7 +182,8 @@ describe("OPC-UA shelf of 500 bins restarted under load", () => {
     expect([...expected.values()].reduce((a, b) => a + b, 0)).toBe(picked);
     expect(edge.metrics().opcuaShelfRefusals).toBeGreaterThanOrEqual(1);
     expect(edge.metrics().opcuaValuesRejected).toBe(0);
-  });
+    // About 20 s on a quiet machine: the margin is for a loaded one.
+  }, 45_000);
 
   it("never takes a Bad or Uncertain value as a weight: counted by status, and a bin that stays bad raises SHELF_UNSTABLE until it is good", async () => {
     const site = shelfSiteAtScale({ endpointUrl: `opc.tcp://127.0.0.1:${await freePort()}/UA/TallyShelf`, bins: 20 });
@@ -238,5 +241,50 @@ describe("OPC-UA shelf of 500 bins restarted under load", () => {
     });
     await edge.drained();
     expect(await picks(cloud, site.siteId)).toEqual([]);
+  });
+
+  it("a browsed shelf whose folder lacks some bins monitors the others and reports the missing ones as bad bins", async () => {
+    const endpointUrl = `opc.tcp://127.0.0.1:${await freePort()}/UA/TallyShelf`;
+    // The edge's site file has 12 bins; the server's folder has only the first 10.
+    const site = shelfSiteAtScale({ endpointUrl, bins: 12, browse: true });
+    const device = site.devices.find((d): d is ShelfDevice => d.kind === "shelf");
+    if (device === undefined) throw new Error("no shelf");
+    const shelf = await startOpcuaShelf({ ...device, bins: device.bins.slice(0, 10) }, quiet);
+    stops.push(() => shelf.close());
+    const cloud = await startCloud({
+      port: 0,
+      dataDir: await mkdtemp(join(root, "cloud-")),
+      mqtt: { embedded: { port: 0 } },
+      logger: quiet,
+    });
+    stops.push(() => cloud.close());
+    const edge = await startEdge({
+      site,
+      edgeId: "edge-browse",
+      mode: "development",
+      devices: { embedded: { port: 0 } },
+      uplink: { httpUrl: cloud.url, token: await linkEdge(cloud, site, "edge-browse"), flushMs: 10 },
+      logger: quiet,
+      opcua: { pkiDir: edgePki },
+    });
+    stops.push(() => edge.close());
+    expect(await edge.shelvesReady(15_000)).toEqual({ waiting: [] });
+    expect(edge.metrics().opcuaMonitoredBins).toEqual({ [device.id]: 10 });
+    expect(edge.metrics().opcuaBadBins).toEqual({ [device.id]: 2 });
+    expect(edge.metrics().opcuaValuesRefused[device.id]).toEqual({ BadNodeIdUnknown: 2 });
+    // The ten found are watched: a pick on one of them is counted.
+    await eventually(
+      () => edge.metrics().observations,
+      (n) => n >= 10,
+      { what: "the first weights of the bins found" },
+    );
+    const [first] = device.bins;
+    if (first === undefined) throw new Error("no bin");
+    shelf.setGrams(first.location, 2500);
+    await eventually(
+      () => edge.metrics().observations,
+      (n) => n >= 11,
+      { what: "the changed weight" },
+    );
   });
 });
