@@ -9,7 +9,7 @@ import {
 } from "node-opcua";
 import type { Logger } from "pino";
 import { Subject } from "rxjs";
-import { BinQuality, type BinQualityConfig } from "../domain/bin-quality.js";
+import { BinQuality, type BinQualityConfig, DEFAULT_BIN_QUALITY_CONFIG } from "../domain/bin-quality.js";
 import type { WeightObservation } from "../domain/observation.js";
 import { DEFAULT_SHELF_LINK_CONFIG, type ShelfLinkConfig, ShelfLinkWatch } from "../domain/shelf-link-watch.js";
 import { classifyShelfFailure, type ShelfRefusal, type ShelfStage } from "../domain/shelf-refusal.js";
@@ -81,7 +81,7 @@ export function connectOpcuaShelf(shelf: ShelfDevice, options: OpcuaShelfOptions
   const quality = new BinQuality(
     shelf.id,
     { siteId: options.siteId, newId: options.newId },
-    { badAfterMs: options.quality?.badAfterMs ?? 30_000 },
+    { ...DEFAULT_BIN_QUALITY_CONFIG, ...options.quality },
   );
   let received = 0;
   let monitoredNow = 0;
