@@ -1,6 +1,7 @@
 export { type EmbeddedBroker, startEmbeddedBroker } from "./adapters/aedes-broker.js";
 export { MemoryOutbox } from "./adapters/memory-outbox.js";
 export { connectMqttDeviceSource, type MqttDeviceSource } from "./adapters/mqtt-device-source.js";
+export { DEFAULT_OPCUA_SAMPLING, FALLBACK_ITEMS_PER_CALL } from "./adapters/opcua-bin-monitor.js";
 export { type OpcuaClientPki, prepareOpcuaClientPki } from "./adapters/opcua-client-pki.js";
 export {
   listOpcuaCertificates,
@@ -8,6 +9,7 @@ export {
   OpcuaPkiError,
   trustOpcuaCertificate,
 } from "./adapters/opcua-pki-store.js";
+export { connectOpcuaShelf, type OpcuaShelfOptions, type OpcuaShelfSource } from "./adapters/opcua-shelf-source.js";
 export {
   DeviceCredentialsError,
   putDeviceCredential,
@@ -38,5 +40,6 @@ export {
   pipelineSettleMs,
 } from "./pipelines/edge-pipeline.js";
 export type { DeviceJournal, JournalEntry } from "./ports/device-journal.js";
+export type { DeviceSource, DeviceSourceMetrics } from "./ports/device-source.js";
 export type { DeadLetteredEvent, DeadLetterUsage, EventRefusal, Outbox } from "./ports/outbox.js";
 export { type EdgeOptions, type RunningEdge, startEdge } from "./start-edge.js";

@@ -30,7 +30,14 @@ export interface EdgeMetrics {
   outbox: { bytes: number; maxBytes?: number | undefined; shed: Record<string, number> };
   /** Dead letters the outbox keeps (events the cloud refused), their bound and how many were dropped to keep it. */
   eventDeadLetters: { count: number; max: number; dropped: number };
+  /** OPC-UA values that were not weights (Bad or Uncertain status, not a finite number), all shelves. */
   opcuaValuesRejected: number;
+  /** The same by shelf and status name (`BadSensorFailure`, `UncertainLastUsableValue`, `NotAFiniteNumber`…). */
+  opcuaValuesRefused: Record<string, Record<string, number>>;
+  /** Bins without a good value now, by shelf. */
+  opcuaBadBins: Record<string, number>;
+  /** Bins monitored now, by shelf: 0 while a shelf is not connected (a server restart, a network loss). */
+  opcuaMonitoredBins: Record<string, number>;
   /** OPC-UA shelf connection attempts refused or lost (each is retried), all shelves. */
   opcuaShelfRefusals: number;
   /** When the cloud made the reference data in use (ISO); undefined: the site file's items only. */

@@ -49,6 +49,7 @@ import {
 } from "./pipelines/edge-pipeline.js";
 import { MemoryParkedTags, type ParkedTagStore } from "./pipelines/tag-memory.js";
 import type { DeviceJournal } from "./ports/device-journal.js";
+import type { DeviceSource } from "./ports/device-source.js";
 import type { Outbox } from "./ports/outbox.js";
 import { BacklogWatch } from "./uplink/backlog-watch.js";
 import { UplinkSender } from "./uplink/uplink-sender.js";
@@ -458,43 +459,58 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         receivedAt: new Date().toISOString(),
       });
     };
-    const handleMessage = (topic: string, payload: Buffer, seq: number, receivedAt: number) => {
+    // Every observation reaches the pipelines here, whichever source it came from (or the journal's replay).
+    const feed = (observation: Observation) => {
+      metrics.observations++;
+      // A heartbeat leaves nothing held in the pipelines: devices that keep beating (out of step with each
+      // other) must not keep the edge from ever counting as drained.
+      if (observation.type !== "heartbeat") lastObservationMs = Date.now();
+      observations$.next(observation);
+    };
+    const attach = (source: DeviceSource) => {
+      const subscription = source.observations$.subscribe({
+        next: feed,
+        error: (error: unknown) =>
+          logger.error({ source: source.id, err: (error as Error).message }, "device source failed"),
+      });
+      closers.push(async () => {
+        await source.close();
+        subscription.unsubscribe();
+      });
+    };
+    /** Journals nothing and emits nothing: decodes a device message into the observations to pass on. */
+    const handleMessage = (topic: string, payload: Buffer, seq: number, receivedAt: number): Observation[] => {
       if (!replaying) metrics.messagesReceived++;
       let decoded: ReturnType<typeof decodeDeviceMessage>;
       try {
         decoded = decodeDeviceMessage(siteIndex, topic, payload, receivedAt);
       } catch (error) {
         deadLetter(topic, payload, "TALLY_ERR_INTERNAL", `decoder failed: ${(error as Error).message}`);
-        return;
+        return [];
       }
       if (!decoded.ok) {
         deadLetter(topic, payload, decoded.error.code, decoded.error.reason, decoded.error.deviceId);
-        return;
+        return [];
       }
       const now = Date.now();
+      const passed: Observation[] = [];
       for (const observation of decoded.value) {
         holds.observe(seq, observation, now);
         if (replayFilter?.skip(observation, receivedAt) === true) continue;
-        metrics.observations++;
-        // A heartbeat leaves nothing held in the pipelines: devices that keep beating (out of step with each
-        // other) must not keep the edge from ever counting as drained.
-        if (observation.type !== "heartbeat") lastObservationMs = now;
         if (observation.type === "reader-notice" && !replaying) {
           metrics.readerOverflows++;
           logger.warn({ deviceId: observation.deviceId, notice: observation.notice }, "reader reports lost reads");
         }
-        observations$.next(observation);
+        passed.push(observation);
       }
+      return passed;
     };
     let memorySeq = 0;
-    const accept = async (topic: string, payload: Buffer): Promise<void> => {
+    const accept = async (topic: string, payload: Buffer): Promise<Observation[]> => {
       const receivedAt = Date.now();
-      if (journal === undefined) {
-        handleMessage(topic, payload, ++memorySeq, receivedAt);
-        return;
-      }
+      if (journal === undefined) return handleMessage(topic, payload, ++memorySeq, receivedAt);
       const seq = await journal.append(topic, payload, receivedAt);
-      handleMessage(topic, payload, seq, receivedAt);
+      return handleMessage(topic, payload, seq, receivedAt);
     };
 
     if (journal !== undefined) {
@@ -505,7 +521,9 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       if (deviceJournal.startsMidStream()) replayFilter = new ContinuingRunFilter(pipelineConfig.passes.silenceMs);
       let replayed = 0;
       for (const entry of deviceJournal.unprocessed()) {
-        handleMessage(entry.topic, entry.payload, entry.seq, entry.receivedAt);
+        for (const observation of handleMessage(entry.topic, entry.payload, entry.seq, entry.receivedAt)) {
+          feed(observation);
+        }
         replayed++;
       }
       replaying = false;
@@ -546,6 +564,9 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
               ...(tlsFiles.caFile !== undefined ? { ca: await readFile(tlsFiles.caFile) } : {}),
             };
       const rate = embeddedDevices.maxMsgRate ?? DEFAULT_DEVICE_MAX_MSG_RATE;
+      // The embedded broker's devices as a source like any other: what `accept` decodes is emitted here.
+      const brokerObservations$ = new Subject<Observation>();
+      let brokerReceived = 0;
       const embedded = await startEmbeddedBroker({
         host: deviceHost,
         port: embeddedDevices.port,
@@ -568,10 +589,21 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         // Every client is a device: the edge's own publishes (dead letters) go through the broker itself.
         // Held while the outbox refuses writes (disk full): the events wait in memory, devices wait for their PUBACK.
         holdPublish: () => outboxFull() || unsaved.length > 0,
-        onPublish: (_clientId, topic, payload) => accept(topic, payload),
+        onPublish: async (_clientId, topic, payload) => {
+          brokerReceived++;
+          for (const observation of await accept(topic, payload)) brokerObservations$.next(observation);
+        },
       });
       broker = embedded;
       closers.push(() => embedded.close());
+      attach({
+        id: "mqtt-embedded",
+        observations$: brokerObservations$,
+        ready: Promise.resolve(),
+        metrics: () => ({ received: brokerReceived, refused: { ...metrics.mqttRefused }, reconnects: 0 }),
+        // The broker itself is closed on its own (above): ending the stream is all that is left.
+        close: async () => brokerObservations$.complete(),
+      });
       publishDeadLetter = (letter) =>
         embedded.publish(deadLetterTopic(site.siteId, letter.deviceId), JSON.stringify(letter));
     } else if ("url" in options.devices) {
@@ -585,7 +617,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         logger,
         accept,
       });
-      closers.push(() => source.close());
+      attach(source);
       publishDeadLetter = (letter) => source.publishDeadLetter(letter);
     }
     for (const letter of earlyLetters.splice(0)) publishDeadLetter(letter);
@@ -604,21 +636,14 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         void saveUnsaved();
       },
     });
-    for (const shelf of shelves) {
-      shelf.weights$.subscribe((w) => {
-        metrics.observations++;
-        lastObservationMs = Date.now();
-        observations$.next(w);
-      });
-      closers.push(() => shelf.close());
-    }
+    for (const shelf of shelves) attach(shelf);
     const shelvesReady = async (timeoutMs: number) => {
       const ready = new Set<string>();
-      const all = Promise.allSettled(shelves.map((s) => s.ready.then(() => ready.add(s.shelfId))));
+      const all = Promise.allSettled(shelves.map((s) => s.ready.then(() => ready.add(s.id))));
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
       clearTimeout(timer);
-      return { waiting: shelves.map((s) => s.shelfId).filter((id) => !ready.has(id)) };
+      return { waiting: shelves.map((s) => s.id).filter((id) => !ready.has(id)) };
     };
 
     const snapshot = (): EdgeMetrics => ({
@@ -630,8 +655,14 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       outboxDepth: outbox.depth(),
       outbox: outbox.usage(),
       eventDeadLetters: outbox.deadLetterUsage(),
-      opcuaValuesRejected: shelves.reduce((n, s) => n + s.rejected(), 0),
-      opcuaShelfRefusals: shelves.reduce((n, s) => n + s.refusals(), 0),
+      opcuaValuesRejected: shelves.reduce(
+        (n, s) => n + Object.values(s.metrics().refused).reduce((a, b) => a + b, 0),
+        0,
+      ),
+      opcuaValuesRefused: Object.fromEntries(shelves.map((s) => [s.id, s.metrics().refused])),
+      opcuaBadBins: Object.fromEntries(shelves.map((s) => [s.id, s.badBins()])),
+      opcuaMonitoredBins: Object.fromEntries(shelves.map((s) => [s.id, s.monitoredBins()])),
+      opcuaShelfRefusals: shelves.reduce((n, s) => n + s.metrics().reconnects, 0),
       referenceAsOf: reference?.asOf(),
       uplink: { ...sender.counters, eventsDeadLettered: { ...sender.counters.eventsDeadLettered } },
     });

@@ -96,6 +96,36 @@ describe("parseSiteLayoutText", () => {
     }
   });
 
+  it("takes an OPC-UA shelf whose bins are found by browsing, with its sampling settings", () => {
+    const browsed = demo
+      .replace(', nodeId: "ns=1;s=shelf-1/DEMO/PICK/A2/weight"', "")
+      .replace(
+        "transport: opcua\n",
+        'transport: opcua\n    browse: { folderNodeId: "ns=1;s=shelf-1", binPattern: "W-{bin}" }\n    sampling: { samplingIntervalMs: 500, queueSize: 5 }\n',
+      );
+    const result = parseSiteLayoutText(browsed);
+    expect(result.ok).toBe(true);
+    const shelf = result.ok ? result.value.devices.find((d) => d.kind === "shelf") : undefined;
+    expect(shelf).toMatchObject({
+      browse: { folderNodeId: "ns=1;s=shelf-1", binPattern: "W-{bin}" },
+      sampling: { samplingIntervalMs: 500, queueSize: 5 },
+    });
+  });
+
+  it.each([
+    ['browse: { folderNodeId: "ns=1;s=f", binPattern: "W" }', "no placeholder"],
+    ['browse: { folderNodeId: "ns=1;s=f", binPattern: "{bin}-{bin}" }', "two placeholders"],
+    ['browse: { folderNodeId: "", binPattern: "{bin}" }', "empty folder"],
+    ["sampling: { queueSize: 0 }", "queue of nothing"],
+    ["sampling: { samplingIntervalMs: -1 }", "negative interval"],
+    ["sampling: { queueSize: 1e9 }", "oversize queue"],
+    ["sampling: { every: 5 }", "unknown key"],
+  ])("refuses an OPC-UA shelf with %s (%s)", (line) => {
+    const bad = demo.replace("transport: opcua\n", `transport: opcua\n    ${line}\n`);
+    expect(bad).not.toBe(demo);
+    expect(parseSiteLayoutText(bad).ok).toBe(false);
+  });
+
   it("refuses an OPC-UA shelf without node ids", () => {
     const bad = demo.replace(', nodeId: "ns=1;s=shelf-1/DEMO/PICK/A2/weight"', "");
     const result = parseSiteLayoutText(bad);

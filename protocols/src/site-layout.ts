@@ -209,6 +209,43 @@ export const ShelfBin = z
   .strict();
 export type ShelfBin = z.infer<typeof ShelfBin>;
 
+/**
+ * Where an OPC-UA shelf's bin variables are found by browsing instead of by
+ * node id: the variables organized by (or components of) `folderNodeId` whose
+ * browse name is `binPattern` with `{location}` replaced by the bin's
+ * location code, or `{bin}` by its last segment (`W-{bin}` finds `W-A1` for
+ * `DEMO/PICK/A1`). A bin's own `nodeId` wins over browsing.
+ */
+export const OpcuaBrowse = z
+  .object({
+    folderNodeId: z.string().min(1).max(200),
+    binPattern: z
+      .string()
+      .min(1)
+      .max(200)
+      .refine((p) => (p.match(/\{(location|bin)\}/g) ?? []).length === 1, {
+        message: "binPattern needs exactly one {location} or {bin}",
+      }),
+  })
+  .strict();
+export type OpcuaBrowse = z.infer<typeof OpcuaBrowse>;
+
+/**
+ * How an OPC-UA shelf's bins are watched on the server (IEC 62541-4 §5.12,
+ * §5.13): the server samples each weight every `samplingIntervalMs` (0: on
+ * every change), keeps up to `queueSize` values per bin between publishes
+ * (oldest dropped), and publishes every `publishingIntervalMs` (default: the
+ * sampling interval, at least 50 ms). Defaults: 100 ms sampling, queue 10.
+ */
+export const OpcuaSampling = z
+  .object({
+    samplingIntervalMs: z.number().int().min(0).max(3_600_000).optional(),
+    queueSize: z.number().int().min(1).max(10_000).optional(),
+    publishingIntervalMs: z.number().int().min(10).max(3_600_000).optional(),
+  })
+  .strict();
+export type OpcuaSampling = z.infer<typeof OpcuaSampling>;
+
 /** A smart shelf: load cells per bin, read over OPC-UA or pushed over MQTT. */
 export const ShelfDevice = z
   .object({
@@ -220,6 +257,10 @@ export const ShelfDevice = z
     bins: z.array(ShelfBin).min(1),
     /** OPC-UA session security and user identity; without it None/anonymous, for development mode only. */
     security: OpcuaShelfSecurity.optional(),
+    /** OPC-UA shelves: find the bins' weight variables by browsing a folder (bins without `nodeId`). */
+    browse: OpcuaBrowse.optional(),
+    /** OPC-UA shelves: sampling interval, queue size and publishing interval on the server. */
+    sampling: OpcuaSampling.optional(),
     /** MQTT shelves only: OPC-UA shelves are watched through their session. */
     heartbeat: SendsHeartbeat,
     /** A bin's reading counts once it has stayed within its tolerance band this long, ms (default 300). */
@@ -244,9 +285,13 @@ export const ShelfDevice = z
     message: "an OPC-UA shelf needs endpointUrl",
     path: ["endpointUrl"],
   })
-  .refine((d) => d.transport !== "opcua" || d.bins.every((b) => b.nodeId !== undefined), {
-    message: "every bin of an OPC-UA shelf needs nodeId",
+  .refine((d) => d.transport !== "opcua" || d.browse !== undefined || d.bins.every((b) => b.nodeId !== undefined), {
+    message: "every bin of an OPC-UA shelf needs nodeId, or the shelf a browse folder",
     path: ["bins"],
+  })
+  .refine((d) => d.transport === "opcua" || (d.browse === undefined && d.sampling === undefined), {
+    message: "browse and sampling apply to OPC-UA shelves only",
+    path: ["browse"],
   })
   .refine((d) => d.transport === "opcua" || d.security === undefined, {
     message: "security applies to OPC-UA shelves only",

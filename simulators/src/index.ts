@@ -10,7 +10,7 @@ export {
   SCENARIOS_DIR,
 } from "./compile-scenario.js";
 export { DEMO_SITE_FILE, demoScenario } from "./demo-scenario.js";
-export { type OpcuaShelf, type OpcuaShelfServerOptions, startOpcuaShelf } from "./opcua-shelf.js";
+export { binBrowseName, type OpcuaShelf, type OpcuaShelfServerOptions, startOpcuaShelf } from "./opcua-shelf.js";
 export { planScenario, planScenarioStream } from "./plan-scenario.js";
 export { type Random, seededRandom } from "./random.js";
 export type {
@@ -67,6 +67,7 @@ export {
   STOCK_ALERT_KINDS,
   scoreRun,
 } from "./score/score-run.js";
+export { SCALE_ITEM, type ShelfSiteAtScaleOptions, shelfSiteAtScale } from "./shelf-site-at-scale.js";
 export { loadSiteLayout, readSiteFile, siteAtSpeed } from "./site-file.js";
 export {
   type PlayHooks,

@@ -3,6 +3,7 @@ import { AttributeIds, type ClientSubscription, TimestampsToReturn } from "node-
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { type OpcuaShelf, startOpcuaShelf } from "./opcua-shelf.js";
+import { shelfSiteAtScale } from "./shelf-site-at-scale.js";
 import { freePort, openOpcuaSession } from "./test-support.js";
 
 const logger = pino({ level: "silent" });
@@ -77,6 +78,66 @@ describe("startOpcuaShelf", () => {
     expect(shelf.grams("DEMO/PICK/A1")).toBe(1750);
     expect(await client.read("ns=1;s=shelf-1/DEMO/PICK/A2/weight")).toBe(0);
     expect(() => shelf.setGrams("DEMO/PICK/Z9", 1)).toThrow(/no bin at DEMO\/PICK\/Z9/);
+  });
+
+  it("serves thousands of bins in a browsable folder, within its MaxMonitoredItemsPerCall", async () => {
+    const port = await freePort();
+    const site = shelfSiteAtScale({
+      endpointUrl: `opc.tcp://127.0.0.1:${port}/UA/TallyShelf`,
+      bins: 3000,
+      browse: true,
+    });
+    const device = site.devices[0];
+    if (device?.kind !== "shelf") throw new Error("no shelf");
+    const shelf = await startOpcuaShelf(device, logger, { maxMonitoredItemsPerCall: 500 });
+    cleanups.push(() => shelf.close());
+    const client = await openOpcuaSession(shelf.endpointUrl);
+    cleanups.push(() => client.close());
+    const names: string[] = [];
+    let result = await client.session.browse("ns=1;s=shelf-scale/bins");
+    for (;;) {
+      for (const ref of result.references ?? []) names.push(ref.browseName.name ?? "");
+      if (result.continuationPoint === undefined || result.continuationPoint === null) break;
+      if (result.continuationPoint.length === 0) break;
+      result = await client.session.browseNext(result.continuationPoint, false);
+    }
+    expect(names).toHaveLength(3000);
+    expect(names).toContain("W-B00001");
+    expect(names).toContain("W-B03000");
+    expect(await client.read("ns=0;i=11714")).toBe(500); // OperationLimits_MaxMonitoredItemsPerCall
+  });
+
+  it("stops and starts on the same port with the same certificate, serving weights set while it was down", async () => {
+    const port = await freePort();
+    const shelf = await startOpcuaShelf(shelfOn(port), logger);
+    cleanups.push(() => shelf.close());
+    shelf.setGrams("DEMO/PICK/A1", 1000);
+    const certificate = shelf.certificate();
+    await shelf.stop();
+    expect(shelf.running).toBe(false);
+    await expect(openOpcuaSession(shelf.endpointUrl)).rejects.toThrow();
+    shelf.setGrams("DEMO/PICK/A1", 750);
+    await shelf.start();
+    expect(shelf.running).toBe(true);
+    expect(shelf.certificate().equals(certificate)).toBe(true);
+    const client = await openOpcuaSession(shelf.endpointUrl);
+    cleanups.push(() => client.close());
+    expect(await client.read("ns=1;s=shelf-1/DEMO/PICK/A1/weight")).toBe(750);
+  });
+
+  it("serves a bin's value with the status code it is given, and refuses names that are not status codes", async () => {
+    const shelf = await startOpcuaShelf(shelfOn(await freePort()), logger);
+    cleanups.push(() => shelf.close());
+    const client = await openOpcuaSession(shelf.endpointUrl);
+    cleanups.push(() => client.close());
+    shelf.setStatus("DEMO/PICK/A2", "BadSensorFailure");
+    const value = await client.session.read({
+      nodeId: "ns=1;s=shelf-1/DEMO/PICK/A2/weight",
+      attributeId: AttributeIds.Value,
+    });
+    expect(value.statusCode.name).toBe("BadSensorFailure");
+    expect(() => shelf.setStatus("DEMO/PICK/A2", "constructor")).toThrow(/not an OPC-UA status code/);
+    expect(() => shelf.setStatus("DEMO/PICK/Z9", "Good")).toThrow(/no bin at/);
   });
 
   it("refuses port 0 and namespace 0 before starting anything", async () => {

@@ -18,7 +18,10 @@ const metrics = (readerClocks: EdgeMetrics["readerClocks"]): EdgeMetrics => ({
   outboxDepth: 0,
   outbox: { bytes: 0, shed: {} },
   eventDeadLetters: { count: 0, max: 10, dropped: 0 },
-  opcuaValuesRejected: 0,
+  opcuaValuesRejected: 3,
+  opcuaValuesRefused: { "shelf-1": { BadSensorFailure: 2, UncertainLastUsableValue: 1 } },
+  opcuaBadBins: { "shelf-1": 1 },
+  opcuaMonitoredBins: { "shelf-1": 2 },
   opcuaShelfRefusals: 0,
   uplink: {
     batchesSent: 0,
@@ -61,6 +64,23 @@ describe("the edge's metrics server", () => {
     const later = await (await fetch(server.url)).text();
     expect(later).toContain('tally_edge_reader_clock_corrected{device="portal-d1"} 0');
     expect(later).not.toContain('device="portal-d2"');
+  });
+
+  it("counts OPC-UA values refused by shelf and status, and the bins bad now", async () => {
+    server = await startMetricsServer({
+      host: "127.0.0.1",
+      port: 0,
+      metrics: () => metrics({}),
+      oldestAgeMs: async () => undefined,
+      logger: pino({ level: "silent" }),
+    });
+    const text = await (await fetch(server.url)).text();
+    expect(text).toContain('tally_edge_opcua_values_refused_total{shelf="shelf-1",status="BadSensorFailure"} 2');
+    expect(text).toContain(
+      'tally_edge_opcua_values_refused_total{shelf="shelf-1",status="UncertainLastUsableValue"} 1',
+    );
+    expect(text).toContain('tally_edge_opcua_bad_bins{shelf="shelf-1"} 1');
+    expect(text).toContain('tally_edge_opcua_monitored_bins{shelf="shelf-1"} 2');
   });
 
   it("counts temperature readings left out as late, by stage", async () => {

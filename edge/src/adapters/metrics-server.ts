@@ -129,6 +129,38 @@ export async function startMetricsServer(options: {
     },
   });
   new Counter({
+    name: "tally_edge_opcua_values_refused_total",
+    help: "OPC-UA values that were not weights (Bad or Uncertain status, not a number), by shelf and status",
+    labelNames: ["shelf", "status"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [shelf, byStatus] of Object.entries(snapshot().opcuaValuesRefused)) {
+        for (const [status, n] of Object.entries(byStatus)) this.inc({ shelf, status }, n);
+      }
+    },
+  });
+  new Gauge({
+    name: "tally_edge_opcua_bad_bins",
+    help: "OPC-UA shelf bins without a good weight now, by shelf",
+    labelNames: ["shelf"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [shelf, n] of Object.entries(snapshot().opcuaBadBins)) this.set({ shelf }, n);
+    },
+  });
+  new Gauge({
+    name: "tally_edge_opcua_monitored_bins",
+    help: "OPC-UA shelf bins monitored now, by shelf (0 while the shelf is not connected)",
+    labelNames: ["shelf"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [shelf, n] of Object.entries(snapshot().opcuaMonitoredBins)) this.set({ shelf }, n);
+    },
+  });
+  new Counter({
     name: "tally_edge_mqtt_refused_total",
     help: "What the device broker refused (connections, publishes, subscriptions, oversize packets), by reason",
     labelNames: ["reason"],

@@ -2,13 +2,9 @@ import { deadLetterTopic, deviceSubscription } from "@tally/protocols";
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { Subject } from "rxjs";
+import type { Observation } from "../domain/observation.js";
+import type { DeviceSource } from "../ports/device-source.js";
 import { noDelay } from "./no-delay.js";
-
-/** A raw message from a device topic. */
-export interface RawDeviceMessage {
-  topic: string;
-  payload: Buffer;
-}
 
 /** A rejected device message as published on the dead-letter topic. */
 export interface DeadLetter {
@@ -22,15 +18,14 @@ export interface DeadLetter {
   receivedAt: string;
 }
 
-export interface MqttDeviceSource {
-  messages$: Subject<RawDeviceMessage>;
+export interface MqttDeviceSource extends DeviceSource {
   publishDeadLetter(letter: DeadLetter): void;
-  close(): Promise<void>;
 }
 
 /**
  * Subscribes to every device topic of a site on an external device broker
- * and hands messages on raw: decoding happens in the domain. The session is
+ * and hands each message to `accept` (which journals and decodes it), then
+ * emits the observations it returns. The session is
  * persistent (`clean: false`, a fixed client id), so the broker keeps what
  * devices publish while the edge is down; each message is acknowledged to the
  * broker only once `accept` resolves (the edge has journalled it). When
@@ -47,11 +42,13 @@ export async function connectMqttDeviceSource(options: {
   logger: Logger;
   /** How long start waits for the broker before going on without it, ms. */
   readyTimeoutMs?: number;
-  /** Takes each message; the broker gets its PUBACK when this resolves. Default: emit on `messages$`. */
-  accept?: (topic: string, payload: Buffer) => Promise<void>;
+  /** Takes each message and returns its observations; the broker gets its PUBACK once they are emitted. */
+  accept: (topic: string, payload: Buffer) => Promise<readonly Observation[]>;
 }): Promise<MqttDeviceSource> {
   const { siteId, logger } = options;
-  const messages$ = new Subject<RawDeviceMessage>();
+  const observations$ = new Subject<Observation>();
+  let received = 0;
+  let reconnects = 0;
   // Not connectAsync: an external device broker that is down at start must not stop the edge.
   const client: MqttClient = mqtt.connect(options.url, {
     clientId: `tally-edge-${options.edgeId}-devices`,
@@ -66,15 +63,17 @@ export async function connectMqttDeviceSource(options: {
     if (!warned) logger.warn({ err: error.message }, "device MQTT error; retrying");
     warned = true;
   });
-  const accept =
-    options.accept ??
-    (async (topic: string, payload: Buffer) => {
-      messages$.next({ topic, payload });
-    });
+  client.on("offline", () => {
+    reconnects++;
+  });
   client.handleMessage = (packet, done) => {
     const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
-    accept(packet.topic, payload).then(
-      () => done(),
+    received++;
+    options.accept(packet.topic, payload).then(
+      (observations) => {
+        for (const observation of observations) observations$.next(observation);
+        done();
+      },
       (error: unknown) => {
         logger.warn(
           { err: (error as Error).message },
@@ -102,12 +101,16 @@ export async function connectMqttDeviceSource(options: {
   ]);
   if (!ready) logger.warn({ url: options.url }, "device broker not reachable yet; the edge keeps trying");
   return {
-    messages$,
+    id: "mqtt",
+    observations$,
+    // Past the wait the edge goes on without the broker: the source counts as started either way.
+    ready: Promise.resolve(),
+    metrics: () => ({ received, refused: {}, reconnects }),
     publishDeadLetter: (letter) => {
       client.publish(deadLetterTopic(siteId, letter.deviceId), JSON.stringify(letter), { qos: 0 });
     },
     close: async () => {
-      messages$.complete();
+      observations$.complete();
       await client.endAsync(true);
     },
   };

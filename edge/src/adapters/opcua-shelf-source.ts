@@ -1,49 +1,51 @@
 import { type Condition, OPCUA_NO_SECURITY, type ShelfDevice } from "@tally/protocols";
 import {
-  AttributeIds,
   type ClientSession,
-  type ClientSubscription,
   type DataValue,
   MessageSecurityMode,
   type OPCUACertificateManager,
   OPCUAClient,
   SecurityPolicy,
-  TimestampsToReturn,
 } from "node-opcua";
 import type { Logger } from "pino";
 import { Subject } from "rxjs";
+import { BinQuality, type BinQualityConfig, DEFAULT_BIN_QUALITY_CONFIG } from "../domain/bin-quality.js";
 import type { WeightObservation } from "../domain/observation.js";
 import { DEFAULT_SHELF_LINK_CONFIG, type ShelfLinkConfig, ShelfLinkWatch } from "../domain/shelf-link-watch.js";
 import { classifyShelfFailure, type ShelfRefusal, type ShelfStage } from "../domain/shelf-refusal.js";
+import type { DeviceSource, DeviceSourceMetrics } from "../ports/device-source.js";
+import { monitorShelfBins } from "./opcua-bin-monitor.js";
 import { certificateManagerFor, type OpcuaClientPki } from "./opcua-client-pki.js";
 import { IdentitySecretError, resolveUserIdentity } from "./opcua-user-identity.js";
 
-export interface OpcuaShelfSource {
-  shelfId: string;
-  weights$: Subject<WeightObservation>;
-  /** Resolves when every bin of the shelf is monitored (the first time); never rejects. */
-  ready: Promise<void>;
-  /** Values refused (bad status code, not a finite number), per shelf. */
-  rejected: () => number;
-  /** Refusals and losses since the start: each one is followed by a retry. */
-  refusals: () => number;
-  close(): Promise<void>;
+/**
+ * One OPC-UA shelf as a device source: `ready` resolves when its bins are
+ * monitored (the first time); `metrics().refused` counts values that were
+ * not weights by status name, `reconnects` the refusals and losses.
+ */
+export interface OpcuaShelfSource extends DeviceSource {
+  readonly observations$: Subject<WeightObservation>;
+  /** Bins without a good value right now. */
+  badBins(): number;
+  /** Bins monitored on the current session: 0 while the shelf is not connected. */
+  monitoredBins(): number;
 }
 
 export interface OpcuaShelfOptions {
   logger: Logger;
-  samplingMs?: number;
   /** The client PKI, once it is ready (it may be created in the background at the first start). */
   pki: Promise<OpcuaClientPki>;
   /** Production refuses security mode None and anonymous users; development connects them and says so. */
   mode: "development" | "production";
   /** Where `passwordEnv` names are looked up. */
   secretEnv: Readonly<Record<string, string | undefined>>;
-  /** SHELF_UNREACHABLE raised and cleared: the caller queues it like any event. */
+  /** SHELF_UNREACHABLE and SHELF_UNSTABLE raised and cleared: the caller queues them like any event. */
   onCondition: (condition: Condition) => void;
   siteId: string;
   newId: () => string;
   link?: Partial<ShelfLinkConfig>;
+  /** How long a bin may go without a good value before SHELF_UNSTABLE (default 30 s). */
+  quality?: Partial<BinQualityConfig>;
   random?: () => number;
 }
 
@@ -55,7 +57,8 @@ interface Attempt {
 }
 
 /**
- * Subscribes to the weight variable of each bin of an OPC-UA smart shelf, with
+ * Subscribes to the weight variable of each bin of an OPC-UA smart shelf
+ * (by node id or by browsing its folder, in chunks the server accepts), with
  * the shelf's security and user identity, and keeps at it: every refusal
  * (endpoint missing, certificate untrusted either way, identity rejected,
  * session failure) and every loss (server restart) is followed by a new
@@ -63,15 +66,25 @@ interface Attempt {
  * node-opcua's own reconnection is off (`maxRetry: 0`) so that every failure
  * comes back here, where it is classified, logged and raised as
  * SHELF_UNREACHABLE; each attempt builds a new client and subscription.
- * A value with a bad status code or that is not a finite number is refused
- * and counted, never passed on: node-opcua reports such problems as data.
+ * A value with a Bad or Uncertain status code, or that is not a finite
+ * number, is refused and counted by status, never passed on (node-opcua
+ * reports such problems as data); a bin that stays so raises SHELF_UNSTABLE.
+ * After a reconnection every bin's current value arrives again: the
+ * pipeline sees the same settled weight (no movement) or the change made
+ * while the link was down (its movement).
  */
 export function connectOpcuaShelf(shelf: ShelfDevice, options: OpcuaShelfOptions): OpcuaShelfSource {
   const logger = options.logger.child({ shelf: shelf.id });
   const weights$ = new Subject<WeightObservation>();
   const endpointUrl = shelf.endpointUrl ?? "";
   const security = shelf.security ?? OPCUA_NO_SECURITY;
-  const samplingMs = options.samplingMs ?? 100;
+  const quality = new BinQuality(
+    shelf.id,
+    { siteId: options.siteId, newId: options.newId },
+    { ...DEFAULT_BIN_QUALITY_CONFIG, ...options.quality },
+  );
+  let received = 0;
+  let monitoredNow = 0;
   const watch = new ShelfLinkWatch(
     shelf.id,
     { siteId: options.siteId, newId: options.newId },
@@ -79,7 +92,6 @@ export function connectOpcuaShelf(shelf: ShelfDevice, options: OpcuaShelfOptions
     options.random ?? Math.random,
     Date.now(),
   );
-  let rejected = 0;
   let refusals = 0;
   let closed = false;
   let current: Attempt | undefined;
@@ -132,38 +144,35 @@ export function connectOpcuaShelf(shelf: ShelfDevice, options: OpcuaShelfOptions
     retryTimer = setTimeout(() => void run(), verdict.delayMs);
   };
 
-  const monitorBins = async (subscription: ClientSubscription) => {
-    for (const bin of shelf.bins) {
-      const item = await subscription.monitor(
-        { nodeId: bin.nodeId ?? "", attributeId: AttributeIds.Value },
-        { samplingInterval: samplingMs, discardOldest: true, queueSize: 100 },
-        TimestampsToReturn.Both,
-      );
-      if (item.statusCode !== undefined && !item.statusCode.isGood()) {
-        throw new Error(`bin ${bin.location}: node ${bin.nodeId} cannot be monitored: ${item.statusCode.name}`);
-      }
-      item.on("changed", (value: DataValue) => {
-        const grams: unknown = value.value.value;
-        if (!value.statusCode.isGood() || typeof grams !== "number" || !Number.isFinite(grams)) {
-          rejected++;
-          logger.warn({ nodeId: bin.nodeId, status: value.statusCode.name }, "OPC-UA weight refused");
-          return;
-        }
-        const at = (value.sourceTimestamp ?? value.serverTimestamp ?? new Date()).toISOString();
-        // Ids stay unique across reconnections: the counter is per bin for the life of the source.
-        const n = seq.get(bin.location) ?? 0;
-        seq.set(bin.location, n + 1);
-        weights$.next({
-          type: "weight",
-          id: `${shelf.id}/${bin.location}/${n}`,
-          deviceId: shelf.id,
-          location: bin.location,
-          grams,
-          at,
-        });
-      });
+  const onValue = (location: string, value: DataValue) => {
+    const grams: unknown = value.value.value;
+    const now = Date.now();
+    const good = value.statusCode.isGood();
+    const weight = good && typeof grams === "number" && Number.isFinite(grams) ? grams : undefined;
+    if (
+      !quality.value(location, weight === undefined ? (good ? "NotAFiniteNumber" : value.statusCode.name) : "good", now)
+    ) {
+      logger.debug({ location, status: value.statusCode.name }, "OPC-UA weight refused");
+      return;
     }
+    if (weight === undefined) return;
+    received++;
+    const at = (value.sourceTimestamp ?? value.serverTimestamp ?? new Date(now)).toISOString();
+    // Ids stay unique across reconnections: the counter is per bin for the life of the source.
+    const n = seq.get(location) ?? 0;
+    seq.set(location, n + 1);
+    weights$.next({
+      type: "weight",
+      id: `${shelf.id}/${location}/${n}`,
+      deviceId: shelf.id,
+      location,
+      grams: weight,
+      at,
+    });
   };
+  // A bin that stays bad may send nothing more: its condition is checked on a clock.
+  const qualityTimer = setInterval(() => emit(quality.check(Date.now())), 1000);
+  qualityTimer.unref();
 
   // The attempt in flight: close() waits for it, so nothing (a session, the PKI's files) is still being written after.
   let inFlight: Promise<void> | undefined;
@@ -205,21 +214,23 @@ export function connectOpcuaShelf(shelf: ShelfDevice, options: OpcuaShelfOptions
       const session = await client.createSession(identity);
       current.session = session;
       stage = "subscribe";
-      const subscription = await session.createSubscription2({
-        requestedPublishingInterval: samplingMs,
-        requestedLifetimeCount: 600,
-        requestedMaxKeepAliveCount: 20,
-        maxNotificationsPerPublish: 1000,
-        publishingEnabled: true,
-        priority: 10,
-      });
-      await monitorBins(subscription);
+      const { subscription, monitored, unmonitored, itemsPerCall } = await monitorShelfBins(session, shelf, onValue);
       if (closed) return await teardown(true);
+      for (const bin of unmonitored) quality.value(bin.location, bin.status, Date.now());
+      if (unmonitored.length > 0) {
+        logger.warn(
+          { unmonitored: unmonitored.length, first: unmonitored.slice(0, 5) },
+          "OPC-UA bins not monitored: counted as bins without a good weight",
+        );
+      }
+      monitoredNow = monitored;
       emit(watch.monitored(Date.now()));
       logger.info(
         {
           endpointUrl,
           bins: shelf.bins.length,
+          monitored,
+          itemsPerCall,
           mode: security.mode,
           policy: security.policy,
           identity: security.identity.type,
@@ -231,6 +242,7 @@ export function connectOpcuaShelf(shelf: ShelfDevice, options: OpcuaShelfOptions
       const onLost = (why: string) => {
         if (lost || closed) return;
         lost = true;
+        monitoredNow = 0;
         watch.lost(Date.now());
         void teardown(false).then(() => refuse(classifyShelfFailure("lost", why, { pkiDir })));
       };
@@ -288,14 +300,16 @@ export function connectOpcuaShelf(shelf: ShelfDevice, options: OpcuaShelfOptions
   }
 
   return {
-    shelfId: shelf.id,
-    weights$,
+    id: shelf.id,
+    observations$: weights$,
     ready,
-    rejected: () => rejected,
-    refusals: () => refusals,
+    metrics: (): DeviceSourceMetrics => ({ received, refused: quality.counts(), reconnects: refusals }),
+    badBins: () => quality.badBins(),
+    monitoredBins: () => monitoredNow,
     close: async () => {
       closed = true;
       clearTimeout(retryTimer);
+      clearInterval(qualityTimer);
       weights$.complete();
       // Disconnecting first ends a connect in progress; then the attempt sees `closed` and returns.
       await teardown(true);

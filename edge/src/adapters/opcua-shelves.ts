@@ -2,6 +2,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Condition, SiteLayout } from "@tally/protocols";
 import type { Logger } from "pino";
+import type { BinQualityConfig } from "../domain/bin-quality.js";
 import type { ShelfLinkConfig } from "../domain/shelf-link-watch.js";
 import { prepareOpcuaClientPki } from "./opcua-client-pki.js";
 import { connectOpcuaShelf, type OpcuaShelfSource } from "./opcua-shelf-source.js";
@@ -17,6 +18,8 @@ export interface EdgeOpcuaOptions {
   secretEnv?: Readonly<Record<string, string | undefined>>;
   /** Retry backoff and the grace before SHELF_UNREACHABLE for an unreachable shelf. */
   link?: Partial<ShelfLinkConfig>;
+  /** How long a bin may go without a good value before SHELF_UNSTABLE (default 30 s). */
+  quality?: Partial<BinQualityConfig>;
 }
 
 /**
@@ -62,6 +65,7 @@ export function connectOpcuaShelves(options: {
       siteId: site.siteId,
       newId: options.newId,
       ...(options.opcua?.link !== undefined ? { link: options.opcua.link } : {}),
+      ...(options.opcua?.quality !== undefined ? { quality: options.opcua.quality } : {}),
     }),
   );
 }

@@ -16,7 +16,9 @@ export interface ShelfLinkConfig {
 
 export const DEFAULT_SHELF_LINK_CONFIG: ShelfLinkConfig = {
   initialDelayMs: 500,
-  maxDelayMs: 30_000,
+  // Low enough that a shelf is monitored again within seconds of its server's return (decision 0159):
+  // an attempt against a server that is down is one refused TCP connection.
+  maxDelayMs: 5000,
   raiseAfterMs: 10_000,
 };
 
