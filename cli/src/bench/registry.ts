@@ -1,6 +1,7 @@
 import type { Benchmark } from "./bench-result.js";
 import { epcDecodeBench, gs1ParseBench, readMessageBench } from "./codec-bench.js";
 import { drainBench } from "./drain-bench.js";
+import { e2eBench } from "./e2e/e2e-bench.js";
 import { ledgerBench } from "./ledger-bench.js";
 import { rfidBench } from "./rfid-bench.js";
 import { telemetryBench } from "./telemetry-bench.js";
@@ -14,4 +15,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   ledgerBench,
   drainBench,
   telemetryBench,
+  e2eBench,
 ];

@@ -1,0 +1,44 @@
+import mqtt from "mqtt";
+import { z } from "zod";
+import { printJson } from "../../stdout.js";
+
+export const SubscriberOptions = z.object({
+  url: z.string().min(1),
+  topic: z.string().min(1),
+  /** Messages to receive before reporting. */
+  expected: z.number().int().positive(),
+});
+export type SubscriberOptions = z.infer<typeof SubscriberOptions>;
+
+/** What the baseline's subscriber reports; times are epoch ms. */
+export interface SubscriberDone {
+  event: "done";
+  received: number;
+  lastReceiveMs: number;
+}
+
+/**
+ * The baseline's consumer: subscribes at QoS 1 and JSON-parses every message
+ * (the least any consumer of device messages does), reporting once it has
+ * `expected` of them.
+ */
+export async function runSubscriber(options: SubscriberOptions): Promise<void> {
+  const client = await mqtt.connectAsync(options.url, { clientId: `bench-sink-${process.pid}`, reconnectPeriod: 0 });
+  (client.stream as { setNoDelay?: (on: boolean) => unknown }).setNoDelay?.(true);
+  let received = 0;
+  let malformed = 0;
+  client.on("message", (_topic, payload) => {
+    try {
+      JSON.parse(payload.toString("utf8"));
+    } catch {
+      malformed++;
+    }
+    received++;
+    if (received === options.expected) {
+      const done: SubscriberDone = { event: "done", received, lastReceiveMs: Date.now() };
+      printJson({ ...done, malformed });
+    }
+  });
+  await client.subscribeAsync(options.topic, { qos: 1 });
+  printJson({ event: "ready" });
+}
