@@ -8,7 +8,7 @@ describe("the e2e benchmark", () => {
       // Whole pallets of 250 reads for RFID: 25 passes each in the single-read cases, 50 in the batched one.
       messages: { scan: 300, "rfid-generic": 250, "rfid-impinj": 250, "rfid-batch50": 10 },
       latency: { ratePerS: 500, messages: 200 },
-      sizes: [100, 200],
+      sizes: [100],
       window: 20,
     });
     expect(results.map((r) => r.name)).toEqual([
@@ -18,11 +18,10 @@ describe("the e2e benchmark", () => {
       "e2e-rfid-batch50",
       "e2e-scan-latency",
       "e2e-scan-scale-100",
-      "e2e-scan-scale-200",
     ]);
     const movements = results.map((r) => r.details?.movements);
     // The runner waits until the ledger holds these; the latency case counts the ledger's own rows.
-    expect(movements).toEqual([300, 25, 25, 50, 200, 100, 200]);
+    expect(movements).toEqual([300, 25, 25, 50, 200, 100]);
     for (const r of results.slice(0, 4)) {
       expect(r.value).toBeGreaterThan(0);
       expect(r.baseline).toBeGreaterThan(0);

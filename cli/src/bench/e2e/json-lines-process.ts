@@ -3,15 +3,20 @@ import { type ChildProcess, spawn } from "node:child_process";
 /** A child process that reports on stdout in JSON lines (`{"event": …}`). */
 export interface JsonLinesProcess {
   readonly pid: number;
-  /** The first line whose `event` is `event` (earlier or later); fails on a `failed` line, an exit, or the timeout. */
+  /**
+   * Takes the first line whose `event` is `event` not taken yet (already come or to come); fails on a
+   * `failed` line, an exit, or the timeout.
+   */
   next(event: string, timeoutMs: number): Promise<Record<string, unknown>>;
+  /** Writes one JSON line to its stdin: a job for a long-lived child. */
+  send(message: unknown): void;
   /** SIGTERM, and resolves once it is gone. */
   stop(): Promise<void>;
 }
 
 /** Starts `node <args>` with `env` and reads its stdout as JSON lines; its stderr tail goes into failures. */
 export function spawnJsonLines(args: string[], env: NodeJS.ProcessEnv): JsonLinesProcess {
-  const child: ChildProcess = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(process.execPath, args, { env, stdio: ["pipe", "pipe", "pipe"] });
   const lines: Record<string, unknown>[] = [];
   const waiters = new Set<() => void>();
   const stderrTail: string[] = [];
@@ -64,8 +69,8 @@ export function spawnJsonLines(args: string[], env: NodeJS.ProcessEnv): JsonLine
           else resolve(line ?? {});
         };
         const check = () => {
-          const found = lines.find((l) => l.event === event);
-          if (found !== undefined) return finish(undefined, found);
+          const at = lines.findIndex((l) => l.event === event);
+          if (at >= 0) return finish(undefined, lines.splice(at, 1)[0]);
           const failed = lines.find((l) => l.event === "failed");
           if (failed !== undefined) return finish(new Error(`${args[1] ?? ""} failed: ${String(failed.message)}`));
           if (exited) finish(new Error(`${args.slice(1, 2).join(" ")} exited: ${stderrTail.join("").slice(-500)}`));
@@ -73,6 +78,9 @@ export function spawnJsonLines(args: string[], env: NodeJS.ProcessEnv): JsonLine
         waiters.add(check);
         check();
       }),
+    send: (message) => {
+      child.stdin?.write(`${JSON.stringify(message)}\n`);
+    },
     stop: async () => {
       if (!exited) child.kill("SIGTERM");
       await gone;

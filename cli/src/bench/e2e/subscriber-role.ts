@@ -20,10 +20,14 @@ export interface SubscriberDone {
 /**
  * The baseline's consumer: subscribes at QoS 1 and JSON-parses every message
  * (the least any consumer of device messages does), reporting once it has
- * `expected` of them.
+ * `expected` of them, then disconnects.
  */
 export async function runSubscriber(options: SubscriberOptions): Promise<void> {
   const client = await mqtt.connectAsync(options.url, { clientId: `bench-sink-${process.pid}`, reconnectPeriod: 0 });
+  let finished: () => void = () => {};
+  const allReceived = new Promise<void>((resolve) => {
+    finished = resolve;
+  });
   (client.stream as { setNoDelay?: (on: boolean) => unknown }).setNoDelay?.(true);
   let received = 0;
   let malformed = 0;
@@ -37,8 +41,11 @@ export async function runSubscriber(options: SubscriberOptions): Promise<void> {
     if (received === options.expected) {
       const done: SubscriberDone = { event: "done", received, lastReceiveMs: Date.now() };
       printJson({ ...done, malformed });
+      finished();
     }
   });
   await client.subscribeAsync(options.topic, { qos: 1 });
   printJson({ event: "ready" });
+  await allReceived;
+  await client.endAsync();
 }
