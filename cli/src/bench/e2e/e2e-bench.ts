@@ -31,6 +31,12 @@ export interface E2eConfig {
   postgres: boolean;
   /** Messages per throughput case. */
   messages: Record<E2eWorkload, number>;
+  /**
+   * Messages of each case sent once through every path before anything is
+   * timed (0: none), so that each process has compiled its hot path, as a
+   * running edge has; not reported.
+   */
+  warmup: Record<E2eWorkload, number>;
   /** The latency case: scans offered at `ratePerS`, `messages` of them. */
   latency: { ratePerS: number; messages: number };
   /** Scan counts of the scale curve. */
@@ -43,6 +49,7 @@ export interface E2eConfig {
 export const DEFAULT_E2E_CONFIG: E2eConfig = {
   postgres: false,
   messages: { scan: 20_000, "rfid-generic": 20_000, "rfid-impinj": 20_000, "rfid-batch50": 1_000 },
+  warmup: { scan: 2_000, "rfid-generic": 2_500, "rfid-impinj": 2_500, "rfid-batch50": 100 },
   latency: { ratePerS: 2_000, messages: 20_000 },
   sizes: [10_000, 50_000],
   window: 100,
@@ -295,7 +302,15 @@ export async function runE2e(config: E2eConfig): Promise<BenchResult[]> {
       serialBase += messages * 50;
       return step;
     };
-    for (const workload of ["scan", "rfid-generic", "rfid-impinj", "rfid-batch50"] as const) {
+    const workloads = ["scan", "rfid-generic", "rfid-impinj", "rfid-batch50"] as const;
+    for (const workload of workloads) {
+      if (config.warmup[workload] === 0) continue;
+      const step = nextStep(workload, config.warmup[workload]);
+      await throughSystem(system, site, step, clients.publisher);
+      await throughBroker({ url: aedesUrl, pid: aedes.pid }, site, step, clients);
+      await throughBroker({ url: mosquitto.url, pid: mosquitto.pid }, site, step, clients);
+    }
+    for (const workload of workloads) {
       const step = nextStep(workload, config.messages[workload]);
       const e2e = await throughSystem(system, site, step, clients.publisher);
       const bare = await throughBroker({ url: aedesUrl, pid: aedes.pid }, site, step, clients);
