@@ -55,13 +55,25 @@ export const DEFAULT_E2E_CONFIG: E2eConfig = {
   window: 100,
 };
 
-/** The demo site without its OPC-UA shelf (no shelf server runs here), with the latency case's location. */
+/** RFID steps of a run (three cases, each warmed up): one portal each. */
+const RFID_STEPS = 6;
+
+/**
+ * The demo site without its OPC-UA shelf (no shelf server runs here), with
+ * the latency case's location and one copy of its door portal per RFID step.
+ * A reader's clock only goes forward; each step's reads span device time
+ * ending just before it starts, which would go back over the previous
+ * step's on one portal.
+ */
 async function benchSite(): Promise<SiteLayout> {
   const demo = await readSiteFile(DEMO_SITE_FILE);
+  const portal = demo.devices.find((d) => d.kind === "rfid-portal");
+  if (portal === undefined) throw new Error("the demo site has no RFID portal");
+  const portals = Array.from({ length: RFID_STEPS }, (_, i) => ({ ...portal, id: `bench-portal-${i + 1}` }));
   return {
     ...demo,
     locations: [...demo.locations, { code: LATENCY_LOCATION, zone: "DOCK" }],
-    devices: demo.devices.filter((d) => d.kind === "rfid-portal" || d.kind === "scanner"),
+    devices: [...demo.devices.filter((d) => d.kind === "scanner"), ...portals],
   };
 }
 
@@ -127,10 +139,9 @@ function figures(
   return { cpuUsPerMessage, peakRssMb };
 }
 
-/** The topic and device of a workload on the bench site. */
-function deviceOf(site: SiteLayout, workload: E2eWorkload): { deviceId: string; topic: string } {
-  const deviceId = workload === "scan" ? "scanner-1" : "portal-d1";
-  return { deviceId, topic: deviceTopic(site.siteId, deviceId, workload === "scan" ? "scan" : "read") };
+/** The topic of a step's device. */
+function topicOf(site: SiteLayout, step: E2eStep): string {
+  return deviceTopic(site.siteId, step.deviceId, step.workload === "scan" ? "scan" : "read");
 }
 
 /** Waits until the cloud has committed `target` events in all; the time it saw them, epoch ms. */
@@ -162,6 +173,8 @@ async function committedBy(system: E2eSystem, target: number): Promise<number> {
 
 interface E2eStep {
   workload: E2eWorkload;
+  /** The device that sends it: the scanner, or a portal of its own. */
+  deviceId: string;
   messages: number;
   serialBase: number;
   window: number;
@@ -176,7 +189,8 @@ async function throughSystem(
   step: E2eStep,
   publisher: JsonLinesProcess,
 ): Promise<Run & { done: PublisherDone }> {
-  const { deviceId, topic } = deviceOf(site, step.workload);
+  const { deviceId } = step;
+  const topic = topicOf(site, step);
   const movements = expectedMovements(step.workload, step.messages);
   const before = (await system.cloudMetrics()).get("tally_cloud_events_committed_total") ?? 0;
   const stats = await watch({ publisher: publisher.pid, edge: system.edge.pid, cloud: system.cloudPid });
@@ -214,7 +228,7 @@ async function throughBroker(
   step: E2eStep,
   { publisher, subscriber }: Clients,
 ): Promise<Run> {
-  const { topic } = deviceOf(site, step.workload);
+  const topic = topicOf(site, step);
   subscriber.send({ url: broker.url, topic, expected: step.messages });
   await subscriber.next("ready", STEP_TIMEOUT_MS);
   const stats = await watch({ publisher: publisher.pid, broker: broker.pid, subscriber: subscriber.pid });
@@ -297,8 +311,12 @@ export async function runE2e(config: E2eConfig): Promise<BenchResult[]> {
     const results: BenchResult[] = [];
     // Each step its own tag serials: a tag that passed once would be a second crossing, not a receipt.
     let serialBase = 1_000_000;
+    let portals = 0;
     const nextStep = (workload: E2eWorkload, messages: number): E2eStep => {
-      const step = { workload, messages, serialBase, window: config.window };
+      if (workload !== "scan") portals++;
+      if (portals > RFID_STEPS) throw new Error(`more than ${RFID_STEPS} RFID steps`);
+      const deviceId = workload === "scan" ? "scanner-1" : `bench-portal-${portals}`;
+      const step = { workload, deviceId, messages, serialBase, window: config.window };
       serialBase += messages * 50;
       return step;
     };
