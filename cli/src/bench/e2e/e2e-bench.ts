@@ -276,6 +276,22 @@ async function commitLags(system: E2eSystem, location: string): Promise<number[]
   }
 }
 
+const Stock = z.object({ totalQty: z.number() });
+
+/**
+ * WIDGET units the ledger holds on the site: every movement of the run is a
+ * RECEIPT of one, so this is the run's movement count read from the ledger
+ * itself (the commit counter the steps wait on counts every event kind).
+ */
+async function widgetUnits(system: E2eSystem, siteId: string): Promise<number> {
+  const query = new URLSearchParams({ siteId, sku: "WIDGET", limit: "1" });
+  const res = await fetch(`${system.apiUrl}/v1/stock?${query}`, {
+    headers: { authorization: `Bearer ${system.adminToken}` },
+  });
+  if (!res.ok) throw new Error(`GET /v1/stock: ${res.status}`);
+  return Stock.parse(await res.json()).totalQty;
+}
+
 /** The value at quantile q (0–1) of sorted numbers (nearest rank). */
 export function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -312,7 +328,9 @@ export async function runE2e(config: E2eConfig): Promise<BenchResult[]> {
     // Each step its own tag serials: a tag that passed once would be a second crossing, not a receipt.
     let serialBase = 1_000_000;
     let portals = 0;
+    let movementsSent = 0;
     const nextStep = (workload: E2eWorkload, messages: number): E2eStep => {
+      movementsSent += expectedMovements(workload, messages);
       if (workload !== "scan") portals++;
       if (portals > RFID_STEPS) throw new Error(`more than ${RFID_STEPS} RFID steps`);
       const deviceId = workload === "scan" ? "scanner-1" : `bench-portal-${portals}`;
@@ -339,7 +357,7 @@ export async function runE2e(config: E2eConfig): Promise<BenchResult[]> {
         value: Math.round((e2e.messagesPerS * e2e.movements) / e2e.messages),
         baseline: Math.round(bare.messagesPerS),
         // Messages per second committed over messages per second delivered: the same messages on both paths.
-        ratio: Number((e2e.messagesPerS / bare.messagesPerS).toFixed(3)),
+        ratio: Number((e2e.messagesPerS / bare.messagesPerS).toPrecision(3)),
         details: {
           store,
           messages: e2e.messages,
@@ -355,7 +373,7 @@ export async function runE2e(config: E2eConfig): Promise<BenchResult[]> {
           },
           baselineMosquitto: {
             messagesPerSecond: Math.round(mosq.messagesPerS),
-            ratio: Number((e2e.messagesPerS / mosq.messagesPerS).toFixed(3)),
+            ratio: Number((e2e.messagesPerS / mosq.messagesPerS).toPrecision(3)),
             cpuUsPerMessage: mosq.cpuUsPerMessage,
             peakRssMb: mosq.peakRssMb,
           },
@@ -407,6 +425,9 @@ export async function runE2e(config: E2eConfig): Promise<BenchResult[]> {
         },
       });
     }
+    const units = await widgetUnits(system, site.siteId);
+    if (units !== movementsSent)
+      throw new Error(`the ledger holds ${units} WIDGETs; the run sent ${movementsSent} receipts`);
     return results;
   } finally {
     for (const child of children) await child.stop();
