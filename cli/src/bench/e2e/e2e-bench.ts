@@ -12,8 +12,8 @@ import { type E2eSystem, startE2eSystem } from "./e2e-system.js";
 import { type E2eWorkload, expectedMovements } from "./e2e-workload.js";
 import { type JsonLinesProcess, spawnJsonLines } from "./json-lines-process.js";
 import { readProcessStats, resetPeakRss } from "./process-stats.js";
-import type { PublisherDone, PublisherOptions } from "./publisher-role.js";
-import type { SubscriberDone } from "./subscriber-role.js";
+import { PublisherDone, type PublisherOptions } from "./publisher-role.js";
+import { SubscriberDone } from "./subscriber-role.js";
 
 const BENCH_CHILD = fileURLToPath(new URL("../../../bin/bench-child.js", import.meta.url));
 /** How long a child may take to start or finish a step, ms (tsx compiles on first start). */
@@ -208,7 +208,7 @@ async function throughSystem(
     ...(step.location !== undefined && { location: step.location }),
   };
   publisher.send(options);
-  const done = (await publisher.next("done", STEP_TIMEOUT_MS)) as unknown as PublisherDone;
+  const done = PublisherDone.parse(await publisher.next("done", STEP_TIMEOUT_MS));
   const committedAtMs = await committedBy(system, before + movements);
   const processes = await stats();
   return {
@@ -242,8 +242,8 @@ async function throughBroker(
     window: step.window,
   };
   publisher.send(options);
-  const done = (await publisher.next("done", STEP_TIMEOUT_MS)) as unknown as PublisherDone;
-  const received = (await subscriber.next("done", STEP_TIMEOUT_MS)) as unknown as SubscriberDone;
+  const done = PublisherDone.parse(await publisher.next("done", STEP_TIMEOUT_MS));
+  const received = SubscriberDone.parse(await subscriber.next("done", STEP_TIMEOUT_MS));
   const processes = await stats();
   return {
     messages: step.messages,

@@ -23,15 +23,16 @@ export const PublisherOptions = z.object({
 export type PublisherOptions = z.infer<typeof PublisherOptions>;
 
 /** What a publisher reports when every publish is acknowledged; times are epoch ms. */
-export interface PublisherDone {
-  event: "done";
-  messages: number;
-  firstSendMs: number;
-  lastSendMs: number;
-  lastAckMs: number;
+export const PublisherDone = z.object({
+  event: z.literal("done"),
+  messages: z.number().int(),
+  firstSendMs: z.number(),
+  lastSendMs: z.number(),
+  lastAckMs: z.number(),
   /** CPU time of this process from the first send to the last PUBACK (payloads made before are not in it), ms. */
-  cpuMs: number;
-}
+  cpuMs: z.number(),
+});
+export type PublisherDone = z.infer<typeof PublisherDone>;
 
 /**
  * A device (or a stand-in for one on a bare broker) publishing a workload at

@@ -11,11 +11,13 @@ export const SubscriberOptions = z.object({
 export type SubscriberOptions = z.infer<typeof SubscriberOptions>;
 
 /** What the baseline's subscriber reports; times are epoch ms. */
-export interface SubscriberDone {
-  event: "done";
-  received: number;
-  lastReceiveMs: number;
-}
+export const SubscriberDone = z.object({
+  event: z.literal("done"),
+  received: z.number().int(),
+  lastReceiveMs: z.number(),
+  malformed: z.number().int(),
+});
+export type SubscriberDone = z.infer<typeof SubscriberDone>;
 
 /**
  * The baseline's consumer: subscribes at QoS 1 and JSON-parses every message
@@ -39,8 +41,8 @@ export async function runSubscriber(options: SubscriberOptions): Promise<void> {
     }
     received++;
     if (received === options.expected) {
-      const done: SubscriberDone = { event: "done", received, lastReceiveMs: Date.now() };
-      printJson({ ...done, malformed });
+      const done: SubscriberDone = { event: "done", received, lastReceiveMs: Date.now(), malformed };
+      printJson(done);
       finished();
     }
   });
