@@ -16,6 +16,12 @@ export interface BenchResult {
 export interface BenchOptions {
   /** `--influx-url http://host:port`: an InfluxDB 1.x to use instead of a throwaway local influxd. */
   influxUrl?: string | undefined;
+  /** `--postgres`: the ledger in a throwaway local PostgreSQL instead of the embedded SQLite (e2e). */
+  postgres?: boolean | undefined;
+  /** `--sizes 10000,100000`: the message counts of a scale curve (e2e: scans). */
+  sizes?: number[] | undefined;
+  /** `--rate 2000`: the offered rate of a latency measurement, messages/s (e2e). */
+  rate?: number | undefined;
 }
 
 export interface Benchmark {

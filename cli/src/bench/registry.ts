@@ -1,6 +1,7 @@
 import type { Benchmark } from "./bench-result.js";
 import { epcDecodeBench, gs1ParseBench, readMessageBench } from "./codec-bench.js";
 import { drainBench } from "./drain-bench.js";
+import { e2eBench } from "./e2e/e2e-bench.js";
 import { ledgerBench } from "./ledger-bench.js";
 import { opcuaBench } from "./opcua-bench.js";
 import { rfidBench } from "./rfid-bench.js";
@@ -16,4 +17,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   drainBench,
   telemetryBench,
   opcuaBench,
+  e2eBench,
 ];

@@ -1,7 +1,16 @@
 import type { Command } from "commander";
 import type { Logger } from "pino";
-import { CliError } from "../cli-error.js";
+import { CliError, positiveNumber } from "../cli-error.js";
 import { printJson } from "../stdout.js";
+
+interface BenchCommandOptions {
+  json?: boolean;
+  list?: boolean;
+  influxUrl?: string;
+  postgres?: boolean;
+  sizes?: string;
+  rate?: string;
+}
 
 export function registerBench(program: Command, logger: Logger): void {
   program
@@ -13,7 +22,10 @@ export function registerBench(program: Command, logger: Logger): void {
     .option("--json", "one JSON object per result on stdout (the default output is a table on stderr plus JSON lines)")
     .option("--list", "list the benchmarks")
     .option("--influx-url <url>", "telemetry: an InfluxDB 1.x (http://host:port) instead of a throwaway local influxd")
-    .action(async (name: string | undefined, opts: { json?: boolean; list?: boolean; influxUrl?: string }) => {
+    .option("--postgres", "e2e: the ledger in a throwaway local PostgreSQL instead of the embedded SQLite")
+    .option("--sizes <n,n,...>", "e2e: scan counts of the scale curve, e.g. 10000,100000,1000000")
+    .option("--rate <n>", "e2e: offered scans/s of the publish→commit latency case (default 2000)")
+    .action(async (name: string | undefined, opts: BenchCommandOptions) => {
       const { BENCHMARKS } = await import("../bench/registry.js");
       if (opts.list) {
         for (const b of BENCHMARKS) printJson({ name: b.name, description: b.description });
@@ -29,9 +41,17 @@ export function registerBench(program: Command, logger: Logger): void {
       if (opts.influxUrl !== undefined && !/^https?:\/\/[^/]+\/?$/.test(opts.influxUrl)) {
         throw new CliError("TALLY_ERR_USAGE", `--influx-url must be http(s)://host:port, not ${opts.influxUrl}`);
       }
+      let sizes: number[] | undefined;
+      if (opts.sizes !== undefined) {
+        const { parseSizes } = await import("../bench/e2e/e2e-bench.js");
+        const parsed = parseSizes(opts.sizes);
+        if (typeof parsed === "string") throw new CliError("TALLY_ERR_USAGE", parsed);
+        sizes = parsed;
+      }
+      const rate = opts.rate === undefined ? undefined : positiveNumber("--rate", opts.rate);
       for (const bench of chosen) {
         logger.info({ bench: bench.name }, "running benchmark");
-        for (const result of await bench.run({ influxUrl: opts.influxUrl })) {
+        for (const result of await bench.run({ influxUrl: opts.influxUrl, postgres: opts.postgres, sizes, rate })) {
           printJson(result);
           if (!opts.json) {
             const ratio =
