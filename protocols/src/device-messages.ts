@@ -101,6 +101,18 @@ export const ScanMessage = z
     scannedAt: Timestamp,
     /** Who scanned: carried to the evidence of every event the scan makes. */
     operatorId: OperatorId.optional(),
+    /**
+     * The scanner's own id for this scan (e.g. a counter it keeps), unique per scanner. Without it a scan is
+     * known by its scanner and `scannedAt`: the same scan sent twice (an MQTT QoS 1 resend) is one scan, and
+     * so are two scans of one item stamped with the same time. A scanner whose clock stamps whole seconds
+     * must send it, or a second scan of an item in the same second is taken for a resend.
+     */
+    scanId: z
+      .string()
+      .min(1)
+      .max(64)
+      .refine((id) => !hasControlCharacter(id), "a scan id has no control characters")
+      .optional(),
   })
   .strict()
   .refine((m) => (m.gtin === undefined) !== (m.code === undefined), { message: "give exactly one of gtin and code" });

@@ -68,7 +68,8 @@ export function decodeScan(
   }
   return ok({
     type: "scan",
-    id: `${deviceId}/${m.scannedAt}`,
+    // What names the scan, so a resend of it makes the same event ids (a duplicate the outbox and cloud absorb).
+    id: m.scanId === undefined ? `${deviceId}/${m.scannedAt}` : `${deviceId}/scan/${m.scanId}`,
     deviceId,
     gtin: item.gtin,
     qty,
