@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
+import { observeReads, type ReadObserver } from "./observed-reads.js";
 import { migratePostgres } from "./postgres-migrations.js";
 import type { Column, InsertRowsOptions, SqlDb, SqlDriver } from "./sql-driver.js";
 import { SqlLedgerStore } from "./sql-ledger-store.js";
 
-/** Connects a pool to `databaseUrl` and migrates the database. */
-export async function openPostgresLedgerStore(databaseUrl: string): Promise<SqlLedgerStore> {
+/** Connects a pool to `databaseUrl` and migrates the database; `onRead` is told each read statement. */
+export async function openPostgresLedgerStore(databaseUrl: string, onRead?: ReadObserver): Promise<SqlLedgerStore> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 10_000 });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on("error", () => undefined);
@@ -15,7 +16,8 @@ export async function openPostgresLedgerStore(databaseUrl: string): Promise<SqlL
     await pool.end();
     throw error;
   }
-  return new SqlLedgerStore(new PostgresDriver(pool));
+  const driver = new PostgresDriver(pool);
+  return new SqlLedgerStore(onRead === undefined ? driver : observeReads(driver, onRead));
 }
 
 /**
