@@ -780,8 +780,12 @@ export class SqlLedgerStore implements LedgerStore {
   async movements(query: MovementQuery = {}): Promise<Movement[]> {
     const where: string[] = [];
     const params: unknown[] = [];
+    // With a selective filter (a SKU, an EPC, a location), site and type only sift what its index finds: written
+    // so no index serves them, or SQLite, which keeps no statistics, may walk a site's or a type's whole range.
+    const narrow = query.sku !== undefined || query.epc !== undefined || query.location !== undefined;
+    const sift = (column: string) => (narrow ? `${column} || '' = ?` : `${column} = ?`);
     if (query.siteId !== undefined) {
-      where.push("m.site_id = ?");
+      where.push(sift("m.site_id"));
       params.push(query.siteId);
     }
     if (query.sku !== undefined) {
@@ -789,7 +793,7 @@ export class SqlLedgerStore implements LedgerStore {
       params.push(query.sku);
     }
     if (query.movementType !== undefined) {
-      where.push("m.movement_type = ?");
+      where.push(sift("m.movement_type"));
       params.push(query.movementType);
     }
     if (query.epc !== undefined) {
