@@ -16,6 +16,8 @@ export interface BenchResult {
 export interface BenchOptions {
   /** `--influx-url http://host:port`: an InfluxDB 1.x to use instead of a throwaway local influxd. */
   influxUrl?: string | undefined;
+  /** `--postgres`: reads: PostgreSQL as well as SQLite. */
+  postgres?: boolean | undefined;
 }
 
 export interface Benchmark {

@@ -2,6 +2,7 @@ import type { Benchmark } from "./bench-result.js";
 import { epcDecodeBench, gs1ParseBench, readMessageBench } from "./codec-bench.js";
 import { drainBench } from "./drain-bench.js";
 import { ledgerBench } from "./ledger-bench.js";
+import { readsBench } from "./reads-bench.js";
 import { rfidBench } from "./rfid-bench.js";
 import { telemetryBench } from "./telemetry-bench.js";
 
@@ -12,6 +13,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   readMessageBench,
   rfidBench,
   ledgerBench,
+  readsBench,
   drainBench,
   telemetryBench,
 ];

@@ -13,34 +13,42 @@ export function registerBench(program: Command, logger: Logger): void {
     .option("--json", "one JSON object per result on stdout (the default output is a table on stderr plus JSON lines)")
     .option("--list", "list the benchmarks")
     .option("--influx-url <url>", "telemetry: an InfluxDB 1.x (http://host:port) instead of a throwaway local influxd")
-    .action(async (name: string | undefined, opts: { json?: boolean; list?: boolean; influxUrl?: string }) => {
-      const { BENCHMARKS } = await import("../bench/registry.js");
-      if (opts.list) {
-        for (const b of BENCHMARKS) printJson({ name: b.name, description: b.description });
-        return;
-      }
-      const chosen = name === undefined ? BENCHMARKS : BENCHMARKS.filter((b) => b.name === name);
-      if (chosen.length === 0) {
-        throw new CliError(
-          "TALLY_ERR_USAGE",
-          `unknown benchmark '${name}'; known: ${BENCHMARKS.map((b) => b.name).join(", ")}`,
-        );
-      }
-      if (opts.influxUrl !== undefined && !/^https?:\/\/[^/]+\/?$/.test(opts.influxUrl)) {
-        throw new CliError("TALLY_ERR_USAGE", `--influx-url must be http(s)://host:port, not ${opts.influxUrl}`);
-      }
-      for (const bench of chosen) {
-        logger.info({ bench: bench.name }, "running benchmark");
-        for (const result of await bench.run({ influxUrl: opts.influxUrl })) {
-          printJson(result);
-          if (!opts.json) {
-            const ratio =
-              result.ratio === undefined ? "" : `  ratio ${result.ratio} to baseline ${result.baseline} ${result.unit}`;
-            process.stderr.write(
-              `${result.name.padEnd(24)} ${String(result.value).padStart(12)} ${result.unit}${ratio}\n`,
-            );
+    .option("--postgres", "reads: PostgreSQL as well as SQLite")
+    .action(
+      async (
+        name: string | undefined,
+        opts: { json?: boolean; list?: boolean; influxUrl?: string; postgres?: boolean },
+      ) => {
+        const { BENCHMARKS } = await import("../bench/registry.js");
+        if (opts.list) {
+          for (const b of BENCHMARKS) printJson({ name: b.name, description: b.description });
+          return;
+        }
+        const chosen = name === undefined ? BENCHMARKS : BENCHMARKS.filter((b) => b.name === name);
+        if (chosen.length === 0) {
+          throw new CliError(
+            "TALLY_ERR_USAGE",
+            `unknown benchmark '${name}'; known: ${BENCHMARKS.map((b) => b.name).join(", ")}`,
+          );
+        }
+        if (opts.influxUrl !== undefined && !/^https?:\/\/[^/]+\/?$/.test(opts.influxUrl)) {
+          throw new CliError("TALLY_ERR_USAGE", `--influx-url must be http(s)://host:port, not ${opts.influxUrl}`);
+        }
+        for (const bench of chosen) {
+          logger.info({ bench: bench.name }, "running benchmark");
+          for (const result of await bench.run({ influxUrl: opts.influxUrl, postgres: opts.postgres })) {
+            printJson(result);
+            if (!opts.json) {
+              const ratio =
+                result.ratio === undefined
+                  ? ""
+                  : `  ratio ${result.ratio} to baseline ${result.baseline} ${result.unit}`;
+              process.stderr.write(
+                `${result.name.padEnd(24)} ${String(result.value).padStart(12)} ${result.unit}${ratio}\n`,
+              );
+            }
           }
         }
-      }
-    });
+      },
+    );
 }
