@@ -16,7 +16,7 @@ const TIMED = 200;
 
 /**
  * The reads, as a client sends them. SKU-43 is at site S3, in zone Z3, bins B101–B103 (`fillSqliteLedger`'s
- * layout); at 10,000 movements it has 10 groups, at 1,000,000 a thousand.
+ * layout); it has 12 movements at 10,000 and 1,000 at 1,000,000.
  */
 const READS: readonly { name: string; path: string }[] = [
   { name: "stock history", path: "/v1/stock/SKU-43/history?limit=100" },
