@@ -449,6 +449,10 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX movements_to ON movements (to_location COLLATE "C", seq) WHERE to_location IS NOT NULL;
       -- Stock below a location prefix: a range in byte order.
       CREATE INDEX positions_location_bytes ON positions (location COLLATE "C");
+      -- Correction tasks and alerts by site and by type, in creation order: few rows a day, cheap to index.
+      CREATE INDEX tasks_site ON tasks (site_id, seq);
+      CREATE INDEX tasks_type ON tasks (task_type, seq);
+      CREATE INDEX alerts_site ON alerts (site_id, seq);
     `,
   },
 ];

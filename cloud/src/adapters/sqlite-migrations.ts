@@ -451,6 +451,10 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX movements_type ON movements (movement_type);
       CREATE INDEX movements_from ON movements (from_location) WHERE from_location IS NOT NULL;
       CREATE INDEX movements_to ON movements (to_location) WHERE to_location IS NOT NULL;
+      -- Correction tasks and alerts by site and by type, in creation order: few rows a day, cheap to index.
+      CREATE INDEX tasks_site ON tasks (site_id);
+      CREATE INDEX tasks_type ON tasks (task_type);
+      CREATE INDEX alerts_site ON alerts (site_id);
     `,
   },
 ];
