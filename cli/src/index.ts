@@ -1,3 +1,4 @@
+export { type BulkLedger, bulkEpc, bulkId, fillPostgresLedger, fillSqliteLedger } from "./bench/bulk-ledger.js";
 export {
   InfluxUnavailableError,
   type LocalInflux,

@@ -13,6 +13,7 @@ export {
   type MqttIngestStats,
   startMqttIngest,
 } from "./adapters/mqtt-ingest.js";
+export type { ReadObserver } from "./adapters/observed-reads.js";
 export { SqliteTelemetryStore } from "./adapters/sqlite-telemetry-store.js";
 export {
   Alert,

@@ -394,6 +394,40 @@ export function ledgerStoreContract(name: string, create: () => Promise<LedgerSt
         expect(ids(await store.movements({ after: ms[1]?.id, limit: 1 }))).toEqual([3]);
         expect(ids(await store.movements({ after: randomUUID() }))).toEqual([1, 2, 3, 4]);
       });
+
+      it("pages a location's movements from either side in commit order, each once, with site and type sifted", async () => {
+        // In and out in turns, a move within the bin (both sides, once), a bin whose code extends it, other types.
+        const ms = [
+          movement({ sku: "A", qty: 1, to: "S1/A/01" }),
+          movement({ sku: "A", qty: 2, from: "S1/A/01", to: "S1/A/02", type: "TRANSFER" }),
+          movement({ sku: "B", qty: 3, to: "S1/A/02" }),
+          movement({ sku: "A", qty: 4, from: "S1/A/01", to: "S1/A/01", type: "TRANSFER" }),
+          movement({ sku: "A", qty: 5, to: "S1/A/01" }),
+          movement({ sku: "A", qty: 6, from: "S1/A/01", type: "PICK" }),
+          movement({ sku: "A", qty: 7, to: "S1/A/010" }),
+          movement({ sku: "A", qty: 8, to: "S1/A/01" }),
+        ];
+        await store.commit(meta(), ms);
+        const ids = (list: readonly Movement[]) => list.map((m) => m.qty);
+        const pages: number[][] = [];
+        let after: string | undefined;
+        for (;;) {
+          const page = await store.movements({ location: "S1/A/01", limit: 2, ...(after !== undefined && { after }) });
+          if (page.length === 0) break;
+          pages.push(ids(page));
+          after = page.at(-1)?.id;
+        }
+        expect(pages).toEqual([
+          [1, 2],
+          [4, 5],
+          [6, 8],
+        ]);
+        expect(ids(await store.movements({ location: "S1/A/01", siteId: "S1", movementType: "TRANSFER" }))).toEqual([
+          2, 4,
+        ]);
+        expect(await store.movements({ location: "S1/A/01", siteId: "S2" })).toEqual([]);
+        expect(ids(await store.movements({ sku: "A", movementType: "PICK", siteId: "S1" }))).toEqual([6]);
+      });
     });
 
     describe("alerts", () => {

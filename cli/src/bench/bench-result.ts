@@ -16,11 +16,11 @@ export interface BenchResult {
 export interface BenchOptions {
   /** `--influx-url http://host:port`: an InfluxDB 1.x to use instead of a throwaway local influxd. */
   influxUrl?: string | undefined;
-  /** `--postgres`: the ledger in a throwaway local PostgreSQL instead of the embedded SQLite (e2e). */
+  /** `--postgres`: the ledger in a throwaway local PostgreSQL instead of the embedded SQLite (e2e); reads: PostgreSQL as well as SQLite. */
   postgres?: boolean | undefined;
   /** `--sizes 10000,100000`: the message counts of a scale curve (e2e: scans). */
   sizes?: number[] | undefined;
-  /** `--rate 2000`: the offered rate of a latency measurement, messages/s (e2e). */
+  /** `--rate 2000`: the offered rate of a latency measurement, messages/s (e2e); reads: PostgreSQL as well as SQLite. */
   rate?: number | undefined;
 }
 

@@ -4,6 +4,7 @@ import { drainBench } from "./drain-bench.js";
 import { e2eBench } from "./e2e/e2e-bench.js";
 import { ledgerBench } from "./ledger-bench.js";
 import { opcuaBench } from "./opcua-bench.js";
+import { readsBench } from "./reads-bench.js";
 import { rfidBench } from "./rfid-bench.js";
 import { telemetryBench } from "./telemetry-bench.js";
 
@@ -14,6 +15,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   readMessageBench,
   rfidBench,
   ledgerBench,
+  readsBench,
   drainBench,
   telemetryBench,
   opcuaBench,

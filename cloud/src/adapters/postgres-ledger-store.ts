@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
+import { observeReads, type ReadObserver } from "./observed-reads.js";
 import { migratePostgres } from "./postgres-migrations.js";
 import type { Column, InsertRowsOptions, SqlDb, SqlDriver } from "./sql-driver.js";
 import { SqlLedgerStore } from "./sql-ledger-store.js";
 
-/** Connects a pool to `databaseUrl` and migrates the database. */
-export async function openPostgresLedgerStore(databaseUrl: string): Promise<SqlLedgerStore> {
+/** Connects a pool to `databaseUrl` and migrates the database; `onRead` is told each read statement. */
+export async function openPostgresLedgerStore(databaseUrl: string, onRead?: ReadObserver): Promise<SqlLedgerStore> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 10_000 });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on("error", () => undefined);
@@ -15,7 +16,8 @@ export async function openPostgresLedgerStore(databaseUrl: string): Promise<SqlL
     await pool.end();
     throw error;
   }
-  return new SqlLedgerStore(new PostgresDriver(pool));
+  const driver = new PostgresDriver(pool);
+  return new SqlLedgerStore(onRead === undefined ? driver : observeReads(driver, onRead));
 }
 
 /**
@@ -185,21 +187,32 @@ class PostgresDriver implements SqlDriver {
   async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
     let stopped = false;
-    let client: pg.PoolClient | undefined;
+    /** The listening connection, and its release back to the pool (once only: a second release throws). */
+    let client: { c: pg.PoolClient; release: (destroy: boolean) => void } | undefined;
     let retry: NodeJS.Timeout | undefined;
     const connect = async (): Promise<void> => {
       const c = await this.#pool.connect();
       c.on("notification", (message) => {
         if (message.channel === channel && message.payload !== undefined) onPayload(message.payload);
       });
-      // A dropped connection (server restart): listen again on a new one, a second later.
-      c.on("error", () => {
-        c.release(true);
-        if (client === c) client = undefined;
+      let released = false;
+      // A dropped connection (server restart): listen again on a new one, a second later. An error on it
+      // after it went back to the pool (the database dropped, the pool ending) is not ours any more.
+      const onError = () => {
+        if (released) return;
+        release(true);
+        if (client?.c === c) client = undefined;
         if (!stopped) schedule();
-      });
+      };
+      const release = (destroy: boolean) => {
+        if (released) return;
+        released = true;
+        c.off("error", onError);
+        c.release(destroy);
+      };
+      c.on("error", onError);
       await c.query(`LISTEN ${channel}`);
-      client = c;
+      client = { c, release };
     };
     const schedule = () => {
       retry = setTimeout(() => void connect().catch(() => !stopped && schedule()), 1000);
@@ -209,11 +222,11 @@ class PostgresDriver implements SqlDriver {
     return async () => {
       stopped = true;
       if (retry !== undefined) clearTimeout(retry);
-      const c = client;
+      const current = client;
       client = undefined;
-      if (c !== undefined) {
-        await c.query(`UNLISTEN ${channel}`).catch(() => undefined);
-        c.release();
+      if (current !== undefined) {
+        await current.c.query(`UNLISTEN ${channel}`).catch(() => undefined);
+        current.release(false);
       }
     };
   }

@@ -433,6 +433,28 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX excursions_site ON excursions (site_id, seq);
     `,
   },
+  {
+    version: 23,
+    name: "ledger reads served by indexes at a million movements (decision 0161)",
+    sql: `
+      -- Reads walk an index in the order they answer and stop at their limit; each of these costs the commit an
+      -- index entry a movement (measured in decision 0161).
+      -- Stock history: a SKU's latest legs by (occurred_at, id), newest first (id in the default collation, as
+      -- the history orders it).
+      CREATE INDEX movements_sku_time ON movements (sku, occurred_at, id);
+      -- The movements list by site, by type, and by a location (from or to, exact or below a prefix: byte order).
+      CREATE INDEX movements_site ON movements (site_id, seq);
+      CREATE INDEX movements_type ON movements (movement_type, seq);
+      CREATE INDEX movements_from ON movements (from_location COLLATE "C", seq) WHERE from_location IS NOT NULL;
+      CREATE INDEX movements_to ON movements (to_location COLLATE "C", seq) WHERE to_location IS NOT NULL;
+      -- Stock below a location prefix: a range in byte order.
+      CREATE INDEX positions_location_bytes ON positions (location COLLATE "C");
+      -- Correction tasks and alerts by site and by type, in creation order: few rows a day, cheap to index.
+      CREATE INDEX tasks_site ON tasks (site_id, seq);
+      CREATE INDEX tasks_type ON tasks (task_type, seq);
+      CREATE INDEX alerts_site ON alerts (site_id, seq);
+    `,
+  },
 ];
 
 /** Any constant: serialises concurrent migrators (two cloud processes starting together). */

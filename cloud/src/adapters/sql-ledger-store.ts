@@ -44,7 +44,6 @@ import {
   type StockQuery,
   type StockTotals,
 } from "../ledger/ledger-store.js";
-import { likePrefix } from "../ledger/like-prefix.js";
 import { newId } from "../ledger/new-id.js";
 import { partitionEvents } from "../ledger/partition-events.js";
 import { positionDeltas } from "../ledger/position-deltas.js";
@@ -60,6 +59,7 @@ import {
 } from "../ledger/stock-rules.js";
 import { movementFromStored, type StoredMovementColumns, storedBody } from "../ledger/stored-movement.js";
 import { enqueueAlertEvents } from "../notifications/enqueue-alert-events.js";
+import { locationWithin } from "./location-within.js";
 import { ANY_LIVE_STOCK_ALERT, latestAlerts, SqlAlertStore } from "./sql-alert-store.js";
 import { type Column, type InsertSpec, iso, json, num, type SqlDb, type SqlDriver } from "./sql-driver.js";
 import { SqlExcursionStore } from "./sql-excursion-store.js";
@@ -759,17 +759,20 @@ export class SqlLedgerStore implements LedgerStore {
   #stockFilter(query: StockQuery): { where: string[]; params: unknown[] } {
     const where = ["qty <> 0"];
     const params: unknown[] = [];
+    const c = this.#driver.collate;
     if (query.siteId !== undefined) {
-      where.push("location LIKE ? ESCAPE '\\'");
-      params.push(`${escapeLike(query.siteId)}/%`);
+      const within = locationWithin("location", `${query.siteId}/`, c);
+      where.push(within.sql);
+      params.push(...within.params);
     }
     if (query.sku !== undefined) {
       where.push("sku = ?");
       params.push(query.sku);
     }
     if (query.locationPrefix !== undefined) {
-      where.push("(location = ? OR location LIKE ? ESCAPE '\\')");
-      params.push(query.locationPrefix, likePrefix(query.locationPrefix));
+      const within = locationWithin("location", query.locationPrefix, c);
+      where.push(within.sql);
+      params.push(...within.params);
     }
     if (query.zone !== undefined) {
       // Codes are SITE/ZONE/BIN with no '/' inside a segment: the zone is what sits between the two slashes.
@@ -786,35 +789,49 @@ export class SqlLedgerStore implements LedgerStore {
   async movements(query: MovementQuery = {}): Promise<Movement[]> {
     const where: string[] = [];
     const params: unknown[] = [];
+    // With a selective filter (a SKU, an EPC, a location), site and type only sift what its index finds: written
+    // so no index serves them, or SQLite, which keeps no statistics, may walk a site's or a type's whole range.
+    const narrow = query.sku !== undefined || query.epc !== undefined || query.location !== undefined;
+    const sift = (column: string) => (narrow ? `${column} || '' = ?` : `${column} = ?`);
     if (query.siteId !== undefined) {
-      where.push("m.site_id = ?");
+      where.push(sift("m.site_id"));
       params.push(query.siteId);
     }
     if (query.sku !== undefined) {
       where.push("m.sku = ?");
       params.push(query.sku);
     }
-    if (query.location !== undefined) {
-      where.push("(m.from_location = ? OR m.to_location = ?)");
-      params.push(query.location, query.location);
-    }
     if (query.movementType !== undefined) {
-      where.push("m.movement_type = ?");
+      where.push(sift("m.movement_type"));
       params.push(query.movementType);
     }
     if (query.epc !== undefined) {
       where.push("m.epc = ?");
       params.push(query.epc);
     }
+    // Always a bound on seq, so the read with no filter walks the primary key from the cursor (or the start).
     if (query.after !== undefined) {
       where.push("m.seq > COALESCE((SELECT seq FROM movements WHERE id = ?), 0)");
       params.push(query.after);
+    } else where.push("m.seq > 0");
+    const limit = Math.min(query.limit ?? DEFAULT_MOVEMENT_LIMIT, MAX_MOVEMENT_LIMIT);
+    if (query.location === undefined) {
+      const rows = await this.#driver.read.all<MovementRow>(
+        `SELECT ${MOVEMENT_SELECT} FROM ${MOVEMENT_FROM} WHERE ${where.join(" AND ")} ORDER BY m.seq LIMIT ?`,
+        [...params, limit],
+      );
+      return rows.map(readMovement);
     }
-    params.push(Math.min(query.limit ?? DEFAULT_MOVEMENT_LIMIT, MAX_MOVEMENT_LIMIT));
+    // From or to a location: an OR of two columns is no index walk in seq order; each column's own index is,
+    // so each side takes its first `limit` and the page is the first `limit` of both.
+    const c = this.#driver.collate;
+    const side = (column: string) =>
+      `SELECT seq FROM (SELECT m.seq FROM movements m WHERE m.${column}${c} = ? AND ${where.join(" AND ")}
+       ORDER BY m.seq LIMIT ?) AS ${column}_side`;
     const rows = await this.#driver.read.all<MovementRow>(
       `SELECT ${MOVEMENT_SELECT} FROM ${MOVEMENT_FROM}
-       ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY m.seq LIMIT ?`,
-      params,
+       WHERE m.seq IN (${side("from_location")} UNION ${side("to_location")}) ORDER BY m.seq LIMIT ?`,
+      [query.location, ...params, limit, query.location, ...params, limit, limit],
     );
     return rows.map(readMovement);
   }
@@ -844,19 +861,32 @@ export class SqlLedgerStore implements LedgerStore {
   }
 
   async history(query: HistoryQuery): Promise<HistoryEntry[]> {
-    const where: string[] = [];
-    const params: unknown[] = [query.sku, query.sku];
-    if (query.locationPrefix !== undefined) {
-      where.push("(location = ? OR location LIKE ? ESCAPE '\\')");
-      params.push(query.locationPrefix, likePrefix(query.locationPrefix));
-    }
-    if (query.lot !== undefined) {
-      where.push("lot = ?");
-      params.push(query.lot);
-    }
-    params.push(Math.min(query.limit ?? DEFAULT_MOVEMENT_LIMIT, MAX_MOVEMENT_LIMIT));
+    const c = this.#driver.collate;
+    const limit = Math.min(query.limit ?? DEFAULT_MOVEMENT_LIMIT, MAX_MOVEMENT_LIMIT);
+    /** The query's location and lot filters on a leg's location column. */
+    const filters = (column: string) => {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (query.locationPrefix !== undefined) {
+        const within = locationWithin(column, query.locationPrefix, c);
+        where.push(within.sql);
+        params.push(...within.params);
+      }
+      if (query.lot !== undefined) {
+        where.push("lot = ?");
+        params.push(query.lot);
+      }
+      return { sql: where.map((w) => ` AND ${w}`).join(""), params };
+    };
+    const ins = filters("to_location");
+    const outs = filters("from_location");
+    const held = filters("location");
     // Ordered by occurredAt, then id: a late event lands in its place, and
     // the order does not depend on arrival. Out-legs before in-legs at a tie.
+    // Only the latest `limit` legs are read (each side walks the SKU's time
+    // index backwards and stops); a balance counts every earlier leg, which
+    // is the stock now (positions: the sum of every leg, kept in the same
+    // transactions) less the legs after it, all of which are on the page.
     const order = "occurred_at, id, delta";
     const rows = await this.#driver.read.all<{
       id: string;
@@ -867,23 +897,23 @@ export class SqlLedgerStore implements LedgerStore {
       delta: unknown;
       balance: unknown;
     }>(
-      `WITH legs AS (
-         SELECT id, occurred_at, movement_type, to_location AS location, lot, qty AS delta
-           FROM movements WHERE sku = ? AND to_location IS NOT NULL
+      `WITH latest AS (
+         SELECT * FROM (
+           SELECT id, occurred_at, movement_type, to_location AS location, lot, qty AS delta FROM movements
+           WHERE sku = ? AND to_location IS NOT NULL${ins.sql} ORDER BY occurred_at DESC, id DESC LIMIT ?) AS ins
          UNION ALL
-         SELECT id, occurred_at, movement_type, from_location AS location, lot, -qty AS delta
-           FROM movements WHERE sku = ? AND from_location IS NOT NULL
-       ), filtered AS (
-         SELECT * FROM legs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
-       ), running AS (
-         SELECT filtered.*,
-           SUM(delta) OVER (ORDER BY ${order} ROWS UNBOUNDED PRECEDING) AS balance,
-           ROW_NUMBER() OVER (ORDER BY occurred_at DESC, id DESC, delta DESC) AS back
-         FROM filtered
+         SELECT * FROM (
+           SELECT id, occurred_at, movement_type, from_location AS location, lot, -qty AS delta FROM movements
+           WHERE sku = ? AND from_location IS NOT NULL${outs.sql} ORDER BY occurred_at DESC, id DESC LIMIT ?) AS outs
+       ), page AS (
+         SELECT * FROM latest ORDER BY occurred_at DESC, id DESC, delta DESC LIMIT ?
+       ), stock AS (
+         SELECT COALESCE(SUM(qty), 0) AS qty FROM positions WHERE sku = ?${held.sql}
        )
-       SELECT id, occurred_at, movement_type, location, lot, delta, balance FROM running
-       WHERE back <= ? ORDER BY ${order}`,
-      params,
+       SELECT id, occurred_at, movement_type, location, lot, delta,
+         stock.qty - SUM(delta) OVER () + SUM(delta) OVER (ORDER BY ${order} ROWS UNBOUNDED PRECEDING) AS balance
+       FROM page CROSS JOIN stock ORDER BY ${order}`,
+      [query.sku, ...ins.params, limit, query.sku, ...outs.params, limit, limit, query.sku, ...held.params],
     );
     return rows.map((r) => ({
       movementId: r.id,

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3, { type Database, type Statement } from "better-sqlite3";
+import { observeReads, type ReadObserver } from "./observed-reads.js";
 import { type Column, type InsertRowsOptions, placeholders, type SqlDb, type SqlDriver } from "./sql-driver.js";
 import { SqlLedgerStore } from "./sql-ledger-store.js";
 import { migrateSqlite } from "./sqlite-migrations.js";
@@ -19,8 +20,8 @@ const RETURNING_NEW_IDS = "ON CONFLICT (id) DO NOTHING RETURNING id";
 /** Rows per multi-row statement: keeps bound parameters well under SQLite's 32,766. */
 const CHUNK_ROWS = 500;
 
-/** Opens (creating if needed) the SQLite ledger at `file` and migrates it. */
-export function openSqliteLedgerStore(file: string): SqlLedgerStore {
+/** Opens (creating if needed) the SQLite ledger at `file` and migrates it; `onRead` is told each read statement. */
+export function openSqliteLedgerStore(file: string, onRead?: ReadObserver): SqlLedgerStore {
   mkdirSync(dirname(file), { recursive: true });
   const db = new BetterSqlite3(file);
   // WAL + synchronous=FULL: a commit is on disk before the ack leaves, and
@@ -35,7 +36,8 @@ export function openSqliteLedgerStore(file: string): SqlLedgerStore {
   const reader = new BetterSqlite3(file);
   reader.pragma("busy_timeout = 5000");
   reader.pragma("query_only = ON");
-  return new SqlLedgerStore(new SqliteDriver(db, reader));
+  const driver = new SqliteDriver(db, reader);
+  return new SqlLedgerStore(onRead === undefined ? driver : observeReads(driver, onRead));
 }
 
 class SqliteDb implements SqlDb {

@@ -438,6 +438,25 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX excursions_site ON excursions (site_id, seq);
     `,
   },
+  {
+    version: 23,
+    name: "ledger reads served by indexes at a million movements (decision 0161)",
+    sql: `
+      -- Reads walk an index in the order they answer and stop at their limit; each of these costs the commit an
+      -- index entry a movement (measured in decision 0161). The rowid (seq) ends every entry, so (x) is (x, seq).
+      -- Stock history: a SKU's latest legs by (occurred_at, id), newest first.
+      CREATE INDEX movements_sku_time ON movements (sku, occurred_at, id);
+      -- The movements list by site, by type, and by a location (from or to, exact or below a prefix).
+      CREATE INDEX movements_site ON movements (site_id);
+      CREATE INDEX movements_type ON movements (movement_type);
+      CREATE INDEX movements_from ON movements (from_location) WHERE from_location IS NOT NULL;
+      CREATE INDEX movements_to ON movements (to_location) WHERE to_location IS NOT NULL;
+      -- Correction tasks and alerts by site and by type, in creation order: few rows a day, cheap to index.
+      CREATE INDEX tasks_site ON tasks (site_id);
+      CREATE INDEX tasks_type ON tasks (task_type);
+      CREATE INDEX alerts_site ON alerts (site_id);
+    `,
+  },
 ];
 
 /** Applies the migrations not yet recorded in `schema_migrations`, each in its own transaction. */

@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { movement } from "../testing/fixtures.js";
 import { canonicalJson, canonicalMovement } from "./canonical-json.js";
 import { classifyEvents, firstOccurrences, hashEvents } from "./classify-events.js";
-import { likePrefix } from "./like-prefix.js";
 import { positionDeltas } from "./position-deltas.js";
 
 describe("canonicalJson", () => {
@@ -49,14 +48,6 @@ describe("classifyEvents", () => {
       conflicts: [c.id, a.id],
       applied: [a],
     });
-  });
-});
-
-describe("likePrefix", () => {
-  it("matches whole segments below the prefix and escapes LIKE wildcards", () => {
-    expect(likePrefix("S1/A")).toBe("S1/A/%");
-    expect(likePrefix("S1/")).toBe("S1/%");
-    expect(likePrefix("S1/B_C%")).toBe("S1/B\\_C\\%/%");
   });
 });
 
