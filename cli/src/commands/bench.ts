@@ -22,7 +22,10 @@ export function registerBench(program: Command, logger: Logger): void {
     .option("--json", "one JSON object per result on stdout (the default output is a table on stderr plus JSON lines)")
     .option("--list", "list the benchmarks")
     .option("--influx-url <url>", "telemetry: an InfluxDB 1.x (http://host:port) instead of a throwaway local influxd")
-    .option("--postgres", "e2e: the ledger in a throwaway local PostgreSQL instead of the embedded SQLite; reads: PostgreSQL as well as SQLite")
+    .option(
+      "--postgres",
+      "e2e: the ledger in a throwaway local PostgreSQL instead of the embedded SQLite; reads: PostgreSQL as well as SQLite",
+    )
     .option("--sizes <n,n,...>", "e2e: scan counts of the scale curve, e.g. 10000,100000,1000000")
     .option("--rate <n>", "e2e: offered scans/s of the publish→commit latency case (default 2000)")
     .action(async (name: string | undefined, opts: BenchCommandOptions) => {
@@ -61,6 +64,6 @@ export function registerBench(program: Command, logger: Logger): void {
             );
           }
         }
-      },
-    );
+      }
+    });
 }
