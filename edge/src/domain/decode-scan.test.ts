@@ -128,6 +128,26 @@ describe("decodeScan", () => {
     }
   });
 
+  it("names a scan by the scanner's scanId when it sends one, else by its time (a resend is the same scan)", () => {
+    const send = (fields: Record<string, unknown>) =>
+      decodeDeviceMessage(
+        site,
+        "tally/v1/DEMO/dev/scanner-1/scan",
+        Buffer.from(JSON.stringify({ gtin: "00614141000043", action: "PICK", scannedAt: at, ...fields })),
+      );
+    const idOf = (fields: Record<string, unknown>) => {
+      const out = send(fields);
+      return out.ok ? out.value[0]?.id : out.error.code;
+    };
+    // Two scans of one item stamped with the same (whole-second) time: told apart by their scan ids.
+    expect(idOf({ scanId: "41" })).not.toBe(idOf({ scanId: "42" }));
+    expect(idOf({ scanId: "41" })).toBe(idOf({ scanId: "41" }));
+    expect(idOf({})).toBe(idOf({}));
+    for (const hostile of ["x".repeat(65), "1\u0000", "", 7]) {
+      expect(send({ scanId: hostile })).toMatchObject({ ok: false, error: { code: "TALLY_ERR_MSG_SCHEMA" } });
+    }
+  });
+
   it("refuses an unknown action (a mode the protocol does not have)", () => {
     const out = decodeDeviceMessage(
       site,
