@@ -30,6 +30,12 @@ export function deviceSourceContract(name: string, open: () => Promise<DeviceSou
         const receivedBefore = h.source.metrics().received;
         for (let n = 1; n <= 3; n++) {
           await h.send(n);
+          // Counted by the source, not by observations: a device's own link (its `online` on connect) may add one.
+          await eventually(
+            () => h.source.metrics().received - receivedBefore,
+            (k) => k >= n,
+            { what: `value ${n} from ${name}`, timeoutMs: 10_000 },
+          );
           await eventually(
             () => seen.length - before,
             (k) => k >= n,

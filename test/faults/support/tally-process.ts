@@ -4,9 +4,12 @@
  * ports, and killable with a real SIGKILL: what the fault suite crashes.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
+/** Starts refused with EADDRINUSE are tried again this often, this long apart (a port held for a moment). */
+const BIND_ATTEMPTS = 40;
+const BIND_RETRY_MS = 250;
 const CLI_BIN = fileURLToPath(new URL("../../../cli/bin/tally.js", import.meta.url));
 /** A cold start through tsx takes a few seconds on a busy 2-core machine; this is the ceiling. */
 const READY_TIMEOUT_MS = 60_000;
@@ -52,6 +55,29 @@ export class TallyProcess {
    * restarts) and resolves with its `<kind>-up` line once it serves.
    */
   async start(env: Record<string, string | undefined> = {}): Promise<Record<string, unknown>> {
+    // A restart binds the ports it had; in the moment it was down another process may have taken one as
+    // its outgoing port. Such a start fails at once with EADDRINUSE in the log: try again until it is free.
+    for (let attempt = 1; ; attempt++) {
+      const logBytes = this.#logSize();
+      try {
+        return await this.#startOnce(env);
+      } catch (error) {
+        const logged = readFileSync(this.options.logFile, "utf8").slice(logBytes);
+        if (attempt >= BIND_ATTEMPTS || !logged.includes("EADDRINUSE")) throw error;
+        await new Promise((resolve) => setTimeout(resolve, BIND_RETRY_MS));
+      }
+    }
+  }
+
+  #logSize(): number {
+    try {
+      return statSync(this.options.logFile).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  async #startOnce(env: Record<string, string | undefined>): Promise<Record<string, unknown>> {
     if (this.running) throw new Error(`${this.options.kind} is already running (pid ${this.pid})`);
     for (const [key, value] of Object.entries(env)) {
       if (value === undefined) delete this.#env[key];
