@@ -32,8 +32,46 @@ export const TagReadMessage = z.object({ reads: z.array(TagRead).min(1).max(1000
 export type TagReadMessage = z.infer<typeof TagReadMessage>;
 
 /** What an operator meant by a scan. */
-export const ScanAction = z.enum(["RECEIPT", "PUTAWAY", "PICK", "COUNT"]);
+export const ScanAction = z.enum([
+  "RECEIPT",
+  "PUTAWAY",
+  "PICK",
+  "COUNT",
+  /** Goods leave the site: a SHIPMENT out of the scan's location (default: the scanner's, e.g. the ship dock). */
+  "SHIP",
+  /** Goods come back from a customer: a RETURN into the scan's location, else the scanner's `returnsLocation`. */
+  "RETURN",
+]);
 export type ScanAction = z.infer<typeof ScanAction>;
+
+/** True when `text` holds a C0 control character or DEL (a NUL, a newline, an escape…). */
+export function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/**
+ * Who did something, as the site names its people (a badge number, a login):
+ * 1 to 64 characters, no control characters. Kept on the movement's evidence.
+ */
+export const OperatorId = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine((id) => !hasControlCharacter(id), "an operator id has no control characters");
+export type OperatorId = z.infer<typeof OperatorId>;
+
+/**
+ * A scanned location: the site's own code (`SITE/ZONE/BIN`), or a location
+ * barcode carrying a GLN in AI 414 (with its extension in AI 254) in any GS1
+ * form an item code may take (bracketed, raw after a symbology identifier,
+ * a Digital Link URI). The edge maps a GLN to a location through the site
+ * file's `gln`/`glnExtension`.
+ */
+export const ScannedLocation = z.string().min(1).max(200);
 
 /**
  * `…/scan`: a barcode scan with a quantity and an intent. The item is either
@@ -52,12 +90,17 @@ export const ScanMessage = z
     code: z.string().min(1).max(8192).optional(),
     qty: z.number().int().min(1).max(100_000).default(1),
     action: ScanAction,
-    /** Where the stock is now (RECEIPT, PUTAWAY) or was taken from (PICK); default: the scanner's location. */
-    location: z.string().max(200).optional(),
+    /**
+     * Where the stock is now (RECEIPT, PUTAWAY, RETURN), was taken from (PICK, SHIP) or was counted (COUNT);
+     * default: the scanner's location (RETURN: the scanner's `returnsLocation`).
+     */
+    location: ScannedLocation.optional(),
     /** PUTAWAY only: where the stock came from. */
-    fromLocation: z.string().max(200).optional(),
+    fromLocation: ScannedLocation.optional(),
     lot: z.string().min(1).max(20).optional(),
     scannedAt: Timestamp,
+    /** Who scanned: carried to the evidence of every event the scan makes. */
+    operatorId: OperatorId.optional(),
   })
   .strict()
   .refine((m) => (m.gtin === undefined) !== (m.code === undefined), { message: "give exactly one of gtin and code" });

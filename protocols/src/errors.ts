@@ -20,6 +20,10 @@ export const ErrorCode = {
   /** A scanned barcode that is not valid GS1 data; its problems (`TALLY_ERR_GS1_*`) are in the reason. */
   BarcodeInvalid: "TALLY_ERR_BARCODE_INVALID",
   SkuUnknown: "TALLY_ERR_SKU_UNKNOWN",
+  /** A scanned location that is neither a site location code nor GS1 data with a valid GLN (AI 414). */
+  ScanLocationInvalid: "TALLY_ERR_SCAN_LOCATION_INVALID",
+  /** A scan that lacks what its action needs (a PUTAWAY's fromLocation, a RETURN's location) or has what it may not. */
+  ScanIncomplete: "TALLY_ERR_SCAN_INCOMPLETE",
   EnvelopeSchema: "TALLY_ERR_ENVELOPE_SCHEMA",
   EventSchema: "TALLY_ERR_EVENT_SCHEMA",
   EventConflict: "TALLY_ERR_EVENT_CONFLICT",

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Timestamp } from "./device-messages.js";
+import { OperatorId, Timestamp } from "./device-messages.js";
 import { LocationCode } from "./site-layout.js";
 
 /** Event ids are UUIDs; the edge uses time-ordered UUIDv7 so inserts stay sequential. */
@@ -17,6 +17,8 @@ export const Evidence = z
   .object({
     deviceId: z.string().min(1).max(64),
     observationIds: z.array(z.string().max(128)).max(100).default([]),
+    /** The person whose scan made it, when one did. */
+    operatorId: OperatorId.optional(),
   })
   .strict();
 export type Evidence = z.infer<typeof Evidence>;
@@ -192,6 +194,8 @@ export const Telemetry = z
      * summary of its period counts it too, so aggregates skip it.
      */
     excursionWindow: z.boolean().optional(),
+    /** A `count:<sku>` point from a COUNT scan: who counted, carried to the evidence of what the count raises. */
+    operatorId: OperatorId.optional(),
   })
   .strict()
   .refine((t) => t.summary === undefined || (t.summary.min <= t.value && t.value <= t.summary.max), {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hasValidCheckDigit } from "./gs1/check-digit.js";
 import { OpcuaShelfSecurity } from "./opcua-security.js";
 
 /** Kinds of zone a site is divided into. */
@@ -60,13 +61,39 @@ export const Zone = z
   .strict();
 export type Zone = z.infer<typeof Zone>;
 
+/** A GLN (GS1 Global Location Number): 13 digits, the last a GS1 check digit. */
+export const Gln = z
+  .string()
+  .regex(/^\d{13}$/, "expected a 13-digit GLN")
+  .refine(hasValidCheckDigit, "GLN check digit is wrong");
+
+/**
+ * A GLN extension component (AI 254): 1 to 20 characters of GS1 AI encodable
+ * character set 82 (GS1 General Specifications §7.11).
+ */
+export const GlnExtension = z
+  .string()
+  .regex(/^[!"%-?A-Z_a-z]{1,20}$/, "expected 1 to 20 characters of GS1 character set 82");
+
 export const Location = z
   .object({
     code: LocationCode,
     zone: Id,
     name: z.string().max(200).optional(),
+    /**
+     * The GLN on the location's barcode label (AI 414), so a scanner may scan
+     * the label instead of sending the code. Several locations may share a
+     * GLN when each has its own `glnExtension` (AI 254).
+     */
+    gln: Gln.optional(),
+    /** AI 254 of the label: tells apart locations that share a GLN. Needs `gln`. */
+    glnExtension: GlnExtension.optional(),
   })
-  .strict();
+  .strict()
+  .refine((l) => l.glnExtension === undefined || l.gln !== undefined, {
+    message: "glnExtension needs gln",
+    path: ["glnExtension"],
+  });
 export type Location = z.infer<typeof Location>;
 
 /**
@@ -150,7 +177,14 @@ export const RfidPortalDevice = z
 export type RfidPortalDevice = z.infer<typeof RfidPortalDevice>;
 
 export const ScannerDevice = z
-  .object({ id: Id, kind: z.literal("scanner"), location: LocationCode, heartbeat: SendsHeartbeat })
+  .object({
+    id: Id,
+    kind: z.literal("scanner"),
+    location: LocationCode,
+    /** Where RETURN scans put goods when the scan names no location (e.g. the returns bay). */
+    returnsLocation: LocationCode.optional(),
+    heartbeat: SendsHeartbeat,
+  })
   .strict();
 export type ScannerDevice = z.infer<typeof ScannerDevice>;
 
@@ -301,6 +335,12 @@ export const SiteLayout = z
       "gtin",
       "items",
     );
+    // A label must name one location: (GLN, extension) pairs are unique, a bare GLN counting as one.
+    dup(
+      site.locations.flatMap((l) => (l.gln === undefined ? [] : [glnKey(l.gln, l.glnExtension)])),
+      "location GLN",
+      "locations",
+    );
     site.locations.forEach((l, i) => {
       if (!zones.has(l.zone))
         ctx.addIssue({ code: "custom", message: `unknown zone ${l.zone}`, path: ["locations", i, "zone"] });
@@ -324,7 +364,9 @@ export const SiteLayout = z
           ? d.bins.map((b) => b.location)
           : d.kind === "rfid-portal" && d.zonePortal !== undefined
             ? [d.location, d.zonePortal.inside, d.zonePortal.outside]
-            : [d.location];
+            : d.kind === "scanner" && d.returnsLocation !== undefined
+              ? [d.location, d.returnsLocation]
+              : [d.location];
       for (const code of used) {
         if (!locations.has(code))
           ctx.addIssue({ code: "custom", message: `unknown location ${code}`, path: ["devices", i] });
@@ -342,6 +384,11 @@ export type SiteLayout = z.infer<typeof SiteLayout>;
 /** The allowed temperature range of a zone: its own range, else its class's. */
 export function zoneTemperatureRange(zone: Zone): TemperatureRange {
   return zone.temperatureRange ?? TEMPERATURE_CLASS_RANGES[zone.temperatureClass];
+}
+
+/** How a location's label is looked up: its GLN, then its AI 254 extension when it has one. */
+export function glnKey(gln: string, extension?: string): string {
+  return extension === undefined ? gln : `${gln}/${extension}`;
 }
 
 /** The zone id of a `SITE/ZONE/BIN` code. */

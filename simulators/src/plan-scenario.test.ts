@@ -190,6 +190,44 @@ describe("planScenario refuses", () => {
     );
   });
 
+  it.each([
+    [{ action: "PICK", fromLocation: "DEMO/DOCK/D1" }, /only a PUTAWAY scan takes fromLocation/],
+    [{ action: "PUTAWAY", fromLocation: "DEMO/DOCK/D1" }, /to itself/],
+  ] as const)("what the edge would refuse: %o", (fields, message) => {
+    const step = { kind: "scan", at: 0, deviceId: "scanner-1", gtin: "00614141000043", qty: 1, ...fields } as const;
+    expect(() => planScenario({ ...base, steps: [step] }, site)).toThrow(message);
+  });
+
+  it("a RETURN scan with no location, from a scanner without a returnsLocation", () => {
+    const step = {
+      kind: "scan",
+      at: 0,
+      deviceId: "scanner-1",
+      gtin: "00614141000043",
+      qty: 1,
+      action: "RETURN",
+    } as const;
+    expect(() => planScenario({ ...base, steps: [step] }, site)).toThrow(/RETURN scan needs a location/);
+  });
+
+  it("but plans SHIP scans as shipments out of, and RETURN scans as returns into, their location", () => {
+    const scan = { kind: "scan", at: 0, deviceId: "scanner-1", gtin: "00614141000043", qty: 2 } as const;
+    const plan = planScenario(
+      {
+        ...base,
+        steps: [
+          { ...scan, action: "SHIP", location: "DEMO/SHIP/S1" },
+          { ...scan, action: "RETURN", location: "DEMO/DOCK/D1", qty: 1 },
+        ],
+      },
+      site,
+    );
+    expect(plan.movements).toEqual([
+      expect.objectContaining({ movementType: "SHIPMENT", sku: "SOAP", qty: 2, from: "DEMO/SHIP/S1" }),
+      expect.objectContaining({ movementType: "RETURN", sku: "SOAP", qty: 1, to: "DEMO/DOCK/D1" }),
+    ]);
+  });
+
   it("but lets an unknown tag or GTIN through, moving nothing", () => {
     const plan = planScenario(
       {

@@ -408,11 +408,22 @@ export function planScenarioStream(scenario: Scenario, site: SiteLayout): Scenar
         if (step.action === "PUTAWAY" && step.fromLocation === undefined) {
           throw invalid(`${where}: a PUTAWAY scan needs fromLocation`);
         }
+        // The edge refuses these as dead letters: a plan with them would expect movements that never come.
+        if (step.action !== "PUTAWAY" && step.fromLocation !== undefined) {
+          throw invalid(`${where}: only a PUTAWAY scan takes fromLocation`);
+        }
+        if (step.action === "PUTAWAY" && step.fromLocation === (step.location ?? device.location)) {
+          throw invalid(`${where}: a PUTAWAY scan from ${step.fromLocation} to itself moves nothing`);
+        }
         if (step.moves === false) break;
         const sku = step.actual?.sku ?? skuByGtin.get(step.gtin);
         if (sku === undefined) break; // an unknown item moves nothing the ledger can hold
         if (!items.has(sku)) throw invalid(`${where}: unknown sku ${sku}`);
-        const here = step.actual?.location ?? step.location ?? device.location;
+        // A RETURN goes to the scanner's returns location, never its own, when the scan names none (as at the edge).
+        const own = step.action === "RETURN" ? device.returnsLocation : device.location;
+        const here = step.actual?.location ?? step.location ?? own;
+        if (here === undefined)
+          throw invalid(`${where}: a RETURN scan needs a location or the scanner's returnsLocation`);
         const base = {
           sku,
           qty: step.qty,
@@ -429,6 +440,12 @@ export function planScenarioStream(scenario: Scenario, site: SiteLayout): Scenar
             break;
           case "PUTAWAY":
             movements.push({ movementType: "PUTAWAY", from: step.fromLocation, to: here, ...base });
+            break;
+          case "SHIP":
+            movements.push({ movementType: "SHIPMENT", from: here, ...base });
+            break;
+          case "RETURN":
+            movements.push({ movementType: "RETURN", to: here, ...base });
             break;
           case "COUNT":
             break;

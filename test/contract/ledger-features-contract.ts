@@ -201,7 +201,7 @@ export function ledgerFeaturesContract(name: string, create: () => Promise<Ledge
         const count = (value: number, location = "S1/A/01") =>
           telemetry(value, { metric: "count:SKU-1", unit: "ea", location, deviceId: "scanner-2" });
         const agrees = count(6);
-        const short = count(5);
+        const short = { ...count(5), operatorId: "op-count" };
         const elsewhere = count(1, "S1/A/02");
         await store.commit(meta(1), [agrees, short, elsewhere]);
         const tasks = await store.tasks.list({ status: "open" });
@@ -213,7 +213,8 @@ export function ledgerFeaturesContract(name: string, create: () => Promise<Ledge
               location: "S1/A/01",
               sku: "SKU-1",
               detail: expect.stringMatching(/counted 5 SKU-1 .* the ledger has 6/),
-              evidence: { deviceId: "scanner-2", observationIds: [short.id] },
+              // The counter is the evidence of what the count raised.
+              evidence: { deviceId: "scanner-2", observationIds: [short.id], operatorId: "op-count" },
             }),
             expect.objectContaining({
               taskType: "COUNT_MISMATCH",

@@ -593,7 +593,11 @@ export class SqlLedgerStore implements LedgerStore {
         sku,
         priority: "high",
         detail: `counted ${t.value} ${sku} at ${t.location}; the ledger has ${recorded}`,
-        evidence: { deviceId: t.deviceId, observationIds: [t.id] },
+        evidence: {
+          deviceId: t.deviceId,
+          observationIds: [t.id],
+          ...(t.operatorId !== undefined && { operatorId: t.operatorId }),
+        },
       });
     }
     return tasks;

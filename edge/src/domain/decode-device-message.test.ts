@@ -133,13 +133,13 @@ describe("decodeDeviceMessage", () => {
     [
       "tally/v1/DEMO/dev/scanner-1/scan",
       { gtin: "00614141000043", action: "PUTAWAY", scannedAt: at },
-      "TALLY_ERR_MSG_SCHEMA",
+      "TALLY_ERR_SCAN_INCOMPLETE",
       "scanner-1",
     ],
     [
       "tally/v1/DEMO/dev/scanner-1/scan",
       { gtin: "00614141000043", action: "PICK", location: "DEMO/NOWHERE/X", scannedAt: at },
-      "TALLY_ERR_MSG_SCHEMA",
+      "TALLY_ERR_LOCATION_UNKNOWN",
       "scanner-1",
     ],
   ])("refuses %s %j with %s", (topic, payload, code, deviceId) => {

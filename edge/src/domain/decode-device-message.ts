@@ -11,12 +11,9 @@ import {
   type Result,
   rejected,
 } from "@tally/protocols";
+import { decodeScan } from "./decode-scan.js";
 import type { Observation } from "./observation.js";
-import { readScanCode, type ScannedItem } from "./read-scan-code.js";
 import type { SiteIndex } from "./site-index.js";
-
-/** Most units one scan may count: the bound of `ScanMessage.qty`. */
-const MAX_SCAN_QTY = 100_000;
 
 /** The channels each kind of device may publish on. */
 const CHANNELS = DEVICE_KIND_CHANNELS;
@@ -128,49 +125,8 @@ export function decodeDeviceMessage(
       // Reads from portals were handled above; no other kind publishes on `read`.
       return refuse(ErrorCode.DeviceChannel, "only RFID portals publish tag reads", deviceId);
     case "scan": {
-      const m = msg.message;
-      const location = m.location ?? ("location" in device ? device.location : undefined);
-      if (location === undefined || !site.hasLocation(location)) {
-        return refuse(ErrorCode.MessageSchema, `scan location ${String(location)} is not in the site file`, deviceId);
-      }
-      if (m.action === "PUTAWAY" && (m.fromLocation === undefined || !site.hasLocation(m.fromLocation))) {
-        return refuse(
-          ErrorCode.MessageSchema,
-          "a PUTAWAY scan needs a fromLocation that is in the site file",
-          deviceId,
-        );
-      }
-      let item: ScannedItem = { gtin: m.gtin ?? "" };
-      if (m.code !== undefined) {
-        const read = readScanCode(m.code, new Date(m.scannedAt));
-        if (!read.ok) return refuse(read.error.code, read.error.reason, deviceId);
-        item = read.value;
-      }
-      const qty = item.count ?? m.qty;
-      // A count the barcode carries (AI 30/37, up to 8 digits) gets the bounds of a scan's own qty: a 0 or a
-      // 99,999,999 would become a movement the cloud refuses, far from the scan that caused it.
-      if (qty < 1 || qty > MAX_SCAN_QTY) {
-        return refuse(
-          ErrorCode.BarcodeInvalid,
-          `the barcode counts ${qty} units; a scan counts 1 to ${MAX_SCAN_QTY}`,
-          deviceId,
-        );
-      }
-      return ok([
-        {
-          type: "scan",
-          id: `${deviceId}/${m.scannedAt}`,
-          deviceId,
-          gtin: item.gtin,
-          qty,
-          action: m.action,
-          location,
-          fromLocation: m.fromLocation,
-          lot: m.lot ?? item.lot,
-          expiry: item.expiry,
-          at: m.scannedAt,
-        },
-      ]);
+      const scan = decodeScan(site, deviceId, device, msg.message);
+      return scan.ok ? ok([scan.value]) : refuse(scan.error.code, scan.error.reason, deviceId);
     }
     case "weight": {
       const m = msg.message;

@@ -33,12 +33,16 @@ export interface ScanObservation {
   gtin: string;
   qty: number;
   action: ScanAction;
+  /** A location of the site file (a scanned GLN is already mapped to its location). */
   location: string;
+  /** PUTAWAY only: where the stock came from, a location of the site file. */
   fromLocation?: string | undefined;
   lot?: string | undefined;
   /** ISO date, from the barcode's AI 17. */
   expiry?: string | undefined;
   at: string;
+  /** Who scanned, as the scanner sent it. */
+  operatorId?: string | undefined;
 }
 
 export interface WeightObservation {

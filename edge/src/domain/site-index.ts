@@ -1,5 +1,6 @@
 import {
   type Device,
+  glnKey,
   type Item,
   type SiteLayout,
   type TemperatureRange,
@@ -15,6 +16,8 @@ export interface SiteIndex {
   itemByGtin(gtin: string): Item | undefined;
   itemBySku(sku: string): Item | undefined;
   hasLocation(code: string): boolean;
+  /** The location whose label carries this GLN (AI 414) and extension (AI 254), if the site file names one. */
+  locationByGln(gln: string, extension?: string): string | undefined;
   zoneOf(location: string): Zone | undefined;
   temperatureRangeAt(location: string): TemperatureRange | undefined;
   /** Whether two portals can read each other's tags: listed as neighbours, else in the same zone. */
@@ -26,6 +29,9 @@ export function indexSite(site: SiteLayout): SiteIndex {
   const byGtin = new Map(site.items.flatMap((item) => item.gtins.map((gtin) => [gtin, item] as const)));
   const bySku = new Map(site.items.map((item) => [item.sku, item]));
   const locations = new Set(site.locations.map((l) => l.code));
+  const byGln = new Map(
+    site.locations.flatMap((l) => (l.gln === undefined ? [] : [[glnKey(l.gln, l.glnExtension), l.code] as const])),
+  );
   const zones = new Map(site.zones.map((z) => [z.id, z]));
   // The site's own locations are looked up on every movement: their zones are worked out once.
   const zoneOfKnown = new Map(site.locations.map((l) => [l.code, zones.get(zoneOfLocation(l.code))]));
@@ -53,6 +59,7 @@ export function indexSite(site: SiteLayout): SiteIndex {
     itemByGtin: (gtin) => byGtin.get(gtin),
     itemBySku: (sku) => bySku.get(sku),
     hasLocation: (code) => locations.has(code),
+    locationByGln: (gln, extension) => byGln.get(glnKey(gln, extension)),
     zoneOf,
     temperatureRangeAt: (location) => {
       const zone = zoneOf(location);

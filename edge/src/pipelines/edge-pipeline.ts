@@ -9,6 +9,7 @@ import type {
   TemperatureObservation,
   WeightObservation,
 } from "../domain/observation.js";
+import { ReceiptTally } from "../domain/receipt-tally.js";
 import { type ReferenceView, siteOnlyReference } from "../domain/reference-view.js";
 import type { SiteIndex } from "../domain/site-index.js";
 import type { TagMemory } from "../domain/tag-whereabouts.js";
@@ -119,7 +120,9 @@ export function edgePipeline(
     const initial = inputs.initialReference ?? siteOnlyReference(site.site.items);
     const temperatures$ = temps$.pipe(share());
     // Scan movements go out, and teach the RFID pipeline where SKUs went without their serials (putaways).
-    const scanEvents$ = scans$.pipe(movementsFromScans(site, deps), share());
+    // One tally of the open receipts for portals and receipt scans alike: a receipt may be read or scanned in.
+    const receipts = new ReceiptTally();
+    const scanEvents$ = scans$.pipe(movementsFromScans(deps, initial, receipts, inputs.reference$ ?? NEVER), share());
     const output = merge(
       rfidEvents(
         site,
@@ -128,6 +131,7 @@ export function edgePipeline(
         config.reads,
         scheduler,
         inputs.tagMemory,
+        receipts,
       )(passes$, inputs.reference$ ?? NEVER, scanEvents$),
       notices$.pipe(readerOverflowConditions(site, deps, config.overflowQuietMs, scheduler)),
       scanEvents$,

@@ -4,12 +4,12 @@ import {
   canonicalTimestampMs,
   decodeEpc,
   type EdgeEvent,
-  type ExpectedReceipt,
   type Item,
   type Movement,
   type RfidPortalDevice,
 } from "@tally/protocols";
 import { asyncScheduler, EMPTY, Observable, type SchedulerLike } from "rxjs";
+import { ReceiptTally } from "../domain/receipt-tally.js";
 import type { ReferenceView } from "../domain/reference-view.js";
 import type { SiteIndex } from "../domain/site-index.js";
 import {
@@ -90,6 +90,7 @@ export function rfidEvents(
   config: RfidEventsConfig = DEFAULT_RFID_EVENTS_CONFIG,
   scheduler: SchedulerLike = asyncScheduler,
   initialMemory: TagMemory = { tags: [], skuMoves: [] },
+  receipts: ReceiptTally = new ReceiptTally(),
 ): (
   passes$: Observable<TagPass>,
   reference$: Observable<ReferenceView>,
@@ -124,8 +125,6 @@ export function rfidEvents(
         }
         return decoded;
       };
-      /** Units seen per open receipt and SKU; one entry per open receipt. */
-      const seen = new Map<string, Map<string, number>>();
       const emit = (events: EdgeEvent[]) => {
         for (const e of events) subscriber.next(e);
       };
@@ -351,8 +350,7 @@ export function rfidEvents(
         if (open.length === 0) return [];
         const out: EdgeEvent[] = [];
         for (const line of lines) {
-          const receipt = open.find((r) => remaining(r, line.item.sku) >= line.qty);
-          if (receipt === undefined) {
+          if (receipts.take(open, line.item.sku, line.qty) === undefined) {
             out.push(
               task("UNEXPECTED_ITEM", {
                 occurredAt: at,
@@ -363,17 +361,10 @@ export function rfidEvents(
                 evidence,
               }),
             );
-            continue;
           }
-          const counts = seen.get(receipt.id) ?? new Map<string, number>();
-          counts.set(line.item.sku, (counts.get(line.item.sku) ?? 0) + line.qty);
-          seen.set(receipt.id, counts);
         }
         return out;
       };
-      const remaining = (receipt: ExpectedReceipt, sku: string) =>
-        receipt.lines.filter((l) => l.sku === sku).reduce((n, l) => n + l.qty, 0) -
-        (seen.get(receipt.id)?.get(sku) ?? 0);
 
       const onReference = (next: ReferenceView): EdgeEvent[] => {
         const stillOpen = new Set(next.data.expectedReceipts.filter((r) => r.status === "open").map((r) => r.id));
@@ -384,7 +375,7 @@ export function rfidEvents(
         for (const receipt of closed) {
           const skus = new Set(receipt.lines.map((l) => l.sku));
           for (const sku of skus) {
-            const short = remaining(receipt, sku);
+            const short = receipts.remaining(receipt, sku);
             if (short <= 0) continue;
             out.push(
               task("MISSING_EXPECTED", {
@@ -396,7 +387,7 @@ export function rfidEvents(
               }),
             );
           }
-          seen.delete(receipt.id);
+          receipts.forget(receipt.id);
         }
         return out;
       };

@@ -1,4 +1,4 @@
-import { DEVICE_CHANNELS, type DeviceChannel, formatBracketed } from "@tally/protocols";
+import { DEVICE_CHANNELS, type DeviceChannel, formatBracketed, hasControlCharacter } from "@tally/protocols";
 import fc from "fast-check";
 import { FUZZ_GTINS, FUZZ_LOCATIONS, FUZZ_SITE } from "./fuzz-site.js";
 import { hostileString } from "./hostile-json.js";
@@ -60,25 +60,41 @@ const item = fc.oneof(
 
 const site = fc.constantFrom(...FUZZ_LOCATIONS);
 
+/** An operator id as a site would give one: printable, any script, 1 to 64 characters. */
+const operatorId = fc
+  .string({ minLength: 1, maxLength: 64, unit: "grapheme" })
+  .filter((id) => id.length <= 64 && !hasControlCharacter(id));
+
 export const scanMessage = fc.oneof(
   fc
-    .tuple(item, fc.constantFrom("RECEIPT", "PICK", "COUNT"), fc.option(site, { nil: undefined }))
+    .tuple(item, fc.constantFrom("RECEIPT", "PICK", "COUNT", "SHIP"), fc.option(site, { nil: undefined }))
     .chain(([it, action, location]) =>
       fc
-        .record({
-          qty: fc.integer({ min: 1, max: 100_000 }),
-          scannedAt: timestamp,
-          lot: fc.option(lot, { nil: undefined }),
-        })
+        .record(
+          {
+            qty: fc.integer({ min: 1, max: 100_000 }),
+            scannedAt: timestamp,
+            lot,
+            operatorId,
+          },
+          { requiredKeys: ["qty", "scannedAt"] },
+        )
         .map((rest) => ({ ...it, action, ...(location === undefined ? {} : { location }), ...rest })),
     ),
-  fc.tuple(item, site, site, timestamp).map(([it, location, fromLocation, scannedAt]) => ({
-    ...it,
-    action: "PUTAWAY",
-    location,
-    fromLocation,
-    scannedAt,
-  })),
+  // A RETURN names its location: the fuzz site's scanners have no returnsLocation.
+  fc
+    .tuple(item, site, timestamp)
+    .map(([it, location, scannedAt]) => ({ ...it, action: "RETURN", location, scannedAt })),
+  // A PUTAWAY moves between two different locations.
+  fc
+    .tuple(item, fc.uniqueArray(site, { minLength: 2, maxLength: 2 }), timestamp)
+    .map(([it, [location, fromLocation], scannedAt]) => ({
+      ...it,
+      action: "PUTAWAY",
+      location,
+      fromLocation,
+      scannedAt,
+    })),
 );
 
 const shelfBins = FUZZ_SITE.devices.flatMap((d) => (d.kind === "shelf" ? d.bins.map((b) => b.location) : []));
