@@ -204,7 +204,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
 
   try {
     const pipelineConfig: EdgePipelineConfig = { ...DEFAULT_PIPELINE_CONFIG, ...options.pipeline };
-    const settleMs = pipelineSettleMs(pipelineConfig);
+    const settleMs = pipelineSettleMs(pipelineConfig, site);
 
     let outbox: Outbox;
     let journal: DeviceJournal | undefined;

@@ -114,6 +114,8 @@ export const ConditionType = z.enum([
   "SITE_LAYOUT_MISSING",
   /** A sensor's temperature changes faster than its device's `maxRateCPerMin` (value and limit in °C/min). */
   "TEMPERATURE_RATE",
+  /** A shelf bin's load cell reads stuck, out of range or negative (kind in key and detail): its readings move nothing. */
+  "LOAD_CELL_FAULT",
 ]);
 export type ConditionType = z.infer<typeof ConditionType>;
 

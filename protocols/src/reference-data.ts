@@ -53,6 +53,16 @@ export const ExpectedShipment = z
   .strict();
 export type ExpectedShipment = z.infer<typeof ExpectedShipment>;
 
+/** Units of a SKU the ledger holds at a location (all lots together). */
+export const BinStock = z
+  .object({
+    location: LocationCode,
+    sku: z.string().min(1).max(64),
+    units: z.number().int().min(-1_000_000_000).max(1_000_000_000),
+  })
+  .strict();
+export type BinStock = z.infer<typeof BinStock>;
+
 /**
  * The reference data an edge needs from the cloud and keeps a cached copy of
  * to work offline: the item master and the open expected receipts and
@@ -66,6 +76,12 @@ export const ReferenceData = z
     items: z.array(Item),
     expectedReceipts: z.array(ExpectedReceipt),
     expectedShipments: z.array(ExpectedShipment),
+    /**
+     * The ledger's units per location and SKU at the site's locations (non-zero
+     * positions only), which smart shelves compare their own counts with
+     * (COUNT_MISMATCH). Absent from an older cloud: no comparison.
+     */
+    binStock: z.array(BinStock).max(200_000).optional(),
   })
   .strict();
 export type ReferenceData = z.infer<typeof ReferenceData>;

@@ -59,6 +59,43 @@ describe("parseSiteLayoutText", () => {
     }
   });
 
+  it("reads a shelf's settings and its bins' tare, capacity and tolerance; refuses bad ones with their path", () => {
+    const withSettings = (shelf: string, bin: string) =>
+      demo
+        .replace("    transport: opcua\n", `    transport: opcua\n${shelf}`)
+        .replace(
+          'nodeId: "ns=1;s=shelf-1/DEMO/PICK/A1/weight" }',
+          `nodeId: "ns=1;s=shelf-1/DEMO/PICK/A1/weight"${bin} }`,
+        );
+    const good = parseSiteLayoutText(
+      withSettings(
+        "    settleMs: 500\n    replenishFrom: DEMO/DOCK/D1\n    mismatchGraceS: 120\n    stuckAfterS: 900\n",
+        ", tareG: 1200, capacityG: 15000, toleranceG: 12",
+      ),
+    );
+    expect(good.ok && good.value.devices.find((d) => d.id === "shelf-1")).toMatchObject({
+      settleMs: 500,
+      replenishFrom: "DEMO/DOCK/D1",
+      mismatchGraceS: 120,
+      stuckAfterS: 900,
+      bins: [{ location: "DEMO/PICK/A1", tareG: 1200, capacityG: 15000, toleranceG: 12 }, { location: "DEMO/PICK/A2" }],
+    });
+    const unknown = parseSiteLayoutText(withSettings("    replenishFrom: DEMO/PICK/NOPE\n", ""));
+    expect(unknown.ok).toBe(false);
+    if (!unknown.ok) expect(unknown.error.reason).toContain("unknown location DEMO/PICK/NOPE");
+    for (const [shelf, bin] of [
+      ["    settleMs: -1\n", ""],
+      ["    settleMs: 1e9\n", ""],
+      ["    mismatchGraceS: .nan\n", ""],
+      ["", ", capacityG: 0"],
+      ["", ", capacityG: 1e12"],
+      ["", ", tareG: .inf"],
+      ["", ", toleranceG: -1"],
+    ] as const) {
+      expect(parseSiteLayoutText(withSettings(shelf, bin)).ok, `${shelf}${bin}`).toBe(false);
+    }
+  });
+
   it("refuses an OPC-UA shelf without node ids", () => {
     const bad = demo.replace(', nodeId: "ns=1;s=shelf-1/DEMO/PICK/A2/weight"', "");
     const result = parseSiteLayoutText(bad);

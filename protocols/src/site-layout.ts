@@ -195,6 +195,16 @@ export const ShelfBin = z
     sku: Id,
     /** OPC-UA node id of the bin's weight variable (grams), for OPC-UA shelves. */
     nodeId: z.string().min(1).max(200).optional(),
+    /** The empty bin's weight as its cell reports it, grams; 0 when absent (the cell reports net load). */
+    tareG: z.number().finite().min(-1_000_000).max(10_000_000).optional(),
+    /** The load cell's rated capacity, grams: a reading above it raises LOAD_CELL_FAULT (out of range). */
+    capacityG: z.number().finite().positive().max(10_000_000).optional(),
+    /**
+     * Grams a settled reading may stray from a whole number of units, and the
+     * band a settling reading must stay in, for an item without its own
+     * `weightToleranceG`; absent too: a tenth of the unit weight.
+     */
+    toleranceG: z.number().finite().min(0).max(1_000_000).optional(),
   })
   .strict();
 export type ShelfBin = z.infer<typeof ShelfBin>;
@@ -212,6 +222,22 @@ export const ShelfDevice = z
     security: OpcuaShelfSecurity.optional(),
     /** MQTT shelves only: OPC-UA shelves are watched through their session. */
     heartbeat: SendsHeartbeat,
+    /** A bin's reading counts once it has stayed within its tolerance band this long, ms (default 300). */
+    settleMs: z.number().int().min(0).max(60_000).optional(),
+    /**
+     * Where refills of this shelf come from: a rise of whole units on a bin
+     * is then a PUTAWAY from here into the bin. Absent: rises move nothing
+     * (the putaway scan records them).
+     */
+    replenishFrom: LocationCode.optional(),
+    /** Seconds the shelf's units may disagree with the ledger's before a COUNT_MISMATCH task (default 600). */
+    mismatchGraceS: z.number().min(0).max(604_800).optional(),
+    /**
+     * Seconds of exactly repeated readings of a bin (at least 5) after which
+     * its cell counts as stuck (LOAD_CELL_FAULT). Absent or 0: not checked,
+     * because cells that report whole grams repeat exactly on a quiet bin.
+     */
+    stuckAfterS: z.number().min(0).max(604_800).optional(),
   })
   .strict()
   .refine((d) => d.transport !== "opcua" || d.endpointUrl !== undefined, {
@@ -372,6 +398,12 @@ export const SiteLayout = z
           ctx.addIssue({ code: "custom", message: `unknown location ${code}`, path: ["devices", i] });
       }
       if (d.kind === "shelf") {
+        if (d.replenishFrom !== undefined && !locations.has(d.replenishFrom))
+          ctx.addIssue({
+            code: "custom",
+            message: `unknown location ${d.replenishFrom}`,
+            path: ["devices", i, "replenishFrom"],
+          });
         for (const b of d.bins) {
           if (!skus.has(b.sku))
             ctx.addIssue({ code: "custom", message: `unknown sku ${b.sku}`, path: ["devices", i, "bins"] });

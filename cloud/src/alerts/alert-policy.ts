@@ -85,6 +85,8 @@ const DEFAULT_SEVERITY: Record<AlertKind, z.infer<typeof AlertSeverity>> = {
   SHELF_UNSTABLE: "minor",
   READER_OVERFLOW: "major",
   SENSOR_STUCK: "minor",
+  // A faulty cell stops the bin's counting until it is fixed: nearer a stuck sensor than an outage.
+  LOAD_CELL_FAULT: "minor",
   SHELF_UNREACHABLE: "major",
   EDGE_BACKLOG: "major",
   EDGE_IDENTITY_CONFLICT: "critical",

@@ -15,11 +15,17 @@ export class ReferenceView {
   readonly #byGtin = new Map<string, Item>();
   readonly #bySku = new Map<string, Item>();
   readonly #pallets = new Map<string, PalletContents[]>();
+  /** The ledger's units by `location|sku`; undefined when the cloud sent none. */
+  readonly #binStock: Map<string, number> | undefined;
 
   constructor(
     siteItems: readonly Item[],
-    readonly data: Pick<ReferenceData, "items" | "expectedReceipts" | "expectedShipments">,
+    readonly data: Pick<ReferenceData, "items" | "expectedReceipts" | "expectedShipments" | "binStock">,
   ) {
+    this.#binStock =
+      data.binStock === undefined
+        ? undefined
+        : new Map(data.binStock.map((b) => [`${b.location}|${b.sku}`, b.units] as const));
     // The cloud's item master wins over the site file's.
     for (const item of [...siteItems, ...data.items]) {
       this.#bySku.set(item.sku, item);
@@ -46,6 +52,14 @@ export class ReferenceView {
 
   itemBySku(sku: string): Item | undefined {
     return this.#bySku.get(sku);
+  }
+
+  /**
+   * The ledger's units of `sku` at `location` (0 when it holds none there);
+   * undefined when the reference data carries no stock to compare with.
+   */
+  expectedUnits(location: string, sku: string): number | undefined {
+    return this.#binStock === undefined ? undefined : (this.#binStock.get(`${location}|${sku}`) ?? 0);
   }
 
   /** Open expected receipts for an inbound dock door (those naming no dock count for every door). */

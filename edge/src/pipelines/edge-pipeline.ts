@@ -1,4 +1,4 @@
-import type { EdgeEvent } from "@tally/protocols";
+import type { EdgeEvent, SiteLayout } from "@tally/protocols";
 import { asyncScheduler, merge, NEVER, Observable, type SchedulerLike, Subject, share } from "rxjs";
 import type { DeviceLink } from "../domain/device-link.js";
 import type {
@@ -25,9 +25,9 @@ import type { EventDeps } from "./event-factory.js";
 import { excursionWindows } from "./excursion-windows.js";
 import { DEFAULT_GROUP_CONFIG, DoorActivity, type GroupCrossingsConfig, groupCrossings } from "./group-crossings.js";
 import { movementsFromScans } from "./movements-from-scans.js";
-import { DEFAULT_WEIGHTS_CONFIG, type PicksFromWeightsConfig, picksFromWeights } from "./picks-from-weights.js";
 import { readerOverflowConditions } from "./reader-overflow-conditions.js";
 import { DEFAULT_RFID_EVENTS_CONFIG, type RfidEventsConfig, rfidEvents } from "./rfid-events.js";
+import { DEFAULT_SHELF_CONFIG, type ShelfConfig, shelfEvents } from "./shelf-events.js";
 import { stuckSensors } from "./stuck-sensors.js";
 import { summarizeTemperatures } from "./summarize-temperatures.js";
 import { type CrossReadConfig, DEFAULT_CROSS_READ_CONFIG, suppressCrossReads } from "./suppress-cross-reads.js";
@@ -46,7 +46,8 @@ export interface EdgePipelineConfig {
   crossReads: CrossReadConfig;
   /** Passes → movements: one per tag, portal and direction within `dedupeTtlMs`. */
   reads: RfidEventsConfig;
-  weights: PicksFromWeightsConfig;
+  /** Smart-shelf weights: defaults for shelves whose site-file entry does not say. */
+  weights: ShelfConfig;
   /**
    * One summary (mean, min, max, count) per temperature sensor per this many ms of device time, aligned to
    * multiples of it; whole seconds.
@@ -63,7 +64,7 @@ export const DEFAULT_PIPELINE_CONFIG: EdgePipelineConfig = {
   passes: DEFAULT_PASS_CONFIG,
   crossReads: DEFAULT_CROSS_READ_CONFIG,
   reads: DEFAULT_RFID_EVENTS_CONFIG,
-  weights: DEFAULT_WEIGHTS_CONFIG,
+  weights: DEFAULT_SHELF_CONFIG,
   telemetryIntervalMs: 60_000,
   overflowQuietMs: 5 * 60_000,
   // Three missed heartbeats at the simulators' (and typical devices') 10 s interval.
@@ -135,7 +136,7 @@ export function edgePipeline(
       )(passes$, inputs.reference$ ?? NEVER, scanEvents$),
       notices$.pipe(readerOverflowConditions(site, deps, config.overflowQuietMs, scheduler)),
       scanEvents$,
-      weights$.pipe(picksFromWeights(site, deps, config.weights, scheduler)),
+      shelfEvents(site, deps, initial, config.weights, scheduler)(weights$, inputs.reference$ ?? NEVER),
       temperatures$.pipe(temperatureConditions(site, deps, inputs.onLateTemperature)),
       temperatures$.pipe(temperatureRate(site, deps, inputs.onLateTemperature)),
       temperatures$.pipe(stuckSensors(site, deps)),
@@ -184,9 +185,14 @@ export function edgePipeline(
  * Longest the pipelines may still hold data after their last input, ms: a
  * burst closes within 1.25 × its silence (sweeps run at a quarter of it), a
  * candidate waits for the tags that crossed with it, a pass is held for
- * cross-reads, and weights settle; plus the batching.
+ * cross-reads, and weights settle (the slowest shelf of `site`); plus the batching.
  */
-export function pipelineSettleMs(config: EdgePipelineConfig): number {
+export function pipelineSettleMs(config: EdgePipelineConfig, site?: SiteLayout): number {
   const groupHoldMs = (config.groups ?? DEFAULT_GROUP_CONFIG).holdMs;
-  return config.passes.silenceMs * 1.25 + groupHoldMs + config.crossReads.holdOffMs + config.weights.settleMs + 250;
+  // A shelf of the site file may settle more slowly than the edge's default.
+  const weightsSettleMs = Math.max(
+    config.weights.settleMs,
+    ...(site?.devices ?? []).map((d) => (d.kind === "shelf" ? (d.settleMs ?? 0) : 0)),
+  );
+  return config.passes.silenceMs * 1.25 + groupHoldMs + config.crossReads.holdOffMs + weightsSettleMs + 250;
 }

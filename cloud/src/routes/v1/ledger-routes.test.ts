@@ -281,6 +281,28 @@ describe("ledger routes (open API)", () => {
     expectProblem(await app.inject({ url: `/v1/sites/${"s".repeat(65)}/reference-data` }), 400, ErrorCode.QueryInvalid);
   });
 
+  it("GET /v1/sites/{siteId}/reference-data: bin stock per location and SKU, lots together, only this site's", async () => {
+    await ingest([
+      movement({ sku: "SKU-1", qty: 10, to: "S1/A/01", lot: "L1" }),
+      movement({ sku: "SKU-1", qty: 2, to: "S1/A/01", lot: "L2" }),
+      movement({ sku: "SKU-2", qty: 3, to: "S1/A/02" }),
+      movement({ sku: "SKU-2", qty: 3, from: "S1/A/02", to: undefined }),
+    ]);
+    const before = await app.inject({ url: "/v1/sites/S1/reference-data" });
+    const data = ReferenceData.parse(before.json());
+    // SKU-2 at S1/A/02 came and went: 0 units are left out.
+    expect(data.binStock).toEqual([{ location: "S1/A/01", sku: "SKU-1", units: 12 }]);
+    expect(ReferenceData.parse((await app.inject({ url: "/v1/sites/S9/reference-data" })).json()).binStock).toEqual([]);
+    // A movement changes the copy: the ETag no longer matches.
+    await ingest([movement({ sku: "SKU-1", qty: 1, from: "S1/A/01", to: undefined, lot: "L1" })]);
+    const after = await app.inject({
+      url: "/v1/sites/S1/reference-data",
+      headers: { "if-none-match": String(before.headers.etag) },
+    });
+    expect(after.statusCode).toBe(200);
+    expect(after.json().binStock).toEqual([{ location: "S1/A/01", sku: "SKU-1", units: 11 }]);
+  });
+
   it("GET /v1/kpis: record accuracy from counts, stockouts, dock-to-stock, below reorder point", async () => {
     const epc = "urn:epc:id:sgtin:0614141.000001.8";
     await ingest([

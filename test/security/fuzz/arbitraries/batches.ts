@@ -63,11 +63,21 @@ const expected = fc.record({
   lines: fc.array(expectedLine, { minLength: 1, maxLength: 3 }),
 });
 
-/** Reference data as the cloud serves it to an edge: the fuzz site's items and some expected documents. */
-export const validReferenceData = fc.record({
-  siteId: fc.constant(FUZZ_SITE.siteId),
-  asOf: fc.constant(new Date(NOW).toISOString()),
-  items: fc.constant(FUZZ_SITE.items),
-  expectedReceipts: fc.array(expected, { maxLength: 2 }),
-  expectedShipments: fc.array(expected, { maxLength: 2 }),
+const binStock = fc.record({
+  location: fc.constantFrom(...FUZZ_LOCATIONS),
+  sku: fc.constantFrom(...FUZZ_SKUS),
+  units: fc.integer({ min: -1000, max: 1_000_000 }),
 });
+
+/** Reference data as the cloud serves it to an edge: the fuzz site's items, some expected documents, its bin stock. */
+export const validReferenceData = fc.record(
+  {
+    siteId: fc.constant(FUZZ_SITE.siteId),
+    asOf: fc.constant(new Date(NOW).toISOString()),
+    items: fc.constant(FUZZ_SITE.items),
+    expectedReceipts: fc.array(expected, { maxLength: 2 }),
+    expectedShipments: fc.array(expected, { maxLength: 2 }),
+    binStock: fc.array(binStock, { maxLength: 3 }),
+  },
+  { requiredKeys: ["siteId", "asOf", "items", "expectedReceipts", "expectedShipments"] },
+);
