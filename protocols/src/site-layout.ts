@@ -238,6 +238,11 @@ export const ShelfDevice = z
      * because cells that report whole grams repeat exactly on a quiet bin.
      */
     stuckAfterS: z.number().min(0).max(604_800).optional(),
+    /**
+     * Seconds either side within which a scanned PICK or PUTAWAY and a settled change of one of this shelf's
+     * bins (same location and SKU) are one movement (default 10; 0: never fused, each is checked alone).
+     */
+    fusionWindowS: z.number().min(0).max(600).optional(),
   })
   .strict()
   .refine((d) => d.transport !== "opcua" || d.endpointUrl !== undefined, {
