@@ -243,6 +243,12 @@ export const ShelfDevice = z
      * bins (same location and SKU) are one movement (default 10; 0: never fused, each is checked alone).
      */
     fusionWindowS: z.number().min(0).max(600).optional(),
+    /**
+     * A drop of a bin that nobody scanned within the fusion window, when no open expected shipment lists its
+     * SKU: `suspect` (default) raises SUSPECTED_THEFT and moves the units out by a low-confidence ADJUSTMENT;
+     * `allow` makes it an unscanned PICK, for bins picked without a scanner by design.
+     */
+    unscannedPicks: z.enum(["suspect", "allow"]).optional(),
   })
   .strict()
   .refine((d) => d.transport !== "opcua" || d.endpointUrl !== undefined, {

@@ -18,6 +18,8 @@ export interface FusionBin {
   sku: string;
   unitWeightG: number;
   windowMs: number;
+  /** What a drop nobody scanned is when no open pick order lists its SKU (the shelf's `unscannedPicks`). */
+  unscannedPicks: "suspect" | "allow";
 }
 
 /**
@@ -126,7 +128,7 @@ export function scanAlone(scan: Movement, bin: FusionBin): FusionDraft[] {
 
 /**
  * A shelf change nobody scanned. A drop with an open pick order for its SKU
- * is an unscanned PICK; without one it is a SUSPECTED_THEFT condition and an
+ * (or of a shelf whose `unscannedPicks` is `allow`) is an unscanned PICK; without one it is a SUSPECTED_THEFT condition and an
  * ADJUSTMENT out of the bin at low confidence (decision 0168), which a
  * person confirms or reverses. A rise keeps what it did before fusion: a
  * PUTAWAY from the shelf's `replenishFrom` (it has `from`), else nothing.
@@ -138,7 +140,7 @@ export function shelfAlone(shelf: Movement, bin: FusionBin, openPickOrder: boole
     if (shelf.from === undefined) return [];
     return [{ kind: "movement", fields: { ...fields, evidence, confidence: FUSION_CONFIDENCE.shelfOnly } }];
   }
-  if (openPickOrder)
+  if (openPickOrder || bin.unscannedPicks === "allow")
     return [{ kind: "movement", fields: { ...fields, evidence, confidence: FUSION_CONFIDENCE.unscannedPick } }];
   const grams = shelf.qty * bin.unitWeightG;
   return [

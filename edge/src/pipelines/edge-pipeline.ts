@@ -1,6 +1,7 @@
 import type { EdgeEvent, SiteLayout } from "@tally/protocols";
-import { asyncScheduler, merge, NEVER, Observable, type SchedulerLike, Subject, share } from "rxjs";
+import { asyncScheduler, map, merge, NEVER, Observable, type SchedulerLike, Subject, share } from "rxjs";
 import type { DeviceLink } from "../domain/device-link.js";
+import { withSource } from "../domain/fusion-rules.js";
 import type {
   Observation,
   ReaderNoticeObservation,
@@ -136,7 +137,10 @@ export function edgePipeline(
         scheduler,
         inputs.tagMemory,
         receipts,
-      )(passes$, inputs.reference$ ?? NEVER, scanEvents$),
+      )(passes$, inputs.reference$ ?? NEVER, scanEvents$).pipe(
+        // Every movement says what it rests on, RFID's too (they pass no fusion: no shelf weighs a pallet).
+        map((e) => (e.kind === "movement" ? { ...e, evidence: withSource(e.evidence, "rfid") } : e)),
+      ),
       notices$.pipe(readerOverflowConditions(site, deps, config.overflowQuietMs, scheduler)),
       fuseShelfAndScans(
         site,

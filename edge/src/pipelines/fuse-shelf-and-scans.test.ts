@@ -19,7 +19,10 @@ function siteWith(shelf: Partial<ShelfDevice> = {}): SiteLayout {
   const base = demoSite();
   return {
     ...base,
-    devices: base.devices.map((d) => (d.kind === "shelf" ? ({ ...d, transport: "mqtt", ...shelf } as ShelfDevice) : d)),
+    // The demo's shelf is picked without scanning (`allow`): these tests check drops by default.
+    devices: base.devices.map((d) =>
+      d.kind === "shelf" ? ({ ...d, transport: "mqtt", unscannedPicks: "suspect", ...shelf } as ShelfDevice) : d,
+    ),
   };
 }
 
@@ -310,6 +313,12 @@ describe("fuseShelfAndScans: one side alone", () => {
     ]);
     // An open shipment of another SKU is no pick order for this one.
     expect(summary(play([[0, "shelf", weighed(-1)]], siteWith(), ordersOf("GADGET")))[0]?.[0]).toBe("SUSPECTED_THEFT");
+  });
+
+  it("a drop nobody scanned on a shelf picked without scanning (unscannedPicks: allow): an unscanned PICK", () => {
+    expect(summary(play([[0, "shelf", weighed(-2)]], siteWith({ unscannedPicks: "allow" })))).toEqual([
+      ["PICK 2 shelf 0.7", 10_000],
+    ]);
   });
 
   it("a rise nobody scanned: a PUTAWAY from replenishFrom when the shelf has one, else nothing", () => {

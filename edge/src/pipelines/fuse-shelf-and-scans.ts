@@ -138,7 +138,14 @@ function shelfBins(site: SiteIndex, defaultWindowMs: number): Map<string, Fusion
       const unitWeightG = site.itemBySku(b.sku)?.unitWeightG;
       // A bin without a unit weight is not weighed as units (the shelf pipeline skips it): nothing to fuse with.
       if (unitWeightG === undefined) continue;
-      out.set(`${b.location}|${b.sku}`, { shelfId: d.id, location: b.location, sku: b.sku, unitWeightG, windowMs });
+      out.set(`${b.location}|${b.sku}`, {
+        shelfId: d.id,
+        location: b.location,
+        sku: b.sku,
+        unitWeightG,
+        windowMs,
+        unscannedPicks: d.unscannedPicks ?? "suspect",
+      });
     }
   }
   return out;
