@@ -34,7 +34,7 @@ import { deviceBrokerPolicy, type EdgeMode, isLoopback } from "./domain/device-b
 import type { DeviceLink } from "./domain/device-link.js";
 import { eventDeadLetter } from "./domain/event-dead-letter.js";
 import { forgedAckCondition } from "./domain/forged-ack-condition.js";
-import { JournalHolds, longestStationaryMs } from "./domain/journal-holds.js";
+import { JournalHolds, longestStationaryMs, shelfBinLocations } from "./domain/journal-holds.js";
 import type { Observation } from "./domain/observation.js";
 import { ContinuingRunFilter } from "./domain/replay-filter.js";
 import { indexSite } from "./domain/site-index.js";
@@ -440,7 +440,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
 
     // Device messages: journalled (fsync'd) before the device's publish is acknowledged, then decoded.
     const stationaryMs = longestStationaryMs(site, pipelineConfig.passes.stationaryMs);
-    const holds = new JournalHolds({ settleMs, stationaryMs });
+    const holds = new JournalHolds({ settleMs, stationaryMs, shelfBins: shelfBinLocations(site) });
     let replayFilter: ContinuingRunFilter | undefined;
     let replaying = false;
     const deadLetter = (topic: string, payload: Buffer, code: string, reason: string, deviceId?: string) => {

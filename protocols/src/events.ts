@@ -12,6 +12,10 @@ const base = {
   occurredAt: Timestamp,
 };
 
+/** A kind of device whose observations a movement rests on: barcode scanner, smart shelf, RFID portal. */
+export const EvidenceSource = z.enum(["scan", "shelf", "rfid"]);
+export type EvidenceSource = z.infer<typeof EvidenceSource>;
+
 /** What a movement or task rests on: the device and the observations it saw. */
 export const Evidence = z
   .object({
@@ -19,6 +23,13 @@ export const Evidence = z
     observationIds: z.array(z.string().max(128)).max(100).default([]),
     /** The person whose scan made it, when one did. */
     operatorId: OperatorId.optional(),
+    /**
+     * Which kinds of evidence the movement or task rests on, e.g. `["scan", "shelf"]` for a scanned pick the
+     * shelf's weight confirmed; `deviceId` is then the first one's device and `observationIds` hold both's.
+     */
+    sources: z.array(EvidenceSource).min(1).max(4).optional(),
+    /** Every device of `sources` in the same order, when there is more than one. */
+    deviceIds: z.array(z.string().min(1).max(64)).min(1).max(4).optional(),
   })
   .strict();
 export type Evidence = z.infer<typeof Evidence>;
@@ -79,6 +90,10 @@ export const CorrectionTaskType = z.enum([
   "UNKNOWN_ORIGIN",
   /** Stock that was in a zone during a temperature excursion: hold it until somebody has judged it. */
   "QUARANTINE",
+  /** A scanned pick or putaway at a smart-shelf bin whose weight did not change within the fusion window. */
+  "SCAN_WITHOUT_SHELF_CHANGE",
+  /** A scan and a shelf's weight agree on the bin but not on the units: both readings in the detail. */
+  "SCAN_SHELF_QTY_MISMATCH",
 ]);
 export type CorrectionTaskType = z.infer<typeof CorrectionTaskType>;
 
@@ -116,6 +131,11 @@ export const ConditionType = z.enum([
   "TEMPERATURE_RATE",
   /** A shelf bin's load cell reads stuck, out of range or negative (kind in key and detail): its readings move nothing. */
   "LOAD_CELL_FAULT",
+  /**
+   * Units left a shelf bin with no scan in the fusion window and no open expected shipment listing the SKU
+   * (value: units, limit: grams taken; bin and SKU in key and detail).
+   */
+  "SUSPECTED_THEFT",
 ]);
 export type ConditionType = z.infer<typeof ConditionType>;
 

@@ -279,6 +279,17 @@ export const ShelfDevice = z
      * because cells that report whole grams repeat exactly on a quiet bin.
      */
     stuckAfterS: z.number().min(0).max(604_800).optional(),
+    /**
+     * Seconds either side within which a scanned PICK or PUTAWAY and a settled change of one of this shelf's
+     * bins (same location and SKU) are one movement (default 10; 0: never fused, each is checked alone).
+     */
+    fusionWindowS: z.number().min(0).max(600).optional(),
+    /**
+     * A drop of a bin that nobody scanned within the fusion window, when no open expected shipment lists its
+     * SKU: `suspect` (default) raises SUSPECTED_THEFT and moves the units out by a low-confidence ADJUSTMENT;
+     * `allow` makes it an unscanned PICK, for bins picked without a scanner by design.
+     */
+    unscannedPicks: z.enum(["suspect", "allow"]).optional(),
   })
   .strict()
   .refine((d) => d.transport !== "opcua" || d.endpointUrl !== undefined, {

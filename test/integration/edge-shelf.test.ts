@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseBootstrapTokens, startCloud } from "@tally/cloud";
 import { startEdge } from "@tally/edge";
-import { deviceTopic, type ShelfWeightMessage, type SiteLayout } from "@tally/protocols";
+import { deviceTopic, type ScanMessage, type ShelfWeightMessage, type SiteLayout } from "@tally/protocols";
 import mqtt from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
 import { demoSiteOnPort } from "../support/demo-site.js";
@@ -14,7 +14,10 @@ import { testLogger } from "../support/quiet-logger.js";
 const logger = testLogger();
 const A1 = "DEMO/PICK/A1";
 
-/** The demo site with its shelf pushing over MQTT, refilled from the dock door. */
+/**
+ * The demo site with its shelf pushing over MQTT, refilled from the dock door; scans and shelf changes of a bin
+ * fuse within 1 s (rather than the default 10 s, to keep the test short).
+ */
 async function mqttShelfSite(): Promise<SiteLayout> {
   const site = await demoSiteOnPort(await freePort());
   return {
@@ -27,6 +30,7 @@ async function mqttShelfSite(): Promise<SiteLayout> {
             transport: "mqtt",
             bins: d.bins.map(({ location, sku }) => ({ location, sku })),
             replenishFrom: "DEMO/DOCK/D1",
+            fusionWindowS: 1,
           }
         : d,
     ),
@@ -39,7 +43,7 @@ describe("edge → cloud: a smart shelf over MQTT", () => {
     for (const stop of stops.splice(0).reverse()) await stop();
   });
 
-  it("puts a refill and a pick in the ledger from …/weight messages", async () => {
+  it("puts a refill, a scanned pick (one movement, both sources) and a suspected theft in the ledger", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "tally-shelf-"));
     stops.push(() => rm(dataDir, { recursive: true, force: true }));
     const edgeSecret = "edge-shelf-secret-0123456789";
@@ -81,10 +85,42 @@ describe("edge → cloud: a smart shelf over MQTT", () => {
 
     await weigh(2500);
     await eventually(movements, (m) => m.length === 1, { what: "the refill" });
+    // A scanned pick and the bin's drop: one PICK in the ledger, not two.
+    const scanner = await mqtt.connectAsync(edge.deviceMqttUrl, { clientId: "scanner-1" });
+    stops.push(() => scanner.endAsync());
+    const scan: ScanMessage = {
+      gtin: "00614141000012",
+      qty: 3,
+      action: "PICK",
+      location: A1,
+      scannedAt: new Date().toISOString(),
+      operatorId: "op-7",
+    };
+    await scanner.publishAsync(deviceTopic("DEMO", "scanner-1", "scan"), JSON.stringify(scan), { qos: 1 });
     await weigh(1750);
     const [putaway, pick] = await eventually(movements, (m) => m.length === 2, { what: "the pick" });
     expect(putaway).toMatchObject({ movementType: "PUTAWAY", qty: 10, from: "DEMO/DOCK/D1", to: A1 });
-    expect(pick).toMatchObject({ movementType: "PICK", qty: 3, from: A1 });
+    expect(putaway?.evidence.sources).toEqual(["shelf"]);
+    expect(pick).toMatchObject({
+      movementType: "PICK",
+      qty: 3,
+      from: A1,
+      confidence: 1,
+      evidence: { sources: ["scan", "shelf"], deviceIds: ["scanner-1", "shelf-1"], operatorId: "op-7" },
+    });
     expect(pick?.to).toBeUndefined();
+
+    // A drop nobody scanned, with no open expected shipment of WIDGET: an alert, and a low-confidence ADJUSTMENT.
+    await weigh(1500);
+    const [theft] = await eventually(
+      async () => (await cloud.store.alerts()).filter((a) => a.kind === "SUSPECTED_THEFT"),
+      (alerts) => alerts.length === 1,
+      { what: "the SUSPECTED_THEFT alert" },
+    );
+    expect(theft).toMatchObject({ status: "open", severity: "major", location: A1, value: 1 });
+    expect(theft?.message).toContain("1 × WIDGET (250.0 g) left DEMO/PICK/A1");
+    const all = await eventually(movements, (m) => m.length === 3, { what: "the adjustment" });
+    expect(all.filter((m) => m.movementType === "PICK")).toHaveLength(1);
+    expect(all[2]).toMatchObject({ movementType: "ADJUSTMENT", qty: 1, from: A1, evidence: { sources: ["shelf"] } });
   });
 });

@@ -87,6 +87,8 @@ const DEFAULT_SEVERITY: Record<AlertKind, z.infer<typeof AlertSeverity>> = {
   SENSOR_STUCK: "minor",
   // A faulty cell stops the bin's counting until it is fixed: nearer a stuck sensor than an outage.
   LOAD_CELL_FAULT: "minor",
+  // Stock gone with nobody's word for it: someone should look while the goods may still be on site.
+  SUSPECTED_THEFT: "major",
   SHELF_UNREACHABLE: "major",
   EDGE_BACKLOG: "major",
   EDGE_IDENTITY_CONFLICT: "critical",

@@ -32,6 +32,9 @@ export const DEFAULT_TASK_DUE: TaskDuePolicy = {
     WRONG_ZONE: 60,
     COUNT_MISMATCH: 240,
     WEIGHT_NOT_WHOLE_UNITS: 240,
+    // A scan and its shelf bin that disagree: the same half shift as the shelf's own disagreements.
+    SCAN_WITHOUT_SHELF_CHANGE: 240,
+    SCAN_SHELF_QTY_MISMATCH: 240,
     UNEXPECTED_ITEM: 240,
     MISSING_EXPECTED: 240,
     UNCONFIRMED_PASS: 480,

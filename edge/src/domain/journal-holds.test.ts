@@ -1,7 +1,7 @@
 import type { SiteLayout } from "@tally/protocols";
 import { describe, expect, it } from "vitest";
 import { demoSite, PUTAWAY_SCAN, tagRead, testPortal } from "../testing/demo-site.js";
-import { JournalHolds, longestStationaryMs } from "./journal-holds.js";
+import { JournalHolds, longestStationaryMs, shelfBinLocations } from "./journal-holds.js";
 
 const read = (deviceId: string, epc: string) => tagRead(epc, deviceId);
 const scan = PUTAWAY_SCAN;
@@ -12,6 +12,17 @@ describe("JournalHolds", () => {
     holds.observe(1, scan, 0);
     holds.observe(2, scan, 10);
     expect(holds.watermark(20)).toBe(2);
+  });
+
+  it("holds a PICK or PUTAWAY scan at a shelf bin while fusion may wait for the bin's change", () => {
+    const holds = new JournalHolds({ settleMs: 1000, stationaryMs: 60_000, shelfBins: shelfBinLocations(demoSite()) });
+    holds.observe(1, scan, 0);
+    holds.observe(2, { ...scan, action: "RECEIPT", location: "DEMO/DOCK/D1" }, 0);
+    expect(holds.watermark(500)).toBe(0);
+    expect(holds.watermark(1001)).toBe(2);
+    // A PICK scan somewhere no shelf weighs is done at once.
+    holds.observe(3, { ...scan, action: "PICK", location: "DEMO/DOCK/D1" }, 1100);
+    expect(holds.watermark(1100)).toBe(3);
   });
 
   it("holds the checkpoint before the first read of a pass until it has settled", () => {

@@ -25,6 +25,16 @@ export interface JournalHoldsConfig {
    * know it is parked), ms.
    */
   stationaryMs: number;
+  /**
+   * Locations of smart-shelf bins: a PICK or PUTAWAY scan there waits in the fusion stage for the bin's change,
+   * so it is held like a weight. None: every scan is done at once.
+   */
+  shelfBins?: ReadonlySet<string>;
+}
+
+/** The bins of the site's shelves, whose PICK and PUTAWAY scans the fusion stage holds. */
+export function shelfBinLocations(site: SiteLayout): Set<string> {
+  return new Set(site.devices.flatMap((d) => (d.kind === "shelf" ? d.bins.map((b) => b.location) : [])));
 }
 
 interface Run {
@@ -36,7 +46,8 @@ interface Run {
 /**
  * Which journalled messages the pipelines may still be holding. Reads keep a
  * pass open and weights wait to settle, so their messages are not done when
- * they are decoded; everything else turns into events at once. The
+ * they are decoded, and a PICK or PUTAWAY scan at a shelf bin waits for
+ * the bin's change (fusion); everything else turns into events at once. The
  * checkpoint is the seq before the oldest message still held (or the last
  * one seen when none is). Conservative by time: a run counts as held until
  * `settleMs` after its last input, which is longer than any pipeline holds it.
@@ -52,6 +63,12 @@ export class JournalHolds {
     let key: string;
     if (observation.type === "tag-read") key = `${observation.deviceId}\u0000${observation.epc}`;
     else if (observation.type === "weight") key = `${observation.deviceId}\u0000${observation.location}`;
+    else if (
+      observation.type === "scan" &&
+      (observation.action === "PICK" || observation.action === "PUTAWAY") &&
+      this.config.shelfBins?.has(observation.location) === true
+    )
+      key = `${observation.deviceId}\u0000scan\u0000${observation.location}`;
     else return;
     const run = this.#runs.get(key);
     if (run === undefined || nowMs - run.lastMs > this.config.settleMs) {

@@ -199,6 +199,8 @@ describe("a crossing needs evidence of crossing", () => {
     expect(moved).toHaveLength(40);
     expect(new Set(moved.map((m) => m.epc)).size).toBe(40);
     expect(moved.every((m) => m.movementType === "RECEIPT" && m.to === "DEMO/DOCK/D1")).toBe(true);
+    // Every movement of the edge says what it rests on.
+    expect(moved.every((m) => m.evidence.sources?.join() === "rfid")).toBe(true);
     // The pass runs 10.0 s → 12.0 s: the tags are between the antennas at about 11.0 s.
     for (const m of moved) expect(Math.abs(msOf(m.occurredAt) - 11_000)).toBeLessThanOrEqual(500);
   });

@@ -1,6 +1,7 @@
 import type { EdgeEvent, SiteLayout } from "@tally/protocols";
-import { asyncScheduler, merge, NEVER, Observable, type SchedulerLike, Subject, share } from "rxjs";
+import { asyncScheduler, map, merge, NEVER, Observable, type SchedulerLike, Subject, share } from "rxjs";
 import type { DeviceLink } from "../domain/device-link.js";
+import { withSource } from "../domain/fusion-rules.js";
 import type {
   Observation,
   ReaderNoticeObservation,
@@ -23,6 +24,7 @@ import { DEFAULT_PASS_CONFIG, type DetectPassesConfig, detectPasses, OpenPasses 
 import { deviceSilence } from "./device-silence.js";
 import type { EventDeps } from "./event-factory.js";
 import { excursionWindows } from "./excursion-windows.js";
+import { DEFAULT_FUSION_WINDOW_MS, fuseShelfAndScans } from "./fuse-shelf-and-scans.js";
 import { DEFAULT_GROUP_CONFIG, DoorActivity, type GroupCrossingsConfig, groupCrossings } from "./group-crossings.js";
 import { movementsFromScans } from "./movements-from-scans.js";
 import { readerOverflowConditions } from "./reader-overflow-conditions.js";
@@ -48,6 +50,8 @@ export interface EdgePipelineConfig {
   reads: RfidEventsConfig;
   /** Smart-shelf weights: defaults for shelves whose site-file entry does not say. */
   weights: ShelfConfig;
+  /** A scan and a shelf change of one bin this far apart are one movement, ms; a shelf's `fusionWindowS` wins. */
+  fusionWindowMs?: number;
   /**
    * One summary (mean, min, max, count) per temperature sensor per this many ms of device time, aligned to
    * multiples of it; whole seconds.
@@ -133,10 +137,29 @@ export function edgePipeline(
         scheduler,
         inputs.tagMemory,
         receipts,
-      )(passes$, inputs.reference$ ?? NEVER, scanEvents$),
+      )(passes$, inputs.reference$ ?? NEVER, scanEvents$).pipe(
+        // Every movement says what it rests on, RFID's too (they pass no fusion: no shelf weighs a pallet).
+        map((e) => (e.kind === "movement" ? { ...e, evidence: withSource(e.evidence, "rfid") } : e)),
+      ),
       notices$.pipe(readerOverflowConditions(site, deps, config.overflowQuietMs, scheduler)),
-      scanEvents$,
-      shelfEvents(site, deps, initial, config.weights, scheduler)(weights$, inputs.reference$ ?? NEVER),
+      fuseShelfAndScans(
+        site,
+        deps,
+        initial,
+        config.fusionWindowMs ?? DEFAULT_FUSION_WINDOW_MS,
+        scheduler,
+      )(
+        scanEvents$,
+        // Rises of shelves without `replenishFrom` are sent to fusion to pair with putaway scans.
+        shelfEvents(
+          site,
+          deps,
+          initial,
+          { ...config.weights, unsourcedRises: true },
+          scheduler,
+        )(weights$, inputs.reference$ ?? NEVER),
+        inputs.reference$ ?? NEVER,
+      ),
       temperatures$.pipe(temperatureConditions(site, deps, inputs.onLateTemperature)),
       temperatures$.pipe(temperatureRate(site, deps, inputs.onLateTemperature)),
       temperatures$.pipe(stuckSensors(site, deps)),
@@ -194,5 +217,16 @@ export function pipelineSettleMs(config: EdgePipelineConfig, site?: SiteLayout):
     config.weights.settleMs,
     ...(site?.devices ?? []).map((d) => (d.kind === "shelf" ? (d.settleMs ?? 0) : 0)),
   );
-  return config.passes.silenceMs * 1.25 + groupHoldMs + config.crossReads.holdOffMs + weightsSettleMs + 250;
+  // A shelf change or a scan at a shelf bin waits up to its shelf's fusion window for its other half.
+  const fusionMs = Math.max(
+    0,
+    ...(site?.devices ?? []).map((d) =>
+      d.kind === "shelf"
+        ? d.fusionWindowS === undefined
+          ? (config.fusionWindowMs ?? DEFAULT_FUSION_WINDOW_MS)
+          : d.fusionWindowS * 1000
+        : 0,
+    ),
+  );
+  return config.passes.silenceMs * 1.25 + groupHoldMs + config.crossReads.holdOffMs + weightsSettleMs + fusionMs + 250;
 }

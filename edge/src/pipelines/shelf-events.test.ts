@@ -444,13 +444,21 @@ describe("shelfEvents: hostile readings", () => {
 
 describe("shelves in the edge pipeline", () => {
   it("routes weights to the shelf pipeline, with the shelf's own settle time and the reference updates", () => {
-    const site = siteWith({ settleMs: 2000, mismatchGraceS: 60 });
+    // No fusion window and an open shipment of WIDGET: the drop is an unscanned pick at once (fusion has its own tests).
+    const site = siteWith({ settleMs: 2000, mismatchGraceS: 60, fusionWindowS: 0 });
+    const initialReference = new ReferenceView([], {
+      items: [],
+      expectedReceipts: [],
+      expectedShipments: [
+        { id: "S1", siteId: "DEMO", dock: "DEMO/DOCK/D1", status: "open", lines: [{ sku: "WIDGET", qty: 5 }] },
+      ],
+    });
     const scheduler = new VirtualTimeScheduler(undefined, Number.POSITIVE_INFINITY);
     const observations$ = new Subject<Observation>();
     const reference$ = new Subject<ReferenceView>();
     const out: { atMs: number; event: EdgeEvent }[] = [];
     edgePipeline(
-      { observations$, reference$ },
+      { observations$, reference$, initialReference },
       indexSite(site),
       { siteId: "DEMO", newId: sequentialIds() },
       DEFAULT_PIPELINE_CONFIG,

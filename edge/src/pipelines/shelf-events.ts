@@ -11,6 +11,11 @@ export interface ShelfConfig {
   settleMs: number;
   /** Shelf and ledger may disagree this long before COUNT_MISMATCH, ms (default 10 min); a shelf's `mismatchGraceS` wins. */
   mismatchGraceMs?: number;
+  /**
+   * Send a rise of whole units on a shelf without `replenishFrom` as a PUTAWAY into the bin with no `from`,
+   * for the fusion stage to pair with a putaway scan; it never goes to the ledger alone. Default false.
+   */
+  unsourcedRises?: boolean;
 }
 
 /** Long enough for the ledger to take the shelf's own movements and the edge to poll its stock again. */
@@ -55,7 +60,7 @@ export function shelfEvents(
 
       const emit = (b: Bin, outcomes: readonly BinOutcome[]) => {
         for (const o of outcomes) {
-          const event = toEvent(site, deps, b, o);
+          const event = toEvent(site, deps, config, b, o);
           if (event !== undefined) subscriber.next(event);
         }
       };
@@ -130,7 +135,7 @@ export function shelfEvents(
     });
 }
 
-function toEvent(site: SiteIndex, deps: EventDeps, b: Bin, o: BinOutcome): EdgeEvent | undefined {
+function toEvent(site: SiteIndex, deps: EventDeps, config: ShelfConfig, b: Bin, o: BinOutcome): EdgeEvent | undefined {
   const { shelf, bin } = b;
   const item = site.itemBySku(bin.sku);
   const unitG = item?.unitWeightG ?? 0;
@@ -147,13 +152,13 @@ function toEvent(site: SiteIndex, deps: EventDeps, b: Bin, o: BinOutcome): EdgeE
           evidence,
           confidence: 0.95,
         });
-      if (shelf.replenishFrom === undefined) return undefined;
+      if (shelf.replenishFrom === undefined && config.unsourcedRises !== true) return undefined;
       return newMovement(deps, {
         movementType: "PUTAWAY",
         occurredAt: o.at,
         sku: bin.sku,
         qty: o.units,
-        from: shelf.replenishFrom,
+        ...(shelf.replenishFrom === undefined ? {} : { from: shelf.replenishFrom }),
         to: bin.location,
         evidence,
         confidence: 0.95,
