@@ -11,6 +11,11 @@ export interface ShelfSiteAtScaleOptions {
   browse?: boolean;
   sampling?: OpcuaSampling;
   security?: OpcuaShelfSecurity;
+  /**
+   * What a drop nobody scanned is (default `allow`: this site has no scanners, every drop is a pick;
+   * `suspect`: a SUSPECTED_THEFT without an open pick order). With `allow` nothing waits to be fused.
+   */
+  unscannedPicks?: "allow" | "suspect";
 }
 
 /** The one item on every bin: 250 g a unit, so a pick of n units is n × 250 g. */
@@ -44,6 +49,9 @@ export function shelfSiteAtScale(options: ShelfSiteAtScaleOptions): SiteLayout {
           : {}),
         ...(options.sampling !== undefined ? { sampling: options.sampling } : {}),
         ...(options.security !== undefined ? { security: options.security } : {}),
+        unscannedPicks: options.unscannedPicks ?? "allow",
+        // No scanner at this site: no scan to wait for, each change is decided at once.
+        ...((options.unscannedPicks ?? "allow") === "allow" ? { fusionWindowS: 0 } : {}),
         bins: locations.map((location) => ({
           location,
           sku: SCALE_ITEM.sku,
