@@ -1,8 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
 import { connect as connectTcp, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type RunningCloud, startCloud } from "@tally/cloud";
+import type { RunningCloud } from "@tally/cloud";
 import { type RunningEdge, startEdge } from "@tally/edge";
 import { deviceTopic, type SiteLayout } from "@tally/protocols";
 import mqtt, { type MqttClient } from "mqtt";
@@ -12,6 +9,7 @@ import { eventually } from "../support/eventually.js";
 import { freePort } from "../support/free-port.js";
 import { linkEdge } from "../support/link-edge.js";
 import { testLogger } from "../support/quiet-logger.js";
+import { cloudInTempDir } from "../support/temp-cloud.js";
 
 const logger = testLogger();
 const EDGE = "edge-health";
@@ -55,15 +53,7 @@ describe("device health judged by the connection", () => {
   });
 
   const start = async (): Promise<{ edge: RunningEdge; cloud: RunningCloud }> => {
-    const dataDir = await mkdtemp(join(tmpdir(), "tally-health-"));
-    stops.push(() => rm(dataDir, { recursive: true, force: true }));
-    const cloud = await startCloud({
-      port: await freePort(),
-      dataDir: join(dataDir, "cloud"),
-      mqtt: { embedded: { port: 0 } },
-      logger,
-    });
-    stops.push(() => cloud.close());
+    const { cloud } = await cloudInTempDir(stops, "tally-health-", logger);
     const layout = await site();
     const edge = await startEdge({
       site: layout,

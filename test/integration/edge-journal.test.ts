@@ -1,7 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RunningCloud, startCloud } from "@tally/cloud";
+import type { RunningCloud } from "@tally/cloud";
 import { type RunningEdge, SqliteJournal, startEdge } from "@tally/edge";
 import { deviceTopic, encodeSgtin96, type Movement } from "@tally/protocols";
 import mqtt from "mqtt";
@@ -11,6 +9,7 @@ import { eventually } from "../support/eventually.js";
 import { freePort } from "../support/free-port.js";
 import { linkEdge } from "../support/link-edge.js";
 import { testLogger } from "../support/quiet-logger.js";
+import { cloudInTempDir } from "../support/temp-cloud.js";
 
 const logger = testLogger();
 const EDGE = "edge-journal";
@@ -54,21 +53,11 @@ describe("the edge's device journal", () => {
   };
   const movements = async (cloud: RunningCloud): Promise<Movement[]> => cloud.store.movements({ limit: 1000 });
   /** A fresh data folder, and a cloud on SQLite in it; both gone after the test. */
-  const cloudInTempDir = async (): Promise<{ dataDir: string; cloud: RunningCloud }> => {
-    const dataDir = await mkdtemp(join(tmpdir(), "tally-journal-"));
-    stops.push(() => rm(dataDir, { recursive: true, force: true }));
-    const cloud = await startCloud({
-      port: await freePort(),
-      dataDir: join(dataDir, "cloud"),
-      mqtt: { embedded: { port: 0 } },
-      logger,
-    });
-    stops.push(() => cloud.close());
-    return { dataDir, cloud };
-  };
+  const journalCloud = (): Promise<{ dataDir: string; cloud: RunningCloud }> =>
+    cloudInTempDir(stops, "tally-journal-", logger);
 
   it("replays what was journalled but never processed, and a second replay adds nothing", async () => {
-    const { dataDir, cloud } = await cloudInTempDir();
+    const { dataDir, cloud } = await journalCloud();
 
     // As if the edge died right after acknowledging these: on disk, never decoded.
     const t0 = Date.now() - 5000;
@@ -102,7 +91,7 @@ describe("the edge's device journal", () => {
   });
 
   it("acknowledges a device's publish only once the message is in the journal on disk", async () => {
-    const { dataDir, cloud } = await cloudInTempDir();
+    const { dataDir, cloud } = await journalCloud();
     const edge = await start(dataDir, cloud);
     stops.push(() => edge.close());
     const scanner = await mqtt.connectAsync(edge.deviceMqttUrl, { clientId: "journal-scanner" });

@@ -1,7 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startCloud } from "@tally/cloud";
 import { startEdge } from "@tally/edge";
 import { deviceTopic, type Movement, type SiteLayout } from "@tally/protocols";
 import mqtt from "mqtt";
@@ -11,6 +8,7 @@ import { eventually } from "../support/eventually.js";
 import { freePort } from "../support/free-port.js";
 import { linkEdge } from "../support/link-edge.js";
 import { testLogger } from "../support/quiet-logger.js";
+import { cloudInTempDir } from "../support/temp-cloud.js";
 
 const logger = testLogger();
 const EDGE = "edge-scanner-modes";
@@ -24,15 +22,7 @@ describe("scanner modes through a real edge and cloud", () => {
   });
 
   it("a SHIP scan of the ship dock's GLN label and a RETURN scan reach the ledger with the operator", async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), "tally-scanner-modes-"));
-    stops.push(() => rm(dataDir, { recursive: true, force: true }));
-    const cloud = await startCloud({
-      port: await freePort(),
-      dataDir: join(dataDir, "cloud"),
-      mqtt: { embedded: { port: 0 } },
-      logger,
-    });
-    stops.push(() => cloud.close());
+    const { dataDir, cloud } = await cloudInTempDir(stops, "tally-scanner-modes-", logger);
     const demo = await demoSiteOnPort(await freePort());
     const site: SiteLayout = {
       ...demo,
