@@ -12,6 +12,7 @@ import {
   VARIABLE_LENGTH_SCHEMES,
   wordPaddedHexLength,
 } from "./headers.js";
+import { type AdiVar, decodeAdiVar } from "./schemes/adi.js";
 import { type Cpi96, type CpiVar, decodeCpi, decodeCpiVar } from "./schemes/cpi.js";
 import { decodeGdti, type Gdti96, type Gdti174 } from "./schemes/gdti.js";
 import { decodeGiai, type Giai96, type Giai202 } from "./schemes/giai.js";
@@ -58,6 +59,7 @@ export type DecodedEpc =
   | Itip110
   | Itip212
   | Usdod96
+  | AdiVar
   | RawEpc;
 
 /** Gen2 PC word length field: at most 31 words, so an EPC has at most 496 bits = 124 hex digits. */
@@ -75,14 +77,24 @@ function acceptedHexLengths(bits: number): readonly number[] {
 }
 
 /**
+ * ADI-var's hex lengths: as for any scheme, plus padded to whole hex digits
+ * only, as TDS Annex E writes its ADI-var example (146 bits in 37 digits).
+ */
+function acceptedAdiHexLengths(bits: number): readonly number[] {
+  const nibblePadded = Math.ceil(bits / 4);
+  const lengths = acceptedHexLengths(bits);
+  return lengths.includes(nibblePadded) ? lengths : [nibblePadded, ...lengths];
+}
+
+/**
  * Decodes a hex EPC (case-insensitive) into its scheme's fields, GS1 key (where
  * the scheme has one) and URIs. Schemes: every key of
- * {@link EPC_BINARY_SCHEMES}; other headers (ADI-var, anything
- * unassigned) decode as {@link RawEpc}, not as an error. Never throws.
+ * {@link EPC_BINARY_SCHEMES}; other headers (anything unassigned) decode as
+ * {@link RawEpc}, not as an error. Never throws.
  *
  * Errors: `TALLY_ERR_EPC_NOT_HEX`; `TALLY_ERR_EPC_LENGTH` (empty, odd, over
- * 496 bits, not the scheme's length, or for CPI-var not the length its
- * fields take); `TALLY_ERR_EPC_PARTITION` (partition 7);
+ * 496 bits, not the scheme's length, or for CPI-var and ADI-var not the
+ * length their fields take; an odd number of hex digits only for ADI-var); `TALLY_ERR_EPC_PARTITION` (partition 7);
  * `TALLY_ERR_EPC_RANGE` (a field with more digits than its partition
  * allows, non-zero unallocated or padding bits); `TALLY_ERR_EPC_SERIAL` (a
  * string field that is empty, too long, has characters outside its table,
@@ -91,15 +103,15 @@ function acceptedHexLengths(bits: number): readonly number[] {
 export function decodeEpc(hex: string): EpcResult<DecodedEpc> {
   if (hex.length === 0) return epcFail(EpcErrorCode.Length, "EPC is empty");
   if (!/^[0-9A-Fa-f]+$/.test(hex)) return epcFail(EpcErrorCode.NotHex, `EPC must be hexadecimal, got ${preview(hex)}`);
-  if (hex.length % 2 !== 0)
-    return epcFail(EpcErrorCode.Length, `EPC must be whole bytes, got ${hex.length} hex digits`);
   if (hex.length > MAX_EPC_HEX_DIGITS) {
     return epcFail(EpcErrorCode.Length, `EPC is at most 496 bits (124 hex digits), got ${hex.length} hex digits`);
   }
   const upper = hex.toUpperCase();
   const reader = BitReader.fromHex(upper);
-  const header = Number(reader.read(8));
+  const header = upper.length >= 2 ? Number(reader.read(8)) : -1;
   const scheme = schemeForHeader(header);
+  if (hex.length % 2 !== 0 && scheme !== "adi-var")
+    return epcFail(EpcErrorCode.Length, `EPC must be whole bytes, got ${hex.length} hex digits`);
   if (scheme === undefined) {
     const bits = upper.length * 4;
     return epcOk({ scheme: "raw", hex: upper, bits, pureIdentityUri: `urn:epc:raw:${bits}.x${upper}` });
@@ -115,10 +127,11 @@ export function decodeEpc(hex: string): EpcResult<DecodedEpc> {
   const decoded = decodeScheme(reader, scheme);
   if (!decoded.ok) return decoded;
   const used = upper.length * 4 - reader.remaining;
-  if (variable && !acceptedHexLengths(used).includes(upper.length)) {
+  const usedLengths = scheme === "adi-var" ? acceptedAdiHexLengths(used) : acceptedHexLengths(used);
+  if (variable && !usedLengths.includes(upper.length)) {
     return epcFail(
       EpcErrorCode.Length,
-      `this ${scheme} EPC takes ${used} bits: ${acceptedHexLengths(used).join(" or ")} hex digits, got ${upper.length}`,
+      `this ${scheme} EPC takes ${used} bits: ${usedLengths.join(" or ")} hex digits, got ${upper.length}`,
     );
   }
   const padding = reader.remaining;
@@ -163,5 +176,7 @@ function decodeScheme(reader: BitReader, scheme: EpcBinaryScheme): EpcResult<Dec
       return decodeItip(reader, scheme);
     case "usdod-96":
       return decodeUsdod(reader);
+    case "adi-var":
+      return decodeAdiVar(reader);
   }
 }

@@ -13,6 +13,7 @@ import {
   isEpcBinaryScheme,
   SCHEMES_WITHOUT_FILTER,
 } from "./headers.js";
+import { adiFieldsFromUri, encodeAdiVar } from "./schemes/adi.js";
 import { checkFilter } from "./schemes/common.js";
 import { cpiFieldsFromUri, cpiVarFieldsFromUri, encodeCpi, encodeCpiVar } from "./schemes/cpi.js";
 import { encodeGdti, gdtiFieldsFromUri } from "./schemes/gdti.js";
@@ -53,6 +54,7 @@ const DEFAULT_SCHEME: Record<EpcType, EpcBinaryScheme> = {
   cpi: "cpi-96",
   itip: "itip-110",
   usdod: "usdod-96",
+  adi: "adi-var",
 };
 
 /** TDS §10.1: filter 0 means "all others" in every scheme this codec encodes. */
@@ -66,8 +68,8 @@ const isEpcType = (name: string): name is EpcType => Object.hasOwn(DEFAULT_SCHEM
  * filter), a pure identity URI (`urn:epc:id:sgtin:0614141.812345.6789`,
  * with `options` for scheme and filter), or a raw URI
  * (`urn:epc:raw:96.x…`). The hex is zero-padded to whole 16-bit words:
- * 96-bit schemes give 24 digits, SGTIN-198 52, CPI-var as many as its
- * fields take. GID-96 tag URIs have no filter. Never throws.
+ * 96-bit schemes give 24 digits, SGTIN-198 52, CPI-var and ADI-var as many
+ * as their fields take. GID-96 tag URIs have no filter. Never throws.
  *
  * Errors: `TALLY_ERR_EPC_URI` (malformed URI, options contradicting a tag
  * URI); `TALLY_ERR_EPC_HEADER` (unsupported scheme or EPC type, or a scheme
@@ -148,6 +150,11 @@ function encodeComponents(scheme: EpcBinaryScheme, filterValue: number, componen
     // USDOD-96's filter has 4 bits (0–15); encodeUsdod checks it.
     const fields = usdodFieldsFromUri(components);
     return fields.ok ? encodeUsdod(filterValue, fields.value) : fields;
+  }
+  if (scheme === "adi-var") {
+    // ADI-var's filter has 6 bits (0–63); encodeAdiVar checks it.
+    const fields = adiFieldsFromUri(components);
+    return fields.ok ? encodeAdiVar(filterValue, fields.value) : fields;
   }
   const filter = checkFilter(filterValue);
   if (!filter.ok) return filter;

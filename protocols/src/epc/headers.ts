@@ -3,6 +3,7 @@
  * with header byte, length and EPC type (TDS 2.x §14.2, Table 14-1).
  */
 
+import { ADIVAR_HEADER, ADIVAR_MAX_BITS } from "./schemes/adi.js";
 import { CPI96_HEADER, CPIVAR_HEADER } from "./schemes/cpi.js";
 import { GDTI96_HEADER, GDTI174_HEADER } from "./schemes/gdti.js";
 import { GIAI96_HEADER, GIAI202_HEADER } from "./schemes/giai.js";
@@ -39,12 +40,14 @@ export const EPC_BINARY_SCHEMES = {
   "sgln-195": { header: SGLN195_HEADER, bits: 195, epcType: "sgln" },
   "grai-170": { header: GRAI170_HEADER, bits: 170, epcType: "grai" },
   "giai-202": { header: GIAI202_HEADER, bits: 202, epcType: "giai" },
+  // Variable length: `bits` is the longest (32-character part number, 30-character serial).
+  "adi-var": { header: ADIVAR_HEADER, bits: ADIVAR_MAX_BITS, epcType: "adi" },
 } as const;
 
-/** A supported EPC binary scheme name, as in the tag URI: "sgtin-96", "sscc-96", "sgln-96", "grai-96", "giai-96", "gid-96", "gsrn-96", "gsrnp-96", "gdti-96", "sgcn-96", "cpi-96", "sgtin-198", "sgln-195", "grai-170", "giai-202", "gdti-174", "cpi-var", "itip-110", "itip-212". */
+/** A supported EPC binary scheme name, as in the tag URI: "sgtin-96", "sscc-96", "sgln-96", "grai-96", "giai-96", "gid-96", "gsrn-96", "gsrnp-96", "gdti-96", "sgcn-96", "cpi-96", "sgtin-198", "sgln-195", "grai-170", "giai-202", "gdti-174", "cpi-var", "itip-110", "itip-212", "adi-var". */
 export type EpcBinaryScheme = keyof typeof EPC_BINARY_SCHEMES;
 
-/** A pure-identity EPC type this codec can encode: "sgtin", "sscc", "sgln", "grai", "giai", "gid", "gsrn", "gsrnp", "gdti", "sgcn", "cpi", "itip", "usdod". */
+/** A pure-identity EPC type this codec can encode: "sgtin", "sscc", "sgln", "grai", "giai", "gid", "gsrn", "gsrnp", "gdti", "sgcn", "cpi", "itip", "usdod", "adi". */
 export type EpcType = (typeof EPC_BINARY_SCHEMES)[EpcBinaryScheme]["epcType"];
 
 const SCHEMES = Object.keys(EPC_BINARY_SCHEMES) as EpcBinaryScheme[];
@@ -75,7 +78,8 @@ export const SCHEMES_WITHOUT_FILTER: ReadonlySet<EpcBinaryScheme> = new Set<EpcB
 
 /**
  * Schemes whose length depends on their content (TDS §14.5: CPI-var's part
- * reference is a zero-terminated string): the decoder checks the EPC's
- * length against the bits the fields took, not against `bits`.
+ * reference and ADI-var's part number and serial are zero-terminated
+ * strings): the decoder checks the EPC's length against the bits the fields
+ * took, not against `bits`.
  */
-export const VARIABLE_LENGTH_SCHEMES: ReadonlySet<EpcBinaryScheme> = new Set<EpcBinaryScheme>(["cpi-var"]);
+export const VARIABLE_LENGTH_SCHEMES: ReadonlySet<EpcBinaryScheme> = new Set<EpcBinaryScheme>(["cpi-var", "adi-var"]);

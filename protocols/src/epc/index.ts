@@ -8,6 +8,7 @@ export { escapeEpcUriComponent, unescapeEpcUriComponent } from "./epc-uri.js";
 export { type EpcError, EpcErrorCode, type EpcResult } from "./errors.js";
 export { EPC_BINARY_SCHEMES, type EpcBinaryScheme, type EpcType } from "./headers.js";
 export type { PartitionRow } from "./partition-tables.js";
+export { ADIVAR_HEADER, type AdiFields, type AdiVar } from "./schemes/adi.js";
 export { CPI96_HEADER, CPIVAR_HEADER, type Cpi96, type CpiFields, type CpiVar } from "./schemes/cpi.js";
 export { GDTI96_HEADER, GDTI174_HEADER, type Gdti96, type Gdti174, type GdtiFields } from "./schemes/gdti.js";
 export { GIAI96_HEADER, GIAI202_HEADER, type Giai96, type Giai202, type GiaiFields } from "./schemes/giai.js";
