@@ -23,6 +23,13 @@ describe("loadCloudConfig", () => {
     expect(() => loadCloudConfig({ TALLY_HOLD_STOCK_AT_RISK: "yes" })).toThrow(/TALLY_HOLD_STOCK_AT_RISK/);
   });
 
+  it("reads TALLY_COUNT_AUTO_CORRECT_UNITS as a whole number of units, and refuses anything else", () => {
+    expect(loadCloudConfig({ TALLY_COUNT_AUTO_CORRECT_UNITS: "2" }).countAutoCorrectUnits).toBe(2);
+    expect(loadCloudConfig({}).countAutoCorrectUnits).toBeUndefined();
+    expect(() => loadCloudConfig({ TALLY_COUNT_AUTO_CORRECT_UNITS: "-1" })).toThrow(/TALLY_COUNT_AUTO_CORRECT_UNITS/);
+    expect(() => loadCloudConfig({ TALLY_COUNT_AUTO_CORRECT_UNITS: "1.5" })).toThrow(/TALLY_COUNT_AUTO_CORRECT_UNITS/);
+  });
+
   it("reads every TALLY_* variable, treating empty ones as unset", () => {
     const config = loadCloudConfig({
       TALLY_HTTP_HOST: "0.0.0.0",

@@ -64,6 +64,8 @@ const CloudEnv = z.object({
   TALLY_ALERT_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).optional(),
   /** Hold the stock at risk (QUARANTINE tasks) when a temperature excursion closes. */
   TALLY_HOLD_STOCK_AT_RISK: z.enum(["true", "false", "1", "0"]).optional(),
+  /** A cycle count's difference (units) the ledger corrects by itself with a COUNT movement; 0: every one is a task. */
+  TALLY_COUNT_AUTO_CORRECT_UNITS: z.coerce.number().int().min(0).max(1_000_000).optional(),
   TALLY_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Correction task due times, `TYPE=minutes,…,default=minutes` over the built-in ones. */
   TALLY_TASK_DUE: z
@@ -122,6 +124,8 @@ export interface CloudConfig {
   taskDue?: TaskDuePolicy;
   /** `TALLY_HOLD_STOCK_AT_RISK`: QUARANTINE tasks for the stock at risk when an excursion closes. */
   holdStockAtRisk?: boolean;
+  /** `TALLY_COUNT_AUTO_CORRECT_UNITS`: a cycle count's difference corrected without a task; none: 0. */
+  countAutoCorrectUnits?: number;
 }
 
 /**
@@ -156,6 +160,9 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConf
   };
   if (parsed.TALLY_ALERT_POLICY !== undefined) config.alertPolicyFile = parsed.TALLY_ALERT_POLICY;
   if (parsed.TALLY_ALERT_SWEEP_MS !== undefined) config.alertSweepMs = parsed.TALLY_ALERT_SWEEP_MS;
+  if (parsed.TALLY_COUNT_AUTO_CORRECT_UNITS !== undefined) {
+    config.countAutoCorrectUnits = parsed.TALLY_COUNT_AUTO_CORRECT_UNITS;
+  }
   if (parsed.TALLY_HOLD_STOCK_AT_RISK !== undefined) {
     config.holdStockAtRisk = parsed.TALLY_HOLD_STOCK_AT_RISK === "true" || parsed.TALLY_HOLD_STOCK_AT_RISK === "1";
   }

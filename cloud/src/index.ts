@@ -56,6 +56,7 @@ export {
   type TimeWindow,
 } from "./ingest/site-checks.js";
 export { SiteFactsCache } from "./ingest/site-facts.js";
+export { type CountPolicy, REVIEW_EVERY_COUNT } from "./ledger/count-outcome.js";
 export type {
   AlertQuery,
   CommitMeta,

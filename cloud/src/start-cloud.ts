@@ -98,6 +98,8 @@ export interface CloudOptions {
   alertSweepMs?: number | undefined;
   /** Hold the stock at risk (one QUARANTINE task per lot) when a temperature excursion closes; default false. */
   holdStockAtRisk?: boolean | undefined;
+  /** A cycle count's difference in units the ledger corrects by itself with a COUNT movement; default 0 (a task each). */
+  countAutoCorrectUnits?: number | undefined;
 }
 
 export interface RunningCloud {
@@ -142,6 +144,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
   );
   store.alerting.usePolicy(policy);
   store.excursions.usePolicy({ holdOnClose: options.holdStockAtRisk === true });
+  store.useCountPolicy({ autoCorrectUnits: options.countAutoCorrectUnits ?? 0 });
   const alerts = new AlertHub();
   const credentials = new Credentials({ store: store.security, bootstrap: options.bootstrapTokens ?? [] });
   // Closed in reverse order of starting, on failure as on close().

@@ -230,6 +230,71 @@ export function ledgerFeaturesContract(name: string, create: () => Promise<Ledge
       });
     });
 
+    describe("cycle counts within the count policy", () => {
+      const count = (value: number, location = "S1/A/01") =>
+        telemetry(value, { metric: "count:SKU-1", unit: "ea", location, deviceId: "scanner-2", operatorId: "op-7" });
+      const units = async (location: string) =>
+        (await store.stock({ sku: "SKU-1" })).filter((p) => p.location === location).reduce((n, p) => n + p.qty, 0);
+
+      it("corrects a small difference with a COUNT movement from the count, once; a larger one is a task", async () => {
+        store.useCountPolicy({ autoCorrectUnits: 2 });
+        await store.commit(meta(0), [
+          movement({ sku: "SKU-1", qty: 6, to: "S1/A/01", lot: "L1" }),
+          movement({ sku: "SKU-1", qty: 3, to: "S1/A/02" }),
+          movement({ sku: "SKU-1", qty: 10, to: "S1/A/03" }),
+        ]);
+        const short = count(4);
+        const over = count(5, "S1/A/02");
+        const far = count(7, "S1/A/03");
+        await store.commit(meta(1), [short, over, far]);
+        expect(await units("S1/A/01")).toBe(4);
+        expect(await units("S1/A/02")).toBe(5);
+        expect(await units("S1/A/03")).toBe(10);
+        const counted = (await store.movements({ sku: "SKU-1" })).filter((m) => m.movementType === "COUNT");
+        expect(counted).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({
+              from: "S1/A/01",
+              qty: 2,
+              lot: "L1",
+              evidence: { deviceId: "scanner-2", observationIds: [short.id], operatorId: "op-7" },
+            }),
+            expect.objectContaining({
+              to: "S1/A/02",
+              qty: 2,
+              evidence: expect.objectContaining({ observationIds: [over.id] }),
+            }),
+          ]),
+        );
+        expect(counted).toHaveLength(2);
+        expect(await store.tasks.list({ status: "open" })).toEqual([
+          expect.objectContaining({
+            taskType: "COUNT_MISMATCH",
+            location: "S1/A/03",
+            detail: expect.stringMatching(/counted 7 .* has 10/),
+          }),
+        ]);
+        // A resent count changes nothing again.
+        await store.commit(meta(1), [short, over, far]);
+        expect(await units("S1/A/01")).toBe(4);
+        expect((await store.movements({ sku: "SKU-1" })).filter((m) => m.movementType === "COUNT")).toHaveLength(2);
+        expect(await store.tasks.list()).toHaveLength(1);
+      });
+
+      it("leaves stock in several lots to a person: the count cannot say which lot is wrong", async () => {
+        store.useCountPolicy({ autoCorrectUnits: 5 });
+        await store.commit(meta(0), [
+          movement({ sku: "SKU-1", qty: 4, to: "S1/A/01", lot: "L1" }),
+          movement({ sku: "SKU-1", qty: 2, to: "S1/A/01", lot: "L2" }),
+        ]);
+        await store.commit(meta(1), [count(5)]);
+        expect(await units("S1/A/01")).toBe(6);
+        expect(await store.tasks.list({ status: "open" })).toEqual([
+          expect.objectContaining({ taskType: "COUNT_MISMATCH", location: "S1/A/01" }),
+        ]);
+      });
+    });
+
     describe("replenishment", () => {
       it("opens one LOW_STOCK alert per sku and location below the reorder point, with the suggested quantity", async () => {
         await store.importSite(siteLayout());

@@ -21,6 +21,7 @@ import { DEAD_LETTERS_METRIC, deadLetterCauses } from "../alerts/cloud-rules.js"
 import { canonicalJson, canonicalMovement, contentHash } from "../ledger/canonical-json.js";
 import { classifyEvents, firstOccurrences, type HashedEvent, hashEvents } from "../ledger/classify-events.js";
 import { CLOUD_SOURCE } from "../ledger/cloud-source.js";
+import { type CountPolicy, countOutcome, REVIEW_EVERY_COUNT } from "../ledger/count-outcome.js";
 import { derivedId } from "../ledger/derived-id.js";
 import {
   type AlertQuery,
@@ -191,6 +192,7 @@ export class SqlLedgerStore implements LedgerStore {
   readonly excursions: SqlExcursionStore;
   readonly #driver: SqlDriver;
   #rules: { at: number; rules: Map<string, ItemRule> } | undefined;
+  #countPolicy: CountPolicy = REVIEW_EVERY_COUNT;
 
   constructor(driver: SqlDriver) {
     this.#driver = driver;
@@ -277,12 +279,15 @@ export class SqlLedgerStore implements LedgerStore {
       now,
       alerts,
     );
-    // A cycle count that disagrees with the ledger opens a COUNT_MISMATCH task (after this batch's movements).
-    heldTasks.push(...(await this.#countMismatches(tx, parts.telemetry)));
-    if (heldTasks.length > 0) {
-      const cloudMeta = { edgeId: CLOUD_SOURCE, siteId: meta.siteId, batchId: meta.batchId, seq: meta.seq };
-      await this.#insertEvents(tx, cloudMeta, hashEvents(heldTasks), now);
+    // A cycle count that disagrees with the ledger (after this batch's movements) opens a COUNT_MISMATCH task,
+    // or within the count policy's units posts a COUNT movement for the difference.
+    const counted = await this.#countOutcomes(tx, parts.telemetry);
+    heldTasks.push(...counted.tasks);
+    const cloudMeta = { edgeId: CLOUD_SOURCE, siteId: meta.siteId, batchId: meta.batchId, seq: meta.seq };
+    if (counted.corrections.length > 0) {
+      alerts.push(...(await this.#commitIn(tx, cloudMeta, counted.corrections, { enforceRefusal: false })).alerts);
     }
+    if (heldTasks.length > 0) await this.#insertEvents(tx, cloudMeta, hashEvents(heldTasks), now);
     await this.#insertTasks(tx, [...parts.tasks, ...heldTasks]);
     // Telemetry is handed off, not kept: the forwarder deletes each row once the telemetry store has it. A
     // sensor reading sent again while its row waits is not handed off twice.
@@ -567,40 +572,37 @@ export class SqlLedgerStore implements LedgerStore {
 
   /**
    * Cycle counts (`count:<sku>` telemetry at a location) compared with the
-   * ledger's stock of that SKU there, all lots: each disagreement is a
-   * COUNT_MISMATCH task with both figures (its id derives from the count's,
-   * so a resend makes none twice). The ledger is not changed: a supervisor
-   * decides, and completing the task posts the adjustment.
+   * ledger's stock of that SKU there, per lot ({@link countOutcome}): each
+   * disagreement is a COUNT_MISMATCH task with both figures, or, within the
+   * count policy, a COUNT movement for the difference. Ids derive from the
+   * count's, so a resend makes nothing twice.
    */
-  async #countMismatches(tx: SqlDb, telemetry: readonly Telemetry[]): Promise<CorrectionTask[]> {
+  async #countOutcomes(
+    tx: SqlDb,
+    telemetry: readonly Telemetry[],
+  ): Promise<{ tasks: CorrectionTask[]; corrections: Movement[] }> {
     const tasks: CorrectionTask[] = [];
+    const corrections: Movement[] = [];
     for (const t of telemetry) {
       if (!t.metric.startsWith("count:") || t.location === undefined) continue;
-      const sku = t.metric.slice("count:".length);
-      const [row] = await tx.all<{ qty: unknown }>(
-        "SELECT COALESCE(SUM(qty), 0) AS qty FROM positions WHERE sku = ? AND location = ?",
-        [sku, t.location],
+      const positions = await tx.all<{ lot: string; qty: unknown }>(
+        "SELECT lot, qty FROM positions WHERE sku = ? AND location = ?",
+        [t.metric.slice("count:".length), t.location],
       );
-      const recorded = Number(row?.qty ?? 0);
-      if (recorded === t.value) continue;
-      tasks.push({
-        kind: "task",
-        id: derivedId(`count-mismatch:${t.id}`),
-        siteId: t.siteId,
-        occurredAt: t.occurredAt,
-        taskType: "COUNT_MISMATCH",
-        location: t.location,
-        sku,
-        priority: "high",
-        detail: `counted ${t.value} ${sku} at ${t.location}; the ledger has ${recorded}`,
-        evidence: {
-          deviceId: t.deviceId,
-          observationIds: [t.id],
-          ...(t.operatorId !== undefined && { operatorId: t.operatorId }),
-        },
-      });
+      const outcome = countOutcome(
+        t,
+        positions.map((p) => ({ lot: p.lot, qty: Number(p.qty) })),
+        this.#countPolicy,
+      );
+      if (outcome.kind === "review") tasks.push(outcome.task);
+      else if (outcome.kind === "correct") corrections.push(outcome.movement);
     }
-    return tasks;
+    return { tasks, corrections };
+  }
+
+  /** How far a cycle count may correct the ledger by itself (see {@link CountPolicy}); by default not at all. */
+  useCountPolicy(policy: CountPolicy): void {
+    this.#countPolicy = policy;
   }
 
   async #insertTasks(tx: SqlDb, tasks: readonly CorrectionTask[]): Promise<void> {

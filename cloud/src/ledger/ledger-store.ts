@@ -15,6 +15,7 @@ import type { AlertListQuery, AlertStore } from "../alerts/alert-store.js";
 import type { SecurityStore } from "../auth/security-store.js";
 import type { ExcursionStore } from "../excursions/excursion-store.js";
 import type { TaskStore } from "../tasks/task-store.js";
+import type { CountPolicy } from "./count-outcome.js";
 
 export type { LedgerTask, TaskChange, TaskQuery, TaskStore } from "../tasks/task-store.js";
 
@@ -236,6 +237,12 @@ export interface LedgerStore {
   /** Drops the oldest hand-off rows beyond `keep` (the telemetry store away too long); how many it dropped. */
   shedTelemetry(keep: number): Promise<number>;
 
+  /**
+   * How far a cycle count may correct the ledger by itself: a difference of
+   * at most `autoCorrectUnits` becomes a COUNT movement, a larger one a
+   * COUNT_MISMATCH task. Until called, every difference is a task.
+   */
+  useCountPolicy(policy: CountPolicy): void;
   close(): Promise<void>;
 }
 
