@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -44,6 +45,49 @@ describe("startCloud", () => {
     }
     expect(await (await fetch(`${cloud.url}/v1/stock?sku=SKU-9`)).json()).toMatchObject({ totalQty: 4 });
     expect(await cloud.store.stock({ sku: "SKU-9" })).toHaveLength(1);
+  });
+
+  it("lets a cycle count correct a difference within countAutoCorrectUnits, and leaves a larger one to a task", async () => {
+    cloud = await startCloud({
+      port: 0,
+      dataDir,
+      mqtt: { embedded: { port: 0 } },
+      logger: silentLogger(),
+      countAutoCorrectUnits: 1,
+    });
+    await cloud.store.importSite(testSite());
+    const edge = await connectEdgeClient(cloud.mqttUrl, "S1", "edge-1", await provisionEdge(cloud.store));
+    const count = (value: number, location: string) => ({
+      kind: "telemetry",
+      id: randomUUID(),
+      siteId: "S1",
+      occurredAt: "2026-11-22T09:00:00.000Z",
+      deviceId: "scanner-1",
+      metric: "count:SKU-9",
+      value,
+      unit: "ea",
+      location,
+    });
+    try {
+      const receipts = batch([
+        movement({ sku: "SKU-9", qty: 5, to: "S1/A/01" }),
+        movement({ sku: "SKU-9", qty: 5, to: "S1/A/02" }),
+      ]);
+      await edge.client.publishAsync(uplinkBatchTopic("S1", "edge-1"), JSON.stringify(receipts), { qos: 1 });
+      await edge.nextAck();
+      const counts = batch([count(4, "S1/A/01"), count(2, "S1/A/02")]);
+      await edge.client.publishAsync(uplinkBatchTopic("S1", "edge-1"), JSON.stringify(counts), { qos: 1 });
+      expect((await edge.nextAck()).committed).toHaveLength(2);
+    } finally {
+      await edge.close();
+    }
+    const stock = await cloud.store.stock({ sku: "SKU-9" });
+    expect(stock.find((p) => p.location === "S1/A/01")?.qty).toBe(4);
+    expect(stock.find((p) => p.location === "S1/A/02")?.qty).toBe(5);
+    expect((await cloud.store.movements({ sku: "SKU-9" })).filter((m) => m.movementType === "COUNT")).toHaveLength(1);
+    expect(await cloud.store.tasks.list({ status: "open" })).toEqual([
+      expect.objectContaining({ taskType: "COUNT_MISMATCH", location: "S1/A/02" }),
+    ]);
   });
 
   it("makes an admin token for itself, takes tokens from the environment, and opens no write to anonymous callers", async () => {
