@@ -6,44 +6,36 @@ import {
   type HistoryEntry,
   LedgerItem,
   type LedgerLocation,
-  Movement,
-  MovementType,
+  type Movement,
   type SerialRecord,
-  SerialStatus,
   type SiteLayout,
   type Telemetry,
-  TemperatureClass,
-  ZoneKind,
 } from "@tally/protocols";
 import type { Alert } from "../alerts/alert.js";
 import { conditionCause } from "../alerts/apply-condition.js";
 import { DEAD_LETTERS_METRIC, deadLetterCauses } from "../alerts/cloud-rules.js";
-import { canonicalJson, canonicalMovement, contentHash } from "../ledger/canonical-json.js";
+import { canonicalMovement, contentHash } from "../ledger/canonical-json.js";
 import { classifyEvents, firstOccurrences, type HashedEvent, hashEvents } from "../ledger/classify-events.js";
 import { CLOUD_SOURCE } from "../ledger/cloud-source.js";
 import { type CountPolicy, countOutcome, REVIEW_EVERY_COUNT } from "../ledger/count-outcome.js";
 import { derivedId } from "../ledger/derived-id.js";
-import {
-  type AlertQuery,
-  type CommitMeta,
-  type CommitResult,
-  type ConflictRecord,
-  type CountRecord,
-  DEFAULT_MOVEMENT_LIMIT,
-  type ExpectedKind,
-  type ExpectedQuery,
-  type HistoryQuery,
-  type LedgerStore,
-  MAX_MOVEMENT_LIMIT,
-  MAX_PAGE_LIMIT,
-  type MovementQuery,
-  type PageQuery,
-  type Position,
-  type PutResult,
-  pageLimit,
-  type SiteImport,
-  type StockQuery,
-  type StockTotals,
+import type {
+  AlertQuery,
+  CommitMeta,
+  CommitResult,
+  ConflictRecord,
+  CountRecord,
+  ExpectedKind,
+  ExpectedQuery,
+  HistoryQuery,
+  LedgerStore,
+  MovementQuery,
+  PageQuery,
+  Position,
+  PutResult,
+  SiteImport,
+  StockQuery,
+  StockTotals,
 } from "../ledger/ledger-store.js";
 import { newId } from "../ledger/new-id.js";
 import { partitionEvents } from "../ledger/partition-events.js";
@@ -60,11 +52,20 @@ import {
 } from "../ledger/stock-rules.js";
 import { movementFromStored, type StoredMovementColumns, storedBody } from "../ledger/stored-movement.js";
 import { enqueueAlertEvents } from "../notifications/enqueue-alert-events.js";
-import { locationWithin } from "./location-within.js";
 import { ANY_LIVE_STOCK_ALERT, latestAlerts, SqlAlertStore } from "./sql-alert-store.js";
 import { type Column, type InsertSpec, iso, json, num, type SqlDb, type SqlDriver } from "./sql-driver.js";
 import { SqlExcursionStore } from "./sql-excursion-store.js";
+import { SqlExpectedDocuments } from "./sql-expected-documents.js";
+import { SqlLedgerReads } from "./sql-ledger-reads.js";
+import {
+  MOVEMENT_COLUMNS,
+  MOVEMENT_FROM,
+  MOVEMENT_SELECT,
+  type MovementRow,
+  readMovement,
+} from "./sql-movement-rows.js";
 import { SqlNotificationStore } from "./sql-notification-store.js";
+import { SqlReferenceData } from "./sql-reference-data.js";
 import { SqlSecurityStore } from "./sql-security-store.js";
 import { SqlTaskStore } from "./sql-task-store.js";
 
@@ -155,17 +156,6 @@ const FORWARDED_SLICE = 10_000;
 /** How long item rules are cached; a change made through another process applies within this time. */
 const RULES_TTL_MS = 1000;
 
-/**
- * A movement as stored: its columns and body (`movementFromStored`). `COALESCE` covers rows from before
- * migration 4, whose whole body is in events.
- */
-const MOVEMENT_COLUMNS =
-  "m.id, m.site_id, m.movement_type, m.sku, m.qty, m.from_location, m.to_location, m.lot, m.occurred_at, m.epc, m.sscc";
-const MOVEMENT_SELECT = `${MOVEMENT_COLUMNS}, COALESCE(m.body, e.body) AS body`;
-const MOVEMENT_FROM = "movements m LEFT JOIN events e ON m.body IS NULL AND e.id = m.id";
-type MovementRow = StoredMovementColumns & { body: unknown };
-const readMovement = (row: MovementRow): Movement => Movement.parse(movementFromStored(row, json(row.body)));
-
 type HashedMovement = HashedEvent & { readonly event: Movement };
 
 // A guard, not a copy: the hash is a lazy getter a spread would lose.
@@ -191,6 +181,9 @@ export class SqlLedgerStore implements LedgerStore {
   readonly notifications: SqlNotificationStore;
   readonly excursions: SqlExcursionStore;
   readonly #driver: SqlDriver;
+  readonly #reads: SqlLedgerReads;
+  readonly #reference: SqlReferenceData;
+  readonly #expected: SqlExpectedDocuments;
   #rules: { at: number; rules: Map<string, ItemRule> } | undefined;
   #countPolicy: CountPolicy = REVIEW_EVERY_COUNT;
 
@@ -202,6 +195,12 @@ export class SqlLedgerStore implements LedgerStore {
     this.tasks = new SqlTaskStore(driver, (tx, meta, movements) => this.postAdjustmentsIn(tx, meta, movements));
     this.notifications = new SqlNotificationStore(driver);
     this.excursions = new SqlExcursionStore(driver);
+    this.#reads = new SqlLedgerReads(driver);
+    // An item written through the API applies to the next commit, not after the rules' cache time.
+    this.#reference = new SqlReferenceData(driver, () => {
+      this.#rules = undefined;
+    });
+    this.#expected = new SqlExpectedDocuments(driver);
     // What alerts tell goes to the notifications' outbox, in the transaction that changed the alert.
     this.alerting.sendEventsTo(enqueueAlertEvents);
   }
@@ -714,242 +713,32 @@ export class SqlLedgerStore implements LedgerStore {
     alerts.push(...told(await this.alerting.applyCausesIn(tx, causes, now)));
   }
 
-  async stock(query: StockQuery = {}): Promise<Position[]> {
-    const { where, params } = this.#stockFilter(query);
-    const c = this.#driver.collate;
-    if (query.after !== undefined) {
-      const { sku, location, lot } = query.after;
-      where.push(`(sku${c} > ? OR (sku = ? AND (location${c} > ? OR (location = ? AND lot${c} > ?))))`);
-      params.push(sku, sku, location, location, lot);
-    }
-    let limit = "";
-    if (query.limit !== undefined) {
-      limit = " LIMIT ?";
-      params.push(pageLimit(query.limit));
-    }
-    const rows = await this.#driver.read.all<{ sku: string; location: string; lot: string; qty: unknown }>(
-      `SELECT sku, location, lot, qty FROM positions WHERE ${where.join(" AND ")}
-       ORDER BY sku${c}, location${c}, lot${c}${limit}`,
-      params,
-    );
-    return rows.map((r) => ({ sku: r.sku, location: r.location, lot: r.lot, qty: num(r.qty) }));
+  stock(query: StockQuery = {}): Promise<Position[]> {
+    return this.#reads.stock(query);
   }
 
-  async stockTotals(query: StockQuery, skus: readonly string[]): Promise<StockTotals> {
-    const { where, params } = this.#stockFilter(query);
-    const [all] = await this.#driver.read.all<{ n: unknown; qty: unknown }>(
-      `SELECT COUNT(*) AS n, COALESCE(SUM(qty), 0) AS qty FROM positions WHERE ${where.join(" AND ")}`,
-      params,
-    );
-    const wanted = [...new Set(skus)].slice(0, MAX_PAGE_LIMIT);
-    const bySku =
-      wanted.length === 0
-        ? []
-        : await this.#driver.read.all<{ sku: string; qty: unknown }>(
-            `SELECT sku, SUM(qty) AS qty FROM positions
-             WHERE ${where.join(" AND ")} AND sku IN (${wanted.map(() => "?").join(", ")})
-             GROUP BY sku ORDER BY sku${this.#driver.collate}`,
-            [...params, ...wanted],
-          );
-    return {
-      totalQty: num(all?.qty ?? 0),
-      positions: num(all?.n ?? 0),
-      bySku: bySku.map((r) => ({ sku: r.sku, qty: num(r.qty) })),
-    };
+  stockTotals(query: StockQuery, skus: readonly string[]): Promise<StockTotals> {
+    return this.#reads.stockTotals(query, skus);
   }
 
-  #stockFilter(query: StockQuery): { where: string[]; params: unknown[] } {
-    const where = ["qty <> 0"];
-    const params: unknown[] = [];
-    const c = this.#driver.collate;
-    if (query.siteId !== undefined) {
-      const within = locationWithin("location", `${query.siteId}/`, c);
-      where.push(within.sql);
-      params.push(...within.params);
-    }
-    if (query.sku !== undefined) {
-      where.push("sku = ?");
-      params.push(query.sku);
-    }
-    if (query.locationPrefix !== undefined) {
-      const within = locationWithin("location", query.locationPrefix, c);
-      where.push(within.sql);
-      params.push(...within.params);
-    }
-    if (query.zone !== undefined) {
-      // Codes are SITE/ZONE/BIN with no '/' inside a segment: the zone is what sits between the two slashes.
-      where.push("location LIKE ? ESCAPE '\\'");
-      params.push(`%/${escapeLike(query.zone)}/%`);
-    }
-    if (query.lot !== undefined) {
-      where.push("lot = ?");
-      params.push(query.lot);
-    }
-    return { where, params };
+  movements(query: MovementQuery = {}): Promise<Movement[]> {
+    return this.#reads.movements(query);
   }
 
-  async movements(query: MovementQuery = {}): Promise<Movement[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    // With a selective filter (a SKU, an EPC, a location), site and type only sift what its index finds: written
-    // so no index serves them, or SQLite, which keeps no statistics, may walk a site's or a type's whole range.
-    const narrow = query.sku !== undefined || query.epc !== undefined || query.location !== undefined;
-    const sift = (column: string) => (narrow ? `${column} || '' = ?` : `${column} = ?`);
-    if (query.siteId !== undefined) {
-      where.push(sift("m.site_id"));
-      params.push(query.siteId);
-    }
-    if (query.sku !== undefined) {
-      where.push("m.sku = ?");
-      params.push(query.sku);
-    }
-    if (query.movementType !== undefined) {
-      where.push(sift("m.movement_type"));
-      params.push(query.movementType);
-    }
-    if (query.epc !== undefined) {
-      where.push("m.epc = ?");
-      params.push(query.epc);
-    }
-    // Always a bound on seq, so the read with no filter walks the primary key from the cursor (or the start).
-    if (query.after !== undefined) {
-      where.push("m.seq > COALESCE((SELECT seq FROM movements WHERE id = ?), 0)");
-      params.push(query.after);
-    } else where.push("m.seq > 0");
-    const limit = Math.min(query.limit ?? DEFAULT_MOVEMENT_LIMIT, MAX_MOVEMENT_LIMIT);
-    if (query.location === undefined) {
-      const rows = await this.#driver.read.all<MovementRow>(
-        `SELECT ${MOVEMENT_SELECT} FROM ${MOVEMENT_FROM} WHERE ${where.join(" AND ")} ORDER BY m.seq LIMIT ?`,
-        [...params, limit],
-      );
-      return rows.map(readMovement);
-    }
-    // From or to a location: an OR of two columns is no index walk in seq order; each column's own index is,
-    // so each side takes its first `limit` and the page is the first `limit` of both.
-    const c = this.#driver.collate;
-    const side = (column: string) =>
-      `SELECT seq FROM (SELECT m.seq FROM movements m WHERE m.${column}${c} = ? AND ${where.join(" AND ")}
-       ORDER BY m.seq LIMIT ?) AS ${column}_side`;
-    const rows = await this.#driver.read.all<MovementRow>(
-      `SELECT ${MOVEMENT_SELECT} FROM ${MOVEMENT_FROM}
-       WHERE m.seq IN (${side("from_location")} UNION ${side("to_location")}) ORDER BY m.seq LIMIT ?`,
-      [query.location, ...params, limit, query.location, ...params, limit, limit],
-    );
-    return rows.map(readMovement);
+  commitTimes(ids: readonly string[]): Promise<Map<string, string>> {
+    return this.#reads.commitTimes(ids);
   }
 
-  async commitTimes(ids: readonly string[]): Promise<Map<string, string>> {
-    const times = new Map<string, string>();
-    if (ids.length === 0) return times;
-    const list = this.#driver.read.inList("m.id", ids);
-    // Rows since migration 7 name their commit; older ones keep the time on the row (or, held ones, in events).
-    const rows = await this.#driver.read.all<{ id: string; committed_at: unknown }>(
-      `SELECT m.id, COALESCE(c.committed_at, m.committed_at, e.committed_at) AS committed_at
-       FROM movements m LEFT JOIN commits c ON c.seq = m.commit_seq LEFT JOIN events e ON e.id = m.id
-       WHERE ${list.sql}`,
-      list.params,
-    );
-    for (const row of rows) if (row.committed_at !== null) times.set(row.id, iso(row.committed_at));
-    return times;
+  movement(id: string): Promise<Movement | undefined> {
+    return this.#reads.movement(id);
   }
 
-  async movement(id: string): Promise<Movement | undefined> {
-    const rows = await this.#driver.read.all<MovementRow>(
-      `SELECT ${MOVEMENT_SELECT} FROM ${MOVEMENT_FROM} WHERE m.id = ?`,
-      [id],
-    );
-    const row = rows[0];
-    return row === undefined ? undefined : readMovement(row);
+  history(query: HistoryQuery): Promise<HistoryEntry[]> {
+    return this.#reads.history(query);
   }
 
-  async history(query: HistoryQuery): Promise<HistoryEntry[]> {
-    const c = this.#driver.collate;
-    const limit = Math.min(query.limit ?? DEFAULT_MOVEMENT_LIMIT, MAX_MOVEMENT_LIMIT);
-    /** The query's location and lot filters on a leg's location column. */
-    const filters = (column: string) => {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      if (query.locationPrefix !== undefined) {
-        const within = locationWithin(column, query.locationPrefix, c);
-        where.push(within.sql);
-        params.push(...within.params);
-      }
-      if (query.lot !== undefined) {
-        where.push("lot = ?");
-        params.push(query.lot);
-      }
-      return { sql: where.map((w) => ` AND ${w}`).join(""), params };
-    };
-    const ins = filters("to_location");
-    const outs = filters("from_location");
-    const held = filters("location");
-    // Ordered by occurredAt, then id: a late event lands in its place, and
-    // the order does not depend on arrival. Out-legs before in-legs at a tie.
-    // Only the latest `limit` legs are read (each side walks the SKU's time
-    // index backwards and stops); a balance counts every earlier leg, which
-    // is the stock now (positions: the sum of every leg, kept in the same
-    // transactions) less the legs after it, all of which are on the page.
-    const order = "occurred_at, id, delta";
-    const rows = await this.#driver.read.all<{
-      id: string;
-      occurred_at: unknown;
-      movement_type: string;
-      location: string;
-      lot: string;
-      delta: unknown;
-      balance: unknown;
-    }>(
-      `WITH latest AS (
-         SELECT * FROM (
-           SELECT id, occurred_at, movement_type, to_location AS location, lot, qty AS delta FROM movements
-           WHERE sku = ? AND to_location IS NOT NULL${ins.sql} ORDER BY occurred_at DESC, id DESC LIMIT ?) AS ins
-         UNION ALL
-         SELECT * FROM (
-           SELECT id, occurred_at, movement_type, from_location AS location, lot, -qty AS delta FROM movements
-           WHERE sku = ? AND from_location IS NOT NULL${outs.sql} ORDER BY occurred_at DESC, id DESC LIMIT ?) AS outs
-       ), page AS (
-         SELECT * FROM latest ORDER BY occurred_at DESC, id DESC, delta DESC LIMIT ?
-       ), stock AS (
-         SELECT COALESCE(SUM(qty), 0) AS qty FROM positions WHERE sku = ?${held.sql}
-       )
-       SELECT id, occurred_at, movement_type, location, lot, delta,
-         stock.qty - SUM(delta) OVER () + SUM(delta) OVER (ORDER BY ${order} ROWS UNBOUNDED PRECEDING) AS balance
-       FROM page CROSS JOIN stock ORDER BY ${order}`,
-      [query.sku, ...ins.params, limit, query.sku, ...outs.params, limit, limit, query.sku, ...held.params],
-    );
-    return rows.map((r) => ({
-      movementId: r.id,
-      occurredAt: iso(r.occurred_at),
-      movementType: MovementType.parse(r.movement_type),
-      location: r.location,
-      lot: r.lot,
-      delta: num(r.delta),
-      balance: num(r.balance),
-    }));
-  }
-
-  async serial(epc: string): Promise<SerialRecord | undefined> {
-    const rows = await this.#driver.read.all<{
-      epc: string;
-      sku: string;
-      location: string | null;
-      lot: string;
-      status: string;
-      last_movement_id: string;
-      last_seen_at: unknown;
-    }>("SELECT epc, sku, location, lot, status, last_movement_id, last_seen_at FROM serials WHERE epc = ?", [epc]);
-    const row = rows[0];
-    if (row === undefined) return undefined;
-    const record: SerialRecord = {
-      epc: row.epc,
-      sku: row.sku,
-      lot: row.lot,
-      status: SerialStatus.parse(row.status),
-      lastMovementId: row.last_movement_id,
-      lastSeenAt: iso(row.last_seen_at),
-    };
-    if (row.location !== null) record.location = row.location;
-    return record;
+  serial(epc: string): Promise<SerialRecord | undefined> {
+    return this.#reads.serial(epc);
   }
 
   async reverseMovement(
@@ -1001,246 +790,48 @@ export class SqlLedgerStore implements LedgerStore {
     return this.alerting.list(query);
   }
 
-  async items(query: PageQuery = {}): Promise<LedgerItem[]> {
-    const c = this.#driver.collate;
-    const params: unknown[] = [];
-    let where = "";
-    if (query.after !== undefined) {
-      where = `WHERE sku${c} > ?`;
-      params.push(query.after);
-    }
-    let limit = "";
-    if (query.limit !== undefined) {
-      limit = " LIMIT ?";
-      params.push(pageLimit(query.limit));
-    }
-    const rows = await this.#driver.read.all<{ body: unknown }>(
-      `SELECT body FROM items ${where} ORDER BY sku${c}${limit}`,
-      params,
-    );
-    return rows.map((r) => LedgerItem.parse(json(r.body)));
+  items(query: PageQuery = {}): Promise<LedgerItem[]> {
+    return this.#reference.items(query);
   }
 
-  async item(sku: string): Promise<LedgerItem | undefined> {
-    const rows = await this.#driver.read.all<{ body: unknown }>("SELECT body FROM items WHERE sku = ?", [sku]);
-    const row = rows[0];
-    return row === undefined ? undefined : LedgerItem.parse(json(row.body));
+  item(sku: string): Promise<LedgerItem | undefined> {
+    return this.#reference.item(sku);
   }
 
-  async putItem(item: LedgerItem): Promise<void> {
-    await this.#driver.write((tx) => this.#putItem(tx, item));
+  putItem(item: LedgerItem): Promise<void> {
+    return this.#reference.putItem(item);
   }
 
-  async #putItem(tx: SqlDb, item: LedgerItem): Promise<void> {
-    this.#rules = undefined;
-    await tx.run(
-      `INSERT INTO items (sku, body, reorder_point, negative_stock, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (sku) DO UPDATE SET body = excluded.body, reorder_point = excluded.reorder_point,
-         negative_stock = excluded.negative_stock, updated_at = excluded.updated_at`,
-      [
-        item.sku,
-        JSON.stringify(item),
-        item.reorderPoint ?? null,
-        item.negativeStock,
-        this.#driver.timestamp(new Date().toISOString()),
-      ],
-    );
-    await tx.run("DELETE FROM item_gtins WHERE sku = ?", [item.sku]);
-    await tx.insertRows(
-      "item_gtins",
-      [
-        { name: "gtin", type: "text" },
-        { name: "sku", type: "text" },
-      ],
-      item.gtins.map((g) => [g, item.sku]),
-      { suffix: "ON CONFLICT (gtin) DO UPDATE SET sku = excluded.sku" },
-    );
+  skuOfGtin(gtin: string): Promise<string | undefined> {
+    return this.#reference.skuOfGtin(gtin);
   }
 
-  async skuOfGtin(gtin: string): Promise<string | undefined> {
-    const rows = await this.#driver.read.all<{ sku: string }>("SELECT sku FROM item_gtins WHERE gtin = ?", [gtin]);
-    return rows[0]?.sku;
+  locations(query: { siteId?: string; zone?: string } & PageQuery = {}): Promise<LedgerLocation[]> {
+    return this.#reference.locations(query);
   }
 
-  async locations(query: { siteId?: string; zone?: string } & PageQuery = {}): Promise<LedgerLocation[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.siteId !== undefined) {
-      where.push("l.site_id = ?");
-      params.push(query.siteId);
-    }
-    if (query.zone !== undefined) {
-      where.push("l.zone_id = ?");
-      params.push(query.zone);
-    }
-    if (query.after !== undefined) {
-      where.push(`l.code${this.#driver.collate} > ?`);
-      params.push(query.after);
-    }
-    let limit = "";
-    if (query.limit !== undefined) {
-      limit = " LIMIT ?";
-      params.push(pageLimit(query.limit));
-    }
-    const rows = await this.#driver.read.all<{
-      code: string;
-      site_id: string;
-      zone_id: string;
-      bin: string;
-      name: string | null;
-      kind: string;
-      temperature_class: string;
-    }>(
-      `SELECT l.code, l.site_id, l.zone_id, l.bin, l.name, z.kind, z.temperature_class
-       FROM locations l JOIN zones z ON z.site_id = l.site_id AND z.zone_id = l.zone_id
-       ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY l.code${this.#driver.collate}${limit}`,
-      params,
-    );
-    return rows.map((r) => ({
-      code: r.code,
-      siteId: r.site_id,
-      zone: r.zone_id,
-      bin: r.bin,
-      zoneKind: ZoneKind.parse(r.kind),
-      temperatureClass: TemperatureClass.parse(r.temperature_class),
-      ...(r.name !== null && { name: r.name }),
-    }));
-  }
-
-  async importSite(layout: SiteLayout): Promise<SiteImport> {
-    return this.#driver.write(async (tx) => {
-      await tx.insertRows(
-        "zones",
-        [
-          { name: "site_id", type: "text" },
-          { name: "zone_id", type: "text" },
-          { name: "kind", type: "text" },
-          { name: "temperature_class", type: "text" },
-          { name: "name", type: "text" },
-        ],
-        layout.zones.map((z) => [layout.siteId, z.id, z.kind, z.temperatureClass, z.name ?? null]),
-        {
-          suffix: `ON CONFLICT (site_id, zone_id) DO UPDATE SET kind = excluded.kind,
-           temperature_class = excluded.temperature_class, name = excluded.name`,
-        },
-      );
-      await tx.insertRows(
-        "locations",
-        [
-          { name: "code", type: "text" },
-          { name: "site_id", type: "text" },
-          { name: "zone_id", type: "text" },
-          { name: "bin", type: "text" },
-          { name: "name", type: "text" },
-        ],
-        layout.locations.map((l) => [l.code, layout.siteId, l.zone, l.code.split("/")[2] ?? "", l.name ?? null]),
-        {
-          suffix: `ON CONFLICT (code) DO UPDATE SET site_id = excluded.site_id, zone_id = excluded.zone_id,
-           bin = excluded.bin, name = excluded.name`,
-        },
-      );
-      for (const item of layout.items) {
-        // Ledger policy set through the API (negative stock, EOQ costs) survives a re-import of the site file.
-        const rows = await tx.all<{ body: unknown }>(`SELECT body FROM items WHERE sku = ?${this.#driver.forUpdate}`, [
-          item.sku,
-        ]);
-        const existing = rows[0] === undefined ? {} : json<object>(rows[0].body);
-        await this.#putItem(tx, LedgerItem.parse({ ...existing, ...item }));
-      }
-      return { zones: layout.zones.length, locations: layout.locations.length, items: layout.items.length };
-    });
+  importSite(layout: SiteLayout): Promise<SiteImport> {
+    return this.#reference.importSite(layout);
   }
 
   putExpected(kind: "receipt", value: ExpectedReceipt): Promise<PutResult>;
   putExpected(kind: "shipment", value: ExpectedShipment): Promise<PutResult>;
-  async putExpected(kind: ExpectedKind, value: ExpectedReceipt | ExpectedShipment): Promise<PutResult> {
-    return this.#driver.write(async (tx) => {
-      const body = canonicalJson({ ...value, status: "open" });
-      const rows = await tx.all<{ body: unknown }>("SELECT body FROM expected WHERE kind = ? AND id = ?", [
-        kind,
-        value.id,
-      ]);
-      const row = rows[0];
-      if (row !== undefined) return canonicalJson(json(row.body)) === body ? "unchanged" : "conflict";
-      await tx.run(
-        "INSERT INTO expected (kind, id, site_id, status, body, created_at) VALUES (?, ?, ?, 'open', ?, ?)",
-        [kind, value.id, value.siteId, body, this.#driver.timestamp(new Date().toISOString())],
-      );
-      await tx.insertRows(
-        "expected_lines",
-        [
-          { name: "kind", type: "text" },
-          { name: "expected_id", type: "text" },
-          { name: "line_no", type: "integer" },
-          { name: "sku", type: "text" },
-          { name: "qty", type: "integer" },
-          { name: "sscc", type: "text" },
-          { name: "gtin", type: "text" },
-          { name: "lot", type: "text" },
-        ],
-        value.lines.map((l, i) => [kind, value.id, i + 1, l.sku, l.qty, l.sscc ?? null, l.gtin ?? null, l.lot ?? null]),
-      );
-      return "created";
-    });
+  putExpected(kind: ExpectedKind, value: ExpectedReceipt | ExpectedShipment): Promise<PutResult> {
+    return kind === "receipt"
+      ? this.#expected.putExpected(kind, value as ExpectedReceipt)
+      : this.#expected.putExpected(kind, value as ExpectedShipment);
   }
 
-  async #expected(kind: ExpectedKind, query: ExpectedQuery): Promise<{ status: string; body: unknown }[]> {
-    const where = ["kind = ?"];
-    const params: unknown[] = [kind];
-    if (query.id !== undefined) {
-      where.push("id = ?");
-      params.push(query.id);
-    }
-    if (query.siteId !== undefined) {
-      where.push("site_id = ?");
-      params.push(query.siteId);
-    }
-    if (query.status !== undefined) {
-      where.push("status = ?");
-      params.push(query.status);
-    }
-    const c = this.#driver.collate;
-    if (query.after !== undefined) {
-      // Creation order, then id: the cursor is the last document's id, its creation time read back here.
-      const at = "(SELECT created_at FROM expected WHERE kind = ? AND id = ?)";
-      where.push(`(created_at > ${at} OR (created_at = ${at} AND id${c} > ?))`);
-      params.push(kind, query.after, kind, query.after, query.after);
-    }
-    let limit = "";
-    if (query.limit !== undefined) {
-      limit = " LIMIT ?";
-      params.push(pageLimit(query.limit));
-    }
-    return this.#driver.read.all(
-      `SELECT status, body FROM expected WHERE ${where.join(" AND ")} ORDER BY created_at, id${c}${limit}`,
-      params,
-    );
+  expectedReceipts(query: ExpectedQuery = {}): Promise<ExpectedReceipt[]> {
+    return this.#expected.expectedReceipts(query);
   }
 
-  async expectedReceipts(query: ExpectedQuery = {}): Promise<ExpectedReceipt[]> {
-    return (await this.#expected("receipt", query)).map((r) => ({
-      ...json<ExpectedReceipt>(r.body),
-      status: r.status === "closed" ? "closed" : "open",
-    }));
+  expectedShipments(query: ExpectedQuery = {}): Promise<ExpectedShipment[]> {
+    return this.#expected.expectedShipments(query);
   }
 
-  async expectedShipments(query: ExpectedQuery = {}): Promise<ExpectedShipment[]> {
-    return (await this.#expected("shipment", query)).map((r) => ({
-      ...json<ExpectedShipment>(r.body),
-      status: r.status === "closed" ? "closed" : "open",
-    }));
-  }
-
-  async closeExpected(kind: ExpectedKind, id: string): Promise<"closed" | "already-closed" | undefined> {
-    return this.#driver.write(async (tx) => {
-      const changed = await tx.run(
-        "UPDATE expected SET status = 'closed', closed_at = ? WHERE kind = ? AND id = ? AND status = 'open'",
-        [this.#driver.timestamp(new Date().toISOString()), kind, id],
-      );
-      if (changed > 0) return "closed";
-      const rows = await tx.all("SELECT 1 AS one FROM expected WHERE kind = ? AND id = ?", [kind, id]);
-      return rows.length > 0 ? "already-closed" : undefined;
-    });
+  closeExpected(kind: ExpectedKind, id: string): Promise<"closed" | "already-closed" | undefined> {
+    return this.#expected.closeExpected(kind, id);
   }
 
   async counts(limit: number): Promise<CountRecord[]> {
@@ -1334,10 +925,6 @@ function compareTime(atA: string, idA: string, atB: string, idB: string): number
 function serialStatus(m: Movement): SerialRecord["status"] {
   if (m.to !== undefined) return "in_stock";
   return m.movementType === "SHIPMENT" ? "shipped" : "removed";
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** Content hashes of the ids found in `table` (events). */
