@@ -46,7 +46,7 @@ describe("built-in scenarios played in-process and scored from the cloud's real 
     expect(report.details.stockAlerts).toEqual({ raised: 1, justified: 1, lows: 1, alerted: 1 });
     expect(report.latencyP50Ms).not.toBeNull();
     expect(report.timeToAlertP50Ms).not.toBeNull();
-  });
+  }, 120_000);
 
   it("dock-day at scale 0.05 (one truck, ~3,000 tagged items) at max speed with noisy hardware", async () => {
     const loaded = await loadScenarioFile(builtInScenarioFile("dock-day"), { scale: 0.05 });

@@ -37,6 +37,7 @@ import type {
   StockQuery,
   StockTotals,
 } from "../ledger/ledger-store.js";
+import { negativeStockTasks } from "../ledger/negative-stock-tasks.js";
 import { newId } from "../ledger/new-id.js";
 import { partitionEvents } from "../ledger/partition-events.js";
 import { positionDeltas } from "../ledger/position-deltas.js";
@@ -272,11 +273,13 @@ export class SqlLedgerStore implements LedgerStore {
     const alerts: Alert[] = [];
 
     const heldIds = new Set(held);
+    // A movement that takes stock below zero also opens a COUNT_MISMATCH task (a pick from an empty bin).
     await this.#applyMovements(
       tx,
       parts.movements.filter((m) => !heldIds.has(m.id)),
       now,
       alerts,
+      heldTasks,
     );
     // A cycle count that disagrees with the ledger (after this batch's movements) opens a COUNT_MISMATCH task,
     // or within the count policy's units posts a COUNT movement for the difference.
@@ -621,7 +624,13 @@ export class SqlLedgerStore implements LedgerStore {
   }
 
   /** Serials, positions and stock alerts of the batch's applied movements. */
-  async #applyMovements(tx: SqlDb, movements: readonly Movement[], now: string, alerts: Alert[]): Promise<void> {
+  async #applyMovements(
+    tx: SqlDb,
+    movements: readonly Movement[],
+    now: string,
+    alerts: Alert[],
+    tasks: CorrectionTask[],
+  ): Promise<void> {
     if (movements.length === 0) return;
     const rules = await this.#itemRules(tx, [...new Set(movements.map((m) => m.sku))]);
     // One statement on PostgreSQL (serials as a WITH before positions); the positions upsert also tells whether
@@ -644,7 +653,8 @@ export class SqlLedgerStore implements LedgerStore {
     );
     const touched = returned.map((r) => ({ sku: r.sku, location: r.location, lot: r.lot, qty: num(r.qty) }));
     const anyOpen = returned.some((r) => r.stock_alerts_open === true || num(r.stock_alerts_open) === 1);
-    await this.#stockAlerts(tx, touched, anyOpen, rules, now, alerts);
+    const raised = await this.#stockAlerts(tx, touched, anyOpen, rules, now, alerts);
+    tasks.push(...negativeStockTasks(raised, movements));
   }
 
   /**
@@ -682,8 +692,8 @@ export class SqlLedgerStore implements LedgerStore {
     rules: ReadonlyMap<string, ItemRule>,
     now: string,
     alerts: Alert[],
-  ): Promise<void> {
-    if (touched.length === 0) return;
+  ): Promise<Alert[]> {
+    if (touched.length === 0) return [];
     let totals: { sku: string; location: string; qty: number }[] = [];
     const reordered = touched.filter((p) => rules.get(p.sku)?.reorderPoint !== undefined);
     if (reordered.length > 0) {
@@ -704,13 +714,14 @@ export class SqlLedgerStore implements LedgerStore {
         .filter((t) => t.qty < (rules.get(t.sku)?.reorderPoint ?? Number.NEGATIVE_INFINITY))
         .map((t) => lowStockKey(t.sku, t.location)),
     ];
-    if (candidates.length === 0 && !anyOpen) return;
+    if (candidates.length === 0 && !anyOpen) return [];
     const keys = [
       ...touched.map((p) => negativeStockKey(p.sku, p.location, p.lot)),
       ...totals.map((t) => lowStockKey(t.sku, t.location)),
     ];
     const causes = stockAlertCauses({ touched, totals, rules, open: await latestAlerts(tx, keys), at: now, newId });
     alerts.push(...told(await this.alerting.applyCausesIn(tx, causes, now)));
+    return causes.flatMap((c) => (c.state === "raised" ? [c.alert] : []));
   }
 
   stock(query: StockQuery = {}): Promise<Position[]> {
