@@ -22,6 +22,7 @@ export type {
   ExpectedTask,
   GroundTruth,
   InjectedFault,
+  LoadCellFaultStep,
   PhysicalStep,
   PortalPassStep,
   ScanStep,

@@ -148,6 +148,8 @@ function applyFault(ctx: CompileContext, fault: ScenarioFault, at: number): void
       return;
     case "mis-shelved":
     case "theft":
+    case "mis-pick":
+    case "load-cell-fault":
       applyStockFault(ctx, fault, at, record);
       return;
     case "uplink-cut":

@@ -93,6 +93,12 @@ export function createCompileContext(file: ScenarioFile, site: SiteLayout) {
     lastBinLoad.set(bin, t);
     return t;
   };
+  /** Keeps every load of a bin out of [`at`, `until`]: its load cell is misreading then. */
+  const holdBin = (bin: string, at: number, until: number): number => {
+    const start = binSlot(bin, at);
+    lastBinLoad.set(bin, Math.max(start, until));
+    return start;
+  };
   /** A fresh SSCC-96 pallet tag, as hex and its 18-digit SSCC. */
   const newPallet = (): { hex: string; sscc: string } => {
     const uri = `urn:epc:id:sscc:${COMPANY_PREFIX}.${String(palletSerial++).padStart(17 - COMPANY_PREFIX.length, "0")}`;
@@ -142,6 +148,7 @@ export function createCompileContext(file: ScenarioFile, site: SiteLayout) {
     location,
     zonePortal,
     binSlot,
+    holdBin,
     newPallet,
     nextDocumentId,
     openAndClose,

@@ -24,6 +24,8 @@ export function compilePick(
   if (got.qty === 0) return undefined;
   if (flow.scanner !== undefined) {
     scan(ctx, at, flow.scanner, sku, got.qty, "PICK", loc);
+    // From a shelf bin, the weight goes too: the scan is the true movement.
+    load(ctx, at, loc, sku, -got.qty, { scanned: true });
     return undefined;
   }
   if (!ctx.shelfOf.has(loc))

@@ -16,6 +16,7 @@ export const BUILT_IN_SCENARIOS = [
   "outage",
   "receiving",
   "hard-dock",
+  "shelf-shrinkage",
 ] as const;
 export type BuiltInScenario = (typeof BUILT_IN_SCENARIOS)[number];
 

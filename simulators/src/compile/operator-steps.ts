@@ -58,12 +58,24 @@ export function scan(
   }
 }
 
+/** How a bin's change relates to the truth: not a movement (theft), or the weight side of a scanned PICK. */
+export interface LoadFlags {
+  moves?: false;
+  scanned?: true;
+}
+
 /**
  * Units go on (`units` > 0) or off a bin: the load cell's side of a putaway
- * or pick, when the bin is on a smart shelf (nothing otherwise). `moves:
- * false`: not a legitimate movement (theft).
+ * or pick, when the bin is on a smart shelf (nothing otherwise).
  */
-export function load(ctx: CompileContext, at: number, bin: string, sku: string, units: number, moves?: false): void {
+export function load(
+  ctx: CompileContext,
+  at: number,
+  bin: string,
+  sku: string,
+  units: number,
+  flags: LoadFlags = {},
+): void {
   const shelf = ctx.shelfOf.get(bin);
   if (shelf === undefined) return;
   ctx.steps.push({
@@ -73,6 +85,7 @@ export function load(ctx: CompileContext, at: number, bin: string, sku: string, 
     location: bin,
     units,
     ...(sku !== shelf.sku && { sku }),
-    ...(moves === false && { moves: false as const }),
+    ...(flags.moves === false && { moves: false as const }),
+    ...(flags.scanned === true && { scanned: true as const }),
   });
 }
