@@ -43,7 +43,7 @@ export function formatReport(report: ScoreReport): string {
           [
             "false weight mismatches",
             String(d.falseWeightMismatches.length),
-            `of ${d.weightSignals} weight signals, none an injected fault explains`,
+            `of ${d.weightSignals} weight signals: raised where no injected fault explains them`,
           ] as [string, string, string],
         ]
       : []),
