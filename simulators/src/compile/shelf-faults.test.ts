@@ -140,3 +140,33 @@ describe("load-cell-fault", () => {
     ).rejects.toThrow(/SH\/STOR\/R1 is not a shelf bin/);
   });
 });
+
+describe("shelves in a plan", () => {
+  it("weighs a scanned pick from a shelf bin too, one PICK in the truth", async () => {
+    const { site } = await loadScenarioFile(builtInScenarioFile("shelf-shrinkage"));
+    const parsed = parseScenarioFileText(`name: t
+site: x.yaml
+seed: 5
+duration: 20m
+flows:
+  - { kind: inbound, trucks: 1, every: 1m, doors: [portal-in1], pallets: { min: 1, max: 1 }, itemsPerPallet: { min: 10, max: 10 },
+      skus: [LATCH], putaway: { scanner: scanner-1, to: { LATCH: ${B4} } } }
+  - { kind: picks, at: 5m, count: 1, every: 1m, from: [${B4}], qty: { min: 2, max: 2 }, scanner: scanner-2 }
+`);
+    if (!parsed.ok) throw new Error(parsed.error.reason);
+    const scenario = compileScenario(parsed.value, site);
+    expect(scenario.steps).toContainEqual(
+      expect.objectContaining({ kind: "shelf-load", location: B4, units: -2, scanned: true, at: 300_000 }),
+    );
+    const plan = planScenario(scenario, site);
+    expect(plan.movements.filter((m) => m.movementType === "PICK")).toEqual([
+      expect.objectContaining({ sku: "LATCH", qty: 2, from: B4, deviceId: "scanner-2" }),
+    ]);
+    expect(plan.positions).toContainEqual({ sku: "LATCH", location: B4, qty: 8 });
+    // The MQTT shelf reported the bin empty 2 s before its first load, so that load is weighed as a change.
+    const weights = plan.actions.filter((a) => a.kind === "weight" && a.location === B4);
+    const firstLoad = scenario.steps.find((s) => s.kind === "shelf-load" && s.location === B4)?.at ?? 0;
+    expect(weights[0]).toMatchObject({ atMs: firstLoad - 2000, grams: 0 });
+    expect(weights.filter((w) => w.kind === "weight" && w.grams === 0)).toHaveLength(1);
+  });
+});
