@@ -460,6 +460,47 @@ export const ScenarioFault = z.discriminatedUnion("kind", [
     .strict(),
   z
     .object({
+      /**
+       * An operator scans a PICK of `qty` × `sku` from bin `from` but takes
+       * `takenQty` (default `qty`) from `takenFrom` (default `from`): a
+       * neighbouring bin, or another count than scanned. What is taken is
+       * the SKU of `takenFrom`'s shelf bin (else `sku`).
+       */
+      kind: z.literal("mis-pick"),
+      at: Duration,
+      scanner: Id,
+      sku: Id,
+      qty: z.number().int().min(1),
+      from: Loc,
+      takenFrom: Loc.optional(),
+      takenQty: z.number().int().min(1).optional(),
+    })
+    .strict()
+    .refine(
+      (f) =>
+        (f.takenFrom !== undefined && f.takenFrom !== f.from) || (f.takenQty !== undefined && f.takenQty !== f.qty),
+      {
+        message: "a mis-pick takes from another bin (takenFrom) or another quantity (takenQty) than it scans",
+        path: ["takenFrom"],
+      },
+    ),
+  z
+    .object({
+      /**
+       * The load cell of shelf bin `location` misreads for `duration`:
+       * `stuck` repeats one exact value, `out-of-range` reads above the bin's
+       * `capacityG`, `negative` reads far below its tare. Then it reads true again.
+       */
+      kind: z.literal("load-cell-fault"),
+      at: Duration,
+      duration: Duration,
+      location: Loc,
+      mode: z.enum(["stuck", "out-of-range", "negative"]),
+    })
+    .strict()
+    .refine((f) => f.duration > 0, { message: "a load-cell fault needs a duration > 0", path: ["duration"] }),
+  z
+    .object({
       /** Tags the item master does not know pass a portal. */
       kind: z.literal("unknown-tags"),
       at: Duration,

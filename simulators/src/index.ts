@@ -8,7 +8,7 @@ export {
   type LoadedScenario,
   loadScenarioFile,
   SCENARIOS_DIR,
-} from "./compile-scenario.js";
+} from "./compile/index.js";
 export { DEMO_SITE_FILE, demoScenario } from "./demo-scenario.js";
 export { binBrowseName, type OpcuaShelf, type OpcuaShelfServerOptions, startOpcuaShelf } from "./opcua-shelf.js";
 export { planScenario, planScenarioStream } from "./plan-scenario.js";
@@ -22,6 +22,7 @@ export type {
   ExpectedTask,
   GroundTruth,
   InjectedFault,
+  LoadCellFaultStep,
   PhysicalStep,
   PortalPassStep,
   ScanStep,

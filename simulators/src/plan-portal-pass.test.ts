@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseScenarioFileText, type SiteLayout } from "@tally/protocols";
 import { describe, expect, it } from "vitest";
-import { compileScenario } from "./compile-scenario.js";
+import { compileScenario } from "./compile/index.js";
 import { deliveredAt, READ_WINDOW_MS } from "./plan-portal-pass.js";
 import { type PlannedAction, type PlannedRead, planScenario } from "./plan-scenario.js";
 import { loadSiteLayout } from "./site-file.js";

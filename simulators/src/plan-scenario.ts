@@ -11,6 +11,7 @@ import {
 } from "@tally/protocols";
 import { MinHeap } from "./min-heap.js";
 import { DEFAULT_READS_PER_TAG, passLength, planPortalPass } from "./plan-portal-pass.js";
+import { emptyBinReadings, loadCellFaultReadings } from "./plan-shelf-readings.js";
 import { deriveSeed, type Random, seededRandom } from "./random.js";
 import type {
   Asn,
@@ -468,10 +469,21 @@ export function planScenarioStream(scenario: Scenario, site: SiteLayout): Scenar
         binUnits.set(unitsKey, units);
         binGrams.set(key, (binGrams.get(key) ?? 0) + step.units * unitWeightG);
         lastMs = Math.max(lastMs, step.at + (hw.shelves?.settle ?? 0));
-        if (step.units > 0) break; // a rise is the physical side of a PUTAWAY already scanned
+        // A rise is the physical side of a PUTAWAY already scanned; a `scanned` drop that of a PICK.
+        if (step.units > 0 || step.scanned === true) break;
         const taken = { sku, qty: -step.units, from: bin.location, atMs: step.at };
         if (step.moves === false) unrecorded.push(taken);
         else movements.push({ movementType: "PICK", ...taken, deviceId: device.id });
+        break;
+      }
+      case "load-cell-fault": {
+        if (device.kind !== "shelf") throw invalid(`${where}: device ${device.id} is a ${device.kind}`);
+        const bin = device.bins.find((b) => b.location === step.location);
+        if (bin === undefined) throw invalid(`${where}: shelf ${device.id} has no bin at ${step.location}`);
+        if (step.mode === "out-of-range" && bin.capacityG === undefined)
+          throw invalid(`${where}: an out-of-range fault needs the bin's capacityG`);
+        if (!(step.durationMs > 0)) throw invalid(`${where}: durationMs must be > 0`);
+        lastMs = Math.max(lastMs, step.at + step.durationMs);
         break;
       }
       case "temperature":
@@ -604,6 +616,17 @@ export function planScenarioStream(scenario: Scenario, site: SiteLayout): Scenar
         yield* planShelfLoad(step, device.transport, random, hw, after.grams, after.deltaG);
         return;
       }
+      case "load-cell-fault": {
+        const device = devices.get(step.deviceId);
+        const bin = device?.kind === "shelf" ? device.bins.find((b) => b.location === step.location) : undefined;
+        if (device?.kind !== "shelf" || bin === undefined) return;
+        const grams = shelfGramsAfter.get(index)?.grams ?? 0;
+        for (const r of loadCellFaultReadings(step, bin, grams, random, hw)) {
+          const { deviceId, location } = step;
+          yield { atMs: r.atMs, kind: "weight", deviceId, transport: device.transport, location, grams: r.grams };
+        }
+        return;
+      }
       case "system":
         yield { atMs: step.at, kind: "system", action: step.action };
         return;
@@ -626,6 +649,10 @@ export function planScenarioStream(scenario: Scenario, site: SiteLayout): Scenar
   {
     const grams = new Map<string, number>();
     for (const { step, index } of steps) {
+      if (step.kind === "load-cell-fault") {
+        const g = grams.get(`${step.deviceId}\u0000${step.location}`) ?? 0;
+        shelfGramsAfter.set(index, { grams: g, deltaG: 0 });
+      }
       if (step.kind !== "shelf-load") continue;
       const device = devices.get(step.deviceId);
       const bin = device?.kind === "shelf" ? device.bins.find((b) => b.location === step.location) : undefined;
@@ -666,6 +693,12 @@ export function planScenarioStream(scenario: Scenario, site: SiteLayout): Scenar
     let next = 0;
     const sensorBase = steps.length;
     for (const sensor of sensors) add(sensorActions(sensor), sensorBase + sensor.sensorIndex);
+    add(
+      (function* () {
+        yield* emptyBinReadings(steps, devices);
+      })(),
+      sensorBase + sensors.length,
+    );
     for (;;) {
       const top = heap.peek();
       const upcoming = steps[next];

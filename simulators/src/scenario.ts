@@ -41,6 +41,7 @@ export type ScenarioStep =
   | PortalPassStep
   | ScanStep
   | ShelfLoadStep
+  | LoadCellFaultStep
   | TemperatureStep
   | PhysicalStep
   | DeviceStateStep
@@ -118,6 +119,23 @@ export interface ShelfLoadStep {
   sku?: string;
   /** `false`: not a legitimate movement (theft); the true stock still changes. */
   moves?: false;
+  /** A drop that is the physical side of a PICK already scanned: the scan's movement is the true one. */
+  scanned?: true;
+}
+
+/**
+ * A shelf bin's load cell misreads from `at` for `durationMs`, then reads
+ * the bin's true weight again: `stuck` repeats one exact value (no noise),
+ * `out-of-range` reads above the bin's `capacityG`, `negative` far below its
+ * tare. Nothing moves.
+ */
+export interface LoadCellFaultStep {
+  kind: "load-cell-fault";
+  at: number;
+  deviceId: string;
+  location: string;
+  mode: "stuck" | "out-of-range" | "negative";
+  durationMs: number;
 }
 
 /** From `at` on, the sensor reads uniformly within [minC, maxC] °C. */

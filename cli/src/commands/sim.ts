@@ -6,7 +6,16 @@ import { CliError, positiveNumber } from "../cli-error.js";
 import { printJson } from "../stdout.js";
 
 /** Built-in scenarios, by name (files in simulators/scenarios). */
-const SCENARIO_NAMES = ["demo", "dock-day", "cold-chain", "shrinkage", "outage", "receiving", "hard-dock"] as const;
+const SCENARIO_NAMES = [
+  "demo",
+  "dock-day",
+  "cold-chain",
+  "shrinkage",
+  "outage",
+  "receiving",
+  "hard-dock",
+  "shelf-shrinkage",
+] as const;
 
 interface RunOptions {
   site?: string;

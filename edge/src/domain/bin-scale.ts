@@ -130,7 +130,10 @@ export class BinScale {
     if (!Number.isFinite(grams)) return [];
     this.#last = { at, atMs: nowMs };
     const out: BinOutcome[] = [];
-    this.#checkStuck(grams, nowMs, at, out);
+    // Stuck is judged on the device's clock, like a stuck temperature sensor: readings a cell took 20 s apart
+    // are 20 s apart however fast they arrive (a burst after a reconnect, a replay).
+    const deviceMs = Date.parse(at);
+    this.#checkStuck(grams, Number.isFinite(deviceMs) ? deviceMs : nowMs, at, out);
     const { capacityG, tareG, toleranceG } = this.#s;
     if (capacityG !== undefined && grams > capacityG) this.#raise("out-of-range", grams, capacityG, at, out);
     if (grams - tareG < -toleranceG) this.#raise("negative", grams - tareG, -toleranceG, at, out);

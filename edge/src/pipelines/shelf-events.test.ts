@@ -398,6 +398,30 @@ describe("shelfEvents: load-cell faults", () => {
     expect(out[0]?.event).toMatchObject({ key: "LOAD_CELL_FAULT:stuck:shelf-1#0" });
   });
 
+  it("judges stuck on the cell's clock: readings taken 20 s apart that arrive in one burst are still stuck", () => {
+    const scheduler = new VirtualTimeScheduler(undefined, Number.POSITIVE_INFINITY);
+    const weights$ = new Subject<WeightObservation>();
+    const out: EdgeEvent[] = [];
+    shelfEvents(
+      indexSite(siteWith({ stuckAfterS: 60 })),
+      { siteId: "DEMO", newId: sequentialIds() },
+      stockReference(undefined),
+      { settleMs: 300 },
+      scheduler,
+    )(weights$, new Subject<ReferenceView>()).subscribe((event) => out.push(event));
+    // Eight readings measured 20 s apart (140 s of the cell's time), all delivered within 80 ms of the edge's.
+    for (let i = 0; i < 8; i++) {
+      scheduler.schedule(() => {
+        const at = new Date(START_MS + i * 20_000).toISOString();
+        weights$.next({ type: "weight", id: `w${i}`, deviceId: "shelf-1", location: A1, grams: 2500, at });
+      }, i * 10);
+    }
+    scheduler.flush();
+    expect(out.filter((e) => e.kind === "condition")).toEqual([
+      expect.objectContaining({ key: "LOAD_CELL_FAULT:stuck:shelf-1#0", state: "raised" }),
+    ]);
+  });
+
   it("does not check for stuck cells unless the shelf asks (whole-gram cells repeat on a quiet bin)", () => {
     expect(
       play(

@@ -33,6 +33,20 @@ export function formatReport(report: ScoreReport): string {
       `${d.anomalies.signalsMatched}/${d.anomalies.signals} alerts+tasks`,
     ],
     ["anomaly recall", pct(report.anomalyRecall), `${d.anomalies.detected}/${d.anomalies.scored} anomalies`],
+    ...Object.entries(d.anomalies.byKind).map(([kind, k]): [string, string, string] => [
+      `  ${kind} recall`,
+      pct(k.recall),
+      `${k.detected}/${k.injected} detected within ${k.withinMs / 1000} s`,
+    ]),
+    ...(d.weightSignals > 0
+      ? [
+          [
+            "false weight mismatches",
+            String(d.falseWeightMismatches.length),
+            `of ${d.weightSignals} weight signals: raised where no injected fault explains them`,
+          ] as [string, string, string],
+        ]
+      : []),
     ["time to alert p50", ms(report.timeToAlertP50Ms), ""],
     ["time to alert p95", ms(report.timeToAlertP95Ms), ""],
     ["latency p50", ms(report.latencyP50Ms), `${d.latencySamples} movements`],

@@ -1,4 +1,5 @@
 import type { Detection, GroundTruth } from "../scenario.js";
+import { type KindReport, scoreByKind } from "./score-by-kind.js";
 import { type ColdChainReport, type ObservedColdChain, scoreColdChain } from "./score-cold-chain.js";
 
 /** A movement as the cloud's ledger holds it (`GET /v1/movements`). */
@@ -100,7 +101,18 @@ export interface ScoreReport {
      * they crossed.
      */
     crossings: { tags: number; movedOnce: number; atCrossingTime: number };
-    anomalies: { scored: number; detected: number; signals: number; signalsMatched: number; notScored: string[] };
+    anomalies: {
+      scored: number;
+      detected: number;
+      signals: number;
+      signalsMatched: number;
+      notScored: string[];
+      /** Recall per injected fault kind, a detection counting within `withinMs` of the fault. */
+      byKind: KindReport["byKind"];
+    };
+    /** Weight signals raised, and those no injected fault explains (`TYPE@location@raisedAt`). */
+    weightSignals: number;
+    falseWeightMismatches: string[];
     /** Per task type: expected by the truth, raised by the system, raised and expected. */
     tasks: Record<string, { expected: number; raised: number; matched: number }>;
     stockAlerts: { raised: number; justified: number; lows: number; alerted: number };
@@ -414,6 +426,8 @@ export function scoreRun(truth: GroundTruth, observed: ObservedState): ScoreRepo
     }
   }
 
+  const kinds = scoreByKind(faults, signals);
+
   return {
     inventoryAccuracy: ratio(exact, union.size),
     movementPrecision: ratio(matched, observed.movements.length),
@@ -447,7 +461,10 @@ export function scoreRun(truth: GroundTruth, observed: ObservedState): ScoreRepo
         signals: signals.length,
         signalsMatched,
         notScored,
+        byKind: kinds.byKind,
       },
+      weightSignals: kinds.weightSignals,
+      falseWeightMismatches: kinds.falseWeightMismatches,
       tasks: byType,
       stockAlerts: {
         raised: stockSignals.length,

@@ -1,8 +1,8 @@
 import { decodeEpc, parseScenarioFileText, type ScenarioFile } from "@tally/protocols";
 import { describe, expect, it } from "vitest";
-import { builtInScenarioFile, compileScenario, loadScenarioFile } from "./compile-scenario.js";
-import { demoScenario } from "./demo-scenario.js";
-import { planScenario, planScenarioStream } from "./plan-scenario.js";
+import { demoScenario } from "../demo-scenario.js";
+import { planScenario, planScenarioStream } from "../plan-scenario.js";
+import { BUILT_IN_SCENARIOS, builtInScenarioFile, compileScenario, loadScenarioFile } from "./index.js";
 
 describe("built-in scenario files", () => {
   it("demo.yaml is exactly the demo scenario", async () => {
@@ -331,5 +331,14 @@ describe("scenario file schema: documents and pallets", () => {
     if (!parsed.ok) throw new Error(parsed.error.reason);
     expect(parsed.value.flows[0]).toMatchObject({ putaway: { after: 60_000 } });
     expect(parsed.value.flows[1]).toMatchObject({ after: 30_000 });
+  });
+});
+
+describe("built-in scenarios", () => {
+  it.each([...BUILT_IN_SCENARIOS])("%s compiles, the same every time", async (name) => {
+    const first = await loadScenarioFile(builtInScenarioFile(name));
+    const again = await loadScenarioFile(builtInScenarioFile(name));
+    expect(first.scenario.steps.length).toBeGreaterThan(0);
+    expect(JSON.stringify(again.scenario)).toBe(JSON.stringify(first.scenario));
   });
 });
