@@ -122,6 +122,16 @@ describe("TelemetryForwarder", () => {
     expect(counts.forwarded).toBe(6);
   });
 
+  it("forwards a batch larger than a page whole, as one page of its one row", async () => {
+    const t = await setUp();
+    await t.ingest([1, 2, 3, 4, 5].map((v) => reading(T0 + v * 1000, v)));
+    expect((await t.ledger.pendingTelemetry(3)).map((r) => r.telemetry.length)).toEqual([5]);
+    const { counts } = t.forward(3);
+    await until(async () => (await t.ledger.pendingTelemetry(100)).length === 0);
+    expect(await t.stored()).toEqual([1, 2, 3, 4, 5]);
+    expect(counts.forwarded).toBe(5);
+  });
+
   it("keeps summaries and excursion-window readings whole through the hand-off", async () => {
     const t = await setUp();
     await t.ingest([
