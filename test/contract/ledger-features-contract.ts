@@ -17,6 +17,16 @@ const item = (overrides: Partial<LedgerItem> = {}): LedgerItem => ({
   ...overrides,
 });
 
+/** The readings waiting in the hand-off, row after row. */
+async function pendingReadings(store: LedgerStore, maxPoints = 100) {
+  return (await store.pendingTelemetry(maxPoints)).flatMap((r) => r.telemetry);
+}
+
+/** Every hand-off row now waiting leaves it, as after a forward. */
+async function forwardAll(store: LedgerStore): Promise<void> {
+  await store.forwardedTelemetry((await store.pendingTelemetry(1_000_000)).map((r) => r.seq));
+}
+
 export function ledgerFeaturesContract(name: string, create: () => Promise<LedgerStore>): void {
   describe(`LedgerStore features: ${name}`, () => {
     let store: LedgerStore;
@@ -432,12 +442,15 @@ export function ledgerFeaturesContract(name: string, create: () => Promise<Ledge
           [4, 5],
         ]);
         expect(await store.dockToStockSeconds(10)).toEqual([300]);
-        // Telemetry waits in the hand-off, in commit order, until the forwarder says the telemetry store has it.
+        // Telemetry waits in the hand-off, one row for the batch in commit order, until the forwarder says the
+        // telemetry store has it.
+        const later = telemetry(6, { occurredAt: "2026-11-22T10:00:00Z" });
+        await store.commit(meta(1), [later]);
         const pending = await store.pendingTelemetry(10);
-        expect(pending.map((t) => t.value)).toEqual([1, 4]);
-        await store.forwardedTelemetry(pending.slice(0, 1).map((t) => t.id));
-        expect((await store.pendingTelemetry(10)).map((t) => t.value)).toEqual([4]);
-        await store.forwardedTelemetry(pending.map((t) => t.id));
+        expect(pending.map((r) => r.telemetry.map((t) => t.value))).toEqual([[1, 4], [6]]);
+        await store.forwardedTelemetry(pending.slice(0, 1).map((r) => r.seq));
+        expect(await store.pendingTelemetry(10)).toEqual([{ seq: pending[1]?.seq, telemetry: [later] }]);
+        await forwardAll(store);
         expect(await store.pendingTelemetry(10)).toEqual([]);
         // Counts are ledger facts: they stay when their telemetry has left.
         expect((await store.counts(10)).map((c) => c.counted)).toEqual([1, 4]);
@@ -449,11 +462,40 @@ export function ledgerFeaturesContract(name: string, create: () => Promise<Ledge
         // The edge missed the ack and sends it again: acknowledged again, still one row waiting.
         const again = await store.commit(meta(1), [reading]);
         expect(again).toEqual({ committed: [reading.id], duplicates: [], conflicts: [], alerts: [] });
-        expect((await store.pendingTelemetry(10)).map((t) => t.id)).toEqual([reading.id]);
+        expect((await pendingReadings(store)).map((t) => t.id)).toEqual([reading.id]);
         // Once forwarded, a resend is handed off again: the telemetry store's writes are idempotent.
-        await store.forwardedTelemetry([reading.id]);
+        await forwardAll(store);
         await store.commit(meta(2), [reading]);
-        expect(await store.pendingTelemetry(10)).toEqual([reading]);
+        expect(await pendingReadings(store)).toEqual([reading]);
+      });
+
+      it("hands a batch off as one row, once while it waits, and pages whole rows", async () => {
+        const readings = [1, 2, 3].map((v) => telemetry(v, { occurredAt: `2026-11-22T08:0${v}:00Z` }));
+        await store.commit(meta(0), readings);
+        // The same batch delivered again (a missed ack): acknowledged, not handed off twice.
+        expect((await store.commit(meta(0), readings)).committed).toEqual(readings.map((t) => t.id));
+        const single = telemetry(9, { occurredAt: "2026-11-22T09:00:00Z" });
+        await store.commit(meta(1), [single]);
+        // Other readings in another batch are another row, even with one reading in common.
+        const overlapping = [readings[2], telemetry(4, { occurredAt: "2026-11-22T08:04:00Z" })].flatMap((t) =>
+          t === undefined ? [] : [t],
+        );
+        await store.commit(meta(2), overlapping);
+        const rows = await store.pendingTelemetry(100);
+        expect(rows.map((r) => r.telemetry)).toEqual([readings, [single], overlapping]);
+        // Whole rows up to the points asked for, at least one row even when it alone is more.
+        expect((await store.pendingTelemetry(1)).map((r) => r.telemetry.length)).toEqual([3]);
+        expect((await store.pendingTelemetry(4)).map((r) => r.telemetry.length)).toEqual([3, 1]);
+        expect((await store.pendingTelemetry(5)).map((r) => r.telemetry.length)).toEqual([3, 1]);
+        // After a row: the rows behind it.
+        expect((await store.pendingTelemetry(100, rows[0]?.seq)).map((r) => r.telemetry)).toEqual([
+          [single],
+          overlapping,
+        ]);
+        expect(await store.pendingTelemetry(100, rows[2]?.seq)).toEqual([]);
+        // Exactly the rows named leave.
+        await store.forwardedTelemetry([rows[1]?.seq ?? 0]);
+        expect((await store.pendingTelemetry(100)).map((r) => r.seq)).toEqual([rows[0]?.seq, rows[2]?.seq]);
       });
 
       it("refuses a replayed summary of the same period with other figures, before and after its forward", async () => {
@@ -462,7 +504,7 @@ export function ledgerFeaturesContract(name: string, create: () => Promise<Ledge
         const tail = { ...whole, value: 4.5, summary: { ...summary, min: 4, count: 12 } };
         await store.commit(meta(0), [whole]);
         expect((await store.commit(meta(1), [tail])).conflicts).toEqual([whole.id]);
-        await store.forwardedTelemetry([whole.id]);
+        await forwardAll(store);
         expect((await store.commit(meta(2), [tail])).conflicts).toEqual([whole.id]);
         expect((await store.commit(meta(3), [whole])).duplicates).toEqual([whole.id]);
         expect(await store.pendingTelemetry(10)).toEqual([]);
@@ -473,24 +515,32 @@ export function ledgerFeaturesContract(name: string, create: () => Promise<Ledge
         const count = telemetry(3, { metric: "count:SKU-1", location: "S1/A/01", unit: "" });
         expect((await store.commit(meta(0), [count])).committed).toEqual([count.id]);
         expect((await store.commit(meta(1), [count])).duplicates).toEqual([count.id]);
-        await store.forwardedTelemetry([count.id]);
+        await forwardAll(store);
         expect((await store.commit(meta(2), [count])).duplicates).toEqual([count.id]);
         expect(await store.pendingTelemetry(10)).toEqual([]);
         expect((await store.counts(10)).map((c) => c.counted)).toEqual([3]);
       });
 
-      it("keeps at most a bound of telemetry in the hand-off, the newest, and keeps a summary whole", async () => {
-        await store.commit(meta(0), [
+      it("keeps at most a bound of readings in the hand-off, the newest, and keeps a summary whole", async () => {
+        const first = telemetry(0, { occurredAt: "2026-11-22T07:59:00Z" });
+        await store.commit(meta(0), [first]);
+        await store.commit(meta(1), [
           telemetry(1, { occurredAt: "2026-11-22T08:00:00Z" }),
           telemetry(2, { occurredAt: "2026-11-22T08:01:00Z", summary: { periodS: 60, min: 1, max: 3, count: 4 } }),
           telemetry(3, { occurredAt: "2026-11-22T08:02:00Z", excursionWindow: true }),
         ]);
+        const last = telemetry(4, { occurredAt: "2026-11-22T08:03:00Z" });
+        await store.commit(meta(2), [last]);
         expect(await store.shedTelemetry(5)).toBe(0);
-        expect(await store.shedTelemetry(2)).toBe(1);
+        // A whole row, then the head of the row the bound cuts.
+        expect(await store.shedTelemetry(3)).toBe(2);
         const kept = await store.pendingTelemetry(10);
-        expect(kept.map((t) => t.value)).toEqual([2, 3]);
-        expect(kept[0]?.summary).toEqual({ periodS: 60, min: 1, max: 3, count: 4 });
-        expect(kept[1]?.excursionWindow).toBe(true);
+        expect(kept.map((r) => r.telemetry.map((t) => t.value))).toEqual([[2, 3], [4]]);
+        expect(kept[0]?.telemetry[0]?.summary).toEqual({ periodS: 60, min: 1, max: 3, count: 4 });
+        expect(kept[0]?.telemetry[1]?.excursionWindow).toBe(true);
+        // The cut row counts what it keeps.
+        expect(await store.shedTelemetry(1)).toBe(2);
+        expect(await pendingReadings(store)).toEqual([last]);
       });
     });
   });

@@ -44,24 +44,31 @@ function sortedJson(value: unknown): string {
 }
 
 describe("SQLite ledger store", () => {
-  it("moves telemetry kept before migration 21 into the hand-off, and its counts into counts", async () => {
+  it("moves telemetry kept before migrations 21 and 24 into the hand-off, one row a reading, and counts into counts", async () => {
     const dataDir = join(root, "before-21");
     const first = await createLedgerStore({ dataDir });
     await first.close();
     const reading = telemetry(4.5, { occurredAt: "2026-11-22T08:00:00.000Z" });
     const count = telemetry(7, { metric: "count:SKU-1", unit: "", location: "S1/A/01" });
+    // A row whose event is missing: its reading is rebuilt from the row's columns.
+    const orphan = telemetry(5.5, { occurredAt: "2026-11-22T08:01:00.000Z", location: "S1/A/02" });
     const db = new BetterSqlite3(sqliteLedgerFile(dataDir));
     try {
       // Back to version 20's tables, holding what it wrote: the body in events, the columns in telemetry.
-      db.exec(`DELETE FROM schema_migrations WHERE version = 21;
-        DROP TABLE counts; ALTER TABLE telemetry DROP COLUMN body;
+      db.exec(`DELETE FROM schema_migrations WHERE version IN (21, 24);
+        DROP TABLE counts; DROP TABLE telemetry_handoff;
+        CREATE TABLE telemetry (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, site_id TEXT NOT NULL,
+          device_id TEXT NOT NULL, metric TEXT NOT NULL, value REAL NOT NULL, unit TEXT NOT NULL, location TEXT,
+          occurred_at TEXT NOT NULL);
         CREATE INDEX telemetry_metric ON telemetry (metric, seq);`);
-      for (const t of [reading, count]) {
+      for (const t of [reading, count, orphan]) {
         const body = sortedJson(t);
-        db.prepare(
-          `INSERT INTO events (id, kind, site_id, edge_id, batch_id, batch_seq, hash, body, occurred_at, committed_at)
-           VALUES (?, 'telemetry', 'S1', 'edge-1', 'b', 0, ?, ?, ?, ?)`,
-        ).run(t.id, createHash("sha256").update(body).digest("hex"), body, t.occurredAt, t.occurredAt);
+        if (t !== orphan) {
+          db.prepare(
+            `INSERT INTO events (id, kind, site_id, edge_id, batch_id, batch_seq, hash, body, occurred_at, committed_at)
+             VALUES (?, 'telemetry', 'S1', 'edge-1', 'b', 0, ?, ?, ?, ?)`,
+          ).run(t.id, createHash("sha256").update(body).digest("hex"), body, t.occurredAt, t.occurredAt);
+        }
         db.prepare(
           `INSERT INTO telemetry (id, site_id, device_id, metric, value, unit, location, occurred_at)
            VALUES (?, 'S1', ?, ?, ?, ?, ?, ?)`,
@@ -72,10 +79,17 @@ describe("SQLite ledger store", () => {
     }
     const store = await createLedgerStore({ dataDir });
     try {
-      expect(await store.pendingTelemetry(10)).toEqual([reading, count]);
+      const rows = await store.pendingTelemetry(10);
+      expect(rows.map((r) => r.telemetry)).toEqual([[reading], [count], [orphan]]);
       expect((await store.counts(10)).map((c) => [c.sku, c.location, c.counted])).toEqual([["SKU-1", "S1/A/01", 7]]);
+      const keys = new BetterSqlite3(sqliteLedgerFile(dataDir), { readonly: true });
+      const ids = keys.prepare("SELECT id FROM telemetry_handoff ORDER BY seq").pluck().all();
+      const old = keys.prepare("SELECT name FROM sqlite_master WHERE name = 'telemetry'").all();
+      keys.close();
+      expect(ids).toEqual([`1:${reading.id}`, `1:${count.id}`, `1:${orphan.id}`]);
+      expect(old).toEqual([]);
       // A count keeps its identity (a resend is a duplicate). A sensor reading sent again is acknowledged, not
-      // handed off twice while its row waits; new sensor readings leave nothing in events.
+      // handed off twice while its row waits (the same key); new sensor readings leave nothing in events.
       expect((await store.commit(meta(), [count])).duplicates).toEqual([count.id]);
       expect((await store.commit(meta(), [reading])).committed).toEqual([reading.id]);
       const fresh = telemetry(5);
@@ -84,7 +98,12 @@ describe("SQLite ledger store", () => {
       const row = check.prepare("SELECT body FROM events WHERE id = ?").get(fresh.id);
       check.close();
       expect(row).toBeUndefined();
-      expect((await store.pendingTelemetry(10)).map((t) => t.id)).toEqual([reading.id, count.id, fresh.id]);
+      expect((await store.pendingTelemetry(10)).flatMap((r) => r.telemetry.map((t) => t.id))).toEqual([
+        reading.id,
+        count.id,
+        orphan.id,
+        fresh.id,
+      ]);
     } finally {
       await store.close();
     }

@@ -48,25 +48,32 @@ describe.skipIf(unavailable !== undefined)(
       }
     });
 
-    it("moves telemetry kept before migration 21 into the hand-off, and its counts into counts", async () => {
+    it("moves telemetry kept before migrations 21 and 24 into the hand-off, one row a reading, and counts into counts", async () => {
       const url = await server.freshDatabase();
       const first = await createLedgerStore({ databaseUrl: url });
       await first.close();
       const reading = telemetry(4.5);
       const count = telemetry(7, { metric: "count:SKU-1", unit: "", location: "S1/A/01" });
+      // A row whose event is missing: its reading is rebuilt from the row's columns.
+      const orphan = telemetry(5.5, { occurredAt: "2026-11-22T08:01:00.000Z", location: "S1/A/02" });
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       try {
         // Back to version 20's tables, holding what it wrote: the body in events, the columns in telemetry.
-        await client.query(`DELETE FROM schema_migrations WHERE version = 21;
-          DROP TABLE counts; ALTER TABLE telemetry DROP COLUMN body;
+        await client.query(`DELETE FROM schema_migrations WHERE version IN (21, 24);
+          DROP TABLE counts; DROP TABLE telemetry_handoff;
+          CREATE TABLE telemetry (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, id text NOT NULL UNIQUE,
+            site_id text NOT NULL, device_id text NOT NULL, metric text NOT NULL, value double precision NOT NULL,
+            unit text NOT NULL, location text, occurred_at timestamptz NOT NULL);
           CREATE INDEX telemetry_metric ON telemetry (metric, seq);`);
-        for (const t of [reading, count]) {
-          await client.query(
-            `INSERT INTO events (id, kind, site_id, edge_id, batch_id, batch_seq, hash, body, occurred_at, committed_at)
-             VALUES ($1, 'telemetry', 'S1', 'edge-1', 'b', 0, 'h', $2, $3, $3)`,
-            [t.id, JSON.stringify(t), t.occurredAt],
-          );
+        for (const t of [reading, count, orphan]) {
+          if (t !== orphan) {
+            await client.query(
+              `INSERT INTO events (id, kind, site_id, edge_id, batch_id, batch_seq, hash, body, occurred_at, committed_at)
+               VALUES ($1, 'telemetry', 'S1', 'edge-1', 'b', 0, 'h', $2, $3, $3)`,
+              [t.id, JSON.stringify(t), t.occurredAt],
+            );
+          }
           await client.query(
             `INSERT INTO telemetry (id, site_id, device_id, metric, value, unit, location, occurred_at)
              VALUES ($1, 'S1', $2, $3, $4, $5, $6, $7)`,
@@ -78,9 +85,19 @@ describe.skipIf(unavailable !== undefined)(
       }
       const store = await createLedgerStore({ databaseUrl: url });
       try {
-        expect(await store.pendingTelemetry(10)).toEqual([reading, count]);
+        const rows = await store.pendingTelemetry(10);
+        expect(rows.map((r) => r.telemetry)).toEqual([[reading], [count], [orphan]]);
         expect((await store.counts(10)).map((c) => [c.sku, c.location, c.counted])).toEqual([["SKU-1", "S1/A/01", 7]]);
-        await store.forwardedTelemetry([reading.id, count.id]);
+        const check = new pg.Client({ connectionString: url });
+        await check.connect();
+        try {
+          const keys = await check.query("SELECT id FROM telemetry_handoff ORDER BY seq");
+          expect(keys.rows.map((r) => r.id)).toEqual([`1:${reading.id}`, `1:${count.id}`, `1:${orphan.id}`]);
+          expect((await check.query("SELECT to_regclass('telemetry') AS t")).rows[0]?.t).toBeNull();
+        } finally {
+          await check.end();
+        }
+        await store.forwardedTelemetry(rows.map((r) => r.seq));
         expect(await store.pendingTelemetry(10)).toEqual([]);
       } finally {
         await store.close();

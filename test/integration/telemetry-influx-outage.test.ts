@@ -105,7 +105,7 @@ describe.skipIf(unavailable !== undefined)(
       expect((await stored()).status).toBe(503);
       // The ledger keeps them in its hand-off meanwhile. (The first three may wait there too: InfluxDB can show
       // points before the store's write has returned, and a write cut short by the kill is done again.)
-      const pending = await cloud.store.pendingTelemetry(100);
+      const pending = (await cloud.store.pendingTelemetry(100)).flatMap((r) => r.telemetry);
       const waiting = new Set(pending.map((t) => t.id));
       expect(whileDown.filter((id) => !waiting.has(id))).toEqual([]);
       expect(pending.length).toBeLessThanOrEqual(9);

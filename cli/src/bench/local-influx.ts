@@ -25,6 +25,8 @@ export interface LocalInflux {
   kill(): Promise<void>;
   /** Starts it again (after `kill`) on the same ports and data. */
   start(): Promise<void>;
+  /** The running influxd's process id (its CPU time is in /proc), undefined while it is down. */
+  pid(): number | undefined;
 }
 
 /** No influxd on this machine. */
@@ -100,6 +102,7 @@ export async function startLocalInflux(): Promise<LocalInflux> {
         database: (name) => `${url}/${name}`,
         kill: () => halt("SIGKILL"),
         start,
+        pid: () => (running() ? child?.pid : undefined),
         stop: async () => {
           await halt("SIGTERM");
           await rm(dir, { recursive: true, force: true });

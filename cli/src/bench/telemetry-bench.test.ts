@@ -37,6 +37,11 @@ describe("tally bench telemetry", () => {
         details: { points: 120, batch: 5000, influx: "throwaway" },
       });
       expect(result?.value).toBeGreaterThan(0);
+      // CPU per point: the cloud process's, and the throwaway influxd's over the path and over the baseline.
+      for (const key of ["cloudCpuUsPerPoint", "influxCpuUsPerPoint", "baselineInfluxCpuUsPerPoint"]) {
+        expect(result?.details?.[key], key).toEqual(expect.any(Number));
+      }
+      expect(forward?.details?.influxCpuUsPerPoint).toEqual(expect.any(Number));
       expect(result?.baseline).toBeGreaterThan(0);
       expect(result?.ratio).toBeCloseTo((result?.value ?? 0) / (result?.baseline ?? 1), 1);
     },

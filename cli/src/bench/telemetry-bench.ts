@@ -9,6 +9,7 @@ import { v7 as uuidv7 } from "uuid";
 import type { Benchmark, BenchOptions, BenchResult } from "./bench-result.js";
 import { withBaseline } from "./bench-result.js";
 import { spawnCloudProcess } from "./cloud-process.js";
+import { readProcessStats } from "./e2e/process-stats.js";
 import { startLocalInflux } from "./local-influx.js";
 
 /** Points each way: enough for a few seconds of either path on this kind of machine. */
@@ -50,6 +51,19 @@ export function benchPoints(devices: number, perDevice: number, nowMs: number): 
  * A point as line protocol, with the tags and fields the InfluxDB telemetry store writes for a reading
  * (min = max = sum = value, count 1): InfluxDB does the same work for both ways.
  */
+/** CPU time a process used while `run` ran, per point, µs; undefined without a process to read. */
+async function cpuUsPerPoint<T>(
+  pid: number | undefined,
+  points: number,
+  run: () => Promise<T>,
+): Promise<{ result: T; usPerPoint: number | undefined }> {
+  const before = pid === undefined ? undefined : (await readProcessStats(pid)).cpuMs;
+  const result = await run();
+  if (pid === undefined || before === undefined) return { result, usPerPoint: undefined };
+  const used = (await readProcessStats(pid)).cpuMs - before;
+  return { result, usPerPoint: Math.round(used * (10_000 / points)) / 10 };
+}
+
 export function benchLine(p: TelemetryBenchPoint): string {
   const v = String(p.value);
   return (
@@ -241,33 +255,47 @@ export async function measureTelemetry(
   const base = (options.influxUrl ?? local?.url ?? "").replace(/\/+$/, "");
   try {
     const points = benchPoints(options.devices, options.perDevice, Date.now());
-    // The baseline runs first, on an InfluxDB that has not yet seen the path's points.
-    const baseline = await lineProtocolRate(base, points);
-    const path = await ingestPathRate(base, points);
-    const forwarded = await forwardRate(base, points);
+    // The baseline runs first, on an InfluxDB that has not yet seen the path's points. influxd's CPU over each
+    // run (a throwaway one only): what InfluxDB itself spent a point, the same work both ways.
+    const influxd = local?.pid();
+    const n = points.length;
+    const baseline = await cpuUsPerPoint(influxd, n, () => lineProtocolRate(base, points));
+    const path = await cpuUsPerPoint(influxd, n, () => ingestPathRate(base, points));
+    const forwarded = await cpuUsPerPoint(influxd, n, () => forwardRate(base, points));
     return [
       withBaseline(
         {
           name: "telemetry",
           unit: "points/s",
-          value: path.rate,
+          value: path.result.rate,
           details: {
             points: points.length,
             batch: BATCH,
             influx: local === undefined ? "given" : "throwaway",
             // Until the last batch was acknowledged, then until its last point was queryable.
-            ingestMs: path.ingestMs,
-            totalMs: path.totalMs,
-            // The cloud process's CPU (user + system) over the run, per point.
-            cloudCpuUsPerPoint: path.cloudCpuUsPerPoint,
+            ingestMs: path.result.ingestMs,
+            totalMs: path.result.totalMs,
+            // The cloud process's CPU (user + system) over the run, per point; influxd's over the run and over
+            // the baseline's.
+            cloudCpuUsPerPoint: path.result.cloudCpuUsPerPoint,
+            ...(path.usPerPoint !== undefined && { influxCpuUsPerPoint: path.usPerPoint }),
+            ...(baseline.usPerPoint !== undefined && { baselineInfluxCpuUsPerPoint: baseline.usPerPoint }),
           },
         },
-        baseline,
+        baseline.result,
       ),
       // The part of the path after the commit: how much of InfluxDB's write rate the forwarder keeps.
       withBaseline(
-        { name: "telemetry-forward", unit: "points/s", value: forwarded, details: { points: points.length } },
-        baseline,
+        {
+          name: "telemetry-forward",
+          unit: "points/s",
+          value: forwarded.result,
+          details: {
+            points: points.length,
+            ...(forwarded.usPerPoint !== undefined && { influxCpuUsPerPoint: forwarded.usPerPoint }),
+          },
+        },
+        baseline.result,
       ),
     ];
   } finally {

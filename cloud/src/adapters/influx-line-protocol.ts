@@ -5,7 +5,20 @@ import { zoneOf } from "../telemetry/telemetry-window.js";
 // InfluxDB 1.x line protocol: a tag value escapes comma, equals sign and space with a backslash. Other
 // characters a store could not carry (newlines, a trailing backslash) are refused by `checkTelemetryPoint`.
 const TAG_SPECIAL = /[,= ]/g;
-const tag = (value: string) => value.replace(TAG_SPECIAL, "\\$&");
+/** Escaped tag values by value: a site's few devices, locations and metrics come again in every point. */
+const escapedTags = new Map<string, string>();
+const MAX_ESCAPED_TAGS = 10_000;
+
+function tag(value: string): string {
+  let escaped = escapedTags.get(value);
+  if (escaped === undefined) {
+    escaped = value.replace(TAG_SPECIAL, "\\$&");
+    // Bounded: past it (many distinct values) it starts again rather than grow.
+    if (escapedTags.size >= MAX_ESCAPED_TAGS) escapedTags.clear();
+    escapedTags.set(value, escaped);
+  }
+  return escaped;
+}
 
 /**
  * One raw point of the `telemetry` measurement as a line (precision ms): tags in key order (InfluxDB

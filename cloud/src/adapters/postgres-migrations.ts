@@ -455,6 +455,29 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX alerts_site ON alerts (site_id, seq);
     `,
   },
+  {
+    version: 24,
+    name: "telemetry hand-off: one row per committed batch (decision 0180)",
+    sql: `
+      -- A committed batch's telemetry as one JSON array, until the telemetry store has it; id: its dedupe key.
+      CREATE TABLE telemetry_handoff (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        points integer NOT NULL,
+        body text NOT NULL
+      );
+      -- Deleted within seconds: not worth compressing (out of line, uncompressed).
+      ALTER TABLE telemetry_handoff ALTER COLUMN body SET STORAGE EXTERNAL;
+      -- Rows waiting in the old table, one reading each (a body from before migration 21 rebuilt from columns).
+      INSERT INTO telemetry_handoff (id, points, body)
+        SELECT '1:' || id, 1, jsonb_build_array(COALESCE(body, jsonb_strip_nulls(jsonb_build_object('kind', 'telemetry',
+          'id', id, 'siteId', site_id,
+          'occurredAt', to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+          'deviceId', device_id, 'metric', metric, 'value', value, 'unit', unit, 'location', location))))::text
+        FROM telemetry ORDER BY seq;
+      DROP TABLE telemetry;
+    `,
+  },
 ];
 
 /** Any constant: serialises concurrent migrators (two cloud processes starting together). */

@@ -52,6 +52,7 @@ import {
   stockAlertCauses,
 } from "../ledger/stock-rules.js";
 import { movementFromStored, type StoredMovementColumns, storedBody } from "../ledger/stored-movement.js";
+import type { HandoffRow } from "../ledger/telemetry-handoff.js";
 import { enqueueAlertEvents } from "../notifications/enqueue-alert-events.js";
 import { ANY_LIVE_STOCK_ALERT, latestAlerts, SqlAlertStore } from "./sql-alert-store.js";
 import { type Column, type InsertSpec, iso, json, num, type SqlDb, type SqlDriver } from "./sql-driver.js";
@@ -69,6 +70,7 @@ import { SqlNotificationStore } from "./sql-notification-store.js";
 import { SqlReferenceData } from "./sql-reference-data.js";
 import { SqlSecurityStore } from "./sql-security-store.js";
 import { SqlTaskStore } from "./sql-task-store.js";
+import { deleteHandoff, handOffTelemetryIn, pendingHandoff, shedHandoff } from "./sql-telemetry-handoff.js";
 
 const EVENT_COLUMNS: readonly Column[] = [
   { name: "id", type: "text" },
@@ -131,17 +133,6 @@ const TASK_COLUMNS: readonly Column[] = [
   { name: "status", type: "text" },
   { name: "occurred_at", type: "timestamptz" },
 ];
-const TELEMETRY_COLUMNS: readonly Column[] = [
-  { name: "id", type: "text" },
-  { name: "site_id", type: "text" },
-  { name: "device_id", type: "text" },
-  { name: "metric", type: "text" },
-  { name: "value", type: "float8" },
-  { name: "unit", type: "text" },
-  { name: "location", type: "text" },
-  { name: "occurred_at", type: "timestamptz" },
-  { name: "body", type: "jsonb" },
-];
 const COUNT_COLUMNS: readonly Column[] = [
   { name: "id", type: "text" },
   { name: "site_id", type: "text" },
@@ -150,9 +141,6 @@ const COUNT_COLUMNS: readonly Column[] = [
   { name: "value", type: "float8" },
   { name: "occurred_at", type: "timestamptz" },
 ];
-
-/** Hand-off rows deleted per statement. */
-const FORWARDED_SLICE = 10_000;
 
 /** How long item rules are cached; a change made through another process applies within this time. */
 const RULES_TTL_MS = 1000;
@@ -291,24 +279,9 @@ export class SqlLedgerStore implements LedgerStore {
     }
     if (heldTasks.length > 0) await this.#insertEvents(tx, cloudMeta, hashEvents(heldTasks), now);
     await this.#insertTasks(tx, [...parts.tasks, ...heldTasks]);
-    // Telemetry is handed off, not kept: the forwarder deletes each row once the telemetry store has it. A
-    // sensor reading sent again while its row waits is not handed off twice.
-    await tx.insertRows(
-      "telemetry",
-      TELEMETRY_COLUMNS,
-      inCommitOrder(events, parts.telemetry, sensor).map((t) => [
-        t.id,
-        t.siteId,
-        t.deviceId,
-        t.metric,
-        t.value,
-        t.unit,
-        t.location ?? null,
-        this.#driver.timestamp(t.occurredAt),
-        JSON.stringify(t),
-      ]),
-      { suffix: "ON CONFLICT (id) DO NOTHING" },
-    );
+    // Telemetry is handed off, not kept: the batch's as one row, deleted once the telemetry store has it. The
+    // same batch sent again while its row waits is not handed off twice.
+    await handOffTelemetryIn(tx, inCommitOrder(events, parts.telemetry, sensor));
     // A cycle count is a ledger fact (checked against the stock above): kept for good.
     const counts = parts.telemetry.filter((t) => t.metric.startsWith("count:") && t.location !== undefined);
     await tx.insertRows(
@@ -886,38 +859,16 @@ export class SqlLedgerStore implements LedgerStore {
       .map((r) => (Date.parse(iso(r.stored)) - Date.parse(iso(r.received))) / 1000);
   }
 
-  async pendingTelemetry(limit: number, after?: string): Promise<Telemetry[]> {
-    const rows =
-      after === undefined
-        ? await this.#driver.read.all<{ body: unknown }>("SELECT body FROM telemetry ORDER BY seq LIMIT ?", [limit])
-        : await this.#driver.read.all<{ body: unknown }>(
-            `SELECT body FROM telemetry WHERE seq > COALESCE((SELECT seq FROM telemetry WHERE id = ?), 0)
-             ORDER BY seq LIMIT ?`,
-            [after, limit],
-          );
-    // Written by the commit from an event the ingest had parsed: trusted, not parsed again (the hot path).
-    return rows.map((r) => json(r.body) as Telemetry);
+  pendingTelemetry(maxPoints: number, afterSeq?: number): Promise<HandoffRow[]> {
+    return pendingHandoff(this.#driver.read, maxPoints, afterSeq);
   }
 
-  async forwardedTelemetry(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.#driver.write(async (tx) => {
-      // In slices: SQLite takes at most 32,766 parameters a statement.
-      for (let i = 0; i < ids.length; i += FORWARDED_SLICE) {
-        const list = tx.inList("id", ids.slice(i, i + FORWARDED_SLICE));
-        await tx.run(`DELETE FROM telemetry WHERE ${list.sql}`, list.params);
-      }
-    });
+  forwardedTelemetry(seqs: readonly number[]): Promise<void> {
+    return deleteHandoff(this.#driver, seqs);
   }
 
-  async shedTelemetry(keep: number): Promise<number> {
-    return this.#driver.write(async (tx) => {
-      const [row] = await tx.all<{ n: unknown }>("SELECT COUNT(*) AS n FROM telemetry");
-      const over = num(row?.n ?? 0) - keep;
-      if (over <= 0) return 0;
-      // The oldest go first: the newest readings say the most about now.
-      return tx.run("DELETE FROM telemetry WHERE seq IN (SELECT seq FROM telemetry ORDER BY seq LIMIT ?)", [over]);
-    });
+  shedTelemetry(keepPoints: number): Promise<number> {
+    return shedHandoff(this.#driver, keepPoints);
   }
 
   async close(): Promise<void> {

@@ -457,6 +457,26 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX alerts_site ON alerts (site_id);
     `,
   },
+  {
+    version: 24,
+    name: "telemetry hand-off: one row per committed batch (decision 0180)",
+    sql: `
+      -- A committed batch's telemetry as one JSON array, until the telemetry store has it; id: its dedupe key.
+      CREATE TABLE telemetry_handoff (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        points INTEGER NOT NULL,
+        body TEXT NOT NULL
+      );
+      -- Rows waiting in the old table, one reading each (a body from before migration 21 rebuilt from columns).
+      INSERT INTO telemetry_handoff (id, points, body)
+        SELECT '1:' || id, 1, '[' || COALESCE(body, json_remove(json_object('kind', 'telemetry', 'id', id,
+          'siteId', site_id, 'occurredAt', occurred_at, 'deviceId', device_id, 'metric', metric, 'value', value,
+          'unit', unit, 'location', location), CASE WHEN location IS NULL THEN '$.location' ELSE '$.none' END)) || ']'
+        FROM telemetry ORDER BY seq;
+      DROP TABLE telemetry;
+    `,
+  },
 ];
 
 /** Applies the migrations not yet recorded in `schema_migrations`, each in its own transaction. */

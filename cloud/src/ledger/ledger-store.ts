@@ -8,7 +8,6 @@ import type {
   Movement,
   SerialRecord,
   SiteLayout,
-  Telemetry,
 } from "@tally/protocols";
 import type { Alert } from "../alerts/alert.js";
 import type { AlertListQuery, AlertStore } from "../alerts/alert-store.js";
@@ -16,6 +15,7 @@ import type { SecurityStore } from "../auth/security-store.js";
 import type { ExcursionStore } from "../excursions/excursion-store.js";
 import type { TaskStore } from "../tasks/task-store.js";
 import type { CountPolicy } from "./count-outcome.js";
+import type { HandoffRow } from "./telemetry-handoff.js";
 
 export type { LedgerTask, TaskChange, TaskQuery, TaskStore } from "../tasks/task-store.js";
 
@@ -227,15 +227,19 @@ export interface LedgerStore {
   /** Seconds from each serial's RECEIPT to its first later PUTAWAY. */
   dockToStockSeconds(limit: number): Promise<number[]>;
   /**
-   * Committed telemetry not yet in the telemetry store (the hand-off), oldest commit first; after the row with
-   * id `after` when it is still there (from the start otherwise). The ledger keeps
-   * telemetry only until the forwarder confirms it (`forwardedTelemetry`); counts are kept (`counts`).
+   * Committed telemetry not yet in the telemetry store (the hand-off): whole rows, one per committed batch, oldest
+   * commit first, after the row `afterSeq` (from the start otherwise), up to `maxPoints` readings in all but at
+   * least one row. The ledger keeps telemetry only until the forwarder confirms it (`forwardedTelemetry`);
+   * counts are kept (`counts`).
    */
-  pendingTelemetry(limit: number, after?: string): Promise<Telemetry[]>;
-  /** The telemetry store has these: they leave the hand-off. */
-  forwardedTelemetry(ids: readonly string[]): Promise<void>;
-  /** Drops the oldest hand-off rows beyond `keep` (the telemetry store away too long); how many it dropped. */
-  shedTelemetry(keep: number): Promise<number>;
+  pendingTelemetry(maxPoints: number, afterSeq?: number): Promise<HandoffRow[]>;
+  /** The telemetry store has these rows' readings: exactly these rows leave the hand-off. */
+  forwardedTelemetry(seqs: readonly number[]): Promise<void>;
+  /**
+   * Drops the oldest readings beyond `keepPoints` (the telemetry store away too long): whole rows, and the head
+   * of the row the bound cuts; how many readings it dropped.
+   */
+  shedTelemetry(keepPoints: number): Promise<number>;
 
   /**
    * How far a cycle count may correct the ledger by itself: a difference of

@@ -4,7 +4,10 @@ import type { TelemetryPoint } from "./telemetry-store.js";
 // C0 and C1 controls: InfluxDB's line protocol ends a point at a newline, and no device name needs one.
 const CONTROL = /\p{Cc}/u;
 // A lone surrogate is no text in UTF-8: InfluxDB would store U+FFFD and a query would never find the name.
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const isWellFormed = (text: string): boolean => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+/** Names already found storable: a site's devices, metrics, units and locations come again in every point. */
+const storableNames = new Set<string>();
+const MAX_STORABLE_NAMES = 10_000;
 /** Names longer than this are refused (the wire schema allows 128 for a metric). */
 export const MAX_NAME_LENGTH = 256;
 // InfluxDB 1.x keeps timestamps as int64 nanoseconds: about 1677-09-21 to 2262-04-11.
@@ -24,23 +27,14 @@ export function checkTelemetryPoint(point: TelemetryPoint): Rejection | undefine
   if (typeof point.value !== "number" || !Number.isFinite(point.value)) {
     return invalid(`value ${String(point.value)} is not a finite number`);
   }
-  const names: [string, string | undefined][] = [
-    ["id", point.id],
-    ["siteId", point.siteId],
-    ["deviceId", point.deviceId],
-    ["metric", point.metric],
-    ["unit", point.unit],
-    ["location", point.location],
-  ];
-  for (const [field, value] of names) {
-    if (value === undefined) continue;
-    if (typeof value !== "string") return invalid(`${field} is not text`);
-    if (value === "" && field !== "unit") return invalid(`${field} is empty`);
-    if (value.length > MAX_NAME_LENGTH) return invalid(`${field} is longer than ${MAX_NAME_LENGTH} characters`);
-    if (CONTROL.test(value)) return invalid(`${field} holds a control character`);
-    if (LONE_SURROGATE.test(value)) return invalid(`${field} holds a lone UTF-16 surrogate`);
-    if (value.endsWith("\\")) return invalid(`${field} ends with a backslash`);
-  }
+  const nameProblem =
+    nameRefusal("id", point.id) ??
+    nameRefusal("siteId", point.siteId) ??
+    nameRefusal("deviceId", point.deviceId) ??
+    nameRefusal("metric", point.metric) ??
+    nameRefusal("unit", point.unit) ??
+    nameRefusal("location", point.location);
+  if (nameProblem !== undefined) return invalid(nameProblem);
   const summary = point.summary;
   if (summary !== undefined) {
     const { periodS, min, max, count } = summary;
@@ -56,5 +50,23 @@ export function checkTelemetryPoint(point: TelemetryPoint): Rejection | undefine
   const atMs = Date.parse(point.at);
   if (Number.isNaN(atMs)) return invalid(`at ${JSON.stringify(point.at)} is not a time`);
   if (atMs < MIN_AT_MS || atMs > MAX_AT_MS) return invalid(`at ${point.at} is outside 1677-09-22 … 2262-04-10`);
+  return undefined;
+}
+
+/** Why a point's name can never be stored, or `undefined` when it can (an absent one can). */
+function nameRefusal(field: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string") return `${field} is not text`;
+  if (storableNames.has(value)) return undefined;
+  if (value === "" && field !== "unit") return `${field} is empty`;
+  if (value.length > MAX_NAME_LENGTH) return `${field} is longer than ${MAX_NAME_LENGTH} characters`;
+  if (CONTROL.test(value)) return `${field} holds a control character`;
+  if (!isWellFormed(value)) return `${field} holds a lone UTF-16 surrogate`;
+  if (value.endsWith("\\")) return `${field} ends with a backslash`;
+  // Ids are unique: only the names that come again are remembered (bounded: past it, it starts again).
+  if (field !== "id" && value !== "") {
+    if (storableNames.size >= MAX_STORABLE_NAMES) storableNames.clear();
+    storableNames.add(value);
+  }
   return undefined;
 }

@@ -108,8 +108,9 @@ async function until(probe: () => Promise<boolean>) {
 describe("TelemetryForwarder", () => {
   it("moves committed telemetry to the telemetry store page by page and empties the ledger's hand-off", async () => {
     const t = await setUp();
-    await t.ingest([1, 2, 3, 4, 5].map((v) => reading(T0 + v * 1000, v)));
-    expect((await t.ledger.pendingTelemetry(100)).length).toBe(5);
+    // Three batches, three hand-off rows; pages of 3 readings take whole rows: [1, 2] and [3], then [4, 5].
+    for (const values of [[1, 2], [3], [4, 5]]) await t.ingest(values.map((v) => reading(T0 + v * 1000, v)));
+    expect((await t.ledger.pendingTelemetry(100)).map((r) => r.telemetry.length)).toEqual([2, 1, 2]);
     const { forwarder, counts } = t.forward();
     await until(async () => (await t.stored()).length === 5);
     expect(await t.stored()).toEqual([1, 2, 3, 4, 5]);
@@ -119,6 +120,16 @@ describe("TelemetryForwarder", () => {
     await until(async () => (await t.stored()).length === 6);
     await until(async () => (await t.ledger.pendingTelemetry(100)).length === 0);
     expect(counts.forwarded).toBe(6);
+  });
+
+  it("forwards a batch larger than a page whole, as one page of its one row", async () => {
+    const t = await setUp();
+    await t.ingest([1, 2, 3, 4, 5].map((v) => reading(T0 + v * 1000, v)));
+    expect((await t.ledger.pendingTelemetry(3)).map((r) => r.telemetry.length)).toEqual([5]);
+    const { counts } = t.forward(3);
+    await until(async () => (await t.ledger.pendingTelemetry(100)).length === 0);
+    expect(await t.stored()).toEqual([1, 2, 3, 4, 5]);
+    expect(counts.forwarded).toBe(5);
   });
 
   it("keeps summaries and excursion-window readings whole through the hand-off", async () => {
@@ -141,7 +152,7 @@ describe("TelemetryForwarder", () => {
     await t.ingest([reading(T0 + 1000, 1), reading(T0 + 2000, 2)]);
     // What a forwarder that died after its write left behind: the points stored, the rows still handed off.
     const pending = await t.ledger.pendingTelemetry(100);
-    await t.telemetry().write(pending.map(telemetryPoint));
+    await t.telemetry().write(pending.flatMap((r) => r.telemetry).map(telemetryPoint));
     await t.reopen();
     await t.ingest([reading(T0 + 3000, 3)]);
     const { counts } = t.forward();
@@ -192,7 +203,8 @@ describe("TelemetryForwarder", () => {
     // Commits go on meanwhile.
     await t.ingest([reading(T0 + 6000, 6)]);
     await until(async () => counts.shed === 4);
-    expect((await t.ledger.pendingTelemetry(100)).map((r) => r.value)).toEqual([5, 6]);
+    // The bound cut the head of the first batch's row, then of what was left of it.
+    expect((await t.ledger.pendingTelemetry(100)).map((r) => r.telemetry.map((p) => p.value))).toEqual([[5], [6]]);
     expect(counts.failed).toBeGreaterThan(0);
     await forwarder.close();
     // The store back: what was kept arrives.

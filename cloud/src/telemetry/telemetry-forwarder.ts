@@ -11,7 +11,7 @@ export interface TelemetryForwarderObserver {
   rejected(code: string): void;
   /** A round that failed (the telemetry store or the ledger away); it is retried with backoff. */
   failed(): void;
-  /** Hand-off rows dropped, oldest first, because the telemetry store was away past the bound. */
+  /** Readings dropped from the hand-off, oldest first, because the telemetry store was away past the bound. */
   shed(points: number): void;
 }
 
@@ -20,15 +20,15 @@ export interface TelemetryForwarderOptions {
   store: TelemetryStore;
   logger: Logger;
   observer?: TelemetryForwarderObserver | undefined;
-  /** Hand-off rows per round, default 20,000 (the telemetry store writes them in parallel chunks). */
+  /** Readings a page reads (whole hand-off rows, at least one), default 20,000 (written in parallel chunks). */
   pageSize?: number;
   /** How long it waits for new rows when caught up (a commit nudges it sooner), ms; default 1 s. */
   idleMs?: number;
   /** Retry delays after a failed round; default from 200 ms up to 30 s. */
   backoff?: BackoffOptions;
   /**
-   * The most hand-off rows kept while the telemetry store is away (default 1,000,000: about 17 hours of
-   * a thousand sensors reading once a minute); past it the oldest are dropped and counted.
+   * The most readings kept in the hand-off while the telemetry store is away (default 1,000,000: about 17
+   * hours of a thousand sensors reading once a minute); past it the oldest are dropped and counted.
    */
   maxPending?: number;
 }
@@ -39,18 +39,20 @@ export const DEFAULT_MAX_PENDING_TELEMETRY = 1_000_000;
 
 /** A committed telemetry event as the telemetry store keeps it. */
 export function telemetryPoint(t: Telemetry): TelemetryPoint {
-  return {
+  // Assigned one by one rather than spread in: this runs for every point forwarded.
+  const point: TelemetryPoint = {
     id: t.id,
     siteId: t.siteId,
     deviceId: t.deviceId,
     metric: t.metric,
     value: t.value,
     unit: t.unit,
-    ...(t.location !== undefined && { location: t.location }),
     at: t.occurredAt,
-    ...(t.summary !== undefined && { summary: { ...t.summary } }),
-    ...(t.excursionWindow === true && { detail: true }),
   };
+  if (t.location !== undefined) point.location = t.location;
+  if (t.summary !== undefined) point.summary = { ...t.summary };
+  if (t.excursionWindow === true) point.detail = true;
+  return point;
 }
 
 /**
@@ -59,7 +61,7 @@ export function telemetryPoint(t: Telemetry): TelemetryPoint {
  * oldest rows, writes them, and only then deletes them from the ledger.
  * A telemetry store that is away costs retries with backoff, never a failed
  * or slower commit; a crash between the write and the delete costs one
- * page written again (writes are idempotent). Rows are deleted by id, so a
+ * page written again (writes are idempotent). Rows are deleted by seq, so a
  * row that becomes visible late (PostgreSQL takes a `seq` before the
  * commit) is simply read by a later round.
  */
@@ -130,26 +132,23 @@ export class TelemetryForwarder {
   }
 
   /**
-   * The hand-off from its start, page after page, until a page is not full; false when it was empty. The
-   * next page is read while the previous one is being written (a page leaves the hand-off only once
-   * written, so the read goes on after its last row). A row that became visible behind the pages read
-   * (PostgreSQL) is found by the next pass, which starts again from the start.
+   * The hand-off from its start, page after page of whole rows (one per committed batch), until a page is
+   * empty; false when the first was. The next page is read while the previous one is being written (a page
+   * leaves the hand-off only once written, so the read goes on after its last row). A row that became visible
+   * behind the pages read (PostgreSQL) is found by the next pass, which starts again from the start.
    */
   async #round(): Promise<boolean> {
     let page = await this.#ledger.pendingTelemetry(this.#pageSize);
     if (page.length === 0) return false;
     while (page.length > 0) {
-      const writing = this.#store.write(page.map(telemetryPoint));
+      const readings = page.length === 1 ? (page[0]?.telemetry ?? []) : page.flatMap((r) => r.telemetry);
+      const writing = this.#store.write(readings.map(telemetryPoint));
       // Awaited below; a failure meanwhile must not count as unhandled.
       writing.catch(() => undefined);
-      const last = page.at(-1)?.id;
-      const next =
-        page.length === this.#pageSize && last !== undefined
-          ? await this.#ledger.pendingTelemetry(this.#pageSize, last)
-          : [];
+      const next = await this.#ledger.pendingTelemetry(this.#pageSize, page.at(-1)?.seq);
       const result = await writing;
-      this.#reportRejected(page, result.rejected);
-      await this.#ledger.forwardedTelemetry(page.map((r) => r.id));
+      this.#reportRejected(readings, result.rejected);
+      await this.#ledger.forwardedTelemetry(page.map((r) => r.seq));
       this.#observer?.forwarded(result.written);
       page = next;
     }
