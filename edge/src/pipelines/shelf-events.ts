@@ -1,9 +1,10 @@
 import type { EdgeEvent, ShelfBin, ShelfDevice } from "@tally/protocols";
-import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from "rxjs";
+import { asyncScheduler, Observable, type SchedulerLike } from "rxjs";
 import { type BinOutcome, BinScale, type LoadCellFault } from "../domain/bin-scale.js";
 import type { WeightObservation } from "../domain/observation.js";
 import type { ReferenceView } from "../domain/reference-view.js";
 import type { SiteIndex } from "../domain/site-index.js";
+import { DueTimers } from "./due-timers.js";
 import { type EventDeps, newMovement, newTask } from "./event-factory.js";
 
 export interface ShelfConfig {
@@ -32,7 +33,6 @@ interface Bin {
   /** The bin's index in its shelf: keeps condition keys short whatever the location's length. */
   index: number;
   scale: BinScale;
-  timer: Subscription | undefined;
 }
 
 /**
@@ -64,20 +64,12 @@ export function shelfEvents(
           if (event !== undefined) subscriber.next(event);
         }
       };
-      const schedule = (b: Bin) => {
-        b.timer?.unsubscribe();
-        b.timer = undefined;
-        const due = b.scale.nextDueMs();
-        if (due === undefined) return;
-        b.timer = scheduler.schedule(
-          () => {
-            b.timer = undefined;
-            emit(b, b.scale.tick(scheduler.now()));
-            schedule(b);
-          },
-          Math.max(0, due - scheduler.now()),
-        );
-      };
+      // Every bin's next tick on one timer: a bin's every reading moves its deadline.
+      const timers = new DueTimers<Bin>(scheduler, (b, nowMs) => {
+        emit(b, b.scale.tick(nowMs));
+        schedule(b);
+      });
+      const schedule = (b: Bin) => timers.set(b, b.scale.nextDueMs());
       const binOf = (w: WeightObservation): Bin | undefined => {
         const key = `${w.deviceId}|${w.location}`;
         const known = bins.get(key);
@@ -101,7 +93,7 @@ export function shelfEvents(
           stuckAfterMs: (shelf.stuckAfterS ?? 0) * 1000,
           risesMove: shelf.replenishFrom !== undefined,
         });
-        const created: Bin = { shelf, bin, index, scale, timer: undefined };
+        const created: Bin = { shelf, bin, index, scale };
         bins.set(key, created);
         emit(created, scale.expect(reference.expectedUnits(bin.location, bin.sku), scheduler.now()));
         return created;
@@ -130,7 +122,7 @@ export function shelfEvents(
       return () => {
         weights.unsubscribe();
         refs.unsubscribe();
-        for (const b of bins.values()) b.timer?.unsubscribe();
+        timers.clear();
       };
     });
 }
