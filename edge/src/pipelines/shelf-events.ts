@@ -35,6 +35,13 @@ interface Bin {
   scale: BinScale;
 }
 
+/** One shelf's bins, by location: their index in the shelf, and those made so far (null: no item to weigh). */
+interface ShelfBins {
+  shelf: ShelfDevice;
+  indexOf: Map<string, number>;
+  made: Map<string, Bin | null>;
+}
+
 /**
  * Smart-shelf weights → movements, tasks and load-cell conditions. Each bin
  * of the site file with an item of known unit weight is a `BinScale`: a
@@ -55,8 +62,10 @@ export function shelfEvents(
   return (weights$, reference$) =>
     new Observable<EdgeEvent>((subscriber) => {
       let reference = initial;
-      // Bins come from the site file, so the map is bounded; readings of other locations make no state.
-      const bins = new Map<string, Bin>();
+      // Bins come from the site file, so the maps are bounded; readings of other locations make no state.
+      const bins = new Map<string, ShelfBins>();
+      /** Every bin made, in the order made. */
+      const everyBin: Bin[] = [];
 
       const emit = (b: Bin, outcomes: readonly BinOutcome[]) => {
         for (const o of outcomes) {
@@ -71,12 +80,28 @@ export function shelfEvents(
       });
       const schedule = (b: Bin) => timers.set(b, b.scale.nextDueMs());
       const binOf = (w: WeightObservation): Bin | undefined => {
-        const key = `${w.deviceId}|${w.location}`;
-        const known = bins.get(key);
-        if (known !== undefined) return known;
-        const shelf = site.device(w.deviceId);
-        if (shelf?.kind !== "shelf") return undefined;
-        const index = shelf.bins.findIndex((b) => b.location === w.location);
+        let shelfBins = bins.get(w.deviceId);
+        if (shelfBins === undefined) {
+          const shelf = site.device(w.deviceId);
+          if (shelf?.kind !== "shelf") return undefined;
+          const indexOf = new Map<string, number>();
+          // A location listed twice is its first entry's bin.
+          shelf.bins.forEach((b, i) => {
+            if (!indexOf.has(b.location)) indexOf.set(b.location, i);
+          });
+          shelfBins = { shelf, indexOf, made: new Map() };
+          bins.set(w.deviceId, shelfBins);
+        }
+        const known = shelfBins.made.get(w.location);
+        if (known !== undefined) return known ?? undefined;
+        const index = shelfBins.indexOf.get(w.location);
+        if (index === undefined) return undefined;
+        const created = makeBin(shelfBins.shelf, index);
+        shelfBins.made.set(w.location, created ?? null);
+        if (created !== undefined) everyBin.push(created);
+        return created;
+      };
+      const makeBin = (shelf: ShelfDevice, index: number): Bin | undefined => {
         const bin = shelf.bins[index];
         const item = bin === undefined ? undefined : site.itemBySku(bin.sku);
         if (bin === undefined || item?.unitWeightG === undefined) return undefined;
@@ -94,7 +119,6 @@ export function shelfEvents(
           risesMove: shelf.replenishFrom !== undefined,
         });
         const created: Bin = { shelf, bin, index, scale };
-        bins.set(key, created);
         emit(created, scale.expect(reference.expectedUnits(bin.location, bin.sku), scheduler.now()));
         return created;
       };
@@ -102,7 +126,7 @@ export function shelfEvents(
       const refs = reference$.subscribe({
         next: (view) => {
           reference = view;
-          for (const b of bins.values()) {
+          for (const b of everyBin) {
             emit(b, b.scale.expect(view.expectedUnits(b.bin.location, b.bin.sku), scheduler.now()));
             schedule(b);
           }
