@@ -1,4 +1,4 @@
-import { VirtualTimeScheduler } from "rxjs";
+import { type SchedulerLike, VirtualTimeScheduler } from "rxjs";
 import { describe, expect, it } from "vitest";
 import { DueTimers } from "./due-timers.js";
 
@@ -108,5 +108,29 @@ describe("DueTimers", () => {
     at(50, () => timers.clear());
     scheduler.flush();
     expect(fired).toEqual([]);
+  });
+
+  it("moving deadlines later arms no new timer: 1,000 bins reset 10 times each arm a handful, not 10,000", () => {
+    const scheduler = new VirtualTimeScheduler(undefined, Number.POSITIVE_INFINITY);
+    let armed = 0;
+    const counting = {
+      now: () => scheduler.now(),
+      schedule: (work: () => void, delay?: number) => {
+        armed++;
+        return scheduler.schedule(work, delay);
+      },
+    } as unknown as SchedulerLike;
+    const fired: string[] = [];
+    const timers = new DueTimers<string>(counting, (key) => fired.push(key));
+    for (let t = 0; t < 1000; t += 100) {
+      scheduler.schedule(() => {
+        for (let bin = 0; bin < 1000; bin++) timers.set(`bin${bin}`, t + 300);
+      }, t);
+    }
+    scheduler.flush();
+    expect(fired).toHaveLength(1000);
+    expect(new Set(fired).size).toBe(1000);
+    // One arm at the start, then each early (stale) firing re-arms once: about one per reset round.
+    expect(armed).toBeLessThanOrEqual(12);
   });
 });

@@ -52,7 +52,8 @@ export class DueTimers<K> {
     this.#live.set(key, entry);
     this.#push(entry);
     if (this.#heap.length > 2 * this.#live.size + SLACK) this.#rebuild();
-    if (!this.#firing) this.#arm();
+    // Only a deadline sooner than the armed one moves the timer; a stale one armed fires early and re-arms.
+    if (!this.#firing && (this.#armed === undefined || dueMs < this.#armed.dueMs)) this.#arm();
   }
 
   /** Drops every deadline and the timer. */
