@@ -1,11 +1,12 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RunningCloud, startCloud } from "@tally/cloud";
+import { startCloud } from "@tally/cloud";
 import { prepareOpcuaClientPki, type RunningEdge, startEdge, trustOpcuaCertificate } from "@tally/edge";
-import type { Movement, ShelfDevice, SiteLayout } from "@tally/protocols";
+import type { ShelfDevice, SiteLayout } from "@tally/protocols";
 import { type OpcuaShelf, SCALE_ITEM, shelfSiteAtScale, startOpcuaShelf } from "@tally/simulators";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { committedPicks } from "../support/committed-picks.js";
 import { eventually } from "../support/eventually.js";
 import { freePort } from "../support/free-port.js";
 import { linkEdge } from "../support/link-edge.js";
@@ -16,22 +17,6 @@ const BINS = 500;
 const UNITS = 10;
 const USER = "tally-edge";
 const PASSWORD = "a long shelf password";
-
-/** Every PICK the cloud committed for the site, paged (the store answers at most 1000 at a time). */
-async function picks(cloud: RunningCloud, siteId: string): Promise<Movement[]> {
-  const all: Movement[] = [];
-  for (;;) {
-    const last = all.at(-1);
-    const page = await cloud.store.movements({
-      siteId,
-      movementType: "PICK",
-      limit: 1000,
-      ...(last !== undefined ? { after: last.id } : {}),
-    });
-    all.push(...page);
-    if (page.length < 1000) return all;
-  }
-}
 
 describe("OPC-UA shelves at scale: restarts, quality, browsing", () => {
   let root: string;
@@ -173,7 +158,7 @@ describe("OPC-UA shelves at scale: restarts, quality, browsing", () => {
     await edge.drained();
     const expected = new Map(locations.map((l) => [l, UNITS - (units.get(l) ?? 0)]));
     const counted = new Map<string, number>();
-    for (const pick of await picks(cloud, site.siteId)) {
+    for (const pick of await committedPicks(cloud, site.siteId)) {
       const from = pick.from ?? "";
       counted.set(from, (counted.get(from) ?? 0) + pick.qty);
     }
@@ -240,7 +225,7 @@ describe("OPC-UA shelves at scale: restarts, quality, browsing", () => {
       timeoutMs: 10_000,
     });
     await edge.drained();
-    expect(await picks(cloud, site.siteId)).toEqual([]);
+    expect(await committedPicks(cloud, site.siteId)).toEqual([]);
   });
 
   it("a browsed shelf whose folder lacks some bins monitors the others and reports the missing ones as bad bins", async () => {

@@ -13,6 +13,7 @@ import { BinQuality, type BinQualityConfig, DEFAULT_BIN_QUALITY_CONFIG } from ".
 import type { WeightObservation } from "../domain/observation.js";
 import { DEFAULT_SHELF_LINK_CONFIG, type ShelfLinkConfig, ShelfLinkWatch } from "../domain/shelf-link-watch.js";
 import { classifyShelfFailure, type ShelfRefusal, type ShelfStage } from "../domain/shelf-refusal.js";
+import { TimestampText } from "../domain/timestamp-text.js";
 import type { DeviceSource, DeviceSourceMetrics } from "../ports/device-source.js";
 import { monitorShelfBins } from "./opcua-bin-monitor.js";
 import { certificateManagerFor, type OpcuaClientPki } from "./opcua-client-pki.js";
@@ -101,6 +102,7 @@ export function connectOpcuaShelf(shelf: ShelfDevice, options: OpcuaShelfOptions
     resolveReady = resolve;
   });
   const seq = new Map<string, number>();
+  const stamps = new TimestampText();
 
   const emit = (condition: Condition | undefined) => {
     if (condition !== undefined) options.onCondition(condition);
@@ -157,7 +159,7 @@ export function connectOpcuaShelf(shelf: ShelfDevice, options: OpcuaShelfOptions
     }
     if (weight === undefined) return;
     received++;
-    const at = (value.sourceTimestamp ?? value.serverTimestamp ?? new Date(now)).toISOString();
+    const at = stamps.iso(value.sourceTimestamp ?? value.serverTimestamp, now);
     // Ids stay unique across reconnections: the counter is per bin for the life of the source.
     const n = seq.get(location) ?? 0;
     seq.set(location, n + 1);

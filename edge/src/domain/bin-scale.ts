@@ -254,7 +254,7 @@ export class BinScale {
 
   /** The latest reading's own time, ms since the epoch; undefined when it does not parse. */
   #deviceMs(): number | undefined {
-    const atMs = this.#last === undefined ? Number.NaN : Date.parse(this.#last.at);
+    const atMs = this.#last === undefined ? Number.NaN : parseTime(this.#last.at);
     return Number.isFinite(atMs) ? atMs : undefined;
   }
 
@@ -317,6 +317,15 @@ export class BinScale {
     const base = Date.parse(last.at);
     return Number.isFinite(base) ? new Date(base + Math.max(0, nowMs - last.atMs)).toISOString() : last.at;
   }
+}
+
+/** The last time text parsed: the readings of one publish, bin after bin, mostly share theirs. */
+let lastParsed = { at: "", ms: Number.NaN };
+
+/** `Date.parse`, remembering the last text. */
+function parseTime(at: string): number {
+  if (lastParsed.at !== at) lastParsed = { at, ms: Date.parse(at) };
+  return lastParsed.ms;
 }
 
 /** The middle of some readings (the mean of the middle two for an even count); the list is never empty. */

@@ -1,9 +1,10 @@
 import type { EdgeEvent, ShelfBin, ShelfDevice } from "@tally/protocols";
-import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from "rxjs";
+import { asyncScheduler, Observable, type SchedulerLike } from "rxjs";
 import { type BinOutcome, BinScale, type LoadCellFault } from "../domain/bin-scale.js";
 import type { WeightObservation } from "../domain/observation.js";
 import type { ReferenceView } from "../domain/reference-view.js";
 import type { SiteIndex } from "../domain/site-index.js";
+import { DueTimers } from "./due-timers.js";
 import { type EventDeps, newMovement, newTask } from "./event-factory.js";
 
 export interface ShelfConfig {
@@ -32,7 +33,13 @@ interface Bin {
   /** The bin's index in its shelf: keeps condition keys short whatever the location's length. */
   index: number;
   scale: BinScale;
-  timer: Subscription | undefined;
+}
+
+/** One shelf's bins, by location: their index in the shelf, and those made so far (null: no item to weigh). */
+interface ShelfBins {
+  shelf: ShelfDevice;
+  indexOf: Map<string, number>;
+  made: Map<string, Bin | null>;
 }
 
 /**
@@ -55,8 +62,10 @@ export function shelfEvents(
   return (weights$, reference$) =>
     new Observable<EdgeEvent>((subscriber) => {
       let reference = initial;
-      // Bins come from the site file, so the map is bounded; readings of other locations make no state.
-      const bins = new Map<string, Bin>();
+      // Bins come from the site file, so the maps are bounded; readings of other locations make no state.
+      const bins = new Map<string, ShelfBins>();
+      /** Every bin made, in the order made. */
+      const everyBin: Bin[] = [];
 
       const emit = (b: Bin, outcomes: readonly BinOutcome[]) => {
         for (const o of outcomes) {
@@ -64,27 +73,35 @@ export function shelfEvents(
           if (event !== undefined) subscriber.next(event);
         }
       };
-      const schedule = (b: Bin) => {
-        b.timer?.unsubscribe();
-        b.timer = undefined;
-        const due = b.scale.nextDueMs();
-        if (due === undefined) return;
-        b.timer = scheduler.schedule(
-          () => {
-            b.timer = undefined;
-            emit(b, b.scale.tick(scheduler.now()));
-            schedule(b);
-          },
-          Math.max(0, due - scheduler.now()),
-        );
-      };
+      // Every bin's next tick on one timer: a bin's every reading moves its deadline.
+      const timers = new DueTimers<Bin>(scheduler, (b, nowMs) => {
+        emit(b, b.scale.tick(nowMs));
+        schedule(b);
+      });
+      const schedule = (b: Bin) => timers.set(b, b.scale.nextDueMs());
       const binOf = (w: WeightObservation): Bin | undefined => {
-        const key = `${w.deviceId}|${w.location}`;
-        const known = bins.get(key);
-        if (known !== undefined) return known;
-        const shelf = site.device(w.deviceId);
-        if (shelf?.kind !== "shelf") return undefined;
-        const index = shelf.bins.findIndex((b) => b.location === w.location);
+        let shelfBins = bins.get(w.deviceId);
+        if (shelfBins === undefined) {
+          const shelf = site.device(w.deviceId);
+          if (shelf?.kind !== "shelf") return undefined;
+          const indexOf = new Map<string, number>();
+          // A location listed twice is its first entry's bin.
+          shelf.bins.forEach((b, i) => {
+            if (!indexOf.has(b.location)) indexOf.set(b.location, i);
+          });
+          shelfBins = { shelf, indexOf, made: new Map() };
+          bins.set(w.deviceId, shelfBins);
+        }
+        const known = shelfBins.made.get(w.location);
+        if (known !== undefined) return known ?? undefined;
+        const index = shelfBins.indexOf.get(w.location);
+        if (index === undefined) return undefined;
+        const created = makeBin(shelfBins.shelf, index);
+        shelfBins.made.set(w.location, created ?? null);
+        if (created !== undefined) everyBin.push(created);
+        return created;
+      };
+      const makeBin = (shelf: ShelfDevice, index: number): Bin | undefined => {
         const bin = shelf.bins[index];
         const item = bin === undefined ? undefined : site.itemBySku(bin.sku);
         if (bin === undefined || item?.unitWeightG === undefined) return undefined;
@@ -101,8 +118,7 @@ export function shelfEvents(
           stuckAfterMs: (shelf.stuckAfterS ?? 0) * 1000,
           risesMove: shelf.replenishFrom !== undefined,
         });
-        const created: Bin = { shelf, bin, index, scale, timer: undefined };
-        bins.set(key, created);
+        const created: Bin = { shelf, bin, index, scale };
         emit(created, scale.expect(reference.expectedUnits(bin.location, bin.sku), scheduler.now()));
         return created;
       };
@@ -110,7 +126,7 @@ export function shelfEvents(
       const refs = reference$.subscribe({
         next: (view) => {
           reference = view;
-          for (const b of bins.values()) {
+          for (const b of everyBin) {
             emit(b, b.scale.expect(view.expectedUnits(b.bin.location, b.bin.sku), scheduler.now()));
             schedule(b);
           }
@@ -130,7 +146,7 @@ export function shelfEvents(
       return () => {
         weights.unsubscribe();
         refs.unsubscribe();
-        for (const b of bins.values()) b.timer?.unsubscribe();
+        timers.clear();
       };
     });
 }
