@@ -46,7 +46,7 @@ describe("built-in scenarios played in-process and scored from the cloud's real 
     expect(report.details.stockAlerts).toEqual({ raised: 1, justified: 1, lows: 1, alerted: 1 });
     expect(report.latencyP50Ms).not.toBeNull();
     expect(report.timeToAlertP50Ms).not.toBeNull();
-  }, 120_000);
+  }, 240_000);
 
   it("dock-day at scale 0.05 (one truck, ~3,000 tagged items) at max speed with noisy hardware", async () => {
     const loaded = await loadScenarioFile(builtInScenarioFile("dock-day"), { scale: 0.05 });
@@ -60,7 +60,7 @@ describe("built-in scenarios played in-process and scored from the cloud's real 
     expect(report.details.movements).toMatchObject({ parkedTags: 12, fromParkedTags: 0 });
     // The unknown tags raise UNKNOWN_TAG tasks.
     expect(report.anomalyRecall).toBe(1);
-  }, 120_000);
+  }, 240_000);
 
   it("dock-day's parked tags would be received by an edge without presence and crossing evidence (control)", async () => {
     const loaded = await loadScenarioFile(builtInScenarioFile("dock-day"), { scale: 0.05 });
@@ -84,7 +84,7 @@ describe("built-in scenarios played in-process and scored from the cloud's real 
     expect(report.details.movements.fromParkedTags).toBeGreaterThanOrEqual(12);
     expect(report.movementPrecision).toBeLessThan(0.99);
     // A truck of tags at max speed is CPU-bound: on a loaded machine it takes well past the default 30 s.
-  }, 120_000);
+  }, 240_000);
 
   it("shrinkage: theft and mis-shelving leave the ledger wrong; the mis-shelved item is flagged by weight", async () => {
     const loaded = await loadScenarioFile(builtInScenarioFile("shrinkage"));
@@ -94,7 +94,7 @@ describe("built-in scenarios played in-process and scored from the cloud's real 
     expect(report.details.anomalies.scored).toBe(3);
     expect(report.details.anomalies.detected).toBeGreaterThanOrEqual(1);
     // Its last shelf drops wait out the shelf's fusion window (10 s) before the edge is drained.
-  }, 120_000);
+  }, 240_000);
 
   it("receiving: each correction task kind is raised by the real edge, in the cloud, and counted", async () => {
     const loaded = await loadScenarioFile(builtInScenarioFile("receiving"));
@@ -124,7 +124,7 @@ describe("built-in scenarios played in-process and scored from the cloud's real 
     expect(truth.movements.filter((m) => m.sscc !== undefined).length).toBeGreaterThan(0);
     expect(truth.movements.filter((m) => m.movementType === "TRANSFER").length).toBeGreaterThan(0);
     // Each document waits for the edge to drain (a pass closes 2.5 s after its last read): about 40 s in all.
-  }, 120_000);
+  }, 240_000);
 
   it("outage: uplink cut and an edge crash (SIGKILL) injected; once drained, the ledger is exactly right", async () => {
     const loaded = await loadScenarioFile(builtInScenarioFile("outage"));
@@ -140,7 +140,7 @@ describe("built-in scenarios played in-process and scored from the cloud's real 
     expect(report.movementPrecision).toBe(1);
     expect(report.movementRecall).toBe(1);
     // The edge runs as a child process here, and the restart is a SIGKILL: starting it twice takes a while.
-  }, 120_000);
+  }, 240_000);
 });
 
 describe("tally sim run from the command line", () => {
@@ -172,5 +172,5 @@ describe("tally sim run from the command line", () => {
     const truth = JSON.parse(await readFile(truthFile, "utf8")) as { movements: unknown[]; positions: unknown[] };
     expect(truth.movements).toHaveLength(28);
     expect(stderr).toContain("inventory accuracy");
-  }, 120_000);
+  }, 240_000);
 });
