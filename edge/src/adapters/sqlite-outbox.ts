@@ -14,6 +14,14 @@ import {
 /** Rows per DELETE statement: well under SQLite's bound-parameter limit. */
 const DELETE_CHUNK = 500;
 
+/**
+ * Batch sequence numbers reserved per write: each write is a transaction of
+ * its own, fsync'd, on the event loop's thread, so one per batch would cost
+ * the uplink a disk flush per batch. A crash leaves the rest of a block unused
+ * (a gap the cloud counts); a clean close writes back the exact last one.
+ */
+export const BATCH_SEQ_BLOCK = 256;
+
 /** Kinds the outbox may drop when full, in the order it drops them: movements and tasks never. */
 const SHEDDABLE = ["telemetry", "condition"] as const;
 
@@ -109,6 +117,8 @@ export class SqliteOutbox implements Outbox {
   #lastStaleCheck = Number.NEGATIVE_INFINITY;
   readonly #now: () => number;
   #nextSeq: number;
+  /** The highest batch seq written to disk: every seq up to it may have been handed out before. */
+  #reservedSeq: number;
   readonly #saveSeq: Database.Statement<[number]>;
   readonly #oldestOfKind: Database.Statement<[string, number], { seq: number; bytes: number }>;
   readonly #listDead: Database.Statement<[number], DeadLetterRow>;
@@ -156,6 +166,7 @@ export class SqliteOutbox implements Outbox {
       | { value: number }
       | undefined;
     this.#nextSeq = lastSeq === undefined ? 0 : lastSeq.value + 1;
+    this.#reservedSeq = this.#nextSeq - 1;
     this.#saveSeq = this.#db.prepare(
       "INSERT INTO outbox_meta (name, value) VALUES ('batch_seq', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
     );
@@ -287,10 +298,16 @@ export class SqliteOutbox implements Outbox {
     return this.#depth;
   }
 
-  /** Durable before it is handed out: a batch number is never reused, even after a crash. */
+  /**
+   * Durable before it is handed out: a batch number is never reused, even
+   * after a crash. Reserved a block at a time (one write per block).
+   */
   nextBatchSeq(): number {
     const seq = this.#nextSeq;
-    this.#saveSeq.run(seq);
+    if (seq > this.#reservedSeq) {
+      this.#saveSeq.run(seq + BATCH_SEQ_BLOCK - 1);
+      this.#reservedSeq = seq + BATCH_SEQ_BLOCK - 1;
+    }
     this.#nextSeq = seq + 1;
     return seq;
   }
@@ -342,6 +359,9 @@ export class SqliteOutbox implements Outbox {
   }
 
   close(): void {
+    if (!this.#db.open) return;
+    // Nothing more is handed out: the next process goes on from the last seq used, not from the block's end.
+    if (this.#reservedSeq >= this.#nextSeq) this.#saveSeq.run(this.#nextSeq - 1);
     this.#db.close();
   }
 }
