@@ -122,6 +122,8 @@ export class SqliteOutbox implements Outbox {
   readonly #saveSeq: Database.Statement<[number]>;
   readonly #oldestOfKind: Database.Statement<[string, number], { seq: number; bytes: number }>;
   readonly #listDead: Database.Statement<[number], DeadLetterRow>;
+  readonly #syncLazily: Database.Statement;
+  readonly #syncFully: Database.Statement;
 
   constructor(
     readonly file: string,
@@ -135,6 +137,8 @@ export class SqliteOutbox implements Outbox {
     this.#db = new Database(file);
     this.#db.pragma("journal_mode = WAL");
     this.#db.pragma("synchronous = FULL");
+    this.#syncLazily = this.#db.prepare("PRAGMA synchronous = NORMAL");
+    this.#syncFully = this.#db.prepare("PRAGMA synchronous = FULL");
     if (options.maxPageCount !== undefined) this.#db.pragma(`max_page_count = ${Math.trunc(options.maxPageCount)}`);
     this.#db.exec(`
       CREATE TABLE IF NOT EXISTS outbox (
@@ -276,9 +280,22 @@ export class SqliteOutbox implements Outbox {
     return this.#peek.all(max).map((row) => JSON.parse(row.body) as EdgeEvent);
   }
 
+  /**
+   * Committed without its own fsync (`synchronous = NORMAL` for this
+   * transaction): the next append's, which syncs the same WAL file, makes it
+   * durable. A kill -9 loses nothing (the write is in the OS already); a power
+   * cut in between can only bring acknowledged events back, to be sent again
+   * and absorbed by the cloud as duplicates of their ids.
+   */
   async remove(ids: readonly string[], refused: readonly EventRefusal[] = []): Promise<DeadLetteredEvent[]> {
     if (ids.length === 0 && refused.length === 0) return [];
-    const outcome = this.#removeMany(ids, refused);
+    this.#syncLazily.run();
+    let outcome: RemoveOutcome;
+    try {
+      outcome = this.#removeMany(ids, refused);
+    } finally {
+      this.#syncFully.run();
+    }
     this.#depth -= outcome.removed;
     this.#bytes -= outcome.bytes;
     this.#deadCount += outcome.dead.length - outcome.dropped;
