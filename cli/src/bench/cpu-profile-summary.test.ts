@@ -41,6 +41,13 @@ describe("summariseCpuProfile", () => {
     expect(file("zod/index.js")?.selfUs).toBe(100);
   });
 
+  it("leaves out the samples of the first milliseconds when asked", () => {
+    // Deltas 10, 20, 30, 40, 100 µs: samples end at 10, 30, 60, 100, 200 µs; skipping 0.05 ms keeps the last three.
+    const later = summariseCpuProfile(profile, { skipMs: 0.05 });
+    expect(later.totalUs).toBe(170);
+    expect(later.functions.find((r) => r.name.startsWith("main "))?.selfUs).toBe(0);
+  });
+
   it("formats the top rows with their shares", () => {
     const text = formatProfileSummary(summary, 2);
     expect(text).toContain(" 50.0%  50.0%  parse zod/index.js:1");

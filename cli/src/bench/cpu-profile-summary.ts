@@ -53,12 +53,20 @@ function functionKey(frame: CallFrame): string {
   return `${frame.functionName || "(anonymous)"} ${shortFile(frame.url)}:${frame.lineNumber + 1}`;
 }
 
-/** Each node's sampled time, µs: the delta before a sample is charged to that sample's node. */
-function selfTimeByNode(profile: CpuProfile): Map<number, number> {
+/**
+ * Each node's sampled time, µs: the delta before a sample is charged to that
+ * sample's node. Samples in the first `skipMs` of the profile are left out
+ * (a process's start: module loading and compiling).
+ */
+function selfTimeByNode(profile: CpuProfile, skipMs: number): Map<number, number> {
   const self = new Map<number, number>();
+  let at = 0;
   for (let i = 0; i < profile.samples.length; i++) {
+    const delta = Math.max(0, profile.timeDeltas[i] ?? 0);
+    at += delta;
+    if (at < skipMs * 1000) continue;
     const id = profile.samples[i] as number;
-    self.set(id, (self.get(id) ?? 0) + Math.max(0, profile.timeDeltas[i] ?? 0));
+    self.set(id, (self.get(id) ?? 0) + delta);
   }
   return self;
 }
@@ -72,11 +80,11 @@ function addRow(rows: Map<string, ProfileRow>, name: string, selfUs: number, inc
 
 const bySelf = (rows: Map<string, ProfileRow>) => [...rows.values()].sort((a, b) => b.selfUs - a.selfUs);
 
-export function summariseCpuProfile(profile: CpuProfile): ProfileSummary {
+export function summariseCpuProfile(profile: CpuProfile, options: { skipMs?: number } = {}): ProfileSummary {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const self = selfTimeByNode(profile);
+  const self = selfTimeByNode(profile, options.skipMs ?? 0);
   const functions = new Map<string, ProfileRow>();
   const files = new Map<string, ProfileRow>();
   let totalUs = 0;

@@ -91,12 +91,13 @@ export function registerCpuProfile(program: Command): void {
     .description("summarise a .cpuprofile (node --cpu-prof) by self and inclusive time per function and per file")
     .argument("<file>", "the .cpuprofile")
     .option("--top <n>", "rows per table", "30")
-    .action(async (file: string, opts: { top: string }) => {
+    .option("--skip-ms <n>", "leave out the first n ms of samples (the process's start)", "0")
+    .action(async (file: string, opts: { top: string; skipMs: string }) => {
       const { readFile } = await import("node:fs/promises");
       const { formatProfileSummary, summariseCpuProfile } = await import("../bench/cpu-profile-summary.js");
       const profile = JSON.parse(await readFile(file, "utf8"));
       process.stdout.write(
-        `${formatProfileSummary(summariseCpuProfile(profile), positiveNumber("--top", opts.top))}\n`,
+        `${formatProfileSummary(summariseCpuProfile(profile, { skipMs: Number(opts.skipMs) || 0 }), positiveNumber("--top", opts.top))}\n`,
       );
     });
 }
