@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { EdgeEvent, ErrorCode } from "@tally/protocols";
 import Database from "better-sqlite3";
+import { eventJson } from "../domain/content-id.js";
 import {
   DEFAULT_MAX_DEAD_LETTERS,
   type DeadLetteredEvent,
@@ -183,7 +184,7 @@ export class SqliteOutbox implements Outbox {
       const queuedAt = Math.trunc(this.#now());
       let added = 0;
       for (const event of events) {
-        const body = JSON.stringify(event);
+        const body = eventJson(event);
         const bytes = Buffer.byteLength(body);
         const changes = this.#insert.run(event.id, shedClass(event), body, bytes, queuedAt).changes;
         added += changes;
