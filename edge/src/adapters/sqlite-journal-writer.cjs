@@ -26,7 +26,9 @@ port.on("message", (message) => {
     return;
   }
   try {
-    const payloads = message.payloads.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength));
+    const payloads = message.ends.map((end, i) =>
+      Buffer.from(message.bytes, i === 0 ? 0 : message.ends[i - 1], end - (i === 0 ? 0 : message.ends[i - 1])),
+    );
     port.postMessage({ id: message.id, seqs: insertGroup(message.topics, payloads, message.ats) });
   } catch (error) {
     port.postMessage({ id: message.id, error: error instanceof Error ? error.message : String(error) });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { SqliteJournal } from "./sqlite-journal.js";
+import { joinPayloads, SqliteJournal } from "./sqlite-journal.js";
 
 const dirs: string[] = [];
 const journalFile = () => {
@@ -113,5 +113,17 @@ describe("SqliteJournal", () => {
     const reopened = new SqliteJournal(file);
     expect(texts(reopened)).toEqual(["in flight", "pending"]);
     reopened.close();
+  });
+});
+
+describe("joinPayloads", () => {
+  it("puts a group's payloads end to end in a buffer of their own, however large the buffers they are slices of", () => {
+    const socketChunk = Buffer.alloc(64 * 1024, 0x61);
+    socketChunk.write("first", 100);
+    const payloads = [socketChunk.subarray(100, 105), Buffer.from(""), Buffer.from("third")];
+    const { bytes, ends } = joinPayloads(payloads.map((payload) => ({ payload })));
+    expect(bytes.byteLength).toBe(10);
+    expect(ends).toEqual([5, 5, 10]);
+    expect(Buffer.from(bytes).toString()).toBe("firstthird");
   });
 });

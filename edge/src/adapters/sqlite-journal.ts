@@ -25,6 +25,24 @@ interface PendingAppend {
 }
 
 /**
+ * A group's payloads in one buffer of their own (to move to the writer thread
+ * without a copy) and where each ends in it.
+ */
+export function joinPayloads(entries: readonly { payload: Buffer }[]): { bytes: ArrayBuffer; ends: number[] } {
+  let total = 0;
+  for (const e of entries) total += e.payload.byteLength;
+  const joined = new Uint8Array(new ArrayBuffer(total));
+  const ends: number[] = [];
+  let at = 0;
+  for (const e of entries) {
+    joined.set(e.payload, at);
+    at += e.payload.byteLength;
+    ends.push(at);
+  }
+  return { bytes: joined.buffer, ends };
+}
+
+/**
  * The device journal on disk (SQLite, WAL, `synchronous=FULL`). Appends are
  * group-committed: every append made in one turn of the event loop goes into
  * one transaction, and each promise resolves, in order, only once that
@@ -144,13 +162,12 @@ export class SqliteJournal implements DeviceJournal {
     this.#inFlight = { id, entries };
     // Kept alive while a group is out: an awaited append must not let the process end.
     this.#port.ref();
-    this.#port.postMessage({
-      type: "append",
-      id,
-      topics: entries.map((e) => e.topic),
-      payloads: entries.map((e) => e.payload),
-      ats: entries.map((e) => e.receivedAt),
-    });
+    const { bytes, ends } = joinPayloads(entries);
+    // Moved, not copied: a payload posted alone would be cloned with the whole buffer it is a slice of.
+    this.#port.postMessage(
+      { type: "append", id, topics: entries.map((e) => e.topic), bytes, ends, ats: entries.map((e) => e.receivedAt) },
+      [bytes],
+    );
   }
 
   /** The writer thread's answer for the group in flight; then the next group goes. */
