@@ -24,6 +24,8 @@ export interface EdgeProcessOptions {
   onLog?: (line: string) => void;
   /** More `TALLY_*` settings, over the ones above (the e2e benchmark runs it in production mode with device credentials). */
   env?: Readonly<Record<string, string>> | undefined;
+  /** Node's own flags for the child, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (not allowed in NODE_OPTIONS). */
+  nodeArgs?: readonly string[] | undefined;
 }
 
 /** `tally edge` in a process of its own: what a scenario kills with SIGKILL to play a crash. */
@@ -74,7 +76,7 @@ export async function spawnEdgeProcess(options: EdgeProcessOptions): Promise<Edg
   };
   // The embedded device broker, whatever this process was given.
   delete env.TALLY_EDGE_MQTT_URL;
-  const child: ChildProcess = spawn(process.execPath, [TALLY_BIN, "edge"], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), TALLY_BIN, "edge"], {
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { registerBench } from "./commands/bench.js";
+import { registerBench, registerCpuProfile } from "./commands/bench.js";
 import { registerCloud } from "./commands/cloud.js";
 import { registerCloudAcl } from "./commands/cloud-acl.js";
 import { registerDevice } from "./commands/device.js";
@@ -39,6 +39,7 @@ registerDevice(program, logger);
 registerEpc(program, logger);
 registerGs1(program, logger);
 registerBench(program, logger);
+registerCpuProfile(program);
 registerOpcua(program, logger);
 registerToken(program, logger);
 

@@ -18,7 +18,7 @@ export {
 export { hashPassword, newDevicePassword, verifyPassword } from "./adapters/security/scrypt-password.js";
 export { type DeadLetterListing, readDeadLetters } from "./adapters/sqlite-dead-letters.js";
 export { SqliteJournal } from "./adapters/sqlite-journal.js";
-export { SqliteOutbox } from "./adapters/sqlite-outbox.js";
+export { BATCH_SEQ_BLOCK, SqliteOutbox } from "./adapters/sqlite-outbox.js";
 export {
   DEFAULT_DEVICE_MAX_MSG_RATE,
   DEFAULT_DEVICE_MAX_PACKET_BYTES,

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MemoryOutbox, readDeadLetters, SqliteOutbox } from "@tally/edge";
+import { BATCH_SEQ_BLOCK, MemoryOutbox, readDeadLetters, SqliteOutbox } from "@tally/edge";
 import type { EdgeEvent } from "@tally/protocols";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
@@ -39,6 +39,21 @@ describe("SqliteOutbox batch sequence numbers", () => {
     const second = new SqliteOutbox(file);
     opened.push(second);
     expect(second.nextBatchSeq()).toBe(3);
+  });
+
+  it("never hands out a number twice after a crash, writing to disk once per block of numbers", async () => {
+    const file = await tempFile();
+    const crashed = new SqliteOutbox(file);
+    const handedOut = Array.from({ length: BATCH_SEQ_BLOCK + 3 }, () => crashed.nextBatchSeq());
+    expect(handedOut.at(-1)).toBe(BATCH_SEQ_BLOCK + 2);
+    // What a kill -9 leaves: the file as the last write made it, without close().
+    const reader = new Database(file, { readonly: true });
+    const stored = reader.prepare("SELECT value FROM outbox_meta WHERE name = 'batch_seq'").get() as { value: number };
+    reader.close();
+    expect(stored.value).toBe(2 * BATCH_SEQ_BLOCK - 1);
+    const restarted = new SqliteOutbox(file);
+    opened.push(restarted, crashed);
+    expect(restarted.nextBatchSeq()).toBe(2 * BATCH_SEQ_BLOCK);
   });
 });
 

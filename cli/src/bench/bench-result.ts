@@ -22,6 +22,8 @@ export interface BenchOptions {
   sizes?: number[] | undefined;
   /** `--rate 2000`: the offered rate of a latency measurement, messages/s (e2e); reads: PostgreSQL as well as SQLite. */
   rate?: number | undefined;
+  /** `--cases scans,latency`: the cases to run (e2e), all when absent. */
+  cases?: string | undefined;
 }
 
 export interface Benchmark {

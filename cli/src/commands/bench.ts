@@ -10,6 +10,7 @@ interface BenchCommandOptions {
   postgres?: boolean;
   sizes?: string;
   rate?: string;
+  cases?: string;
 }
 
 export function registerBench(program: Command, logger: Logger): void {
@@ -28,6 +29,10 @@ export function registerBench(program: Command, logger: Logger): void {
     )
     .option("--sizes <n,n,...>", "e2e: scan counts of the scale curve, e.g. 10000,100000,1000000")
     .option("--rate <n>", "e2e: offered scans/s of the publish→commit latency case (default 2000)")
+    .option(
+      "--cases <name,...>",
+      "e2e: the cases to run: scans, generic, impinj, batch50, latency, scale (default all)",
+    )
     .action(async (name: string | undefined, opts: BenchCommandOptions) => {
       const { BENCHMARKS } = await import("../bench/registry.js");
       if (opts.list) {
@@ -51,10 +56,21 @@ export function registerBench(program: Command, logger: Logger): void {
         if (typeof parsed === "string") throw new CliError("TALLY_ERR_USAGE", parsed);
         sizes = parsed;
       }
+      if (opts.cases !== undefined) {
+        const { parseCases } = await import("../bench/e2e/e2e-bench.js");
+        const parsed = parseCases(opts.cases);
+        if (typeof parsed === "string") throw new CliError("TALLY_ERR_USAGE", parsed);
+      }
       const rate = opts.rate === undefined ? undefined : positiveNumber("--rate", opts.rate);
       for (const bench of chosen) {
         logger.info({ bench: bench.name }, "running benchmark");
-        for (const result of await bench.run({ influxUrl: opts.influxUrl, postgres: opts.postgres, sizes, rate })) {
+        for (const result of await bench.run({
+          influxUrl: opts.influxUrl,
+          postgres: opts.postgres,
+          sizes,
+          rate,
+          cases: opts.cases,
+        })) {
           printJson(result);
           if (!opts.json) {
             const ratio =
@@ -65,5 +81,23 @@ export function registerBench(program: Command, logger: Logger): void {
           }
         }
       }
+    });
+}
+
+/** `tally cpu-profile <file>`: where a `node --cpu-prof` profile's time went, by function and file. */
+export function registerCpuProfile(program: Command): void {
+  program
+    .command("cpu-profile")
+    .description("summarise a .cpuprofile (node --cpu-prof) by self and inclusive time per function and per file")
+    .argument("<file>", "the .cpuprofile")
+    .option("--top <n>", "rows per table", "30")
+    .option("--skip-ms <n>", "leave out the first n ms of samples (the process's start)", "0")
+    .action(async (file: string, opts: { top: string; skipMs: string }) => {
+      const { readFile } = await import("node:fs/promises");
+      const { formatProfileSummary, summariseCpuProfile } = await import("../bench/cpu-profile-summary.js");
+      const profile = JSON.parse(await readFile(file, "utf8"));
+      process.stdout.write(
+        `${formatProfileSummary(summariseCpuProfile(profile, { skipMs: Number(opts.skipMs) || 0 }), positiveNumber("--top", opts.top))}\n`,
+      );
     });
 }

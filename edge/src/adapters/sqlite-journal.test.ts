@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { SqliteJournal } from "./sqlite-journal.js";
+import { joinPayloads, SqliteJournal } from "./sqlite-journal.js";
 
 const dirs: string[] = [];
 const journalFile = () => {
@@ -72,5 +73,57 @@ describe("SqliteJournal", () => {
     const reopened = new SqliteJournal(file);
     expect(texts(reopened)).toEqual(["last"]);
     reopened.close();
+  });
+
+  it("groups what arrives while a group is being written into the next one, and resolves all in order", async () => {
+    const journal = new SqliteJournal(journalFile());
+    const order: number[] = [];
+    const append = (i: number) => journal.append("t", Buffer.from(`m${i}`), i).then((seq) => order.push(seq));
+    const first = Array.from({ length: 10 }, (_, i) => append(i));
+    // The first group is with the writer thread by the next turn; these wait for it to finish.
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = Array.from({ length: 10 }, (_, i) => append(10 + i));
+    await Promise.all([...first, ...second]);
+    expect(order).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(texts(journal)).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
+    journal.close();
+  });
+
+  it("acknowledges nothing of a group the disk refused, and says why", async () => {
+    const file = journalFile();
+    const journal = new SqliteJournal(file);
+    await journal.append("t", Buffer.from("kept"), 1);
+    const other = new Database(file);
+    other.exec("DROP TABLE journal");
+    other.close();
+    const refused = [journal.append("t", Buffer.from("a"), 2), journal.append("t", Buffer.from("b"), 3)];
+    for (const append of refused) await expect(append).rejects.toThrow(/device journal write failed: .*journal/);
+    journal.close();
+  });
+
+  it("at close, waits for the group the writer thread has and writes the rest", async () => {
+    const file = journalFile();
+    const journal = new SqliteJournal(file);
+    const inFlight = journal.append("t", Buffer.from("in flight"), 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const pending = journal.append("t", Buffer.from("pending"), 2);
+    journal.close();
+    await expect(inFlight).resolves.toBe(1);
+    await expect(pending).resolves.toBe(2);
+    const reopened = new SqliteJournal(file);
+    expect(texts(reopened)).toEqual(["in flight", "pending"]);
+    reopened.close();
+  });
+});
+
+describe("joinPayloads", () => {
+  it("puts a group's payloads end to end in a buffer of their own, however large the buffers they are slices of", () => {
+    const socketChunk = Buffer.alloc(64 * 1024, 0x61);
+    socketChunk.write("first", 100);
+    const payloads = [socketChunk.subarray(100, 105), Buffer.from(""), Buffer.from("third")];
+    const { bytes, ends } = joinPayloads(payloads.map((payload) => ({ payload })));
+    expect(bytes.byteLength).toBe(10);
+    expect(ends).toEqual([5, 5, 10]);
+    expect(Buffer.from(bytes).toString()).toBe("firstthird");
   });
 });

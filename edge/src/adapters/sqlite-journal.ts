@@ -1,10 +1,20 @@
 import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname } from "node:path";
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import type { DeviceJournal, JournalEntry } from "../ports/device-journal.js";
 
 /** Entries read per query while replaying. */
 const REPLAY_CHUNK = 1000;
+/** How long one connection waits for the other's write lock, ms (the writer's group commit against a checkpoint). */
+const BUSY_TIMEOUT_MS = 10_000;
+/** How long close waits for the writer thread to finish the group it has, ms. */
+const CLOSE_WAIT_MS = 30_000;
+const WRITER_FILE = new URL("./sqlite-journal-writer.cjs", import.meta.url);
+
+/** What the writer thread answers for a group: its seqs in order, or why none of it was written. */
+type GroupResult = { id: number; seqs: number[] } | { id: number; error: string };
 
 interface PendingAppend {
   topic: string;
@@ -15,11 +25,34 @@ interface PendingAppend {
 }
 
 /**
+ * A group's payloads in one buffer of their own (to move to the writer thread
+ * without a copy) and where each ends in it.
+ */
+export function joinPayloads(entries: readonly { payload: Buffer }[]): { bytes: ArrayBuffer; ends: number[] } {
+  let total = 0;
+  for (const e of entries) total += e.payload.byteLength;
+  const joined = new Uint8Array(new ArrayBuffer(total));
+  const ends: number[] = [];
+  let at = 0;
+  for (const e of entries) {
+    joined.set(e.payload, at);
+    at += e.payload.byteLength;
+    ends.push(at);
+  }
+  return { bytes: joined.buffer, ends };
+}
+
+/**
  * The device journal on disk (SQLite, WAL, `synchronous=FULL`). Appends are
  * group-committed: every append made in one turn of the event loop goes into
  * one transaction, and each promise resolves, in order, only once that
  * transaction is durable. So the fsync is paid once per burst, not once per
  * message, and a device's PUBACK can wait for it without throttling the site.
+ *
+ * The groups are written by a thread of their own (one group at a time; what
+ * arrives meanwhile makes the next group), so the event loop decodes, runs
+ * the pipelines and talks to the cloud while a group's fsync is under way.
+ * Reads, checkpoints and the last group at close stay on this thread.
  */
 export class SqliteJournal implements DeviceJournal {
   readonly #db: Database.Database;
@@ -31,6 +64,14 @@ export class SqliteJournal implements DeviceJournal {
   readonly #setCheckpoint: (seq: number, keepSince: number) => void;
   #pending: PendingAppend[] = [];
   #flushScheduled = false;
+  readonly #writer: Worker;
+  readonly #port: MessagePort;
+  readonly #writerClosed = new Int32Array(new SharedArrayBuffer(4));
+  /** The group the writer thread has, while it has one. */
+  #inFlight: { id: number; entries: PendingAppend[] } | undefined;
+  #nextGroupId = 0;
+  /** Why the writer thread stopped, once it has: every append after fails with it. */
+  #writerFailure: Error | undefined;
   #checkpoint: number;
   #pruned: boolean;
   #closed = false;
@@ -40,6 +81,7 @@ export class SqliteJournal implements DeviceJournal {
     this.#db = new Database(file);
     this.#db.pragma("journal_mode = WAL");
     this.#db.pragma("synchronous = FULL");
+    this.#db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     this.#db.exec(`
       CREATE TABLE IF NOT EXISTS journal (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -79,10 +121,28 @@ export class SqliteJournal implements DeviceJournal {
       | undefined;
     this.#checkpoint = stored?.value ?? 0;
     this.#pruned = this.#db.prepare("SELECT 1 FROM journal_meta WHERE name = 'pruned'").get() !== undefined;
+    const channel = new MessageChannel();
+    this.#port = channel.port1;
+    this.#writer = new Worker(WRITER_FILE, {
+      workerData: {
+        file,
+        sqlitePath: createRequire(import.meta.url).resolve("better-sqlite3"),
+        busyTimeoutMs: BUSY_TIMEOUT_MS,
+        closedFlag: this.#writerClosed.buffer,
+        port: channel.port2,
+      },
+      transferList: [channel.port2],
+    });
+    this.#writer.unref();
+    this.#port.unref();
+    this.#port.on("message", (result: GroupResult) => this.#settle(result));
+    this.#writer.on("error", (error) => this.#writerStopped(error));
+    this.#writer.on("exit", () => this.#writerStopped(new Error("the device journal's writer thread exited")));
   }
 
   append(topic: string, payload: Buffer, receivedAt: number): Promise<number> {
     if (this.#closed) return Promise.reject(new Error("the device journal is closed"));
+    if (this.#writerFailure !== undefined) return Promise.reject(this.#writerFailure);
     return new Promise((resolve, reject) => {
       this.#pending.push({ topic, payload, receivedAt, resolve, reject });
       if (!this.#flushScheduled) {
@@ -92,8 +152,51 @@ export class SqliteJournal implements DeviceJournal {
     });
   }
 
+  /** Hands what is pending to the writer thread as one group, unless it still has one. */
   #flush(): void {
     this.#flushScheduled = false;
+    if (this.#inFlight !== undefined || this.#pending.length === 0 || this.#closed) return;
+    const entries = this.#pending;
+    this.#pending = [];
+    const id = this.#nextGroupId++;
+    this.#inFlight = { id, entries };
+    // Kept alive while a group is out: an awaited append must not let the process end.
+    this.#port.ref();
+    const { bytes, ends } = joinPayloads(entries);
+    // Moved, not copied: a payload posted alone would be cloned with the whole buffer it is a slice of.
+    this.#port.postMessage(
+      { type: "append", id, topics: entries.map((e) => e.topic), bytes, ends, ats: entries.map((e) => e.receivedAt) },
+      [bytes],
+    );
+  }
+
+  /** The writer thread's answer for the group in flight; then the next group goes. */
+  #settle(result: GroupResult): void {
+    const group = this.#inFlight;
+    if (group === undefined || group.id !== result.id) return;
+    this.#inFlight = undefined;
+    this.#port.unref();
+    if ("error" in result) {
+      // Disk full, I/O error: nothing of this group is durable, so nothing of it is acknowledged.
+      const failure = new Error(`device journal write failed: ${result.error}`);
+      for (const entry of group.entries) entry.reject(failure);
+    } else {
+      for (const [i, entry] of group.entries.entries()) entry.resolve(result.seqs[i] as number);
+    }
+    this.#flush();
+  }
+
+  #writerStopped(error: Error): void {
+    if (this.#closed || this.#writerFailure !== undefined) return;
+    this.#writerFailure = new Error(`device journal write failed: ${error.message}`);
+    const waiting = [...(this.#inFlight?.entries ?? []), ...this.#pending];
+    this.#inFlight = undefined;
+    this.#pending = [];
+    for (const entry of waiting) entry.reject(this.#writerFailure);
+  }
+
+  /** Writes the pending appends on this thread (at close, once the writer thread is done). */
+  #writeHere(): void {
     const batch = this.#pending;
     this.#pending = [];
     if (batch.length === 0) return;
@@ -101,7 +204,6 @@ export class SqliteJournal implements DeviceJournal {
     try {
       seqs = this.#insertMany(batch);
     } catch (error) {
-      // Disk full, I/O error: nothing of this group is durable, so nothing of it is acknowledged.
       const failure = new Error(`device journal write failed: ${(error as Error).message}`);
       for (const entry of batch) entry.reject(failure);
       return;
@@ -138,10 +240,24 @@ export class SqliteJournal implements DeviceJournal {
     return (this.#db.prepare("SELECT count(*) AS n FROM journal").get() as { n: number }).n;
   }
 
+  /** Waits for the writer thread's group, writes what is still pending here, and closes. */
   close(): void {
     if (this.#closed) return;
-    this.#flush();
+    // Closed first: answers drained below settle their groups without handing the writer another.
     this.#closed = true;
+    if (this.#writerFailure === undefined) {
+      this.#port.postMessage({ type: "close" });
+      Atomics.wait(this.#writerClosed, 0, 0, CLOSE_WAIT_MS);
+      for (let m = receiveMessageOnPort(this.#port); m !== undefined; m = receiveMessageOnPort(this.#port)) {
+        this.#settle(m.message as GroupResult);
+      }
+    }
+    // A group the writer thread never answered is written again here: it was not acknowledged.
+    if (this.#inFlight !== undefined) this.#pending.unshift(...this.#inFlight.entries);
+    this.#inFlight = undefined;
+    this.#writeHere();
+    this.#port.close();
+    void this.#writer.terminate();
     this.#db.close();
   }
 }

@@ -1,7 +1,7 @@
 import { EdgeEvent, type Movement, type Telemetry } from "@tally/protocols";
 import { v5 as uuidv5 } from "uuid";
 import { describe, expect, it } from "vitest";
-import { EVENT_NAMESPACE, nameBasedId, withContentId } from "./content-id.js";
+import { EVENT_NAMESPACE, eventJson, nameBasedId, withContentId } from "./content-id.js";
 
 const movement: Movement = {
   kind: "movement",
@@ -15,6 +15,34 @@ const movement: Movement = {
   evidence: { deviceId: "DOCK-1", observationIds: ["DOCK-1/2026-11-22T10:00:00.000Z/0"] },
   confidence: 1,
 };
+
+describe("eventJson", () => {
+  const { id: _id, ...content } = movement;
+  const summary: Telemetry = {
+    kind: "telemetry",
+    id: "0190c7e4-0000-7000-8000-000000000004",
+    siteId: "WH1",
+    occurredAt: "2026-11-22T10:00:00.000Z",
+    deviceId: "temp-1",
+    metric: "temperature",
+    value: 4.5,
+    unit: "°C",
+    summary: { periodS: 60, min: 4, max: 5, count: 6 },
+  };
+  const reading: Telemetry = { ...summary, summary: undefined, excursionWindow: true };
+
+  it("is the text JSON.stringify makes of an event withContentId made, whatever its kind", () => {
+    for (const event of [movement, summary, reading]) {
+      const named = withContentId(event);
+      expect(eventJson(named)).toBe(JSON.stringify(named));
+    }
+    expect(eventJson(movement)).toBe(JSON.stringify(movement));
+  });
+
+  it("leaves the ids as they were: derived from the content's JSON text without the id", () => {
+    expect(withContentId(movement).id).toBe(nameBasedId(JSON.stringify(content)));
+  });
+});
 
 describe("withContentId", () => {
   it("gives the same content the same valid event id, whatever random id it had", () => {

@@ -19,15 +19,30 @@ export function nameBasedId(name: string): string {
   return stringify(digest.subarray(0, 16));
 }
 
+/** JSON texts of events made by `withContentId`, kept so that the outbox does not make them again. */
+const jsonOfEvent = new WeakMap<EdgeEvent, string>();
+
 /**
  * The event with an id derived from its content (a name-based UUID, RFC 9562
  * version 5): the same device messages replayed after a crash make the same
  * events with the same ids, which the outbox and the cloud then absorb as
- * duplicates instead of counting twice.
+ * duplicates instead of counting twice. The id comes first in the returned
+ * event, so its JSON text is the content's text with the id put in front:
+ * made here once, from the text the id was derived from (`eventJson`).
  */
 export function withContentId<E extends EdgeEvent>(event: E): E {
   const { id: _random, ...content } = event;
-  return { ...event, id: nameBasedId(JSON.stringify(nameOf(event, content))) };
+  const name = nameOf(event, content);
+  const contentJson = JSON.stringify(content);
+  const id = nameBasedId(name === content ? contentJson : JSON.stringify(name));
+  const named = { id, ...content } as E;
+  if (contentJson.length > 2) jsonOfEvent.set(named, `{"id":${JSON.stringify(id)},${contentJson.slice(1)}`);
+  return named;
+}
+
+/** `JSON.stringify(event)`, or the same text kept when `withContentId` made the event. Events are not changed after. */
+export function eventJson(event: EdgeEvent): string {
+  return jsonOfEvent.get(event) ?? JSON.stringify(event);
 }
 
 /**

@@ -50,7 +50,8 @@ export interface Outbox {
   depth(): number;
   /**
    * The next batch sequence number: one more than the last handed out, never
-   * the same twice (across restarts, for a durable outbox).
+   * the same twice (across restarts, for a durable outbox; after a crash it
+   * may skip some).
    */
   nextBatchSeq(): number;
   /** Bytes waiting, the bound (when there is one) and what was shed to keep it. */

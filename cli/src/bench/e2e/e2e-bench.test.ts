@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseSizes, quantile, runE2e } from "./e2e-bench.js";
+import { parseCases, parseSizes, quantile, runE2e } from "./e2e-bench.js";
 
 describe("the e2e benchmark", () => {
   it("commits every movement of every case through separate cloud and edge processes, and reports each case's figures", async () => {
@@ -56,5 +56,10 @@ describe("its helpers", () => {
   it("parses --sizes and refuses what is not a list of positive whole numbers", () => {
     expect(parseSizes("10000,100000,1000000")).toEqual([10_000, 100_000, 1_000_000]);
     for (const bad of ["", "10,", "-5", "1.5", "abc", "1e99", "10;20"]) expect(typeof parseSizes(bad)).toBe("string");
+  });
+
+  it("parses --cases and refuses names it does not know", () => {
+    expect(parseCases("scans,latency")).toEqual(["scans", "latency"]);
+    for (const bad of ["", "scan", "scans,", "scans;latency"]) expect(typeof parseCases(bad)).toBe("string");
   });
 });

@@ -25,8 +25,36 @@ const POLL_MS = 100;
 /** Where the latency case's scans receive stock: a location of its own, so its movements can be listed alone. */
 export const LATENCY_LOCATION = "DEMO/DOCK/BENCH-LAT";
 
+/** The cases of a run, as `--cases` names them. */
+export const E2E_CASES = ["scans", "generic", "impinj", "batch50", "latency", "scale"] as const;
+export type E2eCase = (typeof E2E_CASES)[number];
+const WORKLOAD_CASE: Record<E2eWorkload, E2eCase> = {
+  scan: "scans",
+  "rfid-generic": "generic",
+  "rfid-impinj": "impinj",
+  "rfid-batch50": "batch50",
+};
+
+/** `--cases scans,latency`: known case names, or a refusal. */
+export function parseCases(text: string): E2eCase[] | string {
+  const names = text.split(",").map((s) => s.trim());
+  const unknown = names.filter((n) => !(E2E_CASES as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length > 0) {
+    return `--cases takes names from ${E2E_CASES.join(", ")} separated by commas, not ${text}`;
+  }
+  return names as E2eCase[];
+}
+
+function parseCasesOrThrow(text: string): E2eCase[] {
+  const cases = parseCases(text);
+  if (typeof cases === "string") throw new Error(cases);
+  return cases;
+}
+
 /** What one `tally bench e2e` run does. */
 export interface E2eConfig {
+  /** The cases to run (all when absent); the scan path is warmed up for any scan case. */
+  cases?: readonly E2eCase[] | undefined;
   /** Ledger in a local PostgreSQL instead of the embedded SQLite. */
   postgres: boolean;
   /** Messages per throughput case. */
@@ -338,7 +366,11 @@ export async function runE2e(config: E2eConfig): Promise<BenchResult[]> {
       serialBase += messages * 50;
       return step;
     };
-    const workloads = ["scan", "rfid-generic", "rfid-impinj", "rfid-batch50"] as const;
+    const cases = new Set<E2eCase>(config.cases ?? E2E_CASES);
+    const anyScanCase = cases.has("scans") || cases.has("latency") || cases.has("scale");
+    const workloads = (["scan", "rfid-generic", "rfid-impinj", "rfid-batch50"] as const).filter((w) =>
+      w === "scan" ? anyScanCase : cases.has(WORKLOAD_CASE[w]),
+    );
     for (const workload of workloads) {
       if (config.warmup[workload] === 0) continue;
       const step = nextStep(workload, config.warmup[workload]);
@@ -347,6 +379,7 @@ export async function runE2e(config: E2eConfig): Promise<BenchResult[]> {
       await throughBroker({ url: mosquitto.url, pid: mosquitto.pid }, site, step, clients);
     }
     for (const workload of workloads) {
+      if (!cases.has(WORKLOAD_CASE[workload])) continue;
       const step = nextStep(workload, config.messages[workload]);
       const e2e = await throughSystem(system, site, step, clients.publisher);
       const bare = await throughBroker({ url: aedesUrl, pid: aedes.pid }, site, step, clients);
@@ -381,49 +414,23 @@ export async function runE2e(config: E2eConfig): Promise<BenchResult[]> {
       });
     }
 
-    const latencyStep = {
-      ...nextStep("scan", config.latency.messages),
-      ratePerS: config.latency.ratePerS,
-      location: LATENCY_LOCATION,
-    };
-    const offered = await throughSystem(system, site, latencyStep, clients.publisher);
-    const lags = (await commitLags(system, LATENCY_LOCATION)).sort((a, b) => a - b);
-    if (lags.length !== latencyStep.messages) {
-      throw new Error(`the ledger has ${lags.length} movements at ${LATENCY_LOCATION}, not ${latencyStep.messages}`);
-    }
-    results.push({
-      name: "e2e-scan-latency",
-      unit: "ms p50 publish→commit",
-      value: quantile(lags, 0.5),
-      details: {
-        store,
-        offeredPerSecond: config.latency.ratePerS,
-        sentPerSecond: Math.round(
-          (latencyStep.messages * 1000) / Math.max(1, offered.done.lastSendMs - offered.done.firstSendMs),
-        ),
-        movements: lags.length,
-        p50Ms: quantile(lags, 0.5),
-        p99Ms: quantile(lags, 0.99),
-        maxMs: lags.at(-1),
-        cpuUsPerMessage: offered.cpuUsPerMessage,
-        peakRssMb: offered.peakRssMb,
-      },
-    });
-
-    for (const size of config.sizes) {
-      const run = await throughSystem(system, site, nextStep("scan", size), clients.publisher);
-      results.push({
-        name: `e2e-scan-scale-${size}`,
-        unit: "movements/s",
-        value: Math.round(run.messagesPerS),
-        details: {
-          store,
-          movements: run.movements,
-          commitLagAfterLastPublishMs: Math.round(run.lagMs),
-          cpuUsPerMessage: run.cpuUsPerMessage,
-          peakRssMb: run.peakRssMb,
-        },
-      });
+    if (cases.has("latency")) results.push(await latencyCase(system, site, nextStep, config, store, clients));
+    if (cases.has("scale")) {
+      for (const size of config.sizes) {
+        const run = await throughSystem(system, site, nextStep("scan", size), clients.publisher);
+        results.push({
+          name: `e2e-scan-scale-${size}`,
+          unit: "movements/s",
+          value: Math.round(run.messagesPerS),
+          details: {
+            store,
+            movements: run.movements,
+            commitLagAfterLastPublishMs: Math.round(run.lagMs),
+            cpuUsPerMessage: run.cpuUsPerMessage,
+            peakRssMb: run.peakRssMb,
+          },
+        });
+      }
     }
     const units = await widgetUnits(system, site.siteId);
     if (units !== movementsSent)
@@ -436,6 +443,45 @@ export async function runE2e(config: E2eConfig): Promise<BenchResult[]> {
     await postgres?.stop();
     await rm(root, { recursive: true, force: true });
   }
+}
+
+/** Scans offered at the configured rate; publish → commit of each, read from the ledger. */
+async function latencyCase(
+  system: E2eSystem,
+  site: SiteLayout,
+  nextStep: (workload: E2eWorkload, messages: number) => E2eStep,
+  config: E2eConfig,
+  store: string,
+  clients: Clients,
+): Promise<BenchResult> {
+  const latencyStep = {
+    ...nextStep("scan", config.latency.messages),
+    ratePerS: config.latency.ratePerS,
+    location: LATENCY_LOCATION,
+  };
+  const offered = await throughSystem(system, site, latencyStep, clients.publisher);
+  const lags = (await commitLags(system, LATENCY_LOCATION)).sort((a, b) => a - b);
+  if (lags.length !== latencyStep.messages) {
+    throw new Error(`the ledger has ${lags.length} movements at ${LATENCY_LOCATION}, not ${latencyStep.messages}`);
+  }
+  return {
+    name: "e2e-scan-latency",
+    unit: "ms p50 publish→commit",
+    value: quantile(lags, 0.5),
+    details: {
+      store,
+      offeredPerSecond: config.latency.ratePerS,
+      sentPerSecond: Math.round(
+        (latencyStep.messages * 1000) / Math.max(1, offered.done.lastSendMs - offered.done.firstSendMs),
+      ),
+      movements: lags.length,
+      p50Ms: quantile(lags, 0.5),
+      p99Ms: quantile(lags, 0.99),
+      maxMs: lags.at(-1),
+      cpuUsPerMessage: offered.cpuUsPerMessage,
+      peakRssMb: offered.peakRssMb,
+    },
+  };
 }
 
 /** `--sizes 10000,100000`: positive whole numbers, or a refusal. */
@@ -462,5 +508,6 @@ export const e2eBench: Benchmark = {
       postgres: options?.postgres === true,
       ...(options?.sizes !== undefined && { sizes: options.sizes }),
       ...(options?.rate !== undefined && { latency: { ...DEFAULT_E2E_CONFIG.latency, ratePerS: options.rate } }),
+      ...(options?.cases !== undefined && { cases: parseCasesOrThrow(options.cases) }),
     }),
 };

@@ -98,6 +98,8 @@ export async function startE2eSystem(options: {
       uplinkMqttUrl: brokerUrl,
       cloudUrl: apiUrl,
       cloudToken: edgeToken,
+      // Node's own flags for the edge, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it.
+      nodeArgs: (process.env.TALLY_BENCH_EDGE_NODE_ARGS ?? "").split(" ").filter((a) => a !== ""),
       env: {
         TALLY_MODE: "production",
         TALLY_DEVICE_CREDENTIALS_FILE: credentialsFile,

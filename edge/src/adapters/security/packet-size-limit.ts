@@ -9,6 +9,11 @@ import { MqttPacketSizeGuard, type PacketSizeVerdict } from "@tally/protocols";
  * before it looks at it, and neither aedes nor mqtt-packet has a size limit,
  * so without this a client decides how much the broker buffers. Reads keep
  * the socket's backpressure: when the broker stops reading, so does the socket.
+ *
+ * What the broker writes in one turn of the event loop (the PUBACKs of a
+ * journal group, resolved together) leaves in one `writev`, not one system
+ * call per packet: the socket is corked at the turn's first write and
+ * uncorked once the turn's callbacks have run.
  */
 export function limitPacketSize(
   socket: Duplex,
@@ -16,11 +21,21 @@ export function limitPacketSize(
   onRefused: (verdict: Exclude<PacketSizeVerdict, { ok: true }>) => void,
 ): Duplex {
   const guard = new MqttPacketSizeGuard(maxPacketBytes);
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
   const guarded = new Duplex({
     read() {
       socket.resume();
     },
     write(chunk: Buffer, _encoding, callback) {
+      if (!corked) {
+        corked = true;
+        socket.cork();
+        process.nextTick(uncork);
+      }
       if (socket.write(chunk)) callback();
       else socket.once("drain", () => callback());
     },
