@@ -62,6 +62,9 @@ export interface UplinkListener {
 /** Batches whose ids are remembered for matching acks. */
 const REMEMBERED_BATCHES = 32;
 
+/** Batches in flight by default. */
+export const DEFAULT_UPLINK_WINDOW = 4;
+
 /** The largest window: every batch in flight must stay among those remembered. */
 export const MAX_UPLINK_WINDOW = 16;
 
