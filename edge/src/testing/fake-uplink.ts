@@ -47,9 +47,9 @@ export async function setup(
   listener: ConstructorParameters<typeof UplinkSender>[3] = {},
   flushMs = 10,
   extra: Partial<UplinkSenderConfig> = {},
+  outbox: MemoryOutbox = new MemoryOutbox(),
 ) {
   const scheduler = new VirtualTimeScheduler(VirtualAction, 0);
-  const outbox = new MemoryOutbox();
   const transport = new FakeTransport();
   const sender = new UplinkSender(
     outbox,

@@ -1,5 +1,6 @@
 import type { EdgeEvent } from "@tally/protocols";
 import { describe, expect, it } from "vitest";
+import { MemoryOutbox } from "../adapters/memory-outbox.js";
 import type { OutgoingBatch } from "../ports/uplink-transport.js";
 import { setup, telemetry } from "../testing/fake-uplink.js";
 
@@ -144,5 +145,34 @@ describe("UplinkSender with a window", () => {
     await sender.drained();
     expect(transport.sent.map(idsOf)).toEqual([[1], [2], [3]]);
     expect(transport.sent.every((b) => !("after" in b))).toBe(true);
+  });
+
+  it("sends events that came while the outbox was being read and found empty", async () => {
+    /** Reads the outbox at once but answers only when let go: events can arrive in between. */
+    class SlowOutbox extends MemoryOutbox {
+      #waiting: (() => void)[] = [];
+      get reading(): boolean {
+        return this.#waiting.length > 0;
+      }
+      letGo(): void {
+        for (const resolve of this.#waiting.splice(0)) resolve();
+      }
+      override async peekAfter(position: number, max: number) {
+        const read = await super.peekAfter(position, max);
+        await new Promise<void>((resolve) => this.#waiting.push(resolve));
+        return read;
+      }
+    }
+    const slow = new SlowOutbox();
+    const { transport, sender, advance } = await setup(10, {}, 0, { window: 2 }, slow);
+    await advance(0);
+    expect(slow.reading).toBe(true);
+    await slow.append([telemetry(1)]);
+    sender.notify();
+    slow.letGo();
+    await advance(0);
+    slow.letGo();
+    await advance(0);
+    expect(transport.sent.map(idsOf)).toEqual([[1]]);
   });
 });

@@ -95,6 +95,8 @@ export class UplinkSender {
   #flushTimer: Subscription | undefined;
   /** A batch is being read from the outbox: one at a time. */
   #reading = false;
+  /** `notify()` came while a batch was being read: look again once it is sent. */
+  #notifiedWhileReading = false;
   #ackSubscription: Subscription | undefined;
   #connectedSubscription: Subscription | undefined;
   #drainWaiters: (() => void)[] = [];
@@ -132,6 +134,7 @@ export class UplinkSender {
 
   /** Tells the sender the outbox has new events. */
   notify(): void {
+    if (this.#reading) this.#notifiedWhileReading = true;
     if (this.#closed || this.#reading || this.#flushTimer !== undefined || this.#window.full) return;
     const unsent = this.outbox.depth() - this.#window.eventsInFlight();
     if (unsent >= this.config.maxBatch) this.#scheduleSend(0);
@@ -164,6 +167,7 @@ export class UplinkSender {
   async #sendNext(): Promise<void> {
     if (this.#closed || this.#reading || this.#window.full) return;
     this.#reading = true;
+    this.#notifiedWhileReading = false;
     const generation = this.#window.generation;
     let queued: Awaited<ReturnType<Outbox["peekAfter"]>>;
     try {
@@ -176,6 +180,8 @@ export class UplinkSender {
     const last = queued.at(-1);
     if (last === undefined) {
       this.#settleDrain();
+      // Events that came while the outbox was read: their notify was put off until now.
+      if (this.#notifiedWhileReading) this.notify();
       return;
     }
     const after = this.#window.newestSeq;
