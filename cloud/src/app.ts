@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { AlertHub } from "./alerts/alert-hub.js";
 import type { Credentials } from "./auth/credentials.js";
 import { FailureThrottle } from "./auth/failure-throttle.js";
+import { BatchOrder } from "./ingest/batch-order.js";
 import { EdgeRegistry } from "./ingest/edge-registry.js";
 import type { SiteFactsSource } from "./ingest/site-checks.js";
 import { SiteFactsCache } from "./ingest/site-facts.js";
@@ -33,6 +34,8 @@ export interface AppDeps {
   alerts: AlertHub;
   /** The edges' sequence numbers and identities (shared with MQTT ingest); a new one without. */
   edges?: EdgeRegistry;
+  /** Commits each edge's batches in the order it sent them (shared with MQTT ingest); a new one without. */
+  order?: BatchOrder;
   /** Turns bearer tokens into principals. */
   credentials: Credentials;
   /** `development` opens reads to anonymous callers on the loopback; default `production` (nothing anonymous). */
@@ -102,6 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ingestObserver: deps.metrics?.observer,
     securityObserver: security,
     edges: deps.edges ?? new EdgeRegistry(),
+    order: deps.order ?? new BatchOrder(),
     siteFacts: deps.siteFacts ?? new SiteFactsCache(deps.store),
     unknownSites: deps.unknownSites,
     taskDue: deps.taskDue,

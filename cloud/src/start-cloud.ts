@@ -17,6 +17,7 @@ import { notifierFailingCause } from "./alerts/cloud-rules.js";
 import { buildApp } from "./app.js";
 import { type BootstrapToken, Credentials } from "./auth/credentials.js";
 import { isLoopbackHost } from "./config.js";
+import { BatchOrder } from "./ingest/batch-order.js";
 import { CLOUD_INGEST_ID } from "./ingest/broker-acl.js";
 import { EdgeRegistry } from "./ingest/edge-registry.js";
 import { SecurityWatch } from "./ingest/security-watch.js";
@@ -224,7 +225,13 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       },
       failed: (transport) => metrics.observer.failed(transport),
       refused: (where, refusal) => metrics.observer.refused(where, refusal),
+      orderHeld: (outcome) => metrics.observer.orderHeld?.(outcome),
     };
+    // One for both transports: an edge's batches commit in the order it sent them, over MQTT or HTTP.
+    const order = new BatchOrder({
+      onHeld: () => observer.orderHeld?.("held"),
+      onExpired: () => observer.orderHeld?.("expired"),
+    });
     const adminToken = `internal-${randomBytes(32).toString("base64url")}`;
     credentials.addInternal(adminToken, { id: "internal:admin", name: "cloud-internal-admin", role: "admin" });
     const app: FastifyInstance = await buildApp({
@@ -234,6 +241,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       alerts,
       metrics: { ...metrics, observer },
       edges,
+      order,
       siteFacts,
       unknownSites,
       https: options.httpTls,
@@ -252,6 +260,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       logger,
       observer,
       edges,
+      order,
       shareGroup: options.mqttShareGroup,
       username: ingestAuth?.username,
       password: ingestAuth?.password,

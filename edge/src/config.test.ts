@@ -13,6 +13,7 @@ describe("loadEdgeConfig", () => {
         mqttUrl: "mqtt://127.0.0.1:1884",
         maxBatch: 500,
         flushMs: 0,
+        window: 4,
         ackTimeoutMs: 5000,
         maxAckTimeoutMs: 60_000,
         keepaliveS: 60,
@@ -72,6 +73,7 @@ describe("loadEdgeConfig", () => {
       token: "t",
       maxBatch: 500,
       flushMs: 0,
+      window: 4,
       ackTimeoutMs: 5000,
       maxAckTimeoutMs: 60_000,
       keepaliveS: 60,
@@ -93,6 +95,13 @@ describe("loadEdgeConfig", () => {
     expect(config.outboxPageLimit).toBe(64);
     // The cap is never below the first timeout.
     expect(loadEdgeConfig({ TALLY_UPLINK_ACK_TIMEOUT_MS: "90000" }).uplink.maxAckTimeoutMs).toBe(90_000);
+  });
+
+  it("takes the uplink window, 4 by default, and refuses one beyond 16", () => {
+    expect(loadEdgeConfig({}).uplink.window).toBe(4);
+    expect(loadEdgeConfig({ TALLY_UPLINK_WINDOW: "1" }).uplink.window).toBe(1);
+    expect(() => loadEdgeConfig({ TALLY_UPLINK_WINDOW: "17" })).toThrow(/TALLY_UPLINK_WINDOW/);
+    expect(() => loadEdgeConfig({ TALLY_UPLINK_WINDOW: "0" })).toThrow(/TALLY_UPLINK_WINDOW/);
   });
 
   it("names every bad key", () => {

@@ -79,6 +79,11 @@ const EdgeEnv = z.object({
    * flight, and what arrives while a batch is in flight makes the next one (batches grow with the load).
    */
   TALLY_UPLINK_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  /**
+   * Most batches in flight to the cloud at once (1 to 16). 1: one at a time, as edges before the window did,
+   * and batches carry no `after` (a cloud without it accepts them).
+   */
+  TALLY_UPLINK_WINDOW: positive.max(16).default(4),
   TALLY_UPLINK_ACK_TIMEOUT_MS: positive.default(5000),
   /** Longest wait for an acknowledgement once backoff has doubled it (the backoff cap), ms. */
   TALLY_UPLINK_MAX_ACK_TIMEOUT_MS: positive.default(60_000),
@@ -124,6 +129,7 @@ export interface EdgeConfig {
   ) & {
     maxBatch: number;
     flushMs: number;
+    window: number;
     ackTimeoutMs: number;
     maxAckTimeoutMs: number;
     keepaliveS: number;
@@ -202,6 +208,7 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
         : { mqttUrl: e.TALLY_UPLINK_MQTT_URL, token: e.TALLY_CLOUD_TOKEN, caFile: e.TALLY_CLOUD_CA }),
       maxBatch: e.TALLY_UPLINK_MAX_BATCH,
       flushMs: e.TALLY_UPLINK_FLUSH_MS,
+      window: e.TALLY_UPLINK_WINDOW,
       ackTimeoutMs: e.TALLY_UPLINK_ACK_TIMEOUT_MS,
       maxAckTimeoutMs: Math.max(e.TALLY_UPLINK_MAX_ACK_TIMEOUT_MS, e.TALLY_UPLINK_ACK_TIMEOUT_MS),
       keepaliveS: e.TALLY_UPLINK_KEEPALIVE_S,

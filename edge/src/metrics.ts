@@ -52,5 +52,7 @@ export interface EdgeMetrics {
     eventsDeadLettered: Record<string, number>;
     acksUnmatched: number;
     ackIdsForged: number;
+    /** Batches sent and not yet acknowledged, now (at most the uplink window). */
+    batchesInFlight?: number;
   };
 }

@@ -52,7 +52,7 @@ import type { DeviceJournal } from "./ports/device-journal.js";
 import type { DeviceSource } from "./ports/device-source.js";
 import type { Outbox } from "./ports/outbox.js";
 import { BacklogWatch } from "./uplink/backlog-watch.js";
-import { UplinkSender } from "./uplink/uplink-sender.js";
+import { DEFAULT_UPLINK_WINDOW, UplinkSender } from "./uplink/uplink-sender.js";
 
 export interface EdgeOptions {
   site: SiteLayout;
@@ -97,6 +97,8 @@ export interface EdgeOptions {
   ) & {
     maxBatch?: number;
     flushMs?: number;
+    /** Most batches in flight at once (default 4; 1: one at a time, batches without `after`). */
+    window?: number;
     ackTimeoutMs?: number;
     /** Backoff cap: the longest wait for an acknowledgement before a resend, ms (default 60 s). */
     maxAckTimeoutMs?: number;
@@ -290,6 +292,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         siteId: site.siteId,
         maxBatch: options.uplink.maxBatch ?? 500,
         flushMs: options.uplink.flushMs ?? 0,
+        window: options.uplink.window ?? DEFAULT_UPLINK_WINDOW,
         ackTimeoutMs: options.uplink.ackTimeoutMs ?? 5000,
         maxAckTimeoutMs: Math.max(options.uplink.maxAckTimeoutMs ?? 60_000, options.uplink.ackTimeoutMs ?? 5000),
         newId,
@@ -664,7 +667,11 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       opcuaMonitoredBins: Object.fromEntries(shelves.map((s) => [s.id, s.monitoredBins()])),
       opcuaShelfRefusals: shelves.reduce((n, s) => n + s.metrics().reconnects, 0),
       referenceAsOf: reference?.asOf(),
-      uplink: { ...sender.counters, eventsDeadLettered: { ...sender.counters.eventsDeadLettered } },
+      uplink: {
+        ...sender.counters,
+        eventsDeadLettered: { ...sender.counters.eventsDeadLettered },
+        batchesInFlight: sender.batchesInFlight,
+      },
     });
     if (options.metricsServer !== undefined) {
       metricsServer = await startMetricsServer({

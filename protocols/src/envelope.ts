@@ -22,6 +22,14 @@ export const EdgeBatch = z
     seq: z.number().int().min(0),
     /** The edge process sending (new at every start): two processes sending as one edge are told apart by it. */
     instanceId: z.uuid().optional(),
+    /**
+     * The seq of the batch this edge process sent before this one that was
+     * still unacknowledged when this one was sent: the cloud commits this
+     * batch only after that one. Absent when nothing earlier was in flight
+     * (always, for an edge with an uplink window of 1, so an older cloud
+     * without the field still accepts its batches).
+     */
+    after: z.number().int().min(0).optional(),
     sentAt: Timestamp,
     events: z.array(z.unknown()).min(1).max(MAX_BATCH_EVENTS),
   })

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 export interface OutboxUnderTest {
   append(events: readonly EdgeEvent[]): Promise<void>;
   peek(max: number): Promise<EdgeEvent[]>;
+  peekAfter(position: number, max: number): Promise<{ position: number; event: EdgeEvent }[]>;
   remove(ids: readonly string[], refused?: readonly Refusal[]): Promise<DeadLetter[]>;
   deadLetters(limit: number): Promise<DeadLetter[]>;
   deadLetterUsage(): { count: number; max: number; dropped: number };
@@ -57,6 +58,25 @@ export function outboxContract(name: string, create: (options?: OutboxOptions) =
       expect((await outbox.peek(2)).map((e) => e.id)).toEqual([telemetryEvent(1).id, telemetryEvent(2).id]);
       expect((await outbox.peek(10)).length).toBe(3);
       expect(outbox.depth()).toBe(3);
+    });
+
+    it("reads past a place: the events after it, oldest first, each with a place that grows", async () => {
+      const outbox = await create();
+      await outbox.append([telemetryEvent(1), telemetryEvent(2), telemetryEvent(3), telemetryEvent(4)]);
+      const first = await outbox.peekAfter(0, 2);
+      expect(first.map((q) => q.event.id)).toEqual([telemetryEvent(1).id, telemetryEvent(2).id]);
+      const last = first.at(-1)?.position ?? 0;
+      const rest = await outbox.peekAfter(last, 10);
+      expect(rest.map((q) => q.event.id)).toEqual([telemetryEvent(3).id, telemetryEvent(4).id]);
+      expect(rest.map((q) => q.position > last)).toEqual([true, true]);
+      // Removing the events before a place leaves the ones after it where they were; new ones come after them.
+      await outbox.remove([telemetryEvent(1).id, telemetryEvent(2).id, telemetryEvent(4).id]);
+      await outbox.append([telemetryEvent(5), telemetryEvent(3)]);
+      expect((await outbox.peekAfter(last, 10)).map((q) => q.event.id)).toEqual([
+        telemetryEvent(3).id,
+        telemetryEvent(5).id,
+      ]);
+      expect(await outbox.peekAfter(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
     });
 
     it("keeps events exactly as appended", async () => {

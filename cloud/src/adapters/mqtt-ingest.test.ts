@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { ErrorCode, uplinkBatchTopic } from "@tally/protocols";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AlertHub } from "../alerts/alert-hub.js";
@@ -102,5 +103,37 @@ describe("MQTT ingest against the embedded aedes broker", () => {
     // Batches are handled in order: the first ack to arrive is the second batch's.
     expect((await edge.nextAck()).batchId).toBe(next.batchId);
     expect(running.stats).toMatchObject({ received: 2, acked: 1, commitFailures: 1 });
+  });
+
+  it("holds a batch published before the one it names as after, keeps consuming, and commits it second", async () => {
+    const commits: number[] = [];
+    const recording = new Proxy(store, {
+      get: (target, prop) => {
+        if (prop === "commit")
+          return ((meta, events) => {
+            commits.push(meta.seq);
+            return store.commit(meta, events);
+          }) satisfies LedgerStore["commit"];
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const running = await start(recording);
+    const instanceId = randomUUID();
+    const receipt = movement({ movementType: "RECEIPT", qty: 5, to: "S1/A/01" });
+    const pick = movement({ movementType: "PICK", qty: 2, from: "S1/A/01", to: undefined });
+    const second = batch([pick], { seq: 11, after: 10, instanceId });
+    const first = batch([receipt], { seq: 10, instanceId });
+    // The later batch first: it waits for the earlier one, which the broker delivers behind it.
+    await edge.client.publishAsync(TOPIC, JSON.stringify(second), { qos: 1 });
+    await edge.client.publishAsync(TOPIC, JSON.stringify(first), { qos: 1 });
+    const acks = [await edge.nextAck(), await edge.nextAck()];
+    expect(acks.map((a) => [a.seq, a.status])).toEqual([
+      [10, "committed"],
+      [11, "committed"],
+    ]);
+    expect(commits).toEqual([10, 11]);
+    expect((await store.movements()).map((m) => m.movementType)).toEqual(["RECEIPT", "PICK"]);
+    expect(running.stats).toMatchObject({ received: 2, acked: 2, orderExpired: 0 });
   });
 });

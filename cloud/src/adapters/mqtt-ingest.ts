@@ -13,6 +13,7 @@ import mqtt from "mqtt";
 import type { Logger } from "pino";
 import type { AlertHub } from "../alerts/alert-hub.js";
 import type { Credentials } from "../auth/credentials.js";
+import { BatchOrder, PredecessorNotCommitted } from "../ingest/batch-order.js";
 import { decodeBatch } from "../ingest/decode-batch.js";
 import type { EdgeRegistry } from "../ingest/edge-registry.js";
 import { ingestBatch, rejectBatch } from "../ingest/ingest-batch.js";
@@ -26,6 +27,8 @@ import type { IngestObserver } from "../plugins/metrics.js";
 
 /** How long close() waits for the broker to take the last acks, ms. */
 const END_TIMEOUT_MS = 2000;
+/** Batches handled at once by default: decoded and checked while those before them commit. */
+export const DEFAULT_INGEST_DEPTH = 16;
 
 export interface MqttIngestOptions {
   url: string;
@@ -37,6 +40,13 @@ export interface MqttIngestOptions {
   observer?: IngestObserver | undefined;
   /** The edges' sequence numbers and identities, shared with the HTTP ingest route. */
   edges?: EdgeRegistry | undefined;
+  /** Commits each edge's batches in the order it sent them (shared with HTTP ingest); a new one without. */
+  order?: BatchOrder | undefined;
+  /**
+   * Batches handled at once (default 16): the next ones are decoded and checked while earlier ones commit
+   * (one edge's commits stay one at a time, in its order). Past it the broker's next message waits.
+   */
+  depth?: number | undefined;
   /**
    * Consume as one member of a shared subscription group (`$share/<group>/…`,
    * MQTT 5 and Mosquitto): several cloud instances then split the edges'
@@ -83,6 +93,8 @@ export interface MqttIngestStats {
   unknownEdge: number;
   /** Commits that failed (database down): no ack, the edge resends. */
   commitFailures: number;
+  /** Batches whose `after` did not commit within the hold: no ack, the edge resends both. */
+  orderExpired: number;
 }
 
 export interface MqttIngest {
@@ -93,9 +105,13 @@ export interface MqttIngest {
 /**
  * Subscribes (QoS 1) to every edge's batch topic and commits each batch
  * through `ingestBatch`, then publishes the CommitAck (QoS 1) — only after
- * the commit. Messages are handled one at a time: mqtt.js waits for
- * `handleMessage`'s callback before it reads the next packet, which bounds
- * memory and sends the PUBACK only once the batch is handled.
+ * the commit. Up to `depth` messages are handled at once: mqtt.js waits for
+ * `handleMessage`'s callback before it reads the next packet, which is
+ * called at once while there is room, so the next batches are decoded and
+ * checked while earlier ones commit, and memory stays bounded. One edge's
+ * batches commit one at a time in the order it sent them (`BatchOrder`).
+ * The PUBACK says nothing of the commit: only the CommitAck takes events out
+ * of the edge's outbox.
  * Resolves once the subscription is granted.
  */
 export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttIngest> {
@@ -104,7 +120,16 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
     options.shareGroup === undefined
       ? UPLINK_BATCH_SUBSCRIPTION
       : `$share/${options.shareGroup}/${UPLINK_BATCH_SUBSCRIPTION}`;
-  const stats: MqttIngestStats = { received: 0, acked: 0, rejected: 0, garbled: 0, unknownEdge: 0, commitFailures: 0 };
+  const stats: MqttIngestStats = {
+    received: 0,
+    acked: 0,
+    rejected: 0,
+    garbled: 0,
+    unknownEdge: 0,
+    commitFailures: 0,
+    orderExpired: 0,
+  };
+  const order = options.order ?? new BatchOrder();
   const client = mqtt.connect(options.url, {
     clientId: options.clientId ?? `tally-cloud-${newId()}`,
     clean: true,
@@ -198,12 +223,18 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
           alerts: options.alerts,
           siteFacts,
           unknownSites: options.unknownSites,
+          order,
           ...(options.edges !== undefined ? { edges: options.edges } : {}),
           ...(observer ? { observe: (a: CommitAck, seconds: number) => observer.ingested(a, seconds, "mqtt") } : {}),
         },
         batch,
       );
     } catch (error) {
+      if (error instanceof PredecessorNotCommitted) {
+        stats.orderExpired += 1;
+        logger.warn({ batchId: batch.batchId, seq: batch.seq, after: batch.after }, error.message);
+        return;
+      }
       stats.commitFailures += 1;
       options.observer?.failed("mqtt");
       logger.error({ err: error, batchId: batch.batchId }, "commit failed; no ack, the edge will resend");
@@ -213,17 +244,29 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
     stats.acked += 1;
   };
 
-  let inFlight: Promise<void> = Promise.resolve();
+  const depth = Math.max(1, options.depth ?? DEFAULT_INGEST_DEPTH);
+  const handling = new Set<Promise<void>>();
+  /** The broker's next message, waiting for a free place. */
+  let waiting: (() => void) | undefined;
   let closing: Promise<void> | undefined;
   client.handleMessage = (packet, callback) => {
     // Closing: leave it unacked by us; the edge resends it to the next cloud.
     if (closing !== undefined) return callback();
     const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
-    inFlight = handle(packet.topic, payload)
+    const handled: Promise<void> = handle(packet.topic, payload)
       .catch((error: unknown) => {
         logger.error({ err: error, topic: packet.topic }, "batch handling failed");
       })
-      .finally(() => callback());
+      .finally(() => {
+        handling.delete(handled);
+        const next = waiting;
+        waiting = undefined;
+        next?.();
+      });
+    handling.add(handled);
+    // mqtt.js reads the next packet once called back: at once while there is room, else when a batch is done.
+    if (handling.size < depth) callback();
+    else waiting = () => callback();
   };
 
   try {
@@ -242,7 +285,7 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
     stats,
     close: () => {
       closing ??= (async () => {
-        await inFlight;
+        while (handling.size > 0) await Promise.all(handling);
         // Let the broker confirm the last acks, but a broker that is gone must not hold shutdown up.
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([

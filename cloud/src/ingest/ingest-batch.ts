@@ -12,6 +12,7 @@ import type { AlertHub } from "../alerts/alert-hub.js";
 import { recordExcursions } from "../excursions/record-excursions.js";
 import { canonicalJson } from "../ledger/canonical-json.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
+import type { BatchOrder } from "./batch-order.js";
 import { recordIdentityConflict } from "./edge-conditions.js";
 import type { EdgeRegistry } from "./edge-registry.js";
 import { checkAgainstSite, locationsOf, type SiteFacts, type SiteFactsSource, type TimeWindow } from "./site-checks.js";
@@ -32,13 +33,30 @@ export interface IngestDeps {
   timeWindow?: TimeWindow;
   /** Told of batches for a site without a layout (log and alert), and of the site's next taken batch. */
   unknownSites?: UnknownSiteWatch | undefined;
+  /**
+   * Commits each edge's batches in the order it sent them (a batch naming an `after` waits for it); without,
+   * batches commit as they come. Validation and site lookups run before a batch's turn, so they overlap the
+   * commit before it.
+   */
+  order?: BatchOrder | undefined;
+}
+
+/** A batch checked and ready to commit: what is kept, and what is already refused. */
+interface CheckedBatch {
+  batch: EdgeBatch;
+  checked: EdgeEvent[];
+  rejections: EventRejection[];
+  refused: Map<string, EventRejection>;
+  first: Map<string, { index: number; event: EdgeEvent }>;
+  repeats: { id: string; index: number }[];
 }
 
 /**
  * The one ingest path for HTTP and MQTT: validates each event on its own,
  * commits the valid ones (each id once) in one transaction, publishes the alerts it changed
  * and returns the ack to send. Throws only when the commit fails (the edge
- * will resend: no ack must leave), or when recording its excursions does (the resend makes them).
+ * will resend: no ack must leave), when recording its excursions does (the resend makes them), or when the
+ * batch named as its `after` did not commit in time (`PredecessorNotCommitted`).
  */
 export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<CommitAck> {
   const admission = deps.edges?.admit(batch);
@@ -94,6 +112,18 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
   await deps.unknownSites?.known(batch.siteId, batch.edgeId);
   const { kept: checked, refused } = checkEvents(deps, facts, valid, first);
   rejections.push(...refused.values());
+  const prepared: CheckedBatch = { batch, checked, rejections, refused, first, repeats };
+  if (deps.order === undefined) return commitChecked(deps, prepared);
+  return deps.order.inTurn(
+    batch,
+    () => commitChecked(deps, prepared),
+    (ack) => ack.status === "committed",
+  );
+}
+
+/** Commits the kept events, publishes what changed, and makes the ack. */
+async function commitChecked(deps: IngestDeps, prepared: CheckedBatch): Promise<CommitAck> {
+  const { batch, checked, rejections, refused, first, repeats } = prepared;
   const started = performance.now();
   const result =
     checked.length > 0

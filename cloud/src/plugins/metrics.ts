@@ -9,6 +9,8 @@ export interface IngestObserver {
   failed(transport: IngestTransport): void;
   /** Something refused for security: a forged batch or ack, a failed authentication, a refused subscription. */
   refused(where: IngestTransport | "broker", refusal: string): void;
+  /** A batch arrived before the batch it names as `after` (held), or gave up waiting for it (expired). */
+  orderHeld?(outcome: "held" | "expired"): void;
 }
 export type IngestTransport = "mqtt" | "http";
 
@@ -89,6 +91,12 @@ export function createCloudMetrics(edges?: EdgeRegistry): CloudMetrics {
     labelNames: ["where", "refusal"],
     registers: [registry],
   });
+  const held = new Counter({
+    name: "tally_cloud_batches_held_total",
+    help: "Batches that arrived before the batch they name as after (held), and those left unacknowledged when it did not commit in time (expired)",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
   const observer: IngestObserver = {
     ingested: (ack, seconds, transport) => {
       batches.inc({ transport, status: ack.status });
@@ -99,6 +107,7 @@ export function createCloudMetrics(edges?: EdgeRegistry): CloudMetrics {
     },
     failed: (transport) => failures.inc({ transport }),
     refused: (where, refusal) => securityRefusals.inc({ where, refusal }),
+    orderHeld: (outcome) => held.inc({ outcome }),
   };
   const refusals = new Counter({
     name: "tally_cloud_api_refused_total",

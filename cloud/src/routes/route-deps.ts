@@ -1,5 +1,6 @@
 import type { AlertHub } from "../alerts/alert-hub.js";
 import type { Credentials } from "../auth/credentials.js";
+import type { BatchOrder } from "../ingest/batch-order.js";
 import type { EdgeRegistry } from "../ingest/edge-registry.js";
 import type { SiteFactsSource } from "../ingest/site-checks.js";
 import type { UnknownSiteWatch } from "../ingest/unknown-site-watch.js";
@@ -22,6 +23,8 @@ export interface RouteDeps {
   securityObserver?: SecurityObserver | undefined;
   /** The edges' sequence numbers and identities, shared with MQTT ingest. */
   edges: EdgeRegistry;
+  /** Commits each edge's batches in the order it sent them, shared with MQTT ingest. */
+  order?: BatchOrder | undefined;
   /** The sites' layouts and item master that ingested events are checked against. */
   siteFacts: SiteFactsSource;
   /** Told of batches for a site without a layout (log and alert). */

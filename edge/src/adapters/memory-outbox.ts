@@ -6,6 +6,7 @@ import {
   type EventRefusal,
   type Outbox,
   type OutboxUsage,
+  type QueuedEvent,
 } from "../ports/outbox.js";
 
 export interface MemoryOutboxOptions {
@@ -20,7 +21,9 @@ export interface MemoryOutboxOptions {
  * edge restart. The durable SQLite outbox replaces it.
  */
 export class MemoryOutbox implements Outbox {
-  readonly #events = new Map<string, EdgeEvent>();
+  /** By id, in insertion order, each with its place. */
+  readonly #events = new Map<string, QueuedEvent>();
+  #lastPosition = 0;
   /** Oldest first. */
   readonly #dead: DeadLetteredEvent[] = [];
   #deadDropped = 0;
@@ -38,14 +41,21 @@ export class MemoryOutbox implements Outbox {
   }
 
   async append(events: readonly EdgeEvent[]): Promise<void> {
-    for (const event of events) this.#events.set(event.id, event);
+    // An id already waiting keeps its place (and its first content), as in the durable outbox.
+    for (const event of events) {
+      if (!this.#events.has(event.id)) this.#events.set(event.id, { position: ++this.#lastPosition, event });
+    }
   }
 
   async peek(max: number): Promise<EdgeEvent[]> {
-    const out: EdgeEvent[] = [];
-    for (const event of this.#events.values()) {
+    return (await this.peekAfter(0, max)).map((queued) => queued.event);
+  }
+
+  async peekAfter(position: number, max: number): Promise<QueuedEvent[]> {
+    const out: QueuedEvent[] = [];
+    for (const queued of this.#events.values()) {
       if (out.length >= max) break;
-      out.push(event);
+      if (queued.position > position) out.push(queued);
     }
     return out;
   }
@@ -55,7 +65,7 @@ export class MemoryOutbox implements Outbox {
     const made: DeadLetteredEvent[] = [];
     const at = new Date(Math.trunc(this.#now())).toISOString();
     for (const refusal of refused) {
-      const event = this.#events.get(refusal.id);
+      const event = this.#events.get(refusal.id)?.event;
       if (event === undefined) continue;
       this.#events.delete(refusal.id);
       made.push({ event, code: refusal.code, reason: refusal.reason, batchId: refusal.batchId, deadLetteredAt: at });
@@ -84,7 +94,7 @@ export class MemoryOutbox implements Outbox {
 
   usage(): OutboxUsage {
     let bytes = 0;
-    for (const event of this.#events.values()) bytes += JSON.stringify(event).length;
+    for (const { event } of this.#events.values()) bytes += JSON.stringify(event).length;
     return { bytes, shed: {} };
   }
 }

@@ -53,6 +53,11 @@ export async function startMetricsServer(options: {
   counter("tally_edge_observations_total", "Observations decoded from device messages", (m) => m.observations);
   counter("tally_edge_events_queued_total", "Events put in the outbox", (m) => m.eventsQueued);
   counter("tally_edge_batches_sent_total", "Batches sent to the cloud (resends included)", (m) => m.uplink.batchesSent);
+  gauge(
+    "tally_edge_uplink_batches_in_flight",
+    "Batches sent to the cloud and not yet acknowledged (at most TALLY_UPLINK_WINDOW)",
+    (m) => m.uplink.batchesInFlight ?? 0,
+  );
   counter("tally_edge_resends_total", "Batches sent again for want of an acknowledgement", (m) => m.uplink.resends);
   counter(
     "tally_edge_events_acknowledged_total",

@@ -10,6 +10,7 @@ import {
   type EventRefusal,
   type Outbox,
   type OutboxUsage,
+  type QueuedEvent,
 } from "../ports/outbox.js";
 
 /** Rows per DELETE statement: well under SQLite's bound-parameter limit. */
@@ -105,6 +106,7 @@ export class SqliteOutbox implements Outbox {
   readonly #db: Database.Database;
   readonly #insert: Database.Statement<[string, string, string, number, number]>;
   readonly #peek: Database.Statement<[number], { body: string }>;
+  readonly #peekAfter: Database.Statement<[number, number], { seq: number; body: string }>;
   readonly #appendMany: (events: readonly EdgeEvent[]) => number;
   readonly #removeMany: (ids: readonly string[], refused: readonly EventRefusal[]) => RemoveOutcome;
   readonly #maxDeadLetters: number;
@@ -179,6 +181,7 @@ export class SqliteOutbox implements Outbox {
       "INSERT OR IGNORE INTO outbox (id, kind, body, bytes, queued_at) VALUES (?, ?, ?, ?, ?)",
     );
     this.#peek = this.#db.prepare("SELECT body FROM outbox ORDER BY seq LIMIT ?");
+    this.#peekAfter = this.#db.prepare("SELECT seq, body FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?");
     const alongside = options.alongside?.(this.#db);
     this.#appendMany = this.#db.transaction((events: readonly EdgeEvent[]) => {
       const queuedAt = Math.trunc(this.#now());
@@ -279,6 +282,13 @@ export class SqliteOutbox implements Outbox {
 
   async peek(max: number): Promise<EdgeEvent[]> {
     return this.#peek.all(max).map((row) => JSON.parse(row.body) as EdgeEvent);
+  }
+
+  /** Places are the rows' AUTOINCREMENT keys: never reused, even after rows are deleted. */
+  async peekAfter(position: number, max: number): Promise<QueuedEvent[]> {
+    return this.#peekAfter
+      .all(position, max)
+      .map((row) => ({ position: row.seq, event: JSON.parse(row.body) as EdgeEvent }));
   }
 
   /**

@@ -36,6 +36,13 @@ export interface Outbox {
   /** Up to `max` of the oldest events, without removing them. */
   peek(max: number): Promise<EdgeEvent[]>;
   /**
+   * Up to `max` of the oldest events placed after `position` (0: from the
+   * start), each with its place, without removing them. Places grow with
+   * insertion order and are never reused by an open outbox, so a sender can
+   * read past the events it already has in flight.
+   */
+  peekAfter(position: number, max: number): Promise<QueuedEvent[]>;
+  /**
    * Removes events by id; unknown ids are ignored. The `refused` ones leave
    * the outbox too, and become dead letters with their code and reason in the
    * same step: nothing can be lost between the two. Returns the dead letters
@@ -56,6 +63,13 @@ export interface Outbox {
   nextBatchSeq(): number;
   /** Bytes waiting, the bound (when there is one) and what was shed to keep it. */
   usage(): OutboxUsage;
+}
+
+/** An event waiting in the outbox and its place there. */
+export interface QueuedEvent {
+  /** Greater than the place of every event appended before it; at least 1. */
+  position: number;
+  event: EdgeEvent;
 }
 
 export interface OutboxUsage {

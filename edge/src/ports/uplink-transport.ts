@@ -8,6 +8,9 @@ export interface OutgoingBatch {
   siteId: string;
   batchId: string;
   seq: number;
+  instanceId?: string;
+  /** The seq of the batch sent before this one that was still unacknowledged (see the protocols envelope). */
+  after?: number;
   sentAt: string;
   events: EdgeEvent[];
 }

@@ -2,6 +2,7 @@ import type { CommitAck } from "@tally/protocols";
 import { asyncScheduler, type SchedulerLike, type Subscription } from "rxjs";
 import type { DeadLetteredEvent, EventRefusal, Outbox } from "../ports/outbox.js";
 import type { OutgoingBatch, UplinkTransport } from "../ports/uplink-transport.js";
+import { type BatchInFlight, SendWindow, withPredecessor } from "./send-window.js";
 
 export interface UplinkSenderConfig {
   edgeId: string;
@@ -14,6 +15,11 @@ export interface UplinkSenderConfig {
    * sends at once.
    */
   flushMs: number;
+  /**
+   * Most batches in flight at once (default 1). Beyond the first, only full batches go before an ack: a
+   * backlog is sent `window` batches deep, a trickle one part-full batch at a time.
+   */
+  window?: number;
   /** First wait for an acknowledgement before resending, ms; doubles up to `maxAckTimeoutMs`. */
   ackTimeoutMs: number;
   maxAckTimeoutMs: number;
@@ -56,12 +62,21 @@ export interface UplinkListener {
 /** Batches whose ids are remembered for matching acks. */
 const REMEMBERED_BATCHES = 32;
 
+/** Batches in flight by default. */
+export const DEFAULT_UPLINK_WINDOW = 4;
+
+/** The largest window: every batch in flight must stay among those remembered. */
+export const MAX_UPLINK_WINDOW = 16;
+
 /**
- * Sends the outbox to the cloud one batch at a time. An event leaves the
- * outbox only when a commit acknowledgement names it (committed, duplicate or
- * rejected for good); a batch with no acknowledgement in time is sent again,
- * with exponential backoff and jitter. The cloud commits idempotently on event
- * ids, so a resend never doubles a movement.
+ * Sends the outbox to the cloud, up to `window` batches in flight. An event
+ * leaves the outbox only when a commit acknowledgement names it (committed,
+ * duplicate or rejected for good); when a batch has no acknowledgement in
+ * time, or the uplink comes back, every batch still in flight is sent again,
+ * in order, with exponential backoff and jitter. The cloud commits
+ * idempotently on event ids, so a resend never doubles a movement, and commits
+ * a batch naming an `after` only once that batch has committed, so batches in
+ * flight together commit in the order they were sent.
  */
 export class UplinkSender {
   readonly counters: UplinkCounters = {
@@ -76,8 +91,12 @@ export class UplinkSender {
   };
   /** The ids each recently sent batch held, by batch id: an ack may only take these out of the outbox. */
   readonly #sent = new Map<string, { seq: number; ids: Set<string> }>();
-  #inFlight: { batch: OutgoingBatch; timer: Subscription; timeoutMs: number; sentAt: number } | undefined;
+  readonly #window: SendWindow;
   #flushTimer: Subscription | undefined;
+  /** A batch is being read from the outbox: one at a time. */
+  #reading = false;
+  /** `notify()` came while a batch was being read: look again once it is sent. */
+  #notifiedWhileReading = false;
   #ackSubscription: Subscription | undefined;
   #connectedSubscription: Subscription | undefined;
   #drainWaiters: (() => void)[] = [];
@@ -89,7 +108,16 @@ export class UplinkSender {
     private readonly config: UplinkSenderConfig,
     private readonly listener: UplinkListener = {},
     private readonly scheduler: SchedulerLike = asyncScheduler,
-  ) {}
+  ) {
+    const size = config.window ?? 1;
+    if (size > MAX_UPLINK_WINDOW) throw new Error(`uplink window ${size} is more than ${MAX_UPLINK_WINDOW}`);
+    this.#window = new SendWindow(size);
+  }
+
+  /** Batches sent and not yet acknowledged (a gauge). */
+  get batchesInFlight(): number {
+    return this.#window.count;
+  }
 
   start(): void {
     this.#ackSubscription = this.transport.acks$.subscribe((ack) => {
@@ -98,22 +126,20 @@ export class UplinkSender {
     // Back online: send what is in flight now rather than at the end of its backoff.
     this.#connectedSubscription = this.transport.connected$.subscribe((connected) => {
       if (!connected || this.#closed) return;
-      const inFlight = this.#inFlight;
-      if (inFlight === undefined) {
-        this.notify();
-        return;
-      }
-      inFlight.timer.unsubscribe();
-      this.counters.resends++;
-      this.#transmit(inFlight.batch, this.config.ackTimeoutMs);
+      if (this.#window.empty) this.notify();
+      else this.#resendInFlight(false);
     });
     this.notify();
   }
 
   /** Tells the sender the outbox has new events. */
   notify(): void {
-    if (this.#closed || this.#inFlight !== undefined || this.#flushTimer !== undefined) return;
-    this.#scheduleSend(this.outbox.depth() >= this.config.maxBatch ? 0 : this.config.flushMs);
+    if (this.#reading) this.#notifiedWhileReading = true;
+    if (this.#closed || this.#reading || this.#flushTimer !== undefined || this.#window.full) return;
+    const unsent = this.outbox.depth() - this.#window.eventsInFlight();
+    if (unsent >= this.config.maxBatch) this.#scheduleSend(0);
+    // A part-full batch goes only when nothing is in flight; meanwhile it grows, and goes on the next ack.
+    else if (this.#window.empty) this.#scheduleSend(this.config.flushMs);
   }
 
   #scheduleSend(delay: number): void {
@@ -126,7 +152,7 @@ export class UplinkSender {
 
   /** Resolves once the outbox is empty and nothing is in flight. */
   drained(): Promise<void> {
-    if (this.outbox.depth() === 0 && this.#inFlight === undefined) return Promise.resolve();
+    if (this.outbox.depth() === 0 && this.#window.empty) return Promise.resolve();
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
@@ -135,16 +161,30 @@ export class UplinkSender {
     this.#ackSubscription?.unsubscribe();
     this.#connectedSubscription?.unsubscribe();
     this.#flushTimer?.unsubscribe();
-    this.#inFlight?.timer.unsubscribe();
+    for (const entry of this.#window.entries()) entry.timer?.unsubscribe();
   }
 
   async #sendNext(): Promise<void> {
-    if (this.#closed || this.#inFlight !== undefined) return;
-    const events = await this.outbox.peek(this.config.maxBatch);
-    if (events.length === 0) {
+    if (this.#closed || this.#reading || this.#window.full) return;
+    this.#reading = true;
+    this.#notifiedWhileReading = false;
+    const generation = this.#window.generation;
+    let queued: Awaited<ReturnType<Outbox["peekAfter"]>>;
+    try {
+      queued = await this.outbox.peekAfter(this.#window.cursor, this.config.maxBatch);
+    } finally {
+      this.#reading = false;
+    }
+    // Cleared meanwhile (a batch refused whole): what was read is sent again later, from the front.
+    if (this.#closed || generation !== this.#window.generation || this.#window.full) return;
+    const last = queued.at(-1);
+    if (last === undefined) {
       this.#settleDrain();
+      // Events that came while the outbox was read: their notify was put off until now.
+      if (this.#notifiedWhileReading) this.notify();
       return;
     }
+    const after = this.#window.newestSeq;
     const batch: OutgoingBatch = {
       v: 1,
       edgeId: this.config.edgeId,
@@ -152,13 +192,19 @@ export class UplinkSender {
       batchId: this.config.newId(),
       seq: this.outbox.nextBatchSeq(),
       ...(this.config.instanceId !== undefined ? { instanceId: this.config.instanceId } : {}),
+      ...(after !== undefined ? { after } : {}),
       sentAt: new Date(this.scheduler.now()).toISOString(),
-      events,
+      events: queued.map((q) => q.event),
     };
-    this.#transmit(batch, this.config.ackTimeoutMs);
+    const entry: BatchInFlight = { batch, lastPosition: last.position, timer: undefined, timeoutMs: 0, sentAt: 0 };
+    this.#window.add(entry);
+    this.#transmit(entry, this.config.ackTimeoutMs);
+    // More room in the window: a backlog's next full batch goes at once.
+    this.notify();
   }
 
-  #transmit(batch: OutgoingBatch, timeoutMs: number): void {
+  #transmit(entry: BatchInFlight, timeoutMs: number): void {
+    const { batch } = entry;
     this.counters.batchesSent++;
     if (!this.#sent.has(batch.batchId)) {
       this.#sent.set(batch.batchId, { seq: batch.seq, ids: new Set(batch.events.map((e) => e.id)) });
@@ -170,13 +216,31 @@ export class UplinkSender {
       }
     }
     const jitter = 0.8 + 0.4 * (this.config.random ?? Math.random)();
-    const timer = this.scheduler.schedule(() => {
-      if (this.#inFlight?.batch.batchId !== batch.batchId || this.#closed) return;
-      this.counters.resends++;
-      this.#transmit(batch, Math.min(timeoutMs * 2, this.config.maxAckTimeoutMs));
+    entry.timer?.unsubscribe();
+    entry.timer = this.scheduler.schedule(() => {
+      if (this.#closed || this.#window.get(batch.batchId) !== entry) return;
+      this.#resendInFlight(true);
     }, timeoutMs * jitter);
-    this.#inFlight = { batch, timer, timeoutMs, sentAt: this.scheduler.now() };
+    entry.timeoutMs = timeoutMs;
+    entry.sentAt = this.scheduler.now();
     this.transport.send(batch).catch((error: unknown) => this.listener.onError?.(error));
+  }
+
+  /**
+   * Sends every batch in flight again, oldest first, each naming as `after`
+   * the one before it still in flight (batches acknowledged since are
+   * committed, so no longer named). After a timeout each waits twice as long
+   * for its ack as before; after a reconnect, the first wait again.
+   */
+  #resendInFlight(backOff: boolean): void {
+    let previous: number | undefined;
+    for (const entry of this.#window.entries()) {
+      this.counters.resends++;
+      entry.batch = withPredecessor(entry.batch, previous);
+      const timeoutMs = backOff ? Math.min(entry.timeoutMs * 2, this.config.maxAckTimeoutMs) : this.config.ackTimeoutMs;
+      this.#transmit(entry, timeoutMs);
+      previous = entry.batch.seq;
+    }
   }
 
   async #onAck(received: CommitAck): Promise<void> {
@@ -233,18 +297,23 @@ export class UplinkSender {
     if (ack.rejected.length > 0) this.listener.onRejected?.(ack);
     if (deadLettered.length > 0) this.listener.onDeadLettered?.(deadLettered);
     if (ack.status === "committed") this.#sent.delete(ack.batchId);
-    if (this.#inFlight?.batch.batchId === ack.batchId) {
-      this.#inFlight.timer.unsubscribe();
-      this.listener.onAcked?.(this.scheduler.now() - this.#inFlight.sentAt);
-      this.#inFlight = undefined;
+    const entry = this.#window.get(ack.batchId);
+    if (entry !== undefined) {
+      this.listener.onAcked?.(this.scheduler.now() - entry.sentAt);
       if (refusedWhole) {
         // The whole envelope was refused: resending it as it is cannot help, but the events stay in the outbox.
-        // Wait the longest backoff before trying again instead of hammering the cloud.
+        // Every batch in flight is forgotten (the cloud commits none after this one), and after the longest
+        // backoff the outbox is sent again from the front instead of hammering the cloud.
+        for (const gone of this.#window.clear()) gone.timer?.unsubscribe();
+        this.#flushTimer?.unsubscribe();
+        this.#flushTimer = undefined;
         this.listener.onError?.(
           new Error(`cloud refused batch ${ack.batchId}: ${ack.rejected[0]?.reason ?? "no reason"}`),
         );
         this.#scheduleSend(this.config.maxAckTimeoutMs);
       } else {
+        entry.timer?.unsubscribe();
+        this.#window.remove(ack.batchId);
         this.notify();
       }
     }
@@ -252,7 +321,7 @@ export class UplinkSender {
   }
 
   #settleDrain(): void {
-    if (this.outbox.depth() !== 0 || this.#inFlight !== undefined) return;
+    if (this.outbox.depth() !== 0 || !this.#window.empty) return;
     const waiters = this.#drainWaiters;
     this.#drainWaiters = [];
     for (const resolve of waiters) resolve();

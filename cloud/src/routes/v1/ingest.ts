@@ -1,5 +1,6 @@
 import { CommitAck, EdgeBatch, ErrorCode, LedgerErrorCode, MAX_BATCH_BYTES } from "@tally/protocols";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { PredecessorNotCommitted } from "../../ingest/batch-order.js";
 import { recordForgery } from "../../ingest/forgery-alerts.js";
 import { ingestBatch } from "../../ingest/ingest-batch.js";
 import { ProblemError } from "../../plugins/problem-details.js";
@@ -7,7 +8,7 @@ import type { RouteDeps } from "../route-deps.js";
 
 export const ingestRoute: FastifyPluginAsyncZod<RouteDeps> = async (
   app,
-  { store, alerts, ingestObserver, securityObserver, edges, siteFacts, unknownSites },
+  { store, alerts, ingestObserver, securityObserver, edges, order, siteFacts, unknownSites },
 ) => {
   const observe =
     ingestObserver && ((ack: CommitAck, seconds: number) => ingestObserver.ingested(ack, seconds, "http"));
@@ -48,10 +49,14 @@ export const ingestRoute: FastifyPluginAsyncZod<RouteDeps> = async (
       }
       try {
         return await ingestBatch(
-          { store, alerts, edges, siteFacts, unknownSites, ...(observe ? { observe } : {}) },
+          { store, alerts, edges, order, siteFacts, unknownSites, ...(observe ? { observe } : {}) },
           batch,
         );
       } catch (error) {
+        if (error instanceof PredecessorNotCommitted) {
+          request.log.info({ batchId: batch.batchId, seq: batch.seq, after: batch.after }, error.message);
+          throw new ProblemError(503, ErrorCode.CommitFailed, "Service Unavailable", error.message);
+        }
         ingestObserver?.failed("http");
         request.log.error({ err: error, batchId: batch.batchId }, "commit failed");
         throw new ProblemError(
