@@ -56,7 +56,7 @@ describe.skipIf(unavailable !== "")(
       edgeId: string,
       cloudMqttUrl: string,
       token: string,
-      extra: { ackTimeoutMs?: number; dir?: string } = {},
+      extra: { ackTimeoutMs?: number; dir?: string; window?: number } = {},
     ) => {
       const dir = extra.dir ?? join(dataDir, `${edgeId}-${Math.random().toString(36).slice(2)}`);
       const running: RunningEdge = await startEdge({
@@ -72,6 +72,7 @@ describe.skipIf(unavailable !== "")(
           maxBatch: 10,
           ackTimeoutMs: extra.ackTimeoutMs ?? 2000,
           maxAckTimeoutMs: 1000,
+          ...(extra.window !== undefined && { window: extra.window }),
         },
         logger,
         dataDir: dir,
@@ -106,7 +107,9 @@ describe.skipIf(unavailable !== "")(
       }
       // A short ack timeout makes resends, which may reach the other instance while the first still commits.
       const token = await linkEdge(clouds[0] as RunningCloud, site, "edge-shared");
-      const { edge: running, send } = await edge("edge-shared", broker.url, token, { ackTimeoutMs: 150 });
+      // Window 1, as the README says for a shared subscription: an instance knows only the batches it committed
+      // itself, so a batch naming one the other instance committed would wait out its hold.
+      const { edge: running, send } = await edge("edge-shared", broker.url, token, { ackTimeoutMs: 150, window: 1 });
       const lots = Array.from({ length: 300 }, (_, i) => `SH${i}`);
       await send(lots);
       await running.drained();
