@@ -124,6 +124,9 @@ export class SqliteJournal implements DeviceJournal {
     const channel = new MessageChannel();
     this.#port = channel.port1;
     this.#writer = new Worker(WRITER_FILE, {
+      // The writer is plain JavaScript and needs none of the process's preloads (a loader such as tsx, or a
+      // test's .ts preload, which a worker cannot load without that loader): it starts with none.
+      execArgv: [],
       workerData: {
         file,
         sqlitePath: createRequire(import.meta.url).resolve("better-sqlite3"),
