@@ -76,8 +76,8 @@ export interface E2eConfig {
 /** A run of a few minutes on a 2-core machine. */
 export const DEFAULT_E2E_CONFIG: E2eConfig = {
   postgres: false,
-  messages: { scan: 20_000, "rfid-generic": 20_000, "rfid-impinj": 20_000, "rfid-batch50": 1_000 },
-  warmup: { scan: 2_000, "rfid-generic": 2_500, "rfid-impinj": 2_500, "rfid-batch50": 100 },
+  messages: { scan: 20_000, "rfid-generic": 20_000, "rfid-impinj": 20_000, "rfid-batch50": 10_000 },
+  warmup: { scan: 2_000, "rfid-generic": 2_500, "rfid-impinj": 2_500, "rfid-batch50": 500 },
   latency: { ratePerS: 2_000, messages: 20_000 },
   sizes: [10_000, 50_000],
   window: 100,
