@@ -1,4 +1,5 @@
 export { type BulkLedger, bulkEpc, bulkId, fillPostgresLedger, fillSqliteLedger } from "./bench/bulk-ledger.js";
+export { demoSiteWithoutShelves } from "./bench/demo-site-without-shelves.js";
 export {
   InfluxUnavailableError,
   type LocalInflux,
@@ -10,6 +11,7 @@ export {
   type LocalPostgresOptions,
   startLocalPostgres,
 } from "./bench/local-postgres.js";
+export { startCloudInTempDir, type TempCloud } from "./bench/temp-cloud.js";
 export {
   type RunningSystem,
   type RunScenarioOptions,

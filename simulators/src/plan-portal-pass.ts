@@ -1,5 +1,5 @@
 import type { Device, HardwareProfile, ReaderQuirks } from "@tally/protocols";
-import type { PlannedAction, PlannedRead } from "./plan-scenario.js";
+import type { PlannedAction, PlannedRead } from "./plan-types.js";
 import type { Random } from "./random.js";
 import type { PortalPassStep } from "./scenario.js";
 

@@ -1,7 +1,11 @@
-import type { Device, HardwareProfile, ShelfBin } from "@tally/protocols";
-import type { PlannedAction } from "./plan-scenario.js";
+import type { Device, HardwareProfile, ShelfBin, SiteLayout } from "@tally/protocols";
+import type { Indexed } from "./plan-state.js";
+import type { PlannedAction } from "./plan-types.js";
 import type { Random } from "./random.js";
-import type { LoadCellFaultStep, ScenarioStep } from "./scenario.js";
+import type { LoadCellFaultStep, ScenarioStep, ShelfLoadStep } from "./scenario.js";
+
+/** A swinging load cell reports this often until it settles, ms. */
+export const SHELF_SWING_PERIOD_MS = 100;
 
 /** A stuck cell repeats its value this often, ms of scenario time. */
 export const STUCK_READING_PERIOD_MS = 5000;
@@ -81,4 +85,71 @@ export function emptyBinReadings(
     .filter((f) => f.atMs >= EMPTY_READING_LEAD_MS)
     .map((f) => ({ ...f, atMs: f.atMs - EMPTY_READING_LEAD_MS, kind: "weight" as const, grams: 0 }))
     .sort((a, b) => a.atMs - b.atMs);
+}
+
+/** A bin's weight after a shelf step, g, and by how much the step changed it. */
+export type BinWeightAfter = { grams: number; deltaG: number };
+
+/**
+ * Each shelf step's resulting bin weight, by step index, walking the steps
+ * in the (time) order given: a load's new weight and change; a load cell
+ * fault's weight during it (no change).
+ */
+export function binWeightsAfterSteps(
+  steps: readonly Indexed<ScenarioStep>[],
+  devices: ReadonlyMap<string, Device>,
+  items: ReadonlyMap<string, SiteLayout["items"][number]>,
+): Map<number, BinWeightAfter> {
+  const after = new Map<number, BinWeightAfter>();
+  const grams = new Map<string, number>();
+  for (const { step, index } of steps) {
+    if (step.kind === "load-cell-fault") {
+      const g = grams.get(`${step.deviceId}\u0000${step.location}`) ?? 0;
+      after.set(index, { grams: g, deltaG: 0 });
+    }
+    if (step.kind !== "shelf-load") continue;
+    const device = devices.get(step.deviceId);
+    const bin = device?.kind === "shelf" ? device.bins.find((b) => b.location === step.location) : undefined;
+    const w = items.get(step.sku ?? bin?.sku ?? "")?.unitWeightG ?? 0;
+    const key = `${step.deviceId}\u0000${step.location}`;
+    const g = (grams.get(key) ?? 0) + step.units * w;
+    grams.set(key, g);
+    after.set(index, { grams: g, deltaG: step.units * w });
+  }
+  return after;
+}
+
+/**
+ * The readings of a bin after a load: the cell swings around the new
+ * weight, less each time, for the profile's settle time, then reads it
+ * (with the profile's noise and drift).
+ */
+export function* shelfLoadReadings(
+  step: ShelfLoadStep,
+  transport: "opcua" | "mqtt",
+  random: Random,
+  hw: HardwareProfile,
+  finalGrams: number,
+  deltaG: number,
+): Generator<PlannedAction> {
+  const settle = hw.shelves?.settle ?? 0;
+  const noiseG = hw.shelves?.noiseG ?? 0;
+  const driftPerHour = hw.shelves?.driftGPerHour ?? 0;
+  const reading = (t: number, grams: number): PlannedAction => {
+    const noisy = grams + (noiseG > 0 ? random.between(-noiseG, noiseG) : 0) + (driftPerHour * t) / 3_600_000;
+    return {
+      atMs: t,
+      kind: "weight",
+      deviceId: step.deviceId,
+      transport,
+      location: step.location,
+      grams: noiseG > 0 || driftPerHour !== 0 ? Math.round(noisy * 10) / 10 : noisy,
+    };
+  };
+  let amplitude = Math.abs(deltaG) * 0.3 + 20;
+  for (let t = 0; t < settle; t += SHELF_SWING_PERIOD_MS) {
+    yield reading(step.at + t, Math.max(0, finalGrams + amplitude));
+    amplitude *= -0.5;
+  }
+  yield reading(step.at + settle, finalGrams);
 }

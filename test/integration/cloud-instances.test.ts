@@ -1,5 +1,3 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningCloud, startCloud } from "@tally/cloud";
 import { type RunningEdge, startEdge } from "@tally/edge";
@@ -7,9 +5,8 @@ import { deviceTopic, type SiteLayout } from "@tally/protocols";
 import mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { raisedCondition } from "../support/conditions.js";
-import { demoSiteOnPort } from "../support/demo-site.js";
+import { demoWithoutShelvesInTempDir, type ShelfFreeDemo } from "../support/demo-site.js";
 import { eventually } from "../support/eventually.js";
-import { freePort } from "../support/free-port.js";
 import { linkEdge } from "../support/link-edge.js";
 import { probeMosquitto } from "../support/mosquitto.js";
 import { probePostgres } from "../support/postgres.js";
@@ -38,16 +35,16 @@ describe.skipIf(unavailable !== "")(
     const stops: (() => Promise<unknown>)[] = [];
     let site: SiteLayout;
     let dataDir: string;
+    let demo: ShelfFreeDemo | undefined;
     beforeAll(async () => {
-      dataDir = await mkdtemp(join(tmpdir(), "tally-cloud-instances-"));
-      const demo = await demoSiteOnPort(await freePort());
-      site = { ...demo, devices: demo.devices.filter((d) => d.kind !== "shelf") };
+      demo = await demoWithoutShelvesInTempDir("tally-cloud-instances-");
+      ({ site, dataDir } = demo);
     });
     afterEach(async () => {
       for (const stop of stops.splice(0).reverse()) await stop();
     });
     afterAll(async () => {
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+      await demo?.close();
       if (!("unavailable" in broker)) await broker.stop();
       if (!("unavailable" in postgres)) await postgres.stop();
     });

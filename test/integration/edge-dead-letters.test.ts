@@ -1,15 +1,13 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { hashSecret, newToken, startCloud } from "@tally/cloud";
 import { readDeadLetters, startEdge } from "@tally/edge";
 import { deadLetterSubscription, deviceTopic } from "@tally/protocols";
 import mqtt from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
-import { demoSiteOnPort } from "../support/demo-site.js";
+import { demoSiteWithoutShelves } from "../support/demo-site.js";
 import { eventually } from "../support/eventually.js";
-import { freePort } from "../support/free-port.js";
+import { linkEdge } from "../support/link-edge.js";
 import { testLogger } from "../support/quiet-logger.js";
+import { cloudInTempDir } from "../support/temp-cloud.js";
 
 const logger = testLogger();
 const DAY_MS = 24 * 3600 * 1000;
@@ -21,29 +19,11 @@ describe("events the cloud refuses for good", () => {
   });
 
   it("are kept by the edge as dead letters: on disk with the cloud's code and reason, counted, published once", async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), "tally-dead-letters-"));
-    stops.push(() => rm(dataDir, { recursive: true, force: true }));
-    const site = await demoSiteOnPort(await freePort());
-    const cloud = await startCloud({
-      port: 0,
-      dataDir: join(dataDir, "cloud"),
-      mqtt: { embedded: { port: 0 } },
-      logger,
-    });
-    stops.push(() => cloud.close());
-    await cloud.store.importSite(site);
-    const { id, secret, token } = newToken();
-    await cloud.store.security.createToken({
-      id,
-      secretHash: hashSecret(secret),
-      name: "edge edge-dl",
-      role: "edge",
-      sites: [site.siteId],
-      edgeId: "edge-dl",
-      createdBy: "test",
-    });
+    const { cloud, dataDir } = await cloudInTempDir(stops, "tally-dead-letters-", logger);
+    const site = await demoSiteWithoutShelves();
+    const token = await linkEdge(cloud, site, "edge-dl");
     const edge = await startEdge({
-      site: { ...site, devices: site.devices.filter((d) => d.kind !== "shelf") },
+      site,
       edgeId: "edge-dl",
       // Anonymous test devices on the loopback.
       mode: "development",

@@ -2,11 +2,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type RunningSystem, type SystemOptions, startSystem } from "@tally/cli";
+import { demoSiteWithoutShelves, type RunningSystem, type SystemOptions, startSystem } from "@tally/cli";
 import type { SiteLayout } from "@tally/protocols";
 import { readSiteFile } from "@tally/simulators";
 import { freePort } from "./free-port.js";
 import { testLogger } from "./quiet-logger.js";
+
+export { demoSiteWithoutShelves } from "@tally/cli";
 
 export const DEMO_SITE_FILE = fileURLToPath(new URL("../../simulators/scenarios/demo-site.yaml", import.meta.url));
 
@@ -21,6 +23,19 @@ export async function demoSiteOnPort(opcuaPort: number): Promise<SiteLayout> {
         : d,
     ),
   };
+}
+
+/** The demo site without its OPC-UA shelves, and a fresh temporary folder; `close` removes the folder. */
+export interface ShelfFreeDemo {
+  site: SiteLayout;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export async function demoWithoutShelvesInTempDir(prefix: string): Promise<ShelfFreeDemo> {
+  const site = await demoSiteWithoutShelves();
+  const dataDir = await mkdtemp(join(tmpdir(), prefix));
+  return { site, dataDir, close: () => rm(dataDir, { recursive: true, force: true }) };
 }
 
 /** The whole demo system (cloud, edge, OPC-UA shelf) on embedded defaults, every port the OS's choice. */

@@ -1,8 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type RunningCloud, startCloud } from "@tally/cloud";
+import { startCloudInTempDir } from "@tally/cli";
+import type { RunningCloud } from "@tally/cloud";
 import type { Logger } from "pino";
+
+export { startCloudInTempDir, type TempCloud } from "@tally/cli";
 
 /**
  * A fresh data folder and a cloud on SQLite in it (`<dataDir>/cloud`), its API
@@ -14,9 +14,7 @@ export async function cloudInTempDir(
   prefix: string,
   logger: Logger,
 ): Promise<{ dataDir: string; cloud: RunningCloud }> {
-  const dataDir = await mkdtemp(join(tmpdir(), prefix));
-  stops.push(() => rm(dataDir, { recursive: true, force: true }));
-  const cloud = await startCloud({ port: 0, dataDir: join(dataDir, "cloud"), mqtt: { embedded: { port: 0 } }, logger });
-  stops.push(() => cloud.close());
-  return { dataDir, cloud };
+  const temp = await startCloudInTempDir(prefix, logger);
+  stops.push(() => temp.close());
+  return { dataDir: temp.dataDir, cloud: temp.cloud };
 }

@@ -1,14 +1,13 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { hashSecret, newToken, type RunningCloud, startCloud } from "@tally/cloud";
+import { issueToken, type RunningCloud } from "@tally/cloud";
 import { startEdge } from "@tally/edge";
 import { deviceTopic } from "@tally/protocols";
-import { DEMO_SITE_FILE, readSiteFile, startTcpProxy } from "@tally/simulators";
+import { startTcpProxy } from "@tally/simulators";
 import mqtt from "mqtt";
 import { pino } from "pino";
 import type { Benchmark, BenchResult } from "./bench-result.js";
 import { withBaseline } from "./bench-result.js";
+import { demoSiteWithoutShelves } from "./demo-site-without-shelves.js";
+import { startCloudInTempDir } from "./temp-cloud.js";
 
 /** Scans a second the site makes while live: a busy site's scanners, each one a movement. */
 const LIVE_RATE = 1000;
@@ -21,17 +20,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The edge's credential at the cloud, as an operator would issue it: the token its uplink sends. */
 async function provisionEdge(cloud: RunningCloud, siteId: string, edgeId: string): Promise<string> {
-  const { id, secret, token } = newToken();
-  await cloud.store.security.createToken({
-    id,
-    secretHash: hashSecret(secret),
+  const issued = await issueToken(cloud.store.security, {
     name: `edge ${edgeId}`,
     role: "edge",
     sites: [siteId],
     edgeId,
     createdBy: "bench",
   });
-  return token;
+  if (!issued.ok) throw new Error(issued.reason);
+  return issued.text;
 }
 
 /** The uplink shapes measured, each in its own edge and cloud: the default window and one at a time, on the
@@ -70,17 +67,11 @@ export const drainBench: Benchmark = {
 
 async function runDrain(variant: (typeof VARIANTS)[number]): Promise<BenchResult> {
   const logger = pino({ level: "silent" });
-  const dataDir = await mkdtemp(join(tmpdir(), "tally-bench-drain-"));
-  const site = await readSiteFile(DEMO_SITE_FILE);
-  const stops: (() => Promise<unknown>)[] = [() => rm(dataDir, { recursive: true, force: true })];
+  const site = await demoSiteWithoutShelves();
+  const stops: (() => Promise<unknown>)[] = [];
   try {
-    const cloud = await startCloud({
-      port: 0,
-      dataDir: join(dataDir, "cloud"),
-      mqtt: { embedded: { port: 0 } },
-      logger,
-    });
-    stops.push(() => cloud.close());
+    const { cloud, dataDir, close } = await startCloudInTempDir("tally-bench-drain-", logger);
+    stops.push(close);
     // The real path: ingest checks events against the site's imported layout, and knows the edge by its credential.
     await cloud.store.importSite(site);
     const token = await provisionEdge(cloud, site.siteId, "bench-drain");
@@ -89,7 +80,7 @@ async function runDrain(variant: (typeof VARIANTS)[number]): Promise<BenchResult
     stops.push(() => proxy.close());
     proxy.latency(variant.rttMs / 2);
     const edge = await startEdge({
-      site: { ...site, devices: site.devices.filter((d) => d.kind !== "shelf") },
+      site,
       edgeId: "bench-drain",
       // Anonymous simulated devices on the loopback.
       mode: "development",

@@ -5,8 +5,11 @@ import type { Logger } from "pino";
 import { CliError, positiveNumber } from "../cli-error.js";
 import { printJson } from "../stdout.js";
 
-/** Built-in scenarios, by name (files in simulators/scenarios). */
-const SCENARIO_NAMES = [
+/**
+ * Built-in scenarios, by name (files in simulators/scenarios), for the help text, which is built before
+ * `@tally/simulators` is loaded. A test pins this list equal to the simulators' `BUILT_IN_SCENARIOS`.
+ */
+export const SCENARIO_NAMES = [
   "demo",
   "dock-day",
   "cold-chain",
@@ -94,14 +97,14 @@ export function registerSim(program: Command, logger: Logger): void {
       const referencePollMs =
         opts.referencePoll === undefined ? undefined : positiveNumber("--reference-poll", opts.referencePoll);
       const sims = await import("@tally/simulators");
-      const builtIn = (SCENARIO_NAMES as readonly string[]).includes(name);
+      const builtIn = (sims.BUILT_IN_SCENARIOS as readonly string[]).includes(name);
       if (!builtIn && !/\.(ya?ml|json)$/i.test(name)) {
         throw new CliError(
           "TALLY_ERR_SCENARIO_INVALID",
-          `unknown scenario '${name}'; built in: ${SCENARIO_NAMES.join(", ")}, or give a .yaml/.json file`,
+          `unknown scenario '${name}'; built in: ${sims.BUILT_IN_SCENARIOS.join(", ")}, or give a .yaml/.json file`,
         );
       }
-      const path = builtIn ? sims.builtInScenarioFile(name as (typeof SCENARIO_NAMES)[number]) : name;
+      const path = builtIn ? sims.builtInScenarioFile(name as (typeof sims.BUILT_IN_SCENARIOS)[number]) : name;
       const site = opts.site === undefined ? undefined : await sims.readSiteFile(opts.site);
       const loaded = await sims.loadScenarioFile(path, {
         ...(scale !== undefined && { scale }),

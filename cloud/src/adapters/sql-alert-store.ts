@@ -17,7 +17,6 @@ import type {
 } from "../alerts/alert-store.js";
 import type { EdgeContact } from "../alerts/cloud-rules.js";
 import { type Silence, SilenceMatchers, suppressionOf } from "../alerts/noise.js";
-import { pageLimit } from "../ledger/ledger-store.js";
 import { newId } from "../ledger/new-id.js";
 import {
   ALERT_COLUMNS,
@@ -28,6 +27,7 @@ import {
   alertUpdateValues,
 } from "./alert-row.js";
 import { json, num, placeholders, type SqlDb, type SqlDriver } from "./sql-driver.js";
+import { addLimit, addSeqCursor } from "./sql-paging.js";
 
 const LIVE = "status <> 'resolved'";
 
@@ -160,15 +160,8 @@ export class SqlAlertStore implements AlertStore {
       where.push(`${column} = ?`);
       params.push(value);
     }
-    if (query.after !== undefined) {
-      where.push("seq > COALESCE((SELECT seq FROM alerts WHERE id = ?), 0)");
-      params.push(query.after);
-    }
-    let limit = "";
-    if (query.limit !== undefined) {
-      limit = " LIMIT ?";
-      params.push(pageLimit(query.limit));
-    }
+    addSeqCursor(where, params, "alerts", query.after);
+    const limit = addLimit(params, query.limit);
     const rows = await this.#driver.read.all<AlertRow>(
       `SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${where.join(" AND ")} ORDER BY seq${limit}`,
       params,

@@ -9,10 +9,10 @@ import type {
 } from "../excursions/excursion-store.js";
 import { type ZoneMovement, zonePrefix } from "../excursions/stock-at-risk.js";
 import { canonicalJson } from "../ledger/canonical-json.js";
-import { pageLimit } from "../ledger/ledger-store.js";
 import { ALERT_COLUMNS, type AlertRow, alertFromRow } from "./alert-row.js";
 import { locationWithin } from "./location-within.js";
 import { iso, json, num, type SqlDb, type SqlDriver } from "./sql-driver.js";
+import { addLimit, addSeqCursor } from "./sql-paging.js";
 
 interface ExcursionRow {
   body: unknown;
@@ -106,12 +106,9 @@ export class SqlExcursionStore implements ExcursionStore {
     if (query.status !== undefined) filter("status = ?", query.status);
     if (query.from !== undefined) filter("started_at >= ?", utc(query.from));
     if (query.to !== undefined) filter("started_at < ?", utc(query.to));
-    if (query.after !== undefined) filter("seq > COALESCE((SELECT seq FROM excursions WHERE id = ?), 0)", query.after);
-    let sql = `SELECT body FROM excursions${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY seq`;
-    if (query.limit !== undefined) {
-      sql += " LIMIT ?";
-      params.push(pageLimit(query.limit));
-    }
+    addSeqCursor(where, params, "excursions", query.after);
+    const filters = where.length > 0 ? ` WHERE ${where.join(" AND ")}` : "";
+    const sql = `SELECT body FROM excursions${filters} ORDER BY seq${addLimit(params, query.limit)}`;
     return (await this.#driver.read.all<ExcursionRow>(sql, params)).map(fromRow);
   }
 

@@ -1,7 +1,8 @@
 import type { ExpectedReceipt, ExpectedShipment } from "@tally/protocols";
 import { canonicalJson } from "../ledger/canonical-json.js";
-import { type ExpectedKind, type ExpectedQuery, type PutResult, pageLimit } from "../ledger/ledger-store.js";
+import type { ExpectedKind, ExpectedQuery, PutResult } from "../ledger/ledger-store.js";
 import { json, type SqlDriver } from "./sql-driver.js";
+import { addLimit } from "./sql-paging.js";
 
 /**
  * Expected receipts and shipments (advance ship notices and orders) on SQL:
@@ -70,11 +71,7 @@ export class SqlExpectedDocuments {
       where.push(`(created_at > ${at} OR (created_at = ${at} AND id${c} > ?))`);
       params.push(kind, query.after, kind, query.after, query.after);
     }
-    let limit = "";
-    if (query.limit !== undefined) {
-      limit = " LIMIT ?";
-      params.push(pageLimit(query.limit));
-    }
+    const limit = addLimit(params, query.limit);
     return this.#driver.read.all(
       `SELECT status, body FROM expected WHERE ${where.join(" AND ")} ORDER BY created_at, id${c}${limit}`,
       params,

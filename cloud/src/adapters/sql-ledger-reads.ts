@@ -6,13 +6,13 @@ import {
   MAX_PAGE_LIMIT,
   type MovementQuery,
   type Position,
-  pageLimit,
   type StockQuery,
   type StockTotals,
 } from "../ledger/ledger-store.js";
 import { locationWithin } from "./location-within.js";
 import { iso, num, type SqlDriver } from "./sql-driver.js";
 import { MOVEMENT_FROM, MOVEMENT_SELECT, type MovementRow, readMovement } from "./sql-movement-rows.js";
+import { addLimit } from "./sql-paging.js";
 
 /**
  * The ledger's reads of stock and movements on SQL: positions and their
@@ -35,11 +35,7 @@ export class SqlLedgerReads {
       where.push(`(sku${c} > ? OR (sku = ? AND (location${c} > ? OR (location = ? AND lot${c} > ?))))`);
       params.push(sku, sku, location, location, lot);
     }
-    let limit = "";
-    if (query.limit !== undefined) {
-      limit = " LIMIT ?";
-      params.push(pageLimit(query.limit));
-    }
+    const limit = addLimit(params, query.limit);
     const rows = await this.#driver.read.all<{ sku: string; location: string; lot: string; qty: unknown }>(
       `SELECT sku, location, lot, qty FROM positions WHERE ${where.join(" AND ")}
        ORDER BY sku${c}, location${c}, lot${c}${limit}`,

@@ -14,8 +14,8 @@ import type {
 } from "../notifications/notification-store.js";
 import type { StoredOutboxEvent } from "../notifications/outbox-event.js";
 import { type Webhook, WebhookFilters, WebhookFormat, type WebhookWithSecret } from "../notifications/webhook.js";
-import { pageByCreation } from "./page-by-creation.js";
 import { type Column, iso, json, num, type SqlDb, type SqlDriver } from "./sql-driver.js";
+import { pageByCreation } from "./sql-paging.js";
 
 interface WebhookRow {
   id: string;

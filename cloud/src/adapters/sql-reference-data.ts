@@ -1,6 +1,7 @@
 import { LedgerItem, type LedgerLocation, type SiteLayout, TemperatureClass, ZoneKind } from "@tally/protocols";
-import { type PageQuery, pageLimit, type SiteImport } from "../ledger/ledger-store.js";
+import type { PageQuery, SiteImport } from "../ledger/ledger-store.js";
 import { json, type SqlDb, type SqlDriver } from "./sql-driver.js";
+import { addLimit } from "./sql-paging.js";
 
 /**
  * The ledger's reference data on SQL: the item master (with GTINs) and the
@@ -24,11 +25,7 @@ export class SqlReferenceData {
       where = `WHERE sku${c} > ?`;
       params.push(query.after);
     }
-    let limit = "";
-    if (query.limit !== undefined) {
-      limit = " LIMIT ?";
-      params.push(pageLimit(query.limit));
-    }
+    const limit = addLimit(params, query.limit);
     const rows = await this.#driver.read.all<{ body: unknown }>(
       `SELECT body FROM items ${where} ORDER BY sku${c}${limit}`,
       params,
@@ -92,11 +89,7 @@ export class SqlReferenceData {
       where.push(`l.code${this.#driver.collate} > ?`);
       params.push(query.after);
     }
-    let limit = "";
-    if (query.limit !== undefined) {
-      limit = " LIMIT ?";
-      params.push(pageLimit(query.limit));
-    }
+    const limit = addLimit(params, query.limit);
     const rows = await this.#driver.read.all<{
       code: string;
       site_id: string;

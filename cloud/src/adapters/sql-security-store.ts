@@ -7,8 +7,8 @@ import type {
   SecurityStore,
   StoredToken,
 } from "../auth/security-store.js";
-import { pageByCreation } from "./page-by-creation.js";
 import { iso, num, type SqlDriver } from "./sql-driver.js";
+import { pageByCreation } from "./sql-paging.js";
 
 interface TokenRow {
   id: string;

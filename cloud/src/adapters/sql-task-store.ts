@@ -7,12 +7,13 @@ import {
 } from "@tally/protocols";
 import type { Alert } from "../alerts/alert.js";
 import { CLOUD_SOURCE } from "../ledger/cloud-source.js";
-import { type CommitMeta, pageLimit } from "../ledger/ledger-store.js";
+import type { CommitMeta } from "../ledger/ledger-store.js";
 import { adjustmentBatchId, adjustmentId, taskAdjustments } from "../tasks/task-adjustments.js";
 import { overdueCutoffs, type TaskDuePolicy } from "../tasks/task-due.js";
 import { applyTaskAction, type TaskAction, UNFINISHED } from "../tasks/task-lifecycle.js";
 import type { LedgerTask, TaskChange, TaskQuery, TaskStore } from "../tasks/task-store.js";
 import { iso, json, type SqlDb, type SqlDriver } from "./sql-driver.js";
+import { addLimit, addSeqCursor } from "./sql-paging.js";
 
 /**
  * What the task store needs of the ledger: commit a task's ADJUSTMENT
@@ -66,16 +67,9 @@ export class SqlTaskStore implements TaskStore {
       where.push(overdue.sql);
       params.push(...overdue.params);
     }
-    if (query.after !== undefined) {
-      where.push("t.seq > COALESCE((SELECT seq FROM tasks WHERE id = ?), 0)");
-      params.push(query.after);
-    }
-    let suffix = "";
-    if (query.limit !== undefined) {
-      suffix = " LIMIT ?";
-      params.push(pageLimit(query.limit));
-    }
-    return readTasks(this.#driver.read, where.join(" AND "), params, suffix);
+    addSeqCursor(where, params, "tasks", query.after, "t.seq");
+    const limit = addLimit(params, query.limit);
+    return readTasks(this.#driver.read, where.join(" AND "), params, limit);
   }
 
   async get(id: string): Promise<LedgerTask | undefined> {

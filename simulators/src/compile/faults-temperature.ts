@@ -1,6 +1,7 @@
 import {
   type ScenarioFault,
   type SiteLayout,
+  type TemperatureDevice,
   type TemperatureRange,
   zoneOfLocation,
   zoneTemperatureRange,
@@ -17,14 +18,11 @@ export type TemperatureFault = Extract<
 
 /** Temperature and sensor faults: bands that move, sensors that stick or die. */
 export function applyTemperatureFault(ctx: CompileContext, fault: TemperatureFault, at: number, record: RecordFault) {
-  const { steps, site } = ctx;
+  const { steps } = ctx;
   switch (fault.kind) {
     case "freezer-door-open": {
-      const sensor = ctx.device(fault.device, "temperature");
-      if (sensor.kind !== "temperature") return;
-      const before = bandBefore(steps, sensor.id, at) ?? defaultBand(zoneRange(site, sensor.location));
-      steps.push({ kind: "temperature", at, deviceId: sensor.id, minC: fault.peakC - 0.5, maxC: fault.peakC + 0.5 });
-      steps.push({ kind: "temperature", at: at + fault.duration, deviceId: sensor.id, ...before });
+      const sensor = holdPeak(ctx, fault, at);
+      if (sensor === undefined) return;
       record({
         endMs: at + fault.duration,
         deviceId: sensor.id,
@@ -35,11 +33,8 @@ export function applyTemperatureFault(ctx: CompileContext, fault: TemperatureFau
       return;
     }
     case "temperature-spike": {
-      const sensor = ctx.device(fault.device, "temperature");
-      if (sensor.kind !== "temperature") return;
-      const before = bandBefore(steps, sensor.id, at) ?? defaultBand(zoneRange(site, sensor.location));
-      steps.push({ kind: "temperature", at, deviceId: sensor.id, minC: fault.peakC - 0.5, maxC: fault.peakC + 0.5 });
-      steps.push({ kind: "temperature", at: at + fault.duration, deviceId: sensor.id, ...before });
+      const sensor = holdPeak(ctx, fault, at);
+      if (sensor === undefined) return;
       record({
         endMs: at + fault.duration,
         deviceId: sensor.id,
@@ -86,6 +81,24 @@ export function applyTemperatureFault(ctx: CompileContext, fault: TemperatureFau
       return;
     }
   }
+}
+
+/**
+ * A peak: the sensor's band is `peakC` ± 0.5 °C for the fault's duration, then the band it had before
+ * (or its zone's default band). The sensor, or undefined when the device is no temperature sensor.
+ */
+function holdPeak(
+  ctx: CompileContext,
+  fault: Extract<TemperatureFault, { kind: "freezer-door-open" | "temperature-spike" }>,
+  at: number,
+): TemperatureDevice | undefined {
+  const { steps } = ctx;
+  const sensor = ctx.device(fault.device, "temperature");
+  if (sensor.kind !== "temperature") return undefined;
+  const before = bandBefore(steps, sensor.id, at) ?? defaultBand(zoneRange(ctx.site, sensor.location));
+  steps.push({ kind: "temperature", at, deviceId: sensor.id, minC: fault.peakC - 0.5, maxC: fault.peakC + 0.5 });
+  steps.push({ kind: "temperature", at: at + fault.duration, deviceId: sensor.id, ...before });
+  return sensor;
 }
 
 /** The band's middle climbs in steps of one reading period: a straight line as the sensor sees it. */
