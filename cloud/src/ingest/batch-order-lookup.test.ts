@@ -14,6 +14,7 @@ describe("BatchOrder with a ledger lookup", () => {
   let lookups: { seq: number; at: number }[];
   let held: number[];
   let expired: number[];
+  let found: number[];
   let committed: number[];
   let failures: unknown[];
   let order: BatchOrder;
@@ -28,6 +29,7 @@ describe("BatchOrder with a ledger lookup", () => {
       now: () => Date.now(),
       onHeld: (b) => held.push(b.seq),
       onExpired: (b) => expired.push(b.seq),
+      onFound: (b) => found.push(b.seq),
       onLookupFailed: (error) => failures.push(error),
       ...options,
     });
@@ -65,6 +67,7 @@ describe("BatchOrder with a ledger lookup", () => {
     lookups = [];
     held = [];
     expired = [];
+    found = [];
     committed = [];
     failures = [];
     order = orderWith({ lookup });
@@ -80,6 +83,7 @@ describe("BatchOrder with a ledger lookup", () => {
     expect(committed).toEqual([8]);
     expect(lookups).toEqual([{ seq: 7, at: start }]);
     expect(held).toEqual([]);
+    expect(found).toEqual([8]);
     // Now known here: the next batch naming it asks nothing.
     await ingest({ seq: 9, after: 7 });
     expect(lookups).toHaveLength(1);
@@ -95,11 +99,12 @@ describe("BatchOrder with a ledger lookup", () => {
     await second;
     expect(committed).toEqual([8]);
     expect(held).toEqual([8]);
+    expect(found).toEqual([8]);
     expect(expired).toEqual([]);
     // Found by the first lookup after it committed: at most one backoff late.
-    const found = lookups.at(-1)?.at ?? Number.NaN;
-    expect(found - start).toBeGreaterThanOrEqual(300);
-    expect(found - start).toBeLessThanOrEqual(300 + BACKOFF.max);
+    const foundAt = lookups.at(-1)?.at ?? Number.NaN;
+    expect(foundAt - start).toBeGreaterThanOrEqual(300);
+    expect(foundAt - start).toBeLessThanOrEqual(300 + BACKOFF.max);
     // Spaced by the backoff: never two lookups at one instant, each wait at most the longest.
     const gaps = lookups.slice(1).map((l, i) => l.at - (lookups[i]?.at ?? 0));
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(BACKOFF.first);

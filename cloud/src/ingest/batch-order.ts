@@ -40,6 +40,8 @@ export interface BatchOrderOptions {
    * backoff while the batch is held. Only for batches that name their edge process (`instanceId`).
    */
   lookup?: CommittedLookup | undefined;
+  /** Told of each batch whose predecessor the ledger said committed (metrics). */
+  onFound?: (batch: OrderedBatch) => void;
   /** Told of a lookup that failed: the batch stays held, and the next check asks again. */
   onLookupFailed?: (error: unknown) => void;
   /** Waits between lookups while held, ms (default `DEFAULT_LOOKUP_BACKOFF_MS`). */
@@ -125,7 +127,10 @@ export class BatchOrder {
     let held = false;
     for (;;) {
       const here = sender.pending.has(after);
-      if (!here && lookup !== undefined && (await lookup())) this.#settle(sender, after);
+      if (!here && lookup !== undefined && (await lookup())) {
+        this.options.onFound?.(batch);
+        this.#settle(sender, after);
+      }
       if (sender.settled.has(after)) return true;
       if (!held && !here) {
         held = true;
