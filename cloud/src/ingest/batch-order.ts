@@ -61,8 +61,8 @@ interface SenderState {
 
 /**
  * Commits each edge's batches in the order the edge sent them: one at a time
- * per edge, and a batch naming an `after` only once that batch has committed
- * in this cloud process. A batch whose predecessor has not committed within
+ * per edge, and a batch naming an `after` only once that batch has committed,
+ * in this cloud process or (as the ledger says) in another. A batch whose predecessor has not committed within
  * the hold throws `PredecessorNotCommitted`: nothing of it commits and no ack
  * leaves, so the edge sends both again, in order.
  *
