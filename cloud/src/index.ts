@@ -72,6 +72,7 @@ export type {
   PageQuery,
   Position,
   PutResult,
+  SentBatch,
   SiteImport,
   StockQuery,
   StockTotals,

@@ -20,6 +20,7 @@ import { isLoopbackHost } from "./config.js";
 import { BatchOrder } from "./ingest/batch-order.js";
 import { CLOUD_INGEST_ID } from "./ingest/broker-acl.js";
 import { EdgeRegistry } from "./ingest/edge-registry.js";
+import { nowAndThen } from "./ingest/now-and-then.js";
 import { SecurityWatch } from "./ingest/security-watch.js";
 import { SiteFactsCache } from "./ingest/site-facts.js";
 import { UnknownSiteWatch } from "./ingest/unknown-site-watch.js";
@@ -226,11 +227,26 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       failed: (transport) => metrics.observer.failed(transport),
       refused: (where, refusal) => metrics.observer.refused(where, refusal),
       orderHeld: (outcome) => metrics.observer.orderHeld?.(outcome),
+      orderLookupFailed: () => metrics.observer.orderLookupFailed?.(),
     };
     // One for both transports: an edge's batches commit in the order it sent them, over MQTT or HTTP.
+    const warnLookupFailure = nowAndThen<unknown>(10_000, (error, leftOut) =>
+      logger.warn(
+        { err: error, failuresNotLogged: leftOut },
+        "could not ask the ledger whether a held batch's predecessor committed: the batch stays held",
+      ),
+    );
+    // A predecessor neither settled nor in flight here is asked of the ledger: another instance on the shared
+    // subscription may have committed it, or this one before a restart.
     const order = new BatchOrder({
+      lookup: (batch) => store.batchCommitted(batch),
       onHeld: () => observer.orderHeld?.("held"),
+      onFound: () => observer.orderHeld?.("found"),
       onExpired: () => observer.orderHeld?.("expired"),
+      onLookupFailed: (error) => {
+        observer.orderLookupFailed?.();
+        warnLookupFailure(error);
+      },
     });
     const adminToken = `internal-${randomBytes(32).toString("base64url")}`;
     credentials.addInternal(adminToken, { id: "internal:admin", name: "cloud-internal-admin", role: "admin" });

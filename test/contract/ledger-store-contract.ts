@@ -8,6 +8,7 @@ import type { LedgerStore, Position } from "@tally/cloud";
 import { type EdgeEvent, LedgerItem, type Movement } from "@tally/protocols";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { batchCommitsContract } from "./batch-commits-contract.js";
 import { condition, meta, movement, siteLayout, task, telemetry } from "./event-fixtures.js";
 import { ledgerFeaturesContract } from "./ledger-features-contract.js";
 import { taskStoreContract } from "./task-store-contract.js";
@@ -15,6 +16,7 @@ import { taskStoreContract } from "./task-store-contract.js";
 export function ledgerStoreContract(name: string, create: () => Promise<LedgerStore>): void {
   ledgerFeaturesContract(name, create);
   taskStoreContract(name, create);
+  batchCommitsContract(name, create);
   describe(`LedgerStore contract: ${name}`, () => {
     let store: LedgerStore;
     beforeEach(async () => {

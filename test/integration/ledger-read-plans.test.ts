@@ -85,6 +85,12 @@ const READS: readonly Read[] = [
     sorts: "one unit's movements: a handful, whatever the ledger's size",
   },
   { name: "one movement", run: (s) => s.movement(bulkId(123456)) },
+  {
+    name: "a batch of an edge process committed",
+    uses: ["commits_batch"],
+    costed: true,
+    run: (s) => s.batchCommitted({ edgeId: "edge-1", instanceId: "0193a5e0-0000-7000-8000-000000000000", seq: 42 }),
+  },
   { name: "commit times of a page", run: (s) => s.commitTimes([bulkId(1), bulkId(999999)]) },
   {
     name: "stock below a location",

@@ -478,6 +478,16 @@ const MIGRATIONS: readonly Migration[] = [
       DROP TABLE telemetry;
     `,
   },
+  {
+    version: 25,
+    name: "the edge process on each commit, to find a batch another cloud instance committed (decision 0194)",
+    sql: `
+      -- Seqs of an edge with an outbox in memory start again at each start: a batch is (edge, process, seq). Rows
+      -- written before keep null. Only rows with a process are looked up, so only they are indexed.
+      ALTER TABLE commits ADD COLUMN instance_id text;
+      CREATE INDEX commits_batch ON commits (edge_id, instance_id, batch_seq) WHERE instance_id IS NOT NULL;
+    `,
+  },
 ];
 
 /** Any constant: serialises concurrent migrators (two cloud processes starting together). */

@@ -33,6 +33,7 @@ import type {
   PageQuery,
   Position,
   PutResult,
+  SentBatch,
   SiteImport,
   StockQuery,
   StockTotals,
@@ -55,6 +56,7 @@ import { movementFromStored, type StoredMovementColumns, storedBody } from "../l
 import type { HandoffRow } from "../ledger/telemetry-handoff.js";
 import { enqueueAlertEvents } from "../notifications/enqueue-alert-events.js";
 import { ANY_LIVE_STOCK_ALERT, latestAlerts, SqlAlertStore } from "./sql-alert-store.js";
+import { batchCommittedIn, recordBatchCommitIn } from "./sql-batch-commits.js";
 import { type Column, type InsertSpec, iso, json, num, type SqlDb, type SqlDriver } from "./sql-driver.js";
 import { SqlExcursionStore } from "./sql-excursion-store.js";
 import { SqlExpectedDocuments } from "./sql-expected-documents.js";
@@ -153,6 +155,8 @@ const isHashedMovement = (h: HashedEvent): h is HashedMovement => h.event.kind =
 interface CommitOptions {
   /** Apply `negativeStock: "refuse"` (edge movements); adjustments a person decided are always applied. */
   enforceRefusal: boolean;
+  /** Set when the movements' insert kept a commits row for this batch. */
+  batchRow?: { kept: boolean };
 }
 
 /**
@@ -195,7 +199,21 @@ export class SqlLedgerStore implements LedgerStore {
   }
 
   async commit(meta: CommitMeta, events: readonly EdgeEvent[]): Promise<CommitResult> {
-    return this.#driver.write((tx) => this.#commitIn(tx, meta, events, { enforceRefusal: true }));
+    return this.#driver.write(async (tx) => {
+      const batchRow = { kept: false };
+      const result = await this.#commitIn(tx, meta, events, { enforceRefusal: true, batchRow });
+      // A batch of an edge process is looked up by the next one's cloud instance (BatchOrder): every such batch
+      // has a commits row, not only those that inserted movements.
+      const { instanceId } = meta;
+      if (instanceId !== undefined && !batchRow.kept) {
+        await recordBatchCommitIn(tx, { ...meta, instanceId }, new Date().toISOString());
+      }
+      return result;
+    });
+  }
+
+  async batchCommitted(batch: SentBatch): Promise<boolean> {
+    return batchCommittedIn(this.#driver.read, batch);
   }
 
   /**
@@ -367,6 +385,7 @@ export class SqlLedgerStore implements LedgerStore {
       meta,
       accepted.map((h) => h.event),
       now,
+      options.batchRow,
     );
     for (const r of returned) inserted.add(r.id);
     if (held.length === 0) return [];
@@ -412,6 +431,7 @@ export class SqlLedgerStore implements LedgerStore {
     meta: CommitMeta,
     movements: readonly Movement[],
     now: string,
+    batchRow?: { kept: boolean },
   ): Promise<{ id: string }[]> {
     const driver = this.#driver;
     // Static reads, one array a movement: this runs for every movement of every batch.
@@ -431,8 +451,8 @@ export class SqlLedgerStore implements LedgerStore {
     ]);
     // The commit's edge, batch and time once, in commits, rather than on each movement (decision 0042).
     const [commit] = await tx.all<{ seq: unknown }>(
-      "INSERT INTO commits (edge_id, site_id, batch_id, batch_seq, committed_at) VALUES (?, ?, ?, ?, ?) RETURNING seq",
-      [meta.edgeId, meta.siteId, meta.batchId, meta.seq, now],
+      "INSERT INTO commits (edge_id, site_id, batch_id, batch_seq, committed_at, instance_id) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
+      [meta.edgeId, meta.siteId, meta.batchId, meta.seq, now, meta.instanceId ?? null],
     );
     if (commit === undefined) throw new Error("INSERT INTO commits returned no seq");
     const commitSeq = num(commit.seq);
@@ -443,12 +463,13 @@ export class SqlLedgerStore implements LedgerStore {
     });
     // Usually every movement is new, and the count says so: no id sent back a row. Otherwise this commit's
     // rows are the ones that name it.
-    if (count === movements.length) return movements.map((m) => ({ id: m.id }));
     if (count === 0) {
       // A resend: nothing of it is this commit's.
       await tx.run("DELETE FROM commits WHERE seq = ?", [commitSeq]);
       return [];
     }
+    if (batchRow !== undefined) batchRow.kept = true;
+    if (count === movements.length) return movements.map((m) => ({ id: m.id }));
     const inserted: { id: string }[] = [];
     for (let i = 0; i < movements.length; i += 500) {
       const ids = tx.inList(

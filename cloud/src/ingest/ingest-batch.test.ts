@@ -7,6 +7,7 @@ import type { LedgerStore } from "../ledger/ledger-store.js";
 import { AT, batch, condition, everyLocationKnown, movement, tempStore } from "../testing/fixtures.js";
 import { decodeBatch } from "./decode-batch.js";
 import { ingestBatch, rejectBatch } from "./ingest-batch.js";
+import type { SiteFactsSource } from "./site-checks.js";
 import { SiteFactsCache } from "./site-facts.js";
 import { UnknownSiteWatch } from "./unknown-site-watch.js";
 
@@ -25,6 +26,21 @@ describe("ingestBatch", () => {
   });
   afterEach(async () => {
     await dispose();
+  });
+
+  it("records that a batch of an edge process committed, for another cloud instance, even with every event refused", async () => {
+    const instanceId = "0193a5e0-0000-7000-8000-00000000000b";
+    const nothingKnown: SiteFactsSource = {
+      facts: async () => ({ known: true, locations: new Set(), skus: new Set() }),
+    };
+    const ack = await ingestBatch(
+      { store, alerts, now, siteFacts: nothingKnown },
+      batch([movement()], { seq: 3, instanceId }),
+    );
+    expect(ack.status).toBe("committed");
+    expect(ack.rejected.map((r) => r.code)).toEqual([ErrorCode.LocationUnknown]);
+    expect(await store.batchCommitted({ edgeId: "edge-1", instanceId, seq: 3 })).toBe(true);
+    expect(await store.batchCommitted({ edgeId: "edge-1", instanceId, seq: 4 })).toBe(false);
   });
 
   it("commits valid events and answers with a committed ack after the commit", async () => {

@@ -125,12 +125,12 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
 async function commitChecked(deps: IngestDeps, prepared: CheckedBatch): Promise<CommitAck> {
   const { batch, checked, rejections, refused, first, repeats } = prepared;
   const started = performance.now();
+  const meta = { edgeId: batch.edgeId, siteId: batch.siteId, batchId: batch.batchId, seq: batch.seq };
+  // A batch of an edge process that says which it is goes to the store even with nothing left to commit: the
+  // ledger then records that it committed, for the cloud instance that gets the batch naming it as `after`.
   const result =
-    checked.length > 0
-      ? await deps.store.commit(
-          { edgeId: batch.edgeId, siteId: batch.siteId, batchId: batch.batchId, seq: batch.seq },
-          checked,
-        )
+    checked.length > 0 || batch.instanceId !== undefined
+      ? await deps.store.commit({ ...meta, instanceId: batch.instanceId }, checked)
       : { committed: [], duplicates: [], conflicts: [], alerts: [] };
   const conflicts = new Set(result.conflicts);
   const conflictReason = "an event with this id and different content is already in the ledger";

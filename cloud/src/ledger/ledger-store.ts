@@ -27,6 +27,15 @@ export interface CommitMeta {
   siteId: string;
   batchId: string;
   seq: number;
+  /** The edge process that sent it (a new one at each start); absent for edges that do not say. */
+  instanceId?: string | undefined;
+}
+
+/** One batch of one edge process: what `BatchOrder` asks the ledger about. */
+export interface SentBatch {
+  edgeId: string;
+  instanceId: string;
+  seq: number;
 }
 
 export interface CommitResult {
@@ -167,6 +176,11 @@ export interface LedgerStore {
   /** Webhooks, the notification outbox and the delivery log, in the same database. */
   readonly notifications: NotificationStore;
   commit(meta: CommitMeta, events: readonly EdgeEvent[]): Promise<CommitResult>;
+  /**
+   * Whether this edge process's batch committed, through any cloud instance on this ledger: every `commit`
+   * whose meta names an `instanceId` leaves a row that says so (one indexed lookup).
+   */
+  batchCommitted(batch: SentBatch): Promise<boolean>;
   /** Positions with qty ≠ 0, sorted by sku, location, lot. */
   stock(query?: StockQuery): Promise<Position[]>;
   /** Totals over every position `query` matches (its paging ignored), with units per SKU for `skus`. */

@@ -9,8 +9,13 @@ export interface IngestObserver {
   failed(transport: IngestTransport): void;
   /** Something refused for security: a forged batch or ack, a failed authentication, a refused subscription. */
   refused(where: IngestTransport | "broker", refusal: string): void;
-  /** A batch arrived before the batch it names as `after` (held), or gave up waiting for it (expired). */
-  orderHeld?(outcome: "held" | "expired"): void;
+  /**
+   * A batch arrived before the batch it names as `after` (held), found it committed by another cloud instance
+   * in the ledger (found), or gave up waiting for it (expired).
+   */
+  orderHeld?(outcome: "held" | "found" | "expired"): void;
+  /** Asking the ledger whether a batch named as `after` committed failed (the batch stays held). */
+  orderLookupFailed?(): void;
 }
 export type IngestTransport = "mqtt" | "http";
 
@@ -93,8 +98,13 @@ export function createCloudMetrics(edges?: EdgeRegistry): CloudMetrics {
   });
   const held = new Counter({
     name: "tally_cloud_batches_held_total",
-    help: "Batches that arrived before the batch they name as after (held), and those left unacknowledged when it did not commit in time (expired)",
+    help: "Batches that arrived before the batch they name as after (held), found it committed by another cloud instance in the ledger (found), and those left unacknowledged when it did not commit in time (expired)",
     labelNames: ["outcome"],
+    registers: [registry],
+  });
+  const lookupFailures = new Counter({
+    name: "tally_cloud_batch_lookup_failures_total",
+    help: "Failed ledger lookups of whether the batch another names as after committed (that batch stays held)",
     registers: [registry],
   });
   const observer: IngestObserver = {
@@ -108,6 +118,7 @@ export function createCloudMetrics(edges?: EdgeRegistry): CloudMetrics {
     failed: (transport) => failures.inc({ transport }),
     refused: (where, refusal) => securityRefusals.inc({ where, refusal }),
     orderHeld: (outcome) => held.inc({ outcome }),
+    orderLookupFailed: () => lookupFailures.inc(),
   };
   const refusals = new Counter({
     name: "tally_cloud_api_refused_total",
