@@ -141,4 +141,68 @@ describe("OPC-UA shelves behind one endpoint share one session", () => {
     expect(edge.metrics().opcuaMonitoredBins["shelf-d"]).toBe(1);
     expect(sessionShape(ownServer)).toEqual([[100]]);
   }, 60_000);
+
+  it("a shelf whose bins cannot be monitored is refused alone: the others on its session carry on", async () => {
+    const site0 = shelfSiteAtScale({ endpointUrl: `opc.tcp://127.0.0.1:${await freePort()}/UA/TallyShelf`, bins: 12 });
+    const server = site0.devices.find((d): d is ShelfDevice => d.kind === "shelf");
+    if (server === undefined) throw new Error("no shelf");
+    const site = SiteLayout.parse({
+      ...site0,
+      devices: [
+        { ...server, id: "shelf-good", bins: server.bins.slice(0, 6) },
+        // Browsed in a folder the server does not have.
+        {
+          ...server,
+          id: "shelf-lost",
+          browse: { folderNodeId: "ns=1;s=no-such-folder", binPattern: "W-{bin}" },
+          bins: server.bins.slice(6).map(({ nodeId: _n, ...bin }) => bin),
+        },
+      ],
+    });
+    const shelf = await startOpcuaShelf({ ...server, bins: server.bins }, quiet);
+    stops.push(() => shelf.close());
+    const cloud = await startCloud({
+      port: 0,
+      dataDir: await mkdtemp(join(root, "cloud-")),
+      mqtt: { embedded: { port: 0 } },
+      logger: quiet,
+    });
+    stops.push(() => cloud.close());
+    const pkiDir = join(root, "edge-pki");
+    await prepareOpcuaClientPki(pkiDir, { edgeId: "edge-shared", trustOnFirstUse: true, logger: quiet });
+    const edge = await startEdge({
+      site,
+      edgeId: "edge-lost",
+      mode: "development",
+      devices: { embedded: { port: 0 } },
+      uplink: { httpUrl: cloud.url, token: await linkEdge(cloud, site, "edge-lost"), flushMs: 10 },
+      logger: quiet,
+      opcua: { pkiDir },
+    });
+    stops.push(() => edge.close());
+    const unreachable = async () =>
+      (await cloud.store.alerts({})).filter((a) => a.kind === "SHELF_UNREACHABLE" && a.status === "open");
+    const raised = await eventually(unreachable, (a) => a.length > 0, {
+      what: "SHELF_UNREACHABLE for the shelf that cannot be browsed",
+      timeoutMs: 15_000,
+    });
+    expect(raised.map((a) => a.message).join()).toContain("shelf-lost");
+    expect(raised.map((a) => a.message).join()).not.toContain("shelf-good");
+    expect(await edge.shelvesReady(1000)).toEqual({ waiting: ["shelf-lost"] });
+    expect(edge.metrics().opcuaMonitoredBins).toEqual({ "shelf-good": 6, "shelf-lost": 0 });
+    expect(sessionShape(shelf)).toEqual([[100]]);
+    // The good shelf's values still arrive on the shared session.
+    await eventually(
+      () => edge.metrics().observations,
+      (n) => n >= 6,
+      { what: "the good shelf's first weights" },
+    );
+    const first = server.bins[0]?.location ?? "";
+    shelf.setGrams(first, 2 * SCALE_ITEM.unitWeightG);
+    await eventually(
+      () => edge.metrics().observations,
+      (n) => n >= 7,
+      { what: "the good shelf's change" },
+    );
+  }, 60_000);
 });
