@@ -1,7 +1,6 @@
 export { type EmbeddedBroker, startEmbeddedBroker } from "./adapters/aedes-broker.js";
 export { MemoryOutbox } from "./adapters/memory-outbox.js";
 export { connectMqttDeviceSource, type MqttDeviceSource } from "./adapters/mqtt-device-source.js";
-export { DEFAULT_OPCUA_SAMPLING, FALLBACK_ITEMS_PER_CALL } from "./adapters/opcua-bin-monitor.js";
 export { type OpcuaClientPki, prepareOpcuaClientPki } from "./adapters/opcua-client-pki.js";
 export {
   listOpcuaCertificates,
@@ -9,7 +8,9 @@ export {
   OpcuaPkiError,
   trustOpcuaCertificate,
 } from "./adapters/opcua-pki-store.js";
-export { connectOpcuaShelf, type OpcuaShelfOptions, type OpcuaShelfSource } from "./adapters/opcua-shelf-source.js";
+export { DEFAULT_OPCUA_SAMPLING, FALLBACK_ITEMS_PER_CALL } from "./adapters/opcua-sampling.js";
+export type { OpcuaShelfOptions, OpcuaShelfSource } from "./adapters/opcua-shelf-source.js";
+export { connectOpcuaShelf } from "./adapters/opcua-shelves.js";
 export {
   DeviceCredentialsError,
   putDeviceCredential,

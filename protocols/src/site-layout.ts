@@ -290,6 +290,21 @@ export const ShelfDevice = z
      * `allow` makes it an unscanned PICK, for bins picked without a scanner by design.
      */
     unscannedPicks: z.enum(["suspect", "allow"]).optional(),
+    /**
+     * Correction-task checks of the shelf, each on unless set to false.
+     * `wholeUnits`: a settled change that is not whole units raises
+     * WEIGHT_NOT_WHOLE_UNITS (off for bins of goods whose weight varies more
+     * than their tolerance; the change then moves nothing and the count
+     * check still compares the bin with the ledger). `scanWithoutChange`: a
+     * scanned PICK or PUTAWAY at one of its bins with no change within the
+     * fusion window raises SCAN_WITHOUT_SHELF_CHANGE (off where goods are
+     * scanned to a bin long before or after they are put there; the scan's
+     * movement posts either way).
+     */
+    checks: z
+      .object({ wholeUnits: z.boolean().optional(), scanWithoutChange: z.boolean().optional() })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((d) => d.transport !== "opcua" || d.endpointUrl !== undefined, {

@@ -44,6 +44,11 @@ export interface OpcuaShelf {
   readonly running: boolean;
   /** The server's own application certificate, DER: what a client must trust. */
   certificate(): Buffer;
+  /**
+   * The server's client sessions now, each as the publishing intervals (ms) of its subscriptions: what a test
+   * checks to see how many sessions and subscriptions a client opened. Empty while stopped.
+   */
+  sessions(): { subscriptionIntervalsMs: number[] }[];
   /** Adds or changes a user of the user name/password manager (`users` option); takes effect at the next session. */
   setUser(userName: string, password: string): void;
   close(): Promise<void>;
@@ -329,6 +334,10 @@ export async function startOpcuaShelf(
       certificate = server.getCertificate();
     },
     certificate: () => certificate,
+    sessions: () =>
+      (server?.engine.getSessions() ?? []).map((session) => ({
+        subscriptionIntervalsMs: session.publishEngine.subscriptions.map((sub) => sub.publishingInterval),
+      })),
     setUser(userName, password) {
       users.set(userName, password);
     },

@@ -45,4 +45,14 @@ describe("shelf-shrinkage: scans and shelves fused catch every kind of shrinkage
     // Scanned 2, took 4; scanned 3, took 1: only a scan and its weight side by side can tell.
     expect(report.details.anomalies.byKind["mis-pick"]).toMatchObject({ injected: 3, detected: 1 });
   }, 180_000);
+
+  it("control: shelves without the whole-units and scan-without-change checks see no mis-shelved item", async () => {
+    // A mis-shelved item is caught twice over: its weight is not whole units of the bin it lands on
+    // (WEIGHT_NOT_WHOLE_UNITS), and the bin it was scanned to never rises (SCAN_WITHOUT_SHELF_CHANGE).
+    // Count mismatches come only after the shelves' 10-minute grace, too late to count.
+    const report = await play({ checks: { wholeUnits: false, scanWithoutChange: false } }, 0.25);
+    expect(report.details.anomalies.byKind["mis-shelved"]).toMatchObject({ injected: 2, detected: 0 });
+    expect(report.details.tasks.WEIGHT_NOT_WHOLE_UNITS?.raised ?? 0).toBe(0);
+    expect(report.details.tasks.SCAN_WITHOUT_SHELF_CHANGE?.raised ?? 0).toBe(0);
+  }, 180_000);
 });

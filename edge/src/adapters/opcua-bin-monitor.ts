@@ -1,4 +1,4 @@
-import type { OpcuaSampling, ShelfDevice } from "@tally/protocols";
+import type { ShelfDevice } from "@tally/protocols";
 import {
   AttributeIds,
   BrowseDirection,
@@ -10,39 +10,13 @@ import {
   VariableIds,
 } from "node-opcua";
 import { type BrowsedNode, binNodes } from "../domain/browse-bin-names.js";
-
-/** A shelf's sampling settings with the defaults filled in. */
-export interface ShelfSampling {
-  samplingIntervalMs: number;
-  queueSize: number;
-  publishingIntervalMs: number;
-}
-
-/**
- * Defaults when the site file says nothing: 100 ms sampling (a pick settles
- * in 300 ms, so three samples), queue 10 (a second of changes at the fastest
- * a hand moves, oldest dropped first), publishing as often as sampling.
- */
-export const DEFAULT_OPCUA_SAMPLING = { samplingIntervalMs: 100, queueSize: 10 } as const;
-
-/** Monitored items per CreateMonitoredItems call when the server does not say (OperationLimits absent or 0). */
-export const FALLBACK_ITEMS_PER_CALL = 1000;
+import { FALLBACK_ITEMS_PER_CALL, shelfSampling } from "./opcua-sampling.js";
 
 /** The browse results asked for (IEC 62541-4 §5.8.2 resultMask bits): NodeClass 4 and BrowseName 8. */
 const RESULT_NODE_CLASS_AND_BROWSE_NAME = 4 | 8;
 
 /** Bounds what a server can make the edge hold while browsing: far above any shelf's bins. */
 const MAX_BROWSED = 200_000;
-
-export function shelfSampling(sampling: OpcuaSampling | undefined): ShelfSampling {
-  const samplingIntervalMs = sampling?.samplingIntervalMs ?? DEFAULT_OPCUA_SAMPLING.samplingIntervalMs;
-  return {
-    samplingIntervalMs,
-    queueSize: sampling?.queueSize ?? DEFAULT_OPCUA_SAMPLING.queueSize,
-    // Sampling 0 means "on every change": publishing cannot be 0, so it falls to 50 ms.
-    publishingIntervalMs: sampling?.publishingIntervalMs ?? Math.max(50, samplingIntervalMs),
-  };
-}
 
 /** The variables under a folder, following continuation points (IEC 62541-4 §5.8.3 BrowseNext). */
 async function browseFolder(session: ClientSession, folderNodeId: string): Promise<BrowsedNode[]> {
@@ -88,26 +62,48 @@ export async function itemsPerCall(session: ClientSession): Promise<number> {
   }
 }
 
+/** What became of a shelf's bins in a subscription. */
 export interface MonitoredShelf {
-  subscription: ClientSubscription;
   /** Bins that are watched. */
   monitored: number;
   /** Bins with no node (not found by browsing) or whose item the server refused, with why. */
   unmonitored: { location: string; status: string }[];
-  /** Items per CreateMonitoredItems call used. */
-  itemsPerCall: number;
 }
 
 /**
- * Watches every bin of a shelf in one subscription (one publishing interval
- * per shelf): nodes by id, or found by browsing the shelf's folder, created
- * in calls of at most the server's MaxMonitoredItemsPerCall. A bin that
+ * A subscription for the shelves of one publishing interval on a session
+ * (decision 0188: shelves with the same interval share it).
+ */
+export function createShelfSubscription(
+  session: ClientSession,
+  publishingIntervalMs: number,
+): Promise<ClientSubscription> {
+  const keepAliveCount = Math.max(1, Math.ceil(10_000 / publishingIntervalMs));
+  return session.createSubscription2({
+    requestedPublishingInterval: publishingIntervalMs,
+    // Keep-alive every ~10 s and a lifetime of 3 keep-alives (IEC 62541-4 §5.13.2): a lost client's
+    // subscription is dropped by the server within a minute, not kept for ever.
+    requestedMaxKeepAliveCount: keepAliveCount,
+    requestedLifetimeCount: 3 * keepAliveCount,
+    // A restart re-sends every bin's value at once: allow it in few publishes.
+    maxNotificationsPerPublish: 10_000,
+    publishingEnabled: true,
+    priority: 10,
+  });
+}
+
+/**
+ * Watches every bin of a shelf in the given subscription: nodes by id, or
+ * found by browsing the shelf's folder, created in calls of at most
+ * `perCall` items (the server's MaxMonitoredItemsPerCall). A bin that
  * cannot be watched does not stop the others: it is returned, and the
  * caller treats it as a bin without a good value.
  */
 export async function monitorShelfBins(
   session: ClientSession,
+  subscription: ClientSubscription,
   shelf: ShelfDevice,
+  perCall: number,
   onValue: (location: string, value: DataValue) => void,
 ): Promise<MonitoredShelf> {
   const sampling = shelfSampling(shelf.sampling);
@@ -116,18 +112,6 @@ export async function monitorShelfBins(
       ? await browseFolder(session, shelf.browse.folderNodeId)
       : [];
   const { nodes, missing } = binNodes(shelf.bins, shelf.browse, browsed);
-  const perCall = await itemsPerCall(session);
-  const subscription = await session.createSubscription2({
-    requestedPublishingInterval: sampling.publishingIntervalMs,
-    // Keep-alive every ~10 s and a lifetime of 3 keep-alives (IEC 62541-4 §5.13.2): a lost client's
-    // subscription is dropped by the server within a minute, not kept for ever.
-    requestedMaxKeepAliveCount: Math.max(1, Math.ceil(10_000 / sampling.publishingIntervalMs)),
-    requestedLifetimeCount: 3 * Math.max(1, Math.ceil(10_000 / sampling.publishingIntervalMs)),
-    // A restart re-sends every bin's value at once: allow it in few publishes.
-    maxNotificationsPerPublish: 10_000,
-    publishingEnabled: true,
-    priority: 10,
-  });
   const unmonitored = missing.map((location) => ({ location, status: "BadNodeIdUnknown" }));
   for (let start = 0; start < nodes.length; start += perCall) {
     const chunk = nodes.slice(start, start + perCall);
@@ -147,10 +131,5 @@ export async function monitorShelfBins(
       if (node !== undefined) onValue(node.location, value);
     });
   }
-  return {
-    subscription,
-    monitored: nodes.length - (unmonitored.length - missing.length),
-    unmonitored,
-    itemsPerCall: perCall,
-  };
+  return { monitored: nodes.length - (unmonitored.length - missing.length), unmonitored };
 }

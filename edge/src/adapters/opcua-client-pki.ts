@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { OPCUACertificateManager } from "node-opcua";
 import type { Logger } from "pino";
 
 /** The edge's OPC-UA client PKI: node-opcua's layout (own/, trusted/, rejected/, issuers/) in one folder. */
@@ -30,6 +29,8 @@ export async function prepareOpcuaClientPki(
 ): Promise<OpcuaClientPki> {
   const applicationName = `tally-edge-${options.edgeId}`;
   const applicationUri = `urn:tally:edge:${options.edgeId}`;
+  // Loaded here, not at the module's top: importing the edge must not load node-opcua (decision 0189).
+  const { OPCUACertificateManager } = await import("node-opcua");
   const manager = new OPCUACertificateManager({ rootFolder: dir, disableFileWatchers: true });
   try {
     // Creates the folders and the private key when they are missing.
@@ -62,17 +63,4 @@ export async function prepareOpcuaClientPki(
   } finally {
     await manager.dispose();
   }
-}
-
-/**
- * A certificate manager over the PKI for one connection attempt. A fresh one
- * each time reads the folders again, so a certificate trusted since (by the
- * CLI, or by hand) counts at the next attempt without a restart.
- */
-export function certificateManagerFor(pki: OpcuaClientPki): OPCUACertificateManager {
-  return new OPCUACertificateManager({
-    rootFolder: pki.dir,
-    automaticallyAcceptUnknownCertificate: pki.trustOnFirstUse,
-    disableFileWatchers: true,
-  });
 }

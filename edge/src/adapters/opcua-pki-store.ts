@@ -3,7 +3,6 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCode } from "@tally/protocols";
-import { OPCUACertificateManager } from "node-opcua";
 
 /** One certificate of the edge's OPC-UA client PKI, as `tally opcua certs` lists it. */
 export interface OpcuaCertificateEntry {
@@ -101,6 +100,8 @@ export async function trustOpcuaCertificate(dir: string, what: string): Promise<
       throw new OpcuaPkiError(ErrorCode.UsageInvalid, `${what} is not a PEM or DER certificate`);
     }
   }
+  // Loaded here, not at the module's top: importing the edge must not load node-opcua (decision 0189).
+  const { OPCUACertificateManager } = await import("node-opcua");
   const manager = new OPCUACertificateManager({ rootFolder: dir, disableFileWatchers: true });
   try {
     await manager.initialize();

@@ -1,7 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { OpcuaUserIdentity } from "@tally/protocols";
-import { type UserIdentityInfo, UserTokenType } from "node-opcua";
+import type { UserIdentityInfo } from "node-opcua";
 
 /** The identity's secret could not be read: a configuration problem, not the server's refusal. */
 export class IdentitySecretError extends Error {
@@ -17,6 +17,8 @@ export async function resolveUserIdentity(
   identity: OpcuaUserIdentity,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<UserIdentityInfo> {
+  // Loaded here, not at the module's top: importing the edge must not load node-opcua (decision 0189).
+  const { UserTokenType } = await import("node-opcua");
   switch (identity.type) {
     case "anonymous":
       return { type: UserTokenType.Anonymous };

@@ -20,6 +20,8 @@ export interface FusionBin {
   windowMs: number;
   /** What a drop nobody scanned is when no open pick order lists its SKU (the shelf's `unscannedPicks`). */
   unscannedPicks: "suspect" | "allow";
+  /** Whether a scan the shelf does not confirm raises SCAN_WITHOUT_SHELF_CHANGE (the shelf's `checks`); default yes. */
+  scanWithoutChangeTask?: boolean;
 }
 
 /**
@@ -101,16 +103,19 @@ export function fuse(scan: Movement, shelf: Movement, bin: FusionBin): FusionDra
 /**
  * A scanned PICK or PUTAWAY at a shelf bin with no change of its weight in
  * the window: the scan still posts (the operator's word), and a
- * SCAN_WITHOUT_SHELF_CHANGE task carries it for a person to check.
+ * SCAN_WITHOUT_SHELF_CHANGE task carries it for a person to check, unless
+ * the shelf's `checks.scanWithoutChange` is off.
  */
 export function scanAlone(scan: Movement, bin: FusionBin): FusionDraft[] {
   const evidence = withSource(scan.evidence, "scan");
   const { kind: _k, id: _i, siteId: _s, ...fields } = scan;
+  const movement: FusionDraft = {
+    kind: "movement",
+    fields: { ...fields, evidence, confidence: Math.min(scan.confidence, FUSION_CONFIDENCE.scanOnly) },
+  };
+  if (bin.scanWithoutChangeTask === false) return [movement];
   return [
-    {
-      kind: "movement",
-      fields: { ...fields, evidence, confidence: Math.min(scan.confidence, FUSION_CONFIDENCE.scanOnly) },
-    },
+    movement,
     {
       kind: "task",
       fields: {

@@ -266,6 +266,20 @@ describe("fuseShelfAndScans: one side alone", () => {
     expect(task?.detail).toMatch(/shelf-1 weighed no change within 10 s/);
   });
 
+  it("a shelf with checks.scanWithoutChange off: the unconfirmed scan's movement stands, with no task", () => {
+    const out = play([[0, "scan", scanned("PICK", 1)]], siteWith({ checks: { scanWithoutChange: false } }));
+    expect(summary(out)).toEqual([["PICK 1 scan 0.9", 10_000]]);
+    // Only that check: a scan and a drop that disagree are still flagged.
+    const disagree = play(
+      [
+        [0, "scan", scanned("PICK", 2)],
+        [1000, "shelf", weighed(-1)],
+      ],
+      siteWith({ checks: { scanWithoutChange: false } }),
+    );
+    expect(tasks(disagree).map((t) => t.taskType)).toEqual(["SCAN_SHELF_QTY_MISMATCH"]);
+  });
+
   it("a drop nobody scanned, with no open pick order: SUSPECTED_THEFT (bin, SKU, units, grams) and a low-confidence ADJUSTMENT", () => {
     const drop = weighed(-3);
     const out = play([[0, "shelf", drop]]);

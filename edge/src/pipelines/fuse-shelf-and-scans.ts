@@ -145,6 +145,7 @@ function shelfBins(site: SiteIndex, defaultWindowMs: number): Map<string, Fusion
         unitWeightG,
         windowMs,
         unscannedPicks: d.unscannedPicks ?? "suspect",
+        scanWithoutChangeTask: d.checks?.scanWithoutChange !== false,
       });
     }
   }

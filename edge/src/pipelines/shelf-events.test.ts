@@ -170,6 +170,16 @@ describe("shelfEvents: units", () => {
     expect(out[0]?.event).toMatchObject({ location: A1, sku: "WIDGET", detail: expect.stringContaining("-120.0 g") });
   });
 
+  it("raises no task for a change that is not whole units when the shelf's checks.wholeUnits is off; whole units still move", () => {
+    const out = play(siteWith({ checks: { wholeUnits: false } }), [
+      [0, 2500],
+      [1000, 2380],
+      [2000, 2130],
+    ]);
+    // 2500 → 2380 g is not whole units: nothing. 2380 → 2130 g is one WIDGET (250 g): a PICK.
+    expect(kinds(out)).toEqual(["PICK 1"]);
+  });
+
   it("reads a rise of whole units as a PUTAWAY from the shelf's replenishFrom into the bin", () => {
     const out = play(siteWith({ replenishFrom: "DEMO/DOCK/D1" }), [
       [0, 500],

@@ -181,6 +181,8 @@ function toEvent(site: SiteIndex, deps: EventDeps, config: ShelfConfig, b: Bin, 
       });
     }
     case "not-whole":
+      // The shelf's whole-units check is off: the change moves nothing and raises nothing.
+      if (shelf.checks?.wholeUnits === false) return undefined;
       return newTask(deps, {
         taskType: "WEIGHT_NOT_WHOLE_UNITS",
         occurredAt: o.at,
