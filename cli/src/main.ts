@@ -12,23 +12,18 @@ import { registerSite } from "./commands/site.js";
 import { registerToken } from "./commands/token.js";
 import { registerUp } from "./commands/up.js";
 import { createLogger } from "./logger.js";
+import { routeOpcuaLogsTo } from "./quiet-opcua.js";
 import { printJson } from "./stdout.js";
 
 const logger = createLogger();
-/** Commands that start an OPC-UA client or server, or load the edge (which loads node-opcua). */
-const OPCUA_COMMANDS = new Set(["up", "edge", "run", "bench", "certs", "trust", "dead-letters", "import"]);
+// node-opcua logs with console.log; stdout is kept for JSON lines.
+routeOpcuaLogsTo(logger);
 
 const program = new Command()
   .name("tally")
   .description("Tally: IoT edge gateway and telemetry service for warehouses")
   .showHelpAfterError()
-  .exitOverride()
-  .hook("preAction", async (_program, action) => {
-    // node-opcua is heavy to load; only the commands that run OPC-UA pay for it.
-    if (!OPCUA_COMMANDS.has(action.name())) return;
-    const { routeOpcuaLogsTo } = await import("./quiet-opcua.js");
-    routeOpcuaLogsTo(logger);
-  });
+  .exitOverride();
 registerUp(program, logger);
 registerEdge(program, logger);
 registerCloud(program, logger);

@@ -54,7 +54,8 @@ describe("tally opcua", () => {
     expect(unknown.lines).toEqual([
       { error: { code: "TALLY_ERR_OPCUA_CERT_UNKNOWN", message: expect.stringContaining("npx tally opcua certs") } },
     ]);
-  });
+    // Four CLI processes one after the other: each takes seconds to start on a loaded machine.
+  }, 120_000);
 
   it("refuses a PKI folder that does not exist", async () => {
     const missing = await tally("opcua", "certs", "--pki", join(dir, "nowhere"));
