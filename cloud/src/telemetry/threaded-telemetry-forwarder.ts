@@ -1,0 +1,105 @@
+import { Worker } from "node:worker_threads";
+import type { Logger } from "pino";
+import type { ForwarderThreadData, FromForwarderThread, ToForwarderThread } from "./forwarder-thread-messages.js";
+import type { TelemetryForwarderObserver } from "./telemetry-forwarder.js";
+
+const ENTRY = new URL("./forwarder-thread-entry.mjs", import.meta.url);
+/** How long after its thread stopped unasked a new one starts. */
+const RESTART_MS = 1000;
+
+export interface ThreadedTelemetryForwarderOptions {
+  data: ForwarderThreadData;
+  logger: Logger;
+  observer?: TelemetryForwarderObserver | undefined;
+}
+
+/**
+ * The `TelemetryForwarder` on a worker thread (decision 0193), with the same `start`, `nudge` and `close`:
+ * the thread has its own ledger connection and telemetry store client, and tells its observer's calls back
+ * here (the cloud's metrics). A thread that stops unasked is logged, counted as a failed round and started
+ * again; its rows stay in the hand-off meanwhile.
+ */
+export class ThreadedTelemetryForwarder {
+  readonly #data: ForwarderThreadData;
+  readonly #logger: Logger;
+  readonly #observer: TelemetryForwarderObserver | undefined;
+  #worker: Worker | undefined;
+  #restart: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: ThreadedTelemetryForwarderOptions) {
+    this.#data = options.data;
+    this.#logger = options.logger;
+    this.#observer = options.observer;
+  }
+
+  start(): void {
+    if (this.#worker === undefined && !this.#closed) this.#spawn();
+  }
+
+  /** New rows were committed: the thread looks now rather than after its idle wait. */
+  nudge(): void {
+    this.#send({ type: "nudge" });
+  }
+
+  /** Stops the thread once its page in flight is written (or its retry given up) and its connections closed. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#restart);
+    const worker = this.#worker;
+    if (worker === undefined) return;
+    await new Promise<void>((resolve) => {
+      const done = () => resolve();
+      worker.once("exit", done);
+      worker.on("message", (message: FromForwarderThread) => {
+        if (message.type === "closed") done();
+      });
+      this.#send({ type: "close" });
+    });
+    await worker.terminate();
+  }
+
+  #send(message: ToForwarderThread): void {
+    this.#worker?.postMessage(message);
+  }
+
+  #spawn(): void {
+    const worker = new Worker(ENTRY, {
+      workerData: this.#data,
+      // The entry registers its own loader; of the process's flags only a profiler's are the thread's too.
+      execArgv: process.execArgv.filter((arg) => arg.startsWith("--cpu-prof")),
+    });
+    this.#worker = worker;
+    worker.on("message", (message: FromForwarderThread) => this.#heard(message));
+    worker.on("error", (error) => this.#logger.error({ err: error }, "the telemetry forwarder's thread failed"));
+    worker.on("exit", (code) => {
+      if (this.#worker === worker) this.#worker = undefined;
+      if (this.#closed) return;
+      this.#observer?.failed();
+      this.#logger.error(
+        { code, restartInMs: RESTART_MS },
+        "the telemetry forwarder's thread stopped; starting another",
+      );
+      this.#restart = setTimeout(() => this.start(), RESTART_MS);
+    });
+  }
+
+  #heard(message: FromForwarderThread): void {
+    switch (message.type) {
+      case "forwarded":
+        this.#observer?.forwarded(message.points);
+        break;
+      case "rejected":
+        this.#observer?.rejected(message.code);
+        break;
+      case "failed":
+        this.#observer?.failed();
+        break;
+      case "shed":
+        this.#observer?.shed(message.points);
+        break;
+      default:
+        break;
+    }
+  }
+}
