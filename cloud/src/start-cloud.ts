@@ -317,6 +317,8 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     stops.push(() => sweeper.close());
     forwarder.start();
     stops.push(() => forwarder.close());
+    // On its own thread, the forwarder loads its code and opens its connections first: up means up.
+    if (forwarder instanceof ThreadedTelemetryForwarder) await forwarder.ready();
     // Webhooks: one notifier per process; deliveries are claimed, so two processes never send one twice.
     const rules = policy.rules();
     const receiverAlert = (cause: AlertCause) =>

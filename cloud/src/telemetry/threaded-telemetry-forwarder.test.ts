@@ -76,6 +76,7 @@ describe("ThreadedTelemetryForwarder", () => {
     });
     forwarder.start();
     cleanups.push(() => forwarder.close());
+    await forwarder.ready();
     const telemetry = new SqliteTelemetryStore(sqliteTelemetryFile(dataDir));
     cleanups.push(() => telemetry.close());
     const stored = async () => {

@@ -26,6 +26,7 @@ export class ThreadedTelemetryForwarder {
   #worker: Worker | undefined;
   #restart: NodeJS.Timeout | undefined;
   #closed = false;
+  #started: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(options: ThreadedTelemetryForwarderOptions) {
     this.#data = options.data;
@@ -35,6 +36,21 @@ export class ThreadedTelemetryForwarder {
 
   start(): void {
     if (this.#worker === undefined && !this.#closed) this.#spawn();
+  }
+
+  /**
+   * Resolves once the first thread has loaded its code and opened its connections (its start costs a core
+   * for a moment: the cloud says it is up after it), or once it has stopped trying.
+   */
+  ready(): Promise<void> {
+    if (this.#started === undefined) {
+      let resolve = () => {};
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      this.#started = { promise, resolve };
+    }
+    return this.#started.promise;
   }
 
   /** New rows were committed: the thread looks now rather than after its idle wait. */
@@ -74,6 +90,7 @@ export class ThreadedTelemetryForwarder {
     worker.on("error", (error) => this.#logger.error({ err: error }, "the telemetry forwarder's thread failed"));
     worker.on("exit", (code) => {
       if (this.#worker === worker) this.#worker = undefined;
+      this.#started?.resolve();
       if (this.#closed) return;
       this.#observer?.failed();
       this.#logger.error(
@@ -86,6 +103,10 @@ export class ThreadedTelemetryForwarder {
 
   #heard(message: FromForwarderThread): void {
     switch (message.type) {
+      case "started":
+        this.ready();
+        this.#started?.resolve();
+        break;
       case "forwarded":
         this.#observer?.forwarded(message.points);
         break;
