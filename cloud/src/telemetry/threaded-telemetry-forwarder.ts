@@ -6,6 +6,8 @@ import type { TelemetryForwarderObserver } from "./telemetry-forwarder.js";
 const ENTRY = new URL("./forwarder-thread-entry.mjs", import.meta.url);
 /** How long after its thread stopped unasked a new one starts. */
 const RESTART_MS = 1000;
+/** How long `close` waits for the thread to finish its page and close its connections. */
+const CLOSE_WAIT_MS = 15_000;
 
 export interface ThreadedTelemetryForwarderOptions {
   data: ForwarderThreadData;
@@ -65,7 +67,13 @@ export class ThreadedTelemetryForwarder {
     const worker = this.#worker;
     if (worker === undefined) return;
     await new Promise<void>((resolve) => {
-      const done = () => resolve();
+      // A thread that does not finish in time (a write or a connection hanging) is stopped as it is: its rows
+      // stay in the hand-off for the next start.
+      const timer = setTimeout(done, CLOSE_WAIT_MS);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
       worker.once("exit", done);
       worker.on("message", (message: FromForwarderThread) => {
         if (message.type === "closed") done();
