@@ -23,6 +23,13 @@ describe("loadCloudConfig", () => {
     expect(() => loadCloudConfig({ TALLY_HOLD_STOCK_AT_RISK: "yes" })).toThrow(/TALLY_HOLD_STOCK_AT_RISK/);
   });
 
+  it("reads TALLY_TELEMETRY_FORWARD_THREAD as a switch, and refuses anything but true/false/1/0", () => {
+    expect(loadCloudConfig({ TALLY_TELEMETRY_FORWARD_THREAD: "1" }).telemetryForwardThread).toBe(true);
+    expect(loadCloudConfig({ TALLY_TELEMETRY_FORWARD_THREAD: "false" }).telemetryForwardThread).toBe(false);
+    expect(loadCloudConfig({}).telemetryForwardThread).toBeUndefined();
+    expect(() => loadCloudConfig({ TALLY_TELEMETRY_FORWARD_THREAD: "on" })).toThrow(/TALLY_TELEMETRY_FORWARD_THREAD/);
+  });
+
   it("reads TALLY_COUNT_AUTO_CORRECT_UNITS as a whole number of units, and refuses anything else", () => {
     expect(loadCloudConfig({ TALLY_COUNT_AUTO_CORRECT_UNITS: "2" }).countAutoCorrectUnits).toBe(2);
     expect(loadCloudConfig({}).countAutoCorrectUnits).toBeUndefined();

@@ -22,6 +22,7 @@ const CloudEnv = z.object({
     .optional(),
   /** Telemetry rows the ledger keeps for the telemetry store while it is away (the hand-off); past it the oldest go. */
   TALLY_TELEMETRY_HANDOFF_MAX: z.coerce.number().int().min(1000).max(100_000_000).optional(),
+  TALLY_TELEMETRY_FORWARD_THREAD: z.enum(["true", "false", "1", "0"]).optional(),
   TALLY_CLOUD_MQTT_URL: z
     .string()
     .regex(/^(mqtts?|wss?|tcp|tls):\/\//, "expected an mqtt://, mqtts://, ws:// or wss:// URL")
@@ -95,6 +96,8 @@ export interface CloudConfig {
   influxUrl?: string;
   /** `TALLY_TELEMETRY_HANDOFF_MAX`: telemetry kept in the ledger for an absent telemetry store (default 1,000,000). */
   telemetryHandoffMax?: number;
+  /** `TALLY_TELEMETRY_FORWARD_THREAD`: the telemetry forwarder on a worker thread of its own (decision 0193). */
+  telemetryForwardThread?: boolean;
   mqtt: CloudMqttConfig;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Tokens from `TALLY_API_TOKENS` (role:secret, role@SITE:secret, edge@SITE/EDGE:secret); empty when unset. */
@@ -194,6 +197,10 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConf
   if (parsed.TALLY_DATABASE_URL !== undefined) config.databaseUrl = parsed.TALLY_DATABASE_URL;
   if (parsed.TALLY_INFLUX_URL !== undefined) config.influxUrl = parsed.TALLY_INFLUX_URL;
   if (parsed.TALLY_TELEMETRY_HANDOFF_MAX !== undefined) config.telemetryHandoffMax = parsed.TALLY_TELEMETRY_HANDOFF_MAX;
+  if (parsed.TALLY_TELEMETRY_FORWARD_THREAD !== undefined) {
+    config.telemetryForwardThread =
+      parsed.TALLY_TELEMETRY_FORWARD_THREAD === "true" || parsed.TALLY_TELEMETRY_FORWARD_THREAD === "1";
+  }
   if (parsed.TALLY_CLOUD_MQTT_SHARE_GROUP !== undefined) {
     if ("embedded" in config.mqtt) {
       throw new Error("TALLY_CLOUD_MQTT_SHARE_GROUP needs an external broker (TALLY_CLOUD_MQTT_URL)");

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { CommitAck } from "@tally/protocols";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import { startAedesBroker } from "./adapters/aedes-broker.js";
 import { readAlertPolicyFile } from "./adapters/alert-policy-file.js";
 import { createLedgerStore } from "./adapters/create-ledger-store.js";
@@ -38,6 +39,7 @@ import { DEFAULT_TASK_DUE, type TaskDuePolicy } from "./tasks/task-due.js";
 import { TelemetryForwarder } from "./telemetry/telemetry-forwarder.js";
 import { telemetryMetrics } from "./telemetry/telemetry-metrics.js";
 import type { TelemetryStore } from "./telemetry/telemetry-store.js";
+import { ThreadedTelemetryForwarder } from "./telemetry/threaded-telemetry-forwarder.js";
 
 export interface CloudOptions {
   /** HTTP host, default 127.0.0.1. */
@@ -55,6 +57,8 @@ export interface CloudOptions {
   influxUrl?: string | undefined;
   /** Telemetry rows the ledger keeps for the telemetry store while it is away; past it the oldest go. */
   telemetryHandoffMax?: number | undefined;
+  /** The telemetry forwarder on a worker thread with its own ledger connection (decision 0193); default off. */
+  telemetryForwardThread?: boolean | undefined;
   /** An external broker, or an embedded aedes on `port` (0 picks a free port). */
   mqtt: { url: string } | { embedded: { host?: string; port: number } };
   /**
@@ -121,6 +125,37 @@ export interface RunningCloud {
   adminToken: string;
   /** Stops ingest, the API, the embedded broker and the store, in that order. Idempotent. */
   close(): Promise<void>;
+}
+
+/** The forwarder from the hand-off to the telemetry store: in the cloud's thread, or on a thread of its own. */
+function telemetryForwarder(
+  options: CloudOptions,
+  stores: { ledger: LedgerStore; telemetry: TelemetryStore },
+  logger: Logger,
+  registry: Registry,
+): Pick<TelemetryForwarder, "start" | "nudge" | "close"> {
+  const observer = telemetryMetrics(registry);
+  const maxPending = options.telemetryHandoffMax;
+  if (options.telemetryForwardThread === true) {
+    const ledger =
+      options.databaseUrl !== undefined
+        ? { databaseUrl: options.databaseUrl }
+        : { dataDir: options.dataDir ?? ".data" };
+    const telemetry =
+      options.influxUrl !== undefined ? { influxUrl: options.influxUrl } : { dataDir: options.dataDir ?? ".data" };
+    return new ThreadedTelemetryForwarder({
+      data: { ledger, telemetry, maxPending, logLevel: logger.level },
+      logger,
+      observer,
+    });
+  }
+  return new TelemetryForwarder({
+    ledger: stores.ledger,
+    store: stores.telemetry,
+    logger,
+    observer,
+    ...(maxPending !== undefined && { maxPending }),
+  });
 }
 
 /** Composition root: opens the ledger, starts the broker (if embedded), the HTTP API and MQTT ingest. */
@@ -210,13 +245,12 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       ingestAuth = options.mqttAuth;
     }
     // Committed telemetry goes on to the telemetry store after the commit, never inside it.
-    const forwarder = new TelemetryForwarder({
-      ledger: store,
-      store: telemetry,
-      logger: logger.child({ component: "telemetry-forwarder" }),
-      observer: telemetryMetrics(metrics.registry),
-      ...(options.telemetryHandoffMax !== undefined && { maxPending: options.telemetryHandoffMax }),
-    });
+    const forwarder = telemetryForwarder(
+      options,
+      { ledger: store, telemetry },
+      logger.child({ component: "telemetry-forwarder" }),
+      metrics.registry,
+    );
     const onCommitted = options.onCommitted;
     const observer: IngestObserver = {
       ingested: (ack, seconds, transport) => {
@@ -299,6 +333,8 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     stops.push(() => sweeper.close());
     forwarder.start();
     stops.push(() => forwarder.close());
+    // On its own thread, the forwarder loads its code and opens its connections first: up means up.
+    if (forwarder instanceof ThreadedTelemetryForwarder) await forwarder.ready();
     // Webhooks: one notifier per process; deliveries are claimed, so two processes never send one twice.
     const rules = policy.rules();
     const receiverAlert = (cause: AlertCause) =>

@@ -32,4 +32,5 @@ export * from "./security/device-credentials.js";
 export * from "./security/mqtt-packet-size-guard.js";
 export * from "./site-file.js";
 export * from "./site-layout.js";
+export * from "./telemetry-check.js";
 export * from "./topics.js";

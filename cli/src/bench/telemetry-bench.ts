@@ -129,7 +129,13 @@ async function ingestPathRate(
     const setup = new InfluxTelemetryStore({ url: `${base}/${db}` });
     await setup.query({ fromMs: 0, toMs: 1, window: "raw", limit: 1 });
     await setup.close();
-    const cloud = await spawnCloudProcess({ dataDir, env: { TALLY_INFLUX_URL: `${base}/${db}` } });
+    // The forwarder's thread (decision 0193) as the bench's own environment says: its default otherwise.
+    const thread = process.env.TALLY_TELEMETRY_FORWARD_THREAD;
+    const env = {
+      TALLY_INFLUX_URL: `${base}/${db}`,
+      ...(thread !== undefined && { TALLY_TELEMETRY_FORWARD_THREAD: thread }),
+    };
+    const cloud = await spawnCloudProcess({ dataDir, env });
     stops.push(() => cloud.close());
     const bodies: string[] = [];
     for (let i = 0, seq = 0; i < points.length; i += BATCH, seq++) {

@@ -34,4 +34,10 @@ describe("telemetryLine", () => {
       `telemetry,deviceId=t1,detail=true,metric=count:SKU,siteId=S1 count=1i,max=9,min=9,sum=9,value=9 ${Date.parse(AT)}`,
     );
   });
+
+  it("writes the time it is given, parsed once by the caller, in ms", () => {
+    const point = { id: "a", siteId: "S1", deviceId: "t1", metric: "m", unit: "", at: AT, value: 1 };
+    expect(telemetryLine(point, Date.parse(AT))).toBe(telemetryLine(point));
+    expect(telemetryLine(point, 1234)).toMatch(/,value=1 1234$/);
+  });
 });

@@ -1,4 +1,3 @@
-import { pointAggregates } from "../telemetry/point-aggregates.js";
 import type { TelemetryPoint } from "../telemetry/telemetry-store.js";
 import { zoneOf } from "../telemetry/telemetry-window.js";
 
@@ -20,21 +19,35 @@ function tag(value: string): string {
   return escaped;
 }
 
+/** Escaped zone tags by location (none for a location without a zone): the same few locations come again. */
+const zoneTags = new Map<string, string | undefined>();
+
+function zoneTag(location: string): string | undefined {
+  if (zoneTags.has(location)) return zoneTags.get(location);
+  const zone = zoneOf(location);
+  const escaped = zone === undefined ? undefined : tag(zone);
+  if (zoneTags.size >= MAX_ESCAPED_TAGS) zoneTags.clear();
+  zoneTags.set(location, escaped);
+  return escaped;
+}
+
 /**
  * One raw point of the `telemetry` measurement as a line (precision ms): tags in key order (InfluxDB
  * sorts them otherwise), an empty unit left out (an empty tag value is no tag), `detail=true` only on an
- * excursion-window reading; fields min, max, sum, count (an integer) and value, and periodS for a summary.
+ * excursion-window reading; fields min, max, sum, count (an integer) and value, and periodS for a summary
+ * (the aggregates of `pointAggregates`, written without making them). `atMs` is the point's time when the
+ * caller has already parsed it.
  */
-export function telemetryLine(p: TelemetryPoint): string {
-  const a = pointAggregates(p);
-  const zone = zoneOf(p.location);
+export function telemetryLine(p: TelemetryPoint, atMs: number = Date.parse(p.at)): string {
+  const zone = p.location === undefined ? undefined : zoneTag(p.location);
   let line = `telemetry,deviceId=${tag(p.deviceId)}`;
   if (p.detail === true) line += ",detail=true";
   if (p.location !== undefined) line += `,location=${tag(p.location)}`;
   line += `,metric=${tag(p.metric)},siteId=${tag(p.siteId)}`;
   if (p.unit !== "") line += `,unit=${tag(p.unit)}`;
-  if (zone !== undefined) line += `,zone=${tag(zone)}`;
-  line += ` count=${a.count}i,max=${a.max},min=${a.min},sum=${a.sum},value=${p.value}`;
-  if (p.summary !== undefined) line += `,periodS=${p.summary.periodS}i`;
-  return `${line} ${Date.parse(p.at)}`;
+  if (zone !== undefined) line += `,zone=${zone}`;
+  const value = String(p.value);
+  const s = p.summary;
+  if (s === undefined) return `${line} count=1i,max=${value},min=${value},sum=${value},value=${value} ${atMs}`;
+  return `${line} count=${s.count}i,max=${s.max},min=${s.min},sum=${p.value * s.count},value=${value},periodS=${s.periodS}i ${atMs}`;
 }

@@ -196,29 +196,29 @@ export class InfluxTelemetryStore implements TelemetryStore {
 
   async write(points: readonly TelemetryPoint[]): Promise<WriteResult> {
     const rejected: RejectedPoint[] = [];
-    const fresh: TelemetryPoint[] = [];
+    const lines: string[] = [];
     const old: TelemetryPoint[] = [];
     const nowMs = this.#now();
+    const oldBeforeMs = nowMs - this.#rawMs + RAW_MARGIN_MS;
+    const backfill = new BackfillRange(nowMs - RESAMPLE_FOR_MS + MINUTE_MS);
     for (const point of points) {
-      const problem = checkTelemetryPoint(point);
+      // Parsed once here: the check, the retention's cut, the backfill's range and the line all use it.
+      const atMs = Date.parse(point.at);
+      const problem = checkTelemetryPoint(point, atMs);
       if (problem !== undefined) rejected.push({ id: String(point.id), ...problem });
-      else if (Date.parse(point.at) < nowMs - this.#rawMs + RAW_MARGIN_MS) old.push(point);
-      else fresh.push(point);
+      else if (atMs < oldBeforeMs) old.push(point);
+      else {
+        lines.push(telemetryLine(point, atMs));
+        backfill.add(atMs);
+      }
     }
-    if (fresh.length + old.length === 0) return { written: 0, rejected };
+    if (lines.length + old.length === 0) return { written: 0, rejected };
     await this.#setUp();
     try {
       // Line protocol made here and posted as it is: the client's per-point serialisation cost about twice
       // InfluxDB's own write time. A few chunks in flight at once: InfluxDB parses one while the next arrives.
       const chunks: string[] = [];
-      for (let i = 0; i < fresh.length; i += WRITE_CHUNK) {
-        chunks.push(
-          fresh
-            .slice(i, i + WRITE_CHUNK)
-            .map(telemetryLine)
-            .join("\n"),
-        );
-      }
+      for (let i = 0; i < lines.length; i += WRITE_CHUNK) chunks.push(lines.slice(i, i + WRITE_CHUNK).join("\n"));
       for (let i = 0; i < chunks.length; i += PARALLEL_WRITES) {
         await Promise.all(chunks.slice(i, i + PARALLEL_WRITES).map((body) => this.#writeLines(body)));
       }
@@ -238,11 +238,11 @@ export class InfluxTelemetryStore implements TelemetryStore {
           precision: "ms",
         });
       }
-      await this.#backfill(fresh, nowMs);
+      await this.#backfill(backfill);
     } catch (error) {
       throw unavailable("InfluxDB refused or did not answer a write", error);
     }
-    return { written: fresh.length + old.length, rejected };
+    return { written: lines.length + old.length, rejected };
   }
 
   /** Posts line protocol to `/write` into the raw retention policy; anything but 204 is a failure. */
@@ -264,15 +264,8 @@ export class InfluxTelemetryStore implements TelemetryStore {
    * here, from the raw points of their minutes: the same query the continuous query runs, so the result
    * is the same whoever computes it, and running it twice writes the same rollup twice.
    */
-  async #backfill(points: readonly TelemetryPoint[], nowMs: number): Promise<void> {
-    let fromMs = Number.POSITIVE_INFINITY;
-    let toMs = Number.NEGATIVE_INFINITY;
-    for (const p of points) {
-      const at = Date.parse(p.at);
-      if (at >= nowMs - RESAMPLE_FOR_MS + MINUTE_MS) continue;
-      fromMs = Math.min(fromMs, bucketStart(at, MINUTE_MS));
-      toMs = Math.max(toMs, bucketStart(at, MINUTE_MS) + MINUTE_MS);
-    }
+  async #backfill(range: BackfillRange): Promise<void> {
+    const { fromMs, toMs } = range;
     if (fromMs >= toMs) return;
     const db = influxql.quoted(this.#db);
     await this.#influx.query(
@@ -385,6 +378,25 @@ export class InfluxTelemetryStore implements TelemetryStore {
 
   async close(): Promise<void> {
     // The client keeps no connection open between requests: nothing to close.
+  }
+}
+
+/** The whole minutes around the points older than the continuous query's resample window (none: from ≥ to). */
+class BackfillRange {
+  fromMs = Number.POSITIVE_INFINITY;
+  toMs = Number.NEGATIVE_INFINITY;
+  readonly #sinceMs: number;
+
+  /** Points from `sinceMs` on are the continuous query's. */
+  constructor(sinceMs: number) {
+    this.#sinceMs = sinceMs;
+  }
+
+  add(atMs: number): void {
+    if (atMs >= this.#sinceMs) return;
+    const start = bucketStart(atMs, MINUTE_MS);
+    if (start < this.fromMs) this.fromMs = start;
+    if (start + MINUTE_MS > this.toMs) this.toMs = start + MINUTE_MS;
   }
 }
 

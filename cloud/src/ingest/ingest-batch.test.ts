@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { CommitAck, type CorrectionTask, ErrorCode } from "@tally/protocols";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -72,6 +73,38 @@ describe("ingestBatch", () => {
     expect(ack.rejected).toEqual([
       { index: 0, id: bad.id, code: ErrorCode.EventSchema, reason: expect.stringContaining("qty") },
       { index: 2, code: ErrorCode.EventSchema, reason: expect.any(String) },
+    ]);
+  });
+
+  it("hands off valid telemetry as sent and refuses bad telemetry with the schema's reasons (from JSON text)", async () => {
+    const reading = (value: string, extra = "") =>
+      `{"kind":"telemetry","id":"${randomUUID()}","siteId":"S1","occurredAt":"${AT}","deviceId":"t-1",` +
+      `"metric":"temperature","value":${value},"unit":"Cel","location":"S1/A/01"${extra}}`;
+    const events = [
+      reading("4.5"),
+      reading('"4.5"'),
+      reading("1e999"),
+      reading("4.5", ',"__proto__":{"polluted":true}'),
+      reading("4.5", `,"unit":"${"u".repeat(17)}"`),
+      reading("-3", ',"summary":{"periodS":60,"min":-4,"max":-2,"count":12}'),
+    ];
+    const text = JSON.stringify(batch([])).replace('"events":[]', `"events":[${events.join(",")}]`);
+    const decoded = decodeBatch(Buffer.from(text));
+    if (!decoded.ok) throw new Error(decoded.error.reason);
+    const sent = decoded.value.events as { id: string }[];
+    const ack = await ingestBatch({ store, alerts, now, siteFacts: everyLocationKnown }, decoded.value);
+    expect(ack.committed.sort()).toEqual([sent[0]?.id, sent[5]?.id].sort());
+    expect(ack.rejected).toEqual([
+      { index: 1, id: sent[1]?.id, code: ErrorCode.EventSchema, reason: expect.stringMatching(/^value: .*number/) },
+      { index: 2, id: sent[2]?.id, code: ErrorCode.EventSchema, reason: expect.stringMatching(/^value: /) },
+      { index: 3, id: sent[3]?.id, code: ErrorCode.EventSchema, reason: expect.stringContaining("__proto__") },
+      { index: 4, id: sent[4]?.id, code: ErrorCode.EventSchema, reason: expect.stringMatching(/^unit: /) },
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const [row] = await store.pendingTelemetry(100);
+    expect(row?.telemetry.map((t) => [t.id, t.value])).toEqual([
+      [sent[0]?.id, 4.5],
+      [sent[5]?.id, -3],
     ]);
   });
 

@@ -1,4 +1,5 @@
 import {
+  acceptedTelemetry,
   type CommitAck,
   describeIssues,
   type EdgeBatch,
@@ -7,6 +8,7 @@ import {
   type EventRejection,
   type Rejection,
 } from "@tally/protocols";
+import type { z } from "zod";
 import type { Alert } from "../alerts/alert.js";
 import type { AlertHub } from "../alerts/alert-hub.js";
 import { recordExcursions } from "../excursions/record-excursions.js";
@@ -75,12 +77,11 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
   const repeats: { id: string; index: number }[] = [];
   // Text that no Unicode encoding can hold (a lone surrogate) is kept with U+FFFD, the same in every store.
   withWellFormedText(batch.events).forEach((raw, index) => {
-    const parsed = EdgeEvent.safeParse(raw);
-    if (!parsed.success) {
-      rejections.push(rejection(index, idOf(raw), ErrorCode.EventSchema, describeIssues(parsed.error)));
+    const event = parseEvent(raw);
+    if (!("kind" in event)) {
+      rejections.push(rejection(index, idOf(raw), ErrorCode.EventSchema, describeIssues(event.error)));
       return;
     }
-    const event = parsed.data;
     if (event.siteId !== batch.siteId) {
       const reason = `event site ${event.siteId} is not the batch's site ${batch.siteId}`;
       rejections.push(rejection(index, event.id, ErrorCode.SiteMismatch, reason));
@@ -227,6 +228,18 @@ export function rejectBatch(batch: EdgeBatch, error: Rejection, now: Date = new 
     rejected: batch.events.map((raw, index) => rejection(index, idOf(raw), error.code, error.reason)),
     committedAt: now.toISOString(),
   };
+}
+
+/**
+ * An event as the schema reads it, or the schema's issues. A telemetry event in its usual form, most of a
+ * large batch, is checked without the schema's copy of it (`acceptedTelemetry`); anything else, and anything
+ * it is unsure of, goes to the schema, so every refusal keeps the schema's wording.
+ */
+function parseEvent(raw: unknown): EdgeEvent | { error: z.ZodError } {
+  const telemetry = acceptedTelemetry(raw);
+  if (telemetry !== undefined) return telemetry;
+  const parsed = EdgeEvent.safeParse(raw);
+  return parsed.success ? parsed.data : { error: parsed.error };
 }
 
 function rejection(index: number, id: string | undefined, code: ErrorCode, reason: string): EventRejection {
