@@ -1,5 +1,5 @@
 import { fork } from "node:child_process";
-import { existsSync } from "node:fs";
+import { copyFileSync, existsSync, rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -26,6 +26,12 @@ afterAll(async () => {
 outboxContract("memory", async (options) => new MemoryOutbox(options));
 outboxContract("sqlite", async (options) => {
   const outbox = new SqliteOutbox(await tempFile(), options);
+  opened.push(outbox);
+  return outbox;
+});
+
+outboxContract("sqlite, durable on sync", async (options) => {
+  const outbox = new SqliteOutbox(await tempFile(), { ...options, durability: "sync" });
   opened.push(outbox);
   return outbox;
 });
@@ -228,6 +234,63 @@ describe("SqliteOutbox durability", () => {
     expect(reopened.depth()).toBeGreaterThanOrEqual(appended);
     const events = await reopened.peek(reopened.depth());
     expect(events.map((e) => e.id)).toEqual(events.map((_, i) => telemetryEvent(i).id));
+  });
+});
+
+/**
+ * A power cut as the disk sees it: what the outbox's files held at its last durable point (`onDurable`),
+ * copied aside there and put back in place of the files, the rest of what it wrote gone.
+ */
+function powerCutDisk(file: string): { onDurable: () => void; cut: () => void } {
+  const platter = `${file}.platter`;
+  let durable = false;
+  return {
+    onDurable: () => {
+      for (const suffix of ["", "-wal"]) {
+        if (existsSync(file + suffix)) copyFileSync(file + suffix, platter + suffix);
+        else rmSync(platter + suffix, { force: true });
+      }
+      durable = true;
+    },
+    cut: () => {
+      for (const suffix of ["", "-wal", "-shm"]) rmSync(file + suffix, { force: true });
+      if (!durable) return;
+      for (const suffix of ["", "-wal"])
+        if (existsSync(platter + suffix)) copyFileSync(platter + suffix, file + suffix);
+    },
+  };
+}
+
+describe("SqliteOutbox durable on sync", () => {
+  it("keeps, through a power cut, what a sync covered; what came after is gone until written again, and once", async () => {
+    const file = await tempFile();
+    const disk = powerCutDisk(file);
+    const outbox = new SqliteOutbox(file, { durability: "sync", onDurable: disk.onDurable });
+    await outbox.append([telemetryEvent(1), telemetryEvent(2)]);
+    await outbox.sync();
+    await outbox.append([telemetryEvent(3)]);
+    // The power goes: the process, and what the disk had not been told to keep.
+    disk.cut();
+    opened.push(outbox);
+    const restarted = new SqliteOutbox(file, { durability: "sync" });
+    opened.push(restarted);
+    expect((await restarted.peek(10)).map((e) => e.id)).toEqual([telemetryEvent(1).id, telemetryEvent(2).id]);
+    // The writer rebuilds what was lost with the same ids (the edge, from its journal): each once.
+    await restarted.append([telemetryEvent(2), telemetryEvent(3)]);
+    expect(restarted.depth()).toBe(3);
+    expect((await restarted.peek(10)).map((e) => e.id)).toEqual([1, 2, 3].map((n) => telemetryEvent(n).id));
+  });
+
+  it("writes a block of batch numbers durably before handing one out, power cut or not", async () => {
+    const file = await tempFile();
+    const disk = powerCutDisk(file);
+    const crashed = new SqliteOutbox(file, { durability: "sync", onDurable: disk.onDurable });
+    opened.push(crashed);
+    const handedOut = Array.from({ length: BATCH_SEQ_BLOCK + 3 }, () => crashed.nextBatchSeq());
+    disk.cut();
+    const restarted = new SqliteOutbox(file, { durability: "sync" });
+    opened.push(restarted);
+    expect(restarted.nextBatchSeq()).toBeGreaterThan(handedOut.at(-1) as number);
   });
 });
 
