@@ -53,6 +53,7 @@ import { MemoryParkedTags, type ParkedTagStore } from "./pipelines/tag-memory.js
 import type { DeviceJournal } from "./ports/device-journal.js";
 import type { DeviceSource } from "./ports/device-source.js";
 import type { Outbox } from "./ports/outbox.js";
+import { outboxPlatter } from "./testing/outbox-platter.js";
 import { BacklogWatch } from "./uplink/backlog-watch.js";
 import { DEFAULT_UPLINK_WINDOW, UplinkSender } from "./uplink/uplink-sender.js";
 
@@ -125,8 +126,11 @@ export interface EdgeOptions {
   outboxMaxDeadLetters?: number;
   /** Test hook: cap the outbox file at this many SQLite pages, so writes past it fail with SQLITE_FULL. */
   outboxPageLimit?: number | undefined;
-  /** Test hook: called at each point where what the outbox wrote is durable (a power cut keeps it). */
-  outboxOnDurable?: (() => void) | undefined;
+  /**
+   * Test hook (the fault suite's power cut): the outbox's files are copied to this folder at each point
+   * where what it wrote is durable (`outboxPlatter`).
+   */
+  outboxPlatterDir?: string | undefined;
   /** Test hook: the device journal's writer thread once made (a test terminates it to play its death). */
   onJournalWriter?: ((writer: Worker) => void) | undefined;
   /** Serve Prometheus metrics at `http://host:port/metrics` (port 0: any free port); none without. */
@@ -259,7 +263,9 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         ...(options.outboxPageLimit !== undefined ? { maxPageCount: options.outboxPageLimit } : {}),
         // Appends are not fsync'd on their own: the journal keeps their messages until a sync (decision 0190).
         durability: "sync",
-        ...(options.outboxOnDurable !== undefined ? { onDurable: options.outboxOnDurable } : {}),
+        ...(options.outboxPlatterDir !== undefined
+          ? { onDurable: outboxPlatter(join(edgeDir, "outbox.db"), options.outboxPlatterDir).keep }
+          : {}),
         // Written by the append that queues the movement: the memory that a tag moved is never ahead of or
         // behind the movement itself, whenever the process dies.
         alongside: (db) => {

@@ -1,10 +1,10 @@
 import { fork } from "node:child_process";
-import { copyFileSync, existsSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BATCH_SEQ_BLOCK, MemoryOutbox, readDeadLetters, SqliteOutbox } from "@tally/edge";
+import { BATCH_SEQ_BLOCK, MemoryOutbox, outboxPlatter, readDeadLetters, SqliteOutbox } from "@tally/edge";
 import type { EdgeEvent } from "@tally/protocols";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
@@ -237,28 +237,10 @@ describe("SqliteOutbox durability", () => {
   });
 });
 
-/**
- * A power cut as the disk sees it: what the outbox's files held at its last durable point (`onDurable`),
- * copied aside there and put back in place of the files, the rest of what it wrote gone.
- */
+/** A power cut as the disk sees it: the outbox's files as they were at its last durable point. */
 function powerCutDisk(file: string): { onDurable: () => void; cut: () => void } {
-  const platter = `${file}.platter`;
-  let durable = false;
-  return {
-    onDurable: () => {
-      for (const suffix of ["", "-wal"]) {
-        if (existsSync(file + suffix)) copyFileSync(file + suffix, platter + suffix);
-        else rmSync(platter + suffix, { force: true });
-      }
-      durable = true;
-    },
-    cut: () => {
-      for (const suffix of ["", "-wal", "-shm"]) rmSync(file + suffix, { force: true });
-      if (!durable) return;
-      for (const suffix of ["", "-wal"])
-        if (existsSync(platter + suffix)) copyFileSync(platter + suffix, file + suffix);
-    },
-  };
+  const platter = outboxPlatter(file, join(dirname(file), "platter"));
+  return { onDurable: platter.keep, cut: platter.cut };
 }
 
 describe("SqliteOutbox durable on sync", () => {
@@ -270,8 +252,8 @@ describe("SqliteOutbox durable on sync", () => {
     await outbox.sync();
     await outbox.append([telemetryEvent(3)]);
     // The power goes: the process, and what the disk had not been told to keep.
+    outbox.close();
     disk.cut();
-    opened.push(outbox);
     const restarted = new SqliteOutbox(file, { durability: "sync" });
     opened.push(restarted);
     expect((await restarted.peek(10)).map((e) => e.id)).toEqual([telemetryEvent(1).id, telemetryEvent(2).id]);
@@ -285,8 +267,8 @@ describe("SqliteOutbox durable on sync", () => {
     const file = await tempFile();
     const disk = powerCutDisk(file);
     const crashed = new SqliteOutbox(file, { durability: "sync", onDurable: disk.onDurable });
-    opened.push(crashed);
     const handedOut = Array.from({ length: BATCH_SEQ_BLOCK + 3 }, () => crashed.nextBatchSeq());
+    crashed.close();
     disk.cut();
     const restarted = new SqliteOutbox(file, { durability: "sync" });
     opened.push(restarted);

@@ -46,6 +46,7 @@ export function registerEdge(program: Command, logger: Logger): void {
           outboxMaxDeadLetters: config.outboxMaxDeadLetters,
           deadLetterRate: { maxDevices: config.deadLetterMaxDevices },
           outboxPageLimit: config.outboxPageLimit,
+          outboxPlatterDir: config.outboxPlatterDir,
           metricsServer: config.metricsServer,
           ...(config.reference !== undefined ? { reference: config.reference } : {}),
           pipeline: {
