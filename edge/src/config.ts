@@ -94,6 +94,11 @@ const EdgeEnv = z.object({
    * (`PRAGMA max_page_count`), so a write past it fails with SQLITE_FULL as on a full disk.
    */
   TALLY_TEST_OUTBOX_PAGE_LIMIT: positive.optional(),
+  /**
+   * Test hook (the fault suite's power cut): the outbox's files are copied to this folder at each point where
+   * what it wrote is durable, for the test to put back after killing the edge.
+   */
+  TALLY_TEST_OUTBOX_PLATTER_DIR: z.string().min(1).optional(),
   /** The OPC-UA client PKI (own certificate, trusted/, rejected/); default `<TALLY_DATA_DIR>/edge/<edge id>/pki`. */
   TALLY_OPCUA_PKI_DIR: z.string().min(1).optional(),
 });
@@ -147,6 +152,8 @@ export interface EdgeConfig {
   deadLetterMaxDevices: number;
   /** Test hook: the outbox file's page cap (SQLITE_FULL past it); none in production. */
   outboxPageLimit?: number | undefined;
+  /** Test hook: where the outbox's files are copied at each durable point; none in production. */
+  outboxPlatterDir?: string | undefined;
   metricsServer: { host: string; port: number };
   dataDir: string;
   /** The OPC-UA client PKI folder. */
@@ -221,6 +228,7 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
     outboxMaxDeadLetters: e.TALLY_OUTBOX_MAX_DEAD_LETTERS,
     deadLetterMaxDevices: e.TALLY_DEAD_LETTER_MAX_DEVICES,
     ...(e.TALLY_TEST_OUTBOX_PAGE_LIMIT !== undefined ? { outboxPageLimit: e.TALLY_TEST_OUTBOX_PAGE_LIMIT } : {}),
+    ...(e.TALLY_TEST_OUTBOX_PLATTER_DIR !== undefined ? { outboxPlatterDir: e.TALLY_TEST_OUTBOX_PLATTER_DIR } : {}),
     metricsServer: { host: e.TALLY_EDGE_METRICS_HOST, port: e.TALLY_EDGE_METRICS_PORT },
     dataDir: e.TALLY_DATA_DIR,
     opcuaPkiDir: e.TALLY_OPCUA_PKI_DIR ?? join(e.TALLY_DATA_DIR, "edge", e.TALLY_EDGE_ID, "pki"),

@@ -44,3 +44,4 @@ export type { DeviceJournal, JournalEntry } from "./ports/device-journal.js";
 export type { DeviceSource, DeviceSourceMetrics } from "./ports/device-source.js";
 export type { DeadLetteredEvent, DeadLetterUsage, EventRefusal, Outbox } from "./ports/outbox.js";
 export { type EdgeOptions, type RunningEdge, startEdge } from "./start-edge.js";
+export { outboxPlatter } from "./testing/outbox-platter.js";

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { Worker } from "node:worker_threads";
 import {
   type Condition,
   deadLetterTopic,
@@ -40,6 +41,7 @@ import { ContinuingRunFilter } from "./domain/replay-filter.js";
 import { indexSite } from "./domain/site-index.js";
 import { type TagMemory, whereaboutsOf } from "./domain/tag-whereabouts.js";
 import { EdgeStartError } from "./edge-start-error.js";
+import { JournalCheckpoints } from "./journal-checkpoints.js";
 import type { EdgeMetrics } from "./metrics.js";
 import {
   DEFAULT_PIPELINE_CONFIG,
@@ -51,6 +53,7 @@ import { MemoryParkedTags, type ParkedTagStore } from "./pipelines/tag-memory.js
 import type { DeviceJournal } from "./ports/device-journal.js";
 import type { DeviceSource } from "./ports/device-source.js";
 import type { Outbox } from "./ports/outbox.js";
+import { outboxPlatter } from "./testing/outbox-platter.js";
 import { BacklogWatch } from "./uplink/backlog-watch.js";
 import { DEFAULT_UPLINK_WINDOW, UplinkSender } from "./uplink/uplink-sender.js";
 
@@ -123,6 +126,13 @@ export interface EdgeOptions {
   outboxMaxDeadLetters?: number;
   /** Test hook: cap the outbox file at this many SQLite pages, so writes past it fail with SQLITE_FULL. */
   outboxPageLimit?: number | undefined;
+  /**
+   * Test hook (the fault suite's power cut): the outbox's files are copied to this folder at each point
+   * where what it wrote is durable (`outboxPlatter`).
+   */
+  outboxPlatterDir?: string | undefined;
+  /** Test hook: the device journal's writer thread once made (a test terminates it to play its death). */
+  onJournalWriter?: ((writer: Worker) => void) | undefined;
   /** Serve Prometheus metrics at `http://host:port/metrics` (port 0: any free port); none without. */
   metricsServer?: { host?: string; port: number };
   opcua?: EdgeOpcuaOptions;
@@ -147,6 +157,14 @@ export interface RunningEdge {
    * has settled, and every event acknowledged by the cloud.
    */
   drained(): Promise<void>;
+  /**
+   * Settles with the reason if the edge stops on its own: its journal's writer
+   * thread died or its outbox could not be synced, so it could no longer
+   * acknowledge a device or keep what it was given. It has closed itself by
+   * then; a process should exit non-zero, for a supervisor to restart it (the
+   * journal replays what it holds). Never settles otherwise.
+   */
+  failed: Promise<Error>;
   close(): Promise<void>;
 }
 
@@ -202,14 +220,28 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     readerClocks: {} as Record<string, { offsetMs: number; correcting: boolean }>,
   };
   const closers: (() => Promise<void>)[] = [];
-  const close = async () => {
-    for (const closeOne of closers.reverse()) {
-      try {
-        await closeOne();
-      } catch (error) {
-        logger.warn({ err: (error as Error).message }, "error while closing");
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      for (const closeOne of closers.reverse()) {
+        try {
+          await closeOne();
+        } catch (error) {
+          logger.warn({ err: (error as Error).message }, "error while closing");
+        }
       }
-    }
+    })();
+    return closing;
+  };
+  let reportFailure: (error: Error) => void = () => undefined;
+  const failed = new Promise<Error>((resolve) => {
+    reportFailure = resolve;
+  });
+  /** The edge can no longer keep what devices give it: it says so and stops, for a supervisor to restart it. */
+  const stopOnFailure = (what: string, error: Error) => {
+    if (closing !== undefined) return;
+    logger.fatal({ err: error.message }, `${what}: the edge stops (restart it; the journal replays what it holds)`);
+    void close().then(() => reportFailure(error));
   };
 
   try {
@@ -229,6 +261,11 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         maxAgeMs: options.outboxMaxAgeMs ?? 7 * 24 * 3600 * 1000,
         ...(options.outboxMaxDeadLetters !== undefined ? { maxDeadLetters: options.outboxMaxDeadLetters } : {}),
         ...(options.outboxPageLimit !== undefined ? { maxPageCount: options.outboxPageLimit } : {}),
+        // Appends are not fsync'd on their own: the journal keeps their messages until a sync (decision 0190).
+        durability: "sync",
+        ...(options.outboxPlatterDir !== undefined
+          ? { onDurable: outboxPlatter(join(edgeDir, "outbox.db"), options.outboxPlatterDir).keep }
+          : {}),
         // Written by the append that queues the movement: the memory that a tag moved is never ahead of or
         // behind the movement itself, whenever the process dies.
         alongside: (db) => {
@@ -252,9 +289,13 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       });
       closers.push(async () => parked.close());
       parkedTags = parked;
-      const deviceJournal = new SqliteJournal(join(options.dataDir, "edge", edgeId, "journal.db"));
+      const deviceJournal = new SqliteJournal(join(options.dataDir, "edge", edgeId, "journal.db"), {
+        onWriterFailure: (error) => stopOnFailure("the device journal's writer thread stopped", error),
+        ...(options.onJournalWriter !== undefined ? { onWriterStarted: options.onJournalWriter } : {}),
+      });
       closers.push(async () => deviceJournal.close());
       journal = deviceJournal;
+      await deviceJournal.ready();
     } else {
       outbox = new MemoryOutbox(
         options.outboxMaxDeadLetters !== undefined ? { maxDeadLetters: options.outboxMaxDeadLetters } : {},
@@ -534,19 +575,17 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       metrics.journalReplayed = replayed;
       if (replayed > 0) logger.info({ replayed }, "device messages replayed from the journal");
       // The checkpoint: every 500 ms, the watermark seen at the previous tick (its events have passed the
-      // 20 ms batching and reached the outbox since), unless the outbox is refusing writes.
-      const contextMs = 2 * (stationaryMs + settleMs);
-      let candidate: number | undefined;
-      const checkpointTimer = setInterval(() => {
-        try {
-          if (candidate !== undefined && unsaved.length === 0) {
-            deviceJournal.checkpoint(candidate, Date.now() - contextMs);
-          }
-          candidate = unsaved.length === 0 ? holds.watermark(Date.now()) : undefined;
-        } catch (error) {
-          logger.warn({ err: (error as Error).message }, "journal checkpoint failed");
-        }
-      }, 500);
+      // 20 ms batching and reached the outbox since) once the outbox is synced, unless it is refusing writes.
+      const checkpoints = new JournalCheckpoints({
+        journal: deviceJournal,
+        outbox,
+        watermark: (now) => holds.watermark(now),
+        eventsWaiting: () => unsaved.length > 0,
+        contextMs: 2 * (stationaryMs + settleMs),
+        onSyncFailure: (error) => stopOnFailure("the outbox could not be synced to disk", error),
+        onCheckpointFailure: (error) => logger.warn({ err: error.message }, "journal checkpoint failed"),
+      });
+      const checkpointTimer = setInterval(() => void checkpoints.tick(), 500);
       checkpointTimer.unref();
       closers.push(async () => clearInterval(checkpointTimer));
     }
@@ -695,6 +734,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       metrics: snapshot,
       shelvesReady,
       drained,
+      failed,
       close,
     };
   } catch (error) {

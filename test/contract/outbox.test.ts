@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BATCH_SEQ_BLOCK, MemoryOutbox, readDeadLetters, SqliteOutbox } from "@tally/edge";
+import { BATCH_SEQ_BLOCK, MemoryOutbox, outboxPlatter, readDeadLetters, SqliteOutbox } from "@tally/edge";
 import type { EdgeEvent } from "@tally/protocols";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
@@ -26,6 +26,12 @@ afterAll(async () => {
 outboxContract("memory", async (options) => new MemoryOutbox(options));
 outboxContract("sqlite", async (options) => {
   const outbox = new SqliteOutbox(await tempFile(), options);
+  opened.push(outbox);
+  return outbox;
+});
+
+outboxContract("sqlite, durable on sync", async (options) => {
+  const outbox = new SqliteOutbox(await tempFile(), { ...options, durability: "sync" });
   opened.push(outbox);
   return outbox;
 });
@@ -228,6 +234,45 @@ describe("SqliteOutbox durability", () => {
     expect(reopened.depth()).toBeGreaterThanOrEqual(appended);
     const events = await reopened.peek(reopened.depth());
     expect(events.map((e) => e.id)).toEqual(events.map((_, i) => telemetryEvent(i).id));
+  });
+});
+
+/** A power cut as the disk sees it: the outbox's files as they were at its last durable point. */
+function powerCutDisk(file: string): { onDurable: () => void; cut: () => void } {
+  const platter = outboxPlatter(file, join(dirname(file), "platter"));
+  return { onDurable: platter.keep, cut: platter.cut };
+}
+
+describe("SqliteOutbox durable on sync", () => {
+  it("keeps, through a power cut, what a sync covered; what came after is gone until written again, and once", async () => {
+    const file = await tempFile();
+    const disk = powerCutDisk(file);
+    const outbox = new SqliteOutbox(file, { durability: "sync", onDurable: disk.onDurable });
+    await outbox.append([telemetryEvent(1), telemetryEvent(2)]);
+    await outbox.sync();
+    await outbox.append([telemetryEvent(3)]);
+    // The power goes: the process, and what the disk had not been told to keep.
+    outbox.close();
+    disk.cut();
+    const restarted = new SqliteOutbox(file, { durability: "sync" });
+    opened.push(restarted);
+    expect((await restarted.peek(10)).map((e) => e.id)).toEqual([telemetryEvent(1).id, telemetryEvent(2).id]);
+    // The writer rebuilds what was lost with the same ids (the edge, from its journal): each once.
+    await restarted.append([telemetryEvent(2), telemetryEvent(3)]);
+    expect(restarted.depth()).toBe(3);
+    expect((await restarted.peek(10)).map((e) => e.id)).toEqual([1, 2, 3].map((n) => telemetryEvent(n).id));
+  });
+
+  it("writes a block of batch numbers durably before handing one out, power cut or not", async () => {
+    const file = await tempFile();
+    const disk = powerCutDisk(file);
+    const crashed = new SqliteOutbox(file, { durability: "sync", onDurable: disk.onDurable });
+    const handedOut = Array.from({ length: BATCH_SEQ_BLOCK + 3 }, () => crashed.nextBatchSeq());
+    crashed.close();
+    disk.cut();
+    const restarted = new SqliteOutbox(file, { durability: "sync" });
+    opened.push(restarted);
+    expect(restarted.nextBatchSeq()).toBeGreaterThan(handedOut.at(-1) as number);
   });
 });
 

@@ -1,6 +1,7 @@
 import { join } from "node:path";
+import type { Worker } from "node:worker_threads";
 import type { RunningCloud } from "@tally/cloud";
-import { type RunningEdge, SqliteJournal, startEdge } from "@tally/edge";
+import { type EdgeOptions, type RunningEdge, SqliteJournal, startEdge } from "@tally/edge";
 import { deviceTopic, encodeSgtin96, type Movement } from "@tally/protocols";
 import mqtt from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
@@ -36,7 +37,11 @@ describe("the edge's device journal", () => {
     for (const stop of stops.splice(0).reverse()) await stop();
   });
 
-  const start = async (dataDir: string, cloud: RunningCloud): Promise<RunningEdge> => {
+  const start = async (
+    dataDir: string,
+    cloud: RunningCloud,
+    hooks: Pick<EdgeOptions, "onJournalWriter"> = {},
+  ): Promise<RunningEdge> => {
     const site = await demoSiteOnPort(await freePort());
     const edge = await startEdge({
       site,
@@ -48,6 +53,7 @@ describe("the edge's device journal", () => {
       logger,
       dataDir,
       pipeline: { passes: { silenceMs: 200, stationaryMs: 60_000, maxOpenPasses: 1000, minDirectionGapMs: 100 } },
+      ...hooks,
     });
     return edge;
   };
@@ -111,6 +117,30 @@ describe("the edge's device journal", () => {
       () => movements(cloud),
       (m) => m.filter((x) => x.sku === "GADGET").length === 20,
       { what: "20 scans in the ledger" },
+    );
+  });
+
+  it("stops, says why and takes no more devices when its journal's writer thread dies", async () => {
+    const { dataDir, cloud } = await journalCloud();
+    let writer: Worker | undefined;
+    const edge = await start(dataDir, cloud, { onJournalWriter: (w) => (writer = w) });
+    stops.push(() => edge.close());
+    const scanner = await mqtt.connectAsync(edge.deviceMqttUrl, { clientId: "journal-scanner", reconnectPeriod: 0 });
+    stops.push(() => scanner.endAsync(true));
+    await scanner.publishAsync(deviceTopic("DEMO", "scanner-1", "scan"), scan("BEFORE", Date.now()), { qos: 1 });
+
+    await writer?.terminate();
+    expect((await edge.failed).message).toMatch(/device journal write failed: .*writer thread exited/);
+    // Closed on its own: a supervisor restarting it is what brings devices back, not a broker that never answers.
+    await expect(
+      mqtt.connectAsync(edge.deviceMqttUrl, { clientId: "late-scanner", reconnectPeriod: 0, connectTimeout: 5000 }),
+    ).rejects.toThrow();
+  });
+
+  it("refuses to start when its journal's writer thread cannot start", async () => {
+    const { dataDir, cloud } = await journalCloud();
+    await expect(start(dataDir, cloud, { onJournalWriter: (w) => void w.terminate() })).rejects.toThrow(
+      /device journal write failed: .*writer thread exited/,
     );
   });
 });

@@ -46,6 +46,7 @@ export function registerEdge(program: Command, logger: Logger): void {
           outboxMaxDeadLetters: config.outboxMaxDeadLetters,
           deadLetterRate: { maxDevices: config.deadLetterMaxDevices },
           outboxPageLimit: config.outboxPageLimit,
+          outboxPlatterDir: config.outboxPlatterDir,
           metricsServer: config.metricsServer,
           ...(config.reference !== undefined ? { reference: config.reference } : {}),
           pipeline: {
@@ -56,6 +57,13 @@ export function registerEdge(program: Command, logger: Logger): void {
           opcua: { pkiDir: config.opcuaPkiDir, secretEnv: process.env },
         });
         onShutdown(logger, edge.close);
+        // The edge stopped on its own (its journal's writer thread died, its outbox could not be synced): it has
+        // logged why; exiting non-zero lets a supervisor restart it, and the journal replays what it holds.
+        void edge.failed.then(async () => {
+          await edge.close();
+          logger.flush();
+          process.exit(1);
+        });
         printJson({
           event: "edge-up",
           edgeId: config.edgeId,

@@ -36,6 +36,9 @@ export class MemoryOutbox implements Outbox {
     this.#now = options.now ?? Date.now;
   }
 
+  /** Nothing here outlives the process: nothing to wait for. */
+  async sync(): Promise<void> {}
+
   nextBatchSeq(): number {
     return this.#seq++;
   }

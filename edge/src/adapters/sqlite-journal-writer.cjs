@@ -16,6 +16,7 @@ const insertGroup = db.transaction((topics, payloads, ats) => {
   for (let i = 0; i < topics.length; i++) seqs[i] = Number(insert.run(topics[i], payloads[i], ats[i]).lastInsertRowid);
   return seqs;
 });
+port.postMessage({ type: "ready" });
 
 port.on("message", (message) => {
   if (message.type === "close") {

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { joinPayloads, SqliteJournal } from "./sqlite-journal.js";
@@ -117,6 +118,38 @@ describe("SqliteJournal", () => {
 });
 
 describe("joinPayloads", () => {
+  it("says when its writer thread is ready, and when it dies fails every waiting and later append and says so once", async () => {
+    let writer: Worker | undefined;
+    const failures: Error[] = [];
+    const journal = new SqliteJournal(journalFile(), {
+      onWriterStarted: (w) => {
+        writer = w;
+      },
+      onWriterFailure: (error) => failures.push(error),
+    });
+    await journal.ready();
+    expect(await journal.append("t", Buffer.from("before"), 1)).toBe(1);
+    const waiting = journal.append("t", Buffer.from("waiting"), 2);
+    await writer?.terminate();
+    await expect(waiting).rejects.toThrow(/device journal write failed: .*writer thread exited/);
+    await expect(journal.append("t", Buffer.from("after"), 3)).rejects.toThrow(/device journal write failed/);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]?.message).toMatch(/writer thread exited/);
+    journal.close();
+  });
+
+  it("fails ready() when its writer thread stops before it has started", async () => {
+    const failures: Error[] = [];
+    const journal = new SqliteJournal(journalFile(), {
+      onWriterStarted: (w) => void w.terminate(),
+      onWriterFailure: (error) => failures.push(error),
+    });
+    await expect(journal.ready()).rejects.toThrow(/writer thread exited/);
+    expect(failures).toHaveLength(1);
+    await expect(journal.append("t", Buffer.from("x"), 1)).rejects.toThrow(/device journal write failed/);
+    journal.close();
+  });
+
   it("puts a group's payloads end to end in a buffer of their own, however large the buffers they are slices of", () => {
     const socketChunk = Buffer.alloc(64 * 1024, 0x61);
     socketChunk.write("first", 100);

@@ -15,6 +15,19 @@ const WRITER_FILE = new URL("./sqlite-journal-writer.cjs", import.meta.url);
 
 /** What the writer thread answers for a group: its seqs in order, or why none of it was written. */
 type GroupResult = { id: number; seqs: number[] } | { id: number; error: string };
+/** What the writer thread says: that it has its connection open, or a group's result. */
+type WriterMessage = { type: "ready" } | GroupResult;
+
+export interface SqliteJournalOptions {
+  /**
+   * Told once, when the writer thread cannot start or stops: from then on
+   * every append fails, so no device is acknowledged again. The edge stops
+   * on it, for a supervisor to restart it.
+   */
+  onWriterFailure?: (error: Error) => void;
+  /** Test hook: the writer thread, as soon as it is made (a test terminates it to play its death). */
+  onWriterStarted?: (writer: Worker) => void;
+}
 
 interface PendingAppend {
   topic: string;
@@ -75,8 +88,21 @@ export class SqliteJournal implements DeviceJournal {
   #checkpoint: number;
   #pruned: boolean;
   #closed = false;
+  readonly #onWriterFailure: ((error: Error) => void) | undefined;
+  /** Settles when the writer thread has its connection open, or has failed before. */
+  readonly #ready: Promise<void>;
+  #settleReady: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    options: SqliteJournalOptions = {},
+  ) {
+    this.#onWriterFailure = options.onWriterFailure;
+    this.#ready = new Promise((resolve, reject) => {
+      this.#settleReady = { resolve, reject };
+    });
+    // Seen through ready(), or not at all: a journal nobody waits on must not fail the process with it.
+    this.#ready.catch(() => undefined);
     mkdirSync(dirname(file), { recursive: true });
     this.#db = new Database(file);
     this.#db.pragma("journal_mode = WAL");
@@ -138,9 +164,26 @@ export class SqliteJournal implements DeviceJournal {
     });
     this.#writer.unref();
     this.#port.unref();
-    this.#port.on("message", (result: GroupResult) => this.#settle(result));
+    this.#port.on("message", (message: WriterMessage) => this.#receive(message));
     this.#writer.on("error", (error) => this.#writerStopped(error));
-    this.#writer.on("exit", () => this.#writerStopped(new Error("the device journal's writer thread exited")));
+    this.#writer.on("exit", (code) =>
+      this.#writerStopped(new Error(`the device journal's writer thread exited (code ${code})`)),
+    );
+    options.onWriterStarted?.(this.#writer);
+  }
+
+  /** Resolves once the writer thread has its connection open; rejects if it cannot start. */
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  #receive(message: WriterMessage): void {
+    if ("type" in message) {
+      this.#settleReady?.resolve();
+      this.#settleReady = undefined;
+      return;
+    }
+    this.#settle(message);
   }
 
   append(topic: string, payload: Buffer, receivedAt: number): Promise<number> {
@@ -191,11 +234,15 @@ export class SqliteJournal implements DeviceJournal {
 
   #writerStopped(error: Error): void {
     if (this.#closed || this.#writerFailure !== undefined) return;
-    this.#writerFailure = new Error(`device journal write failed: ${error.message}`);
+    const failure = new Error(`device journal write failed: ${error.message}`);
+    this.#writerFailure = failure;
     const waiting = [...(this.#inFlight?.entries ?? []), ...this.#pending];
     this.#inFlight = undefined;
     this.#pending = [];
-    for (const entry of waiting) entry.reject(this.#writerFailure);
+    for (const entry of waiting) entry.reject(failure);
+    this.#settleReady?.reject(failure);
+    this.#settleReady = undefined;
+    this.#onWriterFailure?.(failure);
   }
 
   /** Writes the pending appends on this thread (at close, once the writer thread is done). */
@@ -248,11 +295,13 @@ export class SqliteJournal implements DeviceJournal {
     if (this.#closed) return;
     // Closed first: answers drained below settle their groups without handing the writer another.
     this.#closed = true;
+    this.#settleReady?.reject(new Error("the device journal was closed before its writer thread started"));
+    this.#settleReady = undefined;
     if (this.#writerFailure === undefined) {
       this.#port.postMessage({ type: "close" });
       Atomics.wait(this.#writerClosed, 0, 0, CLOSE_WAIT_MS);
       for (let m = receiveMessageOnPort(this.#port); m !== undefined; m = receiveMessageOnPort(this.#port)) {
-        this.#settle(m.message as GroupResult);
+        this.#receive(m.message as WriterMessage);
       }
     }
     // A group the writer thread never answered is written again here: it was not acknowledged.

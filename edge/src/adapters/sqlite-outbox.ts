@@ -12,6 +12,7 @@ import {
   type OutboxUsage,
   type QueuedEvent,
 } from "../ports/outbox.js";
+import { WalSyncer } from "./wal-syncer.js";
 
 /** Rows per DELETE statement: well under SQLite's bound-parameter limit. */
 const DELETE_CHUNK = 500;
@@ -88,12 +89,29 @@ export interface SqliteOutboxOptions {
    * or not at all. Its failure fails the append.
    */
   alongside?: (db: Database.Database) => { record(events: readonly EdgeEvent[]): void };
+  /**
+   * When an append is durable. `append` (the default): each append is
+   * fsync'd before it resolves. `sync`: appends commit without an fsync
+   * (`synchronous=NORMAL`: in the OS, so a kill -9 loses nothing, a power cut
+   * may) and are durable once a later `sync()` resolves. Only for a writer
+   * that can rebuild what a power cut takes, as the edge does from its device
+   * journal (decision 0190).
+   */
+  durability?: "append" | "sync";
+  /**
+   * Test hook: called at each point where what the outbox has written so far
+   * is durable (the start of a `sync()`'s fsync; a block of batch numbers
+   * written). The fault suite copies the files there to play a power cut.
+   */
+  onDurable?: () => void;
 }
 
 /**
- * An outbox on disk (SQLite, WAL, `synchronous=FULL`): an append returns only
- * once its transaction is durable, so events survive a kill -9 or a power
- * cut and are sent after the edge restarts. Oldest first by insertion order.
+ * An outbox on disk (SQLite, WAL): by default (`synchronous=FULL`) an append
+ * returns only once its transaction is durable, so events survive a kill -9
+ * or a power cut and are sent after the edge restarts. With `durability:
+ * "sync"` appends survive a kill -9 at once and a power cut once `sync()` has
+ * resolved (decision 0190). Oldest first by insertion order.
  * Bounded by bytes: when full it sheds telemetry before conditions and never
  * drops a movement or a task (those are kept past the bound; the edge applies
  * backpressure to devices instead, see `usage()`).
@@ -127,6 +145,10 @@ export class SqliteOutbox implements Outbox {
   readonly #listDead: Database.Statement<[number], DeadLetterRow>;
   readonly #syncLazily: Database.Statement;
   readonly #syncFully: Database.Statement;
+  /** Whether appends wait for their own fsync (`append`) or for `sync()`. */
+  readonly #syncEachAppend: boolean;
+  readonly #walSyncer: WalSyncer | undefined;
+  readonly #onDurable: (() => void) | undefined;
 
   constructor(
     readonly file: string,
@@ -139,9 +161,12 @@ export class SqliteOutbox implements Outbox {
     mkdirSync(dirname(file), { recursive: true });
     this.#db = new Database(file);
     this.#db.pragma("journal_mode = WAL");
-    this.#db.pragma("synchronous = FULL");
+    this.#syncEachAppend = (options.durability ?? "append") === "append";
+    this.#onDurable = options.onDurable;
+    this.#walSyncer = this.#syncEachAppend ? undefined : new WalSyncer(file);
     this.#syncLazily = this.#db.prepare("PRAGMA synchronous = NORMAL");
     this.#syncFully = this.#db.prepare("PRAGMA synchronous = FULL");
+    (this.#syncEachAppend ? this.#syncFully : this.#syncLazily).run();
     if (options.maxPageCount !== undefined) this.#db.pragma(`max_page_count = ${Math.trunc(options.maxPageCount)}`);
     this.#db.exec(`
       CREATE TABLE IF NOT EXISTS outbox (
@@ -300,13 +325,7 @@ export class SqliteOutbox implements Outbox {
    */
   async remove(ids: readonly string[], refused: readonly EventRefusal[] = []): Promise<DeadLetteredEvent[]> {
     if (ids.length === 0 && refused.length === 0) return [];
-    this.#syncLazily.run();
-    let outcome: RemoveOutcome;
-    try {
-      outcome = this.#removeMany(ids, refused);
-    } finally {
-      this.#syncFully.run();
-    }
+    const outcome = this.#lazily(() => this.#removeMany(ids, refused));
     this.#depth -= outcome.removed;
     this.#bytes -= outcome.bytes;
     this.#deadCount += outcome.dead.length - outcome.dropped;
@@ -333,11 +352,46 @@ export class SqliteOutbox implements Outbox {
   nextBatchSeq(): number {
     const seq = this.#nextSeq;
     if (seq > this.#reservedSeq) {
-      this.#saveSeq.run(seq + BATCH_SEQ_BLOCK - 1);
+      this.#fully(() => this.#saveSeq.run(seq + BATCH_SEQ_BLOCK - 1));
+      this.#onDurable?.();
       this.#reservedSeq = seq + BATCH_SEQ_BLOCK - 1;
     }
     this.#nextSeq = seq + 1;
     return seq;
+  }
+
+  /**
+   * Resolves once every append and removal made before the call is durable.
+   * With `durability: "append"` they already are; with `"sync"` the WAL file
+   * is fsync'd on libuv's thread pool, so the event loop goes on meanwhile.
+   * Rejects when the fsync fails: what was written may then be lost.
+   */
+  async sync(): Promise<void> {
+    if (this.#walSyncer === undefined) return;
+    this.#onDurable?.();
+    await this.#walSyncer.sync();
+  }
+
+  /** Runs a write without its own fsync, whatever the outbox's durability. */
+  #lazily<T>(write: () => T): T {
+    if (!this.#syncEachAppend) return write();
+    this.#syncLazily.run();
+    try {
+      return write();
+    } finally {
+      this.#syncFully.run();
+    }
+  }
+
+  /** Runs a write fsync'd before it returns, whatever the outbox's durability. */
+  #fully<T>(write: () => T): T {
+    if (this.#syncEachAppend) return write();
+    this.#syncFully.run();
+    try {
+      return write();
+    } finally {
+      this.#syncLazily.run();
+    }
   }
 
   usage(): OutboxUsage {
@@ -390,6 +444,8 @@ export class SqliteOutbox implements Outbox {
     if (!this.#db.open) return;
     // Nothing more is handed out: the next process goes on from the last seq used, not from the block's end.
     if (this.#reservedSeq >= this.#nextSeq) this.#saveSeq.run(this.#nextSeq - 1);
+    // Closing the last connection checkpoints the WAL into the file and syncs it: nothing is left to sync.
     this.#db.close();
+    this.#walSyncer?.close();
   }
 }

@@ -63,6 +63,12 @@ export interface Outbox {
   nextBatchSeq(): number;
   /** Bytes waiting, the bound (when there is one) and what was shed to keep it. */
   usage(): OutboxUsage;
+  /**
+   * Resolves once every append and removal made before the call is as
+   * durable as this outbox makes anything (on disk for a durable outbox);
+   * rejects when it cannot be.
+   */
+  sync(): Promise<void>;
 }
 
 /** An event waiting in the outbox and its place there. */
