@@ -40,6 +40,7 @@ import type { Observation } from "./domain/observation.js";
 import { ContinuingRunFilter } from "./domain/replay-filter.js";
 import { indexSite } from "./domain/site-index.js";
 import { type TagMemory, whereaboutsOf } from "./domain/tag-whereabouts.js";
+import { holdsUnjournalledEvents, opcuaShelfIds } from "./domain/unjournalled-events.js";
 import { EdgeStartError } from "./edge-start-error.js";
 import { JournalCheckpoints } from "./journal-checkpoints.js";
 import type { EdgeMetrics } from "./metrics.js";
@@ -398,6 +399,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     // Events wait here until the outbox takes them; when it refuses (disk full) they are kept in memory and
     // retried every second, and the journal's checkpoint does not move until they are in.
     const unsaved: EdgeEvent[][] = [];
+    const opcuaShelves = opcuaShelfIds(site);
     let saving = false;
     let retryTimer: NodeJS.Timeout | undefined;
     const saveUnsaved = async (): Promise<void> => {
@@ -418,6 +420,12 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
             return;
           }
           unsaved.shift();
+          // The journal cannot rebuild these after a power cut: make them durable now, not at the next checkpoint.
+          if (journal !== undefined && holdsUnjournalledEvents(next, opcuaShelves)) {
+            outbox
+              .sync()
+              .catch((error: unknown) => stopOnFailure("the outbox could not be synced to disk", error as Error));
+          }
           const condition = backlog.check(outbox.usage(), new Date());
           if (condition !== undefined) {
             logger.warn({ fill: condition.value, state: condition.state }, "outbox backlog");
