@@ -53,6 +53,13 @@ export function registerUp(program: Command, logger: Logger): void {
         },
       });
       onShutdown(logger, system.close);
+      // The edge stopped on its own (its journal's writer thread died, its outbox could not be synced): it has
+      // logged why; the whole system exits non-zero so a supervisor restarts it, and the journal replays.
+      void system.edge.inProcess?.failed.then(async () => {
+        await system.close();
+        logger.flush();
+        process.exit(1);
+      });
       const api = system.cloud.url;
       printJson({
         event: "up",
