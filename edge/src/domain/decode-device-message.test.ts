@@ -25,6 +25,16 @@ describe("decodeDeviceMessage", () => {
     });
   });
 
+  it("gives each read its device time as a number too, so no stage parses it again", () => {
+    const result = decode("tally/v1/DEMO/dev/portal-d1/read", {
+      reads: [{ epc: "3074257BF7194E4000001A85", antenna: 1, rssi: -50, readAt: "2026-11-22T08:00:01.234+01:00" }],
+    });
+    expect(result).toMatchObject({
+      ok: true,
+      value: [{ at: "2026-11-22T07:00:01.234Z", atMs: Date.parse("2026-11-22T07:00:01.234Z") }],
+    });
+  });
+
   it("decodes a heartbeat and an offline will, which has no time of its own", () => {
     expect(decode("tally/v1/DEMO/dev/portal-d1/hb", { sentAt: at })).toEqual({
       ok: true,

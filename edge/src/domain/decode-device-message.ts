@@ -1,4 +1,5 @@
 import {
+  canonicalTimestampMs,
   DEVICE_KIND_CHANNELS,
   type Device,
   type DeviceChannel,
@@ -101,6 +102,7 @@ export function decodeDeviceMessage(
         antenna: r.antenna,
         rssi: r.rssi,
         at: r.readAt,
+        atMs: canonicalTimestampMs(r.readAt),
         receivedAtMs,
       };
     }

@@ -19,6 +19,8 @@ export interface TagReadObservation {
   /** dBm */
   rssi: number;
   at: string;
+  /** `at` in ms since the epoch, when decoding has it (carried as a number so that no stage parses `at` again). */
+  atMs?: number | undefined;
   /**
    * When the edge received the message, ms since the epoch (the journalled
    * time on a replay): what reader clocks are checked against.

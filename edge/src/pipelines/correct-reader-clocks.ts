@@ -80,7 +80,9 @@ export function correctReaderClocks(
         next: (read) => {
           const receivedAtMs = read.receivedAtMs;
           const deviceMs =
-            receivedAtMs === undefined ? Number.NaN : (canonicalTimestampMs(read.at) ?? Date.parse(read.at));
+            receivedAtMs === undefined
+              ? Number.NaN
+              : (read.atMs ?? canonicalTimestampMs(read.at) ?? Date.parse(read.at));
           if (receivedAtMs === undefined || !Number.isFinite(deviceMs)) {
             subscriber.next(read);
             return;
@@ -106,7 +108,12 @@ export function correctReaderClocks(
             clock.reportedOffsetMs = offsetMs;
             onEstimate({ deviceId: read.deviceId, offsetMs, correcting, steady: clock.steady });
           }
-          subscriber.next(correcting ? { ...read, at: new Date(deviceMs + clock.minGapMs).toISOString() } : read);
+          if (!correcting) {
+            subscriber.next(read);
+            return;
+          }
+          const atMs = deviceMs + clock.minGapMs;
+          subscriber.next({ ...read, at: new Date(atMs).toISOString(), atMs });
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),

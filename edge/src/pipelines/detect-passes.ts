@@ -390,7 +390,7 @@ export function detectPasses(
           const now = scheduler.now();
           const here = atPortal(portal.id);
           // Device times come normalised (canonical UTC) from decoding: read without Date.
-          const atMs = canonicalTimestampMs(read.at) ?? Date.parse(read.at);
+          const atMs = read.atMs ?? canonicalTimestampMs(read.at) ?? Date.parse(read.at);
           let p = here.get(read.epc);
           // A gap in device time ends the presence too, even when the reads arrive together (a replay).
           if (p !== undefined && presenceOver(p, atMs - p.lastAtMs, s)) {

@@ -3,6 +3,7 @@ import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, 
 import { BoundedLru } from "./bounded-lru.js";
 import type { Direction } from "./crossing-evidence.js";
 import type { OpenPasses, TagPass } from "./detect-passes.js";
+import { FifoWindow } from "./fifo-window.js";
 
 export interface GroupCrossingsConfig {
   /** A candidate waits this long for the crossings of tags that went through with it, ms. */
@@ -53,20 +54,18 @@ interface Held {
  * at once most likely went through the one its pallet went through).
  */
 export class DoorActivity {
-  readonly #byPortal = new Map<string, { atMs: number; seenMs: number }[]>();
+  readonly #byPortal = new Map<string, FifoWindow<{ atMs: number; seenMs: number }>>();
 
   constructor(private readonly keepMs = 15_000) {}
 
   record(portalId: string, atMs: number, nowMs: number): void {
     let list = this.#byPortal.get(portalId);
     if (list === undefined) {
-      list = [];
+      list = new FifoWindow();
       this.#byPortal.set(portalId, list);
     }
     list.push({ atMs, seenMs: nowMs });
-    while (list.length > 0 && (nowMs - (list[0]?.seenMs ?? nowMs) > this.keepMs || list.length > MAX_REMEMBERED)) {
-      list.shift();
-    }
+    list.dropWhile((oldest, length) => nowMs - oldest.seenMs > this.keepMs || length > MAX_REMEMBERED);
   }
 
   /** Crossings at `portalId` whose (device) time is within `windowMs` of `atMs`. */
@@ -105,7 +104,7 @@ export function groupCrossings(
 ): OperatorFunction<TagPass, TagPass> {
   return (passes$) =>
     new Observable<TagPass>((subscriber) => {
-      const crossed = new Map<string, Crossed[]>();
+      const crossed = new Map<string, FifoWindow<Crossed>>();
       const held: Held[] = [];
       let timer: Subscription | undefined;
       let dueMs = Number.POSITIVE_INFINITY;
@@ -117,7 +116,7 @@ export function groupCrossings(
         const atMs = timeOf(pass.crossingAt ?? pass.lastAt);
         let list = crossed.get(pass.portalId);
         if (list === undefined) {
-          list = [];
+          list = new FifoWindow();
           crossed.set(pass.portalId, list);
         }
         const now = scheduler.now();
@@ -133,16 +132,15 @@ export function groupCrossings(
         // Kept by the scheduler's clock, not device time: a replay or a play at full speed delivers
         // hours of device time in seconds, and a candidate held now still needs the crossings beside it.
         const keepMs = 2 * config.holdMs + 1000;
-        while (list.length > 0 && (now - (list[0]?.seenMs ?? now) > keepMs || list.length > MAX_REMEMBERED)) {
-          list.shift();
-        }
+        list.dropWhile((oldest, length) => now - oldest.seenMs > keepMs || length > MAX_REMEMBERED);
       };
       const resolve = (h: Held) => {
         // No longer held here: cross-read suppression stops waiting for it once it has been let through.
         openPasses?.closed(h.pass.epc, h.pass.portalId);
-        const nearby = (crossed.get(h.pass.portalId) ?? []).filter(
-          (c) => c.atMs >= h.firstMs - config.windowMs && c.atMs <= h.lastMs + config.windowMs,
-        );
+        const nearby =
+          crossed
+            .get(h.pass.portalId)
+            ?.filter((c) => c.atMs >= h.firstMs - config.windowMs && c.atMs <= h.lastMs + config.windowMs) ?? [];
         const inbound = nearby.filter((c) => c.direction === "inbound");
         const way: Direction = inbound.length * 2 >= nearby.length ? "inbound" : "outbound";
         const agreeing = nearby.filter((c) => c.direction === way);

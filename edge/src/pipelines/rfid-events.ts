@@ -23,6 +23,7 @@ import {
 import { BoundedLru } from "./bounded-lru.js";
 import type { TagPass } from "./detect-passes.js";
 import { type EventDeps, newMovement, newTask } from "./event-factory.js";
+import { TwoGenerationCache } from "./two-generation-cache.js";
 
 export interface RfidEventsConfig {
   /**
@@ -37,7 +38,7 @@ export interface RfidEventsConfig {
 
 export const DEFAULT_RFID_EVENTS_CONFIG: RfidEventsConfig = { dedupeTtlMs: 30 * 60_000, maxTags: 200_000 };
 
-/** EPC decodes remembered: a tag seen again (another portal, a later pass) is not decoded again. */
+/** EPC decodes remembered, per generation (at most two): a tag seen again (another portal, a later pass) is not decoded again. */
 const EPC_CACHE_SIZE = 10_000;
 
 /** How sure a movement is, by what proved its crossing. */
@@ -116,15 +117,8 @@ export function rfidEvents(
         if (before === undefined || move.atMs >= before.atMs) skuMovesOut.set(key, { to: move.to, atMs: move.atMs });
       };
       for (const move of initialMemory.skuMoves) rememberSkuMove(move);
-      const epcs = new BoundedLru<string, ReturnType<typeof decodeEpc>>(EPC_CACHE_SIZE);
-      const decode = (epc: string) => {
-        let decoded = epcs.get(epc);
-        if (decoded === undefined) {
-          decoded = decodeEpc(epc);
-          epcs.set(epc, decoded);
-        }
-        return decoded;
-      };
+      const epcs = new TwoGenerationCache<string, ReturnType<typeof decodeEpc>>(EPC_CACHE_SIZE);
+      const decode = (epc: string) => epcs.get(epc, decodeEpc);
       const emit = (events: EdgeEvent[]) => {
         for (const e of events) subscriber.next(e);
       };

@@ -1,6 +1,7 @@
 import { canonicalTimestampMs } from "@tally/protocols";
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, Subscription } from "rxjs";
 import type { TagPass } from "./detect-passes.js";
+import { type PassRank, RecentPasses, strengthOf } from "./recent-passes.js";
 
 export interface CrossReadConfig {
   /** Passes of one tag at two portals whose read times are this close (or overlap) compete, ms. */
@@ -21,11 +22,18 @@ export interface CrossReadConfig {
    * Default 45 s.
    */
   rememberMs?: number;
+  /** Most passes remembered at once (the oldest are forgotten first): a bound whatever the rate. Default 100,000. */
+  maxRemembered?: number;
 }
 
 // Passes of one tag at two doors close within moments of each other when their reads arrive together (a
 // short hold-off suffices), but at live speed a neighbour's stray pass can close seconds before the tag's
 // own pass: a pass then waits while a neighbour still has the tag's pass open (`maxHoldMs`, decision 0013).
+/** How long passes let through are remembered unless `rememberMs` says, ms. */
+const DEFAULT_REMEMBER_MS = 45_000;
+/** Most passes let through remembered at once unless `maxRemembered` says; past it the oldest go first. */
+const MAX_REMEMBERED = 100_000;
+
 export const DEFAULT_CROSS_READ_CONFIG: CrossReadConfig = {
   windowMs: 3000,
   holdOffMs: 500,
@@ -38,10 +46,16 @@ export interface OpenPassLookup {
   portalsOf(epc: string): readonly string[];
 }
 
-interface Pending {
-  pass: TagPass;
+/** When a pass's reads were made (device times) and received (edge times, when the reader said), ms. */
+interface ReadTimes {
   firstMs: number;
   lastMs: number;
+  receivedFromMs?: number | undefined;
+  receivedToMs?: number | undefined;
+}
+
+interface Pending extends ReadTimes {
+  pass: TagPass;
   /** Scheduler time it was first held. */
   heldSinceMs: number;
   /** Dropped for a stronger rival, or already let through. */
@@ -61,11 +75,11 @@ interface Release {
  * an offset), or by when the edge received them. Either is enough: a reader
  * whose clock is off, or one that delivers late, does not hide a rival.
  */
-function together(a: Pending, b: Pending, windowMs: number): boolean {
+function together(a: ReadTimes, b: ReadTimes, windowMs: number): boolean {
   const byReader = a.firstMs <= b.lastMs + windowMs && b.firstMs <= a.lastMs + windowMs;
   if (byReader) return true;
-  const { receivedFromMs: af, receivedToMs: at } = a.pass;
-  const { receivedFromMs: bf, receivedToMs: bt } = b.pass;
+  const { receivedFromMs: af, receivedToMs: at } = a;
+  const { receivedFromMs: bf, receivedToMs: bt } = b;
   if (af === undefined || at === undefined || bf === undefined || bt === undefined) return false;
   return af <= bt + windowMs && bf <= at + windowMs;
 }
@@ -75,7 +89,7 @@ const MIN_SUPPORT = 3;
 const SUPPORT_RATIO = 3;
 
 /** How a pass proves its crossing, best first: its own reads, the tags that crossed with it, a thin pass, none. */
-function proofRank(pass: TagPass): number {
+function proofRank(pass: PassRank): number {
   if (pass.verdict !== "crossing") return 0;
   if (pass.directionFrom === "group") return 2;
   // In order, but a single read on a side: confirmed only by the tag leaving the field.
@@ -89,12 +103,12 @@ function proofRank(pass: TagPass): number {
  * then), the door with clearly more; then the better proof
  * of crossing; then the stronger read, however slight; then more reads.
  */
-export function strongerPass(
-  a: TagPass,
-  b: TagPass,
+export function strongerPass<A extends PassRank, B extends PassRank>(
+  a: A,
+  b: B,
   rssiMarginDb: number,
-  support?: (pass: TagPass) => number,
-): TagPass {
+  support?: (pass: PassRank) => number,
+): A | B {
   const ca = a.verdict === "crossing";
   const cb = b.verdict === "crossing";
   if (ca !== cb) return ca ? a : b;
@@ -122,13 +136,13 @@ export function strongerPass(
  * A pass that comes after its rival was let through is dropped if weaker.
  * Passes of one tag far apart in time (through door 1, later door 2) both
  * pass. Memory: one entry per pass held, and per pass let through within
- * `rememberMs`.
+ * `rememberMs` (at most `maxRemembered`, only what a rival is weighed against).
  */
 export function suppressCrossReads(
   neighbours: (a: string, b: string) => boolean,
   config: CrossReadConfig = DEFAULT_CROSS_READ_CONFIG,
   scheduler: SchedulerLike = asyncScheduler,
-  onSuppressed: (loser: TagPass, winner: TagPass) => void = () => undefined,
+  onSuppressed: (loser: TagPass, winner: PassRank) => void = () => undefined,
   openPasses?: OpenPassLookup,
   activity?: { around(portalId: string, atMs: number, windowMs: number): number },
 ): OperatorFunction<TagPass, TagPass> {
@@ -138,7 +152,7 @@ export function suppressCrossReads(
       const support =
         activity === undefined
           ? undefined
-          : (p: TagPass) => {
+          : (p: PassRank) => {
               const at = p.crossingAt ?? p.lastAt;
               return activity.around(p.portalId, canonicalTimestampMs(at) ?? Date.parse(at), config.windowMs);
             };
@@ -158,26 +172,15 @@ export function suppressCrossReads(
        * held while tags beside it crossed, or confirmed when it left the field) is dropped if it is the
        * weaker. Kept `rememberMs`.
        */
-      const recent = new Map<string, { pending: Pending; atMs: number }[]>();
-      const keepRecentMs = config.rememberMs ?? 45_000;
+      // Only what a later rival is weighed against: a pass's evidence ids are not kept for `rememberMs`.
+      const recent = new RecentPasses(config.rememberMs ?? DEFAULT_REMEMBER_MS, config.maxRemembered ?? MAX_REMEMBERED);
       const release = (pending: Pending) => {
         if (pending.done) return;
         forget(pending);
-        const now = scheduler.now();
-        const list = (recent.get(pending.pass.epc) ?? []).filter((r) => now - r.atMs < keepRecentMs);
-        list.push({ pending, atMs: now });
-        recent.set(pending.pass.epc, list);
-        subscriber.next(pending.pass);
+        const { pass } = pending;
+        recent.add(pass.epc, strengthOf(pass, pending.firstMs, pending.lastMs), scheduler.now());
+        subscriber.next(pass);
       };
-      const pruneRecent = () => {
-        const now = scheduler.now();
-        for (const [epc, list] of recent) {
-          const kept = list.filter((r) => now - r.atMs < keepRecentMs);
-          if (kept.length === 0) recent.delete(epc);
-          else if (kept.length !== list.length) recent.set(epc, kept);
-        }
-      };
-      let releasedSincePrune = 0;
       const rivalOpen = (pass: TagPass): boolean =>
         (openPasses?.portalsOf(pass.epc) ?? []).some(
           (portal) => portal !== pass.portalId && neighbours(portal, pass.portalId),
@@ -205,20 +208,22 @@ export function suppressCrossReads(
         next: (pass) => {
           const firstMs = canonicalTimestampMs(pass.firstAt) ?? Date.parse(pass.firstAt);
           const lastMs = canonicalTimestampMs(pass.lastAt) ?? Date.parse(pass.lastAt);
-          const pending: Pending = { pass, firstMs, lastMs, heldSinceMs: scheduler.now(), done: false };
-          if (++releasedSincePrune >= 10_000) {
-            releasedSincePrune = 0;
-            pruneRecent();
-          }
-          for (const earlier of recent.get(pass.epc) ?? []) {
-            const rival = earlier.pending;
+          const pending: Pending = {
+            pass,
+            firstMs,
+            lastMs,
+            receivedFromMs: pass.receivedFromMs,
+            receivedToMs: pass.receivedToMs,
+            heldSinceMs: scheduler.now(),
+            done: false,
+          };
+          for (const { strength: rival } of recent.of(pass.epc, scheduler.now())) {
             if (
-              scheduler.now() - earlier.atMs < keepRecentMs &&
-              neighbours(rival.pass.portalId, pass.portalId) &&
+              neighbours(rival.portalId, pass.portalId) &&
               together(rival, pending, config.windowMs) &&
-              strongerPass(rival.pass, pass, config.rssiMarginDb, support) === rival.pass
+              strongerPass(rival, pass, config.rssiMarginDb, support) === rival
             ) {
-              onSuppressed(pass, rival.pass);
+              onSuppressed(pass, rival);
               return;
             }
           }
