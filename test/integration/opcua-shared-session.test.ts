@@ -1,16 +1,15 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startCloud } from "@tally/cloud";
-import { prepareOpcuaClientPki, startEdge } from "@tally/edge";
+import { prepareOpcuaClientPki } from "@tally/edge";
 import { type ShelfDevice, SiteLayout } from "@tally/protocols";
 import { type OpcuaShelf, SCALE_ITEM, shelfSiteAtScale, startOpcuaShelf } from "@tally/simulators";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { committedPicks } from "../support/committed-picks.js";
 import { eventually } from "../support/eventually.js";
 import { freePort } from "../support/free-port.js";
-import { linkEdge } from "../support/link-edge.js";
 import { testLogger } from "../support/quiet-logger.js";
+import { cloudAndShelfEdge } from "../support/shelf-edge.js";
 
 const quiet = testLogger();
 const UNITS = 10;
@@ -74,24 +73,14 @@ describe("OPC-UA shelves behind one endpoint share one session", () => {
 
     const pkiDir = join(root, "edge-pki");
     await prepareOpcuaClientPki(pkiDir, { edgeId: "edge-shared", trustOnFirstUse: true, logger: quiet });
-    const cloud = await startCloud({
-      port: 0,
-      dataDir: await mkdtemp(join(root, "cloud-")),
-      mqtt: { embedded: { port: 0 } },
-      logger: quiet,
-    });
-    stops.push(() => cloud.close());
-    const edge = await startEdge({
+    const { cloud, edge } = await cloudAndShelfEdge({
+      root,
       site,
       edgeId: "edge-shared",
-      // A test bench: the shelves are None/anonymous, which only development mode connects.
-      mode: "development",
-      devices: { embedded: { port: 0 } },
-      uplink: { httpUrl: cloud.url, token: await linkEdge(cloud, site, "edge-shared"), flushMs: 10 },
       logger: quiet,
-      opcua: { pkiDir },
+      stops,
+      edge: { opcua: { pkiDir } },
     });
-    stops.push(() => edge.close());
     expect(await edge.shelvesReady(15_000)).toEqual({ waiting: [] });
     expect(edge.metrics().opcuaMonitoredBins).toEqual({ "shelf-a": 10, "shelf-b": 10, "shelf-c": 10, "shelf-d": 1 });
     expect(sessionShape(sharedServer)).toEqual([[100, 500]]);
@@ -161,25 +150,16 @@ describe("OPC-UA shelves behind one endpoint share one session", () => {
     });
     const shelf = await startOpcuaShelf({ ...server, bins: server.bins }, quiet);
     stops.push(() => shelf.close());
-    const cloud = await startCloud({
-      port: 0,
-      dataDir: await mkdtemp(join(root, "cloud-")),
-      mqtt: { embedded: { port: 0 } },
-      logger: quiet,
-    });
-    stops.push(() => cloud.close());
     const pkiDir = join(root, "edge-pki");
     await prepareOpcuaClientPki(pkiDir, { edgeId: "edge-shared", trustOnFirstUse: true, logger: quiet });
-    const edge = await startEdge({
+    const { cloud, edge } = await cloudAndShelfEdge({
+      root,
       site,
       edgeId: "edge-lost",
-      mode: "development",
-      devices: { embedded: { port: 0 } },
-      uplink: { httpUrl: cloud.url, token: await linkEdge(cloud, site, "edge-lost"), flushMs: 10 },
       logger: quiet,
-      opcua: { pkiDir },
+      stops,
+      edge: { opcua: { pkiDir } },
     });
-    stops.push(() => edge.close());
     const unreachable = async () =>
       (await cloud.store.alerts({})).filter((a) => a.kind === "SHELF_UNREACHABLE" && a.status === "open");
     const raised = await eventually(unreachable, (a) => a.length > 0, {

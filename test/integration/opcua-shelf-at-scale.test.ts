@@ -1,16 +1,15 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startCloud } from "@tally/cloud";
-import { prepareOpcuaClientPki, startEdge } from "@tally/edge";
+import { prepareOpcuaClientPki } from "@tally/edge";
 import type { ShelfDevice } from "@tally/protocols";
 import { SCALE_ITEM, shelfSiteAtScale, startOpcuaShelf } from "@tally/simulators";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { committedPicks } from "../support/committed-picks.js";
 import { eventually } from "../support/eventually.js";
 import { freePort } from "../support/free-port.js";
-import { linkEdge } from "../support/link-edge.js";
 import { testLogger } from "../support/quiet-logger.js";
+import { cloudAndShelfEdge } from "../support/shelf-edge.js";
 
 const quiet = testLogger();
 const BINS = 2000;
@@ -40,26 +39,15 @@ describe("OPC-UA shelf at scale: the real connector and pipeline", () => {
     const pkiDir = join(root, "edge-pki");
     // The key pair takes seconds to make: made here, outside what the test waits for.
     await prepareOpcuaClientPki(pkiDir, { edgeId: "edge-scale", trustOnFirstUse: true, logger: quiet });
-    const cloud = await startCloud({
-      port: 0,
-      dataDir: await mkdtemp(join(root, "cloud-")),
-      mqtt: { embedded: { port: 0 } },
-      logger: quiet,
-    });
-    stops.push(() => cloud.close());
-    const edge = await startEdge({
+    const { cloud, edge } = await cloudAndShelfEdge({
+      root,
       site,
       edgeId: "edge-scale",
-      // A test bench: the shelf is None/anonymous, which only development mode connects.
-      mode: "development",
-      devices: { embedded: { port: 0 } },
-      uplink: { httpUrl: cloud.url, token: await linkEdge(cloud, site, "edge-scale"), flushMs: 10 },
-      // A durable outbox, and event ids as the real edge makes them.
-      dataDir: join(root, "edge-data"),
       logger: quiet,
-      opcua: { pkiDir },
+      stops,
+      // A durable outbox, and event ids as the real edge makes them.
+      edge: { dataDir: join(root, "edge-data"), opcua: { pkiDir } },
     });
-    stops.push(() => edge.close());
     expect(await edge.shelvesReady(30_000)).toEqual({ waiting: [] });
     await eventually(
       () => edge.metrics().observations,

@@ -1,16 +1,15 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startCloud } from "@tally/cloud";
-import { prepareOpcuaClientPki, type RunningEdge, startEdge, trustOpcuaCertificate } from "@tally/edge";
+import { prepareOpcuaClientPki, trustOpcuaCertificate } from "@tally/edge";
 import type { ShelfDevice, SiteLayout } from "@tally/protocols";
 import { type OpcuaShelf, SCALE_ITEM, shelfSiteAtScale, startOpcuaShelf } from "@tally/simulators";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { committedPicks } from "../support/committed-picks.js";
 import { eventually } from "../support/eventually.js";
 import { freePort } from "../support/free-port.js";
-import { linkEdge } from "../support/link-edge.js";
 import { testLogger } from "../support/quiet-logger.js";
+import { cloudAndShelfEdge } from "../support/shelf-edge.js";
 
 const quiet = testLogger();
 const BINS = 500;
@@ -65,29 +64,20 @@ describe("OPC-UA shelves at scale: restarts, quality, browsing", () => {
     await writeFile(certificate, shelf.certificate());
     await trustOpcuaCertificate(edgePki, certificate);
 
-    const cloud = await startCloud({
-      port: 0,
-      dataDir: await mkdtemp(join(root, "cloud-")),
-      mqtt: { embedded: { port: 0 } },
-      logger: quiet,
-    });
-    stops.push(() => cloud.close());
-    const edge: RunningEdge = await startEdge({
+    const { cloud, edge } = await cloudAndShelfEdge({
+      root,
       site,
       edgeId: "edge-restart",
-      // No MQTT device here: the device broker may stay without credentials.
-      insecure: true,
-      devices: { embedded: { port: 0 } },
-      uplink: {
-        httpUrl: cloud.url,
-        token: await linkEdge(cloud, site, "edge-restart"),
-        flushMs: 10,
-        ackTimeoutMs: 500,
-      },
       logger: quiet,
-      opcua: { pkiDir: edgePki, secretEnv: { SHELF_PASSWORD: PASSWORD } },
+      stops,
+      ackTimeoutMs: 500,
+      // Production: the shelf is secured. No MQTT device here: the device broker may stay without credentials.
+      edge: {
+        mode: "production",
+        insecure: true,
+        opcua: { pkiDir: edgePki, secretEnv: { SHELF_PASSWORD: PASSWORD } },
+      },
     });
-    stops.push(() => edge.close());
     expect(await edge.shelvesReady(15_000)).toEqual({ waiting: [] });
     expect(edge.metrics().opcuaMonitoredBins).toEqual({ [device.id]: BINS });
     // Every bin's first value is its baseline: wait for all of them before picking.
@@ -179,24 +169,14 @@ describe("OPC-UA shelves at scale: restarts, quality, browsing", () => {
     const shelf = await startOpcuaShelf(device, quiet);
     stops.push(() => shelf.close());
     for (const bin of device.bins) shelf.setGrams(bin.location, 2500);
-    const cloud = await startCloud({
-      port: 0,
-      dataDir: await mkdtemp(join(root, "cloud-")),
-      mqtt: { embedded: { port: 0 } },
-      logger: quiet,
-    });
-    stops.push(() => cloud.close());
-    const edge = await startEdge({
+    const { cloud, edge } = await cloudAndShelfEdge({
+      root,
       site,
       edgeId: "edge-quality",
-      // A test bench: the shelf is None/anonymous, which only development mode connects.
-      mode: "development",
-      devices: { embedded: { port: 0 } },
-      uplink: { httpUrl: cloud.url, token: await linkEdge(cloud, site, "edge-quality"), flushMs: 10 },
       logger: quiet,
-      opcua: { pkiDir: edgePki, quality: { badAfterMs: 500 } },
+      stops,
+      edge: { opcua: { pkiDir: edgePki, quality: { badAfterMs: 500 } } },
     });
-    stops.push(() => edge.close());
     expect(await edge.shelvesReady(15_000)).toEqual({ waiting: [] });
     await eventually(
       () => edge.metrics().observations,
@@ -236,23 +216,14 @@ describe("OPC-UA shelves at scale: restarts, quality, browsing", () => {
     if (device === undefined) throw new Error("no shelf");
     const shelf = await startOpcuaShelf({ ...device, bins: device.bins.slice(0, 10) }, quiet);
     stops.push(() => shelf.close());
-    const cloud = await startCloud({
-      port: 0,
-      dataDir: await mkdtemp(join(root, "cloud-")),
-      mqtt: { embedded: { port: 0 } },
-      logger: quiet,
-    });
-    stops.push(() => cloud.close());
-    const edge = await startEdge({
+    const { edge } = await cloudAndShelfEdge({
+      root,
       site,
       edgeId: "edge-browse",
-      mode: "development",
-      devices: { embedded: { port: 0 } },
-      uplink: { httpUrl: cloud.url, token: await linkEdge(cloud, site, "edge-browse"), flushMs: 10 },
       logger: quiet,
-      opcua: { pkiDir: edgePki },
+      stops,
+      edge: { opcua: { pkiDir: edgePki } },
     });
-    stops.push(() => edge.close());
     expect(await edge.shelvesReady(15_000)).toEqual({ waiting: [] });
     expect(edge.metrics().opcuaMonitoredBins).toEqual({ [device.id]: 10 });
     expect(edge.metrics().opcuaBadBins).toEqual({ [device.id]: 2 });
