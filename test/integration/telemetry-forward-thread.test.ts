@@ -1,10 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseBootstrapTokens, type RunningCloud, startCloud } from "@tally/cloud";
-import type { Telemetry } from "@tally/protocols";
 import { afterAll, describe, expect, it } from "vitest";
+import { coldRoomReading, demoTelemetryPoster } from "../support/cold-room-telemetry.js";
 import { demoSiteOnPort } from "../support/demo-site.js";
 import { eventually } from "../support/eventually.js";
 import { freePort } from "../support/free-port.js";
@@ -56,34 +55,8 @@ describe.skipIf(unavailable !== undefined).each(["sqlite", "postgres"] as const)
 async function outageScenario(cloud: RunningCloud): Promise<void> {
   if ("unavailable" in influx) return;
   const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
-  let seq = 0;
-  const reading = (i: number): Telemetry => ({
-    kind: "telemetry",
-    id: randomUUID(),
-    siteId: "DEMO",
-    occurredAt: new Date(t0 + i * 1000).toISOString(),
-    deviceId: "temp-c1",
-    metric: "temperature",
-    value: 4 + i / 10,
-    unit: "Cel",
-    location: "DEMO/COLD/C1",
-  });
-  const ingest = async (events: Telemetry[]) => {
-    const res = await fetch(`${cloud.url}/v1/ingest`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${EDGE_SECRET}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        v: 1,
-        edgeId: "edge-t",
-        siteId: "DEMO",
-        batchId: randomUUID(),
-        seq: seq++,
-        sentAt: new Date().toISOString(),
-        events,
-      }),
-    });
-    return (await res.json()) as { status: string };
-  };
+  const reading = (i: number) => coldRoomReading(t0, i);
+  const ingest = demoTelemetryPoster(cloud.url, EDGE_SECRET, "edge-t");
   const stored = async (): Promise<number[]> => {
     const from = new Date(t0).toISOString();
     const to = new Date(t0 + 3_600_000).toISOString();
@@ -94,14 +67,14 @@ async function outageScenario(cloud: RunningCloud): Promise<void> {
     return ((await res.json()) as { points: { value: number }[] }).points.map((p) => p.value);
   };
 
-  expect((await ingest([reading(0), reading(1), reading(2)])).status).toBe("committed");
+  expect((await ingest([reading(0), reading(1), reading(2)])).body.status).toBe("committed");
   await eventually(stored, (values) => values.length === 3, { what: "the first readings in InfluxDB" });
   await influx.kill();
   const whileDown: string[] = [];
   for (let i = 3; i < 9; i += 2) {
     const events = [reading(i), reading(i + 1)];
     whileDown.push(...events.map((e) => e.id));
-    expect((await ingest(events)).status).toBe("committed");
+    expect((await ingest(events)).body.status).toBe("committed");
   }
   // The thread's rounds fail meanwhile: the rows wait in the hand-off, which this thread reads too.
   const waiting = new Set((await cloud.store.pendingTelemetry(100)).flatMap((r) => r.telemetry.map((t) => t.id)));

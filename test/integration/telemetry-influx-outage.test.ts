@@ -1,10 +1,10 @@
-import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseBootstrapTokens, type RunningCloud, startCloud } from "@tally/cloud";
 import type { Telemetry } from "@tally/protocols";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { coldRoomReading, demoTelemetryPoster } from "../support/cold-room-telemetry.js";
 import { demoSiteOnPort } from "../support/demo-site.js";
 import { eventually } from "../support/eventually.js";
 import { freePort } from "../support/free-port.js";
@@ -23,7 +23,6 @@ describe.skipIf(unavailable !== undefined)(
     let cloud: RunningCloud;
     let dataDir: string;
     let local: LocalInflux;
-    let seq = 0;
     const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
 
     beforeAll(async () => {
@@ -46,33 +45,12 @@ describe.skipIf(unavailable !== undefined)(
       if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
     });
 
-    const reading = (i: number): Telemetry => ({
-      kind: "telemetry",
-      id: randomUUID(),
-      siteId: "DEMO",
-      occurredAt: new Date(t0 + i * 1000).toISOString(),
-      deviceId: "temp-c1",
-      metric: "temperature",
-      value: 4 + i / 10,
-      unit: "Cel",
-      location: "DEMO/COLD/C1",
-    });
-
-    const ingest = async (events: Telemetry[]) => {
-      const res = await fetch(`${cloud.url}/v1/ingest`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${EDGE_SECRET}`, "content-type": "application/json" },
-        body: JSON.stringify({
-          v: 1,
-          edgeId: "edge-t",
-          siteId: "DEMO",
-          batchId: randomUUID(),
-          seq: seq++,
-          sentAt: new Date().toISOString(),
-          events,
-        }),
-      });
-      return { status: res.status, body: (await res.json()) as { status: string } };
+    const reading = (i: number) => coldRoomReading(t0, i);
+    // Made at the first post: the cloud starts in beforeAll. One poster, so the batches' seqs go up.
+    let post: ReturnType<typeof demoTelemetryPoster> | undefined;
+    const ingest = (events: Telemetry[]) => {
+      post ??= demoTelemetryPoster(cloud.url, EDGE_SECRET, "edge-t");
+      return post(events);
     };
 
     const stored = async (): Promise<{ status: number; values: number[] }> => {
