@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Telemetry } from "@tally/protocols";
 import { afterEach, describe, expect, it } from "vitest";
 import { InfluxTelemetryStore } from "../adapters/influx-telemetry-store.js";
 import { SqliteTelemetryStore } from "../adapters/sqlite-telemetry-store.js";
+import { closedPort } from "../testing/closed-port.js";
 import { batch, bearer, silentLogger, TEST_TOKENS, testApp } from "../testing/fixtures.js";
 import { TelemetryForwarder, telemetryPoint } from "./telemetry-forwarder.js";
 
@@ -85,16 +85,6 @@ async function setUp() {
     return result.window === "raw" ? result.points.map((p) => p.value) : [];
   };
   return { ingest, forward, stored, reopen, telemetry: () => telemetry, ledger: store };
-}
-
-/** A port that was free a moment ago and is closed now: connections to it are refused. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 async function until(probe: () => Promise<boolean>) {

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:net";
 import type { Telemetry } from "@tally/protocols";
 import { afterEach, describe, expect, it } from "vitest";
 import { sqliteTelemetryFile } from "../adapters/create-telemetry-store.js";
 import { SqliteTelemetryStore } from "../adapters/sqlite-telemetry-store.js";
+import { closedPort } from "../testing/closed-port.js";
 import { silentLogger, tempStore } from "../testing/fixtures.js";
 import type { TelemetryForwarderObserver } from "./telemetry-forwarder.js";
 import { ThreadedTelemetryForwarder } from "./threaded-telemetry-forwarder.js";
@@ -52,15 +52,6 @@ async function until(probe: () => boolean | Promise<boolean>) {
     if (Date.now() > deadline) throw new Error("condition not reached within 20 s");
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 describe("ThreadedTelemetryForwarder", () => {
