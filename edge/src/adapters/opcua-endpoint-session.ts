@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import { classifyShelfFailure, type ShelfRefusal, type ShelfStage } from "../domain/shelf-refusal.js";
 import { createShelfSubscription, itemsPerCall, monitorShelfBins } from "./opcua-bin-monitor.js";
 import type { OpcuaClientPki } from "./opcua-client-pki.js";
+import { dropRejectedCopiesOfTrusted } from "./opcua-pki-store.js";
 import { shelfSampling } from "./opcua-sampling.js";
 import type { OpcuaShelfLink } from "./opcua-shelf-source.js";
 import { IdentitySecretError, resolveUserIdentity } from "./opcua-user-identity.js";
@@ -187,6 +188,12 @@ export function connectOpcuaEndpoint(
     try {
       const pki = await options.pki;
       pkiDir = pki.dir;
+      for (const stale of await dropRejectedCopiesOfTrusted(pki.dir)) {
+        logger.info(
+          { thumbprint: stale.thumbprint, subject: stale.subject, file: stale.file },
+          "OPC-UA certificate is trusted: its stale copy in rejected/ removed",
+        );
+      }
       const identity = await resolveUserIdentity(security.identity, options.secretEnv);
       const manager = certificateManagerFor(pki);
       const client = OPCUAClient.create({

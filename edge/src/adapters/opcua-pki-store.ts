@@ -1,6 +1,6 @@
 import { X509Certificate } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCode } from "@tally/protocols";
 
@@ -115,4 +115,34 @@ export async function trustOpcuaCertificate(dir: string, what: string): Promise<
   if (entry === undefined)
     throw new OpcuaPkiError(ErrorCode.Internal, `the certificate was not moved to ${dir}/trusted`);
   return entry;
+}
+
+/**
+ * Removes from rejected/ every certificate that is also in trusted/certs and
+ * returns what it removed. node-opcua's certificate manager counts a
+ * certificate found in both folders as rejected, and writes a certificate it
+ * has not seen into rejected/ while it verifies a server. An edge attempt
+ * that read the folders while the operator's trust moved the file (between
+ * its look into trusted/ and its look into rejected/) saw neither and wrote
+ * the file back into rejected/: from then on the trust would never count.
+ * Only an explicit trust (the CLI, by hand, or trust-on-first-use in
+ * development) puts a certificate into trusted/, so the copy in rejected/ is
+ * the stale one; to stop trusting a certificate, take it out of trusted/.
+ */
+export async function dropRejectedCopiesOfTrusted(dir: string): Promise<OpcuaCertificateEntry[]> {
+  if (!existsSync(dir)) return [];
+  const listed = await listOpcuaCertificates(dir);
+  const trusted = new Set(listed.filter((e) => e.status === "trusted").map((e) => e.thumbprint));
+  const removed: OpcuaCertificateEntry[] = [];
+  for (const entry of listed) {
+    if (entry.status !== "rejected" || !trusted.has(entry.thumbprint)) continue;
+    try {
+      await unlink(entry.file);
+      removed.push(entry);
+    } catch (error) {
+      // Gone already (another attempt or the operator): nothing left to do.
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+  }
+  return removed;
 }
