@@ -32,7 +32,9 @@ describe("dropRejectedCopiesOfTrusted", () => {
 
     const removed = await dropRejectedCopiesOfTrusted(pki);
 
-    expect(removed).toEqual([expect.objectContaining({ status: "rejected", file: join(pki, "rejected", "server.pem") })]);
+    expect(removed).toEqual([
+      expect.objectContaining({ status: "rejected", file: join(pki, "rejected", "server.pem") }),
+    ]);
     expect(await readdir(join(pki, "rejected"))).toEqual([]);
     expect((await listOpcuaCertificates(pki)).map((e) => e.status)).toEqual(["trusted"]);
     // Nothing left to do the second time.
