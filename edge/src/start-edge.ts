@@ -1,47 +1,27 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Worker } from "node:worker_threads";
-import {
-  type Condition,
-  deadLetterTopic,
-  type EdgeEvent,
-  ErrorCode,
-  type SiteLayout,
-  timeOrderedIdParts,
-} from "@tally/protocols";
-import type { Logger } from "pino";
+import { type Condition, deadLetterTopic, type EdgeEvent, timeOrderedIdParts } from "@tally/protocols";
 import { bufferTime, filter, Subject } from "rxjs";
 import { v7 as uuidv7 } from "uuid";
-import { type EmbeddedBroker, startEmbeddedBroker } from "./adapters/aedes-broker.js";
+import type { EmbeddedBroker } from "./adapters/aedes-broker.js";
 import { startDeadLetterRateTimer } from "./adapters/dead-letter-rate-timer.js";
 import { startReferenceDataSync } from "./adapters/http-reference-data.js";
-import { connectHttpUplink } from "./adapters/http-uplink-transport.js";
-import { MemoryOutbox } from "./adapters/memory-outbox.js";
 import { type EdgeMetricsServer, startMetricsServer } from "./adapters/metrics-server.js";
 import { connectMqttDeviceSource, type DeadLetter } from "./adapters/mqtt-device-source.js";
-import { connectMqttUplink } from "./adapters/mqtt-uplink-transport.js";
-import { connectOpcuaShelves, type EdgeOpcuaOptions } from "./adapters/opcua-shelves.js";
-import { readDeviceCredentialsFile } from "./adapters/security/device-credentials-file.js";
-import { SqliteJournal } from "./adapters/sqlite-journal.js";
-import { SqliteOutbox } from "./adapters/sqlite-outbox.js";
-import { SqliteParkedTags } from "./adapters/sqlite-parked-tags.js";
-import { SqliteTagCrossings } from "./adapters/sqlite-tag-crossings.js";
-import { DEFAULT_DEVICE_MAX_MSG_RATE, DEFAULT_DEVICE_MAX_PACKET_BYTES } from "./config.js";
+import { connectOpcuaShelves } from "./adapters/opcua-shelves.js";
 import { withContentId } from "./domain/content-id.js";
-import { DeadLetterRates, type DeadLetterRatesConfig } from "./domain/dead-letter-rates.js";
+import { DeadLetterRates } from "./domain/dead-letter-rates.js";
 import { decodeDeviceMessage } from "./domain/decode-device-message.js";
-import { DeviceAcl } from "./domain/device-acl.js";
-import { deviceBrokerPolicy, type EdgeMode, isLoopback } from "./domain/device-broker-policy.js";
 import type { DeviceLink } from "./domain/device-link.js";
-import { eventDeadLetter } from "./domain/event-dead-letter.js";
-import { forgedAckCondition } from "./domain/forged-ack-condition.js";
 import { JournalHolds, longestStationaryMs, shelfBinLocations } from "./domain/journal-holds.js";
 import type { Observation } from "./domain/observation.js";
 import { ContinuingRunFilter } from "./domain/replay-filter.js";
 import { indexSite } from "./domain/site-index.js";
-import { type TagMemory, whereaboutsOf } from "./domain/tag-whereabouts.js";
 import { holdsUnjournalledEvents, opcuaShelfIds } from "./domain/unjournalled-events.js";
-import { EdgeStartError } from "./edge-start-error.js";
+import { checkDeviceBrokerPolicy, startEmbeddedDeviceBroker } from "./edge-device-broker.js";
+import { edgeMetricsSnapshot, newEdgeCounters } from "./edge-metrics-snapshot.js";
+import type { EdgeOptions, RunningEdge } from "./edge-options.js";
+import { openEdgeStorage } from "./edge-storage.js";
+import { startEdgeUplink } from "./edge-uplink.js";
 import { JournalCheckpoints } from "./journal-checkpoints.js";
 import type { EdgeMetrics } from "./metrics.js";
 import {
@@ -50,176 +30,22 @@ import {
   edgePipeline,
   pipelineSettleMs,
 } from "./pipelines/edge-pipeline.js";
-import { MemoryParkedTags, type ParkedTagStore } from "./pipelines/tag-memory.js";
-import type { DeviceJournal } from "./ports/device-journal.js";
 import type { DeviceSource } from "./ports/device-source.js";
-import type { Outbox } from "./ports/outbox.js";
-import { outboxPlatter } from "./testing/outbox-platter.js";
 import { BacklogWatch } from "./uplink/backlog-watch.js";
-import { DEFAULT_UPLINK_WINDOW, UplinkSender } from "./uplink/uplink-sender.js";
 
-export interface EdgeOptions {
-  site: SiteLayout;
-  edgeId: string;
-  /**
-   * `development` lets devices in without credentials when the embedded
-   * device broker binds the loopback, connects OPC-UA shelves with security
-   * None or an anonymous user, and trusts an unknown OPC-UA server
-   * certificate on first use, saying so in the log; `production` (the
-   * default) does none of these.
-   */
-  mode?: EdgeMode;
-  /** Start even when the device broker is open to anyone (loudly logged); default false. */
-  insecure?: boolean;
-  /**
-   * The device broker: an external one by URL (with the edge's own login on
-   * it), or an embedded aedes (port 0 = any free port) with its credentials
-   * file (device id → password hash), TLS files, packet size and rate limits.
-   */
-  devices:
-    | { url: string; username?: string | undefined; password?: string | undefined }
-    | {
-        embedded: {
-          host?: string;
-          port: number;
-          credentialsFile?: string | undefined;
-          tls?: { certFile: string; keyFile: string; caFile?: string | undefined } | undefined;
-          /** Largest MQTT packet a device may send, bytes (default 264 KiB). */
-          maxPacketBytes?: number | undefined;
-          /** Publishes per second per authenticated device (default 2000, one second's worth as burst). */
-          maxMsgRate?: number | undefined;
-        };
-      };
-  /** Where batches go: the cloud's broker (`mqttUrl`) or its HTTP API (`httpUrl`, `POST /v1/ingest`). */
-  /**
-   * Where batches go: the cloud's broker (`mqttUrl`, logging in as the edge id with `token`, over TLS
-   * trusting `caFile` for mqtts://) or its HTTP API (`httpUrl`, `POST /v1/ingest` with `token`).
-   */
-  uplink: (
-    | { mqttUrl: string; token?: string | undefined; caFile?: string | undefined }
-    | { httpUrl: string; token?: string | undefined }
-  ) & {
-    maxBatch?: number;
-    flushMs?: number;
-    /** Most batches in flight at once (default 4; 1: one at a time, batches without `after`). */
-    window?: number;
-    ackTimeoutMs?: number;
-    /** Backoff cap: the longest wait for an acknowledgement before a resend, ms (default 60 s). */
-    maxAckTimeoutMs?: number;
-    /** MQTT keepalive, s (default 60): how soon a silent connection is noticed (after 1.5 ×). */
-    keepaliveS?: number;
-  };
-  logger: Logger;
-  pipeline?: Partial<EdgePipelineConfig>;
-  /**
-   * Where the outbox lives: on disk at `${dataDir}/edge/${edgeId}/outbox.db`
-   * (survives restarts and kill -9), or in memory when not given. The cached
-   * reference data is kept beside it.
-   */
-  dataDir?: string;
-  /** Where to fetch the item master and open expected receipts and shipments; the site file alone without. */
-  reference?: { cloudUrl: string; token?: string | undefined; pollMs?: number };
-  /** Bound on the durable outbox, bytes (default 512 MiB): past it telemetry is shed, then devices are held. */
-  outboxMaxBytes?: number;
-  /** Bound on age (default 7 days): telemetry and conditions queued longer are shed; movements and tasks never. */
-  outboxMaxAgeMs?: number;
-  /** Dead letters kept (events the cloud refused for good, default 10,000): past it the oldest are dropped. */
-  outboxMaxDeadLetters?: number;
-  /** Test hook: cap the outbox file at this many SQLite pages, so writes past it fail with SQLITE_FULL. */
-  outboxPageLimit?: number | undefined;
-  /**
-   * Test hook (the fault suite's power cut): the outbox's files are copied to this folder at each point
-   * where what it wrote is durable (`outboxPlatter`).
-   */
-  outboxPlatterDir?: string | undefined;
-  /** Test hook: the device journal's writer thread once made (a test terminates it to play its death). */
-  onJournalWriter?: ((writer: Worker) => void) | undefined;
-  /** Serve Prometheus metrics at `http://host:port/metrics` (port 0: any free port); none without. */
-  metricsServer?: { host?: string; port: number };
-  opcua?: EdgeOpcuaOptions;
-  /** Each device's dead letters per window sent as `dead-letters` telemetry: window (1 min) and ids per window (1000). */
-  deadLetterRate?: Partial<DeadLetterRatesConfig>;
-}
-
-export interface RunningEdge {
-  /** Where devices publish. */
-  deviceMqttUrl: string;
-  /** Where Prometheus scrapes the edge, when it serves metrics. */
-  metricsUrl?: string | undefined;
-  metrics(): EdgeMetrics;
-  /**
-   * Resolves when every OPC-UA shelf is monitored, or after `timeoutMs` with
-   * the names of those that are not (they keep retrying in the background).
-   */
-  shelvesReady(timeoutMs: number): Promise<{ waiting: string[] }>;
-  /**
-   * Resolves once the edge has finished with what it received: no device
-   * data for long enough that every pass, held cross-read and shelf weight
-   * has settled, and every event acknowledged by the cloud.
-   */
-  drained(): Promise<void>;
-  /**
-   * Settles with the reason if the edge stops on its own: its journal's writer
-   * thread died or its outbox could not be synced, so it could no longer
-   * acknowledge a device or keep what it was given. It has closed itself by
-   * then; a process should exit non-zero, for a supervisor to restart it (the
-   * journal replays what it holds). Never settles otherwise.
-   */
-  failed: Promise<Error>;
-  close(): Promise<void>;
-}
+export type { EdgeOptions, RunningEdge };
 
 /** Starts an edge node: device broker, OPC-UA shelves, pipelines, outbox and uplink. */
 export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const { site, edgeId } = options;
   const logger = options.logger.child({ component: "edge", edgeId });
-  const mode = options.mode ?? "production";
-  const insecure = options.insecure ?? false;
   const embeddedDevices = "embedded" in options.devices ? options.devices.embedded : undefined;
   const deviceHost = embeddedDevices?.host ?? "127.0.0.1";
   // Before anything is opened: a device broker open to anyone is refused up front.
-  const policy = deviceBrokerPolicy({
-    mode,
-    insecure,
-    embedded:
-      embeddedDevices === undefined
-        ? undefined
-        : {
-            host: deviceHost,
-            tls: embeddedDevices.tls !== undefined,
-            clientCertificates: embeddedDevices.tls?.caFile !== undefined,
-            credentialsFile: embeddedDevices.credentialsFile !== undefined,
-          },
-  });
-  if (policy.problems.length > 0) {
-    const problems = policy.problems.map((p) => `${p.problem} (fix: ${p.fix})`);
-    if (!insecure) {
-      throw new EdgeStartError(
-        ErrorCode.EdgeInsecure,
-        `the edge will not start with its device broker open: ${problems.join("; ")}; ` +
-          "or set TALLY_INSECURE=true (tally edge --insecure) to start anyway",
-      );
-    }
-    logger.warn({ problems }, "INSECURE: the device broker is open to anyone who reaches it (TALLY_INSECURE=true)");
-  }
-  if (policy.anonymous && mode === "development" && isLoopback(deviceHost)) {
-    logger.warn("development mode: anonymous devices accepted on the loopback only");
-  }
+  const policy = checkDeviceBrokerPolicy(options, embeddedDevices, deviceHost, logger);
   const siteIndex = indexSite(site);
   const newId = () => uuidv7(timeOrderedIdParts());
-  const metrics = {
-    messagesReceived: 0,
-    observations: 0,
-    deadLetters: {} as Record<string, number>,
-    eventsQueued: 0,
-    readerOverflows: 0,
-    outboxWriteFailures: 0,
-    journalReplayed: 0,
-    mqttRefused: {} as Record<string, number>,
-    mqttRateLimited: 0,
-    temperatureReadingsLate: {} as Record<string, number>,
-    readerClocks: {} as Record<string, { offsetMs: number; correcting: boolean }>,
-  };
+  const metrics = newEdgeCounters();
   const closers: (() => Promise<void>)[] = [];
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -249,122 +75,36 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     const pipelineConfig: EdgePipelineConfig = { ...DEFAULT_PIPELINE_CONFIG, ...options.pipeline };
     const settleMs = pipelineSettleMs(pipelineConfig, site);
 
-    let outbox: Outbox;
-    let journal: DeviceJournal | undefined;
-    /** What the RFID pipelines knew of tags before the restart: each tag's last crossing and where its goods went. */
-    let tagMemory: TagMemory = { tags: [], skuMoves: [] };
-    let parkedTags: ParkedTagStore = new MemoryParkedTags();
-    if (options.dataDir !== undefined) {
-      const edgeDir = join(options.dataDir, "edge", edgeId);
-      let crossings: SqliteTagCrossings | undefined;
-      const durable = new SqliteOutbox(join(edgeDir, "outbox.db"), {
-        maxBytes: options.outboxMaxBytes ?? 512 * 1024 * 1024,
-        maxAgeMs: options.outboxMaxAgeMs ?? 7 * 24 * 3600 * 1000,
-        ...(options.outboxMaxDeadLetters !== undefined ? { maxDeadLetters: options.outboxMaxDeadLetters } : {}),
-        ...(options.outboxPageLimit !== undefined ? { maxPageCount: options.outboxPageLimit } : {}),
-        // Appends are not fsync'd on their own: the journal keeps their messages until a sync (decision 0190).
-        durability: "sync",
-        ...(options.outboxPlatterDir !== undefined
-          ? { onDurable: outboxPlatter(join(edgeDir, "outbox.db"), options.outboxPlatterDir).keep }
-          : {}),
-        // Written by the append that queues the movement: the memory that a tag moved is never ahead of or
-        // behind the movement itself, whenever the process dies.
-        alongside: (db) => {
-          crossings = new SqliteTagCrossings(
-            db,
-            (event) => whereaboutsOf(siteIndex, event),
-            pipelineConfig.reads.maxTags,
-          );
-          return crossings;
-        },
-      });
-      closers.push(async () => durable.close());
-      outbox = durable;
-      if (durable.depth() > 0) logger.info({ pending: durable.depth() }, "outbox has events from before the restart");
-      tagMemory = crossings?.load() ?? tagMemory;
-      if (tagMemory.tags.length > 0) {
-        logger.info({ tags: tagMemory.tags.length }, "tag crossings remembered from before the restart");
-      }
-      const parked = new SqliteParkedTags(join(edgeDir, "parked-tags.db"), {
-        onError: (error) => logger.warn({ err: error.message }, "parked-tag memory write failed"),
-      });
-      closers.push(async () => parked.close());
-      parkedTags = parked;
-      const deviceJournal = new SqliteJournal(join(options.dataDir, "edge", edgeId, "journal.db"), {
-        onWriterFailure: (error) => stopOnFailure("the device journal's writer thread stopped", error),
-        ...(options.onJournalWriter !== undefined ? { onWriterStarted: options.onJournalWriter } : {}),
-      });
-      closers.push(async () => deviceJournal.close());
-      journal = deviceJournal;
-      await deviceJournal.ready();
-    } else {
-      outbox = new MemoryOutbox(
-        options.outboxMaxDeadLetters !== undefined ? { maxDeadLetters: options.outboxMaxDeadLetters } : {},
-      );
-    }
+    const { outbox, journal, tagMemory, parkedTags } = await openEdgeStorage({
+      options,
+      siteIndex,
+      pipelineConfig,
+      logger,
+      closers,
+      stopOnFailure,
+    });
     const outboxFull = () => {
       const usage = outbox.usage();
       return usage.maxBytes !== undefined && usage.bytes >= usage.maxBytes;
     };
     const backlog = new BacklogWatch(edgeId, site.siteId, newId);
-    const transport =
-      "httpUrl" in options.uplink
-        ? connectHttpUplink({ cloudUrl: options.uplink.httpUrl, token: options.uplink.token, logger })
-        : connectMqttUplink({
-            url: options.uplink.mqttUrl,
-            siteId: site.siteId,
-            edgeId,
-            token: options.uplink.token,
-            caFile: options.uplink.caFile,
-            logger,
-            keepaliveS: options.uplink.keepaliveS ?? 60,
-          });
-    closers.push(() => transport.close());
     let metricsServer: EdgeMetricsServer | undefined;
     // Dead letters go out on the device broker, which starts after the uplink: until then they wait here.
     const earlyLetters: DeadLetter[] = [];
     let publishDeadLetter: (letter: DeadLetter) => void = (letter) => {
       if (earlyLetters.length < 1000) earlyLetters.push(letter);
     };
-    const sender = new UplinkSender(
-      outbox,
-      transport,
+    const sender = startEdgeUplink(
+      { options, outbox, logger, newId, closers },
       {
-        edgeId,
-        siteId: site.siteId,
-        maxBatch: options.uplink.maxBatch ?? 500,
-        flushMs: options.uplink.flushMs ?? 0,
-        window: options.uplink.window ?? DEFAULT_UPLINK_WINDOW,
-        ackTimeoutMs: options.uplink.ackTimeoutMs ?? 5000,
-        maxAckTimeoutMs: Math.max(options.uplink.maxAckTimeoutMs ?? 60_000, options.uplink.ackTimeoutMs ?? 5000),
-        newId,
-        instanceId: uuidv7(),
-      },
-      {
-        onRejected: (ack) =>
-          logger.error({ batchId: ack.batchId, rejected: ack.rejected.slice(0, 10) }, "cloud rejected events"),
-        onDeadLettered: (letters) => {
-          for (const letter of letters) {
-            const { event, code, reason, batchId } = letter;
-            logger.warn(
-              { eventId: event.id, kind: event.kind, code, reason, batchId },
-              "event refused by the cloud kept as a dead letter (tally edge dead-letters)",
-            );
-            publishDeadLetter(eventDeadLetter(site.siteId, edgeId, letter));
-          }
-        },
-        onForgedAck: (ack, reason) => {
-          logger.error({ batchId: ack.batchId, reason }, "forged acknowledgement ignored");
-          // Raised to the cloud like any condition, so a supervisor sees it: one open alert per edge.
-          unsaved.push([forgedAckCondition(site.siteId, edgeId, reason, new Date(), newId)]);
+        publishDeadLetter: (letter) => publishDeadLetter(letter),
+        raise: (condition) => {
+          unsaved.push([condition]);
           void saveUnsaved();
         },
-        onError: (error) => logger.warn({ err: (error as Error).message }, "uplink problem"),
         onAcked: (ms) => metricsServer?.observeAckLatency(ms),
       },
     );
-    sender.start();
-    closers.push(async () => sender.stop());
 
     const observations$ = new Subject<Observation>();
     // Device connections as the embedded broker sees them; an external broker reports none (wills only).
@@ -600,62 +340,15 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
 
     let broker: EmbeddedBroker | undefined;
     if (embeddedDevices !== undefined) {
-      const credentials =
-        embeddedDevices.credentialsFile === undefined
-          ? undefined
-          : (await readDeviceCredentialsFile(embeddedDevices.credentialsFile)).devices;
-      const tlsFiles = embeddedDevices.tls;
-      const tls =
-        tlsFiles === undefined
-          ? undefined
-          : {
-              cert: await readFile(tlsFiles.certFile),
-              key: await readFile(tlsFiles.keyFile),
-              ...(tlsFiles.caFile !== undefined ? { ca: await readFile(tlsFiles.caFile) } : {}),
-            };
-      const rate = embeddedDevices.maxMsgRate ?? DEFAULT_DEVICE_MAX_MSG_RATE;
-      // The embedded broker's devices as a source like any other: what `accept` decodes is emitted here.
-      const brokerObservations$ = new Subject<Observation>();
-      let brokerReceived = 0;
-      const embedded = await startEmbeddedBroker({
-        host: deviceHost,
-        port: embeddedDevices.port,
-        logger,
-        tls,
-        maxPacketBytes: embeddedDevices.maxPacketBytes ?? DEFAULT_DEVICE_MAX_PACKET_BYTES,
-        security: {
-          acl: new DeviceAcl(site),
-          credentials,
-          anonymous: policy.anonymous,
-          rate: { perSecond: rate, burst: rate },
-        },
-        onRefused: (refusal) => {
-          metrics.mqttRefused[refusal] = (metrics.mqttRefused[refusal] ?? 0) + 1;
-        },
-        onRateLimited: () => {
-          metrics.mqttRateLimited++;
-        },
-        onLink: (link) => links$?.next(link),
-        // Every client is a device: the edge's own publishes (dead letters) go through the broker itself.
-        // Held while the outbox refuses writes (disk full): the events wait in memory, devices wait for their PUBACK.
-        holdPublish: () => outboxFull() || unsaved.length > 0,
-        onPublish: async (_clientId, topic, payload) => {
-          brokerReceived++;
-          for (const observation of await accept(topic, payload)) brokerObservations$.next(observation);
-        },
-      });
-      broker = embedded;
-      closers.push(() => embedded.close());
-      attach({
-        id: "mqtt-embedded",
-        observations$: brokerObservations$,
-        ready: Promise.resolve(),
-        metrics: () => ({ received: brokerReceived, refused: { ...metrics.mqttRefused }, reconnects: 0 }),
-        // The broker itself is closed on its own (above): ending the stream is all that is left.
-        close: async () => brokerObservations$.complete(),
-      });
+      const embedded = await startEmbeddedDeviceBroker(
+        { devices: embeddedDevices, host: deviceHost, site, anonymous: policy.anonymous, logger, metrics },
+        { links$, holdPublish: () => outboxFull() || unsaved.length > 0, accept },
+      );
+      broker = embedded.broker;
+      closers.push(() => embedded.broker.close());
+      attach(embedded.source);
       publishDeadLetter = (letter) =>
-        embedded.publish(deadLetterTopic(site.siteId, letter.deviceId), JSON.stringify(letter));
+        embedded.broker.publish(deadLetterTopic(site.siteId, letter.deviceId), JSON.stringify(letter));
     } else if ("url" in options.devices) {
       const external = options.devices;
       const source = await connectMqttDeviceSource({
@@ -696,30 +389,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       return { waiting: shelves.map((s) => s.id).filter((id) => !ready.has(id)) };
     };
 
-    const snapshot = (): EdgeMetrics => ({
-      ...metrics,
-      deadLetters: { ...metrics.deadLetters },
-      mqttRefused: { ...metrics.mqttRefused },
-      temperatureReadingsLate: { ...metrics.temperatureReadingsLate },
-      readerClocks: { ...metrics.readerClocks },
-      outboxDepth: outbox.depth(),
-      outbox: outbox.usage(),
-      eventDeadLetters: outbox.deadLetterUsage(),
-      opcuaValuesRejected: shelves.reduce(
-        (n, s) => n + Object.values(s.metrics().refused).reduce((a, b) => a + b, 0),
-        0,
-      ),
-      opcuaValuesRefused: Object.fromEntries(shelves.map((s) => [s.id, s.metrics().refused])),
-      opcuaBadBins: Object.fromEntries(shelves.map((s) => [s.id, s.badBins()])),
-      opcuaMonitoredBins: Object.fromEntries(shelves.map((s) => [s.id, s.monitoredBins()])),
-      opcuaShelfRefusals: shelves.reduce((n, s) => n + s.metrics().reconnects, 0),
-      referenceAsOf: reference?.asOf(),
-      uplink: {
-        ...sender.counters,
-        eventsDeadLettered: { ...sender.counters.eventsDeadLettered },
-        batchesInFlight: sender.batchesInFlight,
-      },
-    });
+    const snapshot = (): EdgeMetrics => edgeMetricsSnapshot(metrics, { outbox, shelves, reference, sender });
     if (options.metricsServer !== undefined) {
       metricsServer = await startMetricsServer({
         host: options.metricsServer.host ?? "127.0.0.1",

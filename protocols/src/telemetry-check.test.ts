@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EdgeEvent } from "./events.js";
-import { acceptedTelemetry } from "./telemetry-check.js";
+import { acceptedTelemetry, TELEMETRY_KEYS } from "./telemetry-check.js";
 
 const reading = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
   kind: "telemetry",
@@ -112,23 +112,7 @@ describe("acceptedTelemetry", () => {
     fc.string({ maxLength: 300 }),
     fc.constantFrom("a".repeat(16), "a".repeat(17), "a".repeat(64), "a".repeat(65), "a".repeat(128), "a".repeat(129)),
   );
-  const keys = fc.constantFrom(
-    "kind",
-    "id",
-    "siteId",
-    "occurredAt",
-    "deviceId",
-    "metric",
-    "value",
-    "unit",
-    "location",
-    "summary",
-    "excursionWindow",
-    "operatorId",
-    "__proto__",
-    "constructor",
-    "extra",
-  );
+  const keys = fc.constantFrom(...TELEMETRY_KEYS, "operatorId", "__proto__", "constructor", "extra");
   const base = fc.record({
     location: fc.boolean(),
     summary: fc.boolean(),

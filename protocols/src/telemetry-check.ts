@@ -10,7 +10,7 @@ import { LocationCode } from "./site-layout.js";
  * schema's own wording. The regular expressions are the schema's own, read from it.
  */
 
-const TELEMETRY_KEYS = new Set([
+export const TELEMETRY_KEYS: ReadonlySet<string> = new Set([
   "kind",
   "id",
   "siteId",

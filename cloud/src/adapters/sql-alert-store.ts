@@ -26,6 +26,7 @@ import {
   alertToRow,
   alertUpdateValues,
 } from "./alert-row.js";
+import { selectInChunks } from "./sql-chunks.js";
 import { json, num, placeholders, type SqlDb, type SqlDriver } from "./sql-driver.js";
 import { addLimit, addSeqCursor } from "./sql-paging.js";
 
@@ -413,18 +414,17 @@ export class SqlAlertStore implements AlertStore {
 /** The latest alert of each key (any status), by key. */
 export async function latestAlerts(tx: SqlDb, keys: readonly string[], forUpdate = ""): Promise<Map<string, Alert>> {
   const latest = new Map<string, Alert>();
-  const unique = [...new Set(keys)];
-  for (let i = 0; i < unique.length; i += 500) {
-    const keysIn = tx.inList("a.dedup_key", unique.slice(i, i + 500));
-    const rows = await tx.all<AlertRow>(
+  const rows = await selectInChunks([...new Set(keys)], (chunk) => {
+    const keysIn = tx.inList("a.dedup_key", chunk);
+    return tx.all<AlertRow>(
       `SELECT ${ALERT_COLUMNS.split(", ")
         .map((c) => `a.${c}`)
         .join(", ")} FROM alerts a
        WHERE ${keysIn.sql} AND a.seq = (SELECT MAX(b.seq) FROM alerts b WHERE b.dedup_key = a.dedup_key)${forUpdate}`,
       keysIn.params,
     );
-    for (const row of rows) latest.set(row.dedup_key, alertFromRow(row));
-  }
+  });
+  for (const row of rows) latest.set(row.dedup_key, alertFromRow(row));
   return latest;
 }
 

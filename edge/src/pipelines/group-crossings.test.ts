@@ -1,24 +1,18 @@
 import { TestScheduler } from "rxjs/testing";
 import { describe, expect, it } from "vitest";
+import { tagPass } from "../testing/tag-pass.js";
 import type { TagPass } from "./detect-passes.js";
 import { type CandidateOutcome, groupCrossings } from "./group-crossings.js";
 
-const crossing = (epc: string, fields: Partial<TagPass> = {}): TagPass => ({
-  portalId: "portal-d1",
-  epc,
-  firstAt: "2026-11-22T08:00:00.000Z",
-  lastAt: "2026-11-22T08:00:02.000Z",
-  reads: 6,
-  maxRssi: -42,
-  verdict: "crossing",
-  evidence: "crossing",
-  direction: "inbound",
-  directionFrom: "antennas",
-  crossingAt: "2026-11-22T08:00:01.000Z",
-  fresh: true,
-  observationIds: [],
-  ...fields,
-});
+const crossing = (epc: string, fields: Partial<TagPass> = {}): TagPass =>
+  tagPass({
+    portalId: "portal-d1",
+    epc,
+    reads: 6,
+    maxRssi: -42,
+    crossingAt: "2026-11-22T08:00:01.000Z",
+    ...fields,
+  });
 const candidate = (epc: string, evidence: TagPass["evidence"], fields: Partial<TagPass> = {}): TagPass => {
   const { direction: _d, directionFrom: _f, crossingAt: _c, ...rest } = crossing(epc);
   return { ...rest, verdict: "candidate", evidence, maxRssi: -44, ...fields };

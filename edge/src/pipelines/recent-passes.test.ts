@@ -1,23 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { tagPass } from "../testing/tag-pass.js";
 import type { TagPass } from "./detect-passes.js";
 import { RecentPasses, strengthOf } from "./recent-passes.js";
 
-const pass = (epc: string, portalId = "d1"): TagPass => ({
-  portalId,
-  epc,
-  firstAt: "2026-11-22T08:00:00.000Z",
-  lastAt: "2026-11-22T08:00:02.000Z",
-  reads: 10,
-  maxRssi: -50,
-  direction: "inbound",
-  directionFrom: "antennas",
-  verdict: "crossing",
-  evidence: "crossing",
-  fresh: true,
-  observationIds: ["r1", "r2", "r3"],
-  receivedFromMs: 5,
-  receivedToMs: 9,
-});
+const pass = (epc: string, portalId = "d1"): TagPass =>
+  tagPass({ portalId, epc, observationIds: ["r1", "r2", "r3"], receivedFromMs: 5, receivedToMs: 9 });
 
 const strength = (p: TagPass) => strengthOf(p, 1_000, 3_000);
 

@@ -14,6 +14,7 @@ import { ReferenceView, siteOnlyReference } from "../domain/reference-view.js";
 import { indexSite } from "../domain/site-index.js";
 import type { TagWhereabouts } from "../domain/tag-whereabouts.js";
 import { demoSiteWithPortals, sequentialIds, testPortal } from "../testing/demo-site.js";
+import { tagPass } from "../testing/tag-pass.js";
 import type { TagPass } from "./detect-passes.js";
 import { rfidEvents } from "./rfid-events.js";
 
@@ -37,21 +38,8 @@ const ssccHex = (() => {
 const WIDGET = "00614141000012";
 const MILK = "00614141000036";
 
-const pass = (portalId: string, epc: string, fields: Partial<TagPass> = {}): TagPass => ({
-  portalId,
-  epc,
-  firstAt: "2026-11-22T08:00:00.000Z",
-  lastAt: "2026-11-22T08:00:02.000Z",
-  reads: 8,
-  maxRssi: -50,
-  direction: "inbound",
-  directionFrom: "antennas",
-  verdict: "crossing",
-  evidence: "crossing",
-  fresh: true,
-  observationIds: ["r1"],
-  ...fields,
-});
+const pass = (portalId: string, epc: string, fields: Partial<TagPass> = {}): TagPass =>
+  tagPass({ portalId, epc, reads: 8, observationIds: ["r1"], ...fields });
 
 const receipt = (fields: Partial<ExpectedReceipt> = {}): ExpectedReceipt => ({
   id: "ASN-1",

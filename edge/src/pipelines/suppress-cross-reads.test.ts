@@ -1,23 +1,10 @@
 import { TestScheduler } from "rxjs/testing";
 import { describe, expect, it } from "vitest";
+import { tagPass } from "../testing/tag-pass.js";
 import type { TagPass } from "./detect-passes.js";
 import { type OpenPassLookup, strongerPass, suppressCrossReads } from "./suppress-cross-reads.js";
 
-const pass = (portalId: string, fields: Partial<TagPass> = {}): TagPass => ({
-  portalId,
-  epc: "E1",
-  firstAt: "2026-11-22T08:00:00.000Z",
-  lastAt: "2026-11-22T08:00:02.000Z",
-  reads: 10,
-  maxRssi: -50,
-  direction: "inbound",
-  directionFrom: "antennas",
-  verdict: "crossing",
-  evidence: "crossing",
-  fresh: true,
-  observationIds: [],
-  ...fields,
-});
+const pass = (portalId: string, fields: Partial<TagPass> = {}): TagPass => tagPass({ portalId, ...fields });
 
 const config = { windowMs: 3000, holdOffMs: 100, rssiMarginDb: 6, maxHoldMs: 2000 };
 const run = (marbles: string, values: Record<string, TagPass>, expected: string, out: Record<string, TagPass>) =>
