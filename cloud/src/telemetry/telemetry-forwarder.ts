@@ -1,6 +1,7 @@
 import type { Telemetry } from "@tally/protocols";
 import type { Logger } from "pino";
 import type { LedgerStore } from "../ledger/ledger-store.js";
+import type { HandoffRow } from "../ledger/telemetry-handoff.js";
 import { type BackoffOptions, backoffDelay } from "../notifications/backoff.js";
 import type { RejectedPoint, TelemetryPoint, TelemetryStore } from "./telemetry-store.js";
 
@@ -53,6 +54,13 @@ export function telemetryPoint(t: Telemetry): TelemetryPoint {
   if (t.summary !== undefined) point.summary = { ...t.summary };
   if (t.excursionWindow === true) point.detail = true;
   return point;
+}
+
+/** The points of a page of hand-off rows, in order. */
+function pagePoints(page: readonly HandoffRow[]): TelemetryPoint[] {
+  const points: TelemetryPoint[] = [];
+  for (const row of page) for (const t of row.telemetry) points.push(telemetryPoint(t));
+  return points;
 }
 
 /**
@@ -141,21 +149,24 @@ export class TelemetryForwarder {
     let page = await this.#ledger.pendingTelemetry(this.#pageSize);
     if (page.length === 0) return false;
     while (page.length > 0) {
-      const readings = page.length === 1 ? (page[0]?.telemetry ?? []) : page.flatMap((r) => r.telemetry);
-      const writing = this.#store.write(readings.map(telemetryPoint));
+      const seqs = page.map((r) => r.seq);
+      const points = pagePoints(page);
+      // The page's events are garbage from here: only their points live while they are written.
+      page = [];
+      const writing = this.#store.write(points);
       // Awaited below; a failure meanwhile must not count as unhandled.
       writing.catch(() => undefined);
-      const next = await this.#ledger.pendingTelemetry(this.#pageSize, page.at(-1)?.seq);
+      const next = await this.#ledger.pendingTelemetry(this.#pageSize, seqs.at(-1));
       const result = await writing;
-      this.#reportRejected(readings, result.rejected);
-      await this.#ledger.forwardedTelemetry(page.map((r) => r.seq));
+      this.#reportRejected(points, result.rejected);
+      await this.#ledger.forwardedTelemetry(seqs);
       this.#observer?.forwarded(result.written);
       page = next;
     }
     return true;
   }
 
-  #reportRejected(page: readonly Telemetry[], rejected: readonly RejectedPoint[]): void {
+  #reportRejected(page: readonly TelemetryPoint[], rejected: readonly RejectedPoint[]): void {
     if (rejected.length === 0) return;
     const refused = new Set(rejected.map((r) => r.id));
     for (const r of rejected) this.#observer?.rejected(r.code);
