@@ -186,6 +186,8 @@ export function telemetryStoreContract(name: string, open: () => Promise<Telemet
       const result = await s.write(bad);
       expect(result.written).toBe(0);
       expect(result.rejected.map((r) => [r.id, r.code])).toEqual(bad.map((p) => [p.id, ErrorCode.TelemetryInvalid]));
+      // Each refusal carries its point: the forwarder logs it without holding the page it wrote.
+      expect(result.rejected.map((r) => r.point)).toEqual(bad);
       expect(raw(await s.query(query({})))).toEqual([]);
     });
 

@@ -194,12 +194,17 @@ export class InfluxTelemetryStore implements TelemetryStore {
     }
   }
 
-  async write(points: readonly TelemetryPoint[]): Promise<WriteResult> {
+  write(points: readonly TelemetryPoint[]): Promise<WriteResult> {
     const nowMs = this.#now();
-    const { chunks, lineCount, old, rejected, backfill } = toLineChunks(points, {
+    // Made before anything is awaited, so the points are not held while the writes are in flight.
+    const prepared = toLineChunks(points, {
       oldBeforeMs: nowMs - this.#rawMs + RAW_MARGIN_MS,
       backfillSinceMs: nowMs - RESAMPLE_FOR_MS + MINUTE_MS,
     });
+    return this.#post(prepared);
+  }
+
+  async #post({ chunks, lineCount, old, rejected, backfill }: LineChunks): Promise<WriteResult> {
     if (lineCount + old.length === 0) return { written: 0, rejected };
     await this.#setUp();
     try {
@@ -399,7 +404,7 @@ function toLineChunks(
     // Parsed once here: the check, the retention's cut, the backfill's range and the line all use it.
     const atMs = Date.parse(point.at);
     const problem = checkTelemetryPoint(point, atMs);
-    if (problem !== undefined) out.rejected.push({ id: String(point.id), ...problem });
+    if (problem !== undefined) out.rejected.push({ id: String(point.id), ...problem, point });
     else if (atMs < cut.oldBeforeMs) out.old.push(point);
     else {
       lines.push(telemetryLine(point, atMs));

@@ -150,15 +150,15 @@ export class TelemetryForwarder {
     if (page.length === 0) return false;
     while (page.length > 0) {
       const seqs = page.map((r) => r.seq);
-      const points = pagePoints(page);
-      // The page's events are garbage from here: only their points live while they are written.
+      const writing = this.#store.write(pagePoints(page));
+      // The page's events and points are garbage once handed to the store (a refused point comes back with
+      // its refusal): little lives while the writes are in flight for the young generation's collections to copy.
       page = [];
-      const writing = this.#store.write(points);
       // Awaited below; a failure meanwhile must not count as unhandled.
       writing.catch(() => undefined);
       const next = await this.#ledger.pendingTelemetry(this.#pageSize, seqs.at(-1));
       const result = await writing;
-      this.#reportRejected(points, result.rejected);
+      this.#reportRejected(result.rejected);
       await this.#ledger.forwardedTelemetry(seqs);
       this.#observer?.forwarded(result.written);
       page = next;
@@ -166,15 +166,15 @@ export class TelemetryForwarder {
     return true;
   }
 
-  #reportRejected(page: readonly TelemetryPoint[], rejected: readonly RejectedPoint[]): void {
+  #reportRejected(rejected: readonly RejectedPoint[]): void {
     if (rejected.length === 0) return;
-    const refused = new Set(rejected.map((r) => r.id));
     for (const r of rejected) this.#observer?.rejected(r.code);
+    const logged = rejected.slice(0, 100);
     // Logged whole: this line is the only place these points are kept.
     this.#logger.error(
       {
-        rejected: rejected.slice(0, 100),
-        points: page.filter((r) => refused.has(r.id)).slice(0, 100),
+        rejected: logged.map(({ point: _, ...refusal }) => refusal),
+        points: logged.flatMap((r) => (r.point === undefined ? [] : [r.point])),
         count: rejected.length,
       },
       "telemetry the telemetry store can never keep was dropped",
