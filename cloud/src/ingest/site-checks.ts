@@ -48,14 +48,20 @@ export function checkAgainstSite(
       reason: `occurredAt ${event.occurredAt} is outside the accepted window (${hours(window.maxBehindMs)} h behind to ${hours(window.maxAheadMs)} h ahead of the cloud's clock ${new Date(nowMs).toISOString()})`,
     };
   }
-  for (const location of locationsOf(event)) {
-    if (facts.locations.has(location)) continue;
-    const other = !location.startsWith(`${event.siteId}/`);
+  // A reading names one location at most: checked without making a list of one (thousands a batch).
+  const unknown =
+    event.kind === "telemetry"
+      ? event.location !== undefined && !facts.locations.has(event.location)
+        ? event.location
+        : undefined
+      : locationsOf(event).find((location) => !facts.locations.has(location));
+  if (unknown !== undefined) {
+    const other = !unknown.startsWith(`${event.siteId}/`);
     return {
       code: ErrorCode.LocationUnknown,
       reason: other
-        ? `location ${location} is not of site ${event.siteId}`
-        : `location ${location} is not in the imported layout of site ${event.siteId}`,
+        ? `location ${unknown} is not of site ${event.siteId}`
+        : `location ${unknown} is not in the imported layout of site ${event.siteId}`,
     };
   }
   if (event.kind === "movement" && !facts.skus.has(event.sku)) {
