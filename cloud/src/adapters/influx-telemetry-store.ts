@@ -1,6 +1,7 @@
 import { ErrorCode } from "@tally/protocols";
 import { FieldType, InfluxDB, type IPoint, escape as influxql } from "influx";
 import { checkTelemetryPoint } from "../telemetry/check-telemetry-point.js";
+import { isoTimeMs } from "../telemetry/iso-time.js";
 import { rollUpPoints } from "../telemetry/roll-up-points.js";
 import type {
   RawReading,
@@ -402,7 +403,7 @@ function toLineChunks(
   let lines: string[] = [];
   for (const point of points) {
     // Parsed once here: the check, the retention's cut, the backfill's range and the line all use it.
-    const atMs = Date.parse(point.at);
+    const atMs = isoTimeMs(point.at);
     const problem = checkTelemetryPoint(point, atMs);
     if (problem !== undefined) out.rejected.push({ id: String(point.id), ...problem, point });
     else if (atMs < cut.oldBeforeMs) out.old.push(point);

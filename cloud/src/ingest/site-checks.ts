@@ -1,4 +1,5 @@
 import { type EdgeEvent, ErrorCode, type Rejection } from "@tally/protocols";
+import { isoTimeMs } from "../telemetry/iso-time.js";
 
 /** What the cloud knows of a site, to check events against: its imported locations and the item master. */
 export interface SiteFacts {
@@ -41,7 +42,7 @@ export function checkAgainstSite(
       reason: `site ${event.siteId} has no imported layout: import its site file (PUT /v1/sites/${event.siteId}/layout) first`,
     };
   }
-  const at = Date.parse(event.occurredAt);
+  const at = isoTimeMs(event.occurredAt);
   if (at > nowMs + window.maxAheadMs || at < nowMs - window.maxBehindMs) {
     return {
       code: ErrorCode.TimeOutOfRange,
