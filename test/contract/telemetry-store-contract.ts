@@ -186,6 +186,8 @@ export function telemetryStoreContract(name: string, open: () => Promise<Telemet
       const result = await s.write(bad);
       expect(result.written).toBe(0);
       expect(result.rejected.map((r) => [r.id, r.code])).toEqual(bad.map((p) => [p.id, ErrorCode.TelemetryInvalid]));
+      // Each refusal carries its point: the forwarder logs it without holding the page it wrote.
+      expect(result.rejected.map((r) => r.point)).toEqual(bad);
       expect(raw(await s.query(query({})))).toEqual([]);
     });
 
@@ -264,6 +266,11 @@ export function telemetryStoreContract(name: string, open: () => Promise<Telemet
         point({ atMs: T0, value: 1, deviceId: "" }),
         point({ atMs: T0, value: 1, deviceId: "x".repeat(300) }),
         point({ atMs: T0, value: 1, at: "yesterday" } as Partial<TelemetryPoint> & { atMs: number; value: number }),
+        // Ids are checked too (each a new name: none is remembered as storable).
+        { ...point({ atMs: T0, value: 1 }), id: "id\n1" },
+        { ...point({ atMs: T0, value: 1 }), id: "id\\" },
+        { ...point({ atMs: T0, value: 1 }), id: "" },
+        { ...point({ atMs: T0, value: 1 }), id: "i".repeat(257) },
       ];
       const result = await s.write(bad);
       expect(result.written).toBe(0);

@@ -40,4 +40,24 @@ describe("telemetryLine", () => {
     expect(telemetryLine(point, Date.parse(AT))).toBe(telemetryLine(point));
     expect(telemetryLine(point, 1234)).toMatch(/,value=1 1234$/);
   });
+
+  it("keeps the series of one device apart, however many it has, and a value's fields to the value", () => {
+    const base = { id: "a", siteId: "S1", deviceId: "multi", metric: "m", unit: "", at: AT, value: 1 };
+    const variants = Array.from({ length: 40 }, (_, i) => ({
+      ...base,
+      metric: `m${i % 20}`,
+      ...(i % 3 === 0 && { location: `S1/Z${i}/B1` }),
+      ...(i % 2 === 0 && { unit: "Cel" }),
+      detail: i % 5 === 0,
+      value: i % 7 === 0 ? -0 : i / 10,
+    }));
+    // Each line as it would be made afresh (its own escapes only), twice round: the second from the caches.
+    const expected = (p: (typeof variants)[number]) =>
+      `telemetry,deviceId=multi${p.detail ? ",detail=true" : ""}${p.location === undefined ? "" : `,location=${p.location}`}` +
+      `,metric=${p.metric},siteId=S1${p.unit === "" ? "" : ",unit=Cel"}${p.location === undefined ? "" : `,zone=${p.location.split("/")[1]}`}` +
+      ` count=1i,max=${p.value},min=${p.value},sum=${p.value},value=${p.value} 7`;
+    for (let round = 0; round < 2; round++) {
+      for (const p of variants) expect(telemetryLine(p, 7)).toBe(expected(p));
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { ErrorCode } from "@tally/protocols";
 import { FieldType, InfluxDB, type IPoint, escape as influxql } from "influx";
 import { checkTelemetryPoint } from "../telemetry/check-telemetry-point.js";
+import { isoTimeMs } from "../telemetry/iso-time.js";
 import { rollUpPoints } from "../telemetry/roll-up-points.js";
 import type {
   RawReading,
@@ -194,31 +195,22 @@ export class InfluxTelemetryStore implements TelemetryStore {
     }
   }
 
-  async write(points: readonly TelemetryPoint[]): Promise<WriteResult> {
-    const rejected: RejectedPoint[] = [];
-    const lines: string[] = [];
-    const old: TelemetryPoint[] = [];
+  write(points: readonly TelemetryPoint[]): Promise<WriteResult> {
     const nowMs = this.#now();
-    const oldBeforeMs = nowMs - this.#rawMs + RAW_MARGIN_MS;
-    const backfill = new BackfillRange(nowMs - RESAMPLE_FOR_MS + MINUTE_MS);
-    for (const point of points) {
-      // Parsed once here: the check, the retention's cut, the backfill's range and the line all use it.
-      const atMs = Date.parse(point.at);
-      const problem = checkTelemetryPoint(point, atMs);
-      if (problem !== undefined) rejected.push({ id: String(point.id), ...problem });
-      else if (atMs < oldBeforeMs) old.push(point);
-      else {
-        lines.push(telemetryLine(point, atMs));
-        backfill.add(atMs);
-      }
-    }
-    if (lines.length + old.length === 0) return { written: 0, rejected };
+    // Made before anything is awaited, so the points are not held while the writes are in flight.
+    const prepared = toLineChunks(points, {
+      oldBeforeMs: nowMs - this.#rawMs + RAW_MARGIN_MS,
+      backfillSinceMs: nowMs - RESAMPLE_FOR_MS + MINUTE_MS,
+    });
+    return this.#post(prepared);
+  }
+
+  async #post({ chunks, lineCount, old, rejected, backfill }: LineChunks): Promise<WriteResult> {
+    if (lineCount + old.length === 0) return { written: 0, rejected };
     await this.#setUp();
     try {
       // Line protocol made here and posted as it is: the client's per-point serialisation cost about twice
       // InfluxDB's own write time. A few chunks in flight at once: InfluxDB parses one while the next arrives.
-      const chunks: string[] = [];
-      for (let i = 0; i < lines.length; i += WRITE_CHUNK) chunks.push(lines.slice(i, i + WRITE_CHUNK).join("\n"));
       for (let i = 0; i < chunks.length; i += PARALLEL_WRITES) {
         await Promise.all(chunks.slice(i, i + PARALLEL_WRITES).map((body) => this.#writeLines(body)));
       }
@@ -242,7 +234,7 @@ export class InfluxTelemetryStore implements TelemetryStore {
     } catch (error) {
       throw unavailable("InfluxDB refused or did not answer a write", error);
     }
-    return { written: lines.length + old.length, rejected };
+    return { written: lineCount + old.length, rejected };
   }
 
   /** Posts line protocol to `/write` into the raw retention policy; anything but 204 is a failure. */
@@ -379,6 +371,57 @@ export class InfluxTelemetryStore implements TelemetryStore {
   async close(): Promise<void> {
     // The client keeps no connection open between requests: nothing to close.
   }
+}
+
+/** What a write makes of its points before it posts anything. */
+interface LineChunks {
+  /** Line protocol, `WRITE_CHUNK` lines a chunk. */
+  chunks: string[];
+  lineCount: number;
+  /** Too old for the raw retention: rolled up instead. */
+  old: TelemetryPoint[];
+  rejected: RejectedPoint[];
+  backfill: BackfillRange;
+}
+
+/**
+ * The points as chunks of line protocol, made before the first request leaves. A chunk's lines are joined as
+ * soon as it is full, so while the writes are in flight only the chunks' text lives, not thousands of line
+ * strings (each a tree of concatenations) for the young generation's collections to copy.
+ */
+function toLineChunks(
+  points: readonly TelemetryPoint[],
+  cut: { oldBeforeMs: number; backfillSinceMs: number },
+): LineChunks {
+  const out: LineChunks = {
+    chunks: [],
+    lineCount: 0,
+    old: [],
+    rejected: [],
+    backfill: new BackfillRange(cut.backfillSinceMs),
+  };
+  let lines: string[] = [];
+  for (const point of points) {
+    // Parsed once here: the check, the retention's cut, the backfill's range and the line all use it.
+    const atMs = isoTimeMs(point.at);
+    const problem = checkTelemetryPoint(point, atMs);
+    if (problem !== undefined) out.rejected.push({ id: String(point.id), ...problem, point });
+    else if (atMs < cut.oldBeforeMs) out.old.push(point);
+    else {
+      lines.push(telemetryLine(point, atMs));
+      out.backfill.add(atMs);
+      if (lines.length === WRITE_CHUNK) {
+        out.chunks.push(lines.join("\n"));
+        out.lineCount += lines.length;
+        lines = [];
+      }
+    }
+  }
+  if (lines.length > 0) {
+    out.chunks.push(lines.join("\n"));
+    out.lineCount += lines.length;
+  }
+  return out;
 }
 
 /** The whole minutes around the points older than the continuous query's resample window (none: from ≥ to). */

@@ -1,4 +1,5 @@
 import type { Telemetry } from "@tally/protocols";
+import { decodeHandoffBody, encodeHandoffBody } from "../ledger/handoff-body.js";
 import {
   type HandoffRow,
   type HandoffRowSize,
@@ -6,11 +7,11 @@ import {
   rowsForPage,
   shedPlan,
 } from "../ledger/telemetry-handoff.js";
-import { type Column, json, num, placeholders, type SqlDb, type SqlDriver } from "./sql-driver.js";
+import { type Column, num, placeholders, type SqlDb, type SqlDriver } from "./sql-driver.js";
 
 /**
  * The ledger's telemetry hand-off (`telemetry_handoff`): one row per committed batch, its telemetry as one
- * JSON array, until the forwarder has written it to the telemetry store.
+ * body of columns (`encodeHandoffBody`), until the forwarder has written it to the telemetry store.
  */
 
 const HANDOFF_COLUMNS: readonly Column[] = [
@@ -25,14 +26,10 @@ const SEQ_SLICE = 10_000;
 /** In the commit's transaction: the batch's telemetry as one row; a batch delivered again while it waits is not. */
 export async function handOffTelemetryIn(tx: SqlDb, telemetry: readonly Telemetry[]): Promise<void> {
   if (telemetry.length === 0) return;
-  await tx.insertRows(
-    "telemetry_handoff",
-    HANDOFF_COLUMNS,
-    [[handoffKey(telemetry), telemetry.length, JSON.stringify(telemetry)]],
-    {
-      suffix: "ON CONFLICT (id) DO NOTHING",
-    },
-  );
+  const { body, ids } = encodeHandoffBody(telemetry);
+  await tx.insertRows("telemetry_handoff", HANDOFF_COLUMNS, [[handoffKey(ids), telemetry.length, body]], {
+    suffix: "ON CONFLICT (id) DO NOTHING",
+  });
 }
 
 /** Whole rows after `afterSeq`, oldest first, up to `maxPoints` points (at least one row). */
@@ -50,7 +47,7 @@ export async function pendingHandoff(db: SqlDb, maxPoints: number, afterSeq = 0)
     [afterSeq, lastSeq],
   );
   // Written by the commit from events the ingest had parsed: trusted, not checked again (the hot path).
-  return rows.map((r) => ({ seq: num(r.seq), telemetry: json<Telemetry[]>(r.body) }));
+  return rows.map((r) => ({ seq: num(r.seq), telemetry: decodeHandoffBody(String(r.body)) }));
 }
 
 /** The telemetry store has these rows: they leave the hand-off. */
@@ -82,10 +79,10 @@ export async function shedHandoff(driver: SqlDriver, keepPoints: number): Promis
       const [row] = await tx.all<{ body: unknown }>("SELECT body FROM telemetry_handoff WHERE seq = ?", [
         plan.trim.seq,
       ]);
-      const rest = json<Telemetry[]>(row?.body ?? "[]").slice(plan.trim.points);
+      const rest = decodeHandoffBody(String(row?.body ?? "[]")).slice(plan.trim.points);
       await tx.run("UPDATE telemetry_handoff SET points = ?, body = ? WHERE seq = ?", [
         rest.length,
-        JSON.stringify(rest),
+        encodeHandoffBody(rest).body,
         plan.trim.seq,
       ]);
     }

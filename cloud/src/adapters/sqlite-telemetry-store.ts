@@ -115,7 +115,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
     for (const point of points) {
       const problem = checkTelemetryPoint(point);
       if (problem === undefined) rows.push(point);
-      else rejected.push({ id: String(point.id), ...problem });
+      else rejected.push({ id: String(point.id), ...problem, point });
     }
     const insert = this.#db.prepare(
       `INSERT INTO readings

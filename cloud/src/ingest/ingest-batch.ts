@@ -183,6 +183,11 @@ async function siteFactsFor(deps: IngestDeps, siteId: string, events: readonly E
   const locations = new Set<string>();
   const skus = new Set<string>();
   for (const event of events) {
+    // A reading names one location at most: added without making a list of one (thousands a batch).
+    if (event.kind === "telemetry") {
+      if (event.location !== undefined) locations.add(event.location);
+      continue;
+    }
     for (const location of locationsOf(event)) locations.add(location);
     if (event.kind === "movement") skus.add(event.sku);
   }

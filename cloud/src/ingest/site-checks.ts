@@ -1,4 +1,5 @@
 import { type EdgeEvent, ErrorCode, type Rejection } from "@tally/protocols";
+import { isoTimeMs } from "../telemetry/iso-time.js";
 
 /** What the cloud knows of a site, to check events against: its imported locations and the item master. */
 export interface SiteFacts {
@@ -41,21 +42,27 @@ export function checkAgainstSite(
       reason: `site ${event.siteId} has no imported layout: import its site file (PUT /v1/sites/${event.siteId}/layout) first`,
     };
   }
-  const at = Date.parse(event.occurredAt);
+  const at = isoTimeMs(event.occurredAt);
   if (at > nowMs + window.maxAheadMs || at < nowMs - window.maxBehindMs) {
     return {
       code: ErrorCode.TimeOutOfRange,
       reason: `occurredAt ${event.occurredAt} is outside the accepted window (${hours(window.maxBehindMs)} h behind to ${hours(window.maxAheadMs)} h ahead of the cloud's clock ${new Date(nowMs).toISOString()})`,
     };
   }
-  for (const location of locationsOf(event)) {
-    if (facts.locations.has(location)) continue;
-    const other = !location.startsWith(`${event.siteId}/`);
+  // A reading names one location at most: checked without making a list of one (thousands a batch).
+  const unknown =
+    event.kind === "telemetry"
+      ? event.location !== undefined && !facts.locations.has(event.location)
+        ? event.location
+        : undefined
+      : locationsOf(event).find((location) => !facts.locations.has(location));
+  if (unknown !== undefined) {
+    const other = !unknown.startsWith(`${event.siteId}/`);
     return {
       code: ErrorCode.LocationUnknown,
       reason: other
-        ? `location ${location} is not of site ${event.siteId}`
-        : `location ${location} is not in the imported layout of site ${event.siteId}`,
+        ? `location ${unknown} is not of site ${event.siteId}`
+        : `location ${unknown} is not in the imported layout of site ${event.siteId}`,
     };
   }
   if (event.kind === "movement" && !facts.skus.has(event.sku)) {

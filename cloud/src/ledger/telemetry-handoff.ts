@@ -14,15 +14,15 @@ export interface HandoffRowSize {
 }
 
 /**
- * The dedupe key of a hand-off row: `1:<id>` for one reading, otherwise the count and a SHA-1 of the ids in
+ * The dedupe key of a hand-off row, from its readings' ids in order: `1:<id>` for one reading, otherwise the count and a SHA-1 of the ids in
  * order. The same batch delivered again has the same key, so its insert is ignored while its row waits.
  */
-export function handoffKey(readings: readonly Telemetry[]): string {
-  const [only] = readings;
-  if (readings.length === 1 && only !== undefined) return `1:${only.id}`;
+export function handoffKey(ids: readonly string[]): string {
+  const [only] = ids;
+  if (ids.length === 1 && only !== undefined) return `1:${only}`;
   // One update of the joined ids: an update a reading costs more than the hashing.
-  const hash = createHash("sha1").update(readings.map((r) => r.id).join("\n"));
-  return `${readings.length}:${hash.digest("hex")}`;
+  const hash = createHash("sha1").update(ids.join("\n"));
+  return `${ids.length}:${hash.digest("hex")}`;
 }
 
 /**

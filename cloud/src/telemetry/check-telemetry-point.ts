@@ -5,6 +5,8 @@ import type { TelemetryPoint } from "./telemetry-store.js";
 const CONTROL = /\p{Cc}/u;
 // A lone surrogate is no text in UTF-8: InfluxDB would store U+FFFD and a query would never find the name.
 const isWellFormed = (text: string): boolean => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+/** Printable ASCII without a backslash, 1 to 256 characters: storable at a glance (every id a point has). */
+const PLAIN_NAME = /^[\x20-\x5B\x5D-\x7E]{1,256}$/;
 /** Names already found storable: a site's devices, metrics, units and locations come again in every point. */
 const storableNames = new Set<string>();
 const MAX_STORABLE_NAMES = 10_000;
@@ -62,6 +64,8 @@ function nameRefusal(field: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "string") return `${field} is not text`;
   if (storableNames.has(value)) return undefined;
+  // Ids are unique, so never remembered: the one test that settles a plain one.
+  if (field === "id" && PLAIN_NAME.test(value)) return undefined;
   if (value === "" && field !== "unit") return `${field} is empty`;
   if (value.length > MAX_NAME_LENGTH) return `${field} is longer than ${MAX_NAME_LENGTH} characters`;
   if (CONTROL.test(value)) return `${field} holds a control character`;

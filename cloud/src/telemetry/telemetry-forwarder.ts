@@ -1,6 +1,7 @@
 import type { Telemetry } from "@tally/protocols";
 import type { Logger } from "pino";
 import type { LedgerStore } from "../ledger/ledger-store.js";
+import type { HandoffRow } from "../ledger/telemetry-handoff.js";
 import { type BackoffOptions, backoffDelay } from "../notifications/backoff.js";
 import type { RejectedPoint, TelemetryPoint, TelemetryStore } from "./telemetry-store.js";
 
@@ -53,6 +54,13 @@ export function telemetryPoint(t: Telemetry): TelemetryPoint {
   if (t.summary !== undefined) point.summary = { ...t.summary };
   if (t.excursionWindow === true) point.detail = true;
   return point;
+}
+
+/** The points of a page of hand-off rows, in order. */
+function pagePoints(page: readonly HandoffRow[]): TelemetryPoint[] {
+  const points: TelemetryPoint[] = [];
+  for (const row of page) for (const t of row.telemetry) points.push(telemetryPoint(t));
+  return points;
 }
 
 /**
@@ -141,29 +149,32 @@ export class TelemetryForwarder {
     let page = await this.#ledger.pendingTelemetry(this.#pageSize);
     if (page.length === 0) return false;
     while (page.length > 0) {
-      const readings = page.length === 1 ? (page[0]?.telemetry ?? []) : page.flatMap((r) => r.telemetry);
-      const writing = this.#store.write(readings.map(telemetryPoint));
+      const seqs = page.map((r) => r.seq);
+      const writing = this.#store.write(pagePoints(page));
+      // The page's events and points are garbage once handed to the store (a refused point comes back with
+      // its refusal): little lives while the writes are in flight for the young generation's collections to copy.
+      page = [];
       // Awaited below; a failure meanwhile must not count as unhandled.
       writing.catch(() => undefined);
-      const next = await this.#ledger.pendingTelemetry(this.#pageSize, page.at(-1)?.seq);
+      const next = await this.#ledger.pendingTelemetry(this.#pageSize, seqs.at(-1));
       const result = await writing;
-      this.#reportRejected(readings, result.rejected);
-      await this.#ledger.forwardedTelemetry(page.map((r) => r.seq));
+      this.#reportRejected(result.rejected);
+      await this.#ledger.forwardedTelemetry(seqs);
       this.#observer?.forwarded(result.written);
       page = next;
     }
     return true;
   }
 
-  #reportRejected(page: readonly Telemetry[], rejected: readonly RejectedPoint[]): void {
+  #reportRejected(rejected: readonly RejectedPoint[]): void {
     if (rejected.length === 0) return;
-    const refused = new Set(rejected.map((r) => r.id));
     for (const r of rejected) this.#observer?.rejected(r.code);
+    const logged = rejected.slice(0, 100);
     // Logged whole: this line is the only place these points are kept.
     this.#logger.error(
       {
-        rejected: rejected.slice(0, 100),
-        points: page.filter((r) => refused.has(r.id)).slice(0, 100),
+        rejected: logged.map(({ point: _, ...refusal }) => refusal),
+        points: logged.flatMap((r) => (r.point === undefined ? [] : [r.point])),
         count: rejected.length,
       },
       "telemetry the telemetry store can never keep was dropped",

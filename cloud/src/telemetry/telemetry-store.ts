@@ -90,9 +90,11 @@ export type TelemetryResult =
   | { window: "raw"; points: RawReading[]; truncated: boolean }
   | { window: Exclude<TelemetryWindow, "raw">; buckets: WindowReading[]; truncated: boolean };
 
-/** A point the store refused (it can never be written as it is), by its id. */
+/** A point the store refused (it can never be written as it is), by its id, with the point itself. */
 export interface RejectedPoint extends Rejection {
   id: string;
+  /** What was refused, for the log that is the only place it is kept (a caller need not hold its points). */
+  point?: TelemetryPoint | undefined;
 }
 
 export interface WriteResult {
