@@ -16,7 +16,34 @@ const insertGroup = db.transaction((topics, payloads, ats) => {
   for (let i = 0; i < topics.length; i++) seqs[i] = Number(insert.run(topics[i], payloads[i], ats[i]).lastInsertRowid);
   return seqs;
 });
+// The checkpoint, and the messages it lets go: on this thread too, so that its fsync and the delete of what
+// it forgets stop neither the event loop nor, as a second writer, this thread's group commits.
+const upsertCheckpoint = db.prepare(
+  "INSERT INTO journal_meta (name, value) VALUES ('checkpoint', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value WHERE excluded.value > value",
+);
+const prune = db.prepare("DELETE FROM journal WHERE seq <= ? AND at < ?");
+const markPruned = db.prepare(
+  "INSERT INTO journal_meta (name, value) VALUES ('pruned', 1) ON CONFLICT (name) DO NOTHING",
+);
+const setCheckpoint = db.transaction((seq, keepSince) => {
+  upsertCheckpoint.run(seq);
+  const pruned = prune.run(seq, keepSince).changes > 0;
+  if (pruned) markPruned.run();
+  return pruned;
+});
 port.postMessage({ type: "ready" });
+
+function checkpoint(message) {
+  try {
+    port.postMessage({ type: "checkpointed", id: message.id, pruned: setCheckpoint(message.seq, message.keepSince) });
+  } catch (error) {
+    port.postMessage({
+      type: "checkpointed",
+      id: message.id,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
 
 port.on("message", (message) => {
   if (message.type === "close") {
@@ -24,6 +51,10 @@ port.on("message", (message) => {
     port.close();
     Atomics.store(closed, 0, 1);
     Atomics.notify(closed, 0);
+    return;
+  }
+  if (message.type === "checkpoint") {
+    checkpoint(message);
     return;
   }
   try {
