@@ -11,9 +11,26 @@ const db = new Database(workerData.file);
 db.pragma("synchronous = FULL");
 db.pragma(`busy_timeout = ${workerData.busyTimeoutMs}`);
 const insert = db.prepare("INSERT INTO journal (topic, payload, at) VALUES (?, ?, ?)");
-const insertGroup = db.transaction((topics, payloads, ats) => {
-  const seqs = new Array(topics.length);
-  for (let i = 0; i < topics.length; i++) seqs[i] = Number(insert.run(topics[i], payloads[i], ats[i]).lastInsertRowid);
+/**
+ * Inserts a group as `encodeGroup` (journal-group.ts) laid it out: a u32 count, per entry its topic's and
+ * payload's lengths (u32) and receive time (f64), little-endian, then each topic (UTF-8) and payload.
+ */
+const insertGroup = db.transaction((buffer) => {
+  const view = new DataView(buffer);
+  const bytes = Buffer.from(buffer);
+  const count = view.getUint32(0, true);
+  const seqs = new Array(count);
+  let at = 4 + 16 * count;
+  for (let i = 0; i < count; i++) {
+    const header = 4 + 16 * i;
+    const topicLength = view.getUint32(header, true);
+    const payloadLength = view.getUint32(header + 4, true);
+    const topic = bytes.toString("utf8", at, at + topicLength);
+    at += topicLength;
+    const payload = bytes.subarray(at, at + payloadLength);
+    at += payloadLength;
+    seqs[i] = Number(insert.run(topic, payload, view.getFloat64(header + 8, true)).lastInsertRowid);
+  }
   return seqs;
 });
 // The checkpoint, and the messages it lets go: on this thread too, so that its fsync and the delete of what
@@ -58,10 +75,7 @@ port.on("message", (message) => {
     return;
   }
   try {
-    const payloads = message.ends.map((end, i) =>
-      Buffer.from(message.bytes, i === 0 ? 0 : message.ends[i - 1], end - (i === 0 ? 0 : message.ends[i - 1])),
-    );
-    port.postMessage({ id: message.id, seqs: insertGroup(message.topics, payloads, message.ats) });
+    port.postMessage({ id: message.id, seqs: insertGroup(message.bytes) });
   } catch (error) {
     port.postMessage({ id: message.id, error: error instanceof Error ? error.message : String(error) });
   }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { joinPayloads, SqliteJournal } from "./sqlite-journal.js";
+import { SqliteJournal } from "./sqlite-journal.js";
 
 const dirs: string[] = [];
 const journalFile = () => {
@@ -28,6 +28,26 @@ describe("SqliteJournal", () => {
     const entries = [...journal.unprocessed()];
     expect(entries).toHaveLength(100);
     expect(entries[7]).toEqual({ seq: 8, topic: "t/a", payload: Buffer.from("m7"), receivedAt: 1007 });
+    journal.close();
+  });
+
+  it("keeps each message's topic, payload and receive time as given, in a group of many", async () => {
+    const journal = new SqliteJournal(journalFile());
+    const socketChunk = Buffer.alloc(64 * 1024, 0x61);
+    socketChunk.write('{"sku":"é"}', 100);
+    const given = [
+      {
+        topic: "tally/v1/dépôt/scanner-1/scan",
+        payload: socketChunk.subarray(100, 113),
+        receivedAt: 1_796_424_052_145,
+      },
+      { topic: "t/empty", payload: Buffer.alloc(0), receivedAt: 0 },
+      { topic: "", payload: Buffer.from([0, 255, 1]), receivedAt: 2 ** 52 + 1 },
+    ];
+    await Promise.all(given.map((g) => journal.append(g.topic, g.payload, g.receivedAt)));
+    expect([...journal.unprocessed()]).toEqual(
+      given.map((g, i) => ({ seq: i + 1, ...g, payload: Buffer.from(g.payload) })),
+    );
     journal.close();
   });
 
@@ -151,7 +171,7 @@ describe("SqliteJournal", () => {
   });
 });
 
-describe("joinPayloads", () => {
+describe("SqliteJournal's writer thread", () => {
   it("says when its writer thread is ready, and when it dies fails every waiting and later append and says so once", async () => {
     let writer: Worker | undefined;
     const failures: Error[] = [];
@@ -185,15 +205,5 @@ describe("joinPayloads", () => {
     expect(failures).toHaveLength(1);
     await expect(journal.append("t", Buffer.from("x"), 1)).rejects.toThrow(/device journal write failed/);
     journal.close();
-  });
-
-  it("puts a group's payloads end to end in a buffer of their own, however large the buffers they are slices of", () => {
-    const socketChunk = Buffer.alloc(64 * 1024, 0x61);
-    socketChunk.write("first", 100);
-    const payloads = [socketChunk.subarray(100, 105), Buffer.from(""), Buffer.from("third")];
-    const { bytes, ends } = joinPayloads(payloads.map((payload) => ({ payload })));
-    expect(bytes.byteLength).toBe(10);
-    expect(ends).toEqual([5, 5, 10]);
-    expect(Buffer.from(bytes).toString()).toBe("firstthird");
   });
 });

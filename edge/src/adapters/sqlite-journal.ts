@@ -4,6 +4,7 @@ import { dirname } from "node:path";
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import type { DeviceJournal, JournalEntry } from "../ports/device-journal.js";
+import { encodeGroup } from "./journal-group.js";
 
 /** Entries read per query while replaying. */
 const REPLAY_CHUNK = 1000;
@@ -45,24 +46,6 @@ interface PendingAppend {
   receivedAt: number;
   resolve: (seq: number) => void;
   reject: (error: Error) => void;
-}
-
-/**
- * A group's payloads in one buffer of their own (to move to the writer thread
- * without a copy) and where each ends in it.
- */
-export function joinPayloads(entries: readonly { payload: Buffer }[]): { bytes: ArrayBuffer; ends: number[] } {
-  let total = 0;
-  for (const e of entries) total += e.payload.byteLength;
-  const joined = new Uint8Array(new ArrayBuffer(total));
-  const ends: number[] = [];
-  let at = 0;
-  for (const e of entries) {
-    joined.set(e.payload, at);
-    at += e.payload.byteLength;
-    ends.push(at);
-  }
-  return { bytes: joined.buffer, ends };
 }
 
 /**
@@ -217,12 +200,10 @@ export class SqliteJournal implements DeviceJournal {
     this.#inFlight = { id, entries };
     // Kept alive while a group is out: an awaited append must not let the process end.
     this.#holdProcess();
-    const { bytes, ends } = joinPayloads(entries);
-    // Moved, not copied: a payload posted alone would be cloned with the whole buffer it is a slice of.
-    this.#port.postMessage(
-      { type: "append", id, topics: entries.map((e) => e.topic), bytes, ends, ats: entries.map((e) => e.receivedAt) },
-      [bytes],
-    );
+    // One buffer of its own, moved, not copied (a payload posted alone would be cloned with the whole buffer
+    // it is a slice of), and no arrays to clone: the topics and times are in it too (decision 0201).
+    const bytes = encodeGroup(entries);
+    this.#port.postMessage({ type: "append", id, bytes }, [bytes]);
   }
 
   /** The writer thread's answer for the group in flight; then the next group goes. */
