@@ -2,7 +2,6 @@ import { canonicalTimestampMs, PORTAL_PRESENCE_DEFAULTS, type RfidPortalDevice }
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from "rxjs";
 import type { TagReadObservation } from "../domain/observation.js";
 import type { SiteIndex } from "../domain/site-index.js";
-import { BurstReads } from "./burst-reads.js";
 import {
   type BurstRead,
   DEFAULT_EVIDENCE_RULES,
@@ -112,7 +111,7 @@ const MAX_EVIDENCE = 5;
 const PARK_REFRESH_MS = 10_000;
 
 interface Burst {
-  reads: BurstReads;
+  reads: BurstRead[];
   /** Strongest of the reads dropped to keep `reads` bounded. */
   droppedMaxRssi: number;
   firstAtMs: number;
@@ -288,7 +287,8 @@ export function detectPasses(
         // Its reads so far, the open burst's too, are it standing there.
         let dwell = p.dwellMaxRssi;
         if (p.burst !== undefined) {
-          dwell = Math.max(dwell, p.burst.droppedMaxRssi, p.burst.reads.maxRssi());
+          dwell = Math.max(dwell, p.burst.droppedMaxRssi);
+          for (const r of p.burst.reads) if (r.rssi > dwell) dwell = r.rssi;
         }
         parkedTags?.park({
           portalId: p.portal.id,
@@ -308,14 +308,13 @@ export function detectPasses(
         if (burst.reads.length === 0) return undefined;
         const long = burst.lastAtMs - burst.firstAtMs > s.maxPassMs;
         const standing = p.parked || long || !fresh;
-        const reads = burst.reads.toReads();
-        let judged: BurstRead[] = reads;
+        let judged: BurstRead[] = burst.reads;
         if (standing) {
           // Only its leaving counts: its last reads, clearly stronger than any while it stood.
           const windowStart = burst.lastAtMs - s.departureWindowMs;
           let dwell = Math.max(p.dwellMaxRssi, burst.droppedMaxRssi);
-          for (const r of reads) if (r.atMs < windowStart && r.rssi > dwell) dwell = r.rssi;
-          judged = reads.filter((r) => r.atMs >= windowStart && r.rssi >= dwell + s.marginDb);
+          for (const r of burst.reads) if (r.atMs < windowStart && r.rssi > dwell) dwell = r.rssi;
+          judged = burst.reads.filter((r) => r.atMs >= windowStart && r.rssi >= dwell + s.marginDb);
         }
         const evidence: Evidence =
           p.portal.evidence !== "one-antenna"
@@ -425,7 +424,7 @@ export function detectPasses(
             // Read again: it did not leave the field after its first burst.
             p.pendingWeak = undefined;
             burst = {
-              reads: new BurstReads(),
+              reads: [],
               droppedMaxRssi: Number.NEGATIVE_INFINITY,
               firstAtMs: atMs,
               lastAtMs: atMs,
@@ -439,10 +438,10 @@ export function detectPasses(
             : portal.antennas.inner.includes(read.antenna)
               ? -1
               : 0;
-          burst.reads.push(atMs, side, read);
+          burst.reads.push({ atMs, at: read.at, rssi: read.rssi, side, id: read.id, receivedAtMs: read.receivedAtMs });
           if (burst.reads.length > MAX_BURST_READS) {
-            const dropped = burst.reads.dropOldest();
-            if (dropped > burst.droppedMaxRssi) burst.droppedMaxRssi = dropped;
+            const dropped = burst.reads.shift();
+            if (dropped !== undefined && dropped.rssi > burst.droppedMaxRssi) burst.droppedMaxRssi = dropped.rssi;
           }
           if (atMs < burst.firstAtMs) burst.firstAtMs = atMs;
           if (atMs > burst.lastAtMs) burst.lastAtMs = atMs;
@@ -491,7 +490,9 @@ function leavingPastOneAntenna(judged: readonly BurstRead[], s: Settings, direct
 
 /** The burst was the tag standing in the field: its strength is the bar its leaving must clear. */
 function foldDwell(p: Presence, burst: Burst): void {
-  p.dwellMaxRssi = Math.max(p.dwellMaxRssi, burst.droppedMaxRssi, burst.reads.maxRssi());
+  let max = Math.max(p.dwellMaxRssi, burst.droppedMaxRssi);
+  for (const r of burst.reads) if (r.rssi > max) max = r.rssi;
+  p.dwellMaxRssi = max;
 }
 
 function toPass(
