@@ -9,7 +9,11 @@ function rig(overrides: Partial<JournalCheckpointsOptions> = {}) {
   let watermark = 0;
   let waiting = false;
   const checkpointsUnderTest = new JournalCheckpoints({
-    journal: { checkpoint: (seq) => checkpoints.push(seq) },
+    journal: {
+      checkpoint: async (seq) => {
+        checkpoints.push(seq);
+      },
+    },
     outbox: { sync: () => new Promise((resolve, reject) => syncs.push({ resolve, reject })) },
     watermark: () => watermark,
     eventsWaiting: () => waiting,
@@ -86,7 +90,7 @@ describe("JournalCheckpoints", () => {
     const done: number[] = [];
     const r = rig({
       journal: {
-        checkpoint: (seq) => {
+        checkpoint: async (seq) => {
           if (fail) throw new Error("SQLITE_BUSY");
           done.push(seq);
         },

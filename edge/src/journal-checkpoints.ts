@@ -61,7 +61,7 @@ export class JournalCheckpoints {
       return;
     }
     try {
-      this.#o.journal.checkpoint(candidate, this.#now() - this.#o.contextMs);
+      await this.#o.journal.checkpoint(candidate, this.#now() - this.#o.contextMs);
     } catch (error) {
       this.#o.onCheckpointFailure(error as Error);
     }

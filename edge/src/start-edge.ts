@@ -286,8 +286,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       }
       const now = Date.now();
       const passed: Observation[] = [];
+      holds.observeAll(seq, decoded.value, now);
       for (const observation of decoded.value) {
-        holds.observe(seq, observation, now);
         if (replayFilter?.skip(observation, receivedAt) === true) continue;
         if (observation.type === "reader-notice" && !replaying) {
           metrics.readerOverflows++;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { joinPayloads, SqliteJournal } from "./sqlite-journal.js";
+import { SqliteJournal } from "./sqlite-journal.js";
 
 const dirs: string[] = [];
 const journalFile = () => {
@@ -31,11 +31,31 @@ describe("SqliteJournal", () => {
     journal.close();
   });
 
+  it("keeps each message's topic, payload and receive time as given, in a group of many", async () => {
+    const journal = new SqliteJournal(journalFile());
+    const socketChunk = Buffer.alloc(64 * 1024, 0x61);
+    socketChunk.write('{"sku":"é"}', 100);
+    const given = [
+      {
+        topic: "tally/v1/dépôt/scanner-1/scan",
+        payload: socketChunk.subarray(100, 113),
+        receivedAt: 1_796_424_052_145,
+      },
+      { topic: "t/empty", payload: Buffer.alloc(0), receivedAt: 0 },
+      { topic: "", payload: Buffer.from([0, 255, 1]), receivedAt: 2 ** 52 + 1 },
+    ];
+    await Promise.all(given.map((g) => journal.append(g.topic, g.payload, g.receivedAt)));
+    expect([...journal.unprocessed()]).toEqual(
+      given.map((g, i) => ({ seq: i + 1, ...g, payload: Buffer.from(g.payload) })),
+    );
+    journal.close();
+  });
+
   it("keeps entries and the checkpoint across a reopen", async () => {
     const file = journalFile();
     const first = new SqliteJournal(file);
     for (let i = 0; i < 5; i++) await first.append("t", Buffer.from(`m${i}`), 1000 * i);
-    first.checkpoint(3, 0);
+    await first.checkpoint(3, 0);
     first.close();
     const second = new SqliteJournal(file);
     expect(second.checkpointed()).toBe(3);
@@ -49,7 +69,7 @@ describe("SqliteJournal", () => {
     for (let i = 0; i < 6; i++) await journal.append("t", Buffer.from(`m${i}`), 1000 * i);
     expect(journal.startsMidStream()).toBe(false);
     // Checkpoint at seq 5 (m4), context from t = 2000: m0 and m1 go; m2..m4 stay as context; m5 is unprocessed.
-    journal.checkpoint(5, 2000);
+    await journal.checkpoint(5, 2000);
     expect(texts(journal)).toEqual(["m2", "m3", "m4", "m5"]);
     expect(journal.startsMidStream()).toBe(true);
     expect(journal.depth()).toBe(4);
@@ -58,10 +78,44 @@ describe("SqliteJournal", () => {
   it("never moves the checkpoint back", async () => {
     const journal = new SqliteJournal(journalFile());
     for (let i = 0; i < 4; i++) await journal.append("t", Buffer.from(`m${i}`), i);
-    journal.checkpoint(3, 3);
-    journal.checkpoint(1, 10);
+    await journal.checkpoint(3, 3);
+    await journal.checkpoint(1, 10);
     expect(journal.checkpointed()).toBe(3);
     expect(texts(journal)).toEqual(["m3"]);
+  });
+
+  it("writes a checkpoint on the writer thread after the group it has, and keeps the highest of two in flight", async () => {
+    const file = journalFile();
+    const journal = new SqliteJournal(file);
+    for (let i = 0; i < 4; i++) await journal.append("t", Buffer.from(`m${i}`), i);
+    const inFlight = journal.append("t", Buffer.from("m4"), 4);
+    await new Promise((resolve) => setImmediate(resolve));
+    // Asked for while the group of m4 is with the writer thread, out of order: the later, lower one loses.
+    await Promise.all([journal.checkpoint(5, 2), journal.checkpoint(3, 0)]);
+    await expect(inFlight).resolves.toBe(5);
+    expect(journal.checkpointed()).toBe(5);
+    expect(texts(journal)).toEqual(["m2", "m3", "m4"]);
+    expect(journal.startsMidStream()).toBe(true);
+    journal.close();
+    const reopened = new SqliteJournal(file);
+    expect(reopened.checkpointed()).toBe(5);
+    expect(reopened.startsMidStream()).toBe(true);
+    reopened.close();
+  });
+
+  it("leaves the checkpoint where it was when the writer thread cannot write it, and says why", async () => {
+    const file = journalFile();
+    const journal = new SqliteJournal(file);
+    for (let i = 0; i < 3; i++) await journal.append("t", Buffer.from(`m${i}`), i);
+    await journal.checkpoint(1, 0);
+    const other = new Database(file);
+    other.exec("DROP TABLE journal_meta");
+    other.close();
+    await expect(journal.checkpoint(3, 0)).rejects.toThrow(/device journal checkpoint failed: .*journal_meta/);
+    expect(journal.checkpointed()).toBe(1);
+    // Appends go on: a checkpoint that fails costs a longer replay, not the journal.
+    expect(await journal.append("t", Buffer.from("m3"), 3)).toBe(4);
+    journal.close();
   });
 
   it("refuses appends once closed, after writing what was pending", async () => {
@@ -117,7 +171,7 @@ describe("SqliteJournal", () => {
   });
 });
 
-describe("joinPayloads", () => {
+describe("SqliteJournal's writer thread", () => {
   it("says when its writer thread is ready, and when it dies fails every waiting and later append and says so once", async () => {
     let writer: Worker | undefined;
     const failures: Error[] = [];
@@ -130,8 +184,11 @@ describe("joinPayloads", () => {
     await journal.ready();
     expect(await journal.append("t", Buffer.from("before"), 1)).toBe(1);
     const waiting = journal.append("t", Buffer.from("waiting"), 2);
+    const checkpoint = journal.checkpoint(1, 0);
     await writer?.terminate();
     await expect(waiting).rejects.toThrow(/device journal write failed: .*writer thread exited/);
+    await expect(checkpoint).rejects.toThrow(/writer thread exited/);
+    await expect(journal.checkpoint(1, 0)).rejects.toThrow(/writer thread exited/);
     await expect(journal.append("t", Buffer.from("after"), 3)).rejects.toThrow(/device journal write failed/);
     expect(failures).toHaveLength(1);
     expect(failures[0]?.message).toMatch(/writer thread exited/);
@@ -148,15 +205,5 @@ describe("joinPayloads", () => {
     expect(failures).toHaveLength(1);
     await expect(journal.append("t", Buffer.from("x"), 1)).rejects.toThrow(/device journal write failed/);
     journal.close();
-  });
-
-  it("puts a group's payloads end to end in a buffer of their own, however large the buffers they are slices of", () => {
-    const socketChunk = Buffer.alloc(64 * 1024, 0x61);
-    socketChunk.write("first", 100);
-    const payloads = [socketChunk.subarray(100, 105), Buffer.from(""), Buffer.from("third")];
-    const { bytes, ends } = joinPayloads(payloads.map((payload) => ({ payload })));
-    expect(bytes.byteLength).toBe(10);
-    expect(ends).toEqual([5, 5, 10]);
-    expect(Buffer.from(bytes).toString()).toBe("firstthird");
   });
 });

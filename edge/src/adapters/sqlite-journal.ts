@@ -4,6 +4,7 @@ import { dirname } from "node:path";
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import type { DeviceJournal, JournalEntry } from "../ports/device-journal.js";
+import { encodeGroup } from "./journal-group.js";
 
 /** Entries read per query while replaying. */
 const REPLAY_CHUNK = 1000;
@@ -15,8 +16,12 @@ const WRITER_FILE = new URL("./sqlite-journal-writer.cjs", import.meta.url);
 
 /** What the writer thread answers for a group: its seqs in order, or why none of it was written. */
 type GroupResult = { id: number; seqs: number[] } | { id: number; error: string };
-/** What the writer thread says: that it has its connection open, or a group's result. */
-type WriterMessage = { type: "ready" } | GroupResult;
+/** What the writer thread answers for a checkpoint: whether it forgot messages, or why it was not written. */
+type CheckpointResult =
+  | { type: "checkpointed"; id: number; pruned: boolean }
+  | { type: "checkpointed"; id: number; error: string };
+/** What the writer thread says: that it has its connection open, a checkpoint's result, or a group's. */
+type WriterMessage = { type: "ready" } | CheckpointResult | GroupResult;
 
 export interface SqliteJournalOptions {
   /**
@@ -29,30 +34,18 @@ export interface SqliteJournalOptions {
   onWriterStarted?: (writer: Worker) => void;
 }
 
+interface PendingCheckpoint {
+  seq: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
 interface PendingAppend {
   topic: string;
   payload: Buffer;
   receivedAt: number;
   resolve: (seq: number) => void;
   reject: (error: Error) => void;
-}
-
-/**
- * A group's payloads in one buffer of their own (to move to the writer thread
- * without a copy) and where each ends in it.
- */
-export function joinPayloads(entries: readonly { payload: Buffer }[]): { bytes: ArrayBuffer; ends: number[] } {
-  let total = 0;
-  for (const e of entries) total += e.payload.byteLength;
-  const joined = new Uint8Array(new ArrayBuffer(total));
-  const ends: number[] = [];
-  let at = 0;
-  for (const e of entries) {
-    joined.set(e.payload, at);
-    at += e.payload.byteLength;
-    ends.push(at);
-  }
-  return { bytes: joined.buffer, ends };
 }
 
 /**
@@ -65,7 +58,10 @@ export function joinPayloads(entries: readonly { payload: Buffer }[]): { bytes: 
  * The groups are written by a thread of their own (one group at a time; what
  * arrives meanwhile makes the next group), so the event loop decodes, runs
  * the pipelines and talks to the cloud while a group's fsync is under way.
- * Reads, checkpoints and the last group at close stay on this thread.
+ * Checkpoints go to that thread too, after the groups handed to it before
+ * them: their fsync and the delete of the messages they let go stop neither
+ * the event loop nor the group commits (decision 0200). Reads and the last
+ * group at close stay on this thread.
  */
 export class SqliteJournal implements DeviceJournal {
   readonly #db: Database.Database;
@@ -74,7 +70,6 @@ export class SqliteJournal implements DeviceJournal {
     [number, number],
     { seq: number; topic: string; payload: Buffer; at: number }
   >;
-  readonly #setCheckpoint: (seq: number, keepSince: number) => void;
   #pending: PendingAppend[] = [];
   #flushScheduled = false;
   readonly #writer: Worker;
@@ -83,6 +78,9 @@ export class SqliteJournal implements DeviceJournal {
   /** The group the writer thread has, while it has one. */
   #inFlight: { id: number; entries: PendingAppend[] } | undefined;
   #nextGroupId = 0;
+  /** Checkpoints the writer thread has, by id, until it answers. */
+  readonly #checkpointsInFlight = new Map<number, PendingCheckpoint>();
+  #nextCheckpointId = 0;
   /** Why the writer thread stopped, once it has: every append after fails with it. */
   #writerFailure: Error | undefined;
   #checkpoint: number;
@@ -128,20 +126,6 @@ export class SqliteJournal implements DeviceJournal {
     this.#readAfter = this.#db.prepare(
       "SELECT seq, topic, payload, at FROM journal WHERE seq > ? ORDER BY seq LIMIT ?",
     );
-    const upsert = this.#db.prepare<[number]>(
-      "INSERT INTO journal_meta (name, value) VALUES ('checkpoint', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-    );
-    const prune = this.#db.prepare<[number, number]>("DELETE FROM journal WHERE seq <= ? AND at < ?");
-    const markPruned = this.#db.prepare(
-      "INSERT INTO journal_meta (name, value) VALUES ('pruned', 1) ON CONFLICT (name) DO NOTHING",
-    );
-    this.#setCheckpoint = this.#db.transaction((seq: number, keepSince: number) => {
-      upsert.run(seq);
-      if (prune.run(seq, keepSince).changes > 0 && !this.#pruned) {
-        markPruned.run();
-        this.#pruned = true;
-      }
-    });
     const stored = this.#db.prepare("SELECT value FROM journal_meta WHERE name = 'checkpoint'").get() as
       | { value: number }
       | undefined;
@@ -178,12 +162,20 @@ export class SqliteJournal implements DeviceJournal {
   }
 
   #receive(message: WriterMessage): void {
-    if ("type" in message) {
+    if (!("type" in message)) {
+      this.#settle(message);
+    } else if (message.type === "ready") {
       this.#settleReady?.resolve();
       this.#settleReady = undefined;
-      return;
+    } else {
+      this.#checkpointed(message);
     }
-    this.#settle(message);
+  }
+
+  /** Keeps the process alive while the writer thread has a group or a checkpoint it has not answered. */
+  #holdProcess(): void {
+    if (this.#inFlight !== undefined || this.#checkpointsInFlight.size > 0) this.#port.ref();
+    else this.#port.unref();
   }
 
   append(topic: string, payload: Buffer, receivedAt: number): Promise<number> {
@@ -207,13 +199,11 @@ export class SqliteJournal implements DeviceJournal {
     const id = this.#nextGroupId++;
     this.#inFlight = { id, entries };
     // Kept alive while a group is out: an awaited append must not let the process end.
-    this.#port.ref();
-    const { bytes, ends } = joinPayloads(entries);
-    // Moved, not copied: a payload posted alone would be cloned with the whole buffer it is a slice of.
-    this.#port.postMessage(
-      { type: "append", id, topics: entries.map((e) => e.topic), bytes, ends, ats: entries.map((e) => e.receivedAt) },
-      [bytes],
-    );
+    this.#holdProcess();
+    // One buffer of its own, moved, not copied (a payload posted alone would be cloned with the whole buffer
+    // it is a slice of), and no arrays to clone: the topics and times are in it too (decision 0201).
+    const bytes = encodeGroup(entries);
+    this.#port.postMessage({ type: "append", id, bytes }, [bytes]);
   }
 
   /** The writer thread's answer for the group in flight; then the next group goes. */
@@ -221,7 +211,7 @@ export class SqliteJournal implements DeviceJournal {
     const group = this.#inFlight;
     if (group === undefined || group.id !== result.id) return;
     this.#inFlight = undefined;
-    this.#port.unref();
+    this.#holdProcess();
     if ("error" in result) {
       // Disk full, I/O error: nothing of this group is durable, so nothing of it is acknowledged.
       const failure = new Error(`device journal write failed: ${result.error}`);
@@ -236,9 +226,10 @@ export class SqliteJournal implements DeviceJournal {
     if (this.#closed || this.#writerFailure !== undefined) return;
     const failure = new Error(`device journal write failed: ${error.message}`);
     this.#writerFailure = failure;
-    const waiting = [...(this.#inFlight?.entries ?? []), ...this.#pending];
+    const waiting = [...(this.#inFlight?.entries ?? []), ...this.#pending, ...this.#checkpointsInFlight.values()];
     this.#inFlight = undefined;
     this.#pending = [];
+    this.#checkpointsInFlight.clear();
     for (const entry of waiting) entry.reject(failure);
     this.#settleReady?.reject(failure);
     this.#settleReady = undefined;
@@ -272,10 +263,30 @@ export class SqliteJournal implements DeviceJournal {
     }
   }
 
-  checkpoint(seq: number, keepSince: number): void {
-    if (seq < this.#checkpoint || this.#closed) return;
-    this.#setCheckpoint(seq, keepSince);
-    this.#checkpoint = seq;
+  checkpoint(seq: number, keepSince: number): Promise<void> {
+    if (seq < this.#checkpoint || this.#closed) return Promise.resolve();
+    if (this.#writerFailure !== undefined) return Promise.reject(this.#writerFailure);
+    return new Promise((resolve, reject) => {
+      const id = this.#nextCheckpointId++;
+      this.#checkpointsInFlight.set(id, { seq, resolve, reject });
+      this.#holdProcess();
+      this.#port.postMessage({ type: "checkpoint", id, seq, keepSince });
+    });
+  }
+
+  /** The writer thread's answer for a checkpoint: it is durable, or it stays where it was. */
+  #checkpointed(result: CheckpointResult): void {
+    const pending = this.#checkpointsInFlight.get(result.id);
+    if (pending === undefined) return;
+    this.#checkpointsInFlight.delete(result.id);
+    this.#holdProcess();
+    if ("error" in result) {
+      pending.reject(new Error(`device journal checkpoint failed: ${result.error}`));
+      return;
+    }
+    if (pending.seq > this.#checkpoint) this.#checkpoint = pending.seq;
+    if (result.pruned) this.#pruned = true;
+    pending.resolve();
   }
 
   startsMidStream(): boolean {
@@ -304,6 +315,10 @@ export class SqliteJournal implements DeviceJournal {
         this.#receive(m.message as WriterMessage);
       }
     }
+    // A checkpoint the writer thread never answered stays where it was: a replay only goes back further.
+    const unanswered = new Error("the device journal was closed before its checkpoint was written");
+    for (const pending of this.#checkpointsInFlight.values()) pending.reject(unanswered);
+    this.#checkpointsInFlight.clear();
     // A group the writer thread never answered is written again here: it was not acknowledged.
     if (this.#inFlight !== undefined) this.#pending.unshift(...this.#inFlight.entries);
     this.#inFlight = undefined;

@@ -51,50 +51,96 @@ interface Run {
  * checkpoint is the seq before the oldest message still held (or the last
  * one seen when none is). Conservative by time: a run counts as held until
  * `settleMs` after its last input, which is longer than any pipeline holds it.
+ *
+ * Runs are kept per device, then per tag (its EPC) or bin: a message's
+ * device is looked up once, and a read's run by the EPC string it already
+ * has, with no key made per read.
  */
 export class JournalHolds {
-  readonly #runs = new Map<string, Run>();
+  /** Device id → tag EPC, or a bin's `weight`/`scan` key → its run. */
+  readonly #runs = new Map<string, Map<string, Run>>();
+  #size = 0;
   #lastSeq = 0;
 
   constructor(private readonly config: JournalHoldsConfig) {}
 
+  /** One observation of the message `seq`. */
   observe(seq: number, observation: Observation, nowMs: number): void {
+    this.observeAll(seq, [observation], nowMs);
+  }
+
+  /** Every observation one device message decoded into (one device's, as a message's always are). */
+  observeAll(seq: number, observations: readonly Observation[], nowMs: number): void {
     if (seq > this.#lastSeq) this.#lastSeq = seq;
-    let key: string;
-    if (observation.type === "tag-read") key = `${observation.deviceId}\u0000${observation.epc}`;
-    else if (observation.type === "weight") key = `${observation.deviceId}\u0000${observation.location}`;
-    else if (
+    let deviceRuns: Map<string, Run> | undefined;
+    let deviceId: string | undefined;
+    for (const observation of observations) {
+      const key = this.#runKey(observation);
+      if (key === undefined) continue;
+      if (deviceRuns === undefined || observation.deviceId !== deviceId) {
+        deviceId = observation.deviceId;
+        deviceRuns = this.#deviceRuns(deviceId);
+      }
+      const run = deviceRuns.get(key);
+      if (run === undefined) {
+        deviceRuns.set(key, { firstSeq: seq, startedMs: nowMs, lastMs: nowMs });
+        this.#size++;
+      } else if (nowMs - run.lastMs > this.config.settleMs) {
+        run.firstSeq = seq;
+        run.startedMs = nowMs;
+        run.lastMs = nowMs;
+      } else {
+        run.lastMs = nowMs;
+      }
+    }
+  }
+
+  /** The run an observation belongs to within its device, or none when its message is done at once. */
+  #runKey(observation: Observation): string | undefined {
+    if (observation.type === "tag-read") return observation.epc;
+    // EPCs are hex: a bin's key, with its NUL, can never be one.
+    if (observation.type === "weight") return `weight\u0000${observation.location}`;
+    if (
       observation.type === "scan" &&
       (observation.action === "PICK" || observation.action === "PUTAWAY") &&
       this.config.shelfBins?.has(observation.location) === true
     )
-      key = `${observation.deviceId}\u0000scan\u0000${observation.location}`;
-    else return;
-    const run = this.#runs.get(key);
-    if (run === undefined || nowMs - run.lastMs > this.config.settleMs) {
-      this.#runs.set(key, { firstSeq: seq, startedMs: nowMs, lastMs: nowMs });
-    } else {
-      run.lastMs = nowMs;
+      return `scan\u0000${observation.location}`;
+    return undefined;
+  }
+
+  #deviceRuns(deviceId: string): Map<string, Run> {
+    let runs = this.#runs.get(deviceId);
+    if (runs === undefined) {
+      runs = new Map();
+      this.#runs.set(deviceId, runs);
     }
+    return runs;
   }
 
   /** Messages with seq ≤ the answer are done with; forgets runs that are over. */
   watermark(nowMs: number): number {
     let oldest = Number.POSITIVE_INFINITY;
-    for (const [key, run] of this.#runs) {
-      const over = nowMs - run.lastMs > this.config.settleMs;
-      const parked = run.lastMs - run.startedMs > this.config.stationaryMs + this.config.settleMs;
-      if (over || parked) {
-        if (over) this.#runs.delete(key);
-        continue;
+    for (const [deviceId, deviceRuns] of this.#runs) {
+      for (const [key, run] of deviceRuns) {
+        const over = nowMs - run.lastMs > this.config.settleMs;
+        const parked = run.lastMs - run.startedMs > this.config.stationaryMs + this.config.settleMs;
+        if (over || parked) {
+          if (over) {
+            deviceRuns.delete(key);
+            this.#size--;
+          }
+          continue;
+        }
+        if (run.firstSeq < oldest) oldest = run.firstSeq;
       }
-      if (run.firstSeq < oldest) oldest = run.firstSeq;
+      if (deviceRuns.size === 0) this.#runs.delete(deviceId);
     }
     return oldest === Number.POSITIVE_INFINITY ? this.#lastSeq : Math.min(this.#lastSeq, oldest - 1);
   }
 
   /** Runs tracked (bounded by the tags and shelves active within `settleMs`). */
   size(): number {
-    return this.#runs.size;
+    return this.#size;
   }
 }

@@ -22,9 +22,11 @@ export interface DeviceJournal {
   /**
    * Everything up to and including `seq` has reached the outbox. Messages up
    * to it received before `keepSince` (ms since the epoch) are forgotten; the
-   * later ones stay as context for a replay. Never moves back.
+   * later ones stay as context for a replay. Never moves back. Resolves once
+   * the checkpoint is durable; rejects when it could not be written (it stays
+   * where it was, and a later call may move it).
    */
-  checkpoint(seq: number, keepSince: number): void;
+  checkpoint(seq: number, keepSince: number): Promise<void>;
   checkpointed(): number;
   /** Whether older messages were forgotten, so a replay starts in the middle of the stream. */
   startsMidStream(): boolean;
