@@ -16,7 +16,7 @@ import { JournalHolds, longestStationaryMs, shelfBinLocations } from "./domain/j
 import type { Observation } from "./domain/observation.js";
 import { ContinuingRunFilter } from "./domain/replay-filter.js";
 import { indexSite } from "./domain/site-index.js";
-import { holdsUnjournalledEvents, opcuaShelfIds } from "./domain/unjournalled-events.js";
+import { opcuaShelfIds } from "./domain/unjournalled-events.js";
 import { checkDeviceBrokerPolicy, startEmbeddedDeviceBroker } from "./edge-device-broker.js";
 import { edgeMetricsSnapshot, newEdgeCounters } from "./edge-metrics-snapshot.js";
 import type { EdgeOptions, RunningEdge } from "./edge-options.js";
@@ -24,6 +24,7 @@ import { openEdgeStorage } from "./edge-storage.js";
 import { startEdgeUplink } from "./edge-uplink.js";
 import { JournalCheckpoints } from "./journal-checkpoints.js";
 import type { EdgeMetrics } from "./metrics.js";
+import { OutboxWriter } from "./outbox-writer.js";
 import {
   DEFAULT_PIPELINE_CONFIG,
   type EdgePipelineConfig,
@@ -98,10 +99,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       { options, outbox, logger, newId, closers },
       {
         publishDeadLetter: (letter) => publishDeadLetter(letter),
-        raise: (condition) => {
-          unsaved.push([condition]);
-          void saveUnsaved();
-        },
+        raise: (condition) => writer.push([condition]),
         onAcked: (ms) => metricsServer?.observeAckLatency(ms),
       },
     );
@@ -132,58 +130,28 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
           continue;
         }
         await sender.drained();
-        if (Date.now() - lastObservationMs >= settleMs && outbox.depth() === 0 && unsaved.length === 0) return;
+        if (Date.now() - lastObservationMs >= settleMs && outbox.depth() === 0 && !writer.waiting) return;
       }
     };
 
     // Events wait here until the outbox takes them; when it refuses (disk full) they are kept in memory and
     // retried every second, and the journal's checkpoint does not move until they are in.
-    const unsaved: EdgeEvent[][] = [];
-    const opcuaShelves = opcuaShelfIds(site);
-    let saving = false;
-    let retryTimer: NodeJS.Timeout | undefined;
-    const saveUnsaved = async (): Promise<void> => {
-      if (saving) return;
-      saving = true;
-      try {
-        while (unsaved.length > 0) {
-          const next = unsaved[0] as EdgeEvent[];
-          try {
-            await outbox.append(next);
-          } catch (error) {
-            metrics.outboxWriteFailures++;
-            logger.error({ err: (error as Error).message, events: next.length }, "outbox append failed; retrying");
-            retryTimer ??= setTimeout(() => {
-              retryTimer = undefined;
-              void saveUnsaved();
-            }, 1000);
-            return;
-          }
-          unsaved.shift();
-          // The journal cannot rebuild these after a power cut: make them durable now, not at the next checkpoint.
-          if (journal !== undefined && holdsUnjournalledEvents(next, opcuaShelves)) {
-            outbox
-              .sync()
-              .catch((error: unknown) => stopOnFailure("the outbox could not be synced to disk", error as Error));
-          }
-          const condition = backlog.check(outbox.usage(), new Date());
-          if (condition !== undefined) {
-            logger.warn({ fill: condition.value, state: condition.state }, "outbox backlog");
-            unsaved.push([journal === undefined ? condition : withContentId(condition)]);
-          }
-        }
-        sender.notify();
-      } finally {
-        saving = false;
-      }
-    };
-    closers.push(async () => clearTimeout(retryTimer));
+    const writer = new OutboxWriter({
+      outbox,
+      journalled: journal !== undefined,
+      opcuaShelves: opcuaShelfIds(site),
+      backlog,
+      metrics,
+      logger,
+      onSaved: () => sender.notify(),
+      onSyncFailure: (error) => stopOnFailure("the outbox could not be synced to disk", error),
+    });
+    closers.push(async () => writer.close());
     // Each device's dead letters a minute, as telemetry through the outbox like the pipelines' (fresh ids: not replayed).
     const rates = new DeadLetterRates({ siteId: site.siteId, newId }, options.deadLetterRate);
     const deadLetterRates = startDeadLetterRateTimer(rates, (telemetry) => {
       metrics.eventsQueued += telemetry.length;
-      unsaved.push(telemetry);
-      void saveUnsaved();
+      writer.push(telemetry);
     });
     closers.push(async () => deadLetterRates.stop());
     const events = edgePipeline(
@@ -223,8 +191,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         next: (batch) => {
           metrics.eventsQueued += batch.length;
           // With a journal, replays must make the same ids: derive them from the content.
-          unsaved.push(journal === undefined ? batch : batch.map(withContentId));
-          void saveUnsaved();
+          writer.push(journal === undefined ? batch : batch.map(withContentId));
         },
         error: (error: unknown) => logger.fatal({ err: (error as Error).message }, "edge pipeline failed"),
       });
@@ -328,7 +295,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         journal: deviceJournal,
         outbox,
         watermark: (now) => holds.watermark(now),
-        eventsWaiting: () => unsaved.length > 0,
+        eventsWaiting: () => writer.waiting,
         contextMs: 2 * (stationaryMs + settleMs),
         onSyncFailure: (error) => stopOnFailure("the outbox could not be synced to disk", error),
         onCheckpointFailure: (error) => logger.warn({ err: error.message }, "journal checkpoint failed"),
@@ -342,7 +309,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     if (embeddedDevices !== undefined) {
       const embedded = await startEmbeddedDeviceBroker(
         { devices: embeddedDevices, host: deviceHost, site, anonymous: policy.anonymous, logger, metrics },
-        { links$, holdPublish: () => outboxFull() || unsaved.length > 0, accept },
+        { links$, holdPublish: () => outboxFull() || writer.waiting, accept },
       );
       broker = embedded.broker;
       closers.push(() => embedded.broker.close());
@@ -375,8 +342,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       logger,
       newId,
       onCondition: (condition: Condition) => {
-        unsaved.push([journal === undefined ? condition : withContentId(condition)]);
-        void saveUnsaved();
+        writer.push([journal === undefined ? condition : withContentId(condition)]);
       },
     });
     for (const shelf of shelves) attach(shelf);
