@@ -1,18 +1,26 @@
-import { canonicalTimestampMs, PORTAL_PRESENCE_DEFAULTS, type RfidPortalDevice } from "@tally/protocols";
+import { canonicalTimestampMs, type RfidPortalDevice } from "@tally/protocols";
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from "rxjs";
 import type { TagReadObservation } from "../domain/observation.js";
 import type { SiteIndex } from "../domain/site-index.js";
 import {
   type BurstRead,
-  DEFAULT_EVIDENCE_RULES,
   type Direction,
   type Evidence,
   type EvidenceKind,
-  type EvidenceRules,
   oneAntennaEvidence,
   twoSidedEvidence,
 } from "./crossing-evidence.js";
+import { OpenPasses } from "./open-passes.js";
+import {
+  DEFAULT_PASS_CONFIG,
+  DEFAULT_PRESENCE_TIMEOUT_MS,
+  type DetectPassesConfig,
+  type PassSettings,
+  passSettingsFor,
+} from "./pass-config.js";
 import type { ParkedTagStore } from "./tag-memory.js";
+
+export { DEFAULT_PASS_CONFIG, DEFAULT_PRESENCE_TIMEOUT_MS, type DetectPassesConfig, OpenPasses };
 
 /**
  * What one burst of reads of a tag at a portal amounts to:
@@ -58,52 +66,6 @@ export interface TagPass {
   observationIds: string[];
 }
 
-export interface DetectPassesConfig {
-  /** A burst of reads closes, and is judged, after this long without a read of its tag at its portal, ms. */
-  silenceMs: number;
-  /** A tag present longer than this is parked: it moves nothing until it clearly leaves, ms. */
-  stationaryMs: number;
-  /** Most presences tracked at once; past it the oldest is dropped (bounded memory). */
-  maxOpenPasses: number;
-  /** The outer and inner antennas' mean read times must differ by at least this much, ms. */
-  minDirectionGapMs: number;
-  /**
-   * A tag's presence at a portal ends after this long without a read of it
-   * (a parked tag's after the stationary limit): gaps shorter than this,
-   * however many, are one presence. Default 15 s.
-   */
-  presenceTimeoutMs?: number;
-  /** A burst longer than this is a tag standing in the field, not a pass, ms. Default 6 s. */
-  maxPassMs?: number;
-  /**
-   * A tag that stood in the field leaves with reads within this long of its
-   * last, clearly stronger than any while it stood, ms. Default 5 s.
-   */
-  departureWindowMs?: number;
-  /** How much stronger than while it stood (or, at a one-antenna door, than before and after its peak), dB. Default 6. */
-  departureMarginDb?: number;
-  /** Share of outer/inner read pairs that must agree on the order (0–1). Default 0.75. */
-  minOrder?: number;
-  /** Reads on each side for the order to prove a crossing on its own. Default 2. */
-  minReadsPerSide?: number;
-  /** At a one-antenna door, how far the strength must rise to its peak and fall after it, dB. Default 10. */
-  oneAntennaRiseDb?: number;
-}
-
-// 2.5 s: a dock door reading each tag only a few times a pass, and missing some, leaves gaps of over a
-// second inside one pass; a shorter silence cuts such a pass into fragments below `minReads` (decision 0013).
-export const DEFAULT_PASS_CONFIG: DetectPassesConfig = {
-  silenceMs: 2500,
-  stationaryMs: PORTAL_PRESENCE_DEFAULTS.stationaryMs,
-  maxOpenPasses: 100_000,
-  minDirectionGapMs: PORTAL_PRESENCE_DEFAULTS.directionGapMs,
-};
-
-export const DEFAULT_PRESENCE_TIMEOUT_MS: number = PORTAL_PRESENCE_DEFAULTS.timeoutMs;
-const DEFAULT_MAX_PASS_MS = 6000;
-const DEFAULT_DEPARTURE_WINDOW_MS = 5000;
-const DEFAULT_DEPARTURE_MARGIN_DB = 6;
-const DEFAULT_ONE_ANTENNA_RISE_DB = 10;
 /** Reads kept per burst (a tag standing in a fast reader's field makes many); older ones only leave their strength. */
 const MAX_BURST_READS = 256;
 const MAX_EVIDENCE = 5;
@@ -145,67 +107,6 @@ interface Presence {
 }
 
 /**
- * Which portals have a burst of reads of a tag open right now, kept up to
- * date by `detectPasses`: cross-read suppression asks it whether a rival pass
- * may still come (`suppressCrossReads`). One entry per open burst.
- */
-export class OpenPasses {
-  readonly #byEpc = new Map<string, string[]>();
-
-  opened(epc: string, portalId: string): void {
-    const portals = this.#byEpc.get(epc);
-    if (portals === undefined) this.#byEpc.set(epc, [portalId]);
-    else portals.push(portalId);
-  }
-
-  closed(epc: string, portalId: string): void {
-    const portals = this.#byEpc.get(epc);
-    if (portals === undefined) return;
-    const at = portals.indexOf(portalId);
-    if (at >= 0) portals.splice(at, 1);
-    if (portals.length === 0) this.#byEpc.delete(epc);
-  }
-
-  /** Portals with an open burst of `epc`. */
-  portalsOf(epc: string): readonly string[] {
-    return this.#byEpc.get(epc) ?? [];
-  }
-
-  get size(): number {
-    return this.#byEpc.size;
-  }
-}
-
-interface Settings {
-  silenceMs: number;
-  stationaryMs: number;
-  presenceTimeoutMs: number;
-  maxPassMs: number;
-  departureWindowMs: number;
-  marginDb: number;
-  riseDb: number;
-  rules: EvidenceRules;
-}
-
-function settingsFor(portal: RfidPortalDevice, config: DetectPassesConfig): Settings {
-  return {
-    silenceMs: config.silenceMs,
-    stationaryMs: portal.presence?.stationaryMs ?? config.stationaryMs,
-    presenceTimeoutMs: portal.presence?.timeoutMs ?? config.presenceTimeoutMs ?? DEFAULT_PRESENCE_TIMEOUT_MS,
-    maxPassMs: config.maxPassMs ?? DEFAULT_MAX_PASS_MS,
-    departureWindowMs: config.departureWindowMs ?? DEFAULT_DEPARTURE_WINDOW_MS,
-    marginDb: config.departureMarginDb ?? DEFAULT_DEPARTURE_MARGIN_DB,
-    riseDb: config.oneAntennaRiseDb ?? DEFAULT_ONE_ANTENNA_RISE_DB,
-    rules: {
-      minReads: portal.filter.minReads,
-      minDirectionGapMs: portal.presence?.directionGapMs ?? config.minDirectionGapMs,
-      minOrder: config.minOrder ?? DEFAULT_EVIDENCE_RULES.minOrder,
-      minReadsPerSide: config.minReadsPerSide ?? DEFAULT_EVIDENCE_RULES.minReadsPerSide,
-    },
-  };
-}
-
-/**
  * Tag reads → passes, per portal and tag. A tag's *presence* at a portal
  * lasts from its first read until `presenceTimeoutMs` without one (a parked
  * tag's until the stationary limit), across any number of gaps. Its reads
@@ -236,11 +137,11 @@ export function detectPasses(
       /** Presences by `portal|epc`, in the order they began (the oldest is dropped first when full). */
       const presences = new Map<string, Presence>();
       const byPortal = new Map<string, Map<string, Presence>>();
-      const settings = new Map<string, Settings>();
-      const settingsOf = (portal: RfidPortalDevice): Settings => {
+      const settings = new Map<string, PassSettings>();
+      const settingsOf = (portal: RfidPortalDevice): PassSettings => {
         let s = settings.get(portal.id);
         if (s === undefined) {
-          s = settingsFor(portal, config);
+          s = passSettingsFor(portal, config);
           settings.set(portal.id, s);
         }
         return s;
@@ -298,11 +199,11 @@ export function detectPasses(
           dwellMaxRssi: Number.isFinite(dwell) ? dwell : -120,
         });
       };
-      const presenceOver = (p: Presence, idleMs: number, s: Settings) =>
+      const presenceOver = (p: Presence, idleMs: number, s: PassSettings) =>
         idleMs > (p.parked ? Math.max(s.stationaryMs, s.presenceTimeoutMs) : s.presenceTimeoutMs);
 
       /** A burst's reads → a pass, or nothing (noise, or a tag standing in the field). */
-      const judge = (p: Presence, burst: Burst, s: Settings): TagPass | undefined => {
+      const judge = (p: Presence, burst: Burst, s: PassSettings): TagPass | undefined => {
         const fresh = p.fresh;
         p.fresh = false;
         if (burst.reads.length === 0) return undefined;
@@ -481,7 +382,7 @@ export function detectPasses(
  * that clear the standing bar (`judged`) are enough, in the door's way, at
  * their strongest; the rise is from where it stood.
  */
-function leavingPastOneAntenna(judged: readonly BurstRead[], s: Settings, direction: Direction): Evidence {
+function leavingPastOneAntenna(judged: readonly BurstRead[], s: PassSettings, direction: Direction): Evidence {
   if (judged.length < s.rules.minReads) return { kind: "none" };
   let peak = judged[0] as BurstRead;
   for (const r of judged) if (r.rssi > peak.rssi) peak = r;
