@@ -8,6 +8,8 @@ const logger = testLogger();
 
 // 24 minutes of scenario at ×20: about 72 s a play. Grace periods of 120 s are 6 s of device time at this speed.
 const SPEED = 20;
+/** A grace period of 120 s of scenario on the devices' clocks at this speed. */
+const GRACE_MS = 120_000 / SPEED;
 
 describe("cold-chain: excursions alerted as their grace runs out, spikes ignored, stock at risk exact", () => {
   it("alerts every excursion longer than its grace within 5 s of the grace's end, none for the spikes", async () => {
@@ -28,6 +30,10 @@ describe("cold-chain: excursions alerted as their grace runs out, spikes ignored
       cold.perExcursion.map((p) => [p.deviceId, true]),
     );
     expect(cold.alertedInTime).toBe(3);
+    // On the device's clock too: raised as the grace ran out, not at the excursion's start.
+    for (const p of cold.perExcursion) {
+      expect(Math.abs(Date.parse(p.graceEndsAt ?? "") - Date.parse(p.raisedAt ?? ""))).toBeLessThan(GRACE_MS / 3);
+    }
     // The rest of the day is right too: the ledger (lots included in the scans), and no stray signal.
     expect(report).toMatchObject({ inventoryAccuracy: 1, movementPrecision: 1, movementRecall: 1 });
     expect(report.anomalyPrecision).toBe(1);
@@ -57,9 +63,11 @@ describe("cold-chain: excursions alerted as their grace runs out, spikes ignored
     if (cold === undefined) throw new Error("the report has no cold-chain section");
     // Each spike raises its sensor's alert again: false alerts the measurement sees.
     expect(cold.falseAlerts).toBeGreaterThanOrEqual(2);
-    // Raised at each excursion's start, 120 s of scenario (6 s at ×20) before its grace ran out: not in time.
+    // Raised at each excursion's start, a whole grace (6 s of device time at ×20) before it ran out. Judged on
+    // the devices' clock: the commit's wall-clock latency has only 1 s of margin here (6 s early against a 5 s
+    // tolerance), which a loaded machine's commit delay can eat.
     expect(cold.alerted).toBe(3);
-    expect(cold.alertedInTime).toBe(0);
-    expect(cold.alertLatencyMaxMs).toBeLessThan(-5000);
+    const earlyMs = cold.perExcursion.map((p) => Date.parse(p.graceEndsAt ?? "") - Date.parse(p.raisedAt ?? ""));
+    for (const early of earlyMs) expect(early).toBeGreaterThan((GRACE_MS * 2) / 3);
   }, 240_000);
 });

@@ -198,6 +198,8 @@ describe("scoreColdChain", () => {
     ];
     const report = scoreColdChain({ ...truth, clock }, observed, wallClockOf(clock));
     expect(report.perExcursion.map((p) => p.latencyMs)).toEqual([400, 0]);
+    // The raise's own device time, beside the wall-clock latency of its commit.
+    expect(report.perExcursion.map((p) => p.raisedAt)).toEqual([iso(120_000), iso(180_000)]);
   });
 });
 

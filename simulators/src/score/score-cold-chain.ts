@@ -78,6 +78,8 @@ export interface ColdChainReport {
     endedAt?: string;
     graceEndsAt?: string;
     alerted: boolean;
+    /** Device time of the first raise inside it: where the edge judged, whatever the commit's delay. */
+    raisedAt?: string;
     latencyMs: number | null;
     recordId?: string;
     stockAtRisk?: StockAtRiskScore;
@@ -184,6 +186,7 @@ export function scoreColdChain(
       ...(e.endedAt !== undefined && { endedAt: e.endedAt }),
       ...(e.graceEndsAt !== undefined && { graceEndsAt: e.graceEndsAt }),
       alerted: first !== undefined,
+      ...(first !== undefined && { raisedAt: first.at }),
       latencyMs,
       ...(record !== undefined && { recordId: record.id }),
       ...(observed.excursions !== undefined && {
