@@ -84,6 +84,12 @@ const EdgeEnv = z.object({
    * and batches carry no `after` (a cloud without it accepts them).
    */
   TALLY_UPLINK_WINDOW: positive.max(16).default(4),
+  /**
+   * Plain sensor readings go to the cloud as columns (the envelope's `readings`): a third of the text, and
+   * the cloud reads them without an object a reading. A cloud older than the field refuses such batches:
+   * upgrade the cloud first, or set false.
+   */
+  TALLY_UPLINK_READING_COLUMNS: z.enum(["true", "false"]).default("true"),
   TALLY_UPLINK_ACK_TIMEOUT_MS: positive.default(5000),
   /** Longest wait for an acknowledgement once backoff has doubled it (the backoff cap), ms. */
   TALLY_UPLINK_MAX_ACK_TIMEOUT_MS: positive.default(60_000),
@@ -135,6 +141,7 @@ export interface EdgeConfig {
     maxBatch: number;
     flushMs: number;
     window: number;
+    readingColumns: boolean;
     ackTimeoutMs: number;
     maxAckTimeoutMs: number;
     keepaliveS: number;
@@ -216,6 +223,7 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
       maxBatch: e.TALLY_UPLINK_MAX_BATCH,
       flushMs: e.TALLY_UPLINK_FLUSH_MS,
       window: e.TALLY_UPLINK_WINDOW,
+      readingColumns: e.TALLY_UPLINK_READING_COLUMNS === "true",
       ackTimeoutMs: e.TALLY_UPLINK_ACK_TIMEOUT_MS,
       maxAckTimeoutMs: Math.max(e.TALLY_UPLINK_MAX_ACK_TIMEOUT_MS, e.TALLY_UPLINK_ACK_TIMEOUT_MS),
       keepaliveS: e.TALLY_UPLINK_KEEPALIVE_S,

@@ -52,6 +52,8 @@ export interface EdgeOptions {
     flushMs?: number;
     /** Most batches in flight at once (default 4; 1: one at a time, batches without `after`). */
     window?: number;
+    /** Plain sensor readings sent as columns (default true; false for a cloud older than the field). */
+    readingColumns?: boolean;
     ackTimeoutMs?: number;
     /** Backoff cap: the longest wait for an acknowledgement before a resend, ms (default 60 s). */
     maxAckTimeoutMs?: number;

@@ -55,6 +55,7 @@ export function startEdgeUplink(context: EdgeUplinkContext, hooks: EdgeUplinkHoo
       maxBatch: options.uplink.maxBatch ?? 500,
       flushMs: options.uplink.flushMs ?? 0,
       window: options.uplink.window ?? DEFAULT_UPLINK_WINDOW,
+      readingColumns: options.uplink.readingColumns ?? true,
       ackTimeoutMs: options.uplink.ackTimeoutMs ?? 5000,
       maxAckTimeoutMs: Math.max(options.uplink.maxAckTimeoutMs ?? 60_000, options.uplink.ackTimeoutMs ?? 5000),
       newId,

@@ -25,6 +25,7 @@ export * from "./readers/parse-reader-payload.js";
 export * from "./readers/reader-result.js";
 export * from "./readers/reader-timestamp.js";
 export { ZebraEnvelope, ZebraTagData } from "./readers/zebra-event.js";
+export * from "./reading-columns.js";
 export * from "./reference-data.js";
 export * from "./scenario-file.js";
 export * from "./security/device-channels.js";

@@ -30,6 +30,9 @@ const TIMESTAMP = patternOf(Timestamp);
 const LOCATION_CODE = patternOf(LocationCode);
 const MAX_LOCATION_LENGTH = 200;
 
+/** The schema's own regular expressions for an event id, a timestamp and a location code. */
+export const TELEMETRY_PATTERNS = { id: UUID, occurredAt: TIMESTAMP, location: LOCATION_CODE } as const;
+
 /**
  * `raw` itself, typed, when the `Telemetry` schema surely accepts it as it is; otherwise `undefined` (not
  * necessarily invalid: ask the schema). What it returns is what the schema would return, not a copy of it.

@@ -23,6 +23,7 @@ function ingest(request: IncomingMessage, response: ServerResponse): void {
       batchId: string;
       seq: number;
       events: { id: string }[];
+      readings?: { id: string[] };
     };
     response.setHeader("content-type", "application/json");
     response.end(
@@ -35,6 +36,7 @@ function ingest(request: IncomingMessage, response: ServerResponse): void {
         committed: batch.events.map((e) => e.id),
         duplicates: [],
         rejected: [],
+        ...(batch.readings !== undefined && { readings: { committed: batch.readings.id.length } }),
         committedAt: new Date().toISOString(),
       }),
     );

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLedgerStore, hashSecret, InfluxTelemetryStore, newToken, TelemetryForwarder } from "@tally/cloud";
+import { toReadingColumns } from "@tally/protocols";
 import { DEMO_SITE_FILE, readSiteFile } from "@tally/simulators";
 import { pino } from "pino";
 import { v7 as uuidv7 } from "uuid";
@@ -148,9 +149,11 @@ async function ingestPathRate(
     stops.push(() => cloud.close());
     const bodies: string[] = [];
     for (let i = 0, seq = 0; i < points.length; i += BATCH, seq++) {
-      const events = telemetryEvents(points.slice(i, i + BATCH));
+      // As an edge's uplink sends them (TALLY_UPLINK_READING_COLUMNS, on by default): plain readings as columns.
+      const { events, readings } = toReadingColumns(telemetryEvents(points.slice(i, i + BATCH)));
       const sentAt = new Date().toISOString();
-      bodies.push(JSON.stringify({ v: 1, edgeId: EDGE, siteId: SITE, batchId: randomUUID(), seq, sentAt, events }));
+      const envelope = { v: 1, edgeId: EDGE, siteId: SITE, batchId: randomUUID(), seq, sentAt, events, readings };
+      bodies.push(JSON.stringify(envelope));
     }
     const cpuBefore = await cloud.cpuMs();
     const started = performance.now();

@@ -18,6 +18,7 @@ import { classifyEvents, firstOccurrences, type HashedEvent, hashEvents } from "
 import { CLOUD_SOURCE } from "../ledger/cloud-source.js";
 import { type CountPolicy, REVIEW_EVERY_COUNT } from "../ledger/count-outcome.js";
 import { derivedId } from "../ledger/derived-id.js";
+import type { HandoffReadings } from "../ledger/handoff-body.js";
 import type {
   AlertQuery,
   CommitMeta,
@@ -60,7 +61,13 @@ import { SqlSecurityStore } from "./sql-security-store.js";
 import { told } from "./sql-stock-alerts.js";
 import { hashesIn, movementHashes } from "./sql-stored-hashes.js";
 import { SqlTaskStore } from "./sql-task-store.js";
-import { deleteHandoff, handOffTelemetryIn, pendingHandoff, shedHandoff } from "./sql-telemetry-handoff.js";
+import {
+  deleteHandoff,
+  handOffReadingsIn,
+  handOffTelemetryIn,
+  pendingHandoff,
+  shedHandoff,
+} from "./sql-telemetry-handoff.js";
 
 /** How long item rules are cached; a change made through another process applies within this time. */
 const RULES_TTL_MS = 1000;
@@ -104,10 +111,11 @@ export class SqlLedgerStore implements LedgerStore {
     this.alerting.sendEventsTo(enqueueAlertEvents);
   }
 
-  async commit(meta: CommitMeta, events: readonly EdgeEvent[]): Promise<CommitResult> {
+  async commit(meta: CommitMeta, events: readonly EdgeEvent[], readings?: HandoffReadings): Promise<CommitResult> {
     return this.#driver.write(async (tx) => {
       const batchRow = { kept: false };
       const result = await this.#commitIn(tx, meta, events, { enforceRefusal: true, batchRow });
+      if (readings !== undefined) await handOffReadingsIn(tx, readings);
       // A batch of an edge process is looked up by the next one's cloud instance (BatchOrder): every such batch
       // has a commits row, not only those that inserted movements.
       const { instanceId } = meta;

@@ -1,5 +1,5 @@
 import type { Telemetry } from "@tally/protocols";
-import { decodeHandoffBody, encodeHandoffBody } from "../ledger/handoff-body.js";
+import { decodeHandoffBody, encodeHandoffBody, type HandoffReadings } from "../ledger/handoff-body.js";
 import {
   type HandoffRow,
   type HandoffRowSize,
@@ -30,6 +30,22 @@ export async function handOffTelemetryIn(tx: SqlDb, telemetry: readonly Telemetr
   await tx.insertRows("telemetry_handoff", HANDOFF_COLUMNS, [[handoffKey(ids), telemetry.length, body]], {
     suffix: "ON CONFLICT (id) DO NOTHING",
   });
+}
+
+/**
+ * In the commit's transaction: a batch's readings sent as columns, as one row of their own (their body made
+ * by the ingest); the same readings delivered again while the row waits are not.
+ */
+export async function handOffReadingsIn(tx: SqlDb, readings: HandoffReadings): Promise<void> {
+  if (readings.ids.length === 0) return;
+  await tx.insertRows(
+    "telemetry_handoff",
+    HANDOFF_COLUMNS,
+    [[handoffKey(readings.ids), readings.ids.length, readings.body]],
+    {
+      suffix: "ON CONFLICT (id) DO NOTHING",
+    },
+  );
 }
 
 /** Whole rows after `afterSeq`, oldest first, up to `maxPoints` points (at least one row). */

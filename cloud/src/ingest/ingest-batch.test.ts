@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { CommitAck, type CorrectionTask, ErrorCode } from "@tally/protocols";
+import { CommitAck, type CorrectionTask, ErrorCode, type ReadingColumns } from "@tally/protocols";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Alert } from "../alerts/alert.js";
@@ -314,5 +314,53 @@ describe("ingestBatch against the site's imported layout", () => {
     clock = 1000;
     const ack = await ingestBatch(d, batch([movement({ sku: "SKU-2", to: "S1/A/02" })]));
     expect(ack.rejected).toEqual([]);
+  });
+});
+
+describe("ingestBatch with readings as columns", () => {
+  let store: LedgerStore;
+  let dispose: () => Promise<void>;
+  const alerts = new AlertHub();
+  beforeEach(async () => {
+    ({ store, dispose } = await tempStore());
+  });
+  afterEach(async () => {
+    await dispose();
+  });
+
+  it("commits readings sent as columns as one hand-off row, acknowledges them by count, and hands off a resend once", async () => {
+    const ids = ["0190a000-0000-7000-8000-000000000001", "0190a000-0000-7000-8000-000000000002", "bad"];
+    const readings: ReadingColumns = {
+      series: [["S1", "temp-1", "temperature", "Cel", null]],
+      s: [0, 0, 0],
+      id: ids,
+      at: [AT, AT, AT],
+      value: [4.1, 4.2, 4.3],
+    };
+    const m = movement();
+    const sent = { ...batch([m]), readings };
+    const deps = { store, alerts, now, siteFacts: everyLocationKnown };
+    const ack = CommitAck.parse(await ingestBatch(deps, sent));
+    expect(ack).toMatchObject({
+      status: "committed",
+      committed: [m.id],
+      readings: { committed: 2 },
+      rejected: [{ index: 3, id: "bad", code: ErrorCode.EventSchema }],
+    });
+    const again = await ingestBatch(deps, { ...sent, batchId: randomUUID(), seq: 1 });
+    expect(again).toMatchObject({ status: "committed", duplicates: [m.id], readings: { committed: 2 } });
+    const rows = await store.pendingTelemetry(100);
+    expect(rows.flatMap((r) => r.telemetry.map((t) => [t.id, t.value]))).toEqual([
+      [ids[0], 4.1],
+      [ids[1], 4.2],
+    ]);
+    // A batch refused whole names its readings too, after its events.
+    const refused = rejectBatch(sent, { code: ErrorCode.EdgeQuarantined, reason: "two processes" });
+    expect(refused.rejected.map((r) => [r.index, r.id])).toEqual([
+      [0, m.id],
+      [1, ids[0]],
+      [2, ids[1]],
+      [3, "bad"],
+    ]);
   });
 });

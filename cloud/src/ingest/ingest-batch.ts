@@ -6,6 +6,7 @@ import {
   EdgeEvent,
   ErrorCode,
   type EventRejection,
+  type ReadingColumns,
   type Rejection,
 } from "@tally/protocols";
 import type { z } from "zod";
@@ -15,9 +16,17 @@ import { recordExcursions } from "../excursions/record-excursions.js";
 import { canonicalJson } from "../ledger/canonical-json.js";
 import type { LedgerStore } from "../ledger/ledger-store.js";
 import type { BatchOrder } from "./batch-order.js";
+import { type CheckedReadings, checkReadings } from "./check-readings.js";
 import { recordIdentityConflict } from "./edge-conditions.js";
 import type { EdgeRegistry } from "./edge-registry.js";
-import { checkAgainstSite, locationsOf, type SiteFacts, type SiteFactsSource, type TimeWindow } from "./site-checks.js";
+import {
+  checkAgainstSite,
+  DEFAULT_TIME_WINDOW,
+  locationsOf,
+  type SiteFacts,
+  type SiteFactsSource,
+  type TimeWindow,
+} from "./site-checks.js";
 import type { UnknownSiteWatch } from "./unknown-site-watch.js";
 import { withWellFormedText } from "./well-formed-text.js";
 
@@ -46,6 +55,8 @@ export interface IngestDeps {
 /** A batch checked and ready to commit: what is kept, and what is already refused. */
 interface CheckedBatch {
   batch: EdgeBatch;
+  /** The batch's readings sent as columns, checked; undefined when it sent none. */
+  readings: CheckedReadings | undefined;
   checked: EdgeEvent[];
   rejections: EventRejection[];
   refused: Map<string, EventRejection>;
@@ -100,7 +111,7 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
     }
   });
 
-  const facts = await siteFactsFor(deps, batch.siteId, valid);
+  const facts = await siteFactsFor(deps, batch.siteId, valid, batch.readings);
   if (!facts.known) {
     // Nothing of a site without a layout can be checked: the whole batch waits at the edge (it resends after
     // its longest backoff) until an administrator imports the site, rather than every event being refused for good.
@@ -113,7 +124,19 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
   await deps.unknownSites?.known(batch.siteId, batch.edgeId);
   const { kept: checked, refused } = checkEvents(deps, facts, valid, first);
   rejections.push(...refused.values());
-  const prepared: CheckedBatch = { batch, checked, rejections, refused, first, repeats };
+  const readings =
+    batch.readings === undefined
+      ? undefined
+      : checkReadings(batch.readings, {
+          siteId: batch.siteId,
+          offset: batch.events.length,
+          facts,
+          nowMs: (deps.now?.() ?? new Date()).getTime(),
+          window: deps.timeWindow ?? DEFAULT_TIME_WINDOW,
+          eventIds: first,
+        });
+  if (readings !== undefined) rejections.push(...readings.rejections);
+  const prepared: CheckedBatch = { batch, readings, checked, rejections, refused, first, repeats };
   if (deps.order === undefined) return commitChecked(deps, prepared);
   return deps.order.inTurn(
     batch,
@@ -124,14 +147,15 @@ export async function ingestBatch(deps: IngestDeps, batch: EdgeBatch): Promise<C
 
 /** Commits the kept events, publishes what changed, and makes the ack. */
 async function commitChecked(deps: IngestDeps, prepared: CheckedBatch): Promise<CommitAck> {
-  const { batch, checked, rejections, refused, first, repeats } = prepared;
+  const { batch, readings, checked, rejections, refused, first, repeats } = prepared;
   const started = performance.now();
   const meta = { edgeId: batch.edgeId, siteId: batch.siteId, batchId: batch.batchId, seq: batch.seq };
   // A batch of an edge process that says which it is goes to the store even with nothing left to commit: the
   // ledger then records that it committed, for the cloud instance that gets the batch naming it as `after`.
+  const handoff = readings?.handoff;
   const result =
-    checked.length > 0 || batch.instanceId !== undefined
-      ? await deps.store.commit({ ...meta, instanceId: batch.instanceId }, checked)
+    checked.length > 0 || batch.instanceId !== undefined || handoff !== undefined
+      ? await deps.store.commit({ ...meta, instanceId: batch.instanceId }, checked, handoff)
       : { committed: [], duplicates: [], conflicts: [], alerts: [] };
   const conflicts = new Set(result.conflicts);
   const conflictReason = "an event with this id and different content is already in the ledger";
@@ -168,6 +192,7 @@ async function commitChecked(deps: IngestDeps, prepared: CheckedBatch): Promise<
     committed: result.committed,
     duplicates,
     rejected: rejections.sort((a, b) => a.index - b.index),
+    ...(readings !== undefined && { readings: { committed: readings.taken } }),
     committedAt: (deps.now?.() ?? new Date()).toISOString(),
   };
   deps.observe?.(ack, commitSeconds);
@@ -179,9 +204,16 @@ async function commitChecked(deps: IngestDeps, prepared: CheckedBatch): Promise<
  * master, a sane time), adding a rejection with the reason for each other.
  */
 /** The facts of a site with every location and SKU the events name looked up. */
-async function siteFactsFor(deps: IngestDeps, siteId: string, events: readonly EdgeEvent[]): Promise<SiteFacts> {
+async function siteFactsFor(
+  deps: IngestDeps,
+  siteId: string,
+  events: readonly EdgeEvent[],
+  readings: ReadingColumns | undefined,
+): Promise<SiteFacts> {
   const locations = new Set<string>();
   const skus = new Set<string>();
+  // The envelope checked the columns' shape; a series' location is looked up if it is text (judged later).
+  for (const series of readings?.series ?? []) if (typeof series[4] === "string") locations.add(series[4]);
   for (const event of events) {
     // A reading names one location at most: added without making a list of one (thousands a batch).
     if (event.kind === "telemetry") {
@@ -230,7 +262,12 @@ export function rejectBatch(batch: EdgeBatch, error: Rejection, now: Date = new 
     status: "rejected",
     committed: [],
     duplicates: [],
-    rejected: batch.events.map((raw, index) => rejection(index, idOf(raw), error.code, error.reason)),
+    rejected: [
+      ...batch.events.map((raw, index) => rejection(index, idOf(raw), error.code, error.reason)),
+      ...(batch.readings?.id ?? []).map((raw, i) =>
+        rejection(batch.events.length + i, idOf({ id: raw }), error.code, error.reason),
+      ),
+    ],
     committedAt: now.toISOString(),
   };
 }

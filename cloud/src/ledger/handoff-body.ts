@@ -30,6 +30,12 @@ interface HandoffColumns {
   rare?: Rare[];
 }
 
+/** A hand-off row's body made elsewhere (a batch's readings as columns, checked by the ingest), and its ids. */
+export interface HandoffReadings {
+  body: string;
+  ids: readonly string[];
+}
+
 /** The body of a hand-off row for `telemetry` (in the order given), and its readings' ids in that order. */
 export function encodeHandoffBody(telemetry: readonly Telemetry[]): { body: string; ids: string[] } {
   const series: Series[] = [];

@@ -15,6 +15,7 @@ import type { SecurityStore } from "../auth/security-store.js";
 import type { ExcursionStore } from "../excursions/excursion-store.js";
 import type { TaskStore } from "../tasks/task-store.js";
 import type { CountPolicy } from "./count-outcome.js";
+import type { HandoffReadings } from "./handoff-body.js";
 import type { HandoffRow } from "./telemetry-handoff.js";
 
 export type { LedgerTask, TaskChange, TaskQuery, TaskStore } from "../tasks/task-store.js";
@@ -175,7 +176,11 @@ export interface LedgerStore {
   readonly alerting: AlertStore;
   /** Webhooks, the notification outbox and the delivery log, in the same database. */
   readonly notifications: NotificationStore;
-  commit(meta: CommitMeta, events: readonly EdgeEvent[]): Promise<CommitResult>;
+  /**
+   * Commits `events` in one transaction, with `readings` (a batch's readings sent as columns, checked by the
+   * ingest) handed off in it as one row of their own.
+   */
+  commit(meta: CommitMeta, events: readonly EdgeEvent[], readings?: HandoffReadings): Promise<CommitResult>;
   /**
    * Whether this edge process's batch committed, through any cloud instance on this ledger: every `commit`
    * whose meta names an `instanceId` leaves a row that says so (one indexed lookup).

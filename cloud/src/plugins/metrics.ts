@@ -110,7 +110,8 @@ export function createCloudMetrics(edges?: EdgeRegistry): CloudMetrics {
   const observer: IngestObserver = {
     ingested: (ack, seconds, transport) => {
       batches.inc({ transport, status: ack.status });
-      committed.inc(ack.committed.length);
+      // Readings sent as columns are counted, not listed: each taken counts as committed.
+      committed.inc(ack.committed.length + (ack.readings?.committed ?? 0));
       duplicates.inc(ack.duplicates.length);
       for (const r of ack.rejected) rejected.inc({ code: r.code });
       commitSeconds.observe(seconds);

@@ -1,4 +1,4 @@
-import type { CommitAck, EdgeEvent } from "@tally/protocols";
+import type { CommitAck, EdgeEvent, ReadingColumns } from "@tally/protocols";
 import type { Observable } from "rxjs";
 
 /** A batch as the edge sends it: the protocols envelope with typed events. */
@@ -13,6 +13,8 @@ export interface OutgoingBatch {
   after?: number;
   sentAt: string;
   events: EdgeEvent[];
+  /** Plain sensor readings as columns, when the sender sends them so (see the protocols envelope). */
+  readings?: ReadingColumns;
 }
 
 /** Carries batches to the cloud and its commit acknowledgements back (MQTT or HTTP). */

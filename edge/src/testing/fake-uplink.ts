@@ -27,7 +27,19 @@ export class FakeTransport implements UplinkTransport {
     this.sent.push(batch);
   }
   async close() {}
-  ack(batch: OutgoingBatch, partial?: { committed?: string[]; duplicates?: string[] }) {
+  /**
+   * Acknowledges `batch`: every event committed and every reading it sent as columns counted, unless
+   * `partial` says otherwise.
+   */
+  ack(
+    batch: OutgoingBatch,
+    partial?: {
+      committed?: string[];
+      duplicates?: string[];
+      rejected?: CommitAck["rejected"];
+      readingsCommitted?: number;
+    },
+  ) {
     this.acksSubject.next({
       v: 1,
       edgeId: batch.edgeId,
@@ -36,7 +48,10 @@ export class FakeTransport implements UplinkTransport {
       status: "committed",
       committed: partial?.committed ?? batch.events.map((e) => e.id),
       duplicates: partial?.duplicates ?? [],
-      rejected: [],
+      rejected: partial?.rejected ?? [],
+      ...(batch.readings !== undefined && {
+        readings: { committed: partial?.readingsCommitted ?? batch.readings.id.length },
+      }),
       committedAt: "2026-11-22T08:00:01.000Z",
     });
   }

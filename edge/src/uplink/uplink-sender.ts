@@ -1,4 +1,4 @@
-import type { CommitAck } from "@tally/protocols";
+import { type CommitAck, type EdgeEvent, toReadingColumns } from "@tally/protocols";
 import { asyncScheduler, type SchedulerLike, type Subscription } from "rxjs";
 import type { DeadLetteredEvent, EventRefusal, Outbox } from "../ports/outbox.js";
 import type { OutgoingBatch, UplinkTransport } from "../ports/uplink-transport.js";
@@ -28,6 +28,11 @@ export interface UplinkSenderConfig {
   instanceId?: string;
   /** Jitter source in [0, 1); injected so tests are deterministic. */
   random?: () => number;
+  /**
+   * Plain sensor readings go as columns (the envelope's `readings`, acknowledged by count) rather than as
+   * events; default false. A cloud older than the field refuses such batches.
+   */
+  readingColumns?: boolean;
 }
 
 export interface UplinkCounters {
@@ -89,8 +94,11 @@ export class UplinkSender {
     acksUnmatched: 0,
     ackIdsForged: 0,
   };
-  /** The ids each recently sent batch held, by batch id: an ack may only take these out of the outbox. */
-  readonly #sent = new Map<string, { seq: number; ids: Set<string> }>();
+  /**
+   * The ids each recently sent batch held, by batch id: an ack may only take these out of the outbox. Those
+   * of readings sent as columns are also kept apart: an ack counts them rather than naming them.
+   */
+  readonly #sent = new Map<string, { seq: number; ids: Set<string>; readings: readonly string[] }>();
   readonly #window: SendWindow;
   #flushTimer: Subscription | undefined;
   /** A batch is being read from the outbox: one at a time. */
@@ -185,6 +193,7 @@ export class UplinkSender {
       return;
     }
     const after = this.#window.newestSeq;
+    const { events, readings } = this.#wireEvents(queued.map((q) => q.event));
     const batch: OutgoingBatch = {
       v: 1,
       edgeId: this.config.edgeId,
@@ -194,7 +203,8 @@ export class UplinkSender {
       ...(this.config.instanceId !== undefined ? { instanceId: this.config.instanceId } : {}),
       ...(after !== undefined ? { after } : {}),
       sentAt: new Date(this.scheduler.now()).toISOString(),
-      events: queued.map((q) => q.event),
+      events,
+      ...(readings !== undefined && { readings }),
     };
     const entry: BatchInFlight = { batch, lastPosition: last.position, timer: undefined, timeoutMs: 0, sentAt: 0 };
     this.#window.add(entry);
@@ -203,11 +213,19 @@ export class UplinkSender {
     this.notify();
   }
 
+  /** A batch's events as they go on the wire: plain sensor readings as columns when configured so. */
+  #wireEvents(events: EdgeEvent[]): { events: EdgeEvent[]; readings?: OutgoingBatch["readings"] } {
+    return this.config.readingColumns === true ? toReadingColumns(events) : { events };
+  }
+
   #transmit(entry: BatchInFlight, timeoutMs: number): void {
     const { batch } = entry;
     this.counters.batchesSent++;
     if (!this.#sent.has(batch.batchId)) {
-      this.#sent.set(batch.batchId, { seq: batch.seq, ids: new Set(batch.events.map((e) => e.id)) });
+      const readings = batch.readings?.id ?? [];
+      const ids = new Set(batch.events.map((e) => e.id));
+      for (const id of readings) ids.add(id);
+      this.#sent.set(batch.batchId, { seq: batch.seq, ids, readings });
       // A late ack of one of the last few batches still counts; older ones are forgotten (their events, if still
       // in the outbox, are sent again and come back as duplicates).
       for (const old of this.#sent.keys()) {
@@ -265,11 +283,12 @@ export class UplinkSender {
       forged.push(id);
       return false;
     };
+    const rejected = received.rejected.filter((r) => r.id === undefined || held(r.id));
     const ack: CommitAck = {
       ...received,
-      committed: received.committed.filter(held),
+      committed: [...received.committed.filter(held), ...this.#readingsTaken(received, sent.readings, rejected)],
       duplicates: received.duplicates.filter(held),
-      rejected: received.rejected.filter((r) => r.id === undefined || held(r.id)),
+      rejected,
     };
     if (forged.length > 0) {
       this.counters.ackIdsForged += forged.length;
@@ -318,6 +337,23 @@ export class UplinkSender {
       }
     }
     this.#settleDrain();
+  }
+
+  /**
+   * The readings a batch sent as columns that its ack counts as taken: all those it does not refuse, when
+   * the count says so. An ack whose count disagrees takes none (they stay in the outbox and are sent again).
+   */
+  #readingsTaken(received: CommitAck, readings: readonly string[], rejected: CommitAck["rejected"]): string[] {
+    if (readings.length === 0 || received.status !== "committed" || received.readings === undefined) return [];
+    const refused = new Set<string>();
+    for (const r of rejected) if (r.id !== undefined) refused.add(r.id);
+    const taken = refused.size === 0 ? [...readings] : readings.filter((id) => !refused.has(id));
+    if (taken.length === received.readings.committed) return taken;
+    this.listener.onForgedAck?.(
+      received,
+      `ack for batch ${received.batchId} counts ${received.readings.committed} reading(s) taken, the batch sent ${taken.length} it did not refuse`,
+    );
+    return [];
   }
 
   #settleDrain(): void {
