@@ -36,6 +36,7 @@ import { createCloudMetrics, type IngestObserver } from "./plugins/metrics.js";
 import { CloudStartError, cloudSecurityProblems } from "./security-check.js";
 import { overdueTaskSource } from "./tasks/overdue-tasks.js";
 import { DEFAULT_TASK_DUE, type TaskDuePolicy } from "./tasks/task-due.js";
+import { commitNudgesForwarder } from "./telemetry/commit-nudges.js";
 import { TelemetryForwarder } from "./telemetry/telemetry-forwarder.js";
 import { telemetryMetrics } from "./telemetry/telemetry-metrics.js";
 import type { TelemetryStore } from "./telemetry/telemetry-store.js";
@@ -255,7 +256,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     const observer: IngestObserver = {
       ingested: (ack, seconds, transport) => {
         metrics.observer.ingested(ack, seconds, transport);
-        if (ack.committed.length > 0) forwarder.nudge();
+        if (commitNudgesForwarder(ack)) forwarder.nudge();
         onCommitted?.(ack);
       },
       failed: (transport) => metrics.observer.failed(transport),
