@@ -11,6 +11,13 @@ export {
   type LocalPostgresOptions,
   startLocalPostgres,
 } from "./bench/local-postgres.js";
+export {
+  BENCH_POSTGRES_PREFIX,
+  OWNER_PID_FILE,
+  processAlive,
+  stopServerWith,
+  sweepStalePostgres,
+} from "./bench/sweep-stale-postgres.js";
 export { startCloudInTempDir, type TempCloud } from "./bench/temp-cloud.js";
 export {
   type RunningSystem,

@@ -14,6 +14,7 @@ export {
   startMqttIngest,
 } from "./adapters/mqtt-ingest.js";
 export type { ReadObserver } from "./adapters/observed-reads.js";
+export { MOVEMENT_COLUMNS, movementColumnValues } from "./adapters/sql-movement-inserts.js";
 export { SqliteTelemetryStore } from "./adapters/sqlite-telemetry-store.js";
 export {
   Alert,

@@ -1,34 +1,13 @@
-import type { Condition, EdgeEvent, Movement } from "@tally/protocols";
+import type { EdgeEvent } from "@tally/protocols";
 import pino from "pino";
 import { describe, expect, it, vi } from "vitest";
 import { MemoryOutbox } from "./adapters/memory-outbox.js";
 import { OutboxWriter, type OutboxWriterDeps } from "./outbox-writer.js";
 import type { OutboxUsage } from "./ports/outbox.js";
+import { deviceSilentCondition, pickMovement } from "./testing/edge-events.js";
 import { BacklogWatch } from "./uplink/backlog-watch.js";
 
-const pick = (n: number): Movement => ({
-  kind: "movement",
-  id: `0190c7e4-0000-7000-8000-${String(n).padStart(12, "0")}`,
-  siteId: "WH1",
-  occurredAt: "2026-11-22T10:00:00.000Z",
-  movementType: "PICK",
-  sku: "WIDGET",
-  qty: 1,
-  from: "WH1/STOR/A1",
-  evidence: { deviceId: "scanner-1", observationIds: [`scanner-1/${n}`] },
-  confidence: 1,
-});
-const silent: Condition = {
-  kind: "condition",
-  id: "0190c7e4-0000-7000-8000-100000000000",
-  siteId: "WH1",
-  occurredAt: "2026-11-22T10:00:00.000Z",
-  conditionType: "DEVICE_SILENT",
-  state: "raised",
-  key: "DEVICE_SILENT:scanner-1",
-  deviceId: "scanner-1",
-  detail: "no connection for 60 s",
-};
+const silent = deviceSilentCondition();
 
 /** A memory outbox that refuses its next `failures` appends, counts syncs and reports the fill it is told. */
 class TestOutbox extends MemoryOutbox {
@@ -78,11 +57,11 @@ describe("OutboxWriter", () => {
   it("appends batches in the order pushed and tells the uplink once they are in", async () => {
     const outbox = new TestOutbox();
     const { writer, saved } = writerOver(outbox);
-    writer.push([pick(1), pick(2)]);
-    writer.push([pick(3)]);
+    writer.push([pickMovement(1), pickMovement(2)]);
+    writer.push([pickMovement(3)]);
     expect(writer.waiting).toBe(true);
     await vi.waitFor(() => expect(writer.waiting).toBe(false));
-    expect(outbox.appended).toEqual([[pick(1).id, pick(2).id], [pick(3).id]]);
+    expect(outbox.appended).toEqual([[pickMovement(1).id, pickMovement(2).id], [pickMovement(3).id]]);
     expect(outbox.depth()).toBe(3);
     expect(saved).toHaveBeenCalled();
   });
@@ -93,8 +72,8 @@ describe("OutboxWriter", () => {
     vi.useFakeTimers();
     try {
       const { writer, metrics, saved } = writerOver(outbox, { retryMs: 1000 });
-      writer.push([pick(1)]);
-      writer.push([pick(2)]);
+      writer.push([pickMovement(1)]);
+      writer.push([pickMovement(2)]);
       await vi.advanceTimersByTimeAsync(0);
       // Refused: nothing in, both still waiting (so the checkpoint holds and devices are held).
       expect(metrics.outboxWriteFailures).toBe(1);
@@ -104,7 +83,7 @@ describe("OutboxWriter", () => {
       expect(metrics.outboxWriteFailures).toBe(1);
       await vi.advanceTimersByTimeAsync(2001);
       expect(metrics.outboxWriteFailures).toBe(3);
-      expect(outbox.appended).toEqual([[pick(1).id], [pick(2).id]]);
+      expect(outbox.appended).toEqual([[pickMovement(1).id], [pickMovement(2).id]]);
       expect(writer.waiting).toBe(false);
       expect(saved).toHaveBeenCalled();
     } finally {
@@ -118,7 +97,7 @@ describe("OutboxWriter", () => {
     vi.useFakeTimers();
     try {
       const { writer, metrics } = writerOver(outbox, { retryMs: 20 });
-      writer.push([pick(1)]);
+      writer.push([pickMovement(1)]);
       await vi.advanceTimersByTimeAsync(0);
       expect(metrics.outboxWriteFailures).toBe(1);
       writer.close();
@@ -133,7 +112,7 @@ describe("OutboxWriter", () => {
   it("syncs at once a batch the journal cannot rebuild (a condition), and only with a journal", async () => {
     const journalled = new TestOutbox();
     const { writer } = writerOver(journalled);
-    writer.push([pick(1)]);
+    writer.push([pickMovement(1)]);
     await vi.waitFor(() => expect(writer.waiting).toBe(false));
     expect(journalled.syncs).toBe(0);
     writer.push([silent]);
@@ -158,7 +137,7 @@ describe("OutboxWriter", () => {
     const outbox = new TestOutbox();
     outbox.fill = { bytes: 950, maxBytes: 1000, shed: {} };
     const { writer } = writerOver(outbox);
-    writer.push([pick(1)]);
+    writer.push([pickMovement(1)]);
     await vi.waitFor(() => expect(outbox.appended).toHaveLength(2));
     const [, [backlogId]] = outbox.appended as [string[], string[]];
     const backlog = (await outbox.peek(10)).find((e) => e.id === backlogId);

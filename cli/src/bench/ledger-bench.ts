@@ -1,7 +1,13 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLedgerStore, type LedgerStore, sqliteLedgerFile, storedBody } from "@tally/cloud";
+import {
+  createLedgerStore,
+  type LedgerStore,
+  MOVEMENT_COLUMNS,
+  movementColumnValues,
+  sqliteLedgerFile,
+} from "@tally/cloud";
 import type { Movement } from "@tally/protocols";
 import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
@@ -48,59 +54,24 @@ function generate(count: number, startMs: number): Movement[] {
   return out.slice(0, count);
 }
 
+/** The columns of the ledger's movements table the baselines fill: a movement's, then its commit's seq. */
+const BARE_COLUMNS = [...MOVEMENT_COLUMNS.map((c) => c.name), "commit_seq"];
+const PG_TYPES = [...MOVEMENT_COLUMNS.map((c) => c.type), "bigint"];
+const BODY = MOVEMENT_COLUMNS.findIndex((c) => c.name === "body");
+/** The bench's movements are made with UTC ISO times, which is how both drivers keep them. */
+const AS_GIVEN = { timestamp: (iso: string) => iso };
+
 /**
- * A movement as the ledger's movements table holds it, in `BARE_COLUMNS` order (computed before timing): the
- * body is what the columns do not hold (`storedBody`, decision 0042).
+ * A movement as the ledger's movements table holds it, in `BARE_COLUMNS` order (computed before timing), by
+ * the ledger's own mapping: the body is what the columns do not hold (`storedBody`, decision 0042), as JSON
+ * text, which both baselines bind.
  */
 function movementRow(m: Movement, commitSeq: number): unknown[] {
-  const body = JSON.stringify(storedBody(m));
-  return [
-    m.id,
-    m.siteId,
-    m.movementType,
-    m.sku,
-    m.qty,
-    m.from ?? null,
-    m.to ?? null,
-    m.lot ?? "",
-    m.occurredAt,
-    m.epc ?? null,
-    m.sscc ?? null,
-    body,
-    commitSeq,
-  ];
+  const row = movementColumnValues(m, AS_GIVEN);
+  row[BODY] = JSON.stringify(row[BODY]);
+  row.push(commitSeq);
+  return row;
 }
-
-const BARE_COLUMNS = [
-  "id",
-  "site_id",
-  "movement_type",
-  "sku",
-  "qty",
-  "from_location",
-  "to_location",
-  "lot",
-  "occurred_at",
-  "epc",
-  "sscc",
-  "body",
-  "commit_seq",
-];
-const PG_TYPES = [
-  "text",
-  "text",
-  "text",
-  "text",
-  "integer",
-  "text",
-  "text",
-  "text",
-  "timestamptz",
-  "text",
-  "text",
-  "jsonb",
-  "bigint",
-];
 
 /** One batch: the movements and, computed beforehand, the rows the baselines insert. */
 interface Batch {

@@ -1,10 +1,11 @@
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
-import { chown, mkdtemp, rm } from "node:fs/promises";
+import { chown, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
 import { freePort } from "./free-port.js";
+import { BENCH_POSTGRES_PREFIX, OWNER_PID_FILE, stopServerWith, sweepStalePostgres } from "./sweep-stale-postgres.js";
 
 const run = promisify(execFile);
 
@@ -12,6 +13,8 @@ const run = promisify(execFile);
 export interface LocalPostgres {
   /** `postgres://postgres@127.0.0.1:<port>/postgres` */
   url: string;
+  /** The cluster's folder: its data in `data/`, the pid of the process that made it in `owner.pid`. */
+  dir: string;
   /**
    * Crashes the server (`pg_ctl stop -m immediate`: no checkpoint, clients cut), waits `downMs`,
    * and starts it again on the same port and data: what the fault suite does mid-stream.
@@ -33,12 +36,17 @@ export interface LocalPostgresOptions {
  * /usr/lib/postgresql/<n>/bin) in a temporary folder on a free port, as the
  * `postgres` user when running as root (PostgreSQL refuses root). Used by the
  * ledger benchmark and by the test helpers (`test/support/postgres.ts`).
+ * First it stops and removes the clusters left by processes that are gone
+ * (`sweepStalePostgres`); it records its own pid in the new folder for that.
  */
 export async function startLocalPostgres(options: LocalPostgresOptions = {}): Promise<LocalPostgres> {
   const binaries = findPostgresBinaries();
   if (binaries === undefined) throw new Error("initdb/pg_ctl not found on PATH or in /usr/lib/postgresql/*/bin");
-  const dir = await mkdtemp(join(tmpdir(), "tally-bench-pg-"));
   const asRoot = process.getuid?.() === 0;
+  await sweepStalePostgres({
+    stopServer: (data) => stopServerWith(binaries.pgCtl, data, asRoot ? "postgres" : undefined),
+  });
+  const dir = await mkdtemp(join(tmpdir(), BENCH_POSTGRES_PREFIX));
   const asPostgres = (file: string, args: string[]) =>
     asRoot ? run("runuser", ["-u", "postgres", "--", file, ...args]) : run(file, args);
   const data = join(dir, "data");
@@ -52,6 +60,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions = {}): Pr
     await rm(dir, { recursive: true, force: true });
   };
   try {
+    await writeFile(join(dir, OWNER_PID_FILE), `${process.pid}\n`);
     if (asRoot) {
       const uid = Number((await run("id", ["-u", "postgres"])).stdout.trim());
       const gid = Number((await run("id", ["-g", "postgres"])).stdout.trim());
@@ -76,7 +85,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions = {}): Pr
       await new Promise((resolve) => setTimeout(resolve, downMs));
       await start();
     };
-    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, restart, stop };
+    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, dir, restart, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -10,8 +10,11 @@ import { type Column, num, type SqlDb, type SqlDriver } from "./sql-driver.js";
 import { insertEvents } from "./sql-event-rows.js";
 import { hashesIn, movementHashes } from "./sql-stored-hashes.js";
 
-/** A movement row's own columns (`movementRow`), then the commit's (constants). */
-const MOVEMENT_INSERT_COLUMNS: readonly Column[] = [
+/**
+ * A movement row's own columns, in the order `movementColumnValues` gives their values; the insert adds the
+ * commit's (constants). The ledger bench fills its baseline tables with the same two.
+ */
+export const MOVEMENT_COLUMNS: readonly Column[] = [
   { name: "id", type: "text" },
   { name: "site_id", type: "text" },
   { name: "movement_type", type: "text" },
@@ -26,6 +29,28 @@ const MOVEMENT_INSERT_COLUMNS: readonly Column[] = [
   // Only what the columns do not give back exactly (decision 0042).
   { name: "body", type: "jsonb", object: true },
 ];
+/**
+ * A movement's values for `MOVEMENT_COLUMNS`, in their order: its time as `timestamps` keeps one (the SQL
+ * driver), its body (the last) as `storedBody` makes it, an object the driver turns into JSON. Static reads,
+ * one array a movement: this runs for every movement of every batch.
+ */
+export function movementColumnValues(m: Movement, timestamps: Pick<SqlDriver, "timestamp">): unknown[] {
+  return [
+    m.id,
+    m.siteId,
+    m.movementType,
+    m.sku,
+    m.qty,
+    m.from ?? null,
+    m.to ?? null,
+    m.lot ?? "",
+    timestamps.timestamp(m.occurredAt),
+    m.epc ?? null,
+    m.sscc ?? null,
+    storedBody(m),
+  ];
+}
+
 const HELD_MOVEMENT_COLUMNS: readonly Column[] = [
   { name: "id", type: "text" },
   { name: "task_id", type: "text" },
@@ -153,21 +178,7 @@ async function insertMovementRows(
   batchRow?: { kept: boolean },
 ): Promise<{ id: string }[]> {
   const { tx, driver, meta, now } = commit;
-  // Static reads, one array a movement: this runs for every movement of every batch.
-  const rows = movements.map((m) => [
-    m.id,
-    m.siteId,
-    m.movementType,
-    m.sku,
-    m.qty,
-    m.from ?? null,
-    m.to ?? null,
-    m.lot ?? "",
-    driver.timestamp(m.occurredAt),
-    m.epc ?? null,
-    m.sscc ?? null,
-    storedBody(m),
-  ]);
+  const rows = movements.map((m) => movementColumnValues(m, driver));
   // The commit's edge, batch and time once, in commits, rather than on each movement (decision 0042).
   const [row] = await tx.all<{ seq: unknown }>(
     "INSERT INTO commits (edge_id, site_id, batch_id, batch_seq, committed_at, instance_id) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
@@ -175,7 +186,7 @@ async function insertMovementRows(
   );
   if (row === undefined) throw new Error("INSERT INTO commits returned no seq");
   const commitSeq = num(row.seq);
-  const count = await tx.insertRowsCount("movements", MOVEMENT_INSERT_COLUMNS, rows, {
+  const count = await tx.insertRowsCount("movements", MOVEMENT_COLUMNS, rows, {
     skipIdsIn: "events",
     suffix: "ON CONFLICT (id) DO NOTHING",
     constants: [{ name: "commit_seq", type: "bigint", value: commitSeq }],

@@ -15,7 +15,7 @@ const ENTRY_HEADER_BYTES = 16;
  * thread without a copy or a structured clone of arrays (decision 0201):
  * the count (u32), then each entry's topic length, payload length (u32) and
  * receive time (f64), all little-endian, then each entry's topic (UTF-8) and
- * payload, in order. `sqlite-journal-writer.cjs` reads it back.
+ * payload, in order. `journal-group-decode.cjs` reads it back on the writer thread.
  */
 export function encodeGroup(entries: readonly GroupEntry[]): ArrayBuffer {
   const topicLengths = new Array<number>(entries.length);
@@ -44,27 +44,4 @@ export function encodeGroup(entries: readonly GroupEntry[]): ArrayBuffer {
     at += entry.payload.byteLength;
   }
   return buffer;
-}
-
-/** The entries of a buffer made by `encodeGroup` (payloads are views into it). The writer thread's twin is its own. */
-export function decodeGroup(buffer: ArrayBuffer): GroupEntry[] {
-  const view = new DataView(buffer);
-  const bytes = Buffer.from(buffer);
-  const count = view.getUint32(0, true);
-  const entries = new Array<GroupEntry>(count);
-  let at = COUNT_BYTES + ENTRY_HEADER_BYTES * count;
-  for (let i = 0; i < count; i++) {
-    const header = COUNT_BYTES + ENTRY_HEADER_BYTES * i;
-    const topicLength = view.getUint32(header, true);
-    const payloadLength = view.getUint32(header + 4, true);
-    const topic = bytes.toString("utf8", at, at + topicLength);
-    at += topicLength;
-    entries[i] = {
-      topic,
-      payload: bytes.subarray(at, at + payloadLength),
-      receivedAt: view.getFloat64(header + 8, true),
-    };
-    at += payloadLength;
-  }
-  return entries;
 }

@@ -1,19 +1,13 @@
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { newEdgeCounters } from "../edge-metrics-snapshot.js";
 import type { EdgeMetrics } from "../metrics.js";
 import { type EdgeMetricsServer, startMetricsServer } from "./metrics-server.js";
 
+/** The edge's metrics with zeroed counters but for the reader clocks, late readings and OPC-UA values tested. */
 const metrics = (readerClocks: EdgeMetrics["readerClocks"]): EdgeMetrics => ({
-  messagesReceived: 0,
-  observations: 0,
-  deadLetters: {},
-  eventsQueued: 0,
-  readerOverflows: 0,
-  outboxWriteFailures: 0,
+  ...newEdgeCounters(),
   readerClocks,
-  journalReplayed: 0,
-  mqttRefused: {},
-  mqttRateLimited: 0,
   temperatureReadingsLate: { summaries: 2 },
   outboxDepth: 0,
   outbox: { bytes: 0, shed: {} },

@@ -8,6 +8,7 @@ import {
   SecurityPolicy,
 } from "node-opcua";
 import type { Logger } from "pino";
+import { RejectedCopiesSweepSchedule } from "../domain/rejected-copies-sweep.js";
 import { classifyShelfFailure, type ShelfRefusal, type ShelfStage } from "../domain/shelf-refusal.js";
 import { createShelfSubscription, itemsPerCall, monitorShelfBins } from "./opcua-bin-monitor.js";
 import type { OpcuaClientPki } from "./opcua-client-pki.js";
@@ -170,6 +171,18 @@ export function connectOpcuaEndpoint(
     void teardown(false).then(() => refuseAll(classifyShelfFailure("lost", why, { pkiDir: attempt.pkiDir })));
   };
 
+  // Before the first attempt, and after a refusal of the server's certificate only: each sweep parses every certificate.
+  const sweep = new RejectedCopiesSweepSchedule();
+  const dropStaleRejectedCopies = async (pkiDir: string) => {
+    for (const stale of await dropRejectedCopiesOfTrusted(pkiDir)) {
+      logger.info(
+        { thumbprint: stale.thumbprint, subject: stale.subject, file: stale.file },
+        "OPC-UA certificate is trusted: its stale copy in rejected/ removed",
+      );
+    }
+    sweep.swept();
+  };
+
   // The attempt in flight: close() waits for it, so nothing (a session, the PKI's files) is still being written after.
   let inFlight: Promise<void> | undefined;
   const run = (): Promise<void> => {
@@ -188,12 +201,7 @@ export function connectOpcuaEndpoint(
     try {
       const pki = await options.pki;
       pkiDir = pki.dir;
-      for (const stale of await dropRejectedCopiesOfTrusted(pki.dir)) {
-        logger.info(
-          { thumbprint: stale.thumbprint, subject: stale.subject, file: stale.file },
-          "OPC-UA certificate is trusted: its stale copy in rejected/ removed",
-        );
-      }
+      if (sweep.due) await dropStaleRejectedCopies(pki.dir);
       const identity = await resolveUserIdentity(security.identity, options.secretEnv);
       const manager = certificateManagerFor(pki);
       const client = OPCUAClient.create({
@@ -233,7 +241,7 @@ export function connectOpcuaEndpoint(
       await teardown(false);
       if (closed) return;
       const message = messageOf(error);
-      refuseAll(
+      const refusal: ShelfRefusal =
         error instanceof IdentitySecretError
           ? {
               code: "SECRET_UNAVAILABLE",
@@ -241,8 +249,9 @@ export function connectOpcuaEndpoint(
               fix: "set the environment variable or create the file the shelf's identity names in the site file",
               transient: false,
             }
-          : classifyShelfFailure(stage, message, { pkiDir }),
-      );
+          : classifyShelfFailure(stage, message, { pkiDir });
+      sweep.refused(refusal.code);
+      refuseAll(refusal);
     }
   };
 

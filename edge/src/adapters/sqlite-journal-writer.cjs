@@ -4,6 +4,7 @@
 // worker thread does not get the TypeScript loader of the main one.
 const { workerData } = require("node:worker_threads");
 const Database = require(workerData.sqlitePath);
+const { forEachGroupEntry } = require("./journal-group-decode.cjs");
 
 const port = workerData.port;
 const closed = new Int32Array(workerData.closedFlag);
@@ -11,26 +12,12 @@ const db = new Database(workerData.file);
 db.pragma("synchronous = FULL");
 db.pragma(`busy_timeout = ${workerData.busyTimeoutMs}`);
 const insert = db.prepare("INSERT INTO journal (topic, payload, at) VALUES (?, ?, ?)");
-/**
- * Inserts a group as `encodeGroup` (journal-group.ts) laid it out: a u32 count, per entry its topic's and
- * payload's lengths (u32) and receive time (f64), little-endian, then each topic (UTF-8) and payload.
- */
+/** Inserts a group made by `encodeGroup` (journal-group.ts); returns each entry's seq, in order. */
 const insertGroup = db.transaction((buffer) => {
-  const view = new DataView(buffer);
-  const bytes = Buffer.from(buffer);
-  const count = view.getUint32(0, true);
-  const seqs = new Array(count);
-  let at = 4 + 16 * count;
-  for (let i = 0; i < count; i++) {
-    const header = 4 + 16 * i;
-    const topicLength = view.getUint32(header, true);
-    const payloadLength = view.getUint32(header + 4, true);
-    const topic = bytes.toString("utf8", at, at + topicLength);
-    at += topicLength;
-    const payload = bytes.subarray(at, at + payloadLength);
-    at += payloadLength;
-    seqs[i] = Number(insert.run(topic, payload, view.getFloat64(header + 8, true)).lastInsertRowid);
-  }
+  const seqs = [];
+  forEachGroupEntry(buffer, (topic, payload, receivedAt, i) => {
+    seqs[i] = Number(insert.run(topic, payload, receivedAt).lastInsertRowid);
+  });
   return seqs;
 });
 // The checkpoint, and the messages it lets go: on this thread too, so that its fsync and the delete of what

@@ -1,35 +1,15 @@
-import type { Condition, EdgeEvent, Movement, SiteLayout, Telemetry } from "@tally/protocols";
+import type { EdgeEvent, Movement, SiteLayout, Telemetry } from "@tally/protocols";
 import { describe, expect, it } from "vitest";
+import { deviceSilentCondition, pickMovement } from "../testing/edge-events.js";
 import { holdsUnjournalledEvents, opcuaShelfIds } from "./unjournalled-events.js";
 
-const scan: Movement = {
-  kind: "movement",
-  id: "0190c7e4-0000-7000-8000-000000000001",
-  siteId: "WH1",
-  occurredAt: "2026-11-22T10:00:00.000Z",
-  movementType: "PICK",
-  sku: "WIDGET",
-  qty: 1,
-  from: "WH1/STOR/A1",
-  evidence: { deviceId: "scanner-1", observationIds: ["scanner-1/2026-11-22T10:00:00.000Z/0"] },
-  confidence: 1,
-};
+const scan = pickMovement();
 const shelfPick: Movement = { ...scan, evidence: { deviceId: "shelf-opc", observationIds: ["o1"] } };
 const fusedPick: Movement = {
   ...scan,
   evidence: { deviceId: "scanner-1", deviceIds: ["scanner-1", "shelf-opc"], observationIds: ["o1", "o2"] },
 };
-const condition: Condition = {
-  kind: "condition",
-  id: "0190c7e4-0000-7000-8000-000000000002",
-  siteId: "WH1",
-  occurredAt: "2026-11-22T10:00:00.000Z",
-  conditionType: "DEVICE_SILENT",
-  state: "raised",
-  key: "DEVICE_SILENT:scanner-1",
-  deviceId: "scanner-1",
-  detail: "no connection for 60 s",
-};
+const condition = deviceSilentCondition();
 const shelfWeight: Telemetry = {
   kind: "telemetry",
   id: "0190c7e4-0000-7000-8000-000000000003",
