@@ -14,6 +14,7 @@ describe("loadEdgeConfig", () => {
         maxBatch: 500,
         flushMs: 0,
         window: 4,
+        readingColumns: true,
         ackTimeoutMs: 5000,
         maxAckTimeoutMs: 60_000,
         keepaliveS: 60,
@@ -74,6 +75,7 @@ describe("loadEdgeConfig", () => {
       maxBatch: 500,
       flushMs: 0,
       window: 4,
+      readingColumns: true,
       ackTimeoutMs: 5000,
       maxAckTimeoutMs: 60_000,
       keepaliveS: 60,
@@ -95,6 +97,11 @@ describe("loadEdgeConfig", () => {
     expect(config.outboxPageLimit).toBe(64);
     // The cap is never below the first timeout.
     expect(loadEdgeConfig({ TALLY_UPLINK_ACK_TIMEOUT_MS: "90000" }).uplink.maxAckTimeoutMs).toBe(90_000);
+  });
+
+  it("sends readings as columns by default, and as events when told to", () => {
+    expect(loadEdgeConfig({ TALLY_UPLINK_READING_COLUMNS: "false" }).uplink.readingColumns).toBe(false);
+    expect(() => loadEdgeConfig({ TALLY_UPLINK_READING_COLUMNS: "no" })).toThrow(/TALLY_UPLINK_READING_COLUMNS/);
   });
 
   it("takes the uplink window, 4 by default, and refuses one beyond 16", () => {
