@@ -98,6 +98,21 @@ describe("POST /v1/ingest", () => {
     expect(again.duplicates).toEqual([m.id]);
   });
 
+  it("takes readings as columns, acknowledged by count, and refuses columns of a broken shape as an envelope", async () => {
+    const readings = {
+      series: [["S1", "temp-1", "temperature", "Cel", null]],
+      s: [0, 0],
+      id: ["0190a000-0000-7000-8000-000000000001", "0190a000-0000-7000-8000-000000000002"],
+      at: [new Date().toISOString(), new Date().toISOString()],
+      value: [4.1, 4.2],
+    };
+    const res = await ingest({ ...batch([]), readings });
+    expect(res.statusCode).toBe(200);
+    expect(CommitAck.parse(res.json())).toMatchObject({ committed: [], rejected: [], readings: { committed: 2 } });
+    const broken = await ingest({ ...batch([]), readings: { ...readings, value: [4.1] } });
+    expectProblem(broken, 400, ErrorCode.EnvelopeSchema);
+  });
+
   it("refuses malformed JSON", async () => {
     const res = await app.inject({
       method: "POST",
