@@ -6,6 +6,7 @@ describe("loadCloudConfig", () => {
     expect(loadCloudConfig({})).toEqual({
       host: "127.0.0.1",
       port: 8080,
+      telemetryForwardThread: true,
       dataDir: ".data",
       mqtt: { embedded: { host: "127.0.0.1", port: 1884 } },
       logLevel: "info",
@@ -26,7 +27,7 @@ describe("loadCloudConfig", () => {
   it("reads TALLY_TELEMETRY_FORWARD_THREAD as a switch, and refuses anything but true/false/1/0", () => {
     expect(loadCloudConfig({ TALLY_TELEMETRY_FORWARD_THREAD: "1" }).telemetryForwardThread).toBe(true);
     expect(loadCloudConfig({ TALLY_TELEMETRY_FORWARD_THREAD: "false" }).telemetryForwardThread).toBe(false);
-    expect(loadCloudConfig({}).telemetryForwardThread).toBeUndefined();
+    expect(loadCloudConfig({}).telemetryForwardThread).toBe(true);
     expect(() => loadCloudConfig({ TALLY_TELEMETRY_FORWARD_THREAD: "on" })).toThrow(/TALLY_TELEMETRY_FORWARD_THREAD/);
   });
 
@@ -54,6 +55,7 @@ describe("loadCloudConfig", () => {
     expect(config).toEqual({
       host: "0.0.0.0",
       port: 0,
+      telemetryForwardThread: true,
       dataDir: "/var/lib/tally",
       databaseUrl: "postgres://u:p@db:5432/tally",
       influxUrl: "http://influx:8086/tally",

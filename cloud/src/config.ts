@@ -96,7 +96,10 @@ export interface CloudConfig {
   influxUrl?: string;
   /** `TALLY_TELEMETRY_HANDOFF_MAX`: telemetry kept in the ledger for an absent telemetry store (default 1,000,000). */
   telemetryHandoffMax?: number;
-  /** `TALLY_TELEMETRY_FORWARD_THREAD`: the telemetry forwarder on a worker thread of its own (decision 0193). */
+  /**
+   * `TALLY_TELEMETRY_FORWARD_THREAD`: the telemetry forwarder on a worker thread of its own (decisions 0193,
+   * 0205); default true.
+   */
   telemetryForwardThread?: boolean;
   mqtt: CloudMqttConfig;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -197,10 +200,10 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConf
   if (parsed.TALLY_DATABASE_URL !== undefined) config.databaseUrl = parsed.TALLY_DATABASE_URL;
   if (parsed.TALLY_INFLUX_URL !== undefined) config.influxUrl = parsed.TALLY_INFLUX_URL;
   if (parsed.TALLY_TELEMETRY_HANDOFF_MAX !== undefined) config.telemetryHandoffMax = parsed.TALLY_TELEMETRY_HANDOFF_MAX;
-  if (parsed.TALLY_TELEMETRY_FORWARD_THREAD !== undefined) {
-    config.telemetryForwardThread =
-      parsed.TALLY_TELEMETRY_FORWARD_THREAD === "true" || parsed.TALLY_TELEMETRY_FORWARD_THREAD === "1";
-  }
+  // On by default for a cloud started from its configuration (`tally cloud`, `tally up`); `startCloud` alone,
+  // as embedded in tests, keeps the forwarder in its own thread unless told otherwise.
+  const thread = parsed.TALLY_TELEMETRY_FORWARD_THREAD ?? "true";
+  config.telemetryForwardThread = thread === "true" || thread === "1";
   if (parsed.TALLY_CLOUD_MQTT_SHARE_GROUP !== undefined) {
     if ("embedded" in config.mqtt) {
       throw new Error("TALLY_CLOUD_MQTT_SHARE_GROUP needs an external broker (TALLY_CLOUD_MQTT_URL)");

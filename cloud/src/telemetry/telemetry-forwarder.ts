@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { LedgerStore } from "../ledger/ledger-store.js";
 import type { HandoffRow } from "../ledger/telemetry-handoff.js";
 import { type BackoffOptions, backoffDelay } from "../notifications/backoff.js";
-import type { RejectedPoint, TelemetryPoint, TelemetryStore } from "./telemetry-store.js";
+import type { RejectedPoint, TelemetryPoint, TelemetryStore, WriteResult } from "./telemetry-store.js";
 
 /** What the forwarder reports (the cloud's metrics). */
 export interface TelemetryForwarderObserver {
@@ -141,29 +141,41 @@ export class TelemetryForwarder {
 
   /**
    * The hand-off from its start, page after page of whole rows (one per committed batch), until a page is
-   * empty; false when the first was. The next page is read while the previous one is being written (a page
-   * leaves the hand-off only once written, so the read goes on after its last row). A row that became visible
-   * behind the pages read (PostgreSQL) is found by the next pass, which starts again from the start.
+   * empty; false when the first was. Two pages are written at once: the next page is read and its write
+   * starts while the one before is still being written, so making a page's lines overlaps InfluxDB's work
+   * on the last. A page leaves the hand-off only once written, and pages leave in order: each waits for
+   * the one before it. A row that became visible behind the pages read (PostgreSQL) is found by the next
+   * pass, which starts again from the start. When a write fails the round fails (and is retried); a later
+   * page's write still in flight may yet finish and leave, which changes nothing (writes are idempotent).
    */
   async #round(): Promise<boolean> {
     let page = await this.#ledger.pendingTelemetry(this.#pageSize);
     if (page.length === 0) return false;
+    let previous: Promise<void> | undefined;
     while (page.length > 0) {
       const seqs = page.map((r) => r.seq);
       const writing = this.#store.write(pagePoints(page));
       // The page's events and points are garbage once handed to the store (a refused point comes back with
       // its refusal): little lives while the writes are in flight for the young generation's collections to copy.
       page = [];
-      // Awaited below; a failure meanwhile must not count as unhandled.
-      writing.catch(() => undefined);
-      const next = await this.#ledger.pendingTelemetry(this.#pageSize, seqs.at(-1));
-      const result = await writing;
-      this.#reportRejected(result.rejected);
-      await this.#ledger.forwardedTelemetry(seqs);
-      this.#observer?.forwarded(result.written);
-      page = next;
+      const settled = this.#settle(previous, writing, seqs);
+      // Awaited below (or by the next page); a failure meanwhile must not count as unhandled.
+      settled.catch(() => undefined);
+      if (previous !== undefined) await previous;
+      previous = settled;
+      page = await this.#ledger.pendingTelemetry(this.#pageSize, seqs.at(-1));
     }
+    await previous;
     return true;
+  }
+
+  /** A page's write seen through: after the page before it has left, its refusals told and its rows deleted. */
+  async #settle(before: Promise<void> | undefined, writing: Promise<WriteResult>, seqs: number[]): Promise<void> {
+    const result = await writing;
+    await before;
+    this.#reportRejected(result.rejected);
+    await this.#ledger.forwardedTelemetry(seqs);
+    this.#observer?.forwarded(result.written);
   }
 
   #reportRejected(rejected: readonly RejectedPoint[]): void {
