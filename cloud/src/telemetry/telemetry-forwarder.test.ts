@@ -9,6 +9,7 @@ import { SqliteTelemetryStore } from "../adapters/sqlite-telemetry-store.js";
 import { closedPort } from "../testing/closed-port.js";
 import { batch, bearer, silentLogger, TEST_TOKENS, testApp } from "../testing/fixtures.js";
 import { TelemetryForwarder, telemetryPoint } from "./telemetry-forwarder.js";
+import type { TelemetryPoint } from "./telemetry-store.js";
 
 const T0 = Date.parse("2026-12-01T10:00:00.000Z");
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -201,5 +202,59 @@ describe("TelemetryForwarder", () => {
     t.forward();
     await until(async () => (await t.stored()).length === 2);
     expect(await t.stored()).toEqual([5, 6]);
+  });
+
+  it("writes the next page while one is in flight, and lets a page leave only after the one before it", async () => {
+    const t = await setUp();
+    for (let i = 0; i < 3; i++) await t.ingest([reading(T0 + i * 1000, i)]);
+    // A store whose first write waits to be told how it ends; the others are written at once.
+    const writes: number[][] = [];
+    let endFirst: (ok: boolean) => void = () => undefined;
+    const first = new Promise<boolean>((resolve) => {
+      endFirst = resolve;
+    });
+    const store = t.telemetry();
+    const scripted = {
+      ...store,
+      kind: store.kind,
+      query: store.query.bind(store),
+      close: async () => undefined,
+      write: async (points: readonly TelemetryPoint[]) => {
+        writes.push(points.map((p) => p.value));
+        if (writes.length === 1 && !(await first)) throw new Error("InfluxDB went away");
+        return store.write(points);
+      },
+    };
+    // The order in which pages leave the hand-off, by their first reading's value.
+    const left: number[][] = [];
+    const rows = new Map((await t.ledger.pendingTelemetry(100)).map((r) => [r.seq, r.telemetry[0]?.value ?? -1]));
+    const ledger = {
+      pendingTelemetry: t.ledger.pendingTelemetry.bind(t.ledger),
+      shedTelemetry: t.ledger.shedTelemetry.bind(t.ledger),
+      forwardedTelemetry: async (seqs: readonly number[]) => {
+        left.push(seqs.map((seq) => rows.get(seq) ?? -1));
+        await t.ledger.forwardedTelemetry(seqs);
+      },
+    };
+    const forwarder = new TelemetryForwarder({
+      ledger,
+      store: scripted,
+      logger: silentLogger(),
+      pageSize: 1,
+      idleMs: 20,
+      backoff: { baseMs: 10, capMs: 20 },
+    });
+    forwarder.start();
+    cleanups.push(() => forwarder.close());
+    // The second page's write started while the first is still in flight; nothing has left the hand-off.
+    await until(async () => writes.length >= 2);
+    expect(writes.slice(0, 2)).toEqual([[0], [1]]);
+    expect((await t.ledger.pendingTelemetry(100)).length).toBe(3);
+    // The first fails: the second, written, does not leave before it; the round is tried again from the start.
+    endFirst(false);
+    await until(async () => (await t.ledger.pendingTelemetry(100)).length === 0);
+    expect(writes.slice(2, 3)).toEqual([[0]]);
+    expect(left).toEqual([[0], [1], [2]]);
+    expect(await t.stored()).toEqual([0, 1, 2]);
   });
 });
