@@ -1,7 +1,7 @@
 import { ErrorCode, type ReadingColumns, readingEvent } from "@tally/protocols";
 import { describe, expect, it } from "vitest";
 import { decodeHandoffBody } from "../ledger/handoff-body.js";
-import { checkReadings, type ReadingsContext } from "./check-readings.js";
+import { checkReadings, type ReadingsContext, withinTimeWindow } from "./check-readings.js";
 import { DEFAULT_TIME_WINDOW } from "./site-checks.js";
 
 const id = (n: number) => `0190a000-0000-7000-8000-${String(n).padStart(12, "0")}`;
@@ -90,5 +90,27 @@ describe("checkReadings", () => {
     const none = checkReadings(columns(2, { id: ["x", "y"] }), context());
     expect(none.handoff).toBeUndefined();
     expect(none.taken).toBe(0);
+  });
+});
+
+describe("withinTimeWindow", () => {
+  it("says what parsing the time would say, for times in toISOString's form and others, at and around the ends", () => {
+    const nowMs = Date.parse("2026-11-22T10:00:00.000Z");
+    const window = { maxAheadMs: 3_600_000, maxBehindMs: 86_400_000 };
+    const inWindow = withinTimeWindow(nowMs, window);
+    const [from, to] = [nowMs - window.maxBehindMs, nowMs + window.maxAheadMs];
+    const ends = [from, to];
+    const times: string[] = [];
+    for (const end of ends) {
+      for (const delta of [-86_400_000, -1001, -1, 0, 1, 999, 60_000]) {
+        const ms = end + delta;
+        times.push(new Date(ms).toISOString(), new Date(ms).toISOString().replace("Z", "+00:00"));
+        times.push(new Date(ms + 3_600_000).toISOString().replace(/\.\d{3}Z$/, "+01:00"));
+      }
+    }
+    for (const at of times) {
+      const ms = Date.parse(at);
+      expect([at, inWindow(at)]).toEqual([at, ms >= from && ms <= to]);
+    }
   });
 });

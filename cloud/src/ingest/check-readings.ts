@@ -44,8 +44,9 @@ export function checkReadings(columns: ReadingColumns, context: ReadingsContext)
   const n = columns.id.length;
   const windowed = new Set(columns.w ?? []);
   const rejections: EventRejection[] = [];
-  /** First index of each id kept. */
-  const seen = new Map<string, number>();
+  const inWindow = withinTimeWindow(context.nowMs, context.window);
+  // An id given twice is rare: only then is each id's first index kept in a map.
+  const seen = new Set(columns.id).size === n ? undefined : new Map<string, number>();
   const keep = new Uint8Array(n);
   let kept = 0;
   let taken = 0;
@@ -63,9 +64,8 @@ export function checkReadings(columns: ReadingColumns, context: ReadingsContext)
       rejections.push(rejection(index, id, verdict.code, verdict.reason));
       continue;
     }
-    const at = isoTimeMs(columns.at[i] as string);
-    const { nowMs, window } = context;
-    if (at > nowMs + window.maxAheadMs || at < nowMs - window.maxBehindMs) {
+    if (!inWindow(columns.at[i] as string)) {
+      const { nowMs, window } = context;
       const reason = `occurredAt ${columns.at[i]} is outside the accepted window (${hours(window.maxBehindMs)} h behind to ${hours(window.maxAheadMs)} h ahead of the cloud's clock ${new Date(nowMs).toISOString()})`;
       rejections.push(rejection(index, id, ErrorCode.TimeOutOfRange, reason));
       continue;
@@ -75,9 +75,9 @@ export function checkReadings(columns: ReadingColumns, context: ReadingsContext)
       rejections.push(rejection(index, readingId, ErrorCode.EventConflict, "the batch holds this id as an event too"));
       continue;
     }
-    const firstIndex = seen.get(readingId);
+    const firstIndex = seen?.get(readingId);
     if (firstIndex === undefined) {
-      seen.set(readingId, i);
+      seen?.set(readingId, i);
       keep[i] = 1;
       kept++;
       taken++;
@@ -90,6 +90,25 @@ export function checkReadings(columns: ReadingColumns, context: ReadingsContext)
   }
   const handoff = kept === 0 ? undefined : handoffOf(columns, series, windowed, keep, kept);
   return { handoff, taken, rejections };
+}
+
+/**
+ * Whether a time checked as ISO 8601 lies in the window around `nowMs`. A time in `toISOString`'s own form
+ * (24 characters, milliseconds, `Z`), as edges send them, is compared as text with the window's ends in the
+ * same form, which orders as the times do; any other form is parsed.
+ */
+export function withinTimeWindow(nowMs: number, window: TimeWindow): (at: string) => boolean {
+  const fromMs = nowMs - window.maxBehindMs;
+  const toMs = nowMs + window.maxAheadMs;
+  const from = new Date(fromMs).toISOString();
+  const to = new Date(toMs).toISOString();
+  // Years past 9999 or before 0 make longer text, which does not order as the times do.
+  const asText = from.length === 24 && to.length === 24;
+  return (at) => {
+    if (asText && at.length === 24 && at.charCodeAt(23) === 90) return at >= from && at <= to;
+    const ms = isoTimeMs(at);
+    return ms >= fromMs && ms <= toMs;
+  };
 }
 
 /** The kept readings as a hand-off body (the hand-off's column form, `v: 2`). */
