@@ -15,6 +15,7 @@ import type {
 } from "../telemetry/telemetry-store.js";
 import { bucketStart } from "../telemetry/telemetry-window.js";
 import { telemetryLine } from "./influx-line-protocol.js";
+import { InfluxLineWriter } from "./influx-line-writer.js";
 
 /** Retention of the InfluxDB telemetry store; InfluxQL durations (`7d`, `400d`, `INF`). */
 export interface InfluxRetention {
@@ -91,7 +92,8 @@ export class InfluxTelemetryStore implements TelemetryStore {
   /** `http(s)://host:port/` for the writes this store posts itself. */
   readonly #base: URL;
   readonly #auth: Record<string, string>;
-  readonly #requestTimeoutMs: number;
+  /** The raw points' writes, on connections of their own. */
+  readonly #lines: InfluxLineWriter;
   #ready: Promise<void> | undefined;
 
   constructor(options: InfluxTelemetryStoreOptions) {
@@ -114,7 +116,8 @@ export class InfluxTelemetryStore implements TelemetryStore {
         : {
             authorization: `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString("base64")}`,
           };
-    this.#requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    const timeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.#lines = new InfluxLineWriter({ base: this.#base, db, rp: RAW_RP, headers: this.#auth, timeoutMs });
     this.#influx = new InfluxDB({
       host: url.hostname.replace(/^\[|\]$/g, ""),
       port: url.port === "" ? (url.protocol === "https:" ? 443 : 8086) : Number(url.port),
@@ -123,7 +126,7 @@ export class InfluxTelemetryStore implements TelemetryStore {
       ...(url.username !== "" && { username: decodeURIComponent(url.username) }),
       ...(url.password !== "" && { password: decodeURIComponent(url.password) }),
       // The forwarder retries with its own backoff; the client's retries would only hide how long a write took.
-      pool: { maxRetries: 0, requestTimeout: options.requestTimeoutMs ?? 10_000 },
+      pool: { maxRetries: 0, requestTimeout: timeoutMs },
       // Field types fixed here: `count` is an integer wherever it is written (the continuous query's
       // sum of integers is one too), so raw points, rollups and backfills never conflict in a shard.
       schema: [
@@ -238,17 +241,8 @@ export class InfluxTelemetryStore implements TelemetryStore {
   }
 
   /** Posts line protocol to `/write` into the raw retention policy; anything but 204 is a failure. */
-  async #writeLines(body: string): Promise<void> {
-    const url = new URL("write", this.#base);
-    url.search = new URLSearchParams({ db: this.#db, rp: RAW_RP, precision: "ms" }).toString();
-    const res = await fetch(url, {
-      method: "POST",
-      body,
-      headers: { "content-type": "text/plain; charset=utf-8", ...this.#auth },
-      signal: AbortSignal.timeout(this.#requestTimeoutMs),
-    });
-    if (res.status !== 204)
-      throw new Error(`InfluxDB answered ${res.status} to a write: ${(await res.text()).slice(0, 500)}`);
+  #writeLines(body: string): Promise<void> {
+    return this.#lines.write(body);
   }
 
   /**
@@ -369,7 +363,8 @@ export class InfluxTelemetryStore implements TelemetryStore {
   }
 
   async close(): Promise<void> {
-    // The client keeps no connection open between requests: nothing to close.
+    // The `influx` client keeps no connection open between requests; the line writer's kept-alive ones close.
+    this.#lines.close();
   }
 }
 
