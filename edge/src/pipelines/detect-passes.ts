@@ -356,7 +356,9 @@ export function detectPasses(
             : portal.antennas.inner.includes(read.antenna)
               ? -1
               : 0;
-          burst.reads.push({ atMs, at: read.at, rssi: read.rssi, side, id: read.id, receivedAtMs: read.receivedAtMs });
+          // A canonical text is made again from its number for the pass's first and last read only.
+          const at = canonicalTimestampMs(read.at) === atMs ? undefined : read.at;
+          burst.reads.push({ atMs, at, rssi: read.rssi, side, id: read.id, receivedAtMs: read.receivedAtMs });
           if (burst.reads.length > MAX_BURST_READS) {
             const dropped = burst.reads.shift();
             if (dropped !== undefined && dropped.rssi > burst.droppedMaxRssi) burst.droppedMaxRssi = dropped.rssi;
@@ -439,8 +441,8 @@ function toPass(
   return {
     portalId: p.portal.id,
     epc: p.epc,
-    firstAt: first.at,
-    lastAt: last.at,
+    firstAt: first.at ?? new Date(first.atMs).toISOString(),
+    lastAt: last.at ?? new Date(last.atMs).toISOString(),
     reads: judged.length,
     maxRssi,
     verdict: crossing ? "crossing" : "candidate",
