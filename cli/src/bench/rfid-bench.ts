@@ -88,7 +88,7 @@ type PublishHook = { current?: ((topic: string, payload: Buffer) => void) | unde
 /**
  * The edge's decoding and pipeline wired as `startEdge` wires them behind its
  * embedded broker, without the broker, the journal and the outbox:
- * `decodeDeviceMessage` per message (a refusal counted), every observation
+ * `decodeDeviceMessage` per message with its receive time (a refusal counted), every observation
  * into `edgePipeline`, and the events counted where `startEdge` hands them to
  * its outbox.
  */
@@ -116,7 +116,8 @@ function startDevicePath(site: SiteLayout, hook: PublishHook): { counters: Count
     counters.messages++;
     let decoded: ReturnType<typeof decodeDeviceMessage>;
     try {
-      decoded = decodeDeviceMessage(index, topic, payload);
+      // Stamped with its receive time as `startEdge` stamps it: reader clocks are checked on every read.
+      decoded = decodeDeviceMessage(index, topic, payload, Date.now());
     } catch {
       counters.rejected++;
       return;

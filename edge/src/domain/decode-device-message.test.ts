@@ -25,6 +25,19 @@ describe("decodeDeviceMessage", () => {
     });
   });
 
+  it("names each read by its reader, device time and place in the message (a replay makes the same ids)", () => {
+    const result = decode("tally/v1/DEMO/dev/portal-d1/read", {
+      reads: [
+        { epc: "3074257BF7194E4000001A85", antenna: 1, rssi: -50, readAt: "2026-11-22T08:00:01.234Z" },
+        { epc: "3074257BF7194E4000001A86", antenna: 2, rssi: -45, readAt: "2026-11-22T08:00:01.236Z" },
+      ],
+    });
+    expect(result.ok && result.value.map((o) => o.id)).toEqual([
+      "portal-d1/2026-11-22T08:00:01.234Z/0",
+      "portal-d1/2026-11-22T08:00:01.236Z/1",
+    ]);
+  });
+
   it("gives each read its device time as a number too, so no stage parses it again", () => {
     const result = decode("tally/v1/DEMO/dev/portal-d1/read", {
       reads: [{ epc: "3074257BF7194E4000001A85", antenna: 1, rssi: -50, readAt: "2026-11-22T08:00:01.234+01:00" }],

@@ -96,7 +96,9 @@ export function decodeDeviceMessage(
       const r = found[i] as (typeof found)[number];
       observations[i] = {
         type: "tag-read",
-        id: `${deviceId}/${r.readAt}/${i}`,
+        // Joined, the id is one flat string; a template literal makes a tree of cons strings about twice
+        // its size, and the pass detector keeps every read's id until its burst closes (decision 0203).
+        id: [deviceId, r.readAt, i].join("/"),
         deviceId,
         epc: r.epc,
         antenna: r.antenna,

@@ -40,8 +40,13 @@ interface Slot {
 
 interface ReaderClock {
   slots: Slot[];
+  /** The lowest gap of the window's older and newer halves (by receive time), as `judge` last found them. */
+  olderMinMs: number;
+  newerMinMs: number;
   /** The lowest gap over the slots, and whether the window's older and newer halves agree on it. */
   minGapMs: number;
+  /** Whether the window spans enough receive time to be trusted. */
+  spanned: boolean;
   steady: boolean;
   reportedOffsetMs: number | undefined;
   correcting: boolean;
@@ -90,13 +95,22 @@ export function correctReaderClocks(
           const gapMs = receivedAtMs - deviceMs;
           let clock = clocks.get(read.deviceId);
           if (clock === undefined) {
-            clock = { slots: [], minGapMs: gapMs, steady: false, reportedOffsetMs: undefined, correcting: false };
+            clock = {
+              slots: [],
+              olderMinMs: Number.POSITIVE_INFINITY,
+              newerMinMs: Number.POSITIVE_INFINITY,
+              minGapMs: gapMs,
+              spanned: false,
+              steady: false,
+              reportedOffsetMs: undefined,
+              correcting: false,
+            };
             clocks.set(read.deviceId, clock);
           }
           const gapBefore = clock.minGapMs;
-          if (observe(clock, Math.floor(receivedAtMs / config.slotMs), gapMs, maxSlots)) {
-            judge(clock, config.toleranceMs, config.slotMs, minSpanMs);
-          }
+          const change = observe(clock, Math.floor(receivedAtMs / config.slotMs), gapMs, maxSlots);
+          if (change === "newest-lowered") lowerNewest(clock, gapMs, config.toleranceMs);
+          else if (change === "window-moved") judge(clock, config.toleranceMs, config.slotMs, minSpanMs);
           const offsetMs = -clock.minGapMs;
           const correcting = clock.steady && Math.abs(offsetMs) > config.toleranceMs;
           if (
@@ -125,19 +139,37 @@ export function correctReaderClocks(
     });
 }
 
-/** Adds one gap to its slot; true when the window changed (a slot added, dropped or lowered). */
-function observe(clock: ReaderClock, index: number, gapMs: number, maxSlots: number): boolean {
+/** How one gap changed the window: not at all, only its newest slot's minimum, or its slots. */
+type WindowChange = "none" | "newest-lowered" | "window-moved";
+
+/** Adds one gap to its slot. */
+function observe(clock: ReaderClock, index: number, gapMs: number, maxSlots: number): WindowChange {
   const slots = clock.slots;
   const last = slots.at(-1);
   // A receive time earlier than the newest slot (the edge's clock stepped back) counts in the newest slot.
   if (last !== undefined && index <= last.index) {
-    if (gapMs >= last.minGapMs) return false;
+    if (gapMs >= last.minGapMs) return "none";
     last.minGapMs = gapMs;
-    return true;
+    return "newest-lowered";
   }
   slots.push({ index, minGapMs: gapMs });
   while (slots.length > 0 && (slots[0] as Slot).index <= index - maxSlots) slots.shift();
-  return true;
+  return "window-moved";
+}
+
+/**
+ * `judge` after only the newest slot's minimum was lowered to `gapMs`: the
+ * window's span and middle are unchanged, and the newest slot is always in
+ * the newer half, so only that half's minimum can move. The same outcome as
+ * `judge`, without a walk over the slots for every read of a message (a
+ * message's reads share one receive time, hence one slot).
+ */
+function lowerNewest(clock: ReaderClock, gapMs: number, toleranceMs: number): void {
+  if (gapMs >= clock.newerMinMs) return;
+  clock.newerMinMs = gapMs;
+  const older = clock.olderMinMs;
+  clock.minGapMs = Math.min(older, gapMs);
+  clock.steady = clock.spanned && Number.isFinite(older) && Math.abs(older - gapMs) <= toleranceMs;
 }
 
 /** The window's lowest gap, and whether its older and newer halves (by receive time) agree on it. */
@@ -152,12 +184,14 @@ function judge(clock: ReaderClock, toleranceMs: number, slotMs: number, minSpanM
     if (slot.index < middle) older = Math.min(older, slot.minGapMs);
     else newer = Math.min(newer, slot.minGapMs);
   }
+  clock.olderMinMs = older;
+  clock.newerMinMs = newer;
   clock.minGapMs = Math.min(older, newer);
   // Trusted only once the window has seen a while of reads, and its older and newer halves agree on the
   // lowest gap (each half's lowest is an on-time read: late deliveries do not move it). Newer gaps lower
   // are a clock running fast, or just set forward; higher, one that fell behind or was set back (followed
   // once the old slots leave the window); either way, or over a few seconds only (device times played
   // faster than real time come in a few seconds too), no offset to trust.
-  const spanMs = (last.index - first.index + 1) * slotMs;
-  clock.steady = Number.isFinite(older) && spanMs >= minSpanMs && Math.abs(older - newer) <= toleranceMs;
+  clock.spanned = (last.index - first.index + 1) * slotMs >= minSpanMs;
+  clock.steady = Number.isFinite(older) && clock.spanned && Math.abs(older - newer) <= toleranceMs;
 }

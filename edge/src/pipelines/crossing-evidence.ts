@@ -7,7 +7,12 @@
 export interface BurstRead {
   /** Device time (corrected for the reader's clock), ms since the epoch. */
   atMs: number;
-  at: string;
+  /**
+   * The device time as the read said it, when that text is not the canonical
+   * ISO 8601 form of `atMs` (which decoding makes every read's): a burst does
+   * not hold a string per read for what a number already says.
+   */
+  at?: string | undefined;
   rssi: number;
   /** 1: an outer antenna; -1: an inner one; 0: neither (or a one-antenna door). */
   side: 1 | -1 | 0;

@@ -96,6 +96,18 @@ describe("detectPasses: a tag carried through", () => {
     ]);
   });
 
+  it("dates a pass by its first and last reads' own texts, canonical or not", () => {
+    // Offset texts: the same instants as the canonical ones, as a reader may say them.
+    const offset = (ms: number) => at(ms).replace(/^(.{11})08(.*)Z$/, "$109$2+01:00");
+    const canonical = [read("A", 1, 0), read("A", 1, 10), read("A", 2, 40), read("A", 2, 50)];
+    const offsetTexts = canonical.map((r, i) => ({ ...r, id: `o${i}`, epc: "B", at: offset([0, 10, 40, 50][i] ?? 0) }));
+    expect(offset(0)).toBe("2026-11-22T09:00:00.000+01:00");
+    expect(passesOf([...canonical, ...offsetTexts])).toEqual([
+      expect.objectContaining({ epc: "A", firstAt: at(0), lastAt: at(50) }),
+      expect.objectContaining({ epc: "B", firstAt: offset(0), lastAt: offset(50) }),
+    ]);
+  });
+
   it("crosses outbound when the inner side came first, even at an inbound door", () => {
     const reads = [read("B", 2, 0), read("B", 2, 10), read("B", 1, 50), read("B", 1, 60)];
     expect(passesOf(reads)).toEqual([expect.objectContaining({ verdict: "crossing", direction: "outbound" })]);

@@ -82,7 +82,6 @@ interface Burst {
 }
 
 interface Presence {
-  key: string;
   portal: RfidPortalDevice;
   epc: string;
   /** Device time of its first read, ms. */
@@ -134,8 +133,11 @@ export function detectPasses(
 ): OperatorFunction<TagReadObservation, TagPass> {
   return (reads$) =>
     new Observable<TagPass>((subscriber) => {
-      /** Presences by `portal|epc`, in the order they began (the oldest is dropped first when full). */
-      const presences = new Map<string, Presence>();
+      /**
+       * Presences in the order they began (the oldest is dropped first when full); found by portal and
+       * EPC through `byPortal`, so no key string is made per presence.
+       */
+      const presences = new Set<Presence>();
       const byPortal = new Map<string, Map<string, Presence>>();
       const settings = new Map<string, PassSettings>();
       const settingsOf = (portal: RfidPortalDevice): PassSettings => {
@@ -174,7 +176,7 @@ export function detectPasses(
       const end = (p: Presence) => {
         closeBurst(p);
         confirmWeak(p);
-        presences.delete(p.key);
+        presences.delete(p);
         byPortal.get(p.portal.id)?.delete(p.epc);
         if (p.parked) parkedTags?.unpark(p.portal.id, p.epc);
       };
@@ -248,7 +250,7 @@ export function detectPasses(
         sweep = scheduler.schedule(() => {
           sweep = undefined;
           const now = scheduler.now();
-          for (const p of presences.values()) {
+          for (const p of presences) {
             const s = settingsOf(p.portal);
             const idle = now - p.lastSeenMs;
             if (p.burst !== undefined && idle >= s.silenceMs) closeBurst(p);
@@ -265,7 +267,6 @@ export function detectPasses(
           const portal = site.device(tag.portalId);
           if (portal?.kind !== "rfid-portal") continue;
           const p: Presence = {
-            key: `${portal.id}|${tag.epc}`,
             portal,
             epc: tag.epc,
             sinceMs: tag.sinceMs,
@@ -277,19 +278,36 @@ export function detectPasses(
             parked: true,
             parkedSavedAtMs: tag.lastAtMs,
           };
-          presences.set(p.key, p);
-          atPortal(portal.id).set(p.epc, p);
+          const here = atPortal(portal.id);
+          const before = here.get(p.epc);
+          if (before !== undefined) presences.delete(before);
+          presences.add(p);
+          here.set(p.epc, p);
         }
         scheduleSweep();
       }
 
+      // A message's reads come one after another from one reader: its portal, settings and presences are
+      // looked up once for the run of reads (none of the three changes while the operator runs).
+      let lastDeviceId: string | undefined;
+      let lastPortal: RfidPortalDevice | undefined;
+      let lastSettings: PassSettings | undefined;
+      let lastHere: Map<string, Presence> | undefined;
       const subscription = reads$.subscribe({
         next: (read) => {
-          const portal = site.device(read.deviceId);
-          if (portal?.kind !== "rfid-portal" || read.rssi < portal.filter.minRssi) return;
-          const s = settingsOf(portal);
+          if (read.deviceId !== lastDeviceId) {
+            const device = site.device(read.deviceId);
+            lastDeviceId = read.deviceId;
+            lastPortal = device?.kind === "rfid-portal" ? device : undefined;
+            lastSettings = lastPortal === undefined ? undefined : settingsOf(lastPortal);
+            lastHere = lastPortal === undefined ? undefined : atPortal(lastPortal.id);
+          }
+          const portal = lastPortal;
+          const s = lastSettings;
+          const here = lastHere;
+          if (portal === undefined || s === undefined || here === undefined || read.rssi < portal.filter.minRssi)
+            return;
           const now = scheduler.now();
-          const here = atPortal(portal.id);
           // Device times come normalised (canonical UTC) from decoding: read without Date.
           const atMs = read.atMs ?? canonicalTimestampMs(read.at) ?? Date.parse(read.at);
           let p = here.get(read.epc);
@@ -304,7 +322,6 @@ export function detectPasses(
               if (!oldest.done) end(oldest.value);
             }
             p = {
-              key: `${portal.id}|${read.epc}`,
               portal,
               epc: read.epc,
               sinceMs: atMs,
@@ -316,7 +333,7 @@ export function detectPasses(
               parked: false,
               parkedSavedAtMs: Number.NEGATIVE_INFINITY,
             };
-            presences.set(p.key, p);
+            presences.add(p);
             here.set(read.epc, p);
           }
           if (p.burst !== undefined && atMs - p.burst.lastAtMs > s.silenceMs) closeBurst(p);
@@ -339,7 +356,9 @@ export function detectPasses(
             : portal.antennas.inner.includes(read.antenna)
               ? -1
               : 0;
-          burst.reads.push({ atMs, at: read.at, rssi: read.rssi, side, id: read.id, receivedAtMs: read.receivedAtMs });
+          // A canonical text is made again from its number for the pass's first and last read only.
+          const at = canonicalTimestampMs(read.at) === atMs ? undefined : read.at;
+          burst.reads.push({ atMs, at, rssi: read.rssi, side, id: read.id, receivedAtMs: read.receivedAtMs });
           if (burst.reads.length > MAX_BURST_READS) {
             const dropped = burst.reads.shift();
             if (dropped !== undefined && dropped.rssi > burst.droppedMaxRssi) burst.droppedMaxRssi = dropped.rssi;
@@ -360,7 +379,7 @@ export function detectPasses(
         error: (error: unknown) => subscriber.error(error),
         complete: () => {
           sweep?.unsubscribe();
-          for (const p of [...presences.values()]) {
+          for (const p of [...presences]) {
             closeBurst(p);
             confirmWeak(p);
           }
@@ -370,7 +389,7 @@ export function detectPasses(
       return () => {
         subscription.unsubscribe();
         sweep?.unsubscribe();
-        for (const p of presences.values()) if (p.burst !== undefined) openPasses?.closed(p.epc, p.portal.id);
+        for (const p of presences) if (p.burst !== undefined) openPasses?.closed(p.epc, p.portal.id);
         presences.clear();
         byPortal.clear();
       };
@@ -422,8 +441,8 @@ function toPass(
   return {
     portalId: p.portal.id,
     epc: p.epc,
-    firstAt: first.at,
-    lastAt: last.at,
+    firstAt: first.at ?? new Date(first.atMs).toISOString(),
+    lastAt: last.at ?? new Date(last.atMs).toISOString(),
     reads: judged.length,
     maxRssi,
     verdict: crossing ? "crossing" : "candidate",
