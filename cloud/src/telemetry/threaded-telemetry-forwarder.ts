@@ -92,7 +92,6 @@ export class ThreadedTelemetryForwarder {
       workerData: this.#data,
       // The entry registers its own loader; of the process's flags only a profiler's are the thread's too.
       execArgv: process.execArgv.filter((arg) => arg.startsWith("--cpu-prof")),
-      resourceLimits: { maxYoungGenerationSizeMb: 64 },
     });
     this.#worker = worker;
     worker.on("message", (message: FromForwarderThread) => this.#heard(message));
