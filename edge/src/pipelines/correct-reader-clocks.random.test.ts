@@ -1,19 +1,8 @@
 import { from, lastValueFrom, toArray } from "rxjs";
 import { describe, expect, it } from "vitest";
 import type { TagReadObservation } from "../domain/observation.js";
+import { seededRandom } from "../testing/seeded-random.js";
 import { correctReaderClocks, type ReaderClockConfig, type ReaderClockEstimate } from "./correct-reader-clocks.js";
-
-/** A small seeded generator (mulberry32): the same streams on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The estimate as the operator defines it, computed the slow way: the whole
@@ -127,7 +116,7 @@ describe("correctReaderClocks against a full re-judgement after every read", () 
   for (const [c, config] of configs.entries()) {
     it(`corrects and reports the same on random streams (window ${config.windowMs} ms)`, async () => {
       for (let seed = 1; seed <= 10; seed++) {
-        const reads = randomStream(seeded(seed * 97 + c), 400);
+        const reads = randomStream(seededRandom(seed * 97 + c), 400);
         const estimates: ReaderClockEstimate[] = [];
         const out = await lastValueFrom(
           from(reads).pipe(
@@ -143,7 +132,7 @@ describe("correctReaderClocks against a full re-judgement after every read", () 
   }
 
   it("the random streams do exercise corrections and estimate changes", () => {
-    const reads = randomStream(seeded(97), 400);
+    const reads = randomStream(seededRandom(97), 400);
     const { out, estimates } = referenceCorrection(reads, configs[0] as ReaderClockConfig);
     expect(estimates.filter((e) => e.correcting).length).toBeGreaterThan(0);
     expect(estimates.filter((e) => !e.correcting).length).toBeGreaterThan(0);

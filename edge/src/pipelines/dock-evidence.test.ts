@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { TagReadObservation } from "../domain/observation.js";
 import { indexSite } from "../domain/site-index.js";
 import { demoSiteWithPortals, sequentialIds, testPortal } from "../testing/demo-site.js";
+import { seededRandom } from "../testing/seeded-random.js";
 import { DEFAULT_PIPELINE_CONFIG, edgePipeline } from "./edge-pipeline.js";
 import { MemoryParkedTags, type ParkedTagStore } from "./tag-memory.js";
 
@@ -28,18 +29,6 @@ const tag = (serial: number): string => {
   return hex.value;
 };
 const tags = (from: number, count: number) => Array.from({ length: count }, (_, i) => tag(from + i));
-
-/** A small seeded generator (mulberry32): the same reads on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface PlannedRead {
   ms: number;
@@ -172,7 +161,7 @@ describe("presence across gaps: tags standing in a door's field move nothing, ho
   for (const everyMs of [500, 2000, 5000]) {
     for (const where of ["outside", "inside"] as const) {
       it(`a pallet ${where} the door, read every ${everyMs} ms with 40 % missed, for 10 minutes`, () => {
-        const rnd = random(everyMs + (where === "inside" ? 1 : 0));
+        const rnd = seededRandom(everyMs + (where === "inside" ? 1 : 0));
         const out = play(standing(rnd, tags(1, 20), 0, 600_000, { everyMs, miss: 0.4, where }));
         expect(movements(out)).toEqual([]);
       });
@@ -180,7 +169,7 @@ describe("presence across gaps: tags standing in a door's field move nothing, ho
   }
 
   it("a pallet in the doorway, read by both antennas at the same strength in no order: no receipts, no shipments", () => {
-    const rnd = random(77);
+    const rnd = seededRandom(77);
     for (const everyMs of [500, 1000, 2000]) {
       const out = play(standing(rnd, tags(100, 20), 0, 600_000, { everyMs, miss: 0.3, where: "doorway" }));
       expect(movements(out)).toEqual([]);
@@ -192,7 +181,7 @@ describe("presence across gaps: tags standing in a door's field move nothing, ho
 
 describe("a crossing needs evidence of crossing", () => {
   it("a pallet carried through: each tag received once, at its crossing time (mid-pass), not its last read", () => {
-    const rnd = random(5);
+    const rnd = seededRandom(5);
     const epcs = tags(200, 40);
     const out = play(pass(rnd, epcs, 10_000));
     const moved = movements(out);
@@ -206,17 +195,17 @@ describe("a crossing needs evidence of crossing", () => {
   });
 
   it("outbound through an inbound door is a shipment, by the antennas' order", () => {
-    const out = play(pass(random(6), tags(300, 10), 5000, { direction: "outbound" }));
+    const out = play(pass(seededRandom(6), tags(300, 10), 5000, { direction: "outbound" }));
     expect(movements(out).map((m) => m.movementType)).toEqual(Array(10).fill("SHIPMENT"));
   });
 
   it("an approach on the outer side that turns back moves nothing and raises nothing", () => {
-    const out = play(approach(random(7), tags(400, 25), 3000));
+    const out = play(approach(seededRandom(7), tags(400, 25), 3000));
     expect(out.filter((e) => e.kind === "movement" || e.kind === "task")).toEqual([]);
   });
 
   it("tags of a pallet read on one side only cross with the tags that clearly crossed beside them", () => {
-    const rnd = random(8);
+    const rnd = seededRandom(8);
     const epcs = tags(500, 30);
     // Three tags' inner reads all missed: their own reads show one side only.
     const reads = pass(rnd, epcs, 20_000).filter((r) => !(epcs.slice(0, 3).includes(r.epc) && r.antenna === 2));
@@ -244,7 +233,7 @@ describe("a crossing needs evidence of crossing", () => {
 
 describe("aborted and delayed passes", () => {
   it("a pallet staged outside the door for 3 minutes, then carried through: received once, at the crossing", () => {
-    const rnd = random(9);
+    const rnd = seededRandom(9);
     const epcs = tags(700, 15);
     const reads = [
       ...standing(rnd, epcs, 0, 180_000, { everyMs: 2000, miss: 0.3, where: "outside" }),
@@ -257,7 +246,7 @@ describe("aborted and delayed passes", () => {
   });
 
   it("brought close and taken away, then carried through a few minutes later: received once, at the later crossing", () => {
-    const rnd = random(10);
+    const rnd = seededRandom(10);
     const epcs = tags(800, 12);
     const moved = movements(play([...approach(rnd, epcs, 1000), ...pass(rnd, epcs, 240_000)]));
     expect(moved).toHaveLength(12);
@@ -265,7 +254,7 @@ describe("aborted and delayed passes", () => {
   });
 
   it("a pallet standing in the field keeps standing across a restart of the pipeline (parked memory)", () => {
-    const rnd = random(11);
+    const rnd = seededRandom(11);
     const epcs = tags(900, 10);
     const parked = new MemoryParkedTags();
     // First life: ten minutes standing outside the door.
@@ -287,7 +276,7 @@ describe("aborted and delayed passes", () => {
 
 describe("one-antenna doors", () => {
   it("move a tag whose strength rose and fell as it passed, in the door's direction; a flat one stands", () => {
-    const rnd = random(12);
+    const rnd = seededRandom(12);
     const passing = tags(1000, 10);
     const reads: PlannedRead[] = [];
     for (const epc of passing) {
@@ -317,7 +306,7 @@ describe("one-antenna doors", () => {
 
 describe("strays at the neighbouring door", () => {
   it("bursts of reads at door 2, a few dB weaker than at door 1, on both its antennas: received at door 1 only", () => {
-    const rnd = random(13);
+    const rnd = seededRandom(13);
     const epcs = tags(1200, 30);
     const reads = pass(rnd, epcs, 10_000);
     for (const epc of epcs.slice(0, 15)) {

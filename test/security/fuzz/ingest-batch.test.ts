@@ -1,26 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { AlertHub, type IngestDeps, ingestBatch, type LedgerStore, SiteFactsCache } from "@tally/cloud";
+import { ingestBatch } from "@tally/cloud";
 import { CommitAck, type EdgeBatch, ErrorCode } from "@tally/protocols";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type BadEvent, badEvent, badValue, type GoodEvent, goodEvent } from "./arbitraries/edge-events.js";
 import { FUZZ_SITE } from "./arbitraries/fuzz-site.js";
-import { fuzzLedger } from "./support/fuzz-ledger.js";
+import { fuzzIngestLedger } from "./support/fuzz-ledger.js";
 import { fuzzAsync, fuzzTimeout, withinBudgetAsync } from "./support/fuzz-runs.js";
 
 const SUITE = "ingest-batch";
 
-let store: LedgerStore;
-let dispose: () => Promise<void>;
-let deps: IngestDeps;
-beforeAll(async () => {
-  ({ store, dispose } = await fuzzLedger());
-  // The real checks against the imported fuzz site: good events only use its locations and SKUs.
-  deps = { store, alerts: new AlertHub(), siteFacts: new SiteFactsCache(store) };
-});
-afterAll(async () => {
-  await dispose();
-});
+const ledger = fuzzIngestLedger();
 
 type Item = { good: GoodEvent } | { bad: BadEvent };
 
@@ -64,7 +54,7 @@ function buildBatch(items: readonly Item[], lot: string, now: number, sent: Sent
   };
 }
 
-const ingest = (batch: EdgeBatch) => withinBudgetAsync("ingestBatch", () => ingestBatch(deps, batch));
+const ingest = (batch: EdgeBatch) => withinBudgetAsync("ingestBatch", () => ingestBatch(ledger.deps(), batch));
 
 /** Every good event is in this ack once (committed or duplicate, as told) and every bad one is rejected. */
 function expectAck(ack: CommitAck, batch: EdgeBatch, sent: Sent, firstTime: boolean): void {
@@ -127,18 +117,23 @@ describe("fuzz: batches of good and bad events through ingestBatch into a SQLite
           const expectedStock = new Map<string, number>();
           for (const [id, event] of sent.good) {
             if (event.kind === "movement") {
-              expect(await store.movement(id)).toMatchObject({ id, qty: event.qty, sku: event.sku, to: event.to });
+              expect(await ledger.store().movement(id)).toMatchObject({
+                id,
+                qty: event.qty,
+                sku: event.sku,
+                to: event.to,
+              });
               const key = `${String(event.sku)} ${String(event.to)}`;
               expectedStock.set(key, (expectedStock.get(key) ?? 0) + (event.qty as number));
             } else {
-              expect(await store.tasks.get(id)).toMatchObject({ id });
+              expect(await ledger.store().tasks.get(id)).toMatchObject({ id });
             }
           }
           for (const id of sent.badIds) {
-            expect(await store.movement(id)).toBeUndefined();
-            expect(await store.tasks.get(id)).toBeUndefined();
+            expect(await ledger.store().movement(id)).toBeUndefined();
+            expect(await ledger.store().tasks.get(id)).toBeUndefined();
           }
-          const stock = await store.stock({ lot });
+          const stock = await ledger.store().stock({ lot });
           expect(new Map(stock.map((p) => [`${p.sku} ${p.location}`, p.qty]))).toEqual(expectedStock);
         },
       ),

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { AlertHub, type IngestDeps, ingestBatch, type LedgerStore, parseEdgeBatch, SiteFactsCache } from "@tally/cloud";
+import { ingestBatch, parseEdgeBatch } from "@tally/cloud";
 import { CommitAck, type EdgeBatch, type ReadingColumns } from "@tally/protocols";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FUZZ_LOCATIONS, FUZZ_SITE } from "./arbitraries/fuzz-site.js";
 import { hostileValue } from "./arbitraries/hostile-json.js";
 import { mutateValue, valueMutation } from "./arbitraries/mutations.js";
-import { fuzzLedger } from "./support/fuzz-ledger.js";
+import { fuzzIngestLedger } from "./support/fuzz-ledger.js";
 import { fuzz, fuzzAsync, fuzzTimeout, withinBudget, withinBudgetAsync } from "./support/fuzz-runs.js";
 import { expectPrototypesUntouched } from "./support/prototypes.js";
 import { expectResult } from "./support/refusals.js";
@@ -71,16 +71,7 @@ const hostileColumns = (nowMs: number): fc.Arbitrary<unknown> =>
       .map(([columns, mutations]) => mutateValue(columns, mutations)),
   );
 
-let store: LedgerStore;
-let dispose: () => Promise<void>;
-let deps: IngestDeps;
-beforeAll(async () => {
-  ({ store, dispose } = await fuzzLedger());
-  deps = { store, alerts: new AlertHub(), siteFacts: new SiteFactsCache(store) };
-});
-afterAll(async () => {
-  await dispose();
-});
+const ledger = fuzzIngestLedger();
 
 describe("fuzz: sensor readings as columns (the envelope's readings)", () => {
   it("parseEdgeBatch takes sound columns and judges any other value of readings, never throwing", () => {
@@ -109,7 +100,7 @@ describe("fuzz: sensor readings as columns (the envelope's readings)", () => {
         if (!parsed.ok) return;
         const batch: EdgeBatch = parsed.value;
         const n = (batch.readings as ReadingColumns).id.length;
-        const ack = await withinBudgetAsync("ingestBatch", () => ingestBatch(deps, batch));
+        const ack = await withinBudgetAsync("ingestBatch", () => ingestBatch(ledger.deps(), batch));
         expect(CommitAck.safeParse(ack).success).toBe(true);
         const refused = ack.rejected.map((r) => r.index);
         expect(new Set(refused).size).toBe(refused.length);
@@ -127,7 +118,7 @@ describe("fuzz: sensor readings as columns (the envelope's readings)", () => {
       fc.asyncProperty(soundColumns(Date.now()), async (columns) => {
         const parsed = parseEdgeBatch(envelope(columns, Date.now()));
         if (!parsed.ok) throw new Error(`sound columns refused: ${parsed.error.reason}`);
-        const ack = await ingestBatch(deps, parsed.value);
+        const ack = await ingestBatch(ledger.deps(), parsed.value);
         expect(ack.rejected).toEqual([]);
         expect(ack.readings?.committed).toBe(columns.id.length);
       }),
