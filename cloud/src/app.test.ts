@@ -113,6 +113,24 @@ describe("POST /v1/ingest", () => {
     expectProblem(broken, 400, ErrorCode.EnvelopeSchema);
   });
 
+  it("refuses an envelope or an event holding an object where text or a list belongs, never failing the request", async () => {
+    // zod runs a list's length checks on any value with a `length`: comparing this one with a number throws.
+    const hostile = { length: { toString: null } };
+    expectProblem(await ingest({ ...batch([movement()]), events: hostile }), 400, ErrorCode.EnvelopeSchema);
+    const res = await ingest(batch([{ ...movement(), sku: hostile }, movement()]));
+    expect(res.statusCode).toBe(200);
+    const ack = CommitAck.parse(res.json());
+    expect(ack.rejected).toEqual([
+      {
+        index: 0,
+        id: expect.any(String),
+        code: ErrorCode.EventSchema,
+        reason: expect.stringMatching(/an object stands/),
+      },
+    ]);
+    expect(ack.committed).toHaveLength(1);
+  });
+
   it("refuses malformed JSON", async () => {
     const res = await app.inject({
       method: "POST",

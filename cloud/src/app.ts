@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import helmet from "@fastify/helmet";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { serializerCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { AlertHub } from "./alerts/alert-hub.js";
 import type { Credentials } from "./auth/credentials.js";
@@ -19,6 +19,7 @@ import { installGracefulClose } from "./plugins/graceful-close.js";
 import type { CloudMetrics } from "./plugins/metrics.js";
 import { registerOpenApi } from "./plugins/openapi.js";
 import { installProblemDetails, sendFrameworkProblem } from "./plugins/problem-details.js";
+import { untrustedValidatorCompiler } from "./plugins/untrusted-validator.js";
 import { healthRoute } from "./routes/health.js";
 import { v1Routes } from "./routes/v1/index.js";
 import type { TaskDuePolicy } from "./tasks/task-due.js";
@@ -77,7 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           https: { cert: readFileSync(deps.https.certFile), key: readFileSync(deps.https.keyFile) },
         })
   ) as FastifyInstance;
-  app.setValidatorCompiler(validatorCompiler);
+  app.setValidatorCompiler(untrustedValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installProblemDetails(app);
   installGracefulClose(app);

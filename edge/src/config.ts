@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { safeParseUntrusted } from "@tally/protocols";
 import { z } from "zod";
 import { type EdgeMode, isLoopback } from "./domain/device-broker-policy.js";
 
@@ -170,7 +171,7 @@ export interface EdgeConfig {
 
 /** Parses the edge's environment; throws a readable error naming each bad key. */
 export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
-  const parsed = EdgeEnv.safeParse(env);
+  const parsed = safeParseUntrusted(EdgeEnv, env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new Error(`invalid edge configuration: ${problems}`);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ErrorCode, ok, type Rejection, type Result, rejected } from "./errors.js";
 import { hasValidCheckDigit } from "./gs1/check-digit.js";
+import { safeParseUntrusted } from "./safe-parse.js";
 import type { DeviceChannel } from "./topics.js";
 
 /** Largest device message accepted, in bytes. Larger ones are dead-lettered unparsed. */
@@ -208,7 +209,7 @@ export function parseDeviceMessage(
   } catch (cause) {
     return rejected(ErrorCode.MessageNotJson, `not JSON: ${(cause as Error).message}`);
   }
-  const parsed = SCHEMAS[channel].safeParse(json);
+  const parsed = safeParseUntrusted(SCHEMAS[channel], json);
   if (!parsed.success) return rejected(ErrorCode.MessageSchema, `${channel} message: ${describeIssues(parsed.error)}`);
   return ok({ channel, message: parsed.data } as DeviceMessage);
 }

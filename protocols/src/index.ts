@@ -27,6 +27,7 @@ export * from "./readers/reader-timestamp.js";
 export { ZebraEnvelope, ZebraTagData } from "./readers/zebra-event.js";
 export * from "./reading-columns.js";
 export * from "./reference-data.js";
+export * from "./safe-parse.js";
 export * from "./scenario-file.js";
 export * from "./security/device-channels.js";
 export * from "./security/device-credentials.js";

@@ -2,6 +2,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { describeIssues } from "./device-messages.js";
 import { ErrorCode, ok, type Rejection, type Result, rejected } from "./errors.js";
+import { safeParseUntrusted } from "./safe-parse.js";
 import { ScenarioFault } from "./scenario-faults.js";
 import { ScenarioFlow } from "./scenario-flows.js";
 import { HardwareProfile } from "./scenario-hardware.js";
@@ -57,7 +58,7 @@ export function parseScenarioFileText(text: string): Result<ScenarioFile, Reject
   } catch (cause) {
     return rejected(ErrorCode.ScenarioInvalid, `scenario file is not valid YAML/JSON: ${(cause as Error).message}`);
   }
-  const parsed = ScenarioFile.safeParse(doc);
+  const parsed = safeParseUntrusted(ScenarioFile, doc);
   if (!parsed.success) return rejected(ErrorCode.ScenarioInvalid, `scenario file: ${describeIssues(parsed.error, 10)}`);
   return ok(parsed.data);
 }

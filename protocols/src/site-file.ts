@@ -1,6 +1,7 @@
 import { parse as parseYaml } from "yaml";
 import { describeIssues } from "./device-messages.js";
 import { ErrorCode, ok, type Rejection, type Result, rejected } from "./errors.js";
+import { safeParseUntrusted } from "./safe-parse.js";
 import { SiteLayout } from "./site-layout.js";
 import { MAX_YAML_NESTING, yamlNestingDepth } from "./yaml-nesting.js";
 
@@ -19,7 +20,7 @@ export function parseSiteLayoutText(text: string): Result<SiteLayout, Rejection>
   } catch (cause) {
     return rejected(ErrorCode.SiteLayoutInvalid, `site file is not valid YAML/JSON: ${(cause as Error).message}`);
   }
-  const parsed = SiteLayout.safeParse(doc);
+  const parsed = safeParseUntrusted(SiteLayout, doc);
   if (!parsed.success) return rejected(ErrorCode.SiteLayoutInvalid, `site file: ${describeIssues(parsed.error, 10)}`);
   return ok(parsed.data);
 }

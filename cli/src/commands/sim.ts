@@ -1,5 +1,5 @@
 import { writeFile } from "node:fs/promises";
-import { Speed } from "@tally/protocols";
+import { Speed, safeParseUntrusted } from "@tally/protocols";
 import type { Command } from "commander";
 import type { Logger } from "pino";
 import { CliError, positiveNumber } from "../cli-error.js";
@@ -169,7 +169,7 @@ export function registerSim(program: Command, logger: Logger): void {
 
 function parseSpeed(value: string | undefined): number | "max" | undefined {
   if (value === undefined) return undefined;
-  const parsed = Speed.safeParse(/^\d+(\.\d+)?$/.test(value) ? Number(value) : value);
+  const parsed = safeParseUntrusted(Speed, /^\d+(\.\d+)?$/.test(value) ? Number(value) : value);
   if (!parsed.success) throw new CliError("TALLY_ERR_USAGE", `--speed must be a number > 0, xN or max, got ${value}`);
   return parsed.data;
 }

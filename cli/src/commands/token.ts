@@ -1,4 +1,5 @@
 import { userInfo } from "node:os";
+import { safeParseUntrusted } from "@tally/protocols";
 import type { Command } from "commander";
 import type { Logger } from "pino";
 import { CliError } from "../cli-error.js";
@@ -36,7 +37,7 @@ export function registerToken(program: Command, _logger: Logger): void {
     .option("--edge <edgeId>", "for --role edge: the edge it speaks for")
     .action(async (opts: { role: string; name: string; site?: string[]; edge?: string }) => {
       const { issueToken, Role } = await import("@tally/cloud");
-      const role = Role.safeParse(opts.role);
+      const role = safeParseUntrusted(Role, opts.role);
       if (!role.success) throw new CliError("TALLY_ERR_USAGE", `--role must be one of ${Role.options.join(", ")}`);
       const bad = [...(opts.site ?? []), ...(opts.edge !== undefined ? [opts.edge] : [])].find(
         (s) => !/^[A-Za-z0-9_.-]{1,64}$/.test(s),

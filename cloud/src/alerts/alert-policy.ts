@@ -1,3 +1,4 @@
+import { safeParseUntrusted } from "@tally/protocols";
 /**
  * The alert policy: per kind, how bad an alert is, how long it may wait
  * before it is told (grace), when an unacknowledged one is escalated and how
@@ -123,7 +124,7 @@ export class AlertPolicy {
 
   /** Validates a parsed policy document; throws an `AlertPolicyError` naming each problem, `source` being where it came from. */
   static parse(raw: unknown, source: string): AlertPolicy {
-    const parsed = AlertPolicyDocument.safeParse(raw);
+    const parsed = safeParseUntrusted(AlertPolicyDocument, raw);
     if (!parsed.success) {
       throw new AlertPolicyError(
         source,

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
+import { safeParseUntrusted } from "@tally/protocols";
 import type { Principal } from "./principal.js";
 import { Role } from "./role.js";
 import type { SecurityStore, StoredToken } from "./security-store.js";
@@ -147,7 +148,7 @@ export function parseBootstrapTokens(text: string): BootstrapToken[] {
     const colon = entry.indexOf(":");
     const secret = colon < 0 ? "" : entry.slice(colon + 1);
     const [roleText = "", scope] = entry.slice(0, Math.max(colon, 0)).split("@");
-    const role = Role.safeParse(roleText);
+    const role = safeParseUntrusted(Role, roleText);
     const problem = (why: string) =>
       new Error(
         `TALLY_API_TOKENS entry ${index + 1}: ${why} (expected role:secret, role@SITE:secret or edge@SITE/EDGE:secret)`,

@@ -1,4 +1,12 @@
-import { describeIssues, ErrorCode, LedgerErrorCode, type Movement, MovementType, Timestamp } from "@tally/protocols";
+import {
+  describeIssues,
+  ErrorCode,
+  LedgerErrorCode,
+  type Movement,
+  MovementType,
+  safeParseUntrusted,
+  Timestamp,
+} from "@tally/protocols";
 import { z } from "zod";
 import { canonicalJson } from "../ledger/canonical-json.js";
 import { derivedId } from "../ledger/derived-id.js";
@@ -122,7 +130,9 @@ export function captureEvent(
     );
   }
   const parsed =
-    type === "AggregationEvent" ? CapturedAggregationEvent.safeParse(raw) : CapturedObjectEvent.safeParse(raw);
+    type === "AggregationEvent"
+      ? safeParseUntrusted(CapturedAggregationEvent, raw)
+      : safeParseUntrusted(CapturedObjectEvent, raw);
   if (!parsed.success) return reject(LedgerErrorCode.EpcisInvalid, describeIssues(parsed.error));
   const e = parsed.data;
   const eventID = e.eventID ?? eventIdOf(canonicalJson(raw));

@@ -1,8 +1,17 @@
-import { describeIssues, EdgeBatch, ErrorCode, MAX_BATCH_BYTES, ok, type Result, rejected } from "@tally/protocols";
+import {
+  describeIssues,
+  EdgeBatch,
+  ErrorCode,
+  MAX_BATCH_BYTES,
+  ok,
+  type Result,
+  rejected,
+  safeParseUntrusted,
+} from "@tally/protocols";
 
 /** Validates an already-parsed body against the EdgeBatch envelope (events stay unknown here). */
 export function parseEdgeBatch(raw: unknown): Result<EdgeBatch> {
-  const parsed = EdgeBatch.safeParse(raw);
+  const parsed = safeParseUntrusted(EdgeBatch, raw);
   if (!parsed.success) return rejected(ErrorCode.EnvelopeSchema, describeIssues(parsed.error));
   return ok(parsed.data);
 }

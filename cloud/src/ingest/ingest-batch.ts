@@ -8,6 +8,7 @@ import {
   type EventRejection,
   type ReadingColumns,
   type Rejection,
+  safeParseUntrusted,
 } from "@tally/protocols";
 import type { z } from "zod";
 import type { Alert } from "../alerts/alert.js";
@@ -280,7 +281,7 @@ export function rejectBatch(batch: EdgeBatch, error: Rejection, now: Date = new 
 function parseEvent(raw: unknown): EdgeEvent | { error: z.ZodError } {
   const telemetry = acceptedTelemetry(raw);
   if (telemetry !== undefined) return telemetry;
-  const parsed = EdgeEvent.safeParse(raw);
+  const parsed = safeParseUntrusted(EdgeEvent, raw);
   return parsed.success ? parsed.data : { error: parsed.error };
 }
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { type Item, ReferenceData } from "@tally/protocols";
+import { type Item, ReferenceData, safeParseUntrusted } from "@tally/protocols";
 import type { Logger } from "pino";
 import { BehaviorSubject, type Observable } from "rxjs";
 import { ReferenceView, siteOnlyReference } from "../domain/reference-view.js";
@@ -41,7 +41,7 @@ export async function startReferenceDataSync(options: ReferenceDataSyncOptions):
   let current: ReferenceData | undefined;
   if (options.cacheFile !== undefined) {
     try {
-      const cached = ReferenceData.safeParse(JSON.parse(await readFile(options.cacheFile, "utf8")));
+      const cached = safeParseUntrusted(ReferenceData, JSON.parse(await readFile(options.cacheFile, "utf8")));
       if (cached.success && cached.data.siteId === options.siteId) current = cached.data;
       else logger.warn({ file: options.cacheFile }, "cached reference data is not valid; ignoring it");
     } catch (error) {
@@ -69,7 +69,7 @@ export async function startReferenceDataSync(options: ReferenceDataSyncOptions):
       });
       if (response.status === 304) return;
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const parsed = ReferenceData.safeParse(await response.json());
+      const parsed = safeParseUntrusted(ReferenceData, await response.json());
       if (!parsed.success)
         throw new Error(`reference data does not match the contract: ${parsed.error.issues[0]?.message}`);
       etag = response.headers.get("etag") ?? undefined;

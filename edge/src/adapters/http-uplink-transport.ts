@@ -1,4 +1,4 @@
-import { CommitAck } from "@tally/protocols";
+import { CommitAck, safeParseUntrusted } from "@tally/protocols";
 import type { Logger } from "pino";
 import { BehaviorSubject, Subject } from "rxjs";
 import type { OutgoingBatch, UplinkTransport } from "../ports/uplink-transport.js";
@@ -48,7 +48,7 @@ export function connectHttpUplink(options: {
         const body = await response.text();
         throw new Error(`cloud answered ${response.status}: ${body.slice(0, 300)}`);
       }
-      const ack = CommitAck.safeParse(await response.json());
+      const ack = safeParseUntrusted(CommitAck, await response.json());
       if (!ack.success) {
         options.logger.warn({ batchId: batch.batchId }, "uplink: malformed acknowledgement");
         return;

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ackTopic, CommitAck, uplinkBatchTopic } from "@tally/protocols";
+import { ackTopic, CommitAck, safeParseUntrusted, uplinkBatchTopic } from "@tally/protocols";
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { BehaviorSubject, Subject } from "rxjs";
@@ -63,7 +63,7 @@ export function connectMqttUplink(options: {
       logger.warn({ topic }, "uplink: acknowledgement is not JSON");
       return;
     }
-    const ack = CommitAck.safeParse(json);
+    const ack = safeParseUntrusted(CommitAck, json);
     if (!ack.success) {
       logger.warn({ topic }, "uplink: malformed acknowledgement");
       return;

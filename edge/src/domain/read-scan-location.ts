@@ -7,6 +7,7 @@ import {
   type Rejection,
   type Result,
   rejected,
+  safeParseUntrusted,
 } from "@tally/protocols";
 import type { SiteIndex } from "./site-index.js";
 
@@ -21,7 +22,7 @@ import type { SiteIndex } from "./site-index.js";
 export function readScanLocation(site: SiteIndex, scanned: string, referenceDate?: Date): Result<string, Rejection> {
   // A site code (three segments of letters, digits, '_', '.', '-') is never GS1 data: no brackets, no `]`
   // symbology identifier, no URI scheme, and a raw element string has no slashes. So it is tried first.
-  if (LocationCode.safeParse(scanned).success) {
+  if (safeParseUntrusted(LocationCode, scanned).success) {
     return site.hasLocation(scanned)
       ? ok(scanned)
       : rejected(ErrorCode.LocationUnknown, `location ${scanned} is not in the site file`);

@@ -1,4 +1,5 @@
 import { describeIssues, TagReadMessage } from "../device-messages.js";
+import { safeParseUntrusted } from "../safe-parse.js";
 import type { EventOutcome } from "./event-outcome.js";
 import type { ReaderRead } from "./reader-result.js";
 import { canonicalTimestampMs, normaliseReaderTimestamp } from "./reader-timestamp.js";
@@ -17,7 +18,7 @@ export function readGenericEvent(event: unknown): EventOutcome {
 
 /** The reference path: the `TagReadMessage` schema, then each `readAt` normalised. */
 export function readGenericEventBySchema(event: unknown): EventOutcome {
-  const parsed = TagReadMessage.safeParse(event);
+  const parsed = safeParseUntrusted(TagReadMessage, event);
   if (!parsed.success) return { kind: "invalid", reason: `read message: ${describeIssues(parsed.error)}` };
   const reads = [];
   for (const [i, read] of parsed.data.reads.entries()) {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { describeIssues } from "../device-messages.js";
+import { safeParseUntrusted } from "../safe-parse.js";
 import type { EventOutcome } from "./event-outcome.js";
 import type { ReaderNotice, ReaderRead } from "./reader-result.js";
 import { normaliseReaderTimestamp } from "./reader-timestamp.js";
@@ -70,7 +71,7 @@ export const ImpinjOverflowEvent = z.looseObject({
 
 /** Maps one Impinj IoT device interface event to reads, a notice, a skip, or the reason it is invalid. */
 export function readImpinjEvent(event: unknown, index: number): EventOutcome {
-  const envelope = ImpinjEnvelope.safeParse(event);
+  const envelope = safeParseUntrusted(ImpinjEnvelope, event);
   if (!envelope.success) return { kind: "invalid", reason: `not an Impinj event: ${describeIssues(envelope.error)}` };
   const e = envelope.data;
   const eventType = e.eventType ?? inferEventType(e);
@@ -95,7 +96,7 @@ function inferEventType(e: Record<string, unknown>): string | undefined {
 }
 
 function tagInventory(value: unknown, at: string, reader: string | undefined): EventOutcome {
-  const parsed = ImpinjTagInventoryEvent.safeParse(value);
+  const parsed = safeParseUntrusted(ImpinjTagInventoryEvent, value);
   if (!parsed.success) return { kind: "invalid", reason: `tagInventoryEvent: ${describeIssues(parsed.error)}` };
   const t = parsed.data;
   const fromBase64 = t.epc === undefined ? undefined : Buffer.from(t.epc, "base64").toString("hex").toUpperCase();
@@ -125,7 +126,7 @@ function tagInventory(value: unknown, at: string, reader: string | undefined): E
 }
 
 function overflow(value: unknown, at: string, reader: string | undefined, index: number): EventOutcome {
-  const parsed = ImpinjOverflowEvent.safeParse(value ?? {});
+  const parsed = safeParseUntrusted(ImpinjOverflowEvent, value ?? {});
   if (!parsed.success) return { kind: "invalid", reason: `overflowEvent: ${describeIssues(parsed.error)}` };
   const o = parsed.data;
   const notice: ReaderNotice = { kind: "reader-overflow", index, at };

@@ -1,5 +1,6 @@
 import { describeIssues } from "../device-messages.js";
 import { ErrorCode } from "../errors.js";
+import { safeParseUntrusted } from "../safe-parse.js";
 import type { ReaderFormat } from "../site-layout.js";
 import { detectFromEvent } from "./detect-reader-format.js";
 import type { EventOutcome } from "./event-outcome.js";
@@ -80,7 +81,7 @@ function readFramed(format: ReaderFormat, events: unknown[]): ReaderResult {
   // A last guard that every read meets the generic contract, whatever the dialect; generic reads were
   // just validated against that very schema.
   for (const [i, read] of format === "generic" ? [] : reads.entries()) {
-    const checked = ReaderReadSchema.safeParse(read);
+    const checked = safeParseUntrusted(ReaderReadSchema, read);
     if (!checked.success) return refuse(`${format} read ${i}: ${describeIssues(checked.error)}`);
   }
   return { ok: true, value: { format, reads, skipped, notices } };

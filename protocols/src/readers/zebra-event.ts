@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { describeIssues } from "../device-messages.js";
+import { safeParseUntrusted } from "../safe-parse.js";
 import type { EventOutcome } from "./event-outcome.js";
 import type { ReaderRead } from "./reader-result.js";
 import { normaliseReaderTimestamp } from "./reader-timestamp.js";
@@ -54,14 +55,14 @@ export type ZebraTagData = z.infer<typeof ZebraTagData>;
 
 /** Maps one Zebra IoT Connector event to reads, a skip, or the reason it is invalid. */
 export function readZebraEvent(event: unknown): EventOutcome {
-  const envelope = ZebraEnvelope.safeParse(event);
+  const envelope = safeParseUntrusted(ZebraEnvelope, event);
   if (!envelope.success) return { kind: "invalid", reason: `not a Zebra event: ${describeIssues(envelope.error)}` };
   const data = envelope.data.data;
   // Only tag data carries idHex; heartbeats, GPI and the like are counted, not refused.
   if (typeof data !== "object" || data === null || Array.isArray(data) || !Object.hasOwn(data, "idHex")) {
     return { kind: "skip" };
   }
-  const tag = ZebraTagData.safeParse(data);
+  const tag = safeParseUntrusted(ZebraTagData, data);
   if (!tag.success) return { kind: "invalid", reason: `Zebra tag data: ${describeIssues(tag.error)}` };
   if (tag.data.format !== undefined && tag.data.format.toLowerCase() !== "epc") return { kind: "skip" };
   const readAt = normaliseReaderTimestamp(envelope.data.timestamp);

@@ -2,6 +2,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { describeIssues } from "../device-messages.js";
 import { ErrorCode, ok, type Rejection, type Result, rejected } from "../errors.js";
+import { safeParseUntrusted } from "../safe-parse.js";
 
 /**
  * A password hash that names its own parameters:
@@ -80,7 +81,7 @@ export function parseDeviceCredentialsText(text: string): Result<DeviceCredentia
       `credentials file is not valid YAML/JSON: ${(cause as Error).message}`,
     );
   }
-  const parsed = DeviceCredentialsFile.safeParse(doc ?? {});
+  const parsed = safeParseUntrusted(DeviceCredentialsFile, doc ?? {});
   if (!parsed.success) {
     return rejected(ErrorCode.DeviceCredentialsInvalid, `credentials file: ${describeIssues(parsed.error, 10)}`);
   }

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseScenarioFileText, type ScenarioFile, SiteLayout, type Speed } from "@tally/protocols";
+import { parseScenarioFileText, type ScenarioFile, SiteLayout, type Speed, safeParseUntrusted } from "@tally/protocols";
 import type { Scenario } from "../scenario.js";
 import { readSiteFile } from "../site-file.js";
 import { type CompileOptions, compileScenario } from "./compile-scenario.js";
@@ -54,7 +54,7 @@ export async function loadScenarioFile(
   if (options.site !== undefined) site = options.site;
   else if (typeof file.site === "string") site = await readSiteFile(resolve(dirname(path), file.site));
   else {
-    const inline = SiteLayout.safeParse(file.site);
+    const inline = safeParseUntrusted(SiteLayout, file.site);
     if (!inline.success) throw invalid(`${path}: site: ${inline.error.issues[0]?.message ?? "invalid"}`);
     site = inline.data;
   }

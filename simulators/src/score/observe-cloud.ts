@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { CommitAck, EdgeBatch } from "@tally/protocols";
+import { CommitAck, EdgeBatch, safeParseUntrusted } from "@tally/protocols";
 import { connectAsync, type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { SimulatorError, SimulatorErrorCode } from "../simulator-error.js";
@@ -48,7 +48,7 @@ export async function trackCommits(cloudMqttUrl: string, logger: Logger, token?:
       return;
     }
     if (topic.endsWith("/batch")) {
-      const batch = EdgeBatch.safeParse(json);
+      const batch = safeParseUntrusted(EdgeBatch, json);
       if (!batch.success) return;
       for (const e of batch.data.events) {
         if (typeof e !== "object" || e === null || !("id" in e) || typeof e.id !== "string") continue;
@@ -61,7 +61,7 @@ export async function trackCommits(cloudMqttUrl: string, logger: Logger, token?:
       }
       return;
     }
-    const ack = CommitAck.safeParse(json);
+    const ack = safeParseUntrusted(CommitAck, json);
     if (!ack.success) return;
     lastAckAt = Date.now();
     const at = Date.parse(ack.data.committedAt);

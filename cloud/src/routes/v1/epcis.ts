@@ -1,4 +1,4 @@
-import { ErrorCode, LedgerErrorCode, Movement } from "@tally/protocols";
+import { ErrorCode, LedgerErrorCode, Movement, safeParseUntrusted } from "@tally/protocols";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { type CaptureRejection, captureEvent, EpcisCaptureDocument } from "../../epcis/capture-epcis.js";
@@ -163,7 +163,7 @@ export const epcisRoute: FastifyPluginAsyncZod<RouteDeps> = async (app, { store,
           rejected.push(result.rejection);
           return;
         }
-        const bad = result.movements.map((m) => Movement.safeParse(m)).find((p) => !p.success);
+        const bad = result.movements.map((m) => safeParseUntrusted(Movement, m)).find((p) => !p.success);
         if (bad !== undefined && !bad.success) {
           rejected.push({
             index,
