@@ -10,10 +10,15 @@ export function safeParseUntrusted<T extends z.ZodType>(schema: T, value: unknow
   try {
     return schema.safeParse(value);
   } catch (cause) {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    const message = `a value could not be read as the expected text, number or list (${why}): an object stands where they belong`;
+    const message = unreadableValueReason(cause);
     // A refusal carries no value of the schema's type: the error's type parameter says nothing at run time.
     const error = new z.ZodError([{ code: "custom", message, path: [], input: value }]) as z.ZodError<z.output<T>>;
     return { success: false, error };
   }
+}
+
+/** Why a value that made a schema throw is refused (the throw's own message inside). */
+export function unreadableValueReason(cause: unknown): string {
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return `a value could not be read as the expected text, number or list (${why}): an object stands where they belong`;
 }

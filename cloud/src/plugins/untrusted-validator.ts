@@ -1,3 +1,4 @@
+import { unreadableValueReason } from "@tally/protocols";
 import type { FastifySchemaValidationError } from "fastify";
 import { validatorCompiler } from "fastify-type-provider-zod";
 
@@ -16,14 +17,13 @@ export const untrustedValidatorCompiler: typeof validatorCompiler = (route) => {
     try {
       return validate(data);
     } catch (cause) {
-      const why = cause instanceof Error ? cause.message : String(cause);
       const error = {
         [ZOD_VALIDATION_ERROR]: true,
         keyword: "custom",
         instancePath: "",
         schemaPath: "#/custom",
         params: {},
-        message: `a value could not be read as the expected text, number or list (${why}): an object stands where they belong`,
+        message: unreadableValueReason(cause),
       } as FastifySchemaValidationError;
       return { error: [error] };
     }
