@@ -1,5 +1,5 @@
 import type { EdgeEvent, Telemetry } from "./events.js";
-import { TELEMETRY_PATTERNS } from "./telemetry-check.js";
+import { isText, TELEMETRY_PATTERNS } from "./telemetry-check.js";
 
 /**
  * Sensor readings of a batch as columns (the envelope's optional `readings`): a batch of thousands of
@@ -179,8 +179,4 @@ export function readingEvent(columns: ReadingColumns, i: number, excursionWindow
   if (location !== null) event.location = location;
   if (excursionWindow) event.excursionWindow = true;
   return event;
-}
-
-function isText(value: unknown, min: number, max: number): value is string {
-  return typeof value === "string" && value.length >= min && value.length <= max;
 }

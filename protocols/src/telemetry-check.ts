@@ -86,7 +86,8 @@ function hasOnlyKeys(record: Record<string, unknown>, allowed: ReadonlySet<strin
   return true;
 }
 
-function isText(value: unknown, min: number, max: number): value is string {
+/** Text of `min` to `max` UTF-16 units. */
+export function isText(value: unknown, min: number, max: number): value is string {
   return typeof value === "string" && value.length >= min && value.length <= max;
 }
 

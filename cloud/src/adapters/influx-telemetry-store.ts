@@ -215,7 +215,7 @@ export class InfluxTelemetryStore implements TelemetryStore {
       // Line protocol made here and posted as it is: the client's per-point serialisation cost about twice
       // InfluxDB's own write time. A few chunks in flight at once: InfluxDB parses one while the next arrives.
       for (let i = 0; i < chunks.length; i += PARALLEL_WRITES) {
-        await Promise.all(chunks.slice(i, i + PARALLEL_WRITES).map((body) => this.#writeLines(body)));
+        await Promise.all(chunks.slice(i, i + PARALLEL_WRITES).map((body) => this.#lines.write(body)));
       }
       // Too old for the raw retention (an edge back after a long time offline): InfluxDB would drop them,
       // so they go to the rollup as this batch's own 1-minute aggregates.
@@ -238,11 +238,6 @@ export class InfluxTelemetryStore implements TelemetryStore {
       throw unavailable("InfluxDB refused or did not answer a write", error);
     }
     return { written: lineCount + old.length, rejected };
-  }
-
-  /** Posts line protocol to `/write` into the raw retention policy; anything but 204 is a failure. */
-  #writeLines(body: string): Promise<void> {
-    return this.#lines.write(body);
   }
 
   /**

@@ -8,7 +8,8 @@ import {
 } from "@tally/protocols";
 import type { HandoffReadings } from "../ledger/handoff-body.js";
 import { isoTimeMs } from "../telemetry/iso-time.js";
-import type { SiteFacts, TimeWindow } from "./site-checks.js";
+import { outsideWindowReason, type SiteFacts, type TimeWindow, unknownLocationReason } from "./site-checks.js";
+import { withWellFormedText } from "./well-formed-text.js";
 
 /** What the ingest made of a batch's `readings`. */
 export interface CheckedReadings {
@@ -39,7 +40,8 @@ export interface ReadingsContext {
  * and when every reading is kept the columns go to the hand-off as they came.
  */
 export function checkReadings(columns: ReadingColumns, context: ReadingsContext): CheckedReadings {
-  const series = columns.series.map(wellFormedSeries);
+  // Text no Unicode encoding can hold (a lone surrogate) is kept with U+FFFD, as for events.
+  const series = columns.series.map((entry) => withWellFormedText(entry));
   const seriesVerdicts = series.map((entry) => seriesVerdict(entry, context));
   const n = columns.id.length;
   const windowed = new Set(columns.w ?? []);
@@ -65,8 +67,7 @@ export function checkReadings(columns: ReadingColumns, context: ReadingsContext)
       continue;
     }
     if (!inWindow(columns.at[i] as string)) {
-      const { nowMs, window } = context;
-      const reason = `occurredAt ${columns.at[i]} is outside the accepted window (${hours(window.maxBehindMs)} h behind to ${hours(window.maxAheadMs)} h ahead of the cloud's clock ${new Date(nowMs).toISOString()})`;
+      const reason = outsideWindowReason(columns.at[i] as string, context.nowMs, context.window);
       rejections.push(rejection(index, id, ErrorCode.TimeOutOfRange, reason));
       continue;
     }
@@ -167,28 +168,11 @@ function seriesVerdict(
     return { code: ErrorCode.SiteMismatch, reason: `reading site ${siteId} is not the batch's site ${context.siteId}` };
   }
   if (location !== null && !context.facts.locations.has(location)) {
-    const reason = location.startsWith(`${siteId}/`)
-      ? `location ${location} is not in the imported layout of site ${siteId}`
-      : `location ${location} is not of site ${siteId}`;
-    return { code: ErrorCode.LocationUnknown, reason };
+    return { code: ErrorCode.LocationUnknown, reason: unknownLocationReason(location, siteId) };
   }
   return undefined;
 }
 
-/** A series with every lone surrogate in its text replaced by U+FFFD (as for events), or itself. */
-function wellFormedSeries(entry: ReadingSeries): ReadingSeries {
-  if (!entry.some((field) => typeof field === "string" && !isWellFormed(field))) return entry;
-  return entry.map((field) => (typeof field === "string" ? toWellFormed(field) : field)) as ReadingSeries;
-}
-
-/** `String.prototype.isWellFormed` and `toWellFormed` (ES2024, in Node 20). */
-const isWellFormed = (text: string): boolean => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
-const toWellFormed = (text: string): string => (text as unknown as { toWellFormed(): string }).toWellFormed();
-
 function rejection(index: number, id: string | undefined, code: ErrorCode, reason: string): EventRejection {
   return id === undefined ? { index, code, reason } : { id, index, code, reason };
-}
-
-function hours(ms: number): number {
-  return Math.round(ms / 3_600_000);
 }

@@ -44,10 +44,7 @@ export function checkAgainstSite(
   }
   const at = isoTimeMs(event.occurredAt);
   if (at > nowMs + window.maxAheadMs || at < nowMs - window.maxBehindMs) {
-    return {
-      code: ErrorCode.TimeOutOfRange,
-      reason: `occurredAt ${event.occurredAt} is outside the accepted window (${hours(window.maxBehindMs)} h behind to ${hours(window.maxAheadMs)} h ahead of the cloud's clock ${new Date(nowMs).toISOString()})`,
-    };
+    return { code: ErrorCode.TimeOutOfRange, reason: outsideWindowReason(event.occurredAt, nowMs, window) };
   }
   // A reading names one location at most: checked without making a list of one (thousands a batch).
   const unknown =
@@ -56,19 +53,24 @@ export function checkAgainstSite(
         ? event.location
         : undefined
       : locationsOf(event).find((location) => !facts.locations.has(location));
-  if (unknown !== undefined) {
-    const other = !unknown.startsWith(`${event.siteId}/`);
-    return {
-      code: ErrorCode.LocationUnknown,
-      reason: other
-        ? `location ${unknown} is not of site ${event.siteId}`
-        : `location ${unknown} is not in the imported layout of site ${event.siteId}`,
-    };
-  }
+  if (unknown !== undefined)
+    return { code: ErrorCode.LocationUnknown, reason: unknownLocationReason(unknown, event.siteId) };
   if (event.kind === "movement" && !facts.skus.has(event.sku)) {
     return { code: ErrorCode.SkuUnknown, reason: `SKU ${event.sku} is not in the item master` };
   }
   return undefined;
+}
+
+/** Why a time is refused as outside the window around the cloud's clock. */
+export function outsideWindowReason(occurredAt: string, nowMs: number, window: TimeWindow): string {
+  return `occurredAt ${occurredAt} is outside the accepted window (${hours(window.maxBehindMs)} h behind to ${hours(window.maxAheadMs)} h ahead of the cloud's clock ${new Date(nowMs).toISOString()})`;
+}
+
+/** Why a location a site's layout does not hold is refused. */
+export function unknownLocationReason(location: string, siteId: string): string {
+  return location.startsWith(`${siteId}/`)
+    ? `location ${location} is not in the imported layout of site ${siteId}`
+    : `location ${location} is not of site ${siteId}`;
 }
 
 /** The locations an event names, as it names them. */
