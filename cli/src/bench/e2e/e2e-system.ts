@@ -61,7 +61,9 @@ export async function startE2eSystem(options: {
     const edgeDir = join(root, "edge");
     await mkdir(cloudDir, { recursive: true });
     await mkdir(edgeDir, { recursive: true });
-    const cloud: JsonLinesProcess = spawnJsonLines([TALLY_BIN, "cloud"], {
+    // Node's own flags for the cloud, as for the edge below.
+    const cloudNodeArgs = (process.env.TALLY_BENCH_CLOUD_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+    const cloud: JsonLinesProcess = spawnJsonLines([...cloudNodeArgs, TALLY_BIN, "cloud"], {
       ...cleanEnv(),
       TALLY_HTTP_HOST: "127.0.0.1",
       TALLY_HTTP_PORT: "0",
