@@ -41,6 +41,8 @@ export interface SystemOptions {
   influxUrl?: string | undefined;
   /** `TALLY_TELEMETRY_HANDOFF_MAX`: telemetry the ledger keeps for an absent telemetry store. */
   telemetryHandoffMax?: number | undefined;
+  /** `TALLY_TELEMETRY_FORWARD_THREAD`: the cloud's telemetry forwarder on a thread of its own; default off here. */
+  telemetryForwardThread?: boolean | undefined;
   edgeId: string;
   /** Serve the edge's Prometheus metrics on this port (0: any free port); none by default. */
   edgeMetricsPort?: number;
@@ -119,6 +121,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       databaseUrl: options.databaseUrl,
       influxUrl: options.influxUrl,
       telemetryHandoffMax: options.telemetryHandoffMax,
+      telemetryForwardThread: options.telemetryForwardThread,
       mqtt: { embedded: { port: options.cloudMqttPort } },
       ...options.alerts,
       logger,

@@ -1,8 +1,42 @@
+import type { CloudConfig } from "@tally/cloud";
+import type { EdgeConfig } from "@tally/edge";
+import type { SiteLayout } from "@tally/protocols";
 import type { Command } from "commander";
 import type { Logger } from "pino";
 import { CliError, positiveNumber } from "../cli-error.js";
 import { onShutdown } from "../shutdown.js";
 import { printJson } from "../stdout.js";
+import type { SystemOptions } from "../system.js";
+
+/** What `tally up` starts, from the cloud's and the edge's configuration (their `TALLY_*` settings). */
+export function upSystemOptions(
+  cloudConfig: CloudConfig,
+  edgeConfig: EdgeConfig,
+  run: { site: SiteLayout; logger: Logger; simulators: boolean },
+): SystemOptions {
+  return {
+    site: run.site,
+    logger: run.logger,
+    http: { host: cloudConfig.host, port: cloudConfig.port },
+    cloudMqttPort: "embedded" in cloudConfig.mqtt ? cloudConfig.mqtt.embedded.port : 1884,
+    deviceMqttPort: "embedded" in edgeConfig.devices ? edgeConfig.devices.embedded.port : 1883,
+    dataDir: cloudConfig.dataDir,
+    databaseUrl: cloudConfig.databaseUrl,
+    influxUrl: cloudConfig.influxUrl,
+    telemetryHandoffMax: cloudConfig.telemetryHandoffMax,
+    telemetryForwardThread: cloudConfig.telemetryForwardThread,
+    edgeId: edgeConfig.edgeId,
+    shelfSettleMs: edgeConfig.shelfSettleMs,
+    pipeline: { telemetryIntervalMs: edgeConfig.telemetryIntervalMs },
+    edgeMetricsPort: edgeConfig.metricsServer.port,
+    simulators: run.simulators,
+    alerts: {
+      alertPolicyFile: cloudConfig.alertPolicyFile,
+      alertSweepMs: cloudConfig.alertSweepMs,
+      taskDue: cloudConfig.taskDue,
+    },
+  };
+}
 
 export function registerUp(program: Command, logger: Logger): void {
   program
@@ -31,27 +65,9 @@ export function registerUp(program: Command, logger: Logger): void {
       }
       const edgeConfig = loadEdgeConfig();
       const site = await sims.readSiteFile(opts.site ?? sims.DEMO_SITE_FILE);
-      const system = await startSystem({
-        site,
-        logger,
-        http: { host: cloudConfig.host, port: cloudConfig.port },
-        cloudMqttPort: "embedded" in cloudConfig.mqtt ? cloudConfig.mqtt.embedded.port : 1884,
-        deviceMqttPort: "embedded" in edgeConfig.devices ? edgeConfig.devices.embedded.port : 1883,
-        dataDir: cloudConfig.dataDir,
-        databaseUrl: cloudConfig.databaseUrl,
-        influxUrl: cloudConfig.influxUrl,
-        telemetryHandoffMax: cloudConfig.telemetryHandoffMax,
-        edgeId: edgeConfig.edgeId,
-        shelfSettleMs: edgeConfig.shelfSettleMs,
-        pipeline: { telemetryIntervalMs: edgeConfig.telemetryIntervalMs },
-        edgeMetricsPort: edgeConfig.metricsServer.port,
-        simulators: opts.sim,
-        alerts: {
-          alertPolicyFile: cloudConfig.alertPolicyFile,
-          alertSweepMs: cloudConfig.alertSweepMs,
-          taskDue: cloudConfig.taskDue,
-        },
-      });
+      const system = await startSystem(
+        upSystemOptions(cloudConfig, edgeConfig, { site, logger, simulators: opts.sim }),
+      );
       onShutdown(logger, system.close);
       // The edge stopped on its own (its journal's writer thread died, its outbox could not be synced): it has
       // logged why; the whole system exits non-zero so a supervisor restarts it, and the journal replays.
