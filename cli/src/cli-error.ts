@@ -18,3 +18,11 @@ export function positiveNumber(name: string, value: string): number {
     throw new CliError("TALLY_ERR_USAGE", `${name} must be a positive number, got ${value}`);
   return n;
 }
+
+/** Parses a positive whole number option or refuses it by name. */
+export function positiveInteger(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0 || !/^\d+$/.test(value.trim()))
+    throw new CliError("TALLY_ERR_USAGE", `${name} must be a positive whole number, got ${value}`);
+  return n;
+}

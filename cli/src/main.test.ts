@@ -53,6 +53,16 @@ describe("tally CLI", () => {
     expect(bad).toMatchObject({ input: "not-hex", error: { code: "TALLY_ERR_EPC_NOT_HEX" } });
   });
 
+  it("refuses an e2e bench window that is not a positive whole number before it starts anything", async () => {
+    for (const window of ["0", "2.5"]) {
+      const { code, stdout } = await tally("bench", "e2e", "--json", "--window", window);
+      expect(code).toBe(1);
+      expect(JSON.parse(stdout.trim())).toEqual({
+        error: { code: "TALLY_ERR_USAGE", message: `--window must be a positive whole number, got ${window}` },
+      });
+    }
+  });
+
   it("encodes EPC URIs to hex", async () => {
     const { code, stdout } = await tally("epc", "encode", "urn:epc:tag:sscc-96:3.0614141.1234567890");
     expect(code).toBe(0);

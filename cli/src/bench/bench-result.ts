@@ -22,6 +22,8 @@ export interface BenchOptions {
   sizes?: number[] | undefined;
   /** `--rate 2000`: the offered rate of a latency measurement, messages/s (e2e); reads: PostgreSQL as well as SQLite. */
   rate?: number | undefined;
+  /** `--window 100`: publishes a device keeps awaiting their PUBACK, at most (e2e; default 100). */
+  window?: number | undefined;
   /** `--cases scans,latency`: the cases to run (e2e), all when absent. */
   cases?: string | undefined;
 }

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { Logger } from "pino";
-import { CliError, positiveNumber } from "../cli-error.js";
+import { CliError, positiveInteger, positiveNumber } from "../cli-error.js";
 import { printJson } from "../stdout.js";
 
 interface BenchCommandOptions {
@@ -11,6 +11,7 @@ interface BenchCommandOptions {
   sizes?: string;
   rate?: string;
   cases?: string;
+  window?: string;
 }
 
 export function registerBench(program: Command, logger: Logger): void {
@@ -29,6 +30,7 @@ export function registerBench(program: Command, logger: Logger): void {
     )
     .option("--sizes <n,n,...>", "e2e: scan counts of the scale curve, e.g. 10000,100000,1000000")
     .option("--rate <n>", "e2e: offered scans/s of the publish→commit latency case (default 2000)")
+    .option("--window <n>", "e2e: publishes the device keeps awaiting their PUBACK, at most (default 100)")
     .option(
       "--cases <name,...>",
       "e2e: the cases to run: scans, generic, impinj, batch50, latency, scale (default all)",
@@ -62,6 +64,7 @@ export function registerBench(program: Command, logger: Logger): void {
         if (typeof parsed === "string") throw new CliError("TALLY_ERR_USAGE", parsed);
       }
       const rate = opts.rate === undefined ? undefined : positiveNumber("--rate", opts.rate);
+      const window = opts.window === undefined ? undefined : positiveInteger("--window", opts.window);
       for (const bench of chosen) {
         logger.info({ bench: bench.name }, "running benchmark");
         for (const result of await bench.run({
@@ -69,6 +72,7 @@ export function registerBench(program: Command, logger: Logger): void {
           postgres: opts.postgres,
           sizes,
           rate,
+          window,
           cases: opts.cases,
         })) {
           printJson(result);

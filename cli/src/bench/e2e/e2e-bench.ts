@@ -393,6 +393,7 @@ export async function runE2e(config: E2eConfig): Promise<BenchResult[]> {
         ratio: Number((e2e.messagesPerS / bare.messagesPerS).toPrecision(3)),
         details: {
           store,
+          window: config.window,
           messages: e2e.messages,
           movements: e2e.movements,
           messagesPerSecond: Math.round(e2e.messagesPerS),
@@ -509,5 +510,6 @@ export const e2eBench: Benchmark = {
       ...(options?.sizes !== undefined && { sizes: options.sizes }),
       ...(options?.rate !== undefined && { latency: { ...DEFAULT_E2E_CONFIG.latency, ratePerS: options.rate } }),
       ...(options?.cases !== undefined && { cases: parseCasesOrThrow(options.cases) }),
+      ...(options?.window !== undefined && { window: options.window }),
     }),
 };
