@@ -83,7 +83,39 @@ describe("GET /healthz and /docs/json", () => {
       ]),
     );
   });
+
+  it("describes the ingest envelope's readings as columns, not as an untyped value", async () => {
+    const doc = (await app.inject({ url: "/docs/json" })).json() as {
+      paths: Record<string, { post?: { requestBody?: { content: Record<string, { schema: JsonObject }> } } }>;
+    };
+    const envelope = doc.paths["/v1/ingest"]?.post?.requestBody?.content["application/json"]?.schema;
+    const readings = (envelope?.properties as Record<string, JsonObject> | undefined)?.readings;
+    expect(readings).toMatchObject({
+      type: "object",
+      required: ["series", "s", "id", "at", "value"],
+      additionalProperties: false,
+      properties: {
+        series: { type: "array", minItems: 1, items: { type: "array", minItems: 5, maxItems: 5 } },
+        s: { type: "array", items: { type: "integer", minimum: 0 } },
+        id: { type: "array", items: { type: "string", format: "uuid" } },
+        at: { type: "array", items: { type: "string", format: "date-time" } },
+        value: { type: "array", items: { type: "number" } },
+        w: { type: "array", items: { type: "integer", minimum: 0 } },
+      },
+    });
+    expect(Object.keys((readings?.properties ?? {}) as JsonObject).sort()).toEqual([
+      "at",
+      "id",
+      "s",
+      "series",
+      "value",
+      "w",
+    ]);
+    expect(envelope?.required).not.toContain("readings");
+  });
 });
+
+type JsonObject = Record<string, unknown>;
 
 describe("POST /v1/ingest", () => {
   it("commits a batch and answers with the CommitAck", async () => {

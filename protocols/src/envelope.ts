@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Timestamp } from "./device-messages.js";
 import { ErrorCode } from "./errors.js";
 import { type ReadingColumns, readingColumnsProblem, readingCount } from "./reading-columns.js";
+import { readingColumnsJsonSchema } from "./reading-columns-schema.js";
 
 /** Most events in one batch. */
 export const MAX_BATCH_EVENTS = 5000;
@@ -36,8 +37,11 @@ export const EdgeBatch = z
     after: z.number().int().min(0).optional(),
     sentAt: Timestamp,
     events: z.array(z.unknown()).max(MAX_BATCH_EVENTS),
-    /** Plain sensor readings as columns; absent from an edge that sends every reading as an event. */
-    readings: z.custom<ReadingColumns>().optional(),
+    /**
+     * Plain sensor readings as columns; absent from an edge that sends every reading as an event. Its shape is
+     * checked by hand below (no object per reading); the metadata only describes it in the OpenAPI document.
+     */
+    readings: z.custom<ReadingColumns>().meta(readingColumnsJsonSchema()).optional(),
   })
   .strict()
   .superRefine((batch, ctx) => {

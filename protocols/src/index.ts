@@ -26,6 +26,7 @@ export * from "./readers/reader-result.js";
 export * from "./readers/reader-timestamp.js";
 export { ZebraEnvelope, ZebraTagData } from "./readers/zebra-event.js";
 export * from "./reading-columns.js";
+export * from "./reading-columns-schema.js";
 export * from "./reference-data.js";
 export * from "./safe-parse.js";
 export * from "./scenario-file.js";

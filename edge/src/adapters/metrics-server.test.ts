@@ -2,6 +2,7 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { newEdgeCounters } from "../edge-metrics-snapshot.js";
 import type { EdgeMetrics } from "../metrics.js";
+import { newUplinkCounters } from "../uplink/uplink-sender.js";
 import { type EdgeMetricsServer, startMetricsServer } from "./metrics-server.js";
 
 /** The edge's metrics with zeroed counters but for the reader clocks, late readings and OPC-UA values tested. */
@@ -17,16 +18,7 @@ const metrics = (readerClocks: EdgeMetrics["readerClocks"]): EdgeMetrics => ({
   opcuaBadBins: { "shelf-1": 1 },
   opcuaMonitoredBins: { "shelf-1": 2 },
   opcuaShelfRefusals: 0,
-  uplink: {
-    batchesSent: 0,
-    resends: 0,
-    eventsCommitted: 0,
-    eventsDuplicate: 0,
-    eventsRejected: 0,
-    eventsDeadLettered: {},
-    acksUnmatched: 0,
-    ackIdsForged: 0,
-  },
+  uplink: newUplinkCounters(),
 });
 
 describe("the edge's metrics server", () => {

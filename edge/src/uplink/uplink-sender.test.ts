@@ -2,6 +2,7 @@ import type { CommitAck } from "@tally/protocols";
 import { describe, expect, it } from "vitest";
 import type { OutgoingBatch } from "../ports/uplink-transport.js";
 import { setup, telemetry } from "../testing/fake-uplink.js";
+import { newUplinkCounters } from "./uplink-sender.js";
 
 describe("UplinkSender", () => {
   it("with no flush wait sends a part-full batch at once, and what came while it was in flight right after its ack", async () => {
@@ -205,6 +206,24 @@ describe("UplinkSender", () => {
     transport.ack(batch, { committed: [telemetry(1).id] });
     await advance();
     expect(outbox.depth()).toBe(1);
+    sender.stop();
+  });
+});
+
+describe("newUplinkCounters", () => {
+  it("zeroes every counter, with a dead letters' record of its own per call", () => {
+    const counters = newUplinkCounters();
+    for (const [name, value] of Object.entries(counters)) {
+      expect([0, {}], name).toContainEqual(value);
+    }
+    const other = newUplinkCounters();
+    counters.eventsDeadLettered.TALLY_ERR_SKU_UNKNOWN = 1;
+    expect(other.eventsDeadLettered).toEqual({});
+  });
+
+  it("is what a new sender counts from", async () => {
+    const { sender } = await setup(1);
+    expect(sender.counters).toEqual(newUplinkCounters());
     sender.stop();
   });
 });

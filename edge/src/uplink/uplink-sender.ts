@@ -49,6 +49,20 @@ export interface UplinkCounters {
   ackIdsForged: number;
 }
 
+/** Uplink counters at zero, each call its own (the dead letters' record is not shared). */
+export function newUplinkCounters(): UplinkCounters {
+  return {
+    batchesSent: 0,
+    resends: 0,
+    eventsCommitted: 0,
+    eventsDuplicate: 0,
+    eventsRejected: 0,
+    eventsDeadLettered: {},
+    acksUnmatched: 0,
+    ackIdsForged: 0,
+  };
+}
+
 export interface UplinkListener {
   onRejected?(ack: CommitAck): void;
   /** Events the cloud refused for good, just moved from the outbox to its dead letters (each reported once). */
@@ -84,16 +98,7 @@ export const MAX_UPLINK_WINDOW = 16;
  * flight together commit in the order they were sent.
  */
 export class UplinkSender {
-  readonly counters: UplinkCounters = {
-    batchesSent: 0,
-    resends: 0,
-    eventsCommitted: 0,
-    eventsDuplicate: 0,
-    eventsRejected: 0,
-    eventsDeadLettered: {},
-    acksUnmatched: 0,
-    ackIdsForged: 0,
-  };
+  readonly counters: UplinkCounters = newUplinkCounters();
   /**
    * The ids each recently sent batch held, by batch id: an ack may only take these out of the outbox. Those
    * of readings sent as columns are also kept apart: an ack counts them rather than naming them.
