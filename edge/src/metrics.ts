@@ -1,4 +1,6 @@
-/** Counters the edge keeps; exported in Prometheus format by a later issue. */
+import type { UplinkCounters } from "./uplink/uplink-sender.js";
+
+/** Counters the edge keeps; the metrics server serves them in Prometheus format. */
 export interface EdgeMetrics {
   messagesReceived: number;
   observations: number;
@@ -42,17 +44,6 @@ export interface EdgeMetrics {
   opcuaShelfRefusals: number;
   /** When the cloud made the reference data in use (ISO); undefined: the site file's items only. */
   referenceAsOf?: string | undefined;
-  uplink: {
-    batchesSent: number;
-    resends: number;
-    eventsCommitted: number;
-    eventsDuplicate: number;
-    eventsRejected: number;
-    /** Refused events kept as dead letters since start, by the ack's error code. */
-    eventsDeadLettered: Record<string, number>;
-    acksUnmatched: number;
-    ackIdsForged: number;
-    /** Batches sent and not yet acknowledged, now (at most the uplink window). */
-    batchesInFlight?: number;
-  };
+  /** The uplink's counters since start, and the batches sent and not yet acknowledged, now (at most its window). */
+  uplink: UplinkCounters & { batchesInFlight?: number };
 }

@@ -41,7 +41,7 @@ export interface UplinkCounters {
   eventsCommitted: number;
   eventsDuplicate: number;
   eventsRejected: number;
-  /** Refused events kept as dead letters, by the ack's error code. */
+  /** Refused events kept as dead letters since start, by the ack's error code. */
   eventsDeadLettered: Record<string, number>;
   /** Acks for a batch this process did not send (or no longer remembers): nothing leaves the outbox for them. */
   acksUnmatched: number;
