@@ -21,38 +21,38 @@ import {
 import type { Logger } from "pino";
 import { type RunningSystem, startSystem } from "./system.js";
 
+/** A system `runScenario` starts in this process. */
+export interface InProcessTarget {
+  /** Default: a fresh temporary folder, removed afterwards. */
+  dataDir?: string;
+  edgeId?: string;
+  shelfSettleMs?: number;
+  pipeline?: EdgeOptions["pipeline"];
+}
+
+/** A running edge and cloud `runScenario` plays against. */
+export interface ExternalTarget {
+  /** The edge's device broker. */
+  mqttUrl: string;
+  /** The cloud's HTTP API. */
+  apiUrl: string;
+  /** The cloud's broker, to time commits from its acknowledgements (latency, time to alert). */
+  cloudMqttUrl?: string;
+  /** How long the cloud's state must stay unchanged to count as settled, ms. Default 3000. */
+  quietMs?: number;
+  /** Bearer token for what the run sets up (admin: the site layout and expected documents). */
+  apiToken?: string;
+  /**
+   * How often the edge asks the cloud for reference data, ms (its `TALLY_REFERENCE_POLL_MS`; default
+   * 30 000): after creating or closing an expected document the play waits this long plus 1 s.
+   */
+  referencePollMs?: number;
+  /** Each device's MQTT password (device id → password) for an edge in production mode. */
+  deviceCredentials?: Readonly<Record<string, string>>;
+}
+
 /** Where `runScenario` plays: a system it starts in this process, or a running edge and cloud. */
-export type ScenarioTarget =
-  | {
-      inProcess: {
-        /** Default: a fresh temporary folder, removed afterwards. */
-        dataDir?: string;
-        edgeId?: string;
-        shelfSettleMs?: number;
-        pipeline?: EdgeOptions["pipeline"];
-      };
-    }
-  | {
-      external: {
-        /** The edge's device broker. */
-        mqttUrl: string;
-        /** The cloud's HTTP API. */
-        apiUrl: string;
-        /** The cloud's broker, to time commits from its acknowledgements (latency, time to alert). */
-        cloudMqttUrl?: string;
-        /** How long the cloud's state must stay unchanged to count as settled, ms. Default 3000. */
-        quietMs?: number;
-        /** Bearer token for what the run sets up (admin: the site layout and expected documents). */
-        apiToken?: string;
-        /**
-         * How often the edge asks the cloud for reference data, ms (its `TALLY_REFERENCE_POLL_MS`; default
-         * 30 000): after creating or closing an expected document the play waits this long plus 1 s.
-         */
-        referencePollMs?: number;
-        /** Each device's MQTT password (device id → password) for an edge in production mode. */
-        deviceCredentials?: Readonly<Record<string, string>>;
-      };
-    };
+export type ScenarioTarget = { inProcess: InProcessTarget } | { external: ExternalTarget };
 
 export interface RunScenarioOptions {
   loaded: LoadedScenario;
@@ -63,59 +63,74 @@ export interface RunScenarioOptions {
   onProgress?: (progress: PlayProgress) => void;
 }
 
+/** What a play did (the ground truth) and how the cloud's state scored against it. */
+type ScenarioScore = { truth: GroundTruth; report: ScoreReport };
+type Speed = number | "max";
+
 /**
  * Plays a scenario against an edge and cloud, waits until everything the
  * edge accepted is committed, reads the cloud's state over its HTTP API and
  * scores it against the ground truth.
  */
-export async function runScenario(options: RunScenarioOptions): Promise<{ truth: GroundTruth; report: ScoreReport }> {
+export async function runScenario(options: RunScenarioOptions): Promise<ScenarioScore> {
+  const speed = options.speed ?? options.loaded.speed;
+  if ("external" in options.target) return playExternal(options, options.target.external, speed);
+  return playInProcess(options, options.target.inProcess, speed);
+}
+
+/** Plays against a running edge and cloud: documents change through the API, then the play waits out a poll. */
+async function playExternal(options: RunScenarioOptions, target: ExternalTarget, speed: Speed): Promise<ScenarioScore> {
   const { loaded, logger } = options;
-  const speed = options.speed ?? loaded.speed;
-  if ("external" in options.target) {
-    const { mqttUrl, apiUrl, cloudMqttUrl, quietMs, apiToken, referencePollMs, deviceCredentials } =
-      options.target.external;
-    const setup = cloudSetup({ apiUrl, token: apiToken });
-    await setup.importSite(loaded.site).catch((error: unknown) => {
-      // Reads stay possible without the layout; stock alerts then have no item master to come from.
-      logger.warn({ err: (error as Error).message }, "cannot import the site layout into the cloud");
-    });
-    const lagMs = (referencePollMs ?? 30_000) + 1000;
-    const tracker = cloudMqttUrl === undefined ? undefined : await trackCommits(cloudMqttUrl, logger, apiToken);
-    const sims = await startSimulators({
-      site: loaded.site,
-      mqttUrl,
-      logger,
-      ...(deviceCredentials !== undefined ? { deviceCredentials } : {}),
-    });
-    try {
-      const truth = await sims.play(loaded.scenario, {
-        speed,
-        hooks: {
-          documents: async (action, document) => {
-            // The edge is out of reach: wait for its passes to close, and for its next poll.
-            if (action === "close") await sleep(quietMs ?? 3000);
-            await changeDocument(setup, action, document);
-            await sleep(lagMs);
-          },
+  const { mqttUrl, apiUrl, cloudMqttUrl, quietMs, apiToken, referencePollMs, deviceCredentials } = target;
+  const setup = cloudSetup({ apiUrl, token: apiToken });
+  await setup.importSite(loaded.site).catch((error: unknown) => {
+    // Reads stay possible without the layout; stock alerts then have no item master to come from.
+    logger.warn({ err: (error as Error).message }, "cannot import the site layout into the cloud");
+  });
+  const lagMs = (referencePollMs ?? 30_000) + 1000;
+  const tracker = cloudMqttUrl === undefined ? undefined : await trackCommits(cloudMqttUrl, logger, apiToken);
+  const sims = await startSimulators({
+    site: loaded.site,
+    mqttUrl,
+    logger,
+    ...(deviceCredentials !== undefined ? { deviceCredentials } : {}),
+  });
+  try {
+    const truth = await sims.play(loaded.scenario, {
+      speed,
+      hooks: {
+        documents: async (action, document) => {
+          // The edge is out of reach: wait for its passes to close, and for its next poll.
+          if (action === "close") await sleep(quietMs ?? 3000);
+          await changeDocument(setup, action, document);
+          await sleep(lagMs);
         },
-        ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
-      });
-      const quiet = await waitForQuietCloud(apiUrl, {
-        ...(quietMs !== undefined && { quietMs }),
-        ...(tracker !== undefined && { tracker }),
-        token: apiToken,
-      });
-      if (!quiet) logger.warn("the cloud's state kept changing; scoring what is there");
-      const observed = await readCloudState(apiUrl, tracker, apiToken);
-      return { truth, report: scoreRun(truth, observed) };
-    } finally {
-      await sims.close();
-      await tracker?.close();
-    }
+      },
+      ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
+    });
+    const quiet = await waitForQuietCloud(apiUrl, {
+      ...(quietMs !== undefined && { quietMs }),
+      ...(tracker !== undefined && { tracker }),
+      token: apiToken,
+    });
+    if (!quiet) logger.warn("the cloud's state kept changing; scoring what is there");
+    const observed = await readCloudState(apiUrl, tracker, apiToken);
+    return { truth, report: scoreRun(truth, observed) };
+  } finally {
+    await sims.close();
+    await tracker?.close();
   }
-  const target = options.target.inProcess;
-  const dataDir = target.dataDir ?? (await mkdtemp(join(tmpdir(), "tally-sim-")));
-  const system = await startSystem({
+}
+
+/** The system a scenario plays against in this process: on free ports, behind an uplink proxy. */
+function startScenarioSystem(
+  options: RunScenarioOptions,
+  target: InProcessTarget,
+  speed: Speed,
+  dataDir: string,
+): Promise<RunningSystem> {
+  const { loaded, logger } = options;
+  return startSystem({
     // The edge's device-time thresholds run at the play's speed, as device timestamps do.
     site: siteAtSpeed(loaded.site, speed),
     logger,
@@ -134,6 +149,17 @@ export async function runScenario(options: RunScenarioOptions): Promise<{ truth:
     referencePollMs: REFERENCE_POLL_MS,
     ...(target.pipeline !== undefined && { pipeline: target.pipeline }),
   });
+}
+
+/** Plays against a system started here: each document change waits until the edge has it. */
+async function playInProcess(
+  options: RunScenarioOptions,
+  target: InProcessTarget,
+  speed: Speed,
+): Promise<ScenarioScore> {
+  const { loaded, logger } = options;
+  const dataDir = target.dataDir ?? (await mkdtemp(join(tmpdir(), "tally-sim-")));
+  const system = await startScenarioSystem(options, target, speed, dataDir);
   let tracker: Awaited<ReturnType<typeof trackCommits>> | undefined;
   try {
     tracker = await trackCommits(system.cloud.mqttUrl, logger, system.adminToken);
