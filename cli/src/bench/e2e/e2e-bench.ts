@@ -9,7 +9,7 @@ import type { Benchmark, BenchOptions, BenchResult } from "../bench-result.js";
 import { type LocalMosquitto, startLocalMosquitto } from "../local-mosquitto.js";
 import { type LocalPostgres, startLocalPostgres } from "../local-postgres.js";
 import { LATENCY_LOCATION, latencyCase } from "./e2e-latency-case.js";
-import { type Clients, type E2eStep, STEP_TIMEOUT_MS, throughBroker, throughSystem } from "./e2e-paths.js";
+import { type Clients, type E2eStep, type Run, STEP_TIMEOUT_MS, throughBroker, throughSystem } from "./e2e-paths.js";
 import { type E2eSystem, startE2eSystem } from "./e2e-system.js";
 import { type E2eWorkload, expectedMovements } from "./e2e-workload.js";
 import { type JsonLinesProcess, spawnJsonLines } from "./json-lines-process.js";
@@ -119,6 +119,82 @@ async function widgetUnits(system: E2eSystem, siteId: string): Promise<number> {
   return Stock.parse(await res.json()).totalQty;
 }
 
+/** A bare broker a run measures against: where it listens, and its process. */
+interface Broker {
+  url: string;
+  pid: number;
+}
+
+/** The processes a run measures: the system, the bare brokers, and the publisher and subscriber. */
+interface Rig {
+  system: E2eSystem;
+  aedes: Broker;
+  mosquitto: Broker;
+  clients: Clients;
+}
+
+/** What a run has started so far: all of it is stopped at the end, however far the start got. */
+interface Started {
+  children: JsonLinesProcess[];
+  postgres?: LocalPostgres | undefined;
+  system?: E2eSystem | undefined;
+  mosquitto?: LocalMosquitto | undefined;
+}
+
+/** Starts the system and the bare brokers, noting each in `started` as it comes up. */
+async function startRig(started: Started, config: E2eConfig, site: SiteLayout, root: string): Promise<Rig> {
+  // Started first: they compile while the cloud and the edge start.
+  const aedes = spawnChild("broker");
+  const clients: Clients = { publisher: spawnChild("publisher"), subscriber: spawnChild("subscriber") };
+  started.children.push(aedes, clients.publisher, clients.subscriber);
+  if (config.postgres) started.postgres = await startLocalPostgres();
+  const system = await startE2eSystem({ root, site, databaseUrl: started.postgres?.url });
+  started.system = system;
+  const aedesUrl = String((await aedes.next("ready", STEP_TIMEOUT_MS)).url);
+  await clients.publisher.next("started", STEP_TIMEOUT_MS);
+  await clients.subscriber.next("started", STEP_TIMEOUT_MS);
+  const mosquitto = await startLocalMosquitto();
+  started.mosquitto = mosquitto;
+  return {
+    system,
+    aedes: { url: aedesUrl, pid: aedes.pid },
+    mosquitto: { url: mosquitto.url, pid: mosquitto.pid },
+    clients,
+  };
+}
+
+/** Stops what a run started: the bench processes, Mosquitto, the system, then PostgreSQL. */
+async function stopStarted(started: Started): Promise<void> {
+  for (const child of started.children) await child.stop();
+  await started.mosquitto?.stop();
+  await started.system?.close();
+  await started.postgres?.stop();
+}
+
+/** The steps of a run, in order: each its own tag serials and, for RFID, its own portal. */
+interface StepSequence {
+  next(workload: E2eWorkload, messages: number): E2eStep;
+  /** The movements of every step made so far. */
+  movementsSent(): number;
+}
+
+function stepSequence(window: number): StepSequence {
+  // Each step its own tag serials: a tag that passed once would be a second crossing, not a receipt.
+  let serialBase = 1_000_000;
+  let portals = 0;
+  let movementsSent = 0;
+  const next = (workload: E2eWorkload, messages: number): E2eStep => {
+    movementsSent += expectedMovements(workload, messages);
+    if (workload !== "scan") portals++;
+    if (portals > RFID_STEPS) throw new Error(`more than ${RFID_STEPS} RFID steps`);
+    const deviceId = workload === "scan" ? "scanner-1" : `bench-portal-${portals}`;
+    const step = { workload, deviceId, messages, serialBase, window };
+    serialBase += messages * 50;
+    return step;
+  };
+  return { next, movementsSent: () => movementsSent };
+}
+
 /**
  * The whole benchmark: cloud and edge as processes, a bare aedes process and
  * a Mosquitto as baselines, and a publisher process per step. Results in the
@@ -127,115 +203,132 @@ async function widgetUnits(system: E2eSystem, siteId: string): Promise<number> {
 export async function runE2e(config: E2eConfig): Promise<BenchResult[]> {
   const site = await benchSite();
   const root = await mkdtemp(join(tmpdir(), "tally-bench-e2e-"));
-  let postgres: LocalPostgres | undefined;
-  let system: E2eSystem | undefined;
-  let aedes: JsonLinesProcess | undefined;
-  let mosquitto: LocalMosquitto | undefined;
-  const children: JsonLinesProcess[] = [];
+  const started: Started = { children: [] };
   try {
-    // Started first: they compile while the cloud and the edge start.
-    aedes = spawnChild("broker");
-    const clients: Clients = { publisher: spawnChild("publisher"), subscriber: spawnChild("subscriber") };
-    children.push(aedes, clients.publisher, clients.subscriber);
-    if (config.postgres) postgres = await startLocalPostgres();
-    system = await startE2eSystem({ root, site, databaseUrl: postgres?.url });
-    const aedesUrl = String((await aedes.next("ready", STEP_TIMEOUT_MS)).url);
-    await clients.publisher.next("started", STEP_TIMEOUT_MS);
-    await clients.subscriber.next("started", STEP_TIMEOUT_MS);
-    mosquitto = await startLocalMosquitto();
+    const rig = await startRig(started, config, site, root);
     const store = config.postgres ? "postgres" : "sqlite";
-    const results: BenchResult[] = [];
-    // Each step its own tag serials: a tag that passed once would be a second crossing, not a receipt.
-    let serialBase = 1_000_000;
-    let portals = 0;
-    let movementsSent = 0;
-    const nextStep = (workload: E2eWorkload, messages: number): E2eStep => {
-      movementsSent += expectedMovements(workload, messages);
-      if (workload !== "scan") portals++;
-      if (portals > RFID_STEPS) throw new Error(`more than ${RFID_STEPS} RFID steps`);
-      const deviceId = workload === "scan" ? "scanner-1" : `bench-portal-${portals}`;
-      const step = { workload, deviceId, messages, serialBase, window: config.window };
-      serialBase += messages * 50;
-      return step;
-    };
+    const steps = stepSequence(config.window);
     const cases = new Set<E2eCase>(config.cases ?? E2E_CASES);
-    const anyScanCase = cases.has("scans") || cases.has("latency") || cases.has("scale");
-    const workloads = (["scan", "rfid-generic", "rfid-impinj", "rfid-batch50"] as const).filter((w) =>
-      w === "scan" ? anyScanCase : cases.has(WORKLOAD_CASE[w]),
-    );
-    for (const workload of workloads) {
-      if (config.warmup[workload] === 0) continue;
-      const step = nextStep(workload, config.warmup[workload]);
-      await throughSystem(system, site, step, clients.publisher);
-      await throughBroker({ url: aedesUrl, pid: aedes.pid }, site, step, clients);
-      await throughBroker({ url: mosquitto.url, pid: mosquitto.pid }, site, step, clients);
+    const results = await throughputCases(rig, site, steps, cases, config, store);
+    if (cases.has("latency")) {
+      results.push(await latencyCase(rig.system, site, steps.next, config.latency, store, rig.clients));
     }
-    for (const workload of workloads) {
-      if (!cases.has(WORKLOAD_CASE[workload])) continue;
-      const step = nextStep(workload, config.messages[workload]);
-      const e2e = await throughSystem(system, site, step, clients.publisher);
-      const bare = await throughBroker({ url: aedesUrl, pid: aedes.pid }, site, step, clients);
-      const mosq = await throughBroker({ url: mosquitto.url, pid: mosquitto.pid }, site, step, clients);
-      results.push({
-        name: `e2e-${workload}`,
-        unit: "movements/s",
-        value: Math.round((e2e.messagesPerS * e2e.movements) / e2e.messages),
-        baseline: Math.round(bare.messagesPerS),
-        // Messages per second committed over messages per second delivered: the same messages on both paths.
-        ratio: Number((e2e.messagesPerS / bare.messagesPerS).toPrecision(3)),
-        details: {
-          store,
-          window: config.window,
-          messages: e2e.messages,
-          movements: e2e.movements,
-          messagesPerSecond: Math.round(e2e.messagesPerS),
-          commitLagAfterLastPublishMs: Math.round(e2e.lagMs),
-          cpuUsPerMessage: e2e.cpuUsPerMessage,
-          peakRssMb: e2e.peakRssMb,
-          baselineAedes: {
-            messagesPerSecond: Math.round(bare.messagesPerS),
-            cpuUsPerMessage: bare.cpuUsPerMessage,
-            peakRssMb: bare.peakRssMb,
-          },
-          baselineMosquitto: {
-            messagesPerSecond: Math.round(mosq.messagesPerS),
-            ratio: Number((e2e.messagesPerS / mosq.messagesPerS).toPrecision(3)),
-            cpuUsPerMessage: mosq.cpuUsPerMessage,
-            peakRssMb: mosq.peakRssMb,
-          },
-        },
-      });
-    }
-
-    if (cases.has("latency")) results.push(await latencyCase(system, site, nextStep, config.latency, store, clients));
-    if (cases.has("scale")) {
-      for (const size of config.sizes) {
-        const run = await throughSystem(system, site, nextStep("scan", size), clients.publisher);
-        results.push({
-          name: `e2e-scan-scale-${size}`,
-          unit: "movements/s",
-          value: Math.round(run.messagesPerS),
-          details: {
-            store,
-            movements: run.movements,
-            commitLagAfterLastPublishMs: Math.round(run.lagMs),
-            cpuUsPerMessage: run.cpuUsPerMessage,
-            peakRssMb: run.peakRssMb,
-          },
-        });
-      }
-    }
-    const units = await widgetUnits(system, site.siteId);
-    if (units !== movementsSent)
-      throw new Error(`the ledger holds ${units} WIDGETs; the run sent ${movementsSent} receipts`);
+    if (cases.has("scale")) results.push(...(await scaleCurve(rig, site, steps, config.sizes, store)));
+    await checkStock(rig.system, site.siteId, steps.movementsSent());
     return results;
   } finally {
-    for (const child of children) await child.stop();
-    await mosquitto?.stop();
-    await system?.close();
-    await postgres?.stop();
+    await stopStarted(started);
     await rm(root, { recursive: true, force: true });
   }
+}
+
+/** The workloads a run sends: the scan path for any scan case, each RFID workload for its own case. */
+function workloadsOf(cases: ReadonlySet<E2eCase>): E2eWorkload[] {
+  const anyScanCase = cases.has("scans") || cases.has("latency") || cases.has("scale");
+  return (["scan", "rfid-generic", "rfid-impinj", "rfid-batch50"] as const).filter((w) =>
+    w === "scan" ? anyScanCase : cases.has(WORKLOAD_CASE[w]),
+  );
+}
+
+/** Each workload's warm-up, then each throughput case through the system and both bare brokers. */
+async function throughputCases(
+  rig: Rig,
+  site: SiteLayout,
+  steps: StepSequence,
+  cases: ReadonlySet<E2eCase>,
+  config: E2eConfig,
+  store: string,
+): Promise<BenchResult[]> {
+  const workloads = workloadsOf(cases);
+  for (const workload of workloads) {
+    if (config.warmup[workload] === 0) continue;
+    const step = steps.next(workload, config.warmup[workload]);
+    await throughSystem(rig.system, site, step, rig.clients.publisher);
+    await throughBroker(rig.aedes, site, step, rig.clients);
+    await throughBroker(rig.mosquitto, site, step, rig.clients);
+  }
+  const results: BenchResult[] = [];
+  for (const workload of workloads) {
+    if (!cases.has(WORKLOAD_CASE[workload])) continue;
+    const step = steps.next(workload, config.messages[workload]);
+    const e2e = await throughSystem(rig.system, site, step, rig.clients.publisher);
+    const bare = await throughBroker(rig.aedes, site, step, rig.clients);
+    const mosq = await throughBroker(rig.mosquitto, site, step, rig.clients);
+    results.push(throughputResult(workload, { e2e, bare, mosq }, store, config.window));
+  }
+  return results;
+}
+
+/** A throughput case's result: movements/s committed, against the same messages through bare aedes and Mosquitto. */
+function throughputResult(
+  workload: E2eWorkload,
+  { e2e, bare, mosq }: { e2e: Run; bare: Run; mosq: Run },
+  store: string,
+  window: number,
+): BenchResult {
+  return {
+    name: `e2e-${workload}`,
+    unit: "movements/s",
+    value: Math.round((e2e.messagesPerS * e2e.movements) / e2e.messages),
+    baseline: Math.round(bare.messagesPerS),
+    // Messages per second committed over messages per second delivered: the same messages on both paths.
+    ratio: Number((e2e.messagesPerS / bare.messagesPerS).toPrecision(3)),
+    details: {
+      store,
+      window,
+      messages: e2e.messages,
+      movements: e2e.movements,
+      messagesPerSecond: Math.round(e2e.messagesPerS),
+      commitLagAfterLastPublishMs: Math.round(e2e.lagMs),
+      cpuUsPerMessage: e2e.cpuUsPerMessage,
+      peakRssMb: e2e.peakRssMb,
+      baselineAedes: {
+        messagesPerSecond: Math.round(bare.messagesPerS),
+        cpuUsPerMessage: bare.cpuUsPerMessage,
+        peakRssMb: bare.peakRssMb,
+      },
+      baselineMosquitto: {
+        messagesPerSecond: Math.round(mosq.messagesPerS),
+        ratio: Number((e2e.messagesPerS / mosq.messagesPerS).toPrecision(3)),
+        cpuUsPerMessage: mosq.cpuUsPerMessage,
+        peakRssMb: mosq.peakRssMb,
+      },
+    },
+  };
+}
+
+/** Scans through the system at each size of the curve. */
+async function scaleCurve(
+  rig: Rig,
+  site: SiteLayout,
+  steps: StepSequence,
+  sizes: readonly number[],
+  store: string,
+): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  for (const size of sizes) {
+    const run = await throughSystem(rig.system, site, steps.next("scan", size), rig.clients.publisher);
+    results.push({
+      name: `e2e-scan-scale-${size}`,
+      unit: "movements/s",
+      value: Math.round(run.messagesPerS),
+      details: {
+        store,
+        movements: run.movements,
+        commitLagAfterLastPublishMs: Math.round(run.lagMs),
+        cpuUsPerMessage: run.cpuUsPerMessage,
+        peakRssMb: run.peakRssMb,
+      },
+    });
+  }
+  return results;
+}
+
+/** The run's receipts, all of them in the ledger: the WIDGETs it holds are the movements sent. */
+async function checkStock(system: E2eSystem, siteId: string, movementsSent: number): Promise<void> {
+  const units = await widgetUnits(system, siteId);
+  if (units !== movementsSent)
+    throw new Error(`the ledger holds ${units} WIDGETs; the run sent ${movementsSent} receipts`);
 }
 
 /** `--sizes 10000,100000`: positive whole numbers, or a refusal. */
