@@ -19,11 +19,5 @@ export {
   sweepStalePostgres,
 } from "./bench/sweep-stale-postgres.js";
 export { startCloudInTempDir, type TempCloud } from "./bench/temp-cloud.js";
-export {
-  type RunningSystem,
-  type RunScenarioOptions,
-  runScenario,
-  type ScenarioTarget,
-  type SystemOptions,
-  startSystem,
-} from "./system.js";
+export { type RunScenarioOptions, runScenario, type ScenarioTarget } from "./scenario-run.js";
+export { type RunningSystem, type SystemOptions, startSystem } from "./system.js";

@@ -140,7 +140,7 @@ export function registerSim(program: Command, logger: Logger): void {
         return;
       }
 
-      const { runScenario } = await import("../system.js");
+      const { runScenario } = await import("../scenario-run.js");
       const { truth, report } = await runScenario({
         loaded,
         ...(speed !== undefined && { speed }),

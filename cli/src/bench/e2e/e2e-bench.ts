@@ -2,28 +2,21 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CommittedMovement, deviceTopic, type SiteLayout } from "@tally/protocols";
+import type { SiteLayout } from "@tally/protocols";
 import { DEMO_SITE_FILE, readSiteFile } from "@tally/simulators";
 import { z } from "zod";
 import type { Benchmark, BenchOptions, BenchResult } from "../bench-result.js";
 import { type LocalMosquitto, startLocalMosquitto } from "../local-mosquitto.js";
 import { type LocalPostgres, startLocalPostgres } from "../local-postgres.js";
+import { LATENCY_LOCATION, latencyCase } from "./e2e-latency-case.js";
+import { type Clients, type E2eStep, type Run, STEP_TIMEOUT_MS, throughBroker, throughSystem } from "./e2e-paths.js";
 import { type E2eSystem, startE2eSystem } from "./e2e-system.js";
 import { type E2eWorkload, expectedMovements } from "./e2e-workload.js";
 import { type JsonLinesProcess, spawnJsonLines } from "./json-lines-process.js";
-import { readProcessStats, resetPeakRss } from "./process-stats.js";
-import { PublisherDone, type PublisherOptions } from "./publisher-role.js";
-import { SubscriberDone } from "./subscriber-role.js";
+
+export { LATENCY_LOCATION, quantile } from "./e2e-latency-case.js";
 
 const BENCH_CHILD = fileURLToPath(new URL("../../../bin/bench-child.js", import.meta.url));
-/** How long a child may take to start or finish a step, ms (tsx compiles on first start). */
-const STEP_TIMEOUT_MS = 600_000;
-/** The ledger's count not moving for this long ends the run as a failure, ms. */
-const STALL_MS = 60_000;
-/** How often the cloud's metrics are read while waiting for commits, ms (each read costs the cloud a little). */
-const POLL_MS = 100;
-/** Where the latency case's scans receive stock: a location of its own, so its movements can be listed alone. */
-export const LATENCY_LOCATION = "DEMO/DOCK/BENCH-LAT";
 
 /** The cases of a run, as `--cases` names them. */
 export const E2E_CASES = ["scans", "generic", "impinj", "batch50", "latency", "scale"] as const;
@@ -110,200 +103,6 @@ function spawnChild(role: "publisher" | "subscriber" | "broker"): JsonLinesProce
   return spawnJsonLines([BENCH_CHILD, role], process.env);
 }
 
-/** The long-lived publisher and subscriber processes of a run. */
-interface Clients {
-  publisher: JsonLinesProcess;
-  subscriber: JsonLinesProcess;
-}
-
-/** CPU time and peak RSS of processes over a step: reset their peaks first, then read them after. */
-async function watch(
-  pids: Record<string, number>,
-): Promise<() => Promise<Record<string, { cpuMs: number; peakRssBytes: number }>>> {
-  const before: Record<string, number> = {};
-  for (const [name, pid] of Object.entries(pids)) {
-    await resetPeakRss(pid);
-    before[name] = (await readProcessStats(pid)).cpuMs;
-  }
-  return async () => {
-    const out: Record<string, { cpuMs: number; peakRssBytes: number }> = {};
-    for (const [name, pid] of Object.entries(pids)) {
-      const now = await readProcessStats(pid);
-      out[name] = { cpuMs: now.cpuMs - (before[name] ?? 0), peakRssBytes: now.peakRssBytes };
-    }
-    return out;
-  };
-}
-
-/** One case through one path: figures of the processes involved, keyed by role. */
-interface Run {
-  messages: number;
-  movements: number;
-  messagesPerS: number;
-  /** Time from the last PUBACK to the last commit (e2e) or the last delivery (baseline), ms. */
-  lagMs: number;
-  cpuUsPerMessage: Record<string, number>;
-  peakRssMb: Record<string, number>;
-}
-
-const round1 = (x: number) => Math.round(x * 10) / 10;
-
-/**
- * CPU µs per message and peak RSS, MB, of each process. The publisher's CPU
- * is what it reported for its sending (making the RFID payloads beforehand
- * is not the device path's work); the others' is /proc's over the step.
- */
-function figures(
-  messages: number,
-  processes: Record<string, { cpuMs: number; peakRssBytes: number }>,
-  publisher: PublisherDone,
-): Pick<Run, "cpuUsPerMessage" | "peakRssMb"> {
-  const cpuUsPerMessage: Record<string, number> = {};
-  const peakRssMb: Record<string, number> = {};
-  for (const [name, p] of Object.entries(processes)) {
-    cpuUsPerMessage[name] = round1(((name === "publisher" ? publisher.cpuMs : p.cpuMs) * 1000) / messages);
-    peakRssMb[name] = round1(p.peakRssBytes / 2 ** 20);
-  }
-  return { cpuUsPerMessage, peakRssMb };
-}
-
-/** The topic of a step's device. */
-function topicOf(site: SiteLayout, step: E2eStep): string {
-  return deviceTopic(site.siteId, step.deviceId, step.workload === "scan" ? "scan" : "read");
-}
-
-/** Waits until the cloud has committed `target` events in all; the time it saw them, epoch ms. */
-async function committedBy(system: E2eSystem, target: number): Promise<number> {
-  let last = -1;
-  let movedAt = Date.now();
-  for (;;) {
-    const metrics = await system.cloudMetrics();
-    const committed = metrics.get("tally_cloud_events_committed_total") ?? 0;
-    if (committed >= target) return Date.now();
-    const rejected = metrics.get("tally_cloud_events_rejected_total") ?? 0;
-    if (rejected > 0) throw new Error(`the cloud refused ${rejected} events (${committed} of ${target} committed)`);
-    if (committed !== last) {
-      last = committed;
-      movedAt = Date.now();
-    } else if (Date.now() - movedAt > STALL_MS) {
-      const edge = await system.edge.scrape();
-      const keys = [
-        "tally_edge_messages_received_total",
-        "tally_edge_events_queued_total",
-        "tally_edge_dead_letters_total",
-      ];
-      const seen = keys.map((k) => `${k}=${edge.get(k) ?? 0}`).join(" ");
-      throw new Error(`the ledger stopped at ${committed} of ${target} committed events (${seen})`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
-
-interface E2eStep {
-  workload: E2eWorkload;
-  /** The device that sends it: the scanner, or a portal of its own. */
-  deviceId: string;
-  messages: number;
-  serialBase: number;
-  window: number;
-  ratePerS?: number;
-  location?: string;
-}
-
-/** A case through the device path: publisher → edge (journal, pipelines, outbox, uplink) → cloud → ledger. */
-async function throughSystem(
-  system: E2eSystem,
-  site: SiteLayout,
-  step: E2eStep,
-  publisher: JsonLinesProcess,
-): Promise<Run & { done: PublisherDone }> {
-  const { deviceId } = step;
-  const topic = topicOf(site, step);
-  const movements = expectedMovements(step.workload, step.messages);
-  const before = (await system.cloudMetrics()).get("tally_cloud_events_committed_total") ?? 0;
-  const stats = await watch({ publisher: publisher.pid, edge: system.edge.pid, cloud: system.cloudPid });
-  const options: PublisherOptions = {
-    url: system.edge.deviceMqttUrl,
-    clientId: deviceId,
-    username: deviceId,
-    password: system.devicePasswords.get(deviceId),
-    topic,
-    workload: step.workload,
-    messages: step.messages,
-    serialBase: step.serialBase,
-    window: step.window,
-    ...(step.ratePerS !== undefined && { ratePerS: step.ratePerS }),
-    ...(step.location !== undefined && { location: step.location }),
-  };
-  publisher.send(options);
-  const done = PublisherDone.parse(await publisher.next("done", STEP_TIMEOUT_MS));
-  const committedAtMs = await committedBy(system, before + movements);
-  const processes = await stats();
-  return {
-    messages: step.messages,
-    movements,
-    messagesPerS: (step.messages * 1000) / (committedAtMs - done.firstSendMs),
-    lagMs: committedAtMs - done.lastAckMs,
-    ...figures(step.messages, processes, done),
-    done,
-  };
-}
-
-/** The same messages through a bare broker to a subscriber process that only JSON-parses them. */
-async function throughBroker(
-  broker: { url: string; pid: number },
-  site: SiteLayout,
-  step: E2eStep,
-  { publisher, subscriber }: Clients,
-): Promise<Run> {
-  const topic = topicOf(site, step);
-  subscriber.send({ url: broker.url, topic, expected: step.messages });
-  await subscriber.next("ready", STEP_TIMEOUT_MS);
-  const stats = await watch({ publisher: publisher.pid, broker: broker.pid, subscriber: subscriber.pid });
-  const options: PublisherOptions = {
-    url: broker.url,
-    clientId: `bench-pub-${process.pid}`,
-    topic,
-    workload: step.workload,
-    messages: step.messages,
-    serialBase: step.serialBase,
-    window: step.window,
-  };
-  publisher.send(options);
-  const done = PublisherDone.parse(await publisher.next("done", STEP_TIMEOUT_MS));
-  const received = SubscriberDone.parse(await subscriber.next("done", STEP_TIMEOUT_MS));
-  const processes = await stats();
-  return {
-    messages: step.messages,
-    movements: 0,
-    messagesPerS: (step.messages * 1000) / (received.lastReceiveMs - done.firstSendMs),
-    lagMs: received.lastReceiveMs - done.lastAckMs,
-    ...figures(step.messages, processes, done),
-  };
-}
-
-const Page = z.object({ movements: z.array(CommittedMovement), nextCursor: z.string().optional() });
-
-/** Publish → commit of every movement at a location, ms: its commit time minus its `occurredAt` (the send time). */
-async function commitLags(system: E2eSystem, location: string): Promise<number[]> {
-  const lags: number[] = [];
-  let after: string | undefined;
-  for (;;) {
-    const query = new URLSearchParams({ location, limit: "1000", ...(after !== undefined && { after }) });
-    const res = await fetch(`${system.apiUrl}/v1/movements?${query}`, {
-      headers: { authorization: `Bearer ${system.adminToken}` },
-    });
-    if (!res.ok) throw new Error(`GET /v1/movements: ${res.status}`);
-    const page = Page.parse(await res.json());
-    for (const m of page.movements) {
-      if (m.committedAt === undefined) throw new Error(`movement ${m.id} has no commit time`);
-      lags.push(Date.parse(m.committedAt) - Date.parse(m.occurredAt));
-    }
-    if (page.nextCursor === undefined) return lags;
-    after = page.nextCursor;
-  }
-}
-
 const Stock = z.object({ totalQty: z.number() });
 
 /**
@@ -320,11 +119,80 @@ async function widgetUnits(system: E2eSystem, siteId: string): Promise<number> {
   return Stock.parse(await res.json()).totalQty;
 }
 
-/** The value at quantile q (0–1) of sorted numbers (nearest rank). */
-export function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[rank] as number;
+/** A bare broker a run measures against: where it listens, and its process. */
+interface Broker {
+  url: string;
+  pid: number;
+}
+
+/** The processes a run measures: the system, the bare brokers, and the publisher and subscriber. */
+interface Rig {
+  system: E2eSystem;
+  aedes: Broker;
+  mosquitto: Broker;
+  clients: Clients;
+}
+
+/** What a run has started so far: all of it is stopped at the end, however far the start got. */
+interface Started {
+  children: JsonLinesProcess[];
+  postgres?: LocalPostgres | undefined;
+  system?: E2eSystem | undefined;
+  mosquitto?: LocalMosquitto | undefined;
+}
+
+/** Starts the system and the bare brokers, noting each in `started` as it comes up. */
+async function startRig(started: Started, config: E2eConfig, site: SiteLayout, root: string): Promise<Rig> {
+  // Started first: they compile while the cloud and the edge start.
+  const aedes = spawnChild("broker");
+  const clients: Clients = { publisher: spawnChild("publisher"), subscriber: spawnChild("subscriber") };
+  started.children.push(aedes, clients.publisher, clients.subscriber);
+  if (config.postgres) started.postgres = await startLocalPostgres();
+  const system = await startE2eSystem({ root, site, databaseUrl: started.postgres?.url });
+  started.system = system;
+  const aedesUrl = String((await aedes.next("ready", STEP_TIMEOUT_MS)).url);
+  await clients.publisher.next("started", STEP_TIMEOUT_MS);
+  await clients.subscriber.next("started", STEP_TIMEOUT_MS);
+  const mosquitto = await startLocalMosquitto();
+  started.mosquitto = mosquitto;
+  return {
+    system,
+    aedes: { url: aedesUrl, pid: aedes.pid },
+    mosquitto: { url: mosquitto.url, pid: mosquitto.pid },
+    clients,
+  };
+}
+
+/** Stops what a run started: the bench processes, Mosquitto, the system, then PostgreSQL. */
+async function stopStarted(started: Started): Promise<void> {
+  for (const child of started.children) await child.stop();
+  await started.mosquitto?.stop();
+  await started.system?.close();
+  await started.postgres?.stop();
+}
+
+/** The steps of a run, in order: each its own tag serials and, for RFID, its own portal. */
+interface StepSequence {
+  next(workload: E2eWorkload, messages: number): E2eStep;
+  /** The movements of every step made so far. */
+  movementsSent(): number;
+}
+
+function stepSequence(window: number): StepSequence {
+  // Each step its own tag serials: a tag that passed once would be a second crossing, not a receipt.
+  let serialBase = 1_000_000;
+  let portals = 0;
+  let movementsSent = 0;
+  const next = (workload: E2eWorkload, messages: number): E2eStep => {
+    movementsSent += expectedMovements(workload, messages);
+    if (workload !== "scan") portals++;
+    if (portals > RFID_STEPS) throw new Error(`more than ${RFID_STEPS} RFID steps`);
+    const deviceId = workload === "scan" ? "scanner-1" : `bench-portal-${portals}`;
+    const step = { workload, deviceId, messages, serialBase, window };
+    serialBase += messages * 50;
+    return step;
+  };
+  return { next, movementsSent: () => movementsSent };
 }
 
 /**
@@ -335,154 +203,132 @@ export function quantile(sorted: readonly number[], q: number): number {
 export async function runE2e(config: E2eConfig): Promise<BenchResult[]> {
   const site = await benchSite();
   const root = await mkdtemp(join(tmpdir(), "tally-bench-e2e-"));
-  let postgres: LocalPostgres | undefined;
-  let system: E2eSystem | undefined;
-  let aedes: JsonLinesProcess | undefined;
-  let mosquitto: LocalMosquitto | undefined;
-  const children: JsonLinesProcess[] = [];
+  const started: Started = { children: [] };
   try {
-    // Started first: they compile while the cloud and the edge start.
-    aedes = spawnChild("broker");
-    const clients: Clients = { publisher: spawnChild("publisher"), subscriber: spawnChild("subscriber") };
-    children.push(aedes, clients.publisher, clients.subscriber);
-    if (config.postgres) postgres = await startLocalPostgres();
-    system = await startE2eSystem({ root, site, databaseUrl: postgres?.url });
-    const aedesUrl = String((await aedes.next("ready", STEP_TIMEOUT_MS)).url);
-    await clients.publisher.next("started", STEP_TIMEOUT_MS);
-    await clients.subscriber.next("started", STEP_TIMEOUT_MS);
-    mosquitto = await startLocalMosquitto();
+    const rig = await startRig(started, config, site, root);
     const store = config.postgres ? "postgres" : "sqlite";
-    const results: BenchResult[] = [];
-    // Each step its own tag serials: a tag that passed once would be a second crossing, not a receipt.
-    let serialBase = 1_000_000;
-    let portals = 0;
-    let movementsSent = 0;
-    const nextStep = (workload: E2eWorkload, messages: number): E2eStep => {
-      movementsSent += expectedMovements(workload, messages);
-      if (workload !== "scan") portals++;
-      if (portals > RFID_STEPS) throw new Error(`more than ${RFID_STEPS} RFID steps`);
-      const deviceId = workload === "scan" ? "scanner-1" : `bench-portal-${portals}`;
-      const step = { workload, deviceId, messages, serialBase, window: config.window };
-      serialBase += messages * 50;
-      return step;
-    };
+    const steps = stepSequence(config.window);
     const cases = new Set<E2eCase>(config.cases ?? E2E_CASES);
-    const anyScanCase = cases.has("scans") || cases.has("latency") || cases.has("scale");
-    const workloads = (["scan", "rfid-generic", "rfid-impinj", "rfid-batch50"] as const).filter((w) =>
-      w === "scan" ? anyScanCase : cases.has(WORKLOAD_CASE[w]),
-    );
-    for (const workload of workloads) {
-      if (config.warmup[workload] === 0) continue;
-      const step = nextStep(workload, config.warmup[workload]);
-      await throughSystem(system, site, step, clients.publisher);
-      await throughBroker({ url: aedesUrl, pid: aedes.pid }, site, step, clients);
-      await throughBroker({ url: mosquitto.url, pid: mosquitto.pid }, site, step, clients);
+    const results = await throughputCases(rig, site, steps, cases, config, store);
+    if (cases.has("latency")) {
+      results.push(await latencyCase(rig.system, site, steps.next, config.latency, store, rig.clients));
     }
-    for (const workload of workloads) {
-      if (!cases.has(WORKLOAD_CASE[workload])) continue;
-      const step = nextStep(workload, config.messages[workload]);
-      const e2e = await throughSystem(system, site, step, clients.publisher);
-      const bare = await throughBroker({ url: aedesUrl, pid: aedes.pid }, site, step, clients);
-      const mosq = await throughBroker({ url: mosquitto.url, pid: mosquitto.pid }, site, step, clients);
-      results.push({
-        name: `e2e-${workload}`,
-        unit: "movements/s",
-        value: Math.round((e2e.messagesPerS * e2e.movements) / e2e.messages),
-        baseline: Math.round(bare.messagesPerS),
-        // Messages per second committed over messages per second delivered: the same messages on both paths.
-        ratio: Number((e2e.messagesPerS / bare.messagesPerS).toPrecision(3)),
-        details: {
-          store,
-          window: config.window,
-          messages: e2e.messages,
-          movements: e2e.movements,
-          messagesPerSecond: Math.round(e2e.messagesPerS),
-          commitLagAfterLastPublishMs: Math.round(e2e.lagMs),
-          cpuUsPerMessage: e2e.cpuUsPerMessage,
-          peakRssMb: e2e.peakRssMb,
-          baselineAedes: {
-            messagesPerSecond: Math.round(bare.messagesPerS),
-            cpuUsPerMessage: bare.cpuUsPerMessage,
-            peakRssMb: bare.peakRssMb,
-          },
-          baselineMosquitto: {
-            messagesPerSecond: Math.round(mosq.messagesPerS),
-            ratio: Number((e2e.messagesPerS / mosq.messagesPerS).toPrecision(3)),
-            cpuUsPerMessage: mosq.cpuUsPerMessage,
-            peakRssMb: mosq.peakRssMb,
-          },
-        },
-      });
-    }
-
-    if (cases.has("latency")) results.push(await latencyCase(system, site, nextStep, config, store, clients));
-    if (cases.has("scale")) {
-      for (const size of config.sizes) {
-        const run = await throughSystem(system, site, nextStep("scan", size), clients.publisher);
-        results.push({
-          name: `e2e-scan-scale-${size}`,
-          unit: "movements/s",
-          value: Math.round(run.messagesPerS),
-          details: {
-            store,
-            movements: run.movements,
-            commitLagAfterLastPublishMs: Math.round(run.lagMs),
-            cpuUsPerMessage: run.cpuUsPerMessage,
-            peakRssMb: run.peakRssMb,
-          },
-        });
-      }
-    }
-    const units = await widgetUnits(system, site.siteId);
-    if (units !== movementsSent)
-      throw new Error(`the ledger holds ${units} WIDGETs; the run sent ${movementsSent} receipts`);
+    if (cases.has("scale")) results.push(...(await scaleCurve(rig, site, steps, config.sizes, store)));
+    await checkStock(rig.system, site.siteId, steps.movementsSent());
     return results;
   } finally {
-    for (const child of children) await child.stop();
-    await mosquitto?.stop();
-    await system?.close();
-    await postgres?.stop();
+    await stopStarted(started);
     await rm(root, { recursive: true, force: true });
   }
 }
 
-/** Scans offered at the configured rate; publish → commit of each, read from the ledger. */
-async function latencyCase(
-  system: E2eSystem,
+/** The workloads a run sends: the scan path for any scan case, each RFID workload for its own case. */
+function workloadsOf(cases: ReadonlySet<E2eCase>): E2eWorkload[] {
+  const anyScanCase = cases.has("scans") || cases.has("latency") || cases.has("scale");
+  return (["scan", "rfid-generic", "rfid-impinj", "rfid-batch50"] as const).filter((w) =>
+    w === "scan" ? anyScanCase : cases.has(WORKLOAD_CASE[w]),
+  );
+}
+
+/** Each workload's warm-up, then each throughput case through the system and both bare brokers. */
+async function throughputCases(
+  rig: Rig,
   site: SiteLayout,
-  nextStep: (workload: E2eWorkload, messages: number) => E2eStep,
+  steps: StepSequence,
+  cases: ReadonlySet<E2eCase>,
   config: E2eConfig,
   store: string,
-  clients: Clients,
-): Promise<BenchResult> {
-  const latencyStep = {
-    ...nextStep("scan", config.latency.messages),
-    ratePerS: config.latency.ratePerS,
-    location: LATENCY_LOCATION,
-  };
-  const offered = await throughSystem(system, site, latencyStep, clients.publisher);
-  const lags = (await commitLags(system, LATENCY_LOCATION)).sort((a, b) => a - b);
-  if (lags.length !== latencyStep.messages) {
-    throw new Error(`the ledger has ${lags.length} movements at ${LATENCY_LOCATION}, not ${latencyStep.messages}`);
+): Promise<BenchResult[]> {
+  const workloads = workloadsOf(cases);
+  for (const workload of workloads) {
+    if (config.warmup[workload] === 0) continue;
+    const step = steps.next(workload, config.warmup[workload]);
+    await throughSystem(rig.system, site, step, rig.clients.publisher);
+    await throughBroker(rig.aedes, site, step, rig.clients);
+    await throughBroker(rig.mosquitto, site, step, rig.clients);
   }
+  const results: BenchResult[] = [];
+  for (const workload of workloads) {
+    if (!cases.has(WORKLOAD_CASE[workload])) continue;
+    const step = steps.next(workload, config.messages[workload]);
+    const e2e = await throughSystem(rig.system, site, step, rig.clients.publisher);
+    const bare = await throughBroker(rig.aedes, site, step, rig.clients);
+    const mosq = await throughBroker(rig.mosquitto, site, step, rig.clients);
+    results.push(throughputResult(workload, { e2e, bare, mosq }, store, config.window));
+  }
+  return results;
+}
+
+/** A throughput case's result: movements/s committed, against the same messages through bare aedes and Mosquitto. */
+function throughputResult(
+  workload: E2eWorkload,
+  { e2e, bare, mosq }: { e2e: Run; bare: Run; mosq: Run },
+  store: string,
+  window: number,
+): BenchResult {
   return {
-    name: "e2e-scan-latency",
-    unit: "ms p50 publish→commit",
-    value: quantile(lags, 0.5),
+    name: `e2e-${workload}`,
+    unit: "movements/s",
+    value: Math.round((e2e.messagesPerS * e2e.movements) / e2e.messages),
+    baseline: Math.round(bare.messagesPerS),
+    // Messages per second committed over messages per second delivered: the same messages on both paths.
+    ratio: Number((e2e.messagesPerS / bare.messagesPerS).toPrecision(3)),
     details: {
       store,
-      offeredPerSecond: config.latency.ratePerS,
-      sentPerSecond: Math.round(
-        (latencyStep.messages * 1000) / Math.max(1, offered.done.lastSendMs - offered.done.firstSendMs),
-      ),
-      movements: lags.length,
-      p50Ms: quantile(lags, 0.5),
-      p99Ms: quantile(lags, 0.99),
-      maxMs: lags.at(-1),
-      cpuUsPerMessage: offered.cpuUsPerMessage,
-      peakRssMb: offered.peakRssMb,
+      window,
+      messages: e2e.messages,
+      movements: e2e.movements,
+      messagesPerSecond: Math.round(e2e.messagesPerS),
+      commitLagAfterLastPublishMs: Math.round(e2e.lagMs),
+      cpuUsPerMessage: e2e.cpuUsPerMessage,
+      peakRssMb: e2e.peakRssMb,
+      baselineAedes: {
+        messagesPerSecond: Math.round(bare.messagesPerS),
+        cpuUsPerMessage: bare.cpuUsPerMessage,
+        peakRssMb: bare.peakRssMb,
+      },
+      baselineMosquitto: {
+        messagesPerSecond: Math.round(mosq.messagesPerS),
+        ratio: Number((e2e.messagesPerS / mosq.messagesPerS).toPrecision(3)),
+        cpuUsPerMessage: mosq.cpuUsPerMessage,
+        peakRssMb: mosq.peakRssMb,
+      },
     },
   };
+}
+
+/** Scans through the system at each size of the curve. */
+async function scaleCurve(
+  rig: Rig,
+  site: SiteLayout,
+  steps: StepSequence,
+  sizes: readonly number[],
+  store: string,
+): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  for (const size of sizes) {
+    const run = await throughSystem(rig.system, site, steps.next("scan", size), rig.clients.publisher);
+    results.push({
+      name: `e2e-scan-scale-${size}`,
+      unit: "movements/s",
+      value: Math.round(run.messagesPerS),
+      details: {
+        store,
+        movements: run.movements,
+        commitLagAfterLastPublishMs: Math.round(run.lagMs),
+        cpuUsPerMessage: run.cpuUsPerMessage,
+        peakRssMb: run.peakRssMb,
+      },
+    });
+  }
+  return results;
+}
+
+/** The run's receipts, all of them in the ledger: the WIDGETs it holds are the movements sent. */
+async function checkStock(system: E2eSystem, siteId: string, movementsSent: number): Promise<void> {
+  const units = await widgetUnits(system, siteId);
+  if (units !== movementsSent)
+    throw new Error(`the ledger holds ${units} WIDGETs; the run sent ${movementsSent} receipts`);
 }
 
 /** `--sizes 10000,100000`: positive whole numbers, or a refusal. */
