@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLedgerStore, sqliteLedgerFile } from "@tally/cloud";
 import BetterSqlite3 from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { meta, movement, task, telemetry } from "./event-fixtures.js";
 import { ledgerInvariants } from "./ledger-invariants.js";
 import { ledgerStoreContract } from "./ledger-store-contract.js";
@@ -157,6 +157,34 @@ describe("SQLite ledger store", () => {
       expect((await store.movements())[0]?.qty).toBe(3);
     } finally {
       db.close();
+      await store.close();
+    }
+  });
+
+  it("prepares a handful of statements however the batch sizes vary, not one per size", async () => {
+    const prepare = vi.spyOn(BetterSqlite3.prototype, "prepare");
+    const store = await createLedgerStore({ dataDir: join(root, "statement-sizes") });
+    try {
+      prepare.mockClear();
+      let seq = 0;
+      for (let size = 1; size <= 150; size++) {
+        const batch = Array.from({ length: size }, (_, i) => movement({ sku: `SKU-${i % 7}`, qty: 1, to: "S1/A/01" }));
+        await store.commit(meta(seq++), batch);
+        // A resend of part of it: the duplicates' path, with its IN lists.
+        await store.commit(meta(seq++), [
+          ...batch.slice(0, Math.ceil(size / 2)),
+          movement({ sku: "X", qty: 1, to: "S1/A/02" }),
+        ]);
+      }
+      const texts = new Set(prepare.mock.calls.map(([sql]) => sql));
+      // One statement per batch length makes about 300 here (150 lengths, several tables); 28 with eight lengths.
+      expect(texts.size).toBeLessThan(60);
+      const inserts = [...texts].filter((sql) => sql.startsWith("INSERT INTO movements"));
+      expect(inserts.length).toBeGreaterThan(0);
+      expect(inserts.length).toBeLessThanOrEqual(8);
+      expect((await store.stock({ sku: "X" }))[0]?.qty).toBe(150);
+    } finally {
+      prepare.mockRestore();
       await store.close();
     }
   });

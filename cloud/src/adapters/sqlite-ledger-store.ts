@@ -5,6 +5,7 @@ import { observeReads, type ReadObserver } from "./observed-reads.js";
 import { type Column, type InsertRowsOptions, placeholders, type SqlDb, type SqlDriver } from "./sql-driver.js";
 import { SqlLedgerStore } from "./sql-ledger-store.js";
 import { migrateSqlite } from "./sqlite-migrations.js";
+import { inListLength, statementRowCounts } from "./sqlite-statement-sizes.js";
 
 const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -16,9 +17,6 @@ function sqliteTimestamp(value: string): string {
 
 /** The suffix of an insert that must tell which ids it inserted. */
 const RETURNING_NEW_IDS = "ON CONFLICT (id) DO NOTHING RETURNING id";
-
-/** Rows per multi-row statement: keeps bound parameters well under SQLite's 32,766. */
-const CHUNK_ROWS = 500;
 
 /** Opens (creating if needed) the SQLite ledger at `file` and migrates it; `onRead` is told each read statement. */
 export function openSqliteLedgerStore(file: string, onRead?: ReadObserver): SqlLedgerStore {
@@ -101,8 +99,11 @@ class SqliteDb implements SqlDb {
     const objects = columns.map((c) => c.object === true);
     const plain = constants.length === 0 && !objects.includes(true);
     const width = columns.length;
-    for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
-      const chunk = rows.length <= CHUNK_ROWS ? rows : rows.slice(i, i + CHUNK_ROWS);
+    let start = 0;
+    // A handful of statement lengths, not one per batch size: each is prepared once and kept.
+    for (const count of statementRowCounts(rows.length)) {
+      const chunk = count === rows.length ? rows : rows.slice(start, start + count);
+      start += count;
       // One flat array bound as anonymous parameters (no spread of thousands of arguments).
       let params: unknown[];
       if (plain) params = chunk.flat();
@@ -177,14 +178,18 @@ class SqliteDb implements SqlDb {
   async lockKeys(): Promise<void> {}
 
   inList(column: string, values: readonly string[]): { sql: string; params: unknown[] } {
-    return { sql: `${column} IN (${placeholders(values.length)})`, params: [...values] };
+    // Filled to one of a few lengths by repeating the last value, which matches nothing more.
+    const length = inListLength(values.length);
+    const params: unknown[] = [...values];
+    while (params.length < length) params.push(values[values.length - 1]);
+    return { sql: `${column} IN (${placeholders(length)})`, params };
   }
 
   exec(sql: string): void {
     this.#db.exec(sql);
   }
 
-  /** Prepared statements are cached by text (or a key for `text()`); texts are bounded (≤ CHUNK_ROWS shapes a statement). */
+  /** Prepared statements are cached by text (or a key for `text()`); texts are bounded (a few lengths a shape). */
   #statement(key: string, text?: () => string): Statement<unknown[], unknown> {
     let statement = this.#statements.get(key);
     if (statement === undefined) {
