@@ -1,30 +1,29 @@
-import { join } from "node:path";
 import { type Condition, deadLetterTopic, type EdgeEvent, timeOrderedIdParts } from "@tally/protocols";
 import { bufferTime, filter, Subject } from "rxjs";
 import { v7 as uuidv7 } from "uuid";
 import type { EmbeddedBroker } from "./adapters/aedes-broker.js";
-import { startDeadLetterRateTimer } from "./adapters/dead-letter-rate-timer.js";
-import { startReferenceDataSync } from "./adapters/http-reference-data.js";
-import { type EdgeMetricsServer, startMetricsServer } from "./adapters/metrics-server.js";
-import { connectMqttDeviceSource, type DeadLetter } from "./adapters/mqtt-device-source.js";
+import type { EdgeMetricsServer } from "./adapters/metrics-server.js";
+import { connectMqttDeviceSource } from "./adapters/mqtt-device-source.js";
 import { connectOpcuaShelves } from "./adapters/opcua-shelves.js";
+import { DeadLetterOutlet } from "./dead-letter-outlet.js";
 import { withContentId } from "./domain/content-id.js";
-import { DeadLetterRates } from "./domain/dead-letter-rates.js";
 import { decodeDeviceMessage } from "./domain/decode-device-message.js";
 import type { DeviceLink } from "./domain/device-link.js";
 import { JournalHolds, longestStationaryMs, shelfBinLocations } from "./domain/journal-holds.js";
 import type { Observation } from "./domain/observation.js";
 import { ContinuingRunFilter } from "./domain/replay-filter.js";
 import { indexSite } from "./domain/site-index.js";
-import { opcuaShelfIds } from "./domain/unjournalled-events.js";
 import { checkDeviceBrokerPolicy, startEmbeddedDeviceBroker } from "./edge-device-broker.js";
+import { startEdgeMetricsServer } from "./edge-metrics-server.js";
 import { edgeMetricsSnapshot, newEdgeCounters } from "./edge-metrics-snapshot.js";
 import type { EdgeOptions, RunningEdge } from "./edge-options.js";
+import { startEdgeOutboxWriting } from "./edge-outbox-writing.js";
+import { startEdgeReferenceData } from "./edge-reference-data.js";
+import { EdgeShutdown } from "./edge-shutdown.js";
 import { openEdgeStorage } from "./edge-storage.js";
 import { startEdgeUplink } from "./edge-uplink.js";
 import { JournalCheckpoints } from "./journal-checkpoints.js";
 import type { EdgeMetrics } from "./metrics.js";
-import { OutboxWriter } from "./outbox-writer.js";
 import {
   DEFAULT_PIPELINE_CONFIG,
   type EdgePipelineConfig,
@@ -32,7 +31,6 @@ import {
   pipelineSettleMs,
 } from "./pipelines/edge-pipeline.js";
 import type { DeviceSource } from "./ports/device-source.js";
-import { BacklogWatch } from "./uplink/backlog-watch.js";
 
 export type { EdgeOptions, RunningEdge };
 
@@ -47,30 +45,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const siteIndex = indexSite(site);
   const newId = () => uuidv7(timeOrderedIdParts());
   const metrics = newEdgeCounters();
-  const closers: (() => Promise<void>)[] = [];
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= (async () => {
-      for (const closeOne of closers.reverse()) {
-        try {
-          await closeOne();
-        } catch (error) {
-          logger.warn({ err: (error as Error).message }, "error while closing");
-        }
-      }
-    })();
-    return closing;
-  };
-  let reportFailure: (error: Error) => void = () => undefined;
-  const failed = new Promise<Error>((resolve) => {
-    reportFailure = resolve;
-  });
-  /** The edge can no longer keep what devices give it: it says so and stops, for a supervisor to restart it. */
-  const stopOnFailure = (what: string, error: Error) => {
-    if (closing !== undefined) return;
-    logger.fatal({ err: error.message }, `${what}: the edge stops (restart it; the journal replays what it holds)`);
-    void close().then(() => reportFailure(error));
-  };
+  const shutdown = new EdgeShutdown(logger);
+  const { closers, stopOnFailure } = shutdown;
 
   try {
     const pipelineConfig: EdgePipelineConfig = { ...DEFAULT_PIPELINE_CONFIG, ...options.pipeline };
@@ -88,17 +64,13 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       const usage = outbox.usage();
       return usage.maxBytes !== undefined && usage.bytes >= usage.maxBytes;
     };
-    const backlog = new BacklogWatch(edgeId, site.siteId, newId);
     let metricsServer: EdgeMetricsServer | undefined;
     // Dead letters go out on the device broker, which starts after the uplink: until then they wait here.
-    const earlyLetters: DeadLetter[] = [];
-    let publishDeadLetter: (letter: DeadLetter) => void = (letter) => {
-      if (earlyLetters.length < 1000) earlyLetters.push(letter);
-    };
+    const deadLetters = new DeadLetterOutlet();
     const sender = startEdgeUplink(
       { options, outbox, logger, newId, closers },
       {
-        publishDeadLetter: (letter) => publishDeadLetter(letter),
+        publishDeadLetter: deadLetters.publish,
         raise: (condition) => writer.push([condition]),
         onAcked: (ms) => metricsServer?.observeAckLatency(ms),
       },
@@ -107,20 +79,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     const observations$ = new Subject<Observation>();
     // Device connections as the embedded broker sees them; an external broker reports none (wills only).
     const links$ = embeddedDevices === undefined ? undefined : new Subject<DeviceLink>();
-    const reference =
-      options.reference === undefined
-        ? undefined
-        : await startReferenceDataSync({
-            cloudUrl: options.reference.cloudUrl,
-            token: options.reference.token,
-            siteId: site.siteId,
-            pollMs: options.reference.pollMs ?? 30_000,
-            cacheFile:
-              options.dataDir === undefined ? undefined : join(options.dataDir, "edge", edgeId, "reference-data.json"),
-            siteItems: site.items,
-            logger,
-          });
-    if (reference !== undefined) closers.push(async () => reference.close());
+    const reference = await startEdgeReferenceData(options, logger, closers);
     let lastObservationMs = 0;
     const drained = async () => {
       for (;;) {
@@ -134,26 +93,9 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       }
     };
 
-    // Events wait here until the outbox takes them; when it refuses (disk full) they are kept in memory and
-    // retried every second, and the journal's checkpoint does not move until they are in.
-    const writer = new OutboxWriter({
-      outbox,
-      journalled: journal !== undefined,
-      opcuaShelves: opcuaShelfIds(site),
-      backlog,
-      metrics,
-      logger,
-      onSaved: () => sender.notify(),
-      onSyncFailure: (error) => stopOnFailure("the outbox could not be synced to disk", error),
-    });
-    closers.push(async () => writer.close());
-    // Each device's dead letters a minute, as telemetry through the outbox like the pipelines' (fresh ids: not replayed).
-    const rates = new DeadLetterRates({ siteId: site.siteId, newId }, options.deadLetterRate);
-    const deadLetterRates = startDeadLetterRateTimer(rates, (telemetry) => {
-      metrics.eventsQueued += telemetry.length;
-      writer.push(telemetry);
-    });
-    closers.push(async () => deadLetterRates.stop());
+    const journalled = journal !== undefined;
+    const outboxWriting = { options, outbox, journalled, newId, sender, metrics, logger, stopOnFailure, closers };
+    const { writer, deadLetterRates } = startEdgeOutboxWriting(outboxWriting);
     const events = edgePipeline(
       {
         observations$,
@@ -208,7 +150,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       // Counted under its own id only when the site file has the device: a topic's made-up id is `_unknown`.
       deadLetterRates.count(deviceId !== undefined && siteIndex.device(deviceId) !== undefined ? deviceId : undefined);
       logger.debug({ topic, code, reason }, "device message rejected");
-      publishDeadLetter({
+      deadLetters.publish({
         topic,
         deviceId,
         code,
@@ -314,8 +256,9 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       broker = embedded.broker;
       closers.push(() => embedded.broker.close());
       attach(embedded.source);
-      publishDeadLetter = (letter) =>
-        embedded.broker.publish(deadLetterTopic(site.siteId, letter.deviceId), JSON.stringify(letter));
+      deadLetters.connect((letter) =>
+        embedded.broker.publish(deadLetterTopic(site.siteId, letter.deviceId), JSON.stringify(letter)),
+      );
     } else if ("url" in options.devices) {
       const external = options.devices;
       const source = await connectMqttDeviceSource({
@@ -328,9 +271,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         accept,
       });
       attach(source);
-      publishDeadLetter = (letter) => source.publishDeadLetter(letter);
+      deadLetters.connect((letter) => source.publishDeadLetter(letter));
     }
-    for (const letter of earlyLetters.splice(0)) publishDeadLetter(letter);
     const deviceMqttUrl = broker?.url ?? ("url" in options.devices ? options.devices.url : "");
 
     const shelves = connectOpcuaShelves({
@@ -356,20 +298,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     };
 
     const snapshot = (): EdgeMetrics => edgeMetricsSnapshot(metrics, { outbox, shelves, reference, sender });
-    if (options.metricsServer !== undefined) {
-      metricsServer = await startMetricsServer({
-        host: options.metricsServer.host ?? "127.0.0.1",
-        port: options.metricsServer.port,
-        metrics: snapshot,
-        oldestAgeMs: async () => {
-          const [oldest] = await outbox.peek(1);
-          return oldest === undefined ? undefined : Math.max(0, Date.now() - Date.parse(oldest.occurredAt));
-        },
-        logger,
-      });
-      const server = metricsServer;
-      closers.push(() => server.close());
-    }
+    metricsServer = await startEdgeMetricsServer({ options, metrics: snapshot, outbox, logger, closers });
     const uplink = "httpUrl" in options.uplink ? options.uplink.httpUrl : options.uplink.mqttUrl;
     logger.info({ deviceMqttUrl, uplink, site: site.siteId, metrics: metricsServer?.url }, "edge running");
     return {
@@ -378,11 +307,11 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       metrics: snapshot,
       shelvesReady,
       drained,
-      failed,
-      close,
+      failed: shutdown.failed,
+      close: shutdown.close,
     };
   } catch (error) {
-    await close();
+    await shutdown.close();
     throw error;
   }
 }
