@@ -31,6 +31,8 @@ describe("the e2e benchmark", () => {
       const details = r.details as Record<string, Record<string, unknown>>;
       expect(Object.keys(details.cpuUsPerMessage ?? {}).sort()).toEqual(["cloud", "edge", "publisher"]);
       expect(Object.keys(details.peakRssMb ?? {}).sort()).toEqual(["cloud", "edge", "publisher"]);
+      expect(Object.keys(details.medianRssMb ?? {}).sort()).toEqual(["cloud", "edge", "publisher"]);
+      for (const mb of Object.values(details.medianRssMb ?? {})) expect(mb).toBeGreaterThan(10);
       expect(Object.keys(details.baselineAedes?.cpuUsPerMessage ?? {}).sort()).toEqual([
         "broker",
         "publisher",

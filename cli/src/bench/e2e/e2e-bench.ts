@@ -282,6 +282,7 @@ function throughputResult(
       commitLagAfterLastPublishMs: Math.round(e2e.lagMs),
       cpuUsPerMessage: e2e.cpuUsPerMessage,
       peakRssMb: e2e.peakRssMb,
+      medianRssMb: e2e.medianRssMb,
       baselineAedes: {
         messagesPerSecond: Math.round(bare.messagesPerS),
         cpuUsPerMessage: bare.cpuUsPerMessage,
@@ -318,6 +319,7 @@ async function scaleCurve(
         commitLagAfterLastPublishMs: Math.round(run.lagMs),
         cpuUsPerMessage: run.cpuUsPerMessage,
         peakRssMb: run.peakRssMb,
+        medianRssMb: run.medianRssMb,
       },
     });
   }

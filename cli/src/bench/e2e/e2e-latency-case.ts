@@ -43,6 +43,7 @@ export async function latencyCase(
       maxMs: lags.at(-1),
       cpuUsPerMessage: offered.cpuUsPerMessage,
       peakRssMb: offered.peakRssMb,
+      medianRssMb: offered.medianRssMb,
     },
   };
 }

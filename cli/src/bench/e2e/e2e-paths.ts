@@ -2,7 +2,7 @@ import { deviceTopic, type SiteLayout } from "@tally/protocols";
 import type { E2eSystem } from "./e2e-system.js";
 import { type E2eWorkload, expectedMovements } from "./e2e-workload.js";
 import type { JsonLinesProcess } from "./json-lines-process.js";
-import { readProcessStats, resetPeakRss } from "./process-stats.js";
+import { median, readProcessStats, readRss, resetPeakRss } from "./process-stats.js";
 import { PublisherDone, type PublisherOptions } from "./publisher-role.js";
 import { SubscriberDone } from "./subscriber-role.js";
 
@@ -31,20 +31,49 @@ export interface E2eStep {
   location?: string;
 }
 
-/** CPU time and peak RSS of processes over a step: reset their peaks first, then read them after. */
-async function watch(
-  pids: Record<string, number>,
-): Promise<() => Promise<Record<string, { cpuMs: number; peakRssBytes: number }>>> {
+/** What `watch` gives for each process over a step. */
+interface ProcessFigures {
+  cpuMs: number;
+  peakRssBytes: number;
+  /** The median of its RSS sampled every {@link RSS_SAMPLE_MS} over the step. */
+  medianRssBytes: number;
+}
+
+/** How often `watch` samples each process's RSS, ms. */
+const RSS_SAMPLE_MS = 250;
+
+/**
+ * CPU time, peak RSS and median RSS of processes over a step: reset their
+ * peaks first, sample their RSS while it runs, then read them after. The
+ * peak of a long step holds one more turn of V8 growing its heap before a
+ * full collection than a short one's; the median is what the process keeps.
+ */
+async function watch(pids: Record<string, number>): Promise<() => Promise<Record<string, ProcessFigures>>> {
   const before: Record<string, number> = {};
+  const samples: Record<string, number[]> = {};
   for (const [name, pid] of Object.entries(pids)) {
     await resetPeakRss(pid);
     before[name] = (await readProcessStats(pid)).cpuMs;
+    samples[name] = [];
   }
+  let sampling: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    sampling = Promise.all(
+      Object.entries(pids).map(async ([name, pid]) => samples[name]?.push(await readRss(pid).catch(() => 0))),
+    );
+  }, RSS_SAMPLE_MS);
   return async () => {
-    const out: Record<string, { cpuMs: number; peakRssBytes: number }> = {};
+    clearInterval(timer);
+    await sampling;
+    const out: Record<string, ProcessFigures> = {};
     for (const [name, pid] of Object.entries(pids)) {
       const now = await readProcessStats(pid);
-      out[name] = { cpuMs: now.cpuMs - (before[name] ?? 0), peakRssBytes: now.peakRssBytes };
+      const taken = (samples[name] ?? []).filter((rss) => rss > 0);
+      out[name] = {
+        cpuMs: now.cpuMs - (before[name] ?? 0),
+        peakRssBytes: now.peakRssBytes,
+        medianRssBytes: taken.length > 0 ? median(taken) : await readRss(pid),
+      };
     }
     return out;
   };
@@ -59,27 +88,30 @@ export interface Run {
   lagMs: number;
   cpuUsPerMessage: Record<string, number>;
   peakRssMb: Record<string, number>;
+  medianRssMb: Record<string, number>;
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
 /**
- * CPU µs per message and peak RSS, MB, of each process. The publisher's CPU
+ * CPU µs per message and peak and median RSS, MB, of each process. The publisher's CPU
  * is what it reported for its sending (making the RFID payloads beforehand
  * is not the device path's work); the others' is /proc's over the step.
  */
 function figures(
   messages: number,
-  processes: Record<string, { cpuMs: number; peakRssBytes: number }>,
+  processes: Record<string, ProcessFigures>,
   publisher: PublisherDone,
-): Pick<Run, "cpuUsPerMessage" | "peakRssMb"> {
+): Pick<Run, "cpuUsPerMessage" | "peakRssMb" | "medianRssMb"> {
   const cpuUsPerMessage: Record<string, number> = {};
   const peakRssMb: Record<string, number> = {};
+  const medianRssMb: Record<string, number> = {};
   for (const [name, p] of Object.entries(processes)) {
     cpuUsPerMessage[name] = round1(((name === "publisher" ? publisher.cpuMs : p.cpuMs) * 1000) / messages);
     peakRssMb[name] = round1(p.peakRssBytes / 2 ** 20);
+    medianRssMb[name] = round1(p.medianRssBytes / 2 ** 20);
   }
-  return { cpuUsPerMessage, peakRssMb };
+  return { cpuUsPerMessage, peakRssMb, medianRssMb };
 }
 
 /** The topic of a step's device. */

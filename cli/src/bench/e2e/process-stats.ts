@@ -42,6 +42,28 @@ export function peakRssFromStatus(status: string): number {
   return Number(match[1]) * 1024;
 }
 
+/** VmRSS (the resident set now) of a /proc/<pid>/status text, bytes. */
+export function rssFromStatus(status: string): number {
+  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+  if (match === null) throw new Error("no VmRSS in /proc status");
+  return Number(match[1]) * 1024;
+}
+
+/** The resident set of a process now, bytes. */
+export async function readRss(pid: number): Promise<number> {
+  return rssFromStatus(await readFile(`/proc/${pid}/status`, "utf8"));
+}
+
+/** The median of samples (the mean of the middle two for an even count); 0 for none. */
+export function median(samples: readonly number[]): number {
+  if (samples.length === 0) return 0;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
 /** Resets the process's peak RSS to its current RSS (`5` to /proc/<pid>/clear_refs), so each case has its own peak. */
 export async function resetPeakRss(pid: number): Promise<void> {
   await writeFile(`/proc/${pid}/clear_refs`, "5");
