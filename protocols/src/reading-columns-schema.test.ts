@@ -1,33 +1,12 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import { EdgeBatch } from "./envelope.js";
-import type { Telemetry } from "./events.js";
 import { type ReadingColumns, toReadingColumns } from "./reading-columns.js";
 import { ReadingColumnsShape, readingColumnsJsonSchema } from "./reading-columns-schema.js";
+import { batchEnvelope, reading, readingId } from "./testing/reading-fixtures.js";
 
-const id = (n: number) => `0190a000-0000-7000-8000-${String(n).padStart(12, "0")}`;
-const reading = (n: number, over: Partial<Telemetry> = {}): Telemetry => ({
-  kind: "telemetry",
-  id: id(n),
-  siteId: "DEMO",
-  occurredAt: `2026-12-01T08:00:0${n}.000Z`,
-  deviceId: `temp-${n % 2}`,
-  metric: "temperature",
-  value: n / 10,
-  unit: "Cel",
-  ...(n % 2 === 0 && { location: "DEMO/COLD/C1" }),
-  ...over,
-});
-const envelope = (readings: unknown) => ({
-  v: 1,
-  edgeId: "edge-1",
-  siteId: "DEMO",
-  batchId: "0190a000-0000-7000-8000-0000000000aa",
-  seq: 0,
-  sentAt: "2026-12-01T08:00:00.000Z",
-  events: [],
-  readings,
-});
+const id = readingId;
+const envelope = (readings: unknown) => batchEnvelope({ readings });
 
 describe("the documented shape of readings as columns", () => {
   it("is the ReadingColumns type, column for column", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EdgeBatch, MAX_BATCH_EVENTS } from "./envelope.js";
-import type { EdgeEvent, Telemetry } from "./events.js";
+import type { EdgeEvent } from "./events.js";
 import {
   isColumnReading,
   type ReadingColumns,
@@ -10,20 +10,9 @@ import {
   seriesProblem,
   toReadingColumns,
 } from "./reading-columns.js";
+import { batchEnvelope, reading, readingId } from "./testing/reading-fixtures.js";
 
-const id = (n: number) => `0190a000-0000-7000-8000-${String(n).padStart(12, "0")}`;
-const reading = (n: number, over: Partial<Telemetry> = {}): Telemetry => ({
-  kind: "telemetry",
-  id: id(n),
-  siteId: "DEMO",
-  occurredAt: `2026-12-01T08:00:${String(n % 60).padStart(2, "0")}.000Z`,
-  deviceId: `temp-${n % 3}`,
-  metric: "temperature",
-  value: n / 10,
-  unit: "Cel",
-  ...(n % 2 === 0 && { location: "DEMO/COLD/C1" }),
-  ...over,
-});
+const id = readingId;
 const condition: EdgeEvent = {
   kind: "condition",
   id: id(900),
@@ -43,16 +32,7 @@ const columns = (over: Partial<ReadingColumns> = {}): ReadingColumns => ({
   value: [4.5, 4.6],
   ...over,
 });
-const envelope = (over: Record<string, unknown>) => ({
-  v: 1,
-  edgeId: "edge-1",
-  siteId: "DEMO",
-  batchId: "0190a000-0000-7000-8000-0000000000aa",
-  seq: 0,
-  sentAt: "2026-12-01T08:00:00.000Z",
-  events: [],
-  ...over,
-});
+const envelope = batchEnvelope;
 
 describe("readings as columns", () => {
   it("split a batch: plain readings to columns in order, the rest as events, and back to the same readings", () => {
