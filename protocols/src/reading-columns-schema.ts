@@ -1,7 +1,9 @@
 import { z } from "zod";
-import { Timestamp } from "./device-messages.js";
-import { EventId } from "./events.js";
+import { Telemetry } from "./events.js";
 import { LocationCode } from "./site-layout.js";
+
+/** The `Telemetry` schema's own fields: a reading in columns is held to the same limits. */
+const field = Telemetry.shape;
 
 /**
  * The shape of `ReadingColumns` as a zod schema, for documentation only: the OpenAPI document describes the
@@ -15,19 +17,19 @@ export const ReadingColumnsShape = z
     series: z
       .array(
         z.tuple([
-          z.string().min(1).max(64).describe("siteId"),
-          z.string().min(1).max(64).describe("deviceId"),
-          z.string().min(1).max(128).describe("metric: a plain reading's, never `count:…` or `dead-letters`"),
-          z.string().max(16).describe("unit"),
+          field.siteId.describe("siteId"),
+          field.deviceId.describe("deviceId"),
+          field.metric.describe("metric: a plain reading's, never `count:…` or `dead-letters`"),
+          field.unit.describe("unit"),
           LocationCode.nullable().describe("location (SITE/ZONE/BIN), null when none"),
         ]),
       )
       .min(1)
       .describe("Each sensor once: [siteId, deviceId, metric, unit, location]"),
     s: z.array(z.number().int().min(0)).min(1).describe("Per reading: the index of its sensor in `series`"),
-    id: z.array(EventId).min(1).describe("Per reading: its id (a UUID); every column is as long as this one"),
-    at: z.array(Timestamp).min(1).describe("Per reading: when it was taken (device time)"),
-    value: z.array(z.number()).min(1).describe("Per reading: its value, a finite number"),
+    id: z.array(field.id).min(1).describe("Per reading: its id (a UUID); every column is as long as this one"),
+    at: z.array(field.occurredAt).min(1).describe("Per reading: when it was taken (device time)"),
+    value: z.array(field.value).min(1).describe("Per reading: its value, a finite number"),
     w: z
       .array(z.number().int().min(0))
       .optional()

@@ -14,7 +14,8 @@ import { type E2eSystem, startE2eSystem } from "./e2e-system.js";
 import { type E2eWorkload, expectedMovements } from "./e2e-workload.js";
 import { type JsonLinesProcess, spawnJsonLines } from "./json-lines-process.js";
 
-export { LATENCY_LOCATION, quantile } from "./e2e-latency-case.js";
+export { LATENCY_LOCATION } from "./e2e-latency-case.js";
+export { quantile } from "./process-stats.js";
 
 const BENCH_CHILD = fileURLToPath(new URL("../../../bin/bench-child.js", import.meta.url));
 

@@ -4,6 +4,7 @@ import type { BenchResult } from "../bench-result.js";
 import { type Clients, type E2eStep, throughSystem } from "./e2e-paths.js";
 import type { E2eSystem } from "./e2e-system.js";
 import type { E2eWorkload } from "./e2e-workload.js";
+import { quantile } from "./process-stats.js";
 
 /** Where the latency case's scans receive stock: a location of its own, so its movements can be listed alone. */
 export const LATENCY_LOCATION = "DEMO/DOCK/BENCH-LAT";
@@ -68,11 +69,4 @@ async function commitLags(system: E2eSystem, location: string): Promise<number[]
     if (page.nextCursor === undefined) return lags;
     after = page.nextCursor;
   }
-}
-
-/** The value at quantile q (0–1) of sorted numbers (nearest rank). */
-export function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[rank] as number;
 }

@@ -2,7 +2,7 @@ import { deviceTopic, type SiteLayout } from "@tally/protocols";
 import type { E2eSystem } from "./e2e-system.js";
 import { type E2eWorkload, expectedMovements } from "./e2e-workload.js";
 import type { JsonLinesProcess } from "./json-lines-process.js";
-import { median, readProcessStats, readRss, resetPeakRss } from "./process-stats.js";
+import { quantile, readProcessStats, readRss, resetPeakRss } from "./process-stats.js";
 import { PublisherDone, type PublisherOptions } from "./publisher-role.js";
 import { SubscriberDone } from "./subscriber-role.js";
 
@@ -72,7 +72,13 @@ async function watch(pids: Record<string, number>): Promise<() => Promise<Record
       out[name] = {
         cpuMs: now.cpuMs - (before[name] ?? 0),
         peakRssBytes: now.peakRssBytes,
-        medianRssBytes: taken.length > 0 ? median(taken) : await readRss(pid),
+        medianRssBytes:
+          taken.length > 0
+            ? quantile(
+                taken.sort((a, b) => a - b),
+                0.5,
+              )
+            : await readRss(pid),
       };
     }
     return out;

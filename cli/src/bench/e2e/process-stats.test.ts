@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cpuMsFromStat, median, peakRssFromStatus, readProcessStats, readRss, rssFromStatus } from "./process-stats.js";
+import { cpuMsFromStat, peakRssFromStatus, readProcessStats, readRss, rssFromStatus } from "./process-stats.js";
 
 describe("process figures from /proc", () => {
   it("reads utime + stime after the command name, whatever the name holds", () => {
@@ -22,12 +22,6 @@ describe("process figures from /proc", () => {
   it("reads VmRSS in bytes, and refuses a status without it", () => {
     expect(rssFromStatus("Name:\tnode\nVmHWM:\t  204800 kB\nVmRSS:\t 1000 kB\n")).toBe(1000 * 1024);
     expect(() => rssFromStatus("Name:\tnode\nVmHWM:\t  204800 kB\n")).toThrow(/VmRSS/);
-  });
-
-  it("takes the median of samples, the middle two's mean for an even count", () => {
-    expect(median([])).toBe(0);
-    expect(median([5, 1, 3])).toBe(3);
-    expect(median([4, 1, 3, 2])).toBe(2.5);
   });
 
   it("reads this process's own figures", async () => {

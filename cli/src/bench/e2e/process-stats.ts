@@ -54,14 +54,11 @@ export async function readRss(pid: number): Promise<number> {
   return rssFromStatus(await readFile(`/proc/${pid}/status`, "utf8"));
 }
 
-/** The median of samples (the mean of the middle two for an even count); 0 for none. */
-export function median(samples: readonly number[]): number {
-  if (samples.length === 0) return 0;
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+/** The value at quantile q (0–1) of sorted numbers (nearest rank); NaN for none. */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank] as number;
 }
 
 /** Resets the process's peak RSS to its current RSS (`5` to /proc/<pid>/clear_refs), so each case has its own peak. */
