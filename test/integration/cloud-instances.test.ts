@@ -195,6 +195,22 @@ describe.skipIf(unavailable !== "")(
         (seen) => seen.some((x) => x.id === id && x.status === "acknowledged"),
         { what: "the acknowledgement on the first instance's stream" },
       );
+      await eventually(
+        async () => streams[1]?.seen ?? [],
+        (seen) => seen.some((x) => x.id === id && x.status === "acknowledged"),
+        { what: "the acknowledgement on its own instance's stream" },
+      );
+      // A later change through a: the database notifies in commit order, so once b streams this one, b has also
+      // had the notice of its own acknowledgement back.
+      const later = await a.store.commit({ edgeId: "edge-x", siteId: "DEMO", batchId: "b-2", seq: 1 }, [
+        raisedCondition({ id: "c-2", deviceId: "cold-2" }),
+      ]);
+      const laterId = later.alerts[0]?.id ?? "";
+      await eventually(
+        async () => streams[1]?.seen ?? [],
+        (seen) => seen.some((x) => x.id === laterId),
+        { what: "a later alert on the other instance's stream" },
+      );
       // Each change once on each stream: b's own acknowledgement is not streamed again when its notice comes back.
       expect(streams[1]?.seen.filter((x) => x.id === id).map((x) => x.status)).toEqual(["open", "acknowledged"]);
       expect(streams[0]?.seen.filter((x) => x.id === id).map((x) => x.status)).toEqual(["acknowledged"]);
