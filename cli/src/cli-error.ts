@@ -26,3 +26,16 @@ export function positiveInteger(name: string, value: string): number {
     throw new CliError("TALLY_ERR_USAGE", `${name} must be a positive whole number, got ${value}`);
   return n;
 }
+
+/** Parses an http(s) URL option or refuses it by name. */
+export function httpUrl(name: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new CliError("TALLY_ERR_USAGE", `${name} must be an http:// or https:// URL, got ${value}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new CliError("TALLY_ERR_USAGE", `${name} must be an http:// or https:// URL, got ${value}`);
+  return url.href;
+}

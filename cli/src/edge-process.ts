@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { scrapeMetrics } from "./prometheus-text.js";
 
 const TALLY_BIN = fileURLToPath(new URL("../bin/tally.js", import.meta.url));
 /** How long a started edge may take to say it is up, ms (tsx compiles on first start). */
@@ -125,23 +126,8 @@ export async function spawnEdgeProcess(options: EdgeProcessOptions): Promise<Edg
     pid: child.pid,
     deviceMqttUrl: `mqtt://127.0.0.1:${options.devicePort}`,
     metricsUrl,
-    scrape: async () => parsePrometheus(await (await fetch(metricsUrl)).text()),
+    scrape: () => scrapeMetrics(metricsUrl),
     kill: () => stop("SIGKILL"),
     close: () => stop("SIGTERM"),
   };
-}
-
-/** Prometheus text format → name → value, summing a metric's labelled series. */
-export function parsePrometheus(text: string): Map<string, number> {
-  const values = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
-    if (match === null) continue;
-    const value = Number(match[3]);
-    if (!Number.isFinite(value)) continue;
-    const name = match[1] as string;
-    values.set(name, (values.get(name) ?? 0) + value);
-  }
-  return values;
 }

@@ -63,6 +63,27 @@ describe("tally CLI", () => {
     }
   });
 
+  it("refuses an edge metrics URL that is not http(s) before it plays anything", async () => {
+    for (const url of ["localhost:9464", "mqtt://127.0.0.1:9464/metrics"]) {
+      const { code, stdout } = await tally(
+        "sim",
+        "run",
+        "demo",
+        "--api-url",
+        "http://127.0.0.1:1",
+        "--edge-metrics-url",
+        url,
+      );
+      expect(code).toBe(1);
+      expect(JSON.parse(stdout.trim())).toEqual({
+        error: {
+          code: "TALLY_ERR_USAGE",
+          message: `--edge-metrics-url must be an http:// or https:// URL, got ${url}`,
+        },
+      });
+    }
+  });
+
   it("encodes EPC URIs to hex", async () => {
     const { code, stdout } = await tally("epc", "encode", "urn:epc:tag:sscc-96:3.0614141.1234567890");
     expect(code).toBe(0);

@@ -19,6 +19,8 @@ import {
   waitForQuietCloud,
 } from "@tally/simulators";
 import type { Logger } from "pino";
+import { edgeViewFromMetrics } from "./edge-metrics-view.js";
+import { edgeHasReferenceSince, followingEdge, settleEdge } from "./scenario-edge-waits.js";
 import { type RunningSystem, startSystem } from "./system.js";
 
 /** A system `runScenario` starts in this process. */
@@ -44,11 +46,18 @@ export interface ExternalTarget {
   apiToken?: string;
   /**
    * How often the edge asks the cloud for reference data, ms (its `TALLY_REFERENCE_POLL_MS`; default
-   * 30 000): after creating or closing an expected document the play waits this long plus 1 s.
+   * 30 000): without `edgeMetricsUrl`, after creating or closing an expected document the play waits this
+   * long plus 1 s.
    */
   referencePollMs?: number;
   /** Each device's MQTT password (device id → password) for an edge in production mode. */
   deviceCredentials?: Readonly<Record<string, string>>;
+  /**
+   * The edge's Prometheus metrics (`http://host:9464/metrics`). With it, document changes wait on the edge
+   * itself, as in-process: before a close until it has every acknowledged message and has drained, after a
+   * change until its reference data is newer. Without it they wait on the cloud's state and `referencePollMs`.
+   */
+  edgeMetricsUrl?: string;
 }
 
 /** Where `runScenario` plays: a system it starts in this process, or a running edge and cloud. */
@@ -78,17 +87,36 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
   return playInProcess(options, options.target.inProcess, speed);
 }
 
-/** Plays against a running edge and cloud: documents change through the API, then the play waits out a poll. */
+/**
+ * Plays against a running edge and cloud: documents change through the API, and the play follows the edge
+ * through its metrics when it has them, else waits out the cloud's quiet and the edge's poll.
+ */
 async function playExternal(options: RunScenarioOptions, target: ExternalTarget, speed: Speed): Promise<ScenarioScore> {
   const { loaded, logger } = options;
-  const { mqttUrl, apiUrl, cloudMqttUrl, quietMs, apiToken, referencePollMs, deviceCredentials } = target;
+  const { mqttUrl, apiUrl, cloudMqttUrl, quietMs, apiToken, deviceCredentials, edgeMetricsUrl } = target;
   const setup = cloudSetup({ apiUrl, token: apiToken });
   await setup.importSite(loaded.site).catch((error: unknown) => {
     // Reads stay possible without the layout; stock alerts then have no item master to come from.
     logger.warn({ err: (error as Error).message }, "cannot import the site layout into the cloud");
   });
-  const lagMs = (referencePollMs ?? 30_000) + 1000;
   const tracker = cloudMqttUrl === undefined ? undefined : await trackCommits(cloudMqttUrl, logger, apiToken);
+  const waitUntilQuiet = async () => {
+    const quiet = await waitForQuietCloud(apiUrl, {
+      ...(quietMs !== undefined && { quietMs }),
+      ...(tracker !== undefined && { tracker }),
+      token: apiToken,
+    });
+    if (!quiet) logger.warn("the cloud's state kept changing; going on");
+  };
+  const edge =
+    edgeMetricsUrl === undefined
+      ? undefined
+      : edgeViewFromMetrics(
+          { deviceMqttUrl: mqttUrl, metricsUrl: edgeMetricsUrl },
+          pipelineSettleMs(DEFAULT_PIPELINE_CONFIG),
+        );
+  // What the edge had received before this play: its counter runs from its own start.
+  const receivedBefore = edge === undefined ? 0 : await edge.messagesReceived();
   const sims = await startSimulators({
     site: loaded.site,
     mqttUrl,
@@ -99,27 +127,39 @@ async function playExternal(options: RunScenarioOptions, target: ExternalTarget,
     const truth = await sims.play(loaded.scenario, {
       speed,
       hooks: {
-        documents: async (action, document) => {
-          // The edge is out of reach: wait for its passes to close, and for its next poll.
-          if (action === "close") await sleep(quietMs ?? 3000);
-          await changeDocument(setup, action, document);
-          await sleep(lagMs);
-        },
+        documents:
+          edge !== undefined
+            ? followingEdge({
+                edge: () => edge,
+                setup,
+                receivedBeforeClose: () => receivedBefore + sims.acknowledged(),
+                logger,
+              })
+            : waitingOnCloud(setup, waitUntilQuiet, (target.referencePollMs ?? 30_000) + 1000),
       },
       ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
     });
-    const quiet = await waitForQuietCloud(apiUrl, {
-      ...(quietMs !== undefined && { quietMs }),
-      ...(tracker !== undefined && { tracker }),
-      token: apiToken,
-    });
-    if (!quiet) logger.warn("the cloud's state kept changing; scoring what is there");
+    if (edge !== undefined) await settleEdge(() => edge, DEFAULT_PIPELINE_CONFIG.weights.settleMs);
+    await waitUntilQuiet();
     const observed = await readCloudState(apiUrl, tracker, apiToken);
     return { truth, report: scoreRun(truth, observed) };
   } finally {
     await sims.close();
     await tracker?.close();
   }
+}
+
+/**
+ * A play's `documents` hook for an edge out of reach: before a close it waits until the cloud's state has
+ * stopped changing (the edge has closed the passes before it and sent what they moved); after any change,
+ * `lagMs` for the edge's next poll.
+ */
+function waitingOnCloud(setup: CloudSetup, waitUntilQuiet: () => Promise<void>, lagMs: number) {
+  return async (action: "open" | "close", document: ExpectedDocument): Promise<void> => {
+    if (action === "close") await waitUntilQuiet();
+    await (action === "open" ? setup.openDocument(document) : setup.closeDocument(document));
+    await sleep(lagMs);
+  };
 }
 
 /** The system a scenario plays against in this process: on free ports, behind an uplink proxy. */
@@ -170,7 +210,8 @@ async function playInProcess(
     let sentBeforeEdge = 0;
     // The site's item master, zones and locations, as an administrator would import them.
     // startSystem imported the site; the edge's first copy of the reference data must be in before documents change it.
-    if (!(await edgeHasReferenceSince(system, 0))) throw new Error("the edge got no reference data from the cloud");
+    if (!(await edgeHasReferenceSince(system.edge, 0)))
+      throw new Error("the edge got no reference data from the cloud");
     const truth = await sims.play(loaded.scenario, {
       speed,
       // A putaway from a dock door waits until the edge can have closed the passes that stocked it.
@@ -181,26 +222,16 @@ async function playInProcess(
           await system.restartEdge();
           sentBeforeEdge = sims.acknowledged();
         },
-        documents: async (action, document) => {
-          if (action === "close") {
-            // A receipt closes once the edge has finished with the pallets before it: it has every message
-            // the broker acknowledged (delivery to the edge's own client comes after), and has drained.
-            if (!(await edgeReceived(system, sims.acknowledged() - sentBeforeEdge))) {
-              logger.warn("the edge did not receive every acknowledged message; closing the document anyway");
-            }
-            await system.edge.drained();
-          }
-          // Taken before the change: the edge has seen every earlier one, so a newer copy carries this one.
-          const since = Date.now();
-          await changeDocument(setup, action, document);
-          if (!(await edgeHasReferenceSince(system, since))) {
-            throw new Error(`the edge did not see expected ${document.kind} change within ${REFERENCE_WAIT_MS} ms`);
-          }
-        },
+        documents: followingEdge({
+          edge: () => system.edge,
+          setup,
+          receivedBeforeClose: () => sims.acknowledged() - sentBeforeEdge,
+          logger,
+        }),
       },
       ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
     });
-    await settleEdge(system, target.shelfSettleMs ?? 200);
+    await settleEdge(() => system.edge, target.shelfSettleMs ?? 200);
     const observed = await readCloudState(system.cloud.url, tracker, system.cloud.adminToken);
     return { truth, report: scoreRun(truth, observed) };
   } finally {
@@ -212,51 +243,3 @@ async function playInProcess(
 
 /** How often an in-process edge asks the cloud for reference data during a scenario, ms. */
 const REFERENCE_POLL_MS = 100;
-/** Longest wait for an in-process edge to see a changed expected document, ms. */
-const REFERENCE_WAIT_MS = 30_000;
-
-function changeDocument(setup: CloudSetup, action: "open" | "close", document: ExpectedDocument): Promise<void> {
-  return action === "open" ? setup.openDocument(document) : setup.closeDocument(document);
-}
-
-/** Waits until the edge has received `count` device messages; false after `REFERENCE_WAIT_MS`. */
-async function edgeReceived(system: RunningSystem, count: number): Promise<boolean> {
-  const deadline = Date.now() + REFERENCE_WAIT_MS;
-  while ((await system.edge.messagesReceived()) < count) {
-    if (Date.now() > deadline) return false;
-    await sleep(10);
-  }
-  return true;
-}
-
-/**
- * Waits until the edge works from reference data the cloud made at or after
- * `sinceMs`. The cloud answers 304 while its content is what the edge has,
- * so when the edge had every change before `sinceMs`, a newer copy is one
- * with the change made since. False after `REFERENCE_WAIT_MS`.
- */
-async function edgeHasReferenceSince(system: RunningSystem, sinceMs: number): Promise<boolean> {
-  const deadline = Date.now() + REFERENCE_WAIT_MS;
-  for (;;) {
-    const asOf = await system.edge.referenceAsOfMs();
-    if (asOf !== undefined && asOf >= sinceMs) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(REFERENCE_POLL_MS / 2);
-  }
-}
-
-/**
- * Waits until the edge has nothing left to send: its outbox is drained and no
- * new event was queued for a little longer than the shelf settle time (the
- * last weights are still being debounced when the play ends).
- */
-async function settleEdge(system: RunningSystem, settleMs: number): Promise<void> {
-  let queued = -1;
-  for (;;) {
-    await system.edge.drained();
-    const now = await system.edge.eventsQueued();
-    if (now === queued) return;
-    queued = now;
-    await sleep(settleMs + 300);
-  }
-}

@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { Speed, safeParseUntrusted } from "@tally/protocols";
 import type { Command } from "commander";
 import type { Logger } from "pino";
-import { CliError, positiveNumber } from "../cli-error.js";
+import { CliError, httpUrl, positiveNumber } from "../cli-error.js";
 import { printJson } from "../stdout.js";
 
 /**
@@ -33,6 +33,7 @@ interface RunOptions {
   apiToken?: string;
   referencePoll?: string;
   devicePasswords?: string;
+  edgeMetricsUrl?: string;
 }
 
 /** Reads `--device-passwords`: a JSON object of device id → password. */
@@ -82,6 +83,10 @@ export function registerSim(program: Command, logger: Logger): void {
       "the running edge's TALLY_REFERENCE_POLL_MS: the play waits this long (+1 s) after each expected document (external mode; default 30000)",
     )
     .option(
+      "--edge-metrics-url <url>",
+      "the running edge's metrics (http://host:9464/metrics): documents then wait until the edge has drained and has each change, instead of waiting out polls (external mode)",
+    )
+    .option(
       "--device-passwords <file>",
       "JSON file: device id → MQTT password, for a running edge in production mode (external mode)",
     )
@@ -96,6 +101,8 @@ export function registerSim(program: Command, logger: Logger): void {
       const scale = opts.scale === undefined ? undefined : positiveNumber("--scale", opts.scale);
       const referencePollMs =
         opts.referencePoll === undefined ? undefined : positiveNumber("--reference-poll", opts.referencePoll);
+      const edgeMetricsUrl =
+        opts.edgeMetricsUrl === undefined ? undefined : httpUrl("--edge-metrics-url", opts.edgeMetricsUrl);
       const sims = await import("@tally/simulators");
       const builtIn = (sims.BUILT_IN_SCENARIOS as readonly string[]).includes(name);
       if (!builtIn && !/\.(ya?ml|json)$/i.test(name)) {
@@ -154,6 +161,7 @@ export function registerSim(program: Command, logger: Logger): void {
                 ...(opts.apiToken !== undefined && { apiToken: opts.apiToken }),
                 ...(referencePollMs !== undefined && { referencePollMs }),
                 ...(deviceCredentials !== undefined && { deviceCredentials }),
+                ...(edgeMetricsUrl !== undefined && { edgeMetricsUrl }),
               },
             }
           : { inProcess: {} },

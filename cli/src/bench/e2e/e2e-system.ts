@@ -5,7 +5,8 @@ import { fileURLToPath } from "node:url";
 import { hashPassword, newDevicePassword, putDeviceCredential } from "@tally/edge/security";
 import type { SiteLayout } from "@tally/protocols";
 import { cloudSetup } from "@tally/simulators";
-import { type EdgeProcess, freeTcpPort, parsePrometheus, spawnEdgeProcess } from "../../edge-process.js";
+import { type EdgeProcess, freeTcpPort, spawnEdgeProcess } from "../../edge-process.js";
+import { scrapeMetrics } from "../../prometheus-text.js";
 import { type JsonLinesProcess, spawnJsonLines } from "./json-lines-process.js";
 
 const TALLY_BIN = fileURLToPath(new URL("../../../bin/tally.js", import.meta.url));
@@ -117,11 +118,7 @@ export async function startE2eSystem(options: {
       cloudPid: cloud.pid,
       edge,
       devicePasswords,
-      cloudMetrics: async () => {
-        const res = await fetch(metricsUrl, { headers: { authorization: `Bearer ${adminToken}` } });
-        if (!res.ok) throw new Error(`GET /metrics: ${res.status}`);
-        return parsePrometheus(await res.text());
-      },
+      cloudMetrics: () => scrapeMetrics(metricsUrl, adminToken),
       close,
     };
   } catch (error) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parsePrometheus } from "./edge-process.js";
+import { parsePrometheus } from "./prometheus-text.js";
 
 describe("parsePrometheus", () => {
   it("reads each metric's value, summing labelled series, skipping comments and junk", () => {
