@@ -1,4 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -81,6 +83,40 @@ describe("tally CLI", () => {
           message: `--edge-metrics-url must be an http:// or https:// URL, got ${url}`,
         },
       });
+    }
+  });
+
+  it("refuses an edge metrics URL it cannot read, naming why, before it plays anything", async () => {
+    const server = createServer((_req, res) => res.writeHead(404).end("not here"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const notFound = `http://127.0.0.1:${port}/metrics`;
+    const missing = await tally(
+      "sim",
+      "run",
+      "demo",
+      "--api-url",
+      "http://127.0.0.1:9",
+      "--edge-metrics-url",
+      notFound,
+    );
+    await new Promise((resolve) => server.close(resolve));
+    // The same port once nothing listens there.
+    const refused = await tally(
+      "sim",
+      "run",
+      "demo",
+      "--api-url",
+      "http://127.0.0.1:9",
+      "--edge-metrics-url",
+      notFound,
+    );
+    for (const [run, message] of [
+      [missing, `--edge-metrics-url: GET ${notFound}: 404`],
+      [refused, `--edge-metrics-url: cannot read ${notFound}: ECONNREFUSED`],
+    ] as const) {
+      expect(run.code).toBe(1);
+      expect(JSON.parse(run.stdout.trim())).toEqual({ error: { code: "TALLY_ERR_USAGE", message } });
     }
   });
 

@@ -94,6 +94,20 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
 async function playExternal(options: RunScenarioOptions, target: ExternalTarget, speed: Speed): Promise<ScenarioScore> {
   const { loaded, logger } = options;
   const { mqttUrl, apiUrl, cloudMqttUrl, quietMs, apiToken, deviceCredentials, edgeMetricsUrl } = target;
+  const edge =
+    edgeMetricsUrl === undefined
+      ? undefined
+      : edgeViewFromMetrics(
+          { deviceMqttUrl: mqttUrl, metricsUrl: edgeMetricsUrl },
+          pipelineSettleMs(DEFAULT_PIPELINE_CONFIG),
+        );
+  // What the edge had received before this play: its counter runs from its own start.
+  const receivedBefore =
+    edge === undefined
+      ? 0
+      : await edge.messagesReceived().catch((error: unknown) => {
+          throw new Error(`cannot read the edge's metrics at ${edgeMetricsUrl}: ${(error as Error).message}`);
+        });
   const setup = cloudSetup({ apiUrl, token: apiToken });
   await setup.importSite(loaded.site).catch((error: unknown) => {
     // Reads stay possible without the layout; stock alerts then have no item master to come from.
@@ -108,15 +122,6 @@ async function playExternal(options: RunScenarioOptions, target: ExternalTarget,
     });
     if (!quiet) logger.warn("the cloud's state kept changing; going on");
   };
-  const edge =
-    edgeMetricsUrl === undefined
-      ? undefined
-      : edgeViewFromMetrics(
-          { deviceMqttUrl: mqttUrl, metricsUrl: edgeMetricsUrl },
-          pipelineSettleMs(DEFAULT_PIPELINE_CONFIG),
-        );
-  // What the edge had received before this play: its counter runs from its own start.
-  const receivedBefore = edge === undefined ? 0 : await edge.messagesReceived();
   const sims = await startSimulators({
     site: loaded.site,
     mqttUrl,

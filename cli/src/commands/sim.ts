@@ -36,6 +36,19 @@ interface RunOptions {
   edgeMetricsUrl?: string;
 }
 
+/** Refuses a metrics URL that cannot be read now, before anything is played against it. */
+async function readableMetrics(name: string, url: string): Promise<void> {
+  const { scrapeMetrics } = await import("../prometheus-text.js");
+  const metrics = await scrapeMetrics(url).catch((error: unknown) => {
+    // fetch's own failure says why in its cause (ECONNREFUSED, bad port); an answer that is not 200 says so itself.
+    const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
+    const reason =
+      cause === undefined ? (error as Error).message : `cannot read ${url}: ${cause.code ?? cause.message}`;
+    throw new CliError("TALLY_ERR_USAGE", `${name}: ${reason}`);
+  });
+  if (metrics.size === 0) throw new CliError("TALLY_ERR_USAGE", `${name}: ${url} serves no Prometheus metrics`);
+}
+
 /** Reads `--device-passwords`: a JSON object of device id → password. */
 async function readDevicePasswords(file: string): Promise<Record<string, string>> {
   const { readFile } = await import("node:fs/promises");
@@ -103,6 +116,7 @@ export function registerSim(program: Command, logger: Logger): void {
         opts.referencePoll === undefined ? undefined : positiveNumber("--reference-poll", opts.referencePoll);
       const edgeMetricsUrl =
         opts.edgeMetricsUrl === undefined ? undefined : httpUrl("--edge-metrics-url", opts.edgeMetricsUrl);
+      if (edgeMetricsUrl !== undefined) await readableMetrics("--edge-metrics-url", edgeMetricsUrl);
       const sims = await import("@tally/simulators");
       const builtIn = (sims.BUILT_IN_SCENARIOS as readonly string[]).includes(name);
       if (!builtIn && !/\.(ya?ml|json)$/i.test(name)) {
