@@ -82,6 +82,12 @@ describe.skipIf(unavailable !== undefined)(
       await row.click();
       const detail = page.getByTestId("alert-detail");
       await detail.waitFor();
+      // The cloud writes instants into its messages in UTC; the console shows them in local time, the exact
+      // instant kept in the element's datetime and title, in the list as in the detail.
+      for (const message of [row.locator("td").nth(1).locator(".muted.small"), detail.locator("p").first()]) {
+        expect(await message.textContent()).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:/);
+        expect(await message.locator("time").first().getAttribute("datetime")).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
+      }
       await page.screenshot({ path: join(SCREENSHOTS, "console-alert-open.png") });
       await detail.getByRole("button", { name: "Acknowledge" }).click();
       await expect.poll(() => row.locator(".status").textContent()).toBe("acknowledged");

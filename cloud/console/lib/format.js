@@ -52,3 +52,27 @@ export function requiredSite(me, chosen) {
   if (sites.length <= 1) return chosen === "" ? undefined : chosen;
   return sites.includes(chosen) ? chosen : sites[0];
 }
+
+/** An ISO 8601 instant as the cloud writes them into messages: 2026-12-05T07:17:22.811Z. */
+const INSTANT = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})/g;
+
+/**
+ * Splits a message around the instants in it: plain text, and `{ iso, local }`
+ * for each instant (`local` in this browser's time zone), so a view shows
+ * "since Dec 5, 2026, 7:17:22 AM" where the cloud wrote UTC.
+ */
+export function instantsIn(text) {
+  if (typeof text !== "string") return [];
+  const parts = [];
+  let from = 0;
+  for (const match of text.matchAll(INSTANT)) {
+    const iso = match[0];
+    const local = when(iso);
+    if (local === iso) continue;
+    if (match.index > from) parts.push(text.slice(from, match.index));
+    parts.push({ iso, local });
+    from = match.index + iso.length;
+  }
+  if (from < text.length) parts.push(text.slice(from));
+  return parts;
+}

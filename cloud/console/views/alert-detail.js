@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api } from "../lib/api.js";
 import { label, number, roleAtLeast, when } from "../lib/format.js";
 import { html } from "../lib/html.js";
+import { messageText } from "./message-text.js";
 
 /** One alert: what it is, its timeline (who did what when), and the actions the role allows. */
 export function AlertDetail({ alert, me, onChanged, onSilence, onClose }) {
@@ -71,7 +72,7 @@ export function AlertDetail({ alert, me, onChanged, onSilence, onClose }) {
         <h3>${label(alert.kind)}</h3>
         <button class="ghost icon" title="Close" onClick=${onClose}>×</button>
       </div>
-      <p>${alert.message}</p>
+      <p>${messageText(alert.message)}</p>
       <dl class="facts">${facts.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>
       ${
         canAck || canResolve || onSilence !== undefined

@@ -4,6 +4,7 @@ import { followEvents } from "../lib/event-stream.js";
 import { ago, label, requiredSite, roleAtLeast } from "../lib/format.js";
 import { html } from "../lib/html.js";
 import { AlertDetail } from "./alert-detail.js";
+import { messageText } from "./message-text.js";
 import { SilenceForm } from "./silence-form.js";
 import { Silences } from "./silences.js";
 
@@ -171,7 +172,7 @@ export function AlertsView({ me }) {
                   onKeyDown=${(e) => e.key === "Enter" && setSelected(a.id)}
                 >
                   <td><span class=${`sev sev-${a.severity}`}>${a.severity}</span></td>
-                  <td><div class="strong">${label(a.kind)}</div><div class="muted small">${a.message}</div></td>
+                  <td><div class="strong">${label(a.kind)}</div><div class="muted small">${messageText(a.message)}</div></td>
                   <td><div>${a.location ?? a.siteId}</div><div class="muted small">${a.deviceId ?? a.sku ?? ""}</div></td>
                   <td title=${a.raisedAt}>${ago(a.lastRaisedAt ?? a.raisedAt, now)}${
                     (a.occurrences ?? 1) > 1 ? html`<div class="muted small">×${a.occurrences}</div>` : null

@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { api } from "../lib/api.js";
 import { label, when } from "../lib/format.js";
 import { html } from "../lib/html.js";
+import { messageText } from "./message-text.js";
 
 const emptyLine = (task) => ({ sku: task.sku ?? "", location: task.location, lot: "", qty: "" });
 
@@ -62,7 +63,7 @@ export function TaskActions({ task, me, canWork, canDismiss, onChanged, onClose 
         <h3>${label(task.taskType)}</h3>
         <button class="ghost icon" title="Close" onClick=${onClose}>×</button>
       </div>
-      <p>${task.detail}</p>
+      <p>${messageText(task.detail)}</p>
       <dl class="facts">
         <dt>Site</dt><dd>${task.siteId}</dd>
         <dt>Location</dt><dd>${task.location}</dd>

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { allPages } from "../lib/api.js";
 import { ago, label, requiredSite, roleAtLeast } from "../lib/format.js";
 import { html } from "../lib/html.js";
+import { messageText } from "./message-text.js";
 import { TaskActions } from "./task-actions.js";
 
 const STATUSES = ["active", "overdue", "open", "assigned", "started", "done", "dismissed", "all"];
@@ -94,7 +95,7 @@ export function TasksView({ me }) {
                   tabindex="0"
                   onKeyDown=${(e) => e.key === "Enter" && setSelected(t.id)}>
                   <td><span class=${`prio prio-${t.priority}`}>${t.priority}</span></td>
-                  <td><div class="strong">${label(t.taskType)}</div><div class="muted small">${t.detail}</div></td>
+                  <td><div class="strong">${label(t.taskType)}</div><div class="muted small">${messageText(t.detail)}</div></td>
                   <td><div>${t.location}</div><div class="muted small">${t.sku ?? t.epc ?? ""}</div></td>
                   <td title=${t.createdAt ?? t.occurredAt}>${ago(t.createdAt ?? t.occurredAt)}</td>
                   <td><${Due} task=${t} /></td>
