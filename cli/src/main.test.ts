@@ -91,26 +91,11 @@ describe("tally CLI", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
     const notFound = `http://127.0.0.1:${port}/metrics`;
-    const missing = await tally(
-      "sim",
-      "run",
-      "demo",
-      "--api-url",
-      "http://127.0.0.1:9",
-      "--edge-metrics-url",
-      notFound,
-    );
+    const play = () => tally("sim", "run", "demo", "--api-url", "http://127.0.0.1:9", "--edge-metrics-url", notFound);
+    const missing = await play();
     await new Promise((resolve) => server.close(resolve));
     // The same port once nothing listens there.
-    const refused = await tally(
-      "sim",
-      "run",
-      "demo",
-      "--api-url",
-      "http://127.0.0.1:9",
-      "--edge-metrics-url",
-      notFound,
-    );
+    const refused = await play();
     for (const [run, message] of [
       [missing, `--edge-metrics-url: GET ${notFound}: 404`],
       [refused, `--edge-metrics-url: cannot read ${notFound}: ECONNREFUSED`],
