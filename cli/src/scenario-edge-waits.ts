@@ -16,6 +16,8 @@ export interface DocumentFollowing {
   /** How many device messages the edge's counter must show before a close: all the play had acknowledged. */
   receivedBeforeClose: () => number;
   logger: Logger;
+  /** Longest wait for each of the edge's steps, ms; default 30 000. */
+  waitMs?: number;
 }
 
 /**
@@ -24,12 +26,12 @@ export interface DocumentFollowing {
  * passes before the close are judged against the open document); after any
  * change, until the edge works from reference data made after it.
  */
-export function followingEdge({ edge, setup, receivedBeforeClose, logger }: DocumentFollowing) {
+export function followingEdge({ edge, setup, receivedBeforeClose, logger, waitMs = EDGE_WAIT_MS }: DocumentFollowing) {
   return async (action: "open" | "close", document: ExpectedDocument): Promise<void> => {
     if (action === "close") {
       // The edge has every message the broker acknowledged (delivery to its own client comes after) and has
       // drained: it has finished with the pallets before the close.
-      if (!(await edgeReceived(edge(), receivedBeforeClose()))) {
+      if (!(await edgeReceived(edge(), receivedBeforeClose(), waitMs))) {
         logger.warn("the edge did not receive every acknowledged message; closing the document anyway");
       }
       await edge().drained();
@@ -37,15 +39,15 @@ export function followingEdge({ edge, setup, receivedBeforeClose, logger }: Docu
     // Taken before the change: the edge has seen every earlier one, so a newer copy carries this one.
     const since = Date.now();
     await (action === "open" ? setup.openDocument(document) : setup.closeDocument(document));
-    if (!(await edgeHasReferenceSince(edge(), since))) {
-      throw new Error(`the edge did not see expected ${document.kind} change within ${EDGE_WAIT_MS} ms`);
+    if (!(await edgeHasReferenceSince(edge(), since, waitMs))) {
+      throw new Error(`the edge did not see expected ${document.kind} change within ${waitMs} ms`);
     }
   };
 }
 
-/** Waits until the edge's counter shows `count` device messages received; false after `EDGE_WAIT_MS`. */
-async function edgeReceived(edge: SystemEdge, count: number): Promise<boolean> {
-  const deadline = Date.now() + EDGE_WAIT_MS;
+/** Waits until the edge's counter shows `count` device messages received; false after `waitMs`. */
+async function edgeReceived(edge: SystemEdge, count: number, waitMs: number): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
   while ((await edge.messagesReceived()) < count) {
     if (Date.now() > deadline) return false;
     await sleep(ASK_EVERY_MS / 5);
@@ -57,10 +59,14 @@ async function edgeReceived(edge: SystemEdge, count: number): Promise<boolean> {
  * Waits until the edge works from reference data the cloud made at or after
  * `sinceMs`. The cloud answers 304 while its content is what the edge has,
  * so when the edge had every change before `sinceMs`, a newer copy is one
- * with the change made since. False after `EDGE_WAIT_MS`.
+ * with the change made since. False after `waitMs`.
  */
-export async function edgeHasReferenceSince(edge: SystemEdge, sinceMs: number): Promise<boolean> {
-  const deadline = Date.now() + EDGE_WAIT_MS;
+export async function edgeHasReferenceSince(
+  edge: SystemEdge,
+  sinceMs: number,
+  waitMs = EDGE_WAIT_MS,
+): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
   for (;;) {
     const asOf = await edge.referenceAsOfMs();
     if (asOf !== undefined && asOf >= sinceMs) return true;
