@@ -29,7 +29,7 @@ describe("loadEdgeConfig", () => {
       metricsServer: { host: "127.0.0.1", port: 9464 },
       dataDir: ".data",
       opcuaPkiDir: ".data/edge/edge-1/pki",
-      reference: { cloudUrl: "http://127.0.0.1:8080", token: undefined, pollMs: 30_000 },
+      reference: { cloudUrl: "http://127.0.0.1:8080", token: undefined, pollMs: 30_000, staleMs: 600_000 },
     });
   });
 
@@ -84,6 +84,12 @@ describe("loadEdgeConfig", () => {
 
   it("works from the site file alone with TALLY_CLOUD_URL=none", () => {
     expect(loadEdgeConfig({ TALLY_CLOUD_URL: "none" }).reference).toBeUndefined();
+  });
+
+  it("takes how long its reference data may go unconfirmed, and refuses a limit that is not positive", () => {
+    expect(loadEdgeConfig({ TALLY_REFERENCE_STALE_MS: "120000" }).reference?.staleMs).toBe(120_000);
+    for (const bad of ["0", "-5", "ten minutes"])
+      expect(() => loadEdgeConfig({ TALLY_REFERENCE_STALE_MS: bad })).toThrow(/TALLY_REFERENCE_STALE_MS/);
   });
 
   it("scales the uplink's keepalive and backoff cap, and takes the outbox page cap test hook", () => {

@@ -56,6 +56,8 @@ const EdgeEnv = z.object({
   /** PEM file of the CA that signed the cloud broker's TLS certificate (for an mqtts:// uplink). */
   TALLY_CLOUD_CA: z.string().min(1).optional(),
   TALLY_REFERENCE_POLL_MS: positive.default(30_000),
+  /** How long the cloud may not confirm the edge's reference data before REFERENCE_DATA_STALE is raised, ms. */
+  TALLY_REFERENCE_STALE_MS: positive.default(600_000),
   /** A device not heard from (with `heartbeat: false`: not connected) for this long raises DEVICE_SILENT. */
   TALLY_DEVICE_SILENT_MS: positive.default(30_000),
   /** Each temperature sensor's summary period (device time), ms: whole seconds, up to a day. */
@@ -166,7 +168,7 @@ export interface EdgeConfig {
   dataDir: string;
   /** The OPC-UA client PKI folder. */
   opcuaPkiDir: string;
-  reference?: { cloudUrl: string; token?: string | undefined; pollMs: number } | undefined;
+  reference?: { cloudUrl: string; token?: string | undefined; pollMs: number; staleMs: number } | undefined;
 }
 
 /** Parses the edge's environment; throws a readable error naming each bad key. */
@@ -244,6 +246,11 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
     reference:
       e.TALLY_CLOUD_URL === "none"
         ? undefined
-        : { cloudUrl: e.TALLY_CLOUD_URL, token: e.TALLY_CLOUD_TOKEN, pollMs: e.TALLY_REFERENCE_POLL_MS },
+        : {
+            cloudUrl: e.TALLY_CLOUD_URL,
+            token: e.TALLY_CLOUD_TOKEN,
+            pollMs: e.TALLY_REFERENCE_POLL_MS,
+            staleMs: e.TALLY_REFERENCE_STALE_MS,
+          },
   };
 }

@@ -68,8 +68,12 @@ export interface EdgeOptions {
    * reference data is kept beside it.
    */
   dataDir?: string;
-  /** Where to fetch the item master and open expected receipts and shipments; the site file alone without. */
-  reference?: { cloudUrl: string; token?: string | undefined; pollMs?: number };
+  /**
+   * Where to fetch the item master and open expected receipts and shipments; the site file alone without.
+   * `pollMs` default 30 s; `staleMs` (default 10 min): how long the cloud may not confirm the copy before
+   * REFERENCE_DATA_STALE is raised.
+   */
+  reference?: { cloudUrl: string; token?: string | undefined; pollMs?: number; staleMs?: number };
   /** Bound on the durable outbox, bytes (default 512 MiB): past it telemetry is shed, then devices are held. */
   outboxMaxBytes?: number;
   /** Bound on age (default 7 days): telemetry and conditions queued longer are shed; movements and tasks never. */

@@ -1,7 +1,12 @@
 import { join } from "node:path";
+import type { Condition } from "@tally/protocols";
 import type { Logger } from "pino";
 import { type ReferenceDataSync, startReferenceDataSync } from "./adapters/http-reference-data.js";
+import { ReferenceStaleWatch } from "./domain/reference-stale-watch.js";
 import type { EdgeOptions } from "./edge-options.js";
+
+/** How long the cloud may not confirm the edge's reference data before REFERENCE_DATA_STALE, ms: 10 min. */
+export const DEFAULT_REFERENCE_STALE_MS = 10 * 60_000;
 
 /**
  * Starts polling the cloud's reference data (item master, expected receipts and shipments) when the options name
@@ -9,11 +14,18 @@ import type { EdgeOptions } from "./edge-options.js";
  */
 export async function startEdgeReferenceData(
   options: EdgeOptions,
-  logger: Logger,
-  closers: (() => Promise<void>)[],
+  context: {
+    logger: Logger;
+    newId: () => string;
+    raise: (condition: Condition) => void;
+    closers: (() => Promise<void>)[];
+  },
 ): Promise<ReferenceDataSync | undefined> {
   if (options.reference === undefined) return undefined;
+  const { logger, newId, raise, closers } = context;
   const { site, edgeId } = options;
+  const staleMs = options.reference.staleMs ?? DEFAULT_REFERENCE_STALE_MS;
+  const stale = new ReferenceStaleWatch(edgeId, site.siteId, staleMs, Date.now(), newId);
   const reference = await startReferenceDataSync({
     cloudUrl: options.reference.cloudUrl,
     token: options.reference.token,
@@ -22,6 +34,10 @@ export async function startEdgeReferenceData(
     cacheFile: options.dataDir === undefined ? undefined : join(options.dataDir, "edge", edgeId, "reference-data.json"),
     siteItems: site.items,
     logger,
+    onPolled: (outcome) => {
+      const condition = stale.polled(outcome, Date.now());
+      if (condition !== undefined) raise(condition);
+    },
   });
   closers.push(async () => reference.close());
   return reference;

@@ -1,4 +1,4 @@
-import { timeOrderedIdParts } from "@tally/protocols";
+import { type Condition, timeOrderedIdParts } from "@tally/protocols";
 import { Subject } from "rxjs";
 import { v7 as uuidv7 } from "uuid";
 import type { EdgeMetricsServer } from "./adapters/metrics-server.js";
@@ -53,16 +53,17 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       { options, outbox, logger, newId, closers },
       {
         publishDeadLetter: deadLetters.publish,
-        raise: (condition) => writer.push([condition]),
+        raise: (condition) => raise(condition),
         onAcked: (ms) => metricsServer?.observeAckLatency(ms),
       },
     );
     const feed = new ObservationFeed(metrics, logger, closers);
     // Device connections as the embedded broker sees them; an external broker reports none (wills only).
     const links$ = embeddedDevices === undefined ? undefined : new Subject<DeviceLink>();
-    const reference = await startEdgeReferenceData(options, logger, closers);
     const outboxWriting = { options, outbox, journalled, newId, sender, metrics, logger, stopOnFailure, closers };
     const { writer, deadLetterRates } = startEdgeOutboxWriting(outboxWriting);
+    const raise = (condition: Condition) => writer.push([condition]);
+    const reference = await startEdgeReferenceData(options, { logger, newId, raise, closers });
 
     // Device messages: journalled (fsync'd) before the device's publish is acknowledged, then decoded.
     const { holds, contextMs } = siteJournalHolds(site, pipelineConfig, settleMs);

@@ -136,6 +136,12 @@ export const ConditionType = z.enum([
    * (value: units, limit: grams taken; bin and SKU in key and detail).
    */
   "SUSPECTED_THEFT",
+  /**
+   * The edge has not been able to refresh its reference data (item master, expected receipts and shipments)
+   * from the cloud for longer than its limit (value and limit in minutes): it judges with documents that may be
+   * out of date.
+   */
+  "REFERENCE_DATA_STALE",
 ]);
 export type ConditionType = z.infer<typeof ConditionType>;
 

@@ -1,5 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningCloud, startCloud } from "@tally/cloud";
@@ -143,5 +145,69 @@ describe("edge ↔ cloud reference data (expected receipts)", () => {
     });
     stops.push(() => offline.close());
     expect(offline.metrics().referenceAsOf).toBe(cached);
+  });
+  it("raises REFERENCE_DATA_STALE at the cloud while it cannot refresh its reference data, and clears it after", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "tally-ref-"));
+    stops.push(() => rm(dataDir, { recursive: true, force: true }));
+    const site = await demoSiteOnPort(await freePort());
+    const cloud = await startCloud({ port: 0, dataDir, mqtt: { embedded: { port: 0 } }, logger });
+    stops.push(() => cloud.close());
+    const token = await linkEdge(cloud, site, "edge-ref");
+    // The cloud's API as the edge reaches it, through a gate that answers 503 while down: the uplink stays up.
+    let down = true;
+    const gate = createServer((req, res) => {
+      if (down) {
+        res.writeHead(503).end();
+        return;
+      }
+      const headers: Record<string, string> = {};
+      for (const name of ["authorization", "if-none-match", "accept"]) {
+        const value = req.headers[name];
+        if (typeof value === "string") headers[name] = value;
+      }
+      void fetch(`${cloud.url}${req.url ?? "/"}`, { headers })
+        .then(async (upstream) => {
+          const etag = upstream.headers.get("etag");
+          res.writeHead(upstream.status, {
+            "content-type": upstream.headers.get("content-type") ?? "application/json",
+            ...(etag !== null && { etag }),
+          });
+          res.end(Buffer.from(await upstream.arrayBuffer()));
+        })
+        .catch(() => res.writeHead(502).end());
+    });
+    await new Promise<void>((resolve) => gate.listen(0, "127.0.0.1", resolve));
+    stops.push(() => new Promise<void>((resolve) => gate.close(() => resolve())));
+    const edge = await startEdge({
+      site,
+      edgeId: "edge-ref",
+      // Anonymous simulated devices on the loopback.
+      mode: "development",
+      devices: { embedded: { port: 0 } },
+      uplink: { mqttUrl: cloud.mqttUrl, token, flushMs: 10 },
+      logger,
+      dataDir,
+      reference: {
+        cloudUrl: `http://127.0.0.1:${(gate.address() as AddressInfo).port}`,
+        token,
+        pollMs: 100,
+        staleMs: 500,
+      },
+    });
+    stops.push(() => edge.close());
+
+    const staleAlert = async () =>
+      (await cloud.store.alerts({})).find((a) => a.kind === "REFERENCE_DATA_STALE" && a.deviceId === "edge-ref");
+    const raised = await eventually(staleAlert, (a) => a?.status === "open", {
+      what: "REFERENCE_DATA_STALE open at the cloud",
+    });
+    expect(raised).toMatchObject({ severity: "major", siteId: "DEMO" });
+    expect(raised?.message).toContain("HTTP 503");
+    // The edge works from the site file meanwhile: it has no copy from the cloud.
+    expect(edge.metrics().referenceAsOf).toBeUndefined();
+
+    down = false;
+    await eventually(staleAlert, (a) => a?.status === "cleared", { what: "REFERENCE_DATA_STALE cleared" });
+    expect(edge.metrics().referenceAsOf).toBeDefined();
   });
 });

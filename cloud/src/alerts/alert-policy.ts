@@ -92,6 +92,8 @@ const DEFAULT_SEVERITY: Record<AlertKind, z.infer<typeof AlertSeverity>> = {
   SUSPECTED_THEFT: "major",
   SHELF_UNREACHABLE: "major",
   EDGE_BACKLOG: "major",
+  // Receipts and shipments opened or closed since are unknown to the edge: its tasks at the doors may be wrong.
+  REFERENCE_DATA_STALE: "major",
   EDGE_IDENTITY_CONFLICT: "critical",
   FORGED_MESSAGE: "critical",
   SITE_LAYOUT_MISSING: "critical",

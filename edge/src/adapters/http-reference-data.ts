@@ -4,6 +4,7 @@ import { dirname } from "node:path";
 import { type Item, ReferenceData, safeParseUntrusted } from "@tally/protocols";
 import type { Logger } from "pino";
 import { BehaviorSubject, type Observable } from "rxjs";
+import type { ReferencePollOutcome } from "../domain/reference-stale-watch.js";
 import { ReferenceView, siteOnlyReference } from "../domain/reference-view.js";
 
 export interface ReferenceDataSyncOptions {
@@ -18,6 +19,8 @@ export interface ReferenceDataSyncOptions {
   cacheFile?: string | undefined;
   siteItems: readonly Item[];
   logger: Logger;
+  /** Told after each poll whether the cloud confirmed the copy (a new one, or 304) or why not. */
+  onPolled?: (outcome: ReferencePollOutcome) => void;
 }
 
 export interface ReferenceDataSync {
@@ -57,7 +60,7 @@ export async function startReferenceDataSync(options: ReferenceDataSyncOptions):
   let failing = false;
   const url = `${options.cloudUrl.replace(/\/$/, "")}/v1/sites/${encodeURIComponent(options.siteId)}/reference-data`;
 
-  const poll = async () => {
+  const poll = async (): Promise<ReferencePollOutcome> => {
     try {
       const response = await fetch(url, {
         headers: {
@@ -67,7 +70,11 @@ export async function startReferenceDataSync(options: ReferenceDataSyncOptions):
         },
         signal: AbortSignal.timeout(10_000),
       });
-      if (response.status === 304) return;
+      if (response.status === 304) {
+        if (failing) logger.info("reference data reachable again");
+        failing = false;
+        return { ok: true };
+      }
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const parsed = safeParseUntrusted(ReferenceData, await response.json());
       if (!parsed.success)
@@ -84,6 +91,7 @@ export async function startReferenceDataSync(options: ReferenceDataSyncOptions):
       }
       current = parsed.data;
       subject.next(view(current));
+      return { ok: true };
     } catch (error) {
       if (!failing)
         logger.warn(
@@ -91,13 +99,15 @@ export async function startReferenceDataSync(options: ReferenceDataSyncOptions):
           "cannot refresh reference data; working from the last copy",
         );
       failing = true;
+      return { ok: false, error: (error as Error).message };
     }
   };
 
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const loop = async () => {
-    await poll();
+    const outcome = await poll();
+    if (!stopped) options.onPolled?.(outcome);
     if (!stopped) timer = setTimeout(loop, options.pollMs);
   };
   void loop();
