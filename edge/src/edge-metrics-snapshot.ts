@@ -62,6 +62,7 @@ export function edgeMetricsSnapshot(counters: EdgeCounters, sources: EdgeMetrics
     opcuaMonitoredBins: Object.fromEntries(shelves.map((s) => [s.id, s.monitoredBins()])),
     opcuaShelfRefusals: shelves.reduce((n, s) => n + s.metrics().reconnects, 0),
     referenceAsOf: reference?.asOf(),
+    referenceConfirmedAt: reference?.confirmedAt(),
     uplink: {
       ...sender.counters,
       eventsDeadLettered: { ...sender.counters.eventsDeadLettered },

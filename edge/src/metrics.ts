@@ -44,6 +44,8 @@ export interface EdgeMetrics {
   opcuaShelfRefusals: number;
   /** When the cloud made the reference data in use (ISO); undefined: the site file's items only. */
   referenceAsOf?: string | undefined;
+  /** When the cloud last confirmed that copy (a new copy or "not modified", ISO); undefined: not since start. */
+  referenceConfirmedAt?: string | undefined;
   /** The uplink's counters since start, and the batches sent and not yet acknowledged, now (at most its window). */
   uplink: UplinkCounters & { batchesInFlight?: number };
 }

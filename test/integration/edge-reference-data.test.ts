@@ -203,11 +203,13 @@ describe("edge ↔ cloud reference data (expected receipts)", () => {
     });
     expect(raised).toMatchObject({ severity: "major", siteId: "DEMO" });
     expect(raised?.message).toContain("HTTP 503");
-    // The edge works from the site file meanwhile: it has no copy from the cloud.
-    expect(edge.metrics().referenceAsOf).toBeUndefined();
+    // The edge works from the site file meanwhile: it has no copy from the cloud, never confirmed.
+    expect(edge.metrics()).toMatchObject({ referenceAsOf: undefined, referenceConfirmedAt: undefined });
 
+    const reopened = Date.now();
     down = false;
     await eventually(staleAlert, (a) => a?.status === "cleared", { what: "REFERENCE_DATA_STALE cleared" });
     expect(edge.metrics().referenceAsOf).toBeDefined();
+    expect(Date.parse(edge.metrics().referenceConfirmedAt ?? "")).toBeGreaterThanOrEqual(reopened);
   });
 });

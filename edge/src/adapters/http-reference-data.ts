@@ -28,6 +28,8 @@ export interface ReferenceDataSync {
   reference$: Observable<ReferenceView>;
   /** When the copy in use was made by the cloud (ISO), or undefined for the site file alone. */
   asOf(): string | undefined;
+  /** When the cloud last confirmed the copy in use (ISO): a new copy or "not modified"; undefined: not yet. */
+  confirmedAt(): string | undefined;
   close(): void;
 }
 
@@ -105,8 +107,10 @@ export async function startReferenceDataSync(options: ReferenceDataSyncOptions):
 
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let confirmedAt: string | undefined;
   const loop = async () => {
     const outcome = await poll();
+    if (outcome.ok) confirmedAt = new Date().toISOString();
     if (!stopped) options.onPolled?.(outcome);
     if (!stopped) timer = setTimeout(loop, options.pollMs);
   };
@@ -114,6 +118,7 @@ export async function startReferenceDataSync(options: ReferenceDataSyncOptions):
   return {
     reference$: subject.asObservable(),
     asOf: () => current?.asOf,
+    confirmedAt: () => confirmedAt,
     close: () => {
       stopped = true;
       clearTimeout(timer);

@@ -98,6 +98,11 @@ export async function startMetricsServer(options: {
     "When the cloud made the reference data in use, Unix seconds (0: the site file's items only)",
     (m) => (m.referenceAsOf === undefined ? 0 : Date.parse(m.referenceAsOf) / 1000),
   );
+  gauge(
+    "tally_edge_reference_confirmed_seconds",
+    "When the cloud last confirmed the reference data in use, Unix seconds (0: not since the edge started)",
+    (m) => (m.referenceConfirmedAt === undefined ? 0 : Date.parse(m.referenceConfirmedAt) / 1000),
+  );
   gauge("tally_edge_outbox_bytes", "Bytes waiting in the outbox", (m) => m.outbox.bytes);
   gauge("tally_edge_outbox_max_bytes", "The outbox's bound in bytes (0: unbounded)", (m) => m.outbox.maxBytes ?? 0);
   new Counter({
