@@ -178,23 +178,23 @@ describe("edge ↔ cloud reference data (expected receipts)", () => {
     });
     await new Promise<void>((resolve) => gate.listen(0, "127.0.0.1", resolve));
     stops.push(() => new Promise<void>((resolve) => gate.close(() => resolve())));
-    const edge = await startEdge({
-      site,
-      edgeId: "edge-ref",
-      // Anonymous simulated devices on the loopback.
-      mode: "development",
-      devices: { embedded: { port: 0 } },
-      uplink: { mqttUrl: cloud.mqttUrl, token, flushMs: 10 },
-      logger,
-      dataDir,
-      reference: {
-        cloudUrl: `http://127.0.0.1:${(gate.address() as AddressInfo).port}`,
-        token,
-        pollMs: 100,
-        staleMs: 500,
-      },
-    });
-    stops.push(() => edge.close());
+    const gateUrl = `http://127.0.0.1:${(gate.address() as AddressInfo).port}`;
+    const startGatedEdge = async () => {
+      const running = await startEdge({
+        site,
+        edgeId: "edge-ref",
+        // Anonymous simulated devices on the loopback.
+        mode: "development",
+        devices: { embedded: { port: 0 } },
+        uplink: { mqttUrl: cloud.mqttUrl, token, flushMs: 10 },
+        logger,
+        dataDir,
+        reference: { cloudUrl: gateUrl, token, pollMs: 100, staleMs: 500 },
+      });
+      stops.push(() => running.close());
+      return running;
+    };
+    const edge = await startGatedEdge();
 
     const staleAlert = async () =>
       (await cloud.store.alerts({})).find((a) => a.kind === "REFERENCE_DATA_STALE" && a.deviceId === "edge-ref");
@@ -211,5 +211,13 @@ describe("edge ↔ cloud reference data (expected receipts)", () => {
     await eventually(staleAlert, (a) => a?.status === "cleared", { what: "REFERENCE_DATA_STALE cleared" });
     expect(edge.metrics().referenceAsOf).toBeDefined();
     expect(Date.parse(edge.metrics().referenceConfirmedAt ?? "")).toBeGreaterThanOrEqual(reopened);
+
+    // Raised again, and the edge stopped before the cloud answers: the next run clears it at its first answer.
+    down = true;
+    await eventually(staleAlert, (a) => a?.status === "open", { what: "REFERENCE_DATA_STALE open again" });
+    await edge.close();
+    down = false;
+    await startGatedEdge();
+    await eventually(staleAlert, (a) => a?.status === "cleared", { what: "cleared by the restarted edge" });
   });
 });

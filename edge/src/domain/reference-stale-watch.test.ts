@@ -48,6 +48,15 @@ describe("ReferenceStaleWatch", () => {
     expect(w.polled(refused, T0 + 27 * MIN)?.state).toBe("raised");
   });
 
+  it("clears at the first confirmation what an earlier run of the edge left raised, counting anew", () => {
+    const w = new ReferenceStaleWatch("edge-1", "DEMO", 10 * MIN, T0, randomUUID, true);
+    expect(w.raised).toBe(true);
+    // Still unreachable: nothing new to say, the earlier raise stands.
+    expect(w.polled(refused, T0 + 20 * MIN)).toBeUndefined();
+    expect(w.polled({ ok: true }, T0 + 21 * MIN)?.state).toBe("cleared");
+    expect(w.raised).toBe(false);
+  });
+
   it("keeps a hostile or huge error within the condition's limits", () => {
     const w = watch(MIN);
     const raised = w.polled({ ok: false, error: `${"\u0000<script>".repeat(500)}` }, T0 + 2 * MIN);

@@ -8,11 +8,12 @@ export type ReferencePollOutcome = { ok: true } | { ok: false; error: string };
  * has not confirmed the edge's copy (a new copy, or "not modified") for
  * `staleMs`, cleared at the next confirmation. Until the first confirmation
  * the age counts from `startedAtMs` (a cached copy's own age is not known).
- * Pure; the caller queues the condition like any event.
+ * `raisedBefore`: an earlier run of this edge left it raised, so the first
+ * confirmation clears it. Pure; the caller queues the condition like any event.
  */
 export class ReferenceStaleWatch {
   #confirmedAtMs: number;
-  #raised = false;
+  #raised: boolean;
 
   constructor(
     private readonly edgeId: string,
@@ -20,8 +21,15 @@ export class ReferenceStaleWatch {
     private readonly staleMs: number,
     startedAtMs: number,
     private readonly newId: () => string,
+    raisedBefore = false,
   ) {
     this.#confirmedAtMs = startedAtMs;
+    this.#raised = raisedBefore;
+  }
+
+  /** Whether the condition stands raised now (what a restart must know). */
+  get raised(): boolean {
+    return this.#raised;
   }
 
   polled(outcome: ReferencePollOutcome, nowMs: number): Condition | undefined {
