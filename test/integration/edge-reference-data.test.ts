@@ -1,12 +1,11 @@
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningCloud, startCloud } from "@tally/cloud";
 import { type RunningEdge, startEdge } from "@tally/edge";
 import { deviceTopic, encodeSgtin96, type SiteLayout } from "@tally/protocols";
+import { startTcpProxy } from "@tally/simulators";
 import mqtt from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
 import { demoSiteOnPort } from "../support/demo-site.js";
@@ -153,32 +152,11 @@ describe("edge ↔ cloud reference data (expected receipts)", () => {
     const cloud = await startCloud({ port: 0, dataDir, mqtt: { embedded: { port: 0 } }, logger });
     stops.push(() => cloud.close());
     const token = await linkEdge(cloud, site, "edge-ref");
-    // The cloud's API as the edge reaches it, through a gate that answers 503 while down: the uplink stays up.
-    let down = true;
-    const gate = createServer((req, res) => {
-      if (down) {
-        res.writeHead(503).end();
-        return;
-      }
-      const headers: Record<string, string> = {};
-      for (const name of ["authorization", "if-none-match", "accept"]) {
-        const value = req.headers[name];
-        if (typeof value === "string") headers[name] = value;
-      }
-      void fetch(`${cloud.url}${req.url ?? "/"}`, { headers })
-        .then(async (upstream) => {
-          const etag = upstream.headers.get("etag");
-          res.writeHead(upstream.status, {
-            "content-type": upstream.headers.get("content-type") ?? "application/json",
-            ...(etag !== null && { etag }),
-          });
-          res.end(Buffer.from(await upstream.arrayBuffer()));
-        })
-        .catch(() => res.writeHead(502).end());
-    });
-    await new Promise<void>((resolve) => gate.listen(0, "127.0.0.1", resolve));
-    stops.push(() => new Promise<void>((resolve) => gate.close(() => resolve())));
-    const gateUrl = `http://127.0.0.1:${(gate.address() as AddressInfo).port}`;
+    // The cloud's API as the edge reaches it, through a proxy cut at first: the uplink stays up.
+    const gate = await startTcpProxy({ host: "127.0.0.1", port: Number(new URL(cloud.url).port) });
+    stops.push(() => gate.close());
+    gate.cut();
+    const gateUrl = `http://${gate.host}:${gate.port}`;
     const startGatedEdge = async () => {
       const running = await startEdge({
         site,
@@ -202,21 +180,22 @@ describe("edge ↔ cloud reference data (expected receipts)", () => {
       what: "REFERENCE_DATA_STALE open at the cloud",
     });
     expect(raised).toMatchObject({ severity: "major", siteId: "DEMO" });
-    expect(raised?.message).toContain("HTTP 503");
+    // With the reason the last poll gave: the proxy refuses the connection.
+    expect(raised?.message).toMatch(/has not refreshed its reference data for [\d.]+ min \(fetch failed\)/);
     // The edge works from the site file meanwhile: it has no copy from the cloud, never confirmed.
     expect(edge.metrics()).toMatchObject({ referenceAsOf: undefined, referenceConfirmedAt: undefined });
 
     const reopened = Date.now();
-    down = false;
+    gate.restore();
     await eventually(staleAlert, (a) => a?.status === "cleared", { what: "REFERENCE_DATA_STALE cleared" });
     expect(edge.metrics().referenceAsOf).toBeDefined();
     expect(Date.parse(edge.metrics().referenceConfirmedAt ?? "")).toBeGreaterThanOrEqual(reopened);
 
     // Raised again, and the edge stopped before the cloud answers: the next run clears it at its first answer.
-    down = true;
+    gate.cut();
     await eventually(staleAlert, (a) => a?.status === "open", { what: "REFERENCE_DATA_STALE open again" });
     await edge.close();
-    down = false;
+    gate.restore();
     await startGatedEdge();
     await eventually(staleAlert, (a) => a?.status === "cleared", { what: "cleared by the restarted edge" });
   });
