@@ -22,6 +22,7 @@ import type { Logger } from "pino";
 import { edgeViewFromMetrics } from "./edge-metrics-view.js";
 import { edgeHasReferenceSince, followingEdge, settleEdge } from "./scenario-edge-waits.js";
 import { type RunningSystem, startSystem } from "./system.js";
+import type { SystemEdge } from "./system-edge.js";
 
 /** A system `runScenario` starts in this process. */
 export interface InProcessTarget {
@@ -93,21 +94,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
  */
 async function playExternal(options: RunScenarioOptions, target: ExternalTarget, speed: Speed): Promise<ScenarioScore> {
   const { loaded, logger } = options;
-  const { mqttUrl, apiUrl, cloudMqttUrl, quietMs, apiToken, deviceCredentials, edgeMetricsUrl } = target;
-  const edge =
-    edgeMetricsUrl === undefined
-      ? undefined
-      : edgeViewFromMetrics(
-          { deviceMqttUrl: mqttUrl, metricsUrl: edgeMetricsUrl },
-          pipelineSettleMs(DEFAULT_PIPELINE_CONFIG),
-        );
-  // What the edge had received before this play: its counter runs from its own start.
-  const receivedBefore =
-    edge === undefined
-      ? 0
-      : await edge.messagesReceived().catch((error: unknown) => {
-          throw new Error(`cannot read the edge's metrics at ${edgeMetricsUrl}: ${(error as Error).message}`);
-        });
+  const { mqttUrl, apiUrl, cloudMqttUrl, quietMs, apiToken, deviceCredentials } = target;
+  const followed = await followableEdge(target);
   const setup = cloudSetup({ apiUrl, token: apiToken });
   await setup.importSite(loaded.site).catch((error: unknown) => {
     // Reads stay possible without the layout; stock alerts then have no item master to come from.
@@ -133,18 +121,18 @@ async function playExternal(options: RunScenarioOptions, target: ExternalTarget,
       speed,
       hooks: {
         documents:
-          edge !== undefined
+          followed !== undefined
             ? followingEdge({
-                edge: () => edge,
+                edge: () => followed.edge,
                 setup,
-                receivedBeforeClose: () => receivedBefore + sims.acknowledged(),
+                receivedBeforeClose: () => followed.receivedBefore + sims.acknowledged(),
                 logger,
               })
             : waitingOnCloud(setup, waitUntilQuiet, (target.referencePollMs ?? 30_000) + 1000),
       },
       ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
     });
-    if (edge !== undefined) await settleEdge(() => edge, DEFAULT_PIPELINE_CONFIG.weights.settleMs);
+    if (followed !== undefined) await settleEdge(() => followed.edge, DEFAULT_PIPELINE_CONFIG.weights.settleMs);
     await waitUntilQuiet();
     const observed = await readCloudState(apiUrl, tracker, apiToken);
     return { truth, report: scoreRun(truth, observed) };
@@ -152,6 +140,23 @@ async function playExternal(options: RunScenarioOptions, target: ExternalTarget,
     await sims.close();
     await tracker?.close();
   }
+}
+
+/**
+ * The running edge seen through its metrics, and what it had received before this play (its counter runs
+ * from its own start); undefined without `edgeMetricsUrl`.
+ */
+async function followableEdge(
+  target: ExternalTarget,
+): Promise<{ edge: SystemEdge; receivedBefore: number } | undefined> {
+  const { edgeMetricsUrl, mqttUrl } = target;
+  if (edgeMetricsUrl === undefined) return undefined;
+  const settleMs = pipelineSettleMs(DEFAULT_PIPELINE_CONFIG);
+  const edge = edgeViewFromMetrics({ deviceMqttUrl: mqttUrl, metricsUrl: edgeMetricsUrl }, settleMs);
+  const receivedBefore = await edge.messagesReceived().catch((error: unknown) => {
+    throw new Error(`cannot read the edge's metrics at ${edgeMetricsUrl}: ${(error as Error).message}`);
+  });
+  return { edge, receivedBefore };
 }
 
 /**
