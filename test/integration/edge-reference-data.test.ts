@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningCloud, startCloud } from "@tally/cloud";
-import { type RunningEdge, startEdge } from "@tally/edge";
+import { type EdgeOptions, type RunningEdge, startEdge } from "@tally/edge";
 import { deviceTopic, encodeSgtin96, type SiteLayout } from "@tally/protocols";
 import { startTcpProxy } from "@tally/simulators";
 import mqtt from "mqtt";
@@ -41,19 +41,29 @@ describe("edge ↔ cloud reference data (expected receipts)", () => {
     for (const stop of stops.splice(0).reverse()) await stop();
   });
 
+  /** The test's edge: anonymous simulated devices on the loopback, its uplink to `cloud`, this reference data. */
+  const edgeOf = (
+    site: SiteLayout,
+    dataDir: string,
+    cloud: RunningCloud,
+    token: string,
+    reference: NonNullable<EdgeOptions["reference"]>,
+  ): EdgeOptions => ({
+    site,
+    edgeId: "edge-ref",
+    mode: "development",
+    devices: { embedded: { port: 0 } },
+    uplink: { mqttUrl: cloud.mqttUrl, token, flushMs: 10 },
+    logger,
+    dataDir,
+    reference,
+  });
+
   async function start(dataDir: string, site: SiteLayout, cloudPort = 0) {
     const cloud = await startCloud({ port: cloudPort, dataDir, mqtt: { embedded: { port: 0 } }, logger });
     const token = await linkEdge(cloud, site, "edge-ref");
     const edge = await startEdge({
-      site,
-      edgeId: "edge-ref",
-      // Anonymous simulated devices on the loopback.
-      mode: "development",
-      devices: { embedded: { port: 0 } },
-      uplink: { mqttUrl: cloud.mqttUrl, token, flushMs: 10 },
-      logger,
-      dataDir,
-      reference: { cloudUrl: cloud.url, token, pollMs: 100 },
+      ...edgeOf(site, dataDir, cloud, token, { cloudUrl: cloud.url, token, pollMs: 100 }),
       pipeline: { passes: { silenceMs: 200, stationaryMs: 60_000, maxOpenPasses: 1000, minDirectionGapMs: 100 } },
     });
     return { cloud, edge };
@@ -158,17 +168,9 @@ describe("edge ↔ cloud reference data (expected receipts)", () => {
     gate.cut();
     const gateUrl = `http://${gate.host}:${gate.port}`;
     const startGatedEdge = async () => {
-      const running = await startEdge({
-        site,
-        edgeId: "edge-ref",
-        // Anonymous simulated devices on the loopback.
-        mode: "development",
-        devices: { embedded: { port: 0 } },
-        uplink: { mqttUrl: cloud.mqttUrl, token, flushMs: 10 },
-        logger,
-        dataDir,
-        reference: { cloudUrl: gateUrl, token, pollMs: 100, staleMs: 500 },
-      });
+      const running = await startEdge(
+        edgeOf(site, dataDir, cloud, token, { cloudUrl: gateUrl, token, pollMs: 100, staleMs: 500 }),
+      );
       stops.push(() => running.close());
       return running;
     };
