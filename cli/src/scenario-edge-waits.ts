@@ -46,13 +46,8 @@ export function followingEdge({ edge, setup, receivedBeforeClose, logger, waitMs
 }
 
 /** Waits until the edge's counter shows `count` device messages received; false after `waitMs`. */
-async function edgeReceived(edge: SystemEdge, count: number, waitMs: number): Promise<boolean> {
-  const deadline = Date.now() + waitMs;
-  while ((await edge.messagesReceived()) < count) {
-    if (Date.now() > deadline) return false;
-    await sleep(ASK_EVERY_MS / 5);
-  }
-  return true;
+function edgeReceived(edge: SystemEdge, count: number, waitMs: number): Promise<boolean> {
+  return within(waitMs, async () => (await edge.messagesReceived()) >= count);
 }
 
 /**
@@ -61,18 +56,21 @@ async function edgeReceived(edge: SystemEdge, count: number, waitMs: number): Pr
  * so when the edge had every change before `sinceMs`, a newer copy is one
  * with the change made since. False after `waitMs`.
  */
-export async function edgeHasReferenceSince(
-  edge: SystemEdge,
-  sinceMs: number,
-  waitMs = EDGE_WAIT_MS,
-): Promise<boolean> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
+export function edgeHasReferenceSince(edge: SystemEdge, sinceMs: number, waitMs = EDGE_WAIT_MS): Promise<boolean> {
+  return within(waitMs, async () => {
     const asOf = await edge.referenceAsOfMs();
-    if (asOf !== undefined && asOf >= sinceMs) return true;
+    return asOf !== undefined && asOf >= sinceMs;
+  });
+}
+
+/** Asks `done` every `ASK_EVERY_MS` (an edge out of process answers from a scraped metrics page) until it says yes; false after `waitMs`. */
+async function within(waitMs: number, done: () => Promise<boolean>): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  while (!(await done())) {
     if (Date.now() > deadline) return false;
     await sleep(ASK_EVERY_MS);
   }
+  return true;
 }
 
 /**
